@@ -1,0 +1,107 @@
+/**
+ * The base of every vendor client: one per config node (one account). It owns the account's transport, limiter and
+ * retry policy, so every node using the config shares them. A vendor client implements single HTTP attempts and
+ * hands them to `call()`, which adds the limiter, the retry policy and the one re-authentication.
+ */
+import { ConnectorError } from './errors';
+import { HttpTransport, CallOptions } from './http';
+import { Limiter } from './limiter';
+import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
+
+export interface ClientSettings {
+    system: string;
+    /** Per-request timeout in milliseconds. */
+    timeoutMs?: number;
+    /** Requests per second for the whole account; 0 = unlimited. */
+    rps?: number;
+    /** Requests in flight for the whole account; 0 = unlimited. */
+    concurrency?: number;
+    retry?: Partial<RetryPolicy>;
+    allowSelfSigned?: boolean;
+    maxResponseBytes?: number;
+}
+
+/** What a node passes down with each call: cancellation, timeout and a hook for "backing off" status. */
+export interface RequestContext {
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    onBackoff?: (delayMs: number, err: ConnectorError, attempt: number) => void;
+}
+
+export interface CallKind {
+    /** The call changes data on the server. */
+    write?: boolean;
+    /** Sending the same write twice cannot create a second record. */
+    idempotent?: boolean;
+}
+
+export abstract class BaseClient {
+    readonly system: string;
+    readonly http: HttpTransport;
+    readonly limiter: Limiter;
+    readonly retryPolicy: RetryPolicy;
+
+    constructor(settings: ClientSettings) {
+        this.system = settings.system;
+        this.http = new HttpTransport({ system: settings.system, timeoutMs: settings.timeoutMs, allowSelfSigned: settings.allowSelfSigned, maxResponseBytes: settings.maxResponseBytes });
+        this.limiter = new Limiter({ system: settings.system, rps: settings.rps ?? 0, concurrency: settings.concurrency ?? 0 });
+        this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...settings.retry };
+    }
+
+    /**
+     * One logical vendor call: each attempt waits for the account's limiter, then runs `attempt`, which must throw a
+     * classified ConnectorError on failure. Auth errors trigger `reauthenticate()` once and a single replay.
+     */
+    call<T>(attempt: (options: CallOptions) => Promise<T>, ctx: RequestContext = {}, kind: CallKind = {}): Promise<T> {
+        const options: CallOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs };
+        const once = async () => {
+            // Outside the limiter: a login inside a held slot would deadlock an account limited to one request.
+            await this.beforeAttempt(ctx);
+            return this.limiter.schedule(() => attempt(options), ctx.signal);
+        };
+        return withRetry(once, {
+            system: this.system,
+            policy: this.retryPolicy,
+            signal: ctx.signal,
+            write: kind.write,
+            idempotent: kind.idempotent,
+            reauthenticate: (err) => this.reauthenticate(err, ctx),
+            onBackoff: ctx.onBackoff,
+            onRateLimited: (delayMs) => this.limiter.pause(delayMs),
+        });
+    }
+
+    /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */
+    protected async beforeAttempt(_ctx: RequestContext): Promise<void> {}
+
+    /** Renews the session after an auth error. Clients without sessions cannot recover, so the error stands. */
+    protected async reauthenticate(err: ConnectorError, _ctx: RequestContext): Promise<void> {
+        throw err;
+    }
+
+    /** Logs in / makes one harmless call; resolves with a short human-readable description of what worked. */
+    abstract testConnection(ctx: RequestContext): Promise<string>;
+
+    close(): void {
+        this.limiter.close();
+        this.http.close();
+    }
+}
+
+/** Runs an async task once for all concurrent callers (login: ten concurrent requests cause one login). */
+export class SingleFlight<T> {
+    private inFlight: Promise<T> | undefined;
+
+    run(task: () => Promise<T>): Promise<T> {
+        if (!this.inFlight) {
+            this.inFlight = task().finally(() => {
+                this.inFlight = undefined;
+            });
+        }
+        return this.inFlight;
+    }
+
+    get busy(): boolean {
+        return this.inFlight !== undefined;
+    }
+}

@@ -1,0 +1,89 @@
+/**
+ * Config nodes: one per account. Holds the settings and credentials, creates the vendor client lazily (one per
+ * config node, shared by every endpoint node using it, so the limiter and the session are shared), closes it on
+ * redeploy, and serves the editor's "test connection" button.
+ */
+import type { NodeAPI, Node, NodeDef } from 'node-red';
+import type { BaseClient, ClientSettings } from './client';
+import { toConnectorError } from './errors';
+
+export interface ConfigNodeDef<C extends BaseClient> {
+    type: string;
+    system: string;
+    /** Credential fields; secrets are `password` (never sent to the browser or exported). */
+    credentials: Record<string, { type: 'text' | 'password' }>;
+    createClient(config: Record<string, any>, credentials: Record<string, string>): C;
+}
+
+export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
+    /** The account's client, created on first use. Throws a config error if the settings are unusable. */
+    getClient(): C;
+}
+
+/**
+ * The settings every config node shares (rate limit, concurrency, timeout, retries, TLS), read from the node's
+ * config with the vendor's defaults where the user left them blank.
+ */
+export function commonClientSettings(system: string, config: Record<string, any>, defaults: { rps: number; concurrency: number; timeoutMs?: number }): ClientSettings {
+    const num = (v: unknown, d: number) => (v === '' || v === undefined || v === null || Number.isNaN(Number(v)) ? d : Number(v));
+    return {
+        system,
+        rps: num(config.rps, defaults.rps),
+        concurrency: num(config.concurrency, defaults.concurrency),
+        timeoutMs: num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000) * 1000,
+        retry: {
+            maxRetries: num(config.maxRetries, 4),
+            baseDelayMs: num(config.retryBaseMs, 500),
+        },
+        allowSelfSigned: config.allowSelfSigned === true || config.allowSelfSigned === 'true',
+    };
+}
+
+const testRoutes = new WeakMap<object, Set<string>>();
+
+export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: ConfigNodeDef<C>): void {
+    function ConfigNodeConstructor(this: ConfigNode<C>, config: NodeDef & Record<string, any>) {
+        RED.nodes.createNode(this, config);
+        const node = this;
+        let client: C | undefined;
+        node.getClient = () => {
+            if (!client) client = def.createClient(config, ((node as any).credentials ?? {}) as Record<string, string>);
+            return client;
+        };
+        node.on('close', (done: () => void) => {
+            client?.close();
+            client = undefined;
+            done();
+        });
+    }
+    RED.nodes.registerType(def.type, ConfigNodeConstructor as any, { credentials: def.credentials });
+
+    // The "test connection" button: POST with the dialog's current settings; blank credentials fall back to the
+    // stored ones of the deployed node with that id. Only the outcome is returned, never a credential.
+    let registered = testRoutes.get(RED.httpAdmin);
+    if (!registered) testRoutes.set(RED.httpAdmin, (registered = new Set()));
+    if (registered.has(def.type)) return;
+    registered.add(def.type);
+    RED.httpAdmin.post(`/cn-erp/${def.type}/test`, RED.auth.needsPermission(`${def.type}.write`), async (req: any, res: any) => {
+        const body = req.body ?? {};
+        const stored = (body.id && RED.nodes.getCredentials(body.id)) || {};
+        const credentials: Record<string, string> = { ...stored };
+        for (const [k, v] of Object.entries(body.credentials ?? {})) {
+            if (typeof v === 'string' && v !== '' && v !== '__PWRD__') credentials[k] = v;
+        }
+        let client: C | undefined;
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(), 20000);
+        try {
+            client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, credentials);
+            const message = await client.testConnection({ signal: abort.signal });
+            res.json({ ok: true, message });
+        } catch (err) {
+            const e = toConnectorError(err, def.system);
+            res.json({ ok: false, kind: e.kind, code: e.code, message: e.message });
+        } finally {
+            clearTimeout(timer);
+            client?.close();
+        }
+    });
+}

@@ -1,0 +1,310 @@
+/**
+ * registerEndpoint(): turns an endpoint spec into a Node-RED node type. Everything Node-RED-specific that every
+ * endpoint node does lives here, once:
+ *
+ *  - input handler (msg, send, done), done() exactly once, work in flight cancelled on close;
+ *  - parameters (params.ts) validated against the spec's request schema before anything is sent;
+ *  - query: lazy paging, output modes (all / page / record), record cap, incremental watermark;
+ *  - write: each record validated, chunking, outcomes per record → output 1 (saved) or output 2 (failed);
+ *  - status, timeouts and errors.
+ *
+ * Conservation rule: every input record leaves on output 1 or output 2, or the whole msg goes to Catch through
+ * done(err) with nothing emitted for it. A whole-message failure goes to Catch only while nothing of the message can
+ * have been written; once a chunk may have been written, the remaining records go to output 2 one by one, so a
+ * replay of the failures never re-sends what was saved.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { BaseClient, RequestContext } from './client';
+import { ConnectorError, toConnectorError } from './errors';
+import { ParamReader, TypedValue, isPlainObject } from './params';
+import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
+import { StatusReporter } from './status';
+import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
+import { Watermark } from './watermark';
+import type { ConfigNode } from './config-node';
+
+export type OutputMode = 'all' | 'page' | 'record';
+
+interface EndpointNodeDef extends NodeDef {
+    config: string;
+    params?: Record<string, TypedValue>;
+    outputMode?: OutputMode;
+    maxRecords?: string | number;
+    timeout?: string | number;
+    incremental?: boolean;
+    watermarkStore?: string;
+    overlapMinutes?: string | number;
+}
+
+type Msg = Record<string, any>;
+type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void;
+type Done = (err?: Error) => void;
+
+const specs = new Map<string, EndpointSpec<any>>();
+const specRoutes = new WeakSet<object>();
+
+/** The spec registered for a node type (the mapper reads target schemas from here). */
+export function getSpec(type: string): EndpointSpec<any> | undefined {
+    return specs.get(type);
+}
+
+/** Error for a whole message: keeps the classification and says which node type refused it. */
+class WholeMessageError extends Error {
+    constructor(
+        message: string,
+        readonly connectorError?: ConnectorError,
+    ) {
+        super(message);
+    }
+}
+
+function num(value: unknown): number | undefined {
+    if (value === '' || value === undefined || value === null) return undefined;
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+}
+
+/** A fresh msg for an output, carrying the input msg's other properties (topic, correlation ids…). */
+function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg {
+    const out = RED.util.cloneMessage(base);
+    delete out._msgid;
+    out._msgid = RED.util.generateId();
+    out.payload = payload;
+    return Object.assign(out, extra);
+}
+
+export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: EndpointSpec<C>): void {
+    specs.set(spec.type, spec);
+    registerSpecRoute(RED);
+    const paramNames = Object.keys(((spec.requestSchema as any).properties ?? {}) as object);
+    const validateParams = compileParamsSchema(spec.requestSchema);
+    const validateRecord = spec.kind === 'write' ? compileRecordSchema(spec.recordSchema) : undefined;
+
+    function EndpointNode(this: Node, def: EndpointNodeDef) {
+        RED.nodes.createNode(this, def);
+        const node = this;
+        const status = new StatusReporter(node);
+        const configNode = RED.nodes.getNode(def.config) as ConfigNode<C> | null;
+        const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write');
+        const inFlight = new Set<AbortController>();
+        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, (num(def.overlapMinutes) ?? 10) * 60000) : undefined;
+        let closing = false;
+
+        if (!configNode) status.error('no config');
+
+        node.on('input', (msg: Msg, send: Send, done: Done) => {
+            if (closing) return done(new Error(`${spec.type}: the node is closing`));
+            const abort = new AbortController();
+            inFlight.add(abort);
+            handle(msg, send, abort.signal)
+                .then(() => done())
+                .catch((err: unknown) => {
+                    const e = err instanceof WholeMessageError ? err : new WholeMessageError(err instanceof Error ? err.message : String(err), err instanceof ConnectorError ? err : undefined);
+                    const ce = e.connectorError;
+                    if (ce) msg.error = ce.toMsgError();
+                    status.error(ce ? ce.code : 'error');
+                    done(e);
+                })
+                .finally(() => inFlight.delete(abort));
+        });
+
+        node.on('close', (_removed: boolean, done: () => void) => {
+            closing = true;
+            for (const a of inFlight) a.abort();
+            status.clear();
+            // Give aborted calls a moment to settle so no timer or socket outlives the node.
+            const started = Date.now();
+            const wait = () => (inFlight.size === 0 || Date.now() - started > 2000 ? done() : setTimeout(wait, 10));
+            wait();
+        });
+
+        async function handle(msg: Msg, send: Send, signal: AbortSignal): Promise<void> {
+            if (!configNode) throw new WholeMessageError(`${spec.type}: no ${spec.configType} is selected`);
+            status.working('…', true);
+            let params: Record<string, any>;
+            try {
+                params = await reader.read(msg);
+            } catch (err) {
+                throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`);
+            }
+            let watermarkEnd: number | undefined;
+            if (watermark && spec.kind === 'query' && spec.incremental) {
+                if (msg.resetWatermark === true) await watermark.clear();
+                const inc = spec.incremental;
+                const from = await watermark.get();
+                watermarkEnd = Date.now();
+                if (from !== undefined) params[inc.startParam] = inc.format(from - watermark.overlapMs);
+                if (params[inc.endParam] === undefined || from !== undefined) params[inc.endParam] = inc.format(watermarkEnd);
+            }
+            if (!validateParams(params)) {
+                throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(describeErrors(validateParams.errors))}`);
+            }
+            const client = configNode.getClient();
+            const timeoutMs = num(msg.requestTimeout) ?? (num(def.timeout) !== undefined ? num(def.timeout)! * 1000 : undefined);
+            const request: RequestContext = {
+                signal,
+                timeoutMs,
+                onBackoff: (delayMs, err) => status.backingOff(`${err.code}: retry in ${Math.ceil(delayMs / 1000)} s`),
+            };
+            const ctx: EndpointContext<C> = {
+                client,
+                request,
+                signal,
+                msg,
+                progress: (text) => status.working(text),
+                warn: (text) => node.warn(text),
+            };
+            if (spec.kind === 'query') {
+                await runQuery(spec, ctx, params, msg, send);
+                if (watermark && watermarkEnd !== undefined) await watermark.set(watermarkEnd);
+            } else if (spec.kind === 'write') {
+                await runWrite(spec, ctx, params, msg, send);
+            } else {
+                await runAction(spec, ctx, params, msg, send);
+            }
+        }
+
+        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
+            const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : def.outputMode ?? 'all';
+            const cap = num(msg.maxRecords) ?? num(def.maxRecords) ?? Infinity;
+            const collected: unknown[] = [];
+            let count = 0;
+            let pages = 0;
+            const iterator = qs.query(ctx, params)[Symbol.asyncIterator]();
+            try {
+                while (count < cap) {
+                    let next: IteratorResult<{ records: unknown[]; total?: number }>;
+                    try {
+                        next = await iterator.next();
+                    } catch (err) {
+                        const ce = toConnectorError(err, qs.system);
+                        const where = mode === 'all' ? '' : ` (after ${count} records in ${pages} pages already sent)`;
+                        throw new WholeMessageError(`${qs.type}: ${ce.message}${where}`, ce);
+                    }
+                    if (next.done) break;
+                    const page = next.value;
+                    const records = count + page.records.length > cap ? page.records.slice(0, cap - count) : page.records;
+                    pages++;
+                    const first = count;
+                    count += records.length;
+                    const meta = { page: pages, first, count: records.length, total: page.total };
+                    if (mode === 'all') {
+                        for (const r of records) collected.push(r);
+                    } else if (mode === 'page') {
+                        send([derive(RED, msg, records, { page: meta }), null]);
+                    } else {
+                        for (let i = 0; i < records.length; i++) send([derive(RED, msg, records[i], { page: { ...meta, index: first + i } }), null]);
+                    }
+                    status.working(`page ${pages}: ${count} records`);
+                }
+            } finally {
+                // Stop the vendor paging (cap reached or error): releases its generator.
+                await iterator.return?.();
+            }
+            if (mode === 'all') send([derive(RED, msg, collected, { count, pages }), null]);
+            status.done(`${count} records, ${pages} pages`);
+        }
+
+        async function runWrite(ws: WriteSpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
+            const payload = msg.payload;
+            const single = isPlainObject(payload);
+            if (!single && !Array.isArray(payload)) {
+                throw new WholeMessageError(`${ws.type}: payload: must be a record object or an array of records (got ${payload === null ? 'null' : typeof payload})`);
+            }
+            const records: unknown[] = single ? [payload] : (payload as unknown[]);
+            const outcomes: RecordOutcome[] = new Array(records.length);
+            const valid: number[] = [];
+            records.forEach((record, i) => {
+                if (validateRecord!(record)) {
+                    valid.push(i);
+                } else {
+                    const errors = describeErrors(validateRecord!.errors, single ? '' : `payload[${i}]`);
+                    outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: 'validation', code: 'INVALID_RECORD', field: errors[0]?.field, message: formatErrors(errors) }) };
+                }
+            });
+            const chunkSize = Math.max(1, num(params.chunkSize) ?? ws.chunkSize);
+            let written = 0;
+            let mayHaveWritten = false;
+            for (let start = 0; start < valid.length; start += chunkSize) {
+                const indexes = valid.slice(start, start + chunkSize);
+                try {
+                    const result = await ws.writeChunk(ctx, indexes.map((i) => records[i]), params);
+                    if (result.length !== indexes.length) {
+                        throw new ConnectorError({ system: ws.system, kind: 'business', code: 'OUTCOME_MISMATCH', message: `the answer accounts for ${result.length} of ${indexes.length} records`, safeToRepeat: false });
+                    }
+                    indexes.forEach((i, k) => (outcomes[i] = result[k]));
+                    mayHaveWritten = true;
+                    written += indexes.length;
+                    status.working(`saved ${written}/${valid.length}`);
+                } catch (err) {
+                    const ce = toConnectorError(err, ws.system);
+                    const unknownOutcome = ce.kind === 'transient' && !ce.safeToRepeat;
+                    if (!mayHaveWritten && !unknownOutcome && ce.kind !== 'cancelled') {
+                        // Nothing of this message reached the vendor's books: the whole message goes to Catch.
+                        throw new WholeMessageError(`${ws.type}: ${ce.message}`, ce);
+                    }
+                    const note = unknownOutcome ? ' (the request may have been processed: check the target before replaying)' : '';
+                    for (const i of indexes) outcomes[i] = { ok: false, error: withMessage(ce, `${ce.message}${note}`) };
+                    for (const i of valid.slice(start + chunkSize)) {
+                        outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: ce.kind, code: ce.code, message: `not sent: an earlier batch failed (${ce.message})`, safeToRepeat: true }) };
+                    }
+                    break;
+                }
+            }
+            emitOutcomes(ws.system, records, outcomes, single, msg, send);
+        }
+
+        async function runAction(as: ActionSpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
+            let answer: Awaited<ReturnType<ActionSpec<C>['run']>>;
+            try {
+                answer = await as.run(ctx, params);
+            } catch (err) {
+                const ce = toConnectorError(err, as.system);
+                throw new WholeMessageError(`${as.type}: ${ce.message}`, ce);
+            }
+            send([derive(RED, msg, answer.result), null]);
+            for (const f of answer.failures ?? []) send([null, derive(RED, msg, f.record, { error: f.error.toMsgError(f.record) })]);
+            const failed = answer.failures?.length ?? 0;
+            status.done(failed ? `done, ${failed} failed` : 'done', failed > 0);
+        }
+
+        function emitOutcomes(system: string, records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
+            const saved: unknown[] = [];
+            let failed = 0;
+            outcomes.forEach((o, i) => {
+                if (o.ok) saved.push(o.result);
+                else {
+                    failed++;
+                    send([null, derive(RED, msg, records[i], { error: o.error.toMsgError(records[i]), recordIndex: i })]);
+                }
+            });
+            if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
+            status.done(`${saved.length} ok, ${failed} failed`, failed > 0);
+            void system;
+        }
+    }
+
+    RED.nodes.registerType(spec.type, EndpointNode as any);
+}
+
+function withMessage(e: ConnectorError, message: string): ConnectorError {
+    return new ConnectorError({ system: e.system, kind: e.kind, code: e.code, message, safeToRepeat: e.safeToRepeat, httpStatus: e.httpStatus, field: e.field, details: e.details });
+}
+
+/** GET /cn-erp/specs/:type → the schemas of an endpoint, for the editor's parameter table, help and the mapper. */
+function registerSpecRoute(RED: NodeAPI): void {
+    if (specRoutes.has(RED.httpAdmin)) return;
+    specRoutes.add(RED.httpAdmin);
+    RED.httpAdmin.get('/cn-erp/specs/:type', RED.auth.needsPermission('flows.read'), (req: any, res: any) => {
+        const spec = specs.get(String(req.params.type));
+        if (!spec) return res.status(404).json({ error: 'unknown node type' });
+        res.json({
+            type: spec.type,
+            kind: spec.kind,
+            system: spec.system,
+            requestSchema: spec.requestSchema,
+            responseSchema: spec.responseSchema ?? null,
+            recordSchema: spec.kind === 'write' ? spec.recordSchema : null,
+        });
+    });
+}

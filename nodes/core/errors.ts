@@ -1,0 +1,107 @@
+/**
+ * The one error type every client and node uses. `kind` drives the retry policy (see retry.ts):
+ *   auth        re-authenticate once and replay once, then fail
+ *   rate-limit  back off (honouring Retry-After), the account's limiter pauses for everyone
+ *   transient   network, 5xx, timeout: bounded exponential backoff with jitter
+ *   business    the vendor refused the record: never retried
+ *   validation  the request or record is malformed: never retried
+ *   config      credentials, signature, subscription, clock: never retried
+ *   cancelled   the node was closed or the flow redeployed while the call was in flight
+ */
+export type ErrorKind = 'auth' | 'rate-limit' | 'transient' | 'business' | 'validation' | 'config' | 'cancelled';
+
+export interface ConnectorErrorInit {
+    system: string;
+    kind: ErrorKind;
+    code?: string | number;
+    message: string;
+    /** True when the server certainly did not perform the operation, so a write may be sent again. */
+    safeToRepeat?: boolean;
+    /** Milliseconds the server asked us to wait (Retry-After, vendor hints). */
+    retryAfterMs?: number;
+    httpStatus?: number;
+    /** The vendor's field name, when the vendor named one. */
+    field?: string;
+    /** Extra vendor detail (never secrets). */
+    details?: unknown;
+    cause?: unknown;
+}
+
+export class ConnectorError extends Error {
+    readonly system: string;
+    readonly kind: ErrorKind;
+    readonly code: string;
+    readonly safeToRepeat: boolean;
+    readonly retryAfterMs?: number;
+    readonly httpStatus?: number;
+    readonly field?: string;
+    readonly details?: unknown;
+
+    constructor(init: ConnectorErrorInit) {
+        super(init.message);
+        this.name = 'ConnectorError';
+        this.system = init.system;
+        this.kind = init.kind;
+        this.code = init.code === undefined || init.code === null || init.code === '' ? defaultCode(init.kind) : String(init.code);
+        this.safeToRepeat = init.safeToRepeat ?? (init.kind === 'rate-limit' || init.kind === 'auth');
+        this.retryAfterMs = init.retryAfterMs;
+        this.httpStatus = init.httpStatus;
+        this.field = init.field;
+        this.details = init.details;
+        if (init.cause !== undefined) (this as { cause?: unknown }).cause = init.cause;
+    }
+
+    /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */
+    get retryable(): boolean {
+        return this.kind === 'transient' || this.kind === 'rate-limit' || this.kind === 'auth';
+    }
+
+    /** The shape put on `msg.error` for a failed record (design.md: {system, code, message, retryable, record}). */
+    toMsgError(record?: unknown): MsgError {
+        const out: MsgError = {
+            system: this.system,
+            kind: this.kind,
+            code: this.code,
+            message: this.message,
+            retryable: this.retryable,
+        };
+        if (this.field !== undefined) out.field = this.field;
+        if (this.httpStatus !== undefined) out.httpStatus = this.httpStatus;
+        if (record !== undefined) out.record = record;
+        return out;
+    }
+}
+
+export interface MsgError {
+    system: string;
+    kind: ErrorKind;
+    code: string;
+    message: string;
+    retryable: boolean;
+    field?: string;
+    httpStatus?: number;
+    record?: unknown;
+}
+
+function defaultCode(kind: ErrorKind): string {
+    return kind.toUpperCase().replace('-', '_');
+}
+
+export function isConnectorError(err: unknown): err is ConnectorError {
+    return err instanceof ConnectorError;
+}
+
+/** Wraps anything thrown into a ConnectorError without losing an existing classification. */
+export function toConnectorError(err: unknown, system: string): ConnectorError {
+    if (err instanceof ConnectorError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    return new ConnectorError({ system, kind: 'business', code: 'UNEXPECTED', message, cause: err });
+}
+
+export function validationError(system: string, field: string, reason: string): ConnectorError {
+    return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', field, message: `${field}: ${reason}` });
+}
+
+export function cancelledError(system: string): ConnectorError {
+    return new ConnectorError({ system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: false });
+}

@@ -1,0 +1,148 @@
+/**
+ * HTTP transport on axios shared by every client. It never interprets vendor envelopes: it returns status, headers
+ * and the body as text (clients parse it: Kingdee's `response_error:` prefix and WMS XML need the raw text), and it
+ * turns network failures into classified ConnectorErrors.
+ */
+import http from 'http';
+import https from 'https';
+import axios, { AxiosError, AxiosInstance } from 'axios';
+import { ConnectorError } from './errors';
+
+export interface TransportOptions {
+    system: string;
+    /** Default per-request timeout in milliseconds. */
+    timeoutMs?: number;
+    /** Accept a self-signed certificate (on-premise servers). */
+    allowSelfSigned?: boolean;
+    /** Largest response body accepted, in bytes. */
+    maxResponseBytes?: number;
+}
+
+export interface HttpRequest {
+    method?: 'GET' | 'POST';
+    url: string;
+    headers?: Record<string, string>;
+    /** Query-string parameters (encoded by axios). */
+    query?: Record<string, string>;
+    /** Body sent exactly as given: clients that sign the body serialise it themselves. */
+    body?: string;
+}
+
+export interface HttpResponse {
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+}
+
+export interface CallOptions {
+    signal?: AbortSignal;
+    timeoutMs?: number;
+}
+
+const SAFE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL', 'ERR_BAD_OPTION_VALUE']);
+
+export class HttpTransport {
+    readonly system: string;
+    readonly defaultTimeoutMs: number;
+    private readonly axios: AxiosInstance;
+    private readonly httpAgent: http.Agent;
+    private readonly httpsAgent: https.Agent;
+
+    constructor(options: TransportOptions) {
+        this.system = options.system;
+        this.defaultTimeoutMs = options.timeoutMs ?? 30000;
+        this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+        this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: !options.allowSelfSigned });
+        // axios reads HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment by itself.
+        this.axios = axios.create({
+            httpAgent: this.httpAgent,
+            httpsAgent: this.httpsAgent,
+            maxContentLength: options.maxResponseBytes ?? 50 * 1024 * 1024,
+            maxBodyLength: Infinity,
+            responseType: 'text',
+            transformResponse: [(data: unknown) => data],
+            validateStatus: () => true,
+            maxRedirects: 0,
+        });
+    }
+
+    async request(req: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
+        if (options.signal?.aborted) throw this.cancelled();
+        try {
+            const res = await this.axios.request({
+                method: req.method ?? 'POST',
+                url: req.url,
+                headers: req.headers,
+                params: req.query,
+                data: req.body,
+                timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+                signal: options.signal,
+            });
+            return { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+        } catch (err) {
+            throw this.classifyNetworkError(err, options);
+        }
+    }
+
+    /** Generic mapping of a non-2xx status (protocols.md §0): 5xx transient, 429 rate-limit, other 4xx config. */
+    statusError(res: HttpResponse): ConnectorError | undefined {
+        if (res.status >= 200 && res.status < 300) return undefined;
+        const snippet = res.body.slice(0, 200);
+        if (res.status === 429) {
+            return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'HTTP_429', httpStatus: 429, message: `HTTP 429 Too Many Requests`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
+        }
+        if (res.status >= 500) {
+            // 503 means the server refused before doing anything; other 5xx may have half-done the work.
+            return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
+        }
+        return new ConnectorError({ system: this.system, kind: 'config', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}` });
+    }
+
+    close(): void {
+        this.httpAgent.destroy();
+        this.httpsAgent.destroy();
+    }
+
+    private cancelled(): ConnectorError {
+        return new ConnectorError({ system: this.system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: false });
+    }
+
+    private classifyNetworkError(err: unknown, options: CallOptions): ConnectorError {
+        if (err instanceof ConnectorError) return err;
+        const ax = err as AxiosError;
+        if (options.signal?.aborted || axios.isCancel(err) || ax.code === 'ERR_CANCELED') return this.cancelled();
+        const code = ax.code ?? 'NETWORK';
+        if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${options.timeoutMs ?? this.defaultTimeoutMs} ms`, safeToRepeat: false, cause: err });
+        }
+        if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(ax.message)) {
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'RESPONSE_TOO_LARGE', message: `response larger than the configured limit`, cause: err });
+        }
+        if (code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE') {
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'BAD_URL', message: `invalid server URL`, cause: err });
+        }
+        if (/certificate|self[- ]signed|CERT_/i.test(String(code) + ax.message)) {
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'TLS', message: `TLS certificate rejected (${code}); allow self-signed certificates in the config node if this is an on-premise server`, cause: err });
+        }
+        return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause: err });
+    }
+}
+
+export function parseRetryAfter(value: unknown): number | undefined {
+    if (typeof value !== 'string' || value === '') return undefined;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(value);
+    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** Cookies from Set-Cookie headers as name → value (session cookies of Kingdee and similar). */
+export function parseSetCookie(header: string | string[] | undefined): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of Array.isArray(header) ? header : header ? [header] : []) {
+        const pair = line.split(';', 1)[0];
+        const eq = pair.indexOf('=');
+        if (eq > 0) out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+    return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * Reading a node's parameters: each is a TypedInput in the node (str/num/bool/json/date/msg/flow/global/env/
+ * jsonata). A value set in the node wins; a blank one reads `msg.params.<name>` and then, for query and action nodes,
+ * `msg.payload.<name>`. When both the node and the msg give a value and they differ, the node's value is used
+ * and a warning is shown once per node and parameter.
+ */
+import type { Node, NodeAPI } from 'node-red';
+
+export interface TypedValue {
+    value: unknown;
+    type: string;
+}
+
+const BLANKABLE = new Set(['str', 'num', 'json', 'bool', 'date', '']);
+
+function isBlank(tv: TypedValue | undefined): boolean {
+    return !tv || ((tv.value === '' || tv.value === undefined || tv.value === null) && BLANKABLE.has(tv.type ?? ''));
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+}
+
+function evaluate(RED: NodeAPI, node: Node, tv: TypedValue, msg: Record<string, unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+        RED.util.evaluateNodeProperty(tv.value as string, tv.type || 'str', node, msg as any, (err: Error | null, value: unknown) => (err ? reject(err) : resolve(value)));
+    });
+}
+
+export class ParamReader {
+    private readonly warned = new Set<string>();
+
+    constructor(
+        private readonly RED: NodeAPI,
+        private readonly node: Node,
+        private readonly names: string[],
+        private readonly settings: Record<string, TypedValue>,
+        private readonly payloadFallback: boolean,
+    ) {}
+
+    /** Throws an Error naming the parameter when a TypedInput cannot be evaluated (bad JSON, bad JSONata). */
+    async read(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+        const fromMsg: Record<string, unknown> = {};
+        const payload = msg.payload;
+        if (this.payloadFallback && isPlainObject(payload)) Object.assign(fromMsg, payload);
+        if (isPlainObject(msg.params)) Object.assign(fromMsg, msg.params);
+        const out: Record<string, unknown> = {};
+        for (const name of this.names) {
+            if (name === '__proto__' || name === 'constructor' || name === 'prototype') continue;
+            const tv = this.settings[name];
+            const msgValue = Object.prototype.hasOwnProperty.call(fromMsg, name) ? fromMsg[name] : undefined;
+            if (isBlank(tv)) {
+                if (msgValue !== undefined) out[name] = msgValue;
+                continue;
+            }
+            let value: unknown;
+            try {
+                value = await evaluate(this.RED, this.node, tv!, msg);
+            } catch (err) {
+                throw new Error(`${name}: cannot evaluate the ${tv!.type} setting (${err instanceof Error ? err.message : String(err)})`);
+            }
+            if (value === undefined) {
+                if (msgValue !== undefined) out[name] = msgValue;
+                continue;
+            }
+            if (msgValue !== undefined && JSON.stringify(msgValue) !== JSON.stringify(value) && !this.warned.has(name)) {
+                this.warned.add(name);
+                this.node.warn(`${name}: the node's setting is used; the value in the message is ignored`);
+            }
+            out[name] = value;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,99 @@
+/**
+ * The retry policy by error kind, once for every client (design.md "Errors are classified"):
+ * transient and rate-limit get bounded exponential backoff with full jitter (Retry-After honoured),
+ * auth gets exactly one re-authentication and one replay, everything else fails at once.
+ * A write is sent again only when the server certainly did not act on it (error.safeToRepeat) or the
+ * endpoint is idempotent by key: a duplicated bill is worse than a visible failure.
+ */
+import { ConnectorError, cancelledError, toConnectorError } from './errors';
+
+export interface RetryPolicy {
+    /** Further attempts after the first, for transient and rate-limit errors. */
+    maxRetries: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000 };
+
+export interface RetryOptions {
+    system: string;
+    policy?: Partial<RetryPolicy>;
+    signal?: AbortSignal;
+    /** The call changes data on the server. */
+    write?: boolean;
+    /** Sending the same write twice cannot create a second record. */
+    idempotent?: boolean;
+    /** Called once on an auth error before the single replay (log in again). */
+    reauthenticate?: (err: ConnectorError) => Promise<void>;
+    /** Called before each wait, for status ("backing off 2 s"). */
+    onBackoff?: (delayMs: number, err: ConnectorError, attempt: number) => void;
+    /** Called on a rate-limit answer so the shared limiter pauses everyone on the account. */
+    onRateLimited?: (delayMs: number, err: ConnectorError) => void;
+    /** Random source for jitter (tests). */
+    random?: () => number;
+}
+
+export function backoffDelay(attempt: number, policy: RetryPolicy, err: ConnectorError, random: () => number = Math.random): number {
+    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+    const jittered = Math.round(cap / 2 + random() * (cap / 2));
+    return err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, jittered) : jittered;
+}
+
+export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: RetryOptions): Promise<T> {
+    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+    let retries = 0;
+    let reauthenticated = false;
+    for (let n = 0; ; n++) {
+        if (options.signal?.aborted) throw cancelledError(options.system);
+        let err: ConnectorError;
+        try {
+            return await attempt(n);
+        } catch (e) {
+            err = toConnectorError(e, options.system);
+        }
+        if (err.kind === 'cancelled' || !err.retryable) throw err;
+        if (options.write && !options.idempotent && !err.safeToRepeat) throw err;
+        if (err.kind === 'auth') {
+            if (reauthenticated || !options.reauthenticate) throw err;
+            reauthenticated = true;
+            await options.reauthenticate(err);
+            continue;
+        }
+        if (retries >= policy.maxRetries) throw withAttempts(err, n + 1);
+        const delay = backoffDelay(retries, policy, err, options.random);
+        retries++;
+        if (err.kind === 'rate-limit') options.onRateLimited?.(delay, err);
+        options.onBackoff?.(delay, err, retries);
+        await sleep(delay, options.signal, options.system);
+    }
+}
+
+function withAttempts(err: ConnectorError, attempts: number): ConnectorError {
+    return new ConnectorError({
+        system: err.system,
+        kind: err.kind,
+        code: err.code,
+        message: `${err.message} (gave up after ${attempts} attempts)`,
+        safeToRepeat: err.safeToRepeat,
+        httpStatus: err.httpStatus,
+        field: err.field,
+        details: err.details,
+        cause: err,
+    });
+}
+
+export function sleep(ms: number, signal?: AbortSignal, system = 'core'): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(cancelledError(system));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(cancelledError(system));
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}

@@ -1,0 +1,40 @@
+/** Vendor time formats. String timestamps of Chinese vendors are China time (UTC+8) whatever the host zone. */
+
+const CHINA_OFFSET_MS = 8 * 3600 * 1000;
+
+/** Epoch milliseconds → `yyyy-MM-dd HH:mm:ss` in China time. */
+export function chinaTime(ms: number): string {
+    return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) read as China time → epoch milliseconds; NaN when malformed. */
+export function parseChinaTime(text: string): number {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(text.trim());
+    if (!m) return NaN;
+    return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) - CHINA_OFFSET_MS;
+}
+
+/** .NET JSON dates `/Date(1704067200000)/` or `/Date(1704067200000+0800)/` → epoch ms; undefined if not that form. */
+export function parseDotNetDate(text: string): number | undefined {
+    const m = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(text);
+    return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Any time a user may type or a msg may carry → epoch ms: a number (ms; values below 10^11 are read as seconds),
+ * a numeric string, `yyyy-MM-dd HH:mm:ss` (China time), an ISO string with a zone, a `/Date(ms)/` string or a Date.
+ * NaN when it is none of these.
+ */
+export function toEpochMs(value: unknown): number {
+    if (value instanceof Date) return value.getTime();
+    if (typeof value === 'number') return Number.isFinite(value) ? (Math.abs(value) < 1e11 ? value * 1000 : value) : NaN;
+    if (typeof value !== 'string' || value.trim() === '') return NaN;
+    const text = value.trim();
+    if (/^-?\d+$/.test(text)) return toEpochMs(Number(text));
+    const dotNet = parseDotNetDate(text);
+    if (dotNet !== undefined) return dotNet;
+    const china = parseChinaTime(text);
+    if (!Number.isNaN(china)) return china;
+    if (/[zZ]$|[+-]\d{2}:?\d{2}$/.test(text)) return Date.parse(text);
+    return NaN;
+}

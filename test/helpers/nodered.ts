@@ -1,0 +1,98 @@
+/**
+ * Node-RED test harness shared by every node test: the test helper bound to the Node-RED under test (NODE_RED_PATH
+ * selects another install, e.g. Node-RED 5 for the second matrix run), the core catch/complete nodes, and `run()`,
+ * which sends one msg to a node and collects what leaves it until it calls done() or done(err).
+ */
+import path from 'path';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const helper = require('node-red-node-test-helper');
+
+const nodeRedPath = process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
+helper.init(nodeRedPath);
+
+const nodesPkg = require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath)] });
+const coreDir = path.join(path.dirname(nodesPkg), 'core', 'common');
+export const catchNode = require(path.join(coreDir, '25-catch.js'));
+export const completeNode = require(path.join(coreDir, '24-complete.js'));
+export const statusNode = require(path.join(coreDir, '25-status.js'));
+
+export { helper };
+
+export type Msg = Record<string, any>;
+
+export interface RunResult {
+    /** Messages per output: outputs[0] = output 1 (results), outputs[1] = output 2 (failed records). */
+    outputs: Msg[][];
+    /** Set when the node called done(err): the Catch node's msg (msg.error.message, msg.payload …). */
+    caught?: Msg;
+}
+
+/**
+ * Adds probe nodes around node `id` of `flow`: one helper per output (`<id>-out1`, …), a catch and a complete node
+ * scoped to it. `outputs` = how many outputs the node has.
+ */
+export function withProbes(flow: Msg[], id: string, outputs: number): Msg[] {
+    const target = flow.find((n) => n.id === id);
+    if (!target) throw new Error(`no node ${id} in flow`);
+    const z = target.z ?? 'f1';
+    const probes: Msg[] = [];
+    target.wires = [];
+    for (let i = 1; i <= outputs; i++) {
+        probes.push({ id: `${id}-out${i}`, type: 'helper', z });
+        target.wires.push([`${id}-out${i}`]);
+    }
+    probes.push({ id: `${id}-catch`, type: 'catch', z, scope: [id], uncaught: false, wires: [[`${id}-caught`]] });
+    probes.push({ id: `${id}-caught`, type: 'helper', z });
+    probes.push({ id: `${id}-complete`, type: 'complete', z, scope: [id], uncaught: false, wires: [[`${id}-completed`]] });
+    probes.push({ id: `${id}-completed`, type: 'helper', z });
+    const tab = flow.some((n) => n.type === 'tab') ? [] : [{ id: z, type: 'tab', label: 'test' }];
+    return [...tab, ...flow.map((n) => (n.id === id ? target : n)), ...probes];
+}
+
+export function load(nodeModules: unknown[], flow: Msg[], credentials: Record<string, Msg> = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+        try {
+            helper.load([...nodeModules, catchNode, completeNode], flow, credentials, () => resolve());
+        } catch (err) {
+            reject(err);
+        }
+    });
+}
+
+/** Sends `msg` to node `id` (loaded with withProbes) and resolves once the node has finished with it. */
+export function run(id: string, msg: Msg, outputs: number, timeoutMs = 15000): Promise<RunResult> {
+    const result: RunResult = { outputs: Array.from({ length: outputs }, () => []) };
+    return new Promise((resolve, reject) => {
+        const listeners: Array<[any, (m: Msg) => void]> = [];
+        const cleanup = () => listeners.forEach(([node, fn]) => node.removeListener('input', fn));
+        const finish = () => {
+            clearTimeout(timer);
+            // Messages sent just before done() are delivered asynchronously; let them arrive.
+            setTimeout(() => {
+                cleanup();
+                resolve(result);
+            }, 30);
+        };
+        const timer = setTimeout(() => {
+            cleanup();
+            reject(new Error(`node ${id} did not call done() within ${timeoutMs} ms`));
+        }, timeoutMs);
+        for (let i = 0; i < outputs; i++) {
+            const probe = helper.getNode(`${id}-out${i + 1}`);
+            const fn = (m: Msg) => result.outputs[i].push(m);
+            probe.on('input', fn);
+            listeners.push([probe, fn]);
+        }
+        const caught = helper.getNode(`${id}-caught`);
+        const onCaught = (m: Msg) => {
+            result.caught = m;
+            finish();
+        };
+        caught.on('input', onCaught);
+        listeners.push([caught, onCaught]);
+        const completed = helper.getNode(`${id}-completed`);
+        completed.on('input', finish);
+        listeners.push([completed, finish]);
+        helper.getNode(id).receive(msg);
+    });
+}

@@ -1,0 +1,221 @@
+/**
+ * The simulator framework every system's simulator plugs into: an HTTP server on 127.0.0.1 (free port unless one is
+ * given), request recording, and fault injection for the next N matching calls. A simulator subclass registers
+ * routes and answers with its vendor's real protocol; the faults it cannot express generically (a vendor rate-limit
+ * answer, a vendor session-expired answer) it provides through `vendorFault()`.
+ */
+import http from 'http';
+import { AddressInfo } from 'net';
+import { URL } from 'url';
+
+export interface SimRequest {
+    method: string;
+    /** Path without the query string, e.g. `/k3cloud/Kingdee…ExecuteBillQuery.common.kdsvc`. */
+    path: string;
+    query: Record<string, string>;
+    headers: http.IncomingHttpHeaders;
+    /** Raw body text exactly as received (signatures cover it). */
+    body: string;
+    /** Milliseconds since epoch when the request arrived. */
+    time: number;
+    /** The remote address (for inbound-webhook tests). */
+    remote?: string;
+}
+
+export interface SimResponse {
+    status?: number;
+    headers?: Record<string, string | string[]>;
+    /** Objects are sent as JSON; strings as they are. */
+    body?: unknown;
+}
+
+export type Fault =
+    | { type: 'http'; status: number; body?: string; headers?: Record<string, string> }
+    | { type: 'reset' }
+    /** Wait `ms` before answering (beyond the client's timeout, the client gives up; the request still happens). */
+    | { type: 'delay'; ms: number; thenProcess?: boolean }
+    /** Process the request normally (the write happens), then reset the connection: the client never sees the answer. */
+    | { type: 'reset-after-processing' }
+    /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
+    | { type: 'vendor'; name: string };
+
+interface PendingFault {
+    fault: Fault;
+    remaining: number;
+    match?: (req: SimRequest) => boolean;
+}
+
+type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+interface Route {
+    method: string;
+    path: string | RegExp;
+    handler: Handler;
+}
+
+export class SimServer {
+    readonly name: string;
+    readonly requests: SimRequest[] = [];
+    /** Keep at most this many recorded requests (benchmarks push hundreds of thousands). */
+    recordLimit = 10000;
+    /** Counts every request, recorded or not. */
+    requestCount = 0;
+    private server: http.Server | undefined;
+    private readonly routes: Route[] = [];
+    private readonly faults: PendingFault[] = [];
+    private readonly sockets = new Set<import('net').Socket>();
+    private url = '';
+
+    constructor(name: string) {
+        this.name = name;
+    }
+
+    get baseUrl(): string {
+        if (!this.url) throw new Error(`${this.name} simulator is not started`);
+        return this.url;
+    }
+
+    route(method: string, path: string | RegExp, handler: Handler): this {
+        this.routes.push({ method: method.toUpperCase(), path, handler });
+        return this;
+    }
+
+    /** The next `count` requests (matching `match`, if given) get `fault` instead of a normal answer. */
+    inject(fault: Fault, count = 1, match?: (req: SimRequest) => boolean): this {
+        this.faults.push({ fault, remaining: count, match });
+        return this;
+    }
+
+    clearFaults(): void {
+        this.faults.length = 0;
+    }
+
+    clearRequests(): void {
+        this.requests.length = 0;
+        this.requestCount = 0;
+    }
+
+    /** Subclasses answer named vendor faults ('rate-limit', 'session-expired', …) in their vendor's own words. */
+    protected vendorFault(name: string, _req: SimRequest): SimResponse {
+        throw new Error(`${this.name} simulator has no vendor fault named "${name}"`);
+    }
+
+    async start(port = 0): Promise<string> {
+        if (this.server) return this.url;
+        const server = http.createServer((req, res) => this.onRequest(req, res));
+        server.keepAliveTimeout = 5000;
+        server.on('connection', (socket) => {
+            this.sockets.add(socket);
+            socket.on('close', () => this.sockets.delete(socket));
+        });
+        await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(port, '127.0.0.1', () => resolve());
+        });
+        this.server = server;
+        const address = server.address() as AddressInfo;
+        this.url = `http://127.0.0.1:${address.port}`;
+        return this.url;
+    }
+
+    async stop(): Promise<void> {
+        const server = this.server;
+        if (!server) return;
+        this.server = undefined;
+        for (const socket of this.sockets) socket.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        this.url = '';
+    }
+
+    private takeFault(req: SimRequest): Fault | undefined {
+        const i = this.faults.findIndex((f) => !f.match || f.match(req));
+        if (i < 0) return undefined;
+        const pending = this.faults[i];
+        pending.remaining--;
+        if (pending.remaining <= 0) this.faults.splice(i, 1);
+        return pending.fault;
+    }
+
+    private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+            const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+            const query: Record<string, string> = {};
+            for (const [k, v] of url.searchParams) query[k] = v;
+            const simReq: SimRequest = {
+                method: (req.method ?? 'GET').toUpperCase(),
+                path: url.pathname,
+                query,
+                headers: req.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+                time: Date.now(),
+                remote: req.socket.remoteAddress,
+            };
+            this.requestCount++;
+            if (this.requests.length < this.recordLimit) this.requests.push(simReq);
+            this.dispatch(simReq, res).catch((err) => {
+                if (!res.headersSent) {
+                    res.writeHead(500, { 'Content-Type': 'text/plain' });
+                    res.end(`simulator error: ${err instanceof Error ? err.message : String(err)}`);
+                }
+            });
+        });
+    }
+
+    private async dispatch(req: SimRequest, res: http.ServerResponse): Promise<void> {
+        const fault = this.takeFault(req);
+        if (fault) {
+            switch (fault.type) {
+                case 'http':
+                    return this.write(res, { status: fault.status, headers: fault.headers, body: fault.body ?? `HTTP ${fault.status}` });
+                case 'reset':
+                    req.headers.connection = 'close';
+                    res.socket?.destroy();
+                    return;
+                case 'delay':
+                    await new Promise((r) => setTimeout(r, fault.ms));
+                    if (res.socket?.destroyed) {
+                        if (fault.thenProcess) await this.handle(req);
+                        return;
+                    }
+                    break;
+                case 'reset-after-processing':
+                    await this.handle(req);
+                    res.socket?.destroy();
+                    return;
+                case 'vendor':
+                    return this.write(res, this.vendorFault(fault.name, req));
+            }
+        }
+        this.write(res, await this.handle(req));
+    }
+
+    /** Routes a request to its handler; 404 in plain text when none matches. */
+    protected async handle(req: SimRequest): Promise<SimResponse> {
+        for (const route of this.routes) {
+            if (route.method !== req.method && route.method !== '*') continue;
+            const hit = typeof route.path === 'string' ? route.path.toLowerCase() === req.path.toLowerCase() : route.path.test(req.path);
+            if (hit) return route.handler(req);
+        }
+        return { status: 404, body: `no route for ${req.method} ${req.path}` };
+    }
+
+    private write(res: http.ServerResponse, answer: SimResponse): void {
+        if (res.socket?.destroyed) return;
+        const headers: Record<string, string | string[]> = { ...answer.headers };
+        let body: string;
+        if (typeof answer.body === 'string') {
+            body = answer.body;
+            if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain; charset=utf-8';
+        } else {
+            body = answer.body === undefined ? '' : JSON.stringify(answer.body);
+            if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8';
+        }
+        headers['Content-Length'] = String(Buffer.byteLength(body));
+        res.writeHead(answer.status ?? 200, headers);
+        res.end(body);
+    }
+}
+
+export { chinaTime, parseChinaTime } from '../../nodes/core/time';
