@@ -1,0 +1,230 @@
+import should from 'should';
+import sinon from 'sinon';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { KitSim, KIT_DEMO } from '../sim/kit';
+import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
+
+describe('core/endpoint: the endpoint mechanism, through nodes defined in the tests', function () {
+    let sim: KitSim;
+
+    beforeEach(async () => {
+        sim = new KitSim(250);
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'kit-config', url: sim.baseUrl, user: KIT_DEMO.user, retryBaseMs: 5, maxRetries: 3, ...extra });
+    const creds = { c1: { password: KIT_DEMO.password } };
+    const queryNode = (extra: Msg = {}) => ({ id: 'n1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'all', ...extra });
+    const saveNode = (extra: Msg = {}) => ({ id: 'n1', type: 'kit-save', z: 'f1', config: 'c1', params: {}, ...extra });
+    const loadQuery = (node: Msg, cfg: Msg = {}) => load([kitConfig, kitQuery], withProbes([config(cfg), node], 'n1', 1), creds);
+    const loadSave = (node: Msg, cfg: Msg = {}) => load([kitConfig, kitSave], withProbes([config(cfg), node], 'n1', 2), creds);
+    const dataCalls = () => sim.requests.filter((r) => r.path !== '/login').length;
+
+    describe('query output modes', () => {
+        it('all: one msg with every record, fetched page by page', async () => {
+            await loadQuery(queryNode());
+            const r = await run('n1', { payload: 'go', topic: 't' }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0]).have.length(1);
+            const ids = r.outputs[0][0].payload.map((i: any) => i.id);
+            should(ids).eql(sim.items.map((i) => i.id));
+            should(r.outputs[0][0].topic).equal('t');
+            should(dataCalls()).equal(3);
+        });
+
+        it('page: one msg per page with its position', async () => {
+            await loadQuery(queryNode({ outputMode: 'page' }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0].map((m) => m.payload.length)).eql([100, 100, 50]);
+            should(r.outputs[0].map((m) => m.page.first)).eql([0, 100, 200]);
+            should(r.outputs[0][2].page.total).equal(250);
+        });
+
+        it('record: one msg per record, none lost or repeated', async () => {
+            await loadQuery(queryNode({ outputMode: 'record' }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0].map((m) => m.payload.id)).eql(sim.items.map((i) => i.id));
+        });
+
+        it('the record cap stops paging: later pages are never fetched', async () => {
+            await loadQuery(queryNode({ outputMode: 'record', maxRecords: '120' }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0]).have.length(120);
+            should(dataCalls()).equal(2);
+        });
+    });
+
+    describe('parameters', () => {
+        it('a blank setting reads msg.params, then msg.payload', async () => {
+            await loadQuery(queryNode({ params: { pageSize: { value: '', type: 'num' } } }));
+            await run('n1', { params: { pageSize: 30 } }, 1);
+            should(JSON.parse(sim.requests[1].body).size).equal(30);
+            sim.clearRequests();
+            await run('n1', { payload: { pageSize: 40 } }, 1);
+            should(JSON.parse(sim.requests[0].body).size).equal(40);
+        });
+
+        it('a setting in the node wins over the msg and warns once', async () => {
+            await loadQuery(queryNode());
+            // The test helper wraps node.warn/status in sinon spies already.
+            const warn = helper.getNode('n1').warn as sinon.SinonSpy;
+            await run('n1', { params: { pageSize: 10 } }, 1);
+            await run('n1', { params: { pageSize: 10 } }, 1);
+            should(sim.requests.filter((r) => r.path === '/items/query').every((r) => JSON.parse(r.body).size === 100)).be.true();
+            should(warn.callCount).equal(1);
+            should(String(warn.firstCall.args[0])).match(/pageSize/);
+        });
+
+        it('evaluates msg, env and JSONata settings', async () => {
+            await loadQuery(queryNode({ params: { pageSize: { value: '$number(payload.n) * 2', type: 'jsonata' } } }));
+            await run('n1', { payload: { n: '25' } }, 1);
+            should(JSON.parse(sim.requests[1].body).size).equal(50);
+        });
+
+        it('an invalid parameter goes to Catch naming the field, and nothing is sent', async () => {
+            await loadQuery(queryNode({ params: { pageSize: { value: '500', type: 'num' } } }));
+            const r = await run('n1', { payload: 1 }, 1);
+            should(r.caught).be.ok();
+            should(r.caught!.error.message).match(/pageSize: must be <= 100/);
+            should(r.caught!.payload).equal(1);
+            should(sim.requests).have.length(0);
+        });
+    });
+
+    describe('sessions, retries and faults', () => {
+        it('ten concurrent messages log in once', async () => {
+            await loadQuery(queryNode());
+            await Promise.all(Array.from({ length: 10 }, () => run('n1', {}, 1)));
+            should(sim.logins).equal(1);
+        });
+
+        it('an expired session mid-paging re-logs in once and no page is lost or repeated', async () => {
+            await loadQuery(queryNode({ outputMode: 'page' }));
+            sim.inject({ type: 'vendor', name: 'session-expired' }, 1, (req) => req.path === '/items/query' && JSON.parse(req.body).page === 2);
+            const r = await run('n1', {}, 1);
+            should(sim.logins).equal(2);
+            should(r.outputs[0].flatMap((m) => m.payload.map((i: any) => i.id))).eql(sim.items.map((i) => i.id));
+        });
+
+        it('5xx and resets are retried; the node shows it was backing off', async () => {
+            await loadQuery(queryNode());
+            const status = helper.getNode('n1').status as sinon.SinonSpy;
+            sim.inject({ type: 'http', status: 502 }, 1, (r) => r.path === '/items/query');
+            sim.inject({ type: 'reset' }, 1, (r) => r.path === '/items/query');
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(250);
+            should(status.args.some((a: any[]) => a[0].fill === 'yellow')).be.true();
+            should(status.lastCall.args[0]).match({ fill: 'green' });
+        });
+
+        it('retries exhausted → the whole msg reaches Catch with a classified msg.error', async () => {
+            await loadQuery(queryNode(), { maxRetries: 2 });
+            sim.inject({ type: 'http', status: 500 }, 10, (r) => r.path === '/items/query');
+            const r = await run('n1', { payload: 'x' }, 1);
+            should(r.caught!.error.message).match(/HTTP 500.*gave up after 3 attempts/);
+            should(sim.requests.filter((q) => q.path === '/items/query')).have.length(3);
+        });
+
+        it('a rate-limit answer backs off and then succeeds', async () => {
+            await loadQuery(queryNode());
+            sim.inject({ type: 'vendor', name: 'rate-limit' }, 2, (r) => r.path === '/items/query');
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0][0].payload).have.length(250);
+        });
+
+        it('closing the node cancels a request in flight and leaves nothing behind', async () => {
+            await loadQuery(queryNode(), { timeout: 30 });
+            sim.inject({ type: 'delay', ms: 5000 }, 1, (r) => r.path === '/items/query');
+            const pending = run('n1', {}, 1, 4000);
+            await new Promise((r) => setTimeout(r, 200));
+            const t0 = Date.now();
+            await helper.getNode('n1').close();
+            should(Date.now() - t0).be.below(2500);
+            const r = await pending.catch((e) => e);
+            // The msg was not silently dropped: the node finished with an error.
+            should(r.caught?.error?.message ?? String(r)).match(/cancel|closing|did not call/);
+        });
+    });
+
+    describe('writes', () => {
+        it('splits a partial failure exactly: saved records on output 1, refused ones on output 2', async () => {
+            await loadSave(saveNode());
+            const payload = [{ name: 'a' }, { name: 'bad' }, { name: 'c' }, { name: 'bad' }];
+            const r = await run('n1', { payload }, 2);
+            should(r.outputs[0]).have.length(1);
+            should(r.outputs[0][0].payload).have.length(2);
+            should(r.outputs[1].map((m) => m.recordIndex)).eql([1, 3]);
+            should(r.outputs[1][0].payload).eql({ name: 'bad' });
+            should(r.outputs[1][0].error).match({ system: 'kit', code: 'BAD_NAME', retryable: false, record: { name: 'bad' } });
+            should(sim.saved.map((s) => s.name)).eql(['a', 'c']);
+        });
+
+        it('invalid records go to output 2 naming the field and are never sent', async () => {
+            await loadSave(saveNode());
+            const r = await run('n1', { payload: [{ name: 'ok' }, { nom: 'x' }, 'text'] }, 2);
+            should(r.outputs[1].map((m) => m.error.message)).eql(['payload[1].name: is required', 'payload[2]: must be object']);
+            should(JSON.parse(sim.requests.find((q) => q.path === '/items/save')!.body).items).eql([{ name: 'ok' }]);
+        });
+
+        it('a payload that is not a record or a list goes to Catch, nothing sent', async () => {
+            await loadSave(saveNode());
+            const r = await run('n1', { payload: 'hello' }, 2);
+            should(r.caught!.error.message).match(/payload: must be a record object or an array of records/);
+            should(sim.requests).have.length(0);
+        });
+
+        it('sends in chunks of the configured size', async () => {
+            await loadSave(saveNode({ params: { chunkSize: { value: '4', type: 'num' } } }));
+            const payload = Array.from({ length: 10 }, (_, i) => ({ name: `n${i}` }));
+            const r = await run('n1', { payload }, 2);
+            should(sim.requests.filter((q) => q.path === '/items/save').map((q) => JSON.parse(q.body).items.length)).eql([4, 4, 2]);
+            should(r.outputs[0][0].payload).have.length(10);
+        });
+
+        it('a first chunk refused as a whole sends the msg to Catch and emits nothing', async () => {
+            await loadSave(saveNode(), { maxRetries: 0 });
+            sim.inject({ type: 'http', status: 503 }, 1, (q) => q.path === '/items/save');
+            const r = await run('n1', { payload: [{ name: 'a' }] }, 2);
+            should(r.caught).be.ok();
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1]).have.length(0);
+            should(sim.saved).have.length(0);
+        });
+
+        it('a timeout after the write left is not retried; its records and the rest go to output 2', async () => {
+            await loadSave(saveNode({ params: { chunkSize: { value: '2', type: 'num' } }, timeout: '0.3' }));
+            sim.inject({ type: 'delay', ms: 600, thenProcess: true }, 1, (q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c');
+            const payload = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name }));
+            const r = await run('n1', { payload }, 2);
+            await new Promise((res) => setTimeout(res, 500));
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(2);
+            should(r.outputs[1].map((m) => m.payload.name)).eql(['c', 'd', 'e', 'f']);
+            should(r.outputs[1][0].error.message).match(/may have been processed/);
+            should(r.outputs[1][2].error.message).match(/not sent/);
+            // The chunk sent once, never twice.
+            should(sim.requests.filter((q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c')).have.length(1);
+        });
+    });
+
+    describe('incremental sync', () => {
+        it('reads from the watermark minus the overlap on the next run', async () => {
+            await loadQuery(queryNode({ incremental: true, overlapMinutes: '1' }));
+            const first = await run('n1', {}, 1);
+            should(first.outputs[0][0].payload).have.length(250);
+            const firstQuery = JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body);
+            should(firstQuery.since).be.undefined();
+            const before = Date.now();
+            sim.clearRequests();
+            await run('n1', {}, 1);
+            const since = JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since;
+            should(since).be.a.Number();
+            should(since).be.within(before - 60000 - 5000, before - 60000 + 10);
+        });
+    });
+});

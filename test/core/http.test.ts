@@ -1,0 +1,80 @@
+import http from 'http';
+import { AddressInfo } from 'net';
+import should from 'should';
+import { HttpTransport, parseSetCookie } from '../../nodes/core';
+
+describe('core/http: transport against a real local server', () => {
+    let server: http.Server;
+    let base = '';
+    const transport = new HttpTransport({ system: 't', timeoutMs: 2000, maxResponseBytes: 1024 });
+
+    before(async () => {
+        server = http.createServer((req, res) => {
+            if (req.url === '/slow') return void setTimeout(() => res.end('late'), 1000);
+            if (req.url === '/429') return void res.writeHead(429, { 'Retry-After': '3' }).end('slow down');
+            if (req.url === '/503') return void res.writeHead(503).end('busy');
+            if (req.url === '/500') return void res.writeHead(500).end('boom');
+            if (req.url === '/big') return void res.end('x'.repeat(4096));
+            if (req.url === '/cookie') return void res.writeHead(200, { 'Set-Cookie': ['kdservice-sessionid=abc; path=/', 'ASP.NET_SessionId=def; path=/; HttpOnly'] }).end('{}');
+            let body = '';
+            req.on('data', (c) => (body += c));
+            req.on('end', () => res.end(JSON.stringify({ method: req.method, body, ct: req.headers['content-type'] })));
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => {
+        transport.close();
+        server.close();
+    });
+
+    it('sends the body exactly as given and returns the text', async () => {
+        const res = await transport.request({ url: `${base}/echo`, body: '{"中文":1}', headers: { 'Content-Type': 'application/json' } });
+        should(res.status).equal(200);
+        should(JSON.parse(res.body)).eql({ method: 'POST', body: '{"中文":1}', ct: 'application/json' });
+    });
+
+    it('a timeout is transient and not safe to repeat (the server may have acted)', async () => {
+        const e = await transport.request({ url: `${base}/slow` }, { timeoutMs: 100 }).catch((x) => x);
+        should(e.kind).equal('transient');
+        should(e.code).equal('TIMEOUT');
+        should(e.safeToRepeat).be.false();
+    });
+
+    it('a refused connection is transient and safe to repeat (nothing left)', async () => {
+        const e = await transport.request({ url: 'http://127.0.0.1:1/x' }).catch((x) => x);
+        should(e.kind).equal('transient');
+        should(e.code).equal('ECONNREFUSED');
+        should(e.safeToRepeat).be.true();
+    });
+
+    it('maps 429 to rate-limit with Retry-After, 503 to safe transient, 500 to unsafe transient', async () => {
+        const r429 = transport.statusError(await transport.request({ url: `${base}/429` }))!;
+        should(r429.kind).equal('rate-limit');
+        should(r429.retryAfterMs).equal(3000);
+        const r503 = transport.statusError(await transport.request({ url: `${base}/503` }))!;
+        should(r503.kind).equal('transient');
+        should(r503.safeToRepeat).be.true();
+        const r500 = transport.statusError(await transport.request({ url: `${base}/500` }))!;
+        should(r500.safeToRepeat).be.false();
+    });
+
+    it('refuses a response larger than the limit', async () => {
+        const e = await transport.request({ url: `${base}/big`, method: 'GET' }).catch((x) => x);
+        should(e.code).equal('RESPONSE_TOO_LARGE');
+    });
+
+    it('an abort cancels a request in flight at once', async () => {
+        const abort = new AbortController();
+        const t0 = Date.now();
+        setTimeout(() => abort.abort(), 20);
+        const e = await transport.request({ url: `${base}/slow` }, { signal: abort.signal }).catch((x) => x);
+        should(e.kind).equal('cancelled');
+        should(Date.now() - t0).be.below(900);
+    });
+
+    it('reads session cookies from Set-Cookie', async () => {
+        const res = await transport.request({ url: `${base}/cookie`, method: 'GET' });
+        should(parseSetCookie(res.headers['set-cookie'])).eql({ 'kdservice-sessionid': 'abc', 'ASP.NET_SessionId': 'def' });
+    });
+});

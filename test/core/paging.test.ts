@@ -1,0 +1,62 @@
+import should from 'should';
+import { splitWindow, pageNumbers, dedupeBy, QueryPage } from '../../nodes/core';
+
+const DAY = 86400000;
+
+describe('core/paging', () => {
+    it('splits 30 days into five consecutive windows of at most 7 days', () => {
+        const start = Date.UTC(2024, 0, 1);
+        const w = splitWindow(start, start + 30 * DAY, 7 * DAY);
+        should(w.length).equal(5);
+        should(w[0]).eql([start, start + 7 * DAY]);
+        should(w[4]).eql([start + 28 * DAY, start + 30 * DAY]);
+        for (let i = 1; i < w.length; i++) should(w[i][0]).equal(w[i - 1][1]);
+        for (const [a, b] of w) should(b - a).be.belowOrEqual(7 * DAY);
+    });
+
+    it('keeps a window of exactly the maximum whole, and one millisecond more makes two', () => {
+        should(splitWindow(0, 7 * DAY, 7 * DAY)).eql([[0, 7 * DAY]]);
+        should(splitWindow(0, 7 * DAY + 1, 7 * DAY)).eql([[0, 7 * DAY], [7 * DAY, 7 * DAY + 1]]);
+        should(splitWindow(5, 5, DAY)).eql([[5, 5]]);
+    });
+
+    it('refuses an end before the start', () => {
+        should(() => splitWindow(10, 5, DAY)).throw(/end is before start/);
+    });
+
+    it('pages until a short page and fetches lazily', async () => {
+        const fetched: number[] = [];
+        const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            return { records: n < 3 ? [1, 2] : [3] };
+        }, { first: 1, pageSize: 2 });
+        const it = pages[Symbol.asyncIterator]();
+        await it.next();
+        should(fetched).eql([1]);
+        const rest: number[] = [];
+        for (let r = await it.next(); !r.done; r = await it.next()) rest.push(...r.value.records);
+        should(fetched).eql([1, 2, 3]);
+        should(rest).eql([1, 2, 3]);
+    });
+
+    it('stops at the reported total without asking for an empty page', async () => {
+        const fetched: number[] = [];
+        const out: number[] = [];
+        for await (const p of pageNumbers(async (n) => {
+            fetched.push(n);
+            return { records: [n * 2, n * 2 + 1], total: 4 };
+        }, { first: 0, pageSize: 2 })) out.push(...p.records);
+        should(fetched).eql([0, 1]);
+        should(out).eql([0, 1, 2, 3]);
+    });
+
+    it('drops records seen earlier in the run (window boundaries)', async () => {
+        async function* src() {
+            yield { records: [{ id: 1 }, { id: 2 }] };
+            yield { records: [{ id: 2 }, { id: 3 }] };
+        }
+        const out: number[] = [];
+        for await (const p of dedupeBy(src(), (r: { id: number }) => r.id)) out.push(...p.records.map((r) => r.id));
+        should(out).eql([1, 2, 3]);
+    });
+});

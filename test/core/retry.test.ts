@@ -1,0 +1,132 @@
+import should from 'should';
+import { ConnectorError, withRetry, backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core';
+
+const fast = { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const err = (kind: ConnectorError['kind'], extra: Partial<ConstructorParameters<typeof ConnectorError>[0]> = {}) => new ConnectorError({ system: 't', kind, message: kind, ...extra });
+
+describe('core/retry: policy by error kind', () => {
+    it('retries a transient error with backoff until it succeeds', async () => {
+        let calls = 0;
+        const backoffs: number[] = [];
+        const out = await withRetry(async () => {
+            calls++;
+            if (calls < 3) throw err('transient', { safeToRepeat: true });
+            return 'ok';
+        }, { system: 't', policy: fast, onBackoff: (ms) => backoffs.push(ms) });
+        should(out).equal('ok');
+        should(calls).equal(3);
+        should(backoffs.length).equal(2);
+    });
+
+    it('gives up after maxRetries further attempts and says so', async () => {
+        let calls = 0;
+        const e = await withRetry(async () => {
+            calls++;
+            throw err('transient');
+        }, { system: 't', policy: fast }).catch((x) => x);
+        should(calls).equal(4);
+        should(e).be.instanceOf(ConnectorError);
+        should(e.message).match(/gave up after 4 attempts/);
+    });
+
+    it('sends a business error once', async () => {
+        let calls = 0;
+        await withRetry(async () => {
+            calls++;
+            throw err('business');
+        }, { system: 't', policy: fast }).catch(() => undefined);
+        should(calls).equal(1);
+    });
+
+    it('never retries validation or config errors', async () => {
+        for (const kind of ['validation', 'config'] as const) {
+            let calls = 0;
+            await withRetry(async () => {
+                calls++;
+                throw err(kind);
+            }, { system: 't', policy: fast }).catch(() => undefined);
+            should(calls).equal(1);
+        }
+    });
+
+    it('re-authenticates exactly once on an auth error, then fails', async () => {
+        let calls = 0;
+        let logins = 0;
+        const e = await withRetry(async () => {
+            calls++;
+            throw err('auth');
+        }, { system: 't', policy: fast, reauthenticate: async () => void logins++ }).catch((x) => x);
+        should(logins).equal(1);
+        should(calls).equal(2);
+        should(e.kind).equal('auth');
+    });
+
+    it('replays after the one re-authentication and succeeds', async () => {
+        let calls = 0;
+        let logins = 0;
+        const out = await withRetry(async () => {
+            calls++;
+            if (calls === 1) throw err('auth');
+            return 'replayed';
+        }, { system: 't', policy: fast, reauthenticate: async () => void logins++ });
+        should(out).equal('replayed');
+        should(logins).equal(1);
+    });
+
+    it('does not resend a write after a timeout (the server may have saved it)', async () => {
+        let calls = 0;
+        await withRetry(async () => {
+            calls++;
+            throw err('transient', { code: 'TIMEOUT', safeToRepeat: false });
+        }, { system: 't', policy: fast, write: true }).catch(() => undefined);
+        should(calls).equal(1);
+    });
+
+    it('resends a write when the request certainly never left, or when the endpoint is idempotent', async () => {
+        let calls = 0;
+        await withRetry(async () => {
+            calls++;
+            throw err('transient', { code: 'ECONNREFUSED', safeToRepeat: true });
+        }, { system: 't', policy: fast, write: true }).catch(() => undefined);
+        should(calls).equal(4);
+        calls = 0;
+        await withRetry(async () => {
+            calls++;
+            throw err('transient', { code: 'TIMEOUT', safeToRepeat: false });
+        }, { system: 't', policy: fast, write: true, idempotent: true }).catch(() => undefined);
+        should(calls).equal(4);
+    });
+
+    it('tells the shared limiter to pause on a rate-limit answer and honours Retry-After', async () => {
+        const pauses: number[] = [];
+        let calls = 0;
+        await withRetry(async () => {
+            calls++;
+            if (calls === 1) throw err('rate-limit', { retryAfterMs: 20 });
+            return 1;
+        }, { system: 't', policy: fast, onRateLimited: (ms) => pauses.push(ms) });
+        should(pauses).have.length(1);
+        should(pauses[0]).be.aboveOrEqual(20);
+    });
+
+    it('backoff grows exponentially, stays under the cap, and is jittered', () => {
+        const e = err('transient');
+        const p = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
+        should(backoffDelay(0, p, e, () => 1)).equal(100);
+        should(backoffDelay(2, p, e, () => 1)).equal(400);
+        should(backoffDelay(10, p, e, () => 1)).equal(1000);
+        should(backoffDelay(2, p, e, () => 0)).equal(200);
+    });
+
+    it('stops waiting when cancelled', async () => {
+        const abort = new AbortController();
+        const started = Date.now();
+        const pending = withRetry(async () => {
+            throw err('transient');
+        }, { system: 't', policy: { maxRetries: 5, baseDelayMs: 10000, maxDelayMs: 10000 }, signal: abort.signal });
+        setTimeout(() => abort.abort(), 20);
+        const e = await pending.catch((x) => x);
+        should(e.kind).equal('cancelled');
+        should(Date.now() - started).be.below(5000);
+    });
+});

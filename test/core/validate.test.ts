@@ -1,0 +1,57 @@
+import should from 'should';
+import { compileRecordSchema, compileParamsSchema, describeErrors, formatErrors, toEpochMs, chinaTime, parseChinaTime } from '../../nodes/core';
+
+describe('core/validate: messages name the field and the rule', () => {
+    const schema = {
+        type: 'object',
+        required: ['FormId', 'FEntity'],
+        properties: {
+            FormId: { type: 'string', minLength: 1 },
+            Limit: { type: 'integer', maximum: 2000 },
+            Mode: { enum: ['a', 'b'] },
+            FEntity: { type: 'array', items: { type: 'object', required: ['FMaterialID'], properties: { FMaterialID: { type: 'object' } } } },
+        },
+    };
+
+    it('reports missing fields by name, nested ones with their index', () => {
+        const v = compileRecordSchema(schema);
+        should(v({ FEntity: [{}, { FMaterialID: {} }] })).be.false();
+        const text = formatErrors(describeErrors(v.errors));
+        should(text).match(/FormId: is required/);
+        should(text).match(/FEntity\[0\]\.FMaterialID: is required/);
+    });
+
+    it('reports wrong types and enums with the allowed values, prefixed by the record position', () => {
+        const v = compileRecordSchema(schema);
+        should(v({ FormId: 7, FEntity: [], Mode: 'c' })).be.false();
+        const text = formatErrors(describeErrors(v.errors, 'payload[3]'));
+        should(text).match(/payload\[3\]\.FormId: must be string/);
+        should(text).match(/payload\[3\]\.Mode: must be one of "a", "b"/);
+    });
+
+    it('coerces parameter text from the editor and fills defaults, records are not coerced', () => {
+        const p = compileParamsSchema({ type: 'object', properties: { Limit: { type: 'integer', default: 100 }, Top: { type: 'integer' } } });
+        const params: Record<string, unknown> = { Top: '20' };
+        should(p(params)).be.true();
+        should(params).eql({ Top: 20, Limit: 100 });
+        const r = compileRecordSchema({ type: 'object', properties: { Top: { type: 'integer' } } });
+        should(r({ Top: '20' })).be.false();
+    });
+});
+
+describe('core/time: China time whatever the host zone', () => {
+    it('formats and parses yyyy-MM-dd HH:mm:ss as UTC+8', () => {
+        const ms = Date.UTC(2024, 0, 8, 2, 11, 12);
+        should(chinaTime(ms)).equal('2024-01-08 10:11:12');
+        should(parseChinaTime('2024-01-08 10:11:12')).equal(ms);
+    });
+
+    it('reads every form a user or vendor gives', () => {
+        should(toEpochMs('/Date(1704067200000+0800)/')).equal(1704067200000);
+        should(toEpochMs(1704067200)).equal(1704067200000);
+        should(toEpochMs('1704067200000')).equal(1704067200000);
+        should(toEpochMs('2024-01-01T00:00:00Z')).equal(1704067200000);
+        should(toEpochMs('2024-01-01')).equal(1704067200000 - 8 * 3600000);
+        should(Number.isNaN(toEpochMs('yesterday'))).be.true();
+    });
+});
