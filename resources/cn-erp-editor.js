@@ -1,0 +1,205 @@
+/**
+ * Editor-side kit shared by every node of the palette (served by Node-RED at
+ * resources/@cn-erp/node-red-connectors/cn-erp-editor.js).
+ *
+ *  CnErpEditor.prepareEndpoint(node) / saveEndpoint(node): renders one TypedInput row per parameter of the node's
+ *    request schema (fetched from the runtime: GET cn-erp/specs/<type>), labelled in the editor's language, plus the
+ *    kit's own rows (output mode, record cap, incremental sync, timeout), into `.cn-erp-endpoint`.
+ *  CnErpEditor.prepareConfig(node): renders the shared limit/retry rows and the "test connection" button into
+ *    `.cn-erp-config-common` of a config node's dialog.
+ */
+(function () {
+    'use strict';
+    if (window.CnErpEditor) return;
+
+    function isZh() {
+        var lang = (RED.i18n && RED.i18n.lang && RED.i18n.lang()) || navigator.language || 'en-US';
+        return /^zh/i.test(lang);
+    }
+    function t(zh, en) {
+        return isZh() ? zh : en;
+    }
+    function esc(text) {
+        return $('<div>').text(text == null ? '' : String(text)).html();
+    }
+
+    var specs = {};
+    function loadSpec(type) {
+        if (!specs[type]) {
+            specs[type] = $.getJSON('cn-erp/specs/' + encodeURIComponent(type)).fail(function () {
+                delete specs[type];
+            });
+        }
+        return specs[type];
+    }
+
+    function labelOf(name, prop) {
+        var zh = prop.title;
+        var en = prop['x-title-en'];
+        return (isZh() ? zh || en : en || zh) || name;
+    }
+
+    var DYNAMIC = ['msg', 'flow', 'global', 'env', 'jsonata'];
+
+    function typesFor(prop) {
+        if (Array.isArray(prop.enum)) {
+            var options = prop.enum.map(function (v) {
+                return { value: String(v), label: String(v) };
+            });
+            return [{ value: 'str', label: t('选项', 'option'), icon: 'fa fa-list', options: options }].concat(DYNAMIC);
+        }
+        var type = Array.isArray(prop.type) ? prop.type[0] : prop.type;
+        if (type === 'integer' || type === 'number') return ['num'].concat(DYNAMIC);
+        if (type === 'boolean') return ['bool'].concat(DYNAMIC);
+        if (type === 'array' || type === 'object') return ['json', 'str'].concat(DYNAMIC);
+        return ['str', 'num', 'json'].concat(DYNAMIC);
+    }
+
+    function defaultType(prop) {
+        var type = Array.isArray(prop.type) ? prop.type[0] : prop.type;
+        if (Array.isArray(prop.enum)) return 'str';
+        if (type === 'integer' || type === 'number') return 'num';
+        if (type === 'boolean') return 'bool';
+        if (type === 'array' || type === 'object') return 'json';
+        return 'str';
+    }
+
+    function row(label, inputHtml, tip) {
+        var $row = $('<div class="form-row"></div>');
+        $('<label></label>').text(label).attr('title', tip || '').css({ width: '130px', overflow: 'hidden', 'text-overflow': 'ellipsis', 'white-space': 'nowrap' }).appendTo($row);
+        $row.append(inputHtml);
+        return $row;
+    }
+
+    function prepareEndpoint(node) {
+        var $box = $('.cn-erp-endpoint').first().empty();
+        var $params = $('<div class="cn-erp-params"></div>').appendTo($box);
+        $('<div class="form-tips"></div>')
+            .text(t('留空的参数从 msg.params.<名称> 读取（查询节点也读 msg.payload.<名称>）。', 'Blank parameters are read from msg.params.<name> (query nodes also read msg.payload.<name>).'))
+            .appendTo($box);
+        node._cnErpParamNames = [];
+        loadSpec(node.type).done(function (spec) {
+            var props = (spec.requestSchema && spec.requestSchema.properties) || {};
+            var required = (spec.requestSchema && spec.requestSchema.required) || [];
+            var saved = node.params || {};
+            Object.keys(props).forEach(function (name) {
+                var prop = props[name];
+                var id = 'cn-erp-param-' + name.replace(/[^A-Za-z0-9_-]/g, '_');
+                var $input = $('<input type="text">').attr('id', id).css('width', '65%');
+                var label = labelOf(name, prop) + (required.indexOf(name) >= 0 ? ' *' : '');
+                var tip = name + (prop.description ? ' — ' + prop.description : '');
+                $params.append(row(label, $input, tip));
+                var value = saved[name] || { value: '', type: defaultType(prop) };
+                $input.typedInput({ default: defaultType(prop), types: typesFor(prop) });
+                $input.typedInput('type', value.type || defaultType(prop));
+                $input.typedInput('value', value.value == null ? '' : value.value);
+                node._cnErpParamNames.push({ name: name, id: id });
+            });
+        }).fail(function () {
+            $params.text(t('无法从 Node-RED 读取参数定义（节点未安装？）', 'Could not load the parameter list from Node-RED (is the palette installed?)'));
+        });
+
+        if (node._def.defaults.outputMode) {
+            var $mode = $('<select id="node-input-outputMode" style="width:65%"></select>')
+                .append($('<option value="all"></option>').text(t('一条消息包含全部记录', 'one msg with all records')))
+                .append($('<option value="page"></option>').text(t('每页一条消息', 'one msg per page')))
+                .append($('<option value="record"></option>').text(t('每条记录一条消息', 'one msg per record')));
+            $box.append(row(t('输出方式', 'Output'), $mode));
+            $mode.val(node.outputMode || 'all');
+            $box.append(row(t('最多记录数', 'Max records'), $('<input type="text" id="node-input-maxRecords" style="width:65%">').attr('placeholder', t('不限', 'no limit')).val(node.maxRecords || '')));
+        }
+        if (node._def.defaults.incremental) {
+            var $inc = $('<input type="checkbox" id="node-input-incremental" style="width:auto;margin:0">').prop('checked', !!node.incremental);
+            $box.append(row(t('增量同步', 'Incremental'), $('<span></span>').append($inc).append($('<span style="margin-left:6px"></span>').text(t('从上次的水位继续读取', 'continue from the last watermark')))));
+            var $store = $('<select id="node-input-watermarkStore" style="width:65%"></select>').append($('<option value=""></option>').text(t('默认存储', 'default store')));
+            var stores = (RED.settings.context && RED.settings.context.stores) || [];
+            stores.forEach(function (s) {
+                $store.append($('<option></option>').attr('value', s).text(s));
+            });
+            $store.val(node.watermarkStore || '');
+            var $incRows = $('<div></div>')
+                .append(row(t('水位存储', 'Watermark store'), $store))
+                .append(row(t('重叠分钟数', 'Overlap (min)'), $('<input type="text" id="node-input-overlapMinutes" style="width:65%">').val(node.overlapMinutes == null ? 10 : node.overlapMinutes)));
+            $box.append($incRows);
+            var toggle = function () {
+                $incRows.toggle($inc.is(':checked'));
+            };
+            $inc.on('change', toggle);
+            toggle();
+        }
+        if (node._def.defaults.timeout) {
+            $box.append(row(t('超时（秒）', 'Timeout (s)'), $('<input type="text" id="node-input-timeout" style="width:65%">').attr('placeholder', t('使用配置节点的设置', "the config node's setting")).val(node.timeout || '')));
+        }
+    }
+
+    function saveEndpoint(node) {
+        var params = {};
+        (node._cnErpParamNames || []).forEach(function (p) {
+            var $input = $('#' + p.id);
+            params[p.name] = { value: $input.typedInput('value'), type: $input.typedInput('type') };
+        });
+        // Keep parameters the list could not be loaded for rather than wiping them.
+        if ((node._cnErpParamNames || []).length > 0 || !node.params) node.params = params;
+        delete node._cnErpParamNames;
+    }
+
+    var COMMON = [
+        { name: 'rps', zh: '每秒请求数', en: 'Requests/s', tip: { zh: '整个账号共用（0 = 不限）', en: 'shared by the whole account (0 = unlimited)' } },
+        { name: 'concurrency', zh: '并发数', en: 'Concurrency', tip: { zh: '同时进行的请求数（0 = 不限）', en: 'requests in flight at once (0 = unlimited)' } },
+        { name: 'timeout', zh: '超时（秒）', en: 'Timeout (s)' },
+        { name: 'maxRetries', zh: '最多重试次数', en: 'Max retries', tip: { zh: '仅对网络错误、5xx 和限流重试', en: 'only network errors, 5xx and rate limits are retried' } },
+        { name: 'retryBaseMs', zh: '重试间隔（毫秒）', en: 'Retry base (ms)' },
+    ];
+
+    function prepareConfig(node) {
+        var $box = $('.cn-erp-config-common').first().empty();
+        var defaults = node._def.defaults || {};
+        $('<div class="form-row" style="margin-top:12px"><b></b></div>').find('b').text(t('限流与重试', 'Limits and retries')).end().appendTo($box);
+        COMMON.forEach(function (f) {
+            if (!defaults[f.name]) return;
+            var $input = $('<input type="text" style="width:65%">').attr('id', 'node-config-input-' + f.name).val(node[f.name] == null ? '' : node[f.name]);
+            if (f.tip) $input.attr('placeholder', t(f.tip.zh, f.tip.en));
+            $box.append(row(t(f.zh, f.en), $input));
+        });
+        if (defaults.allowSelfSigned) {
+            var $cb = $('<input type="checkbox" id="node-config-input-allowSelfSigned" style="width:auto;margin:0">').prop('checked', !!node.allowSelfSigned);
+            $box.append(row(t('自签名证书', 'Self-signed TLS'), $('<span></span>').append($cb).append($('<span style="margin-left:6px"></span>').text(t('接受本地部署服务器的自签名证书', 'accept an on-premise server\'s self-signed certificate')))));
+        }
+        var $result = $('<span class="cn-erp-test-result" style="margin-left:10px"></span>');
+        var $button = $('<button type="button" class="red-ui-button cn-erp-test-button"></button>').text(t('测试连接', 'Test connection'));
+        $box.append($('<div class="form-row"></div>').append($('<label></label>')).append($button).append($result));
+        $button.on('click', function () {
+            var body = { id: node.id, config: {}, credentials: {} };
+            Object.keys(defaults).forEach(function (key) {
+                var $el = $('#node-config-input-' + key);
+                if ($el.length) body.config[key] = $el.is(':checkbox') ? $el.is(':checked') : $el.val();
+            });
+            Object.keys(node._def.credentials || {}).forEach(function (key) {
+                var $el = $('#node-config-input-' + key);
+                if ($el.length && $el.val() !== '__PWRD__') body.credentials[key] = $el.val();
+            });
+            $result.css('color', '').text(t('连接中…', 'connecting…'));
+            $button.prop('disabled', true);
+            $.ajax({ url: 'cn-erp/' + node.type + '/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
+                .done(function (res) {
+                    $result.css('color', res.ok ? 'green' : '#c00').text((res.ok ? '✔ ' : '✘ ') + (res.code && !res.ok ? res.code + ': ' : '') + (res.message || ''));
+                })
+                .fail(function (xhr) {
+                    $result.css('color', '#c00').text('✘ HTTP ' + xhr.status);
+                })
+                .always(function () {
+                    $button.prop('disabled', false);
+                });
+        });
+    }
+
+    window.CnErpEditor = {
+        prepareEndpoint: prepareEndpoint,
+        saveEndpoint: saveEndpoint,
+        prepareConfig: prepareConfig,
+        loadSpec: loadSpec,
+        labelOf: labelOf,
+        isZh: isZh,
+        esc: esc,
+    };
+})();
