@@ -22,6 +22,7 @@ import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark } from './watermark';
 import type { ConfigNode } from './config-node';
+import { ACK_PROPERTY, AckRun, acknowledge, openAckRun } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -34,6 +35,8 @@ interface EndpointNodeDef extends NodeDef {
     incremental?: boolean;
     watermarkStore?: string;
     overlapMinutes?: string | number;
+    /** 'read': the watermark advances when the read ends; 'ack': when every emitted msg was acknowledged downstream. */
+    watermarkCommit?: 'read' | 'ack';
 }
 
 type Msg = Record<string, any>;
@@ -70,6 +73,8 @@ function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg
     delete out._msgid;
     out._msgid = RED.util.generateId();
     out.payload = payload;
+    // A delivery ticket belongs to the msg the query emitted; what a write node emits is past acknowledgement.
+    delete out[ACK_PROPERTY];
     return Object.assign(out, extra);
 }
 
@@ -97,12 +102,17 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const abort = new AbortController();
             inFlight.add(abort);
             handle(msg, send, abort.signal)
-                .then(() => done())
+                .then(() => {
+                    if (spec.kind !== 'query') acknowledge(msg);
+                    done();
+                })
                 .catch((err: unknown) => {
                     const e = err instanceof WholeMessageError ? err : new WholeMessageError(err instanceof Error ? err.message : String(err), err instanceof ConnectorError ? err : undefined);
                     const ce = e.connectorError;
                     if (ce) msg.error = ce.toMsgError();
                     status.error(ce ? ce.code : 'error');
+                    // The msg reached Catch whole: it is accounted for (visible and replayable).
+                    if (spec.kind !== 'query') acknowledge(msg);
                     done(e);
                 })
                 .finally(() => inFlight.delete(abort));
@@ -155,8 +165,22 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 warn: (text) => node.warn(text),
             };
             if (spec.kind === 'query') {
-                await runQuery(spec, ctx, params, msg, send);
-                if (watermark && watermarkEnd !== undefined) await watermark.set(watermarkEnd);
+                if (watermark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {
+                    const end = watermarkEnd;
+                    const ackRun = openAckRun(() => {
+                        watermark.set(end).catch((err) => node.error(`watermark not saved: ${err.message}`));
+                    });
+                    try {
+                        await runQuery(spec, ctx, params, msg, send, ackRun);
+                    } catch (err) {
+                        ackRun.abandon();
+                        throw err;
+                    }
+                    ackRun.seal();
+                } else {
+                    await runQuery(spec, ctx, params, msg, send);
+                    if (watermark && watermarkEnd !== undefined) await watermark.set(watermarkEnd);
+                }
             } else if (spec.kind === 'write') {
                 await runWrite(spec, ctx, params, msg, send);
             } else {
@@ -164,7 +188,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
         }
 
-        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
+        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send, ackRun?: AckRun): Promise<void> {
+            // With a ticket per emitted msg when the watermark waits for the writes.
+            const emit = (payload: unknown, extra: Msg) => {
+                const out = derive(RED, msg, payload, extra);
+                if (ackRun) out[ACK_PROPERTY] = ackRun.issue();
+                send([out, null]);
+            };
             const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : def.outputMode ?? 'all';
             const cap = num(msg.maxRecords) ?? num(def.maxRecords) ?? Infinity;
             const collected: unknown[] = [];
@@ -191,9 +221,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (mode === 'all') {
                         for (const r of records) collected.push(r);
                     } else if (mode === 'page') {
-                        send([derive(RED, msg, records, { page: meta }), null]);
+                        emit(records, { page: meta });
                     } else {
-                        for (let i = 0; i < records.length; i++) send([derive(RED, msg, records[i], { page: { ...meta, index: first + i } }), null]);
+                        for (let i = 0; i < records.length; i++) emit(records[i], { page: { ...meta, index: first + i } });
                     }
                     status.working(`page ${pages}: ${count} records`);
                 }
@@ -201,7 +231,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 // Stop the vendor paging (cap reached or error): releases its generator.
                 await iterator.return?.();
             }
-            if (mode === 'all') send([derive(RED, msg, collected, { count, pages }), null]);
+            if (mode === 'all') emit(collected, { count, pages });
             status.done(`${count} records, ${pages} pages`);
         }
 

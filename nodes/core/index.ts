@@ -15,3 +15,4 @@ export { registerEndpoint, getSpec } from './endpoint';
 export type { OutputMode } from './endpoint';
 export { registerConfigNode, commonClientSettings } from './config-node';
 export type { ConfigNode, ConfigNodeDef } from './config-node';
+export * from './ack';

@@ -227,4 +227,41 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(since).be.within(before - 60000 - 5000, before - 60000 + 10);
         });
     });
+    describe('watermark committed after the writes (crash-safe incremental sync)', () => {
+        it('advances only once every emitted page was acknowledged by the write node', async () => {
+            const flow = [
+                config(),
+                { id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'page', incremental: true, watermarkCommit: 'ack', wires: [['n1']] },
+                saveNode({ params: { chunkSize: { value: '100', type: 'num' } } }),
+            ];
+            await load([kitConfig, kitQuery, kitSave], withProbes(flow, 'n1', 2), creds);
+            // Hold the writes back so the read finishes long before them.
+            sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 3, (q) => q.path === '/items/save');
+            const completed: Msg[] = [];
+            helper.getNode('n1-completed').on('input', (m: Msg) => completed.push(m));
+            const q = helper.getNode('q1');
+            q.receive({});
+            await new Promise((r) => setTimeout(r, 150));
+            should(q.context().get('cnErpWatermark')).be.undefined();
+            const t0 = Date.now();
+            while (completed.length < 3 && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 20));
+            should(completed).have.length(3);
+            await new Promise((r) => setTimeout(r, 20));
+            should(q.context().get('cnErpWatermark')).be.a.Number();
+            should(sim.saved).have.length(250);
+        });
+
+        it('never advances when a page is not acknowledged (a crash between the read and the writes)', async () => {
+            const flow = [
+                config(),
+                { id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'page', incremental: true, watermarkCommit: 'ack', wires: [[]] },
+            ];
+            await load([kitConfig, kitQuery], flow, creds);
+            const q = helper.getNode('q1');
+            q.receive({});
+            await new Promise((r) => setTimeout(r, 300));
+            should(sim.requests.filter((r) => r.path === '/items/query')).have.length(3);
+            should(q.context().get('cnErpWatermark')).be.undefined();
+        });
+    });
 });

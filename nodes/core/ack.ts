@@ -1,0 +1,80 @@
+/**
+ * Delivery acknowledgements for crash-safe incremental sync. A query node in "commit after the writes" mode puts a
+ * ticket on every msg it emits (`msg._cnErpAck`); the node that finishes with the msg's records (a write node once
+ * every record left on output 1 or 2 or the msg reached Catch; the mapper when nothing of the msg goes on) hands the
+ * ticket back. The query commits its watermark only when the run is over and every ticket came back, so a crash
+ * between the read and the writes leaves the watermark where it was and the next run reads those records again.
+ * Tickets are kept in memory on purpose: a restart forgets them, which is exactly "not acknowledged".
+ */
+
+export const ACK_PROPERTY = '_cnErpAck';
+
+export interface AckTicket {
+    run: string;
+    seq: number;
+}
+
+interface Run {
+    outstanding: Set<number>;
+    next: number;
+    sealed: boolean;
+    settled: () => void;
+}
+
+const runs = new Map<string, Run>();
+let counter = 0;
+
+export interface AckRun {
+    readonly id: string;
+    /** A ticket for one emitted msg. */
+    issue(): AckTicket;
+    /** No more msgs will be emitted; `settled` runs once every ticket is back (maybe at once). */
+    seal(): void;
+    /** The run was abandoned (error before the end): its tickets are forgotten and nothing is committed. */
+    abandon(): void;
+}
+
+export function openAckRun(settled: () => void): AckRun {
+    const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+    const run: Run = { outstanding: new Set(), next: 0, sealed: false, settled };
+    runs.set(id, run);
+    const check = () => {
+        if (run.sealed && run.outstanding.size === 0 && runs.get(id) === run) {
+            runs.delete(id);
+            run.settled();
+        }
+    };
+    return {
+        id,
+        issue() {
+            const seq = run.next++;
+            run.outstanding.add(seq);
+            return { run: id, seq };
+        },
+        seal() {
+            run.sealed = true;
+            check();
+        },
+        abandon() {
+            runs.delete(id);
+        },
+    };
+}
+
+/** Hands a msg's ticket back (idempotent: the same ticket acknowledged twice counts once). */
+export function acknowledge(msg: Record<string, unknown> | undefined): void {
+    const ticket = msg?.[ACK_PROPERTY] as AckTicket | undefined;
+    if (!ticket || typeof ticket.run !== 'string') return;
+    const run = runs.get(ticket.run);
+    if (!run) return;
+    run.outstanding.delete(ticket.seq);
+    if (run.sealed && run.outstanding.size === 0) {
+        runs.delete(ticket.run);
+        run.settled();
+    }
+}
+
+/** Tickets of runs still waiting (tests and status). */
+export function pendingTickets(runId: string): number {
+    return runs.get(runId)?.outstanding.size ?? 0;
+}
