@@ -117,8 +117,13 @@
                 $store.append($('<option></option>').attr('value', s).text(s));
             });
             $store.val(node.watermarkStore || '');
+            var $commit = $('<select id="node-input-watermarkCommit" style="width:65%"></select>')
+                .append($('<option value="read"></option>').text(t('读取完成后', 'when the read ends')))
+                .append($('<option value="ack"></option>').text(t('下游写入节点全部确认后（防崩溃丢单）', 'when the write nodes downstream confirmed every msg (crash-safe)')));
+            $commit.val(node.watermarkCommit || 'read');
             var $incRows = $('<div></div>')
                 .append(row(t('水位存储', 'Watermark store'), $store))
+                .append(node._def.defaults.watermarkCommit ? row(t('水位提交', 'Commit watermark'), $commit) : $())
                 .append(row(t('重叠分钟数', 'Overlap (min)'), $('<input type="text" id="node-input-overlapMinutes" style="width:65%">').val(node.overlapMinutes == null ? 10 : node.overlapMinutes)));
             $box.append($incRows);
             var toggle = function () {
