@@ -1,0 +1,147 @@
+/**
+ * WDT WMS (旺店通WMS) simulator (protocols.md §4), reference behaviour of the palette:
+ *
+ *   POST /wms_api/wdt_service.php?method=WDT_WMS_ORDER_CANCEL&appkey&sid&timestamp&format=xml&sign_method=md5&sign
+ *        body XML <request>…</request>; sign = WDT WMS scheme (whitespace stripped, PHP-empty skipped, uppercase)
+ *   Qimen names: method=taobao.qimen.order.cancel or order.cancel with app_key/customerId and the plain TOP sign
+ *        (no whitespace strip), on the same path or on /router/qimen/service.
+ *   Answer: <response><flag>success|failure</flag><code/><message/></response>
+ *
+ * Codes [palette]: SIGN_ERROR 签名错误, PARAM_ERROR (missing field / unknown orderType), ORDER_NOT_EXIST 单据不存在,
+ * ORDER_CANNOT_CANCEL 单据已发货，不能取消; cancelling an already-cancelled order succeeds again (message 单据已取消).
+ * Rate limit on demand (vendorFault('rate-limit')): REQUEST_TOO_FREQUENT 接口调用过于频繁.
+ */
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { SimServer, SimRequest, SimResponse, parseChinaTime } from '../harness';
+import { wdtWms } from '../../../nodes/wdt-wms/sign';
+import { top as topSign, TopSignMethod } from '../../../nodes/qimen/sign';
+
+export const WDT_WMS_DEMO = {
+    appkey: 'wdt-wms-demo-appkey',
+    secret: 'wdt-wms-demo-secret-312165b5977a',
+    sid: 'demoWMS',
+};
+
+/** Qimen order-cancel orderType codes (protocols.md §4.3). */
+export const ORDER_TYPES = ['JYCK', 'HHCK', 'BFCK', 'PTCK', 'DBCK', 'B2BCK', 'QTCK', 'B2BRK', 'SCRK', 'LYRK', 'CCRK', 'CGRK', 'DBRK', 'QTRK', 'XTRK', 'THRK', 'HHRK', 'CNJG', 'CGTH'];
+
+export const CANCEL_METHODS = ['WDT_WMS_ORDER_CANCEL', 'taobao.qimen.order.cancel', 'order.cancel'];
+
+export type WmsOrderStatus = 'created' | 'shipped' | 'cancelled';
+
+export interface WmsOrder {
+    orderCode: string;
+    warehouseCode: string;
+    orderType: string;
+    ownerCode?: string;
+    status: WmsOrderStatus;
+}
+
+export interface WmsCancellation {
+    method: string;
+    /** The parsed <request> (every value as text). */
+    request: Record<string, any>;
+    /** The raw body as received. */
+    body: string;
+    flag: 'success' | 'failure';
+    code: string;
+}
+
+export interface WdtWmsSimOptions {
+    credentials?: Partial<typeof WDT_WMS_DEMO>;
+    /** Orders of the demo book; default TL2024010001..TL2024010010 in WH01 (CGTH), TL2024010010 shipped. */
+    orders?: WmsOrder[];
+    skewMs?: number;
+}
+
+/** The demo order book matching the Kingdee return-request bills of seed 001. */
+export function demoOrders(): WmsOrder[] {
+    const out: WmsOrder[] = [];
+    for (let i = 1; i <= 10; i++) {
+        out.push({ orderCode: `TL20240100${String(i).padStart(2, '0')}`, warehouseCode: 'WH01', orderType: 'CGTH', ownerCode: 'OW01', status: i === 10 ? 'shipped' : 'created' });
+    }
+    return out;
+}
+
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true });
+const builder = new XMLBuilder({ format: false, suppressEmptyNode: false });
+
+export class WdtWmsSim extends SimServer {
+    readonly creds: typeof WDT_WMS_DEMO;
+    readonly orders = new Map<string, WmsOrder>();
+    readonly cancellations: WmsCancellation[] = [];
+    skewMs: number;
+
+    constructor(options: WdtWmsSimOptions = {}) {
+        super('wdt-wms');
+        this.creds = { ...WDT_WMS_DEMO, ...options.credentials };
+        this.skewMs = options.skewMs ?? 10 * 60000;
+        for (const o of options.orders ?? demoOrders()) this.orders.set(o.orderCode, { ...o });
+        this.route('POST', '/wms_api/wdt_service.php', (req) => this.service(req));
+        this.route('POST', '/router/qimen/service', (req) => this.service(req));
+    }
+
+    addOrder(order: WmsOrder): void {
+        this.orders.set(order.orderCode, { ...order });
+    }
+
+    protected vendorFault(name: string, req: SimRequest): SimResponse {
+        if (name === 'rate-limit') return this.answer('failure', 'REQUEST_TOO_FREQUENT', '接口调用过于频繁，请稍后再试');
+        if (name === 'system-busy') return this.answer('failure', 'SYSTEM_BUSY', '系统繁忙，请稍后重试');
+        return super.vendorFault(name, req);
+    }
+
+    private answer(flag: 'success' | 'failure', code: string, message: string): SimResponse {
+        const xml = '<?xml version="1.0" encoding="utf-8"?>' + builder.build({ response: { flag, code, message } });
+        return { headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: xml };
+    }
+
+    private service(req: SimRequest): SimResponse {
+        const q = req.query;
+        const method = q.method ?? '';
+        const viaQimen = q.app_key !== undefined;
+        if (viaQimen) {
+            if (q.app_key !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'app_key不存在');
+            if (q.customerId !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'customerId(sid)不存在');
+            let expected = '';
+            try {
+                expected = topSign(q, req.body, this.creds.secret, (q.sign_method || 'md5') as TopSignMethod);
+            } catch {
+                return this.answer('failure', 'SIGN_ERROR', '签名错误: 不支持的sign_method');
+            }
+            if (q.sign !== expected) return this.answer('failure', 'SIGN_ERROR', '签名错误');
+        } else {
+            if (q.appkey !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'appkey不存在');
+            if (q.sid !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'sid不存在');
+            if (q.sign !== wdtWms(q, req.body, this.creds.secret)) return this.answer('failure', 'SIGN_ERROR', '签名错误');
+        }
+        const ts = parseChinaTime(q.timestamp ?? '');
+        if (Number.isNaN(ts) || Math.abs(Date.now() - ts) > this.skewMs) return this.answer('failure', 'SIGN_ERROR', 'timestamp超出允许范围');
+        if (!CANCEL_METHODS.includes(method)) return this.answer('failure', 'METHOD_NOT_EXIST', `接口${method}不存在`);
+
+        let request: Record<string, any>;
+        try {
+            const doc = parser.parse(req.body);
+            request = doc?.request;
+        } catch {
+            return this.answer('failure', 'PARAM_ERROR', 'XML格式错误');
+        }
+        if (!request || typeof request !== 'object') return this.answer('failure', 'PARAM_ERROR', '缺少request节点');
+        const record = (flag: 'success' | 'failure', code: string, message: string) => {
+            this.cancellations.push({ method, request, body: req.body, flag, code });
+            return this.answer(flag, code, message);
+        };
+        for (const field of ['warehouseCode', 'orderCode', 'orderType', 'cancelReason']) {
+            const v = request[field];
+            if (typeof v !== 'string' || v.trim() === '') return record('failure', 'PARAM_ERROR', `${field}不能为空`);
+        }
+        if (!ORDER_TYPES.includes(request.orderType)) return record('failure', 'PARAM_ERROR', `orderType[${request.orderType}]不合法`);
+        const order = this.orders.get(request.orderCode);
+        if (!order || order.warehouseCode !== request.warehouseCode) return record('failure', 'ORDER_NOT_EXIST', `单据不存在: ${request.orderCode}`);
+        if (request.ownerCode && order.ownerCode && request.ownerCode !== order.ownerCode) return record('failure', 'ORDER_NOT_EXIST', `单据不存在: ${request.orderCode}(货主不匹配)`);
+        if (order.status === 'shipped') return record('failure', 'ORDER_CANNOT_CANCEL', '单据已发货，不能取消');
+        if (order.status === 'cancelled') return record('success', '0', '单据已取消');
+        order.status = 'cancelled';
+        return record('success', '0', '成功');
+    }
+}
