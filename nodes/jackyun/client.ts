@@ -1,0 +1,352 @@
+/**
+ * Jackyun (吉客云) client, two modes (protocols.md §2, §3.3–3.5):
+ *  - direct: POST form to open.jackyun.com/open/openapi/do, Jackyun md5 sign with the Jackyun secret;
+ *  - qimen:  POST to the Qimen app's /router/qm; TOP system parameters in the query, `content` + inner jky* parameters
+ *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
+ * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
+ */
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, splitWindow, toEpochMs, validationError } from '../core';
+import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
+import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
+
+export const JACKYUN_DIRECT_URL = 'https://open.jackyun.com/open/openapi/do';
+export const TRADE_METHOD = 'jackyun.tradenotsensitiveinfos.list.get';
+export const WINDOW_MAX_MS = 7 * 86400000;
+const SYSTEM = 'jackyun';
+
+export type JackyunMode = 'direct' | 'qimen';
+
+export interface JackyunSettings {
+    mode: JackyunMode;
+    /** direct: the open-API URL; qimen: the Qimen app's /router/qm URL. */
+    gatewayUrl: string;
+    /** Jackyun app key (direct `appkey`, Qimen `jkyappkey`). */
+    appKey: string;
+    /** `version` sent in direct mode (`v1.0`). */
+    version?: string;
+    qimenAppKey?: string;
+    targetAppKey?: string;
+    customerId?: string;
+    partnerId?: string;
+    signMethod?: TopSignMethod;
+    /** Largest pageSize ever sent (the server's cap). */
+    maxPageSize?: number;
+}
+
+export interface JackyunCredentials {
+    appSecret?: string;
+    qimenSecret?: string;
+}
+
+/** Jackyun's `result` after normalisation. */
+export interface JackyunResult {
+    data: Record<string, unknown>;
+    scrollId?: string;
+    raw: Record<string, unknown>;
+}
+
+/** Time-range pairs of jackyun.tradenotsensitiveinfos.list.get; the first two are aliases of the modified range. */
+const RANGE_PAIRS: Array<[string, string]> = [
+    ['modified_begin', 'modified_end'],
+    ['startModified', 'endModified'],
+    ['startCreated', 'endCreated'],
+    ['startAuditTime', 'endAuditTime'],
+    ['startConsignTime', 'endConsignTime'],
+];
+
+/** TOP gateway codes (§3.5) → kind. */
+function topKind(code: number): ErrorKind {
+    if (code === 7) return 'rate-limit';
+    if (code === 10 || code === 15) return 'transient';
+    if (code === 26 || code === 27) return 'auth';
+    if (code === 40 || code === 41) return 'validation';
+    return 'config';
+}
+
+/** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
+export function classifyJackyun(text: string): ErrorKind {
+    if (/签名|sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
+    if (/频繁|限流|超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
+    return 'business';
+}
+
+function parseMaybeJson(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    const t = value.trim();
+    if (!t.startsWith('{') && !t.startsWith('[')) return value;
+    try {
+        return JSON.parse(t);
+    } catch {
+        return value;
+    }
+}
+
+function isObj(v: unknown): v is Record<string, any> {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The value under `key` whatever its casing (`trades`, `Trades`, `TRADES`). */
+export function pick(obj: Record<string, unknown>, key: string): unknown {
+    if (key in obj) return obj[key];
+    const lower = key.toLowerCase();
+    for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+    return undefined;
+}
+
+function asArray(v: unknown): unknown[] {
+    const parsed = parseMaybeJson(v);
+    if (Array.isArray(parsed)) return parsed;
+    if (parsed === undefined || parsed === null || parsed === '') return [];
+    return [parsed];
+}
+
+/** One trade in seed 000's response shape: `TradeNo`, goodsDetail[] with tradeOrderPayList[] kept as arrays. */
+export function normaliseTrade(raw: unknown): Record<string, unknown> {
+    const t: Record<string, unknown> = isObj(raw) ? { ...raw } : {};
+    if (t.TradeNo === undefined) {
+        const no = pick(t, 'tradeNo');
+        if (no !== undefined) t.TradeNo = no;
+    }
+    for (const k of Object.keys(t)) if (k !== 'TradeNo' && k.toLowerCase() === 'tradeno') delete t[k];
+    const goodsKey = Object.keys(t).find((k) => k.toLowerCase() === 'goodsdetail');
+    const goods = goodsKey ? asArray(t[goodsKey]) : [];
+    if (goodsKey && goodsKey !== 'goodsDetail') delete t[goodsKey];
+    t.goodsDetail = goods.map((line) => {
+        const l: Record<string, unknown> = isObj(line) ? { ...line } : {};
+        const payKey = Object.keys(l).find((k) => k.toLowerCase() === 'tradeorderpaylist');
+        const pays = payKey ? asArray(l[payKey]) : [];
+        if (payKey && payKey !== 'tradeOrderPayList') delete l[payKey];
+        l.tradeOrderPayList = pays.map((p) => {
+            const pay: Record<string, unknown> = isObj(p) ? { ...p } : {};
+            if (pay.tradeOrderColumnExt !== undefined) pay.tradeOrderColumnExt = parseMaybeJson(pay.tradeOrderColumnExt);
+            return pay;
+        });
+        return l;
+    });
+    return t;
+}
+
+/** A validated time range of the request. */
+interface Range {
+    begin: string;
+    end: string;
+    from: number;
+    to: number;
+}
+
+export class JackyunClient extends BaseClient {
+    readonly settings: Required<Pick<JackyunSettings, 'mode' | 'gatewayUrl' | 'appKey' | 'version' | 'signMethod' | 'maxPageSize'>> & JackyunSettings;
+
+    constructor(
+        clientSettings: ClientSettings,
+        settings: JackyunSettings,
+        private readonly creds: JackyunCredentials,
+    ) {
+        super(clientSettings);
+        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
+        if (settings.mode !== 'direct' && settings.mode !== 'qimen') throw cfg('mode', 'must be direct or qimen');
+        if (!settings.appKey) throw cfg('appKey', 'is required');
+        if (!creds.appSecret) throw cfg('appSecret', 'is required');
+        const signMethod = settings.signMethod || 'md5';
+        if (!TOP_SIGN_METHODS.includes(signMethod)) throw cfg('signMethod', `must be one of ${TOP_SIGN_METHODS.join(', ')}`);
+        let gatewayUrl = settings.gatewayUrl;
+        if (settings.mode === 'direct') {
+            gatewayUrl = gatewayUrl || JACKYUN_DIRECT_URL;
+        } else {
+            if (!gatewayUrl) throw cfg('gatewayUrl', 'is required in qimen mode (the /router/qm URL of your Qimen app)');
+            if (!settings.qimenAppKey) throw cfg('qimenAppKey', 'is required in qimen mode');
+            if (!creds.qimenSecret) throw cfg('qimenSecret', 'is required in qimen mode');
+            if (!settings.targetAppKey) throw cfg('targetAppKey', 'is required in qimen mode');
+        }
+        if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', 'must be an http(s) URL');
+        const maxPageSize = settings.maxPageSize && settings.maxPageSize > 0 ? Math.floor(settings.maxPageSize) : 200;
+        this.settings = { ...settings, gatewayUrl, version: settings.version || 'v1.0', signMethod, maxPageSize };
+    }
+
+    /** One API call; resolves with the normalised `result`. */
+    invoke(method: string, biz: Record<string, unknown>, ctx: RequestContext = {}): Promise<JackyunResult> {
+        return this.call(async (opts) => {
+            const content = JSON.stringify(biz);
+            const timestamp = chinaTime(Date.now());
+            let req;
+            if (this.settings.mode === 'direct') {
+                const form: Record<string, string> = { method, appkey: this.settings.appKey, version: this.settings.version, contenttype: 'json', timestamp, bizcontent: content };
+                form.sign = jackyunSign(form, this.creds.appSecret!);
+                req = { url: this.settings.gatewayUrl, headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(form).toString() };
+            } else {
+                const s = this.settings;
+                const query: Record<string, string> = { app_key: s.qimenAppKey!, target_app_key: s.targetAppKey!, format: 'json', v: '2.0', sign_method: s.signMethod, method, timestamp };
+                if (s.customerId) query.customerId = s.customerId;
+                if (s.partnerId) query.partner_id = s.partnerId;
+                const form: Record<string, string> = { content, jkymethod: method, jkyappkey: s.appKey, jkytimestamp: timestamp, jkyversion: '1.0' };
+                if (s.customerId) form.jkycustomerid = s.customerId;
+                form.jkysign = jackyunViaQimen({ jkyappkey: s.appKey, content, method, timestamp }, this.creds.appSecret!);
+                query.sign = topSign({ ...query, ...form }, '', this.creds.qimenSecret!, s.signMethod);
+                req = { url: s.gatewayUrl, query, headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(form).toString() };
+            }
+            const res = await this.http.request(req, opts);
+            const statusError = this.http.statusError(res);
+            if (statusError) throw statusError;
+            let body: unknown;
+            try {
+                body = JSON.parse(res.body);
+            } catch {
+                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the gateway did not answer JSON: ${res.body.slice(0, 120)}`, safeToRepeat: true });
+            }
+            return this.settings.mode === 'direct' ? this.readEnvelope(body) : this.readQimen(body);
+        }, ctx, { write: false });
+    }
+
+    /** Jackyun's own envelope {code, msg, subCode, result}. */
+    private readEnvelope(body: unknown): JackyunResult {
+        if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Jackyun' });
+        const code = Number(body.code);
+        if (code !== 200) {
+            const msg = String(body.msg ?? '');
+            const sub = String(body.subCode ?? '');
+            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: `Jackyun: ${msg || 'error'}${sub ? ` (${sub})` : ''}`, details: { code: body.code, subCode: sub } });
+        }
+        return this.readResult(body.result);
+    }
+
+    /** Qimen answers: TOP error_response, or {"response":{flag, …, result | jackyunData}}. */
+    private readQimen(body: unknown): JackyunResult {
+        if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Qimen' });
+        const err = body.error_response;
+        if (isObj(err)) {
+            const code = Number(err.code);
+            const sub = err.sub_code ? ` [${err.sub_code}]` : '';
+            throw new ConnectorError({ system: SYSTEM, kind: topKind(code), code: `TOP_${err.code}`, message: `Qimen gateway: ${err.msg ?? 'error'} (code ${err.code})${sub}`, details: { sub_code: err.sub_code, request_id: err.request_id } });
+        }
+        const response = isObj(body.response) ? body.response : body;
+        if (response.flag !== undefined && response.flag !== 'success') {
+            const message = String(response.message ?? response.msg ?? response.sub_message ?? '');
+            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${message} ${response.code ?? ''}`), code: String(response.code ?? 'FAILURE'), message: `Jackyun via Qimen: ${message || 'failure'}` });
+        }
+        let payload = parseMaybeJson(response.result ?? response.jackyunData);
+        // jackyunData may carry the whole Jackyun envelope.
+        if (isObj(payload) && 'code' in payload && 'result' in payload) return this.readEnvelope(payload);
+        if (isObj(payload) && !('data' in payload) && (pick(payload, 'trades') !== undefined || pick(payload, 'scrollId') !== undefined)) payload = { data: payload };
+        return this.readResult(payload);
+    }
+
+    private readResult(result: unknown): JackyunResult {
+        const r = isObj(result) ? result : {};
+        const data = parseMaybeJson(r.data);
+        const d = isObj(data) ? data : {};
+        const scroll = pick(d, 'scrollId') ?? pick(r, 'scrollId');
+        return { data: d, scrollId: scroll === undefined || scroll === null ? undefined : String(scroll), raw: r };
+    }
+
+    // ------------------------------------------------------------------ trade query (seed 000)
+
+    /**
+     * Pages of jackyun.tradenotsensitiveinfos.list.get as seed 000's trade records. The one time range longer than
+     * 7 days (if any) is split into consecutive ≤ 7-day windows; pages run from pageIndex (0) or by scroll id; records
+     * are deduplicated on TradeNo across window and page boundaries. Validation errors are thrown before anything is sent.
+     */
+    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void): AsyncIterable<QueryPage> {
+        const self = this;
+        async function* windows(): AsyncGenerator<QueryPage> {
+            // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
+            const plan = self.planTradeQuery(params);
+            for (let w = 0; w < plan.windows.length; w++) {
+                const biz = { ...plan.base, ...plan.windows[w] };
+                yield* self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), plan.windows.length === 1);
+            }
+        }
+        return dedupeBy(windows(), (r: any) => r.TradeNo);
+    }
+
+    /** Checks the parameters and works out the windows; throws a validation error naming the field. */
+    planTradeQuery(params: Record<string, any>): { base: Record<string, unknown>; windows: Array<Record<string, string>>; pageSize: number; first: number; scroll: boolean; hasTotal: boolean } {
+        const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+        // The two modified pairs are aliases: merge them (incremental mode sets startModified/endModified).
+        const p: Record<string, any> = { ...params };
+        const userUsedUnderscore = present(p.modified_begin) || present(p.modified_end);
+        const modBegin = present(p.startModified) ? p.startModified : p.modified_begin;
+        const modEnd = present(p.endModified) ? p.endModified : p.modified_end;
+        delete p.modified_begin;
+        delete p.modified_end;
+        delete p.startModified;
+        delete p.endModified;
+        const names: Record<string, [string, string]> = {};
+        if (present(modBegin) || present(modEnd)) {
+            const pair: [string, string] = userUsedUnderscore ? ['modified_begin', 'modified_end'] : ['startModified', 'endModified'];
+            p[pair[0]] = modBegin;
+            p[pair[1]] = modEnd;
+        }
+        const ranges: Array<Range> = [];
+        for (const [b, e] of RANGE_PAIRS) {
+            if (!present(p[b]) && !present(p[e])) continue;
+            if (!present(p[b])) throw validationError(SYSTEM, b, `is required together with ${e}`);
+            if (!present(p[e])) throw validationError(SYSTEM, e, `is required together with ${b}`);
+            const from = toEpochMs(p[b]);
+            const to = toEpochMs(p[e]);
+            if (Number.isNaN(from)) throw validationError(SYSTEM, b, `is not a time (use yyyy-MM-dd HH:mm:ss, China time): ${JSON.stringify(p[b])}`);
+            if (Number.isNaN(to)) throw validationError(SYSTEM, e, `is not a time (use yyyy-MM-dd HH:mm:ss, China time): ${JSON.stringify(p[e])}`);
+            if (to < from) throw validationError(SYSTEM, e, `the window ends before it starts (${chinaTime(to)} < ${chinaTime(from)})`);
+            ranges.push({ begin: b, end: e, from, to });
+            names[b] = [b, e];
+        }
+        if (ranges.length === 0 && !present(p.tradeNo)) {
+            throw validationError(SYSTEM, 'modified_begin', 'a time range (modified, created, audit or consign) or tradeNo is required');
+        }
+        const long = ranges.filter((r) => r.to - r.from > WINDOW_MAX_MS);
+        if (long.length > 1) throw validationError(SYSTEM, long[1].begin, `only one time range may be longer than 7 days (${long.map((r) => r.begin).join(', ')} are)`);
+        const requested = present(p.pageSize) ? Number(p.pageSize) : 200;
+        if (!Number.isInteger(requested) || requested < 1) throw validationError(SYSTEM, 'pageSize', 'must be a positive integer');
+        const pageSize = Math.min(requested, this.settings.maxPageSize);
+        const first = present(p.pageIndex) ? Number(p.pageIndex) : 0;
+        if (!Number.isInteger(first) || first < 0) throw validationError(SYSTEM, 'pageIndex', 'must be an integer from 0');
+        const scroll = p.pagingMode === 'scroll';
+        const hasTotal = String(p.hasTotal ?? '1') !== '0';
+
+        const base: Record<string, unknown> = {};
+        for (const k of ['tradeNo', 'tradeStatus', 'tradeType', 'sourceTradeNos', 'fields']) if (present(p[k])) base[k] = String(p[k]);
+        if (scroll && typeof base.fields === 'string' && !base.fields.split(',').map((s) => s.trim()).includes('scrollId')) base.fields += ',scrollId';
+        for (const r of ranges) {
+            if (long.includes(r)) continue;
+            base[r.begin] = chinaTime(r.from);
+            base[r.end] = chinaTime(r.to);
+        }
+        const windows: Array<Record<string, string>> = long.length
+            ? splitWindow(long[0].from, long[0].to, WINDOW_MAX_MS).map(([from, to]) => ({ [long[0].begin]: chinaTime(from), [long[0].end]: chinaTime(to) }))
+            : [{}];
+        return { base, windows, pageSize, first, scroll, hasTotal };
+    }
+
+    private async *pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, reportTotal: boolean): AsyncGenerator<QueryPage> {
+        let scrollId = '';
+        let seen = 0;
+        let total: number | undefined;
+        for (let n = plan.first, page = 1; ; n++, page++) {
+            progress(page);
+            const body: Record<string, unknown> = { ...biz, pageSize: plan.pageSize };
+            if (plan.scroll) body.scrollId = scrollId;
+            else body.pageIndex = n;
+            if (plan.hasTotal && page === 1) body.hasTotal = 1;
+            const result = await this.invoke(TRADE_METHOD, body, ctx);
+            const list = asArray(pick(result.data, 'trades'));
+            const t = Number(pick(result.data, 'totalResults'));
+            if (page === 1 && Number.isFinite(t)) total = t;
+            const records = list.map(normaliseTrade);
+            seen += records.length;
+            if (records.length > 0) yield reportTotal && total !== undefined ? { records, total } : { records };
+            if (records.length < plan.pageSize) return;
+            if (total !== undefined && seen >= total) return;
+            if (plan.scroll) {
+                if (!result.scrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
+                scrollId = result.scrollId;
+            }
+        }
+    }
+
+    async testConnection(ctx: RequestContext): Promise<string> {
+        const now = Date.now();
+        const result = await this.invoke(TRADE_METHOD, { startModified: chinaTime(now - 3600000), endModified: chinaTime(now), pageIndex: 0, pageSize: 1, hasTotal: 1 }, ctx);
+        const total = Number(pick(result.data, 'totalResults'));
+        const via = this.settings.mode === 'qimen' ? 'via Qimen' : 'direct';
+        return `connected to Jackyun (${via}, sign ${this.settings.mode === 'qimen' ? this.settings.signMethod : 'md5'})${Number.isFinite(total) ? `: ${total} trades modified in the last hour` : ''}`;
+    }
+}

@@ -1,0 +1,27 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, QuerySpec, chinaTime } from '../core';
+import type { JackyunClient } from './client';
+import requestSchema from './schemas/trade-query.request.json';
+import responseSchema from './schemas/trade.response.json';
+
+/**
+ * jackyun-trade-query: 吉客云 销售单查询 jackyun.tradenotsensitiveinfos.list.get (seed 000). Windows longer than 7 days
+ * are split into consecutive ≤ 7-day windows; pages from pageIndex 0 (or scroll ids); trades deduplicated on TradeNo;
+ * incremental mode moves startModified/endModified.
+ */
+const spec: QuerySpec<JackyunClient> = {
+    type: 'jackyun-trade-query',
+    system: 'jackyun',
+    configType: 'jackyun-config',
+    kind: 'query',
+    requestSchema,
+    responseSchema,
+    incremental: { startParam: 'startModified', endParam: 'endModified', format: (ms) => chinaTime(ms) },
+    query: (ctx, params) => ctx.client.queryTrades(params, ctx.request, ctx.progress),
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+export = register;

@@ -1,0 +1,160 @@
+/**
+ * WDT WMS (旺店通WMS) client (protocols.md §4): query-string system parameters, XML `<request>` body built with
+ * fast-xml-parser's XMLBuilder (every value escaped), WDT WMS sign over query + body (whitespace stripped), and the
+ * `<response><flag/><code/><message/></response>` answer. The `qimen` style speaks the same operation with the
+ * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
+ */
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, RequestContext, chinaTime } from '../core';
+import { wdtWms } from './sign';
+import { top as topSign } from '../qimen/sign';
+
+export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
+const SYSTEM = 'wdt-wms';
+
+export type WmsApiStyle = 'wdt' | 'qimen';
+
+export interface WdtWmsSettings {
+    serviceUrl: string;
+    appkey: string;
+    sid: string;
+    format?: 'xml';
+    apiStyle?: WmsApiStyle;
+}
+
+export interface WmsAnswer {
+    flag: string;
+    code: string;
+    message: string;
+    [key: string]: unknown;
+}
+
+/** One cancellation (seed 001 + the Qimen standard's ownerCode/orderId). */
+export interface CancelRecord {
+    warehouseCode: string;
+    ownerCode?: string;
+    orderCode: string;
+    orderId?: string;
+    orderType: string;
+    cancelReason: string;
+    extendProps?: Record<string, unknown> | string;
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: false, format: false, suppressEmptyNode: false, processEntities: true });
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, trimValues: true });
+
+function text(v: unknown): string {
+    return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** The `<request>` document of a cancellation, elements in the Qimen order, empty optional fields left out. */
+export function cancelXml(record: CancelRecord): string {
+    const request: Record<string, unknown> = {};
+    for (const k of ['warehouseCode', 'ownerCode', 'orderCode', 'orderId', 'orderType', 'cancelReason'] as const) {
+        const v = record[k];
+        if (v !== undefined && v !== null && text(v) !== '') request[k] = text(v);
+    }
+    let ext = record.extendProps;
+    if (typeof ext === 'string' && ext.trim().startsWith('{')) {
+        try {
+            ext = JSON.parse(ext) as Record<string, unknown>;
+        } catch {
+            /* kept as text */
+        }
+    }
+    if (ext !== undefined && ext !== null && ext !== '') {
+        if (typeof ext === 'object' && !Array.isArray(ext)) {
+            const children: Record<string, string> = {};
+            for (const [k, v] of Object.entries(ext)) if (v !== undefined && v !== null) children[k] = text(v);
+            if (Object.keys(children).length) request.extendProps = children;
+        } else {
+            request.extendProps = text(ext);
+        }
+    }
+    return builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, request }) as string;
+}
+
+/** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */
+export function classifyWms(code: string, message: string): ErrorKind {
+    const t = `${code} ${message}`;
+    if (/签名|sign|appkey|app_key|sid|customerId|timestamp/i.test(t)) return 'config';
+    if (/频繁|限流|frequent|rate.?limit/i.test(t)) return 'rate-limit';
+    return 'business';
+}
+
+export class WdtWmsClient extends BaseClient {
+    readonly settings: Required<WdtWmsSettings>;
+
+    constructor(
+        clientSettings: ClientSettings,
+        settings: WdtWmsSettings,
+        private readonly secret: string,
+    ) {
+        super(clientSettings);
+        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
+        const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
+        if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', 'must be an http(s) URL');
+        if (!settings.appkey) throw cfg('appkey', 'is required');
+        if (!secret) throw cfg('secret', 'is required');
+        if (!settings.sid) throw cfg('sid', 'is required');
+        if (settings.format && settings.format !== 'xml') throw cfg('format', 'only xml is supported');
+        const apiStyle = settings.apiStyle || 'wdt';
+        if (apiStyle !== 'wdt' && apiStyle !== 'qimen') throw cfg('apiStyle', 'must be wdt or qimen');
+        this.settings = { serviceUrl, appkey: settings.appkey, sid: settings.sid, format: 'xml', apiStyle };
+    }
+
+    /** The signed query string of one call. */
+    signedQuery(method: string, body: string): Record<string, string> {
+        const s = this.settings;
+        const timestamp = chinaTime(Date.now());
+        if (s.apiStyle === 'qimen') {
+            const q: Record<string, string> = { method, app_key: s.appkey, customerId: s.sid, format: 'xml', v: '2.0', sign_method: 'md5', timestamp };
+            q.sign = topSign(q, body, this.secret, 'md5');
+            return q;
+        }
+        const q: Record<string, string> = { method, timestamp, format: 'xml', appkey: s.appkey, sign_method: 'md5', sid: s.sid };
+        q.sign = wdtWms(q, body, this.secret);
+        return q;
+    }
+
+    /** One WMS call with an XML body; resolves with the `<response>` on flag=success, throws a classified error otherwise. */
+    request(method: string, body: string, ctx: RequestContext = {}, write = true): Promise<WmsAnswer> {
+        return this.call(async (opts) => {
+            const res = await this.http.request({ url: this.settings.serviceUrl, query: this.signedQuery(method, body), headers: { 'Content-Type': 'text/xml;charset=utf-8' }, body }, opts);
+            const statusError = this.http.statusError(res);
+            if (statusError) throw statusError;
+            let response: Record<string, unknown> | undefined;
+            try {
+                const doc = parser.parse(res.body);
+                response = doc?.response;
+            } catch {
+                response = undefined;
+            }
+            if (!response || typeof response !== 'object') {
+                throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+            }
+            const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg) };
+            delete answer.msg;
+            if (answer.flag === 'success') return answer;
+            const kind = classifyWms(answer.code, answer.message);
+            throw new ConnectorError({ system: SYSTEM, kind, code: answer.code || 'FAILURE', message: `WDT WMS: ${answer.message || 'failure'}`, details: answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' });
+        }, ctx, { write });
+    }
+
+    /** WDT_WMS_ORDER_CANCEL (or taobao.qimen.order.cancel in the qimen style). */
+    cancelOrder(record: CancelRecord, ctx: RequestContext = {}): Promise<WmsAnswer> {
+        const method = this.settings.apiStyle === 'qimen' ? 'taobao.qimen.order.cancel' : 'WDT_WMS_ORDER_CANCEL';
+        return this.request(method, cancelXml(record), ctx, true);
+    }
+
+    /** Cancels an order code that cannot exist: a signature problem answers SIGN_ERROR, a good account ORDER_NOT_EXIST. */
+    async testConnection(ctx: RequestContext): Promise<string> {
+        try {
+            await this.cancelOrder({ warehouseCode: '__test__', orderCode: '__cn-erp-connection-test__', orderType: 'QTCK', cancelReason: 'connection test' }, ctx);
+            return 'connected to WDT WMS';
+        } catch (err) {
+            if (err instanceof ConnectorError && (err.kind === 'business' || err.kind === 'validation')) return `connected to WDT WMS (signature accepted; test order answered ${err.code})`;
+            throw err;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isPlainObject } from '../core';
+import type { WdtWmsClient, CancelRecord } from './client';
+import requestSchema from './schemas/cancel.request.json';
+import recordSchema from './schemas/cancel.record.json';
+import responseSchema from './schemas/cancel.response.json';
+
+/**
+ * wdt-wms-cancel: 旺店通WMS 取消接口 WDT_WMS_ORDER_CANCEL (seed 001). One request per record; a record lacking
+ * warehouseCode / ownerCode / orderType / cancelReason takes the node's setting. flag=failure → output 2 with code
+ * and message; transport failures follow the kit's retry policy (a cancel is sent again only when the server
+ * certainly did not act on it).
+ */
+const REQUIRED = ['warehouseCode', 'orderCode', 'orderType', 'cancelReason'] as const;
+const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+
+function mergeRecord(record: Record<string, unknown>, params: Record<string, any>): CancelRecord {
+    const out: Record<string, unknown> = { ...record };
+    for (const k of ['warehouseCode', 'ownerCode', 'orderType', 'cancelReason']) if (blank(out[k]) && !blank(params[k])) out[k] = params[k];
+    if (isPlainObject(params.extendProps) && (out.extendProps === undefined || isPlainObject(out.extendProps))) {
+        out.extendProps = { ...params.extendProps, ...((out.extendProps as Record<string, unknown>) ?? {}) };
+    } else if (out.extendProps === undefined && params.extendProps !== undefined) {
+        out.extendProps = params.extendProps;
+    }
+    return out as unknown as CancelRecord;
+}
+
+const spec: WriteSpec<WdtWmsClient> = {
+    type: 'wdt-wms-cancel',
+    system: 'wdt-wms',
+    configType: 'wdt-wms-config',
+    kind: 'write',
+    requestSchema,
+    recordSchema,
+    responseSchema,
+    chunkSize: 1,
+    async writeChunk(ctx, records, params): Promise<RecordOutcome[]> {
+        const outcomes: RecordOutcome[] = [];
+        for (const raw of records) {
+            const record = mergeRecord(raw as Record<string, unknown>, params);
+            const missing = REQUIRED.find((k) => blank(record[k]));
+            if (missing) {
+                outcomes.push({ ok: false, error: new ConnectorError({ system: 'wdt-wms', kind: 'validation', code: 'INVALID_RECORD', field: missing, message: `${missing}: is required (in the record or the node's setting); nothing was sent` }) });
+                continue;
+            }
+            try {
+                const answer = await ctx.client.cancelOrder(record, ctx.request);
+                outcomes.push({ ok: true, result: { ...answer, orderCode: record.orderCode, warehouseCode: record.warehouseCode } });
+            } catch (err) {
+                const e = toConnectorError(err, 'wdt-wms');
+                if (e.kind === 'business') outcomes.push({ ok: false, error: e });
+                else throw e;
+            }
+        }
+        return outcomes;
+    },
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+register.mergeRecord = mergeRecord;
+export = register;
