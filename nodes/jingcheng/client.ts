@@ -1,0 +1,185 @@
+/**
+ * 精诚ERP Jingcheng client for ExtApi_RecvExSheet. No public protocol exists (protocols.md §8): everything here is
+ * the palette's configurable assumption — JSON POST of one return sheet to {baseUrl}/{path}, auth none / static
+ * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
+ * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
+ */
+import { BaseClient, ClientSettings, ConnectorError, RequestContext } from '../core';
+import { jingchengSign } from './sign';
+
+export type JingchengAuthMode = 'none' | 'token' | 'md5';
+
+export interface JingchengSettings {
+    baseUrl: string;
+    /** Interface path under baseUrl (default `ExtApi_RecvExSheet`). */
+    path?: string;
+    auth?: JingchengAuthMode;
+    tokenHeader?: string;
+    /** Header value; `<token>` is replaced by the token (default `Bearer <token>`). */
+    tokenTemplate?: string;
+    timestampHeader?: string;
+    signHeader?: string;
+    /** Dotted path of the success flag in the answer (default `success`). */
+    successPath?: string;
+    /** Expected value, compared as text (default `true`). */
+    successValue?: string;
+    /** Dotted path of the message in the answer (default `message`). */
+    messagePath?: string;
+    /** Dotted path of the error code in the answer (default `code`). */
+    codePath?: string;
+    /** Fixed headers added to every request. */
+    extraHeaders?: Record<string, string>;
+}
+
+export interface JingchengCredentials {
+    token?: string;
+    secret?: string;
+}
+
+export interface RecvResult {
+    SheetID: unknown;
+    response: unknown;
+}
+
+/** `a.b.0.c` → value (undefined when absent). */
+export function readPath(obj: unknown, path: string): unknown {
+    let cur: unknown = obj;
+    for (const part of path.split('.').filter((p) => p !== '')) {
+        if (cur === null || typeof cur !== 'object') return undefined;
+        cur = (cur as Record<string, unknown>)[part];
+    }
+    return cur;
+}
+
+/** Numbers in the sheet go on the wire as their decimal text (the interface's fields are all strings). */
+export function toWireSheet(sheet: Record<string, unknown>): Record<string, unknown> {
+    const scalar = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(sheet)) {
+        if (k === 'Items' && Array.isArray(v)) {
+            out[k] = v.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).map(([ik, iv]) => [ik, scalar(iv)])) : item));
+        } else out[k] = scalar(v);
+    }
+    return out;
+}
+
+export class JingchengClient extends BaseClient {
+    readonly url: string;
+    private readonly s: Required<Omit<JingchengSettings, 'extraHeaders' | 'path' | 'baseUrl'>> & { extraHeaders: Record<string, string> };
+    private readonly creds: JingchengCredentials;
+
+    constructor(settings: ClientSettings, jc: JingchengSettings, credentials: JingchengCredentials) {
+        super(settings);
+        const path = (jc.path ?? 'ExtApi_RecvExSheet').replace(/^\/+/, '');
+        this.url = `${jc.baseUrl.replace(/\/+$/, '')}/${path}`;
+        this.s = {
+            auth: jc.auth ?? 'none',
+            tokenHeader: jc.tokenHeader || 'Authorization',
+            tokenTemplate: jc.tokenTemplate || 'Bearer <token>',
+            timestampHeader: jc.timestampHeader || 'X-Timestamp',
+            signHeader: jc.signHeader || 'X-Sign',
+            successPath: jc.successPath || 'success',
+            successValue: jc.successValue ?? 'true',
+            messagePath: jc.messagePath || 'message',
+            codePath: jc.codePath || 'code',
+            extraHeaders: jc.extraHeaders ?? {},
+        };
+        this.creds = credentials;
+    }
+
+    /** Headers of one request: extra headers, then the auth mode's (computed per attempt: fresh timestamp). */
+    private headers(body: string): Record<string, string> {
+        const h: Record<string, string> = { ...this.s.extraHeaders, 'Content-Type': 'application/json; charset=utf-8' };
+        if (this.s.auth === 'token') {
+            const token = this.creds.token ?? '';
+            h[this.s.tokenHeader] = this.s.tokenTemplate.includes('<token>') ? this.s.tokenTemplate.split('<token>').join(token) : token;
+        } else if (this.s.auth === 'md5') {
+            const ts = String(Math.floor(Date.now() / 1000));
+            h[this.s.timestampHeader] = ts;
+            h[this.s.signHeader] = jingchengSign(body, ts, this.creds.secret ?? '');
+        }
+        return h;
+    }
+
+    /**
+     * Sends one return sheet. Resolves with the server's answer when it meets the success rule; otherwise throws a
+     * classified ConnectorError (protocols.md §8.2): 401/403 config, 429 rate-limit, 5xx/network transient, other 4xx
+     * validation, 200 failing the rule business, each with the server's message.
+     */
+    async receiveSheet(sheet: Record<string, unknown>, ctx: RequestContext = {}): Promise<RecvResult> {
+        const body = JSON.stringify(toWireSheet(sheet));
+        return this.call(async (opts) => {
+            const res = await this.http.request({ url: this.url, headers: this.headers(body), body }, opts);
+            let answer: unknown;
+            try {
+                answer = JSON.parse(res.body);
+            } catch {
+                answer = undefined;
+            }
+            const message = (fallback: string) => {
+                const m = answer === undefined ? undefined : readPath(answer, this.s.messagePath);
+                return m === undefined || m === null || m === '' ? fallback : String(m);
+            };
+            const code = (fallback: string) => {
+                const c = answer === undefined ? undefined : readPath(answer, this.s.codePath);
+                return c === undefined || c === null || c === '' ? fallback : String(c);
+            };
+            if (res.status === 401 || res.status === 403) {
+                throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: `authentication refused (HTTP ${res.status}: ${message('unauthorized')}); check the auth mode, token or secret and the server clock` });
+            }
+            if (res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
+            if (res.status < 200 || res.status >= 300) {
+                throw new ConnectorError({ system: 'jingcheng', kind: 'validation', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: message(`HTTP ${res.status}: ${res.body.slice(0, 200)}`), safeToRepeat: false });
+            }
+            if (answer === undefined || answer === null || typeof answer !== 'object') {
+                // A 2xx we cannot read: the sheet may have been stored.
+                throw new ConnectorError({ system: 'jingcheng', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+            }
+            const flag = readPath(answer, this.s.successPath);
+            if (flag !== undefined && flag !== null && String(flag) === this.s.successValue) return { SheetID: sheet.SheetID, response: answer };
+            throw new ConnectorError({ system: 'jingcheng', kind: 'business', code: code('REJECTED'), message: message(`${this.s.successPath} is ${JSON.stringify(flag)}, expected ${this.s.successValue}`), safeToRepeat: false });
+        }, ctx, { write: true });
+    }
+
+    /**
+     * There is no harmless call: posts an empty JSON object `{}` (no SheetID), which a server should refuse, and
+     * reads whether authentication passed (401/403 → refused) from the answer.
+     */
+    async testConnection(ctx: RequestContext): Promise<string> {
+        try {
+            await this.receiveSheet({}, ctx);
+            return 'reachable; warning: the server accepted an empty sheet';
+        } catch (err) {
+            if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) return `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`;
+            throw err;
+        }
+    }
+}
+
+export function jingchengConfigError(message: string): ConnectorError {
+    return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message });
+}
+
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `extraHeaders`: a JSON object of header name → text (from the editor as text, or already an object). */
+export function parseExtraHeaders(value: unknown): Record<string, string> {
+    if (value === undefined || value === null || value === '') return {};
+    let obj: unknown = value;
+    if (typeof value === 'string') {
+        try {
+            obj = JSON.parse(value);
+        } catch {
+            throw jingchengConfigError('extraHeaders: must be a JSON object, e.g. {"X-App": "erp"}');
+        }
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw jingchengConfigError('extraHeaders: must be a JSON object, e.g. {"X-App": "erp"}');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+        if (!HEADER_NAME.test(k)) throw jingchengConfigError(`extraHeaders: "${k}" is not a valid header name`);
+        if (v !== null && typeof v === 'object') throw jingchengConfigError(`extraHeaders: the value of "${k}" must be text`);
+        out[k] = String(v ?? '');
+    }
+    return out;
+}
+

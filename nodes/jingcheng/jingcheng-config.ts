@@ -1,0 +1,41 @@
+import type { NodeAPI } from 'node-red';
+import { registerConfigNode, commonClientSettings } from '../core';
+import { JingchengClient, JingchengAuthMode, HEADER_NAME, parseExtraHeaders, jingchengConfigError as configError } from './client';
+
+export = function (RED: NodeAPI) {
+    registerConfigNode(RED, {
+        type: 'jingcheng-config',
+        system: 'jingcheng',
+        credentials: { token: { type: 'password' }, secret: { type: 'password' } },
+        createClient: (config, creds) => {
+            const baseUrl = String(config.baseUrl ?? '').trim();
+            if (!baseUrl) throw configError('baseUrl: is required');
+            if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) throw configError('baseUrl: must start with http:// or https://');
+            const auth = String(config.auth || 'none') as JingchengAuthMode;
+            if (!['none', 'token', 'md5'].includes(auth)) throw configError(`auth: must be none, token or md5 (got "${auth}")`);
+            if (auth === 'token' && !creds.token) throw configError('token: is required for token auth');
+            if (auth === 'md5' && !creds.secret) throw configError('secret: is required for md5 auth');
+            for (const name of ['tokenHeader', 'timestampHeader', 'signHeader'] as const) {
+                if (config[name] && !HEADER_NAME.test(String(config[name]))) throw configError(`${name}: "${config[name]}" is not a valid header name`);
+            }
+            return new JingchengClient(
+                commonClientSettings('jingcheng', config, { rps: 2, concurrency: 1 }),
+                {
+                    baseUrl,
+                    path: config.path || 'ExtApi_RecvExSheet',
+                    auth,
+                    tokenHeader: config.tokenHeader || undefined,
+                    tokenTemplate: config.tokenTemplate || undefined,
+                    timestampHeader: config.timestampHeader || undefined,
+                    signHeader: config.signHeader || undefined,
+                    successPath: config.successPath || undefined,
+                    successValue: config.successValue === undefined || config.successValue === '' ? undefined : String(config.successValue),
+                    messagePath: config.messagePath || undefined,
+                    codePath: config.codePath || undefined,
+                    extraHeaders: parseExtraHeaders(config.extraHeaders),
+                },
+                { token: creds.token, secret: creds.secret },
+            );
+        },
+    });
+};

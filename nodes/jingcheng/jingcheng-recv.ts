@@ -1,0 +1,42 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError } from '../core';
+import type { JingchengClient } from './client';
+import requestSchema from './schemas/recv.request.json';
+import recordSchema from './schemas/return-sheet.record.json';
+import responseSchema from './schemas/recv.response.json';
+
+/**
+ * One return sheet per request (protocols.md §8.1). A sheet the server refuses (business or validation answer) goes
+ * to output 2 with the server's message; anything that spoils the account (auth, config) or leaves the outcome
+ * unknown fails the chunk and the kit decides between Catch and output 2. Never retried after a timeout.
+ */
+const spec: WriteSpec<JingchengClient> = {
+    type: 'jingcheng-recv',
+    system: 'jingcheng',
+    configType: 'jingcheng-config',
+    kind: 'write',
+    chunkSize: 1,
+    idempotent: false,
+    requestSchema,
+    recordSchema,
+    responseSchema,
+    async writeChunk(ctx, records): Promise<RecordOutcome[]> {
+        const out: RecordOutcome[] = [];
+        for (const record of records) {
+            try {
+                out.push({ ok: true, result: await ctx.client.receiveSheet(record as Record<string, unknown>, ctx.request) });
+            } catch (err) {
+                const e = toConnectorError(err, 'jingcheng');
+                if (e.kind === 'business' || e.kind === 'validation') out.push({ ok: false, error: e as ConnectorError });
+                else throw e;
+            }
+        }
+        return out;
+    },
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+export = register;

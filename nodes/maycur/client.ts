@@ -1,0 +1,236 @@
+/**
+ * 每刻 Maycur OpenAPI client (protocols.md §7). One per maycur-config (one app): logs in once and reuses
+ * `entCode`/`tokenId` until shortly before the token's 30-minute life ends (refresh after 25 min, single-flight);
+ * an auth NACK drops the session and logs in once more before the one replay; a login refused for logging in too
+ * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
+ * accounts that log in per request).
+ */
+import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext, SingleFlight } from '../core';
+import { chinaTime } from '../core/time';
+import { maycurLogin } from './sign';
+
+export const MAYCUR_HOSTS: Record<string, string> = {
+    production: 'https://www.maycur.com',
+    uat: 'https://uat.maycur.com',
+    dingtalk: 'https://dt.maycur.com',
+    'dingtalk-uat': 'https://dt-uat.maycur.com',
+};
+
+export interface MaycurSettings {
+    baseUrl: string;
+    appCode: string;
+    /** paid/list `pageNum`: 1-based page number (the palette's fixed choice) or the seed's offset wording. */
+    pagingMode?: 'page' | 'offset';
+    /** Renew the token after this long (default 25 min; the vendor's tokens live 30). */
+    refreshAfterMs?: number;
+    /** How long logins stay blocked locally after LOGIN_TOO_FREQUENT (default 10 min). */
+    loginBlockMs?: number;
+    /** The client's clock (tests). */
+    now?: () => number;
+}
+
+export interface MaycurCredentials {
+    appSecret: string;
+}
+
+export interface PaidListQuery {
+    pageNum: number;
+    pageSize: number;
+    startPaidTime?: number;
+    endPaidTime?: number;
+    paymentNo?: string;
+}
+
+export interface PaidListPage {
+    list: Record<string, unknown>[];
+    totalCount?: number;
+}
+
+interface Session {
+    entCode: string;
+    tokenId: string;
+    obtainedAt: number;
+}
+
+const AUTH_TEXT = /token|登录|过期|失效|expired/i;
+const FREQUENT_TEXT = /频繁|TOO_FREQUENT|RATE_LIMIT/i;
+
+export class MaycurClient extends BaseClient {
+    readonly baseUrl: string;
+    readonly appCode: string;
+    readonly pagingMode: 'page' | 'offset';
+    private readonly appSecret: string;
+    private readonly refreshAfterMs: number;
+    private readonly loginBlockMs: number;
+    private readonly now: () => number;
+    private session: Session | undefined;
+    private loginBlockedUntil = 0;
+    private readonly loginFlight = new SingleFlight<Session>();
+    /** The tokenId each auth failure was answered to, so concurrent failures of one session cause one login. */
+    private readonly failedToken = new WeakMap<ConnectorError, string>();
+    /** Logins performed by this client (for status and tests). */
+    loginCount = 0;
+
+    constructor(settings: ClientSettings, maycur: MaycurSettings, credentials: MaycurCredentials) {
+        super(settings);
+        this.baseUrl = maycur.baseUrl.replace(/\/+$/, '');
+        this.appCode = maycur.appCode;
+        this.pagingMode = maycur.pagingMode ?? 'page';
+        this.appSecret = credentials.appSecret;
+        this.refreshAfterMs = maycur.refreshAfterMs ?? 25 * 60 * 1000;
+        this.loginBlockMs = maycur.loginBlockMs ?? 10 * 60 * 1000;
+        this.now = maycur.now ?? Date.now;
+    }
+
+    protected async beforeAttempt(ctx: RequestContext): Promise<void> {
+        const s = this.session;
+        if (!s || this.now() - s.obtainedAt >= this.refreshAfterMs) await this.login(ctx);
+    }
+
+    protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {
+        // Another call already renewed the session this error was answered to: replay with the new one.
+        const failed = this.failedToken.get(err);
+        if (this.session && failed !== undefined && failed !== this.session.tokenId) return;
+        this.session = undefined;
+        await this.login(ctx);
+    }
+
+    /** Logs in (single-flight: concurrent callers share one login). */
+    private login(ctx: RequestContext): Promise<Session> {
+        return this.loginFlight.run(async () => {
+            if (Date.now() < this.loginBlockedUntil) throw this.blockedError();
+            const timestamp = String(Date.now());
+            const body = JSON.stringify({ appCode: this.appCode, secret: maycurLogin(this.appSecret, this.appCode, timestamp), timestamp });
+            const res = await this.limiter.schedule(
+                () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+                ctx.signal,
+            );
+            const env = this.envelope(res);
+            if (!isAck(env)) {
+                const code = errorCode(env);
+                const message = errorMessage(env);
+                if (FREQUENT_TEXT.test(`${code} ${message}`)) {
+                    this.loginBlockedUntil = Date.now() + this.loginBlockMs;
+                    throw this.blockedError(code, message);
+                }
+                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)` });
+            }
+            const data = (env.data ?? {}) as Record<string, unknown>;
+            if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {
+                throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_NO_TOKEN', message: 'login answered ACK without data.entCode/data.tokenId' });
+            }
+            this.loginCount++;
+            this.session = { entCode: data.entCode, tokenId: data.tokenId, obtainedAt: this.now() };
+            return this.session;
+        });
+    }
+
+    private blockedError(code?: string, message?: string): ConnectorError {
+        const until = chinaTime(this.loginBlockedUntil).slice(11, 16);
+        return new ConnectorError({
+            system: 'maycur',
+            kind: 'rate-limit',
+            code: code || 'LOGIN_TOO_FREQUENT',
+            message: `Maycur refused the login for logging in too often${message ? ` (${message})` : ''}; no new login is attempted before ${until} China time`,
+            safeToRepeat: true,
+        });
+    }
+
+    /** Parses the JSON envelope; transport-level failures become classified errors. */
+    private envelope(res: HttpResponse): Record<string, unknown> {
+        if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'auth', code: 'HTTP_401', httpStatus: 401, message: 'HTTP 401: token not accepted' });
+        const statusError = this.http.statusError(res);
+        if (statusError) throw statusError;
+        try {
+            const v = JSON.parse(res.body);
+            if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+        } catch {
+            /* below */
+        }
+        throw new ConnectorError({ system: 'maycur', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not a JSON envelope: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+    }
+
+    /** One data call with the session headers; classifies NACKs (protocols.md §7.3). */
+    async post(path: string, data: Record<string, unknown>, ctx: RequestContext = {}): Promise<unknown> {
+        return this.call(async (opts) => {
+            const session = this.session;
+            if (!session) throw new ConnectorError({ system: 'maycur', kind: 'auth', code: 'NO_SESSION', message: 'not logged in' });
+            const body = JSON.stringify({ timestamp: Date.now(), data });
+            const res = await this.http.request({ url: `${this.baseUrl}${path}`, headers: { 'Content-Type': 'application/json', entCode: session.entCode, tokenId: session.tokenId }, body }, opts);
+            let env: Record<string, unknown>;
+            try {
+                env = this.envelope(res);
+            } catch (err) {
+                if (err instanceof ConnectorError && err.kind === 'auth') this.failedToken.set(err, session.tokenId);
+                throw err;
+            }
+            if (isAck(env)) return env.data;
+            const code = errorCode(env);
+            const message = errorMessage(env) || code || 'NACK';
+            if (/^TOKEN/i.test(code) || AUTH_TEXT.test(message)) {
+                const err = new ConnectorError({ system: 'maycur', kind: 'auth', code: code || 'TOKEN_INVALID', message: `session not accepted: ${message}` });
+                this.failedToken.set(err, session.tokenId);
+                throw err;
+            }
+            if (FREQUENT_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
+            throw new ConnectorError({ system: 'maycur', kind: 'business', code: code || 'NACK', message });
+        }, ctx);
+    }
+
+    /** One page of paid payment transactions (protocols.md §7.4). `pageNum` is 1-based; offset mode converts it. */
+    async paidList(q: PaidListQuery, ctx: RequestContext = {}): Promise<PaidListPage> {
+        const data: Record<string, unknown> = {
+            pageNum: this.pagingMode === 'offset' ? (q.pageNum - 1) * q.pageSize : q.pageNum,
+            pageSize: q.pageSize,
+        };
+        if (q.startPaidTime !== undefined) data.startPaidTime = q.startPaidTime;
+        if (q.endPaidTime !== undefined) data.endPaidTime = q.endPaidTime;
+        if (q.paymentNo !== undefined && q.paymentNo !== '') data.paymentNo = q.paymentNo;
+        const answer = await this.post('/api/openapi/paymenttransaction/paid/list', data, ctx);
+        // The palette's documented shape is {pageNum,pageSize,totalCount,list}; a plain array (as the sibling
+        // paymenttransaction/list answers) is accepted too.
+        if (Array.isArray(answer)) return { list: answer as Record<string, unknown>[] };
+        const obj = (answer ?? {}) as Record<string, unknown>;
+        const list = Array.isArray(obj.list) ? obj.list : Array.isArray(obj.records) ? obj.records : Array.isArray(obj.data) ? obj.data : [];
+        const total = Number(obj.totalCount ?? obj.total);
+        return { list: list as Record<string, unknown>[], totalCount: Number.isFinite(total) ? total : undefined };
+    }
+
+    async testConnection(ctx: RequestContext): Promise<string> {
+        const s = await this.login(ctx);
+        return `logged in (entCode ${s.entCode})`;
+    }
+}
+
+function isAck(env: Record<string, unknown>): boolean {
+    return String(env.code ?? '').toUpperCase() === 'ACK' || (env.code === undefined && env.success === true);
+}
+
+function errorCode(env: Record<string, unknown>): string {
+    const c = env.errorCode ?? env.responseCode ?? (String(env.code ?? '').toUpperCase() === 'NACK' ? '' : env.code);
+    return c === undefined || c === null ? '' : String(c);
+}
+
+function errorMessage(env: Record<string, unknown>): string {
+    const m = env.message ?? env.errorMessage ?? env.msg;
+    return m === undefined || m === null ? '' : String(m);
+}
+
+export function maycurConfigError(message: string): ConnectorError {
+    return new ConnectorError({ system: 'maycur', kind: 'config', code: 'CONFIG', message });
+}
+
+/** The base URL chosen in the config node: a named host (production, uat, …) or a custom URL. */
+export function maycurBaseUrl(config: Record<string, any>): string {
+    const server = String(config.server || 'production');
+    if (server !== 'custom') {
+        const url = MAYCUR_HOSTS[server];
+        if (!url) throw maycurConfigError(`server: unknown choice "${server}"`);
+        return url;
+    }
+    const url = String(config.baseUrl ?? '').trim();
+    if (!url) throw maycurConfigError('baseUrl: is required when the server is custom');
+    if (!/^https?:\/\/[^\s/]+/i.test(url)) throw maycurConfigError('baseUrl: must start with http:// or https://');
+    return url;
+}
+

@@ -1,0 +1,55 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
+import type { MaycurClient } from './client';
+import requestSchema from './schemas/paid-list.request.json';
+import responseSchema from './schemas/paid-list.response.json';
+
+/** A paid-time parameter → epoch ms (ISO dates and China-time text accepted), or a validation error naming it. */
+function paidTime(name: string, value: unknown): number | undefined {
+    if (value === undefined || value === null || value === '') return undefined;
+    const ms = toEpochMs(value);
+    if (Number.isNaN(ms) || !calendarValid(value, ms)) throw validationError('maycur', name, 'must be a time: epoch ms, yyyy-MM-dd HH:mm:ss (China time) or an ISO date with a zone');
+    return ms;
+}
+
+/** `2024-13-45` would roll over into another date: a China-time text must read back as itself. */
+function calendarValid(value: unknown, ms: number): boolean {
+    if (typeof value !== 'string') return true;
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?(?:\.\d+)?$/.exec(value.trim());
+    if (!m) return true;
+    const text = `${m[1]} ${m[2] ?? ''}`.trim();
+    return chinaTime(ms).startsWith(text);
+}
+
+const spec: QuerySpec<MaycurClient> = {
+    type: 'maycur-paid-list',
+    system: 'maycur',
+    configType: 'maycur-config',
+    kind: 'query',
+    requestSchema,
+    responseSchema,
+    incremental: { startParam: 'startPaidTime', endParam: 'endPaidTime', format: (ms) => ms },
+    query(ctx, params) {
+        // Converted before the generator starts: a bad time fails the msg with nothing sent.
+        const startPaidTime = paidTime('startPaidTime', params.startPaidTime);
+        const endPaidTime = paidTime('endPaidTime', params.endPaidTime);
+        if (startPaidTime !== undefined && endPaidTime !== undefined && endPaidTime < startPaidTime) {
+            throw validationError('maycur', 'endPaidTime', 'is before startPaidTime');
+        }
+        const pageSize: number = params.pageSize ?? 100;
+        const paymentNo = params.paymentNo === undefined || params.paymentNo === '' ? undefined : String(params.paymentNo);
+        const pages = pageNumbers(async (pageNum) => {
+            ctx.progress(`page ${pageNum}`);
+            const page = await ctx.client.paidList({ pageNum, pageSize, startPaidTime, endPaidTime, paymentNo }, ctx.request);
+            return { records: page.list, total: page.totalCount };
+        }, { first: 1, pageSize });
+        // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
+        return dedupeBy(pages, (r: Record<string, unknown>) => r.paymentNo);
+    },
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+export = register;
