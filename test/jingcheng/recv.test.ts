@@ -1,0 +1,172 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { JingchengSim, JINGCHENG_DEMO, demoSheet } from '../sim/jingcheng';
+import { jingchengSign } from '../../nodes/jingcheng/sign';
+import jingchengConfig = require('../../nodes/jingcheng/jingcheng-config');
+import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
+
+// Node-RED's Catch puts its own {message, source, stack} on msg.error and keeps the kit's classified error as msg._error.
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('jingcheng-recv against the Jingcheng simulator', function () {
+    let sim: JingchengSim;
+
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const start = async (options: ConstructorParameters<typeof JingchengSim>[0] = {}) => {
+        sim = new JingchengSim(options);
+        await sim.start();
+    };
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'jingcheng-config', baseUrl: sim.baseUrl, auth: 'md5', retryBaseMs: 5, maxRetries: 3, rps: 0, ...extra });
+    const node = (extra: Msg = {}) => ({ id: 'n1', type: 'jingcheng-recv', z: 'f1', config: 'c1', params: {}, ...extra });
+    const loadFlow = (cfg: Msg = {}, creds: Msg = { secret: JINGCHENG_DEMO.secret }, n: Msg = node()) => load([jingchengConfig, jingchengRecv], withProbes([config(cfg), n], 'n1', 2), { c1: creds });
+
+    it('md5 auth: three sheets with Chinese values accepted, each in its own signed request', async () => {
+        await start();
+        await loadFlow();
+        const sheets = ['RS1', 'RS2', 'RS3'].map((id) => ({ ...demoSheet(id), CustomerName: '天猫旗舰店', Remark: '退货：尺码不合适' }));
+        const r = await run('n1', { payload: sheets }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0]).have.length(1);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1', 'RS2', 'RS3']);
+        should(r.outputs[0][0].payload[0].response).eql({ success: true, code: '0', message: 'ok', SheetID: 'RS1' });
+        should(sim.requests).have.length(3);
+        for (const q of sim.requests) {
+            should(q.path).equal('/ExtApi_RecvExSheet');
+            should(q.headers['content-type']).equal('application/json; charset=utf-8');
+            should(q.headers['x-sign']).equal(jingchengSign(q.body, String(q.headers['x-timestamp']), JINGCHENG_DEMO.secret));
+        }
+        should(sim.sheets.get('RS2')).eql(sheets[1]);
+    });
+
+    it('a duplicate SheetID → output 2 with the server\'s message; the others on output 1', async () => {
+        await start({ sheets: [demoSheet('RS2')] });
+        await loadFlow();
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2'), demoSheet('RS3')] }, 2);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1', 'RS3']);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].payload.SheetID).equal('RS2');
+        should(r.outputs[1][0].error).match({ system: 'jingcheng', kind: 'business', code: 'DUPLICATE_SHEET', message: 'SheetID已存在', retryable: false });
+        should(r.outputs[1][0].recordIndex).equal(1);
+        should(sim.requests).have.length(3);
+    });
+
+    it('token auth: the configured header and template are sent and verified', async () => {
+        await start({ auth: 'token', tokenHeader: 'X-Api-Token', tokenTemplate: 'Token <token>' });
+        await loadFlow({ auth: 'token', tokenHeader: 'X-Api-Token', tokenTemplate: 'Token <token>' }, { token: JINGCHENG_DEMO.token });
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.outputs[0][0].payload).match({ SheetID: 'RS2401090001' });
+        should(sim.requests[0].headers['x-api-token']).equal(`Token ${JINGCHENG_DEMO.token}`);
+    });
+
+    it('md5 with a wrong secret → config error to Catch, one request, nothing stored, no secret in the message', async () => {
+        await start();
+        await loadFlow({}, { secret: 'wrong-secret' });
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2')] }, 2);
+        should(r.caught).be.ok();
+        should(r.caught!._error).match({ system: 'jingcheng', kind: 'config', code: 'AUTH_FAILED', httpStatus: 401 });
+        should(r.caught!.error.message).not.match(/wrong-secret/);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1]).have.length(0);
+        should(sim.requests).have.length(1);
+        should(sim.sheets.size).equal(0);
+    });
+
+    it('a wrong token → config error to Catch, not retried', async () => {
+        await start({ auth: 'token' });
+        await loadFlow({ auth: 'token' }, { token: 'nope' });
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.caught!._error).match({ kind: 'config', code: 'AUTH_FAILED' });
+        should(sim.requests).have.length(1);
+    });
+
+    it('auth none, custom path under a virtual directory, extra headers, success rule code = 0', async () => {
+        await start({ auth: 'none' });
+        await loadFlow({ auth: 'none', baseUrl: `${sim.baseUrl}/jcerp/api/`, path: '/ExtApi_RecvExSheet', extraHeaders: '{"X-App":"node-red","X-Tenant":"001"}', successPath: 'code', successValue: '0' }, {});
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.outputs[0]).have.length(1);
+        should(sim.requests[0].path).equal('/jcerp/api/ExtApi_RecvExSheet');
+        should(sim.requests[0].headers).match({ 'x-app': 'node-red', 'x-tenant': '001' });
+        should(sim.requests[0].headers['x-sign']).be.undefined();
+    });
+
+    it('a success rule the answer does not meet → output 2 with the configured message path', async () => {
+        await start({ auth: 'none' });
+        await loadFlow({ auth: 'none', successPath: 'Flag', successValue: '1', messagePath: 'code' }, {});
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1][0].error).match({ kind: 'business', message: '0' });
+    });
+
+    it('bad input → output 2 naming the field, and nothing of it sent', async () => {
+        await start();
+        await loadFlow();
+        const noId = { ...demoSheet(), SheetID: undefined };
+        const badItem = { ...demoSheet('RS9'), Items: [{ Qua: '1' }] };
+        const r = await run('n1', { payload: [noId, badItem, demoSheet('RS5')] }, 2);
+        should(r.outputs[1].map((m) => m.error.field)).eql(['payload[0].SheetID', 'payload[1].Items[0].GoodsID']);
+        should(r.outputs[1][0].error.message).match(/SheetID: is required/);
+        should(r.outputs[1][1].error.kind).equal('validation');
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS5']);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(sim.requests[0].body).SheetID).equal('RS5');
+    });
+
+    it('a single bad sheet sends nothing at all', async () => {
+        await start();
+        await loadFlow();
+        const r = await run('n1', { payload: { ...demoSheet(), Items: [] } }, 2);
+        should(r.outputs[1][0].error).match({ kind: 'validation', field: 'Items' });
+        should(sim.requests).have.length(0);
+    });
+
+    it('numbers are sent as strings, as the interface\'s fields are', async () => {
+        await start();
+        await loadFlow();
+        const r = await run('n1', { payload: { ...demoSheet(), Qua: 2, Amo: 20.5, Items: [{ GoodsID: 'G001', Qua: 2, Price: 10.25, Amo: 20.5 }] } }, 2);
+        should(r.outputs[0]).have.length(1);
+        should(JSON.parse(sim.requests[0].body)).match({ Qua: '2', Amo: '20.5', Items: [{ Qua: '2', Price: '10.25', Amo: '20.5' }] });
+    });
+
+    it('a timeout on a write is not retried: one request, output 2 says it may have been processed', async () => {
+        await start();
+        await loadFlow({}, { secret: JINGCHENG_DEMO.secret }, node({ timeout: '0.3' }));
+        sim.inject({ type: 'delay', ms: 800, thenProcess: true });
+        const r = await run('n1', { payload: demoSheet('RS7') }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error).match({ kind: 'transient', code: 'TIMEOUT' });
+        should(r.outputs[1][0].error.message).match(/may have been processed/);
+        await sleep(900);
+        should(sim.requests).have.length(1);
+        // The server did store it: a retry would have been a duplicate.
+        should(sim.sheets.has('RS7')).be.true();
+    });
+
+    it('an HTTP 500 on a write is not retried either; a 429 (server did nothing) is', async () => {
+        await start();
+        await loadFlow();
+        sim.inject({ type: 'http', status: 500, body: 'boom' });
+        let r = await run('n1', { payload: demoSheet('RS1') }, 2);
+        should(r.outputs[1][0].error).match({ kind: 'transient', code: 'HTTP_500' });
+        should(sim.requests).have.length(1);
+        sim.clearRequests();
+        sim.inject({ type: 'vendor', name: 'rate-limit' });
+        r = await run('n1', { payload: demoSheet('RS2') }, 2);
+        should(r.outputs[0][0].payload).match({ SheetID: 'RS2' });
+        should(sim.requests).have.length(2);
+    });
+
+    it('a missing secret for md5 → config error to Catch naming the setting, nothing sent', async () => {
+        await start();
+        await loadFlow({}, {});
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.caught!._error).match({ kind: 'config' });
+        should(r.caught!.error.message).match(/secret: is required/);
+        should(sim.requests).have.length(0);
+    });
+});

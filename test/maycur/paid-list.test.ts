@@ -1,0 +1,242 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { MaycurSim, MAYCUR_DEMO, demoPayments } from '../sim/maycur';
+import { MaycurClient } from '../../nodes/maycur/client';
+import { commonClientSettings } from '../../nodes/core';
+import maycurConfig = require('../../nodes/maycur/maycur-config');
+import maycurPaidList = require('../../nodes/maycur/maycur-paid-list');
+
+const PAID_LIST = '/api/openapi/paymenttransaction/paid/list';
+const isData = (r: { path: string }) => r.path === PAID_LIST;
+// Node-RED's Catch puts its own {message, source, stack} on msg.error and keeps the kit's classified error as msg._error.
+
+describe('maycur-paid-list against the Maycur simulator', function () {
+    let sim: MaycurSim;
+
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const start = async (options: ConstructorParameters<typeof MaycurSim>[0] = {}) => {
+        sim = new MaycurSim(options);
+        await sim.start();
+    };
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'maycur-config', server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode, retryBaseMs: 5, maxRetries: 3, rps: 0, ...extra });
+    const node = (params: Msg = {}, extra: Msg = {}) => ({ id: 'n1', type: 'maycur-paid-list', z: 'f1', config: 'c1', params, outputMode: 'all', ...extra });
+    const loadFlow = (n: Msg = node(), cfg: Msg = {}, appSecret = MAYCUR_DEMO.appSecret) => load([maycurConfig, maycurPaidList], withProbes([config(cfg), n], 'n1', 1), { c1: { appSecret } });
+    const bodies = () => sim.requests.filter(isData).map((r) => JSON.parse(r.body));
+
+    describe('session', () => {
+        it('reuses one token across 50 calls: exactly one login', async () => {
+            await start();
+            await loadFlow();
+            for (let i = 0; i < 50; i++) {
+                const r = await run('n1', { params: { paymentNo: demoPayments()[i % 10].paymentNo } }, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload).have.length(1);
+            }
+            should(sim.logins).equal(1);
+            should(sim.loginAttempts).equal(1);
+            should(sim.requests.filter(isData)).have.length(50);
+            // Every data call carried the session headers of that one login.
+            should(new Set(sim.requests.filter(isData).map((r) => r.headers.tokenid)).size).equal(1);
+            should(sim.requests.filter(isData).every((r) => r.headers.entcode === MAYCUR_DEMO.entCode)).be.true();
+        });
+
+        it('after the token expires (clock fast-forwarded 31 min): exactly one more login, and the call succeeds', async () => {
+            await start();
+            await loadFlow();
+            await run('n1', {}, 1);
+            should(sim.logins).equal(1);
+            sim.advance(31 * 60000);
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            await run('n1', {}, 1);
+            should(sim.logins).equal(2);
+        });
+
+        it('a token-expired NACK: one re-login and one replay of the same request', async () => {
+            await start();
+            await loadFlow();
+            await run('n1', {}, 1);
+            sim.clearRequests();
+            sim.inject({ type: 'vendor', name: 'token-expired' }, 1, isData);
+            const r = await run('n1', { params: { paymentNo: 'PAY202401000003' } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((p: Msg) => p.payeeTargetBusinessCode)).eql(['FKSQ000103']);
+            should(sim.requests.map((q) => (isData(q) ? 'data' : 'login'))).eql(['data', 'login', 'data']);
+            should(JSON.parse(sim.requests[2].body).data).eql(JSON.parse(sim.requests[0].body).data);
+            should(sim.logins).equal(2);
+        });
+
+        it('a second auth NACK after the re-login fails to Catch instead of looping', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'vendor', name: 'token-expired' }, 5, isData);
+            const r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ system: 'maycur', kind: 'auth', code: 'TOKEN_INVALID' });
+            should(sim.logins).equal(2);
+            should(sim.requests.filter(isData)).have.length(2);
+        });
+
+        it('login blocked by the vendor → rate-limit error to Catch, and no login loop', async () => {
+            await start();
+            sim.blockLogins();
+            await loadFlow();
+            const r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ system: 'maycur', kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            should(r.caught!._error.message).match(/too often/);
+            // Three retries were allowed, yet the server saw one login: the block is remembered locally.
+            should(sim.loginAttempts).equal(1);
+            await run('n1', {}, 1);
+            should(sim.loginAttempts).equal(1);
+            should(sim.requests.filter(isData)).have.length(0);
+        });
+
+        it('the simulator\'s own login limit (re-login within the minute) is classified as rate-limit', async () => {
+            await start({ loginsPerMinute: 1 });
+            await loadFlow();
+            await run('n1', {}, 1);
+            sim.expireTokens();
+            const r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            should(sim.loginAttempts).equal(2);
+        });
+
+        it('a wrong appSecret → config error to Catch, one login attempt, secret not in the message', async () => {
+            await start();
+            await loadFlow(node(), {}, 'not-the-secret');
+            const r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ kind: 'config', code: 'SECRET_INVALID' });
+            should(r.caught!._error.message).not.match(/not-the-secret/);
+            should(sim.loginAttempts).equal(1);
+        });
+
+        it('Chinese appCode and appSecret sign correctly (the simulator verifies the sha256)', async () => {
+            await start({ appCode: '每刻应用', appSecret: '密钥ABC' });
+            await loadFlow(node(), { appCode: '每刻应用' }, '密钥ABC');
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            should(sim.logins).equal(1);
+        });
+    });
+
+    describe('paging and parameters', () => {
+        it('pages across boundaries with no record lost or repeated (23 payments, 5 per page)', async () => {
+            await start({ count: 23 });
+            await loadFlow(node({ pageSize: { value: '5', type: 'num' } }, { outputMode: 'page' }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0].map((m) => m.payload.length)).eql([5, 5, 5, 5, 3]);
+            const got = r.outputs[0].flatMap((m) => m.payload.map((p: Msg) => p.paymentNo));
+            should(got).eql(sim.payments.map((p) => p.paymentNo));
+            should(bodies().map((b) => b.data.pageNum)).eql([1, 2, 3, 4, 5]);
+            should(bodies().every((b) => b.data.pageSize === 5 && typeof b.timestamp === 'number')).be.true();
+        });
+
+        it('an exact multiple of the page size stops on totalCount, without an empty extra page', async () => {
+            await start({ count: 20 });
+            await loadFlow(node({ pageSize: { value: '10', type: 'num' } }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0][0].payload).have.length(20);
+            should(sim.requests.filter(isData)).have.length(2);
+        });
+
+        it('offset paging mode sends (page − 1) × pageSize and still loses nothing', async () => {
+            await start({ count: 12 });
+            sim.pagingMode = 'offset';
+            await loadFlow(node({ pageSize: { value: '5', type: 'num' } }), { pagingMode: 'offset' });
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
+            should(bodies().map((b) => b.data.pageNum)).eql([0, 5, 10]);
+        });
+
+        it('China-time and ISO paid-time strings are sent as ms and select the inclusive window', async () => {
+            await start();
+            const pays = demoPayments();
+            await loadFlow();
+            // pays[1] is paid at 2024-01-09 11:00 China time (03:00Z), pays[3] at 05:00Z.
+            const r = await run('n1', { params: { startPaidTime: '2024-01-09 11:00:00', endPaidTime: '2024-01-09T05:00:00Z' } }, 1);
+            should(r.caught).be.undefined();
+            should(bodies()[0].data).match({ startPaidTime: pays[1].paidTime, endPaidTime: pays[3].paidTime });
+            should(r.outputs[0][0].payload.map((p: Msg) => p.payeeTargetBusinessCode)).eql(['FKSQ000102', 'FKSQ000103', 'FKSQ000104']);
+        });
+
+        it('records carry the seed\'s fields plus amount and paid time', async () => {
+            await start();
+            await loadFlow(node({}, { outputMode: 'record', maxRecords: '1' }));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0][0].payload).have.properties(['payeeTargetBusinessCode', 'payerAccountName', 'payerAccountNumber', 'payableAmount', 'paidTime', 'paymentBizCode', 'auditTimeStamp']);
+            should(r.outputs[0][0].payload.payerAccountNumber).equal('6222000000000001');
+        });
+
+        it('bad input → clear error naming the field, nothing sent (not even a login)', async () => {
+            await start();
+            await loadFlow();
+            let r = await run('n1', { params: { startPaidTime: 'last tuesday' } }, 1);
+            should(r.caught!.error.message).match(/startPaidTime/);
+            r = await run('n1', { params: { endPaidTime: '2024-13-45 99:00:00' } }, 1);
+            should(r.caught!._error).match({ kind: 'validation', field: 'endPaidTime' });
+            r = await run('n1', { params: { pageSize: 500 } }, 1);
+            should(r.caught!.error.message).match(/pageSize/);
+            r = await run('n1', { params: { startPaidTime: '2024-02-01', endPaidTime: '2024-01-01' } }, 1);
+            should(r.caught!._error).match({ field: 'endPaidTime' });
+            should(sim.requests).have.length(0);
+        });
+
+        it('incremental on paid time: the second run starts at the first run\'s end minus the overlap', async () => {
+            await start();
+            await loadFlow(node({}, { incremental: true, overlapMinutes: 10 }));
+            const before = Date.now();
+            const r1 = await run('n1', {}, 1);
+            should(r1.outputs[0][0].payload).have.length(10);
+            const first = bodies()[0].data;
+            should(first.startPaidTime).be.undefined();
+            should(first.endPaidTime).be.within(before, Date.now());
+            const r2 = await run('n1', {}, 1);
+            const second = bodies()[1].data;
+            should(second.startPaidTime).equal(first.endPaidTime - 10 * 60000);
+            should(second.endPaidTime).be.aboveOrEqual(first.endPaidTime);
+            // The demo payments are from 2024: nothing new since the first run.
+            should(r2.outputs[0][0].payload).have.length(0);
+        });
+    });
+
+    describe('client', () => {
+        const client = (now?: () => number) =>
+            new MaycurClient(commonClientSettings('maycur', { retryBaseMs: 5 }, { rps: 0, concurrency: 0 }), { baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode, now }, { appSecret: MAYCUR_DEMO.appSecret });
+
+        it('ten concurrent calls share one login (single flight)', async () => {
+            await start();
+            const c = client();
+            try {
+                const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => c.paidList({ pageNum: 1, pageSize: 100, paymentNo: demoPayments()[i].paymentNo })));
+                should(pages.map((p) => p.list.length)).eql(new Array(10).fill(1));
+                should(sim.logins).equal(1);
+            } finally {
+                c.close();
+            }
+        });
+
+        it('renews the token proactively after 25 minutes, before the server refuses it', async () => {
+            await start();
+            let clock = Date.now();
+            const c = client(() => clock);
+            try {
+                await c.paidList({ pageNum: 1, pageSize: 10 });
+                clock += 24 * 60000;
+                await c.paidList({ pageNum: 1, pageSize: 10 });
+                should(sim.logins).equal(1);
+                clock += 2 * 60000;
+                await c.paidList({ pageNum: 1, pageSize: 10 });
+                should(sim.logins).equal(2);
+                // No NACK was needed: login, data, data, login, data.
+                should(sim.requests.map((q) => (isData(q) ? 'data' : 'login'))).eql(['login', 'data', 'data', 'login', 'data']);
+            } finally {
+                c.close();
+            }
+        });
+    });
+});
