@@ -169,4 +169,14 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(r.caught!.error.message).match(/secret: is required/);
         should(sim.requests).have.length(0);
     });
+
+    it('POST /cn-erp/jingcheng-config/test: authentication accepted vs refused, nothing stored', async () => {
+        await start();
+        await loadFlow();
+        const ok = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: JINGCHENG_DEMO.secret } }).expect(200);
+        should(ok.body).match({ ok: true, message: /authentication accepted/ });
+        const bad = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: 'nope' } }).expect(200);
+        should(bad.body).match({ ok: false, kind: 'config', code: 'AUTH_FAILED' });
+        should(sim.sheets.size).equal(0);
+    });
 });

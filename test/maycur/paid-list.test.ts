@@ -204,6 +204,31 @@ describe('maycur-paid-list against the Maycur simulator', function () {
         });
     });
 
+    describe('rate limits and the test-connection button', () => {
+        it('a data-call "too frequent" NACK is a rate limit: backed off and retried on the same session', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'vendor', name: 'rate-limit' }, 1, isData);
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            should(sim.requests.filter(isData)).have.length(2);
+            should(sim.logins).equal(1);
+        });
+
+        it('POST /cn-erp/maycur-config/test logs in once with the dialog\'s values; a wrong secret is reported, not thrown', async () => {
+            await start();
+            await loadFlow();
+            const ok = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+            should(ok.body).match({ ok: true, message: /entCode EC2024000001/ });
+            const bad = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: 'x' } }).expect(200);
+            should(bad.body).match({ ok: false, kind: 'config', code: 'SECRET_INVALID' });
+            const missing = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl }, credentials: { appSecret: 'x' } }).expect(200);
+            should(missing.body).match({ ok: false, kind: 'config', message: 'appCode: is required' });
+            should(sim.loginAttempts).equal(2);
+        });
+    });
+
     describe('client', () => {
         const client = (now?: () => number) =>
             new MaycurClient(commonClientSettings('maycur', { retryBaseMs: 5 }, { rps: 0, concurrency: 0 }), { baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode, now }, { appSecret: MAYCUR_DEMO.appSecret });
