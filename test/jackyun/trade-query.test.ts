@@ -1,0 +1,258 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { JackyunSim, JACKYUN_DEMO, SimTrade } from '../sim/jackyun';
+import { chinaTime, parseChinaTime } from '../../nodes/core/time';
+import jackyunConfig = require('../../nodes/jackyun/jackyun-config');
+import jackyunTradeQuery = require('../../nodes/jackyun/jackyun-trade-query');
+import { JackyunClient } from '../../nodes/jackyun/client';
+import { ConnectorError } from '../../nodes/core';
+
+const DAY = 86400000;
+
+describe('jackyun-trade-query node against the Jackyun simulator', function () {
+    let sim: JackyunSim;
+
+    beforeEach(async () => {
+        sim = new JackyunSim();
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const direct = (extra: Msg = {}) => ({ id: 'c1', type: 'jackyun-config', mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey, rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3, ...extra });
+    const qimen = (signMethod: string, extra: Msg = {}) => ({
+        id: 'c1', type: 'jackyun-config', mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey,
+        customerId: JACKYUN_DEMO.customerId, signMethod, rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3, ...extra,
+    });
+    const creds = (extra: Msg = {}) => ({ c1: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret, ...extra } });
+    const node = (extra: Msg = {}) => ({ id: 'n1', type: 'jackyun-trade-query', z: 'f1', config: 'c1', params: {}, outputMode: 'all', ...extra });
+    const start = (cfg: Msg, n: Msg = node(), c: Msg = creds()) => load([jackyunConfig, jackyunTradeQuery], withProbes([cfg, n], 'n1', 1), c);
+
+    /** The bizcontent (or Qimen content) of every recorded request. */
+    const sent = () =>
+        sim.requests.map((r) => {
+            const form = new URLSearchParams(r.body);
+            return JSON.parse(form.get('bizcontent') ?? form.get('content') ?? '{}');
+        });
+    const numbers = (list: SimTrade[]) => list.map((t) => t.tradeNo);
+
+    it('30-day window → five consecutive ≤ 7-day sub-windows; no trade lost or duplicated across window and page boundaries', async () => {
+        const from = sim.base;
+        const to = sim.base + 30 * DAY;
+        const expected = numbers(sim.tradesModifiedBetween(from, to));
+        // The store has trades exactly on the sub-window boundaries (seen by two windows).
+        should(sim.trades.some((t) => t.gmtModified === from + 7 * DAY)).be.true();
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(from), endModified: chinaTime(to), pageSize: 7 } }, 1);
+        should(r.caught).be.undefined();
+        const got = r.outputs[0][0].payload.map((t: any) => t.TradeNo);
+        should(got).eql(expected);
+        should(new Set(got).size).equal(got.length);
+
+        const windows: string[] = [];
+        for (const b of sent()) {
+            const key = `${b.startModified}|${b.endModified}`;
+            if (!windows.includes(key)) windows.push(key);
+            should(b.pageSize).equal(7);
+        }
+        should(windows).have.length(5);
+        const spans = windows.map((w) => w.split('|').map(parseChinaTime));
+        should(spans[0][0]).equal(from);
+        should(spans[4][1]).equal(to);
+        for (let i = 0; i < 5; i++) {
+            should(spans[i][1] - spans[i][0]).be.belowOrEqual(7 * DAY);
+            if (i > 0) should(spans[i][0]).equal(spans[i - 1][1]);
+        }
+        // Each window pages from 0 and asks for the total on its first page only.
+        const firstOfWindow = sent().filter((b, i, all) => i === 0 || all[i - 1].startModified !== b.startModified);
+        should(firstOfWindow.map((b) => b.pageIndex)).eql([0, 0, 0, 0, 0]);
+        should(firstOfWindow.every((b) => b.hasTotal === 1)).be.true();
+        should(sent().filter((b) => b.hasTotal === 1)).have.length(5);
+    });
+
+    it('modified_begin/modified_end (seed names) are sent as given and split the same way', async () => {
+        await start(direct());
+        const r = await run('n1', { payload: { modified_begin: chinaTime(sim.base), modified_end: chinaTime(sim.base + 10 * DAY) } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 10 * DAY)));
+        should(sent().every((b) => b.modified_begin && b.modified_end && b.startModified === undefined)).be.true();
+        should(new Set(sent().map((b) => b.modified_begin)).size).equal(2);
+    });
+
+    for (const method of ['md5', 'hmac', 'hmac-sha256']) {
+        it(`Qimen mode signs correctly (outer ${method} + inner jkysign) and reads the same trades`, async () => {
+            await start(qimen(method));
+            const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY) } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY)));
+            should(sim.calls.qimen).equal(sim.requests.length);
+            should(sim.calls.direct).equal(0);
+            const last = sim.requests[sim.requests.length - 1];
+            should(last.query.sign_method).equal(method);
+            should(last.query.sign).match(method === 'hmac-sha256' ? /^[0-9A-F]{64}$/ : /^[0-9A-F]{32}$/);
+            should(new URLSearchParams(last.body).get('jkysign')).match(/^[0-9a-f]{32}$/);
+        });
+    }
+
+    it('direct mode signs correctly and the answer is normalised: data as JSON text, PascalCase list, tradeNo → TradeNo, nested arrays', async () => {
+        sim.dataAsString = true;
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 3 * DAY) } }, 1);
+        should(r.caught).be.undefined();
+        const trades = r.outputs[0][0].payload;
+        should(trades.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + 3 * DAY).length);
+        should(sim.calls.direct).be.above(0);
+        const t = trades[0];
+        should(t).have.property('TradeNo');
+        should(t).not.have.property('tradeNo');
+        should(t).have.property('checkTotal');
+        should(t.goodsDetail).be.an.Array();
+        should(t.goodsDetail[0].tradeOrderPayList).be.an.Array();
+        should(t.goodsDetail[0].tradeOrderPayList[0].tradeOrderColumnExt.warehouseCode).equal('CK01');
+    });
+
+    it('Qimen answers carrying jackyunData as JSON text are normalised too', async () => {
+        sim.jackyunData = true;
+        sim.dataAsString = true;
+        await start(qimen('md5'));
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY)));
+    });
+
+    it('scroll-id cursor mode walks the window once and asks for scrollId in fields', async () => {
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 6, pagingMode: 'scroll', fields: 'tradeNo,goodsDetail' } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY)));
+        const bodies = sent();
+        should(bodies[0].scrollId).equal('');
+        should(bodies[1].scrollId).be.a.String().and.not.equal('');
+        should(bodies[0].fields).equal('tradeNo,goodsDetail,scrollId');
+        should(bodies.every((b) => b.pageIndex === undefined)).be.true();
+    });
+
+    it('pageSize is capped at the config maximum (the server would refuse more)', async () => {
+        await start(direct({ maxPageSize: 50 }));
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 1000 } }, 1);
+        should(r.caught).be.undefined();
+        should(sent().every((b) => b.pageSize === 50)).be.true();
+        should(r.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY).length);
+    });
+
+    it('window end before start → error naming the field, nothing sent', async () => {
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base + DAY), endModified: chinaTime(sim.base) } }, 1);
+        should(r.caught).not.be.undefined();
+        should(r.caught!.error.message).match(/endModified: the window ends before it starts/);
+        should(sim.requests).have.length(0);
+    });
+
+    it('no time range and no tradeNo, or a half range → error naming the field, nothing sent', async () => {
+        await start(direct());
+        let r = await run('n1', { params: { tradeStatus: '6000' } }, 1);
+        should(r.caught!.error.message).match(/modified_begin: a time range .* or tradeNo is required/);
+        r = await run('n1', { params: { startCreated: chinaTime(sim.base) } }, 1);
+        should(r.caught!.error.message).match(/endCreated: is required together with startCreated/);
+        should(sim.requests).have.length(0);
+    });
+
+    it('tradeNo alone needs no window', async () => {
+        await start(direct());
+        const want = [sim.trades[3].tradeNo, sim.trades[40].tradeNo];
+        const r = await run('n1', { params: { tradeNo: want.join(',') } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo).sort()).eql(want.sort());
+    });
+
+    it('a frequency-limit answer backs off, then the read succeeds (direct and Qimen)', async () => {
+        await start(direct());
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY) } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY)));
+        should(sim.requests.length).equal(sim.calls.direct + 2);
+        await helper.unload();
+        sim.clearRequests();
+        await start(qimen('md5'));
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 1);
+        const q = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(q.caught).be.undefined();
+        should(q.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
+    });
+
+    it('a bad Qimen secret is TOP error 25, a config error, not retried, secret not shown', async () => {
+        await start(qimen('md5'), node(), creds({ qimenSecret: 'wrong' }));
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught!.error.message).match(/Invalid signature \(code 25\)/);
+        should(sim.requests).have.length(1);
+        should(JSON.stringify(r.caught!.error)).not.containEql('wrong');
+    });
+
+    it('a bad Jackyun secret behind Qimen (inner jkysign) and direct fails at once (config: not retried)', async () => {
+        await start(qimen('hmac'), node(), creds({ appSecret: 'wrong-jky' }));
+        let r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught!.error.message).match(/jkysign/);
+        should(sim.requests).have.length(1);
+        await helper.unload();
+        sim.clearRequests();
+        await start(direct(), node(), creds({ appSecret: 'wrong-jky' }));
+        r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught!.error.message).match(/签名/);
+        should(sim.requests).have.length(1);
+    });
+
+    describe('JackyunClient error classification (code ≠ 200, TOP codes)', () => {
+        const settings = { system: 'jackyun', rps: 0, concurrency: 0, retry: { maxRetries: 2, baseDelayMs: 1 } };
+        const kindOf = async (mode: 'direct' | 'qimen', fault: string | undefined, secrets: Msg = {}) => {
+            const client = new JackyunClient(settings, mode === 'direct' ? { mode, gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey } : { mode, gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey }, { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret, ...secrets });
+            if (fault) sim.inject({ type: 'vendor', name: fault }, 5);
+            try {
+                await client.invoke('jackyun.tradenotsensitiveinfos.list.get', { tradeNo: 'X' });
+                return 'ok';
+            } catch (err) {
+                return `${(err as ConnectorError).kind}:${(err as ConnectorError).code}`;
+            } finally {
+                client.close();
+                sim.clearFaults();
+            }
+        };
+        it('unsubscribed → config, 未知错误 → business, frequency → rate-limit (gave up), signature → config, TOP 25 → config, TOP 7 → rate-limit', async () => {
+            should(await kindOf('direct', 'unsubscribed')).equal('config:0130010005');
+            should(await kindOf('direct', 'unknown-error')).equal('business:0130020001');
+            should(await kindOf('direct', 'rate-limit')).equal('rate-limit:0130030001');
+            should(await kindOf('direct', undefined, { appSecret: 'x' })).equal('config:0130010003');
+            should(await kindOf('qimen', undefined, { qimenSecret: 'x' })).equal('config:TOP_25');
+            should(await kindOf('qimen', 'rate-limit')).equal('rate-limit:TOP_7');
+            should(await kindOf('qimen', undefined)).equal('ok');
+        });
+        it('createClient-level settings errors name the setting', () => {
+            should(() => new JackyunClient(settings, { mode: 'qimen', gatewayUrl: '', appKey: 'a' }, { appSecret: 's' })).throw(/gatewayUrl: is required in qimen mode/);
+            should(() => new JackyunClient(settings, { mode: 'direct', gatewayUrl: '', appKey: 'a' }, {})).throw(/appSecret: is required/);
+            should(() => new JackyunClient(settings, { mode: 'direct', gatewayUrl: '', appKey: 'a', signMethod: 'sha1' as any }, { appSecret: 's' })).throw(/signMethod/);
+        });
+    });
+
+    it('incremental mode reads from the watermark (minus overlap) to now on the modified time', async () => {
+        await sim.stop();
+        const now = Date.now();
+        sim = new JackyunSim({ base: now - 20 * DAY, spanDays: 19, trades: 60 });
+        await sim.start();
+        await start(direct(), node({ incremental: true, overlapMinutes: 5 }));
+        const first = await run('n1', { params: { startModified: chinaTime(now - 21 * DAY) } }, 1);
+        should(first.caught).be.undefined();
+        should(first.outputs[0][0].payload.length).equal(sim.trades.length);
+        // A trade modified after the first run; the next run reads only the overlap window.
+        const t = Math.floor(Date.now() / 1000) * 1000 - 1000;
+        const fresh = { ...sim.trades[0], tradeNo: 'JYNEW0001', gmtModified: t, body: { ...sim.trades[0].body, gmtModified: chinaTime(t) } };
+        sim.addTrade(fresh);
+        sim.clearRequests();
+        const second = await run('n1', { params: { startModified: chinaTime(now - 21 * DAY) } }, 1);
+        should(second.caught).be.undefined();
+        should(second.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(['JYNEW0001']);
+        const b = sent()[0];
+        should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
+    });
+});

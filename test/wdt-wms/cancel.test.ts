@@ -1,0 +1,181 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { WdtWmsSim, WDT_WMS_DEMO } from '../sim/wdt-wms';
+import wdtWmsConfig = require('../../nodes/wdt-wms/wdt-wms-config');
+import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
+import { WdtWmsClient, cancelXml } from '../../nodes/wdt-wms/client';
+import { ConnectorError } from '../../nodes/core';
+
+describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
+    let sim: WdtWmsSim;
+
+    beforeEach(async () => {
+        sim = new WdtWmsSim();
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'wdt-wms-config', serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, format: 'xml', rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3, ...extra });
+    const creds = (secret = WDT_WMS_DEMO.secret) => ({ c1: { secret } });
+    const node = (params: Msg = {}) => ({ id: 'n1', type: 'wdt-wms-cancel', z: 'f1', config: 'c1', params });
+    const start = (n: Msg = node(), cfg: Msg = config(), c: Msg = creds()) => load([wdtWmsConfig, wdtWmsCancel], withProbes([cfg, n], 'n1', 2), c);
+    const rec = (orderCode: string, extra: Msg = {}) => ({ warehouseCode: 'WH01', orderCode, orderType: 'CGTH', cancelReason: 'ERP单据作废', ...extra });
+
+    it('an array of cancellations with one unknown order → output 1 for the cancelled, output 2 for the unknown', async () => {
+        await start();
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2099999999'), rec('TL2024010002')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(1);
+        should(r.outputs[0][0].payload.map((a: any) => a.orderCode)).eql(['TL2024010001', 'TL2024010002']);
+        should(r.outputs[0][0].payload.every((a: any) => a.flag === 'success')).be.true();
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].payload.orderCode).equal('TL2099999999');
+        should(r.outputs[1][0].error.code).equal('ORDER_NOT_EXIST');
+        should(r.outputs[1][0].error.kind).equal('business');
+        should(r.outputs[1][0].error.message).match(/单据不存在/);
+        should(r.outputs[1][0].recordIndex).equal(1);
+        should(sim.requests).have.length(3);
+        should(sim.orders.get('TL2024010001')!.status).equal('cancelled');
+        should(sim.orders.get('TL2024010002')!.status).equal('cancelled');
+    });
+
+    it('a shipped order fails with the WMS code and message on output 2', async () => {
+        await start();
+        const r = await run('n1', { payload: rec('TL2024010010') }, 2);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1][0].error.code).equal('ORDER_CANNOT_CANCEL');
+        should(r.outputs[1][0].error.message).match(/已发货/);
+    });
+
+    it('XML with <, & and Chinese text round-trips; extendProps object → child elements', async () => {
+        await start();
+        const reason = '数量<5 & 质检"不合格" \'退回\' >仓库';
+        const r = await run('n1', { payload: rec('TL2024010003', { cancelReason: reason, ownerCode: 'OW01', extendProps: { srcBill: 'A&B<C>', note: '中文备注 &amp; 原样' } }) }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(1);
+        const c = sim.cancellations[0];
+        should(c.request.cancelReason).equal(reason);
+        should(c.request.extendProps).eql({ srcBill: 'A&B<C>', note: '中文备注 &amp; 原样' });
+        should(c.request.ownerCode).equal('OW01');
+        should(c.body).containEql('&lt;5 &amp; ');
+        should(c.body).containEql('<extendProps><srcBill>A&amp;B&lt;C&gt;</srcBill>');
+        should(c.body).not.containEql('<5');
+    });
+
+    it('orderType not a known code → output 2 naming orderType, nothing sent', async () => {
+        await start();
+        const r = await run('n1', { payload: [rec('TL2024010004', { orderType: 'XXXX' })] }, 2);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error.field).equal('payload[0].orderType');
+        should(r.outputs[1][0].error.message).match(/orderType: must be one of "JYCK"/);
+        should(sim.requests).have.length(0);
+    });
+
+    it('orderType setting not a known code → Catch naming orderType, nothing sent', async () => {
+        await start(node({ orderType: { value: 'NOPE', type: 'str' } }));
+        const r = await run('n1', { payload: { orderCode: 'TL2024010004', warehouseCode: 'WH01', cancelReason: 'x' } }, 2);
+        should(r.caught).not.be.undefined();
+        should(r.caught!.error.message).match(/orderType: must be one of/);
+        should(sim.requests).have.length(0);
+    });
+
+    it('missing warehouseCode (no record value, no setting) → error naming warehouseCode, nothing sent', async () => {
+        await start();
+        const r = await run('n1', { payload: { orderCode: 'TL2024010005', orderType: 'CGTH', cancelReason: '作废' } }, 2);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error.field).equal('warehouseCode');
+        should(r.outputs[1][0].error.kind).equal('validation');
+        should(r.outputs[1][0].error.message).match(/warehouseCode: is required/);
+        should(sim.requests).have.length(0);
+    });
+
+    it('node settings fill what a record lacks (warehouseCode, orderType, cancelReason from settings / msg.params)', async () => {
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' } }));
+        const r = await run('n1', { payload: [{ orderCode: 'TL2024010006' }], params: { cancelReason: '退料申请作废' } }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload[0].flag).equal('success');
+        should(sim.cancellations[0].request).match({ warehouseCode: 'WH01', orderType: 'CGTH', cancelReason: '退料申请作废' });
+    });
+
+    it('a rate-limit answer → backoff, then success (nothing cancelled twice)', async () => {
+        await start();
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
+        const r = await run('n1', { payload: rec('TL2024010007') }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(1);
+        should(r.outputs[0][0].payload.flag).equal('success');
+        should(sim.requests).have.length(3);
+        should(sim.cancellations).have.length(1);
+    });
+
+    it('a wrong secret → SIGN_ERROR as a config error to Catch, not retried, secret not shown', async () => {
+        await start(node(), config(), creds('not-the-secret'));
+        const r = await run('n1', { payload: [rec('TL2024010008'), rec('TL2024010009')] }, 2);
+        should(r.caught).not.be.undefined();
+        should(r.caught!.error.message).match(/WDT WMS: 签名错误/);
+        should(sim.requests).have.length(1);
+        should(JSON.stringify(r.caught!.error)).not.containEql('not-the-secret');
+        should(sim.orders.get('TL2024010008')!.status).equal('created');
+    });
+
+    it('Qimen API names (taobao.qimen.order.cancel, app_key/customerId, TOP sign) are accepted', async () => {
+        await start(node(), config({ apiStyle: 'qimen' }));
+        const r = await run('n1', { payload: rec('TL2024010009') }, 2);
+        should(r.outputs[0][0].payload.flag).equal('success');
+        should(sim.cancellations[0].method).equal('taobao.qimen.order.cancel');
+        should(sim.requests[0].query).have.properties(['app_key', 'customerId', 'sign']);
+        should(sim.requests[0].query).not.have.property('sid');
+    });
+
+    it('the signature covers the exact XML body and query as sent (WDT scheme, uppercase)', async () => {
+        await start();
+        await run('n1', { payload: rec('TL2024010001') }, 2);
+        const q = sim.requests[0].query;
+        should(q.method).equal('WDT_WMS_ORDER_CANCEL');
+        should(q.sign).match(/^[0-9A-F]{32}$/);
+        should(sim.requests[0].headers['content-type']).match(/text\/xml/);
+        should(sim.requests[0].body.startsWith('<?xml version="1.0" encoding="utf-8"?><request><warehouseCode>WH01</warehouseCode>')).be.true();
+    });
+
+    describe('WdtWmsClient classification', () => {
+        const settings = { system: 'wdt-wms', rps: 0, concurrency: 0, retry: { maxRetries: 1, baseDelayMs: 1 } };
+        const client = (secret = WDT_WMS_DEMO.secret, apiStyle: 'wdt' | 'qimen' = 'wdt') => new WdtWmsClient(settings, { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, apiStyle }, secret);
+        const kindOf = async (c: WdtWmsClient, orderCode: string) => {
+            try {
+                const a = await c.cancelOrder(rec(orderCode));
+                return `ok:${a.flag}`;
+            } catch (err) {
+                return `${(err as ConnectorError).kind}:${(err as ConnectorError).code}`;
+            } finally {
+                c.close();
+            }
+        };
+        it('SIGN_ERROR → config, ORDER_NOT_EXIST → business, REQUEST_TOO_FREQUENT → rate-limit (retried, then gave up)', async () => {
+            should(await kindOf(client('bad'), 'TL2024010001')).equal('config:SIGN_ERROR');
+            should(await kindOf(client(), 'NOPE')).equal('business:ORDER_NOT_EXIST');
+            sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
+            sim.clearRequests();
+            should(await kindOf(client(), 'TL2024010001')).equal('rate-limit:REQUEST_TOO_FREQUENT');
+            should(sim.requests).have.length(2);
+            should(await kindOf(client('x', 'qimen'), 'TL2024010001')).equal('config:SIGN_ERROR');
+        });
+        it('settings errors name the setting; testConnection proves the signature', async () => {
+            should(() => new WdtWmsClient(settings, { serviceUrl: '', appkey: 'a', sid: '' }, 's')).throw(/sid: is required/);
+            should(() => new WdtWmsClient(settings, { serviceUrl: '', appkey: 'a', sid: 's' }, '')).throw(/secret: is required/);
+            const c = client();
+            should(await c.testConnection({})).match(/connected to WDT WMS.*ORDER_NOT_EXIST/);
+            c.close();
+            const bad = client('bad');
+            await should(bad.testConnection({})).be.rejectedWith(/签名错误/);
+            bad.close();
+        });
+        it('cancelXml builds an escaped document in the Qimen element order', () => {
+            const xml = cancelXml({ orderType: 'CGTH', cancelReason: 'a<b', orderCode: 'X&1', warehouseCode: 'W', extendProps: '{"k":"v"}' });
+            should(xml).equal('<?xml version="1.0" encoding="utf-8"?><request><warehouseCode>W</warehouseCode><orderCode>X&amp;1</orderCode><orderType>CGTH</orderType><cancelReason>a&lt;b</cancelReason><extendProps><k>v</k></extendProps></request>');
+        });
+    });
+});
