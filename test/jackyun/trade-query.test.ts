@@ -235,6 +235,33 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         });
     });
 
+    it('test-connection route: direct and Qimen succeed, a wrong secret or missing setting is reported by name without the secret', async () => {
+        await start(direct());
+        const ok = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, credentials: { appSecret: JACKYUN_DEMO.appSecret } }).expect(200);
+        should(ok.body.ok).be.true();
+        should(ok.body.message).match(/connected to Jackyun \(direct/);
+        const q = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, signMethod: 'hmac-sha256' }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } }).expect(200);
+        should(q.body).match({ ok: true });
+        should(q.body.message).match(/via Qimen, sign hmac-sha256/);
+        const bad = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: 'secret-xyz' } }).expect(200);
+        should(bad.body).match({ ok: false, kind: 'config', code: 'TOP_25' });
+        should(JSON.stringify(bad.body)).not.containEql('secret-xyz');
+        const missing = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', appKey: 'a' }, credentials: { appSecret: 's' } }).expect(200);
+        should(missing.body).match({ ok: false, kind: 'config' });
+        should(missing.body.message).match(/gatewayUrl: is required/);
+    });
+
+    it('spec route serves the seed-000 schemas with Chinese titles', async () => {
+        await start(direct());
+        const res = await helper.request().get('/cn-erp/specs/jackyun-trade-query').expect(200);
+        should(res.body.kind).equal('query');
+        should(Object.keys(res.body.requestSchema.properties)).containDeep(['modified_begin', 'modified_end', 'startModified', 'endModified', 'tradeNo', 'pageSize', 'pageIndex', 'hasTotal', 'startCreated', 'endCreated', 'startAuditTime', 'endAuditTime', 'startConsignTime', 'endConsignTime', 'tradeStatus', 'tradeType', 'sourceTradeNos', 'fields']);
+        const goods = res.body.responseSchema.properties.goodsDetail;
+        should(goods.type).equal('array');
+        should(goods.items.properties.goodsNo.title).equal('货品编号');
+        should(goods.items.properties.tradeOrderPayList.items.properties.tradeOrderColumnExt.properties.warehouseCode.title).equal('仓库编码');
+    });
+
     it('incremental mode reads from the watermark (minus overlap) to now on the modified time', async () => {
         await sim.stop();
         const now = Date.now();

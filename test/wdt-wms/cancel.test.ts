@@ -141,6 +141,18 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests[0].body.startsWith('<?xml version="1.0" encoding="utf-8"?><request><warehouseCode>WH01</warehouseCode>')).be.true();
     });
 
+    it('test-connection route and spec route (orderType offered as the Qimen code list)', async () => {
+        await start();
+        const ok = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: WDT_WMS_DEMO.secret } }).expect(200);
+        should(ok.body.ok).be.true();
+        const bad = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: 'zzz-secret' } }).expect(200);
+        should(bad.body).match({ ok: false, kind: 'config', code: 'SIGN_ERROR' });
+        const spec = await helper.request().get('/cn-erp/specs/wdt-wms-cancel').expect(200);
+        should(spec.body.recordSchema.properties.orderType.enum).containDeep(['JYCK', 'CGTH', 'XTRK']);
+        should(spec.body.requestSchema.properties.orderType.enum).have.length(19);
+        should(spec.body.recordSchema.properties.warehouseCode.title).equal('仓库编码');
+    });
+
     describe('WdtWmsClient classification', () => {
         const settings = { system: 'wdt-wms', rps: 0, concurrency: 0, retry: { maxRetries: 1, baseDelayMs: 1 } };
         const client = (secret = WDT_WMS_DEMO.secret, apiStyle: 'wdt' | 'qimen' = 'wdt') => new WdtWmsClient(settings, { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, apiStyle }, secret);
