@@ -51,14 +51,29 @@ export function getSpec(type: string): EndpointSpec<any> | undefined {
     return specs.get(type);
 }
 
-/** Error for a whole message: keeps the classification and says which node type refused it. */
+/**
+ * Error for a whole message. Node-RED's Catch node copies an error's own `code` and `cause` into its msg.error, so
+ * the vendor code and the classification ({system, kind, code, message, retryable}) reach Catch flows.
+ */
 class WholeMessageError extends Error {
+    readonly code: string;
+    readonly cause: MsgErrorShape;
+
     constructor(
         message: string,
-        readonly connectorError?: ConnectorError,
+        readonly connectorError: ConnectorError,
     ) {
         super(message);
+        this.code = connectorError.code;
+        this.cause = connectorError.toMsgError();
     }
+}
+
+type MsgErrorShape = ReturnType<ConnectorError['toMsgError']>;
+
+/** A whole-message input error (bad parameters, bad payload, no config): never sent, never retried. */
+function inputError(system: string, message: string, field?: string): ConnectorError {
+    return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', message, field });
 }
 
 function num(value: unknown): number | undefined {
@@ -107,10 +122,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     done();
                 })
                 .catch((err: unknown) => {
-                    const e = err instanceof WholeMessageError ? err : new WholeMessageError(err instanceof Error ? err.message : String(err), err instanceof ConnectorError ? err : undefined);
+                    const e = err instanceof WholeMessageError ? err : new WholeMessageError(err instanceof Error ? err.message : String(err), toConnectorError(err, spec.system));
                     const ce = e.connectorError;
-                    if (ce) msg.error = ce.toMsgError();
-                    status.error(ce ? ce.code : 'error');
+                    // Catch moves this to msg._error and puts its own {message, source, code, cause} in msg.error.
+                    msg.error = ce.toMsgError();
+                    status.error(ce.code);
                     // The msg reached Catch whole: it is accounted for (visible and replayable).
                     if (spec.kind !== 'query') acknowledge(msg);
                     done(e);
@@ -129,13 +145,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         });
 
         async function handle(msg: Msg, send: Send, signal: AbortSignal): Promise<void> {
-            if (!configNode) throw new WholeMessageError(`${spec.type}: no ${spec.configType} is selected`);
+            if (!configNode) throw new WholeMessageError(`${spec.type}: no ${spec.configType} is selected`, new ConnectorError({ system: spec.system, kind: 'config', code: 'NO_CONFIG', message: `no ${spec.configType} is selected` }));
             status.working('…', true);
             let params: Record<string, any>;
             try {
                 params = await reader.read(msg);
             } catch (err) {
-                throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`);
+                throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`, inputError(spec.system, (err as Error).message));
             }
             let watermarkEnd: number | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
@@ -147,7 +163,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 if (params[inc.endParam] === undefined || from !== undefined) params[inc.endParam] = inc.format(watermarkEnd);
             }
             if (!validateParams(params)) {
-                throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(describeErrors(validateParams.errors))}`);
+                const errors = describeErrors(validateParams.errors);
+                throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(errors)}`, inputError(spec.system, formatErrors(errors), errors[0]?.field));
             }
             const client = configNode.getClient();
             const timeoutMs = num(msg.requestTimeout) ?? (num(def.timeout) !== undefined ? num(def.timeout)! * 1000 : undefined);
@@ -239,7 +256,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const payload = msg.payload;
             const single = isPlainObject(payload);
             if (!single && !Array.isArray(payload)) {
-                throw new WholeMessageError(`${ws.type}: payload: must be a record object or an array of records (got ${payload === null ? 'null' : typeof payload})`);
+                const reason = `payload: must be a record object or an array of records (got ${payload === null ? 'null' : typeof payload})`;
+                throw new WholeMessageError(`${ws.type}: ${reason}`, inputError(ws.system, reason, 'payload'));
             }
             const records: unknown[] = single ? [payload] : (payload as unknown[]);
             const outcomes: RecordOutcome[] = new Array(records.length);
