@@ -76,6 +76,22 @@ function inputError(system: string, message: string, field?: string): ConnectorE
     return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', message, field });
 }
 
+/** No business document nests this deep; deeper input is hostile and would overflow Node-RED's msg cloning. */
+const MAX_DEPTH = 100;
+
+/** Nesting depth of a JSON-like value, counted without recursion; stops at `limit + 1`. */
+export function depthOf(value: unknown, limit = MAX_DEPTH): number {
+    let deepest = 0;
+    const stack: Array<[unknown, number]> = [[value, 0]];
+    while (stack.length > 0) {
+        const [v, d] = stack.pop()!;
+        if (d > deepest) deepest = d;
+        if (deepest > limit) return deepest;
+        if (v !== null && typeof v === 'object') for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+    }
+    return deepest;
+}
+
 function num(value: unknown): number | undefined {
     if (value === '' || value === undefined || value === null) return undefined;
     const n = Number(value);
@@ -145,6 +161,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         });
 
         async function handle(msg: Msg, send: Send, signal: AbortSignal): Promise<void> {
+            for (const prop of ['payload', 'params'] as const) {
+                if (depthOf(msg[prop]) > MAX_DEPTH) {
+                    // Replaced so that the msg can still travel to Catch (Node-RED clones it on the way).
+                    msg[prop] = `[removed: nested deeper than ${MAX_DEPTH} levels]`;
+                    throw new WholeMessageError(`${spec.type}: ${prop}: nested deeper than ${MAX_DEPTH} levels`, inputError(spec.system, `${prop}: nested deeper than ${MAX_DEPTH} levels`, prop));
+                }
+            }
             if (!configNode) throw new WholeMessageError(`${spec.type}: no ${spec.configType} is selected`, new ConnectorError({ system: spec.system, kind: 'config', code: 'NO_CONFIG', message: `no ${spec.configType} is selected` }));
             status.working('…', true);
             let params: Record<string, any>;

@@ -4,7 +4,7 @@
  * `<response><flag/><code/><message/></response>` answer. The `qimen` style speaks the same operation with the
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BaseClient, ClientSettings, ConnectorError, ErrorKind, RequestContext, chinaTime } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
@@ -125,7 +125,8 @@ export class WdtWmsClient extends BaseClient {
             if (statusError) throw statusError;
             let response: Record<string, unknown> | undefined;
             try {
-                const doc = parser.parse(res.body);
+                // A truncated or broken document is not an answer, whatever its <flag> says.
+                const doc = XMLValidator.validate(res.body) === true ? parser.parse(res.body) : undefined;
                 response = doc?.response;
             } catch {
                 response = undefined;

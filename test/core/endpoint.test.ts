@@ -184,6 +184,15 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.requests).have.length(0);
         });
 
+        it('a payload nested absurdly deep reaches Catch (Node-RED can still clone the msg), nothing sent', async () => {
+            await loadSave(saveNode());
+            let deep: any = { name: 'x' };
+            for (let i = 0; i < 3000; i++) deep = { nested: deep };
+            const r = await run('n1', { payload: deep }, 2);
+            should(r.caught!.error.message).match(/payload: nested deeper than 100 levels/);
+            should(sim.requests).have.length(0);
+        });
+
         it('sends in chunks of the configured size', async () => {
             await loadSave(saveNode({ params: { chunkSize: { value: '4', type: 'num' } } }));
             const payload = Array.from({ length: 10 }, (_, i) => ({ name: `n${i}` }));
