@@ -3,6 +3,10 @@
  * Example flows point their config nodes at these addresses.
  */
 import { SimServer } from '../test/sim/harness';
+import { JACKYUN_DEMO } from '../test/sim/jackyun';
+import { WDT_WMS_DEMO } from '../test/sim/wdt-wms';
+import { MAYCUR_DEMO } from '../test/sim/maycur';
+import { JINGCHENG_DEMO } from '../test/sim/jingcheng';
 
 export interface DemoSimulator {
     name: string;
@@ -14,7 +18,12 @@ export interface DemoSimulator {
     credentials: Record<string, string>;
 }
 
-export const SIMULATORS: DemoSimulator[] = [];
+export const SIMULATORS: DemoSimulator[] = [
+    { name: '吉客云 Jackyun', dir: 'jackyun', port: 18802, configType: 'jackyun-config', credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } },
+    { name: '旺店通WMS', dir: 'wdt-wms', port: 18803, configType: 'wdt-wms-config', credentials: { secret: WDT_WMS_DEMO.secret } },
+    { name: '每刻 Maycur', dir: 'maycur', port: 18806, configType: 'maycur-config', credentials: { appSecret: MAYCUR_DEMO.appSecret } },
+    { name: '精诚ERP', dir: 'jingcheng', port: 18807, configType: 'jingcheng-config', credentials: { secret: JINGCHENG_DEMO.secret, token: JINGCHENG_DEMO.token } },
+];
 
 export interface StartedSimulators {
     list: Array<{ name: string; url: string; sim: SimServer }>;

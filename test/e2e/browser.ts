@@ -23,8 +23,15 @@ export async function openEditor(browser: Browser, url: string, locale = 'en-US'
     const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
+    // Requests to other hosts fail here (no internet); they are not the palette's errors, but they are named.
+    const external = new Set<string>();
+    page.on('requestfailed', (r) => {
+        if (!/^https?:\/\/127\.0\.0\.1[:/]/.test(r.url())) external.add(r.url());
+    });
     page.on('console', (m) => {
-        if (m.type() === 'error' && !/favicon|ERR_CONNECTION_REFUSED.*(google|gstatic)/.test(m.text())) errors.push(m.text());
+        if (m.type() !== 'error') return;
+        if (/Failed to load resource: net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|CONNECTION_REFUSED)/.test(m.text()) && !/127\.0\.0\.1/.test(m.location().url ?? '')) return;
+        errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url, { waitUntil: 'domcontentloaded' });
