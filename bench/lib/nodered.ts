@@ -26,6 +26,10 @@ export const coreNodes = {
  */
 export async function loadFlow(modules: unknown[], flow: Msg[], credentials: Record<string, Msg> = {}): Promise<void> {
     await load(modules, flow, credentials);
+    // The helper reports a flow that failed to start only in its log: check that every node is there.
+    for (const def of flow) {
+        if (def.type !== 'tab' && !helper.getNode(def.id)) throw new Error(`the flow did not start: no node ${def.id} (${def.type})`);
+    }
     helper._sandbox.restore();
     const proto = helper._NodePrototype;
     const methods = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send'];
@@ -151,4 +155,23 @@ export class Correlator {
         if (error) p.reject(error);
         else p.resolve();
     }
+}
+
+/**
+ * Like withProbes for several nodes at once: a helper probe per output (`<id>-out<n>`), and ONE catch and ONE
+ * complete node scoped to all of them, wired to the probes `caught` and `completed` (the test helper cannot load two
+ * nodes of the same core type). Messages are told apart by their own properties (e.g. benchId).
+ */
+export function withSharedProbes(flow: Msg[], targets: Array<{ id: string; outputs: number }>): Msg[] {
+    const z = 'f1';
+    const out: Msg[] = [{ id: z, type: 'tab', label: 'bench' }];
+    for (const n of flow) {
+        const t = targets.find((x) => x.id === n.id);
+        out.push(t ? { ...n, z, wires: Array.from({ length: t.outputs }, (_, i) => [`${t.id}-out${i + 1}`]) } : n);
+    }
+    for (const t of targets) for (let i = 1; i <= t.outputs; i++) out.push({ id: `${t.id}-out${i}`, type: 'helper', z });
+    const scope = targets.map((t) => t.id);
+    out.push({ id: 'probe-catch', type: 'catch', z, scope, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper', z });
+    out.push({ id: 'probe-complete', type: 'complete', z, scope, uncaught: false, wires: [['completed']] }, { id: 'completed', type: 'helper', z });
+    return out;
 }
