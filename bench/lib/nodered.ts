@@ -162,7 +162,7 @@ export class Correlator {
  * complete node scoped to all of them, wired to the probes `caught` and `completed` (the test helper cannot load two
  * nodes of the same core type). Messages are told apart by their own properties (e.g. benchId).
  */
-export function withSharedProbes(flow: Msg[], targets: Array<{ id: string; outputs: number }>): Msg[] {
+export function withSharedProbes(flow: Msg[], targets: Array<{ id: string; outputs: number }>, options: { complete?: boolean } = {}): Msg[] {
     const z = 'f1';
     const out: Msg[] = [{ id: z, type: 'tab', label: 'bench' }];
     for (const n of flow) {
@@ -172,6 +172,6 @@ export function withSharedProbes(flow: Msg[], targets: Array<{ id: string; outpu
     for (const t of targets) for (let i = 1; i <= t.outputs; i++) out.push({ id: `${t.id}-out${i}`, type: 'helper', z });
     const scope = targets.map((t) => t.id);
     out.push({ id: 'probe-catch', type: 'catch', z, scope, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper', z });
-    out.push({ id: 'probe-complete', type: 'complete', z, scope, uncaught: false, wires: [['completed']] }, { id: 'completed', type: 'helper', z });
+    if (options.complete !== false) out.push({ id: 'probe-complete', type: 'complete', z, scope, uncaught: false, wires: [['completed']] }, { id: 'completed', type: 'helper', z });
     return out;
 }
