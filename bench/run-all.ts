@@ -8,11 +8,15 @@
  *
  *   --quick        smaller counts (a smoke run of every bench; its figures are not the published ones)
  *   --json <file>  also write the collected results as JSON
+ *   --node-flag <flag>  pass a flag to every bench's node process (repeatable), e.g. `--node-flag
+ *                  --max-old-space-size=160` to show the reads run in a bounded heap (a node that kept records
+ *                  would then run out of memory and its bench would fail)
  *   name-filter    run only the scripts whose file name contains one of these words (e.g. `paging`, `write`)
  *   BENCH_TIMEOUT_S  per-script limit in seconds (default 1200, or 300 with --quick)
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { BENCH_PREFIX, BenchResult, Check } from './lib/bench';
 
@@ -24,12 +28,13 @@ interface Outcome {
     failure?: string;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; json?: string; filters: string[] } {
-    const out = { quick: false, json: undefined as string | undefined, filters: [] as string[] };
+function parseArgs(argv: string[]): { quick: boolean; json?: string; filters: string[]; nodeFlags: string[] } {
+    const out = { quick: false, json: undefined as string | undefined, filters: [] as string[], nodeFlags: [] as string[] };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === '--quick') out.quick = true;
         else if (a === '--json') out.json = argv[++i];
+        else if (a === '--node-flag') out.nodeFlags.push(argv[++i]);
         else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
         else out.filters.push(a);
     }
@@ -45,11 +50,11 @@ function scripts(filters: string[]): string[] {
         .sort();
 }
 
-function runScript(file: string, quick: boolean, timeoutS: number): Promise<Outcome> {
+function runScript(file: string, quick: boolean, timeoutS: number, nodeFlags: string[]): Promise<Outcome> {
     return new Promise((resolve) => {
         const started = Date.now();
-        const args = ['--expose-gc', path.join(__dirname, file), ...(quick ? ['--quick'] : [])];
-        process.stderr.write(`\n=== ${file}${quick ? ' (quick)' : ''}\n`);
+        const args = ['--expose-gc', ...nodeFlags, path.join(__dirname, file), ...(quick ? ['--quick'] : [])];
+        process.stderr.write(`\n=== ${file}${quick ? ' (quick)' : ''}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}\n`);
         const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) } });
         const results: BenchResult[] = [];
         let failure: string | undefined;
@@ -119,12 +124,12 @@ async function mainRun(): Promise<void> {
     const files = scripts(args.filters);
     if (files.length === 0) throw new Error(`no bench scripts in ${__dirname}${args.filters.length ? ` matching ${args.filters.join(', ')}` : ''}`);
     const outcomes: Outcome[] = [];
-    for (const f of files) outcomes.push(await runScript(f, args.quick, timeoutS));
-    const header = `Benchmarks${args.quick ? ' (--quick: reduced counts)' : ''}, node ${process.version}, ${new Date().toISOString()}`;
+    for (const f of files) outcomes.push(await runScript(f, args.quick, timeoutS, args.nodeFlags));
+    const header = `Benchmarks${args.quick ? ' (--quick: reduced counts)' : ''}, node ${process.version}${args.nodeFlags.length ? ` ${args.nodeFlags.join(' ')}` : ''}, ${os.cpus().length} CPUs, ${new Date().toISOString()}`;
     process.stdout.write(`\n${header}\n\n${table(outcomes)}\n`);
     for (const o of outcomes) for (const r of o.results) for (const n of r.notes ?? []) process.stdout.write(`\n- ${r.name}: ${n}`);
     process.stdout.write(`\n\n(${outcomes.map((o) => `${o.script} ${Math.round(o.seconds)} s`).join(', ')})\n`);
-    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ quick: args.quick, node: process.version, date: new Date().toISOString(), outcomes }, null, 2));
+    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ quick: args.quick, node: process.version, nodeFlags: args.nodeFlags, date: new Date().toISOString(), outcomes }, null, 2));
     const broken = outcomes.filter((o) => o.failure);
     // Targets are reported, not asserted; only a broken bench script fails the run.
     process.exitCode = broken.length > 0 ? 1 : 0;

@@ -6,6 +6,7 @@
  * flat as the count grows).
  */
 import http from 'http';
+import v8 from 'v8';
 import axios, { AxiosInstance } from 'axios';
 import { BenchResult, Check, MB, RssSampler, atLeast, below, gc, interleave, log, median, quick, round, rssMB, timed } from './bench';
 import { Msg, helper, loadFlow, runQuery, withProbes } from './nodered';
@@ -133,10 +134,12 @@ export async function pagingBench(name: string, target: PagingTarget): Promise<B
             'axios records/s': Math.round(bareRate),
             'node records/s per round': results.node.map((v) => Math.round(v)).join(' '),
             'axios records/s per round': results.axios.map((v) => Math.round(v)).join(' '),
+            'V8 heap limit (MB)': Math.round(v8.getHeapStatistics().heap_size_limit / MB),
             'RSS before (MB)': round(baseline, 1),
             [`node: peak RSS at ${k(checkpoint)} / ${k(total)} (MB)`]: `${round(rssCp, 1)} / ${round(rssEnd, 1)}`,
             [`node: heap after GC at ${k(checkpoint)} / ${k(total)} (MB)`]: `${round(heapCp, 1)} / ${round(heapEnd, 1)}`,
             [`axios: peak RSS at ${k(checkpoint)} / ${k(total)} (MB)`]: `${round(max(peaks.axios.cp), 1)} / ${round(max(peaks.axios.end), 1)}`,
+            [`node − axios peak RSS at ${k(total)} (MB)`]: round(rssEnd - max(peaks.axios.end), 1),
             [`axios: heap after GC at ${k(checkpoint)} / ${k(total)} (MB)`]: `${round(max(peaks.axios.heapCp), 1)} / ${round(max(peaks.axios.heapEnd), 1)}`,
         },
         checks,
