@@ -68,7 +68,7 @@ function runScript(file: string, quick: boolean, timeoutS: number, nodeFlags: st
                 buffered = buffered.slice(nl + 1);
                 if (line.startsWith(BENCH_PREFIX)) {
                     try {
-                        results.push(JSON.parse(line.slice(BENCH_PREFIX.length)));
+                        results.push(normalise(JSON.parse(line.slice(BENCH_PREFIX.length)), file));
                     } catch (err) {
                         failure = `unreadable BENCH line: ${line.slice(0, 200)}`;
                     }
@@ -88,6 +88,17 @@ function runScript(file: string, quick: boolean, timeoutS: number, nodeFlags: st
             resolve({ script: file, seconds: (Date.now() - started) / 1000, code, results, failure });
         });
     });
+}
+
+/** Accepts the documented shape and a flat one ({name, <figure>: value, …, ratio?, target?, met?}). */
+function normalise(raw: Record<string, any>, file: string): BenchResult {
+    if (raw && typeof raw.figures === 'object' && raw.figures !== null) return { ...raw, name: String(raw.name ?? file) } as BenchResult;
+    const reserved = new Set(['name', 'checks', 'ratio', 'target', 'met', 'notes']);
+    const figures: BenchResult['figures'] = {};
+    for (const [key, v] of Object.entries(raw ?? {})) {
+        if (!reserved.has(key)) figures[key] = typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as number | string);
+    }
+    return { name: String(raw?.name ?? file), figures, checks: raw?.checks, ratio: raw?.ratio, target: raw?.target, met: raw?.met, notes: raw?.notes };
 }
 
 function fmt(v: unknown): string {
