@@ -1,104 +1,70 @@
 import should from 'should';
-import { kdHmac, kingdeeApiHeaders, kingdeeClientSecret, kingdeeLogin, kingdeePathEncode, kingdeeStringToSign, splitAppId } from '../../nodes/kingdee/sign';
+import { kdHmac, kingdeeLogin, kingdeeApiHeaders, kingdeeClientSecret, kingdeePathEncode } from '../../nodes/kingdee/sign';
 
-// KG is the published gateway check of protocols.md §1.9. Every other constant below was computed by a separate
-// scratch script with node's crypto, a hand-written ordinal comparator and a hand-rolled XOR (not with this module),
-// following the algorithm of protocols.md §1.3/§1.4 step by step.
-const APP_ID = '224433_a2luZ2RlZS1kZW1vLWFwcC1zZWNyZXQh'; // secret part = base64("kingdee-demo-app-secret!")
-const APP_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-const ACCT = '62a0bd8e8c7b6f';
+// Vectors below were derived with a scratch script that re-implements protocols.md §1.3/§1.4 directly on node's
+// crypto (not through sign.ts): sort → concat → sha256/sha1; Base64(hex(HMAC-SHA256)); XOR with the SDK key.
+const APP_ID = '225649_7eeAwdDqQkoY0aUvSe4q3/2rUo4UUqlE';
+const APP_SECRET = '0a8f7bcd1234e5f6a7b8c9d0e1f2a3b4';
+const ACCT = '65f0a1b2c3';
+const TS = 1704067200;
 const PATH = '/k3cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteBillQuery.common.kdsvc';
 
-describe('kingdee/sign', () => {
-    describe('kdHmac', () => {
-        it('KG: the published gateway check kdHmac("abc", "abc123")', () => {
-            should(kdHmac('abc', 'abc123')).equal('ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==');
-        });
+describe('kingdee signing (protocols.md §1.3, §1.4, §1.9)', () => {
+    it('KG: kdHmac("abc", "abc123") equals the published gateway check', () => {
+        should(kdHmac('abc', 'abc123')).equal('ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==');
+        should(kdHmac('任意', 'k')).have.length(88);
+    });
 
-        it('is Base64 of the 64-char lowercase hex: always 88 chars ending ==', () => {
-            for (const m of ['', 'x', '金蝶云星空', 'a'.repeat(1000)]) {
-                const v = kdHmac(m, '密钥');
-                should(v).have.length(88);
-                should(v.endsWith('==')).be.true();
-                should(Buffer.from(v, 'base64').toString('ascii')).match(/^[0-9a-f]{64}$/);
-            }
+    it('LoginBySign sha256 and sha1 (lowercase hex)', () => {
+        should(kingdeeLogin(ACCT, 'demo', APP_ID, APP_SECRET, TS)).equal('12a634fa8c42379f225020cce83feea56afb6781da559240ecb99913beea8f1d');
+        should(kingdeeLogin(ACCT, 'demo', APP_ID, APP_SECRET, String(TS), 'sha256')).equal('12a634fa8c42379f225020cce83feea56afb6781da559240ecb99913beea8f1d');
+        should(kingdeeLogin(ACCT, 'demo', APP_ID, APP_SECRET, TS, 'sha1')).equal('9d41380a6704fe886248ded462f9915c596ee7c3');
+    });
+
+    it('LoginBySign with a Chinese username (UTF-8 bytes; sorts after ASCII)', () => {
+        should(kingdeeLogin(ACCT, '张三', APP_ID, APP_SECRET, TS)).equal('00899647988897a5e068e9c802e1bcf063bb1a9379a09a85bcb110211b4b8574');
+    });
+
+    it('LoginBySign sorts ordinally, not culture-aware (mixed case)', () => {
+        // ordinal: 1704067200 | appId | Secret | Zeta01 | admin; localeCompare would give …|admin|Secret|Zeta01 (b719…).
+        const sign = kingdeeLogin('Zeta01', 'admin', APP_ID, 'Secret', TS);
+        should(sign).equal('75a2edea3f32245b0a5db070e7334496bf83c0b412095584e51511889c346183');
+        should(sign).not.equal('b71938646606ae118087641ee09e78eb1e030faee454bee35a8e3bd2978822da');
+    });
+
+    it('rejects an unknown algorithm', () => {
+        should(() => kingdeeLogin(ACCT, 'demo', APP_ID, APP_SECRET, TS, 'md5' as any)).throw(/sha256 or sha1/);
+    });
+
+    it('client secret: Base64(Base64Decode(secPart) XOR the SDK key); a short secPart is refused', () => {
+        should(kingdeeClientSecret('7eeAwdDqQkoY0aUvSe4q3/2rUo4UUqlE')).equal('3de19bbZe31755ccfd0d55+ba+11Zc13');
+        should(() => kingdeeClientSecret('short')).throw(/32 Base64/);
+    });
+
+    it('path encoding turns / into %2F', () => {
+        should(kingdeePathEncode('/k3cloud/A.B.common.kdsvc')).equal('%2Fk3cloud%2FA.B.common.kdsvc');
+    });
+
+    it('API-signature headers (Python SDK flavour: seconds, lowercase signheaders, orgNum "0")', () => {
+        const h = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: 'demo', lcid: 2052, timestamp: TS, nonce: TS });
+        should(h).eql({
+            'X-Api-ClientID': '225649',
+            'X-Api-Auth-Version': '2.0',
+            'x-api-timestamp': '1704067200',
+            'x-api-nonce': '1704067200',
+            'x-api-signheaders': 'x-api-timestamp,x-api-nonce',
+            'X-Api-Signature': 'MjNlY2FiNTZiYjViOWUyMjA2YmM0Nzg1MTQ4OWMxOThlNzRkZDhlZTNjNzlkZWU1NzczMDc1ZTY4MGVkOWRkMQ==',
+            'X-Kd-Appkey': APP_ID,
+            'X-Kd-Appdata': 'NjVmMGExYjJjMyxkZW1vLDIwNTIsMA==',
+            'X-Kd-Signature': 'YzNjMjJkZWEwNDQ4Y2IzZTIzZGYyM2FhNmZiOGYwNGYxMzZhYjUyMGVhNGFiNDhmZWIwZTExMDcwZGVkY2IzZg==',
         });
     });
 
-    describe('kingdeeLogin (LoginBySign)', () => {
-        it('sha256 of the ordinally sorted values (derived vector)', () => {
-            should(kingdeeLogin(ACCT, 'administrator', APP_ID, APP_SECRET, 1704682800)).equal('3b6e1da217601969678537ed5df6e658afb91011e78e6297d82aba9f9b187c1e');
-        });
-
-        it('sha1 option for servers older than 8.0.0.202205 (derived vector)', () => {
-            should(kingdeeLogin(ACCT, 'administrator', APP_ID, APP_SECRET, 1704682800, 'sha1')).equal('688d72942117988e9c37d20e212f6468c8831274');
-        });
-
-        it('Chinese username hashed as UTF-8 (derived vectors, sha256 and sha1)', () => {
-            should(kingdeeLogin(ACCT, '张三', APP_ID, APP_SECRET, '1704682800')).equal('4dfb57601a6f6924712f91e5e583d286dec8168689cf1b788f859c1c67f6837a');
-            should(kingdeeLogin(ACCT, '张三', APP_ID, APP_SECRET, '1704682800', 'sha1')).equal('e470f04a0791e04df22197ef079a5b9f79eb891e');
-        });
-
-        it('sorts ordinally (uppercase before lowercase), not by locale', () => {
-            should(kingdeeLogin('DC01', 'alice', 'Zed_app', 'beta', 1700000000)).equal('3afa508b4cb434392d33f5a56952b703ab8d58a62b4d3f63f495a9e63be8e319');
-            should(kingdeeLogin('DC01', 'alice', 'Zed_app', 'beta', 1700000000)).not.equal('139b4c6f58b71dc2a4ba61eaf894836abb03d40e36b367722037d6847a06e436');
-        });
-
-        it('the order of the arguments does not matter (they are sorted), the timestamp as number or text is the same', () => {
-            should(kingdeeLogin(APP_SECRET, APP_ID, 'administrator', ACCT, '1704682800')).equal(kingdeeLogin(ACCT, 'administrator', APP_ID, APP_SECRET, 1704682800));
-        });
-
-        it('rejects an unknown algorithm', () => {
-            should(() => kingdeeLogin('a', 'b', 'c', 'd', 1, 'md5' as any)).throw(/sha256 or sha1/);
-        });
-    });
-
-    describe('API-signature headers', () => {
-        it('client secret: base64(secPart) XOR the SDK key (derived vector)', () => {
-            should(kingdeeClientSecret(splitAppId(APP_ID).secPart)).equal('W1lbUwJWXBoHU19cGVJHSE9DXAATUhAS');
-        });
-
-        it('a secret part that is not 32 Base64 chars is refused', () => {
-            should(() => kingdeeClientSecret('short')).throw(/32 Base64/);
-            should(() => splitAppId('noUnderscore')).throw(/clientId/);
-        });
-
-        it('path encoding turns / into %2F, string to sign has the empty query line', () => {
-            should(kingdeePathEncode('/k3cloud/A.B.common.kdsvc')).equal('%2Fk3cloud%2FA.B.common.kdsvc');
-            should(kingdeeStringToSign('/k3cloud/x', 5, 6)).equal('POST\n%2Fk3cloud%2Fx\n\nx-api-nonce:6\nx-api-timestamp:5\n');
-        });
-
-        it('full header set, ASCII user, orgNum unset → "0" (derived vectors)', () => {
-            const h = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: 'administrator', lcid: 2052, timestamp: 1704682800, nonce: 1704682800 });
-            should(h).eql({
-                'X-Api-ClientID': '224433',
-                'X-Api-Auth-Version': '2.0',
-                'x-api-timestamp': '1704682800',
-                'x-api-nonce': '1704682800',
-                'x-api-signheaders': 'x-api-timestamp,x-api-nonce',
-                'X-Api-Signature': 'MzZmNTYyNTg4ZjcyOTEwNmM2MWJiNmNjNDMyOWJmYjMzZjkzY2M2ZjJjYjViNzA0MmY5NjUyYjcyOTkwYTJjMA==',
-                'X-Kd-Appkey': APP_ID,
-                'X-Kd-Appdata': 'NjJhMGJkOGU4YzdiNmYsYWRtaW5pc3RyYXRvciwyMDUyLDA=',
-                'X-Kd-Signature': 'MDYyZTkxNTNjNTllNWI0ZjZkMTkwM2Y1M2EwOTg1NmM1MjIxMjdhYjFmMTEyZmNlMzViMzViMTQ2MDAwZTg2MA==',
-            });
-        });
-
-        it('Chinese username and orgNum 100: UTF-8 app data and its signature (derived vectors)', () => {
-            const h = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: '张三', lcid: 2052, orgNum: '100', timestamp: 1704682800, nonce: 1704682800 });
-            should(h['X-Kd-Appdata']).equal('NjJhMGJkOGU4YzdiNmYs5byg5LiJLDIwNTIsMTAw');
-            should(Buffer.from(h['X-Kd-Appdata'], 'base64').toString('utf8')).equal(`${ACCT},张三,2052,100`);
-            should(h['X-Kd-Signature']).equal('MmZlMjRjMGNhYzIxZDEzOGFkNDg3OGFkMzJhZmIxODA5OTBkNjRhMjk2ZmZmNTNmYjc3ZGY1OThiZGM3ZTg1ZA==');
-            // The gateway signature does not depend on the user.
-            should(h['X-Api-Signature']).equal('MzZmNTYyNTg4ZjcyOTEwNmM2MWJiNmNjNDMyOWJmYjMzZjkzY2M2ZjJjYjViNzA0MmY5NjUyYjcyOTkwYTJjMA==');
-        });
-
-        it('timestamp and nonce are used as given (seconds)', () => {
-            const a = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: 'u', timestamp: 1, nonce: 2 });
-            should(a['x-api-timestamp']).equal('1');
-            should(a['x-api-nonce']).equal('2');
-            const b = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: 'u', timestamp: 1, nonce: 3 });
-            should(b['X-Api-Signature']).not.equal(a['X-Api-Signature']);
-            should(b['X-Kd-Signature']).equal(a['X-Kd-Signature']);
-        });
+    it('API-signature headers with a Chinese username and an org number', () => {
+        const h = kingdeeApiHeaders({ path: PATH, appId: APP_ID, appSecret: APP_SECRET, acctId: ACCT, username: '张三', lcid: 2052, orgNum: '100', timestamp: TS, nonce: TS });
+        should(h['X-Kd-Appdata']).equal('NjVmMGExYjJjMyzlvKDkuIksMjA1MiwxMDA=');
+        should(Buffer.from(h['X-Kd-Appdata'], 'base64').toString('utf8')).equal('65f0a1b2c3,张三,2052,100');
+        should(h['X-Kd-Signature']).equal('YTZmYjk2MjJkYTYxODhmYjkzNGJlNzQ5NWRiNjJhMjNkOTI4NTkwMDZhOWYyYjgxNDZhOTFhZDQzNzUwYzg3NA==');
+        should(h['X-Api-Signature']).equal('MjNlY2FiNTZiYjViOWUyMjA2YmM0Nzg1MTQ4OWMxOThlNzRkZDhlZTNjNzlkZWU1NzczMDc1ZTY4MGVkOWRkMQ==');
     });
 });
