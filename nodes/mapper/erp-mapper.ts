@@ -1,0 +1,144 @@
+/**
+ * erp-mapper: maps source records to target records with a compiled mapping (compile.ts).
+ * Output 1: the mapped records in one msg (object in → object out, array in → array out).
+ * Output 2: one msg per record that failed to map or validate, with msg.error naming field, source and reason.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { ACK_PROPERTY, acknowledge } from '../core/ack';
+import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
+
+interface MapperNodeDef extends NodeDef {
+    target?: string;
+    mapping?: string | object;
+}
+
+type Msg = Record<string, any>;
+
+const previewRoutes = new WeakSet<object>();
+const PREVIEW_MAX = 200;
+
+function summary(errors: MappingError[]): string {
+    return errors.map((e) => `${e.field}: ${e.reason}${e.source && !e.source.startsWith('(') ? ` (from ${e.source})` : ''}`).join('; ');
+}
+
+export function mapperError(errors: MappingError[], record: unknown): Record<string, unknown> {
+    const first = errors[0] ?? { field: '(root)', source: '', reason: 'mapping failed' };
+    return {
+        system: 'mapper',
+        kind: 'validation',
+        code: 'MAPPING_FAILED',
+        message: summary(errors),
+        retryable: false,
+        field: first.field,
+        source: first.source,
+        errors,
+        record,
+    };
+}
+
+function compileFromDef(target: string | undefined, mapping: unknown): CompiledMapping {
+    const text = typeof mapping === 'string' ? (mapping.trim() === '' ? '{"fields":{}}' : mapping) : mapping ?? { fields: {} };
+    return compileMapping(text as any, { target: target || undefined });
+}
+
+export = function (RED: NodeAPI) {
+    function ErpMapperNode(this: Node, def: MapperNodeDef) {
+        RED.nodes.createNode(this, def);
+        const node = this;
+        let compiled: CompiledMapping | undefined;
+        let compileError: Error | undefined;
+        try {
+            compiled = compileFromDef(def.target, def.mapping);
+            node.status({});
+        } catch (err: any) {
+            compileError = err instanceof Error ? err : new Error(String(err));
+            node.status({ fill: 'red', shape: 'ring', text: 'bad mapping' });
+            node.error(`erp-mapper: ${compileError.message}`);
+        }
+
+        const ctx: MapContext = {
+            getContext(store, key) {
+                const c = store === 'global' ? node.context().global : node.context().flow;
+                return new Promise((resolve, reject) => c.get(key, (err: any, value: unknown) => (err ? reject(err) : resolve(value))));
+            },
+        };
+
+        node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
+            if (!compiled) {
+                done(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
+                return;
+            }
+            try {
+                const isArray = Array.isArray(msg.payload);
+                const records: unknown[] = isArray ? msg.payload : [msg.payload];
+                const ok: unknown[] = [];
+                const failed: Msg[] = [];
+                for (let i = 0; i < records.length; i++) {
+                    let r = compiled(records[i], ctx) as MapResult | Promise<MapResult>;
+                    if (compiled.async) r = await r;
+                    const res = r as MapResult;
+                    if (res.ok) ok.push(res.record);
+                    else {
+                        const out = RED.util.cloneMessage(msg);
+                        delete out[ACK_PROPERTY];
+                        out._msgid = RED.util.generateId();
+                        out.payload = records[i];
+                        out.error = mapperError(res.errors, records[i]);
+                        if (isArray) out.recordIndex = i;
+                        failed.push(out);
+                    }
+                }
+                let first: Msg | null = null;
+                if (ok.length > 0) {
+                    first = RED.util.cloneMessage({ ...msg, payload: undefined });
+                    first.payload = isArray ? ok : ok[0];
+                } else if (msg[ACK_PROPERTY]) {
+                    // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.
+                    acknowledge(msg);
+                }
+                node.status({ fill: failed.length ? 'yellow' : 'green', shape: 'dot', text: `mapped ${ok.length}${failed.length ? `, failed ${failed.length}` : ''}` });
+                if (first) send([first, null]);
+                for (const f of failed) send([null, f]);
+                done();
+            } catch (err: any) {
+                node.status({ fill: 'red', shape: 'ring', text: 'error' });
+                done(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+    }
+    RED.nodes.registerType('erp-mapper', ErpMapperNode as any);
+
+    if (!previewRoutes.has(RED.httpAdmin)) {
+        previewRoutes.add(RED.httpAdmin);
+        // Compiles and runs a mapping on a sample in the runtime (same code as deployed nodes; no context lookups).
+        RED.httpAdmin.post('/cn-erp/mapper/preview', RED.auth.needsPermission('erp-mapper.write'), async (req: any, res: any) => {
+            const body = req.body ?? {};
+            let compiled: CompiledMapping;
+            try {
+                compiled = compileFromDef(typeof body.target === 'string' ? body.target : undefined, body.mapping);
+            } catch (err: any) {
+                res.status(400).json({ error: String(err?.message ?? err) });
+                return;
+            }
+            let sample = body.sample;
+            if (typeof sample === 'string') {
+                try {
+                    sample = JSON.parse(sample);
+                } catch (err: any) {
+                    res.status(400).json({ error: `sample is not valid JSON: ${err.message}` });
+                    return;
+                }
+            }
+            const many = Array.isArray(sample);
+            const list: unknown[] = many ? sample.slice(0, PREVIEW_MAX) : [sample];
+            const results: MapResult[] = [];
+            try {
+                for (const rec of list) results.push(await compiled(rec, {}));
+            } catch (err: any) {
+                res.status(400).json({ error: String(err?.message ?? err) });
+                return;
+            }
+            res.json({ target: compiled.target ?? null, async: compiled.async, results });
+        });
+    }
+};

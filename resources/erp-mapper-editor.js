@@ -1,0 +1,215 @@
+/**
+ * Editor for erp-mapper (served at resources/@cn-erp/node-red-connectors/erp-mapper-editor.js).
+ * The JSON textarea #node-input-mapping is the source of truth; the field table edits it and is re-rendered from it.
+ */
+(function () {
+    'use strict';
+    if (window.ErpMapperEditor) return;
+
+    function isZh() {
+        var lang = (RED.i18n && RED.i18n.lang && RED.i18n.lang()) || navigator.language || 'en-US';
+        return /^zh/i.test(lang);
+    }
+    function t(zh, en) { return isZh() ? zh : en; }
+
+    var RULES = ['', 'path', 'template', 'const', 'table', 'lookup', 'jsonata', 'array'];
+    var specCache = {};
+    function loadSpec(type) {
+        if (!specCache[type]) {
+            specCache[type] = $.getJSON('cn-erp/specs/' + encodeURIComponent(type)).fail(function () { delete specCache[type]; });
+        }
+        return specCache[type];
+    }
+
+    function endpointTypes() {
+        var out = [];
+        var types = (RED.nodes.registry && RED.nodes.registry.getNodeTypes && RED.nodes.registry.getNodeTypes()) || [];
+        types.forEach(function (type) {
+            var def = RED.nodes.getType(type);
+            if (def && def.category === 'cn-erp' && type !== 'erp-mapper' && def.inputs > 0) out.push(type);
+        });
+        return out.sort();
+    }
+
+    function readMapping() {
+        try {
+            var m = JSON.parse($('#node-input-mapping').val() || '{}');
+            if (!m || typeof m !== 'object') m = {};
+            if (!m.fields || typeof m.fields !== 'object') m.fields = {};
+            return m;
+        } catch (e) {
+            return null;
+        }
+    }
+    function writeMapping(m) {
+        $('#node-input-mapping').val(JSON.stringify(m, null, 2));
+    }
+
+    function ruleKind(rule) {
+        if (!rule || typeof rule !== 'object') return '';
+        for (var i = 1; i < RULES.length; i++) if (Object.prototype.hasOwnProperty.call(rule, RULES[i])) return RULES[i];
+        return '';
+    }
+    function ruleText(rule, kind) {
+        if (!kind) return '';
+        var v = rule[kind];
+        if (kind === 'path' || kind === 'template' || kind === 'jsonata' || kind === 'array') return typeof v === 'string' ? v : '';
+        return JSON.stringify(v);
+    }
+    function ruleFromText(kind, text, old) {
+        var rule = {};
+        if (old) ['convert', 'default', 'required', 'fields', 'path'].forEach(function (k) { if (old[k] !== undefined) rule[k] = old[k]; });
+        if (kind === 'const' || kind === 'table' || kind === 'lookup') {
+            try { rule[kind] = JSON.parse(text); } catch (e) { rule[kind] = kind === 'const' ? text : {}; }
+        } else {
+            rule[kind] = text;
+        }
+        if (kind !== 'table' && kind !== 'path' && old && old.path !== undefined) delete rule.path;
+        if (kind === 'array' && !rule.fields) rule.fields = {};
+        if (kind === 'table' && rule.path === undefined) rule.path = '';
+        return rule;
+    }
+
+    function typeOf(prop) {
+        var ty = Array.isArray(prop.type) ? prop.type.join('|') : prop.type || '';
+        if (prop['x-basedata']) ty += ' (' + prop['x-basedata'] + ')';
+        return ty;
+    }
+
+    /** One table (nested for array fields): rows of key, label, type, required, rule select and value input. */
+    function renderTable(container, schema, fields, onChange) {
+        var props = (schema && schema.properties) || {};
+        var required = (schema && schema.required) || [];
+        var keys = Object.keys(props);
+        Object.keys(fields).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
+        var table = $('<table class="erp-mapper-table" style="width:100%; font-size:12px; border-collapse:collapse"></table>').appendTo(container);
+        $('<tr>').append(
+            $('<th>').text(t('字段', 'Field')), $('<th>').text(t('名称', 'Label')), $('<th>').text(t('类型', 'Type')),
+            $('<th>').text(t('必填', 'Req.')), $('<th>').text(t('规则', 'Rule')), $('<th>').text(t('值', 'Value'))
+        ).appendTo(table);
+        keys.forEach(function (key) {
+            var prop = props[key] || {};
+            var rule = fields[key];
+            var kind = ruleKind(rule);
+            var tr = $('<tr style="border-top:1px solid #eee">').appendTo(table);
+            $('<td>').append($('<code>').text(key)).appendTo(tr);
+            $('<td>').text(isZh() ? prop.title || prop['x-title-en'] || '' : prop['x-title-en'] || prop.title || '').attr('title', prop.description || '').appendTo(tr);
+            $('<td>').text(typeOf(prop)).appendTo(tr);
+            $('<td>').text(required.indexOf(key) >= 0 ? '✔' : '').appendTo(tr);
+            var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
+            RULES.forEach(function (r) { $('<option>').val(r).text(r || t('(不映射)', '(unmapped)')).appendTo(select); });
+            select.val(kind);
+            var input = $('<input type="text" style="width:100%">').val(ruleText(rule || {}, kind)).appendTo($('<td>').appendTo(tr));
+            function update() {
+                var k = select.val();
+                if (!k) delete fields[key];
+                else fields[key] = ruleFromText(k, input.val(), fields[key]);
+                onChange(k === 'array' && kind !== 'array');
+                kind = k;
+            }
+            select.on('change', update);
+            input.on('change', update);
+            if (kind === 'array' || (prop.type === 'array' && prop.items && prop.items.properties && kind === 'array')) {
+                var sub = $('<td colspan="6" style="padding-left:20px">').appendTo($('<tr>').appendTo(table));
+                renderTable(sub, prop.items || {}, rule.fields || (rule.fields = {}), onChange);
+            }
+        });
+    }
+
+    function renderFields(node) {
+        var box = $('.erp-mapper-fields').empty();
+        var mapping = readMapping();
+        if (!mapping) {
+            box.text(t('映射 JSON 无效', 'The mapping JSON is invalid'));
+            return;
+        }
+        var target = $('#node-input-target').val();
+        var draw = function (schema) {
+            box.empty();
+            renderTable(box, schema, mapping.fields, function (redraw) {
+                if (target) mapping.target = target; else delete mapping.target;
+                writeMapping(mapping);
+                if (redraw) renderFields(node);
+            });
+        };
+        if (!target) return draw({});
+        loadSpec(target).done(function (spec) {
+            draw(spec.recordSchema || spec.requestSchema || {});
+        }).fail(function () { draw({}); });
+    }
+
+    window.ErpMapperEditor = {
+        prepare: function (node) {
+            var select = $('#node-input-target');
+            $('<option>').val('').text(t('(无：不校验)', '(none: no schema)')).appendTo(select);
+            endpointTypes().forEach(function (type) {
+                var def = RED.nodes.getType(type);
+                $('<option>').val(type).text((def && def.paletteLabel ? def.paletteLabel + ' · ' : '') + type).appendTo(select);
+            });
+            if (node.target && !select.find('option[value="' + node.target + '"]').length) $('<option>').val(node.target).text(node.target).appendTo(select);
+            select.val(node.target || '');
+            select.on('change', function () {
+                var m = readMapping();
+                if (m) {
+                    if (select.val()) m.target = select.val(); else delete m.target;
+                    writeMapping(m);
+                }
+                renderFields(node);
+            });
+            $('#node-input-mapping').on('change', function () { renderFields(node); });
+            renderFields(node);
+
+            $('.erp-mapper-export').on('click', function () {
+                var text = $('#node-input-mapping').val();
+                var a = document.createElement('a');
+                a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+                a.download = (node.name || 'mapping') + '.json';
+                a.click();
+            });
+            $('.erp-mapper-import').on('click', function () {
+                var file = $('<input type="file" accept=".json,application/json">');
+                file.on('change', function () {
+                    var f = file[0].files[0];
+                    if (!f) return;
+                    f.text().then(function (text) {
+                        try {
+                            var m = JSON.parse(text);
+                            writeMapping(m);
+                            if (typeof m.target === 'string') select.val(m.target);
+                            renderFields(node);
+                        } catch (e) {
+                            RED.notify(t('不是有效的 JSON：', 'Not valid JSON: ') + e.message, 'error');
+                        }
+                    });
+                });
+                file.trigger('click');
+            });
+            $('.erp-mapper-preview').on('click', function () {
+                var out = $('.erp-mapper-result').show().text('…');
+                var sample;
+                try { sample = JSON.parse($('#erp-mapper-sample').val() || '{}'); } catch (e) { out.text(t('示例不是有效的 JSON：', 'Sample is not valid JSON: ') + e.message); return; }
+                $.ajax({
+                    url: 'cn-erp/mapper/preview', type: 'POST', contentType: 'application/json',
+                    data: JSON.stringify({ mapping: $('#node-input-mapping').val(), target: select.val(), sample: sample })
+                }).done(function (res) {
+                    var lines = (res.results || []).map(function (r, i) {
+                        return '#' + (i + 1) + (r.ok ? ' ✔\n' + JSON.stringify(r.record, null, 2)
+                            : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + e.reason; }).join('\n'));
+                    });
+                    out.text(lines.join('\n\n'));
+                }).fail(function (xhr) {
+                    out.text((xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText);
+                });
+            });
+        },
+        save: function (node) {
+            var m = readMapping();
+            if (m) {
+                var target = $('#node-input-target').val();
+                if (target) m.target = target; else delete m.target;
+                writeMapping(m);
+            }
+        },
+        resize: function () {}
+    };
+})();
