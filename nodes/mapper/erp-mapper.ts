@@ -21,7 +21,7 @@ function summary(errors: MappingError[]): string {
     return errors.map((e) => `${e.field}: ${e.reason}${e.source && !e.source.startsWith('(') ? ` (from ${e.source})` : ''}`).join('; ');
 }
 
-export function mapperError(errors: MappingError[], record: unknown): Record<string, unknown> {
+function mapperError(errors: MappingError[], record: unknown): Record<string, unknown> {
     const first = errors[0] ?? { field: '(root)', source: '', reason: 'mapping failed' };
     return {
         system: 'mapper',
