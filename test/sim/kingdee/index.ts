@@ -1,0 +1,739 @@
+/**
+ * Kingdee K/3 Cloud (金蝶云星空) WebAPI simulator (protocols.md §1). Reference behaviour of the palette:
+ *
+ *   POST {virtualDir}Kingdee.BOS.WebApi.ServicesStub.AuthService.{ValidateUser|LoginByAppSecret|LoginBySign|Logout}.common.kdsvc
+ *   POST {virtualDir}Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.{ExecuteBillQuery|BatchSave|Save|Push}.common.kdsvc
+ *
+ * Both body forms (`{"parameters":[…]}` and named, case-insensitive names; `data` as object or JSON text); the
+ * Content-Type is not checked. Malformed JSON → `response_error:{…}`. Logins answer LoginResultType 1 with
+ * KDSVCSessionId and the two session cookies, or 0 with the vendor's Message (MessageCode 002005000003016 for a bad
+ * signature). Sessions are carried by the `kdservice-sessionid` header or cookie, the `ASP.NET_SessionId` cookie or the
+ * `SID` header; they expire after `idleMs` or on `expireSessions()`. Per-request API-signature headers (X-Kd-*,
+ * and X-Api-* when X-Api-ClientID is present) are verified exactly, timestamps within ±300 s. A missing/expired session
+ * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery).
+ */
+import crypto from 'crypto';
+import { SimServer, SimRequest, SimResponse } from '../harness';
+import { kdHmac, kingdeeLogin, kingdeeStringToSign, kingdeeClientSecret, splitAppId } from '../../../nodes/kingdee/sign';
+
+export const KINGDEE_DEMO = {
+    acctId: '65f0a1b2c3d4e5f6',
+    username: 'demo',
+    password: 'Demo@2024',
+    /** `<clientId>_<secPart>`: secPart is 32 Base64 chars decoding to 24 bytes, as real app ids are. */
+    appId: '225649_7eeAwdDqQkoY0aUvSe4q3/2rUo4UUqlE',
+    appSecret: '0a8f7bcd1234e5f6a7b8c9d0e1f2a3b4',
+    lcid: 2052,
+    /** The server's virtual directory; the config node's server URL is `baseUrl + virtualDir`. */
+    virtualDir: '/k3cloud/',
+};
+
+/** Seed 001 (退料申请查询) names no FormId; 退料申请 is PUR_MRAPP in K/3 Cloud [unconfirmed]. */
+export const RETURN_REQUEST_FORM = 'PUR_MRAPP';
+
+const SVC = /^(.*\/)Kingdee\.BOS\.WebApi\.ServicesStub\.(AuthService|DynamicFormService)\.(\w+)\.common\.kdsvc$/i;
+const SESSION_LOST = '会话信息已丢失，请重新登录';
+
+export type Row = Record<string, unknown>;
+
+export interface SimForm {
+    /** Primary key field(s) in sort order, e.g. ['FID', 'FEntity_FEntryID']. */
+    keys: string[];
+    rows: Row[];
+}
+
+export interface KingdeeSimOptions {
+    credentials?: Partial<typeof KINGDEE_DEMO>;
+    /** LoginBySign algorithm this server wants (older servers: sha1). */
+    signAlgorithm?: 'sha256' | 'sha1';
+    /** Largest page ExecuteBillQuery returns (WebAPIMaxQueryLimit), default 2000. */
+    maxLimit?: number;
+    /** Return-request bills to seed (2 entries each), default 10. */
+    returnRequests?: number;
+    /** Idle session expiry, default 20 min. */
+    idleMs?: number;
+    /** Accepted clock skew for signed logins and headers, default 300 s. */
+    skewSeconds?: number;
+    /** Dates in query results as `/Date(ms+0800)/` instead of ISO text. */
+    netDates?: boolean;
+    /** Lock the account: every login answers 登录失败次数超限. */
+    locked?: boolean;
+}
+
+interface Session {
+    id: string;
+    asp: string;
+    lastUsed: number;
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function responseStatus(errors: Array<{ FieldName: string | null; Message: string; DIndex: number }>, success: Array<Record<string, unknown>> = [], msgCode = 0): Record<string, unknown> {
+    const ok = errors.length === 0;
+    return { ErrorCode: ok ? '' : 500, IsSuccess: ok, Errors: errors, SuccessEntitys: success, SuccessMessages: [], MsgCode: ok ? 0 : msgCode };
+}
+
+function envelope(errors: Array<{ FieldName: string | null; Message: string; DIndex: number }>, msgCode: number): Record<string, unknown> {
+    return { Result: { ResponseStatus: responseStatus(errors, [], msgCode) } };
+}
+
+class SimFault extends Error {
+    constructor(
+        message: string,
+        readonly msgCode: number,
+        readonly fieldName: string | null = null,
+    ) {
+        super(message);
+    }
+}
+
+// ---------- FilterString subset -------------------------------------------------------------------------------------
+
+type Tok = { t: 'id' | 'str' | 'num' | 'op' | 'lp' | 'rp' | 'comma'; v: string };
+
+function tokenize(text: string): Tok[] {
+    const out: Tok[] = [];
+    let i = 0;
+    while (i < text.length) {
+        const c = text[i];
+        if (/\s/.test(c)) {
+            i++;
+        } else if (c === "'") {
+            let s = '';
+            i++;
+            for (;;) {
+                if (i >= text.length) throw new SimFault('过滤条件语法错误: 字符串未结束', 4);
+                if (text[i] === "'") {
+                    if (text[i + 1] === "'") {
+                        s += "'";
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                s += text[i++];
+            }
+            out.push({ t: 'str', v: s });
+        } else if (c === '(') {
+            out.push({ t: 'lp', v: c });
+            i++;
+        } else if (c === ')') {
+            out.push({ t: 'rp', v: c });
+            i++;
+        } else if (c === ',') {
+            out.push({ t: 'comma', v: c });
+            i++;
+        } else if (/[<>=!]/.test(c)) {
+            const two = text.slice(i, i + 2);
+            if (['<>', '>=', '<=', '!='].includes(two)) {
+                out.push({ t: 'op', v: two === '!=' ? '<>' : two });
+                i += 2;
+            } else {
+                out.push({ t: 'op', v: c });
+                i++;
+            }
+        } else if (/[-\d]/.test(c) && /[\d.]/.test(text[i + 1] ?? '') || /\d/.test(c)) {
+            const m = /^-?\d+(\.\d+)?/.exec(text.slice(i))!;
+            out.push({ t: 'num', v: m[0] });
+            i += m[0].length;
+        } else if (/[A-Za-z_\u4e00-\u9fff]/.test(c)) {
+            const m = /^[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*/.exec(text.slice(i))!;
+            out.push({ t: 'id', v: m[0] });
+            i += m[0].length;
+        } else {
+            throw new SimFault(`过滤条件语法错误: 无法识别的字符 ${c}`, 4);
+        }
+    }
+    return out;
+}
+
+type Pred = (get: (field: string) => unknown) => boolean;
+
+function compare(a: unknown, b: unknown): number {
+    const na = typeof a === 'number' ? a : Number(a);
+    const nb = typeof b === 'number' ? b : Number(b);
+    if (a !== '' && b !== '' && a !== null && b !== null && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+    const sa = str(a);
+    const sb = str(b);
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+export function parseFilter(text: string): Pred {
+    const toks = tokenize(text);
+    let p = 0;
+    const peek = () => toks[p];
+    const kw = (word: string) => peek()?.t === 'id' && peek().v.toLowerCase() === word;
+    const fail = (): never => {
+        throw new SimFault(`过滤条件语法错误: ${text}`, 4);
+    };
+    const value = (): unknown => {
+        const t = toks[p++];
+        if (!t) fail();
+        if (t.t === 'str') return t.v;
+        if (t.t === 'num') return Number(t.v);
+        return fail();
+    };
+    const primary = (): Pred => {
+        if (peek()?.t === 'lp') {
+            p++;
+            const inner = or();
+            if (toks[p++]?.t !== 'rp') fail();
+            return inner;
+        }
+        const f = toks[p++];
+        if (!f || f.t !== 'id') return fail();
+        const field = f.v;
+        let negate = false;
+        if (kw('not')) {
+            negate = true;
+            p++;
+        }
+        if (kw('like')) {
+            p++;
+            const pattern = str(value());
+            const re = new RegExp('^' + pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.') + '$', 'i');
+            return (get) => re.test(str(get(field))) !== negate;
+        }
+        if (kw('in')) {
+            p++;
+            if (toks[p++]?.t !== 'lp') fail();
+            const list: unknown[] = [value()];
+            while (peek()?.t === 'comma') {
+                p++;
+                list.push(value());
+            }
+            if (toks[p++]?.t !== 'rp') fail();
+            return (get) => list.some((v) => compare(get(field), v) === 0) !== negate;
+        }
+        if (negate) fail();
+        const op = toks[p++];
+        if (!op || op.t !== 'op') return fail();
+        const v = value();
+        switch (op.v) {
+            case '=':
+                return (get) => compare(get(field), v) === 0;
+            case '<>':
+                return (get) => compare(get(field), v) !== 0;
+            case '>':
+                return (get) => compare(get(field), v) > 0;
+            case '>=':
+                return (get) => compare(get(field), v) >= 0;
+            case '<':
+                return (get) => compare(get(field), v) < 0;
+            case '<=':
+                return (get) => compare(get(field), v) <= 0;
+        }
+        return fail();
+    };
+    const and = (): Pred => {
+        let left = primary();
+        while (kw('and')) {
+            p++;
+            const l = left;
+            const r = primary();
+            left = (get) => l(get) && r(get);
+        }
+        return left;
+    };
+    const or = (): Pred => {
+        let left = and();
+        while (kw('or')) {
+            p++;
+            const l = left;
+            const r = and();
+            left = (get) => l(get) || r(get);
+        }
+        return left;
+    };
+    if (toks.length === 0) return () => true;
+    const pred = or();
+    if (p !== toks.length) fail();
+    return pred;
+}
+
+// ---------- the simulator -------------------------------------------------------------------------------------------
+
+export class KingdeeSim extends SimServer {
+    readonly creds: typeof KINGDEE_DEMO;
+    readonly forms = new Map<string, SimForm>();
+    signAlgorithm: 'sha256' | 'sha1';
+    maxLimit: number;
+    idleMs: number;
+    skewSeconds: number;
+    netDates: boolean;
+    locked: boolean;
+    /** Every login call (any of the three), successful or not. */
+    loginCount = 0;
+    /** Successful logins. */
+    loginSuccesses = 0;
+    /** Requests accepted through the API-signature headers. */
+    apiSignedCount = 0;
+    private readonly sessions = new Map<string, Session>();
+    private nextId = 200001;
+    private nextNumber = 1;
+
+    constructor(options: KingdeeSimOptions = {}) {
+        super('kingdee');
+        this.creds = { ...KINGDEE_DEMO, ...options.credentials };
+        this.signAlgorithm = options.signAlgorithm ?? 'sha256';
+        this.maxLimit = options.maxLimit ?? 2000;
+        this.idleMs = options.idleMs ?? 20 * 60000;
+        this.skewSeconds = options.skewSeconds ?? 300;
+        this.netDates = options.netDates ?? false;
+        this.locked = options.locked ?? false;
+        this.seed(options.returnRequests ?? 10);
+        this.route('POST', SVC, (req) => this.service(req));
+    }
+
+    /** The config node's server URL for this simulator. */
+    get serverUrl(): string {
+        return this.baseUrl + this.creds.virtualDir;
+    }
+
+    /** Rows of a form (live array: tests may inspect or add). */
+    rows(formId: string): Row[] {
+        return this.form(formId).rows;
+    }
+
+    /** Ends every session now (the next call answers MsgCode 1). */
+    expireSessions(): void {
+        this.sessions.clear();
+    }
+
+    get sessionCount(): number {
+        return this.sessions.size;
+    }
+
+    private form(formId: string): SimForm {
+        for (const [k, f] of this.forms) if (k.toLowerCase() === formId.toLowerCase()) return f;
+        throw new SimFault(`业务对象"${formId}"不存在`, 4);
+    }
+
+    private seed(returnRequests: number): void {
+        this.forms.set('BD_Currency', { keys: ['FCURRENCYID'], rows: [{ FCURRENCYID: 1, FNumber: 'PRE001', FCODE: 'CNY', FName: '人民币' }, { FCURRENCYID: 7, FNumber: 'PRE007', FCODE: 'USD', FName: '美元' }] });
+        const mats = ['螺丝', '螺母', '垫片', '弹簧', '轴承'];
+        this.forms.set('BD_MATERIAL', { keys: ['FMATERIALID'], rows: mats.map((n, i) => ({ FMATERIALID: 100001 + i, FNumber: `MAT00${i + 1}`, FName: n, FDocumentStatus: 'C', FForbidStatus: 'A' })) });
+        this.forms.set('BD_Customer', { keys: ['FCUSTID'], rows: [{ FCUSTID: 300001, FNumber: 'CUST001', FName: '杭州示例商贸有限公司', FDocumentStatus: 'C' }] });
+        this.forms.set('BD_STOCK', { keys: ['FStockId'], rows: [{ FStockId: 400001, FNumber: 'CK01', FName: '成品仓' }, { FStockId: 400002, FNumber: 'WH01', FName: 'WMS仓' }] });
+        this.forms.set('ORG_Organizations', { keys: ['FOrgID'], rows: [{ FOrgID: 1, FNumber: '100', FName: '总部' }, { FOrgID: 100101, FNumber: '101', FName: '杭州分公司' }] });
+        this.forms.set('BD_BillType', { keys: ['FBillTypeID'], rows: [{ FBillTypeID: 'ad0779a4685a43a08f08d2e42d7bf3e9', FNumber: 'XSCKD01_SYS', FName: '标准销售出库单' }] });
+        // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01.
+        const ret: Row[] = [];
+        for (let b = 0; b < returnRequests; b++) {
+            const fid = 500001 + b;
+            const day = String(1 + (b % 28)).padStart(2, '0');
+            for (let e = 0; e < 2; e++) {
+                ret.push({
+                    FID: fid,
+                    FBillNo: `TL202401${String(b + 1).padStart(4, '0')}`,
+                    FDocumentStatus: b % 3 === 2 ? 'B' : 'C',
+                    'FStockOrgId.FNumber': '100',
+                    FDate: `2024-01-${day}T00:00:00`,
+                    FBillTypeID: 'TLSQ01_SYS',
+                    FOwnerTypeIdHead: 'BD_OwnerOrg',
+                    'FOwnerIdHead.FNumber': '100',
+                    FAffairType: 'Dassembly',
+                    FEE: 0,
+                    'FDeptID.FNumber': 'BM001',
+                    FNote: `退料申请 ${b + 1}`,
+                    FCreateDate: `2024-01-${day}T09:30:00`,
+                    FModifyDate: `2024-01-${day}T10:00:00`,
+                    FAPPROVEDATE: b % 3 === 2 ? null : `2024-01-${day}T11:00:00`,
+                    FCANCELDATE: null,
+                    FCANCELSTATUS: 'A',
+                    FSubProOwnTypeIdH: 'BD_OwnerOrg',
+                    'FSubProOwnerIdH.FNumber': '100',
+                    FRowType: 'Standard',
+                    'FMaterialID.FNumber': `MAT00${((b + e) % 5) + 1}`,
+                    'FMaterialID.FBARCODE': `69000000${String(((b + e) % 5) + 1).padStart(5, '0')}`,
+                    'FUnitID.FNumber': 'Pcs',
+                    FQty: 10 + b + e,
+                    Fee_ETY: 0,
+                    'FStockID.FNumber': 'WH01',
+                    FStockStatusID: 'KCZT01_SYS',
+                    FDescription: '',
+                    FMTONO: '',
+                    FOwnerTypeID: 'BD_OwnerOrg',
+                    'FOwnerID.FNumber': '100',
+                    FKeeperTypeID: 'BD_KeeperOrg',
+                    'FKeeperID.FNumber': '100',
+                    FBomID: 0,
+                    FProduceDate: null,
+                    FEXPIRYDATE: null,
+                    'FLOT.FNumber': '',
+                    FSrcBillTypeId: '',
+                    FSrcBillNo: '',
+                    FEntity_FEntryID: 600001 + b * 2 + e,
+                });
+            }
+        }
+        this.forms.set(RETURN_REQUEST_FORM, { keys: ['FID', 'FEntity_FEntryID'], rows: ret });
+        this.forms.set('CN_PAYAPPLY', {
+            keys: ['FID'],
+            rows: Array.from({ length: 10 }, (_, i) => ({ FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: 'C', FPushed: false })),
+        });
+        this.forms.set('AP_PAYBILL', { keys: ['FID'], rows: [] });
+        this.forms.set('SAL_OutStock', { keys: ['FID', 'FEntity_FEntryID'], rows: [] });
+    }
+
+    // ---- transport ----
+
+    protected vendorFault(name: string, req: SimRequest): SimResponse {
+        const m = SVC.exec(req.path);
+        const wrap = (b: unknown) => (m && m[3].toLowerCase() === 'executebillquery' ? [[b]] : b);
+        if (name === 'session-expired') {
+            const sid = this.sessionIdOf(req);
+            if (sid) this.sessions.delete(sid);
+            return { body: wrap(envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)) };
+        }
+        if (name === 'rate-limit') return { body: wrap(envelope([{ FieldName: null, Message: '调用限制：接口调用次数超过限制，请稍后再试', DIndex: 0 }], 14)) };
+        return super.vendorFault(name, req);
+    }
+
+    private responseError(message: string): SimResponse {
+        return { body: 'response_error:' + JSON.stringify({ Message: message, InnerExWrapper: null, InnerException: null }) };
+    }
+
+    private service(req: SimRequest): SimResponse {
+        const m = SVC.exec(req.path)!;
+        if (m[1].toLowerCase() !== this.creds.virtualDir.toLowerCase()) return { status: 404, body: `no route for ${req.path}` };
+        const svc = m[3].toLowerCase();
+        let body: unknown;
+        try {
+            body = JSON.parse(req.body);
+        } catch (err) {
+            return this.responseError(`请求格式错误: ${(err as Error).message}`);
+        }
+        if (!isObj(body)) return this.responseError('请求格式错误: 请求体必须是 JSON 对象');
+        const positional = Array.isArray(body.parameters) ? (body.parameters as unknown[]) : undefined;
+        const named = (name: string): unknown => {
+            for (const k of Object.keys(body as object)) if (k.toLowerCase() === name.toLowerCase()) return (body as any)[k];
+            return undefined;
+        };
+        const arg = (i: number, name: string) => (positional ? positional[i] : named(name));
+        try {
+            if (m[2].toLowerCase() === 'authservice') return this.auth(svc, arg, !!positional);
+            const wrap = svc === 'executebillquery';
+            if (!this.authorised(req)) return { body: wrap ? [[envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)]] : envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1) };
+            const parseData = (v: unknown): Record<string, any> => {
+                if (typeof v === 'string') {
+                    try {
+                        v = JSON.parse(v);
+                    } catch (err) {
+                        throw Object.assign(new Error(`data 不是有效的 JSON: ${(err as Error).message}`), { responseError: true });
+                    }
+                }
+                if (!isObj(v)) throw new SimFault('参数错误: data 必须是对象', 8);
+                return v;
+            };
+            try {
+                switch (svc) {
+                    case 'executebillquery':
+                        return { body: this.executeBillQuery(parseData(arg(0, 'data'))) };
+                    case 'batchsave':
+                    case 'save':
+                        return { body: this.save(str(arg(0, 'formid')), parseData(arg(1, 'data')), svc === 'batchsave') };
+                    case 'push':
+                        return { body: this.push(str(arg(0, 'formid')), parseData(arg(1, 'data'))) };
+                    default:
+                        return this.responseError(`服务 ${m[3]} 未在模拟器中实现`);
+                }
+            } catch (err) {
+                if ((err as any).responseError) return this.responseError((err as Error).message);
+                if (err instanceof SimFault) {
+                    const b = envelope([{ FieldName: err.fieldName, Message: err.message, DIndex: 0 }], err.msgCode);
+                    return { body: wrap ? [[b]] : b };
+                }
+                throw err;
+            }
+        } catch (err) {
+            if (err instanceof SimFault) return { body: envelope([{ FieldName: err.fieldName, Message: err.message, DIndex: 0 }], err.msgCode) };
+            throw err;
+        }
+    }
+
+    // ---- auth ----
+
+    private loginFail(message: string, code: string | null = null): SimResponse {
+        return { body: { Message: message, MessageCode: code, LoginResultType: 0, IsSuccessByAPI: false, KDSVCSessionId: null, Context: null, Lcid: 2052, AccessToken: null, FormId: null } };
+    }
+
+    private auth(svc: string, arg: (i: number, name: string) => unknown, positional: boolean): SimResponse {
+        if (svc === 'logout') return { body: true };
+        if (!['validateuser', 'loginbyappsecret', 'loginbysign'].includes(svc)) return this.responseError(`服务 ${svc} 未在模拟器中实现`);
+        this.loginCount++;
+        if (this.locked) return this.loginFail('登录失败次数超限，账户已被锁定，请30分钟后再试');
+        const c = this.creds;
+        const acct = str(arg(0, svc === 'validateuser' ? 'acctid' : 'acctId'));
+        const user = str(arg(1, 'username'));
+        if (acct !== c.acctId) return this.loginFail(`数据中心[${acct}]不存在`);
+        if (user !== c.username) return this.loginFail('用户名或密码错误');
+        let lcid: unknown;
+        if (svc === 'validateuser') {
+            if (str(arg(2, 'password')) !== c.password) return this.loginFail('用户名或密码错误');
+            lcid = arg(3, 'lcid');
+        } else if (svc === 'loginbyappsecret') {
+            if (str(arg(2, 'appId')) !== c.appId || str(arg(3, 'appSecret')) !== c.appSecret) return this.loginFail('应用ID或应用密钥错误', '002005000003016');
+            lcid = arg(4, 'lcid');
+        } else {
+            if (!positional) return this.responseError('LoginBySign 只接受 parameters 参数');
+            const appId = str(arg(2, 'appId'));
+            const ts = str(arg(3, 'timestamp'));
+            const sign = str(arg(4, 'sign'));
+            lcid = arg(5, 'lcid');
+            if (appId !== c.appId) return this.loginFail('应用ID不存在', '002005000003016');
+            if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - Date.now() / 1000) > this.skewSeconds) return this.loginFail('签名已过期，请检查时间戳', '002005000003016');
+            if (sign !== kingdeeLogin(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
+        }
+        this.loginSuccesses++;
+        const s: Session = { id: crypto.randomBytes(16).toString('hex'), asp: crypto.randomBytes(12).toString('base64url'), lastUsed: Date.now() };
+        this.sessions.set(s.id, s);
+        return {
+            headers: { 'Set-Cookie': [`kdservice-sessionid=${s.id}; path=/`, `ASP.NET_SessionId=${s.asp}; path=/; HttpOnly`] },
+            body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, KDSVCSessionId: s.id, Context: { UserId: 16394, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
+        };
+    }
+
+    private cookies(req: SimRequest): Record<string, string> {
+        const out: Record<string, string> = {};
+        for (const part of str(req.headers.cookie).split(';')) {
+            const eq = part.indexOf('=');
+            if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+        }
+        return out;
+    }
+
+    private sessionIdOf(req: SimRequest): string | undefined {
+        const cookies = this.cookies(req);
+        const candidates = [str(req.headers['kdservice-sessionid']), cookies['kdservice-sessionid'] ?? '', str(req.headers.sid)];
+        for (const c of candidates) if (c && this.sessions.has(c)) return c;
+        const asp = cookies['ASP.NET_SessionId'];
+        if (asp) for (const s of this.sessions.values()) if (s.asp === asp) return s.id;
+        return candidates.find((c) => c) || undefined;
+    }
+
+    private authorised(req: SimRequest): boolean {
+        if (req.headers['x-kd-appkey'] !== undefined) return this.headerSignatureOk(req);
+        const sid = this.sessionIdOf(req);
+        const s = sid ? this.sessions.get(sid) : undefined;
+        if (!s) return false;
+        if (Date.now() - s.lastUsed > this.idleMs) {
+            this.sessions.delete(s.id);
+            return false;
+        }
+        s.lastUsed = Date.now();
+        return true;
+    }
+
+    private headerSignatureOk(req: SimRequest): boolean {
+        const h = (n: string) => str(req.headers[n.toLowerCase()]);
+        const c = this.creds;
+        const appId = h('X-Kd-Appkey');
+        const appData = Buffer.from(h('X-Kd-Appdata'), 'base64').toString('utf8');
+        if (appId !== c.appId) return false;
+        const [acct, user] = appData.split(',');
+        if (acct !== c.acctId || user !== c.username) return false;
+        if (h('X-Kd-Signature') !== kdHmac(appId + appData, c.appSecret)) return false;
+        if (h('X-Api-ClientID')) {
+            let ts = Number(h('x-api-timestamp'));
+            if (ts > 1e12) ts = ts / 1000;
+            if (!Number.isFinite(ts) || Math.abs(ts - Date.now() / 1000) > this.skewSeconds) return false;
+            const { clientId, secPart } = splitAppId(c.appId);
+            if (h('X-Api-ClientID') !== clientId) return false;
+            const expected = kdHmac(kingdeeStringToSign(req.path, h('x-api-timestamp'), h('x-api-nonce')), kingdeeClientSecret(secPart));
+            if (h('X-Api-Signature') !== expected) return false;
+        }
+        this.apiSignedCount++;
+        return true;
+    }
+
+    // ---- ExecuteBillQuery ----
+
+    private field(row: Row, key: string): { found: boolean; value: unknown } {
+        const lower = key.toLowerCase();
+        for (const k of Object.keys(row)) if (k.toLowerCase() === lower) return { found: true, value: row[k] };
+        // Seed 001's flattened spelling FMaterialID_FNumber ≡ FMaterialID.FNumber.
+        const us = key.lastIndexOf('_');
+        if (us > 0) {
+            const dotted = (key.slice(0, us) + '.' + key.slice(us + 1)).toLowerCase();
+            for (const k of Object.keys(row)) if (k.toLowerCase() === dotted) return { found: true, value: row[k] };
+        }
+        return { found: false, value: undefined };
+    }
+
+    private executeBillQuery(data: Record<string, any>): unknown {
+        const pick = (n: string) => {
+            for (const k of Object.keys(data)) if (k.toLowerCase() === n.toLowerCase()) return data[k];
+            return undefined;
+        };
+        const formId = str(pick('FormId'));
+        if (!formId) throw new SimFault('单据标识为空: FormId', 5);
+        const form = this.form(formId);
+        const fieldKeys = pick('FieldKeys');
+        if (typeof fieldKeys !== 'string' || fieldKeys.trim() === '') throw new SimFault('参数错误: FieldKeys 必须是逗号分隔的字符串', 8);
+        const keys = fieldKeys.split(',').map((k) => k.trim()).filter(Boolean);
+        const sample: Row = form.rows[0] ?? Object.fromEntries(form.keys.map((k) => [k, null]));
+        for (const k of keys) if (form.rows.length > 0 && !this.field(sample, k).found) throw new SimFault(`字段"${k}"在业务对象"${formId}"中不存在`, 9, k);
+        const filterText = pick('FilterString');
+        if (filterText !== undefined && filterText !== null && typeof filterText !== 'string') throw new SimFault('参数错误: FilterString 必须是字符串', 8);
+        const pred = parseFilter(str(filterText));
+        let rows = form.rows.filter((r) => pred((f) => this.field(r, f).value));
+        const order = str(pick('OrderString')).trim();
+        if (order) {
+            const spec = order.split(',').map((part) => {
+                const [f, dir] = part.trim().split(/\s+/);
+                return { f, desc: (dir ?? '').toUpperCase() === 'DESC' };
+            });
+            rows = rows
+                .map((r, i) => ({ r, i }))
+                .sort((a, b) => {
+                    for (const s of spec) {
+                        const c = compare(this.field(a.r, s.f).value, this.field(b.r, s.f).value);
+                        if (c !== 0) return s.desc ? -c : c;
+                    }
+                    return a.i - b.i;
+                })
+                .map((x) => x.r);
+        } else {
+            // No order: the database's heap order, which is not stable across calls [palette: shuffled per call
+            // would be harsh; a rotation by the call count keeps tests deterministic yet shows the skip/repeat].
+            const shift = this.requestCount % Math.max(1, rows.length);
+            rows = rows.slice(shift).concat(rows.slice(0, shift));
+        }
+        const top = Number(pick('TopRowCount') ?? 0) || 0;
+        if (top > 0) rows = rows.slice(0, top);
+        const start = Number(pick('StartRow') ?? 0) || 0;
+        const limitAsked = Number(pick('Limit') ?? 0) || 0;
+        const limit = limitAsked <= 0 ? this.maxLimit : Math.min(limitAsked, this.maxLimit);
+        return rows.slice(start, start + limit).map((r) => keys.map((k) => this.out(this.field(r, k).value)));
+    }
+
+    private out(v: unknown): unknown {
+        if (this.netDates && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(v)) {
+            const ms = Date.parse(v + '+08:00');
+            return `/Date(${ms}+0800)/`;
+        }
+        return v;
+    }
+
+    // ---- Save / BatchSave ----
+
+    private numberOf(v: unknown, key = 'FNumber'): string | undefined {
+        if (!isObj(v)) return undefined;
+        for (const k of Object.keys(v)) if (k.toLowerCase() === key.toLowerCase()) return str(v[k]);
+        return undefined;
+    }
+
+    private exists(formId: string, number: string): boolean {
+        return this.form(formId).rows.some((r) => str(r.FNumber) === number);
+    }
+
+    private validateOutStock(model: Record<string, any>, index: number): Array<{ FieldName: string | null; Message: string; DIndex: number }> {
+        const errs: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
+        const err = (f: string, m: string) => errs.push({ FieldName: f, Message: m, DIndex: index });
+        const required: Array<[string, string]> = [['FDate', '日期'], ['FSaleOrgID', '销售组织'], ['FCustomerID', '客户'], ['FStockOrgID', '发货组织']];
+        for (const [f, label] of required) if (model[f] === undefined || model[f] === null || model[f] === '') err(f, `字段“${label}”是必填项`);
+        const ref = (f: string, formId: string, value: unknown, label: string) => {
+            if (value === undefined || value === null || value === '') return;
+            const n = this.numberOf(value, 'FNumber');
+            if (n === undefined) return err(f, `字段“${label}”的值格式错误，应为 {"FNumber":"…"}`);
+            if (!this.exists(formId, n)) err(f, `字段“${label}”的编码值["${n}"]不存在`);
+        };
+        ref('FSaleOrgID', 'ORG_Organizations', model.FSaleOrgID, '销售组织');
+        ref('FStockOrgID', 'ORG_Organizations', model.FStockOrgID, '发货组织');
+        ref('FCustomerID', 'BD_Customer', model.FCustomerID, '客户');
+        if (model.FBillTypeID !== undefined) {
+            const bt = this.numberOf(model.FBillTypeID, 'FNUMBER');
+            if (bt === undefined || !this.exists('BD_BillType', bt)) err('FBillTypeID', `字段“单据类型”的编码值["${bt ?? ''}"]不存在`);
+        }
+        const entries = model.FEntity;
+        if (!Array.isArray(entries) || entries.length === 0) err('FEntity', '明细信息至少需要一行');
+        else
+            entries.forEach((e: any) => {
+                if (!isObj(e)) return err('FEntity', '明细行必须是对象');
+                if (e.FMaterialID === undefined) err('FMaterialID', '字段“物料编码”是必填项');
+                ref('FMaterialID', 'BD_MATERIAL', e.FMaterialID, '物料编码');
+                ref('FStockID', 'BD_STOCK', e.FStockID, '仓库');
+                if (e.FRealQty === undefined || !(Number(e.FRealQty) > 0)) err('FRealQty', '字段“实发数量”必须大于0');
+            });
+        const no = str(model.FBillNo);
+        if (no && this.rows('SAL_OutStock').some((r) => r.FBillNo === no)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
+        return errs;
+    }
+
+    private save(formId: string, data: Record<string, any>, batch: boolean): unknown {
+        if (!formId) throw new SimFault('单据标识为空: formid', 5);
+        if (formId.toLowerCase() !== 'sal_outstock') throw new SimFault(`模拟器不支持保存业务对象"${formId}"`, 4);
+        const model = data.Model ?? data.model;
+        const models: unknown[] = batch ? (Array.isArray(model) ? model : (null as any)) : isObj(model) ? [model] : (null as any);
+        if (!models) throw new SimFault(batch ? '参数错误: BatchSave 的 Model 必须是数组' : '参数错误: Save 的 Model 必须是对象', 8, 'Model');
+        const errors: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
+        const success: Array<Record<string, unknown>> = [];
+        const needReturn = Array.isArray(data.NeedReturnFields) ? (data.NeedReturnFields as string[]) : [];
+        const returnData: Row[] = [];
+        models.forEach((m, i) => {
+            if (!isObj(m)) return errors.push({ FieldName: null, Message: 'Model 元素必须是对象', DIndex: i });
+            const errs = this.validateOutStock(m, i);
+            if (errs.length) return errors.push(...errs);
+            const id = this.nextId++;
+            const number = str(m.FBillNo) || `XSCKD${String(this.nextNumber++).padStart(6, '0')}`;
+            const entries = m.FEntity as any[];
+            entries.forEach((e, k) => {
+                this.rows('SAL_OutStock').push({
+                    FID: id,
+                    FBillNo: number,
+                    FDate: str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate),
+                    FDocumentStatus: data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A',
+                    'FCustomerID.FNumber': this.numberOf(m.FCustomerID),
+                    'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID),
+                    'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID),
+                    FNote: m.FNote ?? '',
+                    'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
+                    'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
+                    FRealQty: Number(e.FRealQty),
+                    FEntity_FEntryID: id * 10 + k,
+                });
+            });
+            success.push({ Id: String(id), Number: number, DIndex: i });
+            if (needReturn.length) returnData.push(Object.fromEntries(needReturn.map((f) => [f, f.toUpperCase() === 'FID' ? id : f.toUpperCase() === 'FBILLNO' ? number : null])));
+        });
+        const status = responseStatus(errors, success, 11);
+        if (errors.length) status.IsSuccess = false;
+        const result: Record<string, unknown> = { ResponseStatus: status, NeedReturnData: returnData };
+        if (!batch && success.length === 1) Object.assign(result, { Id: success[0].Id, Number: success[0].Number });
+        return { Result: result };
+    }
+
+    // ---- Push ----
+
+    private push(formId: string, data: Record<string, any>): unknown {
+        if (!formId) throw new SimFault('单据标识为空: formid', 5);
+        if (formId.toLowerCase() !== 'cn_payapply') throw new SimFault(`模拟器不支持下推业务对象"${formId}"`, 4);
+        const enableDefault = data.IsEnableDefaultRule === true || data.IsEnableDefaultRule === 'true';
+        const target = str(data.TargetFormId);
+        if (!str(data.RuleId) && !enableDefault) throw new SimFault('参数错误: RuleId 为空且未启用默认转换规则', 8, 'RuleId');
+        if (enableDefault && !target) throw new SimFault('参数错误: 启用默认转换规则时必须指定 TargetFormId', 8, 'TargetFormId');
+        if (target && target.toLowerCase() !== 'ap_paybill') throw new SimFault(`没有从 CN_PAYAPPLY 到 ${target} 的转换规则`, 4, 'TargetFormId');
+        const numbers: string[] = Array.isArray(data.Numbers) ? data.Numbers.map(str) : [];
+        const ids: string[] = str(data.Ids).split(',').map((s) => s.trim()).filter(Boolean);
+        const sources: Array<{ by: 'Number' | 'Id'; v: string }> = numbers.length ? numbers.map((v) => ({ by: 'Number' as const, v })) : ids.map((v) => ({ by: 'Id' as const, v }));
+        if (sources.length === 0) throw new SimFault('参数错误: Ids 和 Numbers 不能同时为空', 8, 'Numbers');
+        const errors: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
+        const success: Array<Record<string, unknown>> = [];
+        const src = this.rows('CN_PAYAPPLY');
+        sources.forEach((s, i) => {
+            const row = src.find((r) => (s.by === 'Number' ? str(r.FBillNo) === s.v : str(r.FID) === s.v));
+            if (!row) return errors.push({ FieldName: null, Message: s.by === 'Number' ? `单据编号为“${s.v}”的源单不存在` : `内码为“${s.v}”的源单不存在`, DIndex: i });
+            if (row.FPushed) return errors.push({ FieldName: null, Message: `源单“${row.FBillNo}”已经全部下推，不能重复下推`, DIndex: i });
+            row.FPushed = true;
+            const id = this.nextId++;
+            const number = `FKD${String(this.nextNumber++).padStart(8, '0')}`;
+            this.rows('AP_PAYBILL').push({ FID: id, FBillNo: number, FDate: row.FDate, FSRCBILLNO: row.FBillNo, FSRCBILLID: row.FID, FPAYTOTALAMOUNTFOR_H: row.FAPPLYAMOUNTFOR_H, FDocumentStatus: 'A', TargetOrgId: data.TargetOrgId ?? 0 });
+            success.push({ Id: String(id), Number: number, DIndex: i });
+        });
+        const status = responseStatus(errors, success, 11);
+        return { Result: { ResponseStatus: status, ConvertResponseStatus: responseStatus(errors, success, 11) } };
+    }
+}
