@@ -1,0 +1,91 @@
+/**
+ * 管易云 Guanyi ERP open API client (protocols.md §6). One per guanyi-config: raw JSON POST of a flat body
+ * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
+ * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
+ */
+import { BaseClient, ClientSettings, ConnectorError, RequestContext } from '../core';
+import { guanyiBody } from './sign';
+
+export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
+
+export interface GuanyiSettings {
+    url: string;
+    appkey: string;
+}
+
+export interface GuanyiCredentials {
+    sessionkey: string;
+    secret: string;
+}
+
+export interface ReturnPage {
+    records: Array<Record<string, unknown>>;
+    total?: number;
+}
+
+const CONFIG_TEXT = /sessionkey|签名|sign|appkey/i;
+const RATE_TEXT = /频繁|limit/i;
+
+export function guanyiConfigError(message: string): ConnectorError {
+    return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message });
+}
+
+export class GuanyiClient extends BaseClient {
+    readonly url: string;
+    readonly appkey: string;
+    private readonly creds: GuanyiCredentials;
+
+    constructor(settings: ClientSettings, g: GuanyiSettings, credentials: GuanyiCredentials) {
+        super(settings);
+        this.url = g.url;
+        this.appkey = g.appkey;
+        this.creds = credentials;
+    }
+
+    /** Classifies a `success:false` answer (protocols.md §6.3). */
+    classify(answer: Record<string, unknown>): ConnectorError {
+        const code = String(answer.errorCode || answer.subErrorCode || 'FAILED');
+        const desc = [answer.errorDesc, answer.subErrorDesc].filter((x) => x !== undefined && x !== null && x !== '').map(String);
+        const message = [...new Set(desc)].join(': ') || code;
+        const text = `${answer.errorCode ?? ''} ${answer.subErrorCode ?? ''} ${message}`;
+        if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'guanyi', kind: 'config', code, message: `${message} (check appkey, sessionkey and secret)` });
+        if (RATE_TEXT.test(text)) return new ConnectorError({ system: 'guanyi', kind: 'rate-limit', code, message, safeToRepeat: true });
+        const sub = String(answer.subErrorCode ?? '');
+        return new ConnectorError({ system: 'guanyi', kind: 'business', code, message, field: /^isv\./.test(sub) ? sub.slice(4) : undefined });
+    }
+
+    /** One API call; resolves with the answer when success is true. Read-only methods only. */
+    async invoke(method: string, params: Record<string, unknown>, ctx: RequestContext = {}): Promise<Record<string, any>> {
+        const { body } = guanyiBody({ appkey: this.appkey, sessionkey: this.creds.sessionkey, method, ...params }, this.creds.secret);
+        return this.call(async (opts) => {
+            const res = await this.http.request({ url: this.url, headers: { 'Content-Type': 'application/json;charset=utf-8' }, body }, opts);
+            const statusError = this.http.statusError(res);
+            if (statusError) throw statusError;
+            let answer: unknown;
+            try {
+                answer = JSON.parse(res.body);
+            } catch {
+                answer = undefined;
+            }
+            if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
+                throw new ConnectorError({ system: 'guanyi', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}` });
+            }
+            const a = answer as Record<string, any>;
+            if (a.success === true) return a;
+            throw this.classify(a);
+        }, ctx, { write: false });
+    }
+
+    /** One page of gy.erp.trade.return.get (page_no from 1), read from `tradeReturns`. */
+    async returnGet(params: Record<string, unknown>, pageNo: number, pageSize: number, ctx: RequestContext = {}): Promise<ReturnPage> {
+        const a = await this.invoke('gy.erp.trade.return.get', { ...params, page_no: pageNo, page_size: pageSize }, ctx);
+        const list = Array.isArray(a.tradeReturns) ? a.tradeReturns : [];
+        const total = Number(a.total);
+        return { records: list, total: a.total === undefined || a.total === null || a.total === '' || !Number.isFinite(total) ? undefined : total };
+    }
+
+    async testConnection(ctx: RequestContext): Promise<string> {
+        const p = await this.returnGet({}, 1, 1, ctx);
+        return `connected to ${this.url}: ${p.total ?? p.records.length} returns visible`;
+    }
+}

@@ -1,0 +1,20 @@
+import type { NodeAPI } from 'node-red';
+import { registerConfigNode, commonClientSettings } from '../core';
+import { GuanyiClient, GUANYI_DEFAULT_URL, guanyiConfigError as configError } from './client';
+
+export = function (RED: NodeAPI) {
+    registerConfigNode(RED, {
+        type: 'guanyi-config',
+        system: 'guanyi',
+        credentials: { sessionkey: { type: 'password' }, secret: { type: 'password' } },
+        createClient: (config, creds) => {
+            const url = String(config.url || GUANYI_DEFAULT_URL).trim();
+            if (!/^https?:\/\/[^\s/]+/i.test(url)) throw configError('url: must start with http:// or https://');
+            const appkey = String(config.appkey ?? '').trim();
+            if (!appkey) throw configError('appkey: is required');
+            if (!creds.sessionkey) throw configError('sessionkey: is required');
+            if (!creds.secret) throw configError('secret: is required');
+            return new GuanyiClient(commonClientSettings('guanyi', config, { rps: 5, concurrency: 2 }), { url, appkey }, { sessionkey: creds.sessionkey, secret: creds.secret });
+        },
+    });
+};

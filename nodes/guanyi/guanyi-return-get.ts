@@ -1,0 +1,61 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
+import type { GuanyiClient } from './client';
+import requestSchema from './schemas/return-get.request.json';
+import responseSchema from './schemas/return-get.response.json';
+
+const TIME_PARAMS = new Set(['start_create', 'end_create', 'in_begin_time', 'in_end_time', 'modify_start_date', 'modify_end_date']);
+const CHINA_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/** A time parameter → `yyyy-MM-dd HH:mm:ss` China time, or a validation error naming it. */
+function wireTime(name: string, value: unknown): string {
+    const text = String(value).trim();
+    const ms = toEpochMs(typeof value === 'number' ? value : text);
+    if (Number.isNaN(ms)) throw validationError('guanyi', name, 'must be yyyy-MM-dd HH:mm:ss (China time) or an ISO date with a zone');
+    const out = chinaTime(ms);
+    // A China-time text must read back as itself (2024-13-45 would roll over into another date).
+    if (/^\d{4}-\d{2}-\d{2}/.test(text) && !/[zZ]$|[+-]\d{2}:?\d{2}$/.test(text) && !out.startsWith(text.replace('T', ' ').slice(0, 10))) {
+        throw validationError('guanyi', name, 'is not a calendar date');
+    }
+    return CHINA_TEXT.test(text) ? text : out;
+}
+
+/**
+ * 管易云 gy.erp.trade.return.get (seed 002's source, protocols.md §6.3): every request field of the seed's table,
+ * blank ones omitted; pages from page_no 1 until a short page or `total`; records are the `tradeReturns` elements
+ * with details and their payments kept as arrays; a return seen twice in one run (rows shifting while paging) is
+ * emitted once.
+ */
+const spec: QuerySpec<GuanyiClient> = {
+    type: 'guanyi-return-get',
+    system: 'guanyi',
+    configType: 'guanyi-config',
+    kind: 'query',
+    requestSchema,
+    responseSchema,
+    incremental: { startParam: 'modify_start_date', endParam: 'modify_end_date', format: (ms) => chinaTime(ms) },
+    query(ctx, params) {
+        const fields: Record<string, unknown> = {};
+        for (const name of Object.keys((requestSchema as any).properties)) {
+            if (name === 'page_size') continue;
+            const v = params[name];
+            if (v === undefined || v === null || v === '') continue;
+            fields[name] = TIME_PARAMS.has(name) ? wireTime(name, v) : String(v);
+        }
+        for (const [from, to] of [['start_create', 'end_create'], ['in_begin_time', 'in_end_time'], ['modify_start_date', 'modify_end_date']]) {
+            if (fields[from] !== undefined && fields[to] !== undefined && String(fields[to]) < String(fields[from])) throw validationError('guanyi', to, `is before ${from}`);
+        }
+        const pageSize: number = params.page_size ?? 50;
+        const pages = pageNumbers(async (pageNo) => {
+            ctx.progress(`page ${pageNo}`);
+            return ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
+        }, { first: 1, pageSize });
+        return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
+    },
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+export = register;

@@ -1,0 +1,161 @@
+/**
+ * 旺店通·企业版 WDT openapi2 client (protocols.md §5). One per wdt-config (one seller account, sid + appkey): form
+ * POST to `{baseUrl}/{api}.php`, system parameters sid/appkey/timestamp (Unix seconds, fresh per attempt)/sign; the
+ * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
+ * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
+ */
+import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext } from '../core';
+import { wdt } from './sign';
+
+export const WDT_HOSTS: Record<string, string> = {
+    production: 'https://api.wangdian.cn/openapi2',
+    sandbox: 'https://sandbox.wangdian.cn/openapi2',
+};
+
+export interface WdtSettings {
+    baseUrl: string;
+    sid: string;
+    appkey: string;
+}
+
+export interface WdtCredentials {
+    appsecret: string;
+}
+
+export interface TradePushResult {
+    newCount: number;
+    chgCount: number;
+    /** Per-trade refusals by tid (the vendor's message). */
+    errors: Map<string, string>;
+    /** Entries of the error list that name no trade of the call. */
+    unmatched: Array<{ tid: string; error: string }>;
+    /** Strict mode refused the whole batch: no trade of the call was accepted. */
+    batchRejected?: string;
+    message: string;
+}
+
+const CONFIG_TEXT = /签名|sign|appkey|sid|卖家账号/i;
+const CLOCK_TEXT = /时间戳|timestamp/i;
+const RATE_TEXT = /频繁|超过|limit/i;
+
+export function wdtConfigError(message: string): ConnectorError {
+    return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message });
+}
+
+/** Numbers go on the wire as their decimal text (every trade_push field is a string). */
+export function toWireTrade(trade: Record<string, unknown>): Record<string, unknown> {
+    const scalar = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(trade)) {
+        if (k === 'order_list' && Array.isArray(v)) {
+            out[k] = v.map((line) => (line && typeof line === 'object' && !Array.isArray(line) ? Object.fromEntries(Object.entries(line).map(([lk, lv]) => [lk, scalar(lv)])) : line));
+        } else out[k] = scalar(v);
+    }
+    return out;
+}
+
+export class WdtClient extends BaseClient {
+    readonly baseUrl: string;
+    readonly sid: string;
+    readonly appkey: string;
+    private readonly appsecret: string;
+
+    constructor(settings: ClientSettings, w: WdtSettings, credentials: WdtCredentials) {
+        super(settings);
+        this.baseUrl = w.baseUrl.replace(/\/+$/, '');
+        this.sid = w.sid;
+        this.appkey = w.appkey;
+        this.appsecret = credentials.appsecret;
+    }
+
+    /** Signed form body of one attempt (fresh timestamp). */
+    formBody(fields: Record<string, string>, nowMs = Date.now()): string {
+        const params: Record<string, string> = { sid: this.sid, appkey: this.appkey, timestamp: String(Math.floor(nowMs / 1000)), ...fields };
+        params.sign = wdt(params, this.appsecret);
+        return new URLSearchParams(params).toString();
+    }
+
+    private parse(res: HttpResponse): Record<string, any> {
+        const statusError = this.http.statusError(res);
+        if (statusError) throw statusError;
+        let obj: unknown;
+        try {
+            obj = JSON.parse(res.body);
+        } catch {
+            obj = undefined;
+        }
+        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+            throw new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+        }
+        return obj as Record<string, any>;
+    }
+
+    /** Classifies a non-zero `code` (protocols.md §5.3). */
+    classify(code: unknown, message: string): ConnectorError {
+        const text = message || `code ${code}`;
+        if (CLOCK_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check this host's clock)` });
+        if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check sid, appkey and appsecret)` });
+        if (RATE_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
+        return new ConnectorError({ system: 'wdt', kind: 'business', code: String(code), message: text, safeToRepeat: false });
+    }
+
+    /**
+     * One openapi2 call. Resolves with the answer when `code` is 0; `acceptFailure` may claim a non-zero answer
+     * (strict-mode trade_push with a per-trade list) instead of it being thrown.
+     */
+    async request(api: string, fields: Record<string, string>, ctx: RequestContext = {}, write = false, acceptFailure?: (answer: Record<string, any>) => boolean): Promise<Record<string, any>> {
+        return this.call(async (opts) => {
+            const res = await this.http.request({ url: `${this.baseUrl}/${api}.php`, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: this.formBody(fields) }, opts);
+            const answer = this.parse(res);
+            if (Number(answer.code) === 0 && String(answer.code ?? '').trim() !== '') return answer;
+            if (acceptFailure?.(answer)) return answer;
+            throw this.classify(answer.code, String(answer.message ?? ''));
+        }, ctx, { write });
+    }
+
+    /** trade_push (protocols.md §5.1): per-trade errors keyed by tid. */
+    async tradePush(shopNo: string, strictSwitch: '0' | '1', trades: Array<Record<string, unknown>>, ctx: RequestContext = {}): Promise<TradePushResult> {
+        const tradeList = JSON.stringify(trades.map(toWireTrade));
+        const listOf = (a: Record<string, any>): unknown[] | undefined => (Array.isArray(a.error_list) ? a.error_list : Array.isArray(a.errors) ? a.errors : undefined);
+        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a)?.length ?? 0) > 0 && !CONFIG_TEXT.test(String(a.message ?? '')) && !RATE_TEXT.test(String(a.message ?? '')));
+        const tids = new Set(trades.map((t) => String(t.tid)));
+        const errors = new Map<string, string>();
+        const unmatched: Array<{ tid: string; error: string }> = [];
+        for (const e of listOf(answer) ?? []) {
+            const entry = (e ?? {}) as Record<string, unknown>;
+            const tid = String(entry.tid ?? entry.src_tid ?? '');
+            const error = String(entry.error ?? entry.message ?? entry.msg ?? '');
+            if (tids.has(tid)) errors.set(tid, error || 'refused');
+            else unmatched.push({ tid, error });
+        }
+        const ok = Number(answer.code) === 0;
+        return {
+            newCount: Number(answer.new_count) || 0,
+            chgCount: Number(answer.chg_count) || 0,
+            errors,
+            unmatched,
+            batchRejected: ok ? undefined : String(answer.message || `code ${answer.code}`),
+            message: String(answer.message ?? ''),
+        };
+    }
+
+    async testConnection(ctx: RequestContext): Promise<string> {
+        const a = await this.request('shop', { page_no: '0', page_size: '1' }, ctx);
+        return `connected to ${this.baseUrl} as ${this.sid}: ${a.total_count ?? '?'} shops`;
+    }
+}
+
+/** The server's base URL from the config: production, sandbox or a custom URL ending before `/trade_push.php`. */
+export function wdtBaseUrl(config: Record<string, any>): string {
+    const server = String(config.server || 'production');
+    if (server === 'custom') {
+        const url = String(config.baseUrl ?? '').trim();
+        if (!url) throw wdtConfigError('baseUrl: is required for a custom server');
+        if (!/^https?:\/\/[^\s/]+/i.test(url)) throw wdtConfigError('baseUrl: must start with http:// or https://');
+        return url;
+    }
+    const host = WDT_HOSTS[server];
+    if (!host) throw wdtConfigError(`server: must be production, sandbox or custom (got "${server}")`);
+    return host;
+}
+

@@ -1,0 +1,136 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { WdtSim, WDT_DEMO, demoTrade } from '../sim/wdt';
+import { wdt } from '../../nodes/wdt/sign';
+import wdtConfig = require('../../nodes/wdt/wdt-config');
+import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
+
+describe('wdt-trade-push against the WDT simulator', function () {
+    let sim: WdtSim;
+
+    beforeEach(async () => {
+        sim = new WdtSim();
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'wdt-config', server: 'custom', baseUrl: `${sim.baseUrl}/openapi2`, sid: WDT_DEMO.sid, appkey: WDT_DEMO.appkey, retryBaseMs: 5, maxRetries: 3, rps: 0, ...extra });
+    const node = (params: Msg = { shop_no: { value: 'SHOP01', type: 'str' } }, extra: Msg = {}) => ({ id: 'n1', type: 'wdt-trade-push', z: 'f1', config: 'c1', params, ...extra });
+    const loadFlow = (cfg: Msg = {}, n: Msg = node(), secret = WDT_DEMO.appsecret) => load([wdtConfig, wdtTradePush], withProbes([config(cfg), n], 'n1', 2), { c1: { appsecret: secret } });
+    const form = (i: number) => WdtSim.form(sim.requests[i]);
+
+    it('10 trades with 2 bad goods in chunks of 4 → 8 on output 1, 2 on output 2 with the vendor\'s reasons; the store holds exactly the 8', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, chunkSize: { value: '4', type: 'num' } }));
+        const trades = Array.from({ length: 10 }, (_, i) => demoTrade(`T${1001 + i}`, { specNo: i === 2 || i === 7 ? 'BAD-SKU' : 'G001-RED', lines: 1 + (i % 2) }));
+        const r = await run('n1', { payload: trades }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(1);
+        const ok = r.outputs[0][0].payload;
+        should(ok.map((x: Msg) => x.tid)).eql(['T1001', 'T1002', 'T1004', 'T1005', 'T1006', 'T1007', 'T1009', 'T1010']);
+        should(r.outputs[0][0].count).equal(8);
+        should(ok[0]).eql({ tid: 'T1001', shop_no: 'SHOP01', batch: { new_count: 3, chg_count: 0, accepted: 3, rejected: 1 } });
+        should(r.outputs[1].map((m) => m.payload.tid)).eql(['T1003', 'T1008']);
+        should(r.outputs[1].map((m) => m.recordIndex)).eql([2, 7]);
+        for (const m of r.outputs[1]) should(m.error).match({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: /货品不存在: BAD-SKU/, retryable: false });
+        should([...sim.trades.keys()].sort()).eql(ok.map((x: Msg) => `SHOP01/${x.tid}`).sort());
+        // three calls of 4, 4, 2 trades, each signed over exactly what was sent, switch sent explicitly
+        should(sim.requests.map((q) => JSON.parse(WdtSim.form(q).trade_list).length)).eql([4, 4, 2]);
+        for (let i = 0; i < 3; i++) {
+            should(form(i)).match({ shop_no: 'SHOP01', switch: '0', sid: WDT_DEMO.sid, appkey: WDT_DEMO.appkey });
+            should(form(i).sign).equal(wdt(form(i), WDT_DEMO.appsecret));
+        }
+        should(JSON.parse(form(0).trade_list)[1]).eql(trades[1]);
+    });
+
+    it('pushing the same trades again counts them as changed', async () => {
+        await loadFlow();
+        await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T3')] }, 2);
+        should(r.outputs[0][0].payload[0].batch).eql({ new_count: 1, chg_count: 1, accepted: 2, rejected: 0 });
+        should(sim.trades.get('SHOP01/T1')!.pushes).equal(2);
+    });
+
+    it('Chinese values (and numbers) are signed over the exact text sent and accepted by the simulator', async () => {
+        await loadFlow();
+        const t = { ...demoTrade('订单-甲'), buyer_nick: '王小明😀', receiver_address: '北京市 <朝阳区> & "望京"', post_amount: 12.5, seller_memo: '加急，周末送' };
+        const r = await run('n1', { payload: t }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload.tid).equal('订单-甲');
+        const stored = sim.trades.get('SHOP01/订单-甲')!.trade;
+        should(stored).match({ buyer_nick: '王小明😀', receiver_address: '北京市 <朝阳区> & "望京"', post_amount: '12.5', seller_memo: '加急，周末送' });
+    });
+
+    it('strict mode (switch=1): one bad trade refuses the call; every trade goes to output 2, nothing stored', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2', { specNo: 'BAD' })] }, 2);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'BATCH_REFUSED'], ['T2', 'TRADE_REFUSED']]);
+        should(form(0).switch).equal('1');
+        should(sim.trades.size).equal(0);
+    });
+
+    it('unknown shop → business error at Catch with the vendor message, one request, nothing stored', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'NOSHOP', type: 'str' } }));
+        const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
+        should(r.caught).be.ok();
+        should(r.caught!._error).match({ system: 'wdt', kind: 'business', message: /店铺不存在/ });
+        should(sim.requests).have.length(1);
+        should(sim.trades.size).equal(0);
+    });
+
+    it('wrong appsecret → config error at Catch, not retried, no secret in the message', async () => {
+        await loadFlow({}, node(), 'wrong-secret-xyz');
+        const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
+        should(r.caught!._error).match({ system: 'wdt', kind: 'config', code: '1070' });
+        should(JSON.stringify(r.caught)).not.match(/wrong-secret-xyz/);
+        should(sim.requests).have.length(1);
+    });
+
+    it('rate-limit answer → backoff, then success; the trades are stored once', async () => {
+        await loadFlow();
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1', 'T2']);
+        should(sim.requests).have.length(3);
+        should(sim.trades.size).equal(2);
+        // a fresh timestamp and sign on each attempt
+        should(form(2).sign).equal(wdt(form(2), WDT_DEMO.appsecret));
+    });
+
+    it('bad input: a trade without tid or a line without oid → output 2 naming the field; only the good trade is sent', async () => {
+        await loadFlow();
+        const noTid = { ...demoTrade('X'), tid: undefined };
+        const badLine = demoTrade('T9');
+        delete (badLine.order_list as Msg[])[0].oid;
+        const r = await run('n1', { payload: [noTid, badLine, demoTrade('T5')] }, 2);
+        should(r.outputs[1].map((m) => m.error.field)).eql(['payload[0].tid', 'payload[1].order_list[0].oid']);
+        should(r.outputs[1][0].error).match({ kind: 'validation', message: /tid: is required/ });
+        should(sim.requests).have.length(1);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T5']);
+    });
+
+    it('missing shop_no → whole message to Catch naming shop_no, nothing sent', async () => {
+        await loadFlow({}, node({}));
+        const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
+        should(r.caught!._error).match({ kind: 'validation', message: /shop_no/ });
+        should(sim.requests).have.length(0);
+    });
+
+    it('shop_no from msg.params', async () => {
+        await loadFlow({}, node({}));
+        const r = await run('n1', { payload: [demoTrade('T1')], params: { shop_no: 'SHOP02' } }, 2);
+        should(r.outputs[0][0].payload[0].shop_no).equal('SHOP02');
+        should(sim.trades.has('SHOP02/T1')).be.true();
+    });
+
+    it('missing appsecret → config error naming it, nothing sent', async () => {
+        await loadFlow({}, node(), '');
+        const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
+        should(r.caught!._error).match({ kind: 'config', message: /appsecret: is required/ });
+        should(sim.requests).have.length(0);
+    });
+});
