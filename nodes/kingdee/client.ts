@@ -1,0 +1,522 @@
+/**
+ * Kingdee K/3 Cloud (金蝶云星空) WebAPI client (protocols.md §1). One per config node: one session shared by every
+ * Kingdee node of the account.
+ *
+ *  - auth modes: `password` (ValidateUser), `appsecret` (LoginByAppSecret), `sign` (LoginBySign, sha256 | sha1),
+ *    `apisign` (per-request X-Kd-* / X-Api-* headers, no login call);
+ *  - login is single-flight in beforeAttempt (ten concurrent calls → one login), the login request itself goes
+ *    through the limiter; a failed login is reported in the user's words as a `config` error and remembered for
+ *    `loginCooldownMs` so that flows do not hammer the server (and lock the account);
+ *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
+ *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
+ */
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, SingleFlight, parseSetCookie, RecordOutcome } from '../core';
+import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
+
+const SYSTEM = 'kingdee';
+const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
+const D = 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.';
+
+export type KingdeeAuthMode = 'password' | 'appsecret' | 'sign' | 'apisign';
+
+export interface KingdeeSettings {
+    /** e.g. `http://host/k3cloud/` (a trailing `/` is added when missing). */
+    serverUrl: string;
+    acctId: string;
+    username: string;
+    lcid?: number;
+    orgNum?: string;
+    authMode: KingdeeAuthMode;
+    /** appsecret / sign / apisign: `<clientId>_<secPart>`. */
+    appId?: string;
+    signAlgorithm?: KingdeeLoginAlgorithm;
+    /** 'named' `{"formid","data"}` (default) or 'positional' `{"parameters":[…]}`. */
+    bodyForm?: 'named' | 'positional';
+    /** The server's WebAPIMaxQueryLimit: 2000 (default) up to 10000. */
+    maxLimit?: number;
+    /** How long a failed login is remembered before the next attempt (ms), default 60 s. */
+    loginCooldownMs?: number;
+}
+
+export interface KingdeeCredentials {
+    password?: string;
+    appSecret?: string;
+}
+
+interface Session {
+    id: string;
+    cookies: Record<string, string>;
+    user?: string;
+}
+
+export interface KdError {
+    FieldName?: string | null;
+    Message?: string;
+    DIndex?: number;
+}
+
+export interface KdStatus {
+    ErrorCode?: unknown;
+    IsSuccess?: unknown;
+    Errors?: KdError[];
+    SuccessEntitys?: Array<{ Id?: unknown; Number?: unknown; BillNo?: unknown; DIndex?: number }>;
+    MsgCode?: unknown;
+}
+
+/** §1.8 MsgCode → kind. */
+export function classifyMsgCode(code: number): ErrorKind {
+    switch (code) {
+        case 1:
+            return 'auth';
+        case 2:
+        case 7:
+        case 15:
+            return 'config';
+        case 3:
+        case 5:
+        case 8:
+            return 'validation';
+        case 13:
+            return 'transient';
+        case 14:
+            return 'rate-limit';
+        default:
+            return 'business';
+    }
+}
+
+const SESSION_WORDS = /会话信息已丢失|会话已过期|请重新登录|session lost/i;
+/** MsgCodes whose Errors describe individual records (DIndex) of a Save/BatchSave/Push. */
+const PER_RECORD_CODES = new Set([0, 4, 6, 9, 10, 11, 12]);
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+/** The ResponseStatus of an answer: `{Result:{ResponseStatus}}`, unwrapped or `[[…]]`-wrapped. */
+export function responseStatusOf(body: unknown): KdStatus | undefined {
+    let b = body;
+    if (Array.isArray(b) && Array.isArray(b[0]) && b.length === 1 && b[0].length === 1 && isObj(b[0][0])) b = b[0][0];
+    if (isObj(b) && isObj(b.Result) && isObj(b.Result.ResponseStatus)) return b.Result.ResponseStatus as KdStatus;
+    return undefined;
+}
+
+export function isSessionLost(status: KdStatus | undefined): boolean {
+    if (!status) return false;
+    if (Number(status.MsgCode) === 1) return true;
+    if (String(status.IsSuccess).toLowerCase() === 'true') return false;
+    return (status.Errors ?? []).some((e) => SESSION_WORDS.test(str(e?.Message)));
+}
+
+function errorsText(errors: KdError[] | undefined): string {
+    const parts = (errors ?? []).map((e) => (e?.FieldName ? `${e.FieldName}: ${str(e.Message)}` : str(e?.Message))).filter(Boolean);
+    return parts.join('; ') || 'the server reported a failure without a message';
+}
+
+/** `/Date(1704067200000+0800)/` → `2024-01-01T08:00:00` (China time, like the server's other dates); without an offset → UTC ISO. */
+export function convertNetDate(v: unknown): unknown {
+    if (typeof v !== 'string') return v;
+    const m = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/.exec(v);
+    if (!m) return v;
+    const ms = Number(m[1]);
+    if (!m[2]) return new Date(ms).toISOString();
+    const sign = m[2][0] === '-' ? -1 : 1;
+    const offMs = sign * (Number(m[2].slice(1, 3)) * 60 + Number(m[2].slice(3))) * 60000;
+    return new Date(ms + offMs).toISOString().slice(0, 19);
+}
+
+/** Reference suffixes the integration platform flattens with `_` (seed 001: FMaterialID_FNumber ≡ FMaterialID.FNumber). */
+const FLAT_SUFFIX = /^(.+)_(FNumber|FName|FBARCODE|FShortName|FSpecification|FDataValue|FCode)$/i;
+
+/** The key sent to the server for a requested field key: flattened reference spellings become dotted. */
+export function wireFieldKey(key: string): string {
+    const m = FLAT_SUFFIX.exec(key);
+    return m ? `${m[1]}.${m[2]}` : key;
+}
+
+/** Primary keys of common basic-data forms (bills use FID). */
+const BASEDATA_KEYS: Record<string, string> = {
+    bd_material: 'FMATERIALID',
+    bd_customer: 'FCUSTID',
+    bd_supplier: 'FSUPPLIERID',
+    bd_stock: 'FStockId',
+    bd_currency: 'FCURRENCYID',
+    bd_department: 'FDEPTID',
+    bd_empinfo: 'FID',
+    org_organizations: 'FOrgID',
+    bd_unit: 'FUNITID',
+};
+
+/** The stable order of a query: the user's order + the primary key (and entry ids) as tiebreakers. */
+export function stableOrder(formId: string, keys: string[], orderString: string | undefined, primaryKey?: string): string {
+    const pk = (primaryKey && primaryKey.trim()) || BASEDATA_KEYS[formId.toLowerCase()] || 'FID';
+    const parts = (orderString ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const used = new Set(parts.map((p) => p.split(/\s+/)[0].toLowerCase()));
+    const add = (k: string) => {
+        if (!used.has(k.toLowerCase())) {
+            parts.push(k);
+            used.add(k.toLowerCase());
+        }
+    };
+    for (const k of pk.split(',').map((s) => s.trim()).filter(Boolean)) add(k);
+    for (const k of keys) if (/_FEntryID$/i.test(k)) add(k);
+    return parts.join(',');
+}
+
+export interface BillQueryParams {
+    FormId: string;
+    FieldKeys: string | string[];
+    FilterString?: string;
+    OrderString?: string;
+    TopRowCount?: number;
+    StartRow?: number;
+    Limit?: number;
+    SubSystemId?: string;
+    /** Primary key used as the stable order (default FID / the basic-data key). */
+    PrimaryKey?: string;
+}
+
+export class KingdeeClient extends BaseClient {
+    readonly settings: KingdeeSettings & { serverUrl: string; lcid: number; maxLimit: number; bodyForm: 'named' | 'positional'; signAlgorithm: KingdeeLoginAlgorithm; loginCooldownMs: number };
+    private session: Session | undefined;
+    private readonly loginFlight = new SingleFlight<Session>();
+    private loginFailure: { error: ConnectorError; until: number } | undefined;
+    /** Logins sent (tests, status). */
+    loginCount = 0;
+
+    constructor(
+        clientSettings: ClientSettings,
+        settings: KingdeeSettings,
+        private readonly creds: KingdeeCredentials,
+    ) {
+        super(clientSettings);
+        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
+        let url = str(settings.serverUrl).trim();
+        if (!url) throw cfg('serverUrl', 'is required');
+        if (!/^https?:\/\//i.test(url)) throw cfg('serverUrl', 'must start with http:// or https://');
+        if (!url.endsWith('/')) url += '/';
+        if (!settings.acctId) throw cfg('acctId', 'is required');
+        if (!settings.username) throw cfg('username', 'is required');
+        const mode = settings.authMode;
+        if (!['password', 'appsecret', 'sign', 'apisign'].includes(mode)) throw cfg('authMode', 'must be password, appsecret, sign or apisign');
+        if (mode === 'password' && !creds.password) throw cfg('password', 'is required');
+        if (mode !== 'password') {
+            if (!settings.appId) throw cfg('appId', 'is required');
+            if (!creds.appSecret) throw cfg('appSecret', 'is required');
+        }
+        if (mode === 'apisign') {
+            try {
+                kingdeeClientSecret(splitAppId(settings.appId!).secPart);
+            } catch (err) {
+                throw cfg('appId', (err as Error).message);
+            }
+        }
+        const alg = settings.signAlgorithm || 'sha256';
+        if (alg !== 'sha256' && alg !== 'sha1') throw cfg('signAlgorithm', 'must be sha256 or sha1');
+        const maxLimit = Number(settings.maxLimit) > 0 ? Math.min(10000, Number(settings.maxLimit)) : 2000;
+        this.settings = {
+            ...settings,
+            serverUrl: url,
+            lcid: Number(settings.lcid) || 2052,
+            maxLimit,
+            bodyForm: settings.bodyForm === 'positional' ? 'positional' : 'named',
+            signAlgorithm: alg,
+            loginCooldownMs: settings.loginCooldownMs ?? 60000,
+        };
+    }
+
+    private url(service: string): string {
+        return this.settings.serverUrl + service + '.common.kdsvc';
+    }
+
+    // ---------- login / session ----------
+
+    protected async beforeAttempt(ctx: RequestContext): Promise<void> {
+        if (this.settings.authMode === 'apisign' || this.session) return;
+        await this.ensureSession(ctx);
+    }
+
+    private async ensureSession(ctx: RequestContext): Promise<Session> {
+        if (this.session) return this.session;
+        if (this.loginFailure && Date.now() < this.loginFailure.until) throw this.loginFailure.error;
+        return this.loginFlight.run(async () => {
+            try {
+                const s = await this.login(ctx);
+                this.session = s;
+                this.loginFailure = undefined;
+                return s;
+            } catch (err) {
+                if (err instanceof ConnectorError && err.kind === 'config') this.loginFailure = { error: err, until: Date.now() + this.settings.loginCooldownMs };
+                throw err;
+            }
+        });
+    }
+
+    protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {
+        if (this.settings.authMode === 'apisign') throw err;
+        const failed = (err.details as { sessionId?: string } | undefined)?.sessionId;
+        // Another caller may already have renewed the session: only drop the one that failed.
+        if (this.session && (failed === undefined || this.session.id === failed)) this.session = undefined;
+        await this.ensureSession(ctx);
+    }
+
+    private async login(ctx: RequestContext): Promise<Session> {
+        const s = this.settings;
+        const c = this.creds;
+        let service: string;
+        let positional: unknown[];
+        let named: Record<string, unknown> | undefined;
+        if (s.authMode === 'password') {
+            service = A + 'ValidateUser';
+            positional = [s.acctId, s.username, c.password, s.lcid];
+            named = { acctid: s.acctId, username: s.username, password: c.password, lcid: s.lcid };
+        } else if (s.authMode === 'appsecret') {
+            service = A + 'LoginByAppSecret';
+            positional = [s.acctId, s.username, s.appId, c.appSecret, s.lcid];
+            named = { acctId: s.acctId, username: s.username, appId: s.appId, appSecret: c.appSecret, lcid: s.lcid };
+        } else {
+            service = A + 'LoginBySign';
+            const ts = String(Math.floor(Date.now() / 1000));
+            positional = [s.acctId, s.username, s.appId, ts, kingdeeLogin(s.acctId, s.username, s.appId!, c.appSecret!, ts, s.signAlgorithm), s.lcid];
+            named = undefined; // LoginBySign: positional only (§1.1)
+        }
+        const body = JSON.stringify(s.bodyForm === 'positional' || !named ? { parameters: positional } : named);
+        this.loginCount++;
+        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }), ctx.signal);
+        const httpErr = this.http.statusError(res);
+        if (httpErr) throw httpErr;
+        if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
+        let answer: any;
+        try {
+            answer = JSON.parse(res.body);
+        } catch {
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE', message: `login: the server did not answer JSON (is the server URL right? it should end in /k3cloud/)` });
+        }
+        if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
+            const vendor = str(answer?.Message) || 'no reason given';
+            const code = str(answer?.MessageCode) || `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`;
+            let hint = '';
+            if (/次数超限|锁定|locked/i.test(vendor)) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
+            else if (code === '002005000003016' || /签名/.test(vendor)) hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
+            else if (/密码|password/i.test(vendor)) hint = 'wrong user name or password';
+            else if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}` });
+        }
+        const cookies = parseSetCookie(res.headers['set-cookie']);
+        const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
+        if (!id) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'NO_SESSION', message: 'login succeeded but the server returned no session id' });
+        return { id, cookies, user: str(answer?.Context?.UserName) || s.username };
+    }
+
+    private responseError(body: string, what: string): ConnectorError {
+        const text = body.slice('response_error:'.length);
+        let message = text.slice(0, 300);
+        try {
+            const j = JSON.parse(text);
+            if (isObj(j) && j.Message) message = str(j.Message);
+        } catch {
+            /* keep text */
+        }
+        const malformed = /格式|参数|JSON|format|parameter|malformed/i.test(message);
+        return new ConnectorError({ system: SYSTEM, kind: malformed ? 'validation' : 'business', code: 'RESPONSE_ERROR', message: `${what}: the server threw: ${message}`, safeToRepeat: false });
+    }
+
+    private headers(path: string): { headers: Record<string, string>; sessionId?: string } {
+        const s = this.settings;
+        const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+        if (s.authMode === 'apisign') {
+            const ts = Math.floor(Date.now() / 1000);
+            Object.assign(headers, kingdeeApiHeaders({ path, appId: s.appId!, appSecret: this.creds.appSecret!, acctId: s.acctId, username: s.username, lcid: s.lcid, orgNum: s.orgNum, timestamp: ts, nonce: ts }));
+            return { headers };
+        }
+        const session = this.session;
+        if (!session) return { headers };
+        headers['kdservice-sessionid'] = session.id;
+        const cookies = { 'kdservice-sessionid': session.id, ...session.cookies };
+        headers.Cookie = ['Theme=standard', ...Object.entries(cookies).map(([k, v]) => `${k}=${v}`)].join(';');
+        return { headers, sessionId: session.id };
+    }
+
+    /**
+     * One DynamicFormService call through the kit's limiter/retry: returns the parsed JSON. Throws `auth` on a lost
+     * session (safe to repeat: the server did nothing), the MsgCode's kind on a whole-call failure; per-record
+     * failures of writes are returned for the caller to split.
+     */
+    async invoke(operation: string, formId: string | undefined, data: Record<string, unknown>, ctx: RequestContext, write: boolean): Promise<unknown> {
+        const service = D + operation;
+        const url = this.url(service);
+        const path = new URL(url).pathname;
+        const s = this.settings;
+        const body =
+            formId === undefined
+                ? JSON.stringify(s.bodyForm === 'positional' ? { parameters: [JSON.stringify(data)] } : { data })
+                : JSON.stringify(s.bodyForm === 'positional' ? { parameters: [formId, JSON.stringify(data)] } : { formid: formId, data });
+        return this.call(
+            async (opts) => {
+                const { headers, sessionId } = this.headers(path);
+                const res = await this.http.request({ url, headers, body }, opts);
+                if (res.status === 519) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'HTTP_519', httpStatus: 519, message: `${operation}: the Kingdee API gateway rejected the request signature (HTTP 519)` });
+                const httpErr = this.http.statusError(res);
+                if (httpErr) throw httpErr;
+                if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation);
+                let answer: unknown;
+                try {
+                    answer = JSON.parse(res.body);
+                } catch {
+                    throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                }
+                const status = responseStatusOf(answer);
+                if (isSessionLost(status)) {
+                    if (s.authMode === 'apisign') throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'MSGCODE_1', message: `${operation}: the server rejected the API signature (${errorsText(status!.Errors)}); check appId, appSecret, user, data centre and the clock` });
+                    throw new ConnectorError({ system: SYSTEM, kind: 'auth', code: 'MSGCODE_1', message: `${operation}: ${errorsText(status!.Errors)}`, safeToRepeat: true, details: { sessionId } });
+                }
+                if (status && String(status.IsSuccess).toLowerCase() !== 'true') {
+                    const code = Number(status.MsgCode) || 0;
+                    const perRecord = write && PER_RECORD_CODES.has(code) && (status.Errors ?? []).some((e) => typeof e?.DIndex === 'number');
+                    if (!perRecord || operation === 'ExecuteBillQuery') {
+                        const kind = classifyMsgCode(code);
+                        const first = (status.Errors ?? []).find((e) => e?.FieldName);
+                        throw new ConnectorError({
+                            system: SYSTEM,
+                            kind,
+                            code: `MSGCODE_${code}`,
+                            message: `${operation}: ${errorsText(status.Errors)}`,
+                            field: first?.FieldName ?? undefined,
+                            // Refused before acting: call limit, locked bill, bad parameters.
+                            safeToRepeat: kind === 'rate-limit' || kind === 'validation' || code === 13,
+                        });
+                    }
+                }
+                return answer;
+            },
+            ctx,
+            { write },
+        );
+    }
+
+    // ---------- ExecuteBillQuery ----------
+
+    /** One ExecuteBillQuery call → rows as arrays in FieldKeys order. */
+    async executeBillQuery(data: Record<string, unknown>, ctx: RequestContext): Promise<unknown[][]> {
+        const answer = await this.invoke('ExecuteBillQuery', undefined, data, ctx, false);
+        if (!Array.isArray(answer)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'ExecuteBillQuery: the answer is not a list of rows' });
+        return answer as unknown[][];
+    }
+
+    /** Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys. */
+    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
+        const keys = normaliseFieldKeys(params.FieldKeys);
+        const wire = keys.map(wireFieldKey);
+        const pageSize = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
+        const cap = Number(params.TopRowCount) > 0 ? Number(params.TopRowCount) : Infinity;
+        const order = stableOrder(params.FormId, wire, params.OrderString, params.PrimaryKey);
+        let start = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
+        let seen = 0;
+        for (let page = 1; seen < cap; page++) {
+            const limit = Math.min(pageSize, cap - seen);
+            const rows = await this.executeBillQuery(
+                { FormId: params.FormId, FieldKeys: wire.join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: start, Limit: limit, SubSystemId: params.SubSystemId ?? '' },
+                ctx,
+            );
+            progress?.(`page ${page}`);
+            const records = rows.map((r) => {
+                const o: Record<string, unknown> = {};
+                keys.forEach((k, i) => (o[k] = convertNetDate(Array.isArray(r) ? r[i] : undefined)));
+                return o;
+            });
+            if (records.length > 0) yield { records };
+            seen += records.length;
+            start += records.length;
+            if (records.length < limit) return;
+        }
+    }
+
+    /** All rows of a query (small lookups: the duplicate guard). */
+    async queryAll(params: BillQueryParams, ctx: RequestContext): Promise<Record<string, unknown>[]> {
+        const out: Record<string, unknown>[] = [];
+        for await (const p of this.queryBills(params, ctx)) out.push(...p.records);
+        return out;
+    }
+
+    // ---------- BatchSave ----------
+
+    /** BatchSave of `models`; one outcome per model, matched by DIndex. */
+    async batchSave(formId: string, models: Record<string, unknown>[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
+        const data: Record<string, unknown> = { ...options, Model: models };
+        const answer = await this.invoke('BatchSave', formId, data, ctx, true);
+        const status = responseStatusOf(answer);
+        if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'BatchSave: the answer has no ResponseStatus', safeToRepeat: false });
+        const returnData = (answer as any)?.Result?.NeedReturnData;
+        return splitOutcomes(models.length, status, (e, i) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), ...(Array.isArray(returnData) && returnData.length === (status.SuccessEntitys ?? []).length ? { returnData: returnData[(status.SuccessEntitys ?? []).indexOf(e as any)] } : {}), model: models[i] }), 'BatchSave');
+    }
+
+    // ---------- Push ----------
+
+    async push(formId: string, sources: Array<{ Number?: string; Id?: string | number }>, options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
+        const outcomes: RecordOutcome[] = new Array(sources.length);
+        const byNumber = sources.map((s, i) => ({ s, i })).filter((x) => x.s.Number !== undefined && x.s.Number !== '');
+        const byId = sources.map((s, i) => ({ s, i })).filter((x) => !(x.s.Number !== undefined && x.s.Number !== ''));
+        for (const [group, kind] of [[byNumber, 'Number'], [byId, 'Id']] as const) {
+            if (group.length === 0) continue;
+            const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? group.map((x) => str(x.s.Id)).join(',') : '', Numbers: kind === 'Number' ? group.map((x) => str(x.s.Number)) : [], EntryIds: '' };
+            const answer = await this.invoke('Push', formId, data, ctx, true);
+            const status = responseStatusOf(answer);
+            if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
+            const res = splitOutcomes(group.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, ...(kind === 'Number' ? { Number: str(group[k].s.Number) } : { Id: str(group[k].s.Id) }) } }), 'Push');
+            res.forEach((o, k) => (outcomes[group[k].i] = o));
+        }
+        return outcomes;
+    }
+
+    async testConnection(ctx: RequestContext): Promise<string> {
+        let who = this.settings.username;
+        if (this.settings.authMode !== 'apisign') who = (await this.ensureSession(ctx)).user ?? who;
+        const rows = await this.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: " FNUMBER='PRE001' ", TopRowCount: 0, StartRow: 0, Limit: 0 }, ctx);
+        const code = Array.isArray(rows[0]) ? str(rows[0][0]) : '';
+        return `connected to data centre ${this.settings.acctId} as ${who} (${this.settings.authMode}); currency PRE001 = ${code || '(not found)'}`;
+    }
+}
+
+/** FieldKeys as a list: a comma string or an array of strings. */
+export function normaliseFieldKeys(v: unknown): string[] {
+    const list = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : undefined;
+    if (!list) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: 'FieldKeys: must be a comma-separated string or a list of field keys' });
+    const keys = list.map((k) => {
+        if (typeof k !== 'string') throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: 'FieldKeys: every field key must be a string' });
+        return k.trim();
+    }).filter(Boolean);
+    if (keys.length === 0) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: 'FieldKeys: at least one field key is required' });
+    for (const k of keys) if (!/^[A-Za-z_][\w.]*$/.test(k)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: `FieldKeys: "${k}" is not a field key` });
+    return keys;
+}
+
+/** Matches SuccessEntitys and Errors back to the n sent records by DIndex. */
+function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdStatus['SuccessEntitys']>[number], i: number) => unknown, op: string): RecordOutcome[] {
+    const out: RecordOutcome[] = new Array(n);
+    const errs = new Map<number, KdError[]>();
+    for (const e of status.Errors ?? []) {
+        const i = Number(e?.DIndex);
+        if (Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
+    }
+    for (const e of status.SuccessEntitys ?? []) {
+        const i = Number(e?.DIndex);
+        if (Number.isInteger(i) && i >= 0 && i < n && !errs.has(i)) out[i] = { ok: true, result: result(e, i) };
+    }
+    const code = Number(status.MsgCode) || 0;
+    for (let i = 0; i < n; i++) {
+        if (out[i]) continue;
+        const list = errs.get(i);
+        out[i] = {
+            ok: false,
+            error: new ConnectorError({
+                system: SYSTEM,
+                kind: list ? classifyMsgCode(code || 4) : 'business',
+                code: list ? `MSGCODE_${code}` : 'NO_OUTCOME',
+                message: list ? errorsText(list) : `${op}: the server reported neither success nor an error for this record`,
+                field: list?.find((e) => e.FieldName)?.FieldName ?? undefined,
+                safeToRepeat: false,
+                details: list ? { errors: list } : undefined,
+            }),
+        };
+    }
+    return out;
+}
