@@ -261,7 +261,8 @@ function buildSync(b: ObjectBuilder, cur: any, root: any, env: Env): Record<stri
     const { keys, fns } = b;
     for (let i = 0; i < keys.length; i++) {
         const v = fns[i](cur, root, env);
-        if (v !== undefined && v !== FAIL) out[keys[i]] = v;
+        // Empty values (undefined, null, '') are left out: a target field is set only when there is something to send.
+        if (v !== undefined && v !== FAIL && v !== null && v !== '') out[keys[i]] = v;
     }
     return out;
 }
@@ -272,7 +273,7 @@ async function buildAsync(b: ObjectBuilder, cur: any, root: any, env: Env): Prom
     for (let i = 0; i < keys.length; i++) {
         let v = fns[i](cur, root, env);
         if (isPromise(v)) v = await v;
-        if (v !== undefined && v !== FAIL) out[keys[i]] = v;
+        if (v !== undefined && v !== FAIL && v !== null && v !== '') out[keys[i]] = v;
     }
     return out;
 }
@@ -290,11 +291,13 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
     if (!isPlainObject(rule)) {
         throw new MappingCompileError(field, 'rule must be an object such as {"path": "a.b"} or {"const": 1}');
     }
-    const kinds = RULE_KINDS.filter((k) => Object.prototype.hasOwnProperty.call(rule, k));
+    let kinds: string[] = RULE_KINDS.filter((k) => Object.prototype.hasOwnProperty.call(rule, k));
+    // A value table reads its own `path`.
+    if (kinds.includes('table')) kinds = kinds.filter((k) => k !== 'path');
     if (kinds.length !== 1) {
         throw new MappingCompileError(field, kinds.length === 0 ? `rule needs one of ${RULE_KINDS.join(', ')}` : `rule has several kinds (${kinds.join(', ')})`);
     }
-    const kind = kinds[0];
+    const kind = kinds[0] as (typeof RULE_KINDS)[number];
     const r = rule as Record<string, any>;
     let source: RuleFn;
     let sourceDesc: string;
@@ -369,7 +372,7 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
             sourceDesc = String(r.path).trim();
             source = (cur, root, env) => {
                 const v = get(cur, root);
-                if (isEmpty(v)) return undefined;
+                if (isEmpty(v)) return hasDefault ? fallback : undefined;
                 const k = String(v);
                 if (table.has(k)) return table.get(k);
                 if (hasDefault) return fallback;

@@ -1,0 +1,256 @@
+import should from 'should';
+import { compileMapping, MapResult, MappingCompileError } from '../../nodes/mapper/compile';
+import { fixture } from './fixtures';
+import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
+import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
+
+const run = (fields: Record<string, any>, record: unknown, opts: any = {}, ctx?: any) => compileMapping({ fields }, opts)(record, ctx) as MapResult;
+const ok = (r: MapResult) => {
+    if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.errors)}`);
+    return r.record;
+};
+const bad = (r: MapResult) => {
+    if (r.ok) throw new Error(`expected errors, got ${JSON.stringify(r.record)}`);
+    return r.errors;
+};
+
+describe('compileMapping: rules', function () {
+    it('const: scalars and objects (a fresh copy each record)', function () {
+        const fn = compileMapping({ fields: { a: { const: 'X' }, b: { const: { k: [1] } } } });
+        const r1 = ok(fn({}) as MapResult);
+        const r2 = ok(fn({}) as MapResult);
+        should(r1).eql({ a: 'X', b: { k: [1] } });
+        should(r1.b).not.equal(r2.b);
+        should(fn.async).be.false();
+    });
+
+    it('path: dotted, indexed, quoted, missing parts give nothing', function () {
+        const rec = { a: { b: [{ c: 1 }, { c: 2 }] }, 'x y': 3, s: 'str' };
+        should(ok(run({ v: { path: 'a.b[1].c' }, w: { path: "['x y']" }, m: { path: 'a.q.z' }, n: { path: 's.length' } }, rec))).eql({ v: 2, w: 3 });
+        should(ok(run({ v: { path: 'a.b[0].toString' } }, rec))).eql({});
+    });
+
+    it('template: several paths and text; all-empty is empty; objects as JSON', function () {
+        const fields = { t: { template: '{{tradeNo}}-{{shopId}}' }, o: { template: 'x={{ o }}' }, e: { template: '{{none}}-{{nada}}' }, c: { template: 'plain' } };
+        should(ok(run(fields, { tradeNo: 'T1', shopId: 7, o: { a: 1 } }))).eql({ t: 'T1-7', o: 'x={"a":1}', c: 'plain' });
+        should(ok(run({ t: { template: '{{a}}/{{b}}' } }, { a: 'A' }))).eql({ t: 'A/' });
+    });
+
+    it('array: child rules per line, $root reaches the parent, a single object is one line, nested arrays', function () {
+        const fields = {
+            L: { array: 'lines', fields: { g: { path: 'goodsNo' }, no: { path: '$root.no' }, S: { array: 'subs', fields: { v: { path: 'v' }, top: { path: '$root.no' } } } } },
+            one: { array: 'single', fields: { x: { path: 'x' } } },
+        };
+        const rec = { no: 'N1', lines: [{ goodsNo: 'G1', subs: [{ v: 1 }, { v: 2 }] }, { goodsNo: 'G2' }], single: { x: 9 } };
+        should(ok(run(fields, rec))).eql({
+            L: [{ g: 'G1', no: 'N1', S: [{ v: 1, top: 'N1' }, { v: 2, top: 'N1' }] }, { g: 'G2', no: 'N1' }],
+            one: [{ x: 9 }],
+        });
+    });
+
+    it('table: mapped values, default for unknown and empty; no default → the record fails naming the value', function () {
+        const fields = { t: { table: { A: 1, B: 2 }, path: 'k', default: 0 } };
+        should(ok(run(fields, { k: 'B' }))).eql({ t: 2 });
+        should(ok(run(fields, { k: 'Z' }))).eql({ t: 0 });
+        should(ok(run(fields, {}))).eql({ t: 0 });
+        should(ok(run({ t: { table: { A: 1 }, path: 'k' } }, { k: 'A' }))).eql({ t: 1 });
+        should(bad(run({ t: { table: { A: 1 }, path: 'k' } }, { k: 'Q' }))).eql([{ field: 't', source: 'k', reason: '"Q" is not in the value table' }]);
+        // Inherited names are not table entries.
+        should(bad(run({ t: { table: { A: 1 }, path: 'k' } }, { k: 'toString' }))[0].reason).match(/not in the value table/);
+    });
+
+    it('lookup: flow and global collections, composite match, fail or empty when nothing matches', async function () {
+        const coll = [
+            { FNumber: 'A1', Org: 'O1', FUseOrgId: 101 },
+            { FNumber: 'A2', Org: 'O2', FUseOrgId: 102 },
+        ];
+        const seen: string[] = [];
+        const ctx = { getContext: (store: string, key: string) => (seen.push(`${store}.${key}`), store === 'flow' && key === 'accts' ? coll : store === 'global' ? { x: { FNumber: 'A1', Org: 'O1', name: 'g' } } : undefined) };
+        const fn = compileMapping({
+            fields: {
+                org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId' } },
+                g: { lookup: { store: 'global', key: 'gl', match: { FNumber: 'acct', Org: 'org' }, return: 'name', onMissing: 'empty' }, default: 'none' },
+            },
+        });
+        should(fn.async).be.true();
+        should(ok(await fn({ acct: 'A2', org: 'O1' }, ctx))).eql({ org: 102, g: 'none' });
+        should(ok(await fn({ acct: 'A1', org: 'O1' }, ctx))).eql({ org: 101, g: 'g' });
+        should(seen).containEql('flow.accts').and.containEql('global.gl');
+        should(bad(await fn({ acct: 'ZZ', org: 'O1' }, ctx))).eql([{ field: 'org', source: 'acct', reason: 'no match in flow.accts where FNumber="ZZ"' }]);
+        should(bad(await fn({ acct: 'A1' }, {}))[0].reason).equal('flow context "accts" holds no collection');
+    });
+
+    it('jsonata: compiled once, line input and $root binding; a failing expression fails the record', async function () {
+        const fn = compileMapping({
+            fields: {
+                total: { jsonata: '$sum(lines.qty)' },
+                L: { array: 'lines', fields: { q2: { jsonata: 'qty * 2' }, no: { jsonata: '$root.no' } } },
+                boom: { jsonata: '$error("nope")' },
+            },
+        });
+        should(fn.async).be.true();
+        const r = await fn({ no: 'N', lines: [{ qty: 1 }, { qty: 2 }] });
+        should(bad(r)).eql([{ field: 'boom', source: '(jsonata $error("nope"))', reason: 'JSONata failed: nope' }]);
+        const fn2 = compileMapping({ fields: { total: { jsonata: '$sum(lines.qty)' }, L: { array: 'lines', fields: { q2: { jsonata: 'qty * 2' }, no: { jsonata: '$root.no' } } } } });
+        should(ok(await fn2({ no: 'N', lines: [{ qty: 1 }, { qty: 2 }] }))).eql({ total: 3, L: [{ q2: 2, no: 'N' }, { q2: 4, no: 'N' }] });
+        should(() => compileMapping({ fields: { x: { jsonata: '$sum(' } } })).throw(/x: JSONata/);
+    });
+
+    it('pure-path mappings stay synchronous (no promise)', function () {
+        const fn = compileMapping({ fields: { a: { path: 'a' }, L: { array: 'l', fields: { b: { template: '{{b}}' } } } } });
+        should(fn.async).be.false();
+        const r = fn({ a: 1, l: [{ b: 2 }] });
+        should(typeof (r as any).then).equal('undefined');
+    });
+});
+
+describe('compileMapping: conversions, default, required', function () {
+    it('number: numeric text (with thousands separators) and numbers; other text fails', function () {
+        const f = { n: { path: 'v', convert: 'number' } };
+        should(ok(run(f, { v: ' 1,234.50 ' }))).eql({ n: 1234.5 });
+        should(ok(run(f, { v: 7 }))).eql({ n: 7 });
+        should(bad(run(f, { v: 'abc' }))).eql([{ field: 'n', source: 'v', reason: '"abc" is not a number' }]);
+    });
+    it('string: numbers, booleans and objects become text', function () {
+        const f = { a: { path: 'a', convert: 'string' }, b: { path: 'b', convert: 'string' }, c: { path: 'c', convert: 'string' } };
+        should(ok(run(f, { a: 12.5, b: false, c: { x: 1 } }))).eql({ a: '12.5', b: 'false', c: '{"x":1}' });
+    });
+    it('boolean: true/false, 1/0, 是/否; other values fail', function () {
+        const f = { b: { path: 'v', convert: 'boolean' } };
+        should([true, 'true', '1', 1, '是', 'Y'].map((v) => ok(run(f, { v })).b)).eql([true, true, true, true, true, true]);
+        should([false, 'false', '0', 0, '否', 'no'].map((v) => ok(run(f, { v })).b)).eql([false, false, false, false, false, false]);
+        should(bad(run(f, { v: 'maybe' }))[0].reason).match(/is not a boolean/);
+    });
+    it('date / datetime / timestamp from China-time text, ms timestamps, /Date(ms)/; bad dates fail', function () {
+        const f = { d: { path: 'v', convert: 'date' }, dt: { path: 'v', convert: 'datetime' }, ts: { path: 'v', convert: 'timestamp' } };
+        // 2024-01-09 23:30:00 China time = 2024-01-09T15:30:00Z
+        const ms = Date.UTC(2024, 0, 9, 15, 30, 0);
+        for (const v of ['2024-01-09 23:30:00', ms, String(ms), `/Date(${ms})/`, `/Date(${ms}+0800)/`]) {
+            should(ok(run(f, { v }))).eql({ d: '2024-01-09', dt: '2024-01-09 23:30:00', ts: ms });
+        }
+        should(ok(run(f, { v: '2024-01-09' }))).eql({ d: '2024-01-09', dt: '2024-01-09 00:00:00', ts: Date.UTC(2024, 0, 8, 16) });
+        // Late evening UTC is already the next day in China.
+        should(ok(run({ d: { path: 'v', convert: 'date' } }, { v: Date.UTC(2024, 0, 9, 17, 0, 0) }))).eql({ d: '2024-01-10' });
+        should(bad(run(f, { v: '09/01/2024' })).map((e) => e.field)).eql(['d', 'dt', 'ts']);
+    });
+    it('default applies to empty sources (undefined, null, ""), not to 0 or false', function () {
+        const f = { a: { path: 'a', default: 'D' } };
+        should([undefined, null, ''].map((a) => ok(run(f, { a })).a)).eql(['D', 'D', 'D']);
+        should([0, false].map((a) => ok(run(f, { a })).a)).eql([0, false]);
+    });
+    it('required: an empty source without default fails naming field and source; inside arrays with the line index', function () {
+        const f = { no: { path: 'tradeNo', required: true }, L: { array: 'goodsDetail', fields: { m: { path: 'goodsNo', required: true }, q: { path: 'sellCount', convert: 'number' } } } };
+        const errs = bad(run(f, { goodsDetail: [{ goodsNo: 'G', sellCount: '1' }, { sellCount: 'x' }] }));
+        should(errs).eql([
+            { field: 'no', source: 'tradeNo', reason: 'is required (source is empty)' },
+            { field: 'L[1].m', source: 'goodsDetail[1].goodsNo', reason: 'is required (source is empty)' },
+            { field: 'L[1].q', source: 'goodsDetail[1].sellCount', reason: '"x" is not a number' },
+        ]);
+    });
+});
+
+describe('compileMapping: target schema', function () {
+    const schema = {
+        type: 'object',
+        required: ['FBillNo', 'FEntity'],
+        properties: {
+            FBillNo: { type: 'string' },
+            FCustomerID: { type: 'object', 'x-basedata': 'FNumber' },
+            FBillTypeID: { type: 'object', 'x-basedata': 'FNUMBER' },
+            FEntity: { type: 'array', minItems: 1, items: { type: 'object', required: ['FMaterialID'], properties: { FMaterialID: { type: 'object', 'x-basedata': 'FNumber' }, FQty: { type: 'number' } } } },
+        },
+    };
+    it('wraps basic-data fields as {FNumber}/{FNUMBER}, but not values the rule already gives as objects', function () {
+        const r = ok(run({ FBillNo: { path: 'no' }, FCustomerID: { const: { FNumber: 'C9' } }, FBillTypeID: { const: 'XSCKD01_SYS' }, FEntity: { array: 'l', fields: { FMaterialID: { path: 'g' } } } }, { no: 'B1', l: [{ g: 'M1' }] }, { schema }));
+        should(r).eql({ FBillNo: 'B1', FCustomerID: { FNumber: 'C9' }, FBillTypeID: { FNUMBER: 'XSCKD01_SYS' }, FEntity: [{ FMaterialID: { FNumber: 'M1' } }] });
+    });
+    it('validation errors name the target field and the source path, with line indexes', function () {
+        const errs = bad(run({ FBillNo: { path: 'no' }, FEntity: { array: 'lines', fields: { FMaterialID: { path: 'goodsNo' }, FQty: { path: 'qty' } } } }, { no: 5, lines: [{ goodsNo: 'G1', qty: 1 }, { qty: '2' }] }, { schema }));
+        should(errs).containEql({ field: 'FBillNo', source: 'no', reason: 'must be string' });
+        should(errs).containEql({ field: 'FEntity[1].FMaterialID', source: 'lines[1].goodsNo', reason: 'is required' });
+        should(errs).containEql({ field: 'FEntity[1].FQty', source: 'lines[1].qty', reason: 'must be number' });
+        should(errs).have.length(3);
+    });
+    it('a required field the mapping does not set is reported as not mapped', function () {
+        should(bad(run({ FEntity: { const: [{ FMaterialID: { FNumber: 'x' } }] } }, {}, { schema }))).eql([{ field: 'FBillNo', source: '(not mapped)', reason: 'is required' }]);
+    });
+    it('an unknown target type is a compile error; getSpec-less schemas come from the option', function () {
+        should(() => compileMapping({ target: 'no-such-node', fields: {} })).throw(/target "no-such-node" is not a known node type/);
+    });
+});
+
+describe('compileMapping: safety', function () {
+    const attempts: Array<[string, any]> = [
+        ['path', { x: { path: '__proto__.polluted' } }],
+        ['bracket path', { x: { path: "a['constructor']" } }],
+        ['$root path', { x: { path: '$root.constructor.prototype' } }],
+        ['template', { x: { template: 'a {{__proto__}}' } }],
+        ['target field', JSON.parse('{"__proto__": {"path": "a"}}')],
+        ['child target field', { L: { array: 'l', fields: JSON.parse('{"__proto__": {"const": 1}}') } }],
+        ['array path', { L: { array: 'l.prototype', fields: {} } }],
+        ['table path', { t: { table: {}, path: 'constructor' } }],
+        ['lookup key', { x: { lookup: { key: 'a.__proto__', match: { a: 'b' }, return: 'c' } } }],
+        ['lookup return', { x: { lookup: { key: 'k', match: { a: 'b' }, return: '__proto__' } } }],
+        ['lookup match', { x: { lookup: { key: 'k', match: { a: 'prototype' }, return: 'c' } } }],
+    ];
+    for (const [what, fields] of attempts) {
+        it(`rejects __proto__/constructor/prototype in a ${what} at compile time`, function () {
+            should(() => compileMapping({ fields })).throw(MappingCompileError).and.throw(/not allowed \(prototype pollution\)/);
+            should(({} as any).polluted).be.undefined();
+        });
+    }
+    it('a source carrying __proto__ keys cannot pollute, and the input is never mutated', function () {
+        const src = JSON.parse('{"a": {"__proto__": {"polluted": 1}, "b": 2}, "l": [{"g": 1}]}');
+        const before = JSON.stringify(src);
+        const r = ok(run({ a: { path: 'a' }, L: { array: 'l', fields: { g: { path: 'g', convert: 'string' } } }, s: { template: '{{a}}' } }, src));
+        should(JSON.stringify(src)).equal(before);
+        should(r.L).not.equal(src.l);
+        should(({} as any).polluted).be.undefined();
+    });
+    it('bad mappings are compile errors naming the field', function () {
+        should(() => compileMapping({ fields: { a: { path: 'x', const: 1 } } } as any)).throw(/a: rule has several kinds/);
+        should(() => compileMapping({ fields: { a: {} } } as any)).throw(/a: rule needs one of/);
+        should(() => compileMapping({ fields: { a: { path: 'x', convert: 'money' } } } as any)).throw(/a: convert must be one of/);
+        should(() => compileMapping('{nope')).throw(/not valid JSON/);
+        should(() => compileMapping({ fields: { L: { array: 'l', fields: { b: { path: 'a..[' } } } } })).throw(/L\[\]\.b: path "a\.\.\[" is malformed/);
+    });
+    it('a source that is not an object fails cleanly', function () {
+        should(bad(run({ a: { path: 'a' } }, 'text'))).eql([{ field: '(root)', source: '(input)', reason: 'source record must be an object' }]);
+    });
+});
+
+describe('compileMapping: seed scenarios (test/mapper/fixtures)', function () {
+    const specs: Record<string, any> = { 'wdt-wms-cancel': (wdtWmsCancel as any).spec, 'jingcheng-recv': (jingchengRecv as any).spec };
+    for (const n of [0, 1, 2, 3, 4]) {
+        const fx = fixture(n);
+        it(fx.name, async function () {
+            const spec = fx.mapping.target ? specs[fx.mapping.target] : undefined;
+            const schema = fx.schema ?? (spec && (spec.kind === 'write' ? spec.recordSchema : spec.requestSchema));
+            should(schema).be.ok();
+            const fn = compileMapping(fx.mapping, { schema });
+            const before = JSON.stringify(fx.source);
+            const ctx = { getContext: (store: 'flow' | 'global', key: string) => (fx.context as any)?.[store]?.[key] };
+            const r = await fn(fx.source, ctx);
+            should(ok(r)).eql(fx.expected);
+            should(JSON.stringify(fx.source)).equal(before);
+        });
+    }
+    it('seed 000: a trade whose second line has no goodsNo and a bad count fails naming FEntity[1]', function () {
+        const fx = fixture(0);
+        const src = JSON.parse(JSON.stringify(fx.source));
+        delete src.goodsDetail[1].goodsNo;
+        src.goodsDetail[2].sellCount = '三';
+        const errs = bad(compileMapping(fx.mapping, { schema: fx.schema })(src) as MapResult);
+        should(errs).eql([
+            { field: 'FEntity[1].FMaterialID', source: 'goodsDetail[1].goodsNo', reason: 'is required (source is empty)' },
+            { field: 'FEntity[2].FRealQty', source: 'goodsDetail[2].sellCount', reason: '"三" is not a number' },
+        ]);
+    });
+    it('seed 001 against the wdt-wms-cancel schema: an unknown order type from the table fails validation', function () {
+        const fx = fixture(1);
+        const fields = { ...fx.mapping.fields, orderType: { table: { TLSQD01_SYS: 'XXXX' }, path: 'FBillTypeID', default: 'NOPE' } };
+        const errs = bad(compileMapping({ fields }, { schema: (wdtWmsCancel as any).spec.recordSchema })(fx.source) as MapResult);
+        should(errs).have.length(1);
+        should(errs[0]).match({ field: 'orderType', source: 'FBillTypeID', reason: /must be one of/ });
+    });
+});
