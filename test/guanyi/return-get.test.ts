@@ -1,0 +1,122 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { GuanyiSim, GUANYI_DEMO } from '../sim/guanyi';
+import { guanyi } from '../../nodes/guanyi/sign';
+import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
+import guanyiReturnGet = require('../../nodes/guanyi/guanyi-return-get');
+
+describe('guanyi-return-get against the Guanyi simulator', function () {
+    let sim: GuanyiSim;
+
+    beforeEach(async () => {
+        sim = new GuanyiSim();
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const config = (extra: Msg = {}) => ({ id: 'c1', type: 'guanyi-config', url: `${sim.baseUrl}/rest/erp_open`, appkey: GUANYI_DEMO.appkey, retryBaseMs: 5, maxRetries: 3, rps: 0, ...extra });
+    const node = (params: Msg = {}, extra: Msg = {}) => ({ id: 'n1', type: 'guanyi-return-get', z: 'f1', config: 'c1', params, outputMode: 'all', ...extra });
+    const creds = { sessionkey: GUANYI_DEMO.sessionkey, secret: GUANYI_DEMO.secret };
+    const loadFlow = (n: Msg = node(), c: Msg = creds, cfg: Msg = {}) => load([guanyiConfig, guanyiReturnGet], withProbes([config(cfg), n], 'n1', 1), { c1: c });
+    const signedOk = () => {
+        for (const q of sim.requests) {
+            const b = JSON.parse(q.body);
+            should(q.body.endsWith(`,"sign":"${b.sign}"}`)).be.true();
+            should(guanyi(q.body.slice(0, q.body.length - `,"sign":"${b.sign}"}`.length) + '}', GUANYI_DEMO.secret)).equal(b.sign);
+        }
+    };
+
+    it('pages of 7 across 25 returns: page_no 1..4, every record once, in order, with details and payments arrays', async () => {
+        await loadFlow(node({ page_size: { value: '7', type: 'num' } }, { outputMode: 'page' }));
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0].map((m) => m.payload.length)).eql([7, 7, 7, 4]);
+        const codes = r.outputs[0].flatMap((m) => m.payload.map((x: Msg) => x.code));
+        should(codes).eql(sim.returns.map((x) => x.code));
+        should(new Set(codes).size).equal(25);
+        should(sim.bodies.map((b) => [b.page_no, b.page_size])).eql([[1, 7], [2, 7], [3, 7], [4, 7]]);
+        should(sim.bodies[0]).match({ appkey: GUANYI_DEMO.appkey, sessionkey: GUANYI_DEMO.sessionkey, method: 'gy.erp.trade.return.get' });
+        const rec = r.outputs[0][0].payload[1];
+        should(rec.details).be.an.Array().and.have.length(2);
+        should(rec.details[0].payments).be.an.Array().and.have.length(1);
+        should(rec).have.properties(['id', 'code', 'reason', 'create_date', 'shop_code', 'express_num']);
+        should(r.outputs[0][3].page).match({ page: 4, first: 21, count: 4, total: 25 });
+        signedOk();
+    });
+
+    it('an exact multiple of the page size stops on total without an empty extra page', async () => {
+        sim.returns.splice(20);
+        await loadFlow(node({ page_size: { value: '10', type: 'num' } }));
+        const r = await run('n1', {}, 1);
+        should(r.outputs[0][0].payload).have.length(20);
+        should(sim.requests).have.length(2);
+    });
+
+    it('Chinese filter values and ISO times: signed over the exact text, converted to China time, filtered by the simulator', async () => {
+        await loadFlow(node({ shop_code: { value: 'SHOP02', type: 'str' }, vip_name: { value: '会员4', type: 'str' }, start_create: { value: '2024-01-08T00:00:00Z', type: 'str' }, end_create: { value: '2024-01-31 23:59:59', type: 'str' } }));
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(['RTN000004']);
+        should(sim.bodies[0]).match({ shop_code: 'SHOP02', vip_name: '会员4', start_create: '2024-01-08 08:00:00', end_create: '2024-01-31 23:59:59' });
+        should(sim.requests[0].body).containEql('"vip_name":"会员4"');
+        signedOk();
+    });
+
+    it('parameters from msg.payload; blank fields are not sent', async () => {
+        await loadFlow();
+        const r = await run('n1', { payload: { code: 'RTN000010' } }, 1);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(['RTN000010']);
+        should(Object.keys(sim.bodies[0])).eql(['appkey', 'sessionkey', 'method', 'code', 'page_no', 'page_size', 'sign']);
+    });
+
+    it('bad sessionkey → config error at Catch, one request, no secret in it', async () => {
+        await loadFlow(node(), { sessionkey: 'bad-session-key', secret: GUANYI_DEMO.secret });
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.ok();
+        should(r.caught!._error).match({ system: 'guanyi', kind: 'config', code: 'SESSIONKEY_INVALID', message: /sessionkey无效/ });
+        should(JSON.stringify(r.caught!._error)).not.match(/bad-session-key|gy-demo-secret/);
+        should(r.outputs[0]).have.length(0);
+        should(sim.requests).have.length(1);
+    });
+
+    it('wrong secret → SIGN_INVALID config error at Catch', async () => {
+        await loadFlow(node(), { sessionkey: GUANYI_DEMO.sessionkey, secret: 'nope' });
+        const r = await run('n1', {}, 1);
+        should(r.caught!._error).match({ kind: 'config', code: 'SIGN_INVALID' });
+        should(sim.requests).have.length(1);
+    });
+
+    it('bad input → validation error naming the field, nothing sent', async () => {
+        await loadFlow(node({ page_size: { value: '500', type: 'num' } }));
+        let r = await run('n1', {}, 1);
+        should(r.caught!._error).match({ kind: 'validation', field: 'page_size' });
+        await helper.unload();
+        await loadFlow(node({ start_create: { value: 'yesterday', type: 'str' } }));
+        r = await run('n1', {}, 1);
+        should(r.caught!._error).match({ kind: 'validation', message: /start_create/ });
+        await helper.unload();
+        await loadFlow(node({ start_create: { value: '2024-02-01 00:00:00', type: 'str' }, end_create: { value: '2024-01-01 00:00:00', type: 'str' } }));
+        r = await run('n1', {}, 1);
+        should(r.caught!._error).match({ kind: 'validation', field: 'end_create' });
+        should(sim.requests).have.length(0);
+    });
+
+    it('rate-limit answer → backoff, then success with every record once', async () => {
+        await loadFlow(node({ page_size: { value: '10', type: 'num' } }));
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 1, (q) => JSON.parse(q.body).page_no === 2);
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload).have.length(25);
+        should(sim.bodies.map((b) => b.page_no)).eql([1, 2, 2, 3]);
+    });
+
+    it('missing sessionkey → config error naming it, nothing sent', async () => {
+        await loadFlow(node(), { secret: 'x' });
+        const r = await run('n1', {}, 1);
+        should(r.caught!._error).match({ kind: 'config', message: /sessionkey: is required/ });
+        should(sim.requests).have.length(0);
+    });
+});
