@@ -437,6 +437,26 @@ export class KingdeeClient extends BaseClient {
         return out;
     }
 
+    /**
+     * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field).
+     * Looked up with ExecuteBillQuery `field in (…)` in slices of 200 values; → value → {Id, Number}.
+     */
+    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey = 'FID'): Promise<Map<string, { Id: string; Number: string }>> {
+        const found = new Map<string, { Id: string; Number: string }>();
+        const unique = [...new Set(values.filter((v) => v !== ''))];
+        if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateField', message: `duplicateField: "${field}" is not a field key` });
+        for (let i = 0; i < unique.length; i += 200) {
+            const slice = unique.slice(i, i + 200);
+            const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
+            const keys = [...new Set([field, primaryKey, 'FBillNo'])];
+            for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: primaryKey }, ctx)) {
+                const v = str(row[field]);
+                if (!found.has(v)) found.set(v, { Id: str(row[primaryKey]), Number: str(row.FBillNo) });
+            }
+        }
+        return found;
+    }
+
     // ---------- BatchSave ----------
 
     /** BatchSave of `models`; one outcome per model, matched by DIndex. */
