@@ -4,17 +4,25 @@
  * request table, drops repeated deliveries, starts the flow, and answers with the order echoed back
  * (protocols.md §9.2) — or with what the flow answers, when "reply after the flow" is chosen.
  *
- * Order of checks: 415 (not JSON) → 413 (too large) → 401 (not authentic; generic message) → 400 (malformed JSON,
- * then schema, listing each field) → duplicate (same reply again, no msg) → msg.
+ * Route: `POST <httpNodeRoot><path>` on RED.httpNode, as an http-in node registers it:
+ *   capture (rate limit → 415 → 413, raw bytes kept) → the user's httpNodeMiddleware → CORS → handler.
+ * The raw body is captured first, like Node-RED's own http-in raw mode (rawBodyCapture in 21-httpin.js), so the
+ * signature is checked over the exact bytes even if a middleware would parse JSON: `req._body` is set, which every
+ * body-parser honours by skipping the request.
+ * Handler: 401 (not authentic; generic message) → replayed (ts, sig) → stored reply → 400 (charset, malformed JSON,
+ * then schema, listing each field) → duplicate by key (same reply again, no msg) → msg + reply.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { compileRecordSchema, describeErrors, FieldError } from '../core/validate';
+import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
-import orderSchema from './schemas/order-request.json';
-import { echoReply, Order, QeasyConfigNode } from './callback';
+import requestSchema from './schemas/order-request.json';
+import responseSchema from './schemas/order-response.json';
+import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
 
 type Msg = Record<string, any>;
+type Req = IncomingMessage & { ip?: string; body?: unknown; _body?: boolean; skipRawBodyParser?: boolean; qeasyRawBody?: Buffer; qeasyCharset?: string };
+type Res = ServerResponse & { send?: (b: unknown) => unknown };
 
 interface StoredReply {
     at: number;
@@ -35,212 +43,351 @@ interface CallbackDef extends NodeDef {
     replyTimeout?: string | number;
 }
 
-const validateOrder = compileRecordSchema(orderSchema);
-const DEDUPE_KEY = 'qeasyDelivered';
+const validateOrder = compileRecordSchema(requestSchema);
+const DEDUPE_CONTEXT_KEY = 'qeasyDelivered';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 function failure(code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { success: false, code, message, ...extra };
 }
 
-class BodyTooLarge extends Error {}
-
-/** Reads the raw body (the signature covers the exact bytes) with a size limit. */
-function readRawBody(req: IncomingMessage & { body?: unknown; _body?: boolean }, limit: number): Promise<Buffer> {
-    // A middleware before us already consumed the stream: use what it kept if it kept the bytes.
-    if (req._body || req.readableEnded) {
-        if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
-        if (typeof req.body === 'string') return Promise.resolve(Buffer.from(req.body, 'utf8'));
-        return Promise.reject(new Error('the request body was already parsed by another middleware, so its exact bytes are gone'));
-    }
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let done = false;
-        req.on('data', (chunk: Buffer) => {
-            if (done) return;
-            size += chunk.length;
-            if (size > limit) {
-                done = true;
-                req.resume();
-                return reject(new BodyTooLarge());
-            }
-            chunks.push(chunk);
-        });
-        req.on('end', () => {
-            if (!done) resolve(Buffer.concat(chunks));
-        });
-        req.on('error', (err) => {
-            if (!done) reject(err);
-        });
-    });
+/** Writes a JSON answer unless one was already sent. */
+function answer(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (res.headersSent || res.writableEnded) return;
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
+    res.end(text);
 }
 
-export = function (RED: NodeAPI) {
+/** `application/json`, `application/*+json`, `text/json`; returns the charset (default utf-8) or undefined if not JSON. */
+function jsonCharset(contentType: string | undefined): string | undefined {
+    const [type, ...params] = String(contentType ?? '').split(';');
+    if (!/^\s*(?:application\/(?:[\w.+-]+\+)?json|text\/json)\s*$/i.test(type)) return undefined;
+    for (const p of params) {
+        const m = /^\s*charset\s*=\s*"?([^";\s]+)"?\s*$/i.exec(p);
+        if (m) return m[1].toLowerCase();
+    }
+    return 'utf-8';
+}
+
+function supportedCharset(label: string): boolean {
+    try {
+        new TextDecoder(label);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+interface Deferred {
+    promise: Promise<void>;
+    resolve(): void;
+}
+function deferred(): Deferred {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+}
+
+function register(RED: NodeAPI) {
     function QeasyCallback(this: Node, def: CallbackDef) {
         RED.nodes.createNode(this, def);
         const node = this;
         const status = new StatusReporter(node);
         const config = RED.nodes.getNode(def.config) as QeasyConfigNode | null;
-        const path = `/${String(def.path ?? '').replace(/^\/+/, '')}`;
-        const maxBytes = Number(def.maxBytes) > 0 ? Number(def.maxBytes) : 1024 * 1024;
+        const path = `/${String(def.path ?? '').trim().replace(/^\/+/, '')}`;
+        const maxBytes = Number(def.maxBytes) > 0 ? Math.floor(Number(def.maxBytes)) : DEFAULT_MAX_BYTES;
         const emitMode = def.emit === 'all' ? 'all' : 'order';
-        const dedupeKey = def.dedupeKey || 'tid';
-        const dedupeMs = (Number(def.dedupeWindow) >= 0 && def.dedupeWindow !== '' && def.dedupeWindow !== undefined ? Number(def.dedupeWindow) : 86400) * 1000;
-        const dedupeStore = def.dedupeStore || undefined;
-        const numberSource = def.numberSource || 'tid';
         const replyMode = def.replyMode === 'flow' ? 'flow' : 'auto';
         const replyTimeoutMs = (Number(def.replyTimeout) > 0 ? Number(def.replyTimeout) : 30) * 1000;
-        const replays = new Map<string, StoredReply>();
-        const waiting = new Set<NodeJS.Timeout>();
-        let received = 0;
-        // Deliveries are deduplicated one at a time, so two copies arriving together still make one msg.
-        let queue: Promise<unknown> = Promise.resolve();
+        const dedupeStore = def.dedupeStore || undefined;
 
         if (!config) {
+            node.warn('qeasy-callback: config: is required (a qeasy-config node)');
             status.error('no config');
             return;
         }
+        if ((RED.settings as any).httpNodeRoot === false) {
+            node.warn('qeasy-callback: not listening, because httpNodeRoot is false in the settings');
+            status.error('httpNodeRoot disabled');
+            return;
+        }
         if (path === '/') {
-            node.warn('qeasy-callback: a path is required');
+            node.warn('qeasy-callback: path: is required');
             status.error('no path');
             return;
         }
+        // Node settings win where filled in; otherwise the config node's defaults (tid, 24 h, tid).
+        const dedupeKey = String(def.dedupeKey ?? '').trim() || config.dedupeKey || 'tid';
+        const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
+        const dedupeMs = dedupeWindowS * 1000;
+        const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
 
-        const contextGet = (): Promise<Record<string, StoredReply>> =>
-            new Promise((resolve, reject) => node.context().get(DEDUPE_KEY, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve((v as Record<string, StoredReply>) ?? {}))));
-        const contextSet = (v: Record<string, StoredReply>): Promise<void> =>
-            new Promise((resolve, reject) => node.context().set(DEDUPE_KEY, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
-
-        const send = (res: ServerResponse & { status?: any }, code: number, body: unknown) => {
-            if (res.headersSent) return;
-            const text = JSON.stringify(body);
-            res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-            res.end(text);
+        const replays = new Map<string, StoredReply>();
+        const pending = new Map<string, Promise<void>>();
+        const waiting = new Set<{ timer: NodeJS.Timeout; cancel: () => void }>();
+        let received = 0;
+        let closed = false;
+        // Reads and writes of the duplicate store are serialised (held only for the read-modify-write, never while
+        // a flow is working), so two copies of an order arriving together still make one msg.
+        let lock: Promise<unknown> = Promise.resolve();
+        const withLock = <T>(fn: () => Promise<T>): Promise<T> => {
+            const p = lock.then(fn);
+            lock = p.catch(() => undefined);
+            return p;
         };
 
+        const contextGet = (): Promise<Record<string, StoredReply>> =>
+            new Promise((resolve, reject) =>
+                node.context().get(DEDUPE_CONTEXT_KEY, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? { ...(v as Record<string, StoredReply>) } : {}))),
+            );
+        const contextSet = (v: Record<string, StoredReply>): Promise<void> =>
+            new Promise((resolve, reject) => node.context().set(DEDUPE_CONTEXT_KEY, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
+
         function keyOf(order: Order): string | undefined {
-            const v = order[dedupeKey];
-            return v === undefined || v === null || v === '' ? undefined : `${dedupeKey}:${String(v)}`;
+            if (!(dedupeMs > 0)) return undefined;
+            const v = fieldOf(order, dedupeKey);
+            return v === undefined || v === null || v === '' || typeof v === 'object' ? undefined : `${dedupeKey}:${String(v)}`;
         }
 
-        async function handle(req: IncomingMessage & { ip?: string }, res: ServerResponse): Promise<void> {
-            const now = Date.now();
+        function pruneReplays(now: number): void {
             for (const [k, v] of replays) if (now - v.at > config!.windowSeconds * 1000) replays.delete(k);
-            const type = String(req.headers['content-type'] ?? '');
-            if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-                status.error('415');
-                return send(res, 415, failure('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
+        }
+
+        // ---- step 1: rate limit, media type, size; keeps the exact bytes -------------------------------------------
+        const capture = (req: Req, res: Res, next: (err?: unknown) => void) => {
+            if (!config.admitRate()) {
+                status.error('429');
+                return answer(res, 429, failure('RATE_LIMITED', 'too many requests'), { 'Retry-After': '1' });
             }
-            let raw: Buffer;
-            try {
-                raw = await readRawBody(req, maxBytes);
-            } catch (err) {
-                if (err instanceof BodyTooLarge) {
-                    status.error('413');
-                    return send(res, 413, failure('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`));
+            const charset = jsonCharset(req.headers['content-type']);
+            if (!charset || !supportedCharset(charset)) {
+                status.error('415');
+                return answer(res, 415, failure('UNSUPPORTED_MEDIA_TYPE', charset ? `unsupported charset ${charset}` : 'Content-Type must be application/json'));
+            }
+            req.qeasyCharset = charset;
+            // Bytes already read before this route (Node-RED's raw capture of an http-in node on the same path).
+            if (req._body || req.readableEnded) {
+                if (Buffer.isBuffer(req.body)) req.qeasyRawBody = req.body;
+                else if (typeof req.body === 'string') req.qeasyRawBody = Buffer.from(req.body, charset === 'utf-8' || charset === 'utf8' ? 'utf8' : 'latin1');
+                else {
+                    node.error('qeasy-callback: the request body was parsed before this route (a middleware mounted at the app level), so its exact bytes are gone and no signature can be checked');
+                    status.error('500');
+                    return answer(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
                 }
-                status.error('400');
-                return send(res, 400, failure('BAD_REQUEST', (err as Error).message));
+                if (req.qeasyRawBody.length > maxBytes) {
+                    status.error('413');
+                    return answer(res, 413, failure('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`));
+                }
+                return next();
+            }
+            const tooLarge = () => {
+                status.error('413');
+                answer(res, 413, failure('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`), { Connection: 'close' });
+                req.resume();
+            };
+            const declared = Number(req.headers['content-length']);
+            if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
+            const chunks: Buffer[] = [];
+            let size = 0;
+            let finished = false;
+            const onData = (chunk: Buffer) => {
+                if (finished) return;
+                size += chunk.length;
+                if (size > maxBytes) {
+                    finished = true;
+                    chunks.length = 0;
+                    req.removeListener('data', onData);
+                    return tooLarge();
+                }
+                chunks.push(chunk);
+            };
+            req.on('data', onData);
+            req.on('end', () => {
+                if (finished) return;
+                finished = true;
+                const raw = Buffer.concat(chunks);
+                req.qeasyRawBody = raw;
+                // As Node-RED's raw capture does: body parsers further down see `_body` and leave the request alone.
+                req.body = raw;
+                req._body = true;
+                req.skipRawBodyParser = true;
+                next();
+            });
+            req.on('error', () => {
+                finished = true;
+            });
+        };
+
+        // ---- step 2: everything else -------------------------------------------------------------------------------
+        async function handle(req: Req, res: Res): Promise<void> {
+            const now = Date.now();
+            pruneReplays(now);
+            const raw = req.qeasyRawBody;
+            if (!raw) {
+                node.error('qeasy-callback: the raw body was not captured');
+                return answer(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
             }
             const replayKey = config!.verify(req.headers, raw, now);
             if (replayKey === undefined) {
                 status.error('401');
-                return send(res, 401, failure('UNAUTHORIZED', 'unauthorized'));
+                return answer(res, 401, failure('UNAUTHORIZED', 'unauthorized'));
             }
             const replayed = replayKey ? replays.get(replayKey) : undefined;
-            if (replayed) return send(res, replayed.status, replayed.body);
+            if (replayed) return answer(res, replayed.status, replayed.body);
 
+            let text: string;
+            try {
+                text = new TextDecoder(req.qeasyCharset ?? 'utf-8', { fatal: true }).decode(raw);
+            } catch {
+                status.error('400');
+                return answer(res, 400, failure('MALFORMED_JSON', `body: not valid ${req.qeasyCharset} text`));
+            }
             let body: unknown;
             try {
-                body = JSON.parse(raw.toString('utf8'), (k, v) => (FORBIDDEN_KEYS.has(k) ? undefined : v));
+                body = JSON.parse(text, (k, v) => (FORBIDDEN_KEYS.has(k) ? undefined : v));
             } catch (err) {
                 status.error('400');
-                return send(res, 400, failure('MALFORMED_JSON', `body: not valid JSON (${(err as Error).message})`));
+                return answer(res, 400, failure('MALFORMED_JSON', `body: not valid JSON (${(err as Error).message})`));
             }
             const single = !Array.isArray(body);
             const orders = (single ? [body] : body) as Order[];
             const errors: FieldError[] = [];
-            if (orders.length === 0) errors.push({ field: 'body', reason: 'must hold at least one order' });
+            if (orders.length === 0) errors.push({ field: '(root)', reason: 'must hold at least one order' });
             orders.forEach((order, i) => {
                 if (!validateOrder(order)) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
             });
             if (errors.length > 0) {
                 status.error('400');
-                return send(res, 400, failure('INVALID_ORDER', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors }));
+                return answer(res, 400, failure('INVALID_ORDER', formatErrors(errors), { errors }));
             }
 
             const remember = (code: number, reply: unknown) => {
-                if (replayKey) replays.set(replayKey, { at: Date.now(), status: code, body: reply });
+                if (replayKey && code < 300) replays.set(replayKey, { at: Date.now(), status: code, body: reply });
             };
-            const callbackMeta = {
+            const deliveryHeader = req.headers['x-delivery-id'];
+            const meta = {
                 receivedAt: new Date(now).toISOString(),
-                deliveryId: String(req.headers['x-delivery-id'] ?? RED.util.generateId()),
+                deliveryId: typeof deliveryHeader === 'string' && /^[\w.:-]{1,128}$/.test(deliveryHeader) ? deliveryHeader : RED.util.generateId(),
                 remoteAddress: req.ip ?? req.socket?.remoteAddress,
             };
 
-            await (queue = queue.then(async () => {
-                const delivered = dedupeMs > 0 ? await contextGet() : {};
-                for (const [k, v] of Object.entries(delivered)) if (now - v.at > dedupeMs) delete delivered[k];
-                const fresh = orders.filter((o) => {
-                    const k = keyOf(o);
-                    return !k || !delivered[k];
-                });
-                if (fresh.length === 0) {
-                    // Every order was delivered before: the same answer again, and no second msg.
-                    const stored = orders.map((o) => delivered[keyOf(o)!]);
-                    const reply = single ? stored[0].body : stored.map((s) => (Array.isArray(s.body) ? s.body[0] : s.body));
-                    remember(stored[0].status, reply);
-                    send(res, stored[0].status, reply);
-                    return;
-                }
-                if (replyMode === 'auto') {
-                    const replies = orders.map((o) => echoReply(o, numberSource));
-                    const reply = single ? replies[0] : replies;
-                    for (const o of fresh) {
-                        const k = keyOf(o);
-                        if (k) delivered[k] = { at: now, status: 200, body: echoReply(o, numberSource) };
+            // Admission: which orders are new, which were delivered before (stored reply), which are in flight.
+            const keys = orders.map(keyOf);
+            let fresh: number[] = [];
+            let stored = new Map<number, StoredReply>();
+            let mine: Map<string, Deferred> = new Map();
+            for (;;) {
+                const waitFor: Promise<void>[] = [];
+                const admitted = await withLock(async () => {
+                    const delivered = keys.some((k) => k) ? await contextGet() : {};
+                    fresh = [];
+                    stored = new Map();
+                    const inBatch = new Set<string>();
+                    keys.forEach((k, i) => {
+                        const prior = k ? delivered[k] : undefined;
+                        if (k && prior && now - prior.at <= dedupeMs) stored.set(i, prior);
+                        else if (k && pending.has(k)) waitFor.push(pending.get(k)!);
+                        else if (k && inBatch.has(k)) {
+                            // the same order twice in one delivery: emitted once
+                        } else {
+                            fresh.push(i);
+                            if (k) inBatch.add(k);
+                        }
+                    });
+                    if (waitFor.length > 0) return false;
+                    mine = new Map();
+                    for (const i of fresh) {
+                        const k = keys[i];
+                        if (k) {
+                            const d = deferred();
+                            mine.set(k, d);
+                            pending.set(k, d.promise);
+                        }
                     }
-                    if (dedupeMs > 0) await contextSet(delivered);
-                    remember(200, reply);
-                    send(res, 200, reply);
-                    emit(fresh, single, callbackMeta);
-                    return;
+                    return true;
+                });
+                if (admitted) break;
+                // Another delivery of the same order is being handled: wait for its outcome, then look again.
+                await Promise.all(waitFor);
+                if (closed) return answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
+            }
+            const release = () => {
+                for (const [k, d] of mine) {
+                    if (pending.get(k) === d.promise) pending.delete(k);
+                    d.resolve();
                 }
-                // Reply after the flow: one msg with the new orders; the flow answers through an http response
-                // node (msg.res) or msg.callback.reply(body, status).
-                await new Promise<void>((resolve) => {
+            };
+            /** Records the answer of each new order, under the lock, so a later copy gets the same answer. */
+            const store = (replyOf: (i: number) => unknown, code: number) =>
+                withLock(async () => {
+                    if (mine.size === 0) return;
+                    const delivered = await contextGet();
+                    const at = Date.now();
+                    for (const [k, v] of Object.entries(delivered)) if (!v || at - v.at > dedupeMs) delete delivered[k];
+                    for (const i of fresh) if (keys[i]) delivered[keys[i]!] = { at: now, status: code, body: replyOf(i) };
+                    await contextSet(delivered);
+                });
+
+            if (fresh.length === 0) {
+                // Every order was delivered before: the same answer again, and no second msg.
+                const replyBodies = orders.map((_, i) => stored.get(i)?.body ?? echoReply(orders[i], numberSource));
+                const code = stored.get(0)?.status ?? 200;
+                const reply = single ? replyBodies[0] : replyBodies;
+                remember(code, reply);
+                status.done(`received ${received}, ${orders.length} repeated`);
+                return answer(res, code, reply);
+            }
+
+            if (replyMode === 'auto') {
+                const echoes = orders.map((o, i) => stored.get(i)?.body ?? echoReply(o, numberSource));
+                try {
+                    await store((i) => echoes[i], 200);
+                } finally {
+                    release();
+                }
+                const reply = single ? echoes[0] : echoes;
+                remember(200, reply);
+                answer(res, 200, reply);
+                emit(fresh.map((i) => orders[i]), single, meta);
+                return;
+            }
+
+            // Reply after the flow: one msg with the new orders; the flow answers through an http response node
+            // (msg.res) or msg.callback.reply(body, status); no answer in time → 504.
+            try {
+                const outcome = await new Promise<{ code: number; reply: unknown } | undefined>((resolve) => {
                     let answered = false;
                     const finish = (code: number, reply: unknown) => {
-                        if (answered) return;
+                        if (answered) return false;
                         answered = true;
-                        clearTimeout(timer);
-                        waiting.delete(timer);
-                        remember(code, reply);
-                        for (const o of fresh) {
-                            const k = keyOf(o);
-                            if (k && code < 300) delivered[k] = { at: now, status: code, body: reply };
-                        }
-                        (dedupeMs > 0 && code < 300 ? contextSet(delivered) : Promise.resolve()).catch((err) => node.error(err)).finally(resolve);
+                        clearTimeout(entry.timer);
+                        waiting.delete(entry);
+                        resolve(code < 300 ? { code, reply } : undefined);
+                        return true;
                     };
-                    const timer = setTimeout(() => {
-                        send(res, 504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`));
-                        finish(504, undefined);
-                    }, replyTimeoutMs);
-                    waiting.add(timer);
-                    // Capture what an http response node sends, so a repeated delivery gets the same answer.
-                    const expressRes = res as ServerResponse & { send?: (b: unknown) => unknown };
-                    const originalSend = expressRes.send?.bind(expressRes);
+                    const entry = {
+                        timer: setTimeout(() => {
+                            if (finish(504, undefined)) answer(res, 504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`));
+                        }, replyTimeoutMs),
+                        cancel: () => {
+                            if (finish(503, undefined)) answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
+                        },
+                    };
+                    waiting.add(entry);
+                    // What an http response node sends (res.status().jsonp()/send() end in res.send) is captured, so a
+                    // repeated delivery gets the same answer; after a 504 a late answer is dropped quietly.
+                    const originalSend = res.send?.bind(res);
                     if (originalSend) {
-                        expressRes.send = (b: unknown) => {
+                        res.send = (b: unknown) => {
+                            if (answered || res.headersSent) return res;
                             let reply: unknown = b;
-                            if (typeof b === 'string') {
+                            if (typeof b === 'string' || Buffer.isBuffer(b)) {
                                 try {
-                                    reply = JSON.parse(b);
+                                    reply = JSON.parse(b.toString());
                                 } catch {
-                                    reply = b;
+                                    reply = b.toString();
                                 }
                             }
                             const out = originalSend(b);
@@ -248,21 +395,31 @@ export = function (RED: NodeAPI) {
                             return out;
                         };
                     }
-                    const meta = {
-                        ...callbackMeta,
+                    const originalSetHeader = res.setHeader.bind(res);
+                    res.setHeader = ((name: string, value: any) => (res.headersSent ? res : originalSetHeader(name, value))) as any;
+                    const callback = {
+                        ...meta,
                         reply: (replyBody: unknown, code = 200) => {
-                            if (answered) return false;
-                            send(res, code, replyBody);
-                            finish(code, replyBody);
-                            return true;
+                            if (answered || res.headersSent) return false;
+                            answer(res, code, replyBody);
+                            return finish(code, replyBody);
                         },
                     };
-                    const payload = single ? fresh[0] : fresh;
                     received += fresh.length;
                     status.done(`received ${received}`);
-                    node.send({ _msgid: RED.util.generateId(), payload, callback: meta, req, res: { _res: res } });
+                    const payload = single ? orders[fresh[0]] : fresh.map((i) => orders[i]);
+                    Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
+                    req.body = payload;
+                    node.send({ _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } });
                 });
-            }));
+                if (outcome) {
+                    remember(outcome.code, outcome.reply);
+                    const perOrder = Array.isArray(outcome.reply) && !single && outcome.reply.length === orders.length;
+                    await store((i) => (perOrder ? (outcome.reply as unknown[])[i] : outcome.reply), outcome.code);
+                }
+            } finally {
+                release();
+            }
         }
 
         function emit(fresh: Order[], single: boolean, meta: Record<string, unknown>): void {
@@ -275,35 +432,35 @@ export = function (RED: NodeAPI) {
             }
         }
 
-        const handler = (req: IncomingMessage, res: ServerResponse) => {
+        const handler = (req: Req, res: Res) => {
             handle(req, res).catch((err) => {
                 node.error(`qeasy-callback: ${(err as Error).message}`);
-                send(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
+                status.error('500');
+                answer(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
             });
         };
-        // The user's httpNodeMiddleware and CORS setting apply as they do to http-in nodes.
+
+        // The user's httpNodeMiddleware and httpNodeCors apply as they do to http-in nodes (httpNodeRoot and
+        // httpNodeAuth apply anyway: RED.httpNode is mounted under the root, behind the auth).
         const middleware: any[] = [];
         const httpNodeMiddleware = (RED.settings as any).httpNodeMiddleware;
         if (typeof httpNodeMiddleware === 'function') middleware.push(httpNodeMiddleware);
         else if (Array.isArray(httpNodeMiddleware)) middleware.push(...httpNodeMiddleware);
         const cors = (RED.settings as any).httpNodeCors;
-        if (cors && cors.origin) {
-            middleware.push((_req: unknown, res: ServerResponse, next: () => void) => {
-                res.setHeader('Access-Control-Allow-Origin', Array.isArray(cors.origin) ? cors.origin.join(',') : String(cors.origin === true ? '*' : cors.origin));
-                next();
-            });
-        }
-        RED.httpNode.post(path, ...middleware, handler);
+        if (cors && cors.origin) middleware.push(corsMiddleware(cors));
+        RED.httpNode.post(path, capture, ...middleware, handler);
         status.done(`listening on ${path}`);
 
         node.on('close', (done: () => void) => {
-            for (const t of waiting) clearTimeout(t);
+            closed = true;
+            for (const w of [...waiting]) w.cancel();
             waiting.clear();
             // Remove exactly this node's route (the same path may be served by another node after a redeploy).
-            const stack = (RED.httpNode as any)._router?.stack ?? (RED.httpNode as any).router?.stack ?? [];
+            const app = RED.httpNode as any;
+            const stack: any[] = app._router?.stack ?? app.router?.stack ?? [];
             for (let i = stack.length - 1; i >= 0; i--) {
                 const route = stack[i].route;
-                if (route && route.path === path && route.methods.post && route.stack.some((l: any) => l.handle === handler)) stack.splice(i, 1);
+                if (route && route.stack.some((l: any) => l.handle === handler)) stack.splice(i, 1);
             }
             status.clear();
             done();
@@ -311,4 +468,28 @@ export = function (RED: NodeAPI) {
     }
 
     RED.nodes.registerType('qeasy-callback', QeasyCallback as any);
-};
+}
+
+/** Access-Control-Allow-Origin as the `cors` package would set it for `httpNodeCors.origin`. */
+function corsMiddleware(cors: { origin: unknown; credentials?: boolean }) {
+    return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+        const origin = req.headers.origin;
+        const allowed = cors.origin;
+        let value: string | undefined;
+        if (allowed === '*' || (allowed === true && !origin)) value = '*';
+        else if (allowed === true) value = origin;
+        else if (typeof allowed === 'string') value = allowed;
+        else if (origin && Array.isArray(allowed) && allowed.some((a) => (a instanceof RegExp ? a.test(origin) : a === origin))) value = origin;
+        else if (origin && allowed instanceof RegExp && allowed.test(origin)) value = origin;
+        if (value) {
+            res.setHeader('Access-Control-Allow-Origin', value);
+            if (value !== '*') res.setHeader('Vary', 'Origin');
+            if (cors.credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
+        }
+        next();
+    };
+}
+
+/** The schemas, for the mapper and the help (this node is not an endpoint spec, so core's spec route lacks them). */
+register.schemas = { requestSchema, responseSchema };
+export = register;

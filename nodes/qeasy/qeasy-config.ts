@@ -1,11 +1,20 @@
 /**
  * qeasy-config: how an upstream system proves a callback is genuine (protocols.md §9.3). qeasy documents no scheme,
- * so one is required here: a static token, or an HMAC-SHA256 signature with a timestamp window. The secret is a
- * Node-RED credential; it never reaches a log, status, error or exported flow.
+ * so one is required here:
+ *   token  the secret sent as `X-Token: <secret>` or `Authorization: Bearer <secret>` (one of the two, chosen here),
+ *          compared in constant time;
+ *   hmac   `X-Timestamp: <unix seconds>` and `X-Signature: <lowercase hex HMAC-SHA256(secret, ts + "\n" + body)>`,
+ *          refused outside the time window (default 300 s).
+ * It also holds the defaults its callback nodes share: duplicate key and window, the reply's `number` source, and an
+ * optional inbound rate limit. The secret is a Node-RED credential; it never reaches a log, status, error or export.
+ *
+ * Not an endpoint config (there is no vendor client), so it registers itself rather than through registerConfigNode;
+ * its "test connection" route checks the settings and says what the upstream system must send.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import { qeasySignature, safeEqual } from './sign';
 import type { CallbackHeaders, QeasyConfigNode } from './callback';
+import { checkSettings, readSettings } from './settings';
 
 function header(headers: CallbackHeaders, name: string): string {
     const v = headers[name.toLowerCase()];
@@ -16,22 +25,71 @@ export = function (RED: NodeAPI) {
     function QeasyConfig(this: QeasyConfigNode, config: NodeDef & Record<string, any>) {
         RED.nodes.createNode(this, config);
         const node = this;
-        node.auth = config.auth === 'token' ? 'token' : 'hmac';
-        node.windowSeconds = Number(config.windowSeconds) > 0 ? Number(config.windowSeconds) : 300;
+        const s = readSettings(config);
+        node.auth = s.auth;
+        node.tokenHeader = s.tokenHeader;
+        node.windowSeconds = s.windowSeconds;
+        node.dedupeKey = s.dedupeKey;
+        node.dedupeWindowSeconds = s.dedupeWindowSeconds;
+        node.numberSource = s.numberSource;
+        // The secret stays in this closure: it is not a property of the node, so nothing that logs the node shows it.
         const secret = String(((node as any).credentials ?? {}).secret ?? '');
+        if (!secret) node.warn('qeasy-config: secret: is required; every callback will be refused with 401');
+
         node.verify = (headers, rawBody, nowMs = Date.now()) => {
             // No secret configured: nothing can be authentic.
             if (!secret) return undefined;
             if (node.auth === 'token') {
-                const given = header(headers, 'x-token') || header(headers, 'authorization').replace(/^Bearer\s+/i, '');
+                let given = '';
+                if (node.tokenHeader === 'bearer') {
+                    const m = /^Bearer[ \t]+(.+)$/i.exec(header(headers, 'authorization').trim());
+                    given = m ? m[1].trim() : '';
+                } else {
+                    given = header(headers, 'x-token').trim();
+                }
                 return given && safeEqual(given, secret) ? '' : undefined;
             }
-            const ts = header(headers, 'x-timestamp');
-            const sig = header(headers, 'x-signature').toLowerCase();
+            const ts = header(headers, 'x-timestamp').trim();
+            const sig = header(headers, 'x-signature').trim();
+            // Lowercase hex only (§9.3 states the case; a case bug upstream should fail, not pass by luck).
             if (!/^\d{1,12}$/.test(ts) || !/^[0-9a-f]{64}$/.test(sig)) return undefined;
             if (Math.abs(nowMs / 1000 - Number(ts)) > node.windowSeconds) return undefined;
             return safeEqual(sig, qeasySignature(secret, ts, rawBody)) ? `${ts}:${sig}` : undefined;
         };
+
+        // Token bucket: `rps` deliveries a second on average, bursts of up to max(1, rps).
+        let tokens = Math.max(1, s.rps);
+        let last = Date.now();
+        node.admitRate = (nowMs = Date.now()) => {
+            if (!(s.rps > 0)) return true;
+            tokens = Math.min(Math.max(1, s.rps), tokens + ((nowMs - last) / 1000) * s.rps);
+            last = nowMs;
+            if (tokens < 1) return false;
+            tokens -= 1;
+            return true;
+        };
     }
     RED.nodes.registerType('qeasy-config', QeasyConfig as any, { credentials: { secret: { type: 'password' } } });
+
+    // The editor's "test connection" button (CnErpEditor.prepareConfig posts the dialog's values here). There is
+    // nothing remote to call: it checks the settings and tells what the upstream system must send.
+    const admin = RED.httpAdmin as any;
+    if (admin.__qeasyConfigTestRoute) return;
+    admin.__qeasyConfigTestRoute = true;
+    RED.httpAdmin.post('/cn-erp/qeasy-config/test', RED.auth.needsPermission('qeasy-config.write'), (req: any, res: any) => {
+        const body = req.body ?? {};
+        const stored = ((body.id && RED.nodes.getCredentials(body.id)) || {}) as Record<string, unknown>;
+        const credentials: Record<string, unknown> = { ...stored };
+        const given = body.credentials?.secret;
+        if (typeof given === 'string' && given !== '' && given !== '__PWRD__') credentials.secret = given;
+        const config = body.config ?? {};
+        const problems = checkSettings(config, credentials);
+        if (problems.length > 0) return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.join('; ') });
+        const s = readSettings(config);
+        const message =
+            s.auth === 'hmac'
+                ? `ready: the upstream sends X-Timestamp (Unix seconds, within ±${s.windowSeconds} s) and X-Signature = lowercase hex HMAC-SHA256(secret, ts + "\\n" + body)`
+                : `ready: the upstream sends ${s.tokenHeader === 'bearer' ? 'Authorization: Bearer <secret>' : 'X-Token: <secret>'} (use only behind TLS)`;
+        res.json({ ok: true, message });
+    });
 };

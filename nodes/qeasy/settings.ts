@@ -1,0 +1,44 @@
+/** qeasy-config's settings: read with defaults, and checked with messages naming the setting (never the secret). */
+import type { TokenHeader } from './callback';
+
+function num(v: unknown, fallback: number, min = 0): number {
+    if (v === '' || v === undefined || v === null) return fallback;
+    const n = Number(v);
+    return Number.isFinite(n) && n >= min ? n : fallback;
+}
+
+export interface QeasySettings {
+    auth: 'token' | 'hmac';
+    tokenHeader: TokenHeader;
+    windowSeconds: number;
+    dedupeKey: string;
+    dedupeWindowSeconds: number;
+    numberSource: string;
+    rps: number;
+}
+
+export function readSettings(config: Record<string, any>): QeasySettings {
+    return {
+        auth: config.auth === 'token' ? 'token' : 'hmac',
+        tokenHeader: config.tokenHeader === 'bearer' ? 'bearer' : 'x-token',
+        windowSeconds: num(config.windowSeconds, 300, 1),
+        dedupeKey: String(config.dedupeKey ?? '').trim() || 'tid',
+        dedupeWindowSeconds: num(config.dedupeWindow, 86400, 0),
+        numberSource: String(config.numberSource ?? '').trim() || 'tid',
+        rps: num(config.rps, 0, 0),
+    };
+}
+
+/** Problems with the settings, by setting name (never echoing the secret). Empty when usable. */
+export function checkSettings(config: Record<string, any>, credentials: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    const secret = typeof credentials.secret === 'string' ? credentials.secret : '';
+    if (!secret) problems.push('secret: is required');
+    else if (secret.length < 16) problems.push('secret: use at least 16 characters');
+    else if (/[\r\n]/.test(secret)) problems.push('secret: must not contain line breaks');
+    if (config.windowSeconds !== undefined && config.windowSeconds !== '' && !(Number(config.windowSeconds) >= 1)) problems.push('windowSeconds: must be a number of seconds ≥ 1');
+    if (config.dedupeWindow !== undefined && config.dedupeWindow !== '' && !(Number(config.dedupeWindow) >= 0)) problems.push('dedupeWindow: must be a number of seconds ≥ 0');
+    if (config.rps !== undefined && config.rps !== '' && !(Number(config.rps) >= 0)) problems.push('rps: must be a number ≥ 0 (0 or blank: no limit)');
+    return problems;
+}
+
