@@ -255,7 +255,8 @@ export class KingdeeClient extends BaseClient {
         if (this.settings.authMode === 'apisign') throw err;
         const failed = (err.details as { sessionId?: string } | undefined)?.sessionId;
         // Another caller may already have renewed the session: only drop the one that failed.
-        if (this.session && (failed === undefined || this.session.id === failed)) this.session = undefined;
+        // A call sent without a session (dropped meanwhile) finds the renewed one in place and just replays.
+        if (this.session && this.session.id === failed) this.session = undefined;
         await this.ensureSession(ctx);
     }
 
