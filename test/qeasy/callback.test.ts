@@ -1,16 +1,28 @@
+/**
+ * qeasy-callback over real HTTP. The test helper gives every load a fresh RED.httpNode (an express app) but serves
+ * only the admin app, so a capture node hands the httpNode over and the test mounts it under an httpNodeRoot of
+ * `/api` on a real port, as Node-RED's red.js does (`app.use(httpNodeRoot, RED.httpNode)`).
+ */
 import http from 'http';
 import { AddressInfo } from 'net';
 import path from 'path';
 import should from 'should';
+import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
 import { helper } from '../helpers/nodered';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const express = require('express');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const bodyParser = require('body-parser');
+
 type Msg = Record<string, any>;
 
 const SECRET = 'qeasy-test-secret-7f3a9c';
+const ROOT = '/api';
 const nodeRedDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] }));
 const httpIn = require(path.join(nodeRedDir, 'core', 'network', '21-httpin.js'));
 
@@ -33,18 +45,24 @@ const order = (tid: string, extra: Msg = {}) => ({
     receiver_address: '上海市 <浦东> & 新区',
     post_amount: '8.00',
     paid: '108.00',
-    order_list: [{ oid: `${tid}-1`, num: '2', price: '50.00', goods_no: 'G001', goods_name: '保温杯', spec_no: 'G001-RED', share_discount: '0' }],
+    order_list: [{ oid: `${tid}-1`, num: '2', price: '50.00', goods_no: 'G001', goods_name: '保温杯', spec_no: 'G001-RED', share_discount: '0', goods_id: 'P1' }],
     ...extra,
 });
 
+const now = () => Math.floor(Date.now() / 1000);
+function signed(body: string | Buffer, secret = SECRET, ts = now()): Record<string, string> {
+    return { 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(secret, ts, body) };
+}
+
 describe('qeasy-callback: a secure inbound webhook, over real HTTP', function () {
     this.timeout(20000);
-    let server: http.Server;
+    let server: http.Server | undefined;
     let base = '';
     let received: Msg[] = [];
+    let clock: sinon.SinonFakeTimers | undefined;
 
-    async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = []): Promise<void> {
-        const flow = [
+    function flowOf(config: Msg = {}, node: Msg = {}, extra: Msg[] = []): Msg[] {
+        return [
             { id: 'f1', type: 'tab' },
             { id: 'cap', type: 'capture-http', z: 'f1' },
             { id: 'c1', type: 'qeasy-config', auth: 'hmac', windowSeconds: 300, ...config },
@@ -52,180 +70,393 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
             { id: 'out', type: 'helper', z: 'f1' },
             ...extra,
         ];
-        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn], flow, { c1: { secret: SECRET } }, () => resolve()));
+    }
+
+    async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = [], secret = SECRET): Promise<void> {
+        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
         received = [];
         helper.getNode('out').on('input', (m: Msg) => received.push(m));
-        server = http.createServer(httpNode);
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const app = express();
+        app.use(ROOT, httpNode);
+        server = http.createServer(app);
+        await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+        base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}${ROOT}`;
     }
 
     afterEach(async () => {
+        clock?.restore();
+        clock = undefined;
         await helper.unload();
-        await new Promise((r) => server?.close(() => r(undefined)));
+        helper.settings({});
+        await new Promise((r) => (server ? server.close(() => r(undefined)) : r(undefined)));
+        server = undefined;
     });
 
-    function post(body: string, headers: Record<string, string> = {}, url = '/qeasy/orders'): Promise<{ status: number; body: any }> {
-        return fetch(base + url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } }).then(async (r) => {
-            const text = await r.text();
-            let parsed: any = text;
-            try {
-                parsed = JSON.parse(text);
-            } catch {
-                // leave text
-            }
-            return { status: r.status, body: parsed };
-        });
+    async function post(body: string | Buffer, headers: Record<string, string> = {}, url = '/qeasy/orders'): Promise<{ status: number; body: any; headers: Headers }> {
+        const r = await fetch(base + url, { method: 'POST', body: body as BodyInit, headers: { 'Content-Type': 'application/json', ...headers } });
+        const text = await r.text();
+        let parsed: any = text;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            // leave text
+        }
+        return { status: r.status, body: parsed, headers: r.headers };
     }
+    const strip = (r: { status: number; body: any }) => ({ status: r.status, body: r.body });
 
-    function signed(body: string, secret = SECRET, ts = Math.floor(Date.now() / 1000)): Record<string, string> {
-        return { 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(secret, ts, body) };
-    }
+    /** Lets msgs sent just before an answer reach the probe (node.send delivers asynchronously). */
+    const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
-    const settle = () => new Promise((r) => setTimeout(r, 50));
-
-    it('accepts a valid HMAC delivery, emits the order and echoes it back (number = tid)', async () => {
+    it('accepts a valid HMAC delivery under httpNodeRoot, emits the order, echoes the response table (number = tid)', async () => {
         await deploy();
         const body = JSON.stringify(order('T1001'));
-        const res = await post(body, signed(body));
+        const res = await post(body, { ...signed(body), 'X-Delivery-Id': 'dlv-42' });
         should(res.status).equal(200);
-        should(res.body).match({ shop_no: 'SHOP01', tid: 'T1001', number: 'T1001', receiver_address: '上海市 <浦东> & 新区', order_list: [{ oid: 'T1001-1', goods_no: 'G001', share_discount: '0' }] });
-        should(res.body).not.have.property('paid');
+        should(res.headers.get('content-type')).match(/^application\/json/);
+        should(res.body).eql({
+            shop_no: 'SHOP01',
+            tid: 'T1001',
+            number: 'T1001',
+            trade_time: '2024-01-09 10:11:12',
+            trade_status: '30',
+            buyer_nick: '张三',
+            receiver_name: '李四',
+            receiver_address: '上海市 <浦东> & 新区',
+            post_amount: '8.00',
+            order_list: [{ oid: 'T1001-1', num: '2', price: '50.00', goods_no: 'G001', spec_no: 'G001-RED', goods_name: '保温杯', share_discount: '0' }],
+        });
         await settle();
         should(received).have.length(1);
-        should(received[0].payload.tid).equal('T1001');
-        should(received[0].callback).have.properties('receivedAt', 'deliveryId', 'remoteAddress');
+        should(received[0].payload).eql(order('T1001'));
+        should(received[0].callback.deliveryId).equal('dlv-42');
+        should(received[0].callback.remoteAddress).match(/127\.0\.0\.1/);
+        should(new Date(received[0].callback.receivedAt).getTime()).be.approximately(Date.now(), 60000);
+        should(received[0]).not.have.properties('req', 'res');
+        // Not under the bare path: the route lives below httpNodeRoot.
+        should((await fetch(`${base.replace(ROOT, '')}/qeasy/orders`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signed(body) } })).status).equal(404);
     });
 
-    it('accepts a valid token in X-Token or Authorization: Bearer', async () => {
+    it('token mode accepts only the chosen header: X-Token by default, Authorization: Bearer when chosen', async () => {
         await deploy({ auth: 'token' });
-        const body = JSON.stringify(order('T2001'));
-        should((await post(body, { 'X-Token': SECRET })).status).equal(200);
-        const body2 = JSON.stringify(order('T2002'));
-        should((await post(body2, { Authorization: `Bearer ${SECRET}` })).status).equal(200);
-        should((await post(JSON.stringify(order('T2003')), { 'X-Token': 'wrong' })).status).equal(401);
+        should((await post(JSON.stringify(order('T2001')), { 'X-Token': SECRET })).status).equal(200);
+        should((await post(JSON.stringify(order('T2002')), { Authorization: `Bearer ${SECRET}` })).status).equal(401);
+        should((await post(JSON.stringify(order('T2003')), { 'X-Token': `${SECRET}x` })).status).equal(401);
         await settle();
-        should(received.map((m) => m.payload.tid)).eql(['T2001', 'T2002']);
+        should(received.map((m) => m.payload.tid)).eql(['T2001']);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ auth: 'token', tokenHeader: 'bearer' });
+        should((await post(JSON.stringify(order('T2004')), { Authorization: `Bearer ${SECRET}` })).status).equal(200);
+        should((await post(JSON.stringify(order('T2005')), { 'X-Token': SECRET })).status).equal(401);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T2004']);
     });
 
-    it('answers 401 with a generic message and emits nothing for a wrong secret, a missing header or a stale timestamp', async () => {
+    it('answers 401 "unauthorized" and emits nothing: wrong secret, missing headers, stale or future timestamp, uppercase hex, body changed after signing', async () => {
         await deploy({ windowSeconds: 60 });
         const body = JSON.stringify(order('T3001'));
+        const good = signed(body);
         const answers = [
             await post(body, signed(body, 'not-the-secret')),
             await post(body, {}),
-            await post(body, { 'X-Timestamp': String(Math.floor(Date.now() / 1000)) }),
-            await post(body, signed(body, SECRET, Math.floor(Date.now() / 1000) - 3600)),
+            await post(body, { 'X-Timestamp': good['X-Timestamp'] }),
+            await post(body, { 'X-Signature': good['X-Signature'] }),
+            await post(body, signed(body, SECRET, now() - 61)),
+            await post(body, signed(body, SECRET, now() + 3600)),
+            await post(body, { ...good, 'X-Signature': good['X-Signature'].toUpperCase() }),
+            await post(body.replace('SHOP01', 'SHOP02'), good),
+            await post(body, { 'X-Token': SECRET }),
         ];
-        for (const a of answers) should(a).eql({ status: 401, body: { success: false, code: 'UNAUTHORIZED', message: 'unauthorized' } });
+        for (const a of answers) should(strip(a)).eql({ status: 401, body: { success: false, code: 'UNAUTHORIZED', message: 'unauthorized' } });
+        // inside the window, the same body is fine
+        should((await post(body, signed(body, SECRET, now() - 50))).status).equal(200);
         await settle();
-        should(received).have.length(0);
+        should(received.map((m) => m.payload.tid)).eql(['T3001']);
     });
 
-    it('a replayed signature inside the window gets the stored reply and no msg; outside it, 401', async () => {
-        await deploy({ windowSeconds: 2 });
+    it('a replayed (ts, sig) inside the window gets the stored reply and no msg; replayed after the window, 401', async () => {
+        await deploy({ windowSeconds: 300 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
         const body = JSON.stringify(order('T4001'));
         const headers = signed(body);
         const first = await post(body, headers);
-        const again = await post(body, headers);
-        should(again).eql(first);
-        await new Promise((r) => setTimeout(r, 3100));
-        should((await post(body, headers)).status).equal(401);
+        should(first.status).equal(200);
+        clock.tick(299_000);
+        should(strip(await post(body, headers))).eql(strip(first));
+        clock.tick(2_000);
+        should(strip(await post(body, headers))).eql({ status: 401, body: { success: false, code: 'UNAUTHORIZED', message: 'unauthorized' } });
+        await settle();
         should(received).have.length(1);
     });
 
-    it('refuses a 2 MB body with 413, a non-JSON body with 415, malformed JSON with 400', async () => {
+    it('refuses a 2 MB body with 413 (declared length or chunked), emitting nothing', async () => {
         await deploy();
         const big = JSON.stringify(order('T5001', { buyer_message: 'x'.repeat(2 * 1024 * 1024) }));
-        should((await post(big, signed(big))).status).equal(413);
-        const res415 = await fetch(`${base}/qeasy/orders`, { method: 'POST', body: 'tid=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-        should(res415.status).equal(415);
-        const broken = '{"tid": "T5002", ';
-        const res400 = await post(broken, signed(broken));
-        should(res400.status).equal(400);
-        should(res400.body.code).equal('MALFORMED_JSON');
+        const res = await post(big, signed(big));
+        should(res.status).equal(413);
+        should(res.body.code).equal('PAYLOAD_TOO_LARGE');
+        // chunked transfer: no Content-Length, the limit is enforced while reading
+        const chunked = await new Promise<number>((resolve, reject) => {
+            const u = new URL(`${base}/qeasy/orders`);
+            const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', ...signed(big) } }, (r) => {
+                r.resume();
+                resolve(r.statusCode ?? 0);
+            });
+            req.on('error', reject);
+            const buf = Buffer.from(big);
+            for (let i = 0; i < buf.length; i += 64 * 1024) req.write(buf.subarray(i, i + 64 * 1024));
+            req.end();
+        });
+        should(chunked).equal(413);
+        // a custom, smaller limit
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { maxBytes: 300 });
+        const mid = JSON.stringify(order('T5002'));
+        should(Buffer.byteLength(mid)).be.above(300);
+        should((await post(mid, signed(mid))).status).equal(413);
         await settle();
         should(received).have.length(0);
     });
 
-    it('answers 400 naming every field that breaks the seed schema, and emits nothing', async () => {
+    it('415 for anything but JSON (form, text, no type, unknown charset); a GBK body is read as GBK and signed over its bytes', async () => {
         await deploy();
-        const bad = [order('T6001', { shop_no: 12 }), { tid: 'T6002', order_list: [{ num: '1' }] }];
+        const body = JSON.stringify(order('T6001'));
+        for (const type of ['application/x-www-form-urlencoded', 'text/plain', '', 'application/json; charset=x-no-such-charset']) {
+            const r = await fetch(`${base}/qeasy/orders`, { method: 'POST', body, headers: { ...(type ? { 'Content-Type': type } : {}), ...signed(body) } });
+            should(r.status).equal(415);
+            should((await r.json()).code).equal('UNSUPPORTED_MEDIA_TYPE');
+        }
+        // {"shop_no":"S1","tid":"T6002","buyer_nick":"张三","order_list":[]} in GBK: 张 = D5 C5, 三 = C8 FD
+        const gbk = Buffer.concat([Buffer.from('{"shop_no":"S1","tid":"T6002","buyer_nick":"'), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('","order_list":[]}')]);
+        const res = await post(gbk, { 'Content-Type': 'application/json; charset=GBK', ...signed(gbk) });
+        should(res.status).equal(200);
+        should(res.body.buyer_nick).equal('张三');
+        await settle();
+        should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
+    });
+
+    it('400 for malformed JSON, invalid UTF-8 and an empty array, naming the problem', async () => {
+        await deploy();
+        const broken = '{"tid": "T7001", ';
+        const a = await post(broken, signed(broken));
+        should(a.status).equal(400);
+        should(a.body.code).equal('MALFORMED_JSON');
+        const badUtf8 = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+        const b = await post(badUtf8, signed(badUtf8));
+        should(b.status).equal(400);
+        should(b.body.code).equal('MALFORMED_JSON');
+        const c = await post('[]', signed('[]'));
+        should(strip(c)).eql({ status: 400, body: { success: false, code: 'INVALID_ORDER', message: '(root): must hold at least one order', errors: [{ field: '(root)', reason: 'must hold at least one order' }] } });
+        await settle();
+        should(received).have.length(0);
+    });
+
+    it('400 listing every field that breaks the seed schema, and emits nothing (not even the valid order of the batch)', async () => {
+        await deploy();
+        const bad = [order('T8001', { shop_no: 12 }), { tid: 'T8002', order_list: [{ num: '1' }] }, order('T8003')];
         const body = JSON.stringify(bad);
         const res = await post(body, signed(body));
         should(res.status).equal(400);
         should(res.body.code).equal('INVALID_ORDER');
-        should(res.body.message).match(/\[0\]\.shop_no: must be string/);
-        should(res.body.message).match(/\[1\]\.shop_no: is required/);
-        should(res.body.message).match(/\[1\]\.order_list\[0\]\.oid: is required/);
+        should(res.body.errors).eql([
+            { field: '[0].shop_no', reason: 'must be string' },
+            { field: '[1].shop_no', reason: 'is required' },
+            { field: '[1].order_list[0].oid', reason: 'is required' },
+        ]);
+        should(res.body.message).equal('[0].shop_no: must be string; [1].shop_no: is required; [1].order_list[0].oid: is required');
+        const one = JSON.stringify({ shop_no: 'S', order_list: 'none' });
+        const single = await post(one, signed(one));
+        should(single.body.errors.map((e: Msg) => e.field).sort()).eql(['order_list', 'tid']);
         await settle();
         should(received).have.length(0);
     });
 
-    it('the same tid delivered twice: one msg, two identical 200 answers', async () => {
+    it('the same tid twice (even with a new signature and changed fields): one msg, two identical 200s; kept in node context', async () => {
         await deploy();
-        const body = JSON.stringify(order('T7001'));
+        const body = JSON.stringify(order('T9001'));
         const a = await post(body, signed(body));
-        const body2 = JSON.stringify(order('T7001', { trade_status: '30' }));
-        const b = await post(body2, signed(body2, SECRET, Math.floor(Date.now() / 1000) - 1));
+        const body2 = JSON.stringify(order('T9001', { trade_status: '40' }));
+        const b = await post(body2, signed(body2, SECRET, now() - 1));
         should(a.status).equal(200);
-        should(b).eql(a);
+        should(strip(b)).eql(strip(a));
+        should(b.body.trade_status).equal('30');
+        await settle();
+        should(received).have.length(1);
+        const stored = helper.getNode('n1').context().get('qeasyDelivered');
+        should(Object.keys(stored)).eql(['tid:T9001']);
+        should(stored['tid:T9001'].body).eql(a.body);
+    });
+
+    it('two copies of one order arriving at the same moment still make one msg', async () => {
+        await deploy();
+        const bodies = [JSON.stringify(order('T9101')), JSON.stringify(order('T9101', { paid: '1' }))];
+        const answers = await Promise.all(bodies.map((b, i) => post(b, signed(b, SECRET, now() - i))));
+        should(answers.map((a) => a.status)).eql([200, 200]);
+        should(answers[0].body).eql(answers[1].body);
         await settle();
         should(received).have.length(1);
     });
 
-    it('an array of orders: one msg per order, a reply array in the same order; "all" mode gives one msg', async () => {
-        await deploy({}, { emit: 'order' });
-        const body = JSON.stringify([order('T8001'), order('T8002')]);
-        const res = await post(body, signed(body));
-        should(res.body.map((r: Msg) => r.number)).eql(['T8001', 'T8002']);
+    it('duplicate key, window and store are configurable: dedupe by shop_no, window 0 turns it off, a named context store holds the keys', async () => {
+        // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+        helper.settings({ contextStorage: { default: { module: 'memory' }, orders: { module: 'memory' } } });
+        await deploy({ dedupeKey: 'shop_no' }, { dedupeStore: 'orders' });
+        await (helper as any)._context.load();
+        {
+            const a = JSON.stringify(order('TA001'));
+            const b = JSON.stringify(order('TA002'));
+            should((await post(a, signed(a))).body.tid).equal('TA001');
+            // same shop_no → the first reply again
+            should((await post(b, signed(b))).body.tid).equal('TA001');
+            await settle();
+            should(received.map((m) => m.payload.tid)).eql(['TA001']);
+            const n1 = helper.getNode('n1');
+            should(Object.keys(n1.context().get('qeasyDelivered', 'orders'))).eql(['shop_no:SHOP01']);
+            should(n1.context().get('qeasyDelivered', 'default')).be.undefined();
+        }
+        helper.settings({});
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ dedupeWindow: 0 });
+        const c = JSON.stringify(order('TA003'));
+        await post(c, signed(c));
+        await post(c, signed(c, SECRET, now() - 1));
         await settle();
-        should(received.map((m) => m.payload.tid)).eql(['T8001', 'T8002']);
+        should(received).have.length(2);
     });
 
-    it('removes its route on close, and ten redeploys leave exactly one handler', async () => {
+    it('an array: one msg per new order, a reply array in request order with stored replies for repeats; "all" gives one msg', async () => {
+        await deploy({ numberSource: 'shop_no' });
+        const first = JSON.stringify(order('TB001'));
+        await post(first, signed(first));
+        const body = JSON.stringify([order('TB002'), order('TB001', { buyer_nick: '改' }), order('TB003')]);
+        const res = await post(body, signed(body));
+        should(res.status).equal(200);
+        should(res.body.map((r: Msg) => [r.tid, r.number, r.buyer_nick])).eql([
+            ['TB002', 'SHOP01', '张三'],
+            ['TB001', 'SHOP01', '张三'],
+            ['TB003', 'SHOP01', '张三'],
+        ]);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TB001', 'TB002', 'TB003']);
+
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { emit: 'all' });
+        const all = JSON.stringify([order('TB101'), order('TB102')]);
+        should((await post(all, signed(all))).body.map((r: Msg) => r.number)).eql(['TB101', 'TB102']);
+        await settle();
+        should(received).have.length(1);
+        should(received[0].payload.map((o: Msg) => o.tid)).eql(['TB101', 'TB102']);
+    });
+
+    it('removes its route on close: ten redeploys leave exactly one handler, removing the node leaves none (404)', async () => {
         await deploy();
-        const flow = [
-            { id: 'f1', type: 'tab' },
-            { id: 'cap', type: 'capture-http', z: 'f1' },
-            { id: 'c1', type: 'qeasy-config', auth: 'hmac' },
-            { id: 'n1', type: 'qeasy-callback', z: 'f1', config: 'c1', path: '/qeasy/orders', wires: [['out']] },
-            { id: 'out', type: 'helper', z: 'f1' },
-        ];
-        for (let i = 0; i < 10; i++) await helper.setFlows(flow, 'full', { c1: { secret: SECRET } });
-        const routes = () => (httpNode._router?.stack ?? []).filter((l: any) => l.route?.path === '/qeasy/orders');
+        const routes = () => (httpNode._router ?? httpNode.router).stack.filter((l: any) => l.route?.path === '/qeasy/orders');
+        for (let i = 0; i < 10; i++) await helper.setFlows(flowOf({ windowSeconds: 300 + i }), 'full', { c1: { secret: SECRET } });
         should(routes()).have.length(1);
+        const body = JSON.stringify(order('TC001'));
+        should((await post(body, signed(body))).status).equal(200);
         await helper.setFlows([{ id: 'f1', type: 'tab' }, { id: 'cap', type: 'capture-http', z: 'f1' }], 'full');
         should(routes()).have.length(0);
-        const body = JSON.stringify(order('T9001'));
-        should((await post(body, signed(body))).status).equal(404);
+        const body2 = JSON.stringify(order('TC002'));
+        should((await post(body2, signed(body2))).status).equal(404);
     });
 
-    it('reply after the flow: an http response node answers, or msg.callback.reply(), or 504 after the timeout', async () => {
-        await deploy({}, { replyMode: 'flow', replyTimeout: '1', wires: [['out', 'fn']] }, [{ id: 'fn', type: 'helper', z: 'f1' }]);
-        const replyNode = helper.getNode('fn');
-        replyNode.on('input', (m: Msg) => {
-            if (m.payload.tid === 'TA001') m.callback.reply({ ok: true, orderNo: 'WDT-1' }, 201);
+    it('obeys httpNodeMiddleware (runs, may refuse) and httpNodeCors; a JSON body parser in the middleware does not spoil the signature', async () => {
+        const seen: string[] = [];
+        helper.settings({
+            httpNodeCors: { origin: '*' },
+            httpNodeMiddleware: [
+                (req: any, res: any, next: () => void) => {
+                    seen.push(req.url);
+                    if (req.headers['x-blocked']) return res.status(403).send('blocked by middleware');
+                    next();
+                },
+                bodyParser.json(),
+            ],
         });
-        const body = JSON.stringify(order('TA001'));
-        should(await post(body, signed(body))).eql({ status: 201, body: { ok: true, orderNo: 'WDT-1' } });
-        const body2 = JSON.stringify(order('TA002'));
-        const late = await post(body2, signed(body2));
+        await deploy();
+        const body = JSON.stringify(order('TD001'), null, 2);
+        const ok = await post(body, signed(body));
+        should(ok.status).equal(200);
+        should(ok.headers.get('access-control-allow-origin')).equal('*');
+        const blocked = await post(body, { ...signed(body), 'X-Blocked': '1' });
+        should(blocked.status).equal(403);
+        should(seen).have.length(2);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TD001']);
+    });
+
+    it('reply after the flow: a core http response node answers and its answer is replayed for a repeat; or msg.callback.reply(); or 504', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 0.3, wires: [['out', 'resp']] }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '201', headers: { 'X-Handled': 'yes' } }]);
+        const body = JSON.stringify(order('TE001'));
+        const a = await post(body, signed(body));
+        should(a.status).equal(201);
+        should(a.headers.get('x-handled')).equal('yes');
+        should(a.body).eql(order('TE001'));
+        // a repeat (new signature) gets the flow's answer again and starts no flow
+        const b = await post(body, signed(body, SECRET, now() - 1));
+        should(strip(b)).eql(strip(a));
+        await settle();
+        should(received).have.length(1);
+        should(received[0]).have.properties('req', 'res');
+        should(received[0].callback).have.properties('receivedAt', 'deliveryId', 'remoteAddress', 'reply');
+
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { replyMode: 'flow', replyTimeout: 0.3 });
+        helper.getNode('out').on('input', (m: Msg) => {
+            if (m.payload.tid === 'TE002') m.callback.reply({ ok: true, orderNo: 'WDT-1' }, 202);
+        });
+        const c = JSON.stringify(order('TE002'));
+        should(strip(await post(c, signed(c)))).eql({ status: 202, body: { ok: true, orderNo: 'WDT-1' } });
+        const d = JSON.stringify(order('TE003'));
+        const late = await post(d, signed(d));
         should(late.status).equal(504);
         should(late.body.code).equal('REPLY_TIMEOUT');
+        // a late answer is dropped, and a failed delivery is not remembered: the upstream's retry starts the flow again
+        await settle();
+        const lateMsg = received.find((m) => m.payload.tid === 'TE003')!;
+        should(lateMsg.callback.reply({ ok: true })).be.false();
+        const retry = await post(d, signed(d, SECRET, now() - 1));
+        should(retry.status).equal(504);
+        await settle();
+        should(received.filter((m) => m.payload.tid === 'TE003')).have.length(2);
     });
 
-    it('never puts the secret in a log line, a status or an answer', async () => {
-        await deploy();
-        const body = JSON.stringify(order('TB001'));
+    it('never puts the secret in a log line, a status, an answer, a msg or the settings check (token and HMAC modes)', async () => {
         const seen: unknown[] = [];
-        seen.push(await post(body, signed(body)));
-        seen.push(await post(body, signed(body, 'wrong')));
-        seen.push(await post('{"x":', signed('{"x":')));
-        const logs = (helper.log() as SinonSpy).args;
-        const status = (helper.getNode('n1').status as SinonSpy).args;
-        const all = JSON.stringify([seen, logs, status, received]);
-        should(all).match(/TB001/);
+        for (const auth of ['hmac', 'token']) {
+            await deploy({ auth });
+            const body = JSON.stringify(order(`TF-${auth}`));
+            seen.push(strip(await post(body, auth === 'hmac' ? signed(body) : { 'X-Token': SECRET })));
+            seen.push(strip(await post(body, auth === 'hmac' ? signed(body, 'wrong') : { 'X-Token': 'wrong' })));
+            seen.push(strip(await post('{"x":', signed('{"x":'))));
+            seen.push(strip(await post('{"tid":1}', signed('{"tid":1}'))));
+            const check = await helper.request().post('/cn-erp/qeasy-config/test').send({ id: 'c1', config: { auth }, credentials: { secret: '__PWRD__' } });
+            should(check.body.ok).be.true();
+            seen.push(check.body);
+            const short = await helper.request().post('/cn-erp/qeasy-config/test').send({ config: { auth }, credentials: { secret: 'short' } });
+            should(short.body).match({ ok: false, message: 'secret: use at least 16 characters' });
+            seen.push(short.body);
+            await settle();
+            seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args, received.map((m) => ({ payload: m.payload, callback: m.callback })));
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+            server = undefined;
+        }
+        // and with no secret at all: a warning naming the setting, every delivery refused
+        await deploy({}, {}, [], '');
+        const body = JSON.stringify(order('TF-none'));
+        should((await post(body, signed(body, ''))).status).equal(401);
+        seen.push((helper.log() as SinonSpy).args);
+        const all = JSON.stringify(seen);
+        should(all).match(/TF-hmac/);
+        should(all).match(/TF-token/);
+        should(all).match(/secret: is required/);
         should(all.includes(SECRET)).be.false();
     });
 });
