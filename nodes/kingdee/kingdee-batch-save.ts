@@ -1,0 +1,86 @@
+import type { NodeAPI } from 'node-red';
+import { registerEndpoint, WriteSpec, RecordOutcome, isPlainObject } from '../core';
+import type { KingdeeClient } from './client';
+import requestSchema from './schemas/batch-save.request.json';
+import recordSchema from './schemas/batch-save.record.json';
+import responseSchema from './schemas/batch-save.response.json';
+
+type Obj = Record<string, unknown>;
+
+/** The request options sent in `data` beside `Model` (everything of the request schema but the palette's own). */
+const PALETTE_PARAMS = new Set(['FormId', 'chunkSize', 'duplicateGuard', 'duplicateField']);
+
+/** Basic-data fields of the record schema: field → wrapping key (FNumber, or FNUMBER for bill types), header and lines. */
+function basedataKeys(schema: any): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [k, v] of Object.entries<any>(schema.properties ?? {})) if (v['x-basedata']) out.set(k, v['x-basedata']);
+    return out;
+}
+const HEADER_BASEDATA = basedataKeys(recordSchema);
+const ENTRY_BASEDATA = basedataKeys((recordSchema as any).properties.FEntity.items);
+
+/** `{"FMaterialID": "MAT001"}` → `{"FMaterialID": {"FNumber": "MAT001"}}` for the schema's basic-data fields. */
+function wrap(record: Obj, keys: Map<string, string>): Obj {
+    const out: Obj = { ...record };
+    for (const [field, key] of keys) {
+        const v = out[field];
+        if (typeof v === 'string' || typeof v === 'number') out[field] = v === '' ? v : { [key]: String(v) };
+    }
+    return out;
+}
+
+function toModel(record: Obj): Obj {
+    const model = wrap(record, HEADER_BASEDATA);
+    if (Array.isArray(model.FEntity)) model.FEntity = model.FEntity.map((e) => (isPlainObject(e) ? wrap(e, ENTRY_BASEDATA) : e));
+    return model;
+}
+
+/** A record's value for the duplicate-guard field (case-insensitive name; a basic-data object gives its number). */
+function guardValue(record: Obj, field: string): string | undefined {
+    const key = Object.keys(record).find((k) => k.toLowerCase() === field.toLowerCase());
+    let v = key === undefined ? undefined : record[key];
+    if (isPlainObject(v)) v = Object.entries(v).find(([k]) => k.toLowerCase() === 'fnumber')?.[1];
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
+/** BatchSave (seed 000 销售出库新增): chunks of Models, outcomes matched by DIndex, optional duplicate guard. */
+const spec: WriteSpec<KingdeeClient> = {
+    type: 'kingdee-batch-save',
+    system: 'kingdee',
+    configType: 'kingdee-config',
+    kind: 'write',
+    requestSchema,
+    recordSchema,
+    responseSchema,
+    chunkSize: 50,
+    async writeChunk(ctx, records, params) {
+        const models = (records as Obj[]).map(toModel);
+        const options: Obj = {};
+        for (const [k, v] of Object.entries(params)) if (!PALETTE_PARAMS.has(k) && v !== undefined) options[k] = v;
+        const outcomes: RecordOutcome[] = new Array(models.length);
+        let toSave = models.map((_, i) => i);
+        if (params.duplicateGuard === true) {
+            const field = String(params.duplicateField || 'FBillNo');
+            const values = models.map((m) => guardValue(m, field));
+            const present = await ctx.client.existingBills(params.FormId, field, values.filter((v): v is string => v !== undefined), ctx.request);
+            toSave = [];
+            values.forEach((v, i) => {
+                const hit = v === undefined ? undefined : present.get(v);
+                if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
+                else toSave.push(i);
+            });
+            if (toSave.length < models.length) ctx.progress(`${models.length - toSave.length} already present`);
+        }
+        if (toSave.length > 0) {
+            const saved = await ctx.client.batchSave(params.FormId, toSave.map((i) => models[i]), options, ctx.request);
+            saved.forEach((o, k) => (outcomes[toSave[k]] = o));
+        }
+        return outcomes;
+    },
+};
+
+function register(RED: NodeAPI) {
+    registerEndpoint(RED, spec);
+}
+register.spec = spec;
+export = register;
