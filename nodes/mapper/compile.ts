@@ -145,7 +145,7 @@ export function parsePath(path: string, field = ''): { root: boolean; segments: 
     return { root, segments };
 }
 
-/** A getter specialised by segment count (no loop for the common 1–3 segment paths). */
+/** A getter specialised by segment count (no loop and no extra call layer for the common 1–2 segment paths). */
 function makeGetter(path: string, field: string): Getter {
     const { root, segments } = parsePath(path, field);
     const read = (v: any, k: string | number) => {
@@ -153,28 +153,36 @@ function makeGetter(path: string, field: string): Getter {
         const x = v[k];
         return typeof x === 'function' ? undefined : x;
     };
-    let get: (v: any) => unknown;
-    const [a, b, c] = segments;
-    switch (segments.length) {
-        case 0:
-            get = (v) => v;
-            break;
-        case 1:
-            get = (v) => read(v, a);
-            break;
-        case 2:
-            get = (v) => read(read(v, a), b);
-            break;
-        case 3:
-            get = (v) => read(read(read(v, a), b), c);
-            break;
-        default:
-            get = (v) => {
-                for (let i = 0; i < segments.length && v !== undefined; i++) v = read(v, segments[i]);
-                return v;
+    const [a, b] = segments;
+    if (segments.length === 0) return root ? (_cur, r) => r : (cur) => cur;
+    if (segments.length === 1) {
+        if (root)
+            return (_cur, r) => {
+                if (r === null || typeof r !== 'object') return undefined;
+                const x = r[a];
+                return typeof x === 'function' ? undefined : x;
             };
+        return (cur) => {
+            if (cur === null || typeof cur !== 'object') return undefined;
+            const x = cur[a];
+            return typeof x === 'function' ? undefined : x;
+        };
     }
-    return root ? (_cur, r) => get(r) : (cur) => get(cur);
+    if (segments.length === 2) {
+        const two = (v: any) => {
+            if (v === null || typeof v !== 'object') return undefined;
+            v = v[a];
+            if (v === null || typeof v !== 'object') return undefined;
+            const x = v[b];
+            return typeof x === 'function' ? undefined : x;
+        };
+        return root ? (_cur, r) => two(r) : two;
+    }
+    const many = (v: any) => {
+        for (let i = 0; i < segments.length && v !== undefined; i++) v = read(v, segments[i]);
+        return v;
+    };
+    return root ? (_cur, r) => many(r) : many;
 }
 
 function converter(kind: Convert): (v: unknown) => unknown | typeof FAIL {
@@ -182,9 +190,10 @@ function converter(kind: Convert): (v: unknown) => unknown | typeof FAIL {
         case 'number':
             return (v) => {
                 if (typeof v === 'number') return Number.isFinite(v) ? v : FAIL;
-                if (typeof v === 'string' && v.trim() !== '') {
-                    const n = Number(v.trim().replace(/,/g, ''));
-                    return Number.isFinite(n) ? n : FAIL;
+                if (typeof v === 'string' && v !== '') {
+                    let n = Number(v);
+                    if (Number.isNaN(n) && v.includes(',')) n = Number(v.replace(/,/g, ''));
+                    return Number.isFinite(n) && v.trim() !== '' ? n : FAIL;
                 }
                 if (typeof v === 'boolean') return v ? 1 : 0;
                 return FAIL;
@@ -498,6 +507,17 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
     const required = r.required === true;
     const basedata = schema && typeof schema['x-basedata'] === 'string' ? (schema['x-basedata'] as string) : undefined;
     if (basedata) checkSegment(basedata, 'x-basedata', field);
+    // Literal keys for the usual two spellings: a computed key would give V8 a slow object shape per record.
+    const wrap =
+        basedata === 'FNumber'
+            ? (v: unknown) => ({ FNumber: v })
+            : basedata === 'FNUMBER'
+              ? (v: unknown) => ({ FNUMBER: v })
+              : (v: unknown) => {
+                    const o: Record<string, unknown> = {};
+                    o[basedata!] = v;
+                    return o;
+                };
     const desc = sourceDesc!;
 
     const finish = (v: unknown, env: Env): unknown => {
@@ -520,7 +540,7 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
             }
             v = x;
         }
-        if (basedata && (v === null || typeof v !== 'object')) return { [basedata]: v };
+        if (basedata && (v === null || typeof v !== 'object')) return wrap(v);
         return v;
     };
 
