@@ -299,6 +299,25 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(1);
     });
 
+    it('a copy arriving while the first is still in the flow waits for its answer and gets the same one, with no second msg', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 10 });
+        const body = JSON.stringify(order('T9201'));
+        const first = post(body, signed(body));
+        while (received.length === 0) await new Promise((r) => setTimeout(r, 10));
+        const second = post(body, signed(body, SECRET, now() - 1));
+        // give the copy time to reach the node; it must not start the flow while the first is unanswered
+        await new Promise((r) => setTimeout(r, 150));
+        should(received).have.length(1);
+        should(received[0].callback.reply({ accepted: 'T9201' })).be.true();
+        const answers = await Promise.all([first, second]);
+        should(answers.map(strip)).eql([
+            { status: 200, body: { accepted: 'T9201' } },
+            { status: 200, body: { accepted: 'T9201' } },
+        ]);
+        await settle();
+        should(received).have.length(1);
+    });
+
     it('duplicate key, window and store are configurable: dedupe by shop_no, window 0 turns it off, a named context store holds the keys', async () => {
         // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
         helper.settings({ contextStorage: { default: { module: 'memory' }, orders: { module: 'memory' } } });
