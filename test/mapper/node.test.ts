@@ -1,0 +1,94 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { fixture } from './fixtures';
+import { openAckRun, pendingTickets, ACK_PROPERTY } from '../../nodes/core/ack';
+import erpMapper = require('../../nodes/mapper/erp-mapper');
+import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
+import jingchengConfig = require('../../nodes/jingcheng/jingcheng-config');
+
+const mapperNode = (mapping: unknown, extra: Msg = {}) => ({ id: 'n1', type: 'erp-mapper', z: 'f1', name: '', target: '', mapping: typeof mapping === 'string' ? mapping : JSON.stringify(mapping), ...extra });
+const modules = [jingchengConfig, jingchengRecv, erpMapper];
+
+describe('erp-mapper node', function () {
+    afterEach(async () => {
+        await helper.unload();
+    });
+
+    it('seed 002 against the jingcheng-recv spec: an array in → an array out on output 1, other msg properties kept, input untouched', async function () {
+        const fx = fixture(2);
+        await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+        const source = [fx.source, { ...fx.source, code: 'RS2' }];
+        const before = JSON.stringify(source);
+        const r = await run('n1', { payload: source, topic: 'returns', correlation: { id: 7 } }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0]).have.length(1);
+        const out = r.outputs[0][0];
+        should(out.payload).eql([fx.expected, { ...fx.expected, SheetID: 'RS2' }]);
+        should(out.topic).equal('returns');
+        should(out.correlation).eql({ id: 7 });
+        should(JSON.stringify(source)).equal(before);
+    });
+
+    it('an object in → an object out; records that fail validation go to output 2 one msg each with field, source and reason', async function () {
+        const fx = fixture(2);
+        await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+        const r1 = await run('n1', { payload: fx.source }, 2);
+        should(r1.outputs[0][0].payload).eql(fx.expected);
+        const noItems = { ...fx.source, code: 'RS3', details: [] };
+        const noGoods = { ...fx.source, code: 'RS4', details: [{ qty: 1 }] };
+        const r2 = await run('n1', { payload: [fx.source, noItems, noGoods] }, 2);
+        should(r2.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS2401090001']);
+        should(r2.outputs[1]).have.length(2);
+        const [a, b] = r2.outputs[1];
+        should(a.payload).eql(noItems);
+        should(a.recordIndex).equal(1);
+        should(a.error).match({ system: 'mapper', kind: 'validation', code: 'MAPPING_FAILED', field: 'Items', source: 'details', retryable: false });
+        should(a.error.message).match(/Items: must NOT have fewer than 1 items/);
+        should(a.error.record).eql(noItems);
+        should(b.error).match({ field: 'Items[0].GoodsID', source: 'details[0].sku_code' });
+        should(b.error.errors).eql([{ field: 'Items[0].GoodsID', source: 'details[0].sku_code', reason: 'is required (source is empty)' }]);
+    });
+
+    it('seed 004 lookup reads the flow context another flow stored; no match fails the record', async function () {
+        const fx = fixture(4);
+        await load(modules, withProbes([mapperNode(fx.mapping.fields ? { fields: fx.mapping.fields } : fx.mapping)], 'n1', 2));
+        helper.getNode('n1').context().flow.set('kingdeeAccounts', (fx.context as any).flow.kingdeeAccounts);
+        const r = await run('n1', { payload: [fx.source, { ...fx.source, payerAccountNumber: '000' }] }, 2);
+        should(r.outputs[0][0].payload).eql([fx.expected]);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error).match({ field: 'TargetOrgId', source: 'payerAccountNumber', message: 'TargetOrgId: no match in flow.kingdeeAccounts where FNumber="000" (from payerAccountNumber)' });
+    });
+
+    it('a bad mapping: red status and every msg goes to Catch with the reason', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { x: { path: '__proto__.y' } } })], 'n1', 2));
+        const r = await run('n1', { payload: { a: 1 } }, 2);
+        should(r.caught).be.ok();
+        should(r.caught!.error.message).match(/bad mapping: x: path "__proto__\.y": "__proto__" is not allowed/);
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1]).have.length(0);
+        should(({} as any).y).be.undefined();
+    });
+
+    it('delivery tickets: acknowledged here when every record failed; stripped from output-2 msgs; kept on output 1', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id', required: true } } })], 'n1', 2));
+        let settled = 0;
+        const ackRun = openAckRun(() => settled++);
+        const t1 = ackRun.issue();
+        const t2 = ackRun.issue();
+        ackRun.seal();
+        const r1 = await run('n1', { payload: [{}, {}], [ACK_PROPERTY]: t1 }, 2);
+        should(r1.outputs[0]).have.length(0);
+        should(r1.outputs[1]).have.length(2);
+        should(r1.outputs[1][0]).not.have.property(ACK_PROPERTY);
+        should(pendingTickets(ackRun.id)).equal(1);
+        should(settled).equal(0);
+        const r2 = await run('n1', { payload: [{ id: 1 }, {}], [ACK_PROPERTY]: t2 }, 2);
+        should(r2.outputs[0][0].payload).eql([{ id: 1 }]);
+        should(r2.outputs[0][0][ACK_PROPERTY]).eql(t2);
+        should(r2.outputs[1][0]).not.have.property(ACK_PROPERTY);
+        // Output 1 goes on to a write node, which hands t2 back; the mapper does not.
+        should(pendingTickets(ackRun.id)).equal(1);
+        should(settled).equal(0);
+    });
+});
