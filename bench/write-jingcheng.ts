@@ -19,6 +19,7 @@ main('write jingcheng-recv', async () => {
         config: (id, concurrency, rps) => ({ id, type: 'jingcheng-config', baseUrl: sim.baseUrl, auth: 'md5', rps, concurrency, maxRetries: 0 }),
         credentials: { secret: JINGCHENG_DEMO.secret },
         records: (tag, first, count) => Array.from({ length: count }, (_, i) => ({ ...demoSheet(`RS-${tag}-${first + i}`), CustomerName: '天猫旗舰店', Remark: '退货：尺码不合适' })),
+        stored: () => sim.sheets.size,
         recordsPerMsg: 10,
         isData: (req) => req.path.endsWith('/ExtApi_RecvExSheet'),
         rps: 100,

@@ -20,6 +20,7 @@ main('write wdt-trade-push', async () => {
         credentials: { appsecret: WDT_DEMO.appsecret },
         node: { params: { shop_no: { value: WDT_DEMO.shopNo, type: 'str' }, switch: { value: '0', type: 'str' }, chunkSize: { value: '100', type: 'num' } } },
         records: (tag, first, count) => Array.from({ length: count }, (_, i) => demoTrade(`T-${tag}-${first + i}`)),
+        stored: () => sim.trades.size,
         recordsPerMsg: 500,
         isData: (req) => req.path.endsWith('/trade_push.php'),
         rps: 10,

@@ -32,6 +32,8 @@ export interface WriteTarget {
     latencyMs: number;
     /** Records per side: full and quick. */
     total: { full: number; quick: number };
+    /** Records the simulator's store holds (checked: both sides' records, each once). */
+    stored?: () => number;
     /** Msgs in flight at once (enough to keep 4 requests busy). */
     window?: number;
     notes?: string[];
@@ -109,6 +111,7 @@ export async function writeBench(name: string, t: WriteTarget): Promise<BenchRes
             throw new Error(`${key}: ${s.ok} saved, ${s.failed} failed, ${s.caught} msgs caught; expected ${perRound * rounds} saved`);
         }
     }
+    if (t.stored && t.stored() !== 2 * perRound * rounds) throw new Error(`the simulator stored ${t.stored()} records, expected ${2 * perRound * rounds}`);
     const c1 = median(results.c1);
     const c4 = median(results.c4);
     const rate1 = median(stats.c1.rates);
