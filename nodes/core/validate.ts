@@ -58,9 +58,12 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, prefix 
             case 'enum':
                 reason = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
                 break;
-            case 'type':
-                reason = `must be ${(e.params as { type: string }).type.replace(',', ' or ')}`;
+            case 'type': {
+                // ajv gives a union type as an array (`type: ["string", "array"]`) or as text.
+                const t = (e.params as { type: unknown }).type;
+                reason = `must be ${(Array.isArray(t) ? t.map(String) : String(t).split(',')).join(' or ')}`;
                 break;
+            }
             default:
                 reason = e.message ?? e.keyword;
         }
