@@ -26,6 +26,38 @@ export interface ReturnPage {
 const CONFIG_TEXT = /sessionkey|签名|sign|appkey/i;
 const RATE_TEXT = /频繁|limit/i;
 
+/** An array from an array, a JSON array text, a single object, or nothing (→ []). */
+function asArray(v: unknown): unknown[] {
+    if (typeof v === 'string' && /^\s*[[{]/.test(v)) {
+        try {
+            v = JSON.parse(v);
+        } catch {
+            /* kept as text */
+        }
+    }
+    if (Array.isArray(v)) return v;
+    if (v === undefined || v === null || v === '') return [];
+    return [v];
+}
+
+function obj(v: unknown): Record<string, unknown> {
+    return v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {};
+}
+
+/**
+ * One `tradeReturns` element shaped like seed 002's response table: `details` is always an array and each detail's
+ * `payments` too (a missing list becomes [], a JSON text or a lone object is unwrapped); other fields pass as they are.
+ */
+export function normaliseReturn(raw: unknown): Record<string, unknown> {
+    const r = obj(raw);
+    r.details = asArray(r.details).map((d) => {
+        const detail = obj(d);
+        detail.payments = asArray(detail.payments).map(obj);
+        return detail;
+    });
+    return r;
+}
+
 export function guanyiConfigError(message: string): ConnectorError {
     return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message });
 }
@@ -76,10 +108,10 @@ export class GuanyiClient extends BaseClient {
         }, ctx, { write: false });
     }
 
-    /** One page of gy.erp.trade.return.get (page_no from 1), read from `tradeReturns`. */
+    /** One page of gy.erp.trade.return.get (page_no from 1), read from `tradeReturns`, records normalised. */
     async returnGet(params: Record<string, unknown>, pageNo: number, pageSize: number, ctx: RequestContext = {}): Promise<ReturnPage> {
         const a = await this.invoke('gy.erp.trade.return.get', { ...params, page_no: pageNo, page_size: pageSize }, ctx);
-        const list = Array.isArray(a.tradeReturns) ? a.tradeReturns : [];
+        const list = asArray(a.tradeReturns).map(normaliseReturn);
         const total = Number(a.total);
         return { records: list, total: a.total === undefined || a.total === null || a.total === '' || !Number.isFinite(total) ? undefined : total };
     }

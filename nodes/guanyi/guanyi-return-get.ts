@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
+import { registerEndpoint, QuerySpec, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
 import type { GuanyiClient } from './client';
 import requestSchema from './schemas/return-get.request.json';
 import responseSchema from './schemas/return-get.response.json';
@@ -22,7 +22,7 @@ function wireTime(name: string, value: unknown): string {
 
 /**
  * 管易云 gy.erp.trade.return.get (seed 002's source, protocols.md §6.3): every request field of the seed's table,
- * blank ones omitted; pages from page_no 1 until a short page or `total`; records are the `tradeReturns` elements
+ * blank ones omitted; pages from page_no (default 1) until a short page or `total`; records are the `tradeReturns` elements
  * with details and their payments kept as arrays; a return seen twice in one run (rows shifting while paging) is
  * emitted once.
  */
@@ -37,7 +37,7 @@ const spec: QuerySpec<GuanyiClient> = {
     query(ctx, params) {
         const fields: Record<string, unknown> = {};
         for (const name of Object.keys((requestSchema as any).properties)) {
-            if (name === 'page_size') continue;
+            if (name === 'page_size' || name === 'page_no') continue;
             const v = params[name];
             if (v === undefined || v === null || v === '') continue;
             fields[name] = TIME_PARAMS.has(name) ? wireTime(name, v) : String(v);
@@ -46,11 +46,18 @@ const spec: QuerySpec<GuanyiClient> = {
             if (fields[from] !== undefined && fields[to] !== undefined && String(fields[to]) < String(fields[from])) throw validationError('guanyi', to, `is before ${from}`);
         }
         const pageSize: number = params.page_size ?? 50;
-        const pages = pageNumbers(async (pageNo) => {
-            ctx.progress(`page ${pageNo}`);
-            return ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
-        }, { first: 1, pageSize });
-        return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
+        const first: number = params.page_no ?? 1;
+        // Stop on a short page or when page_no * page_size reaches total (§6.3), whatever page the run started at.
+        async function* pages() {
+            for (let pageNo = first; ; pageNo++) {
+                ctx.progress(`page ${pageNo}`);
+                const page = await ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
+                if (page.records.length > 0) yield page;
+                if (page.records.length < pageSize) return;
+                if (page.total !== undefined && pageNo * pageSize >= page.total) return;
+            }
+        }
+        return dedupeBy(pages(), (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
     },
 };
 

@@ -113,6 +113,50 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(sim.bodies.map((b) => b.page_no)).eql([1, 2, 2, 3]);
     });
 
+    it('page_no is the first page read: page_no 3 of 10 → records 21–25 only, one request, no page 4', async () => {
+        await loadFlow(node({ page_size: { value: '10', type: 'num' }, page_no: { value: '3', type: 'num' } }));
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(sim.returns.slice(20).map((x) => x.code));
+        should(sim.bodies.map((b) => b.page_no)).eql([3]);
+    });
+
+    it('starting at page 2 of an exact multiple stops on page_no * page_size >= total (no empty extra call)', async () => {
+        sim.returns.splice(20);
+        await loadFlow(node({ page_size: { value: '5', type: 'num' }, page_no: { value: '2', type: 'num' } }));
+        const r = await run('n1', {}, 1);
+        should(r.outputs[0][0].payload).have.length(15);
+        should(sim.bodies.map((b) => b.page_no)).eql([2, 3, 4]);
+    });
+
+    it('cancel=0 (a 0/1 flag) leaves out the cancelled returns, paging across boundaries with none lost or repeated', async () => {
+        await loadFlow(node({ cancel: { value: '0', type: 'str' }, page_size: { value: '4', type: 'num' } }));
+        const r = await run('n1', {}, 1);
+        const codes = r.outputs[0][0].payload.map((x: Msg) => x.code);
+        const expected = sim.returns.filter((x) => x.cancel === false).map((x) => x.code);
+        should(expected).have.length(22);
+        should(codes).eql(expected);
+        should(sim.bodies[0].cancel).equal('0');
+        should(sim.requests).have.length(6);
+    });
+
+    it('details and payments always arrays: a JSON-text details list, a lone payment object, a missing payments list', async () => {
+        const [a, b, c] = sim.returns;
+        a.details = JSON.stringify(a.details);
+        b.details[0].payments = b.details[0].payments[0];
+        delete c.details[0].payments;
+        await loadFlow(node({ page_size: { value: '3', type: 'num' } }), creds);
+        const r = await run('n1', { maxRecords: 3 }, 1);
+        should(r.caught).be.undefined();
+        const [ra, rb, rc] = r.outputs[0][0].payload;
+        should(ra.details).be.an.Array().and.have.length(1);
+        should(ra.details[0].payments[0].refund_codes).equal('RF000001');
+        should(rb.details[0].payments).be.an.Array().and.have.length(1);
+        should(rb.details[0].payments[0].order_code).equal('SO000002');
+        should(rc.details[0].payments).eql([]);
+        should(sim.requests).have.length(1);
+    });
+
     it('missing sessionkey → config error naming it, nothing sent', async () => {
         await loadFlow(node(), { secret: 'x' });
         const r = await run('n1', {}, 1);

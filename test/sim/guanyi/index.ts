@@ -57,8 +57,26 @@ const RANGES: Array<[string, string, (r: GuanyiReturn) => string | undefined]> =
     ['modify_start_date', 'modify_end_date', (r) => payments(r).map((p) => p.modify_date).sort().pop()],
 ];
 
+/** Filter values compared as text, with booleans and 0/1 flags alike (cancel=0 matches cancel:false). */
+function flag(v: unknown): string {
+    if (v === true || v === 'true') return '1';
+    if (v === false || v === 'false') return '0';
+    return String(v);
+}
+
+/** The payments of a return; tolerant of the odd shapes tests store (details as JSON text, a lone payment object). */
 function payments(r: GuanyiReturn): Array<Record<string, any>> {
-    return (r.details ?? []).flatMap((d: any) => d.payments ?? []);
+    const list = (v: unknown): any[] => {
+        if (typeof v === 'string') {
+            try {
+                v = JSON.parse(v);
+            } catch {
+                return [];
+            }
+        }
+        return Array.isArray(v) ? v : v && typeof v === 'object' ? [v] : [];
+    };
+    return list(r.details).flatMap((d: any) => list(d?.payments));
 }
 
 export class GuanyiSim extends SimServer {
@@ -131,7 +149,7 @@ export class GuanyiSim extends SimServer {
             }
         }
         const rows = this.returns
-            .filter((r) => Object.entries(EXACT).every(([f, get]) => q[f] === undefined || q[f] === '' || get(r).some((v) => String(v) === String(q[f]))))
+            .filter((r) => Object.entries(EXACT).every(([f, get]) => q[f] === undefined || q[f] === '' || get(r).some((v) => flag(v) === flag(q[f]))))
             .filter((r) =>
                 RANGES.every(([from, to, get]) => {
                     const t = get(r);
@@ -170,6 +188,8 @@ export function demoReturns(count = 25, first = Date.UTC(2024, 0, 8, 2, 0, 0)): 
         const code = `RTN${String(i + 1).padStart(6, '0')}`;
         const lines = 1 + (i % 2);
         const receivedAt = i % 5 === 4 ? undefined : chinaTime(created + 24 * 3600 * 1000);
+        // Every seventh return was cancelled (RTN000007, RTN000014, …).
+        const cancelled = i % 7 === 6;
         const details = Array.from({ length: lines }, (_, k) => {
             const item = ITEMS[(i + k) % ITEMS.length];
             const qty = 1 + ((i + k) % 3);
@@ -217,7 +237,7 @@ export function demoReturns(count = 25, first = Date.UTC(2024, 0, 8, 2, 0, 0)): 
                         area_name: '上海 上海市 浦东新区',
                         drp_tenant_name: '',
                         drp_tenant_mobile: '',
-                        cancel_date: '',
+                        cancel_date: cancelled ? chinaTime(created + 2 * 3600 * 1000) : '',
                         warehousein_name: '上海退货仓',
                         vip_name: `会员${i + 1}`,
                         platform_status: 'SUCCESS',
@@ -234,7 +254,7 @@ export function demoReturns(count = 25, first = Date.UTC(2024, 0, 8, 2, 0, 0)): 
             approve_date: chinaTime(created + 1800 * 1000),
             approve: true,
             receive_date: receivedAt ?? '',
-            cancel: false,
+            cancel: cancelled,
             shop_name: shop.shop_name,
             shop_code: shop.shop_code,
             platform_code: `TB${String(880000 + i + 1)}`,
