@@ -1,0 +1,416 @@
+import should from 'should';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
+import { SimRequest } from '../sim/harness';
+import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
+import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
+import kingdeeBatchSave = require('../../nodes/kingdee/kingdee-batch-save');
+import kingdeePush = require('../../nodes/kingdee/kingdee-push');
+
+// Node tests through node-red-node-test-helper against the Kingdee simulator (protocols.md §1). Node-RED's Catch
+// puts its own {message, source} on msg.error and keeps the kit's classified error as msg._error.
+const isOp = (op: string) => (r: SimRequest) => new RegExp(`DynamicFormService\\.${op}\\.common\\.kdsvc$`, 'i').test(r.path);
+const isQuery = isOp('ExecuteBillQuery');
+const isSave = isOp('BatchSave');
+const isPush = isOp('Push');
+const isLogin = (r: SimRequest) => /AuthService\./i.test(r.path);
+const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+describe('kingdee nodes against the Kingdee simulator', function () {
+    let sim: KingdeeSim;
+
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const start = async (options: KingdeeSimOptions = {}) => {
+        sim = new KingdeeSim(options);
+        await sim.start();
+    };
+    const config = (extra: Msg = {}) => ({
+        id: 'c1',
+        type: 'kingdee-config',
+        serverUrl: sim.serverUrl,
+        acctId: KINGDEE_DEMO.acctId,
+        username: KINGDEE_DEMO.username,
+        authMode: 'sign',
+        appId: KINGDEE_DEMO.appId,
+        rps: 0,
+        concurrency: 0,
+        retryBaseMs: 5,
+        maxRetries: 3,
+        ...extra,
+    });
+    const creds = { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret };
+    const sentData = (pred: (r: SimRequest) => boolean) =>
+        sim.requests.filter(pred).map((r) => {
+            const b = JSON.parse(r.body);
+            const data = b.data ?? b.parameters?.[b.parameters.length - 1];
+            return typeof data === 'string' ? JSON.parse(data) : data;
+        });
+
+    // ---------------------------------------------------------------------------------------------------------
+    describe('kingdee-bill-query', () => {
+        const SEED_KEYS = ['FID', 'FBillNo', 'FDocumentStatus', 'FStockOrgId_FNumber', 'FDate', 'FMaterialID_FNumber', 'FQty', 'FStockID_FNumber', 'FEntity_FEntryID'];
+        const node = (params: Msg = {}, extra: Msg = {}) => ({ id: 'n1', type: 'kingdee-bill-query', z: 'f1', config: 'c1', params, outputMode: 'all', ...extra });
+        const loadQuery = (n: Msg = node(), cfg: Msg = {}, c: Msg = creds) => load([kingdeeConfig, kingdeeBillQuery], withProbes([config(cfg), n], 'n1', 1), { c1: c });
+
+        it('seed 001: rows as objects keyed by the requested (flattened) keys, dotted keys and a stable order on the wire', async () => {
+            await start();
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: SEED_KEYS, FilterString: "FDocumentStatus='C'" } }, 1);
+            should(r.caught).be.undefined();
+            const rows: Msg[] = r.outputs[0][0].payload;
+            const expected = sim.rows(RETURN_REQUEST_FORM).filter((x) => x.FDocumentStatus === 'C');
+            should(rows).have.length(expected.length);
+            should(Object.keys(rows[0])).eql(SEED_KEYS);
+            should(rows[0]).match({ FID: expected[0].FID, FBillNo: expected[0].FBillNo, FStockID_FNumber: 'WH01', FMaterialID_FNumber: /^MAT00\d$/ });
+            const [sent] = sentData(isQuery);
+            should(sent.FieldKeys).equal('FID,FBillNo,FDocumentStatus,FStockOrgId.FNumber,FDate,FMaterialID.FNumber,FQty,FStockID.FNumber,FEntity_FEntryID');
+            should(sent.OrderString).equal('FID,FEntity_FEntryID');
+            should(sent.StartRow).equal(0);
+            should(sent.Limit).equal(2000);
+            // Ordered by FID then entry id, each entry exactly once.
+            const ids = rows.map((x) => x.FEntity_FEntryID);
+            should(new Set(ids).size).equal(ids.length);
+            should(ids).eql([...ids].sort((a, b) => a - b));
+        });
+
+        it('FieldKeys as a comma-separated text works the same; a user order gets the key appended as tiebreaker', async () => {
+            await start();
+            await loadQuery(node({ FormId: { value: 'BD_MATERIAL', type: 'str' }, FieldKeys: { value: 'FNumber, FName', type: 'str' }, OrderString: { value: 'FName DESC', type: 'str' } }));
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((x: Msg) => Object.keys(x))).matchEach(['FNumber', 'FName']);
+            should(sentData(isQuery)[0].OrderString).equal('FName DESC,FMATERIALID');
+        });
+
+        it('ten concurrent messages → one login, one session for all', async () => {
+            await start();
+            await loadQuery();
+            // Ten msgs in at once; wait until all ten have completed (or failed to Catch).
+            const outcome = await new Promise<{ done: number; caught: number }>((resolve) => {
+                const seen = { done: 0, caught: 0 };
+                const check = () => seen.done + seen.caught === 10 && resolve(seen);
+                helper.getNode('n1-completed').on('input', () => (seen.done++, check()));
+                helper.getNode('n1-caught').on('input', () => (seen.caught++, check()));
+                for (let i = 0; i < 10; i++) helper.getNode('n1').receive({ params: { FormId: 'BD_Currency', FieldKeys: 'FNumber,FCODE' } });
+            });
+            should(outcome).eql({ done: 10, caught: 0 });
+            should(sim.loginCount).equal(1);
+            should(sim.loginSuccesses).equal(1);
+            should(sim.requests.filter(isQuery)).have.length(10);
+            should(new Set(sim.requests.filter(isQuery).map((q) => q.headers['kdservice-sessionid'])).size).equal(1);
+        });
+
+        it('session lost in the middle of paging → one re-login, the same page asked again, no page lost or repeated', async () => {
+            await start({ returnRequests: 30 });
+            await loadQuery(node({}, { outputMode: 'page' }));
+            let n = 0;
+            sim.inject({ type: 'vendor', name: 'session-expired' }, 1, (req) => isQuery(req) && ++n === 3);
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: ['FID', 'FBillNo', 'FEntity_FEntryID'], Limit: 7 } }, 1);
+            should(r.caught).be.undefined();
+            const pages: Msg[][] = r.outputs[0].map((m) => m.payload);
+            const total = sim.rows(RETURN_REQUEST_FORM).length;
+            should(pages.map((p) => p.length)).eql([...Array(Math.floor(total / 7)).fill(7), total % 7].filter((x) => x > 0));
+            const entryIds = pages.flat().map((x) => x.FEntity_FEntryID);
+            should(entryIds).have.length(total);
+            should(new Set(entryIds).size).equal(total);
+            should(sim.loginSuccesses).equal(2);
+            // The third page (StartRow 14) was answered "session lost", then asked again after the re-login.
+            should(sentData(isQuery).map((d) => d.StartRow)).eql([0, 7, 14, 14, 21, 28, 35, 42, 49, 56]);
+            should(sim.requests.map((q) => (isLogin(q) ? 'login' : 'q')).slice(0, 6)).eql(['login', 'q', 'q', 'q', 'login', 'q']);
+        });
+
+        it('page size never exceeds the configured server maximum', async () => {
+            await start();
+            await loadQuery(node(), { maxLimit: 4 });
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FID,FEntity_FEntryID', Limit: 500 } }, 1);
+            should(r.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            const limits = sentData(isQuery).map((d) => d.Limit);
+            should(limits.every((l) => l === 4)).be.true();
+            should(limits.length).equal(Math.floor(sim.rows(RETURN_REQUEST_FORM).length / 4) + 1);
+        });
+
+        it('MsgCode 14 (call limit) → backs off, then succeeds', async () => {
+            await start();
+            await loadQuery();
+            sim.inject({ type: 'vendor', name: 'rate-limit' }, 2, isQuery);
+            const r = await run('n1', { params: { FormId: 'BD_Currency', FieldKeys: 'FNumber,FCODE', FilterString: "FNumber='PRE001'" } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).eql([{ FNumber: 'PRE001', FCODE: 'CNY' }]);
+            should(sim.requests.filter(isQuery)).have.length(3);
+            should(sim.loginSuccesses).equal(1);
+        });
+
+        it('/Date(ms+0800)/ values become ISO text (China time)', async () => {
+            await start({ netDates: true });
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FDate,FEntity_FEntryID', FilterString: "FBillNo='TL2024010001'" } }, 1);
+            should(r.caught).be.undefined();
+            const row = r.outputs[0][0].payload[0];
+            should(row.FDate).equal(String(sim.rows(RETURN_REQUEST_FORM)[0].FDate));
+            should(row.FDate).match(/^2024-01-\d\dT\d\d:\d\d:\d\d$/);
+        });
+
+        it('a date window (ModifiedFrom/ModifiedTo) is added to the FilterString', async () => {
+            await start();
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID', FilterString: "FDocumentStatus='C'", ModifiedFrom: '2024-01-03', ModifiedTo: '2024-01-05 00:00:00' } }, 1);
+            should(r.caught).be.undefined();
+            should(sentData(isQuery)[0].FilterString).equal("(FDocumentStatus='C') and FModifyDate >= '2024-01-03 00:00:00' and FModifyDate < '2024-01-05 00:00:00'");
+            const got = new Set(r.outputs[0][0].payload.map((x: Msg) => x.FBillNo));
+            const want = new Set(sim.rows(RETURN_REQUEST_FORM).filter((x) => x.FDocumentStatus === 'C' && String(x.FModifyDate) >= '2024-01-03' && String(x.FModifyDate) < '2024-01-05').map((x) => x.FBillNo));
+            should([...got].sort()).eql([...want].sort());
+            should(got.size).be.above(0);
+        });
+
+        for (const [label, params, field] of [
+            ['missing FormId', { FieldKeys: 'FID' }, 'FormId'],
+            ['FieldKeys an object', { FormId: 'PUR_MRAPP', FieldKeys: { a: 1 } }, 'FieldKeys'],
+            ['FieldKeys a list with a number', { FormId: 'PUR_MRAPP', FieldKeys: ['FID', 5] }, 'FieldKeys'],
+            ['FieldKeys with an injected filter', { FormId: 'PUR_MRAPP', FieldKeys: "FID') or 1=1 --" }, 'FieldKeys'],
+            ['a malformed ModifiedFrom', { FormId: 'PUR_MRAPP', FieldKeys: 'FID', ModifiedFrom: 'yesterday' }, 'ModifiedFrom'],
+        ] as Array<[string, Msg, string]>) {
+            it(`bad input (${label}) → Catch naming ${field}, nothing sent (not even a login)`, async () => {
+                await start();
+                await loadQuery();
+                const r = await run('n1', { params }, 1);
+                should(r.caught).not.be.undefined();
+                should(r.caught!._error).match({ system: 'kingdee', kind: 'validation' });
+                should(r.caught!._error.message).containEql(field);
+                should(r.outputs[0]).have.length(0);
+                should(sim.requests).have.length(0);
+            });
+        }
+
+        it('a wrong password → Catch in the user\'s words, one login attempt, not repeated by the next message', async () => {
+            await start();
+            await loadQuery(node(), { authMode: 'password' }, { password: 'not-the-password' });
+            const msg = { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } };
+            const r = await run('n1', msg, 1);
+            should(r.caught!._error).match({ kind: 'config' });
+            should(r.caught!._error.message).match(/wrong user name or password/);
+            should(r.caught!._error.message).not.containEql('not-the-password');
+            const again = await run('n1', msg, 1);
+            should(again.caught!._error.kind).equal('config');
+            should(sim.loginCount).equal(1);
+            should(sim.requests.filter(isQuery)).have.length(0);
+        });
+
+        it('a locked account is explained, and not hammered', async () => {
+            await start({ locked: true });
+            await loadQuery(node(), { authMode: 'password' });
+            const r = await run('n1', { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } }, 1);
+            should(r.caught!._error.message).match(/locked/);
+            should(sim.loginCount).equal(1);
+        });
+
+        for (const mode of ['password', 'appsecret', 'sign', 'apisign'] as const) {
+            it(`auth mode ${mode}, Chinese user name: the query succeeds and the simulator verified the credentials`, async () => {
+                await start({ credentials: { username: '张三' } });
+                await loadQuery(node(), { authMode: mode, username: '张三' });
+                const r = await run('n1', { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: "FNumber='PRE001'" } }, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload).eql([{ FCODE: 'CNY' }]);
+                should(sim.loginSuccesses).equal(mode === 'apisign' ? 0 : 1);
+                should(sim.apiSignedCount).equal(mode === 'apisign' ? 1 : 0);
+            });
+        }
+
+        it('config without an app secret in sign mode → Catch naming appSecret, nothing sent', async () => {
+            await start();
+            await loadQuery(node(), {}, { password: 'x' });
+            const r = await run('n1', { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } }, 1);
+            should(r.caught!._error).match({ kind: 'config' });
+            should(r.caught!._error.message).containEql('appSecret');
+            should(sim.requests).have.length(0);
+        });
+
+        it('the test-connection route logs in and reports the health check; a bad secret is reported, not leaked', async () => {
+            await start();
+            await loadQuery();
+            const ok = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
+            should(ok.body).match({ ok: true, message: /CNY/ });
+            const bad = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: 'wrong-secret-123' } }).expect(200);
+            should(bad.body).match({ ok: false, kind: 'config' });
+            should(JSON.stringify(bad.body)).not.containEql('wrong-secret-123');
+        });
+    });
+
+    // ---------------------------------------------------------------------------------------------------------
+    describe('kingdee-batch-save', () => {
+        const node = (params: Msg = {}) => ({ id: 'n1', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params });
+        const loadSave = (n: Msg = node()) => load([kingdeeConfig, kingdeeBatchSave], withProbes([config(), n], 'n1', 2), { c1: creds });
+        const model = (mat: unknown = { FNumber: 'MAT001' }, extra: Msg = {}) => ({
+            FBillTypeID: { FNUMBER: 'XSCKD01_SYS' },
+            FDate: '2024-01-08',
+            FSaleOrgID: { FNumber: '100' },
+            FStockOrgID: { FNumber: '100' },
+            FCustomerID: { FNumber: 'CUST001' },
+            FEntity: [{ FMaterialID: mat, FRealQty: 2, FStockID: { FNumber: 'CK01' } }],
+            ...extra,
+        });
+        const saved = () => sim.rows('SAL_OutStock');
+
+        it('partial failure: exact split by DIndex — saved records with Id/Number on output 1, the bad one with Kingdee\'s field message on output 2', async () => {
+            await start();
+            await loadSave(node({ FormId: { value: 'SAL_OutStock', type: 'str' }, NeedReturnFields: { value: '["FBillNo","FID"]', type: 'json' } }));
+            const payload = [model({ FNumber: 'MAT001' }, { FNote: 'a' }), model({ FNumber: 'MAT999' }, { FNote: 'b' }), model('MAT002', { FNote: 'c' })];
+            const r = await run('n1', { payload }, 2);
+            should(r.caught).be.undefined();
+            const ok: Msg[] = r.outputs[0][0].payload;
+            should(ok).have.length(2);
+            should(ok.map((o) => o.model.FNote)).eql(['a', 'c']);
+            for (const o of ok) {
+                should(o.Id).match(/^\d+$/);
+                should(saved().some((b) => String(b.FID) === o.Id && b.FBillNo === o.Number)).be.true();
+            }
+            should(r.outputs[1]).have.length(1);
+            const failed = r.outputs[1][0];
+            should(failed.payload.FNote).equal('b');
+            should(failed.recordIndex).equal(1);
+            should(failed.error).match({ system: 'kingdee', kind: 'business', field: 'FMaterialID' });
+            should(failed.error.message).containEql('MAT999');
+            // One request with all three Models; the plain 'MAT002' was wrapped as basic data.
+            const [sent] = sentData(isSave);
+            should(sent.Model).have.length(3);
+            should(sent.Model[2].FEntity[0].FMaterialID).eql({ FNumber: 'MAT002' });
+            should(sent.NeedReturnFields).eql(['FBillNo', 'FID']);
+            should(new Set(saved().map((b) => b.FNote))).eql(new Set(['a', 'c']));
+        });
+
+        it('chunks of chunkSize: 5 records with chunkSize 2 → 3 BatchSave requests, all saved once', async () => {
+            await start();
+            await loadSave(node({ chunkSize: { value: '2', type: 'num' } }));
+            const r = await run('n1', { payload: [1, 2, 3, 4, 5].map((i) => model(undefined, { FNote: `n${i}` })) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(5);
+            should(sentData(isSave).map((d) => d.Model.length)).eql([2, 2, 1]);
+            should(new Set(r.outputs[0][0].payload.map((o: Msg) => o.Number)).size).equal(5);
+            should(new Set(saved().map((b) => b.FBillNo)).size).equal(5);
+        });
+
+        it('duplicate guard: an already saved bill number is not saved again and comes out marked alreadyPresent', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const first = await run('n1', { payload: model(undefined, { FBillNo: 'XS-DUP-0001' }) }, 2);
+            should(first.outputs[0][0].payload).match({ Number: 'XS-DUP-0001' });
+            const firstId = first.outputs[0][0].payload.Id;
+            sim.clearRequests();
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: 'XS-DUP-0001' }), model(undefined, { FBillNo: 'XS-NEW-0002' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[0]).match({ Id: firstId, Number: 'XS-DUP-0001', alreadyPresent: true });
+            should(out[1]).match({ Number: 'XS-NEW-0002' });
+            should(out[1].alreadyPresent).be.undefined();
+            // The lookup asked for both numbers; only the new one was sent to BatchSave.
+            should(sentData(isQuery)[0].FilterString).equal("FBillNo in ('XS-DUP-0001','XS-NEW-0002')");
+            should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-0002']]);
+            should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
+        });
+
+        it('bad records (Model not an object, FEntity not a list) → output 2 naming the field, nothing sent', async () => {
+            await start();
+            await loadSave();
+            const r = await run('n1', { payload: ['not a model', model(undefined, { FEntity: 'x' })] }, 2);
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1].map((m) => m.error.field)).eql(['payload[0]', 'payload[1].FEntity']);
+            should(r.outputs[1].every((m) => m.error.kind === 'validation')).be.true();
+            should(sim.requests).have.length(0);
+        });
+
+        it('bad input (payload a string, FormId blank) → Catch naming the field, nothing sent', async () => {
+            await start();
+            await loadSave();
+            const a = await run('n1', { payload: 'SAL_OutStock' }, 2);
+            should(a.caught!._error.message).containEql('payload');
+            const b = await run('n1', { payload: model(), params: { FormId: '' } }, 2);
+            should(b.caught!._error.message).containEql('FormId');
+            should(sim.requests).have.length(0);
+        });
+
+        it('session lost on the save → one re-login, one replay, the bill saved exactly once', async () => {
+            await start();
+            await loadSave();
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            sim.inject({ type: 'vendor', name: 'session-expired' }, 1, isSave);
+            const r = await run('n1', { payload: model(undefined, { FNote: 'once' }) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.Number).be.a.String();
+            should(sim.loginSuccesses).equal(2);
+            should(saved().filter((b) => b.FNote === 'once')).have.length(1);
+        });
+
+        it('MsgCode 14 on a save → backoff then the save (the server did nothing the first time)', async () => {
+            await start();
+            await loadSave();
+            sim.inject({ type: 'vendor', name: 'rate-limit' }, 1, isSave);
+            const r = await run('n1', { payload: [model(), model()] }, 2);
+            should(r.outputs[0][0].payload).have.length(2);
+            should(sim.requests.filter(isSave)).have.length(2);
+            should(saved().length).equal(2);
+        });
+    });
+
+    // ---------------------------------------------------------------------------------------------------------
+    describe('kingdee-push', () => {
+        const RULE = '994f9913-a23f-46fb-b5d9-f1f271b4ef6c';
+        const node = (params: Msg = {}) => ({ id: 'n1', type: 'kingdee-push', z: 'f1', config: 'c1', params: { FormId: { value: 'CN_PAYAPPLY', type: 'str' }, RuleId: { value: RULE, type: 'str' }, TargetFormId: { value: 'AP_PAYBILL', type: 'str' }, ...params } });
+        const loadPush = (n: Msg = node()) => load([kingdeeConfig, kingdeePush], withProbes([config(), n], 'n1', 2), { c1: creds });
+
+        it('seed 004: created target bills with their source on output 1, an unknown source with the conversion message on output 2', async () => {
+            await start();
+            await loadPush();
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000101' }, { Number: 'FKSQ999999' }, { Number: 'FKSQ000102' }] }, 2);
+            should(r.caught).be.undefined();
+            const created: Msg[] = r.outputs[0][0].payload;
+            should(created.map((c) => c.source.Number)).eql(['FKSQ000101', 'FKSQ000102']);
+            const bills = sim.rows('AP_PAYBILL');
+            should(bills).have.length(2);
+            for (const c of created) should(bills.find((b) => b.FBillNo === c.Number)).match({ FID: Number(c.Id), FSRCBILLNO: c.source.Number });
+            should(r.outputs[1]).have.length(1);
+            should(r.outputs[1][0].payload).eql({ Number: 'FKSQ999999' });
+            should(r.outputs[1][0].error.message).containEql('FKSQ999999');
+            // One Push request for the chunk, Numbers in input order.
+            const sent = sentData(isPush);
+            should(sent).have.length(1);
+            should(sent[0]).match({ Numbers: ['FKSQ000101', 'FKSQ999999', 'FKSQ000102'], RuleId: RULE, TargetFormId: 'AP_PAYBILL' });
+        });
+
+        it('a source already pushed fails on output 2 the second time; nothing is created twice', async () => {
+            await start();
+            await loadPush();
+            await run('n1', { payload: { Number: 'FKSQ000103' } }, 2);
+            const r = await run('n1', { payload: { Number: 'FKSQ000103' } }, 2);
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1][0].error.kind).equal('business');
+            should(sim.rows('AP_PAYBILL').filter((b) => b.FSRCBILLNO === 'FKSQ000103')).have.length(1);
+        });
+
+        it('records naming different TargetOrgIds go in one request per organisation; ids and numbers both work', async () => {
+            await start();
+            await loadPush();
+            const id = sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000105')!.FID;
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000104', TargetOrgId: 1 }, { Id: id, TargetOrgId: 100101 }] }, 2);
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000104' }, { FormId: 'CN_PAYAPPLY', Id: String(id) }]);
+            const sent = sentData(isPush);
+            should(sent.map((d) => d.TargetOrgId)).eql([1, 100101]);
+            should(sent[1].Ids).equal(String(id));
+        });
+
+        it('bad input (no RuleId without the default rule, a record with neither Number nor Id) → named, nothing sent', async () => {
+            await start();
+            await loadPush(node({ RuleId: { value: '', type: 'str' } }));
+            const a = await run('n1', { payload: [{ Number: 'FKSQ000101' }] }, 2);
+            should(a.caught!._error).match({ kind: 'validation', field: 'RuleId' });
+            const b = await run('n1', { payload: [{ Numero: 'FKSQ000101' }], params: { RuleId: RULE } }, 2);
+            should(b.outputs[1]).have.length(1);
+            should(b.outputs[1][0].error.kind).equal('validation');
+            should(str(b.outputs[1][0].error.message)).match(/Number|Id/);
+            should(sim.requests).have.length(0);
+        });
+    });
+});
