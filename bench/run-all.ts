@@ -139,7 +139,10 @@ async function mainRun(): Promise<void> {
     for (const f of files) outcomes.push(await runScript(f, args.quick, timeoutS, args.nodeFlags));
     const header = `Benchmarks${args.quick ? ' (--quick: reduced counts)' : ''}, node ${process.version}${args.nodeFlags.length ? ` ${args.nodeFlags.join(' ')}` : ''}, ${os.cpus().length} CPUs, ${new Date().toISOString()}`;
     process.stdout.write(`\n${header}\n\n${table(outcomes)}\n`);
-    for (const o of outcomes) for (const r of o.results) for (const n of r.notes ?? []) process.stdout.write(`\n- ${r.name}: ${n}`);
+    // Each distinct note once, with the benches it belongs to.
+    const notes = new Map<string, string[]>();
+    for (const o of outcomes) for (const r of o.results) for (const n of r.notes ?? []) notes.set(n, [...(notes.get(n) ?? []), r.name]);
+    for (const [n, names] of notes) process.stdout.write(`\n- ${names.join(', ')}: ${n}`);
     process.stdout.write(`\n\n(${outcomes.map((o) => `${o.script} ${Math.round(o.seconds)} s`).join(', ')})\n`);
     if (args.json) fs.writeFileSync(args.json, JSON.stringify({ quick: args.quick, node: process.version, nodeFlags: args.nodeFlags, date: new Date().toISOString(), outcomes }, null, 2));
     const broken = outcomes.filter((o) => o.failure);
