@@ -145,14 +145,25 @@ export class WdtClient extends BaseClient {
     }
 }
 
-/** The server's base URL from the config: production, sandbox or a custom URL ending before `/trade_push.php`. */
+/**
+ * A custom URL as users paste it → the openapi2 base: `https://h/openapi2/`, `https://h/openapi2/trade_push.php`
+ * and `https://h` all become `https://h/openapi2`; any other path is kept (a gateway may mount it elsewhere).
+ */
+export function normaliseBase(url: string): string {
+    let u = url.trim().replace(/[?#].*$/, '');
+    u = u.replace(/\/[A-Za-z0-9_]+\.php$/i, '').replace(/\/+$/, '');
+    if (/^https?:\/\/[^/]+$/i.test(u)) u += '/openapi2';
+    return u;
+}
+
+/** The server's base URL from the config: production, sandbox or a custom URL (see normaliseBase). */
 export function wdtBaseUrl(config: Record<string, any>): string {
     const server = String(config.server || 'production');
     if (server === 'custom') {
         const url = String(config.baseUrl ?? '').trim();
         if (!url) throw wdtConfigError('baseUrl: is required for a custom server');
         if (!/^https?:\/\/[^\s/]+/i.test(url)) throw wdtConfigError('baseUrl: must start with http:// or https://');
-        return url;
+        return normaliseBase(url);
     }
     const host = WDT_HOSTS[server];
     if (!host) throw wdtConfigError(`server: must be production, sandbox or custom (got "${server}")`);

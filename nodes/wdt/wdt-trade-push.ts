@@ -1,18 +1,28 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError } from '../core';
-import type { WdtClient } from './client';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError } from '../core';
+import type { WdtClient, TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
 import responseSchema from './schemas/trade-push.response.json';
 
 /**
  * 旺店通·企业版 trade_push (seed 003's target, protocols.md §5): each record is one trade of trade_list; chunks of
- * `chunkSize` trades per call with `shop_no` and `switch` (always sent; default 0, non-strict). The answer's
- * per-trade errors are matched back by tid: refused trades go to output 2 with the vendor's message, the others to
- * output 1 with the call's new/changed counts. An unknown shop or any account-level failure fails the chunk (the kit
- * sends it to Catch while nothing was written). Never retried after a timeout: trade_push is not known to be
- * idempotent.
+ * `chunkSize` trades, one call per shop (a trade's own `shop_no` wins over the node's), with `shop_no` and `switch`
+ * (always sent; default 0, non-strict). The answer's per-trade errors are matched back by tid: refused trades go to
+ * output 2 with the vendor's message, the others to output 1 with the call's new/changed counts. An unknown shop or
+ * an account-level failure fails the chunk (the kit sends it to Catch while nothing was written); with several shops
+ * in a chunk, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
+ * known to be idempotent.
  */
+const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+
+/** A trade as it goes into trade_list: shop_no is a top-level form field, not a trade field. */
+function withoutShop(trade: Record<string, unknown>): Record<string, unknown> {
+    if (!('shop_no' in trade)) return trade;
+    const { shop_no: _shop, ...rest } = trade;
+    return rest;
+}
+
 const spec: WriteSpec<WdtClient> = {
     type: 'wdt-trade-push',
     system: 'wdt',
@@ -25,19 +35,62 @@ const spec: WriteSpec<WdtClient> = {
     responseSchema,
     async writeChunk(ctx, records, params): Promise<RecordOutcome[]> {
         const trades = records as Array<Record<string, unknown>>;
-        const shopNo = String(params.shop_no);
+        const fallback = blank(params.shop_no) ? undefined : String(params.shop_no).trim();
         const sw = String(params.switch ?? '0') === '1' ? '1' : '0';
-        const r = await ctx.client.tradePush(shopNo, sw, trades, ctx.request);
-        if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300)}`);
-        const rejected = r.batchRejected ? trades.length : trades.filter((t) => r.errors.has(String(t.tid))).length;
-        const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: trades.length - rejected, rejected };
-        return trades.map((t): RecordOutcome => {
-            const tid = String(t.tid);
-            const own = r.errors.get(tid);
-            if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
-            if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
-            return { ok: true, result: { tid, shop_no: shopNo, batch } };
+        const outcomes: RecordOutcome[] = new Array(trades.length);
+        // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's.
+        const groups = new Map<string, number[]>();
+        trades.forEach((t, i) => {
+            const shop = blank(t.shop_no) ? fallback : String(t.shop_no).trim();
+            if (!shop) {
+                outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: 'shop_no', message: 'shop_no: is required (in the trade, the node or msg.params.shop_no); not sent' }) };
+                return;
+            }
+            const g = groups.get(shop);
+            if (g) g.push(i);
+            else groups.set(shop, [i]);
         });
+        if (groups.size === 0) {
+            throw new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_INPUT', field: 'shop_no', message: 'shop_no: is required (set it in the node, in msg.params.shop_no or in each trade); nothing was sent' });
+        }
+        const calls = [...groups];
+        let written = false;
+        for (let c = 0; c < calls.length; c++) {
+            const [shopNo, indexes] = calls[c];
+            const sent = indexes.map((i) => withoutShop(trades[i]));
+            let r: TradePushResult;
+            try {
+                r = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
+            } catch (err) {
+                const e = toConnectorError(err, 'wdt');
+                // One shop refused (unknown shop…) while others are in the same chunk: only its trades fail.
+                if (e.kind === 'business' && calls.length > 1) {
+                    for (const i of indexes) outcomes[i] = { ok: false, error: e };
+                    continue;
+                }
+                // Nothing of this chunk reached WDT's books yet: the kit decides (Catch or output 2).
+                if (!written) throw e;
+                const unknown = e.kind === 'transient' && !e.safeToRepeat;
+                const note = unknown ? ' (the request may have been processed: check WDT before replaying)' : '';
+                for (const i of indexes) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `${e.message}${note}`, safeToRepeat: e.safeToRepeat }) };
+                for (const [, rest] of calls.slice(c + 1)) {
+                    for (const i of rest) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `not sent: an earlier call failed (${e.message})`, safeToRepeat: true }) };
+                }
+                break;
+            }
+            written = true;
+            if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300)}`);
+            const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
+            const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
+            indexes.forEach((i, k) => {
+                const tid = String(sent[k].tid);
+                const own = r.errors.get(tid);
+                if (own !== undefined) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
+                else if (r.batchRejected) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
+                else outcomes[i] = { ok: true, result: { tid, shop_no: shopNo, batch } };
+            });
+        }
+        return outcomes;
     },
 };
 

@@ -4,6 +4,7 @@ import { WdtSim, WDT_DEMO, demoTrade } from '../sim/wdt';
 import { wdt } from '../../nodes/wdt/sign';
 import wdtConfig = require('../../nodes/wdt/wdt-config');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
+import { normaliseBase } from '../../nodes/wdt/client';
 
 describe('wdt-trade-push against the WDT simulator', function () {
     let sim: WdtSim;
@@ -125,6 +126,56 @@ describe('wdt-trade-push against the WDT simulator', function () {
         const r = await run('n1', { payload: [demoTrade('T1')], params: { shop_no: 'SHOP02' } }, 2);
         should(r.outputs[0][0].payload[0].shop_no).equal('SHOP02');
         should(sim.trades.has('SHOP02/T1')).be.true();
+    });
+
+    it('trades carrying their own shop_no: one call per shop, shop_no not inside trade_list; an unknown shop fails only its trades', async () => {
+        await loadFlow();
+        const t = (tid: string, shop?: string) => (shop ? { ...demoTrade(tid), shop_no: shop } : demoTrade(tid));
+        const r = await run('n1', { payload: [t('T1', 'SHOP01'), t('T2', 'SHOP02'), t('T3', 'NOSHOP'), t('T4')] }, 2);
+        should(r.caught).be.undefined();
+        should(sim.requests.map((q) => [WdtSim.form(q).shop_no, JSON.parse(WdtSim.form(q).trade_list).map((x: Msg) => x.tid)])).eql([
+            ['SHOP01', ['T1', 'T4']],
+            ['SHOP02', ['T2']],
+            ['NOSHOP', ['T3']],
+        ]);
+        for (const q of sim.requests) for (const x of JSON.parse(WdtSim.form(q).trade_list)) should(x).not.have.property('shop_no');
+        should(r.outputs[0][0].payload.map((x: Msg) => [x.tid, x.shop_no])).eql([['T1', 'SHOP01'], ['T2', 'SHOP02'], ['T4', 'SHOP01']]);
+        should(r.outputs[1].map((m) => m.payload.tid)).eql(['T3']);
+        should(r.outputs[1][0].error).match({ kind: 'business', message: /店铺不存在: NOSHOP/ });
+        should([...sim.trades.keys()]).eql(['SHOP01/T1', 'SHOP01/T4', 'SHOP02/T2']);
+    });
+
+    it('a trade with no shop anywhere → output 2 naming shop_no, not sent; the others are pushed', async () => {
+        await loadFlow({}, node({}));
+        const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: 'SHOP02' }, demoTrade('T2')] }, 2);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.field, m.error.kind])).eql([['T2', 'shop_no', 'validation']]);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1']);
+        should(sim.requests).have.length(1);
+        should([...sim.trades.keys()]).eql(['SHOP02/T1']);
+    });
+
+    it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' } }));
+        sim.inject({ type: 'reset-after-processing' }, 1, (q) => WdtSim.form(q).shop_no === 'SHOP02');
+        const r = await run('n1', { payload: [demoTrade('T1'), { ...demoTrade('T2'), shop_no: 'SHOP02' }] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1']);
+        should(r.outputs[1].map((m) => m.payload.tid)).eql(['T2']);
+        should(r.outputs[1][0].error.message).match(/may have been processed/);
+        // not sent again: the push is not known to be idempotent
+        should(sim.requests).have.length(2);
+        should(sim.trades.has('SHOP02/T2')).be.true();
+    });
+
+    it('custom URL as pasted: host only or the full trade_push.php address', async () => {
+        should(normaliseBase('https://api.wangdian.cn/openapi2/trade_push.php')).equal('https://api.wangdian.cn/openapi2');
+        should(normaliseBase('https://api.wangdian.cn/openapi2/')).equal('https://api.wangdian.cn/openapi2');
+        should(normaliseBase('http://10.0.0.5:8080')).equal('http://10.0.0.5:8080/openapi2');
+        should(normaliseBase('http://gw.example.com/wdt/openapi2')).equal('http://gw.example.com/wdt/openapi2');
+        await loadFlow({ baseUrl: sim.baseUrl });
+        const r = await run('n1', { payload: demoTrade('T1') }, 2);
+        should(r.outputs[0][0].payload).match({ tid: 'T1', shop_no: 'SHOP01' });
+        should(sim.requests[0].path).equal('/openapi2/trade_push.php');
     });
 
     it('missing appsecret → config error naming it, nothing sent', async () => {
