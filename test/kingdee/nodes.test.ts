@@ -166,6 +166,24 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(got.size).be.above(0);
         });
 
+        it('incremental sync on FModifyDate: the first run reads up to now, the next one from the watermark minus the overlap', async () => {
+            await start();
+            await loadQuery(node({}, { incremental: true, overlapMinutes: 10 }));
+            const msg = { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID' } };
+            const first = await run('n1', msg, 1);
+            should(first.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            const before = Date.now();
+            await run('n1', msg, 1);
+            const [a, b] = sentData(isQuery).map((d) => d.FilterString as string);
+            should(a).match(/^FModifyDate < '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d'$/);
+            const m = /^FModifyDate >= '([^']+)' and FModifyDate < '([^']+)'$/.exec(b)!;
+            should(m).not.be.null();
+            // From = the first run's end (China time) minus 10 minutes.
+            const from = Date.parse(m[1].replace(' ', 'T') + '+08:00');
+            should(before - from).be.within(10 * 60000 - 1000, 10 * 60000 + 60000);
+            should(m[1] < m[2]).be.true();
+        });
+
         for (const [label, params, field] of [
             ['missing FormId', { FieldKeys: 'FID' }, 'FormId'],
             ['FieldKeys an object', { FormId: 'PUR_MRAPP', FieldKeys: { a: 1 } }, 'FieldKeys'],
