@@ -23,8 +23,9 @@ export interface ReturnPage {
     total?: number;
 }
 
-const CONFIG_TEXT = /sessionkey|签名|sign|appkey/i;
-const RATE_TEXT = /频繁|limit/i;
+// Whole words only for `sign` ("SIGN_INVALID" matches, "assign" does not).
+const CONFIG_TEXT = /sessionkey|session_key|签名|(?<![a-z])sign(?![a-z])|appkey|app_key/i;
+const RATE_TEXT = /频繁|限流|(?<![a-z])limit/i;
 
 /** An array from an array, a JSON array text, a single object, or nothing (→ []). */
 function asArray(v: unknown): unknown[] {

@@ -1,0 +1,45 @@
+import should from 'should';
+import { GuanyiClient, normaliseReturn } from '../../nodes/guanyi/client';
+import { commonClientSettings } from '../../nodes/core';
+import { GuanyiSim, GUANYI_DEMO } from '../sim/guanyi';
+
+describe('guanyi client: classification, record shape, test connection', () => {
+    let sim: GuanyiSim;
+    beforeEach(async () => {
+        sim = new GuanyiSim();
+        await sim.start();
+    });
+    afterEach(() => sim.stop());
+
+    const client = (sessionkey = GUANYI_DEMO.sessionkey) => new GuanyiClient(commonClientSettings('guanyi', { rps: 0, retryBaseMs: 5, maxRetries: 0 }, { rps: 5, concurrency: 2 }), { url: `${sim.baseUrl}/rest/erp_open`, appkey: GUANYI_DEMO.appkey }, { sessionkey, secret: GUANYI_DEMO.secret });
+
+    it('classifies success:false by errorCode/errorDesc (§6.3)', () => {
+        const c = client();
+        const k = (errorCode: string, errorDesc: string, subErrorCode = '') => c.classify({ success: false, errorCode, errorDesc, subErrorCode });
+        should(k('SESSIONKEY_INVALID', 'sessionkey无效')).match({ kind: 'config', code: 'SESSIONKEY_INVALID' });
+        should(k('SIGN_INVALID', '签名sign验证失败').kind).equal('config');
+        should(k('APPKEY_INVALID', 'appkey不存在').kind).equal('config');
+        should(k('REQUEST_LIMIT', '调用过于频繁,请稍后再试').kind).equal('rate-limit');
+        should(k('PARAM_ERROR', 'page_size不能大于100', 'isv.page_size')).match({ kind: 'business', field: 'page_size' });
+        should(k('BIZ_ERROR', 'item assigned elsewhere').kind).equal('business');
+        c.close();
+    });
+
+    it('normaliseReturn keeps other fields and makes details/payments arrays', () => {
+        should(normaliseReturn({ code: 'R1', details: undefined })).eql({ code: 'R1', details: [] });
+        should(normaliseReturn({ code: 'R2', details: '[{"qty":1,"payments":{"payment":5}}]' })).eql({ code: 'R2', details: [{ qty: 1, payments: [{ payment: 5 }] }] });
+        should(normaliseReturn({ code: 'R3', details: { qty: 2 } })).eql({ code: 'R3', details: [{ qty: 2, payments: [] }] });
+    });
+
+    it('testConnection reads one record; a bad sessionkey is reported as SESSIONKEY_INVALID without the key', async () => {
+        let c = client();
+        should(await c.testConnection({})).match(/25 returns/);
+        should(JSON.parse(sim.requests[0].body)).match({ page_no: 1, page_size: 1 });
+        c.close();
+        c = client('not-the-session-key');
+        const err = await c.testConnection({}).then(() => undefined, (e) => e);
+        should(err).match({ kind: 'config', code: 'SESSIONKEY_INVALID' });
+        should(err.message).not.containEql('not-the-session-key');
+        c.close();
+    });
+});
