@@ -178,6 +178,18 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.requests[0].path).equal('/openapi2/trade_push.php');
     });
 
+    it('timestamp is Unix seconds within the window; a host clock 10 min off → config error at Catch mentioning the clock, not retried', async () => {
+        await loadFlow();
+        const before = Math.floor(Date.now() / 1000);
+        await run('n1', { payload: demoTrade('T1') }, 2);
+        should(Number(form(0).timestamp)).be.within(before - 1, Math.floor(Date.now() / 1000) + 1);
+        sim.clockOffsetS = 600;
+        const r = await run('n1', { payload: demoTrade('T2') }, 2);
+        should(r.caught!._error).match({ system: 'wdt', kind: 'config', code: '1060', message: /时间戳.*clock/ });
+        should(sim.requests).have.length(2);
+        should(sim.trades.has('SHOP01/T2')).be.false();
+    });
+
     it('missing appsecret → config error naming it, nothing sent', async () => {
         await loadFlow({}, node(), '');
         const r = await run('n1', { payload: [demoTrade('T1')] }, 2);

@@ -34,6 +34,8 @@ export interface WdtSimOptions {
     /** Largest trade_list accepted (default 100). */
     maxTrades?: number;
     clockWindowS?: number;
+    /** The server's clock minus the real one, in seconds (simulates a skewed host: the client's time looks off). */
+    clockOffsetS?: number;
 }
 
 export interface StoredTrade {
@@ -51,6 +53,7 @@ export class WdtSim extends SimServer {
     readonly goods: typeof WDT_DEMO_GOODS;
     maxTrades: number;
     clockWindowS: number;
+    clockOffsetS: number;
     /** Accepted trades by `shop_no/tid`, in arrival order. */
     readonly trades = new Map<string, StoredTrade>();
 
@@ -63,6 +66,7 @@ export class WdtSim extends SimServer {
         this.goods = options.goods ?? WDT_DEMO_GOODS;
         this.maxTrades = options.maxTrades ?? 100;
         this.clockWindowS = options.clockWindowS ?? 300;
+        this.clockOffsetS = options.clockOffsetS ?? 0;
         this.route('POST', /\/openapi2\/trade_push\.php$/, (req) => this.guard(req, (p) => this.tradePush(p)));
         this.route('POST', /\/openapi2\/shop\.php$/, (req) => this.guard(req, (p) => this.shopQuery(p)));
     }
@@ -91,7 +95,7 @@ export class WdtSim extends SimServer {
         if (!p.sid || !p.appkey || !p.timestamp || !p.sign) return fail(1030, '缺少系统参数(sid/appkey/timestamp/sign)');
         if (p.sid !== this.sid) return fail(1040, `卖家账号sid不存在: ${p.sid}`);
         if (p.appkey !== this.appkey) return fail(1050, 'appkey不存在或未授权');
-        if (!/^\d+$/.test(p.timestamp) || Math.abs(Date.now() / 1000 - Number(p.timestamp)) > this.clockWindowS) return fail(1060, '时间戳timestamp超出允许范围,请检查服务器时间');
+        if (!/^\d+$/.test(p.timestamp) || Math.abs(Date.now() / 1000 + this.clockOffsetS - Number(p.timestamp)) > this.clockWindowS) return fail(1060, '时间戳timestamp超出允许范围,请检查服务器时间');
         if (p.sign !== wdt(p, this.appsecret)) return fail(1070, '签名sign错误');
         return handler(p);
     }
