@@ -1,6 +1,7 @@
 import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
-import { GuanyiSim, GUANYI_DEMO } from '../sim/guanyi';
+import { GuanyiSim, GUANYI_DEMO, demoReturns } from '../sim/guanyi';
+import { chinaTime } from '../../nodes/core';
 import { guanyi } from '../../nodes/guanyi/sign';
 import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
 import guanyiReturnGet = require('../../nodes/guanyi/guanyi-return-get');
@@ -155,6 +156,25 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(rb.details[0].payments[0].order_code).equal('SO000002');
         should(rc.details[0].payments).eql([]);
         should(sim.requests).have.length(1);
+    });
+
+    it('incremental mode on the modification time: first run reads all, the next reads from the watermark minus the overlap', async () => {
+        await loadFlow(node({ page_size: { value: '50', type: 'num' } }, { incremental: true, overlapMinutes: 10 }));
+        const t0 = Date.now();
+        let r = await run('n1', {}, 1);
+        should(r.outputs[0][0].payload).have.length(25);
+        should(sim.bodies[0]).not.have.property('modify_start_date');
+        should(sim.bodies[0].modify_end_date).match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+        // a return modified 5 minutes ago (inside the overlap) and nothing else new
+        const late = demoReturns(1, Date.now() - 65 * 60000)[0];
+        late.code = 'RTN-LATE';
+        late.id = '9999';
+        sim.returns.push(late);
+        r = await run('n1', {}, 1);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(['RTN-LATE']);
+        const start = sim.bodies[1].modify_start_date as string;
+        should(start >= chinaTime(t0 - 10 * 60000 - 1000) && start <= chinaTime(Date.now() - 10 * 60000 + 1000)).be.true();
+        should(sim.bodies[1].modify_end_date >= start).be.true();
     });
 
     it('missing sessionkey → config error naming it, nothing sent', async () => {
