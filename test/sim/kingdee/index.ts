@@ -15,6 +15,7 @@
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
 import { kdHmac, kingdeeLogin, kingdeeStringToSign, kingdeeClientSecret, splitAppId } from '../../../nodes/kingdee/sign';
+import { MAYCUR_DEMO_ACCOUNTS } from '../maycur';
 
 export const KINGDEE_DEMO = {
     acctId: '65f0a1b2c3d4e5f6',
@@ -375,6 +376,16 @@ export class KingdeeSim extends SimServer {
             rows: Array.from({ length: 10 }, (_, i) => ({ FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: 'C', FPushed: false })),
         });
         this.forms.set('AP_PAYBILL', { keys: ['FID'], rows: [] });
+        // Seed 004 looks up the push's TargetOrgId by the paying account: bank accounts (银行账号 CN_BANKACNT) holding the
+        // Maycur demo's payer accounts, each used by the organisation named in MAYCUR_DEMO_ACCOUNTS (FUseOrgId = its FOrgID).
+        const orgs = this.forms.get('ORG_Organizations')!.rows;
+        this.forms.set('CN_BANKACNT', {
+            keys: ['FBANKACNTID'],
+            rows: Object.entries(MAYCUR_DEMO_ACCOUNTS).map(([number, acct], i) => {
+                const org = orgs.find((o) => o.FNumber === acct.orgNumber);
+                return { FBANKACNTID: 800001 + i, FNumber: number, FName: `${acct.name} 基本户`, FUseOrgId: org?.FOrgID ?? 0, 'FUseOrgId.FNumber': acct.orgNumber, FDocumentStatus: 'C', FForbidStatus: 'A' };
+            }),
+        });
         this.forms.set('SAL_OutStock', { keys: ['FID', 'FEntity_FEntryID'], rows: [] });
     }
 
