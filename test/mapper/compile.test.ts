@@ -254,3 +254,118 @@ describe('compileMapping: seed scenarios (test/mapper/fixtures)', function () {
         should(errs[0]).match({ field: 'orderType', source: 'FBillTypeID', reason: /must be one of/ });
     });
 });
+
+describe('compileMapping: reviewed defects (issue 7)', function () {
+    it('(a) a table rule reads its own path: conversion applies to the table value, in array lines too, $root reaches the parent', function () {
+        const fields = {
+            n: { table: { A: '5', B: '7' }, path: 'k', convert: 'number' },
+            L: { array: 'l', fields: { t: { table: { X: 'x1' }, path: 'code', default: 'x0' }, p: { table: { A: 'pa' }, path: '$root.k' } } },
+        };
+        should(ok(run(fields, { k: 'A', l: [{ code: 'X' }, { code: 'Y' }] }))).eql({ n: 5, L: [{ t: 'x1', p: 'pa' }, { t: 'x0', p: 'pa' }] });
+        // The failing line is named with its index; the $root source is not prefixed by the line.
+        should(bad(run({ L: { array: 'l', fields: { p: { table: { A: 'pa' }, path: '$root.k' } } } }, { k: 'Q', l: [{}] }))).eql([
+            { field: 'L[0].p', source: '$root.k', reason: '"Q" is not in the value table' },
+        ]);
+    });
+
+    it('(a) a table rule over an object or list source fails the record (no match on "[object Object]" or "a,b")', function () {
+        const fields = { t: { table: { '[object Object]': 'O', 'a,b': 'AB' }, path: 'k', default: 'D' } };
+        should(bad(run(fields, { k: {} }))).eql([{ field: 't', source: 'k', reason: '{} is not a single value for the value table' }]);
+        should(bad(run(fields, { k: ['a', 'b'] }))).eql([{ field: 't', source: 'k', reason: '["a","b"] is not a single value for the value table' }]);
+        should(ok(run(fields, { k: 1 }))).eql({ t: 'D' });
+    });
+
+    it('(b) lookup: a collection changed in place between calls is seen (the index is kept per context object)', async function () {
+        const coll: any[] = [{ FNumber: 'A1', FUseOrgId: 101 }];
+        const fn = compileMapping({ fields: { org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId' } } } });
+        const ctx = () => ({ getContext: () => coll });
+        should(ok(await fn({ acct: 'A1' }, ctx()))).eql({ org: 101 });
+        coll.push({ FNumber: 'A2', FUseOrgId: 102 });
+        coll[0].FUseOrgId = 111;
+        should(ok(await fn({ acct: 'A2' }, ctx()))).eql({ org: 102 });
+        should(ok(await fn({ acct: 'A1' }, ctx()))).eql({ org: 111 });
+        coll.splice(0, 1);
+        should(bad(await fn({ acct: 'A1' }, ctx()))[0].reason).equal('no match in flow.accts where FNumber="A1"');
+    });
+
+    it('(c) output records share no object with the input, the mapping or the context collection', async function () {
+        const src = { a: { x: 1 }, tags: ['t1'], l: [{ o: { y: 1 } }], k: 'k' };
+        const before = JSON.stringify(src);
+        const coll = [{ n: 'k', v: { deep: 1 } }];
+        const mapping = {
+            fields: {
+                a: { path: 'a' },
+                tags: { path: 'tags' },
+                L: { array: 'l', fields: { o: { path: 'o' } } },
+                d: { path: 'none', default: { z: 1 } },
+                t: { table: { k: { q: 1 } }, path: 'k' },
+                c: { const: { w: [1] } },
+            },
+        };
+        const fn = compileMapping(mapping);
+        const r1 = ok(fn(src) as MapResult) as any;
+        should(r1.a).not.equal(src.a);
+        should(r1.tags).not.equal(src.tags);
+        should(r1.L[0].o).not.equal(src.l[0].o);
+        // Mutating one output changes neither the input nor the next output.
+        r1.a.x = 9; r1.tags.push('t2'); r1.L[0].o.y = 9; r1.d.z = 9; r1.t.q = 9; r1.c.w.push(2);
+        should(JSON.stringify(src)).equal(before);
+        should(ok(fn(src) as MapResult)).eql({ a: { x: 1 }, tags: ['t1'], L: [{ o: { y: 1 } }], d: { z: 1 }, t: { q: 1 }, c: { w: [1] } });
+        const j = ok(await compileMapping({ fields: { a: { jsonata: 'a' }, v: { lookup: { key: 'c', match: { n: 'k' }, return: 'v' } } } })(src, { getContext: () => coll })) as any;
+        should(j).eql({ a: { x: 1 }, v: { deep: 1 } });
+        j.a.x = 5; j.v.deep = 5;
+        should(JSON.stringify(src)).equal(before);
+        should(coll[0].v).eql({ deep: 1 });
+    });
+
+    it('(d) __proto__/constructor/prototype keys inside constants, defaults and value tables are refused at compile time', function () {
+        const attempts = [
+            '{"c": {"const": {"__proto__": {"polluted": 1}}}}',
+            '{"c": {"const": [{"a": {"__proto__": {"polluted": 1}}}]}}',
+            '{"c": {"path": "a", "default": {"__proto__": {"polluted": 1}}}}',
+            '{"c": {"table": {"__proto__": "X"}, "path": "k"}}',
+            '{"c": {"table": {"A": {"constructor": {"prototype": {"polluted": 1}}}}, "path": "k"}}',
+            '{"L": {"array": "l", "fields": {"c": {"const": {"__proto__": 1}}}}}',
+        ];
+        for (const text of attempts) {
+            should(() => compileMapping({ fields: JSON.parse(text) })).throw(MappingCompileError).and.throw(/not allowed \(prototype pollution\)/);
+        }
+        should(({} as any).polluted).be.undefined();
+    });
+
+    it('(e) an array rule over text or a number fails the record; an empty source leaves the field out; one object is one line', function () {
+        const fields = { L: { array: 'l', fields: { a: { path: 'a' } } } };
+        should(bad(run(fields, { l: 'abc' }))).eql([{ field: 'L', source: 'l', reason: '"abc" is not a list' }]);
+        should(bad(run({ X: { array: 'x', fields: { L: { array: 'l', fields: {} } } } }, { x: [{ l: [] }, { l: 5 }] }))).eql([
+            { field: 'X[1].L', source: 'x[1].l', reason: '5 is not a list' },
+        ]);
+        should(ok(run(fields, {}))).eql({});
+        should(ok(run(fields, { l: null }))).eql({});
+        should(ok(run(fields, { l: [] }))).eql({ L: [] });
+        should(ok(run(fields, { l: { a: 1 } }))).eql({ L: [{ a: 1 }] });
+        should(bad(run({ L: { array: 'l', required: true, fields: {} } }, { l: [] }))).eql([{ field: 'L', source: 'l', reason: 'is required (source is empty)' }]);
+    });
+
+    it('dates: China time whatever the host zone; /Date(ms±zzzz)/ is an instant; impossible dates and times fail naming the field', function () {
+        const tz = process.env.TZ;
+        process.env.TZ = 'America/Los_Angeles';
+        try {
+            const f = { dt: { path: 'v', convert: 'datetime' } };
+            should(ok(run(f, { v: '2024-01-09 23:30:00' }))).eql({ dt: '2024-01-09 23:30:00' });
+            should(ok(run({ ts: { path: 'v', convert: 'timestamp' } }, { v: '2024-01-09 23:30:00' }))).eql({ ts: Date.UTC(2024, 0, 9, 15, 30) });
+            // The offset of a .NET date is display information: the ms are already UTC.
+            should(ok(run(f, { v: '/Date(1704814200000-0500)/' }))).eql({ dt: '2024-01-09 23:30:00' });
+            should(ok(run(f, { v: '/Date(-28800000)/' }))).eql({ dt: '1970-01-01 00:00:00' });
+            should(ok(run(f, { v: '2024-01-09T15:30:00Z' }))).eql({ dt: '2024-01-09 23:30:00' });
+            should(ok(run({ d: { path: 'v', convert: 'date' } }, { v: '2024-02-29' }))).eql({ d: '2024-02-29' });
+            for (const v of ['2024-02-30 10:00:00', '2023-02-29', '2024-13-01', '2024-01-09 24:00:00', '2024-01-09 23:60:00', 1e15, '/Date(abc)/']) {
+                const errs = bad(run({ FDate: { path: 'v', convert: 'date' } }, { v }));
+                should(errs).have.length(1);
+                should(errs[0]).match({ field: 'FDate', source: 'v', reason: /is not a date/ });
+            }
+        } finally {
+            if (tz === undefined) delete process.env.TZ;
+            else process.env.TZ = tz;
+        }
+    });
+});

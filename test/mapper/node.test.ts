@@ -60,6 +60,24 @@ describe('erp-mapper node', function () {
         should(r.outputs[1][0].error).match({ field: 'TargetOrgId', source: 'payerAccountNumber', message: 'TargetOrgId: no match in flow.kingdeeAccounts where FNumber="000" (from payerAccountNumber)' });
     });
 
+    it('lookup: a collection another flow changes in place between msgs is read afresh for each msg', async function () {
+        const fx = fixture(4);
+        await load(modules, withProbes([mapperNode({ fields: fx.mapping.fields })], 'n1', 2));
+        const accounts: any[] = JSON.parse(JSON.stringify((fx.context as any).flow.kingdeeAccounts));
+        const flow = helper.getNode('n1').context().flow;
+        flow.set('kingdeeAccounts', accounts);
+        const r1 = await run('n1', { payload: fx.source }, 2);
+        should(r1.outputs[0][0].payload).eql(fx.expected);
+        // The other flow edits the stored array itself (same object) and adds an account.
+        const first = accounts.find((a) => a.FNumber === fx.source.payerAccountNumber);
+        first.FUseOrgId = 'CHANGED';
+        accounts.push({ ...first, FNumber: 'NEW-ACCT', FUseOrgId: 'NEW-ORG' });
+        flow.set('kingdeeAccounts', accounts);
+        const r2 = await run('n1', { payload: [fx.source, { ...fx.source, payerAccountNumber: 'NEW-ACCT' }] }, 2);
+        should(r2.outputs[1]).have.length(0);
+        should(r2.outputs[0][0].payload.map((p: Msg) => p.TargetOrgId)).eql(['CHANGED', 'NEW-ORG']);
+    });
+
     it('a bad mapping: red status and every msg goes to Catch with the reason', async function () {
         await load(modules, withProbes([mapperNode({ fields: { x: { path: '__proto__.y' } } })], 'n1', 2));
         const r = await run('n1', { payload: { a: 1 } }, 2);
