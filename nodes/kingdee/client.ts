@@ -6,7 +6,8 @@
  *    `apisign` (per-request X-Kd-* / X-Api-* headers, no login call);
  *  - login is single-flight in beforeAttempt (ten concurrent calls → one login), the login request itself goes
  *    through the limiter; a failed login is reported in the user's words as a `config` error and remembered for
- *    `loginCooldownMs` so that flows do not hammer the server (and lock the account);
+ *    `loginCooldownMs`, doubling with each refusal in a row (a locked account: the maximum at once), so that flows
+ *    do not hammer the server (and lock the account);
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
@@ -34,8 +35,13 @@ export interface KingdeeSettings {
     bodyForm?: 'named' | 'positional';
     /** The server's WebAPIMaxQueryLimit: 2000 (default) up to 10000. */
     maxLimit?: number;
-    /** How long a failed login is remembered before the next attempt (ms), default 60 s. */
+    /**
+     * How long a refused login is remembered before the next attempt (ms), default 60 s. Each further refusal in a
+     * row doubles it, up to `maxLoginCooldownMs` (default 30 min, the vendor's lock time); a locked account waits
+     * the maximum at once.
+     */
     loginCooldownMs?: number;
+    maxLoginCooldownMs?: number;
 }
 
 export interface KingdeeCredentials {
@@ -162,6 +168,13 @@ export function stableOrder(formId: string, keys: string[], orderString: string 
     return parts.join(',');
 }
 
+/** One source bill of a Push: by bill number, internal id or (entry-level push) entry id. */
+export interface PushSource {
+    Number?: string;
+    Id?: string | number;
+    EntryId?: string | number;
+}
+
 export interface BillQueryParams {
     FormId: string;
     FieldKeys: string | string[];
@@ -176,10 +189,12 @@ export interface BillQueryParams {
 }
 
 export class KingdeeClient extends BaseClient {
-    readonly settings: KingdeeSettings & { serverUrl: string; lcid: number; maxLimit: number; bodyForm: 'named' | 'positional'; signAlgorithm: KingdeeLoginAlgorithm; loginCooldownMs: number };
+    readonly settings: KingdeeSettings & { serverUrl: string; lcid: number; maxLimit: number; bodyForm: 'named' | 'positional'; signAlgorithm: KingdeeLoginAlgorithm; loginCooldownMs: number; maxLoginCooldownMs: number };
     private session: Session | undefined;
     private readonly loginFlight = new SingleFlight<Session>();
     private loginFailure: { error: ConnectorError; until: number } | undefined;
+    /** Refused logins in a row (reset by a successful login): drives the cooldown's doubling. */
+    private loginRefusals = 0;
     /** Logins sent (tests, status). */
     loginCount = 0;
 
@@ -221,6 +236,7 @@ export class KingdeeClient extends BaseClient {
             bodyForm: settings.bodyForm === 'positional' ? 'positional' : 'named',
             signAlgorithm: alg,
             loginCooldownMs: settings.loginCooldownMs ?? 60000,
+            maxLoginCooldownMs: settings.maxLoginCooldownMs ?? 30 * 60000,
         };
     }
 
@@ -237,15 +253,26 @@ export class KingdeeClient extends BaseClient {
 
     private async ensureSession(ctx: RequestContext): Promise<Session> {
         if (this.session) return this.session;
-        if (this.loginFailure && Date.now() < this.loginFailure.until) throw this.loginFailure.error;
+        const refused = this.loginFailure;
+        if (refused && Date.now() < refused.until) {
+            // Not sent again: repeating a refused login only locks the account (登录失败次数超限).
+            const wait = Math.ceil((refused.until - Date.now()) / 1000);
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code: refused.error.code, message: `${refused.error.message}; not tried again for ${wait} s (redeploy after fixing the settings to try at once)` });
+        }
         return this.loginFlight.run(async () => {
             try {
                 const s = await this.login(ctx);
                 this.session = s;
                 this.loginFailure = undefined;
+                this.loginRefusals = 0;
                 return s;
             } catch (err) {
-                if (err instanceof ConnectorError && err.kind === 'config') this.loginFailure = { error: err, until: Date.now() + this.settings.loginCooldownMs };
+                if (err instanceof ConnectorError && err.kind === 'config') {
+                    const { loginCooldownMs: base, maxLoginCooldownMs: max } = this.settings;
+                    const cooldown = (err.details as { locked?: boolean } | undefined)?.locked ? max : Math.min(max, base * 2 ** this.loginRefusals);
+                    this.loginRefusals++;
+                    this.loginFailure = { error: err, until: Date.now() + cooldown };
+                }
                 throw err;
             }
         });
@@ -296,11 +323,13 @@ export class KingdeeClient extends BaseClient {
             const vendor = str(answer?.Message) || 'no reason given';
             const code = str(answer?.MessageCode) || `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`;
             let hint = '';
-            if (/次数超限|锁定|locked/i.test(vendor)) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
-            else if (code === '002005000003016' || /签名/.test(vendor)) hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
+            const locked = /次数超限|锁定|locked/i.test(vendor);
+            if (locked) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
             else if (/密码|password/i.test(vendor)) hint = 'wrong user name or password';
+            else if (s.authMode === 'appsecret' && (code === '002005000003016' || /应用|密钥|app ?id|secret/i.test(vendor))) hint = 'wrong app id or app secret';
+            else if (code === '002005000003016' || /签名|sign/i.test(vendor)) hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
             else if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}` });
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}`, details: { locked } });
         }
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
@@ -472,17 +501,22 @@ export class KingdeeClient extends BaseClient {
 
     // ---------- Push ----------
 
-    async push(formId: string, sources: Array<{ Number?: string; Id?: string | number }>, options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
+    /**
+     * Push of `sources`, each named by its bill number, internal id or entry id. One request per kind (Numbers,
+     * Ids, EntryIds: the server reads only one of them, EntryIds first); outcomes matched by DIndex.
+     */
+    async push(formId: string, sources: PushSource[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
         const outcomes: RecordOutcome[] = new Array(sources.length);
-        const byNumber = sources.map((s, i) => ({ s, i })).filter((x) => x.s.Number !== undefined && x.s.Number !== '');
-        const byId = sources.map((s, i) => ({ s, i })).filter((x) => !(x.s.Number !== undefined && x.s.Number !== ''));
-        for (const [group, kind] of [[byNumber, 'Number'], [byId, 'Id']] as const) {
+        const kindOf = (x: PushSource): 'Number' | 'Id' | 'EntryId' => (x.Number !== undefined && x.Number !== '' ? 'Number' : x.Id !== undefined && x.Id !== '' ? 'Id' : 'EntryId');
+        for (const kind of ['Number', 'Id', 'EntryId'] as const) {
+            const group = sources.map((s, i) => ({ s, i })).filter((x) => kindOf(x.s) === kind);
             if (group.length === 0) continue;
-            const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? group.map((x) => str(x.s.Id)).join(',') : '', Numbers: kind === 'Number' ? group.map((x) => str(x.s.Number)) : [], EntryIds: '' };
+            const values = group.map((x) => str(x.s[kind]));
+            const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? values.join(',') : '', Numbers: kind === 'Number' ? values : [], EntryIds: kind === 'EntryId' ? values.join(',') : '' };
             const answer = await this.invoke('Push', formId, data, ctx, true);
             const status = responseStatusOf(answer);
             if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
-            const res = splitOutcomes(group.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, ...(kind === 'Number' ? { Number: str(group[k].s.Number) } : { Id: str(group[k].s.Id) }) } }), 'Push');
+            const res = splitOutcomes(group.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] } }), 'Push');
             res.forEach((o, k) => (outcomes[group[k].i] = o));
         }
         return outcomes;

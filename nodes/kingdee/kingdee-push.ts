@@ -40,7 +40,8 @@ const spec: WriteSpec<KingdeeClient> = {
         for (const [org, indexes] of groups) {
             const sources = indexes.map((i) => {
                 const r = records[i] as Obj;
-                return r.Number !== undefined && r.Number !== '' ? { Number: String(r.Number) } : { Id: r.Id as string | number };
+                if (r.Number !== undefined && r.Number !== '') return { Number: String(r.Number) };
+                return r.Id !== undefined && r.Id !== '' ? { Id: r.Id as string | number } : { EntryId: r.EntryId as string | number };
             });
             let res: RecordOutcome[];
             try {

@@ -1,6 +1,6 @@
 import should from 'should';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
-import { KingdeeClient, KingdeeSettings, convertNetDate, normaliseFieldKeys } from '../../nodes/kingdee/client';
+import { KingdeeClient, KingdeeSettings, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode } from '../../nodes/kingdee/client';
 import { ConnectorError, commonClientSettings } from '../../nodes/core';
 
 const D = 'DynamicFormService.';
@@ -186,5 +186,126 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(normaliseFieldKeys(['FID', 'FMaterialID.FNumber'])).eql(['FID', 'FMaterialID.FNumber']);
         should(() => normaliseFieldKeys(5)).throw(/FieldKeys/);
         should(() => normaliseFieldKeys([{}])).throw(/FieldKeys/);
+    });
+    it('ten concurrent calls with a wrong password → one login; all ten get the vendor\'s reason', async () => {
+        const c = make({ authMode: 'password' }, { password: 'not-the-password' });
+        const errs = await Promise.all(Array.from({ length: 10 }, () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}).then(() => undefined, (e) => e)));
+        should(errs.every((e) => e instanceof ConnectorError && e.kind === 'config' && /用户名或密码错误 \(wrong user name or password\)/.test(e.message))).be.true();
+        should(sim.loginCount).equal(1);
+        should(calls('ExecuteBillQuery')).have.length(0);
+    });
+
+    it('refused logins back off: 1 min, then 2, 4 … up to the maximum; a locked account waits the maximum; a success resets it', async () => {
+        const realNow = Date.now;
+        let offset = 0;
+        Date.now = () => realNow() + offset;
+        try {
+            const c = make({ authMode: 'password', loginCooldownMs: 60000, maxLoginCooldownMs: 240000 }, { password: 'old-password' });
+            const q = () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', FilterString: "FNumber='MAT001'" }, {}).then((rows) => rows, (e: ConnectorError) => e);
+            should(await q()).match({ kind: 'config' });
+            should(sim.loginCount).equal(1);
+            const held = await q();
+            should(held).match({ kind: 'config', message: /not tried again for (59|60) s/ });
+            should(sim.loginCount).equal(1);
+            offset += 61000; // the first cooldown (1 min) is over: one more attempt, refused → 2 min
+            await q();
+            should(sim.loginCount).equal(2);
+            offset += 61000;
+            await q();
+            should(sim.loginCount).equal(2);
+            offset += 60000; // 121 s after the second refusal
+            await q();
+            should(sim.loginCount).equal(3); // refused a third time → 4 min (the maximum)
+            offset += 239000;
+            await q();
+            should(sim.loginCount).equal(3);
+            // The administrator sets the password the flow uses; after the cooldown the login works and resets the count.
+            sim.creds.password = 'old-password';
+            offset += 2000;
+            should(await q()).eql([['MAT001']]);
+            should(sim.loginCount).equal(4);
+            // Session lost and the account now locked: the first refusal already waits the maximum.
+            sim.expireSessions();
+            sim.locked = true;
+            should(await q()).match({ kind: 'config', message: /locked/ });
+            should(sim.loginCount).equal(5);
+            offset += 230000;
+            await q();
+            should(sim.loginCount).equal(5);
+            sim.locked = false;
+            offset += 11000;
+            should(await q()).eql([['MAT001']]);
+            should(sim.loginCount).equal(6);
+        } finally {
+            Date.now = realNow;
+        }
+    });
+
+    it('signed login refused: the message says the signature was rejected and names clock and algorithm, not the secret', async () => {
+        const err = await make({}, { appSecret: 'a-wrong-secret-0000' }).testConnection({}).then(() => undefined, (e) => e);
+        should(err).match({ kind: 'config', code: '002005000003016' });
+        should(err.message).match(/签名验证失败 \(the signature was rejected: check the app id and app secret, the server clock, and the sign algorithm \(sha256/);
+        should(err.message).not.containEql('a-wrong-secret-0000');
+        client!.close();
+        // A server whose clock is 10 minutes off refuses the timestamp.
+        sim.clockOffsetS = 600;
+        const skew = await make().testConnection({}).then(() => undefined, (e) => e);
+        should(skew.message).match(/签名已过期.*server clock/);
+    });
+
+    it('API-signature mode against a server whose clock is off: a config error after one request, no loop', async () => {
+        sim.clockOffsetS = -600;
+        const err = await make({ authMode: 'apisign' }).executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}).then(() => undefined, (e) => e);
+        should(err).match({ kind: 'config', code: 'MSGCODE_1' });
+        should(err.message).match(/API signature/);
+        should(calls('ExecuteBillQuery')).have.length(1);
+        should(sim.loginCount).equal(0);
+    });
+
+    it('server page limit: default 2000, configurable to 10000, never above 10000', async () => {
+        should(make().settings.maxLimit).equal(2000);
+        client!.close();
+        should(make({ maxLimit: 50000 }).settings.maxLimit).equal(10000);
+        client!.close();
+        sim.maxLimit = 10000;
+        await all(make({ maxLimit: 10000 }).queryBills({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}));
+        await all(client!.queryBills({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', Limit: 20000 }, {}));
+        should(bodies('ExecuteBillQuery').map((b) => b.data.Limit)).eql([10000, 10000]);
+    });
+
+    it('push by entry id (EntryIds, entry-level push); an unaudited source fails with the conversion message', async () => {
+        const out = await make().push('CN_PAYAPPLY', [{ EntryId: 710003 }, { Number: 'FKSQ000111' }], { TargetFormId: 'AP_PAYBILL', RuleId: 'r1', IsEnableDefaultRule: false, TargetOrgId: 0 }, {});
+        should(out[0]).match({ ok: true, result: { FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', EntryId: '710003' } } });
+        should((out[1] as any).error.message).match(/FKSQ000111.*未审核/);
+        should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids, b.data.EntryIds])).eql([[['FKSQ000111'], '', ''], [[], '', '710003']]);
+        should(sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000103']);
+    });
+});
+
+describe('kingdee answers as protocols.md prints them (§1.3, §1.5, §1.8)', () => {
+    const lost = { Result: { ResponseStatus: { ErrorCode: 500, IsSuccess: false, Errors: [{ FieldName: null, Message: '会话信息已丢失，请重新登录', DIndex: 0 }], SuccessEntitys: [], SuccessMessages: [], MsgCode: 1 } } };
+
+    it('session lost: MsgCode 1 unwrapped and [[…]]-wrapped (ExecuteBillQuery), and by the keywords alone', () => {
+        should(isSessionLost(responseStatusOf(lost))).be.true();
+        should(isSessionLost(responseStatusOf([[lost]]))).be.true();
+        for (const m of ['会话信息已丢失，请重新登录', '会话已过期', '请重新登录', 'Session lost']) {
+            should(isSessionLost(responseStatusOf({ Result: { ResponseStatus: { IsSuccess: false, Errors: [{ Message: m }], MsgCode: 4 } } }))).be.true(m);
+        }
+        // Rows are not a status; a success and another failure are not a lost session.
+        should(responseStatusOf([[100001, 'MAT001', '螺丝']])).be.undefined();
+        should(isSessionLost(responseStatusOf({ Result: { ResponseStatus: { IsSuccess: true, Errors: [], MsgCode: 0 } } }))).be.false();
+        should(isSessionLost(responseStatusOf([[{ Result: { ResponseStatus: { IsSuccess: false, Errors: [{ Message: '…' }], MsgCode: 4 } } }]]))).be.false();
+    });
+
+    it('MsgCode → kind as in the §1.8 table', () => {
+        const table: Record<number, string> = { 1: 'auth', 2: 'config', 3: 'validation', 4: 'business', 5: 'validation', 6: 'business', 7: 'config', 8: 'validation', 9: 'business', 10: 'business', 11: 'business', 12: 'business', 13: 'transient', 14: 'rate-limit', 15: 'config' };
+        for (const [code, kind] of Object.entries(table)) should(classifyMsgCode(Number(code))).equal(kind, `MsgCode ${code}`);
+    });
+
+    it('/Date(1704067200000+0800)/ → 2024-01-01T08:00:00 (China time, zone-less like the server\'s other dates)', () => {
+        should(convertNetDate('/Date(1704067200000+0800)/')).equal('2024-01-01T08:00:00');
+        should(convertNetDate('/Date(1704067200000-0500)/')).equal('2023-12-31T19:00:00');
+        should(convertNetDate('2024-01-01T00:00:00')).equal('2024-01-01T00:00:00');
+        should(convertNetDate(5)).equal(5);
     });
 });

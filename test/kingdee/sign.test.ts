@@ -2,7 +2,9 @@ import should from 'should';
 import { kdHmac, kingdeeLogin, kingdeeApiHeaders, kingdeeClientSecret, kingdeePathEncode } from '../../nodes/kingdee/sign';
 
 // Vectors below were derived with a scratch script that re-implements protocols.md §1.3/§1.4 directly on node's
-// crypto (not through sign.ts): sort → concat → sha256/sha1; Base64(hex(HMAC-SHA256)); XOR with the SDK key.
+// crypto (not through sign.ts): sort → concat → sha256/sha1; Base64(hex(HMAC-SHA256)); XOR with the SDK key. They
+// were checked again with an independent Python re-implementation of the vendor Python SDK's steps (hashlib/hmac,
+// sorted(), base64, urllib.parse.quote(path, safe='')): every value below agreed.
 const APP_ID = '225649_7eeAwdDqQkoY0aUvSe4q3/2rUo4UUqlE';
 const APP_SECRET = '0a8f7bcd1234e5f6a7b8c9d0e1f2a3b4';
 const ACCT = '65f0a1b2c3';
@@ -43,6 +45,8 @@ describe('kingdee signing (protocols.md §1.3, §1.4, §1.9)', () => {
 
     it('path encoding turns / into %2F', () => {
         should(kingdeePathEncode('/k3cloud/A.B.common.kdsvc')).equal('%2Fk3cloud%2FA.B.common.kdsvc');
+        // As Python's quote(path, safe=''): also ( ) ! * ' and space encoded, ~ _ . - kept.
+        should(kingdeePathEncode("/k3cloud/a(b)!*'~ c")).equal('%2Fk3cloud%2Fa%28b%29%21%2A%27~%20c');
     });
 
     it('API-signature headers (Python SDK flavour: seconds, lowercase signheaders, orgNum "0")', () => {

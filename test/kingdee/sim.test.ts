@@ -66,4 +66,154 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         const text = await post(D + 'BatchSave', '{"formid":');
         should(text.startsWith('response_error:')).be.true();
     });
+    const login = async () => {
+        const ts = Math.floor(Date.now() / 1000);
+        const c = KINGDEE_DEMO;
+        const res = await axios.post(sim.serverUrl + A + 'LoginBySign.common.kdsvc', JSON.stringify({ parameters: [c.acctId, c.username, c.appId, String(ts), kingdeeLogin(c.acctId, c.username, c.appId, c.appSecret, ts), 2052] }), { transformResponse: [(d) => d] });
+        const body = JSON.parse(res.data);
+        return { sid: body.KDSVCSessionId as string, cookies: res.headers['set-cookie'] as string[] };
+    };
+    const query = (data: Record<string, unknown>, headers: Record<string, string>) => post(D + 'ExecuteBillQuery', { data }, headers).then((t) => JSON.parse(t));
+    const msgCodeOf = (answer: any) => (Array.isArray(answer) ? answer[0]?.[0] : answer)?.Result?.ResponseStatus?.MsgCode;
+
+    it('seeds the forms of the issue: SAL_OutStock, CN_PAYAPPLY, AP_PAYBILL, PUR_MRAPP, BD_MATERIAL, BD_Customer, BD_STOCK; an unknown form is refused', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const expect: Array<[string, string, number]> = [
+            ['BD_MATERIAL', 'FMATERIALID,FNumber,FName', 5],
+            ['BD_Customer', 'FCUSTID,FNumber,FName', 1],
+            ['BD_STOCK', 'FStockId,FNumber,FName', 2],
+            [RETURN_REQUEST_FORM, 'FID,FBillNo,FMaterialID.FNumber,FEntity_FEntryID', 20],
+            ['CN_PAYAPPLY', 'FID,FBillNo,FDocumentStatus', 11],
+            ['AP_PAYBILL', 'FID,FBillNo', 0],
+            ['SAL_OutStock', 'FID,FBillNo', 0],
+        ];
+        for (const [form, keys, n] of expect) {
+            const rows = await query({ FormId: form, FieldKeys: keys }, h);
+            should(rows).be.an.Array();
+            should(rows).have.length(n, form);
+            if (n) should(rows[0]).have.length(keys.split(',').length);
+        }
+        const unknown = await query({ FormId: 'XX_NOPE', FieldKeys: 'FID' }, h);
+        should(unknown[0][0].Result.ResponseStatus).match({ IsSuccess: false, MsgCode: 4, Errors: [{ Message: /XX_NOPE/ }] });
+        const badKey = await query({ FormId: 'BD_MATERIAL', FieldKeys: 'FNope' }, h);
+        should(badKey[0][0].Result.ResponseStatus).match({ MsgCode: 9, Errors: [{ FieldName: 'FNope' }] });
+    });
+
+    it('OrderString (several keys, DESC), StartRow/Limit paging, Limit capped at the server maximum, Limit 0 = the maximum, TopRowCount', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const all = sim.rows(RETURN_REQUEST_FORM);
+        const ordered = [...all].sort((a, b) => (a.FDocumentStatus === b.FDocumentStatus ? Number(b.FEntity_FEntryID) - Number(a.FEntity_FEntryID) : String(a.FDocumentStatus) < String(b.FDocumentStatus) ? -1 : 1)).map((r) => r.FEntity_FEntryID);
+        const page = (StartRow: number, Limit: number, extra: Record<string, unknown> = {}) => query({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FEntity_FEntryID', OrderString: 'FDocumentStatus, FEntity_FEntryID DESC', StartRow, Limit, ...extra }, h).then((rows: unknown[][]) => rows.map((r) => r[0]));
+        should([...(await page(0, 7)), ...(await page(7, 7)), ...(await page(14, 7))]).eql(ordered);
+        should(await page(14, 7)).have.length(6);
+        sim.maxLimit = 4;
+        should(await page(0, 100)).eql(ordered.slice(0, 4));
+        should(await page(0, 0)).eql(ordered.slice(0, 4));
+        sim.maxLimit = 2000;
+        should(await page(0, 0, { TopRowCount: 3 })).eql(ordered.slice(0, 3));
+        should(await page(2, 10, { TopRowCount: 3 })).eql(ordered.slice(2, 3));
+    });
+
+    it('the session travels by the kdservice-sessionid header or cookie, the ASP.NET_SessionId cookie or the SID header; it expires when idle', async () => {
+        const { sid, cookies } = await login();
+        const asp = cookies.find((c) => c.startsWith('ASP.NET_SessionId='))!.split(';')[0];
+        const q = { FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: "FNumber='PRE001'" };
+        const carriers: Array<Record<string, string>> = [{ 'kdservice-sessionid': sid }, { Cookie: `Theme=standard;kdservice-sessionid=${sid}` }, { Cookie: asp }, { SID: sid }];
+        for (const h of carriers) should(await query(q, h)).eql([['CNY']]);
+        should(msgCodeOf(await query(q, { SID: 'not-a-session' }))).equal(1);
+        const realNow = Date.now;
+        try {
+            const t = realNow();
+            Date.now = () => t + sim.idleMs - 1000;
+            should(await query(q, { SID: sid })).eql([['CNY']]); // used again: the idle clock restarts
+            Date.now = () => t + 2 * sim.idleMs + 1000;
+            should(msgCodeOf(await query(q, { SID: sid }))).equal(1);
+        } finally {
+            Date.now = realNow;
+        }
+    });
+
+    it('API-signature headers: an expired timestamp, a tampered X-Api-Signature or a signature for another path are refused', async () => {
+        const c = KINGDEE_DEMO;
+        const path = c.virtualDir + D + 'ExecuteBillQuery.common.kdsvc';
+        const q = { FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: "FNumber='PRE001'" };
+        const headers = (ts: number, p = path) => kingdeeApiHeaders({ path: p, appId: c.appId, appSecret: c.appSecret, acctId: c.acctId, username: c.username, lcid: 2052, timestamp: ts, nonce: ts }) as any;
+        const now = Math.floor(Date.now() / 1000);
+        should(await query(q, headers(now))).eql([['CNY']]);
+        should(await query(q, headers(now - 200))).eql([['CNY']]); // within ±300 s
+        should(msgCodeOf(await query(q, headers(now - 400)))).equal(1);
+        should(msgCodeOf(await query(q, { ...headers(now), 'X-Api-Signature': headers(now + 1)['X-Api-Signature'] }))).equal(1);
+        should(msgCodeOf(await query(q, headers(now, c.virtualDir + D + 'BatchSave.common.kdsvc')))).equal(1);
+        // Another user in X-Kd-Appdata (signature made for it with the right secret) is not this app's user.
+        should(msgCodeOf(await query(q, kingdeeApiHeaders({ path, appId: c.appId, appSecret: c.appSecret, acctId: c.acctId, username: 'someone', timestamp: now, nonce: now }) as any))).equal(1);
+        should(sim.apiSignedCount).equal(2);
+    });
+
+    it('password and app-secret logins, named (case-insensitive) and positional; wrong ones refused with the vendor\'s message', async () => {
+        const c = KINGDEE_DEMO;
+        const ok = (t: string) => JSON.parse(t).LoginResultType;
+        should(ok(await post(A + 'ValidateUser', { AcctID: c.acctId, UserName: c.username, Password: c.password, Lcid: 2052 }))).equal(1);
+        should(ok(await post(A + 'ValidateUser', { parameters: [c.acctId, c.username, c.password, 2052] }))).equal(1);
+        should(JSON.parse(await post(A + 'ValidateUser', { parameters: [c.acctId, c.username, 'nope', 2052] }))).match({ LoginResultType: 0, Message: '用户名或密码错误' });
+        should(ok(await post(A + 'LoginByAppSecret', { acctId: c.acctId, username: c.username, appId: c.appId, appSecret: c.appSecret, lcid: 2052 }))).equal(1);
+        should(JSON.parse(await post(A + 'LoginByAppSecret', { parameters: [c.acctId, c.username, c.appId, 'nope', 2052] }))).match({ LoginResultType: 0, MessageCode: '002005000003016' });
+        should(JSON.parse(await post(A + 'ValidateUser', { parameters: ['other-dc', c.username, c.password, 2052] }))).match({ LoginResultType: 0, Message: /数据中心/ });
+        sim.signAlgorithm = 'sha1';
+        const ts = Math.floor(Date.now() / 1000);
+        should(ok(await post(A + 'LoginBySign', { parameters: [c.acctId, c.username, c.appId, ts, kingdeeLogin(c.acctId, c.username, c.appId, c.appSecret, ts, 'sha1'), 2052] }))).equal(1);
+        should(ok(await post(A + 'LoginBySign', { parameters: [c.acctId, c.username, c.appId, ts, kingdeeLogin(c.acctId, c.username, c.appId, c.appSecret, ts), 2052] }))).equal(0);
+        should(sim.loginSuccesses).equal(4);
+    });
+
+    it('BatchSave: required fields and basic-data references checked per record (FieldName, DIndex), the others saved; both body forms', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const model = (extra: Record<string, unknown> = {}, mat = 'MAT001') => ({ FBillTypeID: { FNUMBER: 'XSCKD01_SYS' }, FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: { FNumber: '100' }, FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: mat }, FRealQty: 2, FStockID: { FNumber: 'CK01' } }], ...extra });
+        const data = { NeedReturnFields: ['FBillNo', 'FID'], Model: [model(), model({ FCustomerID: undefined }), model({}, 'MAT999'), model({ FStockOrgID: { FNumber: '999' } })] };
+        const named = JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data }, h));
+        const st = named.Result.ResponseStatus;
+        should(st.IsSuccess).be.false();
+        should(st.SuccessEntitys.map((e: any) => e.DIndex)).eql([0]);
+        should(st.Errors.map((e: any) => [e.DIndex, e.FieldName])).eql([[1, 'FCustomerID'], [2, 'FMaterialID'], [3, 'FStockOrgID']]);
+        should(st.Errors[1].Message).match(/MAT999/);
+        should(named.Result.NeedReturnData).eql([{ FBillNo: st.SuccessEntitys[0].Number, FID: Number(st.SuccessEntitys[0].Id) }]);
+        // Positional, data as JSON text (Java SDK); Model must be an array for BatchSave.
+        const positional = JSON.parse(await post(D + 'BatchSave', { parameters: ['SAL_OutStock', JSON.stringify({ Model: [model()] })] }, h));
+        should(positional.Result.ResponseStatus).match({ IsSuccess: true, SuccessEntitys: [{ DIndex: 0 }] });
+        const notArray = JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data: { Model: model() } }, h));
+        should(notArray.Result.ResponseStatus).match({ IsSuccess: false, MsgCode: 8, Errors: [{ FieldName: 'Model' }] });
+        should(sim.rows('SAL_OutStock')).have.length(2);
+        // data that is not JSON text → response_error:
+        should(await post(D + 'BatchSave', { parameters: ['SAL_OutStock', '{"Model":['] }, h)).startWith('response_error:');
+    });
+
+    it('Push: EntryIds win over Numbers (entry-level push); unknown, unaudited and already pushed sources fail by DIndex', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const push = async (data: Record<string, unknown>) => JSON.parse(await post(D + 'Push', { formid: 'CN_PAYAPPLY', data: { RuleId: 'r', TargetFormId: 'AP_PAYBILL', ...data } }, h)).Result.ResponseStatus;
+        const a = await push({ EntryIds: '710001,799999', Numbers: ['FKSQ000105'] });
+        should(a.SuccessEntitys.map((e: any) => e.DIndex)).eql([0]);
+        should(a.Errors).match([{ DIndex: 1, Message: /799999/ }]);
+        should(sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000101']);
+        const b = await push({ Numbers: ['FKSQ000101', 'FKSQ000111', 'FKSQ000102'] });
+        should(b.SuccessEntitys.map((e: any) => e.DIndex)).eql([2]);
+        should(b.Errors.map((e: any) => e.DIndex)).eql([0, 1]);
+        should(b.Errors[0].Message).match(/不能重复下推/);
+        should(b.Errors[1].Message).match(/未审核/);
+        should(await push({ Numbers: [], Ids: '' })).match({ MsgCode: 8 });
+        should(await push({ RuleId: '', IsEnableDefaultRule: false, Numbers: ['FKSQ000103'] })).match({ MsgCode: 8, Errors: [{ FieldName: 'RuleId' }] });
+    });
+
+    it('call limit on demand: MsgCode 14, [[…]]-wrapped for ExecuteBillQuery, plain for BatchSave', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
+        const q = await query({ FormId: 'BD_STOCK', FieldKeys: 'FNumber' }, h);
+        should(q[0][0].Result.ResponseStatus).match({ MsgCode: 14, IsSuccess: false });
+        const s = JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data: { Model: [] } }, h));
+        should(s.Result.ResponseStatus).match({ MsgCode: 14 });
+        should(await query({ FormId: 'BD_STOCK', FieldKeys: 'FNumber' }, h)).eql([['CK01'], ['WH01']]);
+    });
 });

@@ -55,6 +55,8 @@ export interface KingdeeSimOptions {
     idleMs?: number;
     /** Accepted clock skew for signed logins and headers, default 300 s. */
     skewSeconds?: number;
+    /** The server clock's offset from this machine's (seconds): a skewed server rejects signed logins and headers. */
+    clockOffsetS?: number;
     /** Dates in query results as `/Date(ms+0800)/` instead of ISO text. */
     netDates?: boolean;
     /** Lock the account: every login answers 登录失败次数超限. */
@@ -263,6 +265,7 @@ export class KingdeeSim extends SimServer {
     maxLimit: number;
     idleMs: number;
     skewSeconds: number;
+    clockOffsetS: number;
     netDates: boolean;
     locked: boolean;
     /** Every login call (any of the three), successful or not. */
@@ -282,10 +285,16 @@ export class KingdeeSim extends SimServer {
         this.maxLimit = options.maxLimit ?? 2000;
         this.idleMs = options.idleMs ?? 20 * 60000;
         this.skewSeconds = options.skewSeconds ?? 300;
+        this.clockOffsetS = options.clockOffsetS ?? 0;
         this.netDates = options.netDates ?? false;
         this.locked = options.locked ?? false;
         this.seed(options.returnRequests ?? 10);
         this.route('POST', SVC, (req) => this.service(req));
+    }
+
+    /** The server's clock in Unix seconds. */
+    private nowSeconds(): number {
+        return Date.now() / 1000 + this.clockOffsetS;
     }
 
     /** The config node's server URL for this simulator. */
@@ -373,7 +382,8 @@ export class KingdeeSim extends SimServer {
         this.forms.set(RETURN_REQUEST_FORM, { keys: ['FID', 'FEntity_FEntryID'], rows: ret });
         this.forms.set('CN_PAYAPPLY', {
             keys: ['FID'],
-            rows: Array.from({ length: 10 }, (_, i) => ({ FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: 'C', FPushed: false })),
+            // Ten audited payment requests FKSQ000101…110 (one entry each) and FKSQ000111, not yet audited (cannot be pushed).
+            rows: Array.from({ length: 11 }, (_, i) => ({ FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: i < 10 ? 'C' : 'B', FPAYAPPLYENTRY_FEntryID: 710001 + i, FPushed: false })),
         });
         this.forms.set('AP_PAYBILL', { keys: ['FID'], rows: [] });
         // Seed 004 looks up the push's TargetOrgId by the paying account: bank accounts (银行账号 CN_BANKACNT) holding the
@@ -495,7 +505,7 @@ export class KingdeeSim extends SimServer {
             const sign = str(arg(4, 'sign'));
             lcid = arg(5, 'lcid');
             if (appId !== c.appId) return this.loginFail('应用ID不存在', '002005000003016');
-            if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - Date.now() / 1000) > this.skewSeconds) return this.loginFail('签名已过期，请检查时间戳', '002005000003016');
+            if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - this.nowSeconds()) > this.skewSeconds) return this.loginFail('签名已过期，请检查时间戳', '002005000003016');
             if (sign !== kingdeeLogin(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
         }
         this.loginSuccesses++;
@@ -550,7 +560,7 @@ export class KingdeeSim extends SimServer {
         if (h('X-Api-ClientID')) {
             let ts = Number(h('x-api-timestamp'));
             if (ts > 1e12) ts = ts / 1000;
-            if (!Number.isFinite(ts) || Math.abs(ts - Date.now() / 1000) > this.skewSeconds) return false;
+            if (!Number.isFinite(ts) || Math.abs(ts - this.nowSeconds()) > this.skewSeconds) return false;
             const { clientId, secPart } = splitAppId(c.appId);
             if (h('X-Api-ClientID') !== clientId) return false;
             const expected = kdHmac(kingdeeStringToSign(req.path, h('x-api-timestamp'), h('x-api-nonce')), kingdeeClientSecret(secPart));
@@ -704,6 +714,8 @@ export class KingdeeSim extends SimServer {
                     'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
                     'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
                     FRealQty: Number(e.FRealQty),
+                    // Seed 000's source order number on the lines (网店订单号): a duplicate guard's source-id field.
+                    FJKShopNumber: str(e.FJKShopNumber),
                     FEntity_FEntryID: id * 10 + k,
                 });
             });
@@ -727,21 +739,41 @@ export class KingdeeSim extends SimServer {
         if (!str(data.RuleId) && !enableDefault) throw new SimFault('参数错误: RuleId 为空且未启用默认转换规则', 8, 'RuleId');
         if (enableDefault && !target) throw new SimFault('参数错误: 启用默认转换规则时必须指定 TargetFormId', 8, 'TargetFormId');
         if (target && target.toLowerCase() !== 'ap_paybill') throw new SimFault(`没有从 CN_PAYAPPLY 到 ${target} 的转换规则`, 4, 'TargetFormId');
-        const numbers: string[] = Array.isArray(data.Numbers) ? data.Numbers.map(str) : [];
-        const ids: string[] = str(data.Ids).split(',').map((s) => s.trim()).filter(Boolean);
-        const sources: Array<{ by: 'Number' | 'Id'; v: string }> = numbers.length ? numbers.map((v) => ({ by: 'Number' as const, v })) : ids.map((v) => ({ by: 'Id' as const, v }));
-        if (sources.length === 0) throw new SimFault('参数错误: Ids 和 Numbers 不能同时为空', 8, 'Numbers');
+        const list = (v: unknown) => (Array.isArray(v) ? v.map(str) : str(v).split(',')).map((x) => x.trim()).filter(Boolean);
+        const numbers = list(data.Numbers);
+        const ids = list(data.Ids);
+        const entryIds = list(data.EntryIds);
+        // EntryIds set → entry-level push and Ids/Numbers are ignored; else Numbers, else Ids (protocols.md §1.7).
+        type By = 'Number' | 'Id' | 'EntryId';
+        const sources: Array<{ by: By; v: string }> = (entryIds.length ? entryIds.map((v) => ({ by: 'EntryId' as By, v })) : numbers.length ? numbers.map((v) => ({ by: 'Number' as By, v })) : ids.map((v) => ({ by: 'Id' as By, v })));
+        if (sources.length === 0) throw new SimFault('参数错误: Ids、Numbers 和 EntryIds 不能同时为空', 8, 'Numbers');
         const errors: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
         const success: Array<Record<string, unknown>> = [];
         const src = this.rows('CN_PAYAPPLY');
+        const column: Record<By, string> = { Number: 'FBillNo', Id: 'FID', EntryId: 'FPAYAPPLYENTRY_FEntryID' };
+        const missing: Record<By, string> = { Number: '单据编号为“%”的源单不存在', Id: '内码为“%”的源单不存在', EntryId: '分录内码为“%”的源单分录不存在' };
         sources.forEach((s, i) => {
-            const row = src.find((r) => (s.by === 'Number' ? str(r.FBillNo) === s.v : str(r.FID) === s.v));
-            if (!row) return errors.push({ FieldName: null, Message: s.by === 'Number' ? `单据编号为“${s.v}”的源单不存在` : `内码为“${s.v}”的源单不存在`, DIndex: i });
+            const row = src.find((r) => str(r[column[s.by]]) === s.v);
+            if (!row) return errors.push({ FieldName: null, Message: missing[s.by].replace('%', s.v), DIndex: i });
+            if (row.FDocumentStatus !== 'C') return errors.push({ FieldName: null, Message: `源单“${row.FBillNo}”未审核，不能下推`, DIndex: i });
             if (row.FPushed) return errors.push({ FieldName: null, Message: `源单“${row.FBillNo}”已经全部下推，不能重复下推`, DIndex: i });
             row.FPushed = true;
             const id = this.nextId++;
             const number = `FKD${String(this.nextNumber++).padStart(8, '0')}`;
-            this.rows('AP_PAYBILL').push({ FID: id, FBillNo: number, FDate: row.FDate, FSRCBILLNO: row.FBillNo, FSRCBILLID: row.FID, FPAYTOTALAMOUNTFOR_H: row.FAPPLYAMOUNTFOR_H, FDocumentStatus: 'A', TargetOrgId: data.TargetOrgId ?? 0 });
+            this.rows('AP_PAYBILL').push({
+                FID: id,
+                FBillNo: number,
+                FDate: row.FDate,
+                FSRCBILLNO: row.FBillNo,
+                FSRCBILLID: row.FID,
+                FPAYTOTALAMOUNTFOR_H: row.FAPPLYAMOUNTFOR_H,
+                FDocumentStatus: 'A',
+                TargetOrgId: data.TargetOrgId ?? 0,
+                // What the conversion received, for tests: the rule used, the bill type and the plug-ins' parameters.
+                FRuleId: str(data.RuleId) || (enableDefault ? 'default' : ''),
+                FBillTypeID: str(data.TargetBillTypeId),
+                CustomParams: data.CustomParams ?? null,
+            });
             success.push({ Id: String(id), Number: number, DIndex: i });
         });
         const status = responseStatus(errors, success, 11);
