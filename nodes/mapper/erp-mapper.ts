@@ -16,6 +16,9 @@ type Msg = Record<string, any>;
 
 const previewRoutes = new WeakSet<object>();
 const PREVIEW_MAX = 200;
+// The last record each deployed mapper received, by node id, for the editor's preview ("last received"); memory only.
+const lastSamples = new Map<string, unknown>();
+const SAMPLE_MAX_CHARS = 256 * 1024;
 
 function summary(errors: MappingError[]): string {
     return errors.map((e) => `${e.field}: ${e.reason}${e.source && !e.source.startsWith('(') ? ` (from ${e.source})` : ''}`).join('; ');
@@ -56,11 +59,22 @@ export = function (RED: NodeAPI) {
             node.error(`erp-mapper: ${compileError.message}`);
         }
 
-        const ctx: MapContext = {
-            getContext(store, key) {
-                const c = store === 'global' ? node.context().global : node.context().flow;
-                return new Promise((resolve, reject) => c.get(key, (err: any, value: unknown) => (err ? reject(err) : resolve(value))));
-            },
+        // A fresh context reader per msg: each collection is read (and indexed by lookup rules) once per msg, and
+        // a collection another flow changed since the last msg — even the same array edited in place — is seen.
+        const msgContext = (): MapContext => {
+            const reads = new Map<string, Promise<unknown>>();
+            return {
+                getContext(store, key) {
+                    const id = `${store}\u0000${key}`;
+                    let p = reads.get(id);
+                    if (!p) {
+                        const c = store === 'global' ? node.context().global : node.context().flow;
+                        p = new Promise((resolve, reject) => c.get(key, (err: any, value: unknown) => (err ? reject(err) : resolve(value))));
+                        reads.set(id, p);
+                    }
+                    return p;
+                },
+            };
         };
 
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
@@ -71,8 +85,10 @@ export = function (RED: NodeAPI) {
             try {
                 const isArray = Array.isArray(msg.payload);
                 const records: unknown[] = isArray ? msg.payload : [msg.payload];
+                if (records.length > 0) lastSamples.set(node.id, records[0]);
                 const ok: unknown[] = [];
                 const failed: Msg[] = [];
+                const ctx = compiled.async ? msgContext() : undefined;
                 for (let i = 0; i < records.length; i++) {
                     let r = compiled(records[i], ctx) as MapResult | Promise<MapResult>;
                     if (compiled.async) r = await r;
@@ -104,6 +120,9 @@ export = function (RED: NodeAPI) {
                 node.status({ fill: 'red', shape: 'ring', text: 'error' });
                 done(err instanceof Error ? err : new Error(String(err)));
             }
+        });
+        node.on('close', () => {
+            lastSamples.delete(node.id);
         });
     }
     RED.nodes.registerType('erp-mapper', ErpMapperNode as any);
@@ -139,6 +158,12 @@ export = function (RED: NodeAPI) {
                 return;
             }
             res.json({ target: compiled.target ?? null, async: compiled.async, results });
+        });
+        RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
+            const text = lastSamples.has(req.params.id) ? JSON.stringify(lastSamples.get(req.params.id)) : undefined;
+            if (text === undefined) res.status(404).json({ error: 'no record received since the last deploy' });
+            else if (text.length > SAMPLE_MAX_CHARS) res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters` });
+            else res.type('application/json').send(`{"sample":${text}}`);
         });
     }
 };
