@@ -1,0 +1,178 @@
+/**
+ * A real Node-RED in a child process for the crash tests: the Node-RED under test (NODE_RED_PATH, as in
+ * `npm run test:nr5`, or the dev dependency), run by the same node binary as the tests, with a user dir whose
+ * node_modules holds this package the way a palette install leaves it, a flow file written by the test and a
+ * persistent context store (`localfilesystem`, named `file`, flushed every second). The test can crash it (SIGKILL)
+ * and start it again on the same user dir.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+
+/** Where this build's compiled nodes are (dist/ or a BUILD_OUT folder): the package must load those. */
+const buildDir = path.resolve(__dirname, '..', '..');
+const root = path.resolve(buildDir, '..');
+
+function nodeRedScript(): string {
+    const dir = process.env.NODE_RED_PATH
+        ? path.dirname(require.resolve(path.join(path.resolve(process.env.NODE_RED_PATH), 'package.json')))
+        : path.dirname(require.resolve('node-red/package.json'));
+    return path.join(dir, 'red.js');
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it gives a truthy value; generous by default, the machine may be slow and shared. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000, everyMs = 50): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+        const v = await check();
+        if (v) return v;
+        if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+        await sleep(everyMs);
+    }
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+/** The package as a palette install leaves it, pointing at this build's nodes. */
+function installPackage(userDir: string): void {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const dir = path.join(userDir, 'node_modules', '@cn-erp', 'node-red-connectors');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.symlinkSync(path.join(buildDir, 'nodes'), path.join(dir, 'nodes'), 'dir');
+    const nodes: Record<string, string> = {};
+    for (const [type, file] of Object.entries<string>(pkg['node-red'].nodes)) nodes[type] = file.replace(/^dist\//, '');
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, 'node-red': { version: pkg['node-red'].version, nodes } }));
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true, dependencies: { [pkg.name]: pkg.version } }));
+}
+
+export class NodeRedProcess {
+    readonly userDir: string;
+    child: ChildProcess | undefined;
+    url = '';
+    /** Node-RED's console output of every start, for failure messages. */
+    log = '';
+
+    constructor(flows: unknown[], credentials: Record<string, Record<string, string>>) {
+        this.userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-crash-'));
+        installPackage(this.userDir);
+        fs.writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(flows, null, 2));
+        // Plain-text credentials in a throwaway user dir holding simulator passwords only.
+        fs.writeFileSync(path.join(this.userDir, 'flows_cred.json'), JSON.stringify(credentials));
+    }
+
+    async start(): Promise<void> {
+        const port = await freePort();
+        fs.writeFileSync(
+            path.join(this.userDir, 'settings.js'),
+            `module.exports = {
+    uiPort: ${port},
+    uiHost: '127.0.0.1',
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    lang: 'en-US',
+    editorTheme: { tours: false, projects: { enabled: false } },
+    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } },
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+};
+`,
+        );
+        this.url = `http://127.0.0.1:${port}`;
+        const child = spawn(process.execPath, [nodeRedScript(), '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
+            cwd: this.userDir,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+        });
+        this.child = child;
+        this.log += `--- start on port ${port}\n`;
+        // This start's own output (the log keeps the earlier starts too).
+        let own = '';
+        const keep = (d: Buffer) => {
+            own = (own + d).slice(-20000);
+            this.log = (this.log + d).slice(-40000);
+        };
+        child.stdout!.on('data', keep);
+        child.stderr!.on('data', keep);
+        await waitFor(
+            'Node-RED to start its flows',
+            async () => {
+                if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited (${child.exitCode ?? child.signalCode})\n${this.log}`);
+                try {
+                    const res = await fetch(`${this.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
+                    return res.ok && /Started flows/.test(own);
+                } catch {
+                    return false;
+                }
+            },
+            60000,
+            100,
+        );
+    }
+
+    /** Clicks an inject node's button (its admin endpoint). */
+    async inject(id: string): Promise<void> {
+        const res = await fetch(`${this.url}/inject/${id}`, { method: 'POST' });
+        if (res.status !== 200) throw new Error(`inject ${id}: HTTP ${res.status}`);
+    }
+
+    /** A node-context value as the running Node-RED holds it (the store's cache), through the admin API. */
+    async contextValue(nodeId: string, key: string, store: string): Promise<unknown> {
+        const res = await fetch(`${this.url}/context/node/${nodeId}/${key}?store=${store}`);
+        if (!res.ok) throw new Error(`context ${nodeId}/${key}: HTTP ${res.status}`);
+        const body = (await res.json()) as { msg?: unknown; format?: string };
+        if (body.msg === undefined || body.format === 'undefined') return undefined;
+        return body.format === 'number' ? Number(body.msg) : body.msg;
+    }
+
+    /** A node-context value as `localfilesystem` saved it on disk (what survives a crash). */
+    storedValue(flowId: string, nodeId: string, key: string): unknown {
+        const file = path.join(this.userDir, 'context', flowId, `${nodeId}.json`);
+        if (!fs.existsSync(file)) return undefined;
+        const text = fs.readFileSync(file, 'utf8');
+        try {
+            return JSON.parse(text)[key];
+        } catch {
+            return undefined; // caught half-written: the next poll reads it whole
+        }
+    }
+
+    /** A real crash: SIGKILL, no shutdown handler runs, nothing more is flushed. */
+    async crash(): Promise<void> {
+        const child = this.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(child.pid!, 'SIGKILL');
+        await exited;
+        this.child = undefined;
+    }
+
+    async stop(): Promise<void> {
+        const child = this.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+        this.child = undefined;
+    }
+
+    async dispose(): Promise<void> {
+        await this.stop();
+        fs.rmSync(this.userDir, { recursive: true, force: true });
+    }
+}
