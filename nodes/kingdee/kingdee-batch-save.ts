@@ -35,12 +35,23 @@ function toModel(record: Obj): Obj {
     return model;
 }
 
-/** A record's value for the duplicate-guard field (case-insensitive name; a basic-data object gives its number). */
-function guardValue(record: Obj, field: string): string | undefined {
-    const key = Object.keys(record).find((k) => k.toLowerCase() === field.toLowerCase());
-    let v = key === undefined ? undefined : record[key];
+/** A field's value in an object (case-insensitive name; a basic-data object gives its number). */
+function fieldValue(o: Obj, field: string): string | undefined {
+    const key = Object.keys(o).find((k) => k.toLowerCase() === field.toLowerCase());
+    let v = key === undefined ? undefined : o[key];
     if (isPlainObject(v)) v = Object.entries(v).find(([k]) => k.toLowerCase() === 'fnumber')?.[1];
     return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
+/**
+ * A record's value for the duplicate-guard field: the header's, else the first line's (a source id such as seed
+ * 000's FJKShopNumber 网店订单号 sits on the lines; all lines of one bill come from one source order).
+ */
+function guardValue(record: Obj, field: string): string | undefined {
+    const head = fieldValue(record, field);
+    if (head !== undefined) return head;
+    const first = Array.isArray(record.FEntity) ? record.FEntity[0] : undefined;
+    return isPlainObject(first) ? fieldValue(first, field) : undefined;
 }
 
 /** BatchSave (seed 000 销售出库新增): chunks of Models, outcomes matched by DIndex, optional duplicate guard. */

@@ -184,6 +184,95 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(m[1] < m[2]).be.true();
         });
 
+        it('output mode "record" with a cap (maxRecords): one msg per row, paging stops at the cap', async () => {
+            await start();
+            await loadQuery(node({}, { outputMode: 'record', maxRecords: 5 }));
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FEntity_FEntryID', Limit: 3 } }, 1);
+            should(r.caught).be.undefined();
+            const want = sim.rows(RETURN_REQUEST_FORM).slice(0, 5).map((x) => x.FEntity_FEntryID);
+            should(r.outputs[0].map((m) => m.payload.FEntity_FEntryID)).eql(want);
+            should(r.outputs[0].map((m) => m.page.index)).eql([0, 1, 2, 3, 4]);
+            // Two pages of 3 cover the cap: no third request.
+            should(sentData(isQuery).map((d) => d.StartRow)).eql([0, 3]);
+        });
+
+        it('StartRow, TopRowCount and SubSystemId from the node; a server page limit of 10000 from the config', async () => {
+            await start({ maxLimit: 10000 });
+            await loadQuery(node({ FormId: { value: RETURN_REQUEST_FORM, type: 'str' }, FieldKeys: { value: 'FEntity_FEntryID', type: 'str' }, StartRow: { value: '4', type: 'num' }, TopRowCount: { value: '5', type: 'num' }, SubSystemId: { value: 'STK', type: 'str' } }), { maxLimit: 10000 });
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((x: Msg) => x.FEntity_FEntryID)).eql(sim.rows(RETURN_REQUEST_FORM).slice(4, 9).map((x) => x.FEntity_FEntryID));
+            const [sent] = sentData(isQuery);
+            should(sent).match({ StartRow: 4, Limit: 5, TopRowCount: 0, SubSystemId: 'STK' });
+            await helper.unload();
+            sim.clearRequests();
+            await loadQuery(node({}), { maxLimit: 10000 });
+            await run('n1', { params: { FormId: 'BD_STOCK', FieldKeys: 'FNumber' } }, 1);
+            should(sentData(isQuery)[0].Limit).equal(10000);
+        });
+
+        it('one session for every Kingdee node of a config: a query, a save and a push node → one login', async () => {
+            await start();
+            // One Catch and one Complete node watch all three (the test helper loads a core node type once per node).
+            const ids = ['n1', 'n2', 'n3'];
+            const flow: Msg[] = [
+                { id: 'f1', type: 'tab', label: 'test' },
+                config(),
+                { ...node({}, { outputMode: 'all' }), wires: [['o1']] },
+                { id: 'n2', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params: {}, wires: [['o2'], []] },
+                { id: 'n3', type: 'kingdee-push', z: 'f1', config: 'c1', params: { RuleId: { value: 'r1', type: 'str' }, TargetFormId: { value: 'AP_PAYBILL', type: 'str' } }, wires: [['o3'], []] },
+                ...['o1', 'o2', 'o3', 'caught', 'completed'].map((id) => ({ id, type: 'helper', z: 'f1' })),
+                { id: 'k', type: 'catch', z: 'f1', scope: ids, uncaught: false, wires: [['caught']] },
+                { id: 'd', type: 'complete', z: 'f1', scope: ids, uncaught: false, wires: [['completed']] },
+            ];
+            await load([kingdeeConfig, kingdeeBillQuery, kingdeeBatchSave, kingdeePush], flow, { c1: creds });
+            const out: Record<string, Msg> = {};
+            const caught: Msg[] = [];
+            for (const o of ['o1', 'o2', 'o3']) helper.getNode(o).on('input', (m: Msg) => (out[o] = m));
+            helper.getNode('caught').on('input', (m: Msg) => caught.push(m));
+            const model = { FBillTypeID: { FNUMBER: 'XSCKD01_SYS' }, FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: { FNumber: '100' }, FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' } }] };
+            await new Promise<void>((resolve) => {
+                let n = 0;
+                const done = () => ++n === 3 && resolve();
+                helper.getNode('completed').on('input', done);
+                helper.getNode('caught').on('input', done);
+                helper.getNode('n1').receive({ params: { FormId: 'BD_STOCK', FieldKeys: 'FNumber' } });
+                helper.getNode('n2').receive({ payload: model });
+                helper.getNode('n3').receive({ payload: { Number: 'FKSQ000106' } });
+            });
+            should(caught).eql([]);
+            should(out.o1.payload).have.length(2);
+            should(out.o2.payload.Number).match(/^XSCKD/);
+            should(out.o3.payload.source).eql({ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000106' });
+            should(sim.loginCount).equal(1);
+            const sessions = new Set(sim.requests.filter((x) => !isLogin(x)).map((x) => x.headers['kdservice-sessionid']));
+            should(sim.requests.filter((x) => !isLogin(x))).have.length(3);
+            should(sessions.size).equal(1);
+        });
+
+        it('ten concurrent messages with a wrong password → one login; every msg at Catch with the vendor\'s reason', async () => {
+            await start();
+            await loadQuery(node(), { authMode: 'password' }, { password: 'not-the-password' });
+            const caught: Msg[] = [];
+            await new Promise<void>((resolve) => {
+                helper.getNode('n1-caught').on('input', (m: Msg) => caught.push(m) === 10 && resolve());
+                for (let i = 0; i < 10; i++) helper.getNode('n1').receive({ params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } });
+            });
+            should(caught.every((m) => m._error.kind === 'config' && /用户名或密码错误 \(wrong user name or password\)/.test(m._error.message))).be.true();
+            should(sim.loginCount).equal(1);
+            should(sim.requests.filter(isQuery)).have.length(0);
+        });
+
+        it('signed login with a wrong secret → Catch saying the signature was rejected (check app id/secret, clock, algorithm)', async () => {
+            await start();
+            await loadQuery(node(), {}, { appSecret: 'wrong-secret-456' });
+            const r = await run('n1', { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } }, 1);
+            should(r.caught!._error).match({ kind: 'config', code: '002005000003016' });
+            should(r.caught!._error.message).match(/signature was rejected.*server clock.*sign algorithm/);
+            should(JSON.stringify(r.caught)).not.containEql('wrong-secret-456');
+            should(sim.loginCount).equal(1);
+        });
+
         for (const [label, params, field] of [
             ['missing FormId', { FieldKeys: 'FID' }, 'FormId'],
             ['FieldKeys an object', { FormId: 'PUR_MRAPP', FieldKeys: { a: 1 } }, 'FieldKeys'],
@@ -252,8 +341,13 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const ok = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
             should(ok.body).match({ ok: true, message: /CNY/ });
             const bad = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: 'wrong-secret-123' } }).expect(200);
-            should(bad.body).match({ ok: false, kind: 'config' });
+            should(bad.body).match({ ok: false, kind: 'config', code: '002005000003016', message: /signature was rejected/ });
             should(JSON.stringify(bad.body)).not.containEql('wrong-secret-123');
+            // The dialog of the deployed node sends no secret (blank or __PWRD__): the stored one is used.
+            const stored = await helper.request().post('/cn-erp/kingdee-config/test').send({ id: 'c1', config: config(), credentials: { appSecret: '__PWRD__' } }).expect(200);
+            should(stored.body).match({ ok: true, message: /demo/ });
+            const pwd = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password: 'nope' } }).expect(200);
+            should(pwd.body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
         });
     });
 
@@ -328,6 +422,49 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sentData(isQuery)[0].FilterString).equal("FBillNo in ('XS-DUP-0001','XS-NEW-0002')");
             should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-0002']]);
             should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
+        });
+
+        it('save options go to BatchSave as set (IsAutoSubmitAndAudit → the bill is audited); palette settings stay out', async () => {
+            await start();
+            await loadSave(
+                node({
+                    FormId: { value: 'SAL_OutStock', type: 'str' },
+                    NeedUpDateFields: { value: '["FNote"]', type: 'json' },
+                    NeedReturnFields: { value: '["FBillNo"]', type: 'json' },
+                    IsDeleteEntry: { value: 'false', type: 'bool' },
+                    IsVerifyBaseDataField: { value: 'true', type: 'bool' },
+                    IsAutoSubmitAndAudit: { value: 'true', type: 'bool' },
+                    IsEntryBatchFill: { value: 'false', type: 'bool' },
+                    ValidateFlag: { value: 'true', type: 'bool' },
+                    InterationFlags: { value: 'STK_InvCheckResult', type: 'str' },
+                    BatchCount: { value: '4', type: 'num' },
+                    chunkSize: { value: '10', type: 'num' },
+                }),
+            );
+            const r = await run('n1', { payload: [model(), model()] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(2);
+            const [sent] = sentData(isSave);
+            should(sent).match({ NeedUpDateFields: ['FNote'], NeedReturnFields: ['FBillNo'], IsDeleteEntry: false, IsVerifyBaseDataField: true, IsAutoSubmitAndAudit: true, IsEntryBatchFill: false, ValidateFlag: true, InterationFlags: 'STK_InvCheckResult', BatchCount: 4 });
+            for (const k of ['FormId', 'chunkSize', 'duplicateGuard', 'duplicateField']) should(sent).not.have.property(k);
+            should(saved().map((b) => b.FDocumentStatus)).eql(['C', 'C']);
+        });
+
+        it('duplicate guard on a source-id field of the lines (seed 000 FJKShopNumber): an order saved before is not saved again', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (no: string) => model(undefined, { FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            const first = await run('n1', { payload: [order('JK-1001')] }, 2);
+            should(first.outputs[0][0].payload[0].Number).match(/^XSCKD/);
+            sim.clearRequests();
+            const r = await run('n1', { payload: [order('JK-1002'), order('JK-1001')] }, 2);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[1]).match({ Id: first.outputs[0][0].payload[0].Id, Number: first.outputs[0][0].payload[0].Number, alreadyPresent: true });
+            should(out[0].alreadyPresent).be.undefined();
+            should(sentData(isQuery)[0]).match({ FilterString: "FJKShopNumber in ('JK-1002','JK-1001')", FieldKeys: 'FJKShopNumber,FID,FBillNo' });
+            should(sentData(isSave).map((d) => d.Model.length)).eql([1]);
+            should(saved().filter((b) => b.FJKShopNumber === 'JK-1001')).have.length(1);
         });
 
         it('bad records (Model not an object, FEntity not a list) → output 2 naming the field, nothing sent', async () => {
@@ -417,6 +554,32 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const sent = sentData(isPush);
             should(sent.map((d) => d.TargetOrgId)).eql([1, 100101]);
             should(sent[1].Ids).equal(String(id));
+        });
+
+        it('every Push parameter reaches the server; entry ids push single entries; an unaudited source fails with Kingdee\'s message', async () => {
+            await start();
+            await loadPush(
+                node({
+                    RuleId: { value: '', type: 'str' },
+                    IsEnableDefaultRule: { value: 'true', type: 'bool' },
+                    TargetBillTypeId: { value: 'FKDLX01_SYS', type: 'str' },
+                    TargetOrgId: { value: '100101', type: 'num' },
+                    IsDraftWhenSaveFail: { value: 'true', type: 'bool' },
+                    CustomParams: { value: '{"source":"maycur","batch":7}', type: 'json' },
+                }),
+            );
+            const r = await run('n1', { payload: [{ EntryId: 710007 }, { Number: 'FKSQ000111' }, { Id: 700008 }] }, 2);
+            should(r.caught).be.undefined();
+            const sent = sentData(isPush);
+            should(sent.map((d) => [d.Numbers, d.Ids, d.EntryIds])).eql([[['FKSQ000111'], '', ''], [[], '700008', ''], [[], '', '710007']]);
+            for (const d of sent) should(d).match({ RuleId: '', IsEnableDefaultRule: true, TargetFormId: 'AP_PAYBILL', TargetBillTypeId: 'FKDLX01_SYS', TargetOrgId: 100101, IsDraftWhenSaveFail: true, CustomParams: { source: 'maycur', batch: 7 } });
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', EntryId: '710007' }, { FormId: 'CN_PAYAPPLY', Id: '700008' }]);
+            const bills = sim.rows('AP_PAYBILL');
+            should(bills.map((b) => [b.FSRCBILLNO, b.FRuleId, b.FBillTypeID, b.TargetOrgId])).eql([['FKSQ000108', 'default', 'FKDLX01_SYS', 100101], ['FKSQ000107', 'default', 'FKDLX01_SYS', 100101]]);
+            should(bills[0].CustomParams).eql({ source: 'maycur', batch: 7 });
+            should(r.outputs[1]).have.length(1);
+            should(r.outputs[1][0].payload).eql({ Number: 'FKSQ000111' });
+            should(r.outputs[1][0].error.message).match(/未审核/);
         });
 
         it('bad input (no RuleId without the default rule, a record with neither Number nor Id) → named, nothing sent', async () => {
