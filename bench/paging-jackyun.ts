@@ -39,7 +39,10 @@ main('paging jackyun-trade-query', async () => {
         credentials: { appSecret: JACKYUN_DEMO.appSecret },
         msg: () => ({ params: { ...range, pageSize: PAGE_SIZE } }),
         async bare(ax, progress) {
+            // The work any correct client must do: sign, post, parse; read result.data whether it comes as an object or
+            // as JSON text (real tenants send both), and stop on a short page or at the total asked for on page 0.
             let count = 0;
+            let expected = Infinity;
             for (let pageIndex = 0; pageIndex <= total / PAGE_SIZE + 1; pageIndex++) {
                 const biz: Record<string, unknown> = { ...range, pageSize: PAGE_SIZE, pageIndex };
                 if (pageIndex === 0) biz.hasTotal = 1;
@@ -48,10 +51,12 @@ main('paging jackyun-trade-query', async () => {
                 const res = await ax.post(url, new URLSearchParams(form).toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' } });
                 const body = JSON.parse(res.data);
                 if (body.code !== 200) throw new Error(`bare loop: ${body.msg}`);
-                const trades: unknown[] = body.result.data.trades;
+                const data = typeof body.result.data === 'string' ? JSON.parse(body.result.data) : body.result.data;
+                const trades: unknown[] = data.trades ?? data.Trades;
+                if (pageIndex === 0) expected = Number(data.totalResults ?? data.TotalResults);
                 count += trades.length;
                 progress(trades.length);
-                if (trades.length < PAGE_SIZE) break;
+                if (trades.length < PAGE_SIZE || count >= expected) break;
             }
             return count;
         },

@@ -100,29 +100,74 @@ function asArray(v: unknown): unknown[] {
     return [parsed];
 }
 
-/** One trade in seed 000's response shape: `TradeNo`, goodsDetail[] with tradeOrderPayList[] kept as arrays. */
-export function normaliseTrade(raw: unknown): Record<string, unknown> {
-    const t: Record<string, unknown> = isObj(raw) ? { ...raw } : {};
-    if (t.TradeNo === undefined) {
-        const no = pick(t, 'tradeNo');
-        if (no !== undefined) t.TradeNo = no;
+/**
+ * The key of `obj` that equals `lower` ignoring case (`goodsdetail` → `goodsDetail`, `GoodsDetail`, …). Keys of
+ * another length are skipped without lower-casing them: a goods line has ~100 keys and this runs for every line.
+ */
+function keyLike(obj: Record<string, unknown>, exact: string, lower: string): string | undefined {
+    if (Object.prototype.hasOwnProperty.call(obj, exact)) return exact;
+    for (const k in obj) if (k.length === lower.length && k.toLowerCase() === lower) return k;
+    return undefined;
+}
+
+/** A copy of `obj` with `from` renamed to `to` in place of order (the rare case of a key in another casing). */
+function renamed(obj: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k in obj) out[k === from ? to : k] = obj[k];
+    return out;
+}
+
+/** A goods line: tradeOrderPayList always an array, each pay's tradeOrderColumnExt parsed when it came as JSON text. */
+function normaliseLine(raw: unknown): Record<string, unknown> {
+    if (!isObj(raw)) return { tradeOrderPayList: [] };
+    let line = raw;
+    const key = keyLike(line, 'tradeOrderPayList', 'tradeorderpaylist');
+    if (key !== undefined && key !== 'tradeOrderPayList') line = renamed(line, key, 'tradeOrderPayList');
+    const value = line.tradeOrderPayList;
+    const pays = Array.isArray(value) ? value : asArray(value);
+    for (let i = 0; i < pays.length; i++) {
+        const pay = pays[i];
+        if (!isObj(pay)) pays[i] = {};
+        else if (typeof pay.tradeOrderColumnExt === 'string') pay.tradeOrderColumnExt = parseMaybeJson(pay.tradeOrderColumnExt);
     }
-    for (const k of Object.keys(t)) if (k !== 'TradeNo' && k.toLowerCase() === 'tradeno') delete t[k];
-    const goodsKey = Object.keys(t).find((k) => k.toLowerCase() === 'goodsdetail');
-    const goods = goodsKey ? asArray(t[goodsKey]) : [];
-    if (goodsKey && goodsKey !== 'goodsDetail') delete t[goodsKey];
-    t.goodsDetail = goods.map((line) => {
-        const l: Record<string, unknown> = isObj(line) ? { ...line } : {};
-        const payKey = Object.keys(l).find((k) => k.toLowerCase() === 'tradeorderpaylist');
-        const pays = payKey ? asArray(l[payKey]) : [];
-        if (payKey && payKey !== 'tradeOrderPayList') delete l[payKey];
-        l.tradeOrderPayList = pays.map((p) => {
-            const pay: Record<string, unknown> = isObj(p) ? { ...p } : {};
-            if (pay.tradeOrderColumnExt !== undefined) pay.tradeOrderColumnExt = parseMaybeJson(pay.tradeOrderColumnExt);
-            return pay;
-        });
-        return l;
-    });
+    if (value !== pays) line.tradeOrderPayList = pays;
+    return line;
+}
+
+/**
+ * One trade in seed 000's response shape: `TradeNo`, goodsDetail[] with tradeOrderPayList[] kept as arrays.
+ * Works on a freshly parsed answer, in place: a record already in shape is returned as it is (no copy; a page holds
+ * 1000 trades of ~100-key lines), and an object is rebuilt only when a key arrives in another casing.
+ */
+export function normaliseTrade(raw: unknown): Record<string, unknown> {
+    if (!isObj(raw)) return { goodsDetail: [] };
+    let t = raw;
+    // One pass over the trade's own keys: trade-number keys in any casing, and the goods list's key.
+    let otherNo = false;
+    let goodsKey: string | undefined;
+    for (const k in t) {
+        if (k.length === 7) {
+            if (k !== 'TradeNo' && k.toLowerCase() === 'tradeno') otherNo = true;
+        } else if (k.length === 11 && goodsKey !== 'goodsDetail' && k.toLowerCase() === 'goodsdetail') {
+            goodsKey = k;
+        }
+    }
+    if (otherNo || (goodsKey !== undefined && goodsKey !== 'goodsDetail')) {
+        // Seed 000 names the number `TradeNo` (the API sends `tradeNo`); an existing `TradeNo` wins.
+        const out: Record<string, unknown> = {};
+        for (const k in t) {
+            if (k.length === 7 && k.toLowerCase() === 'tradeno') {
+                if (out.TradeNo === undefined) out.TradeNo = t.TradeNo !== undefined ? t.TradeNo : t[k];
+            } else {
+                out[k === goodsKey ? 'goodsDetail' : k] = t[k];
+            }
+        }
+        t = out;
+    }
+    const value = t.goodsDetail;
+    const goods = Array.isArray(value) ? value : asArray(value);
+    for (let i = 0; i < goods.length; i++) goods[i] = normaliseLine(goods[i]);
+    if (value !== goods) t.goodsDetail = goods;
     return t;
 }
 

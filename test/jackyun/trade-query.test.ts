@@ -159,6 +159,38 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(sim.requests).have.length(0);
     });
 
+    it('every request field of seed 000 reaches bizcontent as set, from the node settings or the msg, and selects what it names', async () => {
+        const b = sim.base;
+        // Settings (TypedInput values, one read from msg) for status, type and fields; msg.params for the windows.
+        await start(direct(), node({ params: { tradeStatus: { value: '6000', type: 'str' }, tradeType: { value: '1', type: 'str' }, fields: { value: 'fieldList', type: 'msg' } } }));
+        const windows = { startCreated: chinaTime(b), endCreated: chinaTime(b + 7 * DAY), startAuditTime: chinaTime(b), endAuditTime: chinaTime(b + 7 * DAY), startConsignTime: chinaTime(b + 3600000), endConsignTime: chinaTime(b + 6 * DAY) };
+        const r = await run('n1', { fieldList: 'tradeNo,goodsDetail,checkTotal', params: { ...windows, pageSize: 2, pageIndex: 0 } }, 1);
+        should(r.caught).be.undefined();
+        const first = sent()[0];
+        should(first).eql({ tradeStatus: '6000', tradeType: '1', fields: 'tradeNo,goodsDetail,checkTotal', ...windows, pageSize: 2, pageIndex: 0, hasTotal: 1 });
+        const inRange = (t: number, from: string, to: string) => t >= parseChinaTime(from) && t <= parseChinaTime(to);
+        const expected = sim.trades
+            .filter((t) => t.tradeStatus === '6000' && t.tradeType === '1')
+            .filter((t) => inRange(t.gmtCreate, windows.startCreated, windows.endCreated) && inRange(t.auditTime, windows.startAuditTime, windows.endAuditTime) && inRange(t.consignTime, windows.startConsignTime, windows.endConsignTime))
+            .sort((x, y) => x.gmtModified - y.gmtModified || (x.tradeNo < y.tradeNo ? -1 : 1));
+        should(expected.length).be.above(2); // more than one page
+        should(sent().length).be.above(1);
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(expected));
+
+        // tradeNo list and source trade numbers from msg.payload; hasTotal 0 → not asked for.
+        sim.clearRequests();
+        const pool = sim.trades.filter((t) => t.tradeStatus === '6000' && t.tradeType === '1');
+        const other = sim.trades.find((t) => t.tradeStatus !== '6000')!;
+        const tradeNo = [pool[2], pool[7], pool[12], other].map((t) => t.tradeNo).join(',');
+        const sourceTradeNos = [pool[2], pool[7], other].map((t) => t.sourceTradeNo).join(',');
+        const q = await run('n1', { payload: { tradeNo, sourceTradeNos, hasTotal: '0' } }, 1);
+        should(q.caught).be.undefined();
+        should(sent()[0]).eql({ tradeStatus: '6000', tradeType: '1', tradeNo, sourceTradeNos, pageSize: 200, pageIndex: 0 });
+        // pool[12] is not among the source numbers, `other` has another status: the sim filters on every field.
+        const want = [pool[2], pool[7]].sort((x, y) => x.gmtModified - y.gmtModified).map((t) => t.tradeNo);
+        should(q.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(want);
+    });
+
     it('tradeNo alone needs no window', async () => {
         await start(direct());
         const want = [sim.trades[3].tradeNo, sim.trades[40].tradeNo];

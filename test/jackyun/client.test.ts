@@ -1,0 +1,55 @@
+import should from 'should';
+import { normaliseTrade, classifyJackyun } from '../../nodes/jackyun/client';
+
+describe('jackyun/client: normaliseTrade (seed 000 response shape)', () => {
+    it('a trade already in shape is returned as it is, not copied', () => {
+        const pay = { payNo: 'P1', tradeOrderColumnExt: { warehouseCode: 'CK01' } };
+        const line = { goodsNo: 'G1', tradeOrderPayList: [pay] };
+        const trade = { TradeNo: 'JY1', checkTotal: '10.00', goodsDetail: [line] };
+        const out = normaliseTrade(trade);
+        should(out).equal(trade);
+        should(out.goodsDetail).equal(trade.goodsDetail);
+        should((out.goodsDetail as any[])[0]).equal(line);
+        should((out.goodsDetail as any[])[0].tradeOrderPayList[0]).equal(pay);
+        should(out).eql({ TradeNo: 'JY1', checkTotal: '10.00', goodsDetail: [{ goodsNo: 'G1', tradeOrderPayList: [{ payNo: 'P1', tradeOrderColumnExt: { warehouseCode: 'CK01' } }] }] });
+    });
+
+    it('tradeNo in any casing becomes TradeNo, key order kept, no other casing left', () => {
+        for (const key of ['tradeNo', 'tradeno', 'TRADENO']) {
+            const out = normaliseTrade({ checkTotal: '1', [key]: 'JY2', postFee: '0', goodsDetail: [] });
+            should(Object.keys(out)).eql(['checkTotal', 'TradeNo', 'postFee', 'goodsDetail']);
+            should(out.TradeNo).equal('JY2');
+        }
+        // An existing TradeNo wins over another casing.
+        should(normaliseTrade({ tradeNo: 'lower', TradeNo: 'JY3' })).eql({ TradeNo: 'JY3', goodsDetail: [] });
+    });
+
+    it('goodsDetail and tradeOrderPayList in other casings, as JSON text or as one object become arrays; tradeOrderColumnExt text is parsed', () => {
+        const out = normaliseTrade({
+            TradeNo: 'JY4',
+            GoodsDetail: JSON.stringify([{ goodsNo: 'G1', TradeOrderPayList: { payNo: 'P1', tradeOrderColumnExt: '{"warehouseCode":"CK01","warehouseName":"杭州仓"}' } }, { goodsNo: 'G2' }]),
+        });
+        should(out).eql({
+            TradeNo: 'JY4',
+            goodsDetail: [
+                { goodsNo: 'G1', tradeOrderPayList: [{ payNo: 'P1', tradeOrderColumnExt: { warehouseCode: 'CK01', warehouseName: '杭州仓' } }] },
+                { goodsNo: 'G2', tradeOrderPayList: [] },
+            ],
+        });
+        should(out).not.have.property('GoodsDetail');
+    });
+
+    it('missing or odd parts are filled in as empty arrays/objects, never dropped silently into undefined', () => {
+        should(normaliseTrade(null)).eql({ goodsDetail: [] });
+        should(normaliseTrade({ TradeNo: 'JY5' })).eql({ TradeNo: 'JY5', goodsDetail: [] });
+        should(normaliseTrade({ TradeNo: 'JY6', goodsDetail: [null, { tradeOrderPayList: [null] }] })).eql({ TradeNo: 'JY6', goodsDetail: [{ tradeOrderPayList: [] }, { tradeOrderPayList: [{}] }] });
+    });
+});
+
+describe('jackyun/client: classifyJackyun (protocols.md §2.3)', () => {
+    it('signature, appkey, subscription and permission texts → config; frequency texts → rate-limit; else business', () => {
+        for (const text of ['签名验证失败 0130010003', 'appkey不存在', '应用未订阅该接口', '无权限访问', '未授权']) should(classifyJackyun(text)).equal('config', text);
+        for (const text of ['接口调用过于频繁', '触发限流', '超过每秒1次的调用', 'App Call Limited']) should(classifyJackyun(text)).equal('rate-limit', text);
+        for (const text of ['未知错误 0130020001', '订单不存在']) should(classifyJackyun(text)).equal('business', text);
+    });
+});
