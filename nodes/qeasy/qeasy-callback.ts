@@ -21,7 +21,7 @@ import responseSchema from './schemas/order-response.json';
 import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
 
 type Msg = Record<string, any>;
-type Req = IncomingMessage & { ip?: string; body?: unknown; _body?: boolean; skipRawBodyParser?: boolean; qeasyRawBody?: Buffer; qeasyCharset?: string };
+type Req = IncomingMessage & { ip?: string; body?: unknown; _body?: boolean; skipRawBodyParser?: boolean; qeasyRawBody?: Buffer; qeasyCharset?: string; qeasyDeferred?: boolean };
 type Res = ServerResponse & { send?: (b: unknown) => unknown };
 
 interface StoredReply {
@@ -168,7 +168,7 @@ function register(RED: NodeAPI) {
             }
             req.qeasyCharset = charset;
             // Bytes already read before this route (Node-RED's raw capture of an http-in node on the same path).
-            if (req._body || req.readableEnded) {
+            if ((req._body && !req.qeasyDeferred) || req.readableEnded) {
                 if (Buffer.isBuffer(req.body)) req.qeasyRawBody = req.body;
                 else if (typeof req.body === 'string') req.qeasyRawBody = Buffer.from(req.body, charset === 'utf-8' || charset === 'utf8' ? 'utf8' : 'latin1');
                 else {
@@ -451,6 +451,26 @@ function register(RED: NodeAPI) {
         RED.httpNode.post(path, capture, ...middleware, handler);
         status.done(`listening on ${path}`);
 
+        // In Node-RED's default settings the admin app is mounted at the same root before RED.httpNode, and its JSON
+        // body parser would consume this route's body first. As http-in's raw mode does (rawBodyCapture), a
+        // middleware at the top of the root app marks this route's requests as read, so every body parser skips them
+        // and `capture` reads the exact bytes itself.
+        const rootApp = rootAppOf(RED.httpNode);
+        const fullPath = normalisePath(`${String((RED.settings as any).httpNodeRoot ?? '/')}/${path}`);
+        const defer = (req: Req, _res: Res, next: () => void) => {
+            if (!closed && req.method === 'POST' && !req._body && !req.readableEnded && normalisePath(new URL(req.url ?? '/', 'http://x').pathname) === fullPath) {
+                req._body = true;
+                req.qeasyDeferred = true;
+            }
+            next();
+        };
+        const rootStack: any[] | undefined = rootApp?._router?.stack ?? rootApp?.router?.stack;
+        if (rootApp && rootStack) {
+            rootApp.use(defer);
+            const i = rootStack.findIndex((l: any) => l.handle === defer);
+            if (i > 0) rootStack.unshift(rootStack.splice(i, 1)[0]);
+        }
+
         node.on('close', (done: () => void) => {
             closed = true;
             for (const w of [...waiting]) w.cancel();
@@ -462,12 +482,28 @@ function register(RED: NodeAPI) {
                 const route = stack[i].route;
                 if (route && route.stack.some((l: any) => l.handle === handler)) stack.splice(i, 1);
             }
+            if (rootStack) {
+                const i = rootStack.findIndex((l: any) => l.handle === defer);
+                if (i >= 0) rootStack.splice(i, 1);
+            }
             status.clear();
             done();
         });
     }
 
     RED.nodes.registerType('qeasy-callback', QeasyCallback as any);
+}
+
+/** The express app at the top (RED.httpNode is mounted on it under httpNodeRoot; alone in the test helper). */
+function rootAppOf(app: any): any {
+    let cur = app;
+    while (cur && cur.parent) cur = cur.parent;
+    return typeof cur?.use === 'function' ? cur : undefined;
+}
+
+/** A request path as routes compare it: single slashes, no trailing slash (http-in's getRouteKey). */
+function normalisePath(p: string): string {
+    return p.replace(/\/{2,}/g, '/').replace(/\/$/, '') || '/';
 }
 
 /** Access-Control-Allow-Origin as the `cors` package would set it for `httpNodeCors.origin`. */
