@@ -1,13 +1,18 @@
 /**
  * compileMapping(): turns a mapping (JSON) into a plain function from a source record to a target record.
  *
- * Everything about the mapping is decided here, once: paths are parsed into segment lists and turned into getters,
- * templates into part lists, value tables into Maps, JSONata expressions compiled, Kingdee basic-data wrapping read
- * from the target schema. The returned function only runs those closures; it never walks the mapping JSON again.
- * It is synchronous unless a rule needs I/O-like evaluation (JSONata 2.x evaluate() and context lookups are async).
+ * Everything about the mapping is decided here, once: the mapping tree is checked and turned into the source of one
+ * straight-line JavaScript function (one block per target field, one loop per array rule, each path an inline chain
+ * of property reads), which `new Function` compiles on deploy. The mapping JSON is never walked per record.
  *
- * Safety: no eval / new Function of user text (JSONata has its own interpreter); any path, template or key segment
- * `__proto__`, `constructor` or `prototype` is refused at compile time; the input is never mutated.
+ * What goes into that generated source is closed: fixed code shapes written here, variable names made here, and
+ * property names as JSON.stringify'd string literals (never code). Every other value of the mapping — constants,
+ * template text, value tables, defaults — is handed to the function by reference (`K[i]`), not written into it.
+ * JSONata expressions run in JSONata's own interpreter. The names `__proto__`, `constructor` and `prototype` are
+ * refused anywhere in a mapping (paths, templates, target fields, constant/default objects, table keys and values).
+ *
+ * Outputs share no object with the input, the mapping or a lookup's collection: object values are copied.
+ * The returned function is synchronous unless a rule needs JSONata or a context lookup (both async).
  */
 import jsonata from 'jsonata';
 import type { JsonSchema } from '../core/spec';
@@ -58,7 +63,11 @@ export interface MappingError {
 export type MapResult = { ok: true; record: Record<string, unknown> } | { ok: false; errors: MappingError[] };
 
 export interface MapContext {
-    /** Reads a context value for lookup rules (Node-RED flow / global context). May return a promise. */
+    /**
+     * Reads a context value for lookup rules (Node-RED flow / global context). May return a promise.
+     * A lookup indexes a collection once per ctx object: pass a new ctx when the collections may have changed
+     * (the erp-mapper node makes one per msg), so an edit another flow made in place is seen.
+     */
     getContext?(store: 'flow' | 'global', key: string): unknown;
 }
 
@@ -94,20 +103,25 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const CONVERTS = new Set(['number', 'string', 'boolean', 'date', 'datetime', 'timestamp']);
 const RULE_KINDS = ['const', 'path', 'template', 'array', 'table', 'lookup', 'jsonata'] as const;
 
-/** Skip marker: the field failed (its error is recorded) or is omitted. */
-const FAIL = Symbol('fail');
-
-type Env = { errors: MappingError[]; ctx: MapContext | undefined };
-/** A compiled rule: (current line, top record, env) → value | FAIL | Promise of those. */
-type RuleFn = (cur: any, root: any, env: Env) => unknown;
-type Getter = (cur: any, root: any) => unknown;
-
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
-const isPromise = (v: unknown): v is Promise<unknown> => v !== null && typeof v === 'object' && typeof (v as any).then === 'function';
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 function checkSegment(seg: string, where: string, field: string): void {
     if (FORBIDDEN.has(seg)) throw new MappingCompileError(field, `${where}: "${seg}" is not allowed (prototype pollution)`);
+}
+
+/** Constants, defaults and value tables are data: refuse the pollution keys anywhere inside them. */
+function checkData(v: unknown, where: string, field: string): void {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+        for (const x of v) checkData(x, where, field);
+        return;
+    }
+    for (const k of Object.keys(v)) {
+        checkSegment(k, where, field);
+        checkData((v as Record<string, unknown>)[k], where, field);
+    }
 }
 
 /** `a.b[0].c` → ['a', 'b', 0, 'c']; `$root.` prefix marks the top record. */
@@ -125,182 +139,247 @@ export function parsePath(path: string, field = ''): { root: boolean; segments: 
     const re = /([^.[\]]+)|\[(\d+)\]|\[["']([^"']*)["']\]|(\.)/gy;
     let m: RegExpExecArray | null;
     let last = 0;
-    let expectDot = false;
     while (last < text.length && (m = re.exec(text))) {
         last = re.lastIndex;
-        if (m[4]) {
-            expectDot = false;
-            continue;
-        }
+        if (m[4]) continue;
         const seg = m[1] ?? m[3];
         if (seg !== undefined) {
             const s = seg.trim();
             checkSegment(s, `path "${path}"`, field);
             segments.push(s);
         } else segments.push(Number(m[2]));
-        expectDot = true;
     }
-    void expectDot;
     if (last !== text.length) throw new MappingCompileError(field, `path "${path}" is malformed`);
     return { root, segments };
 }
 
-/** A getter specialised by segment count (no loop and no extra call layer for the common 1–2 segment paths). */
-function makeGetter(path: string, field: string): Getter {
+/** A closure getter, for the async rules (lookup match paths); the generated code inlines its own reads. */
+function makeGetter(path: string, field: string): (cur: any, root: any) => unknown {
     const { root, segments } = parsePath(path, field);
-    const read = (v: any, k: string | number) => {
-        if (v === null || typeof v !== 'object') return undefined;
-        const x = v[k];
-        return typeof x === 'function' ? undefined : x;
-    };
-    const [a, b] = segments;
-    if (segments.length === 0) return root ? (_cur, r) => r : (cur) => cur;
-    if (segments.length === 1) {
-        if (root)
-            return (_cur, r) => {
-                if (r === null || typeof r !== 'object') return undefined;
-                const x = r[a];
-                return typeof x === 'function' ? undefined : x;
-            };
-        return (cur) => {
-            if (cur === null || typeof cur !== 'object') return undefined;
-            const x = cur[a];
-            return typeof x === 'function' ? undefined : x;
-        };
-    }
-    if (segments.length === 2) {
-        const two = (v: any) => {
+    return (cur, r) => {
+        let v = root ? r : cur;
+        for (let i = 0; i < segments.length; i++) {
             if (v === null || typeof v !== 'object') return undefined;
-            v = v[a];
-            if (v === null || typeof v !== 'object') return undefined;
-            const x = v[b];
-            return typeof x === 'function' ? undefined : x;
-        };
-        return root ? (_cur, r) => two(r) : two;
-    }
-    const many = (v: any) => {
-        for (let i = 0; i < segments.length && v !== undefined; i++) v = read(v, segments[i]);
-        return v;
+            v = v[segments[i]];
+        }
+        return typeof v === 'function' ? undefined : v;
     };
-    return root ? (_cur, r) => many(r) : many;
 }
 
-function converter(kind: Convert): (v: unknown) => unknown | typeof FAIL {
-    switch (kind) {
-        case 'number':
-            return (v) => {
-                if (typeof v === 'number') return Number.isFinite(v) ? v : FAIL;
-                if (typeof v === 'string' && v !== '') {
-                    let n = Number(v);
-                    if (Number.isNaN(n) && v.includes(',')) n = Number(v.replace(/,/g, ''));
-                    return Number.isFinite(n) && v.trim() !== '' ? n : FAIL;
-                }
-                if (typeof v === 'boolean') return v ? 1 : 0;
-                return FAIL;
-            };
-        case 'string':
-            return (v) => (typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
-        case 'boolean':
-            return (v) => {
-                if (typeof v === 'boolean') return v;
-                if (v === 1 || v === 0) return v === 1;
-                const t = String(v).trim().toLowerCase();
-                if (t === 'true' || t === '1' || t === 'y' || t === 'yes' || t === '是') return true;
-                if (t === 'false' || t === '0' || t === 'n' || t === 'no' || t === '否') return false;
-                return FAIL;
-            };
-        case 'date':
-        case 'datetime':
-        case 'timestamp':
-            return (v) => {
-                const ms = toEpochMs(v);
-                if (Number.isNaN(ms)) return FAIL;
-                return kind === 'timestamp' ? ms : kind === 'date' ? chinaTime(ms).slice(0, 10) : chinaTime(ms);
-            };
-    }
-}
+// ---- Runtime helpers: fixed code the generated function calls (never generated) ----
 
-const CONVERT_REASON: Record<Convert, string> = {
-    number: 'is not a number',
-    string: 'cannot be text',
-    boolean: 'is not a boolean (true/false, 1/0, 是/否)',
-    date: 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
-    datetime: 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
-    timestamp: 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
-};
+/** Marks a field that failed (its error is recorded) and is not set. */
+const FAIL = Symbol('fail');
+/** What an async rule returns when it fails: the reason; the generated code adds field and source. */
+class Failure {
+    constructor(readonly reason: string) {}
+}
 
 function show(v: unknown): string {
     const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return s.length > 80 ? s.slice(0, 77) + '…' : s;
 }
 
-/** The schema of a property: follows `properties` and array `items`. */
-function propSchema(schema: JsonSchema | undefined, key: string): JsonSchema | undefined {
-    const props = schema && (schema.properties as Record<string, JsonSchema> | undefined);
-    return props && Object.prototype.hasOwnProperty.call(props, key) ? props[key] : undefined;
+/** A copy of plain data (objects, arrays, dates), so outputs never alias the input, the mapping or the context. */
+function clone(v: any): any {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length; i++) out.push(clone(v[i]));
+        return out;
+    }
+    if (v instanceof Date) return new Date(v.getTime());
+    if (Buffer.isBuffer(v)) return Buffer.from(v);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+        const x = clone(v[k]);
+        // A source's own "__proto__" key stays an own property of the copy (assigning it would swap the prototype).
+        if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+        else out[k] = x;
+    }
+    return out;
 }
 
-interface Compiler {
+function toNumber(v: unknown): number | typeof FAIL {
+    if (typeof v === 'number') return v - v === 0 ? v : FAIL;
+    if (typeof v === 'string') {
+        let n = +v;
+        if (n !== n && v.includes(',')) n = +v.replace(/,/g, '');
+        // `+"  "` is 0: a blank text is not a number.
+        if (n - n !== 0 || (n === 0 && v.trim() === '')) return FAIL;
+        return n;
+    }
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    return FAIL;
+}
+
+function toText(v: unknown): string {
+    return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+function toBoolean(v: unknown): boolean | typeof FAIL {
+    if (typeof v === 'boolean') return v;
+    if (v === 1 || v === 0) return v === 1;
+    const t = String(v).trim().toLowerCase();
+    if (t === 'true' || t === '1' || t === 'y' || t === 'yes' || t === '是') return true;
+    if (t === 'false' || t === '0' || t === 'n' || t === 'no' || t === '否') return false;
+    return FAIL;
+}
+
+const CHINA_OFFSET_MS = 8 * 3600 * 1000;
+// Four-digit years only: anything else cannot be written as yyyy-MM-dd.
+const MIN_MS = Date.UTC(1000, 0, 1) - CHINA_OFFSET_MS;
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS;
+const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/;
+const ISO_ZONED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/;
+
+/** Calendar check: Date.UTC and Date.parse roll 2024-02-30 over to March 1; a user means an error. */
+function realDate(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
+    return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** Epoch ms of a date value (China-time text, ms timestamp, /Date(ms)/, zoned ISO text, Date); NaN when not a real date. */
+function toMs(v: unknown): number {
+    let ms: number;
+    if (typeof v === 'string') {
+        const text = v.trim();
+        const m = CHINA_TEXT.exec(text);
+        if (m) {
+            const y = +m[1], mo = +m[2], d = +m[3], h = +(m[4] ?? 0), mi = +(m[5] ?? 0), s = +(m[6] ?? 0);
+            if (!realDate(y, mo, d, h, mi, s)) return NaN;
+            ms = Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? Math.floor(+`0.${m[7]}` * 1000) : 0) - CHINA_OFFSET_MS;
+        } else {
+            ms = toEpochMs(text);
+            const z = ISO_ZONED.exec(text);
+            if (z && !realDate(+z[1], +z[2], +z[3], +z[4], +z[5], +(z[6] ?? 0))) return NaN;
+        }
+    } else ms = toEpochMs(v);
+    return ms >= MIN_MS && ms <= MAX_MS ? ms : NaN;
+}
+
+function toDate(v: unknown): string | typeof FAIL {
+    const ms = toMs(v);
+    return ms === ms ? chinaTime(ms).slice(0, 10) : FAIL;
+}
+function toDateTime(v: unknown): string | typeof FAIL {
+    const ms = toMs(v);
+    return ms === ms ? chinaTime(ms) : FAIL;
+}
+function toTimestamp(v: unknown): number | typeof FAIL {
+    const ms = toMs(v);
+    return ms === ms ? ms : FAIL;
+}
+
+function pushError(E: MappingError[] | null, field: string, source: string, reason: string): MappingError[] {
+    const errors = E ?? [];
+    errors.push({ field, source, reason });
+    return errors;
+}
+
+const HELPERS = { err: pushError, show, clone, num: toNumber, text: toText, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, Failure };
+
+const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.text', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
+const DATE_REASON = 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)';
+const CONVERT_REASON: Record<Convert, string> = {
+    number: 'is not a number',
+    string: 'cannot be text',
+    boolean: 'is not a boolean (true/false, 1/0, 是/否)',
+    date: DATE_REASON,
+    datetime: DATE_REASON,
+    timestamp: DATE_REASON,
+};
+
+// ---- Code generation ----
+
+/** A piece of a field/source name: literal text, or `{v}` a generated index variable. */
+type Part = string | { v: string };
+
+/** A string literal for generated code (JSON.stringify escapes everything that could end it). */
+const q = (s: string) => JSON.stringify(s);
+
+/** JS expression concatenating name parts (evaluated only when an error is recorded). */
+function concat(parts: Part[]): string {
+    const merged: Part[] = [];
+    for (const p of parts) {
+        const last = merged[merged.length - 1];
+        if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
+        else merged.push(p);
+    }
+    if (merged.length === 0) return '""';
+    const code = merged.map((p) => (typeof p === 'string' ? q(p) : p.v)).join(' + ');
+    return typeof merged[0] === 'string' ? code : `"" + ${code}`;
+}
+
+interface Gen {
     async: boolean;
     /** Target path pattern (`FEntity[].FMaterialID`) → source description, for validation errors. */
     sources: Map<string, string>;
+    /** Values the generated code reads as K[i]. */
+    refs: unknown[];
+    maxDepth: number;
 }
 
-interface ObjectBuilder {
-    keys: string[];
-    fns: RuleFn[];
+interface Scope {
+    depth: number;
+    /** Variable holding the current record (depth 0) or array line. */
+    cur: string;
+    /** Name parts before a field's key, e.g. ['FEntity[', {v: 'i1'}, '].']. */
+    fieldParts: Part[];
+    /** Name parts before a relative source path, e.g. ['goodsDetail[', {v: 'i1'}, '].']. */
+    srcParts: Part[];
+    /** Pattern prefixes for compile errors and the sources map: `FEntity[].`, `goodsDetail[].`. */
+    fieldPattern: string;
+    srcPattern: string;
 }
 
-/** Compiles `fields` into parallel key/function arrays. */
-function compileFields(fields: unknown, schema: JsonSchema | undefined, prefix: string, srcPrefix: string, c: Compiler): ObjectBuilder {
-    if (!isPlainObject(fields)) throw new MappingCompileError(prefix, 'fields must be an object of target field → rule');
-    const keys: string[] = [];
-    const fns: RuleFn[] = [];
+function ref(g: Gen, value: unknown): string {
+    g.refs.push(value);
+    return `K[${g.refs.length - 1}]`;
+}
+
+const absolute = (desc: string) => desc.startsWith('$root') || desc.startsWith('(');
+
+/** Inline read of a path: a chain of property reads, undefined as soon as a step is not an object. */
+function readPath(path: unknown, field: string, scope: Scope): string {
+    const { root, segments } = parsePath(path as string, field);
+    const base = root ? 'rec' : scope.cur;
+    if (segments.length === 0) return base;
+    // The top record is known to be an object (checked on entry); an array line may be anything.
+    const baseIsObject = root || scope.depth === 0;
+    const clauses: string[] = [];
+    if (!baseIsObject) clauses.push(`${base} !== null && typeof ${base} === "object"`);
+    segments.forEach((seg, i) => {
+        const key = typeof seg === 'number' ? String(seg) : q(seg);
+        const read = i === 0 ? `${base}[${key}]` : `t[${key}]`;
+        // Inherited methods (`toString`, `hasOwnProperty`) are not data.
+        clauses.push(i < segments.length - 1 ? `(t = ${read}) !== null && typeof t === "object"` : `typeof (t = ${read}) !== "function"`);
+    });
+    return `(${clauses.join(' && ')} ? t : undefined)`;
+}
+
+/** Code that compiles `fields` into object variable `obj` at the scope's depth. */
+function genFields(fields: unknown, schema: JsonSchema | undefined, obj: string, scope: Scope, g: Gen): string {
+    const where = scope.fieldPattern.replace(/\.$/, '');
+    if (!isPlainObject(fields)) throw new MappingCompileError(where, 'fields must be an object of target field → rule');
+    let code = '';
+    const v = `v${scope.depth}`;
     for (const key of Object.keys(fields)) {
-        const field = prefix ? `${prefix}.${key}` : key;
+        const field = scope.fieldPattern + key;
         checkSegment(key, 'target field', field);
-        keys.push(key);
-        fns.push(compileRule(fields[key], key, field, propSchema(schema, key), srcPrefix, c));
-    }
-    return { keys, fns };
-}
-
-function buildSync(b: ObjectBuilder, cur: any, root: any, env: Env): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const { keys, fns } = b;
-    for (let i = 0; i < keys.length; i++) {
-        const v = fns[i](cur, root, env);
+        const props = schema && (schema.properties as Record<string, JsonSchema> | undefined);
+        const propSchema = props && has(props, key) ? props[key] : undefined;
+        code += genRule(fields[key], key, field, propSchema, scope, g);
         // Empty values (undefined, null, '') are left out: a target field is set only when there is something to send.
-        if (v !== undefined && v !== FAIL && v !== null && v !== '') out[keys[i]] = v;
+        code += `if (${v} !== undefined && ${v} !== FAIL && ${v} !== null && ${v} !== "") ${obj}[${q(key)}] = ${v};\n`;
     }
-    return out;
+    return code;
 }
 
-async function buildAsync(b: ObjectBuilder, cur: any, root: any, env: Env): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    const { keys, fns } = b;
-    for (let i = 0; i < keys.length; i++) {
-        let v = fns[i](cur, root, env);
-        if (isPromise(v)) v = await v;
-        if (v !== undefined && v !== FAIL && v !== null && v !== '') out[keys[i]] = v;
-    }
-    return out;
-}
-
-/** Prefixes errors pushed since `from` with the array line's target and source positions. */
-function relocate(env: Env, from: number, targetPrefix: string, sourcePrefix: string): void {
-    for (let i = from; i < env.errors.length; i++) {
-        const e = env.errors[i];
-        e.field = `${targetPrefix}.${e.field}`;
-        if (!e.source.startsWith('$root') && !e.source.startsWith('(')) e.source = `${sourcePrefix}.${e.source}`;
-    }
-}
-
-function compileRule(rule: unknown, key: string, field: string, schema: JsonSchema | undefined, srcPrefix: string, c: Compiler): RuleFn {
-    if (!isPlainObject(rule)) {
-        throw new MappingCompileError(field, 'rule must be an object such as {"path": "a.b"} or {"const": 1}');
-    }
-    let kinds: string[] = RULE_KINDS.filter((k) => Object.prototype.hasOwnProperty.call(rule, k));
+/** Code that leaves the rule's value in v<depth>: a value, undefined (left out) or FAIL (error recorded). */
+function genRule(rule: unknown, key: string, field: string, schema: JsonSchema | undefined, scope: Scope, g: Gen): string {
+    if (!isPlainObject(rule)) throw new MappingCompileError(field, 'rule must be an object such as {"path": "a.b"} or {"const": 1}');
+    let kinds: string[] = RULE_KINDS.filter((k) => has(rule, k));
     // A value table reads its own `path`.
     if (kinds.includes('table')) kinds = kinds.filter((k) => k !== 'path');
     if (kinds.length !== 1) {
@@ -308,120 +387,96 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
     }
     const kind = kinds[0] as (typeof RULE_KINDS)[number];
     const r = rule as Record<string, any>;
-    let source: RuleFn;
-    let sourceDesc: string;
+    const d = scope.depth;
+    const v = `v${d}`;
+    const x = `x${d}`;
+    const fieldName = concat([...scope.fieldParts, key]);
+    const sourceName = (desc: string) => (absolute(desc) ? q(desc) : concat([...scope.srcParts, desc]));
+    const fail = (desc: string, reason: string) => `E = H.err(E, ${fieldName}, ${sourceName(desc)}, ${reason}); ${v} = FAIL;`;
+
+    let code = '';
+    let desc: string;
+    /** The value may be an object of the input, the mapping or the context: copy it. */
+    let mayAlias = false;
 
     switch (kind) {
         case 'const': {
-            const value = r.const;
-            if (value !== null && typeof value === 'object') {
-                const frozen = JSON.stringify(value);
-                source = () => JSON.parse(frozen);
-            } else source = () => value;
-            sourceDesc = '(const)';
+            checkData(r.const, 'constant', field);
+            desc = '(const)';
+            mayAlias = r.const !== null && typeof r.const === 'object';
+            code += `${v} = ${ref(g, r.const)};\n`;
             break;
         }
         case 'path': {
-            const get = makeGetter(r.path, field);
-            source = get;
-            sourceDesc = String(r.path).trim();
+            desc = String(r.path).trim();
+            mayAlias = true;
+            code += `${v} = ${readPath(r.path, field, scope)};\n`;
             break;
         }
         case 'template': {
             if (typeof r.template !== 'string') throw new MappingCompileError(field, 'template must be text');
-            const parts: Array<string | Getter> = [];
-            const paths: string[] = [];
+            const text: string = r.template;
             const re = /\{\{\s*([^}]+?)\s*\}\}/g;
+            const paths: string[] = [];
+            let body = '';
             let last = 0;
             let m: RegExpExecArray | null;
-            while ((m = re.exec(r.template))) {
-                if (m.index > last) parts.push(r.template.slice(last, m.index));
-                parts.push(makeGetter(m[1], field));
+            const s = `s${d}`;
+            while ((m = re.exec(text))) {
+                if (m.index > last) body += `${s} += ${ref(g, text.slice(last, m.index))};\n`;
+                body += `${x} = ${readPath(m[1], field, scope)};\n`;
+                body += `if (${x} !== undefined && ${x} !== null && ${x} !== "") { f${d} = true; ${s} += typeof ${x} === "string" ? ${x} : H.text(${x}); }\n`;
                 paths.push(m[1]);
                 last = re.lastIndex;
             }
-            if (last < r.template.length) parts.push(r.template.slice(last));
-            sourceDesc = paths.length === 1 ? paths[0] : `(template ${r.template})`;
-            if (paths.length === 0) {
-                const text = r.template;
-                source = () => text;
-            } else if (parts.length === 1) {
-                const g = parts[0] as Getter;
-                source = (cur, root) => {
-                    const v = g(cur, root);
-                    return isEmpty(v) ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v);
-                };
-            } else {
-                source = (cur, root) => {
-                    let s = '';
-                    let any = false;
-                    for (let i = 0; i < parts.length; i++) {
-                        const p = parts[i];
-                        if (typeof p === 'string') s += p;
-                        else {
-                            const v = p(cur, root);
-                            if (!isEmpty(v)) {
-                                any = true;
-                                s += typeof v === 'object' ? JSON.stringify(v) : String(v);
-                            }
-                        }
-                    }
-                    return any ? s : undefined;
-                };
-            }
+            if (last < text.length) body += `${s} += ${ref(g, text.slice(last))};\n`;
+            desc = paths.length === 1 ? paths[0] : `(template ${text})`;
+            // All paths empty → the field is empty (so default/required apply), not just the text around them.
+            code += paths.length === 0 ? `${v} = ${ref(g, text)};\n` : `${s} = ""; f${d} = false;\n${body}${v} = f${d} ? ${s} : undefined;\n`;
             break;
         }
         case 'table': {
             if (!isPlainObject(r.table)) throw new MappingCompileError(field, 'table must be an object of source value → target value');
+            checkData(r.table, 'value table', field);
             const table = new Map<string, unknown>();
-            for (const k of Object.keys(r.table)) table.set(k, r.table[k]);
-            const get = makeGetter(r.path, field);
-            const hasDefault = Object.prototype.hasOwnProperty.call(r, 'default');
-            const fallback = r.default;
-            sourceDesc = String(r.path).trim();
-            source = (cur, root, env) => {
-                const v = get(cur, root);
-                if (isEmpty(v)) return hasDefault ? fallback : undefined;
-                const k = String(v);
-                if (table.has(k)) return table.get(k);
-                if (hasDefault) return fallback;
-                env.errors.push({ field: key, source: sourceDesc, reason: `${show(v)} is not in the value table` });
-                return FAIL;
-            };
+            for (const k of Object.keys(r.table)) if (r.table[k] !== undefined) table.set(k, r.table[k]);
+            const hasDefault = has(r, 'default');
+            if (hasDefault) checkData(r.default, 'default', field);
+            desc = String(r.path).trim();
+            mayAlias = [...table.values(), r.default].some((t) => t !== null && typeof t === 'object');
+            const M = ref(g, table);
+            const dflt = hasDefault ? ref(g, r.default) : 'undefined';
+            code += `${x} = ${readPath(r.path, field, scope)};\n`;
+            code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = ${dflt};\n`;
+            code += `else if (typeof ${x} === "object") { ${fail(desc, `H.show(${x}) + " is not a single value for the value table"`)} }\n`;
+            code += `else if ((${v} = ${M}.get(typeof ${x} === "string" ? ${x} : String(${x}))) === undefined) { `;
+            code += hasDefault ? `${v} = ${dflt}; }\n` : `${fail(desc, `H.show(${x}) + " is not in the value table"`)} }\n`;
             break;
         }
         case 'array': {
-            const get = makeGetter(r.array, field);
+            desc = String(r.array).trim();
             const itemSchema = schema && (schema.items as JsonSchema | undefined);
-            sourceDesc = String(r.array).trim();
-            const child = compileFields(r.fields, itemSchema, `${field}[]`, `${sourceDesc}[]`, c);
-            // Child field names in errors are relative (`FMaterialID`); relocate() prefixes them per line.
-            const lineOf = (src: unknown): any[] | undefined => (Array.isArray(src) ? src : isPlainObject(src) ? [src] : undefined);
-            if (!c.async) {
-                source = (cur, root, env) => {
-                    const lines = lineOf(get(cur, root));
-                    if (!lines) return undefined;
-                    const out = new Array(lines.length);
-                    for (let i = 0; i < lines.length; i++) {
-                        const before = env.errors.length;
-                        out[i] = buildSync(child, lines[i], root, env);
-                        if (env.errors.length !== before) relocate(env, before, `${key}[${i}]`, `${sourceDesc}[${i}]`);
-                    }
-                    return out;
-                };
-            } else {
-                source = async (cur, root, env) => {
-                    const lines = lineOf(get(cur, root));
-                    if (!lines) return undefined;
-                    const out = new Array(lines.length);
-                    for (let i = 0; i < lines.length; i++) {
-                        const before = env.errors.length;
-                        out[i] = await buildAsync(child, lines[i], root, env);
-                        if (env.errors.length !== before) relocate(env, before, `${key}[${i}]`, `${sourceDesc}[${i}]`);
-                    }
-                    return out;
-                };
-            }
+            const n = d + 1;
+            g.maxDepth = Math.max(g.maxDepth, n);
+            const i = { v: `i${n}` };
+            const srcBase: Part[] = absolute(desc) ? [desc] : [...scope.srcParts, desc];
+            const child: Scope = {
+                depth: n,
+                cur: `c${n}`,
+                fieldParts: [...scope.fieldParts, key, '[', i, '].'],
+                srcParts: [...srcBase, '[', i, '].'],
+                fieldPattern: `${field}[].`,
+                srcPattern: absolute(desc) ? `${desc}[].` : `${scope.srcPattern}${desc}[].`,
+            };
+            const body = genFields(r.fields, itemSchema, `o${n}`, child, g);
+            code += `${x} = ${readPath(r.array, field, scope)};\n`;
+            // Empty source → no lines (the field is left out; default/required apply); one object → one line;
+            // anything else (text, a number) is not a list: the record fails rather than silently losing its lines.
+            code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = undefined;\n`;
+            code += `else if (typeof ${x} !== "object") { ${fail(desc, `H.show(${x}) + " is not a list"`)} }\n`;
+            code += `else {\nl${n} = Array.isArray(${x}) ? ${x} : [${x}]; a${n} = [];\n`;
+            code += `for (i${n} = 0; i${n} < l${n}.length; i${n}++) {\nc${n} = l${n}[i${n}]; o${n} = {};\n${body}a${n}.push(o${n});\n}\n`;
+            code += `${v} = a${n};\n}\n`;
             break;
         }
         case 'jsonata': {
@@ -432,17 +487,17 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
             } catch (err: any) {
                 throw new MappingCompileError(field, `JSONata: ${err.message ?? err}`);
             }
-            sourceDesc = `(jsonata ${r.jsonata.length > 40 ? r.jsonata.slice(0, 37) + '…' : r.jsonata})`;
-            source = async (cur, root, env) => {
+            desc = `(jsonata ${r.jsonata.length > 40 ? r.jsonata.slice(0, 37) + '…' : r.jsonata})`;
+            mayAlias = true;
+            const run = async (cur: unknown, root: unknown): Promise<unknown> => {
                 try {
-                    const v = await expr.evaluate(cur, { root });
-                    // JSONata sequences are arrays with extra flags; hand out plain values.
-                    return v === undefined ? undefined : Array.isArray(v) ? Array.from(v) : v;
+                    return await expr.evaluate(cur, { root });
                 } catch (err: any) {
-                    env.errors.push({ field: key, source: sourceDesc, reason: `JSONata failed: ${err.message ?? err}` });
-                    return FAIL;
+                    return new Failure(`JSONata failed: ${err.message ?? err}`);
                 }
             };
+            code += `${v} = await ${ref(g, run)}(${scope.cur}, rec);\n`;
+            code += `if (${v} instanceof H.Failure) { ${fail(desc, `${v}.reason`)} }\n`;
             break;
         }
         case 'lookup': {
@@ -462,93 +517,79 @@ function compileRule(rule: unknown, key: string, field: string, schema: JsonSche
             const getters = matchFields.map((f) => makeGetter((l.match as any)[f], field));
             const ret: string = l.return;
             const ctxKey: string = l.key.trim();
-            sourceDesc = matchFields.length === 1 ? String((l.match as any)[matchFields[0]]) : `(lookup ${ctxKey})`;
-            // One index per collection instance: the collection is scanned once, then every record is a Map hit.
-            const indexes = new WeakMap<object, Map<string, any>>();
+            desc = matchFields.length === 1 ? String((l.match as any)[matchFields[0]]) : `(lookup ${ctxKey})`;
+            mayAlias = true;
+            // The collection is indexed once per ctx (one msg in the node), then every record is a Map hit. Keyed by
+            // ctx as well as by collection: another flow may edit the same array in place between msgs.
+            const indexes = new WeakMap<object, WeakMap<object, Map<string, any>>>();
             const keyOf = (item: any) => matchFields.map((f) => (item == null ? '' : String(item[f] ?? ''))).join('\u0000');
-            const indexFor = (coll: any): Map<string, any> | undefined => {
+            const indexFor = (ctx: object, coll: any): Map<string, any> | undefined => {
                 if (coll === null || typeof coll !== 'object') return undefined;
-                let idx = indexes.get(coll);
+                let perCtx = indexes.get(ctx);
+                if (!perCtx) indexes.set(ctx, (perCtx = new WeakMap()));
+                let idx = perCtx.get(coll);
                 if (!idx) {
                     idx = new Map();
                     for (const item of Array.isArray(coll) ? coll : Object.values(coll)) {
                         const k = keyOf(item);
                         if (!idx.has(k)) idx.set(k, item);
                     }
-                    indexes.set(coll, idx);
+                    perCtx.set(coll, idx);
                 }
                 return idx;
             };
-            source = async (cur, root, env) => {
-                const values = getters.map((g) => g(cur, root));
-                const coll = env.ctx?.getContext ? await env.ctx.getContext(store, ctxKey) : undefined;
-                const idx = indexFor(coll);
-                const item = values.some(isEmpty) ? undefined : idx?.get(values.map((v) => String(v)).join('\u0000'));
-                const v = item == null || typeof item !== 'object' ? undefined : Object.prototype.hasOwnProperty.call(item, ret) ? item[ret] : undefined;
-                if (v === undefined && onMissing === 'fail') {
-                    const what = matchFields.map((f, i) => `${f}=${show(values[i])}`).join(', ');
-                    env.errors.push({ field: key, source: sourceDesc, reason: idx ? `no match in ${store}.${ctxKey} where ${what}` : `${store} context "${ctxKey}" holds no collection` });
-                    return FAIL;
+            const find = async (cur: unknown, root: unknown, ctx: MapContext | undefined): Promise<unknown> => {
+                const values = getters.map((get) => get(cur, root));
+                const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey) : undefined;
+                const idx = ctx ? indexFor(ctx, coll) : undefined;
+                const item = values.some(isEmpty) ? undefined : idx?.get(values.map((x) => String(x)).join('\u0000'));
+                const found = item == null || typeof item !== 'object' ? undefined : has(item, ret) ? item[ret] : undefined;
+                if (found === undefined && onMissing === 'fail') {
+                    const what = matchFields.map((f, k) => `${f}=${show(values[k])}`).join(', ');
+                    return new Failure(idx ? `no match in ${store}.${ctxKey} where ${what}` : `${store} context "${ctxKey}" holds no collection`);
                 }
-                return v;
+                return found;
             };
+            code += `${v} = await ${ref(g, find)}(${scope.cur}, rec, ctx);\n`;
+            code += `if (${v} instanceof H.Failure) { ${fail(desc, `${v}.reason`)} }\n`;
             break;
         }
     }
 
-    c.sources.set(field.replace(/\[\d+\]/g, '[]'), srcPrefix && !sourceDesc!.startsWith('$root') && !sourceDesc!.startsWith('(') ? `${srcPrefix}.${sourceDesc!}` : sourceDesc!);
+    g.sources.set(field, scope.srcPattern && !absolute(desc!) ? `${scope.srcPattern}${desc!}` : desc!);
 
-    // Post-processing common to every rule: default, conversion, required, Kingdee basic-data wrapping.
-    const hasDefault = kind !== 'table' && Object.prototype.hasOwnProperty.call(r, 'default');
-    const dflt = r.default;
+    // Post-processing common to every rule: default, required, conversion, copy, Kingdee basic-data wrapping.
+    const hasDefault = kind !== 'table' && has(r, 'default') && !isEmpty(r.default);
+    if (kind !== 'table' && has(r, 'default')) checkData(r.default, 'default', field);
     if (r.convert !== undefined && !CONVERTS.has(r.convert)) throw new MappingCompileError(field, `convert must be one of ${[...CONVERTS].join(', ')}`);
-    const conv = r.convert ? converter(r.convert) : undefined;
-    const convReason = r.convert ? CONVERT_REASON[r.convert as Convert] : '';
+    const conv = r.convert as Convert | undefined;
     const required = r.required === true;
     const basedata = schema && typeof schema['x-basedata'] === 'string' ? (schema['x-basedata'] as string) : undefined;
     if (basedata) checkSegment(basedata, 'x-basedata', field);
-    // Literal keys for the usual two spellings: a computed key would give V8 a slow object shape per record.
-    const wrap =
-        basedata === 'FNumber'
-            ? (v: unknown) => ({ FNumber: v })
-            : basedata === 'FNUMBER'
-              ? (v: unknown) => ({ FNUMBER: v })
-              : (v: unknown) => {
-                    const o: Record<string, unknown> = {};
-                    o[basedata!] = v;
-                    return o;
-                };
-    const desc = sourceDesc!;
+    if (hasDefault && r.default !== null && typeof r.default === 'object') mayAlias = true;
 
-    const finish = (v: unknown, env: Env): unknown => {
-        if (v === FAIL) return FAIL;
-        if (isEmpty(v) || (Array.isArray(v) && v.length === 0 && required)) {
-            if (hasDefault) v = dflt;
-            if (isEmpty(v)) {
-                if (required) {
-                    env.errors.push({ field: key, source: desc, reason: 'is required (source is empty)' });
-                    return FAIL;
-                }
-                return undefined;
-            }
-        }
-        if (conv) {
-            const x = conv(v);
-            if (x === FAIL) {
-                env.errors.push({ field: key, source: desc, reason: `${show(v)} ${convReason}` });
-                return FAIL;
-            }
-            v = x;
-        }
-        if (basedata && (v === null || typeof v !== 'object')) return wrap(v);
-        return v;
-    };
-
-    if (kind === 'jsonata' || kind === 'lookup' || (kind === 'array' && c.async)) {
-        return (cur, root, env) => (source(cur, root, env) as Promise<unknown>).then((v) => finish(v, env));
+    if (hasDefault || required) {
+        const emptyList = required ? ` || (Array.isArray(${v}) && ${v}.length === 0)` : '';
+        code += `if (${v} === undefined || ${v} === null || ${v} === ""${emptyList}) { `;
+        code += hasDefault ? `${v} = ${ref(g, r.default)}; }\n` : `${fail(desc!, q('is required (source is empty)'))} }\n`;
     }
-    if (!hasDefault && !conv && !required && !basedata) return source;
-    return (cur, root, env) => finish(source(cur, root, env), env);
+    if (conv || mayAlias || basedata) {
+        code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
+        const reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
+        if (conv === 'number') {
+            // Numbers pass as they are; text is parsed by the helper.
+            code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } }\n`;
+            code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
+        } else if (conv) {
+            code += `if ((${x} = ${CONVERT_FN[conv]}(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
+        } else if (mayAlias) {
+            code += `if (typeof ${v} === "object") ${v} = H.clone(${v});\n`;
+        }
+        // Converted values are never objects, so only a rule without conversion can already give {FNumber: …}.
+        if (basedata) code += `${conv ? '' : `if (typeof ${v} !== "object") `}${v} = ${conv ? `${v} === FAIL ? FAIL : ` : ''}{ ${q(basedata)}: ${v} };\n`;
+        code += '}\n';
+    }
+    return code;
 }
 
 function needsAsync(fields: unknown): boolean {
@@ -556,8 +597,8 @@ function needsAsync(fields: unknown): boolean {
     for (const k of Object.keys(fields)) {
         const r = fields[k];
         if (!isPlainObject(r)) continue;
-        if ('jsonata' in r || 'lookup' in r) return true;
-        if ('array' in r && needsAsync(r.fields)) return true;
+        if (has(r, 'jsonata') || has(r, 'lookup')) return true;
+        if (has(r, 'array') && needsAsync(r.fields)) return true;
     }
     return false;
 }
@@ -567,6 +608,22 @@ export function targetSchema(type: string): JsonSchema | undefined {
     const spec = getSpec(type);
     if (!spec) return undefined;
     return spec.kind === 'write' ? spec.recordSchema : spec.requestSchema;
+}
+
+/** The generated function's source, for reading and tests (`compileMapping` compiles it). */
+export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source: string; refs: unknown[]; async: boolean; sources: Map<string, string> } {
+    const g: Gen = { async: needsAsync(mapping.fields), sources: new Map(), refs: [], maxDepth: 0 };
+    const top: Scope = { depth: 0, cur: 'rec', fieldParts: [], srcParts: [], fieldPattern: '', srcPattern: '' };
+    const body = genFields(mapping.fields, schema, 'o0', top, g);
+    const vars = ['E = null', 't'];
+    for (let d = 0; d <= g.maxDepth; d++) vars.push(`v${d}`, `x${d}`, `s${d}`, `f${d}`);
+    for (let d = 1; d <= g.maxDepth; d++) vars.push(`l${d}`, `a${d}`, `i${d}`, `c${d}`, `o${d}`);
+    const source =
+        `return ${g.async ? 'async ' : ''}function map(rec, ctx) {\n` +
+        `if (rec === null || typeof rec !== "object" || Array.isArray(rec)) return NOT_OBJECT();\n` +
+        `let ${vars.join(', ')};\nconst o0 = {};\n${body}` +
+        `return E === null ? DONE(o0) : { ok: false, errors: E };\n};`;
+    return { source, refs: g.refs, async: g.async, sources: g.sources };
 }
 
 export function compileMapping(mapping: Mapping | string, options: CompileOptions = {}): CompiledMapping {
@@ -579,27 +636,24 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
         }
     }
     if (!isPlainObject(m)) throw new MappingCompileError('', 'mapping must be an object {target?, fields}');
-    const target: string | undefined = options.target || (typeof m.target === "string" && m.target) || undefined;
+    const target: string | undefined = options.target || (typeof m.target === 'string' && m.target) || undefined;
     let schema = options.schema;
     if (!schema && target) {
         schema = targetSchema(target);
         if (!schema) throw new MappingCompileError('', `target "${target}" is not a known node type`);
     }
-    const c: Compiler = { async: needsAsync(m.fields), sources: new Map() };
-    const top = compileFields(m.fields, schema, '', '', c);
+    const gen = generateMapping(m as unknown as Mapping, schema);
     const validate = schema && options.validate !== false ? compileRecordSchema(schema) : undefined;
-    const sources = c.sources;
+    const sources = gen.sources;
 
     const sourceOf = (field: string): string => {
         const pattern = field.replace(/\[\d+\]/g, '[]');
         let s = sources.get(pattern);
-        if (s === undefined) {
-            // A field inside a mapped object/array: use the nearest mapped ancestor.
-            let p = pattern;
-            while (s === undefined && /[.[]/.test(p)) {
-                p = p.replace(/(\.[^.[\]]*|\[\])$/, '');
-                s = sources.get(p);
-            }
+        // A field inside a mapped object/array: use the nearest mapped ancestor.
+        let p = pattern;
+        while (s === undefined && /[.[]/.test(p)) {
+            p = p.replace(/(\.[^.[\]]*|\[\])$/, '');
+            s = sources.get(p);
         }
         if (s === undefined) return '(not mapped)';
         const idx = field.match(/\[\d+\]/g) ?? [];
@@ -607,27 +661,15 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
         return s.replace(/\[\]/g, (x) => idx[i++] ?? x);
     };
 
-    const finish = (record: Record<string, unknown>, env: Env): MapResult => {
-        if (env.errors.length > 0) return { ok: false, errors: env.errors };
-        if (validate && !validate(record)) {
-            return { ok: false, errors: describeErrors(validate.errors).map((e) => ({ field: e.field, source: sourceOf(e.field), reason: e.reason })) };
-        }
-        return { ok: true, record };
-    };
+    const done = validate
+        ? (record: Record<string, unknown>): MapResult =>
+              validate(record) ? { ok: true, record } : { ok: false, errors: describeErrors(validate.errors).map((e) => ({ field: e.field, source: sourceOf(e.field), reason: e.reason })) }
+        : (record: Record<string, unknown>): MapResult => ({ ok: true, record });
     const notObject = (): MapResult => ({ ok: false, errors: [{ field: '(root)', source: '(input)', reason: 'source record must be an object' }] });
 
-    const fn: any = c.async
-        ? async (record: unknown, ctx?: MapContext): Promise<MapResult> => {
-              if (!isPlainObject(record)) return notObject();
-              const env: Env = { errors: [], ctx };
-              return finish(await buildAsync(top, record, record, env), env);
-          }
-        : (record: unknown, ctx?: MapContext): MapResult => {
-              if (!isPlainObject(record)) return notObject();
-              const env: Env = { errors: [], ctx };
-              return finish(buildSync(top, record, record, env), env);
-          };
-    Object.defineProperty(fn, 'async', { value: c.async });
+    // The source is made by generateMapping from the checked mapping structure (see the header comment).
+    const fn: any = new Function('K', 'H', 'FAIL', 'DONE', 'NOT_OBJECT', gen.source)(gen.refs, HELPERS, FAIL, done, notObject);
+    Object.defineProperty(fn, 'async', { value: gen.async });
     Object.defineProperty(fn, 'target', { value: target });
     Object.defineProperty(fn, 'schema', { value: schema });
     return fn as CompiledMapping;
