@@ -134,7 +134,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             inFlight.add(abort);
             handle(msg, send, abort.signal)
                 .then(() => {
-                    if (spec.kind !== 'query') acknowledge(msg);
+                    // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing
+                    // picks it up: not accounted for, so the ticket stays out and the watermark where it was.
+                    if (spec.kind !== 'query' && !closing) acknowledge(msg);
                     done();
                 })
                 .catch((err: unknown) => {
@@ -144,7 +146,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     msg.error = ce.toMsgError();
                     status.error(ce.code);
                     // The msg reached Catch whole: it is accounted for (visible and replayable).
-                    if (spec.kind !== 'query') acknowledge(msg);
+                    if (spec.kind !== 'query' && !closing) acknowledge(msg);
                     done(e);
                 })
                 .finally(() => inFlight.delete(abort));
