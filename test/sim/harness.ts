@@ -20,6 +20,8 @@ export interface SimRequest {
     time: number;
     /** The remote address (for inbound-webhook tests). */
     remote?: string;
+    /** The fault this request got instead of (or besides) a normal answer, if any. */
+    fault?: Fault;
 }
 
 export interface SimResponse {
@@ -38,6 +40,31 @@ export type Fault =
     | { type: 'reset-after-processing' }
     /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
     | { type: 'vendor'; name: string };
+
+/**
+ * A seeded mix of faults: every request matching `match` that no queued fault (inject()) claims draws, with
+ * probability `rate`, one of `faults` by weight. A fault with `max` stops being drawn after that many; one with its own
+ * `match` is only drawn for the requests it matches. The same seed and the same request sequence give the same faults.
+ */
+export interface FaultMix {
+    seed: number;
+    /** Probability (0..1) that a matching request gets a fault. */
+    rate: number;
+    faults: Array<{ fault: Fault; weight?: number; max?: number; match?: (req: SimRequest) => boolean }>;
+    match?: (req: SimRequest) => boolean;
+}
+
+/** A small seeded PRNG (mulberry32): reproducible fault mixes and test data. */
+export function seededRandom(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
 
 interface PendingFault {
     fault: Fault;
@@ -65,6 +92,9 @@ export class SimServer {
     private readonly faults: PendingFault[] = [];
     private readonly sockets = new Set<import('net').Socket>();
     private url = '';
+    private mix: { spec: FaultMix; random: () => number; drawn: number[] } | undefined;
+    /** Every fault handed out (queued or drawn from a mix), in order. */
+    readonly faultLog: Array<{ req: SimRequest; fault: Fault }> = [];
 
     constructor(name: string) {
         this.name = name;
@@ -86,8 +116,15 @@ export class SimServer {
         return this;
     }
 
+    /** From now on, requests without a queued fault draw from `mix` (undefined: no more random faults). */
+    injectRandom(mix: FaultMix | undefined): this {
+        this.mix = mix ? { spec: mix, random: seededRandom(mix.seed), drawn: mix.faults.map(() => 0) } : undefined;
+        return this;
+    }
+
     clearFaults(): void {
         this.faults.length = 0;
+        this.mix = undefined;
     }
 
     clearRequests(): void {
@@ -129,11 +166,40 @@ export class SimServer {
 
     private takeFault(req: SimRequest): Fault | undefined {
         const i = this.faults.findIndex((f) => !f.match || f.match(req));
-        if (i < 0) return undefined;
-        const pending = this.faults[i];
-        pending.remaining--;
-        if (pending.remaining <= 0) this.faults.splice(i, 1);
-        return pending.fault;
+        let fault: Fault | undefined;
+        if (i >= 0) {
+            const pending = this.faults[i];
+            pending.remaining--;
+            if (pending.remaining <= 0) this.faults.splice(i, 1);
+            fault = pending.fault;
+        } else {
+            fault = this.drawFault(req);
+        }
+        if (fault) {
+            req.fault = fault;
+            this.faultLog.push({ req, fault });
+        }
+        return fault;
+    }
+
+    private drawFault(req: SimRequest): Fault | undefined {
+        const mix = this.mix;
+        if (!mix || (mix.spec.match && !mix.spec.match(req))) return undefined;
+        // Two draws per matching request whatever happens, so one decision never shifts the next.
+        const hit = mix.random() < mix.spec.rate;
+        const pick = mix.random();
+        if (!hit) return undefined;
+        const eligible = mix.spec.faults.map((f, k) => ({ f, k })).filter(({ f, k }) => (f.max === undefined || mix.drawn[k] < f.max) && (!f.match || f.match(req)));
+        const total = eligible.reduce((sum, { f }) => sum + (f.weight ?? 1), 0);
+        let at = pick * total;
+        for (const { f, k } of eligible) {
+            at -= f.weight ?? 1;
+            if (at < 0) {
+                mix.drawn[k]++;
+                return f.fault;
+            }
+        }
+        return undefined;
     }
 
     private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
