@@ -212,16 +212,18 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     const ackRun = openAckRun(() => {
                         watermark.set(end).catch((err) => node.error(`watermark not saved: ${err.message}`));
                     });
+                    let complete: boolean;
                     try {
-                        await runQuery(spec, ctx, params, msg, send, ackRun);
+                        complete = await runQuery(spec, ctx, params, msg, send, ackRun);
                     } catch (err) {
                         ackRun.abandon();
                         throw err;
                     }
-                    ackRun.seal();
+                    if (complete) ackRun.seal();
+                    else ackRun.abandon();
                 } else {
-                    await runQuery(spec, ctx, params, msg, send);
-                    if (watermark && watermarkEnd !== undefined) await watermark.set(watermarkEnd);
+                    const complete = await runQuery(spec, ctx, params, msg, send);
+                    if (watermark && watermarkEnd !== undefined && complete) await watermark.set(watermarkEnd);
                 }
             } else if (spec.kind === 'write') {
                 await runWrite(spec, ctx, params, msg, send);
@@ -230,7 +232,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
         }
 
-        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send, ackRun?: AckRun): Promise<void> {
+        /** Resolves false when the record cap stopped the read before the end of its window. */
+        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send, ackRun?: AckRun): Promise<boolean> {
             // With a ticket per emitted msg when the watermark waits for the writes.
             const emit = (payload: unknown, extra: Msg) => {
                 const out = derive(RED, msg, payload, extra);
@@ -242,6 +245,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const collected: unknown[] = [];
             let count = 0;
             let pages = 0;
+            let complete = false;
             const iterator = qs.query(ctx, params)[Symbol.asyncIterator]();
             try {
                 while (count < cap) {
@@ -253,7 +257,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         const where = mode === 'all' ? '' : ` (after ${count} records in ${pages} pages already sent)`;
                         throw new WholeMessageError(`${qs.type}: ${ce.message}${where}`, ce);
                     }
-                    if (next.done) break;
+                    if (next.done) {
+                        complete = true;
+                        break;
+                    }
                     const page = next.value;
                     const records = count + page.records.length > cap ? page.records.slice(0, cap - count) : page.records;
                     pages++;
@@ -275,6 +282,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
             if (mode === 'all') emit(collected, { count, pages });
             status.done(`${count} records, ${pages} pages`);
+            // Records after the cap were never read: moving the watermark past them would skip them for good.
+            if (!complete && watermark) node.warn(`${qs.type}: the record cap (${cap}) stopped the read before the end of its window; the watermark stays where it was`);
+            return complete;
         }
 
         async function runWrite(ws: WriteSpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
