@@ -1,8 +1,10 @@
 /**
- * The simulators the demo starts, on fixed loopback ports, with the demo credentials their config nodes need.
- * Example flows point their config nodes at these addresses.
+ * The simulators the demo starts, on fixed loopback ports, with the demo credentials their config nodes need, and the
+ * callback secret of scenario 04. Example flows point their config nodes at these addresses and carry no credentials:
+ * the demo fills them in from here, by config node type.
  */
 import { SimServer } from '../test/sim/harness';
+import { qeasySignature } from '../nodes/qeasy/sign';
 import { KINGDEE_DEMO } from '../test/sim/kingdee';
 import { JACKYUN_DEMO } from '../test/sim/jackyun';
 import { WDT_WMS_DEMO } from '../test/sim/wdt-wms';
@@ -31,10 +33,39 @@ export const SIMULATORS: DemoSimulator[] = [
     { name: '精诚ERP', dir: 'jingcheng', port: 18807, configType: 'jingcheng-config', credentials: { secret: JINGCHENG_DEMO.secret, token: JINGCHENG_DEMO.token } },
 ];
 
+/** Scenario 04's callback (qeasy-config, protocols.md §9.3): the secret the upstream signs with, and the path. */
+export const QEASY_DEMO = { secret: 'qeasy-demo-callback-secret-0001', path: '/qeasy/orders' };
+
+/** Credentials by config node type: each simulator's demo credentials, and the callback secret. */
+export const DEMO_CREDENTIALS: Record<string, Record<string, string>> = {
+    ...Object.fromEntries(SIMULATORS.map((s) => [s.configType, s.credentials])),
+    'qeasy-config': { secret: QEASY_DEMO.secret },
+};
+
+/** The headers that sign a callback body with the demo secret (X-Timestamp, X-Signature). */
+export function signedCallbackHeaders(body: string, nowMs = Date.now()): Record<string, string> {
+    const ts = String(Math.floor(nowMs / 1000));
+    return { 'Content-Type': 'application/json', 'X-Timestamp': ts, 'X-Signature': qeasySignature(QEASY_DEMO.secret, ts, body) };
+}
+
+/**
+ * A shell snippet that posts one new order to scenario 04, signed at the time it runs (the signature is valid for
+ * 300 s, so it is computed when pasted, not printed ready-made). The order number carries the time: each paste is a
+ * new order; post the same body twice within a day to see the duplicate answer.
+ */
+export function callbackCurl(nodeRedUrl: string): string {
+    const body = `{"shop_no":"SHOP01","tid":"CB'"$ts"'","trade_status":"30","pay_status":"2","trade_time":"2024-01-09 10:00:00","buyer_nick":"demo","paid":"100","order_list":[{"oid":"1","num":"2","price":"50.00","goods_no":"G001","spec_no":"G001-RED"}]}`;
+    return [
+        `ts=$(date +%s); body='${body}'`,
+        `sig=$(printf '%s\n%s' "$ts" "$body" | openssl dgst -sha256 -hmac '${QEASY_DEMO.secret}' -hex | sed 's/^.* //')`,
+        `curl -sS -X POST '${nodeRedUrl}${QEASY_DEMO.path}' -H 'Content-Type: application/json' -H "X-Timestamp: $ts" -H "X-Signature: $sig" --data-binary "$body"; echo`,
+    ].join('\n');
+}
+
 export interface StartedSimulators {
-    list: Array<{ name: string; url: string; sim: SimServer }>;
+    list: Array<{ name: string; dir: string; url: string; sim: SimServer }>;
+    /** A simulator by display name or by its folder under test/sim/ (e.g. 'kingdee'). */
     get(name: string): SimServer | undefined;
-    callbackHint?: (nodeRedUrl: string) => string | undefined;
     stop(): Promise<void>;
 }
 
@@ -46,13 +77,17 @@ function loadSimulator(dir: string): SimServer {
     return new Sim();
 }
 
-export async function startSimulators(): Promise<StartedSimulators> {
+/**
+ * Starts every simulator on its fixed port, or on free ports (`freePorts`: checks and tests, so they neither clash
+ * with a running `npm start` nor with each other; the demo then points the flows at the ports used).
+ */
+export async function startSimulators(options: { freePorts?: boolean } = {}): Promise<StartedSimulators> {
     const list: StartedSimulators['list'] = [];
     try {
         for (const s of SIMULATORS) {
             const sim = loadSimulator(s.dir);
-            const url = await sim.start(s.port);
-            list.push({ name: s.name, url, sim });
+            const url = await sim.start(options.freePorts ? 0 : s.port);
+            list.push({ name: s.name, dir: s.dir, url, sim });
         }
     } catch (err) {
         await Promise.all(list.map((s) => s.sim.stop()));
@@ -60,7 +95,7 @@ export async function startSimulators(): Promise<StartedSimulators> {
     }
     return {
         list,
-        get: (name) => list.find((s) => s.name === name)?.sim,
+        get: (name) => list.find((s) => s.name === name || s.dir === name)?.sim,
         stop: async () => {
             await Promise.all(list.map((s) => s.sim.stop()));
         },

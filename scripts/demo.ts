@@ -1,53 +1,109 @@
 /**
  * `npm start`: every simulator on its fixed loopback port, then Node-RED (the dev dependency) with this palette and
- * every example flow deployed against the simulators, credentials filled in. Ctrl-C stops everything.
- * `npm run demo:check` (`--check`): the same, headless; runs each scenario once, prints one line per scenario and
- * `N passed, N failed`, exits non-zero if a scenario fails or a record is unaccounted for.
+ * every example flow deployed against the simulators, credentials filled in; each scenario is run once so the node
+ * statuses show what happened, and the console says how to run each one again. Ctrl-C stops everything.
+ * `npm run demo:check` (scripts/demo-check.ts) runs the same demo headless and checks every scenario.
  */
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { SIMULATORS, startSimulators, StartedSimulators } from './demo-sims';
+import { DEMO_CREDENTIALS, SIMULATORS, callbackCurl, startSimulators, StartedSimulators } from './demo-sims';
 
+/** The repository (for examples/, resources/, package.json). */
 const root = path.resolve(__dirname, '..', '..');
-const userDir = path.join(root, '.demo');
+/** The build this script belongs to (dist/ or a BUILD_OUT folder): the demo runs the nodes built with it. */
+const build = path.resolve(__dirname, '..');
+const defaultUserDir = path.join(root, '.demo');
+const DEMO_PACKAGE = 'cn-erp-demo';
 
 export interface DemoOptions {
     port: number;
     /** Node-RED's stdout/stderr go to the console (interactive) or are kept quiet (check, tests). */
     quiet?: boolean;
+    /** Node-RED's user directory, rebuilt from scratch on every start (default: .demo/ in the repository). */
     userDir?: string;
+    /**
+     * Simulators on free ports instead of their fixed ones, the deployed flows pointed at them (checks and tests:
+     * they then run beside an `npm start`). The example files keep the fixed ports.
+     */
+    freePorts?: boolean;
 }
 
 export interface RunningDemo {
     url: string;
+    userDir: string;
     sims: StartedSimulators;
     nodeRed: ChildProcess;
+    /** The last lines Node-RED printed (quiet mode). */
+    log(): string;
     stop(): Promise<void>;
 }
 
-/** All example flows as one flow file, with the simulators' demo credentials for their config nodes. */
-export function demoFlows(): { flows: any[]; credentials: Record<string, Record<string, string>> } {
+/** The example files in seed order (the names start with 01…05). */
+export function exampleFiles(): string[] {
     const dir = path.join(root, 'examples');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f)) : [];
+}
+
+/** The URL settings of the config nodes. */
+const URL_SETTINGS = ['serverUrl', 'gatewayUrl', 'serviceUrl', 'baseUrl', 'url'];
+
+/**
+ * All example flows as one flow file, with the demo credentials for their config nodes (by config node type).
+ * `ports` maps a simulator's fixed port to the one it runs on, when they differ.
+ */
+export function demoFlows(ports: Map<number, number> = new Map()): { flows: any[]; credentials: Record<string, Record<string, string>> } {
     const flows: any[] = [];
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-    for (const file of files) flows.push(...JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    for (const file of exampleFiles()) flows.push(...JSON.parse(fs.readFileSync(file, 'utf8')));
     const credentials: Record<string, Record<string, string>> = {};
     for (const node of flows) {
-        const sim = SIMULATORS.find((s) => s.configType === node.type);
-        if (sim) credentials[node.id] = sim.credentials;
+        const creds = DEMO_CREDENTIALS[node.type];
+        if (creds) credentials[node.id] = creds;
+        for (const key of URL_SETTINGS) {
+            const m = typeof node[key] === 'string' ? /^(https?:\/\/127\.0\.0\.1:)(\d+)(.*)$/.exec(node[key]) : null;
+            if (m && ports.has(Number(m[2]))) node[key] = `${m[1]}${ports.get(Number(m[2]))}${m[3]}`;
+        }
     }
     return { flows, credentials };
 }
 
-function prepareUserDir(dir: string, port: number): void {
-    fs.mkdirSync(path.join(dir, 'node_modules', '@cn-erp'), { recursive: true });
-    const link = path.join(dir, 'node_modules', '@cn-erp', 'node-red-connectors');
-    fs.rmSync(link, { recursive: true, force: true });
-    fs.symlinkSync(root, link, 'dir');
+/**
+ * Empties the user directory, refusing to touch one that holds anything but an earlier demo (a typo in a path must
+ * not delete someone's Node-RED).
+ */
+function resetUserDir(dir: string): void {
+    if (fs.existsSync(dir)) {
+        const entries = fs.readdirSync(dir);
+        let ours = false;
+        try {
+            ours = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === DEMO_PACKAGE;
+        } catch {
+            ours = false;
+        }
+        if (entries.length > 0 && !ours) throw new Error(`${dir} is not empty and is not a demo directory: not touching it`);
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    fs.mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * The palette as Node-RED finds it in the user directory: a package folder whose dist/ is this build, with the
+ * repository's resources/ and examples/ (Import ▸ Examples lists them in the editor).
+ */
+function linkPalette(dir: string): void {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'cn-erp-demo', private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
-    const { flows, credentials } = demoFlows();
+    const target = path.join(dir, 'node_modules', ...pkg.name.split('/'));
+    fs.mkdirSync(target, { recursive: true });
+    fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, keywords: pkg.keywords, main: pkg.main, 'node-red': pkg['node-red'] }, null, 2));
+    fs.symlinkSync(build, path.join(target, 'dist'), 'dir');
+    for (const sub of ['resources', 'examples', 'icons']) if (fs.existsSync(path.join(root, sub))) fs.symlinkSync(path.join(root, sub), path.join(target, sub), 'dir');
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: DEMO_PACKAGE, private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
+}
+
+function prepareUserDir(dir: string, port: number, ports: Map<number, number>): void {
+    resetUserDir(dir);
+    linkPalette(dir);
+    const { flows, credentials } = demoFlows(ports);
     fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flows, null, 2));
     // Plain-text credentials are fine for a throwaway demo directory (git-ignored) holding simulator passwords only.
     fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
@@ -86,47 +142,91 @@ async function waitForNodeRed(url: string, child: ChildProcess, timeoutMs = 6000
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
-    const dir = options.userDir ?? userDir;
-    const sims = await startSimulators();
-    prepareUserDir(dir, options.port);
-    const nodeRed = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
-        cwd: dir,
-        stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-        env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
-    });
+    const dir = path.resolve(options.userDir ?? defaultUserDir);
+    const sims = await startSimulators({ freePorts: options.freePorts });
+    let nodeRed: ChildProcess;
+    try {
+        const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]).filter(([a, b]) => a !== b));
+        prepareUserDir(dir, options.port, ports);
+        nodeRed = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
+            cwd: dir,
+            stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+        });
+    } catch (err) {
+        await sims.stop();
+        throw err;
+    }
     let log = '';
     nodeRed.stdout?.on('data', (d) => (log = (log + d).slice(-20000)));
     nodeRed.stderr?.on('data', (d) => (log = (log + d).slice(-20000)));
     const url = `http://127.0.0.1:${options.port}`;
-    const stop = async () => {
-        if (nodeRed.exitCode === null) {
-            nodeRed.kill('SIGINT');
-            await new Promise((r) => nodeRed.once('exit', r));
-        }
-        await sims.stop();
-    };
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+        (stopping ??= (async () => {
+            if (nodeRed.exitCode === null && nodeRed.signalCode === null) {
+                const exited = new Promise((r) => nodeRed.once('exit', r));
+                nodeRed.kill('SIGINT');
+                const timer = setTimeout(() => nodeRed.kill('SIGKILL'), 10000);
+                await exited;
+                clearTimeout(timer);
+            }
+            await sims.stop();
+        })());
     try {
         await waitForNodeRed(url, nodeRed);
     } catch (err) {
         await stop();
         throw new Error(`${(err as Error).message}\n${log}`);
     }
-    return { url, sims, nodeRed, stop };
+    return { url, userDir: dir, sims, nodeRed, log: () => log, stop };
+}
+
+/** How to run each scenario again, one line each. */
+export function howToRun(url: string): string[] {
+    return [
+        `01 吉客云销售单 → 金蝶销售出库:  click "运行 Run" on tab 01 (run it twice: the duplicate guard saves nothing twice)`,
+        `02 金蝶退料申请 → 旺店通WMS取消:  click "运行 Run" on tab 02 (TL2024010010 has shipped: refused on output 2)`,
+        `03 管易云退货单 → 精诚ERP退货单:  click "运行 Run" on tab 03 (returns not yet received fail to map, with the reason)`,
+        `04 回调订单 → 旺店通订单推送:    POST a signed order to ${url}/qeasy/orders, e.g. paste:`,
+        `05 每刻已付款 → 金蝶付款单下推:  "加载银行账号" ran at deploy; click "运行 Run" on tab 05 (write-back in flow.maycurWriteback)`,
+    ];
 }
 
 async function main(): Promise<void> {
     const port = Number(process.env.PORT || 1880);
     const demo = await startDemo({ port });
-    console.log('');
-    console.log(`Simulators: ${demo.sims.list.map((s) => `${s.name} ${s.url}`).join(', ')}`);
-    console.log(`Node-RED editor: ${demo.url}  (Ctrl-C stops everything)`);
-    const callback = SIMULATORS.length ? demo.sims.callbackHint?.(demo.url) : undefined;
-    if (callback) console.log(`Callback scenario: ${callback}`);
+    let stopping = false;
     const shutdown = () => {
+        if (stopping) return;
+        stopping = true;
         demo.stop().then(() => process.exit(0));
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    console.log('');
+    console.log(`Simulators: ${demo.sims.list.map((s) => `${s.name} ${s.url}`).join(', ')}`);
+    // Each scenario once, so the editor opens on flows that ran (statuses) and the console shows what they did.
+    if (process.env.DEMO_NO_RUN !== '1') {
+        // Loaded here: demo-check imports this module.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { checkDemo, formatResult } = require('./demo-check') as typeof import('./demo-check');
+        console.log('Running each scenario once…');
+        try {
+            for (const r of await checkDemo(demo, { secondRun: false })) console.log(`  ${formatResult(r)}`);
+        } catch (err) {
+            console.log(`  (could not run the scenarios: ${(err as Error).message})`);
+        }
+    }
+    console.log('');
+    console.log(`Node-RED editor: ${demo.url}  (Ctrl-C stops everything)`);
+    console.log('Run a scenario again:');
+    const lines = howToRun(demo.url);
+    for (const line of lines) {
+        console.log(`  ${line}`);
+        if (line.startsWith('04')) for (const l of callbackCurl(demo.url).split('\n')) console.log(`      ${l}`);
+    }
+    console.log('The debug sidebar shows what each node emitted (open it before you run); every example tab has a Read me comment.');
 }
 
 if (require.main === module) {

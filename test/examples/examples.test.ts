@@ -1,0 +1,218 @@
+/**
+ * The example flows (examples/*.json): their shape, what they may not contain, and the real thing — the demo started
+ * headless (scripts/demo-check.ts, as `npm run demo:check` does) with every scenario run twice against the simulators.
+ */
+import fs from 'fs';
+import path from 'path';
+import should from 'should';
+import { exampleFiles } from '../../scripts/demo';
+import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
+import { runCheck, callbackOrders, summary, ScenarioResult, Counts } from '../../scripts/demo-check';
+import { JackyunSim } from '../sim/jackyun';
+import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
+import { demoOrders } from '../sim/wdt-wms';
+import { demoReturns } from '../sim/guanyi';
+import { demoPayments } from '../sim/maycur';
+import { parseChinaTime } from '../../nodes/core/time';
+
+type Node = Record<string, any>;
+
+const root = path.join(__dirname, '..', '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const files = exampleFiles();
+const flowsOf = (file: string): Node[] => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+/** Seed order: file prefix, the seed's source and target node types. */
+const SEEDS: Array<[string, string, string]> = [
+    ['01', 'jackyun-trade-query', 'kingdee-batch-save'],
+    ['02', 'kingdee-bill-query', 'wdt-wms-cancel'],
+    ['03', 'guanyi-return-get', 'jingcheng-recv'],
+    ['04', 'qeasy-callback', 'wdt-trade-push'],
+    ['05', 'maycur-paid-list', 'kingdee-push'],
+];
+const isConfig = (type: string) => type.endsWith('-config');
+const CONFIG_OF: Record<string, string> = {
+    'jackyun-trade-query': 'jackyun-config',
+    'kingdee-bill-query': 'kingdee-config',
+    'kingdee-batch-save': 'kingdee-config',
+    'kingdee-push': 'kingdee-config',
+    'wdt-wms-cancel': 'wdt-wms-config',
+    'wdt-trade-push': 'wdt-config',
+    'guanyi-return-get': 'guanyi-config',
+    'jingcheng-recv': 'jingcheng-config',
+    'maycur-paid-list': 'maycur-config',
+    'qeasy-callback': 'qeasy-config',
+};
+const debugOn = (flow: Node[], node: Node, port: number) => (node.wires?.[port] ?? []).filter((id: string) => flow.find((n) => n.id === id)?.type === 'debug');
+
+describe('example flows', function () {
+    it('are five flow files, one per seed scenario, named in seed order', function () {
+        should(files.map((f) => path.basename(f).slice(0, 3))).eql(['01 ', '02 ', '03 ', '04 ', '05 ']);
+        files.forEach((file, i) => {
+            const flow = flowsOf(file);
+            const [, source, target] = SEEDS[i];
+            should(flow.some((n) => n.type === source)).be.true(`${path.basename(file)} has no ${source}`);
+            should(flow.some((n) => n.type === target)).be.true(`${path.basename(file)} has no ${target}`);
+            const tab = flow.find((n) => n.type === 'tab');
+            should(tab?.label).equal(path.basename(file, '.json'));
+        });
+    });
+
+    it('are valid flow JSON: one tab each, every node on it, wires and config references resolve, ids unique across all files', function () {
+        const ids = new Set<string>();
+        for (const file of files) {
+            const flow = flowsOf(file);
+            should(flow).be.an.Array();
+            const tabs = flow.filter((n) => n.type === 'tab');
+            should(tabs).have.length(1);
+            const byId = new Map(flow.map((n) => [n.id, n]));
+            for (const n of flow) {
+                should(n.id).be.a.String().and.not.be.empty();
+                should(ids.has(n.id)).be.false(`${n.id} appears twice across the examples`);
+                ids.add(n.id);
+                if (n.type === 'tab') continue;
+                should(n.z).equal(tabs[0].id, `${n.id} is not on the tab of ${path.basename(file)}`);
+                if (isConfig(n.type)) continue;
+                should(n.x).be.a.Number();
+                should(n.y).be.a.Number();
+                for (const port of n.wires ?? []) for (const to of port) should(byId.has(to)).be.true(`${n.id} is wired to a missing node ${to}`);
+                if (n.config !== undefined) should(byId.get(n.config)?.type).equal(CONFIG_OF[n.type], `${n.id}: its config node is missing or of the wrong type`);
+            }
+        }
+    });
+
+    it('each has a bilingual read-me comment, a start, a Catch wired to a debug, and debugs on every output of the query, mapper and write', function () {
+        files.forEach((file, i) => {
+            const flow = flowsOf(file);
+            const [, sourceType, targetType] = SEEDS[i];
+            const comment = flow.find((n) => n.type === 'comment');
+            should.exist(comment, `${path.basename(file)} has no comment`);
+            should(comment!.info).match(/[\u4e00-\u9fff]/).and.match(/What it does/).and.match(/How to run/).and.match(/怎么运行/);
+            const source = flow.find((n) => n.type === sourceType)!;
+            if (sourceType !== 'qeasy-callback') should(flow.some((n) => n.type === 'inject' && n.wires[0].includes(source.id))).be.true('no inject starts the query');
+            const mapper = flow.find((n) => n.type === 'erp-mapper')!;
+            const write = flow.find((n) => n.type === targetType)!;
+            // Query nodes have one output (a failed read goes to Catch whole); mapper and write nodes two.
+            should(source.wires).have.length(1);
+            should(debugOn(flow, source, 0)).have.length(1);
+            for (const node of [mapper, write]) {
+                should(node.wires).have.length(2);
+                should(debugOn(flow, node, 0)).have.length(1, `${node.id}: no debug on output 1`);
+                should(debugOn(flow, node, 1)).have.length(1, `${node.id}: no debug on output 2`);
+            }
+            const catchNode = flow.find((n) => n.type === 'catch');
+            should.exist(catchNode);
+            should(catchNode!.scope).be.null();
+            should(debugOn(flow, catchNode!, 0)).have.length(1);
+            const mapping = JSON.parse(mapper.mapping);
+            should(mapping.target).equal(targetType);
+            should(mapper.target).equal(targetType);
+        });
+    });
+
+    it('together use every non-config node type of the palette', function () {
+        const used = new Set(files.flatMap((f) => flowsOf(f).map((n) => n.type)));
+        const types = Object.keys(pkg['node-red'].nodes).filter((t) => !isConfig(t));
+        should(types.filter((t) => !used.has(t))).eql([]);
+        for (const t of Object.keys(pkg['node-red'].nodes).filter(isConfig)) should(used.has(t)).be.true(`${t} is not used`);
+    });
+
+    it('carry no credentials and no secret-looking value', function () {
+        const secrets = Object.values(DEMO_CREDENTIALS).flatMap((c) => Object.values(c));
+        should(secrets.length).be.above(8);
+        for (const file of files) {
+            const text = fs.readFileSync(file, 'utf8');
+            for (const s of secrets) should(text.includes(s)).be.false(`${path.basename(file)} contains a demo secret`);
+            for (const n of flowsOf(file)) {
+                should(n).not.have.property('credentials');
+                for (const [k, v] of Object.entries(n)) {
+                    if (/pass(word)?|secret|token$|sessionkey|appsecret/i.test(k) && !/^(tokenHeader|tokenTemplate)$/.test(k)) should(v === '' || v === undefined).be.true(`${n.id}.${k} holds a value`);
+                }
+            }
+            should(text).not.match(/"(password|secret|appSecret|qimenSecret|sessionkey|appsecret|token)"\s*:\s*"[^"]+"/);
+        }
+    });
+
+    it('point every config node at a simulator on 127.0.0.1 and its port from scripts/demo-sims', function () {
+        let checked = 0;
+        for (const file of files) {
+            for (const n of flowsOf(file).filter((x) => isConfig(x.type))) {
+                if (n.type === 'qeasy-config') continue; // inbound: no address
+                const sim = SIMULATORS.find((s) => s.configType === n.type);
+                should.exist(sim, `no simulator for ${n.type}`);
+                const urls = ['serverUrl', 'gatewayUrl', 'serviceUrl', 'baseUrl', 'url'].map((k) => n[k]).filter((v) => typeof v === 'string' && v);
+                should(urls).have.length(1, `${n.id}: one URL setting expected`);
+                const u = new URL(urls[0]);
+                should(u.hostname).equal('127.0.0.1');
+                should(Number(u.port)).equal(sim!.port);
+                if (n.server !== undefined) should(n.server).equal('custom');
+                checked++;
+            }
+        }
+        should(checked).be.above(6);
+    });
+});
+
+describe('example flows against the simulators (npm run demo:check)', function () {
+    this.timeout(180000);
+    let results: ScenarioResult[] = [];
+    const result = (key: string, run: number) => {
+        const r = results.find((x) => x.key === key && x.run === run);
+        if (!r) throw new Error(`scenario ${key} run ${run} did not run`);
+        return r;
+    };
+    const expectCounts = (r: ScenarioResult, c: Partial<Counts>) => {
+        should(r.problems).eql([], `${r.title} run ${r.run}: ${r.problems.join('; ')}`);
+        should(r.counts).match({ caught: 0, ...c });
+        should(r.pass).be.true();
+    };
+
+    before(async function () {
+        results = await runCheck();
+    });
+
+    it('01 saves each January trade once in Kingdee; the second run saves nothing (duplicate guard)', function () {
+        const trades = new JackyunSim().tradesModifiedBetween(parseChinaTime('2024-01-01 00:00:00'), parseChinaTime('2024-01-31 23:59:59')).length;
+        should(trades).be.above(100);
+        expectCounts(result('01', 1), { read: trades, mapped: trades, notMapped: 0, written: trades, notWritten: 0 });
+        expectCounts(result('01', 2), { read: trades, mapped: trades, written: trades });
+        should(result('01', 2).notes.join(' ')).match(new RegExp(`^${trades} already present`));
+    });
+
+    it('02 cancels every WMS order of the return requests but the shipped one, refused on output 2; nothing again on the second run', function () {
+        const rows = new KingdeeSim().rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01');
+        const bills = new Set(rows.map((r) => r.FBillNo)).size;
+        const shipped = demoOrders().filter((o) => o.status === 'shipped').length;
+        should(shipped).equal(1);
+        expectCounts(result('02', 1), { read: rows.length, toMap: bills, mapped: bills, notMapped: 0, written: bills - shipped, notWritten: shipped });
+        expectCounts(result('02', 2), { read: 0, mapped: 0, written: 0, notWritten: 0 });
+    });
+
+    it('03 sends each received return to Jingcheng once; returns not yet received fail to map with the reason', function () {
+        const open = demoReturns().filter((r) => !r.cancel);
+        const received = open.filter((r) => r.receive_date).length;
+        should(received).be.below(open.length);
+        expectCounts(result('03', 1), { read: open.length, mapped: received, notMapped: open.length - received, written: received, notWritten: 0 });
+        expectCounts(result('03', 2), { read: 0, written: 0 });
+    });
+
+    it('04 answers each signed order with its outcome (200 / 422 refused / 400 not mapped); a repeat gets the same answer and is not pushed again', function () {
+        const orders = callbackOrders();
+        const ok = orders.filter((o) => o.expect === 200).length;
+        const refused = orders.filter((o) => o.expect === 422).length;
+        const unmapped = orders.filter((o) => o.expect === 400).length;
+        expectCounts(result('04', 1), { read: orders.length, mapped: orders.length - unmapped, notMapped: unmapped, written: ok, notWritten: refused });
+        // Delivered again: the pushed ones are answered from memory, the failed ones are tried again.
+        expectCounts(result('04', 2), { read: refused + unmapped, mapped: refused, notMapped: unmapped, written: 0, notWritten: refused });
+    });
+
+    it('05 pushes each paid payment down to one payment bill of its account\'s organisation and writes the bill back', function () {
+        const payments = demoPayments().length;
+        expectCounts(result('05', 1), { read: payments, mapped: payments, notMapped: 0, written: payments, notWritten: 0 });
+        expectCounts(result('05', 2), { read: 0, written: 0 });
+    });
+
+    it('reports every scenario as passed', function () {
+        should(summary(results)).eql({ passed: 5, failed: 0 });
+    });
+});
