@@ -154,6 +154,21 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(sent.data.Model).have.length(3);
     });
 
+    it('BatchSave answers parsed leniently: IsSuccess "false" as text, outcomes out of order, two messages for one record', async () => {
+        const answer = { Result: { ResponseStatus: { ErrorCode: '500', IsSuccess: 'false', MsgCode: 11, SuccessMessages: [],
+            SuccessEntitys: [{ Id: '100125', BillNo: 'XSCKD000125', DIndex: 2 }, { Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
+            Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: 1 }, { FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: 1 }] } } };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        const out = await make().batchSave('SAL_OutStock', [goodModel(), goodModel(), goodModel()], {}, {});
+        should(out.map((o) => o.ok)).eql([true, false, true]);
+        should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
+        should((out[2] as any).result).match({ Id: '100125', Number: 'XSCKD000125' });
+        const bad = (out[1] as any).error as ConnectorError;
+        should(bad.message).equal('FCustomerID: 客户不存在; FMaterialID: 编码值["MAT999"]不存在');
+        should(bad).match({ kind: 'business', field: 'FCustomerID', code: 'MSGCODE_11' });
+        should((bad.details as any).errors).have.length(2);
+    });
+
     it('duplicate guard lookup: existingBills finds saved bill numbers only', async () => {
         const c = make();
         await c.batchSave('SAL_OutStock', [goodModel('MAT001', 'XS-1'), goodModel('MAT002', "XS-'2")], {}, {});

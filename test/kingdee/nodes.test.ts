@@ -86,6 +86,15 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sentData(isQuery)[0].OrderString).equal('FName DESC,FMATERIALID');
         });
 
+        it('FieldKeys set in the node as a list (JSON) is sent comma-joined', async () => {
+            await start();
+            await loadQuery(node({ FormId: { value: 'BD_STOCK', type: 'str' }, FieldKeys: { value: '["FNumber","FName"]', type: 'json' } }));
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).eql([{ FNumber: 'CK01', FName: '成品仓' }, { FNumber: 'WH01', FName: 'WMS仓' }]);
+            should(sentData(isQuery)[0]).match({ FieldKeys: 'FNumber,FName', OrderString: 'FStockId' });
+        });
+
         it('ten concurrent messages → one login, one session for all', async () => {
             await start();
             await loadQuery();
