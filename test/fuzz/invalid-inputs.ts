@@ -1,6 +1,7 @@
 /**
  * Generates invalid inputs for a JSON Schema: wrong types, missing required fields, huge strings, deep nesting,
- * `__proto__` keys, lone surrogates (text that is not valid UTF-16/UTF-8), arrays where objects are expected.
+ * `__proto__` / `constructor` keys, lone surrogates (text that is not valid UTF-16/UTF-8), Buffers of bytes that are
+ * not UTF-8, arrays where objects are expected.
  * Deterministic (seeded) so a failure can be replayed. Callers keep only the inputs their validator rejects.
  */
 
@@ -25,11 +26,15 @@ function deep(depth: number): unknown {
 
 const HUGE = 'x'.repeat(2 * 1024 * 1024);
 const LONE_SURROGATE = 'abc\ud800def';
+/** Bytes that are not UTF-8 (a lone continuation byte, an overlong form, 0xFF), as a Node-RED flow carries them. */
+export function nonUtf8(): Buffer {
+    return Buffer.from([0x61, 0x80, 0xc0, 0xaf, 0xff, 0xfe, 0xc3, 0x28]);
+}
 
 /** Values of the wrong kind for a property of `schema`'s type. */
 function wrongValues(schema: Schema): unknown[] {
     const type = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const out: unknown[] = [null, deep(200), [1, 2, 3], { a: 1 }, true, -1e308, 'not-a-number', '', HUGE, LONE_SURROGATE];
+    const out: unknown[] = [null, deep(200), [1, 2, 3], { a: 1 }, true, -1e308, 'not-a-number', '', HUGE, LONE_SURROGATE, nonUtf8()];
     return out.filter((v) => {
         if (type.includes('string') && typeof v === 'string' && v !== '' && v !== HUGE && v !== LONE_SURROGATE) return false;
         return true;
@@ -43,7 +48,9 @@ export function skeleton(schema: Schema): any {
     if (schema.default !== undefined) return schema.default;
     if (t === 'object' || schema.properties) {
         const out: Record<string, unknown> = {};
-        for (const key of schema.required ?? []) out[key] = skeleton(schema.properties?.[key] ?? {});
+        // `anyOf: [{required: [a]}, {required: [b]}]`: the first alternative's fields make it valid-looking.
+        const alternative = (schema.anyOf ?? schema.oneOf)?.[0]?.required ?? [];
+        for (const key of [...(schema.required ?? []), ...alternative]) out[key] = skeleton(schema.properties?.[key] ?? {});
         return out;
     }
     if (t === 'array') return schema.minItems ? Array.from({ length: schema.minItems }, () => skeleton(schema.items ?? {})) : [];
@@ -66,6 +73,9 @@ export function invalidObjects(schema: Schema, count: number, seed = 1): unknown
         () => deep(2000),
         () => JSON.parse('{"__proto__":{"polluted":true}}'),
         () => ({ ...structuredClone(base), constructor: { prototype: { polluted: true } } }),
+        () => JSON.parse(`{"constructor":{"prototype":{"polluted":true}},"__proto__":{"polluted":true}}`),
+        () => nonUtf8(),
+        () => [structuredClone(base)],
     ];
     for (const key of schema.required ?? []) {
         candidates.push(() => {

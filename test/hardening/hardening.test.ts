@@ -1,67 +1,218 @@
 /**
- * Cross-cutting promises, checked for every endpoint node in test/fixtures/systems.ts against its simulator:
- *  - bad input: a few hundred generated invalid inputs each get a clear error (Catch or output 2), Node-RED stays
- *    up, and nothing reaches the vendor;
- *  - malformed vendor answers (HTML error page, truncated JSON, the wrong format, empty body) give a classified
- *    error, never a crash;
- *  - secrets never appear in the exported flow, the editor's view of credentials, any log line, status, output or
- *    error.
+ * Cross-cutting promises (issue 9, "Bad input" and "Secrets"), checked for every endpoint node in
+ * test/fixtures/systems.ts against its simulator, and for erp-mapper and qeasy-callback in their own sections:
+ *  - bad input: a few hundred generated invalid inputs per node each get a clear error naming a field (Catch or
+ *    output 2), nothing reaches the vendor, no prototype is polluted, and Node-RED stays up;
+ *  - malformed vendor answers (HTML error page, truncated JSON, XML for JSON, JSON for XML, empty body, 200 with a
+ *    wrong envelope) give a classified error, never a crash, a hang or an empty "success"; a write whose answer was
+ *    lost after it was sent is not sent again;
+ *  - secrets (the right ones and wrong ones, in every auth mode) never appear in GET /flows, in the editor's view of
+ *    credentials, in any log line at any level, status, output, msg.error, Catch message or test-connection answer.
+ * One Node-RED flow per node serves all its inputs, so the sweep stays fast.
  */
+import http from 'http';
+import { AddressInfo } from 'net';
 import should from 'should';
+import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
-import { helper, load, run, withProbes, Msg, RunResult } from '../helpers/nodered';
-import { FIXTURES, NodeFixture } from '../fixtures/systems';
-import { invalidObjects } from '../fuzz/invalid-inputs';
+import { helper, load, withProbes, Msg, RunResult } from '../helpers/nodered';
+import { FIXTURES, NodeFixture, wrongCredentials } from '../fixtures/systems';
+import { invalidObjects, nonUtf8 } from '../fuzz/invalid-inputs';
 import { compileParamsSchema, compileRecordSchema } from '../../nodes/core/validate';
+import { depthOf } from '../../nodes/core/endpoint';
 import type { SimServer } from '../sim/harness';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const express = require('express');
+import { mountAdminApi } from './admin-api';
+import { fixture as mapperFixture } from '../mapper/fixtures';
+import { qeasySignature } from '../../nodes/qeasy/sign';
+import erpMapper = require('../../nodes/mapper/erp-mapper');
+import jingchengConfig = require('../../nodes/jingcheng/jingcheng-config');
+import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
+import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
+import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
 
 const MALFORMED = [
     { name: 'an HTML error page', body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>', headers: { 'Content-Type': 'text/html' } },
     { name: 'truncated JSON', body: '{"code":200,"result":{"data":[{"a":', headers: { 'Content-Type': 'application/json' } },
-    { name: 'XML where JSON is expected (or JSON where XML is)', body: '<?xml version="1.0"?><response><flag>success</flag>', headers: { 'Content-Type': 'text/xml' } },
+    { name: 'XML where JSON is expected (truncated XML for an XML API)', body: '<?xml version="1.0"?><response><flag>success</flag>', headers: { 'Content-Type': 'text/xml' } },
+    { name: 'JSON where XML is expected (a JSON answer without the vendor envelope)', body: '{"result":"success","msg":"ok"}', headers: { 'Content-Type': 'application/json' } },
     { name: 'an empty body', body: '', headers: {} as Record<string, string> },
+    { name: '200 with a wrong envelope (an object)', body: '{"status":"ok","items":[{"id":1}],"total":1}', headers: { 'Content-Type': 'application/json' } },
+    { name: '200 with a wrong envelope (a list)', body: '[{"id":1},{"id":2}]', headers: { 'Content-Type': 'application/json' } },
+    { name: '200 with a wrong envelope (null)', body: 'null', headers: { 'Content-Type': 'application/json' } },
 ];
 
-function summarize(msg: Msg): string {
+const KINDS = ['business', 'transient', 'validation', 'config', 'auth', 'rate-limit'];
+
+function summarize(msg: unknown): string {
     try {
-        return JSON.stringify(msg).slice(0, 300);
+        return JSON.stringify(msg, (_k, v) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v)).slice(0, 300);
     } catch {
         return '(too deep to print)';
     }
 }
 
 function specOf(fixture: NodeFixture): any {
-    return (fixture.modules[1] as any).spec;
+    return (fixture.modules[fixture.modules.length - 1] as any).spec;
 }
 
 function outputsOf(kind: NodeFixture['kind']): number {
     return kind === 'query' ? 1 : 2;
 }
 
-async function loadFixture(fixture: NodeFixture, sim: SimServer): Promise<void> {
-    const flow = [
-        { id: 'c1', type: fixture.configType, ...fixture.config(sim) },
+/**
+ * Sends `msg` to node `id` (loaded with withProbes) and resolves once the node has finished with it. Like run() in
+ * the helpers, but it waits for delivery by turns of the event loop rather than a fixed pause: msgs sent before done()
+ * are queued ahead of the Catch/Complete notices, so they have arrived when those do.
+ */
+function send(id: string, msg: Msg, outputs: number, timeoutMs = 10000): Promise<RunResult> {
+    const result: RunResult = { outputs: Array.from({ length: outputs }, () => []) };
+    return new Promise((resolve, reject) => {
+        const listeners: Array<[any, (m: Msg) => void]> = [];
+        const cleanup = () => listeners.forEach(([node, fn]) => node.removeListener('input', fn));
+        let finished = false;
+        const finish = () => {
+            if (finished) return;
+            finished = true;
+            clearTimeout(timer);
+            setImmediate(() =>
+                setImmediate(() => {
+                    cleanup();
+                    resolve(result);
+                }),
+            );
+        };
+        const timer = setTimeout(() => {
+            cleanup();
+            reject(new Error(`node ${id} did not call done() within ${timeoutMs} ms for ${summarize(msg)}`));
+        }, timeoutMs);
+        const on = (probeId: string, fn: (m: Msg) => void) => {
+            const probe = helper.getNode(probeId);
+            probe.on('input', fn);
+            listeners.push([probe, fn]);
+        };
+        for (let i = 0; i < outputs; i++) on(`${id}-out${i + 1}`, (m) => result.outputs[i].push(m));
+        on(`${id}-caught`, (m) => {
+            result.caught = m;
+            finish();
+        });
+        on(`${id}-completed`, finish);
+        helper.getNode(id).receive(msg);
+    });
+}
+
+/**
+ * The flow for a fixture: its config node `c1` and the node `n1`, probed. (One probed node per flow: the test helper
+ * cannot load two Catch nodes in one flow.)
+ */
+function flowOf(fixture: NodeFixture, sim: SimServer, configExtra: Msg = {}): Msg[] {
+    const flow: Msg[] = [
+        { id: 'c1', type: fixture.configType, ...fixture.config(sim), ...configExtra },
         { id: 'n1', type: fixture.type, z: 'f1', config: 'c1', params: {}, ...fixture.node },
     ];
-    await load(fixture.modules, withProbes(flow, 'n1', outputsOf(fixture.kind)), { c1: fixture.credentials });
+    return withProbes(flow, 'n1', outputsOf(fixture.kind));
 }
 
 function dataCalls(fixture: NodeFixture, sim: SimServer): number {
     return sim.requests.filter((r) => (fixture.isDataCall ? fixture.isDataCall(r) : true)).length;
 }
 
-/** Every error a failed input produced, wherever it surfaced. */
-function errorsOf(r: RunResult): string[] {
-    const out: string[] = [];
-    if (r.caught) out.push(String(r.caught.error?.message ?? ''));
-    for (const m of r.outputs[1] ?? []) out.push(String(m.error?.message ?? ''));
+/** Every error an input produced, wherever it surfaced: Catch (the kit's classified error is msg._error) or output 2. */
+function errorsOf(r: RunResult): Array<{ message: string; field?: string; kind?: string }> {
+    const out: Array<{ message: string; field?: string; kind?: string }> = [];
+    if (r.caught) {
+        const e = r.caught._error ?? r.caught.error?.cause ?? {};
+        out.push({ message: String(r.caught.error?.message ?? ''), field: e.field, kind: e.kind });
+    }
+    for (const m of r.outputs[1] ?? []) out.push({ message: String(m.error?.message ?? ''), field: m.error?.field, kind: m.error?.kind });
     return out;
+}
+
+/** Every property name a schema knows, at any depth (the names an error may cite). */
+function fieldNames(schema: any, into = new Set<string>()): Set<string> {
+    if (!schema || typeof schema !== 'object') return into;
+    for (const [k, v] of Object.entries<any>(schema.properties ?? {})) {
+        into.add(k);
+        fieldNames(v, into);
+    }
+    if (schema.items) fieldNames(schema.items, into);
+    for (const alt of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) {
+        for (const r of alt.required ?? []) into.add(r);
+        fieldNames(alt, into);
+    }
+    return into;
+}
+
+/** Does the error name a field: `<path>: <reason>` with a path through known fields, or a known msg.error.field? */
+function namesField(e: { message: string; field?: string }, known: Set<string>): boolean {
+    const paths = [...e.message.matchAll(/([A-Za-z_$][\w$]*(?:\[\d+\]|\.[A-Za-z_$][\w$]*)*)\s*: /g)].map((m) => m[1]);
+    if (e.field) paths.push(e.field);
+    return paths.some((p) => p.split(/[.[\]]/).some((segment) => known.has(segment)));
+}
+
+/** The node's own parameter settings as values (the node's setting wins over msg.params). */
+function nodeSettingValues(fixture: NodeFixture): Msg {
+    const out: Msg = {};
+    for (const [k, tv] of Object.entries<any>(fixture.node?.params ?? {})) {
+        if (tv.value === '' || tv.value === undefined) continue;
+        out[k] = tv.type === 'num' ? Number(tv.value) : tv.type === 'bool' ? tv.value === 'true' : tv.type === 'json' ? JSON.parse(tv.value) : tv.value;
+    }
+    return out;
+}
+
+/** Whether the node must refuse these msg.params: too deep, or invalid once reduced to what the node reads. */
+function paramsRejected(spec: any, fixture: NodeFixture, candidate: Record<string, unknown>): boolean {
+    if (depthOf(candidate) > 100) return true;
+    const names = Object.keys(spec.requestSchema.properties ?? {}).filter((n) => !['__proto__', 'constructor', 'prototype'].includes(n));
+    const effective: Msg = {};
+    for (const n of names) if (Object.prototype.hasOwnProperty.call(candidate, n) && candidate[n] !== undefined) effective[n] = candidate[n];
+    Object.assign(effective, nodeSettingValues(fixture));
+    try {
+        // The params validator fills in defaults and coerces: give it a copy.
+        return !compileParamsSchema(spec.requestSchema)(structuredClone(effective));
+    } catch {
+        return true; // not even copyable: hostile either way
+    }
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+
+/** A few hundred invalid msgs for a node, each one the node must refuse. */
+function badInputs(fixture: NodeFixture, sim: SimServer): Msg[] {
+    const spec = specOf(fixture);
+    const inputs: Msg[] = [];
+    const paramCandidates = invalidObjects({ ...spec.requestSchema, required: spec.requestSchema.required ?? [] }, 300, 11).filter(isPlain);
+    if (fixture.kind === 'write') {
+        const valid = compileRecordSchema(spec.recordSchema);
+        const records = invalidObjects(spec.recordSchema, 400, 7).filter((r) => {
+            try {
+                return !valid(r);
+            } catch {
+                return true;
+            }
+        });
+        // Each record alone (a list as payload is a list of records, so lists go only in batches), and batches.
+        for (const r of records.filter((x) => !Array.isArray(x)).slice(0, 220)) inputs.push({ payload: r });
+        inputs.push({ payload: records });
+        for (let i = 0; i + 10 <= records.length && i < 60; i += 10) inputs.push({ payload: records.slice(i, i + 10) });
+        for (const p of ['text', 42, null, true, undefined, nonUtf8(), 'x'.repeat(2 * 1024 * 1024)]) inputs.push({ payload: p });
+        // A good record with bad request parameters: the whole msg is refused before anything is sent.
+        const good = fixture.validMsg(sim).payload;
+        for (const c of paramCandidates.filter((c) => paramsRejected(spec, fixture, c)).slice(0, 80)) inputs.push({ payload: structuredClone(good), params: c });
+    } else {
+        const rejected = paramCandidates.filter((c) => paramsRejected(spec, fixture, c));
+        // Query parameters come from msg.params or, failing that, from msg.payload: try both ways in.
+        rejected.forEach((c, i) => inputs.push(i % 5 === 4 ? { payload: c } : { params: c }));
+    }
+    return inputs;
 }
 
 for (const fixture of FIXTURES) {
     describe(`hardening: ${fixture.type}`, function () {
         this.timeout(120000);
         let sim: SimServer;
+        const outputs = outputsOf(fixture.kind);
 
         beforeEach(async () => {
             sim = fixture.sim();
@@ -72,86 +223,322 @@ for (const fixture of FIXTURES) {
             await sim.stop();
         });
 
-        it('gives every one of a few hundred invalid inputs a clear error and sends nothing', async () => {
-            await loadFixture(fixture, sim);
+        it('bad input: a few hundred generated invalid inputs each get a clear error naming a field, nothing is sent, Node-RED stays up', async () => {
+            await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
             const spec = specOf(fixture);
-            const inputs: Msg[] = [];
-            if (fixture.kind === 'write') {
-                const valid = compileRecordSchema(spec.recordSchema);
-                const records = invalidObjects(spec.recordSchema, 300, 7).filter((r) => !valid(r));
-                // Each record alone (a list as payload is a list of records, so lists go only in the batch), and all
-                // of them in one message.
-                for (const r of records.filter((x) => !Array.isArray(x)).slice(0, 150)) inputs.push({ payload: r });
-                inputs.push({ payload: records });
-                for (const p of ['text', 42, null, true]) inputs.push({ payload: p });
-            } else {
-                const valid = compileParamsSchema(spec.requestSchema);
-                const candidates = invalidObjects({ ...spec.requestSchema, required: spec.requestSchema.required ?? [] }, 300, 11);
-                for (const c of candidates) {
-                    if (typeof c !== 'object' || c === null || Array.isArray(c)) continue;
-                    let rejected: boolean;
-                    try {
-                        rejected = !valid(structuredClone(c));
-                    } catch {
-                        rejected = true; // too deep even to copy: hostile either way
-                    }
-                    if (rejected) inputs.push({ params: c });
-                }
-            }
-            should(inputs.length).be.above(20);
-            let handled = 0;
+            const known = fieldNames(spec.requestSchema, fieldNames(fixture.kind === 'write' ? spec.recordSchema : {}, new Set(['payload', 'params'])));
+            const inputs = badInputs(fixture, sim);
+            should(inputs.length).be.above(150);
+            const kinds = new Set<string>();
             for (const msg of inputs) {
-                const r = await run('n1', msg, outputsOf(fixture.kind), 5000).catch((e: Error) => {
-                    throw new Error(`${e.message} for input ${summarize(msg)}`);
-                });
+                const r = await send('n1', msg, outputs);
                 const errors = errorsOf(r);
                 should(errors.length).be.above(0, `no error for ${summarize(msg)}`);
-                for (const e of errors) should(e).match(/\w+.*: /, `unclear error "${e}"`);
-                should(r.outputs[0]).have.length(0);
-                handled++;
+                for (const e of errors) {
+                    should(namesField(e, known)).equal(true, `error "${e.message.slice(0, 200)}" names no field, for ${summarize(msg)}`);
+                    kinds.add(String(e.kind));
+                }
+                should(r.outputs[0]).have.length(0, `output 1 got something for ${summarize(msg)}`);
+                // Every record of a refused batch is accounted for: the whole msg at Catch, or each record on output 2.
+                if (!r.caught && Array.isArray(msg.payload)) should(r.outputs[1]).have.length(msg.payload.length);
             }
-            should(handled).equal(inputs.length);
+            should([...kinds]).eql(['validation']);
             should(dataCalls(fixture, sim)).equal(0);
+            should(({} as any).polluted).be.undefined();
+            should((Object.prototype as any).polluted).be.undefined();
             // Node-RED is still up and the node still works.
-            const ok = await run('n1', fixture.validMsg(sim), outputsOf(fixture.kind));
+            const ok = await send('n1', fixture.validMsg(sim), outputs);
             should(ok.caught).be.undefined();
             should(ok.outputs[0].length).be.above(0);
         });
 
         for (const bad of MALFORMED) {
-            it(`classifies ${bad.name} from the vendor, without crashing`, async () => {
-                await loadFixture(fixture, sim);
+            it(`malformed answer: ${bad.name} → a classified error, no crash, no hang${fixture.kind === 'write' ? ', the write not sent again' : ''}`, async () => {
+                await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
                 // Enough to outlast the retries of a data call (logins are left alone).
                 sim.inject({ type: 'http', status: 200, body: bad.body, headers: bad.headers }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
-                const r = await run('n1', fixture.validMsg(sim), outputsOf(fixture.kind));
-                const classified = r.caught ? r.caught.error?.cause?.kind : r.outputs[1]?.[0]?.error?.kind;
-                should(['business', 'transient', 'validation', 'config', 'auth', 'rate-limit']).containEql(classified);
+                const msg = fixture.validMsg(sim);
+                const r = await send('n1', msg, outputs);
+                const errors = errorsOf(r);
+                should(errors.length).be.above(0, 'a malformed answer passed for a success');
+                for (const e of errors) should(KINDS).containEql(e.kind);
+                // Nothing is taken for a result: no empty page, no "saved".
+                should(r.outputs[0]).have.length(0);
+                if (fixture.kind === 'write') {
+                    // The request left and its answer is unreadable: it may have been processed, so it is not repeated.
+                    should(dataCalls(fixture, sim)).equal(1);
+                    const records = Array.isArray(msg.payload) ? msg.payload.length : 1;
+                    if (!r.caught) should(r.outputs[1]).have.length(records);
+                } else {
+                    should(dataCalls(fixture, sim)).be.within(1, 3);
+                }
                 sim.clearFaults();
-                const ok = await run('n1', fixture.validMsg(sim), outputsOf(fixture.kind));
+                const ok = await send('n1', fixture.validMsg(sim), outputs);
                 should(ok.caught).be.undefined();
+                should(ok.outputs[0].length).be.above(0);
             });
         }
 
-        it('never shows a secret in the deployed flow, logs, status, outputs or errors', async () => {
-            await loadFixture(fixture, sim);
-            const seen: string[] = [];
-            const outputs = outputsOf(fixture.kind);
-            seen.push(JSON.stringify(await run('n1', fixture.validMsg(sim), outputs)));
-            sim.inject({ type: 'http', status: 200, body: '<html>oops</html>' }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
-            seen.push(JSON.stringify(await run('n1', fixture.validMsg(sim), outputs)));
-            sim.clearFaults();
-            seen.push(JSON.stringify(await run('n1', fixture.kind === 'write' ? { payload: 'bad' } : { params: { __nonsense: 1 }, payload: 1 }, outputs)));
-            // What the runtime would export (GET /flows serves this; the e2e test checks the HTTP route itself).
-            seen.push(JSON.stringify(helper._RED.nodes.getFlows()));
-            const logSpy = helper.log() as SinonSpy;
-            seen.push(...logSpy.args.map((a) => JSON.stringify(a)));
-            const status = helper.getNode('n1').status as SinonSpy;
-            seen.push(...status.args.map((a) => JSON.stringify(a)));
-            const all = seen.join('\n');
-            should(all).match(new RegExp(fixture.type));
-            for (const [name, secret] of Object.entries(fixture.credentials)) {
-                should(all.includes(secret)).equal(false, `credential ${name} leaked`);
+        if (fixture.kind === 'write') {
+            it('answer lost after the vendor processed the write → reported as possibly processed, not sent again', async () => {
+                await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+                sim.inject({ type: 'reset-after-processing' }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
+                const r = await send('n1', fixture.validMsg(sim), outputs);
+                should(dataCalls(fixture, sim)).equal(1);
+                should(r.outputs[0]).have.length(0);
+                const errors = errorsOf(r);
+                should(errors).have.length(1);
+                should(errors[0].kind).equal('transient');
+                should(errors[0].message).match(/may have been processed/);
+            });
+        }
+
+        const variants = [{ name: 'default settings', config: () => ({}), sim: undefined as undefined | (() => SimServer) }, ...(fixture.variants ?? [])];
+        for (const variant of variants) {
+            it(`secrets (${variant.name}): right or wrong, never in GET /flows, the credentials view, logs, status, outputs, errors or the test-connection answer`, async () => {
+                if (variant.sim) {
+                    await sim.stop();
+                    sim = variant.sim();
+                    await sim.start();
+                }
+                const secrets = fixture.credentials;
+                const wrong = wrongCredentials(secrets);
+                const config = { ...fixture.config(sim), ...variant.config(sim) };
+                const route = `/cn-erp/${fixture.configType}/test`;
+                const blank = Object.fromEntries(Object.keys(secrets).map((k) => [k, '__PWRD__']));
+                const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
+                const seen: unknown[] = [];
+                // What the editor gets of a deployed config node: the exported flow (v1 and v2) and has_<field> flags.
+                const editorView = async () => {
+                    const flows = await helper.request().get('/flows').expect(200);
+                    should(flows.body.map((n: Msg) => n.id)).containDeep(['c1', 'n1']);
+                    seen.push(flows.body, (await helper.request().get('/flows').set('Node-RED-API-Version', 'v2').expect(200)).body);
+                    const view = (await helper.request().get(`/credentials/${fixture.configType}/c1`).expect(200)).body;
+                    for (const name of Object.keys(secrets)) {
+                        should(view).have.property(`has_${name}`, true);
+                        should(view).not.have.property(name);
+                    }
+                    seen.push(view);
+                };
+                // Every log line at every level (the helper's spy on Node-RED's log), and every status, before unload.
+                const collect = () => {
+                    seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
+                    for (const method of ['warn', 'error', 'log', 'debug', 'trace'] as const) seen.push((helper.getNode('n1')[method] as SinonSpy).args);
+                };
+                try {
+                    // The right credentials: a success, a malformed answer, bad input.
+                    await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
+                    mountAdminApi();
+                    const ok = await send('n1', fixture.validMsg(sim), outputs);
+                    should(ok.caught).be.undefined();
+                    should(ok.outputs[0].length).be.above(0);
+                    seen.push(ok);
+                    sim.inject({ type: 'http', status: 200, body: '<html>oops</html>' }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
+                    seen.push(await send('n1', fixture.validMsg(sim), outputs));
+                    sim.clearFaults();
+                    seen.push(await send('n1', fixture.kind === 'write' ? { payload: 'bad' } : { params: { [Object.keys(specOf(fixture).requestSchema.properties)[0]]: { bad: true } } }, outputs));
+                    // The test-connection route: the dialog's values right and wrong, and the stored credentials.
+                    const answers = [
+                        await helper.request().post(route).send({ config, credentials: secrets }).expect(200),
+                        await helper.request().post(route).send({ config, credentials: wrong }).expect(200),
+                        await helper.request().post(route).send({ id: 'c1', config, credentials: blank }).expect(200),
+                    ].map((res) => res.body);
+                    should(answers.map((a) => a.ok)).eql([true, false, true]);
+                    seen.push(answers);
+                    await editorView();
+                    collect();
+                    await helper.unload();
+
+                    // Wrong credentials: a failing login / refused signature, twice (the second may be refused from
+                    // memory of the first), and the route with the stored wrong ones.
+                    await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: wrong });
+                    mountAdminApi();
+                    for (let i = 0; i < 2; i++) {
+                        const failed = await send('n1', fixture.validMsg(sim), outputs);
+                        should(errorsOf(failed).length).be.above(0, 'wrong credentials were accepted');
+                        should(failed.outputs[0]).have.length(0);
+                        seen.push(failed);
+                    }
+                    const stored = (await helper.request().post(route).send({ id: 'c1', config, credentials: blank }).expect(200)).body;
+                    should(stored.ok).equal(false);
+                    seen.push(stored);
+                    await editorView();
+                    collect();
+                } finally {
+                    for (const spy of consoleSpies) {
+                        seen.push(spy.args);
+                        spy.restore();
+                    }
+                }
+                const all = seen.map((s) => safeJson(s)).join('\n');
+                should(all).match(new RegExp(fixture.type));
+                for (const [name, value] of [...Object.entries(secrets), ...Object.entries(wrong).map(([k, v]) => [`wrong ${k}`, v])]) {
+                    for (const form of new Set([value, encodeURIComponent(value), Buffer.from(value).toString('base64'), JSON.stringify(value).slice(1, -1)])) {
+                        should(all.includes(form)).equal(false, `credential ${name} leaked (as "${form}")`);
+                    }
+                }
+            });
+        }
+    });
+}
+
+describe('hardening: erp-mapper', function () {
+    this.timeout(60000);
+    afterEach(() => helper.unload());
+
+    // Seed 002's source (a Guanyi return) as a schema, so the generator knows which fields the mapping reads.
+    const SOURCE_SCHEMA = {
+        type: 'object',
+        required: ['code', 'details'],
+        properties: {
+            ...Object.fromEntries(['id', 'reason', 'receive_date', 'shop_name', 'shop_code', 'platform_code'].map((k) => [k, { type: 'string' }])),
+            code: { type: 'string', minLength: 1 },
+            details: {
+                type: 'array',
+                minItems: 1,
+                items: { type: 'object', required: ['sku_code', 'qty'], properties: { sku_code: { type: 'string', minLength: 1 }, qty: { type: 'string' }, price: { type: 'string' }, amount: { type: 'string' }, note: { type: 'string' } } },
+            },
+        },
+    };
+
+    it('bad input: a few hundred invalid source records → output 2 naming a target field (or Catch), output 1 only valid target records, no crash', async () => {
+        const fx = mapperFixture(2);
+        await load([jingchengConfig, jingchengRecv, erpMapper], withProbes([{ id: 'n1', type: 'erp-mapper', z: 'f1', target: 'jingcheng-recv', mapping: JSON.stringify(fx.mapping) }], 'n1', 2));
+        const targetValid = compileRecordSchema((jingchengRecv as any).spec.recordSchema);
+        // A record that is not an object at all is named as the record itself: "(root)".
+        const known = fieldNames((jingchengRecv as any).spec.recordSchema, new Set(['(root)']));
+        const records = invalidObjects(SOURCE_SCHEMA, 300, 5);
+        const inputs: unknown[] = [...records, records.slice(0, 40), 'text', 42, null, true, undefined, nonUtf8(), 'x'.repeat(2 * 1024 * 1024)];
+        let failedRecords = 0;
+        for (const payload of inputs) {
+            const r = await send('n1', { payload }, 2);
+            const count = Array.isArray(payload) ? payload.length : 1;
+            if (r.caught) {
+                should(String(r.caught.error?.message ?? '')).match(/\w/);
+                should(r.outputs[0]).have.length(0);
+                continue;
+            }
+            const mapped: unknown[] = r.outputs[0].length ? (Array.isArray(payload) ? r.outputs[0][0].payload : [r.outputs[0][0].payload]) : [];
+            // Every record leaves once: mapped on output 1 or failed on output 2.
+            should(mapped.length + r.outputs[1].length).equal(count, `records lost or doubled for ${summarize(payload)}`);
+            for (const m of mapped) should(targetValid(m)).equal(true, `output 1 holds an invalid target record ${summarize(m)} for ${summarize(payload)}`);
+            for (const f of r.outputs[1]) {
+                failedRecords++;
+                should(f.error).match({ system: 'mapper', kind: 'validation' });
+                should(namesField({ message: String(f.error.message), field: f.error.field }, known)).equal(true, `error "${f.error.message}" names no field`);
+            }
+            // Text, numbers, bytes and nothing are not records: they never come out as mapped.
+            if (!isPlain(payload) && !Array.isArray(payload)) should(mapped).have.length(0, `${summarize(payload)} was mapped`);
+        }
+        should(failedRecords).be.above(150);
+        should(({} as any).polluted).be.undefined();
+        const ok = await send('n1', { payload: fx.source }, 2);
+        should(ok.outputs[0][0].payload).eql(fx.expected);
+    });
+});
+
+describe('hardening: qeasy-callback secrets', function () {
+    this.timeout(30000);
+    // The test helper serves only the admin app: a capture node hands over RED.httpNode so the test can serve it.
+    let httpNode: any;
+    const captureHttpNode = (RED: any) => {
+        httpNode = RED.httpNode;
+    };
+    let server: http.Server | undefined;
+    afterEach(async () => {
+        await helper.unload();
+        await new Promise((r) => (server ? server.close(() => r(undefined)) : r(undefined)));
+        server = undefined;
+    });
+
+    for (const auth of ['hmac', 'token'] as const) {
+        it(`qeasy-config's secret (${auth} mode), right or wrong, never in GET /flows, the credentials view, logs, status, msgs, answers or the settings check`, async () => {
+            const SECRET = 'qeasy-hardening-secret-5b8e21';
+            const WRONG = 'qeasy-wrong-secret-0c4f77a1';
+            const flow = [
+                { id: 'f1', type: 'tab' },
+                { id: 'c1', type: 'qeasy-config', auth },
+                { id: 'c2', type: 'qeasy-config', auth },
+                { id: 'n1', type: 'qeasy-callback', z: 'f1', config: 'c1', path: '/hardening/right', wires: [['out']] },
+                { id: 'n2', type: 'qeasy-callback', z: 'f1', config: 'c2', path: '/hardening/wrong', wires: [['out']] },
+                { id: 'out', type: 'helper', z: 'f1' },
+            ];
+            const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
+            const seen: unknown[] = [];
+            try {
+                await load([captureHttpNode, qeasyConfig, qeasyCallback], flow, { c1: { secret: SECRET }, c2: { secret: WRONG } });
+                mountAdminApi();
+                const received: Msg[] = [];
+                helper.getNode('out').on('input', (m: Msg) => received.push(m));
+                const app = express();
+                app.use('/api', httpNode);
+                server = http.createServer(app);
+                await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+                const base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api`;
+                const post = async (url: string, body: string, secret: string) => {
+                    const ts = Math.floor(Date.now() / 1000);
+                    const headers: Record<string, string> = auth === 'hmac' ? { 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(secret, ts, body) } : { 'X-Token': secret };
+                    const res = await fetch(base + url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
+                    return { status: res.status, contentType: res.headers.get('content-type'), body: await res.text() };
+                };
+                const order = (tid: string) => JSON.stringify({ shop_no: 'SHOP01', tid, trade_status: '30', order_list: [{ oid: `${tid}-1`, num: '1', price: '1.00', spec_no: 'G001-RED' }] });
+                const answers = [
+                    await post('/hardening/right', order('TQ-1'), SECRET),
+                    await post('/hardening/right', order('TQ-2'), WRONG),
+                    await post('/hardening/wrong', order('TQ-3'), SECRET),
+                    await post('/hardening/wrong', order('TQ-4'), WRONG),
+                    await post('/hardening/right', '{"tid":', SECRET),
+                ];
+                should(answers.map((a) => a.status)).eql([200, 401, 401, 200, 400]);
+                await new Promise((r) => setImmediate(() => setImmediate(r)));
+                should(received.map((m) => m.payload.tid)).eql(['TQ-1', 'TQ-4']);
+                seen.push(answers, received.map((m) => ({ ...m, callback: { ...m.callback } })));
+                const route = '/cn-erp/qeasy-config/test';
+                const checks = [
+                    await helper.request().post(route).send({ config: { auth }, credentials: { secret: SECRET } }).expect(200),
+                    await helper.request().post(route).send({ config: { auth }, credentials: { secret: 'short' } }).expect(200),
+                    await helper.request().post(route).send({ id: 'c1', config: { auth }, credentials: { secret: '__PWRD__' } }).expect(200),
+                    await helper.request().post(route).send({ id: 'c2', config: { auth }, credentials: { secret: '__PWRD__' } }).expect(200),
+                ].map((r) => r.body);
+                should(checks.map((c) => c.ok)).eql([true, false, true, true]);
+                seen.push(checks);
+                const flows = await helper.request().get('/flows').expect(200);
+                should(flows.body.map((n: Msg) => n.id)).containDeep(['c1', 'c2', 'n1', 'n2']);
+                seen.push(flows.body);
+                for (const id of ['c1', 'c2']) {
+                    const view = (await helper.request().get(`/credentials/qeasy-config/${id}`).expect(200)).body;
+                    should(view).eql({ has_secret: true });
+                    seen.push(view);
+                }
+                seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
+            } finally {
+                for (const spy of consoleSpies) {
+                    seen.push(spy.args);
+                    spy.restore();
+                }
+            }
+            const all = seen.map((s) => safeJson(s)).join('\n');
+            should(all).match(/TQ-1/);
+            for (const value of [SECRET, WRONG]) {
+                for (const form of [value, encodeURIComponent(value), Buffer.from(value).toString('base64')]) should(all.includes(form)).equal(false, `secret leaked as "${form}"`);
             }
         });
-    });
+    }
+});
+
+/** JSON text of anything, whatever its depth or cycles. */
+function safeJson(value: unknown): string {
+    const seen = new WeakSet<object>();
+    try {
+        return JSON.stringify(value, (_k, v) => {
+            if (typeof v === 'object' && v !== null) {
+                if (seen.has(v)) return '[cycle]';
+                seen.add(v);
+            }
+            if (typeof v === 'bigint') return String(v);
+            return v;
+        });
+    } catch {
+        return String(value);
+    }
 }
