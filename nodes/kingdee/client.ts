@@ -428,7 +428,9 @@ export class KingdeeClient extends BaseClient {
     /** One ExecuteBillQuery call → rows as arrays in FieldKeys order. */
     async executeBillQuery(data: Record<string, unknown>, ctx: RequestContext): Promise<unknown[][]> {
         const answer = await this.invoke('ExecuteBillQuery', undefined, data, ctx, false);
-        if (!Array.isArray(answer)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'ExecuteBillQuery: the answer is not a list of rows' });
+        // Each row is a list of values; a list of anything else (an object from a proxy or a wrong endpoint) is not
+        // an answer, and read as rows it would give records of undefined values.
+        if (!Array.isArray(answer) || !answer.every(Array.isArray)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'ExecuteBillQuery: the answer is not a list of rows' });
         return answer as unknown[][];
     }
 
