@@ -8,13 +8,14 @@
  * One line per scenario (records read, mapped, written, failed) and `N passed, N failed`; the exit status is non-zero
  * if a scenario fails or a record is unaccounted for (read = mapped + not mapped; mapped = written + not written).
  */
+import { execFile } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
 import WebSocket from 'ws';
 import { startDemo, demoFlows, RunningDemo } from './demo';
-import { QEASY_DEMO, signedCallbackHeaders } from './demo-sims';
+import { QEASY_DEMO, callbackCurl, signedCallbackHeaders } from './demo-sims';
 import type { KingdeeSim, Row } from '../test/sim/kingdee';
 import type { JackyunSim } from '../test/sim/jackyun';
 import type { WdtWmsSim } from '../test/sim/wdt-wms';
@@ -271,6 +272,28 @@ async function post(url: string, order: Msg, nowMs = Date.now()): Promise<{ stat
     return { status: res.status, body: parsed };
 }
 
+/** Runs the curl snippet `npm start` prints for scenario 04, as a user pastes it into bash. */
+async function pasteCurl(ctx: RunContext): Promise<string[]> {
+    const run = (script: string) =>
+        new Promise<{ code: number; out: string }>((resolve) => {
+            execFile('bash', ['-c', script], { timeout: 30000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) || 1 : 0, out: `${stdout}${stderr}` }));
+        });
+    const tools = await run('command -v openssl && command -v curl');
+    if (tools.code !== 0) {
+        state.curl = { skipped: 'skipped: bash, openssl or curl is not available' };
+        return [];
+    }
+    const { code, out } = await run(callbackCurl(ctx.demo.url));
+    let answer: Msg = {};
+    try {
+        answer = JSON.parse(out.trim());
+    } catch {
+        // reported below
+    }
+    state.curl = { tid: answer.tid, answer: out.trim().slice(0, 200) };
+    return code === 0 && answer.success === true ? [] : [`the printed curl command answered: ${out.trim().slice(0, 300)}`];
+}
+
 const JACKYUN_FROM = '2024-01-01 00:00:00';
 const JACKYUN_TO = '2024-01-31 23:59:59';
 
@@ -280,6 +303,8 @@ const state: {
     firstAnswers?: Map<string, { status: number; body: any }>;
     /** Scenario 05's flow.maycurWriteback, read through the admin context API after each run. */
     writeback?: Record<string, Msg>;
+    /** Scenario 04's pasted curl command: the order it posted and the answer. */
+    curl?: { tid?: string; answer?: string; skipped?: string };
 } = {};
 
 const SCENARIOS: Scenario[] = [
@@ -392,6 +417,7 @@ const SCENARIOS: Scenario[] = [
         sourceType: 'qeasy-callback',
         writeType: 'wdt-trade-push',
         async trigger(ctx) {
+            if (ctx.run === 3) return pasteCurl(ctx);
             const problems: string[] = [];
             const url = `${ctx.demo.url}${QEASY_DEMO.path}`;
             const answers = new Map<string, { status: number; body: any }>();
@@ -411,6 +437,13 @@ const SCENARIOS: Scenario[] = [
         verify(ctx, seen, notes) {
             const problems: string[] = [];
             const wdt = ctx.demo.sims.get('wdt') as WdtSim;
+            if (ctx.run === 3) {
+                const tid = state.curl?.tid;
+                if (state.curl?.skipped) notes.push(state.curl.skipped);
+                else if (!tid || wdt.trades.get(`SHOP01/${tid}`)?.pushes !== 1) problems.push(`the pasted order ${tid ?? '?'} is not in WDT once`);
+                else notes.push(`answer ${state.curl?.answer}`);
+                return problems;
+            }
             const orders = callbackOrders();
             const good = orders.filter((o) => o.expect === 200).map((o) => `${o.order.shop_no}/${o.order.tid}`);
             for (const k of good) {
@@ -586,7 +619,8 @@ export async function checkDemo(demo: RunningDemo, options: CheckOptions = {}): 
     try {
         const runs = options.secondRun === false ? [1] : [1, 2];
         for (const s of SCENARIOS) {
-            for (const run of runs) {
+            // Scenario 04 also runs the curl command npm start prints (run 3), unless only one run is asked for.
+            for (const run of s.key === '04' && options.secondRun !== false ? [...runs, 3] : runs) {
                 const r = await runScenario(demo, comms, flows, s, run);
                 results.push(r);
                 options.onResult?.(r);
@@ -600,7 +634,7 @@ export async function checkDemo(demo: RunningDemo, options: CheckOptions = {}): 
 
 export function formatResult(r: ScenarioResult): string {
     const c = r.counts;
-    const head = r.run === 1 ? r.title : '   run again:';
+    const head = r.run === 1 ? r.title : r.run === 2 ? '   run again:' : '   pasted curl:';
     const read = c.toMap !== c.read ? `read ${c.read} (${c.toMap} bills)` : `read ${c.read}`;
     const line = `${head}  ${read}, mapped ${c.mapped} (${c.notMapped} failed), written ${c.written} (${c.notWritten} failed)${c.caught ? `, ${c.caught} caught` : ''}  ${r.pass ? 'PASS' : 'FAIL'}`;
     const notes = r.notes.length ? `\n      ${r.notes.join('; ')}` : '';

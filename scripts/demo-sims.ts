@@ -57,7 +57,7 @@ export function callbackCurl(nodeRedUrl: string): string {
     const body = `{"shop_no":"SHOP01","tid":"CB'"$ts"'","trade_status":"30","pay_status":"2","trade_time":"2024-01-09 10:00:00","buyer_nick":"demo","paid":"100","order_list":[{"oid":"1","num":"2","price":"50.00","goods_no":"G001","spec_no":"G001-RED"}]}`;
     return [
         `ts=$(date +%s); body='${body}'`,
-        `sig=$(printf '%s\n%s' "$ts" "$body" | openssl dgst -sha256 -hmac '${QEASY_DEMO.secret}' -hex | sed 's/^.* //')`,
+        `sig=$(printf '%s\\n%s' "$ts" "$body" | openssl dgst -sha256 -hmac '${QEASY_DEMO.secret}' -hex | sed 's/^.* //')`,
         `curl -sS -X POST '${nodeRedUrl}${QEASY_DEMO.path}' -H 'Content-Type: application/json' -H "X-Timestamp: $ts" -H "X-Signature: $sig" --data-binary "$body"; echo`,
     ].join('\n');
 }

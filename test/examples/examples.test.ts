@@ -206,6 +206,13 @@ describe('example flows against the simulators (npm run demo:check)', function (
         expectCounts(result('04', 2), { read: refused + unmapped, mapped: refused, notMapped: unmapped, written: 0, notWritten: refused });
     });
 
+    it('04 accepts the signed curl command npm start prints, pasted into bash', function () {
+        const r = result('04', 3);
+        if (/^skipped/.test(r.notes.join(''))) this.skip();
+        expectCounts(r, { read: 1, mapped: 1, written: 1, notWritten: 0 });
+        should(r.notes.join(' ')).match(/"success":true/);
+    });
+
     it('05 pushes each paid payment down to one payment bill of its account\'s organisation and writes the bill back', function () {
         const payments = demoPayments().length;
         expectCounts(result('05', 1), { read: payments, mapped: payments, notMapped: 0, written: payments, notWritten: 0 });
