@@ -1,0 +1,78 @@
+/**
+ * Checks of a system's editor files as the build ships them (dist/nodes/<sys>/): every message key a node's .html
+ * uses (data-i18n, this._('…')) exists in both en-US and zh-CN, the two catalogues have the same keys, and each
+ * node has help in both languages in Node-RED's Inputs / Outputs / Details form naming its seed fields.
+ */
+import fs from 'fs';
+import path from 'path';
+import should from 'should';
+
+const LANGS = ['en-US', 'zh-CN'];
+const SECTIONS: Record<string, Record<string, RegExp>> = {
+    'en-US': { inputs: /<h3>\s*Inputs\s*<\/h3>/, outputs: /<h3>\s*Outputs\s*<\/h3>/, details: /<h3>\s*Details\s*<\/h3>/ },
+    'zh-CN': { inputs: /<h3>\s*(输入|Inputs)\s*<\/h3>/, outputs: /<h3>\s*(输出|Outputs)\s*<\/h3>/, details: /<h3>\s*(详细说明|详细|详情|说明|Details)\s*<\/h3>/ },
+};
+
+function leafKeys(obj: Record<string, unknown>, prefix = ''): string[] {
+    return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? leafKeys(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+
+function lookup(catalogue: Record<string, unknown>, key: string): unknown {
+    return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), catalogue);
+}
+
+export interface EditorExpectations {
+    /** Node type → fields its help must name (in both languages). */
+    help: Record<string, string[]>;
+}
+
+export function describeEditor(system: string, expect: EditorExpectations): void {
+    // test/<sys>/x.test.js in the build → dist*/nodes/<sys>
+    const dir = path.resolve(__dirname, '..', '..', 'nodes', system);
+    describe(`${system} editor: locales and help`, () => {
+        const types = fs.readdirSync(dir).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -5));
+
+        it('every message key used by the dialogs, labels and ports exists in en-US and zh-CN, and both catalogues hold the same keys', () => {
+            should(types.length).be.above(0);
+            for (const type of types) {
+                const html = fs.readFileSync(path.join(dir, `${type}.html`), 'utf8');
+                const catalogues = LANGS.map((l) => JSON.parse(fs.readFileSync(path.join(dir, 'locales', l, `${type}.json`), 'utf8')));
+                should(leafKeys(catalogues[0]).sort()).eql(leafKeys(catalogues[1]).sort(), `${type}: en-US and zh-CN keys differ`);
+                const used = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]).filter((k) => !k.includes(':'));
+                used.push(...[...html.matchAll(/this\._\('([^']+)'\)/g)].map((m) => m[1]));
+                // Port labels: this._('<type>.label.output' + (i + 1)) for each output.
+                const outputs = Number((/outputs:\s*(\d+)/.exec(html) ?? [])[1] ?? 0);
+                if (/this\._\('[^']+\.label\.output' \+ \(i \+ 1\)\)/.test(html)) for (let i = 1; i <= outputs; i++) used.push(`${type}.label.output${i}`);
+                should(used.length).be.above(0, `${type} uses no message keys`);
+                for (const key of used) {
+                    catalogues.forEach((c, i) => {
+                        const v = lookup(c, key);
+                        should(typeof v === 'string' && v.trim() !== '').be.true(`${type}: ${LANGS[i]} lacks "${key}"`);
+                    });
+                }
+                // The Chinese catalogue is Chinese where the English one is words (not just codes such as appkey).
+                const zhValues = leafKeys(catalogues[1]).map((k) => String(lookup(catalogues[1], k)));
+                should(zhValues.some((v) => /[\u4e00-\u9fff]/.test(v))).be.true(`${type}: zh-CN catalogue has no Chinese`);
+            }
+        });
+
+        it('help in both languages: Inputs / Outputs / Details (config nodes: Details or text), naming the seed fields', () => {
+            for (const type of types) {
+                const html = fs.readFileSync(path.join(dir, `${type}.html`), 'utf8');
+                const isConfig = /category:\s*'config'/.test(html);
+                const inputs = Number((/inputs:\s*(\d+)/.exec(html) ?? [])[1] ?? 0);
+                for (const lang of LANGS) {
+                    const help = fs.readFileSync(path.join(dir, 'locales', lang, `${type}.html`), 'utf8');
+                    should(help).match(new RegExp(`data-help-name="${type}"`));
+                    if (lang === 'zh-CN') should(help).match(/[\u4e00-\u9fff]/);
+                    if (!isConfig) {
+                        if (inputs > 0) should(help).match(SECTIONS[lang].inputs, `${type} ${lang}: no Inputs section`);
+                        should(help).match(SECTIONS[lang].outputs, `${type} ${lang}: no Outputs section`);
+                        should(help).match(SECTIONS[lang].details, `${type} ${lang}: no Details section`);
+                    }
+                    for (const field of expect.help[type] ?? []) should(help.includes(field)).be.true(`${type} ${lang}: help does not name ${field}`);
+                }
+            }
+        });
+    });
+}
