@@ -5,6 +5,7 @@ import { chinaTime } from '../../nodes/core';
 import { guanyi } from '../../nodes/guanyi/sign';
 import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
 import guanyiReturnGet = require('../../nodes/guanyi/guanyi-return-get');
+import returnGetRequest from '../../nodes/guanyi/schemas/return-get.request.json';
 
 describe('guanyi-return-get against the Guanyi simulator', function () {
     let sim: GuanyiSim;
@@ -63,6 +64,21 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(['RTN000004']);
         should(sim.bodies[0]).match({ shop_code: 'SHOP02', vip_name: '会员4', start_create: '2024-01-08 08:00:00', end_create: '2024-01-31 23:59:59' });
         should(sim.requests[0].body).containEql('"vip_name":"会员4"');
+        signedOk();
+    });
+
+    it('every request field of seed 002 reaches the signed body: half from the node settings, half from msg.params; times as China time', async () => {
+        const settings = { code: 'RTN000001', shop_code: 'SHOP01', drp_tenant_name: '分销商甲', platform_code: 'TB123', return_type: '1', express_no: 'SF100', vip_name: '会员1', agree: '1', receive: '0', modify_start_date: '2024-01-01 00:00:00', modify_end_date: '2024-02-01T00:00:00+08:00' };
+        const fromMsg = { start_create: '2024-01-01 00:00:00', end_create: '2024-01-31 23:59:59', in_begin_time: '2024-01-02 00:00:00', in_end_time: '2024-01-30 00:00:00', cancel: '0', no_parcel: '0', receiver_name: '李四', receiver_phone: '13800000000', warehousein_code: 'WH-IN', warehouseout_code: 'WH-OUT', page_size: 20, page_no: 2 };
+        const typed = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { value: v, type: 'str' }]));
+        await loadFlow(node(typed));
+        const r = await run('n1', { params: fromMsg }, 1);
+        should(r.caught).be.undefined();
+        const body = sim.bodies[0];
+        const schemaFields = Object.keys(returnGetRequest.properties);
+        for (const f of schemaFields) should(body).have.property(f);
+        should(body).match({ ...settings, ...fromMsg, modify_end_date: '2024-02-01 00:00:00', page_size: 20, page_no: 2 });
+        should(Object.keys(body).sort()).eql([...schemaFields, 'appkey', 'sessionkey', 'method', 'sign'].sort());
         signedOk();
     });
 

@@ -53,13 +53,14 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
     it('XML with <, & and Chinese text round-trips; extendProps object → child elements', async () => {
         await start();
         const reason = '数量<5 & 质检"不合格" \'退回\' >仓库';
-        const r = await run('n1', { payload: rec('TL2024010003', { cancelReason: reason, ownerCode: 'OW01', extendProps: { srcBill: 'A&B<C>', note: '中文备注 &amp; 原样' } }) }, 2);
+        const r = await run('n1', { payload: rec('TL2024010003', { cancelReason: reason, ownerCode: 'OW01', orderId: 'WMS单号-88', extendProps: { srcBill: 'A&B<C>', note: '中文备注 &amp; 原样' } }) }, 2);
         should(r.caught).be.undefined();
         should(r.outputs[0]).have.length(1);
         const c = sim.cancellations[0];
         should(c.request.cancelReason).equal(reason);
         should(c.request.extendProps).eql({ srcBill: 'A&B<C>', note: '中文备注 &amp; 原样' });
         should(c.request.ownerCode).equal('OW01');
+        should(c.request.orderId).equal('WMS单号-88');
         should(c.body).containEql('&lt;5 &amp; ');
         should(c.body).containEql('<extendProps><srcBill>A&amp;B&lt;C&gt;</srcBill>');
         should(c.body).not.containEql('<5');
@@ -93,12 +94,13 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(0);
     });
 
-    it('node settings fill what a record lacks (warehouseCode, orderType, cancelReason from settings / msg.params)', async () => {
-        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' } }));
-        const r = await run('n1', { payload: [{ orderCode: 'TL2024010006' }], params: { cancelReason: '退料申请作废' } }, 2);
+    it('node settings fill what a record lacks (warehouseCode, orderType, cancelReason from settings / msg.params; extendProps merged key by key)', async () => {
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, extendProps: { value: '{"source":"金蝶","note":"默认"}', type: 'json' } }));
+        const r = await run('n1', { payload: [{ orderCode: 'TL2024010006', extendProps: { note: '记录自己的' } }], params: { cancelReason: '退料申请作废' } }, 2);
         should(r.outputs[1]).have.length(0);
         should(r.outputs[0][0].payload[0].flag).equal('success');
         should(sim.cancellations[0].request).match({ warehouseCode: 'WH01', orderType: 'CGTH', cancelReason: '退料申请作废' });
+        should(sim.cancellations[0].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
     });
 
     it('a rate-limit answer → backoff, then success (nothing cancelled twice)', async () => {
