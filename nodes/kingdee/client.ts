@@ -150,6 +150,8 @@ const BASEDATA_KEYS: Record<string, string> = {
     bd_empinfo: 'FID',
     org_organizations: 'FOrgID',
     bd_unit: 'FUNITID',
+    bd_billtype: 'FBillTypeID',
+    cn_bankacnt: 'FBANKACNTID',
 };
 
 /** The stable order of a query: the user's order + the primary key (and entry ids) as tiebreakers. */

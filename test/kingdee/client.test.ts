@@ -105,6 +105,15 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(convertNetDate('/Date(1704067200000)/')).equal('2024-01-01T00:00:00.000Z');
     });
 
+    it('basic-data forms are ordered by their own key without a PrimaryKey setting (the server refuses FID there)', async () => {
+        const c = make();
+        should((await all(c.queryBills({ FormId: 'BD_BillType', FieldKeys: 'FNumber' }, {}))).map((r) => r.FNumber)).eql(['XSCKD01_SYS']);
+        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
+        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
+        should(bodies('ExecuteBillQuery').map((b) => b.data.OrderString)).eql(['FBillTypeID', 'FBANKACNTID', 'FNumber']);
+        await should(all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FID' }, {}))).be.rejectedWith({ kind: 'business', code: 'MSGCODE_9', field: 'FID' });
+    });
+
     it('page size never exceeds the configured server maximum; TopRowCount caps the total', async () => {
         sim.maxLimit = 4;
         const rows = await all(make({ maxLimit: 4 }).queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FEntity_FEntryID', Limit: 50, TopRowCount: 10 }, {}));

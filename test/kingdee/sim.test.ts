@@ -98,6 +98,11 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         should(unknown[0][0].Result.ResponseStatus).match({ IsSuccess: false, MsgCode: 4, Errors: [{ Message: /XX_NOPE/ }] });
         const badKey = await query({ FormId: 'BD_MATERIAL', FieldKeys: 'FNope' }, h);
         should(badKey[0][0].Result.ResponseStatus).match({ MsgCode: 9, Errors: [{ FieldName: 'FNope' }] });
+        // Unknown fields in the order or the filter fail the query too (the server builds SQL from them).
+        const badOrder = await query({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', OrderString: 'FID' }, h);
+        should(badOrder[0][0].Result.ResponseStatus).match({ MsgCode: 9, Errors: [{ FieldName: 'FID' }] });
+        const badFilter = await query({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', FilterString: "FNumber = 'MAT001' or FBillNo = 'x'" }, h);
+        should(badFilter[0][0].Result.ResponseStatus).match({ MsgCode: 9, Errors: [{ FieldName: 'FBillNo' }] });
     });
 
     it('OrderString (several keys, DESC), StartRow/Limit paging, Limit capped at the server maximum, Limit 0 = the maximum, TopRowCount', async () => {

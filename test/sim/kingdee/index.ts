@@ -152,7 +152,7 @@ function tokenize(text: string): Tok[] {
     return out;
 }
 
-type Pred = (get: (field: string) => unknown) => boolean;
+type Pred = ((get: (field: string) => unknown) => boolean) & { fields?: string[] };
 
 function compare(a: unknown, b: unknown): number {
     const na = typeof a === 'number' ? a : Number(a);
@@ -165,6 +165,8 @@ function compare(a: unknown, b: unknown): number {
 
 export function parseFilter(text: string): Pred {
     const toks = tokenize(text);
+    /** The field names the filter refers to (the server refuses unknown ones). */
+    const fields: string[] = [];
     let p = 0;
     const peek = () => toks[p];
     const kw = (word: string) => peek()?.t === 'id' && peek().v.toLowerCase() === word;
@@ -188,6 +190,7 @@ export function parseFilter(text: string): Pred {
         const f = toks[p++];
         if (!f || f.t !== 'id') return fail();
         const field = f.v;
+        fields.push(field);
         let negate = false;
         if (kw('not')) {
             negate = true;
@@ -250,10 +253,10 @@ export function parseFilter(text: string): Pred {
         }
         return left;
     };
-    if (toks.length === 0) return () => true;
-    const pred = or();
+    if (toks.length === 0) return Object.assign(() => true, { fields });
+    const pred: Pred = or();
     if (p !== toks.length) fail();
-    return pred;
+    return Object.assign((get: (field: string) => unknown) => pred(get), { fields });
 }
 
 // ---------- the simulator -------------------------------------------------------------------------------------------
@@ -600,11 +603,18 @@ export class KingdeeSim extends SimServer {
         const filterText = pick('FilterString');
         if (filterText !== undefined && filterText !== null && typeof filterText !== 'string') throw new SimFault('参数错误: FilterString 必须是字符串', 8);
         const pred = parseFilter(str(filterText));
+        // The server turns these into SQL: a field the form does not have fails the query (MsgCode 9).
+        const known = (k: string, what: string) => {
+            if (form.rows.length > 0 && !this.field(sample, k).found) throw new SimFault(`${what}中的字段"${k}"在业务对象"${formId}"中不存在`, 9, k);
+        };
+        for (const f of pred.fields ?? []) known(f, '过滤条件');
         let rows = form.rows.filter((r) => pred((f) => this.field(r, f).value));
         const order = str(pick('OrderString')).trim();
         if (order) {
             const spec = order.split(',').map((part) => {
                 const [f, dir] = part.trim().split(/\s+/);
+                if (dir !== undefined && !/^(asc|desc)$/i.test(dir)) throw new SimFault(`排序条件语法错误: ${order}`, 4);
+                known(f, '排序条件');
                 return { f, desc: (dir ?? '').toUpperCase() === 'DESC' };
             });
             rows = rows
