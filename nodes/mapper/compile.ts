@@ -233,41 +233,61 @@ const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS;
 const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/;
 const ISO_ZONED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/;
 
+const daysInMonth = (y: number, mo: number) =>
+    mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+
 /** Calendar check: Date.UTC and Date.parse roll 2024-02-30 over to March 1; a user means an error. */
 function realDate(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
-    return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    return y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h <= 23 && mi <= 59 && s <= 59;
 }
 
-/** Epoch ms of a date value (China-time text, ms timestamp, /Date(ms)/, zoned ISO text, Date); NaN when not a real date. */
-function toMs(v: unknown): number {
-    let ms: number;
+/**
+ * `yyyy-MM-dd[ HH:mm[:ss[.fff]]]` (China time): its parts when it is a real date, false when it has that form but is
+ * not a real date, null for other forms. Text of this form is formatted from its parts, without a Date.
+ */
+function chinaParts(text: string): RegExpExecArray | false | null {
+    const m = CHINA_TEXT.exec(text);
+    if (!m) return null;
+    return realDate(+m[1], +m[2], +m[3], m[4] === undefined ? 0 : +m[4], m[5] === undefined ? 0 : +m[5], m[6] === undefined ? 0 : +m[6]) ? m : false;
+}
+
+/** Epoch ms of any other date value (ms timestamp, /Date(ms)/, zoned ISO text, Date); NaN when not a real date. */
+function otherMs(v: unknown): number {
+    const ms = toEpochMs(v);
     if (typeof v === 'string') {
-        const text = v.trim();
-        const m = CHINA_TEXT.exec(text);
-        if (m) {
-            const y = +m[1], mo = +m[2], d = +m[3], h = +(m[4] ?? 0), mi = +(m[5] ?? 0), s = +(m[6] ?? 0);
-            if (!realDate(y, mo, d, h, mi, s)) return NaN;
-            ms = Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? Math.floor(+`0.${m[7]}` * 1000) : 0) - CHINA_OFFSET_MS;
-        } else {
-            ms = toEpochMs(text);
-            const z = ISO_ZONED.exec(text);
-            if (z && !realDate(+z[1], +z[2], +z[3], +z[4], +z[5], +(z[6] ?? 0))) return NaN;
-        }
-    } else ms = toEpochMs(v);
+        const z = ISO_ZONED.exec(v.trim());
+        if (z && !realDate(+z[1], +z[2], +z[3], +z[4], +z[5], +(z[6] ?? 0))) return NaN;
+    }
     return ms >= MIN_MS && ms <= MAX_MS ? ms : NaN;
 }
 
 function toDate(v: unknown): string | typeof FAIL {
-    const ms = toMs(v);
+    if (typeof v === 'string') {
+        const text = v.trim();
+        const m = chinaParts(text);
+        if (m) return text.slice(0, 10);
+        if (m === false) return FAIL;
+    }
+    const ms = otherMs(v);
     return ms === ms ? chinaTime(ms).slice(0, 10) : FAIL;
 }
 function toDateTime(v: unknown): string | typeof FAIL {
-    const ms = toMs(v);
+    if (typeof v === 'string') {
+        const text = v.trim();
+        const m = chinaParts(text);
+        if (m) return `${text.slice(0, 10)} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
+        if (m === false) return FAIL;
+    }
+    const ms = otherMs(v);
     return ms === ms ? chinaTime(ms) : FAIL;
 }
 function toTimestamp(v: unknown): number | typeof FAIL {
-    const ms = toMs(v);
+    if (typeof v === 'string') {
+        const m = chinaParts(v.trim());
+        if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), m[7] ? Math.floor(+`0.${m[7]}` * 1000) : 0) - CHINA_OFFSET_MS;
+        if (m === false) return FAIL;
+    }
+    const ms = otherMs(v);
     return ms === ms ? ms : FAIL;
 }
 
@@ -404,7 +424,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             checkData(r.const, 'constant', field);
             desc = '(const)';
             mayAlias = r.const !== null && typeof r.const === 'object';
-            code += `${v} = ${ref(g, r.const)};\n`;
+            code += `${v} = ${ref(g, clone(r.const))};\n`;
             break;
         }
         case 'path': {
@@ -439,13 +459,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             if (!isPlainObject(r.table)) throw new MappingCompileError(field, 'table must be an object of source value → target value');
             checkData(r.table, 'value table', field);
             const table = new Map<string, unknown>();
-            for (const k of Object.keys(r.table)) if (r.table[k] !== undefined) table.set(k, r.table[k]);
+            for (const k of Object.keys(r.table)) if (r.table[k] !== undefined) table.set(k, clone(r.table[k]));
             const hasDefault = has(r, 'default');
             if (hasDefault) checkData(r.default, 'default', field);
             desc = String(r.path).trim();
             mayAlias = [...table.values(), r.default].some((t) => t !== null && typeof t === 'object');
             const M = ref(g, table);
-            const dflt = hasDefault ? ref(g, r.default) : 'undefined';
+            const dflt = hasDefault ? ref(g, clone(r.default)) : 'undefined';
             code += `${x} = ${readPath(r.path, field, scope)};\n`;
             code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = ${dflt};\n`;
             code += `else if (typeof ${x} === "object") { ${fail(desc, `H.show(${x}) + " is not a single value for the value table"`)} }\n`;
@@ -568,17 +588,23 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     if (basedata) checkSegment(basedata, 'x-basedata', field);
     if (hasDefault && r.default !== null && typeof r.default === 'object') mayAlias = true;
 
+    // A constant text or number: nothing to decide per record but the basic-data wrapper (a fresh object each time).
+    if (kind === 'const' && !mayAlias && !isEmpty(r.const) && !conv) {
+        return basedata ? `${code}${v} = { ${q(basedata)}: ${v} };\n` : code;
+    }
     if (hasDefault || required) {
         const emptyList = required ? ` || (Array.isArray(${v}) && ${v}.length === 0)` : '';
         code += `if (${v} === undefined || ${v} === null || ${v} === ""${emptyList}) { `;
-        code += hasDefault ? `${v} = ${ref(g, r.default)}; }\n` : `${fail(desc!, q('is required (source is empty)'))} }\n`;
+        code += hasDefault ? `${v} = ${ref(g, clone(r.default))}; }\n` : `${fail(desc!, q('is required (source is empty)'))} }\n`;
     }
     if (conv || mayAlias || basedata) {
         code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
         const reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
         if (conv === 'number') {
-            // Numbers pass as they are; text is parsed by the helper.
+            // Numbers pass as they are; a text giving a finite non-zero number is taken at once (`+"  "` is 0, so
+            // zero and everything else go through the helper, which also reads "1,234.5").
             code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } }\n`;
+            code += `else if (typeof ${v} === "string" && (${x} = +${v}) - ${x} === 0 && ${x} !== 0) ${v} = ${x};\n`;
             code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
         } else if (conv) {
             code += `if ((${x} = ${CONVERT_FN[conv]}(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;

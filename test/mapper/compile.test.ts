@@ -369,3 +369,44 @@ describe('compileMapping: reviewed defects (issue 7)', function () {
         }
     });
 });
+
+describe('compileMapping: generated code', function () {
+    it('compiles once: changing the mapping object after compiling changes nothing', function () {
+        const mapping: any = { fields: { c: { const: { k: 1 } }, t: { table: { A: { n: 1 } }, path: 'a', default: { n: 0 } }, p: { path: 'a' } } };
+        const fn = compileMapping(mapping);
+        mapping.fields.c.const.k = 2;
+        mapping.fields.t.table.A.n = 2;
+        mapping.fields.t.default.n = 2;
+        mapping.fields.p.path = 'b';
+        should(ok(fn({ a: 'A', b: 'B' }) as MapResult)).eql({ c: { k: 1 }, t: { n: 1 }, p: 'A' });
+        should(ok(fn({ a: 'Z' }) as MapResult)).eql({ c: { k: 1 }, t: { n: 0 }, p: 'Z' });
+    });
+
+    it('names that look like code stay names: quotes, backslashes, line separators and */ in fields, paths and templates', function () {
+        const odd = ['a"b', "a'b", 'a\\b', 'x\u2028y', 'x\u2029y', 'n\nl', '*/ ); throw 1; //', '${1}', '`', '"+(globalThis.x = 1)+"'.replace('.', '_')];
+        const fields: Record<string, any> = {};
+        const src: Record<string, any> = { plain: 'P' };
+        odd.forEach((name, i) => {
+            src[name] = `v${i}`;
+            fields[name] = { path: name };
+            // A template path cannot hold braces (they end the {{…}}); the text around it can.
+            fields[`t${i}`] = { template: `<${name}>{{${name.includes('}') ? 'plain' : name}}}` };
+            fields[`k${i}`] = { const: name };
+        });
+        const r = ok(run(fields, src)) as Record<string, unknown>;
+        odd.forEach((name, i) => {
+            should(r[name]).equal(`v${i}`);
+            should(r[`t${i}`]).equal(name.includes('}') ? `<${name}>P` : `<${name}>v${i}`);
+            should(r[`k${i}`]).equal(name);
+        });
+        should(Object.keys(r)).have.length(odd.length * 3);
+        should((globalThis as any).x).be.undefined();
+    });
+
+    it('number conversion: zero, blank and signed texts', function () {
+        const f = { n: { path: 'v', convert: 'number' } };
+        should(['0', ' 0 ', '-0.5', '1e3', '+7'].map((v) => ok(run(f, { v })).n)).eql([0, 0, -0.5, 1000, 7]);
+        for (const v of ['  ', 'NaN', 'Infinity', '1.2.3']) should(bad(run(f, { v }))[0].reason).endWith('is not a number');
+        should(bad(run(f, { v: Infinity }))[0].reason).equal('Infinity is not a number');
+    });
+});
