@@ -5,6 +5,7 @@ import { wdt } from '../../nodes/wdt/sign';
 import wdtConfig = require('../../nodes/wdt/wdt-config');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
 import { normaliseBase } from '../../nodes/wdt/client';
+import tradePushRecord from '../../nodes/wdt/schemas/trade-push.record.json';
 
 describe('wdt-trade-push against the WDT simulator', function () {
     let sim: WdtSim;
@@ -44,6 +45,26 @@ describe('wdt-trade-push against the WDT simulator', function () {
             should(form(i).sign).equal(wdt(form(i), WDT_DEMO.appsecret));
         }
         should(JSON.parse(form(0).trade_list)[1]).eql(trades[1]);
+    });
+
+    it('a trade carrying every field of seed 003\'s trade_push table is sent as given (shop_no and switch beside trade_list) and stored', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '0', type: 'str' } }));
+        const base = demoTrade('T9001', { lines: 1 });
+        const line = { ...(base.order_list as Msg[])[0], remark: '线备注 <易碎> & 轻放', cid: 'C01' };
+        const trade: Msg = {
+            ...base, purchase_id: 'PO-1', fenxiao_nick: '分销甲', buyer_email: 'a@example.com', pay_id: 'ALI-1', pay_account: 'buyer@alipay', receiver_telno: '021-1234567', receiver_zip: '200120',
+            invoice_kind: '1', invoice_title: '某某公司', invoice_content: '办公用品', remark_flag: '1', buyer_message: '请尽快发货', seller_memo: '加急', seller_flag: '2', is_auto_wms: '0', warehouse_no: 'WH01',
+            order_list: [line],
+        };
+        // Every record field of the schema (built from seed 003) is present.
+        should(Object.keys(trade).sort()).eql(Object.keys(tradePushRecord.properties).filter((k) => k !== 'shop_no').sort());
+        should(Object.keys(line).sort()).eql(Object.keys(tradePushRecord.properties.order_list.items.properties).sort());
+        const r = await run('n1', { payload: trade }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(form(0)).match({ shop_no: 'SHOP01', switch: '0' });
+        should(JSON.parse(form(0).trade_list)).eql([trade]);
+        should(sim.trades.has('SHOP01/T9001')).be.true();
     });
 
     it('pushing the same trades again counts them as changed', async () => {
