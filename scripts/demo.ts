@@ -118,6 +118,8 @@ function prepareUserDir(dir: string, port: number, ports: Map<number, number>): 
     editorTheme: { tours: false, projects: { enabled: false } },
     contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
     logging: { console: { level: 'info', metrics: false, audit: false } },
+    // No update-check prompt over the demo (and no call home).
+    telemetry: { enabled: false, updateNotification: false },
 };
 `,
     );
