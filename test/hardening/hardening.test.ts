@@ -17,7 +17,7 @@ import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
 import { helper, load, withProbes, Msg, RunResult } from '../helpers/nodered';
 import { FIXTURES, NodeFixture, wrongCredentials } from '../fixtures/systems';
-import { invalidObjects, nonUtf8 } from '../fuzz/invalid-inputs';
+import { invalidObjects, nonUtf8, seededRandom } from '../fuzz/invalid-inputs';
 import { compileParamsSchema, compileRecordSchema } from '../../nodes/core/validate';
 import { depthOf } from '../../nodes/core/endpoint';
 import type { SimServer } from '../sim/harness';
@@ -202,6 +202,14 @@ function badInputs(fixture: NodeFixture, sim: SimServer): Msg[] {
         for (const c of paramCandidates.filter((c) => paramsRejected(spec, fixture, c)).slice(0, 80)) inputs.push({ payload: structuredClone(good), params: c });
     } else {
         const rejected = paramCandidates.filter((c) => paramsRejected(spec, fixture, c));
+        // Two faults in one msg (each candidate has one): the error must still name a field.
+        const random = seededRandom(13);
+        for (let i = 0; i < 120 && rejected.length > 1; i++) {
+            const a = rejected[Math.floor(random() * rejected.length)];
+            const b = rejected[Math.floor(random() * rejected.length)];
+            const both = { ...a, ...b };
+            if (paramsRejected(spec, fixture, both)) rejected.push(both);
+        }
         // Query parameters come from msg.params or, failing that, from msg.payload: try both ways in.
         rejected.forEach((c, i) => inputs.push(i % 5 === 4 ? { payload: c } : { params: c }));
     }
@@ -228,7 +236,7 @@ for (const fixture of FIXTURES) {
             const spec = specOf(fixture);
             const known = fieldNames(spec.requestSchema, fieldNames(fixture.kind === 'write' ? spec.recordSchema : {}, new Set(['payload', 'params'])));
             const inputs = badInputs(fixture, sim);
-            should(inputs.length).be.above(150);
+            should(inputs.length).be.within(200, 600);
             const kinds = new Set<string>();
             for (const msg of inputs) {
                 const r = await send('n1', msg, outputs);
@@ -277,6 +285,26 @@ for (const fixture of FIXTURES) {
                 should(ok.caught).be.undefined();
                 should(ok.outputs[0].length).be.above(0);
             });
+        }
+
+        const isLogin = fixture.isLogin;
+        if (isLogin) {
+            for (const bad of MALFORMED) {
+                it(`malformed login answer: ${bad.name} → a classified error for each msg, no crash, no hang, no data sent`, async () => {
+                    await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+                    sim.inject({ type: 'http', status: 200, body: bad.body, headers: bad.headers }, 20, isLogin);
+                    for (let i = 0; i < 2; i++) {
+                        const r = await send('n1', fixture.validMsg(sim), outputs);
+                        const errors = errorsOf(r);
+                        should(errors.length).be.above(0, 'a malformed login answer passed for a session');
+                        for (const e of errors) should(KINDS).containEql(e.kind);
+                        should(r.outputs[0]).have.length(0);
+                    }
+                    should(dataCalls(fixture, sim)).equal(0);
+                    // Not hammered: at most one login and its retries per msg.
+                    should(sim.requests.filter(isLogin).length).be.within(1, 6);
+                });
+            }
         }
 
         if (fixture.kind === 'write') {
@@ -335,6 +363,17 @@ for (const fixture of FIXTURES) {
                     seen.push(ok);
                     sim.inject({ type: 'http', status: 200, body: '<html>oops</html>' }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
                     seen.push(await send('n1', fixture.validMsg(sim), outputs));
+                    sim.clearFaults();
+                    // Connections cut, logins included (a fresh deploy: no session yet): the network error carries
+                    // the request it failed on, login body and all.
+                    collect();
+                    await helper.unload();
+                    await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
+                    mountAdminApi();
+                    sim.inject({ type: 'reset' }, 20);
+                    const cut = await send('n1', fixture.validMsg(sim), outputs);
+                    should(errorsOf(cut).length).be.above(0);
+                    seen.push(cut);
                     sim.clearFaults();
                     seen.push(await send('n1', fixture.kind === 'write' ? { payload: 'bad' } : { params: { [Object.keys(specOf(fixture).requestSchema.properties)[0]]: { bad: true } } }, outputs));
                     // The test-connection route: the dialog's values right and wrong, and the stored credentials.
