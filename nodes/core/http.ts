@@ -112,19 +112,22 @@ export class HttpTransport {
         const ax = err as AxiosError;
         if (options.signal?.aborted || axios.isCancel(err) || ax.code === 'ERR_CANCELED') return this.cancelled();
         const code = ax.code ?? 'NETWORK';
+        // The cause keeps axios's code and message only: an AxiosError holds the request (its config: body, headers),
+        // and a login body or a signed request would carry credentials into any log or inspection of the error.
+        const cause = Object.assign(new Error(ax.message), { name: ax.name, code: ax.code });
         if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-            return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${options.timeoutMs ?? this.defaultTimeoutMs} ms`, safeToRepeat: false, cause: err });
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${options.timeoutMs ?? this.defaultTimeoutMs} ms`, safeToRepeat: false, cause });
         }
         if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(ax.message)) {
-            return new ConnectorError({ system: this.system, kind: 'config', code: 'RESPONSE_TOO_LARGE', message: `response larger than the configured limit`, cause: err });
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'RESPONSE_TOO_LARGE', message: `response larger than the configured limit`, cause });
         }
         if (code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE') {
-            return new ConnectorError({ system: this.system, kind: 'config', code: 'BAD_URL', message: `invalid server URL`, cause: err });
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'BAD_URL', message: `invalid server URL`, cause });
         }
         if (/certificate|self[- ]signed|CERT_/i.test(String(code) + ax.message)) {
-            return new ConnectorError({ system: this.system, kind: 'config', code: 'TLS', message: `TLS certificate rejected (${code}); allow self-signed certificates in the config node if this is an on-premise server`, cause: err });
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'TLS', message: `TLS certificate rejected (${code}); allow self-signed certificates in the config node if this is an on-premise server`, cause });
         }
-        return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause: err });
+        return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
     }
 }
 
