@@ -410,3 +410,12 @@ describe('compileMapping: generated code', function () {
         should(bad(run(f, { v: Infinity }))[0].reason).equal('Infinity is not a number');
     });
 });
+
+describe('compileMapping: validation inside nested arrays', function () {
+    it('a schema error two arrays deep names both line indexes in the field and the full source path', function () {
+        const schema = { type: 'object', properties: { L: { type: 'array', items: { type: 'object', properties: { S: { type: 'array', items: { type: 'object', properties: { q: { type: 'number' } } } } } } } } };
+        const fields = { L: { array: 'lines', fields: { S: { array: 'subs', fields: { q: { path: 'qty' } } } } } };
+        const errs = bad(run(fields, { lines: [{ subs: [{ qty: 1 }] }, { subs: [{ qty: 2 }, { qty: 'x' }] }] }, { schema }));
+        should(errs).eql([{ field: 'L[1].S[1].q', source: 'lines[1].subs[1].qty', reason: 'must be number' }]);
+    });
+});
