@@ -473,19 +473,23 @@ export class KingdeeClient extends BaseClient {
 
     /**
      * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field).
-     * Looked up with ExecuteBillQuery `field in (…)` in slices of 200 values; → value → {Id, Number}.
+     * Looked up with ExecuteBillQuery `field in (…)` in slices of 200 values; → value → {Id, Number}. Bills answer
+     * with FID/FBillNo; basic-data forms (BD_MATERIAL …) have neither, so their own key and FNumber are asked.
      */
-    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey = 'FID'): Promise<Map<string, { Id: string; Number: string }>> {
+    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string): Promise<Map<string, { Id: string; Number: string }>> {
+        const basic = BASEDATA_KEYS[formId.toLowerCase()];
+        const pk = (primaryKey && primaryKey.trim()) || basic || 'FID';
+        const numberKey = basic ? 'FNumber' : 'FBillNo';
         const found = new Map<string, { Id: string; Number: string }>();
         const unique = [...new Set(values.filter((v) => v !== ''))];
         if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateField', message: `duplicateField: "${field}" is not a field key` });
         for (let i = 0; i < unique.length; i += 200) {
             const slice = unique.slice(i, i + 200);
             const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
-            const keys = [...new Set([field, primaryKey, 'FBillNo'])];
-            for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: primaryKey }, ctx)) {
+            const keys = [...new Set([field, pk, numberKey])];
+            for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);
-                if (!found.has(v)) found.set(v, { Id: str(row[primaryKey]), Number: str(row.FBillNo) });
+                if (!found.has(v)) found.set(v, { Id: str(row[pk]), Number: str(row[numberKey]) });
             }
         }
         return found;

@@ -184,6 +184,10 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const found = await c.existingBills('SAL_OutStock', 'FBillNo', ['XS-1', "XS-'2", 'XS-3'], {});
         should([...found.keys()].sort()).eql(["XS-'2", 'XS-1']);
         should(found.get('XS-1')!.Number).equal('XS-1');
+        // Basic data has no FID/FBillNo: its own key and FNumber are asked.
+        const mats = await c.existingBills('BD_MATERIAL', 'FNumber', ['MAT002', 'MAT404'], {});
+        should([...mats]).eql([['MAT002', { Id: '100002', Number: 'MAT002' }]]);
+        should(bodies('ExecuteBillQuery').pop().data).match({ FieldKeys: 'FNumber,FMATERIALID', OrderString: 'FMATERIALID', FilterString: "FNumber in ('MAT002','MAT404')" });
     });
 
     it('push 3 sources with 1 unknown → 2 target bills with their source, 1 failure', async () => {
