@@ -75,7 +75,11 @@ export class NodeRedProcess {
         fs.writeFileSync(path.join(this.userDir, 'flows_cred.json'), JSON.stringify(credentials));
     }
 
+    /** How long each start took until the flows ran (ms), for the report on a slow machine. */
+    readonly startMs: number[] = [];
+
     async start(): Promise<void> {
+        const began = Date.now();
         const port = await freePort();
         fs.writeFileSync(
             path.join(this.userDir, 'settings.js'),
@@ -121,6 +125,7 @@ export class NodeRedProcess {
             60000,
             100,
         );
+        this.startMs.push(Date.now() - began);
     }
 
     /** Clicks an inject node's button (its admin endpoint). */
