@@ -30,7 +30,7 @@ type Msg = Record<string, any>;
 
 // ---------------------------------------------------------------------------------------------- watching Node-RED
 
-interface DebugEvent {
+export interface DebugEvent {
     /** The debug node. */
     id: string;
     payload: unknown;
@@ -106,7 +106,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------- the example wiring
 
-interface Topology {
+export interface Topology {
     tab: string;
     title: string;
     source: Msg;
@@ -117,7 +117,7 @@ interface Topology {
 }
 
 /** The scenario's nodes, found by type and wiring in the example tab (a missing debug is a failure of the check). */
-function topology(flows: Msg[], key: string, sourceType: string, writeType: string): Topology {
+export function topology(flows: Msg[], key: string, sourceType: string, writeType: string): Topology {
     const tab = flows.find((n) => n.type === 'tab' && String(n.label).startsWith(key));
     if (!tab) throw new Error(`no example tab ${key}`);
     const nodes = new Map<string, Msg>(flows.filter((n) => n.z === tab.id).map((n) => [n.id, n]));
@@ -180,7 +180,7 @@ interface RunContext {
     run: number;
 }
 
-interface Observed {
+export interface Observed {
     counts: Counts;
     events: { read: DebugEvent[]; mapped: DebugEvent[]; unmapped: DebugEvent[]; written: DebugEvent[]; failed: DebugEvent[]; caught: DebugEvent[] };
 }
@@ -531,7 +531,7 @@ async function flowContext(demo: RunningDemo, tab: string, key: string): Promise
     return body.msg === undefined ? undefined : decode(body);
 }
 
-function countsOf(topo: Topology, events: DebugEvent[], toMap?: (rows: Msg[]) => number): Observed {
+export function countsOf(topo: Topology, events: DebugEvent[], toMap?: (rows: Msg[]) => number): Observed {
     const of = (id?: string) => (id ? events.filter((e) => e.id === id) : []);
     const ev = { read: of(topo.debugs.read), mapped: of(topo.debugs.mapped), unmapped: of(topo.debugs.unmapped), written: of(topo.debugs.written), failed: of(topo.debugs.failed), caught: of(topo.debugs.caught) };
     const sum = (list: DebugEvent[]) => list.reduce((n, e) => n + sizeOf(e.payload), 0);
@@ -549,6 +549,14 @@ function countsOf(topo: Topology, events: DebugEvent[], toMap?: (rows: Msg[]) =>
 }
 
 const balanced = (c: Counts) => c.toMap === c.mapped + c.notMapped && c.mapped === c.written + c.notWritten;
+
+/** Records unaccounted for: every record read leaves the mapper on output 1 or 2, every mapped one the write node. */
+export function conservationProblems(c: Counts): string[] {
+    const out: string[] = [];
+    if (c.toMap !== c.mapped + c.notMapped) out.push(`unaccounted: ${c.toMap} to map, ${c.mapped} mapped + ${c.notMapped} not mapped`);
+    if (c.mapped !== c.written + c.notWritten) out.push(`unaccounted: ${c.mapped} mapped, ${c.written} written + ${c.notWritten} not written`);
+    return out;
+}
 
 async function runScenario(demo: RunningDemo, comms: Comms, flows: Msg[], s: Scenario, run: number): Promise<ScenarioResult> {
     const notes: string[] = [];
@@ -591,8 +599,7 @@ async function runScenario(demo: RunningDemo, comms: Comms, flows: Msg[], s: Sce
     }
     const seen = countsOf(topo, comms.debug.slice(mark), s.toMap);
     const c = seen.counts;
-    if (c.toMap !== c.mapped + c.notMapped) problems.push(`unaccounted: ${c.toMap} to map, ${c.mapped} mapped + ${c.notMapped} not mapped`);
-    if (c.mapped !== c.written + c.notWritten) problems.push(`unaccounted: ${c.mapped} mapped, ${c.written} written + ${c.notWritten} not written`);
+    problems.push(...conservationProblems(c));
     if (c.caught > 0) problems.push(`${c.caught} msg(s) reached Catch: ${seen.events.caught.map((e) => JSON.stringify(failedError(e)).slice(0, 200)).join('; ')}`);
     if (s.key === '05') state.writeback = ((await flowContext(demo, topo.tab, 'maycurWriteback')) ?? {}) as Record<string, Msg>;
     try {

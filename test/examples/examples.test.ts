@@ -7,7 +7,7 @@ import path from 'path';
 import should from 'should';
 import { exampleFiles } from '../../scripts/demo';
 import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
-import { runCheck, callbackOrders, summary, ScenarioResult, Counts } from '../../scripts/demo-check';
+import { runCheck, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
 import { JackyunSim } from '../sim/jackyun';
 import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { demoOrders } from '../sim/wdt-wms';
@@ -150,6 +150,39 @@ describe('example flows', function () {
             }
         }
         should(checked).be.above(6);
+    });
+});
+
+describe('demo:check bookkeeping', function () {
+    const flows = files.flatMap(flowsOf);
+
+    it('counts records from the debug messages of each output and reports a record that left neither output', function () {
+        const topo = topology(flows, '03', 'guanyi-return-get', 'jingcheng-recv');
+        const d = topo.debugs;
+        const events: DebugEvent[] = [
+            { id: d.read!, payload: [{ code: 'A' }, { code: 'B' }, { code: 'C' }] },
+            { id: d.mapped!, payload: [{ SheetID: 'A' }, { SheetID: 'B' }] },
+            { id: d.unmapped!, payload: { payload: { code: 'C' }, error: { message: 'SheetDate: is required' } } },
+            { id: d.written!, payload: [{ SheetID: 'A' }] },
+            // B neither written nor failed: unaccounted.
+        ];
+        const { counts } = countsOf(topo, events);
+        should(counts).match({ read: 3, toMap: 3, mapped: 2, notMapped: 1, written: 1, notWritten: 0, caught: 0 });
+        should(conservationProblems(counts)).eql(['unaccounted: 2 mapped, 1 written + 0 not written']);
+        events.push({ id: d.failed!, payload: { payload: { SheetID: 'B' }, error: { message: 'SheetID已存在' } } });
+        should(conservationProblems(countsOf(topo, events).counts)).eql([]);
+    });
+
+    it('counts arrays Node-RED shortened for the debug sidebar by their full length', function () {
+        const topo = topology(flows, '01', 'jackyun-trade-query', 'kingdee-batch-save');
+        const { counts } = countsOf(topo, [{ id: topo.debugs.read!, payload: { __enc__: true, type: 'array', data: [], length: 1500 } }]);
+        should(counts.read).equal(1500);
+    });
+
+    it('finds no debug on an output that lost its debug node', function () {
+        const cut = flows.map((n) => (n.id === 'ex02-write' ? { ...n, wires: [n.wires[0], []] } : n));
+        should(topology(cut, '02', 'kingdee-bill-query', 'wdt-wms-cancel').debugs.failed).be.undefined();
+        should(topology(flows, '02', 'kingdee-bill-query', 'wdt-wms-cancel').debugs.failed).equal('ex02-debug-failed');
     });
 });
 
