@@ -591,11 +591,13 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.outputs[1][0].error.message).match(/未审核/);
         });
 
-        it('bad input (no RuleId without the default rule, a record with neither Number nor Id) → named, nothing sent', async () => {
+        it('bad input (no RuleId without the default rule, the default rule without TargetFormId, a record with neither Number nor Id) → named, nothing sent', async () => {
             await start();
-            await loadPush(node({ RuleId: { value: '', type: 'str' } }));
+            await loadPush(node({ RuleId: { value: '', type: 'str' }, TargetFormId: { value: '', type: 'str' } }));
             const a = await run('n1', { payload: [{ Number: 'FKSQ000101' }] }, 2);
             should(a.caught!._error).match({ kind: 'validation', field: 'RuleId' });
+            const c = await run('n1', { payload: [{ Number: 'FKSQ000101' }], params: { IsEnableDefaultRule: true } }, 2);
+            should(c.caught!._error).match({ kind: 'validation', field: 'TargetFormId' });
             const b = await run('n1', { payload: [{ Numero: 'FKSQ000101' }], params: { RuleId: RULE } }, 2);
             should(b.outputs[1]).have.length(1);
             should(b.outputs[1][0].error.kind).equal('validation');
