@@ -52,6 +52,23 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         });
     }
 
+    it('lcid (default 2052) goes with every login; the org number goes in the API-signature app data', async () => {
+        const logins = () => sim.requests.filter((r) => r.path.includes('AuthService.')).map((r) => JSON.parse(r.body));
+        await make({ authMode: 'password' }).testConnection({});
+        client!.close();
+        await make({ authMode: 'appsecret', lcid: 1033 }).testConnection({});
+        client!.close();
+        await make({ authMode: 'sign', lcid: 3076, bodyForm: 'positional' }).testConnection({});
+        client!.close();
+        await make({ authMode: 'password', bodyForm: 'positional' }).testConnection({});
+        should(logins()).match([{ lcid: 2052, acctid: KINGDEE_DEMO.acctId }, { lcid: 1033, appId: KINGDEE_DEMO.appId }, { parameters: (p: unknown[]) => p.length === 6 && p[5] === 3076 }, { parameters: (p: unknown[]) => p.length === 4 && p[3] === 2052 }]);
+        client!.close();
+        await make({ authMode: 'apisign', orgNum: '100', lcid: 1033 }).testConnection({});
+        const h = calls('ExecuteBillQuery').pop()!.headers;
+        should(Buffer.from(String(h['x-kd-appdata']), 'base64').toString('utf8')).equal(`${KINGDEE_DEMO.acctId},${KINGDEE_DEMO.username},1033,100`);
+        should(sim.apiSignedCount).equal(1);
+    });
+
     it('sign mode with sha1 for an old server; sha256 is refused there', async () => {
         sim.signAlgorithm = 'sha1';
         await should(make().testConnection({})).be.rejectedWith({ kind: 'config' });
