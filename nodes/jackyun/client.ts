@@ -100,12 +100,14 @@ function asArray(v: unknown): unknown[] {
     return [parsed];
 }
 
+const hasOwn = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+
 /**
  * The key of `obj` that equals `lower` ignoring case (`goodsdetail` → `goodsDetail`, `GoodsDetail`, …). Keys of
  * another length are skipped without lower-casing them: a goods line has ~100 keys and this runs for every line.
  */
 function keyLike(obj: Record<string, unknown>, exact: string, lower: string): string | undefined {
-    if (Object.prototype.hasOwnProperty.call(obj, exact)) return exact;
+    if (hasOwn(obj, exact)) return exact;
     for (const k in obj) if (k.length === lower.length && k.toLowerCase() === lower) return k;
     return undefined;
 }
@@ -142,17 +144,10 @@ function normaliseLine(raw: unknown): Record<string, unknown> {
 export function normaliseTrade(raw: unknown): Record<string, unknown> {
     if (!isObj(raw)) return { goodsDetail: [] };
     let t = raw;
-    // One pass over the trade's own keys: trade-number keys in any casing, and the goods list's key.
-    let otherNo = false;
-    let goodsKey: string | undefined;
-    for (const k in t) {
-        if (k.length === 7) {
-            if (k !== 'TradeNo' && k.toLowerCase() === 'tradeno') otherNo = true;
-        } else if (k.length === 11 && goodsKey !== 'goodsDetail' && k.toLowerCase() === 'goodsdetail') {
-            goodsKey = k;
-        }
-    }
-    if (otherNo || (goodsKey !== undefined && goodsKey !== 'goodsDetail')) {
+    // The usual casings are looked up directly; the keys are scanned only when neither is there.
+    const rename = hasOwn(t, 'tradeNo') || (!hasOwn(t, 'TradeNo') && keyLike(t, 'TradeNo', 'tradeno') !== undefined);
+    const goodsKey = keyLike(t, 'goodsDetail', 'goodsdetail');
+    if (rename || (goodsKey !== undefined && goodsKey !== 'goodsDetail')) {
         // Seed 000 names the number `TradeNo` (the API sends `tradeNo`); an existing `TradeNo` wins.
         const out: Record<string, unknown> = {};
         for (const k in t) {
