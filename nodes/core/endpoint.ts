@@ -92,6 +92,16 @@ export function depthOf(value: unknown, limit = MAX_DEPTH): number {
     return deepest;
 }
 
+/**
+ * msg properties besides params that the kit reads, with what each accepts. A bad one is named rather than quietly
+ * becoming an empty read (maxRecords -1), a default, or an instant timeout (timers overflow past 2^31 ms).
+ */
+const MSG_SETTINGS: Array<{ prop: string; query?: boolean; ok(v: unknown): boolean; reason: string }> = [
+    { prop: 'requestTimeout', ok: (v) => (typeof v === 'number' || typeof v === 'string') && Number(v) >= 1 && Number(v) <= 2147483647, reason: 'must be a number of milliseconds from 1 to 2147483647' },
+    { prop: 'maxRecords', query: true, ok: (v) => (typeof v === 'number' || typeof v === 'string') && Number.isInteger(Number(v)) && Number(v) >= 0, reason: 'must be a whole number ≥ 0' },
+    { prop: 'outputMode', query: true, ok: (v) => v === 'all' || v === 'page' || v === 'record', reason: 'must be "all", "page" or "record"' },
+];
+
 function num(value: unknown): number | undefined {
     if (value === '' || value === undefined || value === null) return undefined;
     const n = Number(value);
@@ -169,6 +179,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     msg[prop] = `[removed: nested deeper than ${MAX_DEPTH} levels]`;
                     throw new WholeMessageError(`${spec.type}: ${prop}: nested deeper than ${MAX_DEPTH} levels`, inputError(spec.system, `${prop}: nested deeper than ${MAX_DEPTH} levels`, prop));
                 }
+            }
+            for (const setting of MSG_SETTINGS) {
+                const v = msg[setting.prop];
+                if (v === undefined || v === null || v === '' || (setting.query && spec.kind !== 'query') || setting.ok(v)) continue;
+                const reason = `${setting.prop}: ${setting.reason}`;
+                throw new WholeMessageError(`${spec.type}: ${reason}`, inputError(spec.system, reason, setting.prop));
             }
             if (!configNode) throw new WholeMessageError(`${spec.type}: no ${spec.configType} is selected`, new ConnectorError({ system: spec.system, kind: 'config', code: 'NO_CONFIG', message: `no ${spec.configType} is selected` }));
             status.working('…', true);

@@ -75,7 +75,8 @@ export class HttpTransport {
                 headers: req.headers,
                 params: req.query,
                 data: req.body,
-                timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+                // Past 2^31 ms Node's timers fire at once: a huge setting would time every request out instantly.
+                timeout: Math.min(options.timeoutMs ?? this.defaultTimeoutMs, 2147483647),
                 signal: options.signal,
             });
             return { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
