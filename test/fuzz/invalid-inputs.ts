@@ -1,7 +1,8 @@
 /**
  * Generates invalid inputs for a JSON Schema: wrong types, missing required fields, huge strings, deep nesting,
  * `__proto__` / `constructor` keys, lone surrogates (text that is not valid UTF-16/UTF-8), Buffers of bytes that are
- * not UTF-8, arrays where objects are expected.
+ * not UTF-8, arrays where objects are expected, and what only a function node can make: objects that contain
+ * themselves, BigInts, invalid Dates.
  * Deterministic (seeded) so a failure can be replayed. Callers keep only the inputs their validator rejects.
  */
 
@@ -31,10 +32,17 @@ export function nonUtf8(): Buffer {
     return Buffer.from([0x61, 0x80, 0xc0, 0xaf, 0xff, 0xfe, 0xc3, 0x28]);
 }
 
+/** An object that contains itself (a function node can build one; JSON cannot carry it). */
+export function circular(): Record<string, unknown> {
+    const o: Record<string, unknown> = { name: 'loop' };
+    o.self = o;
+    return o;
+}
+
 /** Values of the wrong kind for a property of `schema`'s type. */
 function wrongValues(schema: Schema): unknown[] {
     const type = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const out: unknown[] = [null, deep(200), [1, 2, 3], { a: 1 }, true, -1e308, 'not-a-number', '', HUGE, LONE_SURROGATE, nonUtf8()];
+    const out: unknown[] = [null, deep(200), [1, 2, 3], { a: 1 }, true, -1e308, 'not-a-number', '', HUGE, LONE_SURROGATE, nonUtf8(), circular(), BigInt(42), new Date(NaN)];
     return out.filter((v) => {
         if (type.includes('string') && typeof v === 'string' && v !== '' && v !== HUGE && v !== LONE_SURROGATE) return false;
         return true;
@@ -76,6 +84,7 @@ export function invalidObjects(schema: Schema, count: number, seed = 1): unknown
         () => JSON.parse(`{"constructor":{"prototype":{"polluted":true}},"__proto__":{"polluted":true}}`),
         () => nonUtf8(),
         () => [structuredClone(base)],
+        () => Object.assign(circular(), structuredClone(base)),
     ];
     for (const key of schema.required ?? []) {
         candidates.push(() => {

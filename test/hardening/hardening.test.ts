@@ -213,6 +213,13 @@ function badInputs(fixture: NodeFixture, sim: SimServer): Msg[] {
         // Query parameters come from msg.params or, failing that, from msg.payload: try both ways in.
         rejected.forEach((c, i) => inputs.push(i % 5 === 4 ? { payload: c } : { params: c }));
     }
+    // The msg properties the kit reads besides params: a good msg with one bad setting is refused, named.
+    const settings: Msg[] = [-1, 0, 1e308, 'abc', {}, [5], nonUtf8(), Number.NaN].map((v) => ({ requestTimeout: v }));
+    if (fixture.kind === 'query') {
+        settings.push(...[-1, 1.5, 'x', {}, [3], true].map((v) => ({ maxRecords: v })));
+        settings.push(...['bogus', 'ALL', {}, 42, ['all']].map((v) => ({ outputMode: v })));
+    }
+    for (const extra of settings) inputs.push({ ...fixture.validMsg(sim), ...extra });
     return inputs;
 }
 
@@ -234,7 +241,7 @@ for (const fixture of FIXTURES) {
         it('bad input: a few hundred generated invalid inputs each get a clear error naming a field, nothing is sent, Node-RED stays up', async () => {
             await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
             const spec = specOf(fixture);
-            const known = fieldNames(spec.requestSchema, fieldNames(fixture.kind === 'write' ? spec.recordSchema : {}, new Set(['payload', 'params'])));
+            const known = fieldNames(spec.requestSchema, fieldNames(fixture.kind === 'write' ? spec.recordSchema : {}, new Set(['payload', 'params', 'requestTimeout', 'maxRecords', 'outputMode'])));
             const inputs = badInputs(fixture, sim);
             should(inputs.length).be.within(200, 600);
             const kinds = new Set<string>();
