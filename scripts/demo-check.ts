@@ -612,6 +612,8 @@ async function runScenario(demo: RunningDemo, comms: Comms, flows: Msg[], s: Sce
 }
 
 export interface CheckOptions {
+    /** runCheck: the user directory to (re)build; default a temporary one, removed afterwards. */
+    userDir?: string;
     /** Run every scenario a second time (duplicates must not be written). Default true. */
     secondRun?: boolean;
     /** Called with each result as it is ready. */
@@ -663,13 +665,13 @@ export function freePort(): Promise<number> {
 
 /** Starts the demo headless in a throwaway user directory, checks every scenario, stops everything. */
 export async function runCheck(options: CheckOptions = {}): Promise<ScenarioResult[]> {
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-check-'));
+    const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-check-'));
     const demo = await startDemo({ port: await freePort(), quiet: true, userDir, freePorts: true });
     try {
         return await checkDemo(demo, options);
     } finally {
         await demo.stop();
-        fs.rmSync(userDir, { recursive: true, force: true });
+        if (!options.userDir) fs.rmSync(userDir, { recursive: true, force: true });
     }
 }
 

@@ -2,6 +2,8 @@
  * `npm start`: every simulator on its fixed loopback port, then Node-RED (the dev dependency) with this palette and
  * every example flow deployed against the simulators, credentials filled in; each scenario is run once so the node
  * statuses show what happened, and the console says how to run each one again. Ctrl-C stops everything.
+ * PORT sets Node-RED's port (default 1880); DEMO_NO_RUN=1 skips the first run. The simulators use fixed ports
+ * (scripts/demo-sims.ts), which the example flows point at.
  * `npm run demo:check` (scripts/demo-check.ts) runs the same demo headless and checks every scenario.
  */
 import { ChildProcess, spawn } from 'child_process';

@@ -3,11 +3,12 @@
  * headless (scripts/demo-check.ts, as `npm run demo:check` does) with every scenario run twice against the simulators.
  */
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import should from 'should';
-import { exampleFiles } from '../../scripts/demo';
+import { exampleFiles, startDemo } from '../../scripts/demo';
 import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
-import { runCheck, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
+import { runCheck, freePort, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
 import { JackyunSim } from '../sim/jackyun';
 import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { demoOrders } from '../sim/wdt-wms';
@@ -200,8 +201,37 @@ describe('example flows against the simulators (npm run demo:check)', function (
         should(r.pass).be.true();
     };
 
+    let userDir: string;
     before(async function () {
-        results = await runCheck();
+        // A directory an earlier demo left, with a stale watermark file: the start must rebuild it from scratch.
+        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-'));
+        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'cn-erp-demo' }));
+        fs.mkdirSync(path.join(userDir, 'context'));
+        fs.writeFileSync(path.join(userDir, 'context', 'stale.json'), '{"watermark": 1}');
+        results = await runCheck({ userDir });
+    });
+    after(function () {
+        if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    });
+
+    it('rebuilt the user directory from scratch: the deployed flows, their credentials, this build as the palette', function () {
+        should(fs.existsSync(path.join(userDir, 'context', 'stale.json'))).be.false();
+        const deployed = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
+        should(deployed.length).equal(files.reduce((n, f) => n + flowsOf(f).length, 0));
+        const creds = JSON.parse(fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8'));
+        should(Object.keys(creds).sort()).eql(deployed.filter((n: Node) => DEMO_CREDENTIALS[n.type]).map((n: Node) => n.id).sort());
+        should(fs.realpathSync(path.join(userDir, 'node_modules', '@cn-erp', 'node-red-connectors', 'dist'))).equal(fs.realpathSync(path.join(__dirname, '..', '..')));
+    });
+
+    it('never empties a directory that is not a demo\'s', async function () {
+        const foreign = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-not-demo-'));
+        try {
+            fs.writeFileSync(path.join(foreign, 'flows.json'), '[]');
+            await should(startDemo({ port: await freePort(), quiet: true, userDir: foreign, freePorts: true })).be.rejectedWith(/not a demo directory/);
+            should(fs.readFileSync(path.join(foreign, 'flows.json'), 'utf8')).equal('[]');
+        } finally {
+            fs.rmSync(foreign, { recursive: true, force: true });
+        }
     });
 
     it('01 saves each January trade once in Kingdee; the second run saves nothing (duplicate guard)', function () {
