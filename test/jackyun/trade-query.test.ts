@@ -303,6 +303,7 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         const first = await run('n1', { params: { startModified: chinaTime(now - 21 * DAY) } }, 1);
         should(first.caught).be.undefined();
         should(first.outputs[0][0].payload.length).equal(sim.trades.length);
+        const firstEnd = parseChinaTime(sent()[sent().length - 1].endModified);
         // A trade modified after the first run; the next run reads only the overlap window.
         const t = Math.floor(Date.now() / 1000) * 1000 - 1000;
         const fresh = { ...sim.trades[0], tradeNo: 'JYNEW0001', gmtModified: t, body: { ...sim.trades[0].body, gmtModified: chinaTime(t) } };
@@ -312,6 +313,9 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(second.caught).be.undefined();
         should(second.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(['JYNEW0001']);
         const b = sent()[0];
+        // From the first run's end minus the 5-minute overlap, to now.
+        should(parseChinaTime(b.startModified)).equal(firstEnd - 5 * 60000);
+        should(parseChinaTime(b.endModified)).be.aboveOrEqual(firstEnd);
         should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
     });
 });
