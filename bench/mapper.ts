@@ -22,7 +22,7 @@ import jsonata from 'jsonata';
 import { compileMapping, MapResult } from '../nodes/mapper/compile';
 import { compileRecordSchema } from '../nodes/core/validate';
 import { chinaTime, toEpochMs } from '../nodes/core/time';
-import { atLeast, interleave, log, main, quick, round } from './lib/bench';
+import { atLeast, gc, interleave, log, main, quick, round } from './lib/bench';
 
 const N = Number(process.argv[2] ?? process.env.BENCH_MAPPER_N ?? (quick ? 10000 : 100000));
 const ROUNDS = quick ? 3 : 5;
@@ -162,7 +162,8 @@ main('mapper', async () => {
     };
     // Warm-up of every side, then interleaved rounds (order alternates); the best round of each side counts.
     for (let i = 0; i < Math.min(N, 5000); i++) { mapper(data[i]); handWritten(data[i]); mapperValidated(data[i]); handWritten(data[i], ajv); }
-    const rounds = await interleave(ROUNDS, sides);
+    // A full GC before each side (with --expose-gc, as run-all starts benches) so no side pays for the garbage of another.
+    const rounds = await interleave(ROUNDS, sides, gc);
     const best = (xs: number[]) => Math.max(...xs);
     for (let i = 0; i < Math.min(N, 500); i++) await expr.evaluate(data[i]);
     log(`JSONata over ${N} trades (one round)`);
