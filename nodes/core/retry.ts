@@ -57,8 +57,15 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
         if (err.kind === 'auth') {
             if (reauthenticated || !options.reauthenticate) throw err;
             reauthenticated = true;
-            await options.reauthenticate(err);
-            continue;
+            try {
+                await options.reauthenticate(err);
+                continue;
+            } catch (e) {
+                // The re-login itself failed. Nothing of the call was sent meanwhile, so a transient or rate-limit
+                // failure of it is backed off and retried like any other (the next attempt logs in first).
+                err = toConnectorError(e, options.system);
+                if (err.kind !== 'transient' && err.kind !== 'rate-limit') throw err;
+            }
         }
         if (retries >= policy.maxRetries) throw withAttempts(err, n + 1);
         const delay = backoffDelay(retries, policy, err, options.random);
