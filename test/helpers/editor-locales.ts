@@ -1,6 +1,6 @@
 /**
  * Checks of a system's editor files as the build ships them (dist/nodes/<sys>/): every message key a node's .html
- * uses (data-i18n, this._('…')) exists in both en-US and zh-CN, the two catalogues have the same keys, and each
+ * uses (data-i18n, this._('…'), validator messages) exists in both en-US and zh-CN, the two catalogues have the same keys, and each
  * node has help in both languages in Node-RED's Inputs / Outputs / Details form naming its seed fields.
  */
 import fs from 'fs';
@@ -39,7 +39,8 @@ export function describeEditor(system: string, expect: EditorExpectations): void
                 const catalogues = LANGS.map((l) => JSON.parse(fs.readFileSync(path.join(dir, 'locales', l, `${type}.json`), 'utf8')));
                 should(leafKeys(catalogues[0]).sort()).eql(leafKeys(catalogues[1]).sort(), `${type}: en-US and zh-CN keys differ`);
                 const used = [...html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]).filter((k) => !k.includes(':'));
-                used.push(...[...html.matchAll(/this\._\('([^']+)'\)/g)].map((m) => m[1]));
+                // this._('key') in labels, msg(this, 'key') in validators (the text Node-RED shows as the reason).
+                used.push(...[...html.matchAll(/(?:this\._\(|msg\(this, )'([^']+)'\)/g)].map((m) => m[1]));
                 // Port labels: this._('<type>.label.output' + (i + 1)) for each output.
                 const outputs = Number((/outputs:\s*(\d+)/.exec(html) ?? [])[1] ?? 0);
                 if (/this\._\('[^']+\.label\.output' \+ \(i \+ 1\)\)/.test(html)) for (let i = 1; i <= outputs; i++) used.push(`${type}.label.output${i}`);
