@@ -91,11 +91,20 @@
             var prop = props[key] || {};
             var rule = fields[key];
             var kind = ruleKind(rule);
-            var tr = $('<tr style="border-top:1px solid #eee">').appendTo(table);
+            var tr = $('<tr class="erp-mapper-row" style="border-top:1px solid #eee">').attr('data-field', key).appendTo(table);
             $('<td>').append($('<code>').text(key)).appendTo(tr);
-            $('<td>').text(isZh() ? prop.title || prop['x-title-en'] || '' : prop['x-title-en'] || prop.title || '').attr('title', prop.description || '').appendTo(tr);
+            // The ERP's own (Chinese) field name always shows: it is what users see in 金蝶/吉客云; English beside it.
+            var labelCell = $('<td class="erp-mapper-label">').attr('title', prop.description || '').appendTo(tr);
+            $('<span>').text(prop.title || prop['x-title-en'] || '').appendTo(labelCell);
+            if (!isZh() && prop.title && prop['x-title-en']) $('<span style="color:#888">').text(' ' + prop['x-title-en']).appendTo(labelCell);
             $('<td>').text(typeOf(prop)).appendTo(tr);
-            $('<td>').text(required.indexOf(key) >= 0 ? '✔' : '').appendTo(tr);
+            // Required by the target schema (fixed), or by this mapping's rule (the record fails when it maps to empty).
+            var reqCell = $('<td style="text-align:center">').appendTo(tr);
+            var schemaRequired = required.indexOf(key) >= 0;
+            var reqBox = $('<input type="checkbox" class="erp-mapper-required" style="width:auto;margin:0">').appendTo(reqCell)
+                .prop('checked', schemaRequired || !!(rule && rule.required))
+                .prop('disabled', schemaRequired || !kind)
+                .attr('title', schemaRequired ? t('目标要求必填', 'required by the target') : t('映射结果为空时该记录失败', 'the record fails when this maps to nothing'));
             var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
             RULES.forEach(function (r) { $('<option>').val(r).text(r || t('(不映射)', '(unmapped)')).appendTo(select); });
             select.val(kind);
@@ -104,11 +113,18 @@
                 var k = select.val();
                 if (!k) delete fields[key];
                 else fields[key] = ruleFromText(k, input.val(), fields[key]);
+                reqBox.prop('disabled', schemaRequired || !k);
+                if (!k && !schemaRequired) reqBox.prop('checked', false);
                 onChange(k === 'array' && kind !== 'array');
                 kind = k;
             }
             select.on('change', update);
             input.on('change', update);
+            reqBox.on('change', function () {
+                if (!fields[key]) return;
+                if (reqBox.prop('checked')) fields[key].required = true; else delete fields[key].required;
+                onChange(false);
+            });
             if (kind === 'array' || (prop.type === 'array' && prop.items && prop.items.properties && kind === 'array')) {
                 var sub = $('<td colspan="6" style="padding-left:20px">').appendTo($('<tr>').appendTo(table));
                 renderTable(sub, prop.items || {}, rule.fields || (rule.fields = {}), onChange);
@@ -184,7 +200,20 @@
                 });
                 file.trigger('click');
             });
-            $('.erp-mapper-preview').on('click', function () {
+            $('.erp-mapper-last-label').text(t('用最近收到的记录', 'use last received'));
+            // The record this (deployed) mapper received last, kept by the runtime; then the same preview.
+            $('.erp-mapper-last').on('click', function () {
+                var out = $('.erp-mapper-result').show().text('…');
+                $.getJSON('cn-erp/mapper/' + encodeURIComponent(node.id) + '/sample').done(function (res) {
+                    $('#erp-mapper-sample').val(JSON.stringify(res.sample, null, 2));
+                    preview();
+                }).fail(function (xhr) {
+                    out.text(xhr.status === 404 ? t('该节点部署后还没有收到记录', 'This node has received no record since it was deployed')
+                        : (xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText);
+                });
+            });
+            $('.erp-mapper-preview').on('click', function () { preview(); });
+            function preview() {
                 var out = $('.erp-mapper-result').show().text('…');
                 var sample;
                 try { sample = JSON.parse($('#erp-mapper-sample').val() || '{}'); } catch (e) { out.text(t('示例不是有效的 JSON：', 'Sample is not valid JSON: ') + e.message); return; }
@@ -200,7 +229,7 @@
                 }).fail(function (xhr) {
                     out.text((xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText);
                 });
-            });
+            }
         },
         save: function (node) {
             var m = readMapping();

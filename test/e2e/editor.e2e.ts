@@ -1,6 +1,8 @@
 /**
- * The editor as a user sees it: a real Node-RED (the demo launcher: simulators + palette + example flows) and a real
- * Chromium. Screenshots land in docs/images/ for the README.
+ * The editor as a user sees it: a real Node-RED with this build of the palette and the five example flows deployed
+ * against the simulators (the demo's flows and credentials), in a real Chromium. Runs scenario 000 from its inject
+ * button, works the mapper's field table and preview, and checks the zh-CN editor.
+ * Screenshots for the README (docs/images/) are written only when CN_ERP_SCREENSHOTS=1.
  */
 import fs from 'fs';
 import os from 'os';
@@ -8,32 +10,81 @@ import path from 'path';
 import should from 'should';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, RunningDemo } from '../../scripts/demo';
+import { KingdeeSim } from '../sim/kingdee';
 import { launchChromium, openEditor } from './browser';
+import { freePort, pkg, root } from './nodered';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 // Every declared node type (the package load test fails if one is missing from dist/).
-const allTypes = (Object.keys(pkg['node-red'].nodes) as string[]).filter((t) => fs.existsSync(path.join(root, pkg['node-red'].nodes[t])));
+const allTypes = Object.keys(pkg['node-red'].nodes) as string[];
 const configTypes = allTypes.filter((t) => t.endsWith('-config'));
 const nodeTypes = allTypes.filter((t) => !t.endsWith('-config'));
 const images = path.join(root, 'docs', 'images');
+const screenshots = process.env.CN_ERP_SCREENSHOTS === '1';
 
-describe('editor: palette, dialogs, help and languages in Chromium', function () {
+async function screenshot(page: Page, name: string): Promise<void> {
+    if (screenshots) await page.screenshot({ path: path.join(images, name) });
+}
+
+/** Scenario 000's flow: the first example file, with the nodes the test clicks and watches. */
+function scenario000() {
+    const dir = path.join(root, 'examples');
+    const file = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()[0];
+    const nodes: any[] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const byId = (id: string) => nodes.find((n) => n.id === id);
+    const tab = nodes.find((n) => n.type === 'tab');
+    const inject = nodes.find((n) => n.type === 'inject' && n.z === tab.id);
+    const mapper = nodes.find((n) => n.type === 'erp-mapper' && n.z === tab.id);
+    const write = mapper.wires[0].map(byId).find((n: any) => n.type !== 'debug');
+    const written = write.wires[0].map(byId).find((n: any) => n.type === 'debug');
+    const caught = nodes.find((n) => n.type === 'catch' && n.z === tab.id).wires[0].map(byId).find((n: any) => n.type === 'debug');
+    return { file, tab, inject, mapper, write, written, caught };
+}
+
+/** Shows a flow tab by clicking it in the workspace tab bar. */
+async function showTab(page: Page, tabId: string): Promise<void> {
+    await page.click(`#red-ui-workspace-tabs li[id="red-ui-tab-${tabId}"] a`);
+    await page.waitForFunction((id) => (window as any).RED.workspaces.active() === id, tabId);
+}
+
+/** Opens a node's edit dialog by double-clicking it on the canvas. */
+async function editNode(page: Page, id: string): Promise<void> {
+    await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node`).first().dblclick();
+    await page.waitForSelector('.red-ui-tray .red-ui-tray-body', { timeout: 15000 });
+}
+
+async function closeTray(page: Page, button: 'cancel' | 'ok' = 'cancel'): Promise<void> {
+    await page.click(`.red-ui-tray #node-dialog-${button}`);
+    await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
+}
+
+/** Types a sample into the mapper dialog, presses a preview button and returns the result text. */
+async function preview(page: Page, sample: unknown): Promise<string> {
+    await page.fill('#erp-mapper-sample', JSON.stringify(sample, null, 2));
+    await page.click('.erp-mapper-preview');
+    const result = page.locator('.erp-mapper-result');
+    await page.waitForFunction(() => /[✔✘]|error|invalid|JSON/.test(document.querySelector('.erp-mapper-result')?.textContent || ''), undefined, { timeout: 15000 });
+    return result.innerText();
+}
+
+describe('editor: palette, dialogs, help, a scenario run, the mapper and languages in Chromium', function () {
     this.timeout(180000);
     let demo: RunningDemo;
     let browser: Browser;
     let page: Page;
     let errors: string[];
+    const s000 = scenario000();
 
     before(async () => {
-        fs.mkdirSync(images, { recursive: true });
-        demo = await startDemo({ port: 18870, quiet: true, userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-')) });
+        if (screenshots) fs.mkdirSync(images, { recursive: true });
+        // The demo runtime of this build: simulators on free ports, the example flows pointed at them with credentials.
+        demo = await startDemo({ port: await freePort(), quiet: true, freePorts: true, userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-')) });
         browser = await launchChromium();
         ({ page, errors } = await openEditor(browser, demo.url));
     });
     after(async () => {
         await browser?.close();
         await demo?.stop();
+        if (demo) fs.rmSync(demo.userDir, { recursive: true, force: true });
     });
 
     it('shows every node type of the palette in its category, with no console error', async () => {
@@ -41,7 +92,7 @@ describe('editor: palette, dialogs, help and languages in Chromium', function ()
             should(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).equal(1, `palette entry for ${type}`);
         }
         await page.locator('.red-ui-palette-node[data-palette-type="jackyun-trade-query"]').scrollIntoViewIfNeeded();
-        await page.screenshot({ path: path.join(images, 'palette.png') });
+        await screenshot(page, 'palette.png');
         should(errors).eql([]);
     });
 
@@ -71,11 +122,18 @@ describe('editor: palette, dialogs, help and languages in Chromium', function ()
                     throw new Error(`no parameter rows in the dialog of ${type}`);
                 });
             }
-            if (type === 'jackyun-config') await page.screenshot({ path: path.join(images, 'config-dialog.png') });
+            if (type === 'kingdee-config') await screenshot(page, 'config-dialog.png');
             await page.evaluate(() => (window as any).RED.tray.close());
             await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
             should(errors).eql([], `console errors after opening ${type}`);
         }
+        // Leave the example flows as they were deployed.
+        await page.evaluate((ids) => {
+            const RED = (window as any).RED;
+            for (const id of ids) if (RED.nodes.node(id)) RED.nodes.remove(id);
+            RED.nodes.dirty(false);
+            RED.view.redraw(true);
+        }, allTypes.map((t) => `e2e-${t}`));
     });
 
     it('renders help for every node in the Inputs/Outputs/Details format', async () => {
@@ -88,12 +146,153 @@ describe('editor: palette, dialogs, help and languages in Chromium', function ()
         }
     });
 
-    it('shows Chinese labels and help when the browser language is zh-CN', async () => {
+    it('runs scenario 000 from the inject button of flow 01: the saved bills show in the debug sidebar and in Kingdee', async () => {
+        await showTab(page, s000.tab.id);
+        await page.evaluate(() => (window as any).RED.sidebar.show('debug'));
+        await page.waitForSelector('.red-ui-debug-content', { state: 'visible' });
+        const debugClass = `.red-ui-debug-msg-node-${s000.written.id.replace(/\./g, '_')}`;
+        should(await page.locator(debugClass).count()).equal(0);
+        await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${s000.inject.id}"] .red-ui-flow-node-button`).click();
+        await page.waitForSelector(debugClass, { timeout: 60000 }).catch(async (e) => {
+            const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
+            throw new Error(`${e.message}\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 4000)}\n--- Node-RED log ---\n${demo.log().slice(-4000)}`);
+        });
+        // Each saved bill leaves output 1 with the id and number Kingdee gave it: together the messages (one per
+        // BatchSave call) hold every bill the simulator now has.
+        const kingdee = demo.sims.get('kingdee') as KingdeeSim;
+        // The simulator keeps a bill as one row per line (as ExecuteBillQuery answers): count bill numbers.
+        const bills = [...new Set(kingdee.rows('SAL_OutStock').map((r) => r.FBillNo))];
+        should(bills.length).be.above(0);
+        await page.waitForFunction(
+            ({ sel, n }) => {
+                let total = 0;
+                document.querySelectorAll(sel).forEach((m) => (total += Number(/msg\.payload : array\[(\d+)\]/.exec((m as HTMLElement).innerText || '')?.[1] ?? 1)));
+                return total === n;
+            },
+            { sel: debugClass, n: bills.length },
+            { timeout: 30000 },
+        ).catch(async (e) => {
+            const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
+            throw new Error(`${e.message}: ${bills.length} bills in Kingdee\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 6000)}`);
+        });
+        // Open the first bill of the first message, as a user would to look at it.
+        const first = page.locator(debugClass).first();
+        for (let i = 0; i < 3; i++) await first.locator('.red-ui-debug-msg-object-handle').nth(i).click();
+        const text = await first.innerText();
+        const number = /Number: "([^"]+)"/.exec(text)?.[1];
+        should(bills).containEql(number);
+        // Nothing reached the Catch node's debug.
+        should(await page.locator(`.red-ui-debug-msg-node-${s000.caught.id.replace(/\./g, '_')}`).count()).equal(0);
+        await screenshot(page, 'flow.png');
+        should(errors).eql([]);
+    });
+
+    it('mapper: picking target kingdee-batch-save lists the SAL_OutStock fields with their Chinese labels; rules typed in the table preview a mapped record and name the field of a bad one', async () => {
+        await page.evaluate(() => (window as any).RED.actions.invoke('core:add-flow'));
+        const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+        const item = page.locator('.red-ui-palette-node[data-palette-type="erp-mapper"]');
+        await item.scrollIntoViewIfNeeded();
+        const from = (await item.boundingBox())!;
+        await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(chart.x + 200, chart.y + 150, { steps: 8 });
+        await page.mouse.move(chart.x + 300, chart.y + 200, { steps: 8 });
+        await page.mouse.up();
+        const id: string = await page.waitForFunction(() => {
+            const RED = (window as any).RED;
+            const n = RED.nodes.filterNodes({ type: 'erp-mapper', z: RED.workspaces.active() })[0];
+            return n ? n.id : false;
+        }).then((h) => h.jsonValue() as Promise<string>);
+        await editNode(page, id);
+        await page.selectOption('#node-input-target', 'kingdee-batch-save');
+        const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+        await row('FBillNo').waitFor();
+        for (const [field, zh] of [['FBillNo', '单据编号'], ['FDate', '日期'], ['FCustomerID', '客户'], ['FEntity', '明细信息']]) {
+            should(await row(field).locator('.erp-mapper-label').innerText()).containEql(zh);
+        }
+        should(await row('FCustomerID').locator('td').nth(2).innerText()).match(/FNumber/);
+        // Bill number from the trade number, required by the mapping.
+        await row('FBillNo').locator('select').selectOption('path');
+        await row('FBillNo').locator('input[type="text"]').fill('tradeNo');
+        await row('FBillNo').locator('input[type="text"]').press('Tab');
+        await row('FBillNo').locator('input.erp-mapper-required').check();
+        // Lines: an array rule opens a nested table of the FEntity fields.
+        await row('FEntity').locator('select').first().selectOption('array');
+        await row('FMaterialID').waitFor();
+        should(await row('FMaterialID').locator('.erp-mapper-label').innerText()).containEql('物料编码');
+        await row('FEntity').locator('input[type="text"]').first().fill('goodsDetail');
+        await row('FEntity').locator('input[type="text"]').first().press('Tab');
+        await row('FMaterialID').locator('select').selectOption('path');
+        await row('FMaterialID').locator('input[type="text"]').fill('goodsNo');
+        await row('FMaterialID').locator('input[type="text"]').press('Tab');
+        await row('FRealQty').locator('select').selectOption('path');
+        await row('FRealQty').locator('input[type="text"]').fill('sellCount');
+        await row('FRealQty').locator('input[type="text"]').press('Tab');
+        const mapping = JSON.parse(await page.inputValue('#node-input-mapping'));
+        should(mapping).eql({
+            target: 'kingdee-batch-save',
+            fields: { FBillNo: { path: 'tradeNo', required: true }, FEntity: { array: 'goodsDetail', fields: { FMaterialID: { path: 'goodsNo' }, FRealQty: { path: 'sellCount' } } } },
+        });
+
+        const ok = await preview(page, { tradeNo: 'JY-E2E-0001', goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
+        should(ok).match(/✔/);
+        const record = JSON.parse(ok.slice(ok.indexOf('{')));
+        // Basic-data fields come out as Kingdee wants them ({"FNumber": …}) from the schema.
+        should(record).eql({ FBillNo: 'JY-E2E-0001', FEntity: [{ FMaterialID: { FNumber: 'SP001' }, FRealQty: 2 }] });
+        const bad = await preview(page, { goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
+        should(bad).match(/✘/);
+        should(bad).match(/FBillNo ← tradeNo/);
+        await closeTray(page);
+        should(errors).eql([]);
+    });
+
+    it("mapper: flow 01's mapper shows its rules in the table and previews the record it received last", async () => {
+        await showTab(page, s000.tab.id);
+        await editNode(page, s000.mapper.id);
+        const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+        await row('FBillNo').waitFor();
+        should(await row('FBillNo').locator('select').inputValue()).equal(Object.keys(JSON.parse(s000.mapper.mapping).fields.FBillNo).find((k) => k !== 'required' && k !== 'convert' && k !== 'default'));
+        should(await row('FMaterialID').locator('.erp-mapper-label').innerText()).containEql('物料编码');
+        await page.click('.erp-mapper-last');
+        await page.waitForFunction(() => /[✔✘]/.test(document.querySelector('.erp-mapper-result')?.textContent || ''), undefined, { timeout: 15000 });
+        // The sample is the record the mapper received last in the run above; it maps to a bill Kingdee now holds.
+        const sample = JSON.parse(await page.inputValue('#erp-mapper-sample'));
+        should(sample).have.property('goodsDetail');
+        const result = await page.locator('.erp-mapper-result').innerText();
+        should(result).match(/^#1 ✔/);
+        const mapped = JSON.parse(result.slice(result.indexOf('{')));
+        const kingdee = demo.sims.get('kingdee') as KingdeeSim;
+        should(kingdee.rows('SAL_OutStock').map((r) => r.FBillNo)).containEql(mapped.FBillNo);
+        // The picture: target, then the field table from its headings (the tray scrolled back to the top).
+        await page.evaluate(() => document.querySelectorAll('.red-ui-tray-body, .red-ui-tray-content, .red-ui-tray-body-wrapper').forEach((e) => (e.scrollTop = 0)));
+        await screenshot(page, 'mapper.png');
+        await closeTray(page);
+        should(errors).eql([]);
+    });
+
+    it('shows Chinese labels, help and dialogs when the browser language is zh-CN (Jackyun, Kingdee and the mapper)', async () => {
         const zh = await openEditor(browser, demo.url, 'zh-CN');
-        const help: string = await zh.page.evaluate(() => (window as any).RED.nodes.getNodeHelp('jackyun-trade-query') || '');
-        should(help).match(/[\u4e00-\u9fff]/);
-        const label: string = await zh.page.locator('.red-ui-palette-node[data-palette-type="jackyun-trade-query"] .red-ui-palette-label').innerText();
-        should(label).match(/[\u4e00-\u9fff]/);
+        for (const type of ['jackyun-trade-query', 'kingdee-batch-save', 'erp-mapper']) {
+            const help: string = await zh.page.evaluate((type) => (window as any).RED.nodes.getNodeHelp(type) || '', type);
+            should(help).match(/[\u4e00-\u9fff]/, `help of ${type}`);
+            const label: string = await zh.page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerText();
+            should(label).match(/[\u4e00-\u9fff]/, `palette label of ${type}`);
+        }
+        await showTab(zh.page, s000.tab.id);
+        // The Kingdee save node's parameters are labelled in Chinese.
+        await editNode(zh.page, s000.write.id);
+        await zh.page.waitForSelector('.red-ui-tray .cn-erp-params .form-row label');
+        const params = await zh.page.locator('.red-ui-tray .cn-erp-params .form-row label').allInnerTexts();
+        should(params.filter((l) => /[\u4e00-\u9fff]/.test(l)).length).be.above(params.length / 2, params.join(', '));
+        await closeTray(zh.page);
+        // The mapper dialog: its own labels, the table headings and the field names.
+        await editNode(zh.page, s000.mapper.id);
+        await zh.page.waitForSelector('.erp-mapper-table tr.erp-mapper-row[data-field="FBillNo"]');
+        should(await zh.page.locator('label[for="node-input-target"]').innerText()).match(/目标/);
+        should(await zh.page.locator('.erp-mapper-table').first().locator('tr').first().locator('th').allInnerTexts()).eql(['字段', '名称', '类型', '必填', '规则', '值']);
+        should(await zh.page.locator('.erp-mapper-row[data-field="FBillNo"] .erp-mapper-label').innerText()).equal('单据编号');
+        should(await zh.page.locator('.erp-mapper-last').innerText()).match(/最近收到/);
+        await closeTray(zh.page);
         should(zh.errors).eql([]);
         await zh.page.context().close();
     });

@@ -1,58 +1,20 @@
 /**
  * Installing as a user does: `npm pack`, then a fresh Node-RED, then Manage palette ▸ Install ▸ upload of the
- * tarball in Chromium. Checks the palette shows every node, Import ▸ Examples lists the package's scenarios, and the
- * tarball holds what runs and none of the tests or TypeScript sources. Run on Node-RED 4.1 (this Node) and, when
- * `npm run test:nr5` has installed it, on Node-RED 5 under Node 22.
+ * tarball in Chromium. Checks the palette shows every node, Menu ▸ Import ▸ Examples lists the package's five
+ * scenarios, each imports through that dialog and deploys with no unknown node, and the tarball holds what runs and
+ * none of the tests or TypeScript sources. Run on Node-RED 4.1 (this Node) and, when `npm run test:nr5` has
+ * installed it, on Node-RED 5 under Node 22.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import should from 'should';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openEditor } from './browser';
+import { deploy, importExample, launchChromium, listExamples, openEditor, openImportExamples, unknownNodes } from './browser';
+import { exampleNames, freePort, packTarball, pkg, root, runtimes, startNodeRed } from './nodered';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nodeTypes = Object.keys(pkg['node-red'].nodes).filter((t) => !t.endsWith('-config'));
-const exampleNames = fs.existsSync(path.join(root, 'examples')) ? fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')) : [];
-
-interface Runtime {
-    label: string;
-    node: string;
-    red: string;
-}
-
-const runtimes: Runtime[] = [{ label: 'Node-RED 4.1 on this Node', node: process.execPath, red: require.resolve('node-red/red.js') }];
-const nr5 = path.join(root, '.nr5', 'node_modules');
-if (fs.existsSync(path.join(nr5, 'node-red', 'red.js')) && fs.existsSync(path.join(nr5, '.bin', 'node'))) {
-    runtimes.push({ label: 'Node-RED 5 on Node 22', node: path.join(nr5, '.bin', 'node'), red: path.join(nr5, 'node-red', 'red.js') });
-}
-
-async function startNodeRed(rt: Runtime, port: number): Promise<{ url: string; child: ChildProcess; userDir: string; log: () => string }> {
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-install-'));
-    fs.writeFileSync(
-        path.join(userDir, 'settings.js'),
-        `module.exports = { uiPort: ${port}, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false,
-  editorTheme: { tours: false, projects: { enabled: false } },
-  externalModules: { palette: { allowInstall: true, allowUpload: true } },
-  logging: { console: { level: 'info' } } };\n`,
-    );
-    let log = '';
-    const child = spawn(rt.node, [rt.red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${path.dirname(rt.node)}:${process.env.PATH}` } });
-    child.stdout!.on('data', (d) => (log += d));
-    child.stderr!.on('data', (d) => (log += d));
-    const url = `http://127.0.0.1:${port}`;
-    const started = Date.now();
-    for (;;) {
-        if (child.exitCode !== null) throw new Error(`Node-RED exited: ${log}`);
-        const ok = await fetch(`${url}/settings`).then((r) => r.ok).catch(() => false);
-        if (ok) break;
-        if (Date.now() - started > 60000) throw new Error(`Node-RED did not start: ${log}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    return { url, child, userDir, log: () => log };
-}
+const examples = exampleNames();
 
 describe('install: the packed package through the palette manager', function () {
     this.timeout(600000);
@@ -60,30 +22,31 @@ describe('install: the packed package through the palette manager', function () 
     let browser: Browser;
 
     before(async () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-pack-'));
-        const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
-        tarball = path.join(out, name);
+        tarball = packTarball();
         browser = await launchChromium();
     });
     after(async () => {
         await browser?.close();
     });
 
-    it('packs what runs and none of the tests, sources, benchmarks or scripts', () => {
+    it('packs what runs and the five example flows, and none of the tests, sources, benchmarks or scripts', () => {
         const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
         for (const file of Object.values(pkg['node-red'].nodes) as string[]) should(files).containEql(`package/${file}`);
         should(files).containEql('package/resources/cn-erp-editor.js');
+        should(files).containEql('package/resources/erp-mapper-editor.js');
         should(files).containEql('package/LICENSE');
         should(files.some((f) => /^package\/dist\/nodes\/[^/]+\/locales\/zh-CN\//.test(f))).be.true();
         should(files.some((f) => /^package\/dist\/nodes\/[^/]+\/icons\/.+\.svg$/.test(f))).be.true();
-        for (const ex of exampleNames) should(files).containEql(`package/examples/${ex}.json`);
+        should(examples).have.length(5);
+        for (const ex of examples) should(files).containEql(`package/examples/${ex}.json`);
         const forbidden = files.filter((f) => /^package\/(test|bench|scripts|dist\/test|dist\/bench|dist\/scripts)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
         should(forbidden).eql([]);
     });
 
-    runtimes.forEach((rt, i) => {
-        it(`${rt.label}: upload installs it, every node shows in the palette, the examples are listed`, async () => {
-            const nr = await startNodeRed(rt, 18890 + i);
+    runtimes().forEach((rt) => {
+        it(`${rt.label}: upload installs it, every node shows in the palette, Import ▸ Examples lists the five scenarios and each imports and deploys`, async () => {
+            const nr = await startNodeRed({ port: await freePort(), runtime: rt });
+            const withLog = (err: Error) => new Error(`${err.message}\n--- Node-RED log ---\n${nr.log().slice(-4000)}`);
             try {
                 const { page, errors } = await openEditor(browser, nr.url);
                 await page.evaluate(() => (window as any).RED.actions.invoke('core:manage-palette'));
@@ -96,23 +59,46 @@ describe('install: the packed package through the palette manager', function () 
                     $('.red-ui-palette-editor-upload-buttons .primary').trigger('click');
                 });
                 await page.waitForSelector(`.red-ui-palette-node[data-palette-type="${nodeTypes[0]}"]`, { timeout: 480000 }).catch((e) => {
-                    throw new Error(`${e.message}\n${nr.log().slice(-3000)}`);
+                    throw withLog(e);
                 });
                 for (const type of nodeTypes) {
                     should(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).equal(1, `palette entry for ${type}`);
                 }
-                const listed: string[] = await page.evaluate(async (name) => {
-                    const res = await fetch(`library/_examples_/flows/${name}`);
-                    const entries = await res.json();
-                    return entries.map((e: any) => (typeof e === 'string' ? e : e.fn || e.name || e.dir)).map((s: string) => s.replace(/\.json$/, ''));
-                }, pkg.name);
-                for (const ex of exampleNames) should(listed).containEql(ex);
+                await page.evaluate(() => (window as any).RED.actions.invoke('core:manage-palette'));
+                await page.evaluate(() => (window as any).RED.tray.close());
+                await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+
+                // Menu ▸ Import ▸ Examples ▸ <package>: the five scenario flows, in seed order.
+                await openImportExamples(page);
+                const listed = await listExamples(page, pkg.name);
+                should(listed).eql(examples);
+                await page.click('#red-ui-clipboard-dialog-cancel');
+
+                for (const ex of examples) {
+                    await openImportExamples(page);
+                    await importExample(page, pkg.name, ex);
+                    should(await unknownNodes(page)).eql([], `unknown nodes after importing ${ex}`);
+                }
+                // The examples come without credentials: the only nodes the deploy may call unconfigured are config nodes.
+                const { invalid } = await deploy(page).catch((e) => {
+                    throw withLog(e);
+                });
+                should(invalid.filter((s) => !/-config\)$/.test(s))).eql([], 'nodes other than config nodes reported as not configured');
+                // The runtime got every example as its own tab with the same nodes, and waits for no missing type.
+                const deployed: any[] = (await fetch(`${nr.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } }).then((r) => r.json()) as any).flows;
+                for (const ex of examples) {
+                    const file: any[] = JSON.parse(fs.readFileSync(path.join(root, 'examples', `${ex}.json`), 'utf8'));
+                    const tab = file.find((n) => n.type === 'tab');
+                    const live = deployed.find((n) => n.type === 'tab' && n.label === tab.label);
+                    should.exist(live, `a deployed tab "${tab.label}"`);
+                    const typesOf = (nodes: any[], z: string) => nodes.filter((n) => n.z === z).map((n) => n.type).sort();
+                    should(typesOf(deployed, live.id)).eql(typesOf(file, tab.id), `nodes of ${ex}`);
+                }
+                should(nr.log()).not.match(/Waiting for missing types/);
                 should(errors).eql([]);
                 await page.context().close();
             } finally {
-                nr.child.kill('SIGINT');
-                await new Promise((r) => nr.child.once('exit', r));
-                fs.rmSync(nr.userDir, { recursive: true, force: true });
+                await nr.stop();
             }
         });
     });
