@@ -303,6 +303,8 @@ const state: {
     firstAnswers?: Map<string, { status: number; body: any }>;
     /** Scenario 05's flow.maycurWriteback, read through the admin context API after each run. */
     writeback?: Record<string, Msg>;
+    /** Scenario 04's HTTP statuses of the last run's deliveries. */
+    lastAnswers?: number[];
     /** Scenario 04's pasted curl command: the order it posted and the answer. */
     curl?: { tid?: string; answer?: string; skipped?: string };
 } = {};
@@ -401,7 +403,7 @@ const SCENARIOS: Scenario[] = [
                     if (!r || r.receive_date || u.err.field !== 'SheetDate') problems.push(`${u.code} failed to map: ${u.err.message}`);
                 }
                 for (const r of received) if (!jingcheng.sheets.has(r.code)) problems.push(`${r.code} was received but is not in Jingcheng`);
-                notes.push(`${unmapped.length} not yet received (SheetDate: is required)`);
+                notes.push(`${unmapped.length} not mapped, e.g. ${unmapped[0]?.code}: ${unmapped[0]?.err.message ?? '-'}`);
             } else if (seen.counts.read !== 0) {
                 problems.push(`the incremental run read ${seen.counts.read} returns again`);
             } else {
@@ -432,6 +434,7 @@ const SCENARIOS: Scenario[] = [
             const again = await post(url, first, Date.now() + 1000);
             if (again.status !== 200 || JSON.stringify(again.body) !== JSON.stringify(answers.get(String(first.tid))?.body)) problems.push(`repeated ${first.tid}: HTTP ${again.status} ${JSON.stringify(again.body)}, not the first answer`);
             if (ctx.run === 1) state.firstAnswers = answers;
+            state.lastAnswers = [...answers.values()].map((a) => a.status).concat(again.status);
             return problems;
         },
         verify(ctx, seen, notes) {
@@ -456,7 +459,9 @@ const SCENARIOS: Scenario[] = [
             if (!refused.every((e) => e.code === 'TRADE_REFUSED' && /G404-X/.test(String(e.message)))) problems.push(`unexpected refusals: ${refused.map((e) => e.message).join('; ')}`);
             const expectedRead = ctx.run === 1 ? orders.length : orders.filter((o) => o.expect !== 200).length;
             if (seen.counts.read !== expectedRead) problems.push(`the callback emitted ${seen.counts.read} orders, expected ${expectedRead}`);
-            notes.push(ctx.run === 1 ? 'answers 200, 200, 422, 400; the repeat got the first answer' : 'delivered again: the pushed orders answered from memory, the failed ones retried');
+            const refusal = refused[0]?.message;
+            notes.push(`HTTP answers ${(state.lastAnswers ?? []).join(', ')} (the last one a repeat of the first order)${refusal ? `; refused: ${refusal}` : ''}`);
+            if (ctx.run === 2) notes.push('pushed orders answered from memory, not pushed again; the failed ones were tried again');
             return problems;
         },
     },
