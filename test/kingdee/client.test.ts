@@ -85,6 +85,22 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(new Set(calls('ExecuteBillQuery').map((r) => r.headers['kdservice-sessionid'])).size).equal(1);
     });
 
+    it('the session expires under ten concurrent queries → one re-login for all, each query replayed once', async () => {
+        const c = make();
+        await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber' }, {});
+        sim.expireSessions();
+        sim.clearRequests();
+        const rows = await Promise.all(Array.from({ length: 10 }, () => c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {})));
+        should(rows.every((r) => JSON.stringify(r) === '[["CK01"],["WH01"]]')).be.true();
+        should(sim.loginCount).equal(2);
+        should(calls('ExecuteBillQuery')).have.length(20);
+        const sids = calls('ExecuteBillQuery').map((r) => r.headers['kdservice-sessionid']);
+        // Ten with the lost session, ten replays with the one new session.
+        const uses = new Map<unknown, number>();
+        for (const s of sids) uses.set(s, (uses.get(s) ?? 0) + 1);
+        should([...uses.values()]).eql([10, 10]);
+    });
+
     it('session expiry mid-paging → exactly one re-login; no page lost or repeated', async () => {
         const c = make();
         const pages: string[][] = [];
