@@ -14,8 +14,14 @@ import * as mapper from '../../nodes/mapper/compile';
 /** What `require('@cn-erp/node-red-connectors')` gives a user: the package.json "main" of the built package. */
 describe('package main: signers, clients and the mapping compiler for use outside Node-RED', () => {
     const root = path.resolve(__dirname, '..', '..', '..');
+    const build = path.resolve(__dirname, '..', '..'); // dist/, or a BUILD_OUT folder holding the same tree
+    const mainPath: string = require(path.join(root, 'package.json')).main;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const main = require(path.join(root, require(path.join(root, 'package.json')).main));
+    const main = require(path.join(build, path.relative('dist', mainPath)));
+
+    it('package.json "main" is the compiled nodes/index', () => {
+        should(mainPath).equal('dist/nodes/index.js');
+    });
 
     it('exports every signer the issues name, each being the system folder\'s own pure function', () => {
         should(main.signers.kingdeeLogin).equal(kingdee.kingdeeLogin);
