@@ -221,7 +221,8 @@ async function runInject(ctx: RunContext, sourceId: string, timeoutMs = 60000): 
     }
 }
 
-const tidsOf = (events: DebugEvent[], pick: (p: Msg) => unknown) => events.flatMap((e) => records(e.payload)).map(pick);
+/** One field of every record the events carry. */
+const valuesOf = (events: DebugEvent[], pick: (p: Msg) => unknown) => events.flatMap((e) => records(e.payload)).map(pick);
 
 /** The record a failure msg or error names (whole msg debug: payload; error-only debug: error.record). */
 function failedRecord(e: DebugEvent): Msg {
@@ -323,7 +324,7 @@ const SCENARIOS: Scenario[] = [
             const jackyun = ctx.demo.sims.get('jackyun') as JackyunSim;
             const expected = jackyun.tradesModifiedBetween(parseChinaTime(JACKYUN_FROM), parseChinaTime(JACKYUN_TO)).map((t) => t.tradeNo);
             // The node names the number TradeNo, as seed 000 does.
-            const read = tidsOf(seen.events.read, (t) => t.TradeNo) as string[];
+            const read = valuesOf(seen.events.read, (t) => t.TradeNo) as string[];
             if (read.length !== expected.length || new Set(read).size !== read.length || expected.some((t) => !read.includes(t))) {
                 problems.push(`read ${read.length} trades (${new Set(read).size} distinct), the simulator has ${expected.length} modified in January`);
             }
@@ -335,7 +336,7 @@ const SCENARIOS: Scenario[] = [
                 if (!ids && !failed.has(t)) problems.push(`${t} was read but is neither saved nor reported as failed`);
             }
             for (const e of [...seen.events.unmapped, ...seen.events.failed]) if (!failedError(e).message) problems.push('a failure carries no reason');
-            const present = tidsOf(seen.events.written, (r) => r.alreadyPresent === true).filter(Boolean).length;
+            const present = valuesOf(seen.events.written, (r) => r.alreadyPresent === true).filter(Boolean).length;
             if (ctx.run === 1) {
                 state.outStockBills = bills.size;
                 notes.push(`Kingdee now holds ${bills.size} SAL_OutStock bills`);
