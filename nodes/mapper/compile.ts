@@ -101,6 +101,10 @@ export class MappingCompileError extends Error {
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const CONVERTS = new Set(['number', 'string', 'boolean', 'date', 'datetime', 'timestamp']);
+/** Limits of one JSONata evaluation (one rule of one record): nesting depth and milliseconds. */
+const JSONATA_STACK = 500;
+const JSONATA_TIMEOUT_MS = 2000;
+
 const RULE_KINDS = ['const', 'path', 'template', 'array', 'table', 'lookup', 'jsonata'] as const;
 
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
@@ -503,7 +507,9 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             if (typeof r.jsonata !== 'string' || r.jsonata.trim() === '') throw new MappingCompileError(field, 'jsonata must be an expression');
             let expr: jsonata.Expression;
             try {
-                expr = jsonata(r.jsonata);
+                // Bounded per evaluation: a runaway expression (recursion, an endless tail call) never yields to the
+                // event loop, so without a limit it would freeze the whole runtime, not only this record.
+                expr = jsonata(r.jsonata, { stack: JSONATA_STACK, timeout: JSONATA_TIMEOUT_MS });
             } catch (err: any) {
                 throw new MappingCompileError(field, `JSONata: ${err.message ?? err}`);
             }
