@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
+import { depthOf } from '../core/endpoint';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -80,6 +81,13 @@ export = function (RED: NodeAPI) {
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
             if (!compiled) {
                 done(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
+                return;
+            }
+            // No business record nests this deep; deeper, Node-RED's msg cloning overflows the stack on the way to
+            // an output or Catch and the msg silently vanishes. Replaced so the msg can still reach Catch.
+            if (depthOf(msg.payload, 100) > 100) {
+                msg.payload = '[removed: nested deeper than 100 levels]';
+                done(new Error('erp-mapper: payload: nested deeper than 100 levels'));
                 return;
             }
             try {
