@@ -294,6 +294,32 @@ for (const fixture of FIXTURES) {
             });
         }
 
+        it('test-connection route: hostile bodies get a JSON answer naming a setting, never a crash or a hang', async () => {
+            await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+            const hostile: unknown[] = [
+                'text',
+                [],
+                { config: 'text' },
+                { config: [1, 2] },
+                { config: null, credentials: 'text' },
+                { credentials: [1] },
+                JSON.parse('{"__proto__":{"polluted":true},"config":{"__proto__":{"polluted":true}},"credentials":{"constructor":{"prototype":{"polluted":true}}}}'),
+                { id: { $ne: 1 } },
+                { id: 'no-such-node', config: {} },
+                { config: { ...fixture.config(sim), timeout: -5, rps: 'x', maxRetries: 1e9 }, credentials: { [Object.keys(fixture.credentials)[0]]: 'x'.repeat(100000) } },
+            ];
+            for (const body of hostile) {
+                const res = await helper.request().post(`/cn-erp/${fixture.configType}/test`).send(body as object).timeout(25000);
+                should(res.status).equal(200);
+                should(res.body.ok).equal(false, `accepted ${summarize(body)}`);
+                should(res.body.message).match(/\w+: /);
+            }
+            should(({} as any).polluted).be.undefined();
+            // The route still works.
+            const ok = await helper.request().post(`/cn-erp/${fixture.configType}/test`).send({ config: fixture.config(sim), credentials: fixture.credentials }).expect(200);
+            should(ok.body.ok).equal(true);
+        });
+
         const isLogin = fixture.isLogin;
         if (isLogin) {
             for (const bad of MALFORMED) {
@@ -480,6 +506,64 @@ describe('hardening: erp-mapper', function () {
         should(({} as any).polluted).be.undefined();
         const ok = await send('n1', { payload: fx.source }, 2);
         should(ok.outputs[0][0].payload).eql(fx.expected);
+    });
+});
+
+describe('hardening: erp-mapper runaway JSONata', function () {
+    this.timeout(30000);
+    afterEach(() => helper.unload());
+
+    it('endless recursion or an endless tail call in a rule fails the record on output 2 with the reason; the runtime keeps running', async () => {
+        const mapping = { fields: { id: { path: 'id', required: true }, deep: { jsonata: '($f := function($x){ 1 + $f($x) }; $f(1))' }, loop: { jsonata: '($g := function($x){ $g($x) }; $g(1))' } } };
+        await load([erpMapper], withProbes([{ id: 'n1', type: 'erp-mapper', z: 'f1', target: '', mapping: JSON.stringify(mapping) }], 'n1', 2));
+        // A timer that must still fire while the mapping runs: the event loop is not starved.
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 100);
+        const r = await send('n1', { payload: { id: 'A1' } }, 2, 20000).finally(() => clearInterval(timer));
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1]).have.length(1);
+        const reasons = r.outputs[1][0].error.errors.map((e: Msg) => `${e.field}: ${e.reason}`);
+        should(reasons).containDeep(['deep: JSONata failed: Stack overflow. Check for non-terminating recursive function.  Consider rewriting as tail-recursive']);
+        should(reasons.some((x: string) => /^loop: JSONata failed: Evaluation timeout/.test(x))).be.true();
+        should(ticks).be.above(0);
+    });
+});
+
+describe('hardening: erp-mapper preview route', function () {
+    this.timeout(30000);
+    afterEach(() => helper.unload());
+
+    it('hostile bodies get a JSON answer (400 with the reason, or results), never a crash or a hang', async () => {
+        const fx = mapperFixture(2);
+        await load([jingchengConfig, jingchengRecv, erpMapper], withProbes([{ id: 'n1', type: 'erp-mapper', z: 'f1', target: 'jingcheng-recv', mapping: JSON.stringify(fx.mapping) }], 'n1', 2));
+        const mapping = JSON.stringify(fx.mapping);
+        const hostile: unknown[] = [
+            'text',
+            [],
+            { mapping: 'not json' },
+            { mapping: 42 },
+            { mapping: { fields: 'x' } },
+            { mapping: { fields: { a: { jsonata: '$$$(' } } } },
+            { mapping: { fields: { a: { path: '__proto__.polluted' } } } },
+            { mapping, target: { $ne: 1 }, sample: {} },
+            { mapping, sample: '{"broken":' },
+            { mapping, sample: JSON.parse('{"__proto__":{"polluted":true}}') },
+            { mapping, sample: Array.from({ length: 5000 }, () => fx.source) },
+            { mapping, sample: 'x'.repeat(1024 * 1024) },
+        ];
+        for (const body of hostile) {
+            const res = await helper.request().post('/cn-erp/mapper/preview').send(body as object).timeout(25000);
+            should([200, 400]).containEql(res.status);
+            if (res.status === 400) should(res.body.error).match(/\w/);
+            else should(res.body.results).be.an.Array();
+        }
+        should(({} as any).polluted).be.undefined();
+        // A runaway expression is stopped and reported (unbounded, it starved the event loop: the runtime froze).
+        const runaway = await helper.request().post('/cn-erp/mapper/preview').send({ mapping: { fields: { a: { jsonata: '($f := function($x){ 1 + $f($x) }; $f(1))' } } }, sample: {} }).timeout(25000).expect(200);
+        should(runaway.body.results[0].errors[0]).match({ field: 'a', reason: /JSONata failed: Stack overflow/ });
+        const ok = await helper.request().post('/cn-erp/mapper/preview').send({ mapping, sample: fx.source }).expect(200);
+        should(ok.body.results[0]).match({ ok: true, record: fx.expected });
     });
 });
 
