@@ -41,21 +41,27 @@ function asArray(v: unknown): unknown[] {
     return [v];
 }
 
+/** The object itself (a freshly parsed answer is ours to shape: no copy per record), or {} for anything else. */
 function obj(v: unknown): Record<string, unknown> {
-    return v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 /**
  * One `tradeReturns` element shaped like seed 002's response table: `details` is always an array and each detail's
  * `payments` too (a missing list becomes [], a JSON text or a lone object is unwrapped); other fields pass as they are.
+ * Works in place on the parsed answer: a record already in shape is returned as it is.
  */
 export function normaliseReturn(raw: unknown): Record<string, unknown> {
     const r = obj(raw);
-    r.details = asArray(r.details).map((d) => {
-        const detail = obj(d);
-        detail.payments = asArray(detail.payments).map(obj);
-        return detail;
-    });
+    const details = asArray(r.details);
+    for (let i = 0; i < details.length; i++) {
+        const detail = obj(details[i]);
+        const payments = asArray(detail.payments);
+        for (let j = 0; j < payments.length; j++) payments[j] = obj(payments[j]);
+        if (detail.payments !== payments) detail.payments = payments;
+        details[i] = detail;
+    }
+    if (r.details !== details) r.details = details;
     return r;
 }
 

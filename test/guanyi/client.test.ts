@@ -31,6 +31,18 @@ describe('guanyi client: classification, record shape, test connection', () => {
         should(normaliseReturn({ code: 'R3', details: { qty: 2 } })).eql({ code: 'R3', details: [{ qty: 2, payments: [] }] });
     });
 
+    it('normaliseReturn returns a record already in shape as it is (no copy per record, detail or payment)', () => {
+        const payment = { payment: 5 };
+        const detail = { qty: 1, payments: [payment] };
+        const record = { code: 'R4', details: [detail] };
+        const out = normaliseReturn(record);
+        should(out).equal(record);
+        should(out.details).equal(record.details);
+        should((out.details as any[])[0]).equal(detail);
+        should((out.details as any[])[0].payments[0]).equal(payment);
+        should(out).eql({ code: 'R4', details: [{ qty: 1, payments: [{ payment: 5 }] }] });
+    });
+
     it('testConnection reads one record; a bad sessionkey is reported as SESSIONKEY_INVALID without the key', async () => {
         let c = client();
         should(await c.testConnection({})).match(/25 returns/);
