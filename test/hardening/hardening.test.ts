@@ -1,13 +1,17 @@
 /**
  * Cross-cutting promises (issue 9, "Bad input" and "Secrets"), checked for every endpoint node in
  * test/fixtures/systems.ts against its simulator, and for erp-mapper and qeasy-callback in their own sections:
- *  - bad input: a few hundred generated invalid inputs per node each get a clear error naming a field (Catch or
- *    output 2), nothing reaches the vendor, no prototype is polluted, and Node-RED stays up;
+ *  - bad input: a few hundred generated invalid inputs per node (test/fuzz/invalid-inputs.ts: wrong types, missing
+ *    fields, huge strings, deep nesting, __proto__/constructor keys, non-UTF-8 Buffers, lists for objects, objects
+ *    that contain themselves; bad params of write nodes; bad msg settings) each get a clear error naming a field
+ *    (Catch or output 2), nothing reaches the vendor, no prototype is polluted, and the node still works after;
  *  - malformed vendor answers (HTML error page, truncated JSON, XML for JSON, JSON for XML, empty body, 200 with a
- *    wrong envelope) give a classified error, never a crash, a hang or an empty "success"; a write whose answer was
- *    lost after it was sent is not sent again;
+ *    wrong envelope), to data calls and to logins, give a classified error, never a crash, a hang or an empty
+ *    "success"; a write whose answer was unreadable or lost after it was sent is not sent again;
  *  - secrets (the right ones and wrong ones, in every auth mode) never appear in GET /flows, in the editor's view of
- *    credentials, in any log line at any level, status, output, msg.error, Catch message or test-connection answer.
+ *    credentials (GET /credentials/<type>/<id>: has_<field> only), in any log line at any level or on the console,
+ *    in status, outputs, msg.error or Catch, nor in the test-connection answers, even when connections are cut;
+ *  - the admin routes (test connection, mapper preview) answer hostile bodies in JSON and keep working.
  * One Node-RED flow per node serves all its inputs, so the sweep stays fast.
  */
 import http from 'http';
