@@ -106,7 +106,7 @@
                 .prop('disabled', schemaRequired || !kind)
                 .attr('title', schemaRequired ? t('目标要求必填', 'required by the target') : t('映射结果为空时该记录失败', 'the record fails when this maps to nothing'));
             var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
-            RULES.forEach(function (r) { $('<option>').val(r).text(r || t('(不映射)', '(unmapped)')).appendTo(select); });
+            RULES.forEach(function (r) { $('<option>').val(r).text(r || t('不映射', 'none')).appendTo(select); });
             select.val(kind);
             var input = $('<input type="text" style="width:100%">').val(ruleText(rule || {}, kind)).appendTo($('<td>').appendTo(tr));
             function update() {

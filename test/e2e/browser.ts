@@ -41,6 +41,16 @@ export async function openEditor(browser: Browser, url: string, locale = 'en-US'
     return { page, errors };
 }
 
+/**
+ * Waits until an edit tray has finished opening. The editor resizes the tray's contents on timers after it opens;
+ * closing it before then makes Node-RED itself throw (resize of a destroyed description editor), which a user, who
+ * cannot click that fast, never sees. The editor raises the tray stack's z-index once it has opened.
+ */
+export async function waitTrayOpen(page: Page): Promise<void> {
+    await page.waitForSelector('.red-ui-tray .red-ui-tray-body', { timeout: 15000 });
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#red-ui-editor-stack')!).zIndex === '13', undefined, { timeout: 15000 });
+}
+
 /** Menu ▸ Import ▸ Examples: opens the import dialog on its Examples tab. */
 export async function openImportExamples(page: Page): Promise<void> {
     await page.click('#red-ui-header-button-sidemenu');

@@ -11,7 +11,7 @@ import should from 'should';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, RunningDemo } from '../../scripts/demo';
 import { KingdeeSim } from '../sim/kingdee';
-import { launchChromium, openEditor } from './browser';
+import { launchChromium, openEditor, waitTrayOpen } from './browser';
 import { freePort, pkg, root } from './nodered';
 
 // Every declared node type (the package load test fails if one is missing from dist/).
@@ -23,6 +23,43 @@ const screenshots = process.env.CN_ERP_SCREENSHOTS === '1';
 
 async function screenshot(page: Page, name: string): Promise<void> {
     if (screenshots) await page.screenshot({ path: path.join(images, name) });
+}
+
+/** A picture of the editor with a whole flow on the canvas: a wider window, zoomed out as little as needed. */
+async function flowScreenshot(page: Page, name: string): Promise<void> {
+    if (!screenshots) return;
+    const chartWidth = () => page.evaluate(() => document.querySelector('#red-ui-workspace-chart')!.getBoundingClientRect().width);
+    const before = await chartWidth();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.waitForFunction((w) => document.querySelector('#red-ui-workspace-chart')!.getBoundingClientRect().width > w + 300, before);
+    await fitFlow(page);
+    await screenshot(page, name);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.waitForFunction((w) => Math.abs(document.querySelector('#red-ui-workspace-chart')!.getBoundingClientRect().width - w) < 2, before);
+    await page.evaluate(() => (window as any).RED.actions.invoke('core:zoom-reset'));
+}
+
+/** Zooms the canvas out until the open flow fits beside the palette and sidebar (from the nodes' positions). */
+async function fitFlow(page: Page): Promise<void> {
+    const need: number = await page.evaluate(() => {
+        const RED = (window as any).RED;
+        const z = RED.workspaces.active();
+        let right = 0;
+        let bottom = 0;
+        RED.nodes.eachNode((n: any) => {
+            if (n.z !== z) return;
+            right = Math.max(right, n.x + (n.w || 150) / 2 + 40);
+            bottom = Math.max(bottom, n.y + 40);
+        });
+        const chart = document.querySelector('#red-ui-workspace-chart')!;
+        chart.scrollLeft = 0;
+        chart.scrollTop = 0;
+        return Math.min(1, chart.clientWidth / right, chart.clientHeight / bottom);
+    });
+    for (let i = 0; i < 8 && (await page.evaluate(() => (window as any).RED.view.scale())) > need; i++) {
+        await page.evaluate(() => (window as any).RED.actions.invoke('core:zoom-out'));
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
 
 /** Scenario 000's flow: the first example file, with the nodes the test clicks and watches. */
@@ -37,7 +74,9 @@ function scenario000() {
     const write = mapper.wires[0].map(byId).find((n: any) => n.type !== 'debug');
     const written = write.wires[0].map(byId).find((n: any) => n.type === 'debug');
     const caught = nodes.find((n) => n.type === 'catch' && n.z === tab.id).wires[0].map(byId).find((n: any) => n.type === 'debug');
-    return { file, tab, inject, mapper, write, written, caught };
+    const query = byId(inject.wires[0][0]);
+    const debugOf = (n: any, output: number) => n.wires[output].map(byId).find((d: any) => d.type === 'debug');
+    return { file, tab, inject, query, mapper, write, written, caught, read: debugOf(query, 0), mapped: debugOf(mapper, 0), unmapped: debugOf(mapper, 1) };
 }
 
 /** Shows a flow tab by clicking it in the workspace tab bar. */
@@ -49,7 +88,7 @@ async function showTab(page: Page, tabId: string): Promise<void> {
 /** Opens a node's edit dialog by double-clicking it on the canvas. */
 async function editNode(page: Page, id: string): Promise<void> {
     await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node`).first().dblclick();
-    await page.waitForSelector('.red-ui-tray .red-ui-tray-body', { timeout: 15000 });
+    await waitTrayOpen(page);
 }
 
 async function closeTray(page: Page, button: 'cancel' | 'ok' = 'cancel'): Promise<void> {
@@ -92,7 +131,7 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
             should(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).equal(1, `palette entry for ${type}`);
         }
         await page.locator('.red-ui-palette-node[data-palette-type="jackyun-trade-query"]').scrollIntoViewIfNeeded();
-        await screenshot(page, 'palette.png');
+        await flowScreenshot(page, 'palette.png');
         should(errors).eql([]);
     });
 
@@ -114,7 +153,7 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
                 },
                 { type, id },
             );
-            await page.waitForSelector('.red-ui-tray .red-ui-tray-body', { timeout: 15000 });
+            await waitTrayOpen(page);
             const spec = type.endsWith('-config') ? null : await fetch(`${demo.url}/cn-erp/specs/${type}`).then((r) => (r.ok ? r.json() : null));
             if (spec && Object.keys(spec.requestSchema?.properties ?? {}).length > 0) {
                 // The kit renders one row per request-schema parameter.
@@ -122,7 +161,6 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
                     throw new Error(`no parameter rows in the dialog of ${type}`);
                 });
             }
-            if (type === 'kingdee-config') await screenshot(page, 'config-dialog.png');
             await page.evaluate(() => (window as any).RED.tray.close());
             await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
             should(errors).eql([], `console errors after opening ${type}`);
@@ -157,24 +195,33 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
             const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
             throw new Error(`${e.message}\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 4000)}\n--- Node-RED log ---\n${demo.log().slice(-4000)}`);
         });
-        // Each saved bill leaves output 1 with the id and number Kingdee gave it: together the messages (one per
-        // BatchSave call) hold every bill the simulator now has.
+        // Each saved bill leaves output 1 with the id and number Kingdee gave it. The run is over when the query
+        // node says done (green) and every record read is accounted for: mapped or not mapped, every mapped one
+        // saved; the saved ones are then exactly the bills Kingdee holds.
         const kingdee = demo.sims.get('kingdee') as KingdeeSim;
-        // The simulator keeps a bill as one row per line (as ExecuteBillQuery answers): count bill numbers.
-        const bills = [...new Set(kingdee.rows('SAL_OutStock').map((r) => r.FBillNo))];
+        const ids = { query: s000.query.id, read: s000.read.id, mapped: s000.mapped.id, unmapped: s000.unmapped.id, saved: s000.written.id };
+        let bills: string[] = [];
+        let counts: any;
+        for (const started = Date.now(); ; ) {
+            counts = await page.evaluate((ids) => {
+                const count = (id: string) => {
+                    let total = 0;
+                    document.querySelectorAll(`.red-ui-debug-msg-node-${id.replace(/\./g, '_')}`).forEach((m) => (total += Number(/msg\.payload : array\[(\d+)\]/.exec((m as HTMLElement).innerText || '')?.[1] ?? 1)));
+                    return total;
+                };
+                const status = (window as any).RED.nodes.node(ids.query)?.status;
+                return { queryDone: status?.fill === 'green', read: count(ids.read), mapped: count(ids.mapped), unmapped: document.querySelectorAll(`.red-ui-debug-msg-node-${ids.unmapped.replace(/\./g, '_')}`).length, saved: count(ids.saved) };
+            }, ids);
+            // The simulator keeps a bill as one row per line (as ExecuteBillQuery answers): count bill numbers.
+            bills = [...new Set(kingdee.rows('SAL_OutStock').map((r) => String(r.FBillNo)))];
+            if (counts.queryDone && counts.read > 0 && counts.read === counts.mapped + counts.unmapped && counts.saved === counts.mapped && counts.saved === bills.length) break;
+            if (Date.now() - started > 90000) {
+                const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
+                throw new Error(`the run did not add up: ${JSON.stringify(counts)}, ${bills.length} bills in Kingdee\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 6000)}`);
+            }
+            await new Promise((r) => setTimeout(r, 250));
+        }
         should(bills.length).be.above(0);
-        await page.waitForFunction(
-            ({ sel, n }) => {
-                let total = 0;
-                document.querySelectorAll(sel).forEach((m) => (total += Number(/msg\.payload : array\[(\d+)\]/.exec((m as HTMLElement).innerText || '')?.[1] ?? 1)));
-                return total === n;
-            },
-            { sel: debugClass, n: bills.length },
-            { timeout: 30000 },
-        ).catch(async (e) => {
-            const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
-            throw new Error(`${e.message}: ${bills.length} bills in Kingdee\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 6000)}`);
-        });
         // Open the first bill of the first message, as a user would to look at it.
         const first = page.locator(debugClass).first();
         for (let i = 0; i < 3; i++) await first.locator('.red-ui-debug-msg-object-handle').nth(i).click();
@@ -183,7 +230,19 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
         should(bills).containEql(number);
         // Nothing reached the Catch node's debug.
         should(await page.locator(`.red-ui-debug-msg-node-${s000.caught.id.replace(/\./g, '_')}`).count()).equal(0);
-        await screenshot(page, 'flow.png');
+        await flowScreenshot(page, 'flow.png');
+        if (screenshots) {
+            // The Kingdee connection of the example, opened from its save node's edit button (secrets stay hidden).
+            await editNode(page, s000.write.id);
+            await page.click('.red-ui-tray #node-input-btn-config-edit');
+            await page.waitForSelector('#node-config-dialog-cancel', { state: 'visible', timeout: 15000 });
+            await waitTrayOpen(page);
+            await screenshot(page, 'config-dialog.png');
+            await page.click('#node-config-dialog-cancel');
+            await page.waitForSelector('#node-config-dialog-cancel', { state: 'detached', timeout: 15000 });
+            await waitTrayOpen(page);
+            await closeTray(page);
+        }
         should(errors).eql([]);
     });
 

@@ -64,7 +64,6 @@ describe('install: the packed package through the palette manager', function () 
                 for (const type of nodeTypes) {
                     should(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).equal(1, `palette entry for ${type}`);
                 }
-                await page.evaluate(() => (window as any).RED.actions.invoke('core:manage-palette'));
                 await page.evaluate(() => (window as any).RED.tray.close());
                 await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
 

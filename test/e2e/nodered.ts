@@ -85,6 +85,9 @@ export async function startNodeRed(options: StartOptions): Promise<RunningNodeRe
     const rt = options.runtime ?? runtimes()[0];
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-'));
     fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
+    // Editor setting "show tips" off: Node-RED 5.0's tip rotator throws on its own (tipBox undefined) now and then,
+    // which would read as a console error of the palette.
+    fs.writeFileSync(path.join(userDir, '.config.users.json'), JSON.stringify({ _: { editor: { view: { 'view-show-tips': false } } } }));
     fs.writeFileSync(
         path.join(userDir, 'settings.js'),
         `module.exports = { uiPort: ${options.port}, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false,
