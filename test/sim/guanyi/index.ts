@@ -85,6 +85,12 @@ export class GuanyiSim extends SimServer {
     secret: string;
     maxPageSize: number;
     readonly returns: GuanyiReturn[];
+    /**
+     * Benchmarks only: memoise each query's filtered, ordered result (keyed on its filters and the store's size), so a
+     * page costs a slice instead of a filter and sort of the whole store. Tests leave it off (they edit returns in place).
+     */
+    memoiseResults = false;
+    private readonly memo = new Map<string, GuanyiReturn[]>();
 
     constructor(options: GuanyiSimOptions = {}) {
         super('guanyi');
@@ -148,17 +154,22 @@ export class GuanyiSim extends SimServer {
                 if (q[f] !== undefined && q[f] !== '' && !/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/.test(String(q[f]))) return fail('PARAM_ERROR', `${f}格式错误,应为yyyy-MM-dd HH:mm:ss`, f);
             }
         }
-        const rows = this.returns
-            .filter((r) => Object.entries(EXACT).every(([f, get]) => q[f] === undefined || q[f] === '' || get(r).some((v) => flag(v) === flag(q[f]))))
-            .filter((r) =>
-                RANGES.every(([from, to, get]) => {
-                    const t = get(r);
-                    if ((q[from] ?? '') === '' && (q[to] ?? '') === '') return true;
-                    if (!t) return false;
-                    return (q[from] === undefined || q[from] === '' || t >= q[from]) && (q[to] === undefined || q[to] === '' || t <= q[to]);
-                }),
-            )
-            .sort((a, b) => (a.create_date < b.create_date ? -1 : a.create_date > b.create_date ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+        const memoKey = this.memoiseResults ? JSON.stringify([...[...Object.keys(EXACT), ...RANGES.flatMap(([from, to]) => [from, to])].map((f) => (q[f] === undefined ? '' : flag(q[f]))), this.returns.length]) : '';
+        const memoised = memoKey ? this.memo.get(memoKey) : undefined;
+        const rows =
+            memoised ??
+            this.returns
+                .filter((r) => Object.entries(EXACT).every(([f, get]) => q[f] === undefined || q[f] === '' || get(r).some((v) => flag(v) === flag(q[f]))))
+                .filter((r) =>
+                    RANGES.every(([from, to, get]) => {
+                        const t = get(r);
+                        if ((q[from] ?? '') === '' && (q[to] ?? '') === '') return true;
+                        if (!t) return false;
+                        return (q[from] === undefined || q[from] === '' || t >= q[from]) && (q[to] === undefined || q[to] === '' || t <= q[to]);
+                    }),
+                )
+                .sort((a, b) => (a.create_date < b.create_date ? -1 : a.create_date > b.create_date ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+        if (memoKey && !memoised) this.memo.set(memoKey, rows);
         const page = rows.slice((pageNo - 1) * pageSize, pageNo * pageSize);
         return { body: { success: true, errorCode: '', subErrorCode: '', errorDesc: '', subErrorDesc: '', requestMethod: METHOD, tradeReturns: page, total: rows.length } };
     }
