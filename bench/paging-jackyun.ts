@@ -1,47 +1,55 @@
 /**
- * Paging: jackyun-trade-query (direct mode, pageSize 1000 = the API's maximum) vs a bare signed axios loop.
- * The simulator's store is seeded from outside (JackyunSim.trades is public): its constructor option `trades`
- * generates a full body per trade (≈ 3 KB each, 600 MB for 200k), so the 200k seeded trades share 64 generated
+ * Paging: jackyun-trade-query (direct mode, pageSize 1000 = the API's maximum) vs a bare signed axios loop
+ * (bench/lib/paging.ts: the simulator in its own process, throughput interleaved, memory per side and size in fresh
+ * processes). The simulator's store is seeded from outside (JackyunSim.trades is public): its constructor option
+ * `trades` generates a full body per trade (≈ 3 KB each, 600 MB for 200k), so the seeded trades share 64 generated
  * bodies and differ in trade number and modified time (the API's answer is a fresh copy of each anyway).
  */
-import { main } from './lib/bench';
-import { pagingBench, pagingCounts } from './lib/paging';
-import { JackyunSim, JACKYUN_DEMO, SimTrade, TRADE_METHOD } from '../test/sim/jackyun';
+import { pagingMain } from './lib/paging';
 import { jackyun as jackyunSign } from '../nodes/jackyun/sign';
 import { chinaTime } from '../nodes/core/time';
-import jackyunConfig = require('../nodes/jackyun/jackyun-config');
-import jackyunTradeQuery = require('../nodes/jackyun/jackyun-trade-query');
+import type { SimTrade } from '../test/sim/jackyun';
 
 const DAY = 86400000;
 const PAGE_SIZE = 1000;
 
-main('paging jackyun-trade-query', async () => {
-    const { total } = pagingCounts();
-    const templates = new JackyunSim({ trades: 64 }).trades.slice(0, 64);
-    const sim = new JackyunSim({ trades: 0, spanDays: 1, maxPageSize: PAGE_SIZE });
-    sim.recordLimit = 0;
-    // All trades inside one 6-day window (the API allows ≤ 7 days per request: one window, no split).
-    const span = 6 * DAY;
-    for (let i = 0; i < total; i++) {
-        const t = templates[i % templates.length];
-        const modified = sim.base + Math.floor((i * span) / total);
-        const trade: SimTrade = { ...t, tradeNo: `BJ${String(i + 1).padStart(8, '0')}`, sourceTradeNo: `TB${String(i + 1).padStart(8, '0')}`, gmtModified: modified, gmtCreate: modified - 3600000 };
-        sim.trades.push(trade);
-    }
-    // The simulator filters and sorts its whole store for every page (fine for tests; at 200k trades its own sort would
-    // dominate both sides' time). Its memo switch keeps each query's ordered result, so a page is a slice; warmed here
-    // with exactly the range both sides send, so neither side pays for it.
-    sim.memoiseResults = true;
-    await sim.start();
-    const url = `${sim.baseUrl}/open/openapi/do`;
-    const range = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + span) };
-    (sim as any).tradeQuery(JSON.stringify({ ...range, pageSize: PAGE_SIZE, pageIndex: 0 }));
+interface Info {
+    url: string;
+    appKey: string;
+    appSecret: string;
+    method: string;
+    range: { startModified: string; endModified: string };
+}
 
-    return pagingBench('paging jackyun-trade-query', {
+pagingMain<Info>({
+    name: 'paging jackyun-trade-query',
+    async startSim(total) {
+        const { JackyunSim, JACKYUN_DEMO, TRADE_METHOD } = require('../test/sim/jackyun') as typeof import('../test/sim/jackyun');
+        const templates = new JackyunSim({ trades: 64 }).trades.slice(0, 64);
+        const sim = new JackyunSim({ trades: 0, spanDays: 1, maxPageSize: PAGE_SIZE });
+        sim.recordLimit = 0;
+        // All trades inside one 6-day window (the API allows ≤ 7 days per request: one window, no split).
+        const span = 6 * DAY;
+        for (let i = 0; i < total; i++) {
+            const t = templates[i % templates.length];
+            const modified = sim.base + Math.floor((i * span) / total);
+            const trade: SimTrade = { ...t, tradeNo: `BJ${String(i + 1).padStart(8, '0')}`, sourceTradeNo: `TB${String(i + 1).padStart(8, '0')}`, gmtModified: modified, gmtCreate: modified - 3600000 };
+            sim.trades.push(trade);
+        }
+        // The simulator filters and sorts its whole store for every page (fine for tests; at 200k trades its own sort
+        // would dominate both sides' time). Its memo switch keeps each query's ordered result, so a page is a slice;
+        // warmed here with exactly the range both sides send, so neither side pays for it.
+        sim.memoiseResults = true;
+        await sim.start();
+        const range = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + span) };
+        (sim as any).tradeQuery(JSON.stringify({ ...range, pageSize: PAGE_SIZE, pageIndex: 0 }));
+        return { url: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey, appSecret: JACKYUN_DEMO.appSecret, method: TRADE_METHOD, range };
+    },
+    target: ({ url, appKey, appSecret, method, range }, total) => ({
         nodeType: 'jackyun-trade-query',
-        modules: [jackyunConfig, jackyunTradeQuery],
-        config: { id: 'c1', type: 'jackyun-config', mode: 'direct', gatewayUrl: url, appKey: JACKYUN_DEMO.appKey, maxPageSize: PAGE_SIZE, rps: 0, concurrency: 0, maxRetries: 0 },
-        credentials: { appSecret: JACKYUN_DEMO.appSecret },
+        modules: () => [require('../nodes/jackyun/jackyun-config'), require('../nodes/jackyun/jackyun-trade-query')],
+        config: { id: 'c1', type: 'jackyun-config', mode: 'direct', gatewayUrl: url, appKey, maxPageSize: PAGE_SIZE, rps: 0, concurrency: 0, maxRetries: 0 },
+        credentials: { appSecret },
         msg: () => ({ params: { ...range, pageSize: PAGE_SIZE } }),
         async bare(ax, progress) {
             // The work any correct client must do: sign, post, parse; read result.data whether it comes as an object or
@@ -51,8 +59,8 @@ main('paging jackyun-trade-query', async () => {
             for (let pageIndex = 0; pageIndex <= total / PAGE_SIZE + 1; pageIndex++) {
                 const biz: Record<string, unknown> = { ...range, pageSize: PAGE_SIZE, pageIndex };
                 if (pageIndex === 0) biz.hasTotal = 1;
-                const form: Record<string, string> = { method: TRADE_METHOD, appkey: JACKYUN_DEMO.appKey, version: 'v1.0', contenttype: 'json', timestamp: chinaTime(Date.now()), bizcontent: JSON.stringify(biz) };
-                form.sign = jackyunSign(form, JACKYUN_DEMO.appSecret);
+                const form: Record<string, string> = { method, appkey: appKey, version: 'v1.0', contenttype: 'json', timestamp: chinaTime(Date.now()), bizcontent: JSON.stringify(biz) };
+                form.sign = jackyunSign(form, appSecret);
                 const res = await ax.post(url, new URLSearchParams(form).toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' } });
                 const body = JSON.parse(res.data);
                 if (body.code !== 200) throw new Error(`bare loop: ${body.msg}`);
@@ -65,6 +73,6 @@ main('paging jackyun-trade-query', async () => {
             }
             return count;
         },
-        notes: [`jackyun: ${total} trades seeded into JackyunSim.trades from outside (64 generated bodies shared), pageSize ${PAGE_SIZE}, limiter off on both sides; the simulator memoises the ordered result (each page is a slice of it).`],
-    });
+    }),
+    notes: (total) => [`jackyun: ${total} trades seeded into JackyunSim.trades from outside (64 generated bodies shared), pageSize ${PAGE_SIZE}, limiter off on both sides; the simulator memoises the ordered result (each page is a slice of it).`],
 });
