@@ -19,6 +19,15 @@ const KEYS = 'FMATERIALID,FNumber,FName,FDocumentStatus';
 const FORM = 'BD_MATERIAL';
 const D = 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.';
 const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
+const NET_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+
+/** `/Date(ms+0800)/` → local ISO time of that offset; without one → UTC ISO (what a client does with WCF dates). */
+function netDate(m: RegExpExecArray): string {
+    const ms = Number(m[1]);
+    if (!m[2]) return new Date(ms).toISOString();
+    const off = (m[2][0] === '-' ? -1 : 1) * (Number(m[2].slice(1, 3)) * 60 + Number(m[2].slice(3))) * 60000;
+    return new Date(ms + off).toISOString().slice(0, 19);
+}
 
 interface Info {
     base: string;
@@ -97,11 +106,17 @@ pagingMain<Info>({
                     if (!Array.isArray(answer) || (answer.length === 1 && Array.isArray(answer[0]) && answer[0].length === 1 && typeof answer[0][0] === 'object' && answer[0][0] !== null && !Array.isArray(answer[0][0]))) {
                         throw new Error(`bare loop: ${JSON.stringify(answer).slice(0, 200)}`);
                     }
-                    // The same work a careful hand-written client does: rows to objects keyed by field key.
+                    // The same work a careful hand-written client does: rows to objects keyed by field key, and any
+                    // `/Date(ms±hhmm)/` value to a date (it cannot know which of the asked field keys carry dates; none
+                    // do here, so this costs a failed match per text value, as in the node).
                     const keys = KEYS.split(',');
                     const records = answer.map((r: unknown[]) => {
                         const o: Record<string, unknown> = {};
-                        keys.forEach((k, i) => (o[k] = r[i]));
+                        keys.forEach((k, i) => {
+                            const v = r[i];
+                            const m = typeof v === 'string' ? NET_DATE.exec(v) : null;
+                            o[k] = m ? netDate(m) : v;
+                        });
                         return o;
                     });
                     count += records.length;
