@@ -26,7 +26,7 @@
         var types = (RED.nodes.registry && RED.nodes.registry.getNodeTypes && RED.nodes.registry.getNodeTypes()) || [];
         types.forEach(function (type) {
             var def = RED.nodes.getType(type);
-            if (def && def.category === 'cn-erp' && type !== 'erp-mapper' && def.inputs > 0) out.push(type);
+            if (def && def.category === 'ERP 集成' && type !== 'erp-mapper' && def.inputs > 0) out.push(type);
         });
         return out.sort();
     }
@@ -47,6 +47,8 @@
 
     function ruleKind(rule) {
         if (!rule || typeof rule !== 'object') return '';
+        // A value table carries the path it reads beside `table`: it is a table rule, not a path rule.
+        if (Object.prototype.hasOwnProperty.call(rule, 'table')) return 'table';
         for (var i = 1; i < RULES.length; i++) if (Object.prototype.hasOwnProperty.call(rule, RULES[i])) return RULES[i];
         return '';
     }

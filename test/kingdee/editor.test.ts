@@ -118,12 +118,17 @@ describe('kingdee editor: dialogs, locales, help, labels', () => {
     });
 
     it('labels: the node shows its form id; the config node its user and data centre', () => {
-        const withForm = { params: { FormId: { value: 'PUR_MRAPP', type: 'str' } } };
         for (const type of TYPES.slice(1)) {
+            // The editor gives each node `_`, reading the node's catalogue in the user's language.
+            const catalogue = (lang: string) => JSON.parse(read(`locales/${lang}/${type}.json`))[type];
+            const zh = { _: (key: string) => catalogue('zh-CN')[key.slice(type.length + 1)] };
+            const en = { _: (key: string) => catalogue('en-US')[key.slice(type.length + 1)] };
+            const withForm = { ...zh, params: { FormId: { value: 'PUR_MRAPP', type: 'str' } } };
             const def = definition(type);
-            should(def.label.call(withForm)).containEql('PUR_MRAPP');
+            should(def.label.call(withForm)).containEql('PUR_MRAPP').and.match(/^金蝶/);
             should(def.label.call({ ...withForm, name: 'mine' })).equal('mine');
-            should(def.paletteLabel).match(/^金蝶/);
+            should(def.paletteLabel.call(zh)).match(/^金蝶/);
+            should(def.paletteLabel.call(en)).match(/^Kingdee /);
             should(def.icon).equal('kingdee.svg');
         }
         should(definition('kingdee-config').label.call({ username: '张三', acctId: '65f0' })).equal('金蝶 张三@65f0');
