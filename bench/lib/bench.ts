@@ -9,8 +9,9 @@
  * a missed target does not fail the run. A script may also give a single `ratio`/`target`/`met` instead of `checks`.
  *
  * Rules kept by every bench: the two sides of a comparison run in the same process, interleaved (A B A B …), so a
- * noisy shared machine slows both alike; every server is a simulator from test/sim/ on 127.0.0.1 in this process;
- * every loop is bounded.
+ * noisy shared machine slows both alike; every server is a simulator from test/sim/ on 127.0.0.1, started by the bench
+ * (in the bench's process, or for the paging benches in a child process of its own so that its store is not counted
+ * in the memory figures: bench/lib/paging.ts); every loop is bounded.
  */
 
 /** `--quick` (or BENCH_QUICK=1): smaller counts for a smoke run. */
