@@ -343,7 +343,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         throw new WholeMessageError(`${ws.type}: ${ce.message}`, ce);
                     }
                     const note = unknownOutcome ? ' (the request may have been processed: check the target before replaying)' : '';
-                    for (const i of indexes) outcomes[i] = { ok: false, error: withMessage(ce, `${ce.message}${note}`) };
+                    for (const i of indexes) outcomes[i] = { ok: false, error: withMessage(ce, `${ce.message}${note}`, unknownOutcome) };
                     for (const i of valid.slice(start + chunkSize)) {
                         outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: ce.kind, code: ce.code, message: `not sent: an earlier batch failed (${ce.message})`, safeToRepeat: true }) };
                     }
@@ -386,8 +386,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
     RED.nodes.registerType(spec.type, EndpointNode as any);
 }
 
-function withMessage(e: ConnectorError, message: string): ConnectorError {
-    return new ConnectorError({ system: e.system, kind: e.kind, code: e.code, message, safeToRepeat: e.safeToRepeat, httpStatus: e.httpStatus, field: e.field, details: e.details });
+function withMessage(e: ConnectorError, message: string, possiblyProcessed = e.possiblyProcessed): ConnectorError {
+    return new ConnectorError({ system: e.system, kind: e.kind, code: e.code, message, safeToRepeat: e.safeToRepeat, httpStatus: e.httpStatus, field: e.field, details: e.details, possiblyProcessed });
 }
 
 /** GET /cn-erp/specs/:type → the schemas of an endpoint, for the editor's parameter table, help and the mapper. */

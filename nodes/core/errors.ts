@@ -25,6 +25,8 @@ export interface ConnectorErrorInit {
     /** Extra vendor detail (never secrets). */
     details?: unknown;
     cause?: unknown;
+    /** A write whose answer was lost: the server may have performed it, so it must not be sent again blindly. */
+    possiblyProcessed?: boolean;
 }
 
 export class ConnectorError extends Error {
@@ -36,6 +38,7 @@ export class ConnectorError extends Error {
     readonly httpStatus?: number;
     readonly field?: string;
     readonly details?: unknown;
+    readonly possiblyProcessed: boolean;
 
     constructor(init: ConnectorErrorInit) {
         super(init.message);
@@ -48,6 +51,7 @@ export class ConnectorError extends Error {
         this.httpStatus = init.httpStatus;
         this.field = init.field;
         this.details = init.details;
+        this.possiblyProcessed = init.possiblyProcessed === true;
         if (init.cause !== undefined) (this as { cause?: unknown }).cause = init.cause;
     }
 
@@ -63,8 +67,10 @@ export class ConnectorError extends Error {
             kind: this.kind,
             code: this.code,
             message: this.message,
-            retryable: this.retryable,
+            // Sending a possibly processed write again may write it twice: a flow replaying retryable failures must not.
+            retryable: this.retryable && !this.possiblyProcessed,
         };
+        if (this.possiblyProcessed) out.possiblyProcessed = true;
         if (this.field !== undefined) out.field = this.field;
         if (this.httpStatus !== undefined) out.httpStatus = this.httpStatus;
         if (record !== undefined) out.record = record;
@@ -78,6 +84,8 @@ export interface MsgError {
     code: string;
     message: string;
     retryable: boolean;
+    /** Set on a failed write whose outcome is unknown (answer lost): check the target before sending it again. */
+    possiblyProcessed?: boolean;
     field?: string;
     httpStatus?: number;
     record?: unknown;

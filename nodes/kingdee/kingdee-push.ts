@@ -49,7 +49,10 @@ const spec: WriteSpec<KingdeeClient> = {
             } catch (err) {
                 // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed.
                 if (!sent || !(err instanceof ConnectorError)) throw err;
-                res = indexes.map(() => ({ ok: false as const, error: err }));
+                // This organisation's Push may have been performed although its answer was lost: say so.
+                const unknown = err.kind === 'transient' && !err.safeToRepeat;
+                const e = unknown ? new ConnectorError({ system: err.system, kind: err.kind, code: err.code, message: `${err.message} (the request may have been processed: check Kingdee before replaying)`, httpStatus: err.httpStatus, possiblyProcessed: true }) : err;
+                res = indexes.map(() => ({ ok: false as const, error: e }));
             }
             sent = true;
             res.forEach((o, k) => (outcomes[indexes[k]] = o));

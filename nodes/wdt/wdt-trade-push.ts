@@ -72,7 +72,7 @@ const spec: WriteSpec<WdtClient> = {
                 if (!written) throw e;
                 const unknown = e.kind === 'transient' && !e.safeToRepeat;
                 const note = unknown ? ' (the request may have been processed: check WDT before replaying)' : '';
-                for (const i of indexes) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `${e.message}${note}`, safeToRepeat: e.safeToRepeat }) };
+                for (const i of indexes) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `${e.message}${note}`, safeToRepeat: e.safeToRepeat, possiblyProcessed: unknown }) };
                 for (const [, rest] of calls.slice(c + 1)) {
                     for (const i of rest) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `not sent: an earlier call failed (${e.message})`, safeToRepeat: true }) };
                 }

@@ -148,9 +148,12 @@ export function checkAttempts(
     return { calls: groups.size, retried, maxAttempts };
 }
 
-/** "The request may have been processed": how the kit marks a write whose outcome is unknown. */
+/**
+ * How a write whose outcome is unknown is marked on output 2: msg.error.possiblyProcessed, not retryable (sending it
+ * again may write it twice), and the message says so.
+ */
 export function possiblyProcessed(m: Msg): boolean {
-    return /may have been processed/.test(String(m.error?.message ?? ''));
+    return m.error?.possiblyProcessed === true && m.error.retryable === false && /may have been processed/.test(String(m.error.message ?? ''));
 }
 
 export interface WriteAccount {
