@@ -189,8 +189,11 @@ interface Scenario {
     key: string;
     sourceType: string;
     writeType: string;
-    /** Starts the run and resolves when the source has finished (status done, or the callbacks answered). */
-    trigger(ctx: RunContext): Promise<string[]>;
+    /**
+     * Starts the run and resolves when the source has finished (status done, or the callbacks answered); returns
+     * problems. Default: the source's inject.
+     */
+    trigger?(ctx: RunContext): Promise<string[]>;
     /** Records reaching the mapper, from what the source emitted (default: all of them). */
     toMap?(read: Msg[]): number;
     /** Checks the outcome against the simulators; returns problems (empty = pass) and notes. */
@@ -315,10 +318,6 @@ const SCENARIOS: Scenario[] = [
         key: '01',
         sourceType: 'jackyun-trade-query',
         writeType: 'kingdee-batch-save',
-        async trigger(ctx) {
-            await runInject(ctx, ctx.topo.source.id);
-            return [];
-        },
         verify(ctx, seen, notes) {
             const problems: string[] = [];
             const jackyun = ctx.demo.sims.get('jackyun') as JackyunSim;
@@ -352,10 +351,6 @@ const SCENARIOS: Scenario[] = [
         key: '02',
         sourceType: 'kingdee-bill-query',
         writeType: 'wdt-wms-cancel',
-        async trigger(ctx) {
-            await runInject(ctx, ctx.topo.source.id);
-            return [];
-        },
         toMap: (rows) => new Set(rows.map((r) => r.FBillNo)).size,
         verify(ctx, seen, notes) {
             const problems: string[] = [];
@@ -386,10 +381,6 @@ const SCENARIOS: Scenario[] = [
         key: '03',
         sourceType: 'guanyi-return-get',
         writeType: 'jingcheng-recv',
-        async trigger(ctx) {
-            await runInject(ctx, ctx.topo.source.id);
-            return [];
-        },
         verify(ctx, seen, notes) {
             const problems: string[] = [];
             const guanyi = ctx.demo.sims.get('guanyi') as GuanyiSim;
@@ -577,7 +568,8 @@ async function runScenario(demo: RunningDemo, comms: Comms, flows: Msg[], s: Sce
     const ctx: RunContext = { demo, comms, topo, run };
     const mark = comms.debug.length;
     try {
-        problems.push(...(await s.trigger(ctx)));
+        if (s.trigger) problems.push(...(await s.trigger(ctx)));
+        else await runInject(ctx, ctx.topo.source.id);
     } catch (err) {
         problems.push((err as Error).message);
     }
