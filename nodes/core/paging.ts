@@ -39,19 +39,31 @@ export async function* pageNumbers<R>(
 }
 
 /**
- * Drops records whose key was already seen in this run (overlapping windows, boundary instants).
- * Keeps only keys, not records, so memory stays small.
+ * How many of the most recent keys dedupeBy remembers: far more than rows can shift between two pages of one run,
+ * and a fixed amount of memory however long the read (a year of orders must not grow the node).
  */
-export async function* dedupeBy<R>(pages: AsyncIterable<QueryPage<R>>, key: (r: R) => unknown): AsyncGenerator<QueryPage<R>> {
+export const DEDUPE_WINDOW = 10000;
+
+/**
+ * Drops records whose key was seen among the last `window` keys of this run: rows shifting across a page boundary
+ * while paging, and the shared boundary instant of consecutive time windows, both repeat a record within a page or
+ * two. Keeps keys only, oldest forgotten first, so memory stays small and flat.
+ */
+export async function* dedupeBy<R>(pages: AsyncIterable<QueryPage<R>>, key: (r: R) => unknown, window = DEDUPE_WINDOW): AsyncGenerator<QueryPage<R>> {
     const seen = new Set<unknown>();
+    const order: unknown[] = new Array(window);
+    let oldest = 0;
     for await (const page of pages) {
         const records = page.records.filter((r) => {
             const k = key(r);
             if (k === undefined || k === null) return true;
             if (seen.has(k)) return false;
+            if (seen.size >= window) seen.delete(order[oldest]);
+            order[oldest] = k;
+            oldest = (oldest + 1) % window;
             seen.add(k);
             return true;
         });
-        yield { ...page, records };
+        yield records.length === page.records.length ? page : { ...page, records };
     }
 }

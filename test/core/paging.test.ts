@@ -59,4 +59,31 @@ describe('core/paging', () => {
         for await (const p of dedupeBy(src(), (r: { id: number }) => r.id)) out.push(...p.records.map((r) => r.id));
         should(out).eql([1, 2, 3]);
     });
+
+    it('remembers only the last `window` keys: a repeat within the window is dropped, one older than it passes', async () => {
+        async function* src() {
+            yield { records: [{ id: 1 }, { id: 2 }, { id: 3 }] };
+            // 3 is within the last 3 keys; 1 was forgotten when 4 came in.
+            yield { records: [{ id: 3 }, { id: 4 }, { id: 1 }] };
+        }
+        const out: number[] = [];
+        for await (const p of dedupeBy(src(), (r: { id: number }) => r.id, 3)) out.push(...p.records.map((r) => r.id));
+        should(out).eql([1, 2, 3, 4, 1]);
+    });
+
+    it('drops rows shifted across page boundaries all through a long read, with a window smaller than the read', async () => {
+        const pageSize = 100;
+        const pagesTotal = 2000;
+        async function* src() {
+            for (let p = 0; p < pagesTotal; p++) {
+                // Each page repeats the last two rows of the page before (rows shifting while paging).
+                const start = Math.max(0, p * pageSize - 2);
+                yield { records: Array.from({ length: pageSize + (p === 0 ? 0 : 2) }, (_, i) => ({ id: start + i })) };
+            }
+        }
+        const ids: number[] = [];
+        for await (const p of dedupeBy(src(), (r: { id: number }) => r.id, 1000)) for (const r of p.records) ids.push(r.id);
+        should(ids.length).equal(pageSize * pagesTotal);
+        should(ids.every((id, i) => id === i)).be.true();
+    });
 });
