@@ -30,8 +30,16 @@ export interface AckRun {
     issue(): AckTicket;
     /** No more msgs will be emitted; `settled` runs once every ticket is back (maybe at once). */
     seal(): void;
-    /** The run was abandoned (error before the end): its tickets are forgotten and nothing is committed. */
-    abandon(): void;
+    /**
+     * The run was abandoned (error before the end, record cap, acknowledgements that did not come in time, the node
+     * closed): its tickets are forgotten, nothing is committed, and a ticket handed back later is ignored. Returns how
+     * many tickets were still out.
+     */
+    abandon(): number;
+    /** Tickets issued so far. */
+    readonly issued: number;
+    /** Tickets not handed back yet (0 once settled or abandoned). */
+    readonly outstanding: number;
 }
 
 export function openAckRun(settled: () => void): AckRun {
@@ -56,7 +64,15 @@ export function openAckRun(settled: () => void): AckRun {
             check();
         },
         abandon() {
+            const live = runs.get(id) === run;
             runs.delete(id);
+            return live ? run.outstanding.size : 0;
+        },
+        get issued() {
+            return run.next;
+        },
+        get outstanding() {
+            return runs.get(id) === run ? run.outstanding.size : 0;
         },
     };
 }

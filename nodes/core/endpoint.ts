@@ -37,11 +37,94 @@ interface EndpointNodeDef extends NodeDef {
     overlapMinutes?: string | number;
     /** 'read': the watermark advances when the read ends; 'ack': when every emitted msg was acknowledged downstream. */
     watermarkCommit?: 'read' | 'ack';
+    /** Ack mode: minutes to wait for the acknowledgements before the run is abandoned (0 = for ever; default 30). */
+    ackTimeout?: string | number;
 }
 
 type Msg = Record<string, any>;
 type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void;
 type Done = (err?: Error) => void;
+
+/** Largest delay a Node.js timer takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2147483647;
+
+/** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
+export function ackTimeoutMs(value: unknown): number | undefined {
+    const n = num(value);
+    const minutes = n === undefined || n < 0 ? 30 : n;
+    return minutes === 0 ? undefined : Math.min(Math.max(1, Math.round(minutes * 60000)), MAX_TIMER_MS);
+}
+
+/** One input msg of an incremental query node waiting for its turn. */
+interface Trigger {
+    msg: Msg;
+    send: Send;
+    done: Done;
+}
+
+/** The acknowledgement side of an incremental run in ack mode. */
+interface AckWait {
+    ackRun: AckRun;
+    /** Resolves once the run settled: watermark committed, or the run abandoned. */
+    settled: Promise<void>;
+    release: () => void;
+    /** Every ticket came back and the commit has begun: too late to abandon. */
+    committing: boolean;
+    timer?: NodeJS.Timeout;
+}
+
+/** An incremental run in progress: reading, then (ack mode) waiting for its acknowledgements. */
+interface IncrementalRun {
+    ack?: AckWait;
+    /** The read is over (ack mode: the run may still wait for its acknowledgements). */
+    readEnded?: boolean;
+}
+
+/**
+ * Status of an incremental query node: while a trigger waits for the run in progress, every text says so, and
+ * while the run waits for its acknowledgements the node shows how many are still out.
+ */
+class RunStatus extends StatusReporter {
+    private note = '';
+    private last: { kind: 'working' | 'backingOff' | 'done'; text: string; failures?: boolean } | undefined;
+
+    constructor(private readonly target: Node) {
+        super(target);
+    }
+
+    /** `note` is appended to every text from now on (and to the one shown now); '' removes it. */
+    setNote(note: string): void {
+        if (note === this.note) return;
+        this.note = note;
+        if (this.last) this.show(this.last.kind, this.last.text, true, this.last.failures);
+    }
+
+    working(text: string, force = false): void {
+        this.show('working', text, force);
+    }
+
+    backingOff(text: string): void {
+        this.show('backingOff', text);
+    }
+
+    done(text: string, hadFailures = false): void {
+        this.show('done', text, false, hadFailures);
+    }
+
+    /** The read is over; the run waits for acknowledgements before the next trigger's turn. */
+    waitingForAcks(outstanding: number): void {
+        this.last = undefined;
+        this.target.status({ fill: 'yellow', shape: 'ring', text: `waiting for ${outstanding} msg${outstanding === 1 ? '' : 's'} to be acknowledged${this.note}` });
+    }
+
+    private show(kind: 'working' | 'backingOff' | 'done', text: string, force = false, failures = false): void {
+        this.last = { kind, text, failures };
+        const shown = text + this.note;
+        if (kind === 'working') super.working(shown, force);
+        else if (kind === 'backingOff') super.backingOff(shown);
+        else super.done(shown, failures);
+    }
+}
 
 const specs = new Map<string, EndpointSpec<any>>();
 const specRoutes = new WeakSet<object>();
@@ -129,7 +212,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
     function EndpointNode(this: Node, def: EndpointNodeDef) {
         RED.nodes.createNode(this, def);
         const node = this;
-        const status = new StatusReporter(node);
+        const status = new RunStatus(node);
         const configNode = RED.nodes.getNode(def.config) as ConfigNode<C> | null;
         const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write');
         const inFlight = new Set<AbortController>();
@@ -138,11 +221,72 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
 
         if (!configNode) status.error('no config');
 
+        // Incremental runs take turns: one reads (and, in ack mode, waits for its acknowledgements) at a time, so the
+        // next reads from the watermark the earlier one committed instead of the same window. At most one trigger
+        // waits; a later one is merged into it, since the waiting run reads everything up to its own start anyway.
+        const ackTimeout = ackTimeoutMs(def.ackTimeout);
+        const ackTimeoutText = ackTimeout === undefined ? '' : `${Number((ackTimeout / 60000).toFixed(3))} min`;
+        let current: IncrementalRun | undefined;
+        let waiting: Trigger | undefined;
+
         node.on('input', (msg: Msg, send: Send, done: Done) => {
             if (closing) return done(new Error(`${spec.type}: the node is closing`));
+            if (!watermark) {
+                void execute({ msg, send, done });
+                return;
+            }
+            if (!current) return startRun({ msg, send, done });
+            if (waiting) {
+                node.warn(`${spec.type}: triggered while a run is in progress and another trigger already waits for it: merged into the waiting run, which reads everything up to its own start`);
+                return done();
+            }
+            waiting = { msg, send, done };
+            status.setNote(' · next run waiting');
+            if (current.ack && !current.ack.committing && current.ack.ackRun.outstanding > 0 && current.readEnded) status.waitingForAcks(current.ack.ackRun.outstanding);
+        });
+
+        function startRun(trigger: Trigger): void {
+            const run: IncrementalRun = {};
+            current = run;
+            execute(trigger, run)
+                .then(() => {
+                    run.readEnded = true;
+                    const ack = run.ack;
+                    if (!ack) return;
+                    if (!ack.committing && ack.ackRun.outstanding > 0) {
+                        if (waiting) status.waitingForAcks(ack.ackRun.outstanding);
+                        if (ackTimeout !== undefined && !closing) ack.timer = setTimeout(() => giveUp(ack), ackTimeout);
+                    }
+                    return ack.settled;
+                })
+                .catch((err) => node.error(`${spec.type}: ${err instanceof Error ? err.message : String(err)}`))
+                .then(() => {
+                    if (run.ack?.timer) clearTimeout(run.ack.timer);
+                    if (current === run) current = undefined;
+                    const next = waiting;
+                    waiting = undefined;
+                    status.setNote('');
+                    if (next && !closing) startRun(next);
+                });
+        }
+
+        /** Acknowledgements that did not come in time: nothing committed, so the next run reads those records again. */
+        function giveUp(ack: AckWait): void {
+            ack.timer = undefined;
+            if (ack.committing) return;
+            const issued = ack.ackRun.issued;
+            const missing = ack.ackRun.abandon();
+            node.warn(`${spec.type}: ${missing} of the ${issued} msgs this run emitted were not acknowledged within ${ackTimeoutText} (dropped downstream, or the flow changed); the watermark stays where it was and the next run reads those records again`);
+            status.done(`${missing} msgs not acknowledged: watermark kept`, true);
+            ack.release();
+        }
+
+        /** One input msg to its end: done() or done(err), exactly once. */
+        function execute(trigger: Trigger, run?: IncrementalRun): Promise<void> {
+            const { msg, send, done } = trigger;
             const abort = new AbortController();
             inFlight.add(abort);
-            handle(msg, send, abort.signal)
+            return handle(msg, send, abort.signal, run)
                 .then(() => {
                     // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing
                     // picks it up: not accounted for, so the ticket stays out and the watermark where it was.
@@ -160,11 +304,23 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     done(e);
                 })
                 .finally(() => inFlight.delete(abort));
-        });
+        }
 
         node.on('close', (_removed: boolean, done: () => void) => {
             closing = true;
             for (const a of inFlight) a.abort();
+            // A trigger still waiting for its turn never runs: it ends as any msg arriving at a closing node does.
+            const queued = waiting;
+            waiting = undefined;
+            if (queued) queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
+            // A run waiting for acknowledgements is abandoned: late tickets are ignored and the watermark stays.
+            const ack = current?.ack;
+            if (ack && !ack.committing) {
+                if (ack.timer) clearTimeout(ack.timer);
+                ack.timer = undefined;
+                ack.ackRun.abandon();
+                ack.release();
+            }
             status.clear();
             // Give aborted calls a moment to settle so no timer or socket outlives the node.
             const started = Date.now();
@@ -172,7 +328,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             wait();
         });
 
-        async function handle(msg: Msg, send: Send, signal: AbortSignal): Promise<void> {
+        async function handle(msg: Msg, send: Send, signal: AbortSignal, run?: IncrementalRun): Promise<void> {
             for (const prop of ['payload', 'params'] as const) {
                 if (depthOf(msg[prop]) > MAX_DEPTH) {
                     // Replaced so that the msg can still travel to Catch (Node-RED clones it on the way).
@@ -225,18 +381,31 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             if (spec.kind === 'query') {
                 if (watermark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {
                     const end = watermarkEnd;
-                    const ackRun = openAckRun(() => {
-                        watermark.set(end).catch((err) => node.error(`watermark not saved: ${err.message}`));
+                    let release!: () => void;
+                    const settled = new Promise<void>((resolve) => (release = resolve));
+                    const ack: AckWait = { ackRun: undefined as unknown as AckRun, settled, release, committing: false };
+                    ack.ackRun = openAckRun(() => {
+                        ack.committing = true;
+                        if (ack.timer) clearTimeout(ack.timer);
+                        watermark
+                            .set(end)
+                            .catch((err) => node.error(`watermark not saved: ${err.message}`))
+                            .finally(release);
                     });
+                    if (run) run.ack = ack;
                     let complete: boolean;
                     try {
-                        complete = await runQuery(spec, ctx, params, msg, send, ackRun);
+                        complete = await runQuery(spec, ctx, params, msg, send, ack.ackRun);
                     } catch (err) {
-                        ackRun.abandon();
+                        ack.ackRun.abandon();
+                        release();
                         throw err;
                     }
-                    if (complete) ackRun.seal();
-                    else ackRun.abandon();
+                    if (complete) ack.ackRun.seal();
+                    else {
+                        ack.ackRun.abandon();
+                        release();
+                    }
                 } else {
                     const complete = await runQuery(spec, ctx, params, msg, send);
                     if (watermark && watermarkEnd !== undefined && complete) await watermark.set(watermarkEnd);

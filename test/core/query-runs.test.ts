@@ -1,0 +1,225 @@
+import should from 'should';
+import sinon from 'sinon';
+import { helper, load, withProbes, Msg } from '../helpers/nodered';
+import { KitSim, KIT_DEMO } from '../sim/kit';
+import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
+import { Watermark } from '../../nodes/core/watermark';
+import { acknowledge } from '../../nodes/core/ack';
+import { ackTimeoutMs } from '../../nodes/core/endpoint';
+
+/**
+ * An incremental query node runs one read at a time: a trigger arriving while a run reads (or, in ack mode, waits
+ * for its acknowledgements) waits for it and then reads from the watermark it committed; a further trigger is merged
+ * into the waiting one. Non-incremental queries still run side by side.
+ */
+describe('core/endpoint: an incremental query never runs the same read twice at once', function () {
+    let sim: KitSim;
+    let sandbox: sinon.SinonSandbox;
+
+    beforeEach(async () => {
+        sandbox = sinon.createSandbox();
+        sim = new KitSim(250);
+        await sim.start();
+    });
+    afterEach(async () => {
+        sandbox.restore();
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const creds = { c1: { password: KIT_DEMO.password } };
+    const config = () => ({ id: 'c1', type: 'kit-config', url: sim.baseUrl, user: KIT_DEMO.user, retryBaseMs: 5, maxRetries: 0 });
+    const query = (extra: Msg = {}) => ({ id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'page', incremental: true, overlapMinutes: '1', ...extra });
+    const isQuery = (r: { path: string }) => r.path === '/items/query';
+    const isSave = (r: { path: string }) => r.path === '/items/save';
+    const queries = () => sim.requests.filter(isQuery).map((r) => JSON.parse(r.body) as { page: number; since?: number });
+
+    async function waitFor<T>(what: string, check: () => T, timeoutMs = 10000): Promise<T> {
+        const started = Date.now();
+        for (;;) {
+            const v = check();
+            if (v) return v;
+            if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 10));
+        }
+    }
+
+    /** Which input msgs (by msg.n) the node finished, and how: completed (done()) or caught (done(err)). */
+    function finished() {
+        const completed: number[] = [];
+        const caught: Msg[] = [];
+        helper.getNode('q1-completed').on('input', (m: Msg) => completed.push(m.n));
+        helper.getNode('q1-caught').on('input', (m: Msg) => caught.push(m));
+        return { completed, caught };
+    }
+
+    /** The commits of the watermark so far, in order (the value committed each time). */
+    function commits(): () => number[] {
+        const set = sandbox.spy(Watermark.prototype, 'set');
+        return () => set.args.map((a) => a[0]);
+    }
+
+    it('the ack timeout setting: minutes, blank → 30, 0 → wait for ever, capped to what a timer takes', () => {
+        should(ackTimeoutMs(undefined)).equal(30 * 60000);
+        should(ackTimeoutMs('')).equal(30 * 60000);
+        should(ackTimeoutMs('abc')).equal(30 * 60000);
+        should(ackTimeoutMs('-1')).equal(30 * 60000);
+        should(ackTimeoutMs('0')).be.undefined();
+        should(ackTimeoutMs(0)).be.undefined();
+        should(ackTimeoutMs('5')).equal(5 * 60000);
+        should(ackTimeoutMs('0.005')).equal(300);
+        should(ackTimeoutMs('100000')).equal(2147483647);
+    });
+
+    it('a second trigger during a slow read waits, then reads from the watermark the first run committed', async () => {
+        const committed = commits();
+        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
+        const done = finished();
+        // The first page of the first run is slow at the vendor.
+        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
+        const q = helper.getNode('q1');
+        q.receive({ n: 1 });
+        await waitFor('the first read at the vendor', () => queries().length === 1);
+        q.receive({ n: 2 });
+        await waitFor('both triggers finished', () => done.completed.length === 2);
+        await new Promise((r) => setTimeout(r, 50));
+
+        should(done.completed).eql([1, 2]);
+        should(done.caught).have.length(0);
+        const q1 = queries();
+        // Run 1: three pages from the beginning (no watermark yet); run 2: one read from run 1's watermark minus the
+        // overlap — never the first window again, never interleaved with run 1's pages.
+        should(q1.map((b) => b.page)).eql([1, 2, 3, 1]);
+        should(q1.slice(0, 3).every((b) => b.since === undefined)).be.true();
+        should(committed()).have.length(2);
+        should(q1[3].since).equal(committed()[0] - 60000);
+        // The status said the next run waited while the first read.
+        const status = q.status as sinon.SinonSpy;
+        should(status.args.some((a) => /next run waiting/.test(a[0].text))).be.true();
+    });
+
+    it('a third trigger while one already waits is merged: done at once with a warning, no third read', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ n: 1 });
+        await waitFor('the first read at the vendor', () => queries().length === 1);
+        q.receive({ n: 2 });
+        q.receive({ n: 3 });
+        // The merged trigger is finished at once, long before the slow first read.
+        await waitFor('the merged trigger done', () => done.completed.includes(3));
+        should(done.completed).eql([3]);
+        should(warn.args.some((a) => /merged into the waiting run/.test(String(a[0])))).be.true();
+        await waitFor('all triggers finished', () => done.completed.length === 3);
+        await new Promise((r) => setTimeout(r, 100));
+        // Each msg finished exactly once; two runs read (three pages, then one from the watermark), not three.
+        should(done.completed.slice().sort()).eql([1, 2, 3]);
+        should(done.caught).have.length(0);
+        should(queries().map((b) => b.since === undefined)).eql([true, true, true, false]);
+    });
+
+    it('ack mode: a second trigger waits until every msg of the first run was acknowledged, then runs from the new watermark', async () => {
+        const committed = commits();
+        // The save node's results go to a probe; the catch and complete nodes watch the query node.
+        const flow = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [['s1-out1'], []] }, { id: 's1-out1', type: 'helper', z: 'f1' }], 'q1', 1);
+        flow.find((n) => n.id === 'q1')!.wires = [['s1']];
+        await load([kitConfig, kitQuery, kitSave], flow, creds);
+        const done = finished();
+        // The writes are slow: the read is over long before its pages are saved.
+        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 3, isSave);
+        const saved: number[] = [];
+        helper.getNode('s1-out1').on('input', () => saved.push(sim.requests.length));
+        const q = helper.getNode('q1');
+        q.receive({ n: 1 });
+        await waitFor('the first read finished', () => done.completed.includes(1));
+        should(saved).have.length(0);
+        q.receive({ n: 2 });
+        await waitFor('the second trigger finished', () => done.completed.includes(2), 15000);
+
+        should(saved).have.length(3);
+        const all = sim.requests.map((r) => r.path);
+        const secondRead = all.lastIndexOf('/items/query');
+        // The second read started only after the last page was saved (and so acknowledged) …
+        should(sim.requests.filter(isQuery)).have.length(4);
+        should(secondRead).be.aboveOrEqual(Math.max(...saved));
+        // … and from the watermark the first run committed once its acknowledgements were back.
+        should(committed().length).be.aboveOrEqual(1);
+        should(JSON.parse(sim.requests[secondRead].body).since).equal(committed()[0] - 60000);
+        should(sim.saved).have.length(250);
+        const status = q.status as sinon.SinonSpy;
+        should(status.args.some((a) => /^waiting for [123] msgs? to be acknowledged · next run waiting$/.test(a[0].text))).be.true();
+    });
+
+    it('ack timeout: acknowledgements that never come abandon the run — watermark unchanged, a warning with the count, the waiting trigger runs', async () => {
+        // The query's msgs go to a node that never hands the tickets back (as a Filter dropping them would).
+        await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'ack', ackTimeout: '0.005' })], 'q1', 1), creds);
+        const done = finished();
+        const emitted: Msg[] = [];
+        helper.getNode('q1-out1').on('input', (m: Msg) => emitted.push(m));
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ n: 1 });
+        await waitFor('the first read finished', () => done.completed.includes(1));
+        q.receive({ n: 2 });
+        should(queries()).have.length(3);
+        await waitFor('the waiting trigger ran', () => done.completed.includes(2));
+
+        const timedOut = warn.args.map((a) => String(a[0])).filter((t) => /not acknowledged/.test(t));
+        should(timedOut[0]).match(/3 of the 3 msgs this run emitted were not acknowledged within 0\.005 min/);
+        should(timedOut[0]).match(/watermark stays where it was/);
+        // Nothing committed: the second run read the same window again (at least once, never skipped).
+        should(q.context().get('cnErpWatermark')).be.undefined();
+        should(queries().map((b) => b.since)).eql([undefined, undefined, undefined, undefined, undefined, undefined]);
+        // Late acknowledgements of the abandoned run are ignored.
+        const late = emitted.filter((m) => m._cnErpAck.run === emitted[0]._cnErpAck.run);
+        should(late).have.length(3);
+        for (const m of late) acknowledge(m);
+        await new Promise((r) => setTimeout(r, 20));
+        should(q.context().get('cnErpWatermark')).be.undefined();
+        should(done.caught).have.length(0);
+    });
+
+    it('closing the node while a trigger waits: every msg finished once, the waiting one with a "closing" error, no timer left', async () => {
+        const timers = sandbox.spy(global, 'setTimeout');
+        const cleared = sandbox.spy(global, 'clearTimeout');
+        // Default ack timeout (30 min); the msgs are never acknowledged.
+        await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'ack' })], 'q1', 1), creds);
+        const done = finished();
+        const q = helper.getNode('q1');
+        q.receive({ n: 1 });
+        await waitFor('the first read finished', () => done.completed.includes(1));
+        q.receive({ n: 2 });
+        q.receive({ n: 3 });
+        await waitFor('the merged trigger done', () => done.completed.includes(3));
+        const ackTimers = timers.getCalls().filter((c) => c.args[1] === 30 * 60000);
+        should(ackTimers).have.length(1);
+        await q.close();
+        await waitFor('the waiting trigger finished', () => done.caught.length === 1);
+        await new Promise((r) => setTimeout(r, 50));
+
+        should(done.completed.slice().sort()).eql([1, 3]);
+        should(done.caught.map((m) => m.n)).eql([2]);
+        should(done.caught[0].error.message).match(/kit-query: the node is closing/);
+        // The ack timer was cleared, and no new run was started.
+        should(cleared.calledWith(ackTimers[0].returnValue)).be.true();
+        should(queries()).have.length(3);
+        should(q.context().get('cnErpWatermark')).be.undefined();
+    });
+
+    it('without incremental sync, msgs still run side by side (each carries its own parameters)', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query({ incremental: false })], 'q1', 1), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 2, isQuery);
+        const q = helper.getNode('q1');
+        q.receive({ n: 1 });
+        q.receive({ n: 2 });
+        // Both first pages are at the vendor before either run finished.
+        await waitFor('two reads at the vendor at once', () => queries().length === 2);
+        should(done.completed).have.length(0);
+        should(queries().map((b) => b.page)).eql([1, 1]);
+        await waitFor('both finished', () => done.completed.length === 2);
+        should(queries()).have.length(6);
+    });
+});
