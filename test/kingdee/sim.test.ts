@@ -121,6 +121,44 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         should(await page(2, 10, { TopRowCount: 3 })).eql(ordered.slice(2, 3));
     });
 
+    it('rows of a bill form: header-only FieldKeys → one row per bill, an entry field → one per entry; a filter on an entry field selects bills once; paging counts rows of the kind asked', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const form = RETURN_REQUEST_FORM;
+        const all = sim.rows(form);
+        const bills = [...new Map(all.map((r) => [r.FID, r])).values()];
+        should(bills).have.length(10);
+        should(all).have.length(20);
+        // Header fields only (the flattened spelling too): one row per bill, with the bill's header values.
+        const heads = await query({ FormId: form, FieldKeys: 'FID,FBillNo,FDocumentStatus,FStockOrgId_FNumber', OrderString: 'FID' }, h);
+        should(heads).eql(bills.map((r) => [r.FID, r.FBillNo, r.FDocumentStatus, r['FStockOrgId.FNumber']]));
+        // One entry field among them (its flattened spelling, or the entry id): one row per entry.
+        should(await query({ FormId: form, FieldKeys: 'FBillNo,FQty', OrderString: 'FID,FEntity_FEntryID' }, h)).eql(all.map((r) => [r.FBillNo, r.FQty]));
+        should(await query({ FormId: form, FieldKeys: 'FBillNo,FStockID_FNumber', OrderString: 'FID,FEntity_FEntryID' }, h)).have.length(20);
+        should(await query({ FormId: form, FieldKeys: 'FID,FEntity_FEntryID', OrderString: 'FID,FEntity_FEntryID' }, h)).have.length(20);
+        // A filter on an entry field: with entry keys the matching entries; with header keys each bill having one, once
+        // (FQty > 12 matches one entry of TL2024010003 and both of TL2024010004…10).
+        const matching = all.filter((r) => Number(r.FQty) > 12);
+        should(matching).have.length(15);
+        should(await query({ FormId: form, FieldKeys: 'FBillNo,FEntity_FEntryID', FilterString: 'FQty > 12', OrderString: 'FID,FEntity_FEntryID' }, h)).eql(matching.map((r) => [r.FBillNo, r.FEntity_FEntryID]));
+        const matchingBills = [...new Set(matching.map((r) => r.FBillNo))];
+        should(matchingBills).have.length(8);
+        should(await query({ FormId: form, FieldKeys: 'FBillNo', FilterString: 'FQty > 12', OrderString: 'FID' }, h)).eql(matchingBills.map((b) => [b]));
+        // Paging counts bills when only header fields are asked: 3 + 3 + 3 + 1, TopRowCount caps bills.
+        const page = (StartRow: number, Limit: number, extra: Record<string, unknown> = {}) => query({ FormId: form, FieldKeys: 'FBillNo', OrderString: 'FID', StartRow, Limit, ...extra }, h).then((rows: unknown[][]) => rows.map((r) => r[0]));
+        const pages = [await page(0, 3), await page(3, 3), await page(6, 3), await page(9, 3)];
+        should(pages.map((p) => p.length)).eql([3, 3, 3, 1]);
+        should(pages.flat()).eql(bills.map((r) => r.FBillNo));
+        should(await page(0, 0, { TopRowCount: 4 })).eql(bills.slice(0, 4).map((r) => r.FBillNo));
+        should(await page(2, 10, { TopRowCount: 4 })).eql(bills.slice(2, 4).map((r) => r.FBillNo));
+        // Bills saved through BatchSave follow the same rule; basic data (no entries) is one row per record as before.
+        const saved = JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data: { Model: [{ FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: { FNumber: '100' }, FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FJKShopNumber: 'T1' }, { FMaterialID: { FNumber: 'MAT002' }, FRealQty: 2, FJKShopNumber: 'T1' }] }] } }, h));
+        should(saved.Result.ResponseStatus.IsSuccess).be.true();
+        should(await query({ FormId: 'SAL_OutStock', FieldKeys: 'FID,FBillNo' }, h)).have.length(1);
+        should(await query({ FormId: 'SAL_OutStock', FieldKeys: 'FBillNo,FJKShopNumber' }, h)).have.length(2);
+        should(await query({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, h)).have.length(5);
+    });
+
     it('the session travels by the kdservice-sessionid header or cookie, the ASP.NET_SessionId cookie or the SID header; it expires when idle', async () => {
         const { sid, cookies } = await login();
         const asp = cookies.find((c) => c.startsWith('ASP.NET_SessionId='))!.split(';')[0];

@@ -11,6 +11,8 @@
  * `SID` header; they expire after `idleMs` or on `expireSessions()`. Per-request API-signature headers (X-Kd-*,
  * and X-Api-* when X-Api-ClientID is present) are verified exactly, timestamps within ±300 s. A missing/expired session
  * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery).
+ * ExecuteBillQuery on a bill form answers one row per entry (分录) when FieldKeys name an entry field, else one row per
+ * bill; TopRowCount/StartRow/Limit count those rows.
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
@@ -38,9 +40,25 @@ const SESSION_LOST = '会话信息已丢失，请重新登录';
 export type Row = Record<string, unknown>;
 
 export interface SimForm {
-    /** Primary key field(s) in sort order, e.g. ['FID', 'FEntity_FEntryID']. */
+    /** Primary key field(s) in sort order, e.g. ['FID', 'FEntity_FEntryID']; a bill form's first key is the bill's. */
     keys: string[];
+    /** One row per entry (分录) for a bill form, the header's fields repeated on each; one per record otherwise. */
     rows: Row[];
+    /**
+     * A bill form's entry fields (stored column names, lower case), filled by `addBill` from the entries it is given.
+     * The server builds its SQL from the fields asked: only when FieldKeys name an entry field does it join the entry
+     * table and answer one row per entry; header fields alone give one row per bill.
+     */
+    entryFields?: Set<string>;
+}
+
+/** Adds a bill to a bill form: one row per entry, the header's fields on each; the entries' fields become entry fields. */
+export function addBill(form: SimForm, head: Row, entries: Row[]): void {
+    form.entryFields ??= new Set();
+    for (const e of entries) {
+        for (const k of Object.keys(e)) form.entryFields.add(k.toLowerCase());
+        form.rows.push({ ...head, ...e });
+    }
 }
 
 export interface KingdeeSimOptions {
@@ -332,62 +350,65 @@ export class KingdeeSim extends SimServer {
         this.forms.set('BD_STOCK', { keys: ['FStockId'], rows: [{ FStockId: 400001, FNumber: 'CK01', FName: '成品仓' }, { FStockId: 400002, FNumber: 'WH01', FName: 'WMS仓' }] });
         this.forms.set('ORG_Organizations', { keys: ['FOrgID'], rows: [{ FOrgID: 1, FNumber: '100', FName: '总部' }, { FOrgID: 100101, FNumber: '101', FName: '杭州分公司' }] });
         this.forms.set('BD_BillType', { keys: ['FBillTypeID'], rows: [{ FBillTypeID: 'ad0779a4685a43a08f08d2e42d7bf3e9', FNumber: 'XSCKD01_SYS', FName: '标准销售出库单' }] });
-        // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01.
-        const ret: Row[] = [];
+        // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01. Seed 001's field table lists the
+        // header's fields first, then the entry's (FEntity) from FRowType on.
+        const ret: SimForm = { keys: ['FID', 'FEntity_FEntryID'], rows: [] };
         for (let b = 0; b < returnRequests; b++) {
             const fid = 500001 + b;
             const day = String(1 + (b % 28)).padStart(2, '0');
-            for (let e = 0; e < 2; e++) {
-                ret.push({
-                    FID: fid,
-                    FBillNo: `TL202401${String(b + 1).padStart(4, '0')}`,
-                    FDocumentStatus: b % 3 === 2 ? 'B' : 'C',
-                    'FStockOrgId.FNumber': '100',
-                    FDate: `2024-01-${day}T00:00:00`,
-                    FBillTypeID: 'TLSQ01_SYS',
-                    FOwnerTypeIdHead: 'BD_OwnerOrg',
-                    'FOwnerIdHead.FNumber': '100',
-                    FAffairType: 'Dassembly',
-                    FEE: 0,
-                    'FDeptID.FNumber': 'BM001',
-                    FNote: `退料申请 ${b + 1}`,
-                    FCreateDate: `2024-01-${day}T09:30:00`,
-                    FModifyDate: `2024-01-${day}T10:00:00`,
-                    FAPPROVEDATE: b % 3 === 2 ? null : `2024-01-${day}T11:00:00`,
-                    FCANCELDATE: null,
-                    FCANCELSTATUS: 'A',
-                    FSubProOwnTypeIdH: 'BD_OwnerOrg',
-                    'FSubProOwnerIdH.FNumber': '100',
-                    FRowType: 'Standard',
-                    'FMaterialID.FNumber': `MAT00${((b + e) % 5) + 1}`,
-                    'FMaterialID.FBARCODE': `69000000${String(((b + e) % 5) + 1).padStart(5, '0')}`,
-                    'FUnitID.FNumber': 'Pcs',
-                    FQty: 10 + b + e,
-                    Fee_ETY: 0,
-                    'FStockID.FNumber': 'WH01',
-                    FStockStatusID: 'KCZT01_SYS',
-                    FDescription: '',
-                    FMTONO: '',
-                    FOwnerTypeID: 'BD_OwnerOrg',
-                    'FOwnerID.FNumber': '100',
-                    FKeeperTypeID: 'BD_KeeperOrg',
-                    'FKeeperID.FNumber': '100',
-                    FBomID: 0,
-                    FProduceDate: null,
-                    FEXPIRYDATE: null,
-                    'FLOT.FNumber': '',
-                    FSrcBillTypeId: '',
-                    FSrcBillNo: '',
-                    FEntity_FEntryID: 600001 + b * 2 + e,
-                });
-            }
+            const head: Row = {
+                FID: fid,
+                FBillNo: `TL202401${String(b + 1).padStart(4, '0')}`,
+                FDocumentStatus: b % 3 === 2 ? 'B' : 'C',
+                'FStockOrgId.FNumber': '100',
+                FDate: `2024-01-${day}T00:00:00`,
+                FBillTypeID: 'TLSQ01_SYS',
+                FOwnerTypeIdHead: 'BD_OwnerOrg',
+                'FOwnerIdHead.FNumber': '100',
+                FAffairType: 'Dassembly',
+                FEE: 0,
+                'FDeptID.FNumber': 'BM001',
+                FNote: `退料申请 ${b + 1}`,
+                FCreateDate: `2024-01-${day}T09:30:00`,
+                FModifyDate: `2024-01-${day}T10:00:00`,
+                FAPPROVEDATE: b % 3 === 2 ? null : `2024-01-${day}T11:00:00`,
+                FCANCELDATE: null,
+                FCANCELSTATUS: 'A',
+                FSubProOwnTypeIdH: 'BD_OwnerOrg',
+                'FSubProOwnerIdH.FNumber': '100',
+            };
+            const entries: Row[] = [0, 1].map((e) => ({
+                FRowType: 'Standard',
+                'FMaterialID.FNumber': `MAT00${((b + e) % 5) + 1}`,
+                'FMaterialID.FBARCODE': `69000000${String(((b + e) % 5) + 1).padStart(5, '0')}`,
+                'FUnitID.FNumber': 'Pcs',
+                FQty: 10 + b + e,
+                Fee_ETY: 0,
+                'FStockID.FNumber': 'WH01',
+                FStockStatusID: 'KCZT01_SYS',
+                FDescription: '',
+                FMTONO: '',
+                FOwnerTypeID: 'BD_OwnerOrg',
+                'FOwnerID.FNumber': '100',
+                FKeeperTypeID: 'BD_KeeperOrg',
+                'FKeeperID.FNumber': '100',
+                FBomID: 0,
+                FProduceDate: null,
+                FEXPIRYDATE: null,
+                'FLOT.FNumber': '',
+                FSrcBillTypeId: '',
+                FSrcBillNo: '',
+                FEntity_FEntryID: 600001 + b * 2 + e,
+            }));
+            addBill(ret, head, entries);
         }
-        this.forms.set(RETURN_REQUEST_FORM, { keys: ['FID', 'FEntity_FEntryID'], rows: ret });
-        this.forms.set('CN_PAYAPPLY', {
-            keys: ['FID'],
-            // Ten audited payment requests FKSQ000101…110 (one entry each) and FKSQ000111, not yet audited (cannot be pushed).
-            rows: Array.from({ length: 11 }, (_, i) => ({ FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: i < 10 ? 'C' : 'B', FPAYAPPLYENTRY_FEntryID: 710001 + i, FPushed: false })),
-        });
+        this.forms.set(RETURN_REQUEST_FORM, ret);
+        // Ten audited payment requests FKSQ000101…110 (one entry each) and FKSQ000111, not yet audited (cannot be pushed).
+        const payApply: SimForm = { keys: ['FID'], rows: [] };
+        for (let i = 0; i < 11; i++) {
+            addBill(payApply, { FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: i < 10 ? 'C' : 'B', FPushed: false }, [{ FPAYAPPLYENTRY_FEntryID: 710001 + i }]);
+        }
+        this.forms.set('CN_PAYAPPLY', payApply);
         this.forms.set('AP_PAYBILL', { keys: ['FID'], rows: [] });
         // Seed 004 looks up the push's TargetOrgId by the paying account: bank accounts (银行账号 CN_BANKACNT) holding the
         // Maycur demo's payer accounts, each used by the organisation named in MAYCUR_DEMO_ACCOUNTS (FUseOrgId = its FOrgID).
@@ -399,6 +420,7 @@ export class KingdeeSim extends SimServer {
                 return { FBANKACNTID: 800001 + i, FNumber: number, FName: `${acct.name} 基本户`, FUseOrgId: org?.FOrgID ?? 0, 'FUseOrgId.FNumber': acct.orgNumber, FDocumentStatus: 'C', FForbidStatus: 'A' };
             }),
         });
+        // Filled by Save/BatchSave (its entry fields are those `save` gives `addBill`).
         this.forms.set('SAL_OutStock', { keys: ['FID', 'FEntity_FEntryID'], rows: [] });
     }
 
@@ -575,16 +597,22 @@ export class KingdeeSim extends SimServer {
 
     // ---- ExecuteBillQuery ----
 
-    private field(row: Row, key: string): { found: boolean; value: unknown } {
+    /** The stored column a field key names (case-insensitive), or undefined. */
+    private column(row: Row, key: string): string | undefined {
         const lower = key.toLowerCase();
-        for (const k of Object.keys(row)) if (k.toLowerCase() === lower) return { found: true, value: row[k] };
+        for (const k of Object.keys(row)) if (k.toLowerCase() === lower) return k;
         // Seed 001's flattened spelling FMaterialID_FNumber ≡ FMaterialID.FNumber.
         const us = key.lastIndexOf('_');
         if (us > 0) {
             const dotted = (key.slice(0, us) + '.' + key.slice(us + 1)).toLowerCase();
-            for (const k of Object.keys(row)) if (k.toLowerCase() === dotted) return { found: true, value: row[k] };
+            for (const k of Object.keys(row)) if (k.toLowerCase() === dotted) return k;
         }
-        return { found: false, value: undefined };
+        return undefined;
+    }
+
+    private field(row: Row, key: string): { found: boolean; value: unknown } {
+        const k = this.column(row, key);
+        return k === undefined ? { found: false, value: undefined } : { found: true, value: row[k] };
     }
 
     private executeBillQuery(data: Record<string, any>): unknown {
@@ -609,6 +637,19 @@ export class KingdeeSim extends SimServer {
         };
         for (const f of pred.fields ?? []) known(f, '过滤条件');
         let rows = form.rows.filter((r) => pred((f) => this.field(r, f).value));
+        // FieldKeys naming no entry field: one row per bill, the first of its entries that pass the filter. A filter on
+        // an entry field thus selects the bills having such an entry, once each [unconfirmed: public sources are
+        // silent on it; a server joining the entry table for the filter might repeat the bill per matching entry].
+        const entryFields = form.entryFields;
+        if (entryFields && form.rows.length > 0 && !keys.some((k) => entryFields.has(str(this.column(sample, k)).toLowerCase()))) {
+            const billKey = form.keys[0];
+            const seen = new Set<unknown>();
+            rows = rows.filter((r) => {
+                if (seen.has(r[billKey])) return false;
+                seen.add(r[billKey]);
+                return true;
+            });
+        }
         const order = str(pick('OrderString')).trim();
         if (order) {
             const spec = order.split(',').map((part) => {
@@ -710,25 +751,25 @@ export class KingdeeSim extends SimServer {
             if (errs.length) return errors.push(...errs);
             const id = this.nextId++;
             const number = str(m.FBillNo) || `XSCKD${String(this.nextNumber++).padStart(6, '0')}`;
-            const entries = m.FEntity as any[];
-            entries.forEach((e, k) => {
-                this.rows('SAL_OutStock').push({
-                    FID: id,
-                    FBillNo: number,
-                    FDate: str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate),
-                    FDocumentStatus: data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A',
-                    'FCustomerID.FNumber': this.numberOf(m.FCustomerID),
-                    'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID),
-                    'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID),
-                    FNote: m.FNote ?? '',
-                    'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
-                    'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
-                    FRealQty: Number(e.FRealQty),
-                    // Seed 000's source order number on the lines (网店订单号): a duplicate guard's source-id field.
-                    FJKShopNumber: str(e.FJKShopNumber),
-                    FEntity_FEntryID: id * 10 + k,
-                });
-            });
+            const head: Row = {
+                FID: id,
+                FBillNo: number,
+                FDate: str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate),
+                FDocumentStatus: data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A',
+                'FCustomerID.FNumber': this.numberOf(m.FCustomerID),
+                'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID),
+                'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID),
+                FNote: m.FNote ?? '',
+            };
+            const entries: Row[] = (m.FEntity as any[]).map((e, k) => ({
+                'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
+                'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
+                FRealQty: Number(e.FRealQty),
+                // Seed 000's source order number on the lines (网店订单号): a duplicate guard's source-id field.
+                FJKShopNumber: str(e.FJKShopNumber),
+                FEntity_FEntryID: id * 10 + k,
+            }));
+            addBill(this.form('SAL_OutStock'), head, entries);
             success.push({ Id: String(id), Number: number, DIndex: i });
             if (needReturn.length) returnData.push(Object.fromEntries(needReturn.map((f) => [f, f.toUpperCase() === 'FID' ? id : f.toUpperCase() === 'FBILLNO' ? number : null])));
         });
