@@ -19,6 +19,7 @@ interface Run {
     next: number;
     sealed: boolean;
     settled: () => void;
+    lost?: () => void;
 }
 
 const runs = new Map<string, Run>();
@@ -42,9 +43,13 @@ export interface AckRun {
     readonly outstanding: number;
 }
 
-export function openAckRun(settled: () => void): AckRun {
+/**
+ * `settled` runs once the run is sealed and every ticket came back; `lost` (if given) once a ticket is declared lost
+ * (ticketLost), which abandons the run.
+ */
+export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), next: 0, sealed: false, settled };
+    const run: Run = { outstanding: new Set(), next: 0, sealed: false, settled, lost };
     runs.set(id, run);
     const check = () => {
         if (run.sealed && run.outstanding.size === 0 && runs.get(id) === run) {
@@ -88,6 +93,20 @@ export function acknowledge(msg: Record<string, unknown> | undefined): void {
         runs.delete(ticket.run);
         run.settled();
     }
+}
+
+/**
+ * A msg whose records were cut off (the node finishing it was stopped by a deploy): its ticket will never come back,
+ * so its run can never commit. The run is abandoned at once (its `lost` callback runs) instead of waiting for the
+ * query node's ack timeout.
+ */
+export function ticketLost(msg: Record<string, unknown> | undefined): void {
+    const ticket = msg?.[ACK_PROPERTY] as AckTicket | undefined;
+    if (!ticket || typeof ticket.run !== 'string') return;
+    const run = runs.get(ticket.run);
+    if (!run) return;
+    runs.delete(ticket.run);
+    run.lost?.();
 }
 
 /** Tickets of runs still waiting (tests and status). */

@@ -22,7 +22,7 @@ import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark } from './watermark';
 import type { ConfigNode } from './config-node';
-import { ACK_PROPERTY, AckRun, acknowledge, openAckRun } from './ack';
+import { ACK_PROPERTY, AckRun, acknowledge, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -289,8 +289,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             return handle(msg, send, abort.signal, run)
                 .then(() => {
                     // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing
-                    // picks it up: not accounted for, so the ticket stays out and the watermark where it was.
-                    if (spec.kind !== 'query' && !closing) acknowledge(msg);
+                    // picks it up: not accounted for, so the ticket never comes back and the watermark stays where it
+                    // was; the query's run is told at once rather than after its ack timeout.
+                    if (spec.kind !== 'query') (closing ? ticketLost : acknowledge)(msg);
                     done();
                 })
                 .catch((err: unknown) => {
@@ -300,7 +301,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     msg.error = ce.toMsgError();
                     status.error(ce.code);
                     // The msg reached Catch whole: it is accounted for (visible and replayable).
-                    if (spec.kind !== 'query' && !closing) acknowledge(msg);
+                    if (spec.kind !== 'query') (closing ? ticketLost : acknowledge)(msg);
                     done(e);
                 })
                 .finally(() => inFlight.delete(abort));
@@ -384,14 +385,22 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     let release!: () => void;
                     const settled = new Promise<void>((resolve) => (release = resolve));
                     const ack: AckWait = { ackRun: undefined as unknown as AckRun, settled, release, committing: false };
-                    ack.ackRun = openAckRun(() => {
-                        ack.committing = true;
-                        if (ack.timer) clearTimeout(ack.timer);
-                        watermark
-                            .set(end)
-                            .catch((err) => node.error(`watermark not saved: ${err.message}`))
-                            .finally(release);
-                    });
+                    ack.ackRun = openAckRun(
+                        () => {
+                            ack.committing = true;
+                            if (ack.timer) clearTimeout(ack.timer);
+                            watermark
+                                .set(end)
+                                .catch((err) => node.error(`watermark not saved: ${err.message}`))
+                                .finally(release);
+                        },
+                        () => {
+                            if (ack.timer) clearTimeout(ack.timer);
+                            ack.timer = undefined;
+                            node.warn(`${spec.type}: a msg this run emitted was cut off downstream (a node was redeployed or stopped while writing it); the watermark stays where it was and the next run reads those records again`);
+                            release();
+                        },
+                    );
                     if (run) run.ack = ack;
                     let complete: boolean;
                     try {

@@ -181,6 +181,31 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(done.caught).have.length(0);
     });
 
+    it('a deploy that restarts the write node cuts its msgs off: the run is abandoned at once (no ack timeout wait) and the waiting trigger re-reads the window', async () => {
+        const flow = (saveName: string) => {
+            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name: saveName, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }], 'q1', 1);
+            f.find((n) => n.id === 'q1')!.wires = [['s1']];
+            return f;
+        };
+        await load([kitConfig, kitQuery, kitSave], flow('before'), creds);
+        const done = finished();
+        // Every save waits at the vendor long enough for the deploy to cut it off (unprocessed then).
+        sim.inject({ type: 'delay', ms: 5000 }, 3, isSave);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ n: 1 });
+        await waitFor('three saves in flight', () => sim.requests.filter(isSave).length === 3);
+        q.receive({ n: 2 });
+        await new Promise((r) => setTimeout(r, 50));
+        should(done.completed).eql([1]);
+        // Deploy "modified nodes": only the write node restarts (default ack timeout: 30 min).
+        await helper.setFlows(flow('after'), 'nodes', creds);
+        await waitFor('the waiting trigger ran', () => done.completed.includes(2));
+        should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
+        // Its read started from where the first did (nothing committed).
+        should(queries().map((b) => b.since)).eql([undefined, undefined, undefined, undefined, undefined, undefined]);
+    });
+
     it('closing the node while a trigger waits: every msg finished once, the waiting one with a "closing" error, no timer left', async () => {
         const timers = sandbox.spy(global, 'setTimeout');
         const cleared = sandbox.spy(global, 'clearTimeout');
