@@ -121,15 +121,26 @@
                 .append($('<option value="read"></option>').text(t('读取完成后', 'when the read ends')))
                 .append($('<option value="ack"></option>').text(t('下游写入节点全部确认后（防崩溃丢单）', 'when the write nodes downstream confirmed every msg (crash-safe)')));
             $commit.val(node.watermarkCommit || 'read');
+            // Acknowledgements that never come (a Switch dropped the msg, the flow changed) would hold the next run back for ever.
+            var $ackTimeout = $('<input type="text" id="node-input-ackTimeout" style="width:65%">')
+                .attr('placeholder', t('0 = 一直等待', '0 = wait for ever'))
+                .val(node.ackTimeout == null ? 30 : node.ackTimeout);
+            var $ackRow = node._def.defaults.ackTimeout
+                ? row(t('确认超时（分钟）', 'Ack timeout (min)'), $ackTimeout, t('超时未确认则放弃本次运行：水位不提交，下次重新读取这些记录', 'after this the run is abandoned: the watermark is not committed and the next run reads those records again'))
+                : $();
             var $incRows = $('<div></div>')
                 .append(row(t('水位存储', 'Watermark store'), $store))
                 .append(node._def.defaults.watermarkCommit ? row(t('水位提交', 'Commit watermark'), $commit) : $())
-                .append(row(t('重叠分钟数', 'Overlap (min)'), $('<input type="text" id="node-input-overlapMinutes" style="width:65%">').val(node.overlapMinutes == null ? 10 : node.overlapMinutes)));
+                .append($ackRow)
+                .append(row(t('重叠分钟数', 'Overlap (min)'), $('<input type="text" id="node-input-overlapMinutes" style="width:65%">').val(node.overlapMinutes == null ? 10 : node.overlapMinutes)))
+                .append($('<div class="form-tips"></div>').text(t('增量查询一次只运行一次：运行中（或等待确认时）再次触发会排队，等上一次结束后从新水位读取；已有排队时再触发则合并到排队的那次。', 'An incremental query runs one read at a time: a trigger during a run (or while it waits for acknowledgements) waits and then reads from the new watermark; a further trigger is merged into the waiting one.')));
             $box.append($incRows);
             var toggle = function () {
                 $incRows.toggle($inc.is(':checked'));
+                $ackRow.toggle($commit.val() === 'ack');
             };
             $inc.on('change', toggle);
+            $commit.on('change', toggle);
             toggle();
         }
         if (node._def.defaults.timeout) {
