@@ -49,14 +49,39 @@ export function withProbes(flow: Msg[], id: string, outputs: number): Msg[] {
     return [...tab, ...flow.map((n) => (n.id === id ? target : n)), ...probes];
 }
 
-export function load(nodeModules: unknown[], flow: Msg[], credentials: Record<string, Msg> = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-        try {
-            helper.load([...nodeModules, catchNode, completeNode], flow, credentials, () => resolve());
-        } catch (err) {
-            reject(err);
-        }
-    });
+type NodeModule = (red: unknown) => unknown;
+const coreModules: Record<string, NodeModule> = { catch: catchNode, complete: completeNode, status: statusNode };
+
+/**
+ * Loads `flow` with `nodeModules` (the core catch and complete nodes are always added). Rejects when the flow does not
+ * load or start.
+ *
+ * The test helper registers the core module of every catch, complete or status node in the flow, once per node: with
+ * two Catch nodes it registers 'catch' twice, the registry throws "catch already registered" inside helper.load's
+ * promise before the callback, and a caller waiting for the callback waits for ever. So each core type is
+ * registered at most once per load, and the helper's own promise is watched too.
+ */
+export async function load(nodeModules: unknown[], flow: Msg[], credentials: Record<string, Msg> = {}): Promise<void> {
+    const registered = new Set<string>();
+    const once: Record<string, NodeModule> = {};
+    for (const [type, fn] of Object.entries(coreModules)) {
+        once[type] = (red) => {
+            if (registered.has(type)) return undefined;
+            registered.add(type);
+            return fn(red);
+        };
+    }
+    const coreType = (m: unknown) => Object.keys(coreModules).find((t) => coreModules[t] === m);
+    const modules = [...new Set([...nodeModules.map((m) => (coreType(m) ? once[coreType(m)!] : m)), once.catch, once.complete])];
+    const helperCore = helper._nodeModules;
+    helper._nodeModules = once;
+    try {
+        await new Promise<void>((resolve, reject) => {
+            Promise.resolve(helper.load(modules, flow, credentials, (err?: Error) => (err ? reject(err) : resolve()))).catch(reject);
+        });
+    } finally {
+        helper._nodeModules = helperCore;
+    }
 }
 
 /** Sends `msg` to node `id` (loaded with withProbes) and resolves once the node has finished with it. */
