@@ -49,7 +49,7 @@ describe('core/endpoint: an incremental query triggered twice while Kingdee save
         await kingdee.start();
         // Every save is slow at Kingdee (processed after the delay): the checks of two writes running at once both
         // come before either save.
-        kingdee.inject({ type: 'delay', ms: 500, thenProcess: true }, 1000, (r: SimRequest) => /BatchSave/i.test(r.path));
+        kingdee.inject({ type: 'delay', ms: 1000, thenProcess: true }, 1000, (r: SimRequest) => /BatchSave/i.test(r.path));
     });
     afterEach(async () => {
         sinon.restore();

