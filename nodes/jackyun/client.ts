@@ -166,6 +166,13 @@ export function normaliseTrade(raw: unknown): Record<string, unknown> {
     return t;
 }
 
+/** One page of the trade query. */
+interface TradePage {
+    records: Record<string, unknown>[];
+    total?: number;
+    scrollId?: string;
+}
+
 /** A validated time range of the request. */
 interface Range {
     begin: string;
@@ -286,16 +293,35 @@ export class JackyunClient extends BaseClient {
      * are deduplicated on TradeNo across window and page boundaries. Validation errors are thrown before anything is sent.
      */
     queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void): AsyncIterable<QueryPage> {
+        return dedupeBy(this.tradePages(params, ctx, progress), (r: any) => r.TradeNo);
+    }
+
+    /** The pages of queryTrades() before deduplication: window after window, page after page. */
+    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void): AsyncGenerator<QueryPage> {
         const self = this;
         async function* windows(): AsyncGenerator<QueryPage> {
             // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
             const plan = self.planTradeQuery(params);
             for (let w = 0; w < plan.windows.length; w++) {
                 const biz = { ...plan.base, ...plan.windows[w] };
-                yield* self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), plan.windows.length === 1);
+                // Not `yield*`: it keeps the last page it passed on while it waits for the next one.
+                const pages = self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), plan.windows.length === 1);
+                let next: IteratorResult<QueryPage> | undefined;
+                let page: QueryPage | undefined;
+                try {
+                    while (!(next = await pages.next()).done) {
+                        page = next.value;
+                        next = undefined;
+                        yield page;
+                        page = undefined;
+                    }
+                } finally {
+                    // Stopped early (record cap, error): end the window's paging as `yield*` would.
+                    if (!next?.done) await pages.return(undefined);
+                }
             }
         }
-        return dedupeBy(windows(), (r: any) => r.TradeNo);
+        return windows();
     }
 
     /** Checks the parameters and works out the windows; throws a validation error naming the field. */
@@ -356,30 +382,44 @@ export class JackyunClient extends BaseClient {
         return { base, windows, pageSize, first, scroll, hasTotal };
     }
 
+    /**
+     * The pages of one window. A generator keeps its locals alive across every await, and a page held in a loop
+     * variable would stay alive while the next page is read and parsed (two pages of up to 1,000 trades at once, and
+     * each page old enough to be moved to V8's old space, which then grows until a full collection). So the page is
+     * read by tradePage() (whose locals end with it) and the generator lets go of it as soon as it has been taken.
+     */
     private async *pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, reportTotal: boolean): AsyncGenerator<QueryPage> {
         let scrollId = '';
         let seen = 0;
         let total: number | undefined;
+        let got: TradePage | undefined;
         for (let n = plan.first, page = 1; ; n++, page++) {
             progress(page);
             const body: Record<string, unknown> = { ...biz, pageSize: plan.pageSize };
             if (plan.scroll) body.scrollId = scrollId;
             else body.pageIndex = n;
             if (plan.hasTotal && page === 1) body.hasTotal = 1;
-            const result = await this.invoke(TRADE_METHOD, body, ctx);
-            const list = asArray(pick(result.data, 'trades'));
-            const t = Number(pick(result.data, 'totalResults'));
-            if (page === 1 && Number.isFinite(t)) total = t;
-            const records = list.map(normaliseTrade);
-            seen += records.length;
-            if (records.length > 0) yield reportTotal && total !== undefined ? { records, total } : { records };
-            if (records.length < plan.pageSize) return;
+            got = await this.tradePage(body, ctx);
+            if (page === 1) total = got.total;
+            const count = got.records.length;
+            const nextScrollId = got.scrollId;
+            seen += count;
+            if (count > 0) yield reportTotal && total !== undefined ? { records: got.records, total } : { records: got.records };
+            got = undefined;
+            if (count < plan.pageSize) return;
             if (total !== undefined && seen >= total) return;
             if (plan.scroll) {
-                if (!result.scrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
-                scrollId = result.scrollId;
+                if (!nextScrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
+                scrollId = nextScrollId;
             }
         }
+    }
+
+    /** One page of trades in seed 000's shape, with the answer's total and scroll id. */
+    private async tradePage(body: Record<string, unknown>, ctx: RequestContext): Promise<TradePage> {
+        const result = await this.invoke(TRADE_METHOD, body, ctx);
+        const t = Number(pick(result.data, 'totalResults'));
+        return { records: asArray(pick(result.data, 'trades')).map(normaliseTrade), total: Number.isFinite(t) ? t : undefined, scrollId: result.scrollId };
     }
 
     async testConnection(ctx: RequestContext): Promise<string> {

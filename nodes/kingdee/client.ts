@@ -445,23 +445,35 @@ export class KingdeeClient extends BaseClient {
         const order = stableOrder(params.FormId, wire, params.OrderString, params.PrimaryKey);
         let start = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
         let seen = 0;
+        // A generator keeps its locals alive across every await: a page held in a loop variable would stay alive
+        // while the next one is read (two pages at once, each old enough to be moved to V8's old space). The page is
+        // built by billPage() and let go of as soon as it has been taken.
+        let records: Record<string, unknown>[] | undefined;
         for (let page = 1; seen < cap; page++) {
             const limit = Math.min(pageSize, cap - seen);
-            const rows = await this.executeBillQuery(
+            records = await this.billPage(
+                keys,
                 { FormId: params.FormId, FieldKeys: wire.join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: start, Limit: limit, SubSystemId: params.SubSystemId ?? '' },
                 ctx,
             );
             progress?.(`page ${page}`);
-            const records = rows.map((r) => {
-                const o: Record<string, unknown> = {};
-                keys.forEach((k, i) => (o[k] = convertNetDate(Array.isArray(r) ? r[i] : undefined)));
-                return o;
-            });
-            if (records.length > 0) yield { records };
-            seen += records.length;
-            start += records.length;
-            if (records.length < limit) return;
+            const count = records.length;
+            if (count > 0) yield { records };
+            records = undefined;
+            seen += count;
+            start += count;
+            if (count < limit) return;
         }
+    }
+
+    /** One ExecuteBillQuery page as records keyed by the requested keys (the rows are let go of on return). */
+    private async billPage(keys: string[], data: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>[]> {
+        const rows = await this.executeBillQuery(data, ctx);
+        return rows.map((r) => {
+            const o: Record<string, unknown> = {};
+            keys.forEach((k, i) => (o[k] = convertNetDate(Array.isArray(r) ? r[i] : undefined)));
+            return o;
+        });
     }
 
     /** All rows of a query (small lookups: the duplicate guard). */
