@@ -122,7 +122,7 @@ pagingMain<Info>({
                         return o;
                     });
                     count += records.length;
-                    progress(records.length);
+                    progress(records.length, records);
                     if (records.length < PAGE) break;
                 }
                 return count;

@@ -55,7 +55,7 @@ pagingMain<Info>({
                 if (answer.success !== true) throw new Error(`bare loop: ${answer.errorCode} ${answer.errorDesc}`);
                 const list: unknown[] = answer.tradeReturns;
                 count += list.length;
-                progress(list.length);
+                progress(list.length, list);
                 if (list.length < PAGE_SIZE || pageNo * PAGE_SIZE >= answer.total) break;
             }
             return count;

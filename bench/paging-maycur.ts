@@ -83,7 +83,7 @@ pagingMain<Info>({
                     if (env.code !== 'ACK') throw new Error(`bare loop: ${env.message}`);
                     const list: unknown[] = env.data.list;
                     count += list.length;
-                    progress(list.length);
+                    progress(list.length, list);
                     if (list.length < PAGE_SIZE || count >= env.data.totalCount) break;
                 }
                 return count;
