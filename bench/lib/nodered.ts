@@ -4,7 +4,7 @@
  * the nodes' own, not the harness's).
  */
 import path from 'path';
-import { helper, load, withProbes, catchNode, completeNode, Msg } from '../../test/helpers/nodered';
+import { helper, load, removeSpies, withProbes, catchNode, completeNode, Msg } from '../../test/helpers/nodered';
 
 export { helper, load, withProbes, Msg };
 
@@ -21,8 +21,8 @@ export const coreNodes = {
 
 /**
  * Loads `flow` (already with probes or not) with the given node modules, then takes the test helper's sinon spies
- * off Node.prototype (send, status, log …): a spy keeps every call's arguments (every msg ever sent) and builds a
- * stack trace per call, which would make the memory and per-message figures the harness's rather than Node-RED's.
+ * off (removeSpies): a spy keeps every msg ever sent, which would make the memory and per-message figures the
+ * harness's rather than Node-RED's.
  */
 export async function loadFlow(modules: unknown[], flow: Msg[], credentials: Record<string, Msg> = {}): Promise<void> {
     await load(modules, flow, credentials);
@@ -30,20 +30,7 @@ export async function loadFlow(modules: unknown[], flow: Msg[], credentials: Rec
     for (const def of flow) {
         if (def.type !== 'tab' && !helper.getNode(def.id)) throw new Error(`the flow did not start: no node ${def.id} (${def.type})`);
     }
-    helper._sandbox.restore();
-    const proto = helper._NodePrototype;
-    const methods = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send'];
-    for (const m of methods) {
-        if (typeof proto[m]?.getCall === 'function') throw new Error(`Node.prototype.${m} is still a test spy`);
-    }
-    // A node with wires copies Node.prototype.send onto itself when created (then the spy): put the real one back.
-    for (const def of flow) {
-        const node = helper.getNode(def.id);
-        if (!node) continue;
-        for (const m of methods) {
-            if (Object.prototype.hasOwnProperty.call(node, m) && typeof node[m]?.getCall === 'function') node[m] = proto[m];
-        }
-    }
+    removeSpies(flow);
 }
 
 export function getNode(id: string): any {

@@ -441,22 +441,28 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             let pages = 0;
             let complete = false;
             const iterator = qs.query(ctx, params)[Symbol.asyncIterator]();
+            // The next page, or undefined at the end. Read in a function of its own and let go of after it is sent, so
+            // a page is not held here while the next one is read (nodes/core/paging.ts explains why).
+            const nextPage = async () => {
+                try {
+                    const next = await iterator.next();
+                    return next.done ? undefined : next.value;
+                } catch (err) {
+                    const ce = toConnectorError(err, qs.system);
+                    const where = mode === 'all' ? '' : ` (after ${count} records in ${pages} pages already sent)`;
+                    throw new WholeMessageError(`${qs.type}: ${ce.message}${where}`, ce);
+                }
+            };
+            let page: { records: unknown[]; total?: number } | undefined;
+            let records: unknown[] | undefined;
             try {
                 while (count < cap) {
-                    let next: IteratorResult<{ records: unknown[]; total?: number }>;
-                    try {
-                        next = await iterator.next();
-                    } catch (err) {
-                        const ce = toConnectorError(err, qs.system);
-                        const where = mode === 'all' ? '' : ` (after ${count} records in ${pages} pages already sent)`;
-                        throw new WholeMessageError(`${qs.type}: ${ce.message}${where}`, ce);
-                    }
-                    if (next.done) {
+                    page = await nextPage();
+                    if (page === undefined) {
                         complete = true;
                         break;
                     }
-                    const page = next.value;
-                    const records = count + page.records.length > cap ? page.records.slice(0, cap - count) : page.records;
+                    records = count + page.records.length > cap ? page.records.slice(0, cap - count) : page.records;
                     pages++;
                     const first = count;
                     count += records.length;
@@ -469,6 +475,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         for (let i = 0; i < records.length; i++) emit(records[i], { page: { ...meta, index: first + i } });
                     }
                     status.working(`page ${pages}: ${count} records`);
+                    page = records = undefined;
                 }
             } finally {
                 // Stop the vendor paging (cap reached or error): releases its generator.

@@ -1,6 +1,12 @@
 /**
  * Paging helpers: a vendor's pages become an async generator (lazy: the next page is fetched only when the
  * previous one has been emitted), and time windows longer than an API allows are split.
+ *
+ * Memory: a generator keeps its locals alive across every await. A page held in a loop variable (or by `for await`
+ * or `yield*`) stays reachable while the next page is requested and parsed: two pages in memory instead of one, and
+ * the older one lives long enough to be moved to V8's old space, which then grows until a full collection. So every
+ * paging generator here clears its page variable right after the yield and reads pages in helpers whose locals end
+ * with them (the same rule for the clients' own generators).
  */
 import type { QueryPage } from './spec';
 
@@ -29,12 +35,17 @@ export async function* pageNumbers<R>(
     options: { first: number; pageSize: number },
 ): AsyncGenerator<QueryPage<R>> {
     let seen = 0;
+    // Let go of each page once handed over (see the note at the top of this file).
+    let page: QueryPage<R> | undefined;
     for (let n = options.first; ; n++) {
-        const page = await fetchPage(n);
-        seen += page.records.length;
-        if (page.records.length > 0) yield page;
-        if (page.records.length < options.pageSize) return;
-        if (page.total !== undefined && seen >= page.total) return;
+        page = await fetchPage(n);
+        const count = page.records.length;
+        const total = page.total;
+        seen += count;
+        if (count > 0) yield page;
+        page = undefined;
+        if (count < options.pageSize) return;
+        if (total !== undefined && seen >= total) return;
     }
 }
 
@@ -53,17 +64,35 @@ export async function* dedupeBy<R>(pages: AsyncIterable<QueryPage<R>>, key: (r: 
     const seen = new Set<unknown>();
     const order: unknown[] = new Array(window);
     let oldest = 0;
-    for await (const page of pages) {
-        const records = page.records.filter((r) => {
-            const k = key(r);
-            if (k === undefined || k === null) return true;
-            if (seen.has(k)) return false;
-            if (seen.size >= window) seen.delete(order[oldest]);
-            order[oldest] = k;
-            oldest = (oldest + 1) % window;
-            seen.add(k);
-            return true;
-        });
-        yield records.length === page.records.length ? page : { ...page, records };
+    const unseen = (r: R) => {
+        const k = key(r);
+        if (k === undefined || k === null) return true;
+        if (seen.has(k)) return false;
+        if (seen.size >= window) seen.delete(order[oldest]);
+        order[oldest] = k;
+        oldest = (oldest + 1) % window;
+        seen.add(k);
+        return true;
+    };
+    const source = pages[Symbol.asyncIterator]();
+    // The next page without the records already seen; its locals end with it, so nothing of a page outlives its turn.
+    const next = async (): Promise<QueryPage<R> | undefined> => {
+        const r = await source.next();
+        if (r.done) return undefined;
+        const records = r.value.records.filter(unseen);
+        return records.length === r.value.records.length ? r.value : { ...r.value, records };
+    };
+    let ended = false;
+    let page: QueryPage<R> | undefined;
+    try {
+        while ((page = await next()) !== undefined) {
+            yield page;
+            // Not held while the next page is read (see the note at the top of this file).
+            page = undefined;
+        }
+        ended = true;
+    } finally {
+        // Stopped early (record cap, error downstream): end the source's paging too.
+        if (!ended) await source.return?.();
     }
 }

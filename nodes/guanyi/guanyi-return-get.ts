@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, QuerySpec, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
-import type { GuanyiClient } from './client';
+import type { GuanyiClient, ReturnPage } from './client';
 import requestSchema from './schemas/return-get.request.json';
 import responseSchema from './schemas/return-get.response.json';
 
@@ -49,12 +49,17 @@ const spec: QuerySpec<GuanyiClient> = {
         const first: number = params.page_no ?? 1;
         // Stop on a short page or when page_no * page_size reaches total (§6.3), whatever page the run started at.
         async function* pages() {
+            // Cleared after the yield: not held while the next page is read (nodes/core/paging.ts explains why).
+            let page: ReturnPage | undefined;
             for (let pageNo = first; ; pageNo++) {
                 ctx.progress(`page ${pageNo}`);
-                const page = await ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
-                if (page.records.length > 0) yield page;
-                if (page.records.length < pageSize) return;
-                if (page.total !== undefined && pageNo * pageSize >= page.total) return;
+                page = await ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
+                const count = page.records.length;
+                const total = page.total;
+                if (count > 0) yield page;
+                page = undefined;
+                if (count < pageSize) return;
+                if (total !== undefined && pageNo * pageSize >= total) return;
             }
         }
         return dedupeBy(pages(), (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);

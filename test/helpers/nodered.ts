@@ -84,6 +84,28 @@ export async function load(nodeModules: unknown[], flow: Msg[], credentials: Rec
     }
 }
 
+/**
+ * Takes the test helper's sinon spies off Node.prototype (send, status, log …) and off the nodes of `flow`: a spy
+ * keeps every call's arguments (every msg ever sent) and a stack trace per call. For benchmarks, and for tests that
+ * check what the runtime still holds. `run()` and the helper's own assertions need the spies: load again after.
+ */
+export function removeSpies(flow: Msg[]): void {
+    helper._sandbox.restore();
+    const proto = helper._NodePrototype;
+    const methods = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send'];
+    for (const m of methods) {
+        if (typeof proto[m]?.getCall === 'function') throw new Error(`Node.prototype.${m} is still a test spy`);
+    }
+    // A node with wires copies Node.prototype.send onto itself when created (then the spy): put the real one back.
+    for (const def of flow) {
+        const node = helper.getNode(def.id);
+        if (!node) continue;
+        for (const m of methods) {
+            if (Object.prototype.hasOwnProperty.call(node, m) && typeof node[m]?.getCall === 'function') node[m] = proto[m];
+        }
+    }
+}
+
 /** Sends `msg` to node `id` (loaded with withProbes) and resolves once the node has finished with it. */
 export function run(id: string, msg: Msg, outputs: number, timeoutMs = 15000): Promise<RunResult> {
     const result: RunResult = { outputs: Array.from({ length: outputs }, () => []) };

@@ -1,0 +1,40 @@
+import should from 'should';
+import v8 from 'v8';
+import vm from 'vm';
+
+// A full collection on demand, to see whether a page is still reachable (the tests run without --expose-gc).
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('guanyi-return-get paging memory', () => {
+    it('a page handed over is not held by the query while it reads the next one (one page in memory, not two)', async () => {
+        const spec = (require('../../nodes/guanyi/guanyi-return-get') as any).spec;
+        let first: WeakRef<unknown[]> | undefined;
+        let answerSecond: (() => void) | undefined;
+        const client = {
+            returnGet: (_fields: unknown, pageNo: number) => {
+                if (pageNo === 1) {
+                    const records = [{ id: 'R1' }, { id: 'R2' }];
+                    first = new WeakRef(records);
+                    return Promise.resolve({ records, total: 3 });
+                }
+                return new Promise((resolve) => (answerSecond = () => resolve({ records: [{ id: 'R3' }], total: 3 })));
+            },
+        };
+        const pages = spec.query({ client, request: {}, progress: () => undefined }, { page_size: 2 })[Symbol.asyncIterator]();
+        let page: { records: unknown[] } | undefined = (await pages.next()).value;
+        should(page!.records.length).equal(2);
+        page = undefined;
+        const second = pages.next();
+        for (let i = 0; i < 20 && !answerSecond; i++) await turn();
+        should(answerSecond).be.a.Function();
+        // A WeakRef keeps its target until the end of the current job: take the collection on a later turn.
+        await turn();
+        gc();
+        should(first!.deref()).be.undefined();
+        answerSecond!();
+        should((await second).value.records).eql([{ id: 'R3' }]);
+        should((await pages.next()).done).be.true();
+    });
+});
