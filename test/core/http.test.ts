@@ -1,7 +1,7 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
-import { HttpTransport, parseSetCookie } from '../../nodes/core';
+import { HttpTransport, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
 
 describe('core/http: transport against a real local server', () => {
     let server: http.Server;
@@ -76,5 +76,64 @@ describe('core/http: transport against a real local server', () => {
     it('reads session cookies from Set-Cookie', async () => {
         const res = await transport.request({ url: `${base}/cookie`, method: 'GET' });
         should(parseSetCookie(res.headers['set-cookie'])).eql({ 'kdservice-sessionid': 'abc', 'ASP.NET_SessionId': 'def' });
+    });
+
+    describe('proxy from the environment (HTTP_PROXY, NO_PROXY), read when the transport is created', () => {
+        let proxy: http.Server;
+        let proxyUrl = '';
+        const seenByProxy: string[] = [];
+        const saved: Record<string, string | undefined> = {};
+        const vars = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY'];
+
+        before(async () => {
+            // A forward proxy for plain HTTP: the request line carries the absolute URL; it answers itself.
+            proxy = http.createServer((req, res) => {
+                seenByProxy.push(req.url ?? '');
+                res.end('{"via":"proxy"}');
+            });
+            await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+            proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+            for (const v of vars) saved[v] = process.env[v];
+        });
+        beforeEach(() => {
+            seenByProxy.length = 0;
+            for (const v of vars) delete process.env[v];
+        });
+        after(() => {
+            for (const v of vars) {
+                if (saved[v] === undefined) delete process.env[v];
+                else process.env[v] = saved[v];
+            }
+            proxy.close();
+        });
+
+        const echo = async (t: HttpTransport) => {
+            try {
+                return (await t.request({ url: `${base}/echo`, body: 'x' })).body;
+            } finally {
+                t.close();
+            }
+        };
+
+        it('no proxy variable: direct, and axios is told so once (proxy: false) rather than looking each request up', async () => {
+            should(proxyFromEnvironment({})).equal(false);
+            should(proxyFromEnvironment({ NO_PROXY: 'example.com' })).equal(false);
+            should(JSON.parse(await echo(new HttpTransport({ system: 't' }))).body).equal('x');
+            should(seenByProxy).eql([]);
+        });
+
+        it('HTTP_PROXY (either case) sends the request through the proxy', async () => {
+            should(proxyFromEnvironment({ https_proxy: 'http://p:1' })).be.undefined();
+            process.env.HTTP_PROXY = proxyUrl;
+            should(JSON.parse(await echo(new HttpTransport({ system: 't' })))).eql({ via: 'proxy' });
+            should(seenByProxy).eql([`${base}/echo`]);
+        });
+
+        it('NO_PROXY naming the host connects directly despite HTTP_PROXY', async () => {
+            process.env.http_proxy = proxyUrl;
+            process.env.NO_PROXY = '127.0.0.1';
+            should(JSON.parse(await echo(new HttpTransport({ system: 't' }))).body).equal('x');
+            should(seenByProxy).eql([]);
+        });
     });
 });
