@@ -237,7 +237,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
             if (!current) return startRun({ msg, send, done });
             if (waiting) {
-                node.warn(`${spec.type}: triggered while a run is in progress and another trigger already waits for it: merged into the waiting run, which reads everything up to its own start`);
+                // A reset asked for by the merged msg is not lost: the waiting run starts from scratch.
+                const reset = msg.resetWatermark === true && waiting.msg.resetWatermark !== true;
+                if (reset) waiting.msg.resetWatermark = true;
+                node.warn(`${spec.type}: triggered while a run is in progress and another trigger already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
                 return done();
             }
             waiting = { msg, send, done };

@@ -120,6 +120,24 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(queries().map((b) => b.since === undefined)).eql([true, true, true, false]);
     });
 
+    it('a merged trigger asking for msg.resetWatermark passes the reset on: the waiting run reads from scratch', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ n: 1 });
+        await waitFor('the first read at the vendor', () => queries().length === 1);
+        q.receive({ n: 2 });
+        q.receive({ n: 3, resetWatermark: true });
+        await waitFor('all triggers finished', () => done.completed.length === 3);
+        await new Promise((r) => setTimeout(r, 100));
+        should(warn.args.some((a) => /resets the watermark first/.test(String(a[0])))).be.true();
+        // Run 2 (the waiting trigger) read the whole window again instead of from run 1's watermark.
+        should(queries().map((b) => b.since === undefined)).eql([true, true, true, true, true, true]);
+        should(done.caught).have.length(0);
+    });
+
     it('ack mode: a second trigger waits until every msg of the first run was acknowledged, then runs from the new watermark', async () => {
         const committed = commits();
         // The save node's results go to a probe; the catch and complete nodes watch the query node.
