@@ -5,17 +5,11 @@
  * enough to be moved to V8's old space).
  */
 import should from 'should';
-import v8 from 'v8';
-import vm from 'vm';
+import { gc, turn } from '../helpers/memory';
 import type { NodeAPI } from 'node-red';
 import { QueryPage, QuerySpec, dedupeBy, pageNumbers, registerEndpoint } from '../../nodes/core';
 import { helper, load, removeSpies, withProbes } from '../helpers/nodered';
 import { kitConfig } from '../kit/kit-nodes';
-
-// A full collection on demand (the tests run without --expose-gc).
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const turn = () => new Promise((r) => setImmediate(r));
 
 type Rec = { id: number };
 

@@ -1,12 +1,6 @@
 import should from 'should';
-import v8 from 'v8';
-import vm from 'vm';
+import { gc, turn } from '../helpers/memory';
 import { KingdeeClient } from '../../nodes/kingdee/client';
-
-// A full collection on demand, to see whether a page is still reachable (the tests run without --expose-gc).
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const turn = () => new Promise((r) => setImmediate(r));
 
 describe('KingdeeClient paging memory', () => {
     it('a page handed over is not held by queryBills while it reads the next one (one page in memory, not two)', async () => {
