@@ -5,7 +5,7 @@
  * enough to be moved to V8's old space).
  */
 import should from 'should';
-import { gc, turn } from '../helpers/memory';
+import { expectLetGoWhileNextIsRead } from '../helpers/memory';
 import type { NodeAPI } from 'node-red';
 import { QueryPage, QuerySpec, dedupeBy, pageNumbers, registerEndpoint } from '../../nodes/core';
 import { helper, load, removeSpies, withProbes } from '../helpers/nodered';
@@ -28,41 +28,32 @@ function heldSource() {
     return { state, fetchPage };
 }
 
-async function firstPageLetGo(state: { first?: WeakRef<Rec[]>; answerSecond?: () => void }): Promise<void> {
-    for (let i = 0; i < 20 && !state.answerSecond; i++) await turn();
-    should(state.answerSecond).be.a.Function();
-    // Node-RED delivers a sent msg on a later turn: let it arrive (and be dropped) first. Also, a WeakRef keeps its
-    // target until the end of the current job.
-    await turn();
-    await turn();
-    gc();
-    should(state.first!.deref()).be.undefined();
+/**
+ * Takes page 1 (two records) and lets go of it, asks for page 2, checks page 1 is gone while page 2 is in flight,
+ * then answers page 2; resolves with page 2's records.
+ */
+async function firstLetGoWhileSecondIsRead(pages: AsyncGenerator<QueryPage<Rec>>, state: { first?: WeakRef<Rec[]>; answerSecond?: () => void }): Promise<Rec[]> {
+    let page: QueryPage<Rec> | undefined = (await pages.next()).value;
+    should(page!.records.length).equal(2);
+    page = undefined;
+    const second = pages.next();
+    await expectLetGoWhileNextIsRead(() => state.first, () => state.answerSecond !== undefined);
+    state.answerSecond!();
+    return (await second).value.records;
 }
 
 describe('core paging memory: a page sent on is not held while the next is read', function () {
     it('pageNumbers', async () => {
         const { state, fetchPage } = heldSource();
         const pages = pageNumbers(fetchPage, { first: 1, pageSize: 2 });
-        let page: QueryPage<Rec> | undefined = (await pages.next()).value;
-        should(page!.records.length).equal(2);
-        page = undefined;
-        const second = pages.next();
-        await firstPageLetGo(state);
-        state.answerSecond!();
-        should((await second).value.records).eql([{ id: 3 }]);
+        should(await firstLetGoWhileSecondIsRead(pages, state)).eql([{ id: 3 }]);
         should((await pages.next()).done).be.true();
     });
 
     it('dedupeBy over pageNumbers (and a stop part-way ends the source)', async () => {
         const { state, fetchPage } = heldSource();
         const pages = dedupeBy(pageNumbers(fetchPage, { first: 1, pageSize: 2 }), (r) => r.id);
-        let page: QueryPage<Rec> | undefined = (await pages.next()).value;
-        should(page!.records.length).equal(2);
-        page = undefined;
-        const second = pages.next();
-        await firstPageLetGo(state);
-        state.answerSecond!();
-        should((await second).value.records).eql([{ id: 3 }]);
+        should(await firstLetGoWhileSecondIsRead(pages, state)).eql([{ id: 3 }]);
         should((await pages.return(undefined)).done).be.true();
         should((await pages.next()).done).be.true();
         should(state.asked).equal(2);
@@ -90,7 +81,7 @@ describe('core paging memory: a page sent on is not held while the next is read'
                 const done = new Promise<void>((resolve) => helper.getNode('n1-completed').on('input', () => resolve()));
                 helper.getNode('n1-out1').on('input', () => received++);
                 helper.getNode('n1').receive({});
-                await firstPageLetGo(state);
+                await expectLetGoWhileNextIsRead(() => state.first, () => state.answerSecond !== undefined);
                 should(received).equal(mode === 'page' ? 1 : 2);
                 state.answerSecond!();
                 await done;

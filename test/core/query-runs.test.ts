@@ -59,6 +59,19 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         return () => set.args.map((a) => a[0]);
     }
 
+    /** A plain incremental query whose first read is slow at the vendor, with msg 1 reading and msg 2 waiting. */
+    async function slowRunWithOneWaiting() {
+        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ n: 1 });
+        await waitFor('the first read at the vendor', () => queries().length === 1);
+        q.receive({ n: 2 });
+        return { q, warn, done };
+    }
+
     it('the ack timeout setting: minutes, blank → 30, 0 → wait for ever, capped to what a timer takes', () => {
         should(ackTimeoutMs(undefined)).equal(30 * 60000);
         should(ackTimeoutMs('')).equal(30 * 60000);
@@ -99,14 +112,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     });
 
     it('a third trigger while one already waits is merged: done at once with a warning, no third read', async () => {
-        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
-        const done = finished();
-        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
-        const q = helper.getNode('q1');
-        const warn = q.warn as sinon.SinonSpy;
-        q.receive({ n: 1 });
-        await waitFor('the first read at the vendor', () => queries().length === 1);
-        q.receive({ n: 2 });
+        const { q, warn, done } = await slowRunWithOneWaiting();
         q.receive({ n: 3 });
         // The merged trigger is finished at once, long before the slow first read.
         await waitFor('the merged trigger done', () => done.completed.includes(3));
@@ -121,14 +127,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     });
 
     it('a merged trigger asking for msg.resetWatermark passes the reset on: the waiting run reads from scratch', async () => {
-        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
-        const done = finished();
-        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
-        const q = helper.getNode('q1');
-        const warn = q.warn as sinon.SinonSpy;
-        q.receive({ n: 1 });
-        await waitFor('the first read at the vendor', () => queries().length === 1);
-        q.receive({ n: 2 });
+        const { q, warn, done } = await slowRunWithOneWaiting();
         q.receive({ n: 3, resetWatermark: true });
         await waitFor('all triggers finished', () => done.completed.length === 3);
         await new Promise((r) => setTimeout(r, 100));

@@ -3,6 +3,7 @@
  * (the tests run without --expose-gc) and a turn of the event loop. A WeakRef keeps its target until the end of the
  * current job, so collect on a later turn than the one that created or read the WeakRef.
  */
+import should from 'should';
 import v8 from 'v8';
 import vm from 'vm';
 
@@ -13,3 +14,20 @@ export const gc = vm.runInNewContext('gc') as () => void;
 
 /** Resolves on the next turn of the event loop (after pending I/O callbacks and immediates). */
 export const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Asserts that a page already handed over (`handed()`: a WeakRef to its records) is no longer reachable while the
+ * reader reads the next one: waits until `nextAsked()` says the next page's request is in flight, lets pending
+ * deliveries run (Node-RED delivers a sent msg on a later turn; a WeakRef holds its target to the end of the job),
+ * collects, and checks.
+ */
+export async function expectLetGoWhileNextIsRead(handed: () => WeakRef<object> | undefined, nextAsked: () => boolean): Promise<void> {
+    for (let i = 0; i < 20 && !nextAsked(); i++) await turn();
+    should(nextAsked()).be.true();
+    await turn();
+    await turn();
+    gc();
+    const ref = handed();
+    should(ref).be.ok();
+    should(ref!.deref()).be.undefined();
+}

@@ -1,5 +1,5 @@
 import should from 'should';
-import { gc, turn } from '../helpers/memory';
+import { expectLetGoWhileNextIsRead } from '../helpers/memory';
 import { JackyunClient } from '../../nodes/jackyun/client';
 
 describe('JackyunClient paging memory', () => {
@@ -17,10 +17,7 @@ describe('JackyunClient paging memory', () => {
             const handed = new WeakRef(page!.records);
             page = undefined;
             const second = pages.next();
-            await turn();
-            should(answerSecond).be.a.Function();
-            gc();
-            should(handed.deref()).be.undefined();
+            await expectLetGoWhileNextIsRead(() => handed, () => answerSecond !== undefined);
             answerSecond!(answer(['T3']));
             should((await second).value.records.map((r: Record<string, unknown>) => r.TradeNo)).eql(['T3']);
             await pages.return(undefined);

@@ -1,5 +1,5 @@
 import should from 'should';
-import { gc, turn } from '../helpers/memory';
+import { expectLetGoWhileNextIsRead } from '../helpers/memory';
 import { KingdeeClient } from '../../nodes/kingdee/client';
 
 describe('KingdeeClient paging memory', () => {
@@ -15,10 +15,7 @@ describe('KingdeeClient paging memory', () => {
             const handed = new WeakRef(page!.records);
             page = undefined;
             const second = pages.next();
-            await turn();
-            should(answerSecond).be.a.Function();
-            gc();
-            should(handed.deref()).be.undefined();
+            await expectLetGoWhileNextIsRead(() => handed, () => answerSecond !== undefined);
             answerSecond!([['M3']]);
             should((await second).value.records).eql([{ FNumber: 'M3' }]);
             should((await pages.next()).done).be.true();
