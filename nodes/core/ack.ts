@@ -51,12 +51,6 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
     const run: Run = { outstanding: new Set(), next: 0, sealed: false, settled, lost };
     runs.set(id, run);
-    const check = () => {
-        if (run.sealed && run.outstanding.size === 0 && runs.get(id) === run) {
-            runs.delete(id);
-            run.settled();
-        }
-    };
     return {
         id,
         issue() {
@@ -66,7 +60,7 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
         },
         seal() {
             run.sealed = true;
-            check();
+            settleIfComplete(id, run);
         },
         abandon() {
             const live = runs.get(id) === run;
@@ -84,15 +78,10 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
 
 /** Hands a msg's ticket back (idempotent: the same ticket acknowledged twice counts once). */
 export function acknowledge(msg: Record<string, unknown> | undefined): void {
-    const ticket = msg?.[ACK_PROPERTY] as AckTicket | undefined;
-    if (!ticket || typeof ticket.run !== 'string') return;
-    const run = runs.get(ticket.run);
-    if (!run) return;
-    run.outstanding.delete(ticket.seq);
-    if (run.sealed && run.outstanding.size === 0) {
-        runs.delete(ticket.run);
-        run.settled();
-    }
+    const held = openTicket(msg);
+    if (!held) return;
+    held.run.outstanding.delete(held.ticket.seq);
+    settleIfComplete(held.ticket.run, held.run);
 }
 
 /**
@@ -101,12 +90,26 @@ export function acknowledge(msg: Record<string, unknown> | undefined): void {
  * query node's ack timeout.
  */
 export function ticketLost(msg: Record<string, unknown> | undefined): void {
+    const held = openTicket(msg);
+    if (!held) return;
+    runs.delete(held.ticket.run);
+    held.run.lost?.();
+}
+
+/** A msg's ticket with its run, while that run is still open (not settled or abandoned). */
+function openTicket(msg: Record<string, unknown> | undefined): { ticket: AckTicket; run: Run } | undefined {
     const ticket = msg?.[ACK_PROPERTY] as AckTicket | undefined;
-    if (!ticket || typeof ticket.run !== 'string') return;
+    if (!ticket || typeof ticket.run !== 'string') return undefined;
     const run = runs.get(ticket.run);
-    if (!run) return;
-    runs.delete(ticket.run);
-    run.lost?.();
+    return run ? { ticket, run } : undefined;
+}
+
+/** Settles a sealed run once every ticket is back; it leaves the table, so `settled` runs once. */
+function settleIfComplete(id: string, run: Run): void {
+    if (run.sealed && run.outstanding.size === 0 && runs.get(id) === run) {
+        runs.delete(id);
+        run.settled();
+    }
 }
 
 /** Tickets of runs still waiting (tests and status). */
