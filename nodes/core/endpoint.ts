@@ -73,6 +73,18 @@ interface AckWait {
     timer?: NodeJS.Timeout;
 }
 
+/**
+ * Ends an ack wait without committing: its timer cleared, its tickets forgotten (late ones are ignored), the run
+ * released so the next trigger can start. Returns how many tickets were still out.
+ */
+function abandonWait(ack: AckWait): number {
+    if (ack.timer) clearTimeout(ack.timer);
+    ack.timer = undefined;
+    const missing = ack.ackRun.abandon();
+    ack.release();
+    return missing;
+}
+
 /** An incremental run in progress: reading, then (ack mode) waiting for its acknowledgements. */
 interface IncrementalRun {
     ack?: AckWait;
@@ -278,10 +290,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             ack.timer = undefined;
             if (ack.committing) return;
             const issued = ack.ackRun.issued;
-            const missing = ack.ackRun.abandon();
+            const missing = abandonWait(ack);
             node.warn(`${spec.type}: ${missing} of the ${issued} msgs this run emitted were not acknowledged within ${ackTimeoutText} (dropped downstream, or the flow changed); the watermark stays where it was and the next run reads those records again`);
             status.done(`${missing} msgs not acknowledged: watermark kept`, true);
-            ack.release();
         }
 
         /** One input msg to its end: done() or done(err), exactly once. */
@@ -319,12 +330,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             if (queued) queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
             // A run waiting for acknowledgements is abandoned: late tickets are ignored and the watermark stays.
             const ack = current?.ack;
-            if (ack && !ack.committing) {
-                if (ack.timer) clearTimeout(ack.timer);
-                ack.timer = undefined;
-                ack.ackRun.abandon();
-                ack.release();
-            }
+            if (ack && !ack.committing) abandonWait(ack);
             status.clear();
             // Give aborted calls a moment to settle so no timer or socket outlives the node.
             const started = Date.now();
@@ -398,10 +404,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                                 .finally(release);
                         },
                         () => {
-                            if (ack.timer) clearTimeout(ack.timer);
-                            ack.timer = undefined;
                             node.warn(`${spec.type}: a msg this run emitted was cut off downstream (a node was redeployed or stopped while writing it); the watermark stays where it was and the next run reads those records again`);
-                            release();
+                            abandonWait(ack);
                         },
                     );
                     if (run) run.ack = ack;
@@ -409,15 +413,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     try {
                         complete = await runQuery(spec, ctx, params, msg, send, ack.ackRun);
                     } catch (err) {
-                        ack.ackRun.abandon();
-                        release();
+                        abandonWait(ack);
                         throw err;
                     }
                     if (complete) ack.ackRun.seal();
-                    else {
-                        ack.ackRun.abandon();
-                        release();
-                    }
+                    else abandonWait(ack);
                 } else {
                     const complete = await runQuery(spec, ctx, params, msg, send);
                     if (watermark && watermarkEnd !== undefined && complete) await watermark.set(watermarkEnd);
