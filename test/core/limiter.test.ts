@@ -51,4 +51,27 @@ describe('core/limiter: one per account', () => {
         should(ran).be.false();
         should(limiter.pending).equal(0);
     });
+
+    it('listens on the caller\'s signal only while a call waits, and a started call leaves no listener behind', async () => {
+        // A run's signal lives as long as the run: a listener per request on it kept each answer alive through V8's
+        // young collections (bench/paging-jackyun.ts). Calls that start at once need none.
+        const abort = new AbortController();
+        const added: unknown[] = [];
+        const removed: unknown[] = [];
+        const add = abort.signal.addEventListener.bind(abort.signal);
+        const remove = abort.signal.removeEventListener.bind(abort.signal);
+        abort.signal.addEventListener = ((type: string, fn: any, options?: any) => (added.push(fn), add(type, fn, options))) as typeof add;
+        abort.signal.removeEventListener = ((type: string, fn: any, options?: any) => (removed.push(fn), remove(type, fn, options))) as typeof remove;
+
+        const unlimited = new Limiter({ rps: 0, concurrency: 0 });
+        for (let i = 0; i < 5; i++) should(await unlimited.schedule(async () => i, abort.signal)).equal(i);
+        should(added).have.length(0);
+
+        const paced = new Limiter({ rps: 20, concurrency: 0 });
+        const answers = await Promise.all([1, 2, 3].map((i) => paced.schedule(async () => i, abort.signal)));
+        should(answers).eql([1, 2, 3]);
+        // The first starts at once; the two that waited each had a listener, removed when they started.
+        should(added).have.length(2);
+        should(removed).eql(added);
+    });
 });
