@@ -203,6 +203,33 @@ function num(value: unknown): number | undefined {
     return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * Whether a trigger asks for the same read as one already waiting, so the two can share one run: every property
+ * equal but the msg id, the watermark reset (passed on) and a payload that is not an object (an inject's timestamp).
+ * Anything else differing (msg.params, an object payload, a topic, an HTTP request awaiting its answer, a correlation
+ * id) gets a run of its own: merged, it would get no output.
+ */
+export function sameRead(a: Msg, b: Msg): boolean {
+    const ask = (m: Msg) => {
+        const { _msgid, resetWatermark, payload, ...rest } = m;
+        return isPlainObject(payload) || Array.isArray(payload) ? { ...rest, payload } : rest;
+    };
+    return sameData(ask(a), ask(b));
+}
+
+/**
+ * Plain objects and arrays compared by content, anything else (an HTTP response, a Buffer) by identity; past
+ * MAX_DEPTH levels (or a cycle) they count as different, which only costs a run of its own.
+ */
+function sameData(a: unknown, b: unknown, depth = 0): boolean {
+    if (Object.is(a, b)) return true;
+    if (depth > MAX_DEPTH) return false;
+    if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameData(v, b[i], depth + 1));
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameData(a[k], b[k], depth + 1));
+}
+
 /** A fresh msg for an output, carrying the input msg's other properties (topic, correlation ids…). */
 function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg {
     const out = RED.util.cloneMessage(base);
@@ -234,12 +261,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         if (!configNode) status.error('no config');
 
         // Incremental runs take turns: one reads (and, in ack mode, waits for its acknowledgements) at a time, so the
-        // next reads from the watermark the earlier one committed instead of the same window. At most one trigger
-        // waits; a later one is merged into it, since the waiting run reads everything up to its own start anyway.
+        // next reads from the watermark the earlier one committed instead of the same window. Triggers wait in order;
+        // one asking for the same read as the last waiting trigger (an inject firing again) is merged into it, since
+        // the waiting run reads everything up to its own start anyway.
         const ackTimeout = ackTimeoutMs(def.ackTimeout);
         const ackTimeoutText = ackTimeout === undefined ? '' : `${Number((ackTimeout / 60000).toFixed(3))} min`;
         let current: IncrementalRun | undefined;
-        let waiting: Trigger | undefined;
+        const waiting: Trigger[] = [];
 
         node.on('input', (msg: Msg, send: Send, done: Done) => {
             if (closing) return done(new Error(`${spec.type}: the node is closing`));
@@ -248,17 +276,22 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 return;
             }
             if (!current) return startRun({ msg, send, done });
-            if (waiting) {
+            const last = waiting[waiting.length - 1];
+            if (last && sameRead(last.msg, msg)) {
                 // A reset asked for by the merged msg is not lost: the waiting run starts from scratch.
-                const reset = msg.resetWatermark === true && waiting.msg.resetWatermark !== true;
-                if (reset) waiting.msg.resetWatermark = true;
-                node.warn(`${spec.type}: triggered while a run is in progress and another trigger already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
+                const reset = msg.resetWatermark === true && last.msg.resetWatermark !== true;
+                if (reset) last.msg.resetWatermark = true;
+                node.warn(`${spec.type}: triggered while a run is in progress and another trigger asking for the same read already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
                 return done();
             }
-            waiting = { msg, send, done };
-            status.setNote(' · next run waiting');
+            waiting.push({ msg, send, done });
+            status.setNote(waitingNote());
             if (current.ack && !current.ack.committing && current.ack.ackRun.outstanding > 0 && current.readEnded) status.waitingForAcks(current.ack.ackRun.outstanding);
         });
+
+        function waitingNote(): string {
+            return waiting.length === 0 ? '' : waiting.length === 1 ? ' · next run waiting' : ` · ${waiting.length} runs waiting`;
+        }
 
         function startRun(trigger: Trigger): void {
             const run: IncrementalRun = {};
@@ -269,7 +302,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     const ack = run.ack;
                     if (!ack) return;
                     if (!ack.committing && ack.ackRun.outstanding > 0) {
-                        if (waiting) status.waitingForAcks(ack.ackRun.outstanding);
+                        if (waiting.length > 0) status.waitingForAcks(ack.ackRun.outstanding);
                         if (ackTimeout !== undefined && !closing) ack.timer = setTimeout(() => giveUp(ack), ackTimeout);
                     }
                     return ack.settled;
@@ -278,9 +311,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 .then(() => {
                     if (run.ack?.timer) clearTimeout(run.ack.timer);
                     if (current === run) current = undefined;
-                    const next = waiting;
-                    waiting = undefined;
-                    status.setNote('');
+                    const next = waiting.shift();
+                    status.setNote(waitingNote());
                     if (next && !closing) startRun(next);
                 });
         }
@@ -325,9 +357,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             closing = true;
             for (const a of inFlight) a.abort();
             // A trigger still waiting for its turn never runs: it ends as any msg arriving at a closing node does.
-            const queued = waiting;
-            waiting = undefined;
-            if (queued) queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
+            for (const queued of waiting.splice(0)) queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
             // A run waiting for acknowledgements is abandoned: late tickets are ignored and the watermark stays.
             const ack = current?.ack;
             if (ack && !ack.committing) abandonWait(ack);

@@ -5,12 +5,13 @@ import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { Watermark } from '../../nodes/core/watermark';
 import { acknowledge } from '../../nodes/core/ack';
-import { ackTimeoutMs } from '../../nodes/core/endpoint';
+import { ackTimeoutMs, sameRead } from '../../nodes/core/endpoint';
 
 /**
  * An incremental query node runs one read at a time: a trigger arriving while a run reads (or, in ack mode, waits
  * for its acknowledgements) waits for it and then reads from the watermark it committed; a further trigger is merged
- * into the waiting one. Non-incremental queries still run side by side.
+ * into the waiting one when it asks for the same read, and waits its own turn when it asks for something else.
+ * Non-incremental queries still run side by side.
  */
 describe('core/endpoint: an incremental query never runs the same read twice at once', function () {
     let sim: KitSim;
@@ -44,11 +45,11 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         }
     }
 
-    /** Which input msgs (by msg.n) the node finished, and how: completed (done()) or caught (done(err)). */
+    /** Which input msgs (by msg.payload: 1, 2, 3 like an inject's timestamps) the node finished, and how: completed (done()) or caught (done(err)). */
     function finished() {
         const completed: number[] = [];
         const caught: Msg[] = [];
-        helper.getNode('q1-completed').on('input', (m: Msg) => completed.push(m.n));
+        helper.getNode('q1-completed').on('input', (m: Msg) => completed.push(m.payload));
         helper.getNode('q1-caught').on('input', (m: Msg) => caught.push(m));
         return { completed, caught };
     }
@@ -66,9 +67,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
         const q = helper.getNode('q1');
         const warn = q.warn as sinon.SinonSpy;
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('the first read at the vendor', () => queries().length === 1);
-        q.receive({ n: 2 });
+        q.receive({ payload: 2 });
         return { q, warn, done };
     }
 
@@ -91,9 +92,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         // The first page of the first run is slow at the vendor.
         sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
         const q = helper.getNode('q1');
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('the first read at the vendor', () => queries().length === 1);
-        q.receive({ n: 2 });
+        q.receive({ payload: 2 });
         await waitFor('both triggers finished', () => done.completed.length === 2);
         await new Promise((r) => setTimeout(r, 50));
 
@@ -113,7 +114,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
 
     it('a third trigger while one already waits is merged: done at once with a warning, no third read', async () => {
         const { q, warn, done } = await slowRunWithOneWaiting();
-        q.receive({ n: 3 });
+        q.receive({ payload: 3 });
         // The merged trigger is finished at once, long before the slow first read.
         await waitFor('the merged trigger done', () => done.completed.includes(3));
         should(done.completed[0]).equal(3);
@@ -126,9 +127,52 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(queries().map((b) => b.since === undefined)).eql([true, true, true, false]);
     });
 
+    it('a trigger asking for a different read (msg.params) while one waits is not merged: it runs in its turn with its own parameters', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ payload: 1 });
+        await waitFor('the first read at the vendor', () => queries().length === 1);
+        q.receive({ payload: 2 });
+        q.receive({ payload: 3, params: { pageSize: 100 } });
+        await waitFor('all triggers finished', () => done.completed.length === 3);
+        await new Promise((r) => setTimeout(r, 100));
+
+        // Three runs one after the other, each msg finished once, none merged.
+        should(done.completed).eql([1, 2, 3]);
+        should(done.caught).have.length(0);
+        should(warn.args.some((a) => /merged/.test(String(a[0])))).be.false();
+        const bodies = sim.requests.filter(isQuery).map((r) => JSON.parse(r.body) as { page: number; since?: number; size: number });
+        // Run 1: 250 items in pages of 50 from the beginning; run 2: from its watermark; run 3: its own page size.
+        should(bodies.map((b) => [b.page, b.since === undefined, b.size])).eql([[1, true, 50], [2, true, 50], [3, true, 50], [4, true, 50], [5, true, 50], [1, false, 50], [1, false, 100]]);
+        const status = q.status as sinon.SinonSpy;
+        should(status.args.some((a) => /2 runs waiting/.test(a[0].text))).be.true();
+    });
+
+    it('which triggers ask for the same read: all but the msg id, the reset and an inject-style payload must match', () => {
+        should(sameRead({ _msgid: 'a', payload: 1700000000000, topic: 'sync' }, { _msgid: 'b', payload: 1700000005000, topic: 'sync' })).be.true();
+        should(sameRead({ payload: '' }, { payload: 'go', resetWatermark: true })).be.true();
+        should(sameRead({ params: { shop: 'A', since: 1 } }, { params: { since: 1, shop: 'A' } })).be.true();
+        should(sameRead({ params: { shop: 'A' } }, { params: { shop: 'B' } })).be.false();
+        should(sameRead({ payload: { shop: 'A' } }, { payload: { shop: 'B' } })).be.false();
+        should(sameRead({ payload: [1] }, { payload: [1, 2] })).be.false();
+        should(sameRead({ topic: 'a' }, { topic: 'b' })).be.false();
+        should(sameRead({ topic: 'a' }, {})).be.false();
+        // An HTTP request waiting for its answer (and any other object that is not plain data) is never merged.
+        class Res {}
+        should(sameRead({ res: new Res() }, { res: new Res() })).be.false();
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        const other: Record<string, unknown> = {};
+        other.self = other;
+        should(sameRead({ params: cyclic }, { params: other })).be.false();
+    });
+
     it('a merged trigger asking for msg.resetWatermark passes the reset on: the waiting run reads from scratch', async () => {
         const { q, warn, done } = await slowRunWithOneWaiting();
-        q.receive({ n: 3, resetWatermark: true });
+        q.receive({ payload: 3, resetWatermark: true });
         await waitFor('all triggers finished', () => done.completed.length === 3);
         await new Promise((r) => setTimeout(r, 100));
         should(warn.args.some((a) => /resets the watermark first/.test(String(a[0])))).be.true();
@@ -149,10 +193,10 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         const saved: number[] = [];
         helper.getNode('s1-out1').on('input', () => saved.push(sim.requests.length));
         const q = helper.getNode('q1');
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('the first read finished', () => done.completed.includes(1));
         should(saved).have.length(0);
-        q.receive({ n: 2 });
+        q.receive({ payload: 2 });
         await waitFor('the second trigger finished', () => done.completed.includes(2), 15000);
 
         should(saved).have.length(3);
@@ -177,9 +221,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         helper.getNode('q1-out1').on('input', (m: Msg) => emitted.push(m));
         const q = helper.getNode('q1');
         const warn = q.warn as sinon.SinonSpy;
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('the first read finished', () => done.completed.includes(1));
-        q.receive({ n: 2 });
+        q.receive({ payload: 2 });
         should(queries()).have.length(3);
         await waitFor('the waiting trigger ran', () => done.completed.includes(2));
 
@@ -210,9 +254,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         sim.inject({ type: 'delay', ms: 5000 }, 3, isSave);
         const q = helper.getNode('q1');
         const warn = q.warn as sinon.SinonSpy;
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('three saves in flight', () => sim.requests.filter(isSave).length === 3);
-        q.receive({ n: 2 });
+        q.receive({ payload: 2 });
         await new Promise((r) => setTimeout(r, 50));
         should(done.completed).eql([1]);
         // Deploy "modified nodes": only the write node restarts (default ack timeout: 30 min).
@@ -230,10 +274,10 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'ack' })], 'q1', 1), creds);
         const done = finished();
         const q = helper.getNode('q1');
-        q.receive({ n: 1 });
+        q.receive({ payload: 1 });
         await waitFor('the first read finished', () => done.completed.includes(1));
-        q.receive({ n: 2 });
-        q.receive({ n: 3 });
+        q.receive({ payload: 2 });
+        q.receive({ payload: 3 });
         await waitFor('the merged trigger done', () => done.completed.includes(3));
         const ackTimers = timers.getCalls().filter((c) => c.args[1] === 30 * 60000);
         should(ackTimers).have.length(1);
@@ -242,7 +286,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         await new Promise((r) => setTimeout(r, 50));
 
         should(done.completed.slice().sort()).eql([1, 3]);
-        should(done.caught.map((m) => m.n)).eql([2]);
+        should(done.caught.map((m) => m.payload)).eql([2]);
         should(done.caught[0].error.message).match(/kit-query: the node is closing/);
         // The ack timer was cleared, and no new run was started.
         should(cleared.calledWith(ackTimers[0].returnValue)).be.true();
@@ -255,8 +299,8 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         const done = finished();
         sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 2, isQuery);
         const q = helper.getNode('q1');
-        q.receive({ n: 1 });
-        q.receive({ n: 2 });
+        q.receive({ payload: 1 });
+        q.receive({ payload: 2 });
         // Both first pages are at the vendor before either run finished.
         await waitFor('two reads at the vendor at once', () => queries().length === 2);
         should(done.completed).have.length(0);
