@@ -34,6 +34,7 @@ import { PerformanceObserver, constants } from 'perf_hooks';
 import axios, { AxiosInstance } from 'axios';
 import { BenchResult, Check, MB, atLeast, below, gc, interleave, log, main, maxRssMB, median, quick, round, rssMB, timed } from './bench';
 import type { Msg } from './nodered';
+import { IDLE_SOCKET_MS } from '../../nodes/core/http';
 
 /** Called with each page as it arrives: its record count, and the records (to see whether the reader lets go of them). */
 export type Progress = (count: number, records: object) => void;
@@ -86,10 +87,13 @@ export function pagingCounts(): { total: number; checkpoint: number; rounds: num
     return quick ? { total: 20000, checkpoint: 5000, rounds: 1 } : { total: 200000, checkpoint: 50000, rounds: 3 };
 }
 
-/** An axios instance like a careful hand-written client: keep-alive, body as text (parsed by the caller). */
+/**
+ * An axios instance like a careful hand-written client: keep-alive (idle connections closed before the server closes
+ * them, as the node's transport does), body as text (parsed by the caller).
+ */
 export function bareAxios(): AxiosInstance {
     return axios.create({
-        httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+        httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16, timeout: IDLE_SOCKET_MS }),
         responseType: 'text',
         transformResponse: [(d: unknown) => d],
         validateStatus: () => true,

@@ -16,7 +16,17 @@ export interface TransportOptions {
     allowSelfSigned?: boolean;
     /** Largest response body accepted, in bytes. */
     maxResponseBytes?: number;
+    /** How long a kept-alive connection may sit unused before this side closes it (default IDLE_SOCKET_MS). */
+    idleSocketMs?: number;
 }
+
+/**
+ * Kept-alive connections unused this long are closed by us. Servers close idle connections too (Node's after 5 s,
+ * gateways after 5 – 75 s): a request sent on a connection the server is closing at that moment fails with "socket
+ * hang up" or ECONNRESET, and a write failing so may or may not have been done. Closing ours first, under the
+ * shortest common server timeout, avoids that race (Node's own global agent closes idle sockets after 5 s).
+ */
+export const IDLE_SOCKET_MS = 4000;
 
 export interface HttpRequest {
     method?: 'GET' | 'POST';
@@ -51,8 +61,10 @@ export class HttpTransport {
     constructor(options: TransportOptions) {
         this.system = options.system;
         this.defaultTimeoutMs = options.timeoutMs ?? 30000;
-        this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-        this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: !options.allowSelfSigned });
+        // An agent's timeout applies to the sockets in its free list (a request in flight has its own timeout).
+        const timeout = options.idleSocketMs ?? IDLE_SOCKET_MS;
+        this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16, timeout });
+        this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, timeout, rejectUnauthorized: !options.allowSelfSigned });
         this.axios = axios.create({
             proxy: proxyFromEnvironment(),
             httpAgent: this.httpAgent,

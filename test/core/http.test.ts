@@ -1,7 +1,7 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
-import { HttpTransport, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
+import { HttpTransport, IDLE_SOCKET_MS, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
 
 describe('core/http: transport against a real local server', () => {
     let server: http.Server;
@@ -76,6 +76,31 @@ describe('core/http: transport against a real local server', () => {
     it('reads session cookies from Set-Cookie', async () => {
         const res = await transport.request({ url: `${base}/cookie`, method: 'GET' });
         should(parseSetCookie(res.headers['set-cookie'])).eql({ 'kdservice-sessionid': 'abc', 'ASP.NET_SessionId': 'def' });
+    });
+
+    it('closes a kept-alive connection left unused for idleSocketMs, so it never sends on one the server is closing', async () => {
+        const connections: string[] = [];
+        const onConnection = (socket: import('net').Socket) => connections.push(`${socket.remoteAddress}:${socket.remotePort}`);
+        server.on('connection', onConnection);
+        const t = new HttpTransport({ system: 't', idleSocketMs: 150 });
+        try {
+            await t.request({ url: `${base}/echo`, body: '1' });
+            await new Promise((r) => setTimeout(r, 20));
+            await t.request({ url: `${base}/echo`, body: '2' });
+            // Used again within the idle time: the same connection.
+            should(connections).have.length(1);
+            await new Promise((r) => setTimeout(r, 400));
+            await t.request({ url: `${base}/echo`, body: '3' });
+            // Unused past the idle time: closed by the client, a fresh connection for the next request.
+            should(connections).have.length(2);
+        } finally {
+            t.close();
+            server.off('connection', onConnection);
+        }
+    });
+
+    it('the default idle time is under the shortest common server keep-alive (Node\'s 5 s)', () => {
+        should(IDLE_SOCKET_MS).be.below(new http.Server().keepAliveTimeout);
     });
 
     describe('proxy from the environment (HTTP_PROXY, NO_PROXY), read when the transport is created', () => {
