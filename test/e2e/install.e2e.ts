@@ -50,6 +50,9 @@ describe('install: the packed package through the palette manager', function () 
             try {
                 const { page, errors } = await openEditor(browser, nr.url);
                 await page.evaluate(() => (window as any).RED.actions.invoke('core:manage-palette'));
+                // The palette manager's tray slides in (Node-RED 5 first asks its catalogues, unreachable here): its tabs
+                // take a moment to be shown, and a click before that finds nothing to click.
+                await page.waitForSelector('#red-ui-tab-install a', { state: 'visible', timeout: 30000 });
                 await page.click('#red-ui-tab-install a', { force: true });
                 await page.setInputFiles('.red-ui-palette-editor-upload-button input[type="file"]', tarball);
                 // The file input sits inside a styled label; jQuery's handlers are the editor's own upload path.
