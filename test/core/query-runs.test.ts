@@ -60,9 +60,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         return () => set.args.map((a) => a[0]);
     }
 
-    /** A plain incremental query whose first read is slow at the vendor, with msg 1 reading and msg 2 waiting. */
-    async function slowRunWithOneWaiting() {
-        await load([kitConfig, kitQuery], withProbes([config(), query()], 'q1', 1), creds);
+    /** An incremental query (settings: `extra`) whose first read is slow at the vendor, with msg 1 reading and msg 2 waiting. */
+    async function slowRunWithOneWaiting(extra: Msg = {}) {
+        await load([kitConfig, kitQuery], withProbes([config(), query(extra)], 'q1', 1), creds);
         const done = finished();
         sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
         const q = helper.getNode('q1');
@@ -128,14 +128,8 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     });
 
     it('a trigger asking for a different read (msg.params) while one waits is not merged: it runs in its turn with its own parameters', async () => {
-        await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
-        const done = finished();
-        sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, isQuery);
-        const q = helper.getNode('q1');
-        const warn = q.warn as sinon.SinonSpy;
-        q.receive({ payload: 1 });
-        await waitFor('the first read at the vendor', () => queries().length === 1);
-        q.receive({ payload: 2 });
+        // No page size in the node: each msg's own (default 50) applies.
+        const { q, warn, done } = await slowRunWithOneWaiting({ params: {} });
         q.receive({ payload: 3, params: { pageSize: 100 } });
         await waitFor('all triggers finished', () => done.completed.length === 3);
         await new Promise((r) => setTimeout(r, 100));
