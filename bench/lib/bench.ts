@@ -112,6 +112,15 @@ export function median(values: number[]): number {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * The median of the per-round ratios a[i] / b[i] of two interleaved series: each round's two readings are taken next
+ * to each other, so a drift over the run (the JIT warming, the machine's other load) cancels within a round, where a
+ * ratio of the two medians can pair a slow round of one side with a fast one of the other.
+ */
+export function pairedRatio(a: number[], b: number[]): number {
+    return median(a.map((v, i) => v / b[i]).filter((r) => Number.isFinite(r)));
+}
+
 /** Rounds to `digits` significant decimals for the report. */
 export function round(n: number, digits = 2): number {
     if (!Number.isFinite(n)) return n;
