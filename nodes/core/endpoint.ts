@@ -230,9 +230,14 @@ function sameData(a: unknown, b: unknown, depth = 0): boolean {
     return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameData(a[k], b[k], depth + 1));
 }
 
-/** A fresh msg for an output, carrying the input msg's other properties (topic, correlation ids…). */
-function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg {
-    const out = RED.util.cloneMessage(base);
+/**
+ * A fresh msg for an output, carrying the input msg's other properties (topic, correlation ids…). The input's payload
+ * is left out of the copy, as it is replaced: a write batch's failures each get a msg, and copying the whole batch
+ * into every one of them made a batch's failures cost its size squared.
+ */
+export function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg {
+    const { payload: _replaced, ...rest } = base;
+    const out = RED.util.cloneMessage(rest as Msg);
     delete out._msgid;
     out._msgid = RED.util.generateId();
     out.payload = payload;

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
-import { depthOf } from '../core/endpoint';
+import { depthOf, derive } from '../core/endpoint';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -102,15 +102,7 @@ export = function (RED: NodeAPI) {
                     if (compiled.async) r = await r;
                     const res = r as MapResult;
                     if (res.ok) ok.push(res.record);
-                    else {
-                        const out = RED.util.cloneMessage(msg);
-                        delete out[ACK_PROPERTY];
-                        out._msgid = RED.util.generateId();
-                        out.payload = records[i];
-                        out.error = mapperError(res.errors, records[i]);
-                        if (isArray) out.recordIndex = i;
-                        failed.push(out);
-                    }
+                    else failed.push(derive(RED, msg, records[i], { error: mapperError(res.errors, records[i]), ...(isArray ? { recordIndex: i } : {}) }));
                 }
                 let first: Msg | null = null;
                 if (ok.length > 0) {

@@ -50,6 +50,22 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(r.outputs[0].map((m) => m.payload.id)).eql(sim.items.map((i) => i.id));
         });
 
+        it("record mode does not copy the trigger's payload into each record's msg", async () => {
+            await loadQuery(queryNode({ outputMode: 'record' }));
+            let reads = 0;
+            const payload = Object.defineProperty({}, 'note', {
+                enumerable: true,
+                get: () => {
+                    reads++;
+                    return 'n';
+                },
+            });
+            const r = await run('n1', { params: {}, payload, topic: 't' }, 1);
+            should(r.outputs[0]).have.length(250);
+            should(r.outputs[0].every((m) => m.topic === 't')).be.true();
+            should(reads).be.below(5);
+        });
+
         it('the record cap stops paging: later pages are never fetched', async () => {
             await loadQuery(queryNode({ outputMode: 'record', maxRecords: '120' }));
             const r = await run('n1', {}, 1);
@@ -168,6 +184,29 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(r.outputs[1][0].payload).eql({ name: 'bad' });
             should(r.outputs[1][0].error).match({ system: 'kit', code: 'BAD_NAME', retryable: false, record: { name: 'bad' } });
             should(sim.saved.map((s) => s.name)).eql(['a', 'c']);
+        });
+
+        it("a batch's failures cost in proportion to its size: each failure msg gets its record, not a copy of the batch", async () => {
+            await loadSave(saveNode());
+            // Each record counts the reads of one of its fields; reads per record must not grow with the batch.
+            const readsPerRecord = async (size: number) => {
+                let reads = 0;
+                const payload = Array.from({ length: size }, () =>
+                    Object.defineProperty({ name: 'bad' }, 'note', {
+                        enumerable: true,
+                        get: () => {
+                            reads++;
+                            return 'n';
+                        },
+                    }),
+                );
+                const r = await run('n1', { payload }, 2);
+                should(r.outputs[1]).have.length(size);
+                return reads / size;
+            };
+            const small = await readsPerRecord(5);
+            const large = await readsPerRecord(60);
+            should(large).equal(small);
         });
 
         it('invalid records go to output 2 naming the field and are never sent', async () => {

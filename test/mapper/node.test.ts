@@ -50,6 +50,30 @@ describe('erp-mapper node', function () {
         should(b.error.errors).eql([{ field: 'Items[0].GoodsID', source: 'details[0].sku_code', reason: 'is required (source is empty)' }]);
     });
 
+    it("a batch's failures cost in proportion to its size: each output-2 msg gets its record, not a copy of the batch", async function () {
+        const fx = fixture(2);
+        await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+        // Each record counts the reads of a field the mapping does not use; reads per record must not grow with the batch.
+        const readsPerRecord = async (size: number) => {
+            let reads = 0;
+            const payload = Array.from({ length: size }, (_, i) =>
+                Object.defineProperty({ ...fx.source, code: `RS${i}`, details: [] }, 'note', {
+                    enumerable: true,
+                    get: () => {
+                        reads++;
+                        return 'n';
+                    },
+                }),
+            );
+            const r = await run('n1', { payload }, 2);
+            should(r.outputs[1]).have.length(size);
+            return reads / size;
+        };
+        const small = await readsPerRecord(5);
+        const large = await readsPerRecord(60);
+        should(large).equal(small);
+    });
+
     it('seed 004 lookup reads the flow context another flow stored; no match fails the record', async function () {
         const fx = fixture(4);
         await load(modules, withProbes([mapperNode(fx.mapping.fields ? { fields: fx.mapping.fields } : fx.mapping)], 'n1', 2));
