@@ -49,6 +49,8 @@ const order = (tid: string, extra: Msg = {}) => ({
     ...extra,
 });
 
+// A repeat of a post signs with the first post's timestamp − 1: two reads of now() can straddle a second and give
+// both posts one signature, which the node refuses as a replay.
 const now = () => Math.floor(Date.now() / 1000);
 function signed(body: string | Buffer, secret = SECRET, ts = now()): Record<string, string> {
     return { 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(secret, ts, body) };
@@ -302,9 +304,10 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     it('a copy arriving while the first is still in the flow waits for its answer and gets the same one, with no second msg', async () => {
         await deploy({}, { replyMode: 'flow', replyTimeout: 10 });
         const body = JSON.stringify(order('T9201'));
-        const first = post(body, signed(body));
+        const t = now();
+        const first = post(body, signed(body, SECRET, t));
         while (received.length === 0) await new Promise((r) => setTimeout(r, 10));
-        const second = post(body, signed(body, SECRET, now() - 1));
+        const second = post(body, signed(body, SECRET, t - 1));
         // give the copy time to reach the node; it must not start the flow while the first is unanswered
         await new Promise((r) => setTimeout(r, 150));
         should(received).have.length(1);
@@ -340,8 +343,9 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         await new Promise((r) => server!.close(() => r(undefined)));
         await deploy({ dedupeWindow: 0 });
         const c = JSON.stringify(order('TA003'));
-        await post(c, signed(c));
-        await post(c, signed(c, SECRET, now() - 1));
+        const t = now();
+        await post(c, signed(c, SECRET, t));
+        await post(c, signed(c, SECRET, t - 1));
         await settle();
         should(received).have.length(2);
     });
@@ -412,12 +416,13 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     it('reply after the flow: a core http response node answers and its answer is replayed for a repeat; or msg.callback.reply(); or 504', async () => {
         await deploy({}, { replyMode: 'flow', replyTimeout: 0.3, wires: [['out', 'resp']] }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '201', headers: { 'X-Handled': 'yes' } }]);
         const body = JSON.stringify(order('TE001'));
-        const a = await post(body, signed(body));
+        const t = now();
+        const a = await post(body, signed(body, SECRET, t));
         should(a.status).equal(201);
         should(a.headers.get('x-handled')).equal('yes');
         should(a.body).eql(order('TE001'));
         // a repeat (new signature) gets the flow's answer again and starts no flow
-        const b = await post(body, signed(body, SECRET, now() - 1));
+        const b = await post(body, signed(body, SECRET, t - 1));
         should(strip(b)).eql(strip(a));
         await settle();
         should(received).have.length(1);
@@ -433,14 +438,14 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         const c = JSON.stringify(order('TE002'));
         should(strip(await post(c, signed(c)))).eql({ status: 202, body: { ok: true, orderNo: 'WDT-1' } });
         const d = JSON.stringify(order('TE003'));
-        const late = await post(d, signed(d));
+        const late = await post(d, signed(d, SECRET, t));
         should(late.status).equal(504);
         should(late.body.code).equal('REPLY_TIMEOUT');
         // a late answer is dropped, and a failed delivery is not remembered: the upstream's retry starts the flow again
         await settle();
         const lateMsg = received.find((m) => m.payload.tid === 'TE003')!;
         should(lateMsg.callback.reply({ ok: true })).be.false();
-        const retry = await post(d, signed(d, SECRET, now() - 1));
+        const retry = await post(d, signed(d, SECRET, t - 1));
         should(retry.status).equal(504);
         await settle();
         should(received.filter((m) => m.payload.tid === 'TE003')).have.length(2);
