@@ -154,9 +154,14 @@ const BASEDATA_KEYS: Record<string, string> = {
     cn_bankacnt: 'FBANKACNTID',
 };
 
+/** The primary key a query orders by: the node's setting, else FID for bills or the basic-data form's own key. */
+export function primaryKeyOf(formId: string, primaryKey?: string): string {
+    return (primaryKey && primaryKey.trim()) || BASEDATA_KEYS[formId.toLowerCase()] || 'FID';
+}
+
 /** The stable order of a query: the user's order + the primary key (and entry ids) as tiebreakers. */
 export function stableOrder(formId: string, keys: string[], orderString: string | undefined, primaryKey?: string): string {
-    const pk = (primaryKey && primaryKey.trim()) || BASEDATA_KEYS[formId.toLowerCase()] || 'FID';
+    const pk = primaryKeyOf(formId, primaryKey);
     const parts = (orderString ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const used = new Set(parts.map((p) => p.split(/\s+/)[0].toLowerCase()));
     const add = (k: string) => {
@@ -436,13 +441,24 @@ export class KingdeeClient extends BaseClient {
         return answer as unknown[][];
     }
 
-    /** Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys. */
-    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
+    /**
+     * Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys.
+     * `warn` hears, once per read, of one bill's rows spanning two pages while no entry id orders them (below).
+     */
+    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (t: string) => void, warn?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
         const keys = normaliseFieldKeys(params.FieldKeys);
         const wire = keys.map(wireFieldKey);
         const pageSize = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
         const cap = Number(params.TopRowCount) > 0 ? Number(params.TopRowCount) : Infinity;
         const order = stableOrder(params.FormId, wire, params.OrderString, params.PrimaryKey);
+        // Entry rows of one bill tie on the bill's key: unless an entry id is in the order, the server may order them
+        // differently for each page, and a bill whose rows span two pages can lose one row and repeat another
+        // (protocols.md §1.5, paging rule 1). The entity's key name depends on the form, so it cannot be added here:
+        // the user is told once, when it happens (the bill key must be among the fields to see it).
+        const pk = primaryKeyOf(params.FormId, params.PrimaryKey).split(',')[0].trim();
+        const billKey = warn && !/_FEntryID\b/i.test(order) ? keys.find((k) => k.toLowerCase() === pk.toLowerCase()) : undefined;
+        let lastBill: unknown;
+        let warned = false;
         let start = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
         let seen = 0;
         // A generator keeps its locals alive across every await: a page held in a loop variable would stay alive
@@ -458,6 +474,14 @@ export class KingdeeClient extends BaseClient {
             );
             progress?.(`page ${page}`);
             const count = records.length;
+            if (billKey !== undefined && count > 0) {
+                const first = records[0][billKey];
+                if (!warned && seen > 0 && first !== undefined && first !== null && first === lastBill) {
+                    warned = true;
+                    warn!(`the rows of bill ${billKey}=${String(first)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
+                }
+                lastBill = records[count - 1][billKey];
+            }
             if (count > 0) yield { records };
             records = undefined;
             seen += count;
@@ -490,7 +514,7 @@ export class KingdeeClient extends BaseClient {
      */
     async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string): Promise<Map<string, { Id: string; Number: string }>> {
         const basic = BASEDATA_KEYS[formId.toLowerCase()];
-        const pk = (primaryKey && primaryKey.trim()) || basic || 'FID';
+        const pk = primaryKeyOf(formId, primaryKey);
         const numberKey = basic ? 'FNumber' : 'FBillNo';
         const found = new Map<string, { Id: string; Number: string }>();
         const unique = [...new Set(values.filter((v) => v !== ''))];

@@ -47,6 +47,7 @@ const spec: QuerySpec<KingdeeClient> = {
             },
             ctx.request,
             (text) => ctx.progress(text),
+            (text) => ctx.warn(`kingdee-bill-query: ${text}`),
         );
     },
 };

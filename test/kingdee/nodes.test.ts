@@ -1,4 +1,5 @@
 import should from 'should';
+import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
@@ -84,6 +85,24 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.caught).be.undefined();
             should(r.outputs[0][0].payload.map((x: Msg) => Object.keys(x))).matchEach(['FNumber', 'FName']);
             should(sentData(isQuery)[0].OrderString).equal('FName DESC,FMATERIALID');
+        });
+
+        it("entry rows of one bill spanning two pages with no entry id in the order: one warning naming the entry id key; none with it", async () => {
+            await start();
+            const query = (fieldKeys: string[]) => ({ params: { FormId: RETURN_REQUEST_FORM, FieldKeys: fieldKeys, Limit: 3 } });
+            await loadQuery();
+            // Two entries per bill, pages of three rows: the second bill's rows are split by every first page.
+            const r = await run('n1', query(['FID', 'FBillNo', 'FMaterialID_FNumber']), 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            const warn = helper.getNode('n1').warn as sinon.SinonSpy;
+            const warnings = warn.getCalls().map((c) => String(c.args[0]));
+            should(warnings).have.length(1);
+            should(warnings[0]).match(/FID=500002 span two pages/).and.match(/FEntity_FEntryID/);
+            warn.resetHistory();
+            await run('n1', query(['FID', 'FBillNo', 'FMaterialID_FNumber', 'FEntity_FEntryID']), 1);
+            should(warn.callCount).equal(0);
+            should(sentData(isQuery).pop()!.OrderString).equal('FID,FEntity_FEntryID');
         });
 
         it('FieldKeys set in the node as a list (JSON) is sent comma-joined', async () => {
