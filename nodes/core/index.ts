@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './http';
 export * from './limiter';
+export * from './keyed-lock';
 export * from './retry';
 export * from './client';
 export * from './spec';

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, isPlainObject } from '../core';
+import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject } from '../core';
 import type { KingdeeClient } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
@@ -68,27 +68,51 @@ const spec: WriteSpec<KingdeeClient> = {
         const models = (records as Obj[]).map(toModel);
         const options: Obj = {};
         for (const [k, v] of Object.entries(params)) if (!PALETTE_PARAMS.has(k) && v !== undefined) options[k] = v;
-        const outcomes: RecordOutcome[] = new Array(models.length);
-        let toSave = models.map((_, i) => i);
-        if (params.duplicateGuard === true) {
-            const field = String(params.duplicateField || 'FBillNo');
-            const values = models.map((m) => guardValue(m, field));
-            const present = await ctx.client.existingBills(params.FormId, field, values.filter((v): v is string => v !== undefined), ctx.request);
-            toSave = [];
-            values.forEach((v, i) => {
-                const hit = v === undefined ? undefined : present.get(v);
-                if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
-                else toSave.push(i);
-            });
-            if (toSave.length < models.length) ctx.progress(`${models.length - toSave.length} already present`);
-        }
-        if (toSave.length > 0) {
-            const saved = await ctx.client.batchSave(params.FormId, toSave.map((i) => models[i]), options, ctx.request);
-            saved.forEach((o, k) => (outcomes[toSave[k]] = o));
-        }
-        return outcomes;
+        if (params.duplicateGuard !== true) return ctx.client.batchSave(params.FormId, models, options, ctx.request);
+        const field = String(params.duplicateField || 'FBillNo');
+        const values = models.map((m) => guardValue(m, field));
+        // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
+        // query's copy, a replay from output 2) checks after this one has saved, and finds the bill.
+        const { serverUrl, acctId } = ctx.client.settings;
+        const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, params.FormId, field.toLowerCase(), v]));
+        return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options));
     },
 };
+
+/** Bills being checked and saved by a duplicate-guarded chunk, for every node and config of this runtime. */
+const guardLock = new KeyedLock();
+
+/**
+ * The duplicate guard's check and save: bills whose value Kingdee already holds are not sent (alreadyPresent), and
+ * of several records in the chunk with one value only the first is sent; the others get its outcome.
+ */
+async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = new Array(models.length);
+    const present = await ctx.client.existingBills(formId, field, values.filter((v): v is string => v !== undefined), ctx.request);
+    const toSave: number[] = [];
+    const firstWith = new Map<string, number>();
+    const copies: Array<[number, number]> = [];
+    values.forEach((v, i) => {
+        const hit = v === undefined ? undefined : present.get(v);
+        if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
+        else if (v !== undefined && firstWith.has(v)) copies.push([i, firstWith.get(v)!]);
+        else {
+            if (v !== undefined) firstWith.set(v, i);
+            toSave.push(i);
+        }
+    });
+    if (toSave.length < models.length) ctx.progress(`${models.length - toSave.length} already present`);
+    if (toSave.length > 0) {
+        const saved = await ctx.client.batchSave(formId, toSave.map((i) => models[i]), options, ctx.request);
+        saved.forEach((o, k) => (outcomes[toSave[k]] = o));
+    }
+    for (const [i, first] of copies) {
+        const o = outcomes[first];
+        const result = o.ok ? (o.result as Obj) : undefined;
+        outcomes[i] = o.ok ? { ok: true, result: { Id: result?.Id, Number: result?.Number, alreadyPresent: true, model: models[i] } } : o;
+    }
+    return outcomes;
+}
 
 function register(RED: NodeAPI) {
     registerEndpoint(RED, spec);

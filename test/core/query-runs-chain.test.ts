@@ -16,8 +16,8 @@ import erpMapper = require('../../nodes/mapper/erp-mapper');
  * Scenario 000 as an integrator wires it for an unattended sync: an inject every minute → jackyun-trade-query
  * (incremental, watermark committed after the writes) → erp-mapper → kingdee-batch-save with the duplicate guard on
  * the source order number (FJKShopNumber 网店订单号; Kingdee numbers the bills itself). The guard checks and then
- * saves, so two writes of one trade running at once both pass the check. Here Kingdee is slow to save and the sync is
- * triggered twice in quick succession.
+ * saves, holding the order numbers meanwhile, so a second write of one trade checks after the first has saved. Here
+ * Kingdee is slow to save and the sync is triggered twice in quick succession, or read by two query nodes at once.
  */
 const DAY = 86400000;
 const TRADES = 40;
@@ -64,7 +64,7 @@ describe('core/endpoint: an incremental query triggered twice while Kingdee save
         params: { pageSize: { value: String(PAGE), type: 'num' } },
         incremental: true, overlapMinutes: String(OVERLAP_MIN), watermarkCommit: 'ack', wires: [['m']],
     });
-    async function loadChain(queries: string[]): Promise<{ done: Msg[]; caught: Msg[]; saved: Msg[]; failed: Msg[] }> {
+    async function loadChain(queries: string[], guard = true): Promise<{ done: Msg[]; caught: Msg[]; saved: Msg[]; failed: Msg[] }> {
         const flow: Msg[] = [
             { id: 'f1', type: 'tab', label: 'scenario 000, every minute' },
             { id: 'cj', type: 'jackyun-config', mode: 'direct', gatewayUrl: `${jackyun.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey, ...settings },
@@ -73,7 +73,7 @@ describe('core/endpoint: an incremental query triggered twice while Kingdee save
             { id: 'm', type: 'erp-mapper', z: 'f1', target: 'kingdee-batch-save', mapping: JSON.stringify(MAPPING), wires: [['s'], ['m-out2']] },
             {
                 id: 's', type: 'kingdee-batch-save', z: 'f1', config: 'ck',
-                params: { FormId: { value: 'SAL_OutStock', type: 'str' }, chunkSize: { value: String(PAGE), type: 'num' }, duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } },
+                params: { FormId: { value: 'SAL_OutStock', type: 'str' }, chunkSize: { value: String(PAGE), type: 'num' }, duplicateGuard: { value: String(guard), type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } },
                 wires: [['s-out1'], ['s-out2']],
             },
             { id: 'all-catch', type: 'catch', z: 'f1', scope: [...queries, 'm', 's'], uncaught: false, wires: [['caught']] },
@@ -147,14 +147,30 @@ describe('core/endpoint: an incremental query triggered twice while Kingdee save
         should(firstPages[1][1].startModified).equal(chinaTime(committed[0] - OVERLAP_MIN * 60000));
     });
 
-    it('negative control — two query nodes reading the same window at once: both guards pass and Kingdee holds trades twice', async () => {
-        const got = await loadChain(['q', 'q2']);
+    /** Two query nodes read the same window at once; both feed the one save node. */
+    async function twoReaders(guard: boolean): Promise<{ done: Msg[]; caught: Msg[]; saved: Msg[]; failed: Msg[] }> {
+        const got = await loadChain(['q', 'q2'], guard);
         helper.getNode('q').receive({ n: 1 });
         helper.getNode('q2').receive({ n: 2 });
         await until('both reads finished', () => got.done.length === 2);
         await until('every page written', () => got.saved.length + got.failed.length + got.caught.length >= 4);
         await new Promise((r) => setTimeout(r, 100));
+        return got;
+    }
 
+    it('two query nodes reading the same window at once: each check waits for the save of the same order numbers, Kingdee holds each trade once', async () => {
+        const got = await twoReaders(true);
+        should(got.caught).have.length(0);
+        should(got.failed).have.length(0);
+        should([...books().keys()].sort()).eql(expected());
+        should([...books()].filter(([, fids]) => fids.size > 1)).eql([]);
+        // Each trade was saved by one reader's write and found present by the other's.
+        should(saves()).equal(TRADES / PAGE);
+        should(got.saved.flatMap((m) => m.payload).filter((r: Msg) => r.alreadyPresent === true)).have.length(TRADES);
+    });
+
+    it('negative control — the same without the duplicate guard: Kingdee holds trades twice', async () => {
+        await twoReaders(false);
         const twice = [...books()].filter(([, fids]) => fids.size > 1);
         should(twice.length).be.above(0);
         should(saves()).equal(2 * (TRADES / PAGE));

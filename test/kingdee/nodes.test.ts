@@ -452,6 +452,40 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
         });
 
+        it('duplicate guard: two records of one chunk with one bill number → the first saved, the second marked alreadyPresent with its Id', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: 'XS-TWICE-1' }), model(undefined, { FBillNo: 'XS-TWICE-1' }), model(undefined, { FBillNo: 'XS-ONCE-2' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[0].alreadyPresent).be.undefined();
+            should(out[1]).match({ Id: out[0].Id, Number: 'XS-TWICE-1', alreadyPresent: true });
+            should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-TWICE-1', 'XS-ONCE-2']]);
+            should(saved().filter((b) => b.FBillNo === 'XS-TWICE-1').map((b) => b.FID).filter((v, i, a) => a.indexOf(v) === i)).have.length(1);
+        });
+
+        it('duplicate guard: two msgs with one bill number at once while Kingdee saves slowly → saved once; the later check waits for the first save', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 10, isSave);
+            const outs: Msg[] = [];
+            let completed = 0;
+            helper.getNode('n1-out1').on('input', (m: Msg) => outs.push(m));
+            const done = new Promise<void>((resolve) => helper.getNode('n1-completed').on('input', () => ++completed === 2 && resolve()));
+            helper.getNode('n1').receive({ payload: model(undefined, { FBillNo: 'XS-RACE-1' }) });
+            helper.getNode('n1').receive({ payload: [model(undefined, { FBillNo: 'XS-RACE-1' }), model(undefined, { FBillNo: 'XS-RACE-2' })] });
+            await done;
+            await new Promise((r) => setTimeout(r, 30));
+            const fids = new Set(saved().filter((b) => b.FBillNo === 'XS-RACE-1').map((b) => b.FID));
+            should(fids.size).equal(1);
+            const records = outs.flatMap((m) => (Array.isArray(m.payload) ? m.payload : [m.payload]));
+            should(records.filter((x) => x.Number === 'XS-RACE-1')).have.length(2);
+            should(records.filter((x) => x.Number === 'XS-RACE-1' && x.alreadyPresent === true)).have.length(1);
+            // A bill number of its own is not held up by the other one's save beyond its own chunk.
+            should(records.filter((x) => x.Number === 'XS-RACE-2')).have.length(1);
+        });
+
         it('save options go to BatchSave as set (IsAutoSubmitAndAudit → the bill is audited); palette settings stay out', async () => {
             await start();
             await loadSave(
