@@ -2,6 +2,7 @@ import should from 'should';
 import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
+import { readCounter } from '../helpers/reads';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 
 describe('core/endpoint: the endpoint mechanism, through nodes defined in the tests', function () {
@@ -52,18 +53,11 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
 
         it("record mode does not copy the trigger's payload into each record's msg", async () => {
             await loadQuery(queryNode({ outputMode: 'record' }));
-            let reads = 0;
-            const payload = Object.defineProperty({}, 'note', {
-                enumerable: true,
-                get: () => {
-                    reads++;
-                    return 'n';
-                },
-            });
-            const r = await run('n1', { params: {}, payload, topic: 't' }, 1);
+            const counter = readCounter();
+            const r = await run('n1', { params: {}, payload: counter.mark({}), topic: 't' }, 1);
             should(r.outputs[0]).have.length(250);
             should(r.outputs[0].every((m) => m.topic === 't')).be.true();
-            should(reads).be.below(5);
+            should(counter.reads).be.below(5);
         });
 
         it('the record cap stops paging: later pages are never fetched', async () => {
@@ -188,21 +182,12 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
 
         it("a batch's failures cost in proportion to its size: each failure msg gets its record, not a copy of the batch", async () => {
             await loadSave(saveNode());
-            // Each record counts the reads of one of its fields; reads per record must not grow with the batch.
+            // Reads of a field per record must not grow with the batch.
             const readsPerRecord = async (size: number) => {
-                let reads = 0;
-                const payload = Array.from({ length: size }, () =>
-                    Object.defineProperty({ name: 'bad' }, 'note', {
-                        enumerable: true,
-                        get: () => {
-                            reads++;
-                            return 'n';
-                        },
-                    }),
-                );
-                const r = await run('n1', { payload }, 2);
+                const counter = readCounter();
+                const r = await run('n1', { payload: Array.from({ length: size }, () => counter.mark({ name: 'bad' })) }, 2);
                 should(r.outputs[1]).have.length(size);
-                return reads / size;
+                return counter.reads / size;
             };
             const small = await readsPerRecord(5);
             const large = await readsPerRecord(60);
