@@ -3,7 +3,7 @@
  * retry policy, so every node using the config shares them. A vendor client implements single HTTP attempts and
  * hands them to `call()`, which adds the limiter, the retry policy and the one re-authentication.
  */
-import { ConnectorError } from './errors';
+import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions } from './http';
 import { Limiter } from './limiter';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
@@ -55,8 +55,14 @@ export abstract class BaseClient {
     call<T>(attempt: (options: CallOptions) => Promise<T>, ctx: RequestContext = {}, kind: CallKind = {}): Promise<T> {
         const options: CallOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs };
         const once = async () => {
-            // Outside the limiter: a login inside a held slot would deadlock an account limited to one request.
-            await this.beforeAttempt(ctx);
+            try {
+                // Outside the limiter: a login inside a held slot would deadlock an account limited to one request.
+                await this.beforeAttempt(ctx);
+            } catch (err) {
+                // The call itself was not sent: a write whose login failed may be retried, and is not "possibly done".
+                const e = toConnectorError(err, this.system);
+                throw e.kind === 'cancelled' ? e : e.copyWith({ safeToRepeat: true });
+            }
             return this.limiter.schedule(() => attempt(options), ctx.signal);
         };
         return withRetry(once, {

@@ -566,7 +566,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         throw new WholeMessageError(`${ws.type}: ${ce.message}`, ce);
                     }
                     const note = unknownOutcome ? ' (the request may have been processed: check the target before replaying)' : '';
-                    for (const i of indexes) outcomes[i] = { ok: false, error: withMessage(ce, `${ce.message}${note}`, unknownOutcome) };
+                    for (const i of indexes) outcomes[i] = { ok: false, error: ce.copyWith({ message: `${ce.message}${note}`, possiblyProcessed: unknownOutcome || ce.possiblyProcessed }) };
                     for (const i of valid.slice(start + chunkSize)) {
                         outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: ce.kind, code: ce.code, message: `not sent: an earlier batch failed (${ce.message})`, safeToRepeat: true }) };
                     }
@@ -607,10 +607,6 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
     }
 
     RED.nodes.registerType(spec.type, EndpointNode as any);
-}
-
-function withMessage(e: ConnectorError, message: string, possiblyProcessed = e.possiblyProcessed): ConnectorError {
-    return new ConnectorError({ system: e.system, kind: e.kind, code: e.code, message, safeToRepeat: e.safeToRepeat, httpStatus: e.httpStatus, field: e.field, details: e.details, possiblyProcessed });
 }
 
 /** GET /cn-erp/specs/:type → the schemas of an endpoint, for the editor's parameter table, help and the mapper. */

@@ -55,6 +55,13 @@ export class ConnectorError extends Error {
         if (init.cause !== undefined) (this as { cause?: unknown }).cause = init.cause;
     }
 
+    /** A copy with some properties changed (message, safeToRepeat, possiblyProcessed …); the cause is kept. */
+    copyWith(changes: Partial<ConnectorErrorInit>): ConnectorError {
+        const { system, kind, code, message, safeToRepeat, retryAfterMs, httpStatus, field, details, possiblyProcessed } = this;
+        const cause = (this as { cause?: unknown }).cause;
+        return new ConnectorError({ system, kind, code, message, safeToRepeat, retryAfterMs, httpStatus, field, details, possiblyProcessed, cause, ...changes });
+    }
+
     /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */
     get retryable(): boolean {
         return this.kind === 'transient' || this.kind === 'rate-limit' || this.kind === 'auth';

@@ -102,7 +102,8 @@ export class Limiter {
         }
     }
 
-    private drain(): void {
+    /** Starts what the rate and concurrency allow; `timerFired` when the rate timer woke it for the next slot. */
+    private drain(timerFired = false): void {
         if (this.timer) return;
         while (this.queue.length > 0 && this.active < this.concurrency) {
             const now = Date.now();
@@ -110,7 +111,7 @@ export class Limiter {
             if (startAt > now) {
                 this.timer = setTimeout(() => {
                     this.timer = undefined;
-                    this.drain();
+                    this.drain(true);
                 }, startAt - now);
                 return;
             }
@@ -118,9 +119,12 @@ export class Limiter {
             const start = waiter.start!;
             if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
             waiter.start = waiter.reject = waiter.onAbort = waiter.signal = undefined;
-            // Space starts evenly. A timer that fired a little late does not shift the schedule (no drift);
-            // after an idle period the schedule restarts from now (no banked burst).
-            const base = now - this.nextStartAt < this.intervalMs ? this.nextStartAt : now;
+            // Space starts evenly. The start the rate timer woke keeps the slot it waited for, so a timer firing a
+            // little late does not slow the rate (no drift). Any other start counts from now: a request arriving (or
+            // freed by the concurrency bound) just after a slot would otherwise start just before the next one, two
+            // requests within one interval; after an idle period nothing is banked either.
+            const base = timerFired && now - startAt < this.intervalMs ? startAt : now;
+            timerFired = false;
             this.nextStartAt = base + this.intervalMs;
             start();
         }

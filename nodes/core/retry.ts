@@ -67,27 +67,13 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
                 if (err.kind !== 'transient' && err.kind !== 'rate-limit') throw err;
             }
         }
-        if (retries >= policy.maxRetries) throw withAttempts(err, n + 1);
+        if (retries >= policy.maxRetries) throw err.copyWith({ message: `${err.message} (gave up after ${n + 1} attempts)`, cause: err });
         const delay = backoffDelay(retries, policy, err, options.random);
         retries++;
         if (err.kind === 'rate-limit') options.onRateLimited?.(delay, err);
         options.onBackoff?.(delay, err, retries);
         await sleep(delay, options.signal, options.system);
     }
-}
-
-function withAttempts(err: ConnectorError, attempts: number): ConnectorError {
-    return new ConnectorError({
-        system: err.system,
-        kind: err.kind,
-        code: err.code,
-        message: `${err.message} (gave up after ${attempts} attempts)`,
-        safeToRepeat: err.safeToRepeat,
-        httpStatus: err.httpStatus,
-        field: err.field,
-        details: err.details,
-        cause: err,
-    });
 }
 
 export function sleep(ms: number, signal?: AbortSignal, system = 'core'): Promise<void> {

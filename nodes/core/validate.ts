@@ -6,9 +6,10 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema } from './spec';
 
 // Parameters come from TypedInputs as text: scalars are coerced ("100" → 100) and schema defaults filled in.
-const paramsAjv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
+// `verbose` gives each error its schema, so a pattern can carry the reason a user reads (`x-pattern-reason`).
+const paramsAjv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true, verbose: true });
 // Records are the user's data: no coercion, so a wrong type is reported rather than silently changed.
-const recordsAjv = new Ajv({ allErrors: true, strict: false });
+const recordsAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
 
 const cache = new WeakMap<object, ValidateFunction>();
 const paramsCache = new WeakMap<object, ValidateFunction>();
@@ -62,6 +63,12 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, prefix 
                 // ajv gives a union type as an array (`type: ["string", "array"]`) or as text.
                 const t = (e.params as { type: unknown }).type;
                 reason = `must be ${(Array.isArray(t) ? t.map(String) : String(t).split(',')).join(' or ')}`;
+                break;
+            }
+            case 'pattern': {
+                // A regular expression is no reason a user can act on: the schema may say it in words.
+                const own = (e.parentSchema as Record<string, unknown> | undefined)?.['x-pattern-reason'];
+                reason = typeof own === 'string' ? own : e.message ?? e.keyword;
                 break;
             }
             default:

@@ -175,12 +175,8 @@ export function stableOrder(formId: string, keys: string[], orderString: string 
     return parts.join(',');
 }
 
-/** One source bill of a Push: by bill number, internal id or (entry-level push) entry id. */
-export interface PushSource {
-    Number?: string;
-    Id?: string | number;
-    EntryId?: string | number;
-}
+/** How a Push names its source bills: by bill number, internal id or (entry-level push) entry id. */
+export type PushSourceKind = 'Number' | 'Id' | 'EntryId';
 
 export interface BillQueryParams {
     FormId: string;
@@ -399,7 +395,8 @@ export class KingdeeClient extends BaseClient {
                 try {
                     answer = JSON.parse(res.body);
                 } catch {
-                    throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                    // Cut short or garbled on the way (a proxy, a gateway): a write may have been performed all the same.
+                    throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
                 }
                 const status = responseStatusOf(answer);
                 if (isSessionLost(status)) {
@@ -538,7 +535,7 @@ export class KingdeeClient extends BaseClient {
         const data: Record<string, unknown> = { ...options, Model: models };
         const answer = await this.invoke('BatchSave', formId, data, ctx, true);
         const status = responseStatusOf(answer);
-        if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'BatchSave: the answer has no ResponseStatus', safeToRepeat: false });
+        if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'BatchSave: the answer has no ResponseStatus', safeToRepeat: false });
         const returnData = (answer as any)?.Result?.NeedReturnData;
         return splitOutcomes(models.length, status, (e, i) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), ...(Array.isArray(returnData) && returnData.length === (status.SuccessEntitys ?? []).length ? { returnData: returnData[(status.SuccessEntitys ?? []).indexOf(e as any)] } : {}), model: models[i] }), 'BatchSave');
     }
@@ -546,24 +543,16 @@ export class KingdeeClient extends BaseClient {
     // ---------- Push ----------
 
     /**
-     * Push of `sources`, each named by its bill number, internal id or entry id. One request per kind (Numbers,
-     * Ids, EntryIds: the server reads only one of them, EntryIds first); outcomes matched by DIndex.
+     * One Push request for sources all named one way (the server reads only one of Numbers, Ids and EntryIds, EntryIds
+     * first, so a chunk naming them several ways takes one request per kind: see kingdee-push); outcomes matched
+     * by DIndex.
      */
-    async push(formId: string, sources: PushSource[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
-        const outcomes: RecordOutcome[] = new Array(sources.length);
-        const kindOf = (x: PushSource): 'Number' | 'Id' | 'EntryId' => (x.Number !== undefined && x.Number !== '' ? 'Number' : x.Id !== undefined && x.Id !== '' ? 'Id' : 'EntryId');
-        for (const kind of ['Number', 'Id', 'EntryId'] as const) {
-            const group = sources.map((s, i) => ({ s, i })).filter((x) => kindOf(x.s) === kind);
-            if (group.length === 0) continue;
-            const values = group.map((x) => str(x.s[kind]));
-            const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? values.join(',') : '', Numbers: kind === 'Number' ? values : [], EntryIds: kind === 'EntryId' ? values.join(',') : '' };
-            const answer = await this.invoke('Push', formId, data, ctx, true);
-            const status = responseStatusOf(answer);
-            if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
-            const res = splitOutcomes(group.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] } }), 'Push');
-            res.forEach((o, k) => (outcomes[group[k].i] = o));
-        }
-        return outcomes;
+    async push(formId: string, kind: PushSourceKind, values: string[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
+        const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? values.join(',') : '', Numbers: kind === 'Number' ? values : [], EntryIds: kind === 'EntryId' ? values.join(',') : '' };
+        const answer = await this.invoke('Push', formId, data, ctx, true);
+        const status = responseStatusOf(answer);
+        if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
+        return splitOutcomes(values.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] } }), 'Push');
     }
 
     async testConnection(ctx: RequestContext): Promise<string> {

@@ -1,11 +1,13 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, validationError } from '../core';
-import type { KingdeeClient } from './client';
+import type { KingdeeClient, PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
 import responseSchema from './schemas/push.response.json';
 
 type Obj = Record<string, unknown>;
+
+const blank = (v: unknown) => v === undefined || v === null || v === '';
 
 /** Push / 下推 (seed 004 CN_PAYAPPLY → AP_PAYBILL): each record names one source bill; one Push request per chunk. */
 const spec: WriteSpec<KingdeeClient> = {
@@ -29,29 +31,30 @@ const spec: WriteSpec<KingdeeClient> = {
             IsDraftWhenSaveFail: params.IsDraftWhenSaveFail === true,
             CustomParams: params.CustomParams ?? {},
         };
-        // Records of one chunk that need different target organisations go in separate requests.
-        const groups = new Map<number, number[]>();
+        // One request per target organisation and way of naming the source (the server reads one of Numbers, Ids
+        // and EntryIds per request), in the records' order.
+        const groups = new Map<string, { org: number; kind: PushSourceKind; indexes: number[] }>();
         (records as Obj[]).forEach((r, i) => {
             const org = Number(r.TargetOrgId ?? params.TargetOrgId ?? 0);
-            groups.set(org, [...(groups.get(org) ?? []), i]);
+            const kind: PushSourceKind = !blank(r.Number) ? 'Number' : !blank(r.Id) ? 'Id' : 'EntryId';
+            const key = `${org}|${kind}`;
+            const group = groups.get(key);
+            if (group) group.indexes.push(i);
+            else groups.set(key, { org, kind, indexes: [i] });
         });
         const outcomes: RecordOutcome[] = new Array(records.length);
         let sent = false;
-        for (const [org, indexes] of groups) {
-            const sources = indexes.map((i) => {
-                const r = records[i] as Obj;
-                if (r.Number !== undefined && r.Number !== '') return { Number: String(r.Number) };
-                return r.Id !== undefined && r.Id !== '' ? { Id: r.Id as string | number } : { EntryId: r.EntryId as string | number };
-            });
+        for (const { org, kind, indexes } of groups.values()) {
+            const values = indexes.map((i) => String((records[i] as Obj)[kind]));
             let res: RecordOutcome[];
             try {
-                res = await ctx.client.push(params.FormId, sources, { ...base, TargetOrgId: org }, ctx.request);
+                res = await ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
             } catch (err) {
                 // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed.
                 if (!sent || !(err instanceof ConnectorError)) throw err;
-                // This organisation's Push may have been performed although its answer was lost: say so.
+                // This request may have been performed although its answer was lost: say so.
                 const unknown = err.kind === 'transient' && !err.safeToRepeat;
-                const e = unknown ? new ConnectorError({ system: err.system, kind: err.kind, code: err.code, message: `${err.message} (the request may have been processed: check Kingdee before replaying)`, httpStatus: err.httpStatus, possiblyProcessed: true }) : err;
+                const e = unknown ? err.copyWith({ message: `${err.message} (the request may have been processed: check Kingdee before replaying)`, possiblyProcessed: true }) : err;
                 res = indexes.map(() => ({ ok: false as const, error: e }));
             }
             sent = true;

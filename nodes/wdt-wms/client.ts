@@ -132,7 +132,8 @@ export class WdtWmsClient extends BaseClient {
                 response = undefined;
             }
             if (!response || typeof response !== 'object') {
-                throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                // Not an answer the WMS composed (cut short, a gateway's page): the cancel may have been performed.
+                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${res.body.slice(0, 120)}`, safeToRepeat: false });
             }
             const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg) };
             delete answer.msg;

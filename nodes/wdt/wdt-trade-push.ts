@@ -38,22 +38,27 @@ const spec: WriteSpec<WdtClient> = {
         const fallback = blank(params.shop_no) ? undefined : String(params.shop_no).trim();
         const sw = String(params.switch ?? '0') === '1' ? '1' : '0';
         const outcomes: RecordOutcome[] = new Array(trades.length);
-        // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's.
-        const groups = new Map<string, number[]>();
+        // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's. A tid repeated
+        // within a shop (a trade and its corrected copy) goes into a later call: the answer names refused trades by
+        // tid alone, so two trades of one tid in one call could not be told apart.
+        const groups = new Map<string, { calls: number[][]; seen: Map<string, number> }>();
         trades.forEach((t, i) => {
             const shop = blank(t.shop_no) ? fallback : String(t.shop_no).trim();
             if (!shop) {
                 outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: 'shop_no', message: 'shop_no: is required (in the trade, the node or msg.params.shop_no); not sent' }) };
                 return;
             }
-            const g = groups.get(shop);
-            if (g) g.push(i);
-            else groups.set(shop, [i]);
+            let g = groups.get(shop);
+            if (!g) groups.set(shop, (g = { calls: [], seen: new Map() }));
+            const tid = String(t.tid);
+            const n = g.seen.get(tid) ?? 0;
+            g.seen.set(tid, n + 1);
+            (g.calls[n] ??= []).push(i);
         });
         if (groups.size === 0) {
             throw new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_INPUT', field: 'shop_no', message: 'shop_no: is required (set it in the node, in msg.params.shop_no or in each trade); nothing was sent' });
         }
-        const calls = [...groups];
+        const calls = [...groups].flatMap(([shop, g]) => g.calls.map((indexes) => [shop, indexes] as const));
         let written = false;
         for (let c = 0; c < calls.length; c++) {
             const [shopNo, indexes] = calls[c];
@@ -72,7 +77,7 @@ const spec: WriteSpec<WdtClient> = {
                 if (!written) throw e;
                 const unknown = e.kind === 'transient' && !e.safeToRepeat;
                 const note = unknown ? ' (the request may have been processed: check WDT before replaying)' : '';
-                for (const i of indexes) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `${e.message}${note}`, safeToRepeat: e.safeToRepeat, possiblyProcessed: unknown }) };
+                for (const i of indexes) outcomes[i] = { ok: false, error: e.copyWith({ message: `${e.message}${note}`, possiblyProcessed: unknown }) };
                 for (const [, rest] of calls.slice(c + 1)) {
                     for (const i of rest) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `not sent: an earlier call failed (${e.message})`, safeToRepeat: true }) };
                 }

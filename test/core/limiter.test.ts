@@ -11,6 +11,30 @@ describe('core/limiter: one per account', () => {
         should(observed).be.within(45, 55);
     });
 
+    it('never starts two calls within one interval: one arriving just after its slot does not take the next slot early', async () => {
+        const limiter = new Limiter({ rps: 5, concurrency: 0 });
+        const starts: number[] = [];
+        const call = () => limiter.schedule(async () => void starts.push(Date.now()));
+        await call(); // its slot ends 200 ms later
+        await new Promise((r) => setTimeout(r, 380)); // idle until just before the slot after that
+        await Promise.all([call(), call()]);
+        const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+        for (const gap of gaps) should(gap).be.aboveOrEqual(195);
+    });
+
+    it('a call freed by the concurrency bound also waits one interval after the last start', async () => {
+        const limiter = new Limiter({ rps: 5, concurrency: 1 });
+        const starts: number[] = [];
+        const slow = limiter.schedule(async () => {
+            starts.push(Date.now());
+            await new Promise((r) => setTimeout(r, 380));
+        });
+        await new Promise((r) => setTimeout(r, 10));
+        await Promise.all([slow, limiter.schedule(async () => void starts.push(Date.now())), limiter.schedule(async () => void starts.push(Date.now()))]);
+        const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+        for (const gap of gaps) should(gap).be.aboveOrEqual(195);
+    });
+
     it('never runs more than `concurrency` at once', async () => {
         const limiter = new Limiter({ rps: 0, concurrency: 3 });
         let active = 0;

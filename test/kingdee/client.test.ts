@@ -224,7 +224,9 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('push 3 sources with 1 unknown → 2 target bills with their source, 1 failure', async () => {
-        const out = await make().push('CN_PAYAPPLY', [{ Number: 'FKSQ000101' }, { Number: 'FKSQ999999' }, { Id: 700003 }], { TargetFormId: 'AP_PAYBILL', IsEnableDefaultRule: true, IsDraftWhenSaveFail: true, RuleId: '', TargetOrgId: 0, CustomParams: {} }, {});
+        const c = make();
+        const options = { TargetFormId: 'AP_PAYBILL', IsEnableDefaultRule: true, IsDraftWhenSaveFail: true, RuleId: '', TargetOrgId: 0, CustomParams: {} };
+        const out = [...(await c.push('CN_PAYAPPLY', 'Number', ['FKSQ000101', 'FKSQ999999'], options, {})), ...(await c.push('CN_PAYAPPLY', 'Id', ['700003'], options, {}))];
         should(out.map((o) => o.ok)).eql([true, false, true]);
         should((out[0] as any).result.source).eql({ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000101' });
         should((out[2] as any).result.source).eql({ FormId: 'CN_PAYAPPLY', Id: '700003' });
@@ -335,10 +337,12 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('push by entry id (EntryIds, entry-level push); an unaudited source fails with the conversion message', async () => {
-        const out = await make().push('CN_PAYAPPLY', [{ EntryId: 710003 }, { Number: 'FKSQ000111' }], { TargetFormId: 'AP_PAYBILL', RuleId: 'r1', IsEnableDefaultRule: false, TargetOrgId: 0 }, {});
+        const c = make();
+        const options = { TargetFormId: 'AP_PAYBILL', RuleId: 'r1', IsEnableDefaultRule: false, TargetOrgId: 0 };
+        const out = [...(await c.push('CN_PAYAPPLY', 'EntryId', ['710003'], options, {})), ...(await c.push('CN_PAYAPPLY', 'Number', ['FKSQ000111'], options, {}))];
         should(out[0]).match({ ok: true, result: { FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', EntryId: '710003' } } });
         should((out[1] as any).error.message).match(/FKSQ000111.*未审核/);
-        should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids, b.data.EntryIds])).eql([[['FKSQ000111'], '', ''], [[], '', '710003']]);
+        should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids, b.data.EntryIds])).eql([[[], '', '710003'], [['FKSQ000111'], '', '']]);
         should(sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000103']);
     });
 });

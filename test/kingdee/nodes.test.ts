@@ -561,6 +561,34 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(saved().filter((b) => b.FNote === 'once')).have.length(1);
         });
 
+        it('a save performed but its answer cut short → output 2 "may have been processed" (not Catch, whose replay would save it twice); not sent again', async () => {
+            await start();
+            await loadSave(node({ FormId: { value: 'SAL_OutStock', type: 'str' }, duplicateGuard: { value: 'false', type: 'bool' } }));
+            sim.inject({ type: 'truncate-after-processing' }, 1, isSave);
+            const r = await run('n1', { payload: [model(undefined, { FNote: 'cut-1' }), model(undefined, { FNote: 'cut-2' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.code, m.error.possiblyProcessed, m.error.retryable])).eql([
+                [0, 'BAD_RESPONSE', true, false],
+                [1, 'BAD_RESPONSE', true, false],
+            ]);
+            should(sim.requests.filter(isSave)).have.length(1);
+            should(saved().filter((b) => /^cut-/.test(String(b.FNote)))).have.length(2);
+        });
+
+        for (const fault of [{ type: 'http', status: 502, body: 'Bad Gateway' } as const, { type: 'reset' } as const]) {
+            it(`the login before a save fails (${fault.type === 'http' ? 'HTTP 502' : 'connection reset'}) → the login is retried and the bill saved once (no save was sent, so nothing "may have been processed")`, async () => {
+                await start();
+                await loadSave();
+                sim.inject(fault, 1, isLogin);
+                const r = await run('n1', { payload: model(undefined, { FNote: 'after-login' }) }, 2);
+                should(r.caught).be.undefined();
+                should(r.outputs[1]).have.length(0);
+                should(r.outputs[0][0].payload.Number).be.a.String();
+                should(sim.requests.filter(isLogin)).have.length(2);
+                should(saved().filter((b) => b.FNote === 'after-login')).have.length(1);
+            });
+        }
+
         it('MsgCode 14 on a save → backoff then the save (the server did nothing the first time)', async () => {
             await start();
             await loadSave();
@@ -633,15 +661,43 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const r = await run('n1', { payload: [{ EntryId: 710007 }, { Number: 'FKSQ000111' }, { Id: 700008 }] }, 2);
             should(r.caught).be.undefined();
             const sent = sentData(isPush);
-            should(sent.map((d) => [d.Numbers, d.Ids, d.EntryIds])).eql([[['FKSQ000111'], '', ''], [[], '700008', ''], [[], '', '710007']]);
+            // One request per way of naming the source, in the records' order.
+            should(sent.map((d) => [d.Numbers, d.Ids, d.EntryIds])).eql([[[], '', '710007'], [['FKSQ000111'], '', ''], [[], '700008', '']]);
             for (const d of sent) should(d).match({ RuleId: '', IsEnableDefaultRule: true, TargetFormId: 'AP_PAYBILL', TargetBillTypeId: 'FKDLX01_SYS', TargetOrgId: 100101, IsDraftWhenSaveFail: true, CustomParams: { source: 'maycur', batch: 7 } });
             should(r.outputs[0][0].payload.map((c: Msg) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', EntryId: '710007' }, { FormId: 'CN_PAYAPPLY', Id: '700008' }]);
             const bills = sim.rows('AP_PAYBILL');
-            should(bills.map((b) => [b.FSRCBILLNO, b.FRuleId, b.FBillTypeID, b.TargetOrgId])).eql([['FKSQ000108', 'default', 'FKDLX01_SYS', 100101], ['FKSQ000107', 'default', 'FKDLX01_SYS', 100101]]);
+            should(bills.map((b) => [b.FSRCBILLNO, b.FRuleId, b.FBillTypeID, b.TargetOrgId])).eql([['FKSQ000107', 'default', 'FKDLX01_SYS', 100101], ['FKSQ000108', 'default', 'FKDLX01_SYS', 100101]]);
             should(bills[0].CustomParams).eql({ source: 'maycur', batch: 7 });
             should(r.outputs[1]).have.length(1);
             should(r.outputs[1][0].payload).eql({ Number: 'FKSQ000111' });
             should(r.outputs[1][0].error.message).match(/未审核/);
+        });
+
+        it('numbers pushed, then the ids request of the same chunk refused (HTTP 403) → the pushed source on output 1, the other on output 2; not Catch', async () => {
+            await start();
+            await loadPush();
+            const id = sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000105')!.FID;
+            sim.inject({ type: 'http', status: 403, body: 'Forbidden' }, 1, (q) => isPush(q) && /"Ids":"\d/.test(q.body));
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000104' }, { Id: id }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000104' }]);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.code])).eql([[1, 'HTTP_403']]);
+            should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000104']);
+        });
+
+        it('an Id or EntryId holding a comma (several sources in one record) → output 2 naming the field, not sent; the others pushed with their own results', async () => {
+            await start();
+            await loadPush();
+            const [a, b, c] = sim.rows('CN_PAYAPPLY').filter((x) => x.FDocumentStatus === 'C').map((x) => String(x.FID));
+            const r = await run('n1', { payload: [{ Id: `${a},${b}` }, { Id: c }, { EntryId: '710001,710002' }] }, 2);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+                [0, 'validation', 'payload[0].Id'],
+                [2, 'validation', 'payload[2].EntryId'],
+            ]);
+            should(r.outputs[1][0].error.message).match(/Id: must be one id/);
+            should(sentData(isPush).map((d) => d.Ids)).eql([c]);
+            should(r.outputs[0][0].payload.map((x: Msg) => x.source.Id)).eql([c]);
+            should(sim.rows('AP_PAYBILL').map((x) => String(x.FSRCBILLID))).eql([c]);
         });
 
         it('bad input (no RuleId without the default rule, the default rule without TargetFormId, a record with neither Number nor Id) → named, nothing sent', async () => {

@@ -38,6 +38,8 @@ export type Fault =
     | { type: 'delay'; ms: number; thenProcess?: boolean }
     /** Process the request normally (the write happens), then reset the connection: the client never sees the answer. */
     | { type: 'reset-after-processing' }
+    /** Process the request normally, then answer 200 with only the first `bytes` of the answer (a gateway cut it short). */
+    | { type: 'truncate-after-processing'; bytes?: number }
     /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
     | { type: 'vendor'; name: string };
 
@@ -250,6 +252,11 @@ export class SimServer {
                     await this.handle(req);
                     res.socket?.destroy();
                     return;
+                case 'truncate-after-processing': {
+                    const answer = await this.handle(req);
+                    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? '');
+                    return this.write(res, { status: 200, headers: answer.headers, body: text.slice(0, fault.bytes ?? 40) });
+                }
                 case 'vendor':
                     return this.write(res, this.vendorFault(fault.name, req));
             }

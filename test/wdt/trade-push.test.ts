@@ -166,6 +166,16 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP01/T1', 'SHOP01/T4', 'SHOP02/T2']);
     });
 
+    it('one tid twice in a shop (a trade and its corrected copy): a later call, in order, so each gets its own result; the stored one is not reported refused', async () => {
+        await loadFlow();
+        const r = await run('n1', { payload: [demoTrade('T7001'), demoTrade('T7002'), demoTrade('T7001', { specNo: 'BAD-SKU' })] }, 2);
+        should(r.caught).be.undefined();
+        should(sim.requests.map((q) => JSON.parse(WdtSim.form(q).trade_list).map((x: Msg) => x.tid))).eql([['T7001', 'T7002'], ['T7001']]);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T7001', 'T7002']);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.code])).eql([[2, 'TRADE_REFUSED']]);
+        should((sim.trades.get('SHOP01/T7001')!.trade.order_list as Msg[])[0].spec_no).equal('G001-RED');
+    });
+
     it('a trade with no shop anywhere → output 2 naming shop_no, not sent; the others are pushed', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: 'SHOP02' }, demoTrade('T2')] }, 2);
