@@ -21,6 +21,7 @@ import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcom
 import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark } from './watermark';
+import { toEpochMs } from './time';
 import type { ConfigNode } from './config-node';
 import { ACK_PROPERTY, AckRun, acknowledge, openAckRun, ticketLost } from './ack';
 
@@ -49,6 +50,15 @@ type Done = (err?: Error) => void;
 const MAX_TIMER_MS = 2147483647;
 
 /** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
+/**
+ * The overlap setting (minutes) → ms: each incremental run starts this long before the last one's end. Unset or
+ * invalid (text, negative: a negative overlap leaves a gap between runs whose records nobody reads) → 10 minutes.
+ */
+export function overlapMs(value: unknown): number {
+    const n = num(value);
+    return (n === undefined || n < 0 ? 10 : n) * 60000;
+}
+
 export function ackTimeoutMs(value: unknown): number | undefined {
     const n = num(value);
     const minutes = n === undefined || n < 0 ? 30 : n;
@@ -260,7 +270,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         const configNode = RED.nodes.getNode(def.config) as ConfigNode<C> | null;
         const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write');
         const inFlight = new Set<AbortController>();
-        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, (num(def.overlapMinutes) ?? 10) * 60000) : undefined;
+        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlapMs(def.overlapMinutes)) : undefined;
+        const overlapSetting = num(def.overlapMinutes);
+        if (watermark && def.overlapMinutes !== undefined && def.overlapMinutes !== '' && (overlapSetting === undefined || overlapSetting < 0)) {
+            node.warn(`${spec.type}: overlapMinutes: must be a number of minutes, 0 or more (got ${JSON.stringify(def.overlapMinutes)}); using 10`);
+        }
         let closing = false;
 
         if (!configNode) status.error('no config');
@@ -402,7 +416,14 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const from = await watermark.get();
                 watermarkEnd = Date.now();
                 if (from !== undefined) params[inc.startParam] = inc.format(from - watermark.overlapMs);
-                if (params[inc.endParam] === undefined || from !== undefined) params[inc.endParam] = inc.format(watermarkEnd);
+                if (params[inc.endParam] === undefined || from !== undefined) {
+                    params[inc.endParam] = inc.format(watermarkEnd);
+                } else {
+                    // The first run keeps the user's end: the watermark may not pass what was read (the next run would
+                    // start after a gap).
+                    const userEnd = toEpochMs(params[inc.endParam]);
+                    if (userEnd < watermarkEnd) watermarkEnd = userEnd;
+                }
             }
             if (!validateParams(params)) {
                 const errors = describeErrors(validateParams.errors);

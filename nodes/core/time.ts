@@ -7,11 +7,21 @@ export function chinaTime(ms: number): string {
     return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) read as China time → epoch milliseconds; NaN when malformed. */
+/** Whether the parts name a real date and time: Date.UTC and Date.parse roll 2024-02-30 over into March 1. */
+export function isCalendarDate(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boolean {
+    const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+}
+
+const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;
+const ZONED_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/;
+
+/** `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) read as China time → epoch milliseconds; NaN when malformed or not a real date. */
 export function parseChinaTime(text: string): number {
-    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(text.trim());
+    const m = CHINA_TEXT.exec(text.trim());
     if (!m) return NaN;
-    return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) - CHINA_OFFSET_MS;
+    const [y, mo, d, h, mi, s] = [+m[1], +m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)];
+    return isCalendarDate(y, mo, d, h, mi, s) ? Date.UTC(y, mo - 1, d, h, mi, s) - CHINA_OFFSET_MS : NaN;
 }
 
 /** .NET JSON dates `/Date(1704067200000)/` or `/Date(1704067200000+0800)/` → epoch ms; undefined if not that form. */
@@ -23,7 +33,7 @@ export function parseDotNetDate(text: string): number | undefined {
 /**
  * Any time a user may type or a msg may carry → epoch ms: a number (ms; values below 10^11 are read as seconds),
  * a numeric string, `yyyy-MM-dd HH:mm:ss` (China time), an ISO string with a zone, a `/Date(ms)/` string or a Date.
- * NaN when it is none of these.
+ * NaN when it is none of these, or names no real date (2024-02-30).
  */
 export function toEpochMs(value: unknown): number {
     if (value instanceof Date) return value.getTime();
@@ -35,6 +45,10 @@ export function toEpochMs(value: unknown): number {
     if (dotNet !== undefined) return dotNet;
     const china = parseChinaTime(text);
     if (!Number.isNaN(china)) return china;
-    if (/[zZ]$|[+-]\d{2}:?\d{2}$/.test(text)) return Date.parse(text);
+    if (/[zZ]$|[+-]\d{2}:?\d{2}$/.test(text)) {
+        const m = ZONED_TEXT.exec(text);
+        if (m && !isCalendarDate(+m[1], +m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0))) return NaN;
+        return Date.parse(text);
+    }
     return NaN;
 }

@@ -18,7 +18,7 @@ import jsonata from 'jsonata';
 import type { JsonSchema } from '../core/spec';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
-import { chinaTime, toEpochMs } from '../core/time';
+import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -237,12 +237,9 @@ const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS;
 const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/;
 const ISO_ZONED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/;
 
-const daysInMonth = (y: number, mo: number) =>
-    mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
-
 /** Calendar check: Date.UTC and Date.parse roll 2024-02-30 over to March 1; a user means an error. */
 function realDate(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-    return y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h <= 23 && mi <= 59 && s <= 59;
+    return y >= 1000 && isCalendarDate(y, mo, d, h, mi, s);
 }
 
 /**

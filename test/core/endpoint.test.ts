@@ -265,6 +265,18 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(since).be.a.Number();
             should(since).be.within(before - 60000 - 5000, before - 60000 + 10);
         });
+
+        it('a negative overlap (it would leave a gap between runs) is not used: a warning naming overlapMinutes, then the default 10 minutes', async () => {
+            await loadQuery(queryNode({ incremental: true, overlapMinutes: '-5' }));
+            const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+            should(warnings.some((w) => /overlapMinutes: must be a number of minutes, 0 or more .*using 10/.test(w))).be.true();
+            await run('n1', {}, 1);
+            const before = Date.now();
+            sim.clearRequests();
+            await run('n1', {}, 1);
+            const since = JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since;
+            should(since).be.within(before - 600000 - 5000, before - 600000 + 10);
+        });
     });
     describe('watermark committed after the writes (crash-safe incremental sync)', () => {
         it('advances only once every emitted page was acknowledged by the write node', async () => {

@@ -54,4 +54,13 @@ describe('core/time: China time whatever the host zone', () => {
         should(toEpochMs('2024-01-01')).equal(1704067200000 - 8 * 3600000);
         should(Number.isNaN(toEpochMs('yesterday'))).be.true();
     });
+
+    it('a date the calendar does not have is NaN, not rolled over into the next month (China text, zoned ISO)', () => {
+        for (const text of ['2024-02-30', '2023-02-29 10:00:00', '2024-04-31 00:00:00', '2024-13-01', '2024-01-08 24:00:00', '2024-01-08 10:60:00', '2024-02-30T10:00:00+08:00', '2024-02-30T10:00:00Z']) {
+            should(Number.isNaN(toEpochMs(text))).be.true(text);
+        }
+        should(Number.isNaN(parseChinaTime('2024-02-30 00:00:00'))).be.true();
+        should(chinaTime(toEpochMs('2024-02-29 23:59:59'))).equal('2024-02-29 23:59:59');
+        should(toEpochMs('2024-02-29T16:00:00Z')).equal(Date.UTC(2024, 1, 29, 16));
+    });
 });

@@ -318,4 +318,28 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(parseChinaTime(b.endModified)).be.aboveOrEqual(firstEnd);
         should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
     });
+    it('incremental first run with an end of the user\'s (seed example values kept, incremental on): the watermark is that end, so the next run reads on from it', async () => {
+        await sim.stop();
+        const now = Date.now();
+        sim = new JackyunSim({ base: now - 6 * DAY, spanDays: 5, trades: 20 });
+        await sim.start();
+        const params = { startModified: { value: chinaTime(now - 7 * DAY), type: 'str' }, endModified: { value: chinaTime(now - 3 * DAY), type: 'str' } };
+        await start(direct(), node({ incremental: true, overlapMinutes: 10, params }));
+        const first = await run('n1', {}, 1);
+        should(first.caught).be.undefined();
+        should(sent().every((b) => b.endModified === params.endModified.value)).be.true();
+        sim.clearRequests();
+        const second = await run('n1', {}, 1);
+        should(second.caught).be.undefined();
+        should(parseChinaTime(sent()[0].startModified)).equal(parseChinaTime(params.endModified.value) - 10 * 60000);
+        const got = [...first.outputs[0][0].payload, ...second.outputs[0][0].payload].map((t: any) => t.TradeNo);
+        should(new Set(got)).eql(new Set(numbers(sim.trades)));
+    });
+
+    it('a date the calendar does not have (2024-02-30) → Catch naming the parameter, nothing sent (not rolled over into March)', async () => {
+        await start(direct());
+        const r = await run('n1', { params: { startModified: '2024-02-25 00:00:00', endModified: '2024-02-30 00:00:00' } }, 1);
+        should(r.caught!._error).match({ kind: 'validation', field: 'endModified' });
+        should(sim.requests).have.length(0);
+    });
 });
