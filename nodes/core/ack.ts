@@ -5,6 +5,10 @@
  * ticket back. The query commits its watermark only when the run is over and every ticket came back, so a crash
  * between the read and the writes leaves the watermark where it was and the next run reads those records again.
  * Tickets are kept in memory on purpose: a restart forgets them, which is exactly "not acknowledged".
+ *
+ * A query node between the source and the writes (a lookup fed by the source's msgs) passes the acknowledgement on:
+ * its own msgs carry tickets of a run of its own, which hands the incoming msg's ticket back once every one of them
+ * came back. A msg may so carry a list of tickets (its query's own run and the run passing one on).
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -76,12 +80,12 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     };
 }
 
-/** Hands a msg's ticket back (idempotent: the same ticket acknowledged twice counts once). */
+/** Hands a msg's tickets back (idempotent: the same ticket acknowledged twice counts once). */
 export function acknowledge(msg: Record<string, unknown> | undefined): void {
-    const held = openTicket(msg);
-    if (!held) return;
-    held.run.outstanding.delete(held.ticket.seq);
-    settleIfComplete(held.ticket.run, held.run);
+    for (const held of openTickets(msg)) {
+        held.run.outstanding.delete(held.ticket.seq);
+        settleIfComplete(held.ticket.run, held.run);
+    }
 }
 
 /**
@@ -90,18 +94,26 @@ export function acknowledge(msg: Record<string, unknown> | undefined): void {
  * query node's ack timeout.
  */
 export function ticketLost(msg: Record<string, unknown> | undefined): void {
-    const held = openTicket(msg);
-    if (!held) return;
-    runs.delete(held.ticket.run);
-    held.run.lost?.();
+    for (const held of openTickets(msg)) {
+        runs.delete(held.ticket.run);
+        held.run.lost?.();
+    }
 }
 
-/** A msg's ticket with its run, while that run is still open (not settled or abandoned). */
-function openTicket(msg: Record<string, unknown> | undefined): { ticket: AckTicket; run: Run } | undefined {
-    const ticket = msg?.[ACK_PROPERTY] as AckTicket | undefined;
-    if (!ticket || typeof ticket.run !== 'string') return undefined;
-    const run = runs.get(ticket.run);
-    return run ? { ticket, run } : undefined;
+/** Whether a msg carries a ticket of a run still open: whoever finishes with it must hand it back. */
+export function hasOpenTicket(msg: Record<string, unknown> | undefined): boolean {
+    return openTickets(msg).length > 0;
+}
+
+/** A msg's tickets (one, or a list) with their runs, those runs still open (not settled or abandoned). */
+function openTickets(msg: Record<string, unknown> | undefined): Array<{ ticket: AckTicket; run: Run }> {
+    const value = msg?.[ACK_PROPERTY] as AckTicket | AckTicket[] | undefined;
+    const out: Array<{ ticket: AckTicket; run: Run }> = [];
+    for (const ticket of Array.isArray(value) ? value : value ? [value] : []) {
+        const run = ticket && typeof ticket.run === 'string' ? runs.get(ticket.run) : undefined;
+        if (run) out.push({ ticket, run });
+    }
+    return out;
 }
 
 /** Settles a sealed run once every ticket is back; it leaves the table, so `settled` runs once. */

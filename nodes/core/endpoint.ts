@@ -23,7 +23,7 @@ import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors 
 import { Watermark } from './watermark';
 import { toEpochMs } from './time';
 import type { ConfigNode } from './config-node';
-import { ACK_PROPERTY, AckRun, acknowledge, openAckRun, ticketLost } from './ack';
+import { ACK_PROPERTY, AckRun, acknowledge, hasOpenTicket, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -351,12 +351,25 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const { msg, send, done } = trigger;
             const abort = new AbortController();
             inFlight.add(abort);
-            return handle(msg, send, abort.signal, run)
+            // A query fed a msg with a delivery ticket (a lookup between a query in ack mode and its writes) hands it
+            // back only once every msg it emits for it was acknowledged in turn: its msgs carry tickets of this run.
+            const passOn = spec.kind === 'query' && hasOpenTicket(msg) ? openAckRun(() => acknowledge(msg), () => ticketLost(msg)) : undefined;
+            // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing picks it
+            // up: not accounted for, so the ticket never comes back and the watermark stays where it was; the query's
+            // run is told at once rather than after its ack timeout. A msg that reached Catch whole is accounted for.
+            const finished = () => {
+                if (closing) {
+                    passOn?.abandon();
+                    ticketLost(msg);
+                } else if (passOn) {
+                    passOn.seal();
+                } else if (spec.kind !== 'query') {
+                    acknowledge(msg);
+                }
+            };
+            return handle(msg, send, abort.signal, run, passOn)
                 .then(() => {
-                    // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing
-                    // picks it up: not accounted for, so the ticket never comes back and the watermark stays where it
-                    // was; the query's run is told at once rather than after its ack timeout.
-                    if (spec.kind !== 'query') (closing ? ticketLost : acknowledge)(msg);
+                    finished();
                     done();
                 })
                 .catch((err: unknown) => {
@@ -365,8 +378,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     // Catch moves this to msg._error and puts its own {message, source, code, cause} in msg.error.
                     msg.error = ce.toMsgError();
                     status.error(ce.code);
-                    // The msg reached Catch whole: it is accounted for (visible and replayable).
-                    if (spec.kind !== 'query') (closing ? ticketLost : acknowledge)(msg);
+                    finished();
                     done(e);
                 })
                 .finally(() => inFlight.delete(abort));
@@ -387,7 +399,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             wait();
         });
 
-        async function handle(msg: Msg, send: Send, signal: AbortSignal, run?: IncrementalRun): Promise<void> {
+        async function handle(msg: Msg, send: Send, signal: AbortSignal, run?: IncrementalRun, passOn?: AckRun): Promise<void> {
             for (const prop of ['payload', 'params'] as const) {
                 if (depthOf(msg[prop]) > MAX_DEPTH) {
                     // Replaced so that the msg can still travel to Catch (Node-RED clones it on the way).
@@ -467,7 +479,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (run) run.ack = ack;
                     let complete: boolean;
                     try {
-                        complete = await runQuery(spec, ctx, params, msg, send, ack.ackRun);
+                        complete = await runQuery(spec, ctx, params, msg, send, passOn ? [ack.ackRun, passOn] : [ack.ackRun]);
                     } catch (err) {
                         abandonWait(ack);
                         throw err;
@@ -475,7 +487,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (complete) ack.ackRun.seal();
                     else abandonWait(ack);
                 } else {
-                    const complete = await runQuery(spec, ctx, params, msg, send);
+                    const complete = await runQuery(spec, ctx, params, msg, send, passOn ? [passOn] : []);
                     if (watermark && watermarkEnd !== undefined && complete) await watermark.set(watermarkEnd);
                 }
             } else if (spec.kind === 'write') {
@@ -486,11 +498,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         }
 
         /** Resolves false when the record cap stopped the read before the end of its window. */
-        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send, ackRun?: AckRun): Promise<boolean> {
-            // With a ticket per emitted msg when the watermark waits for the writes.
+        async function runQuery(qs: QuerySpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send, ackRuns: AckRun[]): Promise<boolean> {
+            // With a ticket per emitted msg (one per run) when a watermark waits for the writes.
             const emit = (payload: unknown, extra: Msg) => {
                 const out = derive(RED, msg, payload, extra);
-                if (ackRun) out[ACK_PROPERTY] = ackRun.issue();
+                if (ackRuns.length > 0) out[ACK_PROPERTY] = ackRuns.length === 1 ? ackRuns[0].issue() : ackRuns.map((r) => r.issue());
                 send([out, null]);
             };
             const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : def.outputMode ?? 'all';

@@ -302,6 +302,34 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.saved).have.length(250);
         });
 
+        it('a lookup query between the query and the writes passes the acknowledgement on: the watermark waits for the writes of the lookup\'s msgs, then advances', async () => {
+            const flow = [
+                config(),
+                { id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'page', incremental: true, watermarkCommit: 'ack', ackTimeout: '0.05', wires: [['q2']] },
+                { id: 'q2', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '50', type: 'num' } }, outputMode: 'page', wires: [['n1']] },
+                saveNode({ params: { chunkSize: { value: '100', type: 'num' } } }),
+            ];
+            await load([kitConfig, kitQuery, kitSave], withProbes(flow, 'n1', 2), creds);
+            // q1 emits 3 pages; q2 answers each with 5 pages of 50: 15 msgs to save, held back so the reads end first,
+            // the last save much longer than the others.
+            sim.inject({ type: 'delay', ms: 50, thenProcess: true }, 14, (q) => q.path === '/items/save');
+            sim.inject({ type: 'delay', ms: 800, thenProcess: true }, 1, (q) => q.path === '/items/save');
+            const completed: Msg[] = [];
+            helper.getNode('n1-completed').on('input', (m: Msg) => completed.push(m));
+            const q = helper.getNode('q1');
+            q.receive({});
+            const t0 = Date.now();
+            while (sim.saved.length < 700 && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 100));
+            should(sim.saved).have.length(700);
+            should(q.context().get('cnErpWatermark')).be.undefined();
+            while (completed.length < 15 && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 20));
+            should(q.context().get('cnErpWatermark')).be.a.Number();
+            const warnings = (q.warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+            should(warnings.filter((w) => /acknowledged/.test(w))).be.empty();
+        });
+
         it('never advances when a page is not acknowledged (a crash between the read and the writes)', async () => {
             const flow = [
                 config(),
