@@ -27,25 +27,48 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
 }
 
 /**
- * Pages of an offset/page-number API: calls `fetchPage(n)` for n = first, first+1, … until a short page, an empty
- * page, or `total` reached.
+ * Pages of a page-number API: calls `fetchPage(n)` for n = start, start+1, … (`first` is the API's number of its
+ * first page, 0 or 1) until a short page, an empty page, or the reported `total` reached.
+ *
+ * Rows leaving the result while it is paged (a record modified during the read moves past the window's end) move
+ * every later row up: the first rows of the next page slide onto the page just read and would never be read. A total
+ * that shrank between two pages says so: the pages before the one just read are read again, as many as rows left,
+ * after it (the records already emitted are dropped by dedupeBy, which every caller wraps this in). Rows added while
+ * paging move rows down instead: repeats, also dropped.
  */
 export async function* pageNumbers<R>(
     fetchPage: (n: number) => Promise<QueryPage<R>>,
-    options: { first: number; pageSize: number },
+    options: { first: number; pageSize: number; start?: number },
 ): AsyncGenerator<QueryPage<R>> {
-    let seen = 0;
+    const { first, pageSize } = options;
+    const start = options.start ?? first;
+    let highest = start - 1;
+    let ended = false;
+    let lastTotal: number | undefined;
+    // Pages to read again before going on, lowest first.
+    const again: number[] = [];
     // Let go of each page once handed over (see the note at the top of this file).
     let page: QueryPage<R> | undefined;
-    for (let n = options.first; ; n++) {
+    for (;;) {
+        if (again.length === 0 && ended) return;
+        const n = again.length > 0 ? again.shift()! : highest + 1;
+        const forward = n > highest;
+        if (forward) highest = n;
         page = await fetchPage(n);
         const count = page.records.length;
         const total = page.total;
-        seen += count;
         if (count > 0) yield page;
         page = undefined;
-        if (count < options.pageSize) return;
-        if (total !== undefined && seen >= total) return;
+        if (total !== undefined && lastTotal !== undefined && total < lastTotal) {
+            // Rows left since the last page was read: the last page read before that moment (the one before this
+            // one, or the highest if this was a page read again) and those before it, as many as rows left, may
+            // have taken rows from the pages after them.
+            const stale = forward ? highest - 1 : highest;
+            for (let m = Math.max(start, stale - Math.ceil((lastTotal - total) / pageSize) + 1); m <= stale; m++) if (!again.includes(m)) again.push(m);
+            again.sort((a, b) => a - b);
+        }
+        if (total !== undefined) lastTotal = total;
+        if (forward && (count < pageSize || (total !== undefined && (n - first + 1) * pageSize >= total))) ended = true;
     }
 }
 

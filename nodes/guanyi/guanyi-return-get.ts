@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
+import { registerEndpoint, QuerySpec, dedupeBy, pageNumbers, toEpochMs, chinaTime, validationError } from '../core';
 import type { GuanyiClient, ReturnPage } from './client';
 import requestSchema from './schemas/return-get.request.json';
 import responseSchema from './schemas/return-get.response.json';
@@ -42,22 +42,13 @@ const spec: QuerySpec<GuanyiClient> = {
         }
         const pageSize: number = params.page_size ?? 50;
         const first: number = params.page_no ?? 1;
-        // Stop on a short page or when page_no * page_size reaches total (§6.3), whatever page the run started at.
-        async function* pages() {
-            // Cleared after the yield: not held while the next page is read (nodes/core/paging.ts explains why).
-            let page: ReturnPage | undefined;
-            for (let pageNo = first; ; pageNo++) {
-                ctx.progress(`page ${pageNo}`);
-                page = await ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
-                const count = page.records.length;
-                const total = page.total;
-                if (count > 0) yield page;
-                page = undefined;
-                if (count < pageSize) return;
-                if (total !== undefined && pageNo * pageSize >= total) return;
-            }
-        }
-        return dedupeBy(pages(), (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
+        // From page_no 1 (or the one asked for) to a short page or page_no * page_size ≥ total (§6.3); a total that
+        // shrinks while paging has pages read again (core/paging.ts), whose repeats dedupeBy drops.
+        const pages = pageNumbers(async (pageNo): Promise<ReturnPage> => {
+            ctx.progress(`page ${pageNo}`);
+            return ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
+        }, { first: 1, start: first, pageSize });
+        return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
     },
 };
 

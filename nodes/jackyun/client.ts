@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, splitWindow, toEpochMs, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, splitWindow, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 
@@ -389,29 +389,50 @@ export class JackyunClient extends BaseClient {
      * read by tradePage() (whose locals end with it) and the generator lets go of it as soon as it has been taken.
      */
     private async *pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, reportTotal: boolean): AsyncGenerator<QueryPage> {
+        // By page number, the total asked on every page: a total that shrinks says trades left the window while it
+        // was paged, and pageNumbers reads again the pages they moved trades onto (queryTrades drops the repeats).
+        const source = plan.scroll
+            ? this.scrollPages(biz, plan, ctx, progress)
+            : pageNumbers(async (n) => {
+                  progress(n - plan.first + 1);
+                  const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize: plan.pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize: plan.pageSize, pageIndex: n }, ctx);
+                  return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
+              }, { first: 0, start: plan.first, pageSize: plan.pageSize });
+        let next: IteratorResult<QueryPage> | undefined;
+        let page: QueryPage | undefined;
+        try {
+            while (!(next = await source.next()).done) {
+                page = next.value;
+                next = undefined;
+                yield reportTotal || page.total === undefined ? page : { records: page.records };
+                page = undefined;
+            }
+        } finally {
+            if (!next?.done) await source.return(undefined);
+        }
+    }
+
+    /** The pages of one window in cursor mode: the first call with scrollId "", then the scroll id each answer gives. */
+    private async *scrollPages(biz: Record<string, unknown>, plan: { pageSize: number; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void): AsyncGenerator<QueryPage> {
         let scrollId = '';
         let seen = 0;
         let total: number | undefined;
         let got: TradePage | undefined;
-        for (let n = plan.first, page = 1; ; n++, page++) {
+        for (let page = 1; ; page++) {
             progress(page);
-            const body: Record<string, unknown> = { ...biz, pageSize: plan.pageSize };
-            if (plan.scroll) body.scrollId = scrollId;
-            else body.pageIndex = n;
+            const body: Record<string, unknown> = { ...biz, pageSize: plan.pageSize, scrollId };
             if (plan.hasTotal && page === 1) body.hasTotal = 1;
             got = await this.tradePage(body, ctx);
             if (page === 1) total = got.total;
             const count = got.records.length;
             const nextScrollId = got.scrollId;
             seen += count;
-            if (count > 0) yield reportTotal && total !== undefined ? { records: got.records, total } : { records: got.records };
+            if (count > 0) yield total !== undefined ? { records: got.records, total } : { records: got.records };
             got = undefined;
             if (count < plan.pageSize) return;
             if (total !== undefined && seen >= total) return;
-            if (plan.scroll) {
-                if (!nextScrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
-                scrollId = nextScrollId;
-            }
+            if (!nextScrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
+            scrollId = nextScrollId;
         }
     }
 

@@ -456,34 +456,55 @@ export class KingdeeClient extends BaseClient {
         const billKey = warn && !/_FEntryID\b/i.test(order) ? keys.find((k) => k.toLowerCase() === pk.toLowerCase()) : undefined;
         let lastBill: unknown;
         let warned = false;
-        let start = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
+        const first = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
+        // Where the next unread row is on the server, and how many rows were emitted.
+        let start = first;
         let seen = 0;
+        // Rows leaving the filter while it is paged (a bill modified during an incremental read: its FModifyDate moves
+        // past the window's end) move every later row up, and the first rows of the next page would slide onto the
+        // page already read. So each page after the first starts one row early, at the last row emitted: found there,
+        // nothing moved; found further on, rows were added before it (those before it are repeats); not found, rows
+        // left before it, and the read steps back a page at a time until it finds one of the last rows it emitted.
+        let recent: string[] = [];
         // A generator keeps its locals alive across every await: a page held in a loop variable would stay alive
         // while the next one is read (two pages at once, each old enough to be moved to V8's old space). The page is
         // built by billPage() and let go of as soon as it has been taken.
         let records: Record<string, unknown>[] | undefined;
+        const read = (from: number, limit: number) =>
+            this.billPage(keys, { FormId: params.FormId, FieldKeys: wire.join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: from, Limit: limit, SubSystemId: params.SubSystemId ?? '' }, ctx);
         for (let page = 1; seen < cap; page++) {
-            const limit = Math.min(pageSize, cap - seen);
-            records = await this.billPage(
-                keys,
-                { FormId: params.FormId, FieldKeys: wire.join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: start, Limit: limit, SubSystemId: params.SubSystemId ?? '' },
-                ctx,
-            );
+            let from = seen === 0 ? start : start - 1;
+            let limit = Math.min(pageSize, cap - seen + (seen === 0 ? 0 : 1));
+            records = await read(from, limit);
+            let skip = 0;
+            if (seen > 0) {
+                let at = lastIndexOfAny(records, keys, recent);
+                while (at < 0 && from > first) {
+                    from = Math.max(first, from - pageSize);
+                    limit = pageSize;
+                    records = await read(from, limit);
+                    at = lastIndexOfAny(records, keys, recent);
+                }
+                skip = at + 1;
+            }
+            const full = records.length === limit;
             progress?.(`page ${page}`);
+            if (skip > 0 || seen + records.length > cap) records = records.slice(skip, skip + cap - seen);
             const count = records.length;
             if (billKey !== undefined && count > 0) {
-                const first = records[0][billKey];
-                if (!warned && seen > 0 && first !== undefined && first !== null && first === lastBill) {
+                const firstBill = records[0][billKey];
+                if (!warned && seen > 0 && firstBill !== undefined && firstBill !== null && firstBill === lastBill) {
                     warned = true;
-                    warn!(`the rows of bill ${billKey}=${String(first)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
+                    warn!(`the rows of bill ${billKey}=${String(firstBill)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
                 }
                 lastBill = records[count - 1][billKey];
             }
+            if (count > 0) recent = records.slice(-RECENT_ROWS).map((r) => rowIdentity(r, keys));
             if (count > 0) yield { records };
             records = undefined;
             seen += count;
-            start += count;
-            if (count < limit) return;
+            start = from + skip + count;
+            if (!full) return;
         }
     }
 
@@ -575,6 +596,24 @@ export function normaliseFieldKeys(v: unknown): string[] {
     if (keys.length === 0) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: 'FieldKeys: at least one field key is required' });
     for (const k of keys) if (!/^[A-Za-z_][\w.]*$/.test(k)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: `FieldKeys: "${k}" is not a field key` });
     return keys;
+}
+
+/** How many of the last rows emitted a bill query looks for when it checks where the next page starts. */
+const RECENT_ROWS = 20;
+
+/** A row's values as text: what tells two rows of one query apart (the key, when it is among the fields). */
+function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
+    return JSON.stringify(keys.map((k) => row[k]));
+}
+
+/** The index of the last row of `rows` that is one of `identities` (the rows last emitted), or −1. */
+function lastIndexOfAny(rows: Record<string, unknown>[], keys: string[], identities: string[]): number {
+    if (identities.length === 0) return -1;
+    // The usual case, nothing moved: the page starts with the last row emitted.
+    if (rows.length > 0 && rowIdentity(rows[0], keys) === identities[identities.length - 1]) return 0;
+    const wanted = new Set(identities);
+    for (let i = rows.length - 1; i >= 0; i--) if (wanted.has(rowIdentity(rows[i], keys))) return i;
+    return -1;
 }
 
 /** Matches SuccessEntitys and Errors back to the n sent records by DIndex. */

@@ -50,6 +50,34 @@ describe('core/paging', () => {
         should(out).eql([0, 1, 2, 3]);
     });
 
+    it('a total that shrinks between two pages has the pages before read again, as many as rows left, then goes on', async () => {
+        // 10 rows, pages of 2 from page 1; after page 2 is read, rows 1 and 2 (on page 1, already read) leave: every
+        // later row moves up two places, so rows 5 and 6 slide onto page 2, which was read before.
+        let rows = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        const fetched: number[] = [];
+        const out: number[] = [];
+        const src = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            const page = { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
+            if (fetched.length === 2) rows = rows.filter((r) => r > 2);
+            return page;
+        }, { first: 1, pageSize: 2 });
+        for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
+        should(out.sort((a, b) => a - b)).eql([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        // page 3 showed 8 rows where there were 10: two rows at most slid back across one page boundary, so page 2
+        // is read again (now rows 5 and 6), then page 4 ends the read at the new total
+        should(fetched).eql([1, 2, 3, 2, 4]);
+    });
+
+    it('starts at a later page when asked, and ends at the total counted from the first page', async () => {
+        const fetched: number[] = [];
+        for await (const p of pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            return { records: [n, n], total: 8 };
+        }, { first: 1, start: 3, pageSize: 2 })) void p;
+        should(fetched).eql([3, 4]);
+    });
+
     it('drops records seen earlier in the run (window boundaries)', async () => {
         async function* src() {
             yield { records: [{ id: 1 }, { id: 2 }] };

@@ -113,9 +113,9 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const expected = sim.rows(RETURN_REQUEST_FORM).map((r) => String(r.FEntity_FEntryID));
         should(ids).eql(expected);
         should(sim.loginCount).equal(2);
-        // StartRow sequence: 0,3,6,6(replay),9,…
+        // StartRow sequence: 0, then each page from the last row emitted: 2, 4, 4 (replay), 6, …
         const starts = bodies('ExecuteBillQuery').map((b) => b.data.StartRow);
-        should(starts.slice(0, 4)).eql([0, 3, 6, 6]);
+        should(starts.slice(0, 4)).eql([0, 2, 4, 4]);
         should(bodies('ExecuteBillQuery')[0].data.OrderString).equal('FID,FEntity_FEntryID');
     });
 
@@ -151,7 +151,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         sim.maxLimit = 4;
         const rows = await all(make({ maxLimit: 4 }).queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FEntity_FEntryID', Limit: 50, TopRowCount: 10 }, {}));
         should(rows).have.length(10);
-        should(bodies('ExecuteBillQuery').map((b) => b.data.Limit)).eql([4, 4, 2]);
+        should(bodies('ExecuteBillQuery').map((b) => [b.data.StartRow, b.data.Limit])).eql([[0, 4], [3, 4], [6, 4]]);
     });
 
     it('MsgCode 14 → backoff, then success', async () => {

@@ -16,6 +16,20 @@ const isSave = isOp('BatchSave');
 const isPush = isOp('Push');
 const isLogin = (r: SimRequest) => /AuthService\./i.test(r.path);
 const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** Where a bill query's pages start and how many new rows each brings: each page after the first starts at the last row emitted. */
+const overlapPaging = (total: number, size: number) => {
+    const starts = [0];
+    const fresh = [Math.min(size, total)];
+    if (total >= size) {
+        for (let s = size - 1; ; s += size - 1) {
+            const got = Math.min(size, total - s);
+            starts.push(s);
+            fresh.push(got - 1);
+            if (got < size) break;
+        }
+    }
+    return { starts, fresh: fresh.filter((n) => n > 0) };
+};
 
 describe('kingdee nodes against the Kingdee simulator', function () {
     let sim: KingdeeSim;
@@ -141,14 +155,36 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.caught).be.undefined();
             const pages: Msg[][] = r.outputs[0].map((m) => m.payload);
             const total = sim.rows(RETURN_REQUEST_FORM).length;
-            should(pages.map((p) => p.length)).eql([...Array(Math.floor(total / 7)).fill(7), total % 7].filter((x) => x > 0));
+            const paging = overlapPaging(total, 7);
+            should(pages.map((p) => p.length)).eql(paging.fresh);
             const entryIds = pages.flat().map((x) => x.FEntity_FEntryID);
             should(entryIds).have.length(total);
             should(new Set(entryIds).size).equal(total);
             should(sim.loginSuccesses).equal(2);
-            // The third page (StartRow 14) was answered "session lost", then asked again after the re-login.
-            should(sentData(isQuery).map((d) => d.StartRow)).eql([0, 7, 14, 14, 21, 28, 35, 42, 49, 56]);
+            // The third page (StartRow 12) was answered "session lost", then asked again after the re-login.
+            should(sentData(isQuery).map((d) => d.StartRow)).eql([...paging.starts.slice(0, 3), ...paging.starts.slice(2)]);
             should(sim.requests.map((q) => (isLogin(q) ? 'login' : 'q')).slice(0, 6)).eql(['login', 'q', 'q', 'q', 'login', 'q']);
+        });
+
+        it('a bill modified while the window is paged (it leaves the filter, later rows move up): every row is still read in that run, once', async () => {
+            await start({ returnRequests: 6 });
+            await loadQuery(node({}, { incremental: true }));
+            const rows = sim.rows(RETURN_REQUEST_FORM);
+            const all = rows.map((x) => x.FEntity_FEntryID);
+            const handle = (sim as any).handle.bind(sim);
+            let queries = 0;
+            (sim as any).handle = async (req: SimRequest) => {
+                const res = await handle(req);
+                // After page 1 is answered, the first bill (both its entry rows) is edited in Kingdee: past the run's end.
+                if (isQuery(req) && ++queries === 1) for (const x of rows) if (x.FID === rows[0].FID) x.FModifyDate = new Date(Date.now() + 3600000).toISOString().slice(0, 19);
+                return res;
+            };
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FID,FBillNo,FEntity_FEntryID', Limit: 4 } }, 1);
+            should(r.caught).be.undefined();
+            const got = r.outputs[0][0].payload.map((x: Msg) => x.FEntity_FEntryID);
+            should(got).eql(all);
+            // Page 2 from the last row emitted (StartRow 3) did not start with it: two rows had left, so a step back.
+            should(sentData(isQuery).slice(0, 3).map((d) => d.StartRow)).eql([0, 3, 0]);
         });
 
         it('page size never exceeds the configured server maximum', async () => {
@@ -158,7 +194,7 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
             const limits = sentData(isQuery).map((d) => d.Limit);
             should(limits.every((l) => l === 4)).be.true();
-            should(limits.length).equal(Math.floor(sim.rows(RETURN_REQUEST_FORM).length / 4) + 1);
+            should(limits.length).equal(overlapPaging(sim.rows(RETURN_REQUEST_FORM).length, 4).starts.length);
         });
 
         it('MsgCode 14 (call limit) → backs off, then succeeds', async () => {
@@ -220,8 +256,8 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const want = sim.rows(RETURN_REQUEST_FORM).slice(0, 5).map((x) => x.FEntity_FEntryID);
             should(r.outputs[0].map((m) => m.payload.FEntity_FEntryID)).eql(want);
             should(r.outputs[0].map((m) => m.page.index)).eql([0, 1, 2, 3, 4]);
-            // Two pages of 3 cover the cap: no third request.
-            should(sentData(isQuery).map((d) => d.StartRow)).eql([0, 3]);
+            // Two pages cover the cap (3 rows, then 2 more from the last row emitted): no third request.
+            should(sentData(isQuery).map((d) => [d.StartRow, d.Limit])).eql([[0, 3], [2, 3]]);
         });
 
         it('StartRow, TopRowCount and SubSystemId from the node; a server page limit of 10000 from the config', async () => {
