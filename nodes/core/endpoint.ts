@@ -15,7 +15,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
-import { ConnectorError, toConnectorError } from './errors';
+import { ConnectorError, notSentError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { StatusReporter } from './status';
@@ -601,7 +601,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     const note = unknownOutcome ? ' (the request may have been processed: check the target before replaying)' : '';
                     for (const i of indexes) outcomes[i] = { ok: false, error: ce.copyWith({ message: `${ce.message}${note}`, possiblyProcessed: unknownOutcome || ce.possiblyProcessed }) };
                     for (const i of valid.slice(start + chunkSize)) {
-                        outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: ce.kind, code: ce.code, message: `not sent: an earlier batch failed (${ce.message})`, safeToRepeat: true }) };
+                        outcomes[i] = { ok: false, error: notSentError(ws.system, ce, 'an earlier batch') };
                     }
                     break;
                 }

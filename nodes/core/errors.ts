@@ -117,6 +117,14 @@ export function validationError(system: string, field: string, reason: string): 
     return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', field, message: `${field}: ${reason}` });
 }
 
+/**
+ * A record a write never sent because an earlier request of its msg failed (`cause`): sending it again is safe,
+ * so it is retryable whatever stopped the msg.
+ */
+export function notSentError(system: string, cause: ConnectorError, earlier: string): ConnectorError {
+    return new ConnectorError({ system, kind: 'transient', code: 'NOT_SENT', message: `not sent: ${earlier} failed (${cause.message})`, safeToRepeat: true });
+}
+
 export function cancelledError(system: string): ConnectorError {
     return new ConnectorError({ system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: false });
 }

@@ -77,7 +77,8 @@ export function cancelXml(record: CancelRecord): string {
 /** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */
 export function classifyWms(code: string, message: string): ErrorKind {
     const t = `${code} ${message}`;
-    if (/签名|sign|appkey|app_key|sid|customerId|timestamp/i.test(t)) return 'config';
+    // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
+    if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
     if (/频繁|限流|frequent|rate.?limit/i.test(t)) return 'rate-limit';
     return 'business';
 }

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, notSentError, toConnectorError } from '../core';
 import type { WdtClient, TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
@@ -79,7 +79,7 @@ const spec: WriteSpec<WdtClient> = {
                 const note = unknown ? ' (the request may have been processed: check WDT before replaying)' : '';
                 for (const i of indexes) outcomes[i] = { ok: false, error: e.copyWith({ message: `${e.message}${note}`, possiblyProcessed: unknown }) };
                 for (const [, rest] of calls.slice(c + 1)) {
-                    for (const i of rest) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: e.kind, code: e.code, message: `not sent: an earlier call failed (${e.message})`, safeToRepeat: true }) };
+                    for (const i of rest) outcomes[i] = { ok: false, error: notSentError('wdt', e, 'an earlier call') };
                 }
                 break;
             }

@@ -249,6 +249,20 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             // The chunk sent once, never twice.
             should(sim.requests.filter((q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c')).have.length(1);
         });
+
+        it('records never sent because a later chunk was refused after an earlier one was written → output 2 as NOT_SENT, retryable (replaying them is safe)', async () => {
+            await loadSave(saveNode({ params: { chunkSize: { value: '2', type: 'num' } } }));
+            sim.inject({ type: 'http', status: 403, body: 'Forbidden' }, 1, (q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c');
+            const r = await run('n1', { payload: ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name })) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.payload.name, m.error.code, m.error.retryable])).eql([
+                ['c', 'HTTP_403', false],
+                ['d', 'HTTP_403', false],
+                ['e', 'NOT_SENT', true],
+                ['f', 'NOT_SENT', true],
+            ]);
+            should(r.outputs[1][2].error.message).match(/^not sent: an earlier batch failed \(HTTP 403/);
+        });
     });
 
     describe('incremental sync', () => {

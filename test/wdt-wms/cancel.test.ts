@@ -3,7 +3,7 @@ import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { WdtWmsSim, WDT_WMS_DEMO } from '../sim/wdt-wms';
 import wdtWmsConfig = require('../../nodes/wdt-wms/wdt-wms-config');
 import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
-import { WdtWmsClient, cancelXml } from '../../nodes/wdt-wms/client';
+import { WdtWmsClient, cancelXml, classifyWms } from '../../nodes/wdt-wms/client';
 import { ConnectorError } from '../../nodes/core';
 
 describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
@@ -177,6 +177,15 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
             should(sim.requests).have.length(2);
             should(await kindOf(client('x', 'qimen'), 'TL2024010001')).equal('config:SIGN_ERROR');
         });
+        it('account words are matched as whole words: a refused order whose message says "outside" or "assigned" is a business error', () => {
+            should(classifyWms('FAILURE', 'order is outside the cancellable window')).equal('business');
+            should(classifyWms('FAILURE', '订单已分配 (assigned to a picker)')).equal('business');
+            should(classifyWms('SIGN_ERROR', '签名错误')).equal('config');
+            should(classifyWms('', 'invalid signature')).equal('config');
+            should(classifyWms('', 'sid不存在')).equal('config');
+            should(classifyWms('', 'appkey invalid')).equal('config');
+        });
+
         it('settings errors name the setting; testConnection proves the signature', async () => {
             should(() => new WdtWmsClient(settings, { serviceUrl: '', appkey: 'a', sid: '' }, 's')).throw(/sid: is required/);
             should(() => new WdtWmsClient(settings, { serviceUrl: '', appkey: 'a', sid: 's' }, '')).throw(/secret: is required/);
