@@ -40,6 +40,8 @@ export abstract class BaseClient {
     readonly http: HttpTransport;
     readonly limiter: Limiter;
     readonly retryPolicy: RetryPolicy;
+    /** Aborted by close(): work of the whole client (a shared login) stops with it. */
+    protected readonly lifetime = new AbortController();
 
     constructor(settings: ClientSettings) {
         this.system = settings.system;
@@ -89,25 +91,8 @@ export abstract class BaseClient {
     abstract testConnection(ctx: RequestContext): Promise<string>;
 
     close(): void {
+        this.lifetime.abort();
         this.limiter.close();
         this.http.close();
-    }
-}
-
-/** Runs an async task once for all concurrent callers (login: ten concurrent requests cause one login). */
-export class SingleFlight<T> {
-    private inFlight: Promise<T> | undefined;
-
-    run(task: () => Promise<T>): Promise<T> {
-        if (!this.inFlight) {
-            this.inFlight = task().finally(() => {
-                this.inFlight = undefined;
-            });
-        }
-        return this.inFlight;
-    }
-
-    get busy(): boolean {
-        return this.inFlight !== undefined;
     }
 }

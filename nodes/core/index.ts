@@ -5,6 +5,7 @@ export * from './limiter';
 export * from './keyed-lock';
 export * from './retry';
 export * from './client';
+export * from './login';
 export * from './spec';
 export * from './validate';
 export * from './params';

@@ -67,10 +67,12 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
                 if (err.kind !== 'transient' && err.kind !== 'rate-limit') throw err;
             }
         }
-        if (retries >= policy.maxRetries) throw err.copyWith({ message: `${err.message} (gave up after ${n + 1} attempts)`, cause: err });
         const delay = backoffDelay(retries, policy, err, options.random);
-        retries++;
+        // The account's limiter pauses even when this call gives up: the next call must not go out at once into the
+        // storm the vendor asked us to wait out.
         if (err.kind === 'rate-limit') options.onRateLimited?.(delay, err);
+        if (retries >= policy.maxRetries) throw err.copyWith({ message: `${err.message} (gave up after ${n + 1} attempts)`, cause: err });
+        retries++;
         options.onBackoff?.(delay, err, retries);
         await sleep(delay, options.signal, options.system);
     }

@@ -4,14 +4,14 @@
  *
  *  - auth modes: `password` (ValidateUser), `appsecret` (LoginByAppSecret), `sign` (LoginBySign, sha256 | sha1),
  *    `apisign` (per-request X-Kd-* / X-Api-* headers, no login call);
- *  - login is single-flight in beforeAttempt (ten concurrent calls → one login), the login request itself goes
- *    through the limiter; a failed login is reported in the user's words as a `config` error and remembered for
- *    `loginCooldownMs`, doubling with each refusal in a row (a locked account: the maximum at once), so that flows
- *    do not hammer the server (and lock the account);
+ *  - one shared login in beforeAttempt (core/login.ts: ten concurrent calls → one login, not cancelled by one
+ *    caller's node closing), the login request itself going through the limiter; a refused login is reported in the
+ *    user's words as a `config` error and remembered for `loginCooldownMs`, doubling with each refusal in a row (a
+ *    locked account: the maximum at once), so that flows do not hammer the server (and lock the account);
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, SingleFlight, parseSetCookie, RecordOutcome } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -194,10 +194,7 @@ export interface BillQueryParams {
 export class KingdeeClient extends BaseClient {
     readonly settings: KingdeeSettings & { serverUrl: string; lcid: number; maxLimit: number; bodyForm: 'named' | 'positional'; signAlgorithm: KingdeeLoginAlgorithm; loginCooldownMs: number; maxLoginCooldownMs: number };
     private session: Session | undefined;
-    private readonly loginFlight = new SingleFlight<Session>();
-    private loginFailure: { error: ConnectorError; until: number } | undefined;
-    /** Refused logins in a row (reset by a successful login): drives the cooldown's doubling. */
-    private loginRefusals = 0;
+    private readonly sharedLogin: SharedLogin<Session>;
     /** Logins sent (tests, status). */
     loginCount = 0;
 
@@ -241,6 +238,7 @@ export class KingdeeClient extends BaseClient {
             loginCooldownMs: settings.loginCooldownMs ?? 60000,
             maxLoginCooldownMs: settings.maxLoginCooldownMs ?? 30 * 60000,
         };
+        this.sharedLogin = new SharedLogin({ system: SYSTEM, lifetime: this.lifetime.signal, cooldownMs: this.settings.loginCooldownMs, maxCooldownMs: this.settings.maxLoginCooldownMs });
     }
 
     private url(service: string): string {
@@ -256,29 +254,7 @@ export class KingdeeClient extends BaseClient {
 
     private async ensureSession(ctx: RequestContext): Promise<Session> {
         if (this.session) return this.session;
-        const refused = this.loginFailure;
-        if (refused && Date.now() < refused.until) {
-            // Not sent again: repeating a refused login only locks the account (登录失败次数超限).
-            const wait = Math.ceil((refused.until - Date.now()) / 1000);
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code: refused.error.code, message: `${refused.error.message}; not tried again for ${wait} s (redeploy after fixing the settings to try at once)` });
-        }
-        return this.loginFlight.run(async () => {
-            try {
-                const s = await this.login(ctx);
-                this.session = s;
-                this.loginFailure = undefined;
-                this.loginRefusals = 0;
-                return s;
-            } catch (err) {
-                if (err instanceof ConnectorError && err.kind === 'config') {
-                    const { loginCooldownMs: base, maxLoginCooldownMs: max } = this.settings;
-                    const cooldown = (err.details as { locked?: boolean } | undefined)?.locked ? max : Math.min(max, base * 2 ** this.loginRefusals);
-                    this.loginRefusals++;
-                    this.loginFailure = { error: err, until: Date.now() + cooldown };
-                }
-                throw err;
-            }
-        });
+        return this.sharedLogin.run(async (signal) => (this.session = await this.login(signal)), ctx.signal);
     }
 
     protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {
@@ -290,7 +266,7 @@ export class KingdeeClient extends BaseClient {
         await this.ensureSession(ctx);
     }
 
-    private async login(ctx: RequestContext): Promise<Session> {
+    private async login(signal: AbortSignal): Promise<Session> {
         const s = this.settings;
         const c = this.creds;
         let service: string;
@@ -312,7 +288,7 @@ export class KingdeeClient extends BaseClient {
         }
         const body = JSON.stringify(s.bodyForm === 'positional' || !named ? { parameters: positional } : named);
         this.loginCount++;
-        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }), ctx.signal);
+        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }, { signal }), signal);
         const httpErr = this.http.statusError(res);
         if (httpErr) throw httpErr;
         if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');

@@ -5,7 +5,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext, SingleFlight } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext, SharedLogin } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -25,6 +25,9 @@ export interface MaycurSettings {
     refreshAfterMs?: number;
     /** How long logins stay blocked locally after LOGIN_TOO_FREQUENT (default 10 min). */
     loginBlockMs?: number;
+    /** After a refused login, no new one for this long (default 1 min), doubling with each refusal in a row (to 30 min). */
+    loginCooldownMs?: number;
+    maxLoginCooldownMs?: number;
     /** The client's clock (tests). */
     now?: () => number;
 }
@@ -65,7 +68,7 @@ export class MaycurClient extends BaseClient {
     private readonly now: () => number;
     private session: Session | undefined;
     private loginBlockedUntil = 0;
-    private readonly loginFlight = new SingleFlight<Session>();
+    private readonly sharedLogin: SharedLogin<Session>;
     /** The tokenId each auth failure was answered to, so concurrent failures of one session cause one login. */
     private readonly failedToken = new WeakMap<ConnectorError, string>();
     /** Logins performed by this client (for status and tests). */
@@ -80,6 +83,9 @@ export class MaycurClient extends BaseClient {
         this.refreshAfterMs = maycur.refreshAfterMs ?? 25 * 60 * 1000;
         this.loginBlockMs = maycur.loginBlockMs ?? 10 * 60 * 1000;
         this.now = maycur.now ?? Date.now;
+        // A refused login (wrong or rotated secret, clock) is not sent again for a while: §7.2, frequent logins get
+        // the account disabled.
+        this.sharedLogin = new SharedLogin({ system: 'maycur', lifetime: this.lifetime.signal, cooldownMs: maycur.loginCooldownMs, maxCooldownMs: maycur.maxLoginCooldownMs });
     }
 
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {
@@ -95,15 +101,15 @@ export class MaycurClient extends BaseClient {
         await this.login(ctx);
     }
 
-    /** Logs in (single-flight: concurrent callers share one login). */
+    /** Logs in (core/login.ts: concurrent callers share one login; a refused one is not repeated for a while). */
     private login(ctx: RequestContext): Promise<Session> {
-        return this.loginFlight.run(async () => {
+        return this.sharedLogin.run(async (signal) => {
             if (Date.now() < this.loginBlockedUntil) throw this.blockedError();
             const timestamp = String(Date.now());
             const body = JSON.stringify({ appCode: this.appCode, secret: maycurLogin(this.appSecret, this.appCode, timestamp), timestamp });
             const res = await this.limiter.schedule(
-                () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
-                ctx.signal,
+                () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal }),
+                signal,
             );
             const env = this.envelope(res);
             if (!isAck(env)) {
@@ -122,7 +128,7 @@ export class MaycurClient extends BaseClient {
             this.loginCount++;
             this.session = { entCode: data.entCode, tokenId: data.tokenId, obtainedAt: this.now() };
             return this.session;
-        });
+        }, ctx.signal);
     }
 
     private blockedError(code?: string, message?: string): ConnectorError {

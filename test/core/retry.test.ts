@@ -18,6 +18,20 @@ describe('core/retry: policy by error kind', () => {
         should(backoffs.length).equal(2);
     });
 
+    it('a rate-limit answer on the last attempt still pauses the account (the next call must not go out at once), honouring Retry-After', async () => {
+        const paused: number[] = [];
+        const e = await withRetry(async () => {
+            throw err('rate-limit', { retryAfterMs: 2000 });
+        }, { system: 't', policy: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 5 }, onRateLimited: (ms) => paused.push(ms) }).catch((x) => x);
+        should(e.message).match(/gave up after 2 attempts/);
+        should(paused).eql([2000, 2000]);
+        const none: number[] = [];
+        await withRetry(async () => {
+            throw err('rate-limit', { retryAfterMs: 1500 });
+        }, { system: 't', policy: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 5 }, onRateLimited: (ms) => none.push(ms) }).catch(() => undefined);
+        should(none).eql([1500]);
+    });
+
     it('gives up after maxRetries further attempts and says so', async () => {
         let calls = 0;
         const e = await withRetry(async () => {

@@ -119,6 +119,21 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(bodies('ExecuteBillQuery')[0].data.OrderString).equal('FID,FEntity_FEntryID');
     });
 
+    it('a node closed while the shared login is in flight stops waiting; another node\'s query still gets the session', async () => {
+        const c = make();
+        sim.inject({ type: 'delay', ms: 300 }, 1, (r) => r.path.includes('AuthService.'));
+        const health = { FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: " FNUMBER='PRE001' ", TopRowCount: 0, StartRow: 0, Limit: 0 };
+        const a = new AbortController();
+        const pA = c.executeBillQuery(health, { signal: a.signal }).then(() => 'ok', (e) => e);
+        await new Promise((r) => setTimeout(r, 20));
+        const pB = c.executeBillQuery(health, {});
+        await new Promise((r) => setTimeout(r, 50));
+        a.abort();
+        should(await pA).match({ kind: 'cancelled' });
+        should(await pB).eql([['CNY']]);
+        should(sim.loginCount).equal(1);
+    });
+
     it('a second MsgCode 1 after the re-login is an auth failure (no loop)', async () => {
         const c = make();
         sim.inject({ type: 'vendor', name: 'session-expired' }, 5, (r) => r.path.includes('ExecuteBillQuery'));

@@ -4,11 +4,11 @@
  */
 import crypto from 'crypto';
 import type { NodeAPI } from 'node-red';
-import { BaseClient, ClientSettings, ConnectorError, RequestContext, SingleFlight, commonClientSettings, pageNumbers, registerConfigNode, registerEndpoint, QueryPage, QuerySpec, WriteSpec, RecordOutcome } from '../../nodes/core';
+import { BaseClient, ClientSettings, ConnectorError, RequestContext, SharedLogin, commonClientSettings, pageNumbers, registerConfigNode, registerEndpoint, QueryPage, QuerySpec, WriteSpec, RecordOutcome } from '../../nodes/core';
 
 export class KitClient extends BaseClient {
     private token: string | undefined;
-    private readonly login = new SingleFlight<void>();
+    private readonly login = new SharedLogin<void>({ system: 'kit', lifetime: this.lifetime.signal });
 
     constructor(settings: ClientSettings, readonly baseUrl: string, private readonly user: string, private readonly password: string) {
         super(settings);
@@ -24,12 +24,12 @@ export class KitClient extends BaseClient {
     }
 
     private logIn(ctx: RequestContext): Promise<void> {
-        return this.login.run(async () => {
-            const res = await this.limiter.schedule(() => this.http.request({ url: `${this.baseUrl}/login`, body: JSON.stringify({ user: this.user, password: this.password }), headers: { 'Content-Type': 'application/json' } }, { signal: ctx.signal }), ctx.signal);
+        return this.login.run(async (signal) => {
+            const res = await this.limiter.schedule(() => this.http.request({ url: `${this.baseUrl}/login`, body: JSON.stringify({ user: this.user, password: this.password }), headers: { 'Content-Type': 'application/json' } }, { signal }), signal);
             const body = JSON.parse(res.body);
             if (!body.ok) throw new ConnectorError({ system: 'kit', kind: 'config', code: body.code, message: body.message });
             this.token = body.token;
-        });
+        }, ctx.signal);
     }
 
     post(path: string, payload: unknown, ctx: RequestContext, write = false): Promise<any> {

@@ -114,6 +114,17 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(1);
         });
 
+        it('a refused login is not sent again by the next msgs (a rotated secret must not log in once per poll): each msg at Catch with the cooldown, one login', async () => {
+            await start();
+            await loadFlow(node(), {}, 'rotated-secret');
+            for (let i = 0; i < 5; i++) {
+                const r = await run('n1', {}, 1);
+                should(r.caught!._error).match({ kind: 'config', code: 'SECRET_INVALID' });
+                if (i > 0) should(r.caught!._error.message).match(/not tried again for \d+ s/);
+            }
+            should(sim.loginAttempts).equal(1);
+        });
+
         it('Chinese appCode and appSecret sign correctly (the simulator verifies the sha256)', async () => {
             await start({ appCode: '每刻应用', appSecret: '密钥ABC' });
             await loadFlow(node(), { appCode: '每刻应用' }, '密钥ABC');
@@ -239,6 +250,25 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             try {
                 const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => c.paidList({ pageNum: 1, pageSize: 100, paymentNo: demoPayments()[i].paymentNo })));
                 should(pages.map((p) => p.list.length)).eql(new Array(10).fill(1));
+                should(sim.logins).equal(1);
+            } finally {
+                c.close();
+            }
+        });
+
+        it('a node closed while the shared login is in flight stops waiting; the other node\'s call still gets the token', async () => {
+            await start();
+            const c = client();
+            try {
+                sim.inject({ type: 'delay', ms: 300 }, 1, (r) => /auth\/login$/.test(r.path));
+                const a = new AbortController();
+                const pA = c.paidList({ pageNum: 1, pageSize: 10 }, { signal: a.signal }).then(() => 'ok', (e) => e);
+                await new Promise((r) => setTimeout(r, 20));
+                const pB = c.paidList({ pageNum: 1, pageSize: 10 }, {});
+                await new Promise((r) => setTimeout(r, 50));
+                a.abort();
+                should(await pA).match({ kind: 'cancelled' });
+                should((await pB).list.length).be.above(0);
                 should(sim.logins).equal(1);
             } finally {
                 c.close();

@@ -1,0 +1,91 @@
+import should from 'should';
+import { ConnectorError, SharedLogin } from '../../nodes/core';
+
+const refusal = (details?: unknown) => new ConnectorError({ system: 't', kind: 'config', code: 'BAD_PASSWORD', message: 'login refused: wrong password', details });
+
+describe('core/login: one shared login per account', () => {
+    const lifetime = new AbortController();
+
+    it('concurrent callers share one login', async () => {
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        let logins = 0;
+        const login = async () => {
+            logins++;
+            await new Promise((r) => setTimeout(r, 20));
+            return 'session';
+        };
+        should(await Promise.all([shared.run(login), shared.run(login), shared.run(login)])).eql(['session', 'session', 'session']);
+        should(logins).equal(1);
+    });
+
+    it('a caller whose node closes stops waiting; the login goes on for the others (it runs under the client, not the first caller)', async () => {
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        let loginSignal: AbortSignal | undefined;
+        const login = async (signal: AbortSignal) => {
+            loginSignal = signal;
+            await new Promise((r) => setTimeout(r, 50));
+            return 'session';
+        };
+        const first = new AbortController();
+        const a = shared.run(login, first.signal).then(() => 'ok', (e) => e);
+        const b = shared.run(login, new AbortController().signal);
+        first.abort();
+        should(await a).match({ kind: 'cancelled' });
+        should(await b).equal('session');
+        should(loginSignal!.aborted).be.false();
+    });
+
+    it('closing the client abandons the login in flight', async () => {
+        const client = new AbortController();
+        const shared = new SharedLogin<string>({ system: 't', lifetime: client.signal });
+        const p = shared.run((signal) => new Promise((resolve, reject) => signal.addEventListener('abort', () => reject(new ConnectorError({ system: 't', kind: 'cancelled', message: 'closed' })))));
+        client.abort();
+        await should(p).be.rejectedWith({ kind: 'cancelled' });
+    });
+
+    it('a refused login is not sent again during its cooldown, which doubles with each refusal in a row; a locked account waits the maximum; a success resets it', async () => {
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 40, maxCooldownMs: 1000 });
+        let logins = 0;
+        let answer: () => string = () => {
+            throw refusal();
+        };
+        const login = async () => {
+            logins++;
+            return answer();
+        };
+        await should(shared.run(login)).be.rejectedWith({ code: 'BAD_PASSWORD', message: 'login refused: wrong password' });
+        await should(shared.run(login)).be.rejectedWith({ code: 'BAD_PASSWORD', message: /not tried again for 1 s/ });
+        should(logins).equal(1);
+        await new Promise((r) => setTimeout(r, 50));
+        await should(shared.run(login)).be.rejectedWith({ code: 'BAD_PASSWORD' });
+        should(logins).equal(2);
+        // the second refusal in a row: 80 ms
+        await new Promise((r) => setTimeout(r, 50));
+        await should(shared.run(login)).be.rejectedWith({ message: /not tried again/ });
+        should(logins).equal(2);
+        await new Promise((r) => setTimeout(r, 40));
+        answer = () => 'session';
+        should(await shared.run(login)).equal('session');
+        should(logins).equal(3);
+        // a locked account: the maximum at once
+        answer = () => {
+            throw refusal({ locked: true });
+        };
+        await should(shared.run(login)).be.rejectedWith({ code: 'BAD_PASSWORD' });
+        await new Promise((r) => setTimeout(r, 100));
+        await should(shared.run(login)).be.rejectedWith({ message: /not tried again/ });
+        should(logins).equal(4);
+    });
+
+    it('a login that failed on the way (transient) is not remembered: the next call tries again', async () => {
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        let logins = 0;
+        const login = async () => {
+            logins++;
+            if (logins === 1) throw new ConnectorError({ system: 't', kind: 'transient', code: 'HTTP_502', message: 'HTTP 502' });
+            return 'session';
+        };
+        await should(shared.run(login)).be.rejectedWith({ code: 'HTTP_502' });
+        should(await shared.run(login)).equal('session');
+    });
+});
