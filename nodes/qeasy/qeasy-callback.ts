@@ -28,6 +28,8 @@ interface StoredReply {
     at: number;
     status: number;
     body: unknown;
+    /** A reply the flow sent as text (not JSON): sent again exactly, with its Content-Type. */
+    text?: { body: string; contentType?: string };
 }
 
 interface CallbackDef extends NodeDef {
@@ -50,6 +52,22 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 function failure(code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { success: false, code, message, ...extra };
+}
+
+/** A stored reply again, exactly as it was sent the first time. */
+function answerStored(res: ServerResponse, stored: StoredReply): void {
+    if (!stored.text) return answer(res, stored.status, stored.body);
+    if (res.headersSent || res.writableEnded) return;
+    res.writeHead(stored.status, { 'Content-Type': stored.text.contentType ?? 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(stored.text.body)) });
+    res.end(stored.text.body);
+}
+
+/** Request headers as the flow may see them: without the ones carrying the shared token. */
+function withoutSecrets(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+    const out = { ...headers };
+    delete out['x-token'];
+    delete out.authorization;
+    return out;
 }
 
 /** Writes a JSON answer unless one was already sent. */
@@ -125,6 +143,7 @@ function register(RED: NodeAPI) {
         const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
 
         const replays = new Map<string, StoredReply>();
+        const replaysInFlight = new Map<string, Promise<void>>();
         const pending = new Map<string, Promise<void>>();
         const waiting = new Set<{ timer: NodeJS.Timeout; cancel: () => void }>();
         let received = 0;
@@ -151,8 +170,10 @@ function register(RED: NodeAPI) {
             return v === undefined || v === null || v === '' || typeof v === 'object' ? undefined : `${dedupeKey}:${String(v)}`;
         }
 
+        // A (ts, sig) pair is valid while its ts is within the window of now, and a ts may lie up to one window ahead
+        // of the time it arrives (a sender's clock running fast): it is remembered for two windows.
         function pruneReplays(now: number): void {
-            for (const [k, v] of replays) if (now - v.at > config!.windowSeconds * 1000) replays.delete(k);
+            for (const [k, v] of replays) if (now - v.at > 2 * config!.windowSeconds * 1000) replays.delete(k);
         }
 
         // ---- step 1: rate limit, media type, size; keeps the exact bytes -------------------------------------------
@@ -234,8 +255,23 @@ function register(RED: NodeAPI) {
                 status.error('401');
                 return answer(res, 401, failure('UNAUTHORIZED', 'unauthorized'));
             }
+            // A copy of a request still being handled waits for its outcome, then gets the same answer (or, if it
+            // failed, is handled as a new attempt).
+            while (replayKey && replaysInFlight.has(replayKey)) await replaysInFlight.get(replayKey);
             const replayed = replayKey ? replays.get(replayKey) : undefined;
-            if (replayed) return answer(res, replayed.status, replayed.body);
+            if (replayed) return answerStored(res, replayed);
+            if (!replayKey) return handleAuthentic(req, res, now, raw, replayKey);
+            const inFlight = deferred();
+            replaysInFlight.set(replayKey, inFlight.promise);
+            try {
+                return await handleAuthentic(req, res, now, raw, replayKey);
+            } finally {
+                replaysInFlight.delete(replayKey);
+                inFlight.resolve();
+            }
+        }
+
+        async function handleAuthentic(req: Req, res: Res, now: number, raw: Buffer, replayKey: string): Promise<void> {
 
             let text: string;
             try {
@@ -263,8 +299,8 @@ function register(RED: NodeAPI) {
                 return answer(res, 400, failure('INVALID_ORDER', formatErrors(errors), { errors }));
             }
 
-            const remember = (code: number, reply: unknown) => {
-                if (replayKey && code < 300) replays.set(replayKey, { at: Date.now(), status: code, body: reply });
+            const remember = (code: number, reply: unknown, text?: StoredReply['text']) => {
+                if (replayKey && code < 300) replays.set(replayKey, { at: Date.now(), status: code, body: reply, text });
             };
             const deliveryHeader = req.headers['x-delivery-id'];
             const meta = {
@@ -320,13 +356,13 @@ function register(RED: NodeAPI) {
                 }
             };
             /** Records the answer of each new order, under the lock, so a later copy gets the same answer. */
-            const store = (replyOf: (i: number) => unknown, code: number) =>
+            const store = (replyOf: (i: number) => unknown, code: number, text?: StoredReply['text']) =>
                 withLock(async () => {
                     if (mine.size === 0) return;
                     const delivered = await contextGet();
                     const at = Date.now();
                     for (const [k, v] of Object.entries(delivered)) if (!v || at - v.at > dedupeMs) delete delivered[k];
-                    for (const i of fresh) if (keys[i]) delivered[keys[i]!] = { at: now, status: code, body: replyOf(i) };
+                    for (const i of fresh) if (keys[i]) delivered[keys[i]!] = text && single ? { at: now, status: code, body: replyOf(i), text } : { at: now, status: code, body: replyOf(i) };
                     await contextSet(delivered);
                 });
 
@@ -335,9 +371,10 @@ function register(RED: NodeAPI) {
                 const replyBodies = orders.map((_, i) => stored.get(i)?.body ?? echoReply(orders[i], numberSource));
                 const code = stored.get(0)?.status ?? 200;
                 const reply = single ? replyBodies[0] : replyBodies;
-                remember(code, reply);
+                const text = single ? stored.get(0)?.text : undefined;
+                remember(code, reply, text);
                 status.done(`received ${received}, ${orders.length} repeated`);
-                return answer(res, code, reply);
+                return text ? answerStored(res, { at: now, status: code, body: reply, text }) : answer(res, code, reply);
             }
 
             if (replyMode === 'auto') {
@@ -357,14 +394,14 @@ function register(RED: NodeAPI) {
             // Reply after the flow: one msg with the new orders; the flow answers through an http response node
             // (msg.res) or msg.callback.reply(body, status); no answer in time → 504.
             try {
-                const outcome = await new Promise<{ code: number; reply: unknown } | undefined>((resolve) => {
+                const outcome = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] } | undefined>((resolve) => {
                     let answered = false;
-                    const finish = (code: number, reply: unknown) => {
+                    const finish = (code: number, reply: unknown, text?: StoredReply['text']) => {
                         if (answered) return false;
                         answered = true;
                         clearTimeout(entry.timer);
                         waiting.delete(entry);
-                        resolve(code < 300 ? { code, reply } : undefined);
+                        resolve(code < 300 ? { code, reply, text } : undefined);
                         return true;
                     };
                     const entry = {
@@ -383,15 +420,21 @@ function register(RED: NodeAPI) {
                         res.send = (b: unknown) => {
                             if (answered || res.headersSent) return res;
                             let reply: unknown = b;
+                            let text: StoredReply['text'];
                             if (typeof b === 'string' || Buffer.isBuffer(b)) {
                                 try {
                                     reply = JSON.parse(b.toString());
                                 } catch {
                                     reply = b.toString();
+                                    text = { body: b.toString() };
                                 }
                             }
                             const out = originalSend(b);
-                            finish(res.statusCode, reply);
+                            if (text) {
+                                const type = res.getHeader('content-type');
+                                if (type !== undefined) text.contentType = String(type);
+                            }
+                            finish(res.statusCode, reply, text);
                             return out;
                         };
                     }
@@ -408,14 +451,16 @@ function register(RED: NodeAPI) {
                     received += fresh.length;
                     status.done(`received ${received}`);
                     const payload = single ? orders[fresh[0]] : fresh.map((i) => orders[i]);
-                    Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
+                    // The flow sees the request without the shared token (debug nodes, logs).
+                    Object.defineProperty(req, 'headers', { value: withoutSecrets(req.headers), enumerable: true });
                     req.body = payload;
                     node.send({ _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } });
                 });
                 if (outcome) {
-                    remember(outcome.code, outcome.reply);
-                    const perOrder = Array.isArray(outcome.reply) && !single && outcome.reply.length === orders.length;
-                    await store((i) => (perOrder ? (outcome.reply as unknown[])[i] : outcome.reply), outcome.code);
+                    remember(outcome.code, outcome.reply, outcome.text);
+                    // The flow got the new orders only: an array reply of that length answers them in order.
+                    const perOrder = Array.isArray(outcome.reply) && !single && outcome.reply.length === fresh.length;
+                    await store((i) => (perOrder ? (outcome.reply as unknown[])[fresh.indexOf(i)] : outcome.reply), outcome.code, outcome.text);
                 }
             } finally {
                 release();
@@ -456,9 +501,26 @@ function register(RED: NodeAPI) {
         // middleware at the top of the root app marks this route's requests as read, so every body parser skips them
         // and `capture` reads the exact bytes itself.
         const rootApp = rootAppOf(RED.httpNode);
-        const fullPath = normalisePath(`${String((RED.settings as any).httpNodeRoot ?? '/')}/${path}`);
+        const nodeRoot = normalisePath(String((RED.settings as any).httpNodeRoot ?? '/'));
+        // This route's own layer decides what it serves (`:param` segments, any letter case), as express does.
+        const httpNodeStack: any[] = (RED.httpNode as any)._router?.stack ?? (RED.httpNode as any).router?.stack ?? [];
+        const routeLayer = [...httpNodeStack].reverse().find((l: any) => l.route?.stack?.some((r: any) => r.handle === handler));
+        const servesPath = (pathname: string): boolean => {
+            const p = normalisePath(pathname);
+            const root = nodeRoot === '/' ? '' : nodeRoot;
+            if (root && p.toLowerCase() !== root.toLowerCase() && !p.toLowerCase().startsWith(`${root.toLowerCase()}/`)) return false;
+            const rest = p.slice(root.length) || '/';
+            if (typeof routeLayer?.match === 'function') {
+                try {
+                    return routeLayer.match(rest) === true;
+                } catch {
+                    return false;
+                }
+            }
+            return rest.toLowerCase() === normalisePath(path).toLowerCase();
+        };
         const defer = (req: Req, _res: Res, next: () => void) => {
-            if (!closed && req.method === 'POST' && !req._body && !req.readableEnded && normalisePath(new URL(req.url ?? '/', 'http://x').pathname) === fullPath) {
+            if (!closed && req.method === 'POST' && !req._body && !req.readableEnded && servesPath(new URL(req.url ?? '/', 'http://x').pathname)) {
                 req._body = true;
                 req.qeasyDeferred = true;
             }

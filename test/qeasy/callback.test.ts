@@ -26,10 +26,24 @@ const ROOT = '/api';
 const nodeRedDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] }));
 const httpIn = require(path.join(nodeRedDir, 'core', 'network', '21-httpin.js'));
 
-/** A test-only node that hands over the runtime's httpNode app, so the test can serve it on a real port. */
+/**
+ * A test-only node that hands over the runtime's httpNode app, so the test can serve it on a real port. With
+ * `nodeRedLayout` it mounts it as red.js does with the default settings, before the flows start: the admin app (with
+ * its JSON body parser) at "/" first, then RED.httpNode at httpNodeRoot "/".
+ */
 let httpNode: any;
+let nodeRedLayout = false;
+let nodeRedApp: any;
 function captureHttpNode(RED: any) {
     httpNode = RED.httpNode;
+    nodeRedApp = undefined;
+    if (nodeRedLayout) {
+        const admin = express();
+        admin.use(bodyParser.json({ limit: '5mb' }));
+        nodeRedApp = express();
+        nodeRedApp.use('/', admin);
+        nodeRedApp.use('/', httpNode);
+    }
     RED.nodes.registerType('capture-http', function (this: any, n: any) {
         RED.nodes.createNode(this, n);
     });
@@ -74,15 +88,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         ];
     }
 
-    async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = [], secret = SECRET): Promise<void> {
+    async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = [], secret = SECRET, layout: 'api' | 'node-red' = 'api'): Promise<void> {
+        nodeRedLayout = layout === 'node-red';
         await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
         received = [];
         helper.getNode('out').on('input', (m: Msg) => received.push(m));
-        const app = express();
-        app.use(ROOT, httpNode);
+        let app = nodeRedApp;
+        if (!app) {
+            app = express();
+            app.use(ROOT, httpNode);
+        }
         server = http.createServer(app);
         await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-        base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}${ROOT}`;
+        base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}${nodeRedApp ? '' : ROOT}`;
     }
 
     afterEach(async () => {
@@ -190,6 +208,94 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(strip(await post(body, headers))).eql({ status: 401, body: { success: false, code: 'UNAUTHORIZED', message: 'unauthorized' } });
         await settle();
         should(received).have.length(1);
+    });
+
+    it('a (ts, sig) signed by a clock running ahead stays refused as a replay for as long as its timestamp is valid (it is remembered for two windows)', async () => {
+        await deploy({ windowSeconds: 300 }, { dedupeWindow: 0 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+        const body = JSON.stringify(order('T4101'));
+        const headers = signed(body, SECRET, now() + 200);
+        const first = await post(body, headers);
+        should(first.status).equal(200);
+        clock.tick(301_000);
+        should(strip(await post(body, headers))).eql(strip(first));
+        clock.tick(200_000);
+        should((await post(body, headers)).status).equal(401);
+        await settle();
+        should(received).have.length(1);
+    });
+
+    it('a replayed (ts, sig) arriving while the first is still in the flow waits for it and gets its answer: one msg (duplicate check off)', async () => {
+        await deploy({}, { dedupeWindow: 0, replyMode: 'flow', replyTimeout: 5 });
+        helper.getNode('out').on('input', (m: Msg) => setTimeout(() => m.callback.reply({ ok: true, tid: m.payload.tid }), 200));
+        const body = JSON.stringify(order('T4201'));
+        const headers = signed(body);
+        const [a, b] = await Promise.all([post(body, headers), post(body, headers)]);
+        should(strip(a)).eql({ status: 200, body: { ok: true, tid: 'T4201' } });
+        should(strip(b)).eql(strip(a));
+        await settle();
+        should(received).have.length(1);
+    });
+
+    it('under Node-RED\'s default layout (the admin app\'s JSON parser mounted first) a path with a route parameter, or asked in other letter case, is served', async () => {
+        await deploy({}, { path: '/qeasy/:shop' }, [], SECRET, 'node-red');
+        const body = JSON.stringify(order('T4301'));
+        should((await post(body, signed(body), '/qeasy/SHOP01')).status).equal(200);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, {}, [], SECRET, 'node-red');
+        const other = JSON.stringify(order('T4302'));
+        should((await post(other, signed(other), '/Qeasy/Orders')).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T4302']);
+    });
+
+    it('the README\'s curl example body is an order the node accepts', async () => {
+        const readme = require('fs').readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8') as string;
+        const body = /^body='(.*)'$/m.exec(readme)![1];
+        await deploy();
+        should((await post(body, signed(body))).status).equal(200);
+    });
+
+    it('reply after the flow in token mode: the flow sees the request without the token header', async () => {
+        await deploy({ auth: 'token' }, { replyMode: 'flow', replyTimeout: 1 });
+        helper.getNode('out').on('input', (m: Msg) => m.callback.reply({ ok: true }));
+        const body = JSON.stringify(order('T4401'));
+        should((await post(body, { 'X-Token': SECRET })).status).equal(200);
+        await settle();
+        should(received[0].req.headers).not.have.property('x-token');
+        should(JSON.stringify(received[0].req.headers)).not.containEql(SECRET);
+        should(received[0].req.headers).have.property('content-type');
+    });
+
+    it('reply after the flow: a text answer is given again exactly to a repeat; an array of new orders is answered and stored per order', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 2 }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '200' }]);
+        helper.getNode('out').on('input', (m: Msg) => {
+            m.payload = 'success';
+            helper.getNode('resp').receive(m);
+        });
+        const body = JSON.stringify(order('T4501'));
+        const t = now();
+        const raw = async (h: Record<string, string>) => {
+            const r = await fetch(base + '/qeasy/orders', { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...h } });
+            return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+        };
+        const a = await raw(signed(body, SECRET, t));
+        should(a.text).equal('success');
+        should(await raw(signed(body, SECRET, t - 1))).eql(a);
+
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { replyMode: 'flow', replyTimeout: 2 });
+        helper.getNode('out').on('input', (m: Msg) => m.callback.reply(Array.isArray(m.payload) ? m.payload.map((o: Msg) => ({ tid: o.tid, ok: true })) : { tid: m.payload.tid, ok: true }));
+        const one = JSON.stringify(order('T4601'));
+        should((await post(one, signed(one, SECRET, t))).body).eql({ tid: 'T4601', ok: true });
+        const both = JSON.stringify([order('T4601'), order('T4602')]);
+        should((await post(both, signed(both, SECRET, t - 1))).body).eql([{ tid: 'T4602', ok: true }]);
+        const again = JSON.stringify(order('T4602'));
+        should((await post(again, signed(again, SECRET, t - 2))).body).eql({ tid: 'T4602', ok: true });
+        await settle();
+        should(received.map((m) => (Array.isArray(m.payload) ? m.payload.map((o: Msg) => o.tid) : m.payload.tid))).eql(['T4601', ['T4602']]);
     });
 
     it('refuses a 2 MB body with 413 (declared length or chunked), emitting nothing', async () => {
