@@ -70,6 +70,41 @@ function withoutSecrets(headers: IncomingMessage['headers']): IncomingMessage['h
     return out;
 }
 
+/**
+ * What an http response node (or a flow's own code) needs of `msg.res._res` for one order of an array delivery:
+ * status, headers and cookies are accepted, and the body it sends becomes that order's answer.
+ */
+function orderResponse(settle: (code: number, body: unknown) => boolean): Record<string, unknown> {
+    let code = 200;
+    const headers: Record<string, unknown> = {};
+    const self: Record<string, unknown> = {
+        status: (c: number) => ((code = Number(c) || 200), self),
+        set: (name: string | Record<string, unknown>, value?: unknown) => {
+            if (typeof name === 'object') Object.assign(headers, name);
+            else headers[name.toLowerCase()] = value;
+            return self;
+        },
+        get: (name: string) => headers[name.toLowerCase()],
+        cookie: () => self,
+        clearCookie: () => self,
+        jsonp: (body: unknown) => settle(code, body),
+        json: (body: unknown) => settle(code, body),
+        send: (body: unknown) => {
+            let reply = body;
+            if (typeof body === 'string' || Buffer.isBuffer(body)) {
+                try {
+                    reply = JSON.parse(body.toString());
+                } catch {
+                    reply = body.toString();
+                }
+            }
+            return settle(code, reply);
+        },
+        sendStatus: (c: number) => settle(Number(c) || 200, ''),
+    };
+    return self;
+}
+
 /** Writes a JSON answer unless one was already sent. */
 function answer(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
     if (res.headersSent || res.writableEnded) return;
@@ -356,13 +391,17 @@ function register(RED: NodeAPI) {
                 }
             };
             /** Records the answer of each new order, under the lock, so a later copy gets the same answer. */
-            const store = (replyOf: (i: number) => unknown, code: number, text?: StoredReply['text']) =>
+            const store = (replyOf: (i: number) => unknown, code: number | ((i: number) => number), text?: StoredReply['text']) =>
                 withLock(async () => {
                     if (mine.size === 0) return;
                     const delivered = await contextGet();
                     const at = Date.now();
                     for (const [k, v] of Object.entries(delivered)) if (!v || at - v.at > dedupeMs) delete delivered[k];
-                    for (const i of fresh) if (keys[i]) delivered[keys[i]!] = text && single ? { at: now, status: code, body: replyOf(i), text } : { at: now, status: code, body: replyOf(i) };
+                    for (const i of fresh) {
+                        const status = typeof code === 'number' ? code : code(i);
+                        // A failed order is not stored: its next delivery is handled again.
+                        if (keys[i] && status < 300) delivered[keys[i]!] = text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) };
+                    }
                     await contextSet(delivered);
                 });
 
@@ -388,6 +427,18 @@ function register(RED: NodeAPI) {
                 remember(200, reply);
                 answer(res, 200, reply);
                 emit(fresh.map((i) => orders[i]), single, meta);
+                return;
+            }
+
+            if (!single && emitMode === 'order') {
+                // Reply after the flow, an array of orders: one msg per new order, each answered on its own (an http
+                // response node or msg.callback.reply); the caller gets the array of answers in request order once
+                // all are in, each order's answer stored for its repeats.
+                try {
+                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember);
+                } finally {
+                    release();
+                }
                 return;
             }
 
@@ -465,6 +516,59 @@ function register(RED: NodeAPI) {
             } finally {
                 release();
             }
+        }
+
+        /** Reply after the flow for an array: see the caller. */
+        async function replyPerOrder(
+            req: Req,
+            res: Res,
+            orders: Order[],
+            fresh: number[],
+            stored: Map<number, StoredReply>,
+            meta: Record<string, unknown>,
+            store: (replyOf: (i: number) => unknown, code: number | ((i: number) => number)) => Promise<void>,
+            remember: (code: number, reply: unknown) => void,
+        ): Promise<void> {
+            const answers = new Map<number, { code: number; body: unknown }>();
+            let timer: NodeJS.Timeout | undefined;
+            await new Promise<void>((resolve) => {
+                let open = fresh.length;
+                const settle = (i: number, code: number, body: unknown): boolean => {
+                    if (answers.has(i) || !waiting.has(entry)) return false;
+                    answers.set(i, { code, body });
+                    if (--open === 0) finish();
+                    return true;
+                };
+                const finish = () => {
+                    clearTimeout(timer);
+                    waiting.delete(entry);
+                    resolve();
+                };
+                const entry = {
+                    timer: (timer = setTimeout(() => {
+                        for (const i of fresh) if (!answers.has(i)) answers.set(i, { code: 504, body: failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`) });
+                        finish();
+                    }, replyTimeoutMs)),
+                    cancel: () => {
+                        for (const i of fresh) if (!answers.has(i)) answers.set(i, { code: 503, body: failure('UNAVAILABLE', 'the callback node is stopping') });
+                        finish();
+                    },
+                };
+                waiting.add(entry);
+                received += fresh.length;
+                status.done(`received ${received}`);
+                const headers = withoutSecrets(req.headers);
+                for (const i of fresh) {
+                    const callback = { ...meta, index: i, reply: (body: unknown, code = 200) => settle(i, code, body) };
+                    node.send({ _msgid: RED.util.generateId(), payload: orders[i], callback, req: { headers, body: orders[i], ip: req.ip }, res: { _res: orderResponse((code, body) => settle(i, code, body)) } });
+                }
+            });
+            const replies = orders.map((o, i) => answers.get(i)?.body ?? stored.get(i)?.body ?? echoReply(o, numberSource));
+            const codes = fresh.map((i) => answers.get(i)!.code);
+            const code = codes.find((c) => c >= 300) ?? 200;
+            await store((i) => answers.get(i)!.body, (i) => answers.get(i)!.code);
+            remember(code, replies);
+            answer(res, code, replies);
         }
 
         function emit(fresh: Order[], single: boolean, meta: Record<string, unknown>): void {

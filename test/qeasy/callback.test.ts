@@ -291,11 +291,32 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         const one = JSON.stringify(order('T4601'));
         should((await post(one, signed(one, SECRET, t))).body).eql({ tid: 'T4601', ok: true });
         const both = JSON.stringify([order('T4601'), order('T4602')]);
-        should((await post(both, signed(both, SECRET, t - 1))).body).eql([{ tid: 'T4602', ok: true }]);
+        should((await post(both, signed(both, SECRET, t - 1))).body).eql([{ tid: 'T4601', ok: true }, { tid: 'T4602', ok: true }]);
         const again = JSON.stringify(order('T4602'));
         should((await post(again, signed(again, SECRET, t - 2))).body).eql({ tid: 'T4602', ok: true });
         await settle();
-        should(received.map((m) => (Array.isArray(m.payload) ? m.payload.map((o: Msg) => o.tid) : m.payload.tid))).eql(['T4601', ['T4602']]);
+        should(received.map((m) => m.payload.tid)).eql(['T4601', 'T4602']);
+    });
+
+    it('reply after the flow, an array: one msg per new order, each answered on its own (http response node or reply()); the caller gets every answer in order; a resend repeats only the failed ones', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 2 }, [{ id: 'resp', type: 'http response', z: 'f1' }]);
+        let pushes = 0;
+        helper.getNode('out').on('input', (m: Msg) => {
+            if (m.payload.tid.endsWith('BAD')) return void m.callback.reply({ success: false, code: 'REFUSED', tid: m.payload.tid }, 422);
+            pushes++;
+            m.payload = { success: true, tid: m.payload.tid };
+            helper.getNode('resp').receive(m);
+        });
+        const batch = JSON.stringify([order('T4701'), order('T4702-BAD'), order('T4703')]);
+        const t = now();
+        const first = await post(batch, signed(batch, SECRET, t));
+        should(strip(first)).eql({ status: 422, body: [{ success: true, tid: 'T4701' }, { success: false, code: 'REFUSED', tid: 'T4702-BAD' }, { success: true, tid: 'T4703' }] });
+        should(pushes).equal(2);
+        const resend = await post(batch, signed(batch, SECRET, t - 1));
+        should(strip(resend)).eql(strip(first));
+        should(pushes).equal(2);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T4701', 'T4702-BAD', 'T4703', 'T4702-BAD']);
     });
 
     it('refuses a 2 MB body with 413 (declared length or chunked), emitting nothing', async () => {
