@@ -32,7 +32,7 @@ export function parseDotNetDate(text: string): number | undefined {
 
 /**
  * Any time a user may type or a msg may carry → epoch ms: a number (ms; values below 10^11 are read as seconds),
- * a numeric string, `yyyy-MM-dd HH:mm:ss` (China time), an ISO string with a zone, a `/Date(ms)/` string or a Date.
+ * a numeric string (8 or 14 digits: yyyyMMdd[HHmmss] in China time), `yyyy-MM-dd HH:mm:ss` (China time), an ISO string with a zone, a `/Date(ms)/` string or a Date.
  * NaN when it is none of these, or names no real date (2024-02-30).
  */
 export function toEpochMs(value: unknown): number {
@@ -40,6 +40,10 @@ export function toEpochMs(value: unknown): number {
     if (typeof value === 'number') return Number.isFinite(value) ? (Math.abs(value) < 1e11 ? value * 1000 : value) : NaN;
     if (typeof value !== 'string' || value.trim() === '') return NaN;
     const text = value.trim();
+    // Digits only: yyyyMMdd or yyyyMMddHHmmss (China time) — as seconds they would be a moment of 1970 nobody means —
+    // else a timestamp.
+    const compact = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/.exec(text);
+    if (compact) return parseChinaTime(`${compact[1]}-${compact[2]}-${compact[3]}${compact[4] ? ` ${compact[4]}:${compact[5]}:${compact[6]}` : ''}`);
     if (/^-?\d+$/.test(text)) return toEpochMs(Number(text));
     const dotNet = parseDotNetDate(text);
     if (dotNet !== undefined) return dotNet;

@@ -204,13 +204,15 @@ function clone(v: any): any {
     return out;
 }
 
+const NON_DECIMAL = /^\s*0[xbo]/i;
+
 function toNumber(v: unknown): number | typeof FAIL {
     if (typeof v === 'number') return v - v === 0 ? v : FAIL;
     if (typeof v === 'string') {
         let n = +v;
         if (n !== n && v.includes(',')) n = +v.replace(/,/g, '');
-        // `+"  "` is 0: a blank text is not a number.
-        if (n - n !== 0 || (n === 0 && v.trim() === '')) return FAIL;
+        // `+"  "` is 0: a blank text is not a number; nor is "0x10" (16 to JavaScript) an amount anyone writes.
+        if (n - n !== 0 || (n === 0 && v.trim() === '') || NON_DECIMAL.test(v)) return FAIL;
         return n;
     }
     if (typeof v === 'boolean') return v ? 1 : 0;
@@ -235,7 +237,6 @@ const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 const MIN_MS = Date.UTC(1000, 0, 1) - CHINA_OFFSET_MS;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS;
 const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/;
-const ISO_ZONED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/;
 
 /** Calendar check: Date.UTC and Date.parse roll 2024-02-30 over to March 1; a user means an error. */
 function realDate(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
@@ -252,13 +253,9 @@ function chinaParts(text: string): RegExpExecArray | false | null {
     return realDate(+m[1], +m[2], +m[3], m[4] === undefined ? 0 : +m[4], m[5] === undefined ? 0 : +m[5], m[6] === undefined ? 0 : +m[6]) ? m : false;
 }
 
-/** Epoch ms of any other date value (ms timestamp, /Date(ms)/, zoned ISO text, Date); NaN when not a real date. */
+/** Epoch ms of any other date value (ms timestamp, /Date(ms)/, zoned ISO text, yyyyMMdd, Date); NaN when not a real date. */
 function otherMs(v: unknown): number {
     const ms = toEpochMs(v);
-    if (typeof v === 'string') {
-        const z = ISO_ZONED.exec(v.trim());
-        if (z && !realDate(+z[1], +z[2], +z[3], +z[4], +z[5], +(z[6] ?? 0))) return NaN;
-    }
     return ms >= MIN_MS && ms <= MAX_MS ? ms : NaN;
 }
 
@@ -604,10 +601,11 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
         code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
         const reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
         if (conv === 'number') {
-            // Numbers pass as they are; a text giving a finite non-zero number is taken at once (`+"  "` is 0, so
-            // zero and everything else go through the helper, which also reads "1,234.5").
+            // Numbers pass as they are; a text starting with a digit 1 – 9 giving a finite number is taken at once
+            // (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript); everything else goes through
+            // the helper, which also reads "1,234.5" and refuses the rest.
             code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } }\n`;
-            code += `else if (typeof ${v} === "string" && (${x} = +${v}) - ${x} === 0 && ${x} !== 0) ${v} = ${x};\n`;
+            code += `else if (typeof ${v} === "string" && (${v}.charCodeAt(0) - 49) >>> 0 < 9 && (${x} = +${v}) - ${x} === 0) ${v} = ${x};\n`;
             code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
         } else if (conv) {
             code += `if ((${x} = ${CONVERT_FN[conv]}(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;

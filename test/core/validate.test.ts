@@ -62,5 +62,10 @@ describe('core/time: China time whatever the host zone', () => {
         should(Number.isNaN(parseChinaTime('2024-02-30 00:00:00'))).be.true();
         should(chinaTime(toEpochMs('2024-02-29 23:59:59'))).equal('2024-02-29 23:59:59');
         should(toEpochMs('2024-02-29T16:00:00Z')).equal(Date.UTC(2024, 1, 29, 16));
+        // compact digits: yyyyMMdd[HHmmss] in China time, not seconds of 1970
+        should(toEpochMs('20240105')).equal(parseChinaTime('2024-01-05 00:00:00'));
+        should(toEpochMs('20240105103000')).equal(parseChinaTime('2024-01-05 10:30:00'));
+        should(Number.isNaN(toEpochMs('20240230'))).be.true();
+        should(toEpochMs('1704067200')).equal(1704067200000);
     });
 });

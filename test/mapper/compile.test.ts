@@ -403,10 +403,17 @@ describe('compileMapping: generated code', function () {
         should((globalThis as any).x).be.undefined();
     });
 
+    it('date from compact yyyyMMdd / yyyyMMddHHmmss text (China time), not a moment of 1970', function () {
+        const f = { d: { path: 'v', convert: 'date' }, dt: { path: 'v', convert: 'datetime' } };
+        should(ok(run(f, { v: '20240105' }))).eql({ d: '2024-01-05', dt: '2024-01-05 00:00:00' });
+        should(ok(run(f, { v: '20240105103000' }))).eql({ d: '2024-01-05', dt: '2024-01-05 10:30:00' });
+        should(bad(run(f, { v: '20240230' }))[0].reason).match(/is not a date/);
+    });
+
     it('number conversion: zero, blank and signed texts', function () {
         const f = { n: { path: 'v', convert: 'number' } };
         should(['0', ' 0 ', '-0.5', '1e3', '+7'].map((v) => ok(run(f, { v })).n)).eql([0, 0, -0.5, 1000, 7]);
-        for (const v of ['  ', 'NaN', 'Infinity', '1.2.3']) should(bad(run(f, { v }))[0].reason).endWith('is not a number');
+        for (const v of ['  ', 'NaN', 'Infinity', '1.2.3', '0x10', '0b11', '0o7']) should(bad(run(f, { v }))[0].reason).endWith('is not a number');
         should(bad(run(f, { v: Infinity }))[0].reason).equal('Infinity is not a number');
     });
 });

@@ -1,0 +1,71 @@
+/**
+ * The example flows' mappings (the erp-mapper node of examples 01 and 03) run on records shaped as the seeds' field
+ * tables give them: every field text, some of it empty.
+ */
+import fs from 'fs';
+import path from 'path';
+import should from 'should';
+import { exampleFiles } from '../../scripts/demo';
+import { compileMapping, MapResult } from '../../nodes/mapper/compile';
+
+// The mapper validates against the target node's schema: register those nodes' specs (no runtime needed).
+const fakeRED: any = { nodes: { createNode() {}, registerType() {}, getNode() {} }, httpAdmin: { get() {}, post() {} }, auth: { needsPermission: () => (_q: unknown, _s: unknown, n: () => void) => n() }, util: {}, settings: {} };
+for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
+
+const mappingOf = (prefix: string) => {
+    const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith(prefix))!, 'utf8'));
+    const map = compileMapping(flow.find((n) => n.type === 'erp-mapper')!.mapping);
+    return async (record: unknown) => {
+        const r: MapResult = await map(record);
+        if (!r.ok) throw new Error(JSON.stringify(r.errors));
+        return r.record as Record<string, any>;
+    };
+};
+
+describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)', () => {
+    const map = mappingOf('01');
+    // seed 000's response table: every field text ("goodsDetail.taxRate税率string", "goodsDetail.discountTotal优惠金额string")
+    const trade = (line: Record<string, unknown> = {}) => ({
+        TradeNo: 'JY2024000001',
+        sellerMemo: '',
+        goodsDetail: [
+            {
+                goodsNo: 'G001', sellCount: '2', sellPrice: '50.00', sellTotal: '100.00', discountTotal: '10.00', taxRate: '0.13', goodsMemo: '', sourceTradeNo: 'TB2024000001', shopId: '1001', consignTime: '2024-01-05 10:00:00',
+                tradeOrderPayList: [{ tradeOrderColumnExt: { warehouseCode: 'CK01', logisticName: '顺丰速运', mainPostid: 'SF1' } }],
+                ...line,
+            },
+        ],
+    });
+
+    it('a line\'s discount is kept: FDiscount (折扣额) from discountTotal, F_QKZI_Decimal1 (吉客云折后总金额) = sellTotal − discountTotal', async () => {
+        const line = (await map(trade())).FEntity[0];
+        should(line).match({ FAmount: 100, FDiscount: 10, F_QKZI_Decimal1: 90, FEntryTaxRate: 13 });
+        should((await map(trade({ discountTotal: '' }))).FEntity[0]).match({ F_QKZI_Decimal1: 100 });
+    });
+
+    it('an empty or missing tax rate takes the rule\'s default (13) instead of failing the whole bill', async () => {
+        for (const taxRate of ['', null, undefined]) should((await map(trade({ taxRate }))).FEntity[0].FEntryTaxRate).equal(13);
+        should((await map(trade({ taxRate: '0.09' }))).FEntity[0].FEntryTaxRate).equal(9);
+    });
+});
+
+describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet)', () => {
+    const map = mappingOf('03');
+    // seed 002: "details.qty待入库数string", "details.real_in实际入库数string"; only received returns are mapped
+    const ret = {
+        code: 'RTN1', receive_date: '2024-01-09 10:00:00', shop_code: 'SHOP01', shop_name: '天猫旗舰店', platform_code: 'TB1', reason: '质量问题',
+        details: [{ sku_code: 'G001', qty: '2', real_in: '1', price: '50.00', amount: '100.00', note: '' }],
+    };
+
+    it('the sheet carries the quantity received (real_in 实际入库数), not the quantity still to receive (qty 待入库数)', async () => {
+        const sheet = await map(ret);
+        should(sheet.Items[0].Qua).equal('1');
+        should(sheet.Qua).equal('1');
+    });
+
+    it('a line with an empty amount or received quantity does not fail the sheet (sums skip empty text)', async () => {
+        const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '1', real_in: '', price: '', amount: '', note: '赠品' }] });
+        should(sheet).match({ Qua: '2', Amo: '100' });
+        should(sheet.Items.map((i: Record<string, unknown>) => i.Qua)).eql(['1', '1']);
+    });
+});
