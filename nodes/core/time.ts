@@ -7,10 +7,14 @@ export function chinaTime(ms: number): string {
     return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** Whether the parts name a real date and time: Date.UTC and Date.parse roll 2024-02-30 over into March 1. */
+const daysInMonth = (y: number, mo: number) => (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31);
+
+/**
+ * Whether the parts name a real date and time: Date.UTC and Date.parse roll 2024-02-30 over into March 1. (Arithmetic,
+ * not a Date: the mapper asks this for every date it converts.)
+ */
 export function isCalendarDate(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boolean {
-    const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+    return y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
 }
 
 const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;

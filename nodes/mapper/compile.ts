@@ -238,11 +238,6 @@ const MIN_MS = Date.UTC(1000, 0, 1) - CHINA_OFFSET_MS;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - CHINA_OFFSET_MS;
 const CHINA_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/;
 
-/** Calendar check: Date.UTC and Date.parse roll 2024-02-30 over to March 1; a user means an error. */
-function realDate(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-    return y >= 1000 && isCalendarDate(y, mo, d, h, mi, s);
-}
-
 /**
  * `yyyy-MM-dd[ HH:mm[:ss[.fff]]]` (China time): its parts when it is a real date, false when it has that form but is
  * not a real date, null for other forms. Text of this form is formatted from its parts, without a Date.
@@ -250,7 +245,7 @@ function realDate(y: number, mo: number, d: number, h: number, mi: number, s: nu
 function chinaParts(text: string): RegExpExecArray | false | null {
     const m = CHINA_TEXT.exec(text);
     if (!m) return null;
-    return realDate(+m[1], +m[2], +m[3], m[4] === undefined ? 0 : +m[4], m[5] === undefined ? 0 : +m[5], m[6] === undefined ? 0 : +m[6]) ? m : false;
+    return isCalendarDate(+m[1], +m[2], +m[3], m[4] === undefined ? 0 : +m[4], m[5] === undefined ? 0 : +m[5], m[6] === undefined ? 0 : +m[6]) ? m : false;
 }
 
 /** Epoch ms of any other date value (ms timestamp, /Date(ms)/, zoned ISO text, yyyyMMdd, Date); NaN when not a real date. */
