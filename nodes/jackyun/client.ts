@@ -305,14 +305,15 @@ export class JackyunClient extends BaseClient {
             for (let w = 0; w < plan.windows.length; w++) {
                 const biz = { ...plan.base, ...plan.windows[w] };
                 // Not `yield*`: it keeps the last page it passed on while it waits for the next one.
-                const pages = self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), plan.windows.length === 1);
+                const pages = self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`));
                 let next: IteratorResult<QueryPage> | undefined;
                 let page: QueryPage | undefined;
                 try {
                     while (!(next = await pages.next()).done) {
                         page = next.value;
                         next = undefined;
-                        yield page;
+                        // A window's total is the run's only when there is one window.
+                        yield plan.windows.length === 1 || page.total === undefined ? page : { records: page.records };
                         page = undefined;
                     }
                 } finally {
@@ -383,33 +384,18 @@ export class JackyunClient extends BaseClient {
     }
 
     /**
-     * The pages of one window. A generator keeps its locals alive across every await, and a page held in a loop
-     * variable would stay alive while the next page is read and parsed (two pages of up to 1,000 trades at once, and
-     * each page old enough to be moved to V8's old space, which then grows until a full collection). So the page is
-     * read by tradePage() (whose locals end with it) and the generator lets go of it as soon as it has been taken.
+     * The pages of one window, by page number or by cursor. Each page is read by tradePage(), whose locals end with it,
+     * and the generators let go of it as soon as it has been taken (core/paging.ts explains why).
      */
-    private async *pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, reportTotal: boolean): AsyncGenerator<QueryPage> {
+    private pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void): AsyncGenerator<QueryPage> {
+        if (plan.scroll) return this.scrollPages(biz, plan, ctx, progress);
         // By page number, the total asked on every page: a total that shrinks says trades left the window while it
         // was paged, and pageNumbers reads again the pages they moved trades onto (queryTrades drops the repeats).
-        const source = plan.scroll
-            ? this.scrollPages(biz, plan, ctx, progress)
-            : pageNumbers(async (n) => {
-                  progress(n - plan.first + 1);
-                  const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize: plan.pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize: plan.pageSize, pageIndex: n }, ctx);
-                  return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
-              }, { first: 0, start: plan.first, pageSize: plan.pageSize });
-        let next: IteratorResult<QueryPage> | undefined;
-        let page: QueryPage | undefined;
-        try {
-            while (!(next = await source.next()).done) {
-                page = next.value;
-                next = undefined;
-                yield reportTotal || page.total === undefined ? page : { records: page.records };
-                page = undefined;
-            }
-        } finally {
-            if (!next?.done) await source.return(undefined);
-        }
+        return pageNumbers(async (n) => {
+            progress(n - plan.first + 1);
+            const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize: plan.pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize: plan.pageSize, pageIndex: n }, ctx);
+            return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
+        }, { first: 0, start: plan.first, pageSize: plan.pageSize });
     }
 
     /** The pages of one window in cursor mode: the first call with scrollId "", then the scroll id each answer gives. */
