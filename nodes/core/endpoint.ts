@@ -49,7 +49,6 @@ type Done = (err?: Error) => void;
 /** Largest delay a Node.js timer takes (about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2147483647;
 
-/** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
 /**
  * The overlap setting (minutes) → ms: each incremental run starts this long before the last one's end. Unset or
  * invalid (text, negative: a negative overlap leaves a gap between runs whose records nobody reads) → 10 minutes.
@@ -59,6 +58,7 @@ export function overlapMs(value: unknown): number {
     return (n === undefined || n < 0 ? 10 : n) * 60000;
 }
 
+/** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
 export function ackTimeoutMs(value: unknown): number | undefined {
     const n = num(value);
     const minutes = n === undefined || n < 0 ? 30 : n;
