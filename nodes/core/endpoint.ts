@@ -15,7 +15,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
-import { ConnectorError, notSentError, toConnectorError } from './errors';
+import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { StatusReporter } from './status';
@@ -48,15 +48,6 @@ type Done = (err?: Error) => void;
 
 /** Largest delay a Node.js timer takes (about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2147483647;
-
-/**
- * The overlap setting (minutes) → ms: each incremental run starts this long before the last one's end. Unset or
- * invalid (text, negative: a negative overlap leaves a gap between runs whose records nobody reads) → 10 minutes.
- */
-export function overlapMs(value: unknown): number {
-    const n = num(value);
-    return (n === undefined || n < 0 ? 10 : n) * 60000;
-}
 
 /** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
 export function ackTimeoutMs(value: unknown): number | undefined {
@@ -270,9 +261,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         const configNode = RED.nodes.getNode(def.config) as ConfigNode<C> | null;
         const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write');
         const inFlight = new Set<AbortController>();
-        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlapMs(def.overlapMinutes)) : undefined;
+        // Each incremental run starts `overlap` minutes before the last one's end. Unset or invalid → 10 (a negative one
+        // would leave a gap between runs whose records nobody reads).
         const overlapSetting = num(def.overlapMinutes);
-        if (watermark && def.overlapMinutes !== undefined && def.overlapMinutes !== '' && (overlapSetting === undefined || overlapSetting < 0)) {
+        const overlap = overlapSetting === undefined || overlapSetting < 0 ? 10 : overlapSetting;
+        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlap * 60000) : undefined;
+        if (watermark && overlap !== overlapSetting && def.overlapMinutes !== undefined && def.overlapMinutes !== '') {
             node.warn(`${spec.type}: overlapMinutes: must be a number of minutes, 0 or more (got ${JSON.stringify(def.overlapMinutes)}); using 10`);
         }
         let closing = false;
@@ -593,13 +587,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     status.working(`saved ${written}/${valid.length}`);
                 } catch (err) {
                     const ce = toConnectorError(err, ws.system);
-                    const unknownOutcome = ce.kind === 'transient' && !ce.safeToRepeat;
-                    if (!mayHaveWritten && !unknownOutcome && ce.kind !== 'cancelled') {
+                    if (!mayHaveWritten && !ce.outcomeUnknown && ce.kind !== 'cancelled') {
                         // Nothing of this message reached the vendor's books: the whole message goes to Catch.
                         throw new WholeMessageError(`${ws.type}: ${ce.message}`, ce);
                     }
-                    const note = unknownOutcome ? ' (the request may have been processed: check the target before replaying)' : '';
-                    for (const i of indexes) outcomes[i] = { ok: false, error: ce.copyWith({ message: `${ce.message}${note}`, possiblyProcessed: unknownOutcome || ce.possiblyProcessed }) };
+                    const failure = sentWriteError(ce);
+                    for (const i of indexes) outcomes[i] = { ok: false, error: failure };
                     for (const i of valid.slice(start + chunkSize)) {
                         outcomes[i] = { ok: false, error: notSentError(ws.system, ce, 'an earlier batch') };
                     }

@@ -62,6 +62,11 @@ export class ConnectorError extends Error {
         return new ConnectorError({ system, kind, code, message, safeToRepeat, retryAfterMs, httpStatus, field, details, possiblyProcessed, cause, ...changes });
     }
 
+    /** A write failing so may have been performed all the same: no answer, or one that could not be read. */
+    get outcomeUnknown(): boolean {
+        return this.kind === 'transient' && !this.safeToRepeat;
+    }
+
     /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */
     get retryable(): boolean {
         return this.kind === 'transient' || this.kind === 'rate-limit' || this.kind === 'auth';
@@ -115,6 +120,14 @@ export function toConnectorError(err: unknown, system: string): ConnectorError {
 
 export function validationError(system: string, field: string, reason: string): ConnectorError {
     return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', field, message: `${field}: ${reason}` });
+}
+
+/**
+ * The error for the records of a write request that failed after it was sent: when its outcome is unknown, a copy
+ * marked possibly processed that says to check `target` before replaying them; otherwise the error itself.
+ */
+export function sentWriteError(err: ConnectorError, target = 'the target'): ConnectorError {
+    return err.outcomeUnknown ? err.copyWith({ message: `${err.message} (the request may have been processed: check ${target} before replaying)`, possiblyProcessed: true }) : err;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, validationError } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, sentWriteError, validationError } from '../core';
 import type { KingdeeClient, PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
@@ -53,9 +53,8 @@ const spec: WriteSpec<KingdeeClient> = {
                 // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed.
                 if (!sent || !(err instanceof ConnectorError)) throw err;
                 // This request may have been performed although its answer was lost: say so.
-                const unknown = err.kind === 'transient' && !err.safeToRepeat;
-                const e = unknown ? err.copyWith({ message: `${err.message} (the request may have been processed: check Kingdee before replaying)`, possiblyProcessed: true }) : err;
-                res = indexes.map(() => ({ ok: false as const, error: e }));
+                const failure = sentWriteError(err, 'Kingdee');
+                res = indexes.map(() => ({ ok: false as const, error: failure }));
             }
             sent = true;
             res.forEach((o, k) => (outcomes[indexes[k]] = o));

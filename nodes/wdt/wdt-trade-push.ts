@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, notSentError, toConnectorError } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, notSentError, sentWriteError, toConnectorError } from '../core';
 import type { WdtClient, TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
@@ -75,9 +75,8 @@ const spec: WriteSpec<WdtClient> = {
                 }
                 // Nothing of this chunk reached WDT's books yet: the kit decides (Catch or output 2).
                 if (!written) throw e;
-                const unknown = e.kind === 'transient' && !e.safeToRepeat;
-                const note = unknown ? ' (the request may have been processed: check WDT before replaying)' : '';
-                for (const i of indexes) outcomes[i] = { ok: false, error: e.copyWith({ message: `${e.message}${note}`, possiblyProcessed: unknown }) };
+                const failure = sentWriteError(e, 'WDT');
+                for (const i of indexes) outcomes[i] = { ok: false, error: failure };
                 for (const [, rest] of calls.slice(c + 1)) {
                     for (const i of rest) outcomes[i] = { ok: false, error: notSentError('wdt', e, 'an earlier call') };
                 }
