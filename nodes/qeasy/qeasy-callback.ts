@@ -70,6 +70,17 @@ function withoutSecrets(headers: IncomingMessage['headers']): IncomingMessage['h
     return out;
 }
 
+/** What a flow sent through `res.send`: JSON text as its value, other text as it is (to be sent again exactly). */
+function replyOf(body: unknown): { reply: unknown; text?: string } {
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) return { reply: body };
+    const text = body.toString();
+    try {
+        return { reply: JSON.parse(text) };
+    } catch {
+        return { reply: text, text };
+    }
+}
+
 /**
  * What an http response node (or a flow's own code) needs of `msg.res._res` for one order of an array delivery:
  * status, headers and cookies are accepted, and the body it sends becomes that order's answer.
@@ -89,17 +100,7 @@ function orderResponse(settle: (code: number, body: unknown) => boolean): Record
         clearCookie: () => self,
         jsonp: (body: unknown) => settle(code, body),
         json: (body: unknown) => settle(code, body),
-        send: (body: unknown) => {
-            let reply = body;
-            if (typeof body === 'string' || Buffer.isBuffer(body)) {
-                try {
-                    reply = JSON.parse(body.toString());
-                } catch {
-                    reply = body.toString();
-                }
-            }
-            return settle(code, reply);
-        },
+        send: (body: unknown) => settle(code, replyOf(body).reply),
         sendStatus: (c: number) => settle(Number(c) || 200, ''),
     };
     return self;
@@ -470,22 +471,10 @@ function register(RED: NodeAPI) {
                     if (originalSend) {
                         res.send = (b: unknown) => {
                             if (answered || res.headersSent) return res;
-                            let reply: unknown = b;
-                            let text: StoredReply['text'];
-                            if (typeof b === 'string' || Buffer.isBuffer(b)) {
-                                try {
-                                    reply = JSON.parse(b.toString());
-                                } catch {
-                                    reply = b.toString();
-                                    text = { body: b.toString() };
-                                }
-                            }
+                            const { reply, text } = replyOf(b);
                             const out = originalSend(b);
-                            if (text) {
-                                const type = res.getHeader('content-type');
-                                if (type !== undefined) text.contentType = String(type);
-                            }
-                            finish(res.statusCode, reply, text);
+                            const type = res.getHeader('content-type');
+                            finish(res.statusCode, reply, text === undefined ? undefined : { body: text, contentType: type === undefined ? undefined : String(type) });
                             return out;
                         };
                     }
