@@ -34,14 +34,10 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
     it('a return modified while the window is paged (it leaves the window, later ones move up a place): every return is still read in that run, once', async () => {
         await loadFlow(node({ page_size: { value: '7', type: 'num' } }, { incremental: true }));
         const all = sim.returns.map((r) => r.code);
-        const handle = (sim as any).handle.bind(sim);
-        let served = 0;
-        (sim as any).handle = async (req: unknown) => {
-            const res = await handle(req);
-            // After page 1 is answered, the first return is changed in Guanyi: past the run's end.
-            if (++served === 1) for (const d of sim.returns[0].details as Msg[]) for (const pay of d.payments) pay.modify_date = chinaTime(Date.now() + 60000);
-            return res;
-        };
+        // After page 1 is answered, the first return is changed in Guanyi: past the run's end.
+        sim.afterRequest(() => {
+            for (const d of sim.returns[0].details as Msg[]) for (const pay of d.payments) pay.modify_date = chinaTime(Date.now() + 60000);
+        });
         const r = await run('n1', {}, 1);
         should(r.caught).be.undefined();
         const got = r.outputs[0][0].payload.map((x: Msg) => x.code);

@@ -349,18 +349,12 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         await sim.start();
         await start(direct(), node({ incremental: true }));
         const all = numbers(sim.trades);
-        const handle = (sim as any).handle.bind(sim);
-        let served = 0;
-        (sim as any).handle = async (req: unknown) => {
-            const res = await handle(req);
-            // After page 1 is answered, the first trade is modified in Jackyun: past the run's end.
-            if (++served === 1) {
-                const t = sim.trades[0];
-                t.gmtModified = now + 60000;
-                (t.body as Msg).gmtModified = chinaTime(now + 60000);
-            }
-            return res;
-        };
+        // After page 1 is answered, the first trade is modified in Jackyun: past the run's end.
+        sim.afterRequest(() => {
+            const t = sim.trades[0];
+            t.gmtModified = now + 60000;
+            (t.body as Msg).gmtModified = chinaTime(now + 60000);
+        });
         const r = await run('n1', { params: { startModified: chinaTime(now - 6 * DAY), pageSize: 10 } }, 1);
         should(r.caught).be.undefined();
         const got: string[] = r.outputs[0][0].payload.map((t: any) => t.TradeNo);

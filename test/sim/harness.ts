@@ -92,6 +92,7 @@ export class SimServer {
     private server: http.Server | undefined;
     private readonly routes: Route[] = [];
     private readonly faults: PendingFault[] = [];
+    private readonly afterHooks: Array<{ change: () => void; match?: (req: SimRequest) => boolean }> = [];
     private readonly sockets = new Set<import('net').Socket>();
     private url = '';
     private mix: { spec: FaultMix; random: () => number; drawn: number[] } | undefined;
@@ -115,6 +116,15 @@ export class SimServer {
     /** The next `count` requests (matching `match`, if given) get `fault` instead of a normal answer. */
     inject(fault: Fault, count = 1, match?: (req: SimRequest) => boolean): this {
         this.faults.push({ fault, remaining: count, match });
+        return this;
+    }
+
+    /**
+     * Runs `change` once, right after the first request matching `match` (if given) was handled and before its answer
+     * is sent: the store changing while a client pages through it (a record edited in the vendor's system).
+     */
+    afterRequest(change: () => void, match?: (req: SimRequest) => boolean): this {
+        this.afterHooks.push({ change, match });
         return this;
     }
 
@@ -261,7 +271,10 @@ export class SimServer {
                     return this.write(res, this.vendorFault(fault.name, req));
             }
         }
-        this.write(res, await this.handle(req));
+        const answer = await this.handle(req);
+        const hook = this.afterHooks.findIndex((h) => !h.match || h.match(req));
+        if (hook >= 0) this.afterHooks.splice(hook, 1)[0].change();
+        this.write(res, answer);
     }
 
     /** Routes a request to its handler; 404 in plain text when none matches. */
