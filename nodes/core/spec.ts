@@ -46,6 +46,11 @@ export interface QueryPage<R = unknown> {
     records: R[];
     /** Total records across all pages, when the vendor reports it. */
     total?: number;
+    /**
+     * Set by a pager that knows rows of the result moved while it was paged (a page read again, a total that grew):
+     * this page may repeat records emitted several pages back, not only the last ones (see dedupeBy).
+     */
+    rowsMoved?: true;
 }
 
 export interface IncrementalSpec {

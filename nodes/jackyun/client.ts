@@ -313,7 +313,7 @@ export class JackyunClient extends BaseClient {
                         page = next.value;
                         next = undefined;
                         // A window's total is the run's only when there is one window.
-                        yield plan.windows.length === 1 || page.total === undefined ? page : { records: page.records };
+                        yield plan.windows.length === 1 || page.total === undefined ? page : withoutTotal(page);
                         page = undefined;
                     }
                 } finally {
@@ -436,4 +436,9 @@ export class JackyunClient extends BaseClient {
         const via = this.settings.mode === 'qimen' ? 'via Qimen' : 'direct';
         return `connected to Jackyun (${via}, sign ${this.settings.mode === 'qimen' ? this.settings.signMethod : 'md5'})${Number.isFinite(total) ? `: ${total} trades modified in the last hour` : ''}`;
     }
+}
+
+function withoutTotal(page: QueryPage): QueryPage {
+    const { total: _windowTotal, ...rest } = page;
+    return rest;
 }

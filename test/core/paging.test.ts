@@ -1,5 +1,5 @@
 import should from 'should';
-import { splitWindow, pageNumbers, dedupeBy, QueryPage } from '../../nodes/core';
+import { splitWindow, pageNumbers, dedupeBy, QueryPage, RECENT_KEYS } from '../../nodes/core';
 
 const DAY = 86400000;
 
@@ -67,6 +67,61 @@ describe('core/paging', () => {
         // page 3 showed 8 rows where there were 10: two rows at most slid back across one page boundary, so page 2
         // is read again (now rows 5 and 6), then page 4 ends the read at the new total
         should(fetched).eql([1, 2, 3, 2, 4]);
+    });
+
+    it('marks the pages read again, and a page read after rows were added, as rowsMoved; no other', async () => {
+        let rows = Array.from({ length: 10 }, (_, i) => i + 1);
+        const marks: Array<[number[], boolean]> = [];
+        let call = 0;
+        const src = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            call++;
+            // Before the third call rows 1 and 2 leave (page 2 is read again); before the fifth two rows are added
+            // at the front.
+            if (call === 3) rows = rows.filter((r) => r > 2);
+            if (call === 5) rows = [-1, 0, ...rows];
+            return { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
+        }, { first: 1, pageSize: 2 });
+        for await (const p of src) marks.push([p.records, p.rowsMoved === true]);
+        should(marks).eql([
+            [[1, 2], false],
+            [[3, 4], false],
+            [[7, 8], false],
+            [[5, 6], true], // page 2 read again
+            [[7, 8], true], // page 4 after two rows were added: repeats page 3
+            [[9, 10], false],
+        ]);
+    });
+
+    it('drops repeats from thousands of records back once a page says rows moved: rows arriving and leaving mid-read, each row emitted once', async () => {
+        // 20,000 rows in pages of 1,000. After page 8, 3,000 rows are added at the front: pages 9 – 11 repeat rows
+        // emitted 2,000 to 3,000 records earlier, more than the recent keys every record is checked against. After
+        // page 14, 2,500 rows leave at the front: pages are read again.
+        const pageSize = 1000;
+        let rows = Array.from({ length: 20000 }, (_, i) => ({ id: i + 1 }));
+        let call = 0;
+        const src = pageNumbers(async (n): Promise<QueryPage<{ id: number }>> => {
+            call++;
+            if (call === 9) rows = [...Array.from({ length: 3000 }, (_, i) => ({ id: -i - 1 })), ...rows];
+            if (call === 15) rows = rows.slice(2500);
+            return { records: rows.slice((n - 1) * pageSize, n * pageSize), total: rows.length };
+        }, { first: 1, pageSize });
+        const counts = new Map<number, number>();
+        for await (const p of dedupeBy(src, (r) => r.id)) for (const r of p.records) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+        should([...counts].filter(([, c]) => c > 1)).eql([]);
+        // Every row there was at the start is emitted (rows added mid-read may be too).
+        const missing = Array.from({ length: 20000 }, (_, i) => i + 1).filter((id) => !counts.has(id));
+        should(missing).eql([]);
+    });
+
+    it('checks records without a rowsMoved page against the most recent keys: a repeat from the page before is dropped', async () => {
+        async function* src() {
+            yield { records: Array.from({ length: RECENT_KEYS }, (_, i) => i) };
+            yield { records: [RECENT_KEYS - 3, RECENT_KEYS - 2, RECENT_KEYS - 1, RECENT_KEYS] };
+        }
+        const out: number[] = [];
+        for await (const p of dedupeBy(src(), (r: number) => r)) out.push(...p.records);
+        should(out.length).equal(RECENT_KEYS + 1);
+        should(out[RECENT_KEYS]).equal(RECENT_KEYS);
     });
 
     it('starts at a later page when asked, and ends at the total counted from the first page', async () => {
