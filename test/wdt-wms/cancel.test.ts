@@ -103,6 +103,14 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.cancellations[0].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
     });
 
+    it('blank warehouseCode, orderType and cancelReason in a record (a mapper\'s empty source) take the node\'s settings too', async () => {
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '退料申请作废', type: 'str' } }));
+        const r = await run('n1', { payload: [{ orderCode: 'TL2024010007', warehouseCode: '', orderType: '', cancelReason: ' ' }] }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload[0].flag).equal('success');
+        should(sim.cancellations[0].request).match({ warehouseCode: 'WH01', orderType: 'CGTH', cancelReason: '退料申请作废' });
+    });
+
     it('a rate-limit answer → backoff, then success (nothing cancelled twice)', async () => {
         await start();
         sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);

@@ -185,6 +185,14 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP02/T1']);
     });
 
+    it('a trade whose shop_no is blank (a mapper\'s empty source) goes to the node\'s shop', async () => {
+        await loadFlow({}, node({}));
+        const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: '' }], params: { shop_no: 'SHOP02' } }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload[0].shop_no).equal('SHOP02');
+        should([...sim.trades.keys()]).eql(['SHOP02/T1']);
+    });
+
     it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
         await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' } }));
         sim.inject({ type: 'reset-after-processing' }, 1, (q) => WdtSim.form(q).shop_no === 'SHOP02');
