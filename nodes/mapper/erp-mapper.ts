@@ -79,15 +79,20 @@ export = function (RED: NodeAPI) {
         };
 
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
+            // A msg that reaches Catch whole is accounted for, as at the endpoint nodes: its delivery ticket comes back.
+            const toCatch = (err: Error) => {
+                if (msg[ACK_PROPERTY]) acknowledge(msg);
+                done(err);
+            };
             if (!compiled) {
-                done(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
+                toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
                 return;
             }
             // No business record nests this deep; deeper, Node-RED's msg cloning overflows the stack on the way to
             // an output or Catch and the msg silently vanishes. Replaced so the msg can still reach Catch.
             if (depthOf(msg.payload, 100) > 100) {
                 msg.payload = '[removed: nested deeper than 100 levels]';
-                done(new Error('erp-mapper: payload: nested deeper than 100 levels'));
+                toCatch(new Error('erp-mapper: payload: nested deeper than 100 levels'));
                 return;
             }
             try {
@@ -118,7 +123,7 @@ export = function (RED: NodeAPI) {
                 done();
             } catch (err: any) {
                 node.status({ fill: 'red', shape: 'ring', text: 'error' });
-                done(err instanceof Error ? err : new Error(String(err)));
+                toCatch(err instanceof Error ? err : new Error(String(err)));
             }
         });
         node.on('close', () => {

@@ -125,4 +125,27 @@ describe('erp-mapper node', function () {
         should(pendingTickets(ackRun.id)).equal(1);
         should(settled).equal(0);
     });
+
+    it('delivery tickets: a msg sent to Catch whole (a bad mapping, a payload nested too deep) hands its ticket back, as the endpoint nodes do', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { x: { path: '__proto__.y' } } })], 'n1', 2));
+        let settled = 0;
+        const ackRun = openAckRun(() => settled++);
+        const t1 = ackRun.issue();
+        ackRun.seal();
+        const r1 = await run('n1', { payload: [{ id: 1 }], [ACK_PROPERTY]: t1 }, 2);
+        should(r1.caught!.error.message).match(/bad mapping/);
+        should(pendingTickets(ackRun.id)).equal(0);
+        should(settled).equal(1);
+        await helper.unload();
+
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const deepRun = openAckRun(() => settled++);
+        const t2 = deepRun.issue();
+        deepRun.seal();
+        let deep: Msg = { id: 1 };
+        for (let i = 0; i < 150; i++) deep = { child: deep };
+        const r2 = await run('n1', { payload: deep, [ACK_PROPERTY]: t2 }, 2);
+        should(r2.caught!.error.message).match(/nested deeper than 100 levels/);
+        should(settled).equal(2);
+    });
 });
