@@ -36,12 +36,18 @@ export function parseDotNetDate(text: string): number | undefined {
 
 /**
  * Any time a user may type or a msg may carry → epoch ms: a number (ms; values below 10^11 are read as seconds),
- * a numeric string (8 or 14 digits: yyyyMMdd[HHmmss] in China time), `yyyy-MM-dd HH:mm:ss` (China time), an ISO string with a zone, a `/Date(ms)/` string or a Date.
- * NaN when it is none of these, or names no real date (2024-02-30).
+ * digits of 8 or 14 (text or a whole number: yyyyMMdd[HHmmss] in China time), `yyyy-MM-dd HH:mm:ss` (China time), an
+ * ISO string with a zone, a `/Date(ms)/` string or a Date. NaN when it is none of these, or names no real date
+ * (2024-02-30).
  */
 export function toEpochMs(value: unknown): number {
     if (value instanceof Date) return value.getTime();
-    if (typeof value === 'number') return Number.isFinite(value) ? (Math.abs(value) < 1e11 ? value * 1000 : value) : NaN;
+    if (typeof value === 'number') {
+        if (!Number.isFinite(value)) return NaN;
+        // 20240105 or 20240105103000 as a number: as seconds (1970) or ms (year 2611) nobody means them.
+        if (Number.isInteger(value) && ((value >= 1e7 && value < 1e8) || (value >= 1e13 && value < 1e14))) return toEpochMs(String(value));
+        return Math.abs(value) < 1e11 ? value * 1000 : value;
+    }
     if (typeof value !== 'string' || value.trim() === '') return NaN;
     const text = value.trim();
     // Digits only: yyyyMMdd or yyyyMMddHHmmss (China time) — as seconds they would be a moment of 1970 nobody means —

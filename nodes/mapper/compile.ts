@@ -205,12 +205,14 @@ function clone(v: any): any {
 }
 
 const NON_DECIMAL = /^\s*0[xbo]/i;
+// Commas only as thousands separators: "1,234.5". "1,5" (a decimal comma, or two values) is no number.
+const THOUSANDS = /^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*$/;
 
 function toNumber(v: unknown): number | typeof FAIL {
     if (typeof v === 'number') return v - v === 0 ? v : FAIL;
     if (typeof v === 'string') {
         let n = +v;
-        if (n !== n && v.includes(',')) n = +v.replace(/,/g, '');
+        if (n !== n && THOUSANDS.test(v)) n = +v.replace(/,/g, '');
         // `+"  "` is 0: a blank text is not a number; nor is "0x10" (16 to JavaScript) an amount anyone writes.
         if (n - n !== 0 || (n === 0 && v.trim() === '') || NON_DECIMAL.test(v)) return FAIL;
         return n;

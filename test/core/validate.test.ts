@@ -67,5 +67,11 @@ describe('core/time: China time whatever the host zone', () => {
         should(toEpochMs('20240105103000')).equal(parseChinaTime('2024-01-05 10:30:00'));
         should(Number.isNaN(toEpochMs('20240230'))).be.true();
         should(toEpochMs('1704067200')).equal(1704067200000);
+        // the same digits as a whole number; other numbers stay seconds (below 10^11) or ms
+        should(toEpochMs(20240105)).equal(parseChinaTime('2024-01-05 00:00:00'));
+        should(toEpochMs(20240105103000)).equal(parseChinaTime('2024-01-05 10:30:00'));
+        should(Number.isNaN(toEpochMs(20240230))).be.true();
+        should(toEpochMs(1704067200)).equal(1704067200000);
+        should(toEpochMs(1704067200000)).equal(1704067200000);
     });
 });

@@ -408,12 +408,17 @@ describe('compileMapping: generated code', function () {
         should(ok(run(f, { v: '20240105' }))).eql({ d: '2024-01-05', dt: '2024-01-05 00:00:00' });
         should(ok(run(f, { v: '20240105103000' }))).eql({ d: '2024-01-05', dt: '2024-01-05 10:30:00' });
         should(bad(run(f, { v: '20240230' }))[0].reason).match(/is not a date/);
+        // the same digits as a number
+        should(ok(run(f, { v: 20240105 }))).eql({ d: '2024-01-05', dt: '2024-01-05 00:00:00' });
+        should(ok(run(f, { v: 20240105103000 }))).eql({ d: '2024-01-05', dt: '2024-01-05 10:30:00' });
+        should(bad(run(f, { v: 20240230 }))[0].reason).match(/is not a date/);
     });
 
     it('number conversion: zero, blank and signed texts', function () {
         const f = { n: { path: 'v', convert: 'number' } };
         should(['0', ' 0 ', '-0.5', '1e3', '+7'].map((v) => ok(run(f, { v })).n)).eql([0, 0, -0.5, 1000, 7]);
-        for (const v of ['  ', 'NaN', 'Infinity', '1.2.3', '0x10', '0b11', '0o7']) should(bad(run(f, { v }))[0].reason).endWith('is not a number');
+        for (const v of ['  ', 'NaN', 'Infinity', '1.2.3', '0x10', '0b11', '0o7', '1,5', '12,34,56', ',', '1,2345', '1234,567']) should(bad(run(f, { v }))[0].reason).endWith('is not a number');
+        should(['1,234', '-12,345.6', '1,234,567'].map((v) => ok(run(f, { v })).n)).eql([1234, -12345.6, 1234567]);
         should(bad(run(f, { v: Infinity }))[0].reason).equal('Infinity is not a number');
     });
 });
