@@ -162,7 +162,9 @@
             $('<option>').val('').text(t('(无：不校验)', '(none: no schema)')).appendTo(select);
             endpointTypes().forEach(function (type) {
                 var def = RED.nodes.getType(type);
-                $('<option>').val(type).text((def && def.paletteLabel ? def.paletteLabel + ' · ' : '') + type).appendTo(select);
+                // paletteLabel may be a function of the definition (ours are: they read the locale), as in Node-RED's palette.
+                var label = def && (typeof def.paletteLabel === 'function' ? def.paletteLabel.call(def) : def.paletteLabel);
+                $('<option>').val(type).text((label ? label + ' · ' : '') + type).appendTo(select);
             });
             if (node.target && !select.find('option[value="' + node.target + '"]').length) $('<option>').val(node.target).text(node.target).appendTo(select);
             select.val(node.target || '');

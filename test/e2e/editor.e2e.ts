@@ -263,6 +263,8 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
             return n ? n.id : false;
         }).then((h) => h.jsonValue() as Promise<string>);
         await editNode(page, id);
+        // The target list names each endpoint by its palette label in the editor's language.
+        should(await page.locator('#node-input-target option[value="kingdee-batch-save"]').innerText()).equal('Kingdee save · kingdee-batch-save');
         await page.selectOption('#node-input-target', 'kingdee-batch-save');
         const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
         await row('FBillNo').waitFor();

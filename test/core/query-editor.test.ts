@@ -1,0 +1,47 @@
+import fs from 'fs';
+import path from 'path';
+import vm from 'vm';
+import should from 'should';
+
+// The four query nodes' dialogs as Node-RED's editor reads them: a Max records the runtime would misread (a negative
+// number stops the read before it starts and keeps the watermark; text is silently no limit) is marked invalid.
+const root = path.resolve(__dirname, '..', '..', '..');
+const QUERY_NODES = ['kingdee/kingdee-bill-query', 'jackyun/jackyun-trade-query', 'guanyi/guanyi-return-get', 'maycur/maycur-paid-list'];
+
+/** Runs the inline editor script of nodes/<file>.html and returns the definition it registers. */
+function definition(file: string): any {
+    const html = fs.readFileSync(path.join(root, 'nodes', `${file}.html`), 'utf8');
+    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+    let def: any;
+    const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators: { number: () => () => true } };
+    vm.runInNewContext(script, { RED, $: () => ({}), CnErpEditor: { prepareConfig() {}, prepareEndpoint() {}, saveEndpoint() {} } });
+    return def;
+}
+
+describe('query node dialogs', () => {
+    for (const file of QUERY_NODES) {
+        it(`${path.basename(file)}: Max records takes blank (no limit) or a whole number ≥ 0, nothing else`, () => {
+            const validate = definition(file).defaults.maxRecords.validate as (v: unknown) => boolean;
+            should(['', undefined, '0', '500', ' 2000 '].map((v) => validate(v))).eql([true, true, true, true, true]);
+            should(['-1', 'abc', '1.5', '1e3'].map((v) => validate(v))).eql([false, false, false, false]);
+        });
+    }
+});
+
+describe('qeasy-callback dialog', () => {
+    it('the Output row (one msg per order / all in one) is shown in both reply modes: it applies to both', () => {
+        const html = fs.readFileSync(path.join(root, 'nodes', 'qeasy', 'qeasy-callback.html'), 'utf8');
+        const row = /<div class="form-row([^"]*)"><label for="node-input-emit">/.exec(html);
+        should(row).be.ok();
+        should(row![1].trim()).equal('');
+    });
+
+    it('a reply timeout must be above 0 s and the config\'s time window at least 1 s (the runtime would silently use its default)', () => {
+        const timeout = definition('qeasy/qeasy-callback').defaults.replyTimeout.validate as (v: unknown) => boolean;
+        should(['', '30', '0.5'].map((v) => timeout(v))).eql([true, true, true]);
+        should(['0', '-5', 'abc'].map((v) => timeout(v))).eql([false, false, false]);
+        const windowSeconds = definition('qeasy/qeasy-config').defaults.windowSeconds.validate as (v: unknown) => boolean;
+        should(['', '300', '1'].map((v) => windowSeconds(v))).eql([true, true, true]);
+        should(['0', '0.5', '-300', 'abc'].map((v) => windowSeconds(v))).eql([false, false, false, false]);
+    });
+});
