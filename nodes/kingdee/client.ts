@@ -454,12 +454,14 @@ export class KingdeeClient extends BaseClient {
             records = await read(from, limit);
             let skip = 0;
             if (seen > 0) {
-                let at = lastIndexOfAny(records, keys, recent);
+                // The usual case, nothing moved: the page starts with the last row emitted (taken as such even when
+                // later rows share its values).
+                let at = records.length > 0 && rowIdentity(records[0], keys) === recent[recent.length - 1] ? 0 : lastEmittedIndex(records, keys, recent);
                 while (at < 0 && from > first) {
                     from = Math.max(first, from - pageSize);
                     limit = pageSize;
                     records = await read(from, limit);
-                    at = lastIndexOfAny(records, keys, recent);
+                    at = lastEmittedIndex(records, keys, recent);
                 }
                 skip = at + 1;
             }
@@ -582,13 +584,31 @@ function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
     return JSON.stringify(keys.map((k) => row[k]));
 }
 
-/** The index of the last row of `rows` that is one of `identities` (the rows last emitted), or −1. */
-function lastIndexOfAny(rows: Record<string, unknown>[], keys: string[], identities: string[]): number {
-    if (identities.length === 0) return -1;
-    // The usual case, nothing moved: the page starts with the last row emitted.
-    if (rows.length > 0 && rowIdentity(rows[0], keys) === identities[identities.length - 1]) return 0;
-    const wanted = new Set(identities);
-    for (let i = rows.length - 1; i >= 0; i--) if (wanted.has(rowIdentity(rows[i], keys))) return i;
+/**
+ * Where the rows already emitted end on a page that did not start with the last of them (rows moved, or a page read
+ * again further back): the index of the last row emitted, or −1 when none of the last rows emitted is on the page.
+ * `identities` are the last rows emitted, oldest first. The most recent of them found on the page wins (the ones
+ * after it left the result); when several rows of the page have its values (a bill's identical entry lines, when no
+ * key is among the fields), the one whose preceding rows match the rows emitted before it for longest is taken, the
+ * earliest of those: an unread row that only shares the values is not mistaken for it.
+ */
+export function lastEmittedIndex(rows: Record<string, unknown>[], keys: string[], identities: string[]): number {
+    const last = identities.length - 1;
+    const ids = rows.map((r) => rowIdentity(r, keys));
+    for (let j = last; j >= 0; j--) {
+        let best = -1;
+        let bestRun = 0;
+        for (let i = 0; i < ids.length; i++) {
+            if (ids[i] !== identities[j]) continue;
+            let run = 1;
+            while (i - run >= 0 && j - run >= 0 && ids[i - run] === identities[j - run]) run++;
+            if (run > bestRun) {
+                best = i;
+                bestRun = run;
+            }
+        }
+        if (best >= 0) return best;
+    }
     return -1;
 }
 
