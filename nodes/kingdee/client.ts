@@ -381,7 +381,10 @@ export class KingdeeClient extends BaseClient {
                 }
                 if (status && String(status.IsSuccess).toLowerCase() !== 'true') {
                     const code = Number(status.MsgCode) || 0;
-                    const perRecord = write && PER_RECORD_CODES.has(code) && (status.Errors ?? []).some((e) => typeof e?.DIndex === 'number');
+                    // An answer naming saved records is read record by record whatever its MsgCode: thrown whole, a
+                    // network-control conflict (13) or call limit (14) would be sent again and save those twice.
+                    const saved = (status.SuccessEntitys ?? []).length > 0;
+                    const perRecord = write && (saved || (PER_RECORD_CODES.has(code) && (status.Errors ?? []).some((e) => typeof e?.DIndex === 'number')));
                     if (!perRecord || operation === 'ExecuteBillQuery') {
                         const kind = classifyMsgCode(code);
                         const first = (status.Errors ?? []).find((e) => e?.FieldName);
@@ -620,11 +623,25 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
         const i = Number(e?.DIndex);
         if (Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
     }
+    const code = Number(status.MsgCode) || 0;
+    // Nothing saved and only the first record blamed, of several: the server refused the call as a whole (a wrong
+    // form id, no conversion rule) and reports it at DIndex 0. Every record gets that reason, through the whole msg.
+    if (n > 1 && (status.SuccessEntitys ?? []).length === 0 && errs.size === 1 && errs.has(0)) {
+        const list = errs.get(0)!;
+        throw new ConnectorError({
+            system: SYSTEM,
+            kind: classifyMsgCode(code || 4),
+            code: `MSGCODE_${code}`,
+            message: `${op}: ${errorsText(list)} (the call was refused as a whole: nothing was saved)`,
+            field: list.find((e) => e.FieldName)?.FieldName ?? undefined,
+            safeToRepeat: true,
+            details: { errors: list },
+        });
+    }
     for (const e of status.SuccessEntitys ?? []) {
         const i = Number(e?.DIndex);
         if (Number.isInteger(i) && i >= 0 && i < n && !errs.has(i)) out[i] = { ok: true, result: result(e, i) };
     }
-    const code = Number(status.MsgCode) || 0;
     for (let i = 0; i < n; i++) {
         if (out[i]) continue;
         const list = errs.get(i);

@@ -196,6 +196,29 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(sim.loginCount).equal(1);
     });
 
+    for (const msgCode of [13, 14, 8]) {
+        it(`an answer naming saved records with MsgCode ${msgCode} is read record by record: sent once, the saved one reported saved`, async () => {
+            const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: msgCode,
+                SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
+                Errors: [{ FieldName: null, Message: '网控冲突', DIndex: 1 }] } } };
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+            const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
+            should(sim.requests.filter((r) => r.path.includes('BatchSave'))).have.length(1);
+            should(out.map((o) => o.ok)).eql([true, false]);
+            should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
+            should((out[1] as any).error.message).match(/网控冲突/);
+        });
+    }
+
+    it('a call refused as a whole (reported at DIndex 0, nothing saved) fails the call with the server\'s reason, not one record and "no outcome" for the rest', async () => {
+        await should(make().push('CN_PAYAPPLY', 'Number', ['FKSQ000101', 'FKSQ000102', 'FKSQ000103'], { TargetFormId: 'AP_OTHERBILL', IsEnableDefaultRule: true, RuleId: '', TargetOrgId: 0, CustomParams: {} }, {}))
+            .be.rejectedWith(/没有从 CN_PAYAPPLY 到 AP_OTHERBILL 的转换规则.*refused as a whole/);
+        // One record: its own outcome, as before.
+        const one = await make().push('CN_PAYAPPLY', 'Number', ['FKSQ000101'], { TargetFormId: 'AP_OTHERBILL', IsEnableDefaultRule: true, RuleId: '', TargetOrgId: 0, CustomParams: {} }, {});
+        should(one[0].ok).be.false();
+        should((one[0] as any).error.message).match(/转换规则/);
+    });
+
     it('partial BatchSave: outcomes split exactly by DIndex; the store holds only the saved ones', async () => {
         const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT999'), goodModel('MAT003')], { NeedReturnFields: ['FBillNo', 'FID'], IsDeleteEntry: true }, {});
         should(out.map((o) => o.ok)).eql([true, false, true]);
