@@ -59,7 +59,7 @@ export async function* pageNumbers<R>(
         const total = page.total;
         // A page read again, or read after rows were added, may repeat records from further back than the last page.
         const moved = !forward || (total !== undefined && lastTotal !== undefined && total > lastTotal);
-        if (count > 0) yield moved ? { ...page, rowsMoved: true } : page;
+        if (count > 0) yield moved ? { ...page, mayRepeatEarlier: true } : page;
         page = undefined;
         if (total !== undefined && lastTotal !== undefined && total < lastTotal) {
             // Rows left since the last page was read: the last page read before that moment (the one before this
@@ -138,8 +138,8 @@ class RunKeys {
 /**
  * Drops records whose key was seen earlier in this run: rows shifting across a page boundary while paging, pages read
  * again, and the shared boundary instant of consecutive time windows. Every record is checked against the last
- * RECENT_KEYS keys; from the first page marked `rowsMoved` on, against the last `window`. Keeps keys only, oldest
- * forgotten first, so memory stays small and flat.
+ * RECENT_KEYS keys; from the first page marked `mayRepeatEarlier` on, against the last `window`. Keeps keys only,
+ * oldest forgotten first, so memory stays small and flat.
  */
 export async function* dedupeBy<R>(pages: AsyncIterable<QueryPage<R>>, key: (r: R) => unknown, window = DEDUPE_WINDOW): AsyncGenerator<QueryPage<R>> {
     const keys = new RunKeys(window);
@@ -155,7 +155,7 @@ export async function* dedupeBy<R>(pages: AsyncIterable<QueryPage<R>>, key: (r: 
     const next = async (): Promise<QueryPage<R> | undefined> => {
         const r = await source.next();
         if (r.done) return undefined;
-        if (r.value.rowsMoved) keys.indexAll();
+        if (r.value.mayRepeatEarlier) keys.indexAll();
         const records = r.value.records.filter(unseen);
         return records.length === r.value.records.length ? r.value : { ...r.value, records };
     };

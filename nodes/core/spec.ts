@@ -47,10 +47,11 @@ export interface QueryPage<R = unknown> {
     /** Total records across all pages, when the vendor reports it. */
     total?: number;
     /**
-     * Set by a pager that knows rows of the result moved while it was paged (a page read again, a total that grew):
-     * this page may repeat records emitted several pages back, not only the last ones (see dedupeBy).
+     * Set by a pager that knows this page may repeat records emitted well before the last few: a page read again, a
+     * total that grew (rows moved while the result was paged), the first page of a time window sharing its start
+     * with the previous window's end. dedupeBy checks against its whole window from such a page on.
      */
-    rowsMoved?: true;
+    mayRepeatEarlier?: true;
 }
 
 export interface IncrementalSpec {

@@ -304,16 +304,25 @@ export class JackyunClient extends BaseClient {
             const plan = self.planTradeQuery(params);
             for (let w = 0; w < plan.windows.length; w++) {
                 const biz = { ...plan.base, ...plan.windows[w] };
+                // The first page asked (pageIndex) is where the read starts: the first window's, every later window
+                // from its own first page.
+                const windowPlan = w === 0 ? plan : { ...plan, first: 0 };
                 // Not `yield*`: it keeps the last page it passed on while it waits for the next one.
-                const pages = self.pagesOf(biz, plan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`));
+                const pages = self.pagesOf(biz, windowPlan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`));
                 let next: IteratorResult<QueryPage> | undefined;
                 let page: QueryPage | undefined;
+                let firstOfWindow = w > 0;
                 try {
                     while (!(next = await pages.next()).done) {
                         page = next.value;
                         next = undefined;
                         // A window's total is the run's only when there is one window.
-                        yield plan.windows.length === 1 || page.total === undefined ? page : withoutTotal(page);
+                        if (plan.windows.length > 1 && page.total !== undefined) page = withoutTotal(page);
+                        // A trade at the instant two windows share is in both, and the order within a window need not
+                        // follow the split time: its first copy may be anywhere in the window before.
+                        if (firstOfWindow) page = { ...page, mayRepeatEarlier: true };
+                        firstOfWindow = false;
+                        yield page;
                         page = undefined;
                     }
                 } finally {

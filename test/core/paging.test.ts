@@ -69,7 +69,7 @@ describe('core/paging', () => {
         should(fetched).eql([1, 2, 3, 2, 4]);
     });
 
-    it('marks the pages read again, and a page read after rows were added, as rowsMoved; no other', async () => {
+    it('marks the pages read again, and a page read after rows were added, as mayRepeatEarlier; no other', async () => {
         let rows = Array.from({ length: 10 }, (_, i) => i + 1);
         const marks: Array<[number[], boolean]> = [];
         let call = 0;
@@ -81,7 +81,7 @@ describe('core/paging', () => {
             if (call === 5) rows = [-1, 0, ...rows];
             return { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
         }, { first: 1, pageSize: 2 });
-        for await (const p of src) marks.push([p.records, p.rowsMoved === true]);
+        for await (const p of src) marks.push([p.records, p.mayRepeatEarlier === true]);
         should(marks).eql([
             [[1, 2], false],
             [[3, 4], false],
@@ -113,7 +113,7 @@ describe('core/paging', () => {
         should(missing).eql([]);
     });
 
-    it('checks records without a rowsMoved page against the most recent keys: a repeat from the page before is dropped', async () => {
+    it('checks records without a mayRepeatEarlier page against the most recent keys: a repeat from the page before is dropped', async () => {
         async function* src() {
             yield { records: Array.from({ length: RECENT_KEYS }, (_, i) => i) };
             yield { records: [RECENT_KEYS - 3, RECENT_KEYS - 2, RECENT_KEYS - 1, RECENT_KEYS] };

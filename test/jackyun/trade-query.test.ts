@@ -72,6 +72,38 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(sent().every((b) => b.hasTotal === 1)).be.true();
     });
 
+    it('a pageIndex to start from applies to the first window only: every later window is read from its first page', async () => {
+        const from = sim.base;
+        const to = sim.base + 14 * DAY;
+        const all = numbers(sim.tradesModifiedBetween(from, to));
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(from), endModified: chinaTime(to), pageSize: 10, pageIndex: 1 } }, 1);
+        should(r.caught).be.undefined();
+        const firstOfWindow = sent().filter((b, i, list) => i === 0 || list[i - 1].startModified !== b.startModified);
+        should(firstOfWindow.map((b) => b.pageIndex)).eql([1, 0]);
+        // Only the first window's first page (10 trades) is skipped.
+        const got: string[] = r.outputs[0][0].payload.map((t: any) => t.TradeNo);
+        const firstWindow = numbers(sim.tradesModifiedBetween(from, from + 7 * DAY));
+        should(got).eql(all.filter((no) => !firstWindow.slice(0, 10).includes(no)));
+    });
+
+    it('a trade at the instant two windows share is emitted once even when thousands of trades lie between its two copies', async () => {
+        // Split on the created time while the API orders by modified time: the trade created exactly at the boundary
+        // comes first in the first window, 2,500 trades modified later follow it, and it comes again in the second.
+        const boundary = sim.base + 7 * DAY;
+        const template = sim.trades[0];
+        const trade = (no: string, created: number, modified: number): SimTrade => ({ ...template, tradeNo: no, sourceTradeNo: `TB${no}`, gmtCreate: created, gmtModified: modified, body: { ...template.body, gmtCreate: chinaTime(created), gmtModified: chinaTime(modified) } });
+        sim.trades.length = 0;
+        sim.addTrade(trade('JYEDGE', boundary, boundary));
+        for (let i = 0; i < 2500; i++) sim.addTrade(trade(`JYW${String(i).padStart(5, '0')}`, sim.base + 3600000 + i * 1000, boundary + 60000 + i * 1000));
+        await start(direct());
+        const r = await run('n1', { params: { startCreated: chinaTime(sim.base), endCreated: chinaTime(sim.base + 10 * DAY), pageSize: 200 } }, 1);
+        should(r.caught).be.undefined();
+        const got: string[] = r.outputs[0][0].payload.map((t: any) => t.TradeNo);
+        should(got.filter((no) => no === 'JYEDGE')).have.length(1);
+        should(got).have.length(2501);
+    });
+
     it('modified_begin/modified_end (seed names) are sent as given and split the same way', async () => {
         await start(direct());
         const r = await run('n1', { payload: { modified_begin: chinaTime(sim.base), modified_end: chinaTime(sim.base + 10 * DAY) } }, 1);
