@@ -118,16 +118,20 @@ export class WdtClient extends BaseClient {
     async tradePush(shopNo: string, strictSwitch: '0' | '1', trades: Array<Record<string, unknown>>, ctx: RequestContext = {}): Promise<TradePushResult> {
         const tradeList = JSON.stringify(trades.map(toWireTrade));
         const listOf = (a: Record<string, any>): unknown[] | undefined => (Array.isArray(a.error_list) ? a.error_list : Array.isArray(a.errors) ? a.errors : undefined);
-        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a)?.length ?? 0) > 0 && !CONFIG_TEXT.test(String(a.message ?? '')) && !RATE_TEXT.test(String(a.message ?? '')));
-        const tids = new Set(trades.map((t) => String(t.tid)));
+        // The tids sent, by their text as WDT may echo it (surrounding spaces dropped).
+        const sentTid = new Map(trades.map((t) => [String(t.tid).trim(), String(t.tid)] as const));
+        const entryTid = (e: unknown) => String((e as Record<string, unknown> | null)?.tid ?? (e as Record<string, unknown> | null)?.src_tid ?? '').trim();
+        // A non-zero answer whose list names trades of the call is strict mode's per-trade refusal, whatever words its
+        // message repeats from the trades' errors ("数量超过库存" is no call limit).
+        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a) ?? []).some((e) => sentTid.has(entryTid(e))));
         const errors = new Map<string, string>();
         const unmatched: Array<{ tid: string; error: string }> = [];
         for (const e of listOf(answer) ?? []) {
             const entry = (e ?? {}) as Record<string, unknown>;
-            const tid = String(entry.tid ?? entry.src_tid ?? '');
+            const tid = sentTid.get(entryTid(entry));
             const error = String(entry.error ?? entry.message ?? entry.msg ?? '');
-            if (tids.has(tid)) errors.set(tid, error || 'refused');
-            else unmatched.push({ tid, error });
+            if (tid !== undefined) errors.set(tid, error || 'refused');
+            else unmatched.push({ tid: String(entry.tid ?? entry.src_tid ?? ''), error });
         }
         const ok = Number(answer.code) === 0;
         return {

@@ -83,14 +83,19 @@ const spec: WriteSpec<WdtClient> = {
                 break;
             }
             written = true;
-            if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300)}`);
+            const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
+            if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${unmatched}`);
             const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
             const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
+            // Refusals naming no trade of the call, and fewer trades stored than were not refused by name: which of
+            // those is not stored is unknown, so none is reported stored (pushing one again updates it in WDT).
+            const unclear = !r.batchRejected && r.unmatched.length > 0 && r.newCount + r.chgCount < sent.length - rejected;
             indexes.forEach((i, k) => {
                 const tid = String(sent[k].tid);
                 const own = r.errors.get(tid);
                 if (own !== undefined) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
                 else if (r.batchRejected) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
+                else if (unclear) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may not be stored; pushing it again is safe (WDT updates a trade it has)`, safeToRepeat: true, field: 'tid' }) };
                 else outcomes[i] = { ok: true, result: { tid, shop_no: shopNo, batch } };
             });
         }

@@ -193,6 +193,35 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP02/T1']);
     });
 
+    it('a refusal naming a tid with spaces around it is the sent trade\'s; one naming no trade of the call, with fewer stored than not refused, leaves no trade reported stored', async () => {
+        await loadFlow();
+        const answer = (body: Msg) => sim.inject({ type: 'http', status: 200, body: JSON.stringify(body) }, 1);
+        answer({ code: 0, message: 'ok', new_count: 1, chg_count: 0, error_list: [{ tid: 'T2', error: '货品不存在' }] });
+        const r1 = await run('n1', { payload: [demoTrade('T1'), { ...demoTrade('T2'), tid: 'T2 ' }] }, 2);
+        should(r1.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1']);
+        should(r1.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T2 ', 'TRADE_REFUSED']]);
+
+        answer({ code: 0, message: 'ok', new_count: 1, chg_count: 0, error_list: [{ tid: 'X9', error: '货品不存在' }] });
+        const r2 = await run('n1', { payload: [demoTrade('T3'), demoTrade('T4')] }, 2);
+        should(r2.outputs[0]).have.length(0);
+        should(r2.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T3', 'OUTCOME_UNCLEAR'], ['T4', 'OUTCOME_UNCLEAR']]);
+        should(r2.outputs[1][0].error.message).match(/X9: 货品不存在/);
+
+        // Counts that account for every trade not refused by name: a stray refusal changes nothing (a warning only).
+        answer({ code: 0, message: 'ok', new_count: 2, chg_count: 0, error_list: [{ tid: 'X9', error: '货品不存在' }] });
+        const r3 = await run('n1', { payload: [demoTrade('T5'), demoTrade('T6')] }, 2);
+        should(r3.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T5', 'T6']);
+    });
+
+    it('strict mode: a per-trade refusal whose message says 超过 (over stock) is the trades\' outcome on output 2, sent once, not a call limit', async () => {
+        await loadFlow();
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '严格模式下订单校验失败: T2 子订单T2-1数量超过库存', error_list: [{ tid: 'T2', error: '子订单T2-1数量超过库存' }] }) }, 1);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')], params: { switch: '1' } }, 2);
+        should(r.caught).be.undefined();
+        should(sim.requests).have.length(1);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'BATCH_REFUSED'], ['T2', 'TRADE_REFUSED']]);
+    });
+
     it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
         await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' } }));
         sim.inject({ type: 'reset-after-processing' }, 1, (q) => WdtSim.form(q).shop_no === 'SHOP02');
