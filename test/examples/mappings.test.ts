@@ -10,7 +10,7 @@ import { compileMapping, MapResult } from '../../nodes/mapper/compile';
 
 // The mapper validates against the target node's schema: register those nodes' specs (no runtime needed).
 const fakeRED: any = { nodes: { createNode() {}, registerType() {}, getNode() {} }, httpAdmin: { get() {}, post() {} }, auth: { needsPermission: () => (_q: unknown, _s: unknown, n: () => void) => n() }, util: {}, settings: {} };
-for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
+for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv', 'wdt/wdt-trade-push']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
 
 const mappingOf = (prefix: string) => {
     const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith(prefix))!, 'utf8'));
@@ -67,5 +67,15 @@ describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet
         const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '1', real_in: '', price: '', amount: '', note: '赠品' }] });
         should(sheet).match({ Qua: '2', Amo: '100' });
         should(sheet.Items.map((i: Record<string, unknown>) => i.Qua)).eql(['1', '1']);
+    });
+});
+
+describe('example 04 mapping (seed 003: a callback order → WDT trade_push)', () => {
+    it('maps the README\'s curl example body (what a user posts first) without a failure', async () => {
+        const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+        const body = JSON.parse(/^body='(.*)'$/m.exec(readme)![1]);
+        const out = await mappingOf('04')(body);
+        should(out).match({ shop_no: 'SHOP01', tid: 'T1', trade_time: '2024-01-09 10:00:00' });
+        should(out.order_list).have.length(1);
     });
 });
