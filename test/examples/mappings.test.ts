@@ -10,7 +10,7 @@ import { compileMapping, MapResult } from '../../nodes/mapper/compile';
 
 // The mapper validates against the target node's schema: register those nodes' specs (no runtime needed).
 const fakeRED: any = { nodes: { createNode() {}, registerType() {}, getNode() {} }, httpAdmin: { get() {}, post() {} }, auth: { needsPermission: () => (_q: unknown, _s: unknown, n: () => void) => n() }, util: {}, settings: {} };
-for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv', 'wdt/wdt-trade-push']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
+for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv', 'wdt/wdt-trade-push', 'wdt-wms/wdt-wms-cancel']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
 
 const mappingOf = (prefix: string) => {
     const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith(prefix))!, 'utf8'));
@@ -39,8 +39,15 @@ describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)'
 
     it('a line\'s discount is kept: FDiscount (折扣额) from discountTotal, F_QKZI_Decimal1 (吉客云折后总金额) = sellTotal − discountTotal', async () => {
         const line = (await map(trade())).FEntity[0];
-        should(line).match({ FAmount: 100, FDiscount: 10, F_QKZI_Decimal1: 90, FEntryTaxRate: 13 });
+        should(line).match({ FDiscount: 10, F_QKZI_Decimal1: 90, FEntryTaxRate: 13 });
         should((await map(trade({ discountTotal: '' }))).FEntity[0]).match({ F_QKZI_Decimal1: 100 });
+    });
+
+    it('the price a buyer paid (sellPrice, tax included) is Kingdee\'s 含税单价 FTaxPrice: not FPrice (before tax), which Kingdee would raise by the tax rate again; the amounts are left to Kingdee', async () => {
+        const line = (await map(trade())).FEntity[0];
+        should(line).match({ FTaxPrice: 50, FRealQty: 2, FEntryTaxRate: 13 });
+        should(line).not.have.property('FPrice');
+        should(line).not.have.property('FAmount');
     });
 
     it('an empty or missing tax rate takes the rule\'s default (13) instead of failing the whole bill', async () => {
@@ -77,5 +84,12 @@ describe('example 04 mapping (seed 003: a callback order → WDT trade_push)', (
         const out = await mappingOf('04')(body);
         should(out).match({ shop_no: 'SHOP01', tid: 'T1', trade_time: '2024-01-09 10:00:00' });
         should(out.order_list).have.length(1);
+    });
+});
+
+describe('example 02 mapping (seed 001: Kingdee return request → WDT WMS cancel)', () => {
+    it('the order type comes from the bill type\'s number (FBillTypeID_FNumber): Kingdee answers FBillTypeID itself with the internal id', async () => {
+        const row = { FID: 500001, FBillNo: 'TL2024010001', FBillTypeID: '6f3c1f0b2e8d4b4f9a7e5c1d2b3a4f50', FBillTypeID_FNumber: 'TLSQ01_SYS', FNote: '', FStockID_FNumber: 'WH01' };
+        should(await mappingOf('02')(row)).match({ warehouseCode: 'WH01', orderCode: 'TL2024010001', orderType: 'CGTH' });
     });
 });

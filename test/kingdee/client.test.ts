@@ -155,7 +155,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
 
     it('basic-data forms are ordered by their own key without a PrimaryKey setting (the server refuses FID there)', async () => {
         const c = make();
-        should((await all(c.queryBills({ FormId: 'BD_BillType', FieldKeys: 'FNumber' }, {}))).map((r) => r.FNumber)).eql(['XSCKD01_SYS']);
+        should((await all(c.queryBills({ FormId: 'BD_BillType', FieldKeys: 'FNumber' }, {}))).map((r) => r.FNumber)).eql(['TLSQ01_SYS', 'XSCKD01_SYS']);
         should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
         should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
         should(bodies('ExecuteBillQuery').map((b) => b.data.OrderString)).eql(['FBillTypeID', 'FBANKACNTID', 'FNumber']);

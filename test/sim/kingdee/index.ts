@@ -349,7 +349,13 @@ export class KingdeeSim extends SimServer {
         this.forms.set('BD_Customer', { keys: ['FCUSTID'], rows: [{ FCUSTID: 300001, FNumber: 'CUST001', FName: '杭州示例商贸有限公司', FDocumentStatus: 'C' }] });
         this.forms.set('BD_STOCK', { keys: ['FStockId'], rows: [{ FStockId: 400001, FNumber: 'CK01', FName: '成品仓' }, { FStockId: 400002, FNumber: 'WH01', FName: 'WMS仓' }] });
         this.forms.set('ORG_Organizations', { keys: ['FOrgID'], rows: [{ FOrgID: 1, FNumber: '100', FName: '总部' }, { FOrgID: 100101, FNumber: '101', FName: '杭州分公司' }] });
-        this.forms.set('BD_BillType', { keys: ['FBillTypeID'], rows: [{ FBillTypeID: 'ad0779a4685a43a08f08d2e42d7bf3e9', FNumber: 'XSCKD01_SYS', FName: '标准销售出库单' }] });
+        this.forms.set('BD_BillType', {
+            keys: ['FBillTypeID'],
+            rows: [
+                { FBillTypeID: 'ad0779a4685a43a08f08d2e42d7bf3e9', FNumber: 'XSCKD01_SYS', FName: '标准销售出库单' },
+                { FBillTypeID: '6f3c1f0b2e8d4b4f9a7e5c1d2b3a4f50', FNumber: 'TLSQ01_SYS', FName: '标准退料申请' },
+            ],
+        });
         // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01. Seed 001's field table lists the
         // header's fields first, then the entry's (FEntity) from FRowType on.
         const ret: SimForm = { keys: ['FID', 'FEntity_FEntryID'], rows: [] };
@@ -362,7 +368,9 @@ export class KingdeeSim extends SimServer {
                 FDocumentStatus: b % 3 === 2 ? 'B' : 'C',
                 'FStockOrgId.FNumber': '100',
                 FDate: `2024-01-${day}T00:00:00`,
-                FBillTypeID: 'TLSQ01_SYS',
+                // A basic-data field: as Kingdee answers it, the bill type's internal id; its number under .FNumber.
+                FBillTypeID: '6f3c1f0b2e8d4b4f9a7e5c1d2b3a4f50',
+                'FBillTypeID.FNumber': 'TLSQ01_SYS',
                 FOwnerTypeIdHead: 'BD_OwnerOrg',
                 'FOwnerIdHead.FNumber': '100',
                 FAffairType: 'Dassembly',
