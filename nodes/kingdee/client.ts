@@ -445,6 +445,8 @@ export class KingdeeClient extends BaseClient {
         // nothing moved; found further on, rows were added before it (those before it are repeats); not found, rows
         // left before it, and the read steps back a page at a time until it finds one of the last rows it emitted.
         let recent: string[] = [];
+        const checkpoints: string[] = [];
+        let warnedRepeat = false;
         // A generator keeps its locals alive across every await: a page held in a loop variable would stay alive
         // while the next one is read (two pages at once, each old enough to be moved to V8's old space). The page is
         // built by billPage() and let go of as soon as it has been taken.
@@ -460,11 +462,24 @@ export class KingdeeClient extends BaseClient {
                 // The usual case, nothing moved: the page starts with the last row emitted (taken as such even when
                 // later rows share its values).
                 let at = records.length > 0 && rowIdentity(records[0], keys) === recent[recent.length - 1] ? 0 : lastEmittedIndex(records, keys, recent);
-                while (at < 0 && from > first) {
+                let atCheckpoint = false;
+                for (;;) {
+                    if (at < 0) {
+                        // None of the last rows emitted is here: one of the sparser earlier ones may be. What follows
+                        // it up to where the read had got is emitted again (fewer than CHECKPOINT_EVERY rows still in
+                        // the result), rather than anything unread skipped.
+                        at = earliestCheckpointIndex(records, keys, checkpoints);
+                        atCheckpoint = at >= 0;
+                    }
+                    if (at >= 0 || from <= first) break;
                     from = Math.max(first, from - pageSize);
                     limit = pageSize;
                     records = await read(from, limit);
                     at = lastEmittedIndex(records, keys, recent);
+                }
+                if ((at < 0 || atCheckpoint) && !warnedRepeat) {
+                    warnedRepeat = true;
+                    warn?.(`more than the last ${RECENT_ROWS} rows read left the result of ${params.FormId} while it was paged (bills modified during the read): ${at < 0 ? `the read went on from StartRow ${first}, so rows already sent are sent again` : `up to ${CHECKPOINT_EVERY} rows already sent may be sent again`}; none is skipped`);
                 }
                 skip = at + 1;
             }
@@ -481,6 +496,9 @@ export class KingdeeClient extends BaseClient {
                 lastBill = records[count - 1][billKey];
             }
             if (count > 0) recent = records.slice(-RECENT_ROWS).map((r) => rowIdentity(r, keys));
+            // Every CHECKPOINT_EVERY-th row emitted, the last CHECKPOINTS of them.
+            for (let i = (CHECKPOINT_EVERY - 1 - (seen % CHECKPOINT_EVERY)); i < count; i += CHECKPOINT_EVERY) checkpoints.push(rowIdentity(records[i], keys));
+            if (checkpoints.length > CHECKPOINTS) checkpoints.splice(0, checkpoints.length - CHECKPOINTS);
             if (count > 0) yield { records };
             records = undefined;
             seen += count;
@@ -581,6 +599,12 @@ export function normaliseFieldKeys(v: unknown): string[] {
 
 /** How many of the last rows emitted a bill query looks for when it checks where the next page starts. */
 const RECENT_ROWS = 20;
+/**
+ * Beyond those, every CHECKPOINT_EVERY-th row emitted is remembered, the last CHECKPOINTS of them (10,000 rows
+ * back): when all of the last rows left the result, the read goes on from the latest of these still in it.
+ */
+const CHECKPOINT_EVERY = 50;
+const CHECKPOINTS = 200;
 
 /** A row's values as text: what tells two rows of one query apart (the key, when it is among the fields). */
 function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
@@ -611,6 +635,20 @@ export function lastEmittedIndex(rows: Record<string, unknown>[], keys: string[]
             }
         }
         if (best >= 0) return best;
+    }
+    return -1;
+}
+
+/**
+ * The index of the most recent checkpoint (`checkpoints`: sparse earlier rows emitted, oldest first) found on the page,
+ * at its earliest place when rows share its values; −1 when none is.
+ */
+function earliestCheckpointIndex(rows: Record<string, unknown>[], keys: string[], checkpoints: string[]): number {
+    if (checkpoints.length === 0 || rows.length === 0) return -1;
+    const ids = rows.map((r) => rowIdentity(r, keys));
+    for (let j = checkpoints.length - 1; j >= 0; j--) {
+        const i = ids.indexOf(checkpoints[j]);
+        if (i >= 0) return i;
     }
     return -1;
 }

@@ -153,6 +153,29 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(convertNetDate('/Date(1704067200000)/')).equal('2024-01-01T00:00:00.000Z');
     });
 
+    it('when more than the last 20 rows read leave the result mid-read, the read goes on from an earlier row it remembers: nothing skipped, fewer than 50 rows sent twice, and a warning', async () => {
+        await sim.stop();
+        sim = new KingdeeSim({ returnRequests: 100 });
+        await sim.start();
+        const rows = sim.rows(RETURN_REQUEST_FORM);
+        const before = rows.map((r) => String(r.FEntity_FEntryID));
+        const warnings: string[] = [];
+        const got: string[] = [];
+        let pages = 0;
+        for await (const p of make().queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FEntity_FEntryID'], Limit: 80 }, {}, undefined, (w) => warnings.push(w))) {
+            got.push(...p.records.map((r) => String(r.FEntity_FEntryID)));
+            // After the second page (rows 0 – 158 read), rows 130 – 159 leave the result: the last 29 read and one more.
+            if (++pages === 2) rows.splice(130, 30);
+        }
+        // Every row still in the result is read, and every row read before the edit too.
+        should(rows.map((r) => String(r.FEntity_FEntryID)).filter((id) => !got.includes(id))).eql([]);
+        should(before.slice(0, 159).filter((id) => !got.includes(id))).eql([]);
+        const twice = got.filter((id, i) => got.indexOf(id) !== i);
+        should(twice.length).be.above(0).and.below(50);
+        should(warnings).have.length(1);
+        should(warnings[0]).match(/left the result .* up to 50 rows already sent may be sent again; none is skipped/);
+    });
+
     it('basic-data forms are ordered by their own key without a PrimaryKey setting (the server refuses FID there)', async () => {
         const c = make();
         should((await all(c.queryBills({ FormId: 'BD_BillType', FieldKeys: 'FNumber' }, {}))).map((r) => r.FNumber)).eql(['TLSQ01_SYS', 'XSCKD01_SYS']);
