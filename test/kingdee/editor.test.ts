@@ -131,6 +131,9 @@ describe('kingdee editor: dialogs, locales, help, labels', () => {
             should(def.paletteLabel.call(en)).match(/^Kingdee /);
             should(def.icon).equal('kingdee.svg');
         }
-        should(definition('kingdee-config').label.call({ username: '张三', acctId: '65f0' })).equal('金蝶 张三@65f0');
+        const config = (lang: string) => JSON.parse(read(`locales/${lang}/kingdee-config.json`))['kingdee-config'];
+        const configIn = (lang: string) => ({ _: (key: string) => config(lang)[key.slice('kingdee-config.'.length)] });
+        should(definition('kingdee-config').label.call({ ...configIn('zh-CN'), username: '张三', acctId: '65f0' })).equal('金蝶 张三@65f0');
+        should(definition('kingdee-config').label.call({ ...configIn('en-US'), username: 'demo', acctId: '65f0' })).equal('Kingdee demo@65f0');
     });
 });
