@@ -8,6 +8,7 @@
 import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, splitWindow, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
+import { topErrorKind } from '../qimen/gateway';
 
 export const JACKYUN_DIRECT_URL = 'https://open.jackyun.com/open/openapi/do';
 export const TRADE_METHOD = 'jackyun.tradenotsensitiveinfos.list.get';
@@ -53,15 +54,6 @@ const RANGE_PAIRS: Array<[string, string]> = [
     ['startAuditTime', 'endAuditTime'],
     ['startConsignTime', 'endConsignTime'],
 ];
-
-/** TOP gateway codes (§3.5) → kind. */
-function topKind(code: number): ErrorKind {
-    if (code === 7) return 'rate-limit';
-    if (code === 10 || code === 15) return 'transient';
-    if (code === 26 || code === 27) return 'auth';
-    if (code === 40 || code === 41) return 'validation';
-    return 'config';
-}
 
 /** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
 export function classifyJackyun(text: string): ErrorKind {
@@ -263,7 +255,7 @@ export class JackyunClient extends BaseClient {
         if (isObj(err)) {
             const code = Number(err.code);
             const sub = err.sub_code ? ` [${err.sub_code}]` : '';
-            throw new ConnectorError({ system: SYSTEM, kind: topKind(code), code: `TOP_${err.code}`, message: `Qimen gateway: ${err.msg ?? 'error'} (code ${err.code})${sub}`, details: { sub_code: err.sub_code, request_id: err.request_id } });
+            throw new ConnectorError({ system: SYSTEM, kind: topErrorKind(code), code: `TOP_${err.code}`, message: `Qimen gateway: ${err.msg ?? 'error'} (code ${err.code})${sub}`, details: { sub_code: err.sub_code, request_id: err.request_id } });
         }
         const response = isObj(body.response) ? body.response : body;
         if (response.flag !== undefined && response.flag !== 'success') {

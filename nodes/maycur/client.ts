@@ -53,9 +53,20 @@ interface Session {
     entCode: string;
     tokenId: string;
     obtainedAt: number;
+    /** Obtained by a re-login after a refusal. */
+    renewed?: boolean;
+    /** A call succeeded with it. */
+    used?: boolean;
 }
 
 const AUTH_TEXT = /token|登录|过期|失效|expired/i;
+// "当前登录用户无权访问该接口" names the login but is a permission refusal: a new session would be refused the same.
+const PERMISSION_TEXT = /无权|权限|permission|forbidden|not allowed/i;
+/**
+ * A session obtained by a re-login after a refusal, refused in turn before any call succeeded with it and this soon,
+ * is not renewed again: the refusal is not about the session, and a login per msg gets the account disabled (§7.2).
+ */
+const RENEWED_REFUSED_MS = 60000;
 const FREQUENT_TEXT = /频繁|TOO_FREQUENT|RATE_LIMIT/i;
 
 export class MaycurClient extends BaseClient {
@@ -97,8 +108,13 @@ export class MaycurClient extends BaseClient {
         // Another call already renewed the session this error was answered to: replay with the new one.
         const failed = this.failedToken.get(err);
         if (this.session && failed !== undefined && failed !== this.session.tokenId) return;
+        const s = this.session;
+        if (s && failed === s.tokenId && s.renewed && !s.used && this.now() - s.obtainedAt < RENEWED_REFUSED_MS) {
+            throw new ConnectorError({ system: 'maycur', kind: 'config', code: err.code, message: `${err.message} — the session renewed ${Math.round((this.now() - s.obtainedAt) / 1000)} s ago for the same refusal was refused too, so no new login is attempted for a minute (check the app's permissions in Maycur)` });
+        }
         this.session = undefined;
-        await this.login(ctx);
+        const renewed = await this.login(ctx);
+        renewed.renewed = true;
     }
 
     /** Logs in (core/login.ts: concurrent callers share one login; a refused one is not repeated for a while). */
@@ -111,6 +127,8 @@ export class MaycurClient extends BaseClient {
                 () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal }),
                 signal,
             );
+            // The login call itself refused with 401: the app's code or secret, not a session (a refused login waits).
+            if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_FAILED', httpStatus: 401, message: 'login refused: HTTP 401 (check appCode and appSecret)' });
             const env = this.envelope(res);
             if (!isAck(env)) {
                 const code = errorCode(env);
@@ -170,9 +188,13 @@ export class MaycurClient extends BaseClient {
                 if (err instanceof ConnectorError && err.kind === 'auth') this.failedToken.set(err, session.tokenId);
                 throw err;
             }
-            if (isAck(env)) return env.data;
+            if (isAck(env)) {
+                session.used = true;
+                return env.data;
+            }
             const code = errorCode(env);
             const message = errorMessage(env) || code || 'NACK';
+            if (PERMISSION_TEXT.test(message) && !/^TOKEN/i.test(code)) throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'NO_PERMISSION', message: `refused: ${message} (check the app's permissions in Maycur)` });
             if (/^TOKEN/i.test(code) || AUTH_TEXT.test(message)) {
                 const err = new ConnectorError({ system: 'maycur', kind: 'auth', code: code || 'TOKEN_INVALID', message: `session not accepted: ${message}` });
                 this.failedToken.set(err, session.tokenId);

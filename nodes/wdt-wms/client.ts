@@ -8,6 +8,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BaseClient, ClientSettings, ConnectorError, ErrorKind, RequestContext, chinaTime } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
+import { topErrorKind } from '../qimen/gateway';
 
 export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
 const SYSTEM = 'wdt-wms';
@@ -42,9 +43,30 @@ export interface CancelRecord {
 
 const builder = new XMLBuilder({ ignoreAttributes: false, format: false, suppressEmptyNode: false, processEntities: true });
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, trimValues: true });
+/** What an extendProps key must look like to become an element name (the record schema's propertyNames). */
+const EXTEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function text(v: unknown): string {
     return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * The Qimen gateway's own refusal (`<error_response>`, protocols.md §3.5): given before the request reached the WMS, so
+ * sending it again is safe, but for a remote service error (15), which the WMS may have half-done. There is no
+ * session to renew here: a session code is a configuration problem.
+ */
+function gatewayRefusal(err: Record<string, unknown>): ConnectorError {
+    const code = Number(text(err.code));
+    const kind = topErrorKind(code);
+    const sub = err.sub_code !== undefined ? ` [${text(err.sub_code)}]` : '';
+    return new ConnectorError({
+        system: SYSTEM,
+        kind: kind === 'auth' ? 'config' : kind,
+        code: `TOP_${text(err.code)}`,
+        message: `Qimen gateway: ${text(err.msg ?? err.sub_msg ?? 'error')} (code ${text(err.code)})${sub}`,
+        safeToRepeat: code !== 15,
+        details: { sub_code: err.sub_code, request_id: err.request_id },
+    });
 }
 
 /** The `<request>` document of a cancellation, elements in the Qimen order, empty optional fields left out. */
@@ -61,6 +83,11 @@ export function cancelXml(record: CancelRecord): string {
         } catch {
             /* kept as text */
         }
+    }
+    if (ext && typeof ext === 'object' && !Array.isArray(ext)) {
+        // The keys become element names: the rule the record schema applies to an object, for JSON text too.
+        const bad = Object.keys(ext).find((k) => !EXTEND_KEY.test(k));
+        if (bad !== undefined) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_RECORD', field: 'extendProps', message: `extendProps: key "${bad.slice(0, 40)}" cannot be an XML element name (letters, digits, _ . -, not starting with a digit)` });
     }
     if (ext !== undefined && ext !== null && ext !== '') {
         if (typeof ext === 'object' && !Array.isArray(ext)) {
@@ -125,13 +152,16 @@ export class WdtWmsClient extends BaseClient {
             const statusError = this.http.statusError(res);
             if (statusError) throw statusError;
             let response: Record<string, unknown> | undefined;
+            let gatewayError: Record<string, unknown> | undefined;
             try {
                 // A truncated or broken document is not an answer, whatever its <flag> says.
                 const doc = XMLValidator.validate(res.body) === true ? parser.parse(res.body) : undefined;
                 response = doc?.response;
+                gatewayError = doc?.error_response;
             } catch {
                 response = undefined;
             }
+            if (gatewayError && typeof gatewayError === 'object') throw gatewayRefusal(gatewayError);
             if (!response || typeof response !== 'object') {
                 // Not an answer the WMS composed (cut short, a gateway's page): the cancel may have been performed.
                 throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${res.body.slice(0, 120)}`, safeToRepeat: false });

@@ -48,7 +48,8 @@ const spec: WriteSpec<WdtWmsClient> = {
                 outcomes.push({ ok: true, result: { ...answer, orderCode: record.orderCode, warehouseCode: record.warehouseCode } });
             } catch (err) {
                 const e = toConnectorError(err, 'wdt-wms');
-                if (e.kind === 'business') outcomes.push({ ok: false, error: e });
+                // Refused for this record alone (by the WMS, or before sending: an extendProps key no element can have).
+                if (e.kind === 'business' || e.kind === 'validation') outcomes.push({ ok: false, error: e });
                 else throw e;
             }
         }

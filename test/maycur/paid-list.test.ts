@@ -244,6 +244,36 @@ describe('maycur-paid-list against the Maycur simulator', function () {
         const client = (now?: () => number) =>
             new MaycurClient(commonClientSettings('maycur', { retryBaseMs: 5 }, { rps: 0, concurrency: 0 }), { baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode, now }, { appSecret: MAYCUR_DEMO.appSecret });
 
+        it('a refusal a new session gets too (no permission for the API) costs at most one re-login, not one per msg; the msgs reach Catch naming the permission', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode: 'NO_PERMISSION', message: '当前登录用户无权访问该接口', data: null }) }, 1000, isData);
+            for (let i = 0; i < 7; i++) {
+                const r = await run('n1', {}, 1);
+                should(r.caught!.error.message).match(/无权访问/);
+            }
+            should(sim.loginAttempts).be.belowOrEqual(1);
+        });
+
+        it('a token refused again right after the re-login made for it: no further login within the minute', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode: 'TOKEN_INVALID', message: 'token已失效', data: null }) }, 1000, isData);
+            for (let i = 0; i < 6; i++) should((await run('n1', {}, 1)).caught).be.ok();
+            should(sim.loginAttempts).equal(2);
+        });
+
+        it('a login answered HTTP 401 is a refused login: held back like any other, not tried twice per msg', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'http', status: 401, body: 'Unauthorized' }, 1000, (r) => r.path.endsWith('/auth/login'));
+            for (let i = 0; i < 5; i++) {
+                const r = await run('n1', {}, 1);
+                should(r.caught!.error.message).match(/login refused: HTTP 401/);
+            }
+            should(sim.requests.filter((r) => r.path.endsWith('/auth/login'))).have.length(1);
+        });
+
         it('ten concurrent calls share one login (single flight)', async () => {
             await start();
             const c = client();

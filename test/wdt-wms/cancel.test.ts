@@ -132,6 +132,29 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.orders.get('TL2024010008')!.status).equal('created');
     });
 
+    it('Qimen style: the gateway\'s own <error_response> is its refusal, not a lost answer: code 7 (call limit) is waited out and sent again, code 25 (signature) goes to Catch', async () => {
+        await start(node(), config({ apiStyle: 'qimen' }));
+        const gateway = (code: number, msg: string) => ({ type: 'http' as const, status: 200, body: `<?xml version="1.0" encoding="utf-8"?><error_response><code>${code}</code><msg>${msg}</msg></error_response>` });
+        sim.inject(gateway(7, 'App Call Limited'), 1);
+        const r1 = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r1.outputs[1]).have.length(0);
+        should(r1.outputs[0][0].payload.map((x: Msg) => x.flag)).eql(['success', 'success']);
+        should(sim.requests).have.length(3);
+        sim.inject(gateway(25, 'Invalid signature'), 1);
+        const r2 = await run('n1', { payload: [rec('TL2024010003')] }, 2);
+        should(r2.caught!.error.message).match(/Qimen gateway: Invalid signature \(code 25\)/);
+        should(r2.outputs[1]).have.length(0);
+        // A configuration error: not sent again.
+        should(sim.requests).have.length(4);
+    });
+
+    it('extendProps as JSON text: a key no XML element can have is refused naming extendProps, and that record is not sent', async () => {
+        await start();
+        const r = await run('n1', { payload: [rec('TL2024010001', { extendProps: '{"src bill":"x"}' }), rec('TL2024010002')] }, 2);
+        should(r.outputs[1].map((m) => [m.payload.orderCode, m.error.field, m.error.kind])).eql([['TL2024010001', 'extendProps', 'validation']]);
+        should(sim.cancellations.map((c) => c.request.orderCode)).eql(['TL2024010002']);
+    });
+
     it('Qimen API names (taobao.qimen.order.cancel, app_key/customerId, TOP sign) are accepted', async () => {
         await start(node(), config({ apiStyle: 'qimen' }));
         const r = await run('n1', { payload: rec('TL2024010009') }, 2);
