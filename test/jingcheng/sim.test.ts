@@ -4,7 +4,7 @@ import { JingchengSim, JINGCHENG_DEMO, demoSheet } from '../sim/jingcheng';
 import { jingchengSign } from '../../nodes/jingcheng/sign';
 
 const send = (url: string, body: string, headers: Record<string, string> = {}) =>
-    axios.post(url, body, { headers: { 'Content-Type': 'application/json', ...headers }, validateStatus: () => true, transformResponse: (d) => d }).then((r) => ({ status: r.status, body: JSON.parse(r.data) }));
+    axios.post(url, body, { headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, validateStatus: () => true, transformResponse: (d) => d }).then((r) => ({ status: r.status, body: JSON.parse(r.data) }));
 
 describe('sim/jingcheng: the reference behaviour of §8.2', () => {
     let sim: JingchengSim;

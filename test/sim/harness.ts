@@ -16,6 +16,8 @@ export interface SimRequest {
     headers: http.IncomingHttpHeaders;
     /** Raw body text exactly as received (signatures cover it). */
     body: string;
+    /** The body's bytes exactly as received (for signatures over the bytes sent). */
+    raw?: Buffer;
     /** Milliseconds since epoch when the request arrived. */
     time: number;
     /** The remote address (for inbound-webhook tests). */
@@ -76,6 +78,32 @@ interface PendingFault {
 
 type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
+export interface SimServerOptions {
+    /**
+     * Match string route paths ignoring case. Off by default: paths are compared exactly. Only a vendor documented to
+     * accept any case (Kingdee, protocols.md §1.1) opts in. RegExp routes follow their own flags either way.
+     */
+    caseInsensitivePaths?: boolean;
+}
+
+/**
+ * The media type and parameters of a request's Content-Type (type and parameter names lower-cased, parameter values
+ * unquoted and lower-cased), or undefined when the header is absent.
+ */
+export function contentType(req: SimRequest): { type: string; params: Record<string, string> } | undefined {
+    const h = req.headers['content-type'];
+    const value = Array.isArray(h) ? h[0] : h;
+    if (value === undefined) return undefined;
+    const [type, ...rest] = value.split(';');
+    const params: Record<string, string> = {};
+    for (const p of rest) {
+        const eq = p.indexOf('=');
+        if (eq < 0) continue;
+        params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    }
+    return { type: type.trim().toLowerCase(), params };
+}
+
 interface Route {
     method: string;
     path: string | RegExp;
@@ -99,8 +127,12 @@ export class SimServer {
     /** Every fault handed out (queued or drawn from a mix), in order. */
     readonly faultLog: Array<{ req: SimRequest; fault: Fault }> = [];
 
-    constructor(name: string) {
+    /** String routes match paths ignoring case (SimServerOptions.caseInsensitivePaths). */
+    readonly caseInsensitivePaths: boolean;
+
+    constructor(name: string, options: SimServerOptions = {}) {
         this.name = name;
+        this.caseInsensitivePaths = options.caseInsensitivePaths ?? false;
     }
 
     get baseUrl(): string {
@@ -221,12 +253,14 @@ export class SimServer {
             const url = new URL(req.url ?? '/', 'http://127.0.0.1');
             const query: Record<string, string> = {};
             for (const [k, v] of url.searchParams) query[k] = v;
+            const raw = Buffer.concat(chunks);
             const simReq: SimRequest = {
                 method: (req.method ?? 'GET').toUpperCase(),
                 path: url.pathname,
                 query,
                 headers: req.headers,
-                body: Buffer.concat(chunks).toString('utf8'),
+                body: raw.toString('utf8'),
+                raw,
                 time: Date.now(),
                 remote: req.socket.remoteAddress,
             };
@@ -281,7 +315,12 @@ export class SimServer {
     protected async handle(req: SimRequest): Promise<SimResponse> {
         for (const route of this.routes) {
             if (route.method !== req.method && route.method !== '*') continue;
-            const hit = typeof route.path === 'string' ? route.path.toLowerCase() === req.path.toLowerCase() : route.path.test(req.path);
+            const hit =
+                typeof route.path === 'string'
+                    ? this.caseInsensitivePaths
+                        ? route.path.toLowerCase() === req.path.toLowerCase()
+                        : route.path === req.path
+                    : route.path.test(req.path);
             if (hit) return route.handler(req);
         }
         return { status: 404, body: `no route for ${req.method} ${req.path}` };

@@ -1,8 +1,11 @@
 /**
  * 管易云 Guanyi ERP open API simulator (protocols.md §6). Speaks:
  *   POST /rest/erp_open  raw JSON, flat: appkey, sessionkey, method, business parameters, sign.
- *        sign = guanyi(jsonText without sign, secret), uppercase, compared exactly; accepted when either the raw body
- *        minus its `,"sign":"…"` member or the parsed object minus `sign` re-serialised (key order kept) matches.
+ *        Content-Type application/json with charset=utf-8 (what the official demo sends), else PARAM_ERROR.
+ *        sign = uppercase hex md5(secret + jsonText without sign + secret), compared exactly by the simulator's own
+ *        verifier (./verify.ts, independent of the client's signer); accepted when either the raw body minus its
+ *        `sign` member or the parsed object minus `sign` re-serialised (key order kept) matches.
+ *        The path is matched case-sensitively (only Kingdee's are case-insensitive, §1.1).
  *   method gy.erp.trade.return.get: filters of seed 002's request table; page_no from 1, page_size default 10,
  *        at most 100; returns ordered by create_date then code;
  *        {"success":true,…,"tradeReturns":[…],"total":n}.
@@ -11,8 +14,8 @@
  *        unknown method METHOD_INVALID, bad parameter PARAM_ERROR.
  * Vendor faults: 'rate-limit' (REQUEST_LIMIT 调用过于频繁).
  */
-import { SimServer, SimRequest, SimResponse, chinaTime } from '../harness';
-import { guanyi } from '../../../nodes/guanyi/sign';
+import { SimServer, SimRequest, SimResponse, chinaTime, contentType } from '../harness';
+import { guanyiSignProblem } from './verify';
 
 export const GUANYI_DEMO = { appkey: '112233', sessionkey: 'gy-demo-sessionkey-0001', secret: 'gy-demo-secret-0001' };
 
@@ -118,17 +121,9 @@ export class GuanyiSim extends SimServer {
         return super.vendorFault(name, req);
     }
 
-    /** Either accepted form of the signed text (protocols.md §6.2). */
-    private signOk(raw: string, parsed: Record<string, unknown>): boolean {
-        const sign = parsed.sign;
-        if (typeof sign !== 'string') return false;
-        const rawMinus = raw.replace(`,"sign":${JSON.stringify(sign)}`, '').replace(`"sign":${JSON.stringify(sign)},`, '');
-        if (rawMinus !== raw && guanyi(rawMinus, this.secret) === sign) return true;
-        const { sign: _omit, ...rest } = parsed;
-        return guanyi(JSON.stringify(rest), this.secret) === sign;
-    }
-
     private open(req: SimRequest): SimResponse {
+        const ct = contentType(req);
+        if (!ct || ct.type !== 'application/json' || ct.params.charset !== 'utf-8') return fail('PARAM_ERROR', `Content-Type必须是application/json;charset=utf-8: ${req.headers['content-type'] ?? '(无)'}`);
         let body: Record<string, any>;
         try {
             body = JSON.parse(req.body);
@@ -138,7 +133,7 @@ export class GuanyiSim extends SimServer {
         if (!body || typeof body !== 'object' || Array.isArray(body)) return fail('PARAM_ERROR', '请求报文不是JSON对象');
         if (body.appkey !== this.appkey) return fail('APPKEY_INVALID', 'appkey不存在');
         if (body.sessionkey !== this.sessionkey) return fail('SESSIONKEY_INVALID', 'sessionkey无效');
-        if (!this.signOk(req.body, body)) return fail('SIGN_INVALID', '签名sign验证失败');
+        if (guanyiSignProblem(req.body, this.secret)) return fail('SIGN_INVALID', '签名sign验证失败');
         if (body.method !== METHOD) return fail('METHOD_INVALID', `方法不存在: ${body.method}`);
         return this.returnGet(body);
     }

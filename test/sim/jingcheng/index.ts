@@ -2,7 +2,10 @@
  * 精诚ERP Jingcheng ExtApi_RecvExSheet simulator: the palette's reference behaviour (protocols.md §8.2; no public
  * protocol exists). POST {prefix}/ExtApi_RecvExSheet with one return sheet (seed 002's fields, all strings) as JSON.
  * Auth, one mode at a time (`sim.auth`): none | token (header `Authorization: Bearer <token>`) | md5 (`X-Timestamp`
- * Unix seconds within ±300 s, `X-Sign` = lowercase md5 hex of rawBody + timestamp + secret, compared exactly).
+ * Unix seconds within ±300 s, `X-Sign` = lowercase md5 hex of rawBody + timestamp + secret, compared exactly by the
+ * simulator's own verifier ./verify.ts over the bytes received, independent of the client's signer).
+ * Content-Type must be application/json with charset=utf-8 (§8.1), else 400 PARAM_ERROR. The interface name is
+ * matched case-sensitively (only Kingdee's paths are case-insensitive, §1.1).
  * Answers:
  *   accepted            200 {"success":true,"code":"0","message":"ok","SheetID":…}
  *   duplicate SheetID   200 {"success":false,"code":"DUPLICATE_SHEET","message":"SheetID已存在"}
@@ -10,8 +13,8 @@
  *   auth failure        401 {"success":false,"code":"AUTH_FAILED","message":"unauthorized"}
  * Vendor faults: 'auth' (401), 'rate-limit' (429).
  */
-import { SimServer, SimRequest, SimResponse } from '../harness';
-import { jingchengSign } from '../../../nodes/jingcheng/sign';
+import { SimServer, SimRequest, SimResponse, contentType } from '../harness';
+import { jingchengSignOk } from './verify';
 import { compileRecordSchema, describeErrors, formatErrors } from '../../../nodes/core/validate';
 import recordSchema from '../../../nodes/jingcheng/schemas/return-sheet.record.json';
 
@@ -86,6 +89,8 @@ export class JingchengSim extends SimServer {
     private receive(req: SimRequest): SimResponse {
         if (!req.path.endsWith(`/${this.path}`)) return { status: 404, body: { success: false, code: 'NOT_FOUND', message: `no interface at ${req.path}` } };
         if (!this.authorised(req)) return unauthorized();
+        const ct = contentType(req);
+        if (!ct || ct.type !== 'application/json' || ct.params.charset !== 'utf-8') return paramError(`(Content-Type): must be application/json; charset=utf-8, got ${req.headers['content-type'] ?? 'none'}`);
         let sheet: unknown;
         try {
             sheet = JSON.parse(req.body);
@@ -111,7 +116,7 @@ export class JingchengSim extends SimServer {
         const sign = header(this.signHeader);
         if (!ts || !/^\d+$/.test(ts) || !sign) return false;
         if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
-        return sign === jingchengSign(req.body, ts, this.secret);
+        return jingchengSignOk(sign, req.raw ?? req.body, ts, this.secret);
     }
 }
 

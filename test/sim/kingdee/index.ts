@@ -300,7 +300,7 @@ export class KingdeeSim extends SimServer {
     private nextNumber = 1;
 
     constructor(options: KingdeeSimOptions = {}) {
-        super('kingdee');
+        super('kingdee', { caseInsensitivePaths: true });
         this.creds = { ...KINGDEE_DEMO, ...options.credentials };
         this.signAlgorithm = options.signAlgorithm ?? 'sha256';
         this.maxLimit = options.maxLimit ?? 2000;

@@ -7,13 +7,18 @@
  *        body {"timestamp","data":{pageNum,pageSize,startPaidTime,endPaidTime,paymentNo}} (or the fields flat);
  *        pageNum 1-based page number, pageSize default 20, max 100; time range inclusive on paidTime;
  *        rows ordered by paidTime then paymentNo; data {pageNum,pageSize,totalCount,list}.
+ *        `timestamp` is not required: §7.3 says many endpoints take it, and a client misspelling it (`timeStamp`)
+ *        still works, so the vendor does not insist on it (the client always sends it; test/maycur checks that).
+ *   Every call: Content-Type application/json (a charset, if given, must be utf-8), else NACK PARAM_ERROR; secrets
+ *        checked by the simulator's own verifier (./verify.ts, independent of the client's signer); paths matched
+ *        case-sensitively (only Kingdee's are case-insensitive, §1.1).
  *   Failures: {"code":"NACK","success":false,"errorCode","message","data":null} with HTTP 200.
  * Vendor faults: 'token-expired' (alias 'session-expired'), 'rate-limit' (login: LOGIN_TOO_FREQUENT; data call:
  * REQUEST_TOO_FREQUENT).
  */
 import crypto from 'crypto';
-import { SimServer, SimRequest, SimResponse } from '../harness';
-import { maycurLogin } from '../../../nodes/maycur/sign';
+import { SimServer, SimRequest, SimResponse, contentType } from '../harness';
+import { maycurSecretOk } from './verify';
 
 export const MAYCUR_DEMO = { appCode: 'AP_DEMO_0001', appSecret: 'maycur-demo-secret-0001', entCode: 'EC2024000001' };
 
@@ -160,6 +165,8 @@ export class MaycurSim extends SimServer {
 
     private login(req: SimRequest): SimResponse {
         this.loginAttempts++;
+        const badType = contentTypeProblem(req);
+        if (badType) return badType;
         const body = parse(req.body);
         if (!body) return nack('PARAM_ERROR', '请求体不是合法的JSON');
         const now = Date.now();
@@ -167,12 +174,12 @@ export class MaycurSim extends SimServer {
         const { appCode, secret, timestamp } = body as Record<string, unknown>;
         if (typeof appCode !== 'string' || appCode === '') return nack('PARAM_ERROR', 'appCode不能为空');
         if (typeof secret !== 'string' || secret === '') return nack('PARAM_ERROR', 'secret不能为空');
-        const ts = typeof timestamp === 'number' ? timestamp : typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? Number(timestamp) : NaN;
+        const ts = typeof timestamp === 'number' ? (Number.isInteger(timestamp) ? timestamp : NaN) : typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? Number(timestamp) : NaN;
         if (!Number.isFinite(ts)) return nack('PARAM_ERROR', 'timestamp必须是毫秒时间戳');
         if (Math.abs(now - ts) > CLOCK_WINDOW_MS) return nack('TIMESTAMP_INVALID', 'timestamp与服务器时间相差超过5分钟');
         if (appCode !== this.appCode) return nack('APP_NOT_FOUND', 'appCode不存在');
         // Exact comparison, case included (protocols.md §0): an uppercase hex secret is refused.
-        if (secret !== maycurLogin(this.appSecret, this.appCode, String(timestamp))) return nack('SECRET_INVALID', 'secret校验失败');
+        if (!maycurSecretOk(secret, this.appSecret, this.appCode, timestamp as string | number)) return nack('SECRET_INVALID', 'secret校验失败');
         this.loginTimes = this.loginTimes.filter((t) => now - t < 60000);
         if (this.loginTimes.length >= this.loginsPerMinute) {
             this.blockedUntil = now + this.loginBlockMs;
@@ -194,6 +201,8 @@ export class MaycurSim extends SimServer {
             this.tokens.delete(tokenId);
             return nack('TOKEN_INVALID', 'tokenId无效或已过期');
         }
+        const badType = contentTypeProblem(req);
+        if (badType) return badType;
         const body = parse(req.body);
         if (!body) return nack('PARAM_ERROR', '请求体不是合法的JSON');
         return next(body);
@@ -227,6 +236,13 @@ export class MaycurSim extends SimServer {
         const start = this.pagingMode === 'page' ? (pageNum - 1) * pageSize : pageNum;
         return { body: { code: 'ACK', success: true, message: '', data: { pageNum, pageSize, totalCount: rows.length, list: rows.slice(start, start + pageSize) } } };
     }
+}
+
+/** §7.2/§7.3: requests are sent as `Content-Type: application/json`; anything else is refused. */
+function contentTypeProblem(req: SimRequest): SimResponse | undefined {
+    const ct = contentType(req);
+    if (ct && ct.type === 'application/json' && (ct.params.charset === undefined || ct.params.charset === 'utf-8')) return undefined;
+    return nack('PARAM_ERROR', `Content-Type必须是application/json: ${req.headers['content-type'] ?? '(无)'}`);
 }
 
 function nack(errorCode: string, message: string): SimResponse {
