@@ -196,6 +196,8 @@ export class JackyunClient extends BaseClient {
             if (!settings.qimenAppKey) throw cfg('qimenAppKey', 'is required in qimen mode');
             if (!creds.qimenSecret) throw cfg('qimenSecret', 'is required in qimen mode');
             if (!settings.targetAppKey) throw cfg('targetAppKey', 'is required in qimen mode');
+            // §3.3/§3.4: customerId (outer, tenant routing) and jkycustomerid (inner) are sent on every Qimen call.
+            if (!settings.customerId) throw cfg('customerId', 'is required in qimen mode (the Jackyun tenant id, sent as customerId and jkycustomerid)');
         }
         if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', 'must be an http(s) URL');
         const maxPageSize = settings.maxPageSize && settings.maxPageSize > 0 ? Math.floor(settings.maxPageSize) : 200;
@@ -214,11 +216,9 @@ export class JackyunClient extends BaseClient {
                 req = { url: this.settings.gatewayUrl, headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(form).toString() };
             } else {
                 const s = this.settings;
-                const query: Record<string, string> = { app_key: s.qimenAppKey!, target_app_key: s.targetAppKey!, format: 'json', v: '2.0', sign_method: s.signMethod, method, timestamp };
-                if (s.customerId) query.customerId = s.customerId;
+                const query: Record<string, string> = { app_key: s.qimenAppKey!, target_app_key: s.targetAppKey!, format: 'json', v: '2.0', sign_method: s.signMethod, method, timestamp, customerId: s.customerId! };
                 if (s.partnerId) query.partner_id = s.partnerId;
-                const form: Record<string, string> = { content, jkymethod: method, jkyappkey: s.appKey, jkytimestamp: timestamp, jkyversion: '1.0' };
-                if (s.customerId) form.jkycustomerid = s.customerId;
+                const form: Record<string, string> = { content, jkymethod: method, jkyappkey: s.appKey, jkycustomerid: s.customerId!, jkytimestamp: timestamp, jkyversion: '1.0' };
                 form.jkysign = jackyunViaQimen({ jkyappkey: s.appKey, content, method, timestamp }, this.creds.appSecret!);
                 query.sign = topSign({ ...query, ...form }, '', this.creds.qimenSecret!, s.signMethod);
                 req = { url: s.gatewayUrl, query, headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(form).toString() };

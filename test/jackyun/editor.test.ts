@@ -1,4 +1,32 @@
+import fs from 'fs';
+import path from 'path';
+import vm from 'vm';
+import should from 'should';
 import { describeEditor } from '../helpers/editor-locales';
 import request from '../../nodes/jackyun/schemas/trade-query.request.json';
 
 describeEditor('jackyun', { help: { 'jackyun-trade-query': [...Object.keys(request.properties), 'TradeNo', 'goodsDetail', 'tradeOrderPayList'] } });
+
+describe('jackyun-config editor: Qimen settings are required in Qimen mode', () => {
+    // Runs the dialog script against a stand-in for RED and jQuery, as test/kingdee/editor.test.ts does.
+    function definition(dialogMode: string | undefined): any {
+        const html = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'nodes', 'jackyun', 'jackyun-config.html'), 'utf8');
+        const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+        let def: any;
+        const RED = { nodes: { registerType: (t: string, d: any) => t === 'jackyun-config' && (def = d) }, validators: { number: () => () => true } };
+        vm.runInNewContext(script, { RED, $: (sel: string) => ({ val: () => (sel === '#node-config-input-mode' ? dialogMode : undefined) }), CnErpEditor: { prepareConfig() {} } });
+        return def;
+    }
+
+    it('customerId, qimenAppKey and targetAppKey: empty is invalid in Qimen mode only (saved mode, or the one chosen in the open dialog)', () => {
+        for (const field of ['customerId', 'qimenAppKey', 'targetAppKey']) {
+            const saved = definition(undefined).defaults[field].validate;
+            should(saved.call({ mode: 'qimen' }, '')).be.false(field);
+            should(saved.call({ mode: 'qimen' }, '  ')).be.false(field);
+            should(saved.call({ mode: 'qimen' }, 'jky-demo-tenant')).be.true(field);
+            should(saved.call({ mode: 'direct' }, '')).be.true(field);
+            should(definition('qimen').defaults[field].validate.call({ mode: 'direct' }, '')).be.false(field);
+            should(definition('direct').defaults[field].validate.call({ mode: 'qimen' }, '')).be.true(field);
+        }
+    });
+});

@@ -271,7 +271,7 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
     describe('JackyunClient error classification (code ≠ 200, TOP codes)', () => {
         const settings = { system: 'jackyun', rps: 0, concurrency: 0, retry: { maxRetries: 2, baseDelayMs: 1 } };
         const kindOf = async (mode: 'direct' | 'qimen', fault: string | undefined, secrets: Msg = {}) => {
-            const client = new JackyunClient(settings, mode === 'direct' ? { mode, gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey } : { mode, gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey }, { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret, ...secrets });
+            const client = new JackyunClient(settings, mode === 'direct' ? { mode, gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey } : { mode, gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId }, { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret, ...secrets });
             if (fault) sim.inject({ type: 'vendor', name: fault }, 5);
             try {
                 await client.invoke('jackyun.tradenotsensitiveinfos.list.get', { tradeNo: 'X' });
@@ -294,6 +294,23 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         });
         it('createClient-level settings errors name the setting', () => {
             should(() => new JackyunClient(settings, { mode: 'qimen', gatewayUrl: '', appKey: 'a' }, { appSecret: 's' })).throw(/gatewayUrl: is required in qimen mode/);
+            // §3.3/§3.4: the tenant id is sent on every Qimen call (customerId and jkycustomerid); without it the client refuses.
+            const qimenOk = { mode: 'qimen' as const, gatewayUrl: 'https://x.api.taobao.com/router/qm', appKey: 'a', qimenAppKey: 'q', targetAppKey: 't', customerId: 'c' };
+            const qimenCreds = { appSecret: 's', qimenSecret: 'qs' };
+            should(() => new JackyunClient(settings, qimenOk, qimenCreds)).not.throw();
+            for (const field of ['qimenAppKey', 'targetAppKey', 'customerId'] as const) {
+                let err: ConnectorError | undefined;
+                try {
+                    new JackyunClient(settings, { ...qimenOk, [field]: undefined }, qimenCreds);
+                } catch (e) {
+                    err = e as ConnectorError;
+                }
+                should(err).match({ kind: 'config', field }, field);
+                should(err!.message).match(new RegExp(`^${field}: is required in qimen mode`));
+            }
+            should(() => new JackyunClient(settings, { ...qimenOk, customerId: undefined }, qimenCreds)).throw(/customerId: is required in qimen mode \(the Jackyun tenant id/);
+            // Direct mode has no tenant parameter (§2.1): no customerId needed.
+            should(() => new JackyunClient(settings, { mode: 'direct', gatewayUrl: '', appKey: 'a' }, { appSecret: 's' })).not.throw();
             should(() => new JackyunClient(settings, { mode: 'direct', gatewayUrl: '', appKey: 'a' }, {})).throw(/appSecret: is required/);
             should(() => new JackyunClient(settings, { mode: 'direct', gatewayUrl: '', appKey: 'a', signMethod: 'sha1' as any }, { appSecret: 's' })).throw(/signMethod/);
         });
@@ -304,10 +321,10 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         const ok = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, credentials: { appSecret: JACKYUN_DEMO.appSecret } }).expect(200);
         should(ok.body.ok).be.true();
         should(ok.body.message).match(/connected to Jackyun \(direct/);
-        const q = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, signMethod: 'hmac-sha256' }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } }).expect(200);
+        const q = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId, signMethod: 'hmac-sha256' }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } }).expect(200);
         should(q.body).match({ ok: true });
         should(q.body.message).match(/via Qimen, sign hmac-sha256/);
-        const bad = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: 'secret-xyz' } }).expect(200);
+        const bad = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: 'secret-xyz' } }).expect(200);
         should(bad.body).match({ ok: false, kind: 'config', code: 'TOP_25' });
         should(JSON.stringify(bad.body)).not.containEql('secret-xyz');
         const missing = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', appKey: 'a' }, credentials: { appSecret: 's' } }).expect(200);

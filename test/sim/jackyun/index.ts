@@ -2,13 +2,20 @@
  * Jackyun (吉客云) simulator: the native open API and the Qimen custom-API gateway in front of it
  * (protocols.md §2, §3.3–3.5). Reference behaviour of the palette:
  *
- *   POST /open/openapi/do   form-urlencoded method, appkey, version, contenttype, timestamp, bizcontent, sign
- *        sign = Jackyun md5 (lower-case) with the Jackyun secret; envelope {code:200|…, msg, subCode, result:{data, contextId}}
- *   POST /router/qm         TOP system parameters (query or form) + content + jky* inner parameters (form)
+ *   POST /open/openapi/do   form-urlencoded method, appkey, version (v1.0 | 1.0), contenttype (json), timestamp, bizcontent,
+ *        sign, every one required; sign = Jackyun md5 (lower-case) with the Jackyun secret; envelope {code:200|…, msg,
+ *        subCode, result:{data, contextId}}
+ *   POST /router/qm         TOP system parameters (query or form) + content + jky* inner parameters (form). Required:
+ *        app_key, method, timestamp, format=json, v=2.0, sign, target_app_key, customerId (§3.3; sign_method defaults
+ *        to md5, partner_id optional); missing → {"error_response":{code:21|28|30|40,…}}, wrong → 22|29|31|41|11.
  *        outer sign = TOP (md5 | hmac | hmac-sha256, uppercase) with the Qimen secret → {"error_response":{code:25,…}} when wrong
- *        inner jkysign = Jackyun md5 over {appkey, bizcontent, contenttype, method, timestamp, version} with the Jackyun secret
- *        → {"response":{"flag":"failure","code":…,"message":…}} when wrong; success {"response":{"flag":"success",
+ *        inner (§3.4): jkyappkey, jkymethod (= method), jkycustomerid (= the tenant), jkytimestamp (checked against the
+ *        clock like timestamp), jkyversion, jkysign all required; jkysign = Jackyun md5 over {appkey, bizcontent,
+ *        contenttype, method, timestamp, version} with the Jackyun secret
+ *        → {"response":{"flag":"failure","code":…,"message":…}} when missing or wrong; success {"response":{"flag":"success",
  *        "result":{data, contextId}}} or, with `jackyunData` on, {"response":{"flag":"success","jackyunData":"<json text>"}}
+ *   Every timestamp (and every time in the trade query) must be exactly `yyyy-MM-dd HH:mm:ss`, China time.
+ *   Signatures are verified by verify.ts, written from protocols.md independently of the clients' signers.
  *
  * jackyun.tradenotsensitiveinfos.list.get (seed 000): a time range (modified_begin/_end ≡ startModified/endModified,
  * created, audit, consign) or tradeNo is required; each pair both-or-neither and ≤ 7 days (inclusive on both ends);
@@ -18,9 +25,9 @@
  * scrollId also at result.scrollId, as seen on real tenants.
  */
 import crypto from 'crypto';
-import { SimServer, SimRequest, SimResponse, chinaTime, parseChinaTime } from '../harness';
-import { jackyun as jackyunSign, jackyunViaQimen } from '../../../nodes/jackyun/sign';
-import { top as topSign, TopSignMethod } from '../../../nodes/qimen/sign';
+import { SimServer, SimRequest, SimResponse, chinaTime } from '../harness';
+// The simulator's own signers and time parser (verify.ts), not the clients': a client signer bug must fail here.
+import { jackyunSignature, topSignature, strictChinaTime } from './verify';
 
 export const JACKYUN_DEMO = {
     /** Native Jackyun app (also the inner jky* app behind Qimen). */
@@ -232,20 +239,23 @@ export class JackyunSim extends SimServer {
         return out;
     }
 
+    /** Not exactly `yyyy-MM-dd HH:mm:ss`, not a real time, or further than skewMs from the clock. */
     private skewed(ts: string | undefined): boolean {
-        const t = parseChinaTime(ts ?? '');
+        const t = strictChinaTime(ts);
         return Number.isNaN(t) || Math.abs(Date.now() - t) > this.skewMs;
     }
 
     private direct(req: SimRequest): SimResponse {
         const p = this.form(req);
-        for (const k of ['method', 'appkey', 'timestamp', 'bizcontent', 'sign']) {
+        // §2.1: all six parameters are sent and signed, plus the sign itself.
+        for (const k of ['method', 'appkey', 'version', 'contenttype', 'timestamp', 'bizcontent', 'sign']) {
             if (!p[k]) return { body: this.jkyFailure('0130010001', `缺少必要参数${k}`) };
         }
         if (p.appkey !== this.creds.appKey) return { body: this.jkyFailure('0130010002', 'appkey不存在或已停用') };
-        if (this.skewed(p.timestamp)) return { body: this.jkyFailure('0130010004', '时间戳超出允许范围') };
-        const expected = jackyunSign(p, this.creds.appSecret);
-        if (p.sign !== expected) return { body: this.jkyFailure('0130010003', '签名验证失败') };
+        if (p.contenttype.toLowerCase() !== 'json') return { body: this.jkyFailure('0130010001', `contenttype不支持${p.contenttype}，应为json`) };
+        if (p.version !== 'v1.0' && p.version !== '1.0') return { body: this.jkyFailure('0130010001', `version不支持${p.version}，应为v1.0`) };
+        if (this.skewed(p.timestamp)) return { body: this.jkyFailure('0130010004', '时间戳格式错误(yyyy-MM-dd HH:mm:ss)或超出允许范围') };
+        if (p.sign !== jackyunSignature(p, this.creds.appSecret)) return { body: this.jkyFailure('0130010003', '签名验证失败') };
         if (p.method !== TRADE_METHOD) return { body: this.jkyFailure('0130010005', `应用未订阅该接口${p.method}`) };
         const answer = this.tradeQuery(p.bizcontent);
         if ('error' in answer) return { body: this.jkyFailure(answer.error[0], answer.error[1]) };
@@ -256,26 +266,38 @@ export class JackyunSim extends SimServer {
     private qimen(req: SimRequest): SimResponse {
         const p = this.form(req);
         const topError = (code: number, msg: string, sub?: string) => ({ body: { error_response: { code, msg, sub_code: sub, request_id: this.requestId() } } });
+        const missing = (k: string) => topError(40, `Missing required arguments:${k}`, `isv.missing-parameter:${k}`);
+        const invalid = (k: string) => topError(41, `Invalid arguments:${k}`, `isv.invalid-parameter:${k}`);
         if (!p.app_key) return topError(28, 'Missing App Key');
         if (p.app_key !== this.creds.qimenAppKey) return topError(29, 'Invalid App Key');
         if (!p.method) return topError(21, 'Missing Method');
         if (!p.timestamp) return topError(30, 'Missing Timestamp');
         if (this.skewed(p.timestamp)) return topError(31, 'Invalid Timestamp', 'isv.invalid-timestamp');
+        // §3.3/§3.4: format=json and v=2.0 are sent (TOP would default format to xml).
+        if (!p.format) return missing('format');
+        if (p.format !== 'json') return invalid('format');
+        if (!p.v) return missing('v');
+        if (p.v !== '2.0') return invalid('v');
         if (!p.sign) return topError(25, 'Invalid signature', 'isv.missing-signature');
-        const method = (p.sign_method || 'md5') as TopSignMethod;
-        let expected = '';
-        try {
-            expected = topSign(p, '', this.creds.qimenSecret, method);
-        } catch {
-            return topError(25, 'Invalid signature', 'isv.invalid-sign-method');
-        }
+        const expected = topSignature(p, this.creds.qimenSecret, p.sign_method || 'md5');
+        if (expected === undefined) return topError(25, 'Invalid signature', 'isv.invalid-sign-method');
         if (p.sign !== expected) return topError(25, 'Invalid signature', 'isv.invalid-signature');
+        if (!p.target_app_key) return missing('target_app_key');
         if (p.target_app_key !== this.creds.targetAppKey) return topError(11, 'Insufficient isv permissions', 'isv.target-app-key-invalid');
+        // customerId routes the call to the Jackyun tenant (§3.3).
+        if (!p.customerId) return missing('customerId');
+        if (p.customerId !== this.creds.customerId) return invalid('customerId');
         if (p.method !== TRADE_METHOD) return topError(22, 'Invalid Method');
         const failure = (code: string, message: string) => ({ body: { response: { flag: 'failure', code, message, sub_code: code, sub_message: message } } });
+        // §3.4 inner Jackyun parameters: none is filled in from the outer ones.
+        for (const k of ['jkyappkey', 'jkymethod', 'jkycustomerid', 'jkytimestamp', 'jkyversion', 'jkysign']) {
+            if (!p[k]) return failure('0130010001', `缺少必要参数${k}`);
+        }
         if (p.jkyappkey !== this.creds.appKey) return failure('0130010002', 'jkyappkey不存在或已停用');
-        if (p.jkymethod && p.jkymethod !== p.method) return failure('0130010001', 'jkymethod与method不一致');
-        const inner = jackyunViaQimen({ jkyappkey: p.jkyappkey, content: p.content ?? '', method: p.jkymethod || p.method, timestamp: p.jkytimestamp || p.timestamp, version: p.jkyversion || '1.0' }, this.creds.appSecret);
+        if (p.jkymethod !== p.method) return failure('0130010001', 'jkymethod与method不一致');
+        if (p.jkycustomerid !== this.creds.customerId) return failure('0130010002', `吉客云租户jkycustomerid未授权该应用: ${p.jkycustomerid}`);
+        if (this.skewed(p.jkytimestamp)) return failure('0130010004', 'jkytimestamp格式错误(yyyy-MM-dd HH:mm:ss)或超出允许范围');
+        const inner = jackyunSignature({ appkey: p.jkyappkey, bizcontent: p.content ?? '', contenttype: 'JSON', method: p.jkymethod, timestamp: p.jkytimestamp, version: p.jkyversion }, this.creds.appSecret);
         if (p.jkysign !== inner) return failure('0130010003', '吉客云签名(jkysign)验证失败');
         const answer = this.tradeQuery(p.content ?? '');
         if ('error' in answer) return failure(answer.error[0], answer.error[1]);
@@ -303,8 +325,8 @@ export class JackyunSim extends SimServer {
             const to = str(q[e]);
             if (!from && !to) continue;
             if (!from || !to) return { error: ['0130040001', `${b}和${e}必须同时存在`] };
-            const f = parseChinaTime(from);
-            const t = parseChinaTime(to);
+            const f = strictChinaTime(from);
+            const t = strictChinaTime(to);
             if (Number.isNaN(f) || Number.isNaN(t)) return { error: ['0130040002', `${b}/${e}时间格式错误，应为yyyy-MM-dd HH:mm:ss`] };
             if (t < f) return { error: ['0130040003', `${e}不能早于${b}`] };
             if (t - f > WINDOW_MAX_MS) return { error: ['0130040004', `${b}与${e}时间间隔不能超过七天`] };

@@ -9,14 +9,15 @@
  * KDSVCSessionId and the two session cookies, or 0 with the vendor's Message (MessageCode 002005000003016 for a bad
  * signature). Sessions are carried by the `kdservice-sessionid` header or cookie, the `ASP.NET_SessionId` cookie or the
  * `SID` header; they expire after `idleMs` or on `expireSessions()`. Per-request API-signature headers (X-Kd-*,
- * and X-Api-* when X-Api-ClientID is present) are verified exactly, timestamps within ±300 s. A missing/expired session
+ * and the whole X-Api-* set when any X-Api-* header is present: version, nonce, signheaders, timestamp within ±300 s)
+ * are verified exactly. Signatures are checked by ./verify.ts, written from protocols.md, not by the client's signer. A missing/expired session
  * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery).
  * ExecuteBillQuery on a bill form answers one row per entry (分录) when FieldKeys name an entry field, else one row per
  * bill; TopRowCount/StartRow/Limit count those rows.
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
-import { kdHmac, kingdeeLogin, kingdeeStringToSign, kingdeeClientSecret, splitAppId } from '../../../nodes/kingdee/sign';
+import { expectedApiSignature, expectedKdSignature, expectedLoginSign, gatewayKeyOf } from './verify';
 import { MAYCUR_DEMO_ACCOUNTS } from '../maycur';
 
 export const KINGDEE_DEMO = {
@@ -539,7 +540,7 @@ export class KingdeeSim extends SimServer {
             lcid = arg(5, 'lcid');
             if (appId !== c.appId) return this.loginFail('应用ID不存在', '002005000003016');
             if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - this.nowSeconds()) > this.skewSeconds) return this.loginFail('签名已过期，请检查时间戳', '002005000003016');
-            if (sign !== kingdeeLogin(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
+            if (sign !== expectedLoginSign(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
         }
         this.loginSuccesses++;
         const s: Session = { id: crypto.randomBytes(16).toString('hex'), asp: crypto.randomBytes(12).toString('base64url'), lastUsed: Date.now() };
@@ -581,23 +582,43 @@ export class KingdeeSim extends SimServer {
         return true;
     }
 
+    /**
+     * §1.4 header mode. X-Kd-*: the appId, Base64 appData `acctId,username,lcid,orgNum` and its kdHmac. When any
+     * X-Api-* header is there, the whole gateway set must be: X-Api-ClientID (the appId's clientId), X-Api-Auth-Version
+     * 2.0, x-api-timestamp (Unix seconds, or ms when > 10^12) within the skew window, x-api-nonce = the timestamp (both
+     * SDKs send it so), x-api-signheaders naming exactly x-api-timestamp,x-api-nonce (case-insensitive: Java sends
+     * X-Api-TimeStamp,X-Api-Nonce), and X-Api-Signature over this request's path.
+     */
     private headerSignatureOk(req: SimRequest): boolean {
+        const has = (n: string) => req.headers[n.toLowerCase()] !== undefined;
         const h = (n: string) => str(req.headers[n.toLowerCase()]);
         const c = this.creds;
         const appId = h('X-Kd-Appkey');
-        const appData = Buffer.from(h('X-Kd-Appdata'), 'base64').toString('utf8');
         if (appId !== c.appId) return false;
-        const [acct, user] = appData.split(',');
+        const appDataB64 = h('X-Kd-Appdata');
+        if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(appDataB64) || appDataB64 === '') return false;
+        const appData = Buffer.from(appDataB64, 'base64').toString('utf8');
+        const parts = appData.split(',');
+        if (parts.length !== 4) return false;
+        const [acct, user, lcid, orgNum] = parts;
         if (acct !== c.acctId || user !== c.username) return false;
-        if (h('X-Kd-Signature') !== kdHmac(appId + appData, c.appSecret)) return false;
-        if (h('X-Api-ClientID')) {
-            let ts = Number(h('x-api-timestamp'));
+        // An unset orgNum is "0" (Python SDK; the palette follows it), not Java's "null".
+        if (!/^\d+$/.test(lcid) || orgNum === '' || orgNum === 'null') return false;
+        if (h('X-Kd-Signature') !== expectedKdSignature(appId, appData, c.appSecret)) return false;
+        const apiHeaders = Object.keys(req.headers).filter((k) => k.toLowerCase().startsWith('x-api-'));
+        if (apiHeaders.length > 0) {
+            for (const n of ['X-Api-ClientID', 'X-Api-Auth-Version', 'x-api-timestamp', 'x-api-nonce', 'x-api-signheaders', 'X-Api-Signature']) if (!has(n) || h(n) === '') return false;
+            if (h('X-Api-Auth-Version') !== '2.0') return false;
+            if (h('x-api-signheaders').toLowerCase() !== 'x-api-timestamp,x-api-nonce') return false;
+            const tsText = h('x-api-timestamp');
+            if (!/^\d{1,13}$/.test(tsText)) return false;
+            let ts = Number(tsText);
             if (ts > 1e12) ts = ts / 1000;
-            if (!Number.isFinite(ts) || Math.abs(ts - this.nowSeconds()) > this.skewSeconds) return false;
-            const { clientId, secPart } = splitAppId(c.appId);
-            if (h('X-Api-ClientID') !== clientId) return false;
-            const expected = kdHmac(kingdeeStringToSign(req.path, h('x-api-timestamp'), h('x-api-nonce')), kingdeeClientSecret(secPart));
-            if (h('X-Api-Signature') !== expected) return false;
+            if (Math.abs(ts - this.nowSeconds()) > this.skewSeconds) return false;
+            if (h('x-api-nonce') !== tsText) return false;
+            const key = gatewayKeyOf(c.appId);
+            if (!key || h('X-Api-ClientID') !== key.clientId) return false;
+            if (h('X-Api-Signature') !== expectedApiSignature(c.appId, req.path, tsText, h('x-api-nonce'))) return false;
         }
         this.apiSignedCount++;
         return true;

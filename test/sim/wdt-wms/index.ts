@@ -3,8 +3,14 @@
  *
  *   POST /wms_api/wdt_service.php?method=WDT_WMS_ORDER_CANCEL&appkey&sid&timestamp&format=xml&sign_method=md5&sign
  *        body XML <request>…</request>; sign = WDT WMS scheme (whitespace stripped, PHP-empty skipped, uppercase)
- *   Qimen names: method=taobao.qimen.order.cancel or order.cancel with app_key/customerId and the plain TOP sign
- *        (no whitespace strip), on the same path or on /router/qimen/service.
+ *        Required: method, timestamp, format=xml, appkey, sid, sign_method=md5, sign; no Qimen name (app_key,
+ *        customerId, v) may appear. Only on /wms_api/wdt_service.php.
+ *   Qimen names: method=taobao.qimen.order.cancel or order.cancel with app_key/customerId/v and the plain TOP sign of
+ *        §3.1 (no whitespace strip; sign_method md5 by default, hmac or hmac-sha256 when named; format xml if sent),
+ *        on the same path or on /router/qimen/service; no native name (appkey, sid) may appear.
+ *   The method picks the scheme: a native method under Qimen names (or the reverse) is refused. Content-Type must be
+ *   text/xml (charset utf-8 if named); timestamp exactly `yyyy-MM-dd HH:mm:ss` China time within ±10 min. Signatures
+ *   are checked by ./verify.ts, written from protocols.md, not by the client's signers.
  *   Answer: <response><flag>success|failure</flag><code/><message/></response>
  *
  * Codes [palette]: SIGN_ERROR 签名错误, PARAM_ERROR (missing field / unknown orderType), ORDER_NOT_EXIST 单据不存在,
@@ -12,9 +18,8 @@
  * Rate limit on demand (vendorFault('rate-limit')): REQUEST_TOO_FREQUENT 接口调用过于频繁.
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { SimServer, SimRequest, SimResponse, parseChinaTime } from '../harness';
-import { wdtWms } from '../../../nodes/wdt-wms/sign';
-import { top as topSign, TopSignMethod } from '../../../nodes/qimen/sign';
+import { SimServer, SimRequest, SimResponse } from '../harness';
+import { expectedTopSign, expectedWmsSign, strictChinaTime } from './verify';
 
 export const WDT_WMS_DEMO = {
     appkey: 'wdt-wms-demo-appkey',
@@ -26,6 +31,10 @@ export const WDT_WMS_DEMO = {
 export const ORDER_TYPES = ['JYCK', 'HHCK', 'BFCK', 'PTCK', 'DBCK', 'B2BCK', 'QTCK', 'B2BRK', 'SCRK', 'LYRK', 'CCRK', 'CGRK', 'DBRK', 'QTRK', 'XTRK', 'THRK', 'HHRK', 'CNJG', 'CGTH'];
 
 export const CANCEL_METHODS = ['WDT_WMS_ORDER_CANCEL', 'taobao.qimen.order.cancel', 'order.cancel'];
+/** The cancel under the native WDT WMS scheme (§4.1). */
+export const NATIVE_METHODS = ['WDT_WMS_ORDER_CANCEL'];
+/** The cancel under the Qimen/TOP scheme (§3.2, §4.4). */
+export const QIMEN_METHODS = ['taobao.qimen.order.cancel', 'order.cancel'];
 
 export type WmsOrderStatus = 'created' | 'shipped' | 'cancelled';
 
@@ -96,28 +105,53 @@ export class WdtWmsSim extends SimServer {
         return { headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: xml };
     }
 
+    /** Why the system parameters, the Content-Type or the sign are refused, or undefined when they pass. */
+    private systemCheck(req: SimRequest, q: Record<string, string>): SimResponse | undefined {
+        const method = q.method ?? '';
+        const qimenRouter = req.path.toLowerCase().startsWith('/router/');
+        const native = NATIVE_METHODS.includes(method);
+        const viaQimen = QIMEN_METHODS.includes(method);
+        if (!native && !viaQimen) return this.answer('failure', 'METHOD_NOT_EXIST', `接口${method}不存在`);
+        if (native && qimenRouter) return this.answer('failure', 'METHOD_NOT_EXIST', `接口${method}不能经奇门路由调用`);
+        const ct = String(req.headers['content-type'] ?? '');
+        const ctm = /^\s*text\/xml\s*(?:;\s*charset\s*=\s*"?([\w-]+)"?\s*)?$/i.exec(ct);
+        if (!ctm || (ctm[1] !== undefined && ctm[1].toLowerCase() !== 'utf-8')) return this.answer('failure', 'PARAM_ERROR', `Content-Type必须为text/xml;charset=utf-8: ${ct}`);
+        const missing = (names: string[]) => names.find((n) => q[n] === undefined || q[n] === '');
+        let expected: string | undefined;
+        if (native) {
+            const foreign = ['app_key', 'customerId', 'v'].find((n) => q[n] !== undefined);
+            if (foreign) return this.answer('failure', 'PARAM_ERROR', `接口${method}不接受奇门参数${foreign}`);
+            const absent = missing(['method', 'timestamp', 'format', 'appkey', 'sid', 'sign_method', 'sign']);
+            if (absent) return this.answer('failure', 'PARAM_ERROR', `缺少系统参数${absent}`);
+            if (q.format !== 'xml') return this.answer('failure', 'PARAM_ERROR', `format[${q.format}]不支持, 只支持xml`);
+            if (q.sign_method !== 'md5') return this.answer('failure', 'SIGN_ERROR', `sign_method[${q.sign_method}]不支持, 只支持md5`);
+            if (q.appkey !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'appkey不存在');
+            if (q.sid !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'sid不存在');
+            expected = expectedWmsSign(q, req.body, this.creds.secret);
+        } else {
+            const foreign = ['appkey', 'sid'].find((n) => q[n] !== undefined);
+            if (foreign) return this.answer('failure', 'PARAM_ERROR', `奇门接口${method}不接受旺店通参数${foreign}`);
+            const absent = missing(['method', 'v', 'app_key', 'customerId', 'timestamp', 'sign']);
+            if (absent) return this.answer('failure', 'PARAM_ERROR', `缺少系统参数${absent}`);
+            if (q.format !== undefined && q.format !== 'xml') return this.answer('failure', 'PARAM_ERROR', `format[${q.format}]不支持, 只支持xml`);
+            if (!/^\d+\.\d+$/.test(q.v)) return this.answer('failure', 'PARAM_ERROR', `v[${q.v}]不合法`);
+            if (q.app_key !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'app_key不存在');
+            if (q.customerId !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'customerId(sid)不存在');
+            expected = expectedTopSign(q, req.body, this.creds.secret, q.sign_method ?? 'md5');
+            if (expected === undefined) return this.answer('failure', 'SIGN_ERROR', `签名错误: 不支持的sign_method[${q.sign_method}]`);
+        }
+        if (q.sign !== expected) return this.answer('failure', 'SIGN_ERROR', '签名错误');
+        const ts = strictChinaTime(q.timestamp);
+        if (Number.isNaN(ts)) return this.answer('failure', 'SIGN_ERROR', `timestamp[${q.timestamp}]格式错误, 应为yyyy-MM-dd HH:mm:ss`);
+        if (Math.abs(Date.now() - ts) > this.skewMs) return this.answer('failure', 'SIGN_ERROR', 'timestamp超出允许范围');
+        return undefined;
+    }
+
     private service(req: SimRequest): SimResponse {
         const q = req.query;
         const method = q.method ?? '';
-        const viaQimen = q.app_key !== undefined;
-        if (viaQimen) {
-            if (q.app_key !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'app_key不存在');
-            if (q.customerId !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'customerId(sid)不存在');
-            let expected = '';
-            try {
-                expected = topSign(q, req.body, this.creds.secret, (q.sign_method || 'md5') as TopSignMethod);
-            } catch {
-                return this.answer('failure', 'SIGN_ERROR', '签名错误: 不支持的sign_method');
-            }
-            if (q.sign !== expected) return this.answer('failure', 'SIGN_ERROR', '签名错误');
-        } else {
-            if (q.appkey !== this.creds.appkey) return this.answer('failure', 'SIGN_ERROR', 'appkey不存在');
-            if (q.sid !== this.creds.sid) return this.answer('failure', 'SIGN_ERROR', 'sid不存在');
-            if (q.sign !== wdtWms(q, req.body, this.creds.secret)) return this.answer('failure', 'SIGN_ERROR', '签名错误');
-        }
-        const ts = parseChinaTime(q.timestamp ?? '');
-        if (Number.isNaN(ts) || Math.abs(Date.now() - ts) > this.skewMs) return this.answer('failure', 'SIGN_ERROR', 'timestamp超出允许范围');
-        if (!CANCEL_METHODS.includes(method)) return this.answer('failure', 'METHOD_NOT_EXIST', `接口${method}不存在`);
+        const refused = this.systemCheck(req, q);
+        if (refused) return refused;
 
         let request: Record<string, any>;
         try {

@@ -1,7 +1,8 @@
 /**
  * 旺店通·企业版 WDT openapi2 simulator (protocols.md §5). Speaks:
  *   POST /openapi2/trade_push.php   form fields sid, appkey, timestamp (Unix s, ±300 s), sign, shop_no, switch,
- *        trade_list (JSON array of trades with order_list lines). sign = wdt(params, appsecret), compared exactly.
+ *        trade_list (JSON array of trades with order_list lines). sign = §5.2 over all fields (./verify.ts, not the
+ *        client's signer), compared exactly.
  *        Unknown shop_no fails the whole call; switch=0 accepts the good trades and lists the bad ones in
  *        error_list [{tid, error}]; switch=1 (strict, the vendor's default) accepts nothing if one trade is bad.
  *        Answer {"code":0,"message":"","new_count":n,"chg_count":m,"error_list":[…]}: a tid already stored for the
@@ -11,7 +12,7 @@
  * Vendor faults: 'rate-limit' (code 1090 接口调用过于频繁).
  */
 import { SimServer, SimRequest, SimResponse } from '../harness';
-import { wdt } from '../../../nodes/wdt/sign';
+import { expectedWdtSign } from './verify';
 
 export const WDT_DEMO = { sid: 'wdtdemo', appkey: 'wdt-demo-appkey', appsecret: 'wdt-demo-secret-0001', shopNo: 'SHOP01' };
 
@@ -96,7 +97,7 @@ export class WdtSim extends SimServer {
         if (p.sid !== this.sid) return fail(1040, `卖家账号sid不存在: ${p.sid}`);
         if (p.appkey !== this.appkey) return fail(1050, 'appkey不存在或未授权');
         if (!/^\d+$/.test(p.timestamp) || Math.abs(Date.now() / 1000 + this.clockOffsetS - Number(p.timestamp)) > this.clockWindowS) return fail(1060, '时间戳timestamp超出允许范围,请检查服务器时间');
-        if (p.sign !== wdt(p, this.appsecret)) return fail(1070, '签名sign错误');
+        if (p.sign !== expectedWdtSign(p, this.appsecret)) return fail(1070, '签名sign错误');
         return handler(p);
     }
 
