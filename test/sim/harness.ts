@@ -59,6 +59,19 @@ export interface FaultMix {
 }
 
 /** A small seeded PRNG (mulberry32): reproducible fault mixes and test data. */
+/**
+ * Ordinal comparison by UTF-16 code unit (Java's TreeMap, PHP's ksort for ASCII keys), spelt out rather than left to
+ * Array.prototype.sort's default and never localeCompare: the order vendors sort signed parameters in.
+ */
+export function ordinal(a: string, b: string): number {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+        const d = a.charCodeAt(i) - b.charCodeAt(i);
+        if (d !== 0) return d;
+    }
+    return a.length - b.length;
+}
+
 export function seededRandom(seed: number): () => number {
     let a = seed >>> 0;
     return () => {

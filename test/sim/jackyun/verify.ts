@@ -5,18 +5,9 @@
  * the bug. test/jackyun/sim-strict.test.ts holds these functions to the vectors of protocols.md §2.5 and §3.6.
  */
 import crypto from 'crypto';
+import { ordinal } from '../harness';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
-
-/** Ordinal comparison by UTF-16 code unit (Java TreeMap / PHP ksort for ASCII keys), never localeCompare. */
-function ordinal(a: string, b: string): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-        const d = a.charCodeAt(i) - b.charCodeAt(i);
-        if (d !== 0) return d;
-    }
-    return a.length - b.length;
-}
 
 // ------------------------------------------------------------------ Jackyun §2.2
 

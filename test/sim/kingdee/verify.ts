@@ -4,19 +4,10 @@
  * Checked against the §1.9 vector (KG) and hand-built preimages in test/kingdee/sim-verify.test.ts.
  */
 import { createHash, createHmac } from 'crypto';
+import { ordinal } from '../harness';
 
 /** §1.4: the ASCII key the SDKs XOR the secret part of the appId with. */
 const SDK_XOR_KEY = '0054f397c6234378b09ca7d3e5debce7';
-
-/** Code-unit (ordinal) comparison, spelt out rather than relying on Array.prototype.sort's default. */
-function ordinal(a: string, b: string): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-        const d = a.charCodeAt(i) - b.charCodeAt(i);
-        if (d !== 0) return d;
-    }
-    return a.length - b.length;
-}
 
 /** §1.3 LoginBySign: [acctID, username, appId, appSecret, ts] sorted ordinally, joined, lowercase hex SHA-256 (or SHA-1). */
 export function expectedLoginSign(acctId: string, username: string, appId: string, appSecret: string, ts: string, algorithm: 'sha256' | 'sha1'): string {
