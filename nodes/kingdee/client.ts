@@ -461,27 +461,18 @@ export class KingdeeClient extends BaseClient {
             if (seen > 0) {
                 // The usual case, nothing moved: the page starts with the last row emitted (taken as such even when
                 // later rows share its values).
-                let at = records.length > 0 && rowIdentity(records[0], keys) === recent[recent.length - 1] ? 0 : lastEmittedIndex(records, keys, recent);
-                let atCheckpoint = false;
-                for (;;) {
-                    if (at < 0) {
-                        // None of the last rows emitted is here: one of the sparser earlier ones may be. What follows
-                        // it up to where the read had got is emitted again (fewer than CHECKPOINT_EVERY rows still in
-                        // the result), rather than anything unread skipped.
-                        at = earliestCheckpointIndex(records, keys, checkpoints);
-                        atCheckpoint = at >= 0;
-                    }
-                    if (at >= 0 || from <= first) break;
+                let resume = records.length > 0 && rowIdentity(records[0], keys) === recent[recent.length - 1] ? { at: 0, atCheckpoint: false } : resumePoint(records, keys, recent, checkpoints);
+                while (resume.at < 0 && from > first) {
                     from = Math.max(first, from - pageSize);
                     limit = pageSize;
                     records = await read(from, limit);
-                    at = lastEmittedIndex(records, keys, recent);
+                    resume = resumePoint(records, keys, recent, checkpoints);
                 }
-                if ((at < 0 || atCheckpoint) && !warnedRepeat) {
+                if ((resume.at < 0 || resume.atCheckpoint) && !warnedRepeat) {
                     warnedRepeat = true;
-                    warn?.(`more than the last ${RECENT_ROWS} rows read left the result of ${params.FormId} while it was paged (bills modified during the read): ${at < 0 ? `the read went on from StartRow ${first}, so rows already sent are sent again` : `up to ${CHECKPOINT_EVERY} rows already sent may be sent again`}; none is skipped`);
+                    warn?.(`more than the last ${RECENT_ROWS} rows read left the result of ${params.FormId} while it was paged (bills modified during the read): ${resume.at < 0 ? `the read went on from StartRow ${first}, so rows already sent are sent again` : `up to ${CHECKPOINT_EVERY} rows already sent may be sent again`}; none is skipped`);
                 }
-                skip = at + 1;
+                skip = resume.at + 1;
             }
             const full = records.length === limit;
             progress?.(`page ${page}`);
@@ -613,44 +604,35 @@ function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
 
 /**
  * Where the rows already emitted end on a page that did not start with the last of them (rows moved, or a page read
- * again further back): the index of the last row emitted, or −1 when none of the last rows emitted is on the page.
- * `identities` are the last rows emitted, oldest first. The most recent of them found on the page wins (the ones
- * after it left the result); when several rows of the page have its values (a bill's identical entry lines, when no
- * key is among the fields), the one whose preceding rows match the rows emitted before it for longest is taken, the
- * earliest of those: an unread row that only shares the values is not mistaken for it.
+ * again further back): the index of the last row emitted, or −1 when no row emitted is known to be on the page.
+ * `recent` are the last rows emitted, oldest first. The most recent of them found on the page wins (the ones after it
+ * left the result); when several rows of the page have its values (a bill's identical entry lines, when no key is
+ * among the fields), the one whose preceding rows match the rows emitted before it for longest is taken, the earliest
+ * of those: an unread row that only shares the values is not mistaken for it. When none of them is on the page, the
+ * most recent of the sparser `checkpoints` (earlier rows emitted, oldest first) found is taken, at its earliest place
+ * (`atCheckpoint`): what follows it up to where the read had got is emitted again, rather than anything unread skipped.
  */
-export function lastEmittedIndex(rows: Record<string, unknown>[], keys: string[], identities: string[]): number {
-    const last = identities.length - 1;
+export function resumePoint(rows: Record<string, unknown>[], keys: string[], recent: string[], checkpoints: string[]): { at: number; atCheckpoint: boolean } {
     const ids = rows.map((r) => rowIdentity(r, keys));
-    for (let j = last; j >= 0; j--) {
+    for (let j = recent.length - 1; j >= 0; j--) {
         let best = -1;
         let bestRun = 0;
         for (let i = 0; i < ids.length; i++) {
-            if (ids[i] !== identities[j]) continue;
+            if (ids[i] !== recent[j]) continue;
             let run = 1;
-            while (i - run >= 0 && j - run >= 0 && ids[i - run] === identities[j - run]) run++;
+            while (i - run >= 0 && j - run >= 0 && ids[i - run] === recent[j - run]) run++;
             if (run > bestRun) {
                 best = i;
                 bestRun = run;
             }
         }
-        if (best >= 0) return best;
+        if (best >= 0) return { at: best, atCheckpoint: false };
     }
-    return -1;
-}
-
-/**
- * The index of the most recent checkpoint (`checkpoints`: sparse earlier rows emitted, oldest first) found on the page,
- * at its earliest place when rows share its values; −1 when none is.
- */
-function earliestCheckpointIndex(rows: Record<string, unknown>[], keys: string[], checkpoints: string[]): number {
-    if (checkpoints.length === 0 || rows.length === 0) return -1;
-    const ids = rows.map((r) => rowIdentity(r, keys));
     for (let j = checkpoints.length - 1; j >= 0; j--) {
         const i = ids.indexOf(checkpoints[j]);
-        if (i >= 0) return i;
+        if (i >= 0) return { at: i, atCheckpoint: true };
     }
-    return -1;
+    return { at: -1, atCheckpoint: false };
 }
 
 /** Matches SuccessEntitys and Errors back to the n sent records by DIndex. */
