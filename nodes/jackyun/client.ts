@@ -8,7 +8,7 @@
 import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, splitWindow, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
-import { topErrorKind } from '../qimen/gateway';
+import { topGatewayError } from '../qimen/gateway';
 
 export const JACKYUN_DIRECT_URL = 'https://open.jackyun.com/open/openapi/do';
 export const TRADE_METHOD = 'jackyun.tradenotsensitiveinfos.list.get';
@@ -252,11 +252,7 @@ export class JackyunClient extends BaseClient {
     private readQimen(body: unknown): JackyunResult {
         if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Qimen' });
         const err = body.error_response;
-        if (isObj(err)) {
-            const code = Number(err.code);
-            const sub = err.sub_code ? ` [${err.sub_code}]` : '';
-            throw new ConnectorError({ system: SYSTEM, kind: topErrorKind(code), code: `TOP_${err.code}`, message: `Qimen gateway: ${err.msg ?? 'error'} (code ${err.code})${sub}`, details: { sub_code: err.sub_code, request_id: err.request_id } });
-        }
+        if (isObj(err)) throw topGatewayError(SYSTEM, err);
         const response = isObj(body.response) ? body.response : body;
         if (response.flag !== undefined && response.flag !== 'success') {
             const message = String(response.message ?? response.msg ?? response.sub_message ?? '');

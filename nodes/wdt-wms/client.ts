@@ -8,7 +8,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BaseClient, ClientSettings, ConnectorError, ErrorKind, RequestContext, chinaTime } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
-import { topErrorKind } from '../qimen/gateway';
+import { topErrorKind, topGatewayError } from '../qimen/gateway';
 
 export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
 const SYSTEM = 'wdt-wms';
@@ -56,17 +56,8 @@ function text(v: unknown): string {
  * session to renew here: a session code is a configuration problem.
  */
 function gatewayRefusal(err: Record<string, unknown>): ConnectorError {
-    const code = Number(text(err.code));
-    const kind = topErrorKind(code);
-    const sub = err.sub_code !== undefined ? ` [${text(err.sub_code)}]` : '';
-    return new ConnectorError({
-        system: SYSTEM,
-        kind: kind === 'auth' ? 'config' : kind,
-        code: `TOP_${text(err.code)}`,
-        message: `Qimen gateway: ${text(err.msg ?? err.sub_msg ?? 'error')} (code ${text(err.code)})${sub}`,
-        safeToRepeat: code !== 15,
-        details: { sub_code: err.sub_code, request_id: err.request_id },
-    });
+    const kind = topErrorKind(Number(err.code));
+    return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: Number(err.code) !== 15 });
 }
 
 /** The `<request>` document of a cancellation, elements in the Qimen order, empty optional fields left out. */
