@@ -159,6 +159,20 @@
         delete node._cnErpParamNames;
     }
 
+    // The query nodes' number fields, checked as the runtime reads them (blank takes the default). Each dialog calls
+    // these from its `defaults`, so the four query nodes cannot drift apart.
+    function blankOr(pattern) {
+        return function (v) {
+            return v === '' || v === undefined || pattern.test(String(v).trim());
+        };
+    }
+    var validators = {
+        /** Max records: a whole number, 0 or more. */
+        count: blankOr(/^\d+$/),
+        /** Overlap and ack timeout, in minutes: a number, 0 or more. */
+        minutes: blankOr(/^\d+(\.\d+)?$/),
+    };
+
     var COMMON = [
         { name: 'rps', zh: '每秒请求数', en: 'Requests/s', tip: { zh: '整个账号共用（0 = 不限）', en: 'shared by the whole account (0 = unlimited)' } },
         { name: 'concurrency', zh: '并发数', en: 'Concurrency', tip: { zh: '同时进行的请求数（0 = 不限）', en: 'requests in flight at once (0 = unlimited)' } },
@@ -217,5 +231,6 @@
         labelOf: labelOf,
         isZh: isZh,
         esc: esc,
+        validators: validators,
     };
 })();

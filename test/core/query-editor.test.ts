@@ -8,13 +8,20 @@ import should from 'should';
 const root = path.resolve(__dirname, '..', '..', '..');
 const QUERY_NODES = ['kingdee/kingdee-bill-query', 'jackyun/jackyun-trade-query', 'guanyi/guanyi-return-get', 'maycur/maycur-paid-list'];
 
-/** Runs the inline editor script of nodes/<file>.html and returns the definition it registers. */
+/**
+ * Runs the inline editor script of nodes/<file>.html, after the palette's editor kit (resources/cn-erp-editor.js) as
+ * the page loads it, and returns the definition it registers.
+ */
 function definition(file: string): any {
     const html = fs.readFileSync(path.join(root, 'nodes', `${file}.html`), 'utf8');
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
     let def: any;
     const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators: { number: () => () => true } };
-    vm.runInNewContext(script, { RED, $: () => ({}), CnErpEditor: { prepareConfig() {}, prepareEndpoint() {}, saveEndpoint() {} } });
+    const window: Record<string, unknown> = {};
+    const context = vm.createContext({ RED, $: () => ({}), window });
+    vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), context);
+    context.CnErpEditor = window.CnErpEditor;
+    vm.runInContext(script, context);
     return def;
 }
 
@@ -24,6 +31,14 @@ describe('query node dialogs', () => {
             const validate = definition(file).defaults.maxRecords.validate as (v: unknown) => boolean;
             should(['', undefined, '0', '500', ' 2000 '].map((v) => validate(v))).eql([true, true, true, true, true]);
             should(['-1', 'abc', '1.5', '1e3'].map((v) => validate(v))).eql([false, false, false, false]);
+        });
+
+        it(`${path.basename(file)}: Overlap and Ack timeout take blank (the default) or minutes ≥ 0, nothing else`, () => {
+            const { overlapMinutes, ackTimeout } = definition(file).defaults;
+            for (const validate of [overlapMinutes.validate, ackTimeout.validate] as Array<(v: unknown) => boolean>) {
+                should(['', undefined, '0', '10', ' 2.5 '].map((v) => validate(v))).eql([true, true, true, true, true]);
+                should(['-10', 'abc', '1e3', '.5'].map((v) => validate(v))).eql([false, false, false, false]);
+            }
         });
     }
 });

@@ -174,6 +174,32 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
         }, allTypes.map((t) => `e2e-${t}`));
     });
 
+    it("marks a query node invalid for a Max records or Overlap the runtime would misread (the kit's shared validators)", async () => {
+        const queryTypes = ['kingdee-bill-query', 'jackyun-trade-query', 'guanyi-return-get', 'maycur-paid-list'];
+        should(nodeTypes).containDeep(queryTypes);
+        const valid: Record<string, boolean[]> = await page.evaluate((types) => {
+            const RED = (window as any).RED;
+            const out: Record<string, boolean[]> = {};
+            for (const type of types) {
+                out[type] = [{ maxRecords: '500' }, { maxRecords: '-1' }, { overlapMinutes: 'abc' }, { ackTimeout: '-5' }].map((props, i) => {
+                    const id = `e2e-valid-${type}-${i}`;
+                    RED.nodes.import([{ id, type, x: 200, y: 200, z: RED.workspaces.active(), wires: [], ...props }]);
+                    const node = RED.nodes.node(id);
+                    RED.editor.validateNode(node);
+                    // The node is invalid anyway (no config node): ask about the property itself.
+                    const ok = !(node.validationErrors || []).includes(Object.keys(props)[0]);
+                    RED.nodes.remove(id);
+                    return ok;
+                });
+            }
+            RED.nodes.dirty(false);
+            RED.view.redraw(true);
+            return out;
+        }, queryTypes);
+        for (const type of queryTypes) should(valid[type]).eql([true, false, false, false], type);
+        should(errors).eql([]);
+    });
+
     it('renders help for every node in the Inputs/Outputs/Details format', async () => {
         for (const type of nodeTypes) {
             const text: string = await page.evaluate((type) => {
