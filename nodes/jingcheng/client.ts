@@ -103,7 +103,7 @@ export class JingchengClient extends BaseClient {
 
     /**
      * Sends one return sheet. Resolves with the server's answer when it meets the success rule; otherwise throws a
-     * classified ConnectorError (protocols.md §8.2): 401/403 config, 429 rate-limit, 5xx/network transient, other 4xx
+     * classified ConnectorError (protocols.md §8.2): 401/403 and 3xx config, 429 rate-limit, 5xx/network transient, other 4xx
      * validation, 200 failing the rule business, each with the server's message.
      */
     async receiveSheet(sheet: Record<string, unknown>, ctx: RequestContext = {}): Promise<RecvResult> {
@@ -128,6 +128,8 @@ export class JingchengClient extends BaseClient {
                 throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: `authentication refused (HTTP ${res.status}: ${message('unauthorized')}); check the auth mode, token or secret and the server clock` });
             }
             if (res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
+            // A redirect (http:// moved to https://, a login page) says nothing about the sheet: the URL is wrong.
+            if (res.status < 400 && (res.status < 200 || res.status >= 300)) throw this.http.statusError(res)!;
             if (res.status < 200 || res.status >= 300) {
                 throw new ConnectorError({ system: 'jingcheng', kind: 'validation', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: message(`HTTP ${res.status}: ${res.body.slice(0, 200)}`), safeToRepeat: false });
             }
@@ -143,13 +145,17 @@ export class JingchengClient extends BaseClient {
 
     /**
      * There is no harmless call: posts an empty JSON object `{}` (no SheetID), which a server should refuse, and
-     * reads whether authentication passed (401/403 → refused) from the answer.
+     * reads whether authentication passed (401/403 → refused) from the answer. A 404/405 is no refusal of the sheet:
+     * nothing answers at that URL (and nothing checked the credentials).
      */
     async testConnection(ctx: RequestContext): Promise<string> {
         try {
             await this.receiveSheet({}, ctx);
             return 'reachable; warning: the server accepted an empty sheet';
         } catch (err) {
+            if (err instanceof ConnectorError && err.kind === 'validation' && (err.httpStatus === 404 || err.httpStatus === 405)) {
+                throw err.copyWith({ kind: 'config', code: `HTTP_${err.httpStatus}`, message: `no interface at ${this.url} (HTTP ${err.httpStatus}: ${err.message}); check the base URL and the interface path` });
+            }
             if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) return `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`;
             throw err;
         }

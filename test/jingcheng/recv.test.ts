@@ -170,6 +170,30 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.requests).have.length(0);
     });
 
+    it('POST /cn-erp/jingcheng-config/test: a wrong interface path (HTTP 404) or a redirect is not reported as authentication accepted', async () => {
+        await start();
+        await loadFlow();
+        const wrongPath = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, path: 'ExtApi_RecvExSheetX', auth: 'md5' }, credentials: { secret: 'not-the-secret' } }).expect(200);
+        should(wrongPath.body).match({ ok: false, kind: 'config', code: 'HTTP_404' });
+        should(wrongPath.body.message).not.match(/authentication accepted/);
+        sim.inject({ type: 'http', status: 301, headers: { Location: 'https://erp.example.com/ExtApi_RecvExSheet' }, body: '' });
+        const moved = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: JINGCHENG_DEMO.secret } }).expect(200);
+        should(moved.body).match({ ok: false, kind: 'config', code: 'HTTP_301' });
+        should(sim.sheets.size).equal(0);
+    });
+
+    it('a redirect (HTTP 301, e.g. http:// moved to https://) says nothing about the sheets: config error to Catch, nothing retried', async () => {
+        await start();
+        await loadFlow();
+        sim.inject({ type: 'http', status: 301, headers: { Location: 'https://erp.example.com/ExtApi_RecvExSheet' }, body: '<html>301 Moved Permanently</html>' });
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2')] }, 2);
+        should(r.caught).be.ok();
+        should(r.caught!._error).match({ system: 'jingcheng', kind: 'config', code: 'HTTP_301', httpStatus: 301 });
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1]).have.length(0);
+        should(sim.requests).have.length(1);
+    });
+
     it('POST /cn-erp/jingcheng-config/test: authentication accepted vs refused, nothing stored', async () => {
         await start();
         await loadFlow();
