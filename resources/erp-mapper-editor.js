@@ -52,17 +52,24 @@
         for (var i = 1; i < RULES.length; i++) if (Object.prototype.hasOwnProperty.call(rule, RULES[i])) return RULES[i];
         return '';
     }
+    /** A value table or lookup still held as the text typed (not valid JSON): the runtime refuses it. */
+    function badJson(rule, kind) {
+        return (kind === 'table' || kind === 'lookup') && !!rule && typeof rule[kind] === 'string';
+    }
     function ruleText(rule, kind) {
         if (!kind) return '';
         var v = rule[kind];
         if (kind === 'path' || kind === 'template' || kind === 'jsonata' || kind === 'array') return typeof v === 'string' ? v : '';
+        if (badJson(rule, kind)) return v;
         return JSON.stringify(v);
     }
     function ruleFromText(kind, text, old) {
         var rule = {};
         if (old) ['convert', 'default', 'required', 'fields', 'path'].forEach(function (k) { if (old[k] !== undefined) rule[k] = old[k]; });
         if (kind === 'const' || kind === 'table' || kind === 'lookup') {
-            try { rule[kind] = JSON.parse(text); } catch (e) { rule[kind] = kind === 'const' ? text : {}; }
+            // Text that is not JSON is a constant's text; a table or lookup keeps it as typed, which the runtime refuses
+            // naming the field (as {} a typo emptied the table: every value unknown, or silently the default).
+            try { rule[kind] = JSON.parse(text); } catch (e) { rule[kind] = text; }
         } else {
             rule[kind] = text;
         }
@@ -110,11 +117,13 @@
             var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
             RULES.forEach(function (r) { $('<option>').val(r).text(r || t('不映射', 'none')).appendTo(select); });
             select.val(kind);
-            var input = $('<input type="text" style="width:100%">').val(ruleText(rule || {}, kind)).appendTo($('<td>').appendTo(tr));
+            var input = $('<input type="text" style="width:100%">').val(ruleText(rule || {}, kind)).toggleClass('input-error', badJson(rule, kind))
+                .appendTo($('<td>').appendTo(tr));
             function update() {
                 var k = select.val();
                 if (!k) delete fields[key];
                 else fields[key] = ruleFromText(k, input.val(), fields[key]);
+                input.toggleClass('input-error', badJson(fields[key], k));
                 reqBox.prop('disabled', schemaRequired || !k);
                 if (!k && !schemaRequired) reqBox.prop('checked', false);
                 onChange(k === 'array' && kind !== 'array');

@@ -451,7 +451,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             break;
         }
         case 'table': {
-            if (!isPlainObject(r.table)) throw new MappingCompileError(field, 'table must be an object of source value → target value');
+            if (!isPlainObject(r.table)) throw new MappingCompileError(field, `table must be a JSON object of source value → target value${typeof r.table === 'string' ? ` (got text ${show(r.table)})` : ''}`);
             checkData(r.table, 'value table', field);
             const table = new Map<string, unknown>();
             for (const k of Object.keys(r.table)) if (r.table[k] !== undefined) table.set(k, clone(r.table[k]));
@@ -519,11 +519,12 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
         }
         case 'lookup': {
             const l = r.lookup;
-            if (!isPlainObject(l)) throw new MappingCompileError(field, 'lookup must be an object');
+            if (!isPlainObject(l)) throw new MappingCompileError(field, `lookup must be a JSON object${typeof l === 'string' ? ` (got text ${show(l)})` : ''}`);
             const store = l.store ?? 'flow';
             if (store !== 'flow' && store !== 'global') throw new MappingCompileError(field, 'lookup.store must be "flow" or "global"');
             if (typeof l.key !== 'string' || l.key.trim() === '') throw new MappingCompileError(field, 'lookup.key is required');
-            for (const seg of l.key.split(/[.[\]]/)) checkSegment(seg, `lookup key "${l.key}"`, field);
+            // Node-RED reads the key as a property expression: `orgs["__proto__"]` is orgs.__proto__, spaces trimmed.
+            for (const seg of l.key.split(/[.[\]]/)) checkSegment(seg.trim().replace(/^(["'])(.*)\1$/, '$2'), `lookup key "${l.key}"`, field);
             if (!isPlainObject(l.match) || Object.keys(l.match).length === 0) throw new MappingCompileError(field, 'lookup.match needs at least one collection field → source path');
             if (typeof l.return !== 'string' || l.return === '') throw new MappingCompileError(field, 'lookup.return is required');
             checkSegment(l.return, 'lookup.return', field);

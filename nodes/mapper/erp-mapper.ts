@@ -18,8 +18,21 @@ type Msg = Record<string, any>;
 const previewRoutes = new WeakSet<object>();
 const PREVIEW_MAX = 200;
 // The last record each deployed mapper received, by node id, for the editor's preview ("last received"); memory only.
-const lastSamples = new Map<string, unknown>();
+// Kept as JSON text taken on arrival: the output-2 msg carries the record itself, which nodes after the mapper may
+// change. Over SAMPLE_MAX_CHARS only its size is kept.
+const lastSamples = new Map<string, string | number | undefined>();
 const SAMPLE_MAX_CHARS = 256 * 1024;
+
+/** The record's JSON text, its length when over SAMPLE_MAX_CHARS, undefined when it has none (undefined, a BigInt). */
+function sampleOf(record: unknown): string | number | undefined {
+    let text: string | undefined;
+    try {
+        text = JSON.stringify(record);
+    } catch {
+        return undefined;
+    }
+    return text !== undefined && text.length > SAMPLE_MAX_CHARS ? text.length : text;
+}
 
 function summary(errors: MappingError[]): string {
     return errors.map((e) => `${e.field}: ${e.reason}${e.source && !e.source.startsWith('(') ? ` (from ${e.source})` : ''}`).join('; ');
@@ -98,7 +111,7 @@ export = function (RED: NodeAPI) {
             try {
                 const isArray = Array.isArray(msg.payload);
                 const records: unknown[] = isArray ? msg.payload : [msg.payload];
-                if (records.length > 0) lastSamples.set(node.id, records[0]);
+                if (records.length > 0) lastSamples.set(node.id, sampleOf(records[0]));
                 const ok: unknown[] = [];
                 const failed: Msg[] = [];
                 const ctx = compiled.async ? msgContext() : undefined;
@@ -165,9 +178,9 @@ export = function (RED: NodeAPI) {
             res.json({ target: compiled.target ?? null, async: compiled.async, results });
         });
         RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
-            const text = lastSamples.has(req.params.id) ? JSON.stringify(lastSamples.get(req.params.id)) : undefined;
+            const text = lastSamples.get(req.params.id);
             if (text === undefined) res.status(404).json({ error: 'no record received since the last deploy' });
-            else if (text.length > SAMPLE_MAX_CHARS) res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters` });
+            else if (typeof text === 'number') res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters` });
             else res.type('application/json').send(`{"sample":${text}}`);
         });
     }

@@ -357,6 +357,29 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
         should(errors).eql([]);
     });
 
+    it("mapper: a value table typed with a JSON mistake stays as typed (marked, and refused naming the field), not an empty table whose every value is unknown", async () => {
+        await showTab(page, s000.tab.id);
+        await editNode(page, s000.mapper.id);
+        const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+        await row('FCustomerID').waitFor();
+        should(await row('FCustomerID').locator('select').first().inputValue()).equal('table');
+        const input = row('FCustomerID').locator('input[type="text"]').first();
+        // A second shop added with a trailing comma: not JSON.
+        const typed = '{"1001": "CUST001", "1002": "CUST002",}';
+        await input.fill(typed);
+        await input.press('Tab');
+        const rule = JSON.parse(await page.inputValue('#node-input-mapping')).fields.FCustomerID;
+        should(rule).eql({ table: typed, path: JSON.parse(s000.mapper.mapping).fields.FCustomerID.path });
+        should(await input.evaluate((e) => e.classList.contains('input-error'))).be.true();
+        const result = await preview(page, { TradeNo: 'T1', goodsDetail: [{ shopId: '1002', goodsNo: 'SP001', sellCount: 1 }] });
+        should(result).match(/^FCustomerID: table must be a JSON object/);
+        // The preview answers a mapping that does not compile with 400, which Chromium logs as a failed resource.
+        const answered = errors.findIndex((e) => /status of 400 \(Bad Request\)/.test(e));
+        if (answered >= 0) errors.splice(answered, 1);
+        await closeTray(page);
+        should(errors).eql([]);
+    });
+
     it('shows Chinese labels, help and dialogs when the browser language is zh-CN (Jackyun, Kingdee and the mapper)', async () => {
         const zh = await openEditor(browser, demo.url, 'zh-CN');
         for (const type of ['jackyun-trade-query', 'kingdee-batch-save', 'erp-mapper']) {

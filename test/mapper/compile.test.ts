@@ -190,6 +190,10 @@ describe('compileMapping: safety', function () {
         ['array path', { L: { array: 'l.prototype', fields: {} } }],
         ['table path', { t: { table: {}, path: 'constructor' } }],
         ['lookup key', { x: { lookup: { key: 'a.__proto__', match: { a: 'b' }, return: 'c' } } }],
+        // Node-RED reads a context key as a property expression: `a["__proto__"]` is a.__proto__, ` __proto__ ` trimmed.
+        ['quoted lookup key', { x: { lookup: { key: 'orgs["__proto__"]', match: { a: 'b' }, return: 'c' } } }],
+        ['single-quoted lookup key', { x: { lookup: { key: "orgs['constructor']", match: { a: 'b' }, return: 'c' } } }],
+        ['spaced lookup key', { x: { lookup: { key: ' __proto__ ', match: { a: 'b' }, return: 'c' } } }],
         ['lookup return', { x: { lookup: { key: 'k', match: { a: 'b' }, return: '__proto__' } } }],
         ['lookup match', { x: { lookup: { key: 'k', match: { a: 'prototype' }, return: 'c' } } }],
     ];
@@ -213,6 +217,10 @@ describe('compileMapping: safety', function () {
         should(() => compileMapping({ fields: { a: { path: 'x', convert: 'money' } } } as any)).throw(/a: convert must be one of/);
         should(() => compileMapping('{nope')).throw(/not valid JSON/);
         should(() => compileMapping({ fields: { L: { array: 'l', fields: { b: { path: 'a..[' } } } } })).throw(/L\[\]\.b: path "a\.\.\[" is malformed/);
+    });
+    it('a value table or lookup given as text (the editor keeps a table typed with a JSON mistake as typed) is refused naming the field and the text', function () {
+        should(() => compileMapping({ fields: { c: { table: '{"1001": "C1",}', path: 'shop' } } } as any)).throw('c: table must be a JSON object of source value → target value (got text "{\\"1001\\": \\"C1\\",}")');
+        should(() => compileMapping({ fields: { o: { lookup: '{"key": "orgs"' } } } as any)).throw(/^o: lookup must be a JSON object \(got text /);
     });
     it('a source that is not an object fails cleanly', function () {
         should(bad(run({ a: { path: 'a' } }, 'text'))).eql([{ field: '(root)', source: '(input)', reason: 'source record must be an object' }]);
