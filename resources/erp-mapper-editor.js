@@ -117,20 +117,35 @@
             var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
             RULES.forEach(function (r) { $('<option>').val(r).text(r || t('不映射', 'none')).appendTo(select); });
             select.val(kind);
-            var input = $('<input type="text" style="width:100%">').val(ruleText(rule || {}, kind)).toggleClass('input-error', badJson(rule, kind))
-                .appendTo($('<td>').appendTo(tr));
+            var valueCell = $('<td>').appendTo(tr);
+            var input = $('<input type="text" class="erp-mapper-value" style="width:100%">').val(ruleText(rule || {}, kind)).toggleClass('input-error', badJson(rule, kind))
+                .appendTo(valueCell);
+            // A value table translates the value at a source path: the path has a box of its own under the table.
+            var pathInput = $('<input type="text" class="erp-mapper-table-path" style="width:100%; margin-top:2px">')
+                .attr('placeholder', t('源字段路径，如 shopId', 'source path, e.g. shopId'))
+                .val(kind === 'table' && rule && typeof rule.path === 'string' ? rule.path : '')
+                .toggle(kind === 'table')
+                .appendTo(valueCell);
             function update() {
                 var k = select.val();
                 if (!k) delete fields[key];
                 else fields[key] = ruleFromText(k, input.val(), fields[key]);
+                if (k === 'table') {
+                    // Turned into a table from a path rule: the path it read is the one to translate.
+                    if (kind !== 'table' && !pathInput.val() && typeof fields[key].path === 'string') pathInput.val(fields[key].path);
+                    fields[key].path = pathInput.val().trim();
+                }
+                pathInput.toggle(k === 'table');
                 input.toggleClass('input-error', badJson(fields[key], k));
                 reqBox.prop('disabled', schemaRequired || !k);
                 if (!k && !schemaRequired) reqBox.prop('checked', false);
-                onChange(k === 'array' && kind !== 'array');
+                // Into or out of an array rule: its line table appears or goes.
+                onChange((k === 'array') !== (kind === 'array'));
                 kind = k;
             }
             select.on('change', update);
             input.on('change', update);
+            pathInput.on('change', update);
             reqBox.on('change', function () {
                 if (!fields[key]) return;
                 if (reqBox.prop('checked')) fields[key].required = true; else delete fields[key].required;

@@ -300,33 +300,48 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
         should(await row('FCustomerID').locator('td').nth(2).innerText()).match(/FNumber/);
         // Bill number from the trade number, required by the mapping.
         await row('FBillNo').locator('select').selectOption('path');
-        await row('FBillNo').locator('input[type="text"]').fill('tradeNo');
-        await row('FBillNo').locator('input[type="text"]').press('Tab');
+        await row('FBillNo').locator('input.erp-mapper-value').fill('tradeNo');
+        await row('FBillNo').locator('input.erp-mapper-value').press('Tab');
         await row('FBillNo').locator('input.erp-mapper-required').check();
         // Lines: an array rule opens a nested table of the FEntity fields.
         await row('FEntity').locator('select').first().selectOption('array');
         await row('FMaterialID').waitFor();
         should(await row('FMaterialID').locator('.erp-mapper-label').innerText()).containEql('物料编码');
-        await row('FEntity').locator('input[type="text"]').first().fill('goodsDetail');
-        await row('FEntity').locator('input[type="text"]').first().press('Tab');
+        await row('FEntity').locator('input.erp-mapper-value').first().fill('goodsDetail');
+        await row('FEntity').locator('input.erp-mapper-value').first().press('Tab');
         await row('FMaterialID').locator('select').selectOption('path');
-        await row('FMaterialID').locator('input[type="text"]').fill('goodsNo');
-        await row('FMaterialID').locator('input[type="text"]').press('Tab');
+        await row('FMaterialID').locator('input.erp-mapper-value').fill('goodsNo');
+        await row('FMaterialID').locator('input.erp-mapper-value').press('Tab');
         await row('FRealQty').locator('select').selectOption('path');
-        await row('FRealQty').locator('input[type="text"]').fill('sellCount');
-        await row('FRealQty').locator('input[type="text"]').press('Tab');
+        await row('FRealQty').locator('input.erp-mapper-value').fill('sellCount');
+        await row('FRealQty').locator('input.erp-mapper-value').press('Tab');
+        // A value table: the shop id translated to a customer, the path it reads typed in the box under the table.
+        await row('FCustomerID').locator('select').selectOption('table');
+        await row('FCustomerID').locator('input.erp-mapper-value').fill('{"S1": "CUST001"}');
+        await row('FCustomerID').locator('input.erp-mapper-value').press('Tab');
+        await row('FCustomerID').locator('input.erp-mapper-table-path').fill('shopId');
+        await row('FCustomerID').locator('input.erp-mapper-table-path').press('Tab');
         const mapping = JSON.parse(await page.inputValue('#node-input-mapping'));
         should(mapping).eql({
             target: 'kingdee-batch-save',
-            fields: { FBillNo: { path: 'tradeNo', required: true }, FEntity: { array: 'goodsDetail', fields: { FMaterialID: { path: 'goodsNo' }, FRealQty: { path: 'sellCount' } } } },
+            fields: {
+                FBillNo: { path: 'tradeNo', required: true },
+                FCustomerID: { table: { S1: 'CUST001' }, path: 'shopId' },
+                FEntity: { array: 'goodsDetail', fields: { FMaterialID: { path: 'goodsNo' }, FRealQty: { path: 'sellCount' } } },
+            },
         });
+        // Out of an array rule: its line table goes (it no longer applies).
+        await row('FEntity').locator('select').first().selectOption('path');
+        await page.waitForFunction(() => !document.querySelector('.erp-mapper-table tr.erp-mapper-row[data-field="FMaterialID"]'));
+        await row('FEntity').locator('select').first().selectOption('array');
+        await row('FMaterialID').waitFor();
 
-        const ok = await preview(page, { tradeNo: 'JY-E2E-0001', goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
+        const ok = await preview(page, { tradeNo: 'JY-E2E-0001', shopId: 'S1', goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
         should(ok).match(/✔/);
         const record = JSON.parse(ok.slice(ok.indexOf('{')));
         // Basic-data fields come out as Kingdee wants them ({"FNumber": …}) from the schema.
-        should(record).eql({ FBillNo: 'JY-E2E-0001', FEntity: [{ FMaterialID: { FNumber: 'SP001' }, FRealQty: 2 }] });
-        const bad = await preview(page, { goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
+        should(record).eql({ FBillNo: 'JY-E2E-0001', FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: 'SP001' }, FRealQty: 2 }] });
+        const bad = await preview(page, { shopId: 'S1', goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
         should(bad).match(/✘/);
         should(bad).match(/FBillNo ← tradeNo/);
         await closeTray(page);
@@ -363,7 +378,7 @@ describe('editor: palette, dialogs, help, a scenario run, the mapper and languag
         const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
         await row('FCustomerID').waitFor();
         should(await row('FCustomerID').locator('select').first().inputValue()).equal('table');
-        const input = row('FCustomerID').locator('input[type="text"]').first();
+        const input = row('FCustomerID').locator('input.erp-mapper-value').first();
         // A second shop added with a trailing comma: not JSON.
         const typed = '{"1001": "CUST001", "1002": "CUST002",}';
         await input.fill(typed);
