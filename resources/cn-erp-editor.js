@@ -159,8 +159,8 @@
         delete node._cnErpParamNames;
     }
 
-    // The query nodes' number fields, checked as the runtime reads them (blank takes the default). Each dialog calls
-    // these from its `defaults`, so the four query nodes cannot drift apart.
+    // The dialogs' number fields, checked as the runtime reads them (blank takes the default). Each dialog calls these
+    // from its `defaults`, so the nodes cannot drift apart.
     function blankOr(pattern) {
         return function (v) {
             return v === '' || v === undefined || pattern.test(String(v).trim());
@@ -171,6 +171,10 @@
         count: blankOr(/^\d+$/),
         /** Overlap and ack timeout, in minutes: a number, 0 or more. */
         minutes: blankOr(/^\d+(\.\d+)?$/),
+        /** A request timeout, in seconds: above 0 (axios reads 0 as "never time out" and fails on a negative one). */
+        seconds: function (v) {
+            return v === '' || v === undefined || Number(v) > 0;
+        },
     };
 
     var COMMON = [

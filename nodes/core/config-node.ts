@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
-import { toConnectorError } from './errors';
+import { ConnectorError, toConnectorError } from './errors';
 
 export interface ConfigNodeDef<C extends BaseClient> {
     type: string;
@@ -26,11 +26,17 @@ export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
  */
 export function commonClientSettings(system: string, config: Record<string, any>, defaults: { rps: number; concurrency: number; timeoutMs?: number }): ClientSettings {
     const num = (v: unknown, d: number) => (v === '' || v === undefined || v === null || Number.isNaN(Number(v)) ? d : Number(v));
+    const timeout = num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000);
+    // axios takes 0 for "no timeout" (a hung server holds the msg for ever) and fails every request on a negative one
+    // with "network error: ERR_OUT_OF_RANGE", which makes an unsent write look possibly processed.
+    if (!(timeout > 0)) {
+        throw new ConnectorError({ system, kind: 'config', code: 'INVALID_SETTING', field: 'timeout', message: `timeout: must be a number of seconds greater than 0 (got ${JSON.stringify(config.timeout)})` });
+    }
     return {
         system,
         rps: num(config.rps, defaults.rps),
         concurrency: num(config.concurrency, defaults.concurrency),
-        timeoutMs: num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000) * 1000,
+        timeoutMs: timeout * 1000,
         retry: {
             maxRetries: num(config.maxRetries, 4),
             baseDelayMs: num(config.retryBaseMs, 500),
@@ -40,6 +46,9 @@ export function commonClientSettings(system: string, config: Record<string, any>
 }
 
 const testRoutes = new WeakMap<object, Set<string>>();
+
+/** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
+export const testConnectionLimit = { ms: 20000 };
 
 export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: ConfigNodeDef<C>): void {
     function ConfigNodeConstructor(this: ConfigNode<C>, config: NodeDef & Record<string, any>) {
@@ -73,13 +82,16 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         }
         let client: C | undefined;
         const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), 20000);
+        const timer = setTimeout(() => abort.abort(), testConnectionLimit.ms);
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, credentials);
             const message = await client.testConnection({ signal: abort.signal });
             res.json({ ok: true, message });
         } catch (err) {
-            const e = toConnectorError(err, def.system);
+            // Cut off by the button's own time limit: a slow or silent server, not a closed node.
+            const e = abort.signal.aborted
+                ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
+                : toConnectorError(err, def.system);
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message });
         } finally {
             clearTimeout(timer);

@@ -126,6 +126,7 @@ class RunStatus extends StatusReporter {
 
     /** The read is over; the run waits for acknowledgements before the next trigger's turn. */
     waitingForAcks(outstanding: number): void {
+        if (this.closed) return;
         this.last = undefined;
         this.target.status({ fill: 'yellow', shape: 'ring', text: `waiting for ${outstanding} msg${outstanding === 1 ? '' : 's'} to be acknowledged${this.note}` });
     }
@@ -269,6 +270,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         if (watermark && overlap !== overlapSetting && def.overlapMinutes !== undefined && def.overlapMinutes !== '') {
             node.warn(`${spec.type}: overlapMinutes: must be a number of minutes, 0 or more (got ${JSON.stringify(def.overlapMinutes)}); using 10`);
         }
+        // Seconds per request; blank → the config node's. Zero or less is not used: axios takes 0 for "no timeout" and
+        // a negative one fails every request with a misleading "network error: ERR_OUT_OF_RANGE".
+        const timeoutSetting = num(def.timeout);
+        const nodeTimeoutMs = timeoutSetting !== undefined && timeoutSetting > 0 ? timeoutSetting * 1000 : undefined;
+        if (nodeTimeoutMs === undefined && def.timeout !== undefined && def.timeout !== '') {
+            node.warn(`${spec.type}: timeout: must be a number of seconds greater than 0 (got ${JSON.stringify(def.timeout)}); using the config node's timeout`);
+        }
         let closing = false;
 
         if (!configNode) status.error('no config');
@@ -386,7 +394,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             // A run waiting for acknowledgements is abandoned: late tickets are ignored and the watermark stays.
             const ack = current?.ack;
             if (ack && !ack.committing) abandonWait(ack);
-            status.clear();
+            status.close();
             // Give aborted calls a moment to settle so no timer or socket outlives the node.
             const started = Date.now();
             const wait = () => (inFlight.size === 0 || Date.now() - started > 2000 ? done() : setTimeout(wait, 10));
@@ -436,7 +444,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(errors)}`, inputError(spec.system, formatErrors(errors), errors[0]?.field));
             }
             const client = configNode.getClient();
-            const timeoutMs = num(msg.requestTimeout) ?? (num(def.timeout) !== undefined ? num(def.timeout)! * 1000 : undefined);
+            const timeoutMs = num(msg.requestTimeout) ?? nodeTimeoutMs;
             const request: RequestContext = {
                 signal,
                 timeoutMs,
@@ -579,7 +587,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 try {
                     const result = await ws.writeChunk(ctx, indexes.map((i) => records[i]), params);
                     if (result.length !== indexes.length) {
-                        throw new ConnectorError({ system: ws.system, kind: 'business', code: 'OUTCOME_MISMATCH', message: `the answer accounts for ${result.length} of ${indexes.length} records`, safeToRepeat: false });
+                        // The vendor answered, so the chunk was sent and may have been written: its records go to
+                        // output 2 marked so, never to Catch, whose replay would write them twice.
+                        mayHaveWritten = true;
+                        throw new ConnectorError({ system: ws.system, kind: 'business', code: 'OUTCOME_MISMATCH', message: `the answer accounts for ${result.length} of ${indexes.length} records (the request may have been processed: check the target before replaying)`, safeToRepeat: false, possiblyProcessed: true });
                     }
                     indexes.forEach((i, k) => (outcomes[i] = result[k]));
                     mayHaveWritten = true;

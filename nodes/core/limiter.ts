@@ -4,6 +4,7 @@
  * `concurrency` in flight. A rate-limit answer pauses the whole account via `pause()`.
  */
 import { cancelledError } from './errors';
+import { MAX_TIMER_MS } from './retry';
 
 export interface LimiterOptions {
     /** Requests started per second; 0 or less = unlimited. */
@@ -109,10 +110,11 @@ export class Limiter {
             const now = Date.now();
             const startAt = Math.max(this.nextStartAt, this.pausedUntil);
             if (startAt > now) {
+                // Capped: a longer delay (a pause for a Retry-After of weeks) would fire after 1 ms, and again, and again.
                 this.timer = setTimeout(() => {
                     this.timer = undefined;
                     this.drain(true);
-                }, startAt - now);
+                }, Math.min(startAt - now, MAX_TIMER_MS));
                 return;
             }
             const waiter = this.queue.shift()!;

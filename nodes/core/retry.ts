@@ -78,17 +78,27 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
     }
 }
 
+/** Largest delay a Node.js timer takes (about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2147483647;
+
 export function sleep(ms: number, signal?: AbortSignal, system = 'core'): Promise<void> {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(cancelledError(system));
+        const until = Date.now() + ms;
+        let timer: NodeJS.Timeout;
         const onAbort = () => {
             clearTimeout(timer);
             reject(cancelledError(system));
         };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
+        // A wait past what a timer takes (a Retry-After of weeks) is made of several timers, not one firing at once.
+        const arm = () => {
+            timer = setTimeout(() => {
+                if (Date.now() < until) return arm();
+                signal?.removeEventListener('abort', onAbort);
+                resolve();
+            }, Math.min(Math.max(0, until - Date.now()), MAX_TIMER_MS));
+        };
+        arm();
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }

@@ -4,6 +4,7 @@ import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { readCounter } from '../helpers/reads';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
+import { testConnectionLimit } from '../../nodes/core/config-node';
 
 describe('core/endpoint: the endpoint mechanism, through nodes defined in the tests', function () {
     let sim: KitSim;
@@ -165,6 +166,36 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             // The msg was not silently dropped: the node finished with an error.
             should(r.caught?.error?.message ?? String(r)).match(/cancel|closing|did not call/);
         });
+
+        it('a node timeout that is not a positive number of seconds is not used: a warning naming it, then the config node\'s timeout', async () => {
+            await loadQuery(queryNode({ timeout: '-1' }));
+            const r = await run('n1', {}, 1);
+            should(r.caught?.error?.message).be.undefined();
+            should(r.outputs[0][0].payload).have.length(250);
+            const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+            should(warnings.some((w) => /timeout: must be a number of seconds greater than 0 \(got "-1"\); using the config node's timeout/.test(w))).be.true();
+        });
+
+        it('a config timeout of 0 or less is refused naming the setting: the msg to Catch, nothing sent (not "network error", not a write said to be possibly processed)', async () => {
+            await loadSave(saveNode(), { timeout: -5, maxRetries: 0 });
+            const r = await run('n1', { payload: [{ name: 'a' }] }, 2);
+            should(r.caught!.error.message).match(/timeout: must be a number of seconds greater than 0 \(got -5\)/);
+            should(r.caught!.error.cause).match({ kind: 'config', field: 'timeout' });
+            should(r.outputs[1]).have.length(0);
+            should(sim.requests).have.length(0);
+        });
+
+        it('closing the node while a call backs off leaves the status cleared, not a stale red CANCELLED for the redeployed node', async () => {
+            await loadQuery(queryNode(), { retryBaseMs: 5000, maxRetries: 3 });
+            const status = helper.getNode('n1').status as sinon.SinonSpy;
+            sim.inject({ type: 'http', status: 502 }, 1, (r) => r.path === '/items/query');
+            const pending = run('n1', {}, 1, 4000);
+            const t0 = Date.now();
+            while (!status.args.some((a: any[]) => a[0].fill === 'yellow') && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+            await helper.getNode('n1').close();
+            await pending.catch((e) => e);
+            should(status.lastCall.args[0]).eql({});
+        });
     });
 
     describe('writes', () => {
@@ -250,6 +281,20 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.requests.filter((q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c')).have.length(1);
         });
 
+        it('an answer accounting for fewer records than the first chunk sent: the chunk may have been written, so its records go to output 2 as possibly processed, not to Catch to be replayed', async () => {
+            await loadSave(saveNode({ params: { chunkSize: { value: '2', type: 'num' } } }));
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ ok: true, results: [{ ok: true, id: 1 }] }) }, 1, (q) => q.path === '/items/save');
+            const r = await run('n1', { payload: ['a', 'b', 'c'].map((name) => ({ name })) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1].map((m) => [m.payload.name, m.error.code, m.error.retryable, m.error.possiblyProcessed === true])).eql([
+                ['a', 'OUTCOME_MISMATCH', false, true],
+                ['b', 'OUTCOME_MISMATCH', false, true],
+                ['c', 'NOT_SENT', true, false],
+            ]);
+            should(r.outputs[1][0].error.message).match(/accounts for 1 of 2 records.*may have been processed/);
+        });
+
         it('records never sent because a later chunk was refused after an earlier one was written → output 2 as NOT_SENT, retryable (replaying them is safe)', async () => {
             await loadSave(saveNode({ params: { chunkSize: { value: '2', type: 'num' } } }));
             sim.inject({ type: 'http', status: 403, body: 'Forbidden' }, 1, (q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c');
@@ -262,6 +307,23 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
                 ['f', 'NOT_SENT', true],
             ]);
             should(r.outputs[1][2].error.message).match(/^not sent: an earlier batch failed \(HTTP 403/);
+        });
+    });
+
+    describe('config node: the test-connection button', () => {
+        it('a server that does not answer within the button\'s time limit is reported as a timeout, not as "cancelled: the node was closed"', async () => {
+            await loadQuery(queryNode());
+            const limit = testConnectionLimit.ms;
+            testConnectionLimit.ms = 300;
+            try {
+                sim.inject({ type: 'delay', ms: 2000 }, 1, (q) => q.path === '/login');
+                // The dialog's timeout (30 s, the default) is longer than the button waits.
+                const res = await helper.request().post('/cn-erp/kit-config/test').send({ config: { url: sim.baseUrl, user: KIT_DEMO.user, timeout: 30 }, credentials: creds.c1 }).expect(200);
+                should(res.body).match({ ok: false, kind: 'transient', code: 'TIMEOUT' });
+                should(res.body.message).match(/no answer within 0\.3 s/);
+            } finally {
+                testConnectionLimit.ms = limit;
+            }
         });
     });
 

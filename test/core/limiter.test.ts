@@ -60,6 +60,25 @@ describe('core/limiter: one per account', () => {
         should(Date.now() - t0).be.aboveOrEqual(90);
     });
 
+    it('a pause longer than a Node timer takes (a Retry-After of 30 days) holds the calls without waking every millisecond', async () => {
+        const limiter = new Limiter({ rps: 0, concurrency: 0 });
+        let overflows = 0;
+        const onWarning = (w: Error) => void (w.name === 'TimeoutOverflowWarning' && overflows++);
+        process.on('warning', onWarning);
+        try {
+            limiter.pause(30 * 86400000);
+            let ran = false;
+            const p = limiter.schedule(async () => void (ran = true)).catch((x) => x);
+            await new Promise((r) => setTimeout(r, 100));
+            limiter.close();
+            should((await p).kind).equal('cancelled');
+            should(ran).be.false();
+            should(overflows).be.below(2);
+        } finally {
+            process.removeListener('warning', onWarning);
+        }
+    });
+
     it('a queued call is dropped when its signal aborts, and close() rejects the rest', async () => {
         const limiter = new Limiter({ rps: 1, concurrency: 0 });
         await limiter.schedule(async () => undefined);

@@ -60,3 +60,17 @@ describe('qeasy-callback dialog', () => {
         should(['0', '0.5', '-300', 'abc'].map((v) => windowSeconds(v))).eql([false, false, false, false]);
     });
 });
+
+// A timeout of 0 or less would be refused by the runtime (axios reads 0 as "never time out" and fails on a negative one).
+describe('timeout fields of the endpoint and config dialogs', () => {
+    const ENDPOINTS = [...QUERY_NODES, 'kingdee/kingdee-batch-save', 'kingdee/kingdee-push', 'jingcheng/jingcheng-recv', 'wdt-wms/wdt-wms-cancel', 'wdt/wdt-trade-push'];
+    const CONFIGS = ['kingdee/kingdee-config', 'jackyun/jackyun-config', 'guanyi/guanyi-config', 'maycur/maycur-config', 'jingcheng/jingcheng-config', 'wdt-wms/wdt-wms-config', 'wdt/wdt-config'];
+    for (const file of [...ENDPOINTS, ...CONFIGS]) {
+        it(`${path.basename(file)}: Timeout takes blank or a number of seconds above 0, nothing else`, () => {
+            const validate = definition(file).defaults.timeout.validate as (v: unknown) => boolean;
+            should(validate).be.a.Function();
+            should(['', undefined, '30', '0.5'].map((v) => validate(v))).eql([true, true, true, true]);
+            should(['0', '-5', 'abc'].map((v) => validate(v))).eql([false, false, false]);
+        });
+    }
+});

@@ -143,4 +143,19 @@ describe('core/retry: policy by error kind', () => {
         should(e.kind).equal('cancelled');
         should(Date.now() - started).be.below(5000);
     });
+
+    it('a Retry-After longer than a Node timer takes (about 24.8 days) still waits: the retry does not go out at once', async () => {
+        const e = err('rate-limit', { retryAfterMs: 30 * 86400000 });
+        let calls = 0;
+        const abort = new AbortController();
+        const done = withRetry(async () => {
+            calls++;
+            throw e;
+        }, { system: 't', policy: fast, signal: abort.signal }).catch((x) => x);
+        await new Promise((r) => setTimeout(r, 100));
+        const callsAfter100ms = calls;
+        abort.abort();
+        should(callsAfter100ms).equal(1);
+        should((await done).kind).equal('cancelled');
+    });
 });
