@@ -34,7 +34,9 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
  * every later row up: the first rows of the next page slide onto the page just read and would never be read. A total
  * that shrank between two pages says so: the pages before the one just read are read again, as many as rows left,
  * after it (the records already emitted are dropped by dedupeBy, which every caller wraps this in). Rows added while
- * paging move rows down instead: repeats, also dropped.
+ * paging move rows down instead: repeats, also dropped; but rows of a page still waiting to be read again move onto
+ * the pages after it, read again too. Rows leaving and as many arriving between two pages leave the total as it was:
+ * that is not seen.
  */
 export async function* pageNumbers<R>(
     fetchPage: (n: number) => Promise<QueryPage<R>>,
@@ -61,12 +63,25 @@ export async function* pageNumbers<R>(
         const moved = !forward || (total !== undefined && lastTotal !== undefined && total > lastTotal);
         if (count > 0) yield moved ? { ...page, mayRepeatEarlier: true } : page;
         page = undefined;
-        if (total !== undefined && lastTotal !== undefined && total < lastTotal) {
-            // Rows left since the last page was read: the last page read before that moment (the one before this
-            // one, or the highest if this was a page read again) and those before it, as many as rows left, may
-            // have taken rows from the pages after them.
-            const stale = forward ? highest - 1 : highest;
-            for (let m = Math.max(start, stale - Math.ceil((lastTotal - total) / pageSize) + 1); m <= stale; m++) if (!again.includes(m)) again.push(m);
+        if (total !== undefined && lastTotal !== undefined && total !== lastTotal) {
+            // Rows left or arrived since the last page was read. Every row not yet read was then on this page, on a
+            // page waiting to be read again, or past the highest page read; each moved up (rows left) or down (rows
+            // arrived) by at most as many rows, onto pages read before: those are read again. This page was read
+            // after the change.
+            const shift = Math.ceil(Math.abs(total - lastTotal) / pageSize);
+            const waiting = forward ? [n] : [n, ...again, highest + 1];
+            for (const p of waiting) {
+                for (let j = 1; j <= shift; j++) {
+                    const m = total < lastTotal ? p - j : p + j;
+                    if (m < start) break;
+                    if (m > highest) {
+                        // Rows of a page still to read again moved past the highest page read: the read goes on.
+                        if (p <= highest) ended = false;
+                        break;
+                    }
+                    if (m !== n && !again.includes(m)) again.push(m);
+                }
+            }
             again.sort((a, b) => a - b);
         }
         if (total !== undefined) lastTotal = total;

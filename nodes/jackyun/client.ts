@@ -368,7 +368,13 @@ export class JackyunClient extends BaseClient {
 
         const base: Record<string, unknown> = {};
         for (const k of ['tradeNo', 'tradeStatus', 'tradeType', 'sourceTradeNos', 'fields']) if (present(p[k])) base[k] = String(p[k]);
-        if (scroll && typeof base.fields === 'string' && !base.fields.split(',').map((s) => s.trim()).includes('scrollId')) base.fields += ',scrollId';
+        if (typeof base.fields === 'string') {
+            const listed = base.fields.split(',').map((s) => s.trim());
+            // Trades are told apart by their number (the instant two windows share, pages read again): left out of
+            // the fields, it would not come back and every repeat would be emitted.
+            if (!listed.some((f) => f.toLowerCase() === 'tradeno')) base.fields += ',tradeNo';
+            if (scroll && !listed.includes('scrollId')) base.fields += ',scrollId';
+        }
         for (const r of ranges) {
             if (long.includes(r)) continue;
             base[r.begin] = chinaTime(r.from);

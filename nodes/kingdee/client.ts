@@ -431,7 +431,12 @@ export class KingdeeClient extends BaseClient {
         // differently for each page, and a bill whose rows span two pages can lose one row and repeat another
         // (protocols.md §1.5, paging rule 1). The entity's key name depends on the form, so it cannot be added here:
         // the user is told once, when it happens (the bill key must be among the fields to see it).
-        const pk = primaryKeyOf(params.FormId, params.PrimaryKey).split(',')[0].trim();
+        const pkParts = primaryKeyOf(params.FormId, params.PrimaryKey).split(',').map((k) => k.trim()).filter(Boolean);
+        const pk = pkParts[0];
+        // Rows are told apart by their values (below). Without the key among the fields, two rows of equal values (one
+        // material and quantity on two bills) look alike, and a row moved onto the place of the last one emitted would
+        // be taken for it and skipped: the key is asked too, after the fields, and kept beside the records (not in them).
+        const hidden = pkParts.filter((k) => !wire.some((w) => w.toLowerCase() === k.toLowerCase()));
         const billKey = warn && !/_FEntryID\b/i.test(order) ? keys.find((k) => k.toLowerCase() === pk.toLowerCase()) : undefined;
         let lastBill: unknown;
         let warned = false;
@@ -451,22 +456,30 @@ export class KingdeeClient extends BaseClient {
         // while the next one is read (two pages at once, each old enough to be moved to V8's old space). The page is
         // built by billPage() and let go of as soon as it has been taken.
         let records: Record<string, unknown>[] | undefined;
-        const read = (from: number, limit: number) =>
-            this.billPage(keys, { FormId: params.FormId, FieldKeys: wire.join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: from, Limit: limit, SubSystemId: params.SubSystemId ?? '' }, ctx);
+        // The hidden key's values of the page's rows, when there is one.
+        let tails: unknown[] | undefined;
+        const id = (i: number) => rowIdentity(records![i], keys, tails?.[i]);
+        const read = async (from: number, limit: number) => {
+            const got = await this.billPage(keys, hidden.length, { FormId: params.FormId, FieldKeys: [...wire, ...hidden].join(','), FilterString: params.FilterString ?? '', OrderString: order, TopRowCount: 0, StartRow: from, Limit: limit, SubSystemId: params.SubSystemId ?? '' }, ctx);
+            tails = got.tails;
+            return got.records;
+        };
         for (let page = 1; seen < cap; page++) {
             let from = seen === 0 ? start : start - 1;
-            let limit = Math.min(pageSize, cap - seen + (seen === 0 ? 0 : 1));
+            // A page after the first holds the last row emitted and at least one more (asked for one row, Limit 1, it
+            // would hold that row alone and the read would never move on).
+            let limit = seen === 0 ? Math.min(pageSize, cap) : Math.min(Math.max(pageSize, 2), cap - seen + 1);
             records = await read(from, limit);
             let skip = 0;
             if (seen > 0) {
                 // The usual case, nothing moved: the page starts with the last row emitted (taken as such even when
                 // later rows share its values).
-                let resume = records.length > 0 && rowIdentity(records[0], keys) === recent[recent.length - 1] ? { at: 0, atCheckpoint: false } : resumePoint(records, keys, recent, checkpoints);
+                let resume = records.length > 0 && id(0) === recent[recent.length - 1] ? { at: 0, atCheckpoint: false } : resumePoint(records, keys, recent, checkpoints, tails);
                 while (resume.at < 0 && from > first) {
                     from = Math.max(first, from - pageSize);
                     limit = pageSize;
                     records = await read(from, limit);
-                    resume = resumePoint(records, keys, recent, checkpoints);
+                    resume = resumePoint(records, keys, recent, checkpoints, tails);
                 }
                 if ((resume.at < 0 || resume.atCheckpoint) && !warnedRepeat) {
                     warnedRepeat = true;
@@ -476,7 +489,10 @@ export class KingdeeClient extends BaseClient {
             }
             const full = records.length === limit;
             progress?.(`page ${page}`);
-            if (skip > 0 || seen + records.length > cap) records = records.slice(skip, skip + cap - seen);
+            if (skip > 0 || seen + records.length > cap) {
+                records = records.slice(skip, skip + cap - seen);
+                tails = tails?.slice(skip, skip + cap - seen);
+            }
             const count = records.length;
             if (billKey !== undefined && count > 0) {
                 const firstBill = records[0][billKey];
@@ -486,26 +502,34 @@ export class KingdeeClient extends BaseClient {
                 }
                 lastBill = records[count - 1][billKey];
             }
-            if (count > 0) recent = records.slice(-RECENT_ROWS).map((r) => rowIdentity(r, keys));
+            if (count > 0) {
+                const last = Math.min(count, RECENT_ROWS);
+                recent = Array.from({ length: last }, (_, i) => id(count - last + i));
+            }
             // Every CHECKPOINT_EVERY-th row emitted, the last CHECKPOINTS of them.
-            for (let i = (CHECKPOINT_EVERY - 1 - (seen % CHECKPOINT_EVERY)); i < count; i += CHECKPOINT_EVERY) checkpoints.push(rowIdentity(records[i], keys));
+            for (let i = (CHECKPOINT_EVERY - 1 - (seen % CHECKPOINT_EVERY)); i < count; i += CHECKPOINT_EVERY) checkpoints.push(id(i));
             if (checkpoints.length > CHECKPOINTS) checkpoints.splice(0, checkpoints.length - CHECKPOINTS);
             if (count > 0) yield { records };
-            records = undefined;
+            records = tails = undefined;
             seen += count;
             start = from + skip + count;
             if (!full) return;
         }
     }
 
-    /** One ExecuteBillQuery page as records keyed by the requested keys (the rows are let go of on return). */
-    private async billPage(keys: string[], data: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>[]> {
+    /**
+     * One ExecuteBillQuery page as records keyed by the requested keys (the rows are let go of on return), and the
+     * values of the `hidden` keys asked after them, one per row (a list when several), when there are any.
+     */
+    private async billPage(keys: string[], hidden: number, data: Record<string, unknown>, ctx: RequestContext): Promise<{ records: Record<string, unknown>[]; tails: unknown[] | undefined }> {
         const rows = await this.executeBillQuery(data, ctx);
-        return rows.map((r) => {
+        const records = rows.map((r) => {
             const o: Record<string, unknown> = {};
             keys.forEach((k, i) => (o[k] = convertNetDate(Array.isArray(r) ? r[i] : undefined)));
             return o;
         });
+        const n = keys.length;
+        return { records, tails: hidden === 0 ? undefined : rows.map((r) => (hidden === 1 ? r[n] : r.slice(n))) };
     }
 
     /** All rows of a query (small lookups: the duplicate guard). */
@@ -597,9 +621,11 @@ const RECENT_ROWS = 20;
 const CHECKPOINT_EVERY = 50;
 const CHECKPOINTS = 200;
 
-/** A row's values as text: what tells two rows of one query apart (the key, when it is among the fields). */
-function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
-    return JSON.stringify(keys.map((k) => row[k]));
+/** A row's values as text: what tells two rows of one query apart (with the key, asked beside them when not among them). */
+function rowIdentity(row: Record<string, unknown>, keys: string[], tail?: unknown): string {
+    const values = keys.map((k) => row[k]);
+    if (tail !== undefined) values.push(tail);
+    return JSON.stringify(values);
 }
 
 /**
@@ -612,8 +638,8 @@ function rowIdentity(row: Record<string, unknown>, keys: string[]): string {
  * most recent of the sparser `checkpoints` (earlier rows emitted, oldest first) found is taken, at its earliest place
  * (`atCheckpoint`): what follows it up to where the read had got is emitted again, rather than anything unread skipped.
  */
-export function resumePoint(rows: Record<string, unknown>[], keys: string[], recent: string[], checkpoints: string[]): { at: number; atCheckpoint: boolean } {
-    const ids = rows.map((r) => rowIdentity(r, keys));
+export function resumePoint(rows: Record<string, unknown>[], keys: string[], recent: string[], checkpoints: string[], tails?: unknown[]): { at: number; atCheckpoint: boolean } {
+    const ids = rows.map((r, i) => rowIdentity(r, keys, tails?.[i]));
     for (let j = recent.length - 1; j >= 0; j--) {
         let best = -1;
         let bestRun = 0;

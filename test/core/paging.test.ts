@@ -69,6 +69,40 @@ describe('core/paging', () => {
         should(fetched).eql([1, 2, 3, 2, 4]);
     });
 
+    it('rows leaving again while a page is read again: the pages before it are read again too, nothing skipped', async () => {
+        // 4 rows, pages of 1. Row 1 leaves before page 3 is read: page 2 is to be read again (row 3 slid onto it).
+        // Row 2 leaves before that re-read: row 3 slides on, onto page 1, read only before both left.
+        let rows = [1, 2, 3, 4];
+        const fetched: number[] = [];
+        const out: number[] = [];
+        const src = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            if (fetched.length === 3) rows = rows.filter((r) => r !== 1);
+            if (fetched.length === 4) rows = rows.filter((r) => r !== 2);
+            return { records: rows.slice(n - 1, n), total: rows.length };
+        }, { first: 1, pageSize: 1 });
+        for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
+        should(rows.filter((r) => !out.includes(r))).eql([]);
+        should(out.filter((r, i) => out.indexOf(r) !== i)).eql([]);
+    });
+
+    it('rows arriving while a page waits to be read again: the pages after it are read again too, nothing skipped', async () => {
+        // 6 rows, pages of 2. Row 1 leaves before page 3 is read (page 2 to be read again: row 5 slid onto it); two
+        // rows arrive at the front before that re-read, moving row 5 down onto page 3, read only before.
+        let rows = [1, 2, 3, 4, 5, 6];
+        const fetched: number[] = [];
+        const out: number[] = [];
+        const src = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            if (fetched.length === 3) rows = rows.filter((r) => r !== 1);
+            if (fetched.length === 4) rows = [-1, 0, ...rows];
+            return { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
+        }, { first: 1, pageSize: 2 });
+        for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
+        should([2, 3, 4, 5, 6].filter((r) => !out.includes(r))).eql([]);
+        should(out.filter((r, i) => out.indexOf(r) !== i)).eql([]);
+    });
+
     it('marks the pages read again, and a page read after rows were added, as mayRepeatEarlier; no other', async () => {
         let rows = Array.from({ length: 10 }, (_, i) => i + 1);
         const marks: Array<[number[], boolean]> = [];

@@ -166,6 +166,16 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(bodies.every((b) => b.pageIndex === undefined)).be.true();
     });
 
+    it('fields without tradeNo: tradeNo is asked too, so repeats (window boundaries, pages read again) can be dropped', async () => {
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 9 * DAY), pageSize: 6, fields: 'goodsDetail,sellerMemo' } }, 1);
+        should(r.caught).be.undefined();
+        should(sent().map((b) => b.fields)).matchEach('goodsDetail,sellerMemo,tradeNo');
+        const cursor = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY), pagingMode: 'scroll', fields: 'TradeNo,goodsDetail' } }, 1);
+        should(cursor.caught).be.undefined();
+        should(sent().pop().fields).equal('TradeNo,goodsDetail,scrollId');
+    });
+
     it('pageSize is capped at the config maximum (the server would refuse more)', async () => {
         await start(direct({ maxPageSize: 50 }));
         const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 1000 } }, 1);

@@ -1,6 +1,6 @@
 import should from 'should';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
-import { KingdeeClient, KingdeeSettings, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
+import { KingdeeClient, KingdeeSettings, BillQueryParams, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
 import { ConnectorError, commonClientSettings } from '../../nodes/core';
 
 const D = 'DynamicFormService.';
@@ -145,7 +145,8 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     it('flattened _FNumber keys are sent dotted, rows keyed as asked; /Date(ms)/ → ISO', async () => {
         sim.netDates = true;
         const rows = await all(make().queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FMaterialID_FNumber,FStockID_FNumber,FDate', FilterString: "FBillNo = 'TL2024010002'" }, {}));
-        should(bodies('ExecuteBillQuery')[0].data.FieldKeys).equal('FBillNo,FMaterialID.FNumber,FStockID.FNumber,FDate');
+        // The primary key (the order's tiebreaker) is asked too, after the fields, to tell rows apart; not in the rows.
+        should(bodies('ExecuteBillQuery')[0].data.FieldKeys).equal('FBillNo,FMaterialID.FNumber,FStockID.FNumber,FDate,FID');
         should(rows).eql([
             { FBillNo: 'TL2024010002', FMaterialID_FNumber: 'MAT002', FStockID_FNumber: 'WH01', FDate: '2024-01-02T00:00:00' },
             { FBillNo: 'TL2024010002', FMaterialID_FNumber: 'MAT003', FStockID_FNumber: 'WH01', FDate: '2024-01-02T00:00:00' },
@@ -465,5 +466,48 @@ describe('kingdee bill query: where the rows emitted end on a page read again', 
         should(resumePoint([row('P'), row('Q'), row('R')], keys, ids(row('Q'), row('GONE')), []).at).equal(1);
         should(resumePoint([row('P')], keys, ids(row('Q')), []).at).equal(-1);
         should(resumePoint([row('P')], keys, [], []).at).equal(-1);
+    });
+});
+
+describe('kingdee bill query against a scripted result that changes while it is paged', () => {
+    // A vendor that answers ExecuteBillQuery from `rows` (ordered by FID, as the query's stable order asks), after
+    // `before(call)` has changed them; every call is counted and a runaway read is stopped.
+    const scripted = (rows: Array<{ FID: number; FV: unknown }>, before: (call: number, rows: Array<{ FID: number; FV: unknown }>) => void = () => undefined) => {
+        const c = new KingdeeClient(
+            commonClientSettings('kingdee', { rps: 0, concurrency: 0 }, { rps: 0, concurrency: 0 }),
+            { serverUrl: 'http://127.0.0.1:9', acctId: 'a', username: 'u', authMode: 'sign', appId: 'x' },
+            { password: 'p', appSecret: 's' },
+        );
+        const starts: number[] = [];
+        c.executeBillQuery = async (data: Record<string, unknown>) => {
+            if (starts.length >= 200) throw new Error(`runaway read: ${starts.length} calls, StartRow ${starts.slice(-5).join(', ')} …`);
+            before(starts.length + 1, rows);
+            starts.push(Number(data.StartRow));
+            return rows.slice(Number(data.StartRow), Number(data.StartRow) + Number(data.Limit)).map((r) => String(data.FieldKeys).split(',').map((k) => (r as Record<string, unknown>)[k]));
+        };
+        return { c, starts };
+    };
+    const read = async (c: KingdeeClient, params: Partial<BillQueryParams> = {}) => {
+        const out: unknown[] = [];
+        for await (const p of c.queryBills({ FormId: 'SAL_OutStock', FieldKeys: ['FID', 'FV'], ...params }, {})) out.push(...p.records.map((r) => r.FID));
+        return out;
+    };
+    const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ FID: i + 1, FV: 'x' }));
+
+    it('Limit 1: each page after the first still moves on past the last row emitted; every row once, then the read ends', async () => {
+        const { c } = scripted(rowsOf(5));
+        should(await read(c, { Limit: 1 })).eql([1, 2, 3, 4, 5]);
+    });
+
+    it('FieldKeys without the primary key, rows of equal values: a row moved onto the place of the last one emitted is not taken for it', async () => {
+        // Bills 2 and 3 have the same values in the fields asked. After the first page (1, 2), bill 1 leaves the result:
+        // bill 3 moves onto the place of bill 2, where the next page starts.
+        const { c, starts } = scripted([{ FID: 1, FV: 'X' }, { FID: 2, FV: 'A' }, { FID: 3, FV: 'A' }, { FID: 4, FV: 'Y' }], (call, rows) => {
+            if (call === 2) rows.splice(0, 1);
+        });
+        const out: unknown[] = [];
+        for await (const p of c.queryBills({ FormId: 'SAL_OutStock', FieldKeys: 'FV', Limit: 2 }, {})) out.push(...p.records);
+        should(out).eql([{ FV: 'X' }, { FV: 'A' }, { FV: 'A' }, { FV: 'Y' }]);
+        should(starts[0]).equal(0);
     });
 });

@@ -125,7 +125,8 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const r = await run('n1', {}, 1);
             should(r.caught).be.undefined();
             should(r.outputs[0][0].payload).eql([{ FNumber: 'CK01', FName: '成品仓' }, { FNumber: 'WH01', FName: 'WMS仓' }]);
-            should(sentData(isQuery)[0]).match({ FieldKeys: 'FNumber,FName', OrderString: 'FStockId' });
+            // The form's key (the order's tiebreaker) is asked after the fields to tell rows apart; the rows are as asked.
+            should(sentData(isQuery)[0]).match({ FieldKeys: 'FNumber,FName,FStockId', OrderString: 'FStockId' });
         });
 
         it('ten concurrent messages → one login, one session for all', async () => {
