@@ -528,6 +528,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             };
             let page: { records: unknown[]; total?: number } | undefined;
             let records: unknown[] | undefined;
+            // Records were left unread on a page the cap cut.
+            let cut = false;
             try {
                 while (count < cap) {
                     page = await nextPage();
@@ -535,7 +537,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         complete = true;
                         break;
                     }
-                    records = count + page.records.length > cap ? page.records.slice(0, cap - count) : page.records;
+                    cut = count + page.records.length > cap;
+                    records = cut ? page.records.slice(0, cap - count) : page.records;
                     pages++;
                     const first = count;
                     count += records.length;
@@ -550,6 +553,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     status.working(`page ${pages}: ${count} records`);
                     page = records = undefined;
                 }
+                // The cap reached on a page's last record: whether anything follows is known only by asking. A window
+                // holding exactly the cap would otherwise count as cut short, and its watermark would never move.
+                if (!complete && !cut) complete = (await nextPage()) === undefined;
             } finally {
                 // Stop the vendor paging (cap reached or error): releases its generator.
                 await iterator.return?.();

@@ -39,6 +39,24 @@ describe('crash-safe incremental sync: a read cut short by the record cap', func
         should(seen.size).equal(250);
     });
 
+    it('a window holding exactly the cap (the cap reached on the last page\'s last record) is read whole: the watermark moves, no warning', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'read' })], 'q1', 1), creds);
+        const r = await run('q1', { maxRecords: 250 }, 1);
+        should(ids(r.outputs[0])).have.length(250);
+        should(watermark()).be.a.Number();
+        const warn = helper.getNode('q1').warn;
+        should(warn.args.map((a: unknown[]) => String(a[0])).some((t: string) => /cap/.test(t))).be.false();
+    });
+
+    it('the cap reached at a page boundary with records after it: still cut short (the next page was asked, not emitted)', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'read' })], 'q1', 1), creds);
+        const r = await run('q1', { maxRecords: 200 }, 1);
+        should(ids(r.outputs[0])).have.length(200);
+        should(watermark()).be.undefined();
+        const warn = helper.getNode('q1').warn;
+        should(warn.args.map((a: unknown[]) => String(a[0])).some((t: string) => /cap/.test(t) && /watermark/.test(t))).be.true();
+    });
+
     it('commit on ack: a capped run is never committed even once every page is acknowledged', async () => {
         const flow = [{ id: 'f1', type: 'tab' }, config(), query({ watermarkCommit: 'ack', wires: [['s1']] }), { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', params: {}, wires: [[], []] }];
         await load([kitConfig, kitQuery, kitSave], flow, creds);
