@@ -555,7 +555,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 }
                 // The cap reached on a page's last record: whether anything follows is known only by asking. A window
                 // holding exactly the cap would otherwise count as cut short, and its watermark would never move.
-                if (!complete && !cut) complete = (await nextPage()) === undefined;
+                if (!complete && !cut && watermark) complete = (await nextPage()) === undefined;
             } finally {
                 // Stop the vendor paging (cap reached or error): releases its generator.
                 await iterator.return?.();

@@ -40,10 +40,14 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
  */
 export async function* pageNumbers<R>(
     fetchPage: (n: number) => Promise<QueryPage<R>>,
-    options: { first: number; pageSize: number; start?: number },
+    options: { first: number; pageSize: number; start?: number; warn?: (text: string) => void },
 ): AsyncGenerator<QueryPage<R>> {
-    const { first, pageSize } = options;
+    const { first } = options;
     const start = options.start ?? first;
+    // The page size the server serves. One that caps it below what was asked, without a word, sends a short page
+    // while the total it reports says more follow: stopping there would end the read (and move the watermark) past
+    // every record after it. Servers cap before counting pages, so its pages are numbered at the size it serves.
+    let pageSize = options.pageSize;
     let highest = start - 1;
     let ended = false;
     let lastTotal: number | undefined;
@@ -59,6 +63,10 @@ export async function* pageNumbers<R>(
         page = await fetchPage(n);
         const count = page.records.length;
         const total = page.total;
+        if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {
+            options.warn?.(`page ${n} brought ${count} records for a page size of ${pageSize} while the total (${total}) says more follow: the server serves at most ${count} a page; reading on at that size (set the page size to ${count} or less)`);
+            pageSize = count;
+        }
         // A page read again, or read after rows were added, may repeat records from further back than the last page.
         const moved = !forward || (total !== undefined && lastTotal !== undefined && total > lastTotal);
         if (count > 0) yield moved ? { ...page, mayRepeatEarlier: true } : page;

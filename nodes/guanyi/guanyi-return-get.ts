@@ -47,7 +47,7 @@ const spec: QuerySpec<GuanyiClient> = {
         const pages = pageNumbers(async (pageNo): Promise<ReturnPage> => {
             ctx.progress(`page ${pageNo}`);
             return ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
-        }, { first: 1, start: first, pageSize });
+        }, { first: 1, start: first, pageSize, warn: ctx.warn });
         return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
     },
 };

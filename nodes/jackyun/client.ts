@@ -280,12 +280,12 @@ export class JackyunClient extends BaseClient {
      * 7 days (if any) is split into consecutive ≤ 7-day windows; pages run from pageIndex (0) or by scroll id; records
      * are deduplicated on TradeNo across window and page boundaries. Validation errors are thrown before anything is sent.
      */
-    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void): AsyncIterable<QueryPage> {
-        return dedupeBy(this.tradePages(params, ctx, progress), (r: any) => r.TradeNo);
+    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void, warn?: (text: string) => void): AsyncIterable<QueryPage> {
+        return dedupeBy(this.tradePages(params, ctx, progress, warn), (r: any) => r.TradeNo);
     }
 
     /** The pages of queryTrades() before deduplication: window after window, page after page. */
-    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void): AsyncGenerator<QueryPage> {
+    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
         const self = this;
         async function* windows(): AsyncGenerator<QueryPage> {
             // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
@@ -296,7 +296,7 @@ export class JackyunClient extends BaseClient {
                 // from its own first page.
                 const windowPlan = w === 0 ? plan : { ...plan, first: 0 };
                 // Not `yield*`: it keeps the last page it passed on while it waits for the next one.
-                const pages = self.pagesOf(biz, windowPlan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`));
+                const pages = self.pagesOf(biz, windowPlan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), warn);
                 let next: IteratorResult<QueryPage> | undefined;
                 let page: QueryPage | undefined;
                 let firstOfWindow = w > 0;
@@ -390,21 +390,22 @@ export class JackyunClient extends BaseClient {
      * The pages of one window, by page number or by cursor. Each page is read by tradePage(), whose locals end with it,
      * and the generators let go of it as soon as it has been taken (core/paging.ts explains why).
      */
-    private pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void): AsyncGenerator<QueryPage> {
-        if (plan.scroll) return this.scrollPages(biz, plan, ctx, progress);
+    private pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
+        if (plan.scroll) return this.scrollPages(biz, plan, ctx, progress, warn);
         // By page number, the total asked on every page: a total that shrinks says trades left the window while it
         // was paged, and pageNumbers reads again the pages they moved trades onto (queryTrades drops the repeats).
         return pageNumbers(async (n) => {
             progress(n - plan.first + 1);
             const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize: plan.pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize: plan.pageSize, pageIndex: n }, ctx);
             return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
-        }, { first: 0, start: plan.first, pageSize: plan.pageSize });
+        }, { first: 0, start: plan.first, pageSize: plan.pageSize, warn });
     }
 
     /** The pages of one window in cursor mode: the first call with scrollId "", then the scroll id each answer gives. */
-    private async *scrollPages(biz: Record<string, unknown>, plan: { pageSize: number; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void): AsyncGenerator<QueryPage> {
+    private async *scrollPages(biz: Record<string, unknown>, plan: { pageSize: number; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
         let scrollId = '';
         let seen = 0;
+        let warnedShort = false;
         let total: number | undefined;
         let got: TradePage | undefined;
         for (let page = 1; ; page++) {
@@ -418,8 +419,14 @@ export class JackyunClient extends BaseClient {
             seen += count;
             if (count > 0) yield total !== undefined ? { records: got.records, total } : { records: got.records };
             got = undefined;
-            if (count < plan.pageSize) return;
-            if (total !== undefined && seen >= total) return;
+            if (count === 0 || (total !== undefined && seen >= total)) return;
+            if (count < plan.pageSize) {
+                // A short page ends the read, unless the total says more follow: the server serves fewer a page than
+                // asked (as pageNumbers reads on, see core/paging.ts).
+                if (total === undefined) return;
+                if (!warnedShort) warn?.(`page ${page} brought ${count} trades for a page size of ${plan.pageSize} while the total (${total}) says more follow: reading on (set the page size to ${count} or less)`);
+                warnedShort = true;
+            }
             if (!nextScrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
             scrollId = nextScrollId;
         }

@@ -17,7 +17,7 @@ const spec: QuerySpec<JackyunClient> = {
     requestSchema,
     responseSchema,
     incremental: { startParam: 'startModified', endParam: 'endModified', format: (ms) => chinaTime(ms) },
-    query: (ctx, params) => ctx.client.queryTrades(params, ctx.request, ctx.progress),
+    query: (ctx, params) => ctx.client.queryTrades(params, ctx.request, ctx.progress, ctx.warn),
 };
 
 function register(RED: NodeAPI) {

@@ -33,7 +33,7 @@ const spec: QuerySpec<MaycurClient> = {
             ctx.progress(`page ${pageNum}`);
             const page = await ctx.client.paidList({ pageNum, pageSize, startPaidTime, endPaidTime, paymentNo }, ctx.request);
             return { records: page.list, total: page.totalCount };
-        }, { first: 1, pageSize });
+        }, { first: 1, pageSize, warn: ctx.warn });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
         return dedupeBy(pages, (r: Record<string, unknown>) => r.paymentNo);
     },

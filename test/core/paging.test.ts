@@ -39,6 +39,35 @@ describe('core/paging', () => {
         should(rest).eql([1, 2, 3]);
     });
 
+    it('a server serving fewer records a page than asked while its total says more follow: read on at the size it serves, warned once', async () => {
+        const rows = Array.from({ length: 10 }, (_, i) => i);
+        const fetched: number[] = [];
+        const warnings: string[] = [];
+        // Caps every page at 3 (pages numbered at that size), whatever page size is asked.
+        const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            return { records: rows.slice((n - 1) * 3, n * 3), total: rows.length };
+        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(t) });
+        const got: number[] = [];
+        for await (const p of pages) got.push(...p.records);
+        should(got).eql(rows);
+        should(fetched).eql([1, 2, 3, 4]);
+        should(warnings).have.length(1);
+        should(warnings[0]).match(/page 1 brought 3 records for a page size of 5 while the total \(10\) says more follow/);
+    });
+
+    it('a short last page that the total agrees with ends the read without a warning', async () => {
+        const warnings: string[] = [];
+        const fetched: number[] = [];
+        const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
+            fetched.push(n);
+            return { records: n === 1 ? [1, 2, 3, 4, 5] : [6, 7], total: 7 };
+        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(t) });
+        for await (const _ of pages) void _;
+        should(fetched).eql([1, 2]);
+        should(warnings).eql([]);
+    });
+
     it('stops at the reported total without asking for an empty page', async () => {
         const fetched: number[] = [];
         const out: number[] = [];

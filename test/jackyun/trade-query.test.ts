@@ -176,6 +176,22 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(sent().pop().fields).equal('TradeNo,goodsDetail,scrollId');
     });
 
+    it('a server serving fewer trades a page than asked (its total saying more follow) is read on at its size, by page and by cursor, with a warning; a short page used to end the read', async () => {
+        sim.servesAtMost = 4;
+        await start(direct());
+        const window = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY) };
+        const all = numbers(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY));
+        should(all.length).be.above(8);
+        for (const pagingMode of ['page', 'scroll']) {
+            const r = await run('n1', { params: { ...window, pageSize: 10, pagingMode } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(all, pagingMode);
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /for a page size of 10 while the total/.test(t));
+            should(warnings).have.length(1, pagingMode);
+            helper.getNode('n1').warn.resetHistory();
+        }
+    });
+
     it('pageSize is capped at the config maximum (the server would refuse more)', async () => {
         await start(direct({ maxPageSize: 50 }));
         const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 1000 } }, 1);

@@ -118,6 +118,11 @@ export class JackyunSim extends SimServer {
      * page costs a slice instead of a filter and sort of the whole store. Tests leave it off (they edit trades in place).
      */
     memoiseResults = false;
+    /**
+     * A tenant that serves at most this many trades a page whatever pageSize asks (the cap applied before paging, as
+     * servers that cap silently do); pageIndex counts pages of that size. Unset: pageSize is served.
+     */
+    servesAtMost: number | undefined;
     private readonly memo = new Map<string, SimTrade[]>();
     /** Successful data calls per entry point. */
     calls = { direct: 0, qimen: 0 };
@@ -344,6 +349,7 @@ export class JackyunSim extends SimServer {
         if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > this.maxPageSize) return { error: ['0130040006', `pageSize必须在1到${this.maxPageSize}之间`] };
         const pageIndex = q.pageIndex === undefined || q.pageIndex === '' ? 0 : Number(q.pageIndex);
         if (!Number.isInteger(pageIndex) || pageIndex < 0) return { error: ['0130040007', 'pageIndex必须是从0开始的整数'] };
+        const served = this.servesAtMost ? Math.min(pageSize, this.servesAtMost) : pageSize;
         const memoKey = this.memoiseResults ? JSON.stringify([...RANGES.flatMap(([b, e]) => [str(q[b]), str(q[e])]), tradeNos, sourceNos, str(q.tradeStatus), str(q.tradeType), this.trades.length]) : '';
         let ordered = memoKey ? this.memo.get(memoKey) : undefined;
         if (!ordered) {
@@ -360,13 +366,13 @@ export class JackyunSim extends SimServer {
             else cursor = this.scrolls.get(String(q.scrollId));
             if (!cursor) return { error: ['0130040008', 'scrollId无效或已过期'] };
             this.scrolls.delete(String(q.scrollId));
-            const keys = cursor.keys.slice(cursor.offset, cursor.offset + pageSize);
+            const keys = cursor.keys.slice(cursor.offset, cursor.offset + served);
             const byNo = new Map(this.trades.map((t) => [t.tradeNo, t]));
             page = keys.map((k) => byNo.get(k)!).filter(Boolean);
             scrollId = crypto.randomBytes(8).toString('hex');
-            this.scrolls.set(scrollId, { keys: cursor.keys, offset: cursor.offset + pageSize });
+            this.scrolls.set(scrollId, { keys: cursor.keys, offset: cursor.offset + served });
         } else {
-            page = ordered.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
+            page = ordered.slice(pageIndex * served, (pageIndex + 1) * served);
         }
         const trades = page.map((t) => this.wire(t));
         const withTotal = str(q.hasTotal) === '1';
