@@ -58,7 +58,7 @@ interface Session {
 export interface KdError {
     FieldName?: string | null;
     Message?: string;
-    DIndex?: number;
+    DIndex?: unknown;
 }
 
 export interface KdStatus {
@@ -375,7 +375,10 @@ export class KingdeeClient extends BaseClient {
                     throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
                 }
                 const status = responseStatusOf(answer);
-                if (isSessionLost(status)) {
+                // A write answer naming saved records was acted on although the session was lost in its course: sent
+                // again after a re-login, those would be saved twice. It is read record by record below (the next call
+                // finds the session lost and logs in again).
+                if (isSessionLost(status) && !(write && (status!.SuccessEntitys ?? []).length > 0)) {
                     if (s.authMode === 'apisign') throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'MSGCODE_1', message: `${operation}: the server rejected the API signature (${errorsText(status!.Errors)}); check appId, appSecret, user, data centre and the clock` });
                     throw new ConnectorError({ system: SYSTEM, kind: 'auth', code: 'MSGCODE_1', message: `${operation}: ${errorsText(status!.Errors)}`, safeToRepeat: true, details: { sessionId } });
                 }
@@ -555,9 +558,15 @@ export class KingdeeClient extends BaseClient {
             const slice = unique.slice(i, i + 200);
             const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
             const keys = [...new Set([field, pk, numberKey])];
+            const asked = new Set(slice);
             for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);
-                if (!found.has(v)) found.set(v, { Id: str(row[pk]), Number: str(row[numberKey]) });
+                const hit = { Id: str(row[pk]), Number: str(row[numberKey]) };
+                // A row the filter matched although its value is none of those asked: the database compares text
+                // ignoring case and trailing spaces (SQL Server's default collation), so it is the bill of the values
+                // equal to it that way; missed, those would be saved a second time.
+                const owners = asked.has(v) ? [v] : slice.filter((a) => a.trim().toLowerCase() === v.trim().toLowerCase());
+                for (const o of owners) if (!found.has(o)) found.set(o, hit);
             }
         }
         return found;
@@ -665,9 +674,12 @@ export function resumePoint(rows: Record<string, unknown>[], keys: string[], rec
 function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdStatus['SuccessEntitys']>[number], i: number) => unknown, op: string): RecordOutcome[] {
     const out: RecordOutcome[] = new Array(n);
     const errs = new Map<number, KdError[]>();
+    // Errors naming no record of the chunk (no DIndex, or one outside it): their text goes to the records left without an outcome.
+    const unattributed: KdError[] = [];
     for (const e of status.Errors ?? []) {
         const i = Number(e?.DIndex);
-        if (Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
+        if ((typeof e?.DIndex === 'number' || (typeof e?.DIndex === 'string' && e.DIndex !== '')) && Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
+        else unattributed.push(e);
     }
     const code = Number(status.MsgCode) || 0;
     // Nothing saved and only the first record blamed, of several: the server refused the call as a whole (a wrong
@@ -697,10 +709,12 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
                 system: SYSTEM,
                 kind: list ? classifyMsgCode(code || 4) : 'business',
                 code: list ? `MSGCODE_${code}` : 'NO_OUTCOME',
-                message: list ? errorsText(list) : `${op}: the server reported neither success nor an error for this record`,
+                message: list ? errorsText(list) : `${op}: the server reported neither success nor an error for this record${unattributed.length ? ` (errors naming no record: ${errorsText(unattributed)})` : ''}; it may have been processed: check Kingdee before replaying`,
                 field: list?.find((e) => e.FieldName)?.FieldName ?? undefined,
                 safeToRepeat: false,
-                details: list ? { errors: list } : undefined,
+                // The server acted on the request and did not say what became of this record: it may have been saved.
+                possiblyProcessed: !list,
+                details: list ? { errors: list } : unattributed.length ? { errors: unattributed } : undefined,
             }),
         };
     }

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject } from '../core';
-import type { KingdeeClient } from './client';
+import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError } from '../core';
+import { primaryKeyOf, type KingdeeClient } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
 import responseSchema from './schemas/batch-save.response.json';
@@ -70,7 +70,13 @@ const spec: WriteSpec<KingdeeClient> = {
         for (const [k, v] of Object.entries(params)) if (!PALETTE_PARAMS.has(k) && v !== undefined) options[k] = v;
         if (params.duplicateGuard !== true) return ctx.client.batchSave(params.FormId, models, options, ctx.request);
         const field = String(params.duplicateField || 'FBillNo');
-        const values = models.map((m) => guardValue(m, field));
+        // A Model naming an existing bill by its id (FID, or a basic-data form's own key) modifies it: it cannot create
+        // a duplicate and is always sent (found by its number, it would be reported saved without being sent).
+        const pk = primaryKeyOf(params.FormId);
+        const values = models.map((m) => {
+            const id = fieldValue(m, pk);
+            return id !== undefined && Number(id) !== 0 ? undefined : guardValue(m, field);
+        });
         // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
         // query's copy, a replay from output 2) checks after this one has saved, and finds the bill.
         const { serverUrl, acctId } = ctx.client.settings;
@@ -88,7 +94,15 @@ const guardLock = new KeyedLock();
  */
 async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = new Array(models.length);
-    const present = await ctx.client.existingBills(formId, field, values.filter((v): v is string => v !== undefined), ctx.request);
+    let present: Map<string, { Id: string; Number: string }>;
+    try {
+        present = await ctx.client.existingBills(formId, field, values.filter((v): v is string => v !== undefined), ctx.request);
+    } catch (err) {
+        // Only the lookup (a read) failed: nothing of the chunk was sent, so it is safe to send again, not "possibly
+        // processed" (a timeout or 5xx of a write would be).
+        if (err instanceof ConnectorError && err.kind !== 'cancelled') throw err.copyWith({ safeToRepeat: true });
+        throw err;
+    }
     const toSave: number[] = [];
     const firstWith = new Map<string, number>();
     const copies: Array<[number, number]> = [];

@@ -50,8 +50,10 @@ const spec: WriteSpec<KingdeeClient> = {
             try {
                 res = await ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
             } catch (err) {
-                // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed.
-                if (!sent || !(err instanceof ConnectorError)) throw err;
+                // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed. A request
+                // whose answer was lost may have been performed: only its own sources are "possibly processed" (the kit
+                // would say so of the whole chunk), and the chunk's other requests are sent as after any request performed.
+                if (!(err instanceof ConnectorError) || (!sent && (!err.outcomeUnknown || groups.size === 1))) throw err;
                 // This request may have been performed although its answer was lost: say so.
                 const failure = sentWriteError(err, 'Kingdee');
                 res = indexes.map(() => ({ ok: false as const, error: failure }));

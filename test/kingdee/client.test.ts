@@ -234,6 +234,36 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         });
     }
 
+    for (const [label, msgCode, message] of [['MsgCode 1', 1, '会话信息已丢失，请重新登录'], ['the session keywords', 11, '会话已过期，请重新登录']] as const) {
+        it(`a session-lost answer (${label}) naming saved records (the session expired in the middle of the chunk) is not sent again: the saved one reported saved, the other failed`, async () => {
+            const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: msgCode,
+                SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
+                Errors: [{ FieldName: null, Message: message, DIndex: 1 }] } } };
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+            const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
+            should(sim.requests.filter((r) => r.path.includes('BatchSave')).length).equal(1, 'the chunk was sent again after the re-login: its saved record was saved twice');
+            should(out.map((o) => o.ok)).eql([true, false]);
+            should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
+            should((out[1] as any).error.message).containEql(message);
+        });
+    }
+
+    it('records the answer gives no outcome for (IsSuccess true but not listed, or an error without DIndex) are marked possibly processed, with the unattributed error\'s text', async () => {
+        const answers = [
+            { Result: { ResponseStatus: { IsSuccess: true, MsgCode: 0, SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }], Errors: [] } } },
+            { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100124', Number: 'XSCKD000124', DIndex: 0 }], Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在' }] } } },
+        ];
+        for (const answer of answers) sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        const c = make();
+        for (const answer of answers) {
+            const out = await c.batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
+            should(out.map((o) => o.ok)).eql([true, false]);
+            const e = (out[1] as any).error as ConnectorError;
+            should(e.toMsgError()).match({ code: 'NO_OUTCOME', retryable: false, possiblyProcessed: true });
+            if (answer.Result.ResponseStatus.Errors.length) should(e.message).containEql('FCustomerID: 客户不存在');
+        }
+    });
+
     it('a call refused as a whole (reported at DIndex 0, nothing saved) fails the call with the server\'s reason, not one record and "no outcome" for the rest', async () => {
         await should(make().push('CN_PAYAPPLY', 'Number', ['FKSQ000101', 'FKSQ000102', 'FKSQ000103'], { TargetFormId: 'AP_OTHERBILL', IsEnableDefaultRule: true, RuleId: '', TargetOrgId: 0, CustomParams: {} }, {}))
             .be.rejectedWith(/没有从 CN_PAYAPPLY 到 AP_OTHERBILL 的转换规则.*refused as a whole/);

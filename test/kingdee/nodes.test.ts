@@ -485,6 +485,57 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
         });
 
+        it('duplicate guard: the lookup fails (HTTP 500 every time) → the msg goes to Catch (nothing was saved), not to output 2 as "possibly processed"', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            sim.inject({ type: 'http', status: 500, body: 'Internal Server Error' }, 20, isQuery);
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: 'XS-LOOK-1' }), model(undefined, { FBillNo: 'XS-LOOK-2' })] }, 2);
+            should(r.outputs[1].map((m) => m.error.possiblyProcessed)).eql([], 'records whose lookup failed were reported as possibly saved');
+            should(r.caught).not.be.undefined();
+            should(r.caught!._error.code).equal('HTTP_500');
+            should(sim.requests.filter(isSave)).have.length(1);
+        });
+
+        it('duplicate guard: the lookup of a second chunk fails → that chunk on output 2 retryable (not "possibly processed"), the first chunk saved', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, chunkSize: { value: '1', type: 'num' } }));
+            let queries = 0;
+            sim.inject({ type: 'http', status: 500, body: 'Internal Server Error' }, 20, (q) => isQuery(q) && ++queries > 1);
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: 'XS-LOOK-3' }), model(undefined, { FBillNo: 'XS-LOOK-4' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((o: Msg) => o.Number)).eql(['XS-LOOK-3']);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.possiblyProcessed, m.error.retryable])).eql([[1, undefined, true]]);
+            should(sim.requests.filter(isSave)).have.length(1);
+        });
+
+        it('duplicate guard: a record modifying an existing bill (its FID set) is saved, not skipped as "already present"', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const first = await run('n1', { payload: model(undefined, { FBillNo: 'XS-UPD-1', FNote: 'before' }) }, 2);
+            const id = first.outputs[0][0].payload.Id;
+            const r = await run('n1', { payload: model(undefined, { FID: Number(id), FBillNo: 'XS-UPD-1', FNote: 'after' }) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            should(r.outputs[0][0].payload).match({ Id: id, Number: 'XS-UPD-1' });
+            should(r.outputs[0][0].payload.alreadyPresent).be.undefined();
+            should(saved().filter((b) => b.FBillNo === 'XS-UPD-1').map((b) => b.FNote)).eql(['after'], 'the modification was reported saved but never sent');
+        });
+
+        it('duplicate guard: a bill the lookup finds under another case or with spaces (SQL Server\'s case-insensitive collation matched it) is not saved again', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            // The server's answer to FBillNo in ('xs-case-1','XS-NEW-9'): the bill stored as 'XS-CASE-1 '.
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify([['XS-CASE-1 ', 200777]]) }, 1, isQuery);
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: 'xs-case-1' }), model(undefined, { FBillNo: 'XS-NEW-9' })] }, 2);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[0]).match({ Id: '200777', Number: 'XS-CASE-1 ', alreadyPresent: true });
+            should(out[1].alreadyPresent).be.undefined();
+            should(sentData(isSave).slice(1).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-9']], 'a bill the server reported present was saved again');
+        });
+
         it('duplicate guard: two records of one chunk with one bill number → the first saved, the second marked alreadyPresent with its Id', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
@@ -716,6 +767,17 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.outputs[0][0].payload.map((c: Msg) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000104' }]);
             should(r.outputs[1].map((m) => [m.recordIndex, m.error.code])).eql([[1, 'HTTP_403']]);
             should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000104']);
+        });
+
+        it('the first request of a chunk (one organisation) loses its answer → its source on output 2 "possibly processed"; the other organisation\'s source, never sent by it, is pushed and not said to be possibly pushed', async () => {
+            await start();
+            await loadPush();
+            sim.inject({ type: 'truncate-after-processing' }, 1, (q) => isPush(q) && /"TargetOrgId":1[,}]/.test(q.body));
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000106', TargetOrgId: 1 }, { Number: 'FKSQ000107', TargetOrgId: 100101 }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.possiblyProcessed])).eql([[0, true]], 'a source never sent is reported as possibly pushed');
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source.Number)).eql(['FKSQ000107']);
+            should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000106', 'FKSQ000107']);
         });
 
         it('an Id or EntryId holding a comma (several sources in one record) → output 2 naming the field, not sent; the others pushed with their own results', async () => {

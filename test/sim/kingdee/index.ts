@@ -760,7 +760,10 @@ export class KingdeeSim extends SimServer {
                 if (e.FRealQty === undefined || !(Number(e.FRealQty) > 0)) err('FRealQty', '字段“实发数量”必须大于0');
             });
         const no = str(model.FBillNo);
-        if (no && this.rows('SAL_OutStock').some((r) => r.FBillNo === no)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
+        // FID 0 or blank creates a bill; an existing bill's FID modifies it (its own number is no duplicate).
+        const fid = Number(model.FID) || 0;
+        if (fid && !this.rows('SAL_OutStock').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
+        if (no && this.rows('SAL_OutStock').some((r) => r.FBillNo === no && r.FID !== fid)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
         return errs;
     }
 
@@ -778,8 +781,13 @@ export class KingdeeSim extends SimServer {
             if (!isObj(m)) return errors.push({ FieldName: null, Message: 'Model 元素必须是对象', DIndex: i });
             const errs = this.validateOutStock(m, i);
             if (errs.length) return errors.push(...errs);
-            const id = this.nextId++;
-            const number = str(m.FBillNo) || `XSCKD${String(this.nextNumber++).padStart(6, '0')}`;
+            const store = this.form('SAL_OutStock');
+            const fid = Number(m.FID) || 0;
+            const old = fid ? store.rows.find((r) => r.FID === fid) : undefined;
+            // A modification replaces the bill's rows (IsDeleteEntry), keeping its id and, unless given, its number.
+            if (old) for (let k = store.rows.length - 1; k >= 0; k--) if (store.rows[k].FID === fid) store.rows.splice(k, 1);
+            const id = old ? fid : this.nextId++;
+            const number = str(m.FBillNo) || (old ? str(old.FBillNo) : `XSCKD${String(this.nextNumber++).padStart(6, '0')}`);
             const head: Row = {
                 FID: id,
                 FBillNo: number,
