@@ -391,11 +391,22 @@ function register(RED: NodeAPI) {
                     d.resolve();
                 }
             };
-            /** Records the answer of each new order, under the lock, so a later copy gets the same answer. */
+            // A redeploy closed this node while the request was read or admitted: a msg sent now reaches no node
+            // (the runtime has already taken the flow's nodes out), so the order must be neither recorded nor answered 200.
+            if (closed) {
+                release();
+                return answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
+            }
+            /**
+             * Records the answer of each new order, under the lock, so a later copy gets the same answer. False when
+             * the node closed first: then nothing is recorded (the orders can reach no flow).
+             */
             const store = (replyOf: (i: number) => unknown, code: number | ((i: number) => number), text?: StoredReply['text']) =>
                 withLock(async () => {
-                    if (mine.size === 0) return;
+                    if (closed) return false;
+                    if (mine.size === 0) return true;
                     const delivered = await contextGet();
+                    if (closed) return false;
                     const at = Date.now();
                     for (const [k, v] of Object.entries(delivered)) if (!v || at - v.at > dedupeMs) delete delivered[k];
                     for (const i of fresh) {
@@ -404,6 +415,7 @@ function register(RED: NodeAPI) {
                         if (keys[i] && status < 300) delivered[keys[i]!] = text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) };
                     }
                     await contextSet(delivered);
+                    return true;
                 });
 
             if (fresh.length === 0) {
@@ -419,11 +431,13 @@ function register(RED: NodeAPI) {
 
             if (replyMode === 'auto') {
                 const echoes = orders.map((o, i) => stored.get(i)?.body ?? echoReply(o, numberSource));
+                let kept: boolean;
                 try {
-                    await store((i) => echoes[i], 200);
+                    kept = await store((i) => echoes[i], 200);
                 } finally {
                     release();
                 }
+                if (!kept) return answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
                 const reply = single ? echoes[0] : echoes;
                 remember(200, reply);
                 answer(res, 200, reply);
@@ -436,7 +450,7 @@ function register(RED: NodeAPI) {
                 // response node or msg.callback.reply); the caller gets the array of answers in request order once
                 // all are in, each order's answer stored for its repeats.
                 try {
-                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember);
+                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, (i) => fresh.find((j) => keys[i] !== undefined && keys[j] === keys[i]));
                 } finally {
                     release();
                 }
@@ -515,8 +529,10 @@ function register(RED: NodeAPI) {
             fresh: number[],
             stored: Map<number, StoredReply>,
             meta: Record<string, unknown>,
-            store: (replyOf: (i: number) => unknown, code: number | ((i: number) => number)) => Promise<void>,
+            store: (replyOf: (i: number) => unknown, code: number | ((i: number) => number)) => Promise<boolean>,
             remember: (code: number, reply: unknown) => void,
+            /** The new order a copy later in the same delivery repeats (same duplicate key). */
+            firstOf: (i: number) => number | undefined,
         ): Promise<void> {
             const answers = new Map<number, { code: number; body: unknown }>();
             let timer: NodeJS.Timeout | undefined;
@@ -552,7 +568,8 @@ function register(RED: NodeAPI) {
                     node.send({ _msgid: RED.util.generateId(), payload: orders[i], callback, req: { headers, body: orders[i], ip: req.ip }, res: { _res: orderResponse((code, body) => settle(i, code, body)) } });
                 }
             });
-            const replies = orders.map((o, i) => answers.get(i)?.body ?? stored.get(i)?.body ?? echoReply(o, numberSource));
+            // A copy of an order earlier in the delivery was not emitted: it gets that order's answer, not an echo.
+            const replies = orders.map((o, i) => answers.get(i)?.body ?? stored.get(i)?.body ?? answers.get(firstOf(i) ?? -1)?.body ?? echoReply(o, numberSource));
             const codes = fresh.map((i) => answers.get(i)!.code);
             const code = codes.find((c) => c >= 300) ?? 200;
             await store((i) => answers.get(i)!.body, (i) => answers.get(i)!.code);

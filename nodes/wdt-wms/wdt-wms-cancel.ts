@@ -14,11 +14,25 @@ import responseSchema from './schemas/cancel.response.json';
 const REQUIRED = ['warehouseCode', 'orderCode', 'orderType', 'cancelReason'] as const;
 const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
 
+/** extendProps as key/value pairs: an object, or the JSON text of one (the seed types the field string). */
+function extendObject(v: unknown): Record<string, unknown> | undefined {
+    if (isPlainObject(v)) return v;
+    if (typeof v !== 'string' || !v.trim().startsWith('{')) return undefined;
+    try {
+        const parsed: unknown = JSON.parse(v);
+        return isPlainObject(parsed) ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 function mergeRecord(record: Record<string, unknown>, params: Record<string, any>): CancelRecord {
     const out: Record<string, unknown> = { ...record };
     for (const k of ['warehouseCode', 'ownerCode', 'orderType', 'cancelReason']) if (blank(out[k]) && !blank(params[k])) out[k] = params[k];
-    if (isPlainObject(params.extendProps) && (out.extendProps === undefined || isPlainObject(out.extendProps))) {
-        out.extendProps = { ...params.extendProps, ...((out.extendProps as Record<string, unknown>) ?? {}) };
+    const nodeExt = extendObject(params.extendProps);
+    const recordExt = out.extendProps === undefined ? {} : extendObject(out.extendProps);
+    if (nodeExt && recordExt) {
+        out.extendProps = { ...nodeExt, ...recordExt };
     } else if (out.extendProps === undefined && params.extendProps !== undefined) {
         out.extendProps = params.extendProps;
     }

@@ -73,8 +73,10 @@ const spec: WriteSpec<WdtClient> = {
                     for (const i of indexes) outcomes[i] = { ok: false, error: e };
                     continue;
                 }
-                // Nothing of this chunk reached WDT's books yet: the kit decides (Catch or output 2).
-                if (!written) throw e;
+                // Nothing of this chunk reached WDT's books (a refusal, not a lost answer): the whole msg goes to Catch.
+                // A call that may have been processed is settled here instead, so that only its own trades are marked
+                // so: the later calls' trades were never sent, and a trade without a shop keeps its own error.
+                if (!written && !e.outcomeUnknown) throw e;
                 const failure = sentWriteError(e, 'WDT');
                 for (const i of indexes) outcomes[i] = { ok: false, error: failure };
                 for (const [, rest] of calls.slice(c + 1)) {

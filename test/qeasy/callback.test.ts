@@ -319,6 +319,21 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received.map((m) => m.payload.tid)).eql(['T4701', 'T4702-BAD', 'T4703', 'T4702-BAD']);
     });
 
+    it('reply after the flow, an array holding one order twice: one msg, and the copy gets the flow\'s answer for that order, not an echo', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 2 });
+        helper.getNode('out').on('input', (m: Msg) => m.callback.reply({ success: false, code: 'REFUSED', tid: m.payload.tid }, 422));
+        const batch = JSON.stringify([order('T4801'), order('T4802'), order('T4801', { paid: '1' })]);
+        const res = await post(batch, signed(batch));
+        should(res.status).equal(422);
+        should(res.body).eql([
+            { success: false, code: 'REFUSED', tid: 'T4801' },
+            { success: false, code: 'REFUSED', tid: 'T4802' },
+            { success: false, code: 'REFUSED', tid: 'T4801' },
+        ]);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T4801', 'T4802']);
+    });
+
     it('refuses a 2 MB body with 413 (declared length or chunked), emitting nothing', async () => {
         await deploy();
         const big = JSON.stringify(order('T5001', { buyer_message: 'x'.repeat(2 * 1024 * 1024) }));
@@ -513,6 +528,34 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(routes()).have.length(0);
         const body2 = JSON.stringify(order('TC002'));
         should((await post(body2, signed(body2))).status).equal(404);
+    });
+
+    it('a delivery whose body is still arriving when the flow is redeployed gets 503 and is not recorded: its resend reaches the new flow', async () => {
+        await deploy();
+        const body = JSON.stringify(order('TC101'));
+        const headers = signed(body);
+        const url = new URL(base + '/qeasy/orders');
+        let answered!: (r: { status: number; body: string }) => void;
+        const reply = new Promise<{ status: number; body: string }>((r) => (answered = r));
+        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => answered({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.write(body.slice(0, 10));
+        await new Promise((r) => setTimeout(r, 100));
+        // A redeploy: the old node closes while the request is routed to it, a new node serves the path.
+        await helper.setFlows(flowOf({ windowSeconds: 301 }), 'full', { c1: { secret: SECRET } });
+        received = [];
+        helper.getNode('out').on('input', (m: Msg) => received.push(m));
+        req.end(body.slice(10));
+        const first = await reply;
+        should(first.status).equal(503);
+        should(JSON.parse(first.body)).eql({ success: false, code: 'UNAVAILABLE', message: 'the callback node is stopping' });
+        const again = await post(body, signed(body, SECRET, now() - 1));
+        should(again.status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TC101']);
     });
 
     it('obeys httpNodeMiddleware (runs, may refuse) and httpNodeCors; a JSON body parser in the middleware does not spoil the signature', async () => {

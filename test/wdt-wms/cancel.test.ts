@@ -103,6 +103,16 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.cancellations[0].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
     });
 
+    it('extendProps as JSON text (the seed types it string) is merged key by key with the node\'s, record first, on either side', async () => {
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '作废', type: 'str' }, extendProps: { value: '{"source":"金蝶","note":"默认"}', type: 'json' } }));
+        await run('n1', { payload: [{ orderCode: 'TL2024010006', extendProps: '{"note":"记录自己的"}' }] }, 2);
+        should(sim.cancellations[0].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
+        await helper.unload();
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '作废', type: 'str' }, extendProps: { value: '{"source":"金蝶","note":"默认"}', type: 'str' } }));
+        await run('n1', { payload: [{ orderCode: 'TL2024010007', extendProps: { note: '记录自己的' } }] }, 2);
+        should(sim.cancellations[1].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
+    });
+
     it('blank warehouseCode, orderType and cancelReason in a record (a mapper\'s empty source) take the node\'s settings too', async () => {
         await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '退料申请作废', type: 'str' } }));
         const r = await run('n1', { payload: [{ orderCode: 'TL2024010007', warehouseCode: '', orderType: '', cancelReason: ' ' }] }, 2);

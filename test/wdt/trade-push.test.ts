@@ -235,6 +235,20 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.trades.has('SHOP02/T2')).be.true();
     });
 
+    it('first shop\'s call processed but its answer lost → only its trades are "may have been processed"; the other shop\'s are not sent (retryable), a shopless trade keeps its own error', async () => {
+        await loadFlow({}, node({}));
+        sim.inject({ type: 'reset-after-processing' }, 1, (q) => WdtSim.form(q).shop_no === 'SHOP01');
+        const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: 'SHOP01' }, { ...demoTrade('T2'), shop_no: 'SHOP02' }, demoTrade('T3')] }, 2);
+        should(r.caught).be.undefined();
+        should(sim.requests).have.length(1);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code, m.error.possiblyProcessed === true, m.error.retryable])).eql([
+            ['T1', 'ECONNRESET', true, false],
+            ['T2', 'NOT_SENT', false, true],
+            ['T3', 'INVALID_RECORD', false, false],
+        ]);
+        should(sim.trades.has('SHOP02/T2')).be.false();
+    });
+
     it('custom URL as pasted: host only or the full trade_push.php address', async () => {
         should(normaliseBase('https://api.wangdian.cn/openapi2/trade_push.php')).equal('https://api.wangdian.cn/openapi2');
         should(normaliseBase('https://api.wangdian.cn/openapi2/')).equal('https://api.wangdian.cn/openapi2');
