@@ -145,8 +145,10 @@ export class WdtWmsClient extends BaseClient {
             let response: Record<string, unknown> | undefined;
             let gatewayError: Record<string, unknown> | undefined;
             try {
-                // A truncated or broken document is not an answer, whatever its <flag> says.
-                const doc = XMLValidator.validate(res.body) === true ? parser.parse(res.body) : undefined;
+                // A truncated or broken document is not an answer, whatever its <flag> says. Blank lines or a BOM before
+                // the XML declaration (PHP servers print them) are not: a document may not start with them, so they go.
+                const body = res.body.trim();
+                const doc = XMLValidator.validate(body) === true ? parser.parse(body) : undefined;
                 response = doc?.response;
                 gatewayError = doc?.error_response;
             } catch {

@@ -158,6 +158,15 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(4);
     });
 
+    it('an answer with blank lines or a BOM before its XML declaration (as PHP servers print) is read: success on output 1, not "possibly processed"', async () => {
+        await start();
+        sim.inject({ type: 'http', status: 200, body: '\r\n\uFEFF<?xml version="1.0" encoding="utf-8"?><response><flag>success</flag><code>0</code><message>取消成功</message></response>' }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010001')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.flag)).eql(['success']);
+    });
+
     it('extendProps as JSON text: a key no XML element can have is refused naming extendProps, and that record is not sent', async () => {
         await start();
         const r = await run('n1', { payload: [rec('TL2024010001', { extendProps: '{"src bill":"x"}' }), rec('TL2024010002')] }, 2);
