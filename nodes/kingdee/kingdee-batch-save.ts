@@ -73,10 +73,20 @@ const spec: WriteSpec<KingdeeClient> = {
         // A Model naming an existing bill by its id (FID, or a basic-data form's own key) modifies it: it cannot create
         // a duplicate and is always sent (found by its number, it would be reported saved without being sent).
         const pk = primaryKeyOf(params.FormId);
+        let unguarded = 0;
         const values = models.map((m) => {
             const id = fieldValue(m, pk);
-            return id !== undefined && Number(id) !== 0 ? undefined : guardValue(m, field);
+            if (id !== undefined && Number(id) !== 0) return undefined;
+            const v = guardValue(m, field);
+            if (v === undefined) unguarded++;
+            return v;
         });
+        // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
+        // once per msg.
+        if (unguarded > 0 && !warnedUnguarded.has(ctx.msg)) {
+            warnedUnguarded.add(ctx.msg);
+            ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) carry no ${field} (on the header or the first line) and are saved without the check`);
+        }
         // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
         // query's copy, a replay from output 2) checks after this one has saved, and finds the bill.
         const { serverUrl, acctId } = ctx.client.settings;
@@ -84,6 +94,9 @@ const spec: WriteSpec<KingdeeClient> = {
         return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options));
     },
 };
+
+/** The msgs already warned of records the duplicate guard cannot check. */
+const warnedUnguarded = new WeakSet<object>();
 
 /** Bills being checked and saved by a duplicate-guarded chunk, for every node and config of this runtime. */
 const guardLock = new KeyedLock();

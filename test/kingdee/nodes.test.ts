@@ -509,6 +509,16 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.requests.filter(isSave)).have.length(1);
         });
 
+        it('duplicate guard: new records without the guard field are saved unchecked, with one warning per msg naming the field', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const r = await run('n1', { payload: [model(undefined, { FBillNo: '' }), model(undefined, { FBillNo: '' }), model(undefined, { FBillNo: 'XS-G-1' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(3);
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /duplicate guard/.test(t));
+            should(warnings).eql(['kingdee-batch-save: duplicate guard: 2 record(s) carry no FBillNo (on the header or the first line) and are saved without the check']);
+        });
+
         it('duplicate guard: a record modifying an existing bill (its FID set) is saved, not skipped as "already present"', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
