@@ -57,7 +57,8 @@ const RANGE_PAIRS: Array<[string, string]> = [
 
 /** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
 export function classifyJackyun(text: string): ErrorKind {
-    if (/签名|sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
+    // `sign` as a word's start only: startConsignTime (a business refusal naming a field) is no signature text.
+    if (/签名|(?<![a-z])sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
     if (/频繁|限流|超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
     return 'business';
 }
@@ -90,6 +91,21 @@ function asArray(v: unknown): unknown[] {
     if (Array.isArray(parsed)) return parsed;
     if (parsed === undefined || parsed === null || parsed === '') return [];
     return [parsed];
+}
+
+/**
+ * A count of the answer (totalResults): a number or numeric text, else undefined. Jackyun writes null fields out
+ * (`"data":null` in its error envelope), and Number(null) is 0: a total of 0 would end the read after its first page.
+ */
+function countOf(v: unknown): number | undefined {
+    if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+}
+
+/** Jackyun's envelope {code, msg, subCode, result} (§2.3), not a `result` ({data, contextId}) or a Qimen response. */
+function isJackyunEnvelope(v: Record<string, unknown>): boolean {
+    return 'code' in v && ('result' in v || 'msg' in v || 'subCode' in v);
 }
 
 const hasOwn = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
@@ -254,13 +270,33 @@ export class JackyunClient extends BaseClient {
         const err = body.error_response;
         if (isObj(err)) throw topGatewayError(SYSTEM, err);
         const response = isObj(body.response) ? body.response : body;
+        // Jackyun's own envelope answered unwrapped (§3.7: where the payload sits in /router/qm answers is
+        // unconfirmed): its code decides, or an error envelope would pass for an answer without trades.
+        if (response.flag === undefined && isJackyunEnvelope(response)) return this.readEnvelope(response);
         if (response.flag !== undefined && response.flag !== 'success') {
-            const message = String(response.message ?? response.msg ?? response.sub_message ?? '');
-            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${message} ${response.code ?? ''}`), code: String(response.code ?? 'FAILURE'), message: `Jackyun via Qimen: ${message || 'failure'}` });
+            // The reason may be in message or only in sub_message / sub_code (an empty message is no reason).
+            const text = (...keys: string[]) => keys.map((k) => (response[k] === undefined || response[k] === null ? '' : String(response[k]).trim())).find((v) => v !== '') ?? '';
+            const message = text('message', 'msg', 'sub_message', 'sub_msg');
+            const sub = text('sub_message', 'sub_msg');
+            const code = text('code', 'sub_code');
+            const subCode = text('sub_code');
+            const reason = `${message}${sub && sub !== message ? ` (${sub})` : ''}`;
+            throw new ConnectorError({
+                system: SYSTEM,
+                kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`),
+                code: code || 'FAILURE',
+                message: `Jackyun via Qimen: ${reason || 'failure'}${subCode && subCode !== code ? ` [${subCode}]` : ''}`,
+            });
         }
-        let payload = parseMaybeJson(response.result ?? response.jackyunData);
-        // jackyunData may carry the whole Jackyun envelope.
-        if (isObj(payload) && 'code' in payload && 'result' in payload) return this.readEnvelope(payload);
+        const raw = response.result ?? response.jackyunData;
+        // No payload where §3.4 puts it: an answer of another shape, not a window without trades (taken for one, an
+        // incremental run would move its watermark past trades never read).
+        if (raw === undefined || raw === null || raw === '') {
+            throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `Qimen answered without Jackyun's result (no response.result or response.jackyunData): ${JSON.stringify(body).slice(0, 160)}` });
+        }
+        let payload = parseMaybeJson(raw);
+        // jackyunData may carry the whole Jackyun envelope (an error one possibly without `result`).
+        if (isObj(payload) && isJackyunEnvelope(payload)) return this.readEnvelope(payload);
         if (isObj(payload) && !('data' in payload) && (pick(payload, 'trades') !== undefined || pick(payload, 'scrollId') !== undefined)) payload = { data: payload };
         return this.readResult(payload);
     }
@@ -435,16 +471,22 @@ export class JackyunClient extends BaseClient {
     /** One page of trades in seed 000's shape, with the answer's total and scroll id. */
     private async tradePage(body: Record<string, unknown>, ctx: RequestContext): Promise<TradePage> {
         const result = await this.invoke(TRADE_METHOD, body, ctx);
-        const t = Number(pick(result.data, 'totalResults'));
-        return { records: asArray(pick(result.data, 'trades')).map(normaliseTrade), total: Number.isFinite(t) ? t : undefined, scrollId: result.scrollId };
+        const list = pick(result.data, 'trades');
+        const total = countOf(pick(result.data, 'totalResults'));
+        // Trades under a key of another name are not an empty page: taken for one, the read would stop there (and an
+        // incremental run move its watermark past them).
+        if ((list === undefined || list === null) && ((total ?? 0) > 0 || Object.values(result.data).some((v) => Array.isArray(v) && v.length > 0))) {
+            throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `the answer's data holds no trades/Trades list: keys ${Object.keys(result.data).slice(0, 10).join(', ')}` });
+        }
+        return { records: asArray(list).map(normaliseTrade), total, scrollId: result.scrollId };
     }
 
     async testConnection(ctx: RequestContext): Promise<string> {
         const now = Date.now();
         const result = await this.invoke(TRADE_METHOD, { startModified: chinaTime(now - 3600000), endModified: chinaTime(now), pageIndex: 0, pageSize: 1, hasTotal: 1 }, ctx);
-        const total = Number(pick(result.data, 'totalResults'));
+        const total = countOf(pick(result.data, 'totalResults'));
         const via = this.settings.mode === 'qimen' ? 'via Qimen' : 'direct';
-        return `connected to Jackyun (${via}, sign ${this.settings.mode === 'qimen' ? this.settings.signMethod : 'md5'})${Number.isFinite(total) ? `: ${total} trades modified in the last hour` : ''}`;
+        return `connected to Jackyun (${via}, sign ${this.settings.mode === 'qimen' ? this.settings.signMethod : 'md5'})${total !== undefined ? `: ${total} trades modified in the last hour` : ''}`;
     }
 }
 

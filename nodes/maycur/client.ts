@@ -218,9 +218,19 @@ export class MaycurClient extends BaseClient {
         // The palette's documented shape is {pageNum,pageSize,totalCount,list}; a plain array (as the sibling
         // paymenttransaction/list answers) is accepted too.
         if (Array.isArray(answer)) return { list: answer as Record<string, unknown>[] };
+        if (answer !== undefined && answer !== null && typeof answer !== 'object') {
+            throw new ConnectorError({ system: 'maycur', kind: 'business', code: 'BAD_RESPONSE', message: `paid/list answered data that is no page: ${JSON.stringify(answer).slice(0, 120)}` });
+        }
         const obj = (answer ?? {}) as Record<string, unknown>;
-        const list = Array.isArray(obj.list) ? obj.list : Array.isArray(obj.records) ? obj.records : Array.isArray(obj.data) ? obj.data : [];
-        const total = Number(obj.totalCount ?? obj.total);
+        const key = ['list', 'records', 'data'].find((k) => Array.isArray(obj[k])) ?? ['list', 'records', 'data'].find((k) => k in obj && obj[k] === null);
+        const raw = obj.totalCount ?? obj.total;
+        const total = raw === null || raw === undefined || raw === '' ? NaN : Number(raw);
+        // The shape is unconfirmed (§7.5): an answer with payments under a key of its own (content, rows …) is not a
+        // page without payments — taken for one, an incremental run would move its watermark past them.
+        if (key === undefined && Object.keys(obj).length > 0 && total !== 0) {
+            throw new ConnectorError({ system: 'maycur', kind: 'business', code: 'BAD_RESPONSE', message: `paid/list answered without a list (data.list, data.records or data.data): keys ${Object.keys(obj).slice(0, 10).join(', ')}` });
+        }
+        const list = key !== undefined && Array.isArray(obj[key]) ? obj[key] : [];
         return { list: list as Record<string, unknown>[], totalCount: Number.isFinite(total) ? total : undefined };
     }
 

@@ -18,8 +18,9 @@ describe('jackyun-config editor: Qimen settings are required in Qimen mode', () 
         return def;
     }
 
-    it('customerId, qimenAppKey and targetAppKey: empty is invalid in Qimen mode only (saved mode, or the one chosen in the open dialog)', () => {
-        for (const field of ['customerId', 'qimenAppKey', 'targetAppKey']) {
+    it('customerId, qimenAppKey, targetAppKey and gatewayUrl: empty is invalid in Qimen mode only (saved mode, or the one chosen in the open dialog)', () => {
+        // gatewayUrl too: switching the dialog to Qimen empties it (it held the direct URL), and the runtime refuses it empty.
+        for (const field of ['customerId', 'qimenAppKey', 'targetAppKey', 'gatewayUrl']) {
             const saved = definition(undefined).defaults[field].validate;
             should(saved.call({ mode: 'qimen' }, '')).be.false(field);
             should(saved.call({ mode: 'qimen' }, '  ')).be.false(field);

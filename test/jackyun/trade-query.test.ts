@@ -154,6 +154,73 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY)));
     });
 
+    it('a Jackyun error envelope in a Qimen answer (unwrapped, or as jackyunData without result) is the error it says, not an empty success', async () => {
+        await start(qimen('md5'));
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        const failure = { code: 0, msg: '未知错误', subCode: '0130020001', result: { data: null, contextId: 'c0a8' } };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify(failure) });
+        const unwrapped = await run('n1', { params }, 1);
+        should(unwrapped.outputs[0]).have.length(0);
+        should(unwrapped.caught!._error).match({ system: 'jackyun', kind: 'business', code: '0130020001' });
+        const { result: _none, ...withoutResult } = failure;
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ response: { flag: 'success', code: '200', message: '', jackyunData: JSON.stringify(withoutResult) } }) });
+        const noResult = await run('n1', { params }, 1);
+        should(noResult.outputs[0]).have.length(0);
+        should(noResult.caught!._error).match({ system: 'jackyun', kind: 'business', code: '0130020001' });
+        // The same answers with code 200 are read as trades.
+        const ok = await run('n1', { params }, 1);
+        should(ok.caught).be.undefined();
+        should(ok.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY)));
+    });
+
+    it('a Qimen flag=failure whose reason is only in sub_code/sub_message is classified and reported by it, not as a bare "failure"', async () => {
+        await start(qimen('md5'));
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ response: { flag: 'failure', code: '', message: '', sub_code: 'isv.invalid-signature', sub_message: '吉客云签名验证失败' } }) });
+        const r = await run('n1', { params }, 1);
+        should(r.caught!._error).match({ system: 'jackyun', kind: 'config', code: 'isv.invalid-signature' });
+        should(r.caught!._error.message).match(/吉客云签名验证失败/);
+        should(sim.requests).have.length(1);
+    });
+
+    it('a Qimen answer carrying no Jackyun payload (no result, jackyunData or envelope) fails the msg instead of passing for a window without trades', async () => {
+        await start(qimen('md5'), node({ incremental: true }));
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        const trades = numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY));
+        should(trades.length).be.above(0);
+        for (const body of [{ response: { flag: 'success', code: '200', message: '' } }, { jackyun_tradenotsensitiveinfos_list_get_response: { flag: 'success', result: { data: { trades: [] } } } }]) {
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(body) });
+            const r = await run('n1', { params }, 1);
+            should(r.outputs[0]).have.length(0);
+            should(r.caught!._error).match({ system: 'jackyun', code: 'BAD_RESPONSE', retryable: false });
+        }
+        // Nothing was taken for read: the next run reads the window (the watermark did not move).
+        const next = await run('n1', { params }, 1);
+        should(next.caught).be.undefined();
+        should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(trades);
+    });
+
+    it('an answer whose data counts trades but holds them under no trades/Trades key fails the msg instead of passing for an empty window', async () => {
+        await start(direct());
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        const wire = (t: SimTrade) => ({ tradeNo: t.tradeNo, ...t.body });
+        const list = sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY).map(wire);
+        for (const data of [{ totalResults: list.length, tradeList: list }, { tradeList: list }]) {
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 200, msg: '', subCode: '', result: { data, contextId: 'c0a8' } }) });
+            const r = await run('n1', { params }, 1);
+            should(r.outputs[0]).have.length(0);
+            should(r.caught!._error).match({ system: 'jackyun', code: 'BAD_RESPONSE', retryable: false });
+            should(r.caught!._error.message).match(/tradeList/);
+        }
+        // An empty window stays an empty window.
+        for (const data of [null, {}, { totalResults: 0 }, { trades: [], totalResults: 0 }]) {
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 200, msg: '', subCode: '', result: { data, contextId: 'c0a8' } }) });
+            const r = await run('n1', { params }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(0);
+        }
+    });
+
     it('scroll-id cursor mode walks the window once and asks for scrollId in fields', async () => {
         await start(direct());
         const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 6, pagingMode: 'scroll', fields: 'tradeNo,goodsDetail' } }, 1);
@@ -409,6 +476,20 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(parseChinaTime(sent()[0].startModified)).equal(parseChinaTime(params.endModified.value) - 10 * 60000);
         const got = [...first.outputs[0][0].payload, ...second.outputs[0][0].payload].map((t: any) => t.TradeNo);
         should(new Set(got)).eql(new Set(numbers(sim.trades)));
+    });
+
+    it('an answer whose total is null (no hasTotal asked; Jackyun serialises nulls, as its error envelope shows) is no total: every page is read, not just the first', async () => {
+        const from = sim.base;
+        const to = sim.base + 7 * DAY;
+        const all = numbers(sim.tradesModifiedBetween(from, to));
+        should(all.length).be.above(20);
+        const wire = (t: SimTrade) => ({ tradeNo: t.tradeNo, sourceTradeNo: t.sourceTradeNo, ...t.body });
+        const page0 = sim.tradesModifiedBetween(from, to).slice(0, 10).map(wire);
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 200, msg: '', subCode: '', result: { data: { trades: page0, totalResults: null, scrollId: null }, contextId: 'c0a8' } }) });
+        await start(direct());
+        const r = await run('n1', { params: { startModified: chinaTime(from), endModified: chinaTime(to), pageSize: 10, hasTotal: '0' } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(all);
     });
 
     it('a date the calendar does not have (2024-02-30) → Catch naming the parameter, nothing sent (not rolled over into March)', async () => {

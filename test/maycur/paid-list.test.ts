@@ -197,6 +197,31 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.requests).have.length(0);
         });
 
+        it('an ACK whose data holds no list the node knows (list/records/data) but counts payments fails the msg; the watermark stays', async () => {
+            await start();
+            await loadFlow(node({}, { incremental: true }));
+            const rows = demoPayments(2);
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'ACK', success: true, message: '', data: { pageNum: 1, pageSize: 100, totalCount: 2, content: rows } }) }, 1, isData);
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0]).have.length(0);
+            should(r.caught!._error).match({ system: 'maycur', code: 'BAD_RESPONSE', retryable: false });
+            should(r.caught!._error.message).match(/content/);
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'ACK', success: true, message: '', data: JSON.stringify({ list: rows }) }) }, 1, isData);
+            const text = await run('n1', {}, 1);
+            should(text.caught!._error).match({ system: 'maycur', code: 'BAD_RESPONSE' });
+            // Nothing taken for read: the next run asks from the start again (no startPaidTime) and gets every payment.
+            const next = await run('n1', {}, 1);
+            should(next.outputs[0][0].payload).have.length(10);
+            should(bodies()[1].data.startPaidTime).be.undefined();
+            // An empty answer is still an empty answer.
+            for (const data of [null, {}, { pageNum: 1, pageSize: 100, totalCount: 0 }, { list: null }]) {
+                sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'ACK', success: true, message: '', data }) }, 1, isData);
+                const empty = await run('n1', {}, 1);
+                should(empty.caught).be.undefined();
+                should(empty.outputs[0][0].payload).have.length(0);
+            }
+        });
+
         it('incremental on paid time: the second run starts at the first run\'s end minus the overlap', async () => {
             await start();
             await loadFlow(node({}, { incremental: true, overlapMinutes: 10 }));
