@@ -62,9 +62,12 @@ export class ConnectorError extends Error {
         return new ConnectorError({ system, kind, code, message, safeToRepeat, retryAfterMs, httpStatus, field, details, possiblyProcessed, cause, ...changes });
     }
 
-    /** A write failing so may have been performed all the same: no answer, or one that could not be read. */
+    /**
+     * A write failing so may have been performed all the same: no answer, one that could not be read, or a request cut
+     * off in flight by the node closing (a cancel before sending is safe to repeat).
+     */
     get outcomeUnknown(): boolean {
-        return this.kind === 'transient' && !this.safeToRepeat;
+        return (this.kind === 'transient' || this.kind === 'cancelled') && !this.safeToRepeat;
     }
 
     /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */
@@ -138,6 +141,7 @@ export function notSentError(system: string, cause: ConnectorError, earlier: str
     return new ConnectorError({ system, kind: 'transient', code: 'NOT_SENT', message: `not sent: ${earlier} failed (${cause.message})`, safeToRepeat: true });
 }
 
+/** The node closed before the call was sent (waiting for the limiter, a retry or a login): nothing reached the server. */
 export function cancelledError(system: string): ConnectorError {
-    return new ConnectorError({ system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: false });
+    return new ConnectorError({ system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: true });
 }

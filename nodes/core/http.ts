@@ -6,7 +6,7 @@
 import http from 'http';
 import https from 'https';
 import axios, { AxiosError, AxiosInstance } from 'axios';
-import { ConnectorError } from './errors';
+import { ConnectorError, cancelledError } from './errors';
 
 export interface TransportOptions {
     system: string;
@@ -79,7 +79,7 @@ export class HttpTransport {
     }
 
     async request(req: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
-        if (options.signal?.aborted) throw this.cancelled();
+        if (options.signal?.aborted) throw cancelledError(this.system);
         try {
             const res = await this.axios.request({
                 method: req.method ?? 'POST',
@@ -116,14 +116,15 @@ export class HttpTransport {
         this.httpsAgent.destroy();
     }
 
-    private cancelled(): ConnectorError {
-        return new ConnectorError({ system: this.system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed', safeToRepeat: false });
+    /** The node closed while the request was out: the server may go on and act on it. */
+    private cancelledInFlight(): ConnectorError {
+        return new ConnectorError({ system: this.system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed while the request was in flight', safeToRepeat: false });
     }
 
     private classifyNetworkError(err: unknown, options: CallOptions): ConnectorError {
         if (err instanceof ConnectorError) return err;
         const ax = err as AxiosError;
-        if (options.signal?.aborted || axios.isCancel(err) || ax.code === 'ERR_CANCELED') return this.cancelled();
+        if (options.signal?.aborted || axios.isCancel(err) || ax.code === 'ERR_CANCELED') return this.cancelledInFlight();
         const code = ax.code ?? 'NETWORK';
         // The cause keeps axios's code and message only: an AxiosError holds the request (its config: body, headers),
         // and a login body or a signed request would carry credentials into any log or inspection of the error.

@@ -199,6 +199,23 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
     });
 
     describe('writes', () => {
+        it('a write cut off in flight by a redeploy: its records on output 2 as possibly processed (the server went on and saved them), not as plain cancelled', async () => {
+            await loadSave(saveNode());
+            sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, (r) => r.path === '/items/save');
+            const pending = run('n1', { payload: [{ name: 'a' }, { name: 'b' }] }, 2, 4000);
+            const t0 = Date.now();
+            while (!sim.requests.some((r) => r.path === '/items/save') && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+            await helper.getNode('n1').close();
+            const r = await pending;
+            should(r.outputs[1].map((m) => [m.payload.name, m.error.code, m.error.possiblyProcessed, m.error.retryable])).eql([
+                ['a', 'CANCELLED', true, false],
+                ['b', 'CANCELLED', true, false],
+            ]);
+            should(r.outputs[1][0].error.message).match(/may have been processed/);
+            await new Promise((res) => setTimeout(res, 500));
+            should(sim.saved.map((s) => s.name)).eql(['a', 'b']);
+        });
+
         it('splits a partial failure exactly: saved records on output 1, refused ones on output 2', async () => {
             await loadSave(saveNode());
             const payload = [{ name: 'a' }, { name: 'bad' }, { name: 'c' }, { name: 'bad' }];
