@@ -186,14 +186,18 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     return { url, userDir: dir, sims, nodeRed, log: () => log, stop };
 }
 
-/** How to run each scenario again, one line each. */
+/**
+ * How to run each scenario again, one line each. npm start has already run every scenario once (before the editor
+ * was open, so its debug messages are gone): tabs 02, 03 and 05 are incremental and read only what changed since.
+ */
 export function howToRun(url: string): string[] {
     return [
         `01 吉客云销售单 → 金蝶销售出库:  click "运行 Run" on tab 01 (run it twice: the duplicate guard saves nothing twice)`,
-        `02 金蝶退料申请 → 旺店通WMS取消:  click "运行 Run" on tab 02 (TL2024010010 has shipped: refused on output 2)`,
-        `03 管易云退货单 → 精诚ERP退货单:  click "运行 Run" on tab 03 (returns not yet received fail to map, with the reason)`,
+        `02 金蝶退料申请 → 旺店通WMS取消:  click "运行 Run" on tab 02: incremental, it reads only the requests modified since (none in the demo: nothing is cancelled twice)`,
+        `03 管易云退货单 → 精诚ERP退货单:  click "运行 Run" on tab 03: incremental, it reads only the returns modified since (none in the demo: nothing is sent twice)`,
         `04 回调订单 → 旺店通订单推送:    POST a signed order to ${url}/qeasy/orders, e.g. paste:`,
-        `05 每刻已付款 → 金蝶付款单下推:  "加载银行账号" ran at deploy; click "运行 Run" on tab 05 (write-back in flow.maycurWriteback)`,
+        `05 每刻已付款 → 金蝶付款单下推:  "加载银行账号" ran at deploy; click "运行 Run" on tab 05: incremental, it reads only the payments paid since (none in the demo); write-back in flow.maycurWriteback`,
+        `To watch the first runs in the debug sidebar (TL2024010010 refused on output 2 in 02, the returns not yet received failing to map in 03): stop, start with DEMO_NO_RUN=1 npm start, open the editor and its debug sidebar, then click "运行 Run" on each tab.`,
     ];
 }
 
@@ -225,7 +229,8 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Node-RED editor: ${demo.url}  (Ctrl-C stops everything)`);
     console.log('Run a scenario again:');
-    const lines = howToRun(demo.url);
+    // Started with DEMO_NO_RUN=1, nothing ran yet: the hint to start that way is moot.
+    const lines = howToRun(demo.url).filter((l) => process.env.DEMO_NO_RUN !== '1' || !l.startsWith('To watch'));
     for (const line of lines) {
         console.log(`  ${line}`);
         if (line.startsWith('04')) for (const l of callbackCurl(demo.url).split('\n')) console.log(`      ${l}`);

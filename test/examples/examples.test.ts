@@ -6,7 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { exampleFiles, startDemo } from '../../scripts/demo';
+import { exampleFiles, startDemo, howToRun } from '../../scripts/demo';
 import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
 import { runCheck, freePort, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
 import { JackyunSim } from '../sim/jackyun';
@@ -154,6 +154,20 @@ describe('example flows', function () {
     });
 });
 
+describe('npm start\'s run-again hints', function () {
+    // npm start has run every scenario once before it prints them; the incremental tabs then read only what changed.
+    it('say that "Run" again on an incremental tab reads only what changed since, and how to watch a first run in the debug sidebar', function () {
+        const lines = howToRun('http://127.0.0.1:1880');
+        const incremental = files.map((f, i) => [SEEDS[i][0], flowsOf(f).some((n) => n.incremental === true)] as [string, boolean]).filter(([, inc]) => inc).map(([k]) => k);
+        should(incremental).eql(['02', '03', '05']);
+        for (const key of incremental) {
+            const line = lines.find((l) => l.startsWith(key))!;
+            should(line).match(/modified since|paid since/, `${key}: ${line}`);
+        }
+        should(lines.join('\n')).match(/DEMO_NO_RUN=1 npm start/);
+    });
+});
+
 describe('demo:check bookkeeping', function () {
     const flows = files.flatMap(flowsOf);
 
@@ -284,5 +298,49 @@ describe('example flows against the simulators (npm run demo:check)', function (
 
     it('reports every scenario as passed', function () {
         should(summary(results)).eql({ passed: 5, failed: 0 });
+    });
+});
+
+describe('incremental example flows, redeployed while they write', function () {
+    this.timeout(120000);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const until = async (cond: () => boolean, ms: number) => {
+        const started = Date.now();
+        while (!cond()) {
+            if (Date.now() - started > ms) return false;
+            await sleep(50);
+        }
+        return true;
+    };
+    let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
+    let userDir: string;
+    before(async function () {
+        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-redeploy-'));
+        demo = await startDemo({ port: await freePort(), quiet: true, userDir, freePorts: true });
+    });
+    after(async function () {
+        await demo?.stop();
+        if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    });
+
+    it('03: a redeploy that cuts the Jingcheng writes short loses no return sheet (the next run sends the rest)', async function () {
+        const jingcheng = demo!.sims.get('jingcheng') as unknown as { sheets: Map<string, unknown> };
+        const received = demoReturns().filter((r) => !r.cancel && r.receive_date).map((r) => r.code);
+        should(received.length).be.above(5);
+        const run = async () => {
+            const res = await fetch(`${demo!.url}/inject/ex03-inject`, { method: 'POST' });
+            should(res.status).equal(200);
+        };
+        await run();
+        // The sheets go out at 2 a second: redeploy (Node-RED's "restart flows") once the first ones arrived.
+        should(await until(() => jingcheng.sheets.size >= 2, 20000)).be.true('no sheet reached Jingcheng');
+        const reload = await fetch(`${demo!.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'reload', 'Node-RED-API-Version': 'v2' }, body: JSON.stringify({ flows: [] }) });
+        should(reload.status).equal(200);
+        const cut = jingcheng.sheets.size;
+        should(cut).be.below(received.length, 'the redeploy came too late to cut the writes short');
+        await sleep(1000);
+        await run();
+        await until(() => jingcheng.sheets.size === received.length, 30000);
+        should([...jingcheng.sheets.keys()].sort()).eql([...received].sort(), `after the redeploy (${cut} sheets sent) the next run did not send the rest`);
     });
 });
