@@ -62,10 +62,14 @@ export abstract class BaseClient {
                 await this.beforeAttempt(ctx);
             } catch (err) {
                 // The call itself was not sent: a write whose login failed may be retried, and is not "possibly done".
-                const e = toConnectorError(err, this.system);
+                const e = this.redacted(err);
                 throw e.kind === 'cancelled' ? e : e.copyWith({ safeToRepeat: true });
             }
-            return this.limiter.schedule(() => attempt(options), ctx.signal);
+            try {
+                return await this.limiter.schedule(() => attempt(options), ctx.signal);
+            } catch (err) {
+                throw this.redacted(err);
+            }
         };
         return withRetry(once, {
             system: this.system,
@@ -73,10 +77,31 @@ export abstract class BaseClient {
             signal: ctx.signal,
             write: kind.write,
             idempotent: kind.idempotent,
-            reauthenticate: (err) => this.reauthenticate(err, ctx),
+            reauthenticate: (err) => this.reauthenticate(err, ctx).catch((e: unknown) => Promise.reject(this.redacted(e))),
             onBackoff: ctx.onBackoff,
             onRateLimited: (delayMs) => this.limiter.pause(delayMs),
         });
+    }
+
+    /**
+     * A credential or a session id of this account: never quoted in an error (an answer may echo the request back).
+     * Clients pass their credentials at construction, and each session id or token (keepSessionSecret) as they get it.
+     */
+    protected keepSecret(...values: unknown[]): void {
+        for (const v of values) this.http.keepSecret(v);
+    }
+
+    /** Like keepSecret, for a session id or token: only the latest few are kept. */
+    protected keepSessionSecret(...values: unknown[]): void {
+        for (const v of values) this.http.keepSecret(v, true);
+    }
+
+    /** The error with every kept secret taken out of its message (a vendor's message or a quoted answer). */
+    private redacted(err: unknown): ConnectorError {
+        const e = toConnectorError(err, this.system);
+        const message = this.http.redact(e.message);
+        // The cause goes too: it may hold the same text unredacted.
+        return message === e.message ? e : e.copyWith({ message, cause: undefined });
     }
 
     /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */

@@ -176,17 +176,56 @@ function inputError(system: string, message: string, field?: string): ConnectorE
 /** No business document nests this deep; deeper input is hostile and would overflow Node-RED's msg cloning. */
 const MAX_DEPTH = 100;
 
-/** Nesting depth of a JSON-like value, counted without recursion; stops at `limit + 1`. */
-export function depthOf(value: unknown, limit = MAX_DEPTH): number {
+/**
+ * What makes a msg part unfit to handle, named from `name`: nested deeper than `limit` (no business document does;
+ * Node-RED's msg cloning would overflow), or a part that throws when read (a getter, a proxy: Node-RED copying the
+ * msg for Catch would throw out of done() and stop Node-RED). Undefined when it is fine. One walk without recursion
+ * and without paths; the path of an unreadable part is found only then.
+ */
+export function unfitInput(value: unknown, name: string, limit = MAX_DEPTH): string | undefined {
     let deepest = 0;
     const stack: Array<[unknown, number]> = [[value, 0]];
-    while (stack.length > 0) {
-        const [v, d] = stack.pop()!;
-        if (d > deepest) deepest = d;
-        if (deepest > limit) return deepest;
-        if (v !== null && typeof v === 'object') for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+    try {
+        while (stack.length > 0) {
+            const [v, d] = stack.pop()!;
+            if (d > deepest) deepest = d;
+            if (deepest > limit) return `${name}: nested deeper than ${limit} levels`;
+            if (v !== null && typeof v === 'object') for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+        }
+    } catch (err) {
+        const part = unreadablePart(value, name) ?? { path: name, reason: err instanceof Error ? err.message : String(err) };
+        return `${part.path}: cannot be read (${part.reason})`;
     }
-    return deepest;
+    return undefined;
+}
+
+/**
+ * The first part of a value that cannot be read (a getter or a proxy that throws), as a path from `name` and the
+ * reason; undefined when every part reads. Walks without recursion, each object once (cycles are fine).
+ */
+function unreadablePart(value: unknown, name: string): { path: string; reason: string } | undefined {
+    const seen = new Set<object>();
+    const stack: Array<[unknown, string]> = [[value, name]];
+    while (stack.length > 0) {
+        const [v, path] = stack.pop()!;
+        if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+        seen.add(v);
+        let keys: string[];
+        try {
+            keys = Object.keys(v);
+        } catch (err) {
+            return { path, reason: err instanceof Error ? err.message : String(err) };
+        }
+        for (const k of keys) {
+            const at = Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`;
+            try {
+                stack.push([(v as Record<string, unknown>)[k], at]);
+            } catch (err) {
+                return { path: at, reason: err instanceof Error ? err.message : String(err) };
+            }
+        }
+    }
+    return undefined;
 }
 
 /**
@@ -403,10 +442,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
 
         async function handle(msg: Msg, send: Send, signal: AbortSignal, run?: IncrementalRun, passOn?: AckRun): Promise<void> {
             for (const prop of ['payload', 'params'] as const) {
-                if (depthOf(msg[prop]) > MAX_DEPTH) {
-                    // Replaced so that the msg can still travel to Catch (Node-RED clones it on the way).
-                    msg[prop] = `[removed: nested deeper than ${MAX_DEPTH} levels]`;
-                    throw new WholeMessageError(`${spec.type}: ${prop}: nested deeper than ${MAX_DEPTH} levels`, inputError(spec.system, `${prop}: nested deeper than ${MAX_DEPTH} levels`, prop));
+                const unfit = unfitInput(msg[prop], prop);
+                if (unfit) {
+                    // Replaced so that the msg can still travel to Catch (Node-RED copies it on the way).
+                    msg[prop] = `[removed: ${unfit}]`;
+                    throw new WholeMessageError(`${spec.type}: ${unfit}`, inputError(spec.system, unfit, prop));
                 }
             }
             for (const setting of MSG_SETTINGS) {

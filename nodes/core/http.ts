@@ -57,6 +57,9 @@ export class HttpTransport {
     private readonly axios: AxiosInstance;
     private readonly httpAgent: http.Agent;
     private readonly httpsAgent: https.Agent;
+    /** Credentials of the account, and its latest session ids, each in every form a request carries it (see keepSecret). */
+    private readonly secrets = new Map<string, string[]>();
+    private readonly sessionSecrets = new Map<string, string[]>();
 
     constructor(options: TransportOptions) {
         this.system = options.system;
@@ -97,10 +100,38 @@ export class HttpTransport {
         }
     }
 
+    /**
+     * Marks a value (a credential, a session id, a token) that must never be quoted: error pages and gateways echo
+     * the request back (its body, URL or headers), and an answer quoted in an error would carry it into msg.error,
+     * Catch, the log and the test-connection answer. Values shorter than 4 characters are not looked for. Session
+     * values renew for ever: only the latest few are kept (an old one is no longer accepted by the server anyway).
+     */
+    keepSecret(value: unknown, session = false): void {
+        if (typeof value !== 'string' || value.length < 4) return;
+        const store = session ? this.sessionSecrets : this.secrets;
+        store.delete(value);
+        store.set(value, [...new Set([value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])]);
+        if (store.size > 16) store.delete(store.keys().next().value as string);
+    }
+
+    /** `text` with every kept secret replaced by ***. */
+    redact(text: string): string {
+        let out = text;
+        // Longest first: a secret containing another is replaced whole.
+        const forms = [...this.secrets.values(), ...this.sessionSecrets.values()].flat().sort((a, b) => b.length - a.length);
+        for (const form of forms) if (out.includes(form)) out = out.split(form).join('***');
+        return out;
+    }
+
+    /** The start of an answer for an error message: redacted before it is cut, so no part of a secret is left at the cut. */
+    quote(body: string, max = 120): string {
+        return this.redact(body).slice(0, max);
+    }
+
     /** Generic mapping of a non-2xx status (protocols.md §0): 5xx transient, 429 rate-limit, other 4xx config. */
     statusError(res: HttpResponse): ConnectorError | undefined {
         if (res.status >= 200 && res.status < 300) return undefined;
-        const snippet = res.body.slice(0, 200);
+        const snippet = this.quote(res.body, 200);
         if (res.status === 429) {
             return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'HTTP_429', httpStatus: 429, message: `HTTP 429 Too Many Requests`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
         }

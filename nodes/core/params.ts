@@ -27,6 +27,15 @@ function evaluate(RED: NodeAPI, node: Node, tv: TypedValue, msg: Record<string, 
     });
 }
 
+/** Whether two values are the same as JSON; values that have no JSON text (a BigInt) differ from everything. */
+function sameJson(a: unknown, b: unknown): boolean {
+    try {
+        return JSON.stringify(a) === JSON.stringify(b);
+    } catch {
+        return false;
+    }
+}
+
 export class ParamReader {
     private readonly warned = new Set<string>();
 
@@ -63,7 +72,7 @@ export class ParamReader {
                 if (msgValue !== undefined) out[name] = msgValue;
                 continue;
             }
-            if (msgValue !== undefined && JSON.stringify(msgValue) !== JSON.stringify(value) && !this.warned.has(name)) {
+            if (msgValue !== undefined && !sameJson(msgValue, value) && !this.warned.has(name)) {
                 this.warned.add(name);
                 this.node.warn(`${name}: the node's setting is used; the value in the message is ignored`);
             }

@@ -37,15 +37,24 @@ export function parseDotNetDate(text: string): number | undefined {
 /**
  * Any time a user may type or a msg may carry → epoch ms: a number (ms; values below 10^11 are read as seconds),
  * digits of 8 or 14 (text or a whole number: yyyyMMdd[HHmmss] in China time), `yyyy-MM-dd HH:mm:ss` (China time), an
- * ISO string with a zone, a `/Date(ms)/` string or a Date. NaN when it is none of these, or names no real date
- * (2024-02-30).
+ * ISO string with a zone, a `/Date(ms)/` string or a Date. NaN when it is none of these, names no real date
+ * (2024-02-30), or lies outside the years 1000 – 9999 (China time) that `yyyy-MM-dd HH:mm:ss` can write: 2^60 ms
+ * cannot be formatted at all, and a window that long would be split into billions of pieces.
  */
 export function toEpochMs(value: unknown): number {
+    const ms = anyToEpochMs(value);
+    return ms >= MIN_MS && ms < MAX_MS ? ms : NaN;
+}
+
+const MIN_MS = Date.UTC(1000, 0, 1) - CHINA_OFFSET_MS;
+const MAX_MS = Date.UTC(10000, 0, 1) - CHINA_OFFSET_MS;
+
+function anyToEpochMs(value: unknown): number {
     if (value instanceof Date) return value.getTime();
     if (typeof value === 'number') {
         if (!Number.isFinite(value)) return NaN;
         // 20240105 or 20240105103000 as a number: as seconds (1970) or ms (year 2611) nobody means them.
-        if (Number.isInteger(value) && ((value >= 1e7 && value < 1e8) || (value >= 1e13 && value < 1e14))) return toEpochMs(String(value));
+        if (Number.isInteger(value) && ((value >= 1e7 && value < 1e8) || (value >= 1e13 && value < 1e14))) return anyToEpochMs(String(value));
         return Math.abs(value) < 1e11 ? value * 1000 : value;
     }
     if (typeof value !== 'string' || value.trim() === '') return NaN;
@@ -54,7 +63,7 @@ export function toEpochMs(value: unknown): number {
     // else a timestamp.
     const compact = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/.exec(text);
     if (compact) return parseChinaTime(`${compact[1]}-${compact[2]}-${compact[3]}${compact[4] ? ` ${compact[4]}:${compact[5]}:${compact[6]}` : ''}`);
-    if (/^-?\d+$/.test(text)) return toEpochMs(Number(text));
+    if (/^-?\d+$/.test(text)) return anyToEpochMs(Number(text));
     const dotNet = parseDotNetDate(text);
     if (dotNet !== undefined) return dotNet;
     const china = parseChinaTime(text);

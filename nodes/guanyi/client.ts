@@ -76,6 +76,7 @@ export class GuanyiClient extends BaseClient {
 
     constructor(settings: ClientSettings, g: GuanyiSettings, credentials: GuanyiCredentials) {
         super(settings);
+        this.keepSecret(credentials.sessionkey, credentials.secret);
         this.url = g.url;
         this.appkey = g.appkey;
         this.creds = credentials;
@@ -107,7 +108,7 @@ export class GuanyiClient extends BaseClient {
                 answer = undefined;
             }
             if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
-                throw new ConnectorError({ system: 'guanyi', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}` });
+                throw new ConnectorError({ system: 'guanyi', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}` });
             }
             const a = answer as Record<string, any>;
             if (a.success === true) return a;

@@ -198,6 +198,7 @@ export class JackyunClient extends BaseClient {
         private readonly creds: JackyunCredentials,
     ) {
         super(clientSettings);
+        this.keepSecret(creds.appSecret, creds.qimenSecret);
         const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
         if (settings.mode !== 'direct' && settings.mode !== 'qimen') throw cfg('mode', 'must be direct or qimen');
         if (!settings.appKey) throw cfg('appKey', 'is required');
@@ -246,7 +247,7 @@ export class JackyunClient extends BaseClient {
             try {
                 body = JSON.parse(res.body);
             } catch {
-                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the gateway did not answer JSON: ${res.body.slice(0, 120)}`, safeToRepeat: true });
+                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the gateway did not answer JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: true });
             }
             return this.settings.mode === 'direct' ? this.readEnvelope(body) : this.readQimen(body);
         }, ctx, { write: false });
@@ -292,7 +293,7 @@ export class JackyunClient extends BaseClient {
         // No payload where §3.4 puts it: an answer of another shape, not a window without trades (taken for one, an
         // incremental run would move its watermark past trades never read).
         if (raw === undefined || raw === null || raw === '') {
-            throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `Qimen answered without Jackyun's result (no response.result or response.jackyunData): ${JSON.stringify(body).slice(0, 160)}` });
+            throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `Qimen answered without Jackyun's result (no response.result or response.jackyunData): ${this.http.quote(JSON.stringify(body), 160)}` });
         }
         let payload = parseMaybeJson(raw);
         // jackyunData may carry the whole Jackyun envelope (an error one possibly without `result`).

@@ -70,6 +70,7 @@ export class JingchengClient extends BaseClient {
 
     constructor(settings: ClientSettings, jc: JingchengSettings, credentials: JingchengCredentials) {
         super(settings);
+        this.keepSecret(credentials.token, credentials.secret);
         const path = (jc.path ?? 'ExtApi_RecvExSheet').replace(/^\/+/, '');
         this.url = `${jc.baseUrl.replace(/\/+$/, '')}/${path}`;
         this.s = {
@@ -131,11 +132,11 @@ export class JingchengClient extends BaseClient {
             // A redirect (http:// moved to https://, a login page) says nothing about the sheet: the URL is wrong.
             if (res.status < 400 && (res.status < 200 || res.status >= 300)) throw this.http.statusError(res)!;
             if (res.status < 200 || res.status >= 300) {
-                throw new ConnectorError({ system: 'jingcheng', kind: 'validation', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: message(`HTTP ${res.status}: ${res.body.slice(0, 200)}`), safeToRepeat: false });
+                throw new ConnectorError({ system: 'jingcheng', kind: 'validation', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: message(`HTTP ${res.status}: ${this.http.quote(res.body, 200)}`), safeToRepeat: false });
             }
             if (answer === undefined || answer === null || typeof answer !== 'object') {
                 // A 2xx we cannot read: the sheet may have been stored.
-                throw new ConnectorError({ system: 'jingcheng', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                throw new ConnectorError({ system: 'jingcheng', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
             }
             const flag = readPath(answer, this.s.successPath);
             if (flag !== undefined && flag !== null && String(flag) === this.s.successValue) return { SheetID: sheet.SheetID, response: answer };

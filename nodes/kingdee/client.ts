@@ -204,6 +204,7 @@ export class KingdeeClient extends BaseClient {
         private readonly creds: KingdeeCredentials,
     ) {
         super(clientSettings);
+        this.keepSecret(creds.password, creds.appSecret);
         const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
         let url = str(settings.serverUrl).trim();
         if (!url) throw cfg('serverUrl', 'is required');
@@ -313,12 +314,14 @@ export class KingdeeClient extends BaseClient {
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
         if (!id) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'NO_SESSION', message: 'login succeeded but the server returned no session id' });
+        // The session (id and cookies) is as good as the password until it expires: never quoted in an error.
+        this.keepSessionSecret(id, ...Object.values(cookies));
         return { id, cookies, user: str(answer?.Context?.UserName) || s.username };
     }
 
     private responseError(body: string, what: string): ConnectorError {
         const text = body.slice('response_error:'.length);
-        let message = text.slice(0, 300);
+        let message = this.http.quote(text, 300);
         try {
             const j = JSON.parse(text);
             if (isObj(j) && j.Message) message = str(j.Message);
@@ -372,7 +375,7 @@ export class KingdeeClient extends BaseClient {
                     answer = JSON.parse(res.body);
                 } catch {
                     // Cut short or garbled on the way (a proxy, a gateway): a write may have been performed all the same.
-                    throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                    throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
                 }
                 const status = responseStatusOf(answer);
                 // A write answer naming saved records was acted on although the session was lost in its course: sent

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
-import { depthOf, derive } from '../core/endpoint';
+import { derive, unfitInput } from '../core/endpoint';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -101,11 +101,12 @@ export = function (RED: NodeAPI) {
                 toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
                 return;
             }
-            // No business record nests this deep; deeper, Node-RED's msg cloning overflows the stack on the way to
-            // an output or Catch and the msg silently vanishes. Replaced so the msg can still reach Catch.
-            if (depthOf(msg.payload, 100) > 100) {
-                msg.payload = '[removed: nested deeper than 100 levels]';
-                toCatch(new Error('erp-mapper: payload: nested deeper than 100 levels'));
+            // Nested deeper than any business record, or a part that throws when read: Node-RED copying the msg on the way
+            // to an output or Catch would overflow or throw. Named, and replaced so the msg can still reach Catch.
+            const unfit = unfitInput(msg.payload, 'payload');
+            if (unfit) {
+                msg.payload = `[removed: ${unfit}]`;
+                toCatch(new Error(`erp-mapper: ${unfit}`));
                 return;
             }
             try {

@@ -87,6 +87,7 @@ export class MaycurClient extends BaseClient {
 
     constructor(settings: ClientSettings, maycur: MaycurSettings, credentials: MaycurCredentials) {
         super(settings);
+        this.keepSecret(credentials.appSecret);
         this.baseUrl = maycur.baseUrl.replace(/\/+$/, '');
         this.appCode = maycur.appCode;
         this.pagingMode = maycur.pagingMode ?? 'page';
@@ -122,7 +123,10 @@ export class MaycurClient extends BaseClient {
         return this.sharedLogin.run(async (signal) => {
             if (Date.now() < this.loginBlockedUntil) throw this.blockedError();
             const timestamp = String(Date.now());
-            const body = JSON.stringify({ appCode: this.appCode, secret: maycurLogin(this.appSecret, this.appCode, timestamp), timestamp });
+            const secret = maycurLogin(this.appSecret, this.appCode, timestamp);
+            // The signed login secret logs in for minutes, the tokenId for half an hour: neither is ever quoted.
+            this.keepSessionSecret(secret);
+            const body = JSON.stringify({ appCode: this.appCode, secret, timestamp });
             const res = await this.limiter.schedule(
                 () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal }),
                 signal,
@@ -143,6 +147,7 @@ export class MaycurClient extends BaseClient {
             if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {
                 throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_NO_TOKEN', message: 'login answered ACK without data.entCode/data.tokenId' });
             }
+            this.keepSessionSecret(data.tokenId);
             this.loginCount++;
             this.session = { entCode: data.entCode, tokenId: data.tokenId, obtainedAt: this.now() };
             return this.session;
@@ -171,7 +176,7 @@ export class MaycurClient extends BaseClient {
         } catch {
             /* below */
         }
-        throw new ConnectorError({ system: 'maycur', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not a JSON envelope: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+        throw new ConnectorError({ system: 'maycur', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not a JSON envelope: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
     }
 
     /** One data call with the session headers; classifies NACKs (protocols.md §7.3). */
@@ -219,7 +224,7 @@ export class MaycurClient extends BaseClient {
         // paymenttransaction/list answers) is accepted too.
         if (Array.isArray(answer)) return { list: answer as Record<string, unknown>[] };
         if (answer !== undefined && answer !== null && typeof answer !== 'object') {
-            throw new ConnectorError({ system: 'maycur', kind: 'business', code: 'BAD_RESPONSE', message: `paid/list answered data that is no page: ${JSON.stringify(answer).slice(0, 120)}` });
+            throw new ConnectorError({ system: 'maycur', kind: 'business', code: 'BAD_RESPONSE', message: `paid/list answered data that is no page: ${this.http.quote(JSON.stringify(answer), 120)}` });
         }
         const obj = (answer ?? {}) as Record<string, unknown>;
         const key = ['list', 'records', 'data'].find((k) => Array.isArray(obj[k])) ?? ['list', 'records', 'data'].find((k) => k in obj && obj[k] === null);

@@ -62,12 +62,28 @@ function answerStored(res: ServerResponse, stored: StoredReply): void {
     res.end(stored.text.body);
 }
 
+const SECRET_HEADERS = new Set(['x-token', 'authorization']);
+
 /** Request headers as the flow may see them: without the ones carrying the shared token. */
 function withoutSecrets(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
     const out = { ...headers };
-    delete out['x-token'];
-    delete out.authorization;
+    for (const name of SECRET_HEADERS) delete out[name];
     return out;
+}
+
+/**
+ * The request handed to the flow as msg.req, every view of its headers without the token: besides `headers`, Node
+ * keeps `rawHeaders` (name, value, name, value …) and derives `headersDistinct` from it, and a debug node showing the
+ * whole msg shows those too.
+ */
+function hideSecrets(req: IncomingMessage): void {
+    const raw: string[] = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) if (!SECRET_HEADERS.has(req.rawHeaders[i].toLowerCase())) raw.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    const distinct: Record<string, string[]> = {};
+    for (let i = 0; i < raw.length; i += 2) (distinct[raw[i].toLowerCase()] ??= []).push(raw[i + 1]);
+    Object.defineProperty(req, 'headers', { value: withoutSecrets(req.headers), enumerable: true, configurable: true });
+    Object.defineProperty(req, 'rawHeaders', { value: raw, enumerable: true, configurable: true });
+    Object.defineProperty(req, 'headersDistinct', { value: distinct, enumerable: true, configurable: true });
 }
 
 /** What a flow sent through `res.send`: JSON text as its value, other text as it is (to be sent again exactly). */
@@ -506,7 +522,7 @@ function register(RED: NodeAPI) {
                     status.done(`received ${received}`);
                     const payload = single ? orders[fresh[0]] : fresh.map((i) => orders[i]);
                     // The flow sees the request without the shared token (debug nodes, logs).
-                    Object.defineProperty(req, 'headers', { value: withoutSecrets(req.headers), enumerable: true });
+                    hideSecrets(req);
                     req.body = payload;
                     node.send({ _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } });
                 });

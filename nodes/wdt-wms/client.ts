@@ -110,6 +110,7 @@ export class WdtWmsClient extends BaseClient {
         private readonly secret: string,
     ) {
         super(clientSettings);
+        this.keepSecret(secret);
         const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
         const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
         if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', 'must be an http(s) URL');
@@ -157,7 +158,7 @@ export class WdtWmsClient extends BaseClient {
             if (gatewayError && typeof gatewayError === 'object') throw gatewayRefusal(gatewayError);
             if (!response || typeof response !== 'object') {
                 // Not an answer the WMS composed (cut short, a gateway's page): the cancel may have been performed.
-                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
             }
             const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg) };
             delete answer.msg;

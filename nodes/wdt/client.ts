@@ -63,6 +63,7 @@ export class WdtClient extends BaseClient {
 
     constructor(settings: ClientSettings, w: WdtSettings, credentials: WdtCredentials) {
         super(settings);
+        this.keepSecret(credentials.appsecret);
         this.baseUrl = w.baseUrl.replace(/\/+$/, '');
         this.sid = w.sid;
         this.appkey = w.appkey;
@@ -86,7 +87,7 @@ export class WdtClient extends BaseClient {
             obj = undefined;
         }
         if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-            throw new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${res.body.slice(0, 120)}`, safeToRepeat: false });
+            throw new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
         }
         return obj as Record<string, any>;
     }

@@ -55,6 +55,14 @@ describe('core/time: China time whatever the host zone', () => {
         should(Number.isNaN(toEpochMs('yesterday'))).be.true();
     });
 
+    it('a time outside the years 1000 – 9999 is NaN (it has no yyyy-MM-dd HH:mm:ss text; 2^60 ms is no Date at all)', () => {
+        for (const v of [2 ** 60, -(2 ** 60), 8.64e15, new Date(8.64e15), '1152921504606846976', Date.UTC(10000, 0, 1), '+010000-01-01T00:00:00Z']) {
+            should(Number.isNaN(toEpochMs(v))).be.true(String(v));
+        }
+        should(chinaTime(toEpochMs('9999-12-31 23:59:59'))).equal('9999-12-31 23:59:59');
+        should(chinaTime(toEpochMs('1000-01-01 00:00:00'))).equal('1000-01-01 00:00:00');
+    });
+
     it('a date the calendar does not have is NaN, not rolled over into the next month (China text, zoned ISO)', () => {
         for (const text of ['2024-02-30', '2023-02-29 10:00:00', '2024-04-31 00:00:00', '2024-13-01', '2024-01-08 24:00:00', '2024-01-08 10:60:00', '2024-02-30T10:00:00+08:00', '2024-02-30T10:00:00Z']) {
             should(Number.isNaN(toEpochMs(text))).be.true(text);

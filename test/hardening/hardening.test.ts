@@ -23,7 +23,7 @@ import { helper, load, withProbes, Msg, RunResult } from '../helpers/nodered';
 import { FIXTURES, NodeFixture, wrongCredentials } from '../fixtures/systems';
 import { invalidObjects, nonUtf8, seededRandom } from '../fuzz/invalid-inputs';
 import { compileParamsSchema, compileRecordSchema } from '../../nodes/core/validate';
-import { depthOf } from '../../nodes/core/endpoint';
+import { unfitInput } from '../../nodes/core/endpoint';
 import type { SimServer } from '../sim/harness';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const express = require('express');
@@ -167,7 +167,7 @@ function nodeSettingValues(fixture: NodeFixture): Msg {
 
 /** Whether the node must refuse these msg.params: too deep, or invalid once reduced to what the node reads. */
 function paramsRejected(spec: any, fixture: NodeFixture, candidate: Record<string, unknown>): boolean {
-    if (depthOf(candidate) > 100) return true;
+    if (unfitInput(candidate, 'params')) return true;
     const names = Object.keys(spec.requestSchema.properties ?? {}).filter((n) => !['__proto__', 'constructor', 'prototype'].includes(n));
     const effective: Msg = {};
     for (const n of names) if (Object.prototype.hasOwnProperty.call(candidate, n) && candidate[n] !== undefined) effective[n] = candidate[n];
@@ -358,6 +358,58 @@ for (const fixture of FIXTURES) {
             });
         }
 
+        it('bad input: a part of the msg that cannot be read (a getter that throws) → Catch naming it, no crash; a BigInt beside a node setting is no crash either', async () => {
+            await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+            const unhandled: unknown[] = [];
+            const onUnhandled = (e: unknown) => unhandled.push(e);
+            process.on('unhandledRejection', onUnhandled);
+            try {
+                const evil = <T extends object>(o: T): T => Object.defineProperty(o, 'evil', { enumerable: true, get: () => { throw new Error('getter boom'); } });
+                const valid = fixture.validMsg(sim);
+                const cases: Array<[Msg, RegExp]> = [[{ ...valid, params: evil({ ...(valid.params ?? {}) }) }, /params\.evil: cannot be read \(getter boom\)/]];
+                if (fixture.kind === 'write') {
+                    cases.push([{ payload: evil({ ...valid.payload }) }, /payload\.evil: cannot be read/]);
+                    cases.push([{ payload: [valid.payload, { nested: [evil({})] }] }, /payload\[1\]\.nested\[0\]\.evil: cannot be read/]);
+                }
+                for (const [msg, reason] of cases) {
+                    const r = await send('n1', msg, outputs);
+                    should(r.caught).not.be.undefined();
+                    should(String(r.caught!.error.message)).match(reason);
+                    should(r.caught!._error).match({ kind: 'validation' });
+                    should(r.outputs[0]).have.length(0);
+                }
+                // A BigInt in msg.params for a parameter the node itself sets: the node's value is used, as for any value.
+                const set = Object.keys(fixture.node?.params ?? {}).find((k) => fixture.node!.params[k].value !== '');
+                if (set) {
+                    const r = await send('n1', { ...fixture.validMsg(sim), params: { [set]: 10n } }, outputs);
+                    should(r.caught).be.undefined();
+                    should(r.outputs[0].length).be.above(0);
+                }
+                await new Promise((r) => setImmediate(r));
+                should(unhandled).have.length(0, `uncaught: ${unhandled.map(String).join('; ')} (Node-RED stops on these)`);
+                const ok = await send('n1', fixture.validMsg(sim), outputs);
+                should(ok.caught).be.undefined();
+                should(ok.outputs[0].length).be.above(0);
+            } finally {
+                process.removeListener('unhandledRejection', onUnhandled);
+            }
+        });
+
+        if (fixture.kind === 'query') {
+            it('bad input: 2^60 for any parameter (a page number, a time) → an error naming it or a read that ends, never a hang or a crash', async () => {
+                await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+                const valid = fixture.validMsg(sim);
+                const known = fieldNames(specOf(fixture).requestSchema, new Set(['params']));
+                for (const name of Object.keys(specOf(fixture).requestSchema.properties ?? {})) {
+                    const msg = { ...valid, params: { ...(valid.params ?? {}), [name]: 2 ** 60 } };
+                    // A page number past 2^53 has no next number (n + 1 === n): the read asked for the same page for ever.
+                    const r = await send('n1', msg, outputs, 8000);
+                    // The node's own refusals name the parameter (the vendor's refusal of a filter text is its own).
+                    for (const e of errorsOf(r)) if (e.kind !== 'business') should(namesField(e, known)).equal(true, `error "${e.message.slice(0, 200)}" names no field, for ${name} = 2^60`);
+                }
+            });
+        }
+
         const variants = [{ name: 'default settings', config: () => ({}), sim: undefined as undefined | (() => SimServer) }, ...(fixture.variants ?? [])];
         for (const variant of variants) {
             it(`secrets (${variant.name}): right or wrong, never in GET /flows, the credentials view, logs, status, outputs, errors or the test-connection answer`, async () => {
@@ -455,6 +507,75 @@ for (const fixture of FIXTURES) {
                 }
             });
         }
+
+        for (const variant of variants) {
+            it(`secrets (${variant.name}): an answer quoting the request back (its body, URL or headers) carries no credential or session id into errors, logs or the test-connection answer`, async () => {
+                if (variant.sim) {
+                    await sim.stop();
+                    sim = variant.sim();
+                    await sim.start();
+                }
+                const secrets = fixture.credentials;
+                const config = { ...fixture.config(sim), ...variant.config(sim) };
+                const route = `/cn-erp/${fixture.configType}/test`;
+                const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
+                const seen: unknown[] = [];
+                const collect = () => {
+                    seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
+                    for (const method of ['warn', 'error', 'log', 'debug', 'trace'] as const) seen.push((helper.getNode('n1')[method] as SinonSpy).args);
+                };
+                const isData = (req: any) => (fixture.isDataCall ? fixture.isDataCall(req) : true);
+                const echoes = ([400, 500, 200] as const).flatMap((status) => (['body', 'url', 'headers'] as const).map((part) => ({ type: 'echo' as const, status, part })));
+                try {
+                    await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
+                    mountAdminApi();
+                    const ok = await send('n1', fixture.validMsg(sim), outputs);
+                    should(ok.caught).be.undefined();
+                    for (const echo of echoes) {
+                        // A data call answered so by the node (its session in place), and a whole test connection (its login first).
+                        sim.inject(echo, 10, isData);
+                        const r = await send('n1', fixture.validMsg(sim), outputs);
+                        should(errorsOf(r).length).be.above(0, `an echo (${echo.status}, ${echo.part}) passed for a success`);
+                        seen.push(r);
+                        sim.clearFaults();
+                        sim.inject(echo, 10);
+                        const answer = (await helper.request().post(route).send({ config, credentials: secrets }).expect(200)).body;
+                        seen.push(answer);
+                        sim.clearFaults();
+                    }
+                    collect();
+                    // The node's own login answered so (a fresh deploy: no session yet).
+                    for (const echo of echoes.filter((e) => e.status !== 200)) {
+                        await helper.unload();
+                        await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
+                        sim.inject(echo, 10);
+                        seen.push(await send('n1', fixture.validMsg(sim), outputs));
+                        sim.clearFaults();
+                        collect();
+                    }
+                } finally {
+                    for (const spy of consoleSpies) {
+                        seen.push(spy.args);
+                        spy.restore();
+                    }
+                }
+                const all = seen.map((s) => safeJson(s)).join('\n');
+                should(all).match(new RegExp(fixture.type));
+                // Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId).
+                const derived: Array<[string, string]> = [];
+                for (const req of sim.requests) {
+                    for (const h of ['kdservice-sessionid', 'tokenid']) {
+                        const v = req.headers[h];
+                        if (typeof v === 'string' && v.length >= 8) derived.push([`session header ${h}`, v]);
+                    }
+                }
+                for (const [name, value] of [...Object.entries(secrets), ...derived]) {
+                    for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])) {
+                        should(all.includes(form)).equal(false, `credential ${name} leaked (as "${form}")`);
+                    }
+                }
+            });
+        }
     });
 }
 
@@ -511,6 +632,32 @@ describe('hardening: erp-mapper', function () {
         }
         should(failedRecords).be.above(150);
         should(({} as any).polluted).be.undefined();
+        const ok = await send('n1', { payload: fx.source }, 2);
+        should(ok.outputs[0][0].payload).eql(fx.expected);
+    });
+});
+
+describe('hardening: erp-mapper unreadable input', function () {
+    this.timeout(30000);
+    afterEach(() => helper.unload());
+
+    it('a record with a getter that throws → Catch naming it, no uncaught error (Node-RED stops on those)', async () => {
+        const fx = mapperFixture(2);
+        await load([jingchengConfig, jingchengRecv, erpMapper], withProbes([{ id: 'n1', type: 'erp-mapper', z: 'f1', target: 'jingcheng-recv', mapping: JSON.stringify(fx.mapping) }], 'n1', 2));
+        const unhandled: unknown[] = [];
+        const onUnhandled = (e: unknown) => unhandled.push(e);
+        process.on('unhandledRejection', onUnhandled);
+        try {
+            const record = Object.defineProperty({ ...fx.source }, 'evil', { enumerable: true, get: () => { throw new Error('getter boom'); } });
+            const r = await send('n1', { payload: [fx.source, record] }, 2);
+            should(r.caught).not.be.undefined();
+            should(String(r.caught!.error.message)).match(/payload\[1\]\.evil: cannot be read \(getter boom\)/);
+            should(r.outputs[0]).have.length(0);
+            await new Promise((res) => setImmediate(res));
+            should(unhandled).have.length(0);
+        } finally {
+            process.removeListener('unhandledRejection', onUnhandled);
+        }
         const ok = await send('n1', { payload: fx.source }, 2);
         should(ok.outputs[0][0].payload).eql(fx.expected);
     });

@@ -268,6 +268,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received[0].req.headers).have.property('content-type');
     });
 
+    it('reply after the flow in token mode: the token is in no other view of the request either (rawHeaders, headersDistinct)', async () => {
+        await deploy({ auth: 'token' }, { replyMode: 'flow', replyTimeout: 1 });
+        helper.getNode('out').on('input', (m: Msg) => m.callback.reply({ ok: true }));
+        const body = JSON.stringify(order('T4402'));
+        should((await post(body, { 'X-Token': SECRET })).status).equal(200);
+        await settle();
+        const req = received[0].req;
+        // A debug node showing the whole msg, or a function node logging msg.req, shows these too.
+        should(JSON.stringify(req.rawHeaders)).not.containEql(SECRET);
+        should(JSON.stringify(req.headersDistinct ?? {})).not.containEql(SECRET);
+        should(req.rawHeaders.map((h: string) => h.toLowerCase())).containEql('content-type');
+    });
+
     it('reply after the flow: a text answer is given again exactly to a repeat; an array of new orders is answered and stored per order', async () => {
         await deploy({}, { replyMode: 'flow', replyTimeout: 2 }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '200' }]);
         helper.getNode('out').on('input', (m: Msg) => {

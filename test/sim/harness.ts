@@ -43,7 +43,9 @@ export type Fault =
     /** Process the request normally, then answer 200 with only the first `bytes` of the answer (a gateway cut it short). */
     | { type: 'truncate-after-processing'; bytes?: number }
     /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
-    | { type: 'vendor'; name: string };
+    | { type: 'vendor'; name: string }
+    /** An error page quoting the request back (its URL with the query, its headers, or its body), as some gateways do. */
+    | { type: 'echo'; status: number; part: 'url' | 'headers' | 'body' };
 
 /**
  * A seeded mix of faults: every request matching `match` that no queued fault (inject()) claims draws, with
@@ -316,6 +318,11 @@ export class SimServer {
                 }
                 case 'vendor':
                     return this.write(res, this.vendorFault(fault.name, req));
+                case 'echo': {
+                    const url = `${req.path}${Object.keys(req.query).length ? `?${new URLSearchParams(req.query)}` : ''}`;
+                    const quoted = fault.part === 'url' ? url : fault.part === 'headers' ? Object.entries(req.headers).filter(([k]) => !/^(host|connection|accept|accept-encoding|user-agent|content-length|content-type)$/.test(k)).map(([k, v]) => `${k}: ${v}`).join('\n') : req.body;
+                    return this.write(res, { status: fault.status, headers: { 'Content-Type': 'text/html' }, body: `${quoted}<html><body>request refused</body></html>` });
+                }
             }
         }
         const answer = await this.handle(req);
