@@ -699,25 +699,34 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
             details: { errors: list },
         });
     }
+    // Records listed as saved and refused both (saved, then the automatic audit failed under IsAutoSubmitAndAudit):
+    // the bill may exist, so they are not to be replayed blindly.
+    const savedToo = new Map<number, NonNullable<KdStatus['SuccessEntitys']>[number]>();
     for (const e of status.SuccessEntitys ?? []) {
         const i = Number(e?.DIndex);
-        if (Number.isInteger(i) && i >= 0 && i < n && !errs.has(i)) out[i] = { ok: true, result: result(e, i) };
+        if (!Number.isInteger(i) || i < 0 || i >= n) continue;
+        if (errs.has(i)) savedToo.set(i, e);
+        else out[i] = { ok: true, result: result(e, i) };
     }
     for (let i = 0; i < n; i++) {
         if (out[i]) continue;
         const list = errs.get(i);
+        const saved = savedToo.get(i);
         out[i] = {
             ok: false,
             error: new ConnectorError({
                 system: SYSTEM,
                 kind: list ? classifyMsgCode(code || 4) : 'business',
                 code: list ? `MSGCODE_${code}` : 'NO_OUTCOME',
-                message: list ? errorsText(list) : `${op}: the server reported neither success nor an error for this record${unattributed.length ? ` (errors naming no record: ${errorsText(unattributed)})` : ''}; it may have been processed: check Kingdee before replaying`,
+                message: list
+                    ? `${errorsText(list)}${saved ? ` (also listed as saved${saved.Number ? ` as ${saved.Number}` : ''}${saved.Id ? `, Id ${saved.Id}` : ''}: check Kingdee before replaying)` : ''}`
+                    : `${op}: the server reported neither success nor an error for this record${unattributed.length ? ` (errors naming no record: ${errorsText(unattributed)})` : ''}; it may have been processed: check Kingdee before replaying`,
                 field: list?.find((e) => e.FieldName)?.FieldName ?? undefined,
                 safeToRepeat: false,
-                // The server acted on the request and did not say what became of this record: it may have been saved.
-                possiblyProcessed: !list,
-                details: list ? { errors: list } : unattributed.length ? { errors: unattributed } : undefined,
+                // The server acted on the request and did not say what became of this record, or said it saved it as
+                // well as refused it: it may have been saved.
+                possiblyProcessed: !list || saved !== undefined,
+                details: list ? { errors: list, ...(saved ? { saved } : {}) } : unattributed.length ? { errors: unattributed } : undefined,
             }),
         };
     }

@@ -264,6 +264,16 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         }
     });
 
+    it('a record listed as saved and refused both (saved, then its automatic audit failed) is possibly processed, with the saved number: not a plain refusal to replay', async () => {
+        const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100125', Number: 'XSCKD000125', DIndex: 0 }, { Id: '100126', Number: 'XSCKD000126', DIndex: 1 }], Errors: [{ FieldName: null, Message: '审核失败：库存不足', DIndex: 1 }] } } };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], { IsAutoSubmitAndAudit: true }, {});
+        should(out.map((o) => o.ok)).eql([true, false]);
+        const e = (out[1] as any).error as ConnectorError;
+        should(e.toMsgError()).match({ code: 'MSGCODE_11', retryable: false, possiblyProcessed: true });
+        should(e.message).match(/审核失败：库存不足 .*also listed as saved as XSCKD000126, Id 100126/);
+    });
+
     it('a call refused as a whole (reported at DIndex 0, nothing saved) fails the call with the server\'s reason, not one record and "no outcome" for the rest', async () => {
         await should(make().push('CN_PAYAPPLY', 'Number', ['FKSQ000101', 'FKSQ000102', 'FKSQ000103'], { TargetFormId: 'AP_OTHERBILL', IsEnableDefaultRule: true, RuleId: '', TargetOrgId: 0, CustomParams: {} }, {}))
             .be.rejectedWith(/没有从 CN_PAYAPPLY 到 AP_OTHERBILL 的转换规则.*refused as a whole/);
