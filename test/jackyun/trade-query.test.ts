@@ -259,6 +259,16 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         }
     });
 
+    it('a long range ending far in the future is split only up to tomorrow: no thousands of empty 7-day calls', async () => {
+        await start(direct());
+        const now = Date.now();
+        const r = await run('n1', { params: { startModified: chinaTime(now - 10 * DAY), endModified: '2099-12-31 23:59:59' } }, 1);
+        should(r.caught).be.undefined();
+        const windows = new Set(sent().map((b) => `${b.startModified}/${b.endModified}`));
+        should(windows.size).equal(2);
+        for (const b of sent()) should(parseChinaTime(b.endModified)).be.belowOrEqual(now + DAY + 1000);
+    });
+
     it('pageSize is capped at the config maximum (the server would refuse more)', async () => {
         await start(direct({ maxPageSize: 50 }));
         const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 1000 } }, 1);
