@@ -314,8 +314,9 @@ export class KingdeeClient extends BaseClient {
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
         if (!id) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'NO_SESSION', message: 'login succeeded but the server returned no session id' });
-        // The session (id and cookies) is as good as the password until it expires: never quoted in an error.
-        this.keepSessionSecret(id, ...Object.values(cookies));
+        // The session (id and cookies) is as good as the password until it expires: never quoted in an error. Short
+        // cookie values are settings (Theme=standard, a language), not session keys: redacting them would garble messages.
+        this.keepSessionSecret(id, ...Object.values(cookies).filter((v) => v.length >= 16));
         return { id, cookies, user: str(answer?.Context?.UserName) || s.username };
     }
 
