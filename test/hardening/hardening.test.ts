@@ -423,8 +423,7 @@ for (const fixture of FIXTURES) {
                 const config = { ...fixture.config(sim), ...variant.config(sim) };
                 const route = `/cn-erp/${fixture.configType}/test`;
                 const blank = Object.fromEntries(Object.keys(secrets).map((k) => [k, '__PWRD__']));
-                const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
-                const seen: unknown[] = [];
+                const seen = new Sightings();
                 // What the editor gets of a deployed config node: the exported flow (v1 and v2) and has_<field> flags.
                 const editorView = async () => {
                     const flows = await helper.request().get('/flows').expect(200);
@@ -438,10 +437,6 @@ for (const fixture of FIXTURES) {
                     seen.push(view);
                 };
                 // Every log line at every level (the helper's spy on Node-RED's log), and every status, before unload.
-                const collect = () => {
-                    seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
-                    for (const method of ['warn', 'error', 'log', 'debug', 'trace'] as const) seen.push((helper.getNode('n1')[method] as SinonSpy).args);
-                };
                 try {
                     // The right credentials: a success, a malformed answer, bad input.
                     await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
@@ -455,7 +450,7 @@ for (const fixture of FIXTURES) {
                     sim.clearFaults();
                     // Connections cut, logins included (a fresh deploy: no session yet): the network error carries
                     // the request it failed on, login body and all.
-                    collect();
+                    seen.collect();
                     await helper.unload();
                     await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
                     mountAdminApi();
@@ -474,7 +469,7 @@ for (const fixture of FIXTURES) {
                     should(answers.map((a) => a.ok)).eql([true, false, true]);
                     seen.push(answers);
                     await editorView();
-                    collect();
+                    seen.collect();
                     await helper.unload();
 
                     // Wrong credentials: a failing login / refused signature, twice (the second may be refused from
@@ -491,14 +486,11 @@ for (const fixture of FIXTURES) {
                     should(stored.ok).equal(false);
                     seen.push(stored);
                     await editorView();
-                    collect();
+                    seen.collect();
                 } finally {
-                    for (const spy of consoleSpies) {
-                        seen.push(spy.args);
-                        spy.restore();
-                    }
+                    seen.restore();
                 }
-                const all = seen.map((s) => safeJson(s)).join('\n');
+                const all = seen.text();
                 should(all).match(new RegExp(fixture.type));
                 shouldNotLeak(all, [...Object.entries(secrets), ...Object.entries(wrong).map(([k, v]): [string, string] => [`wrong ${k}`, v])]);
             });
@@ -514,12 +506,7 @@ for (const fixture of FIXTURES) {
                 const secrets = fixture.credentials;
                 const config = { ...fixture.config(sim), ...variant.config(sim) };
                 const route = `/cn-erp/${fixture.configType}/test`;
-                const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
-                const seen: unknown[] = [];
-                const collect = () => {
-                    seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
-                    for (const method of ['warn', 'error', 'log', 'debug', 'trace'] as const) seen.push((helper.getNode('n1')[method] as SinonSpy).args);
-                };
+                const seen = new Sightings();
                 const isData = (req: any) => (fixture.isDataCall ? fixture.isDataCall(req) : true);
                 const echoes = ([400, 500, 200] as const).flatMap((status) => (['body', 'url', 'headers'] as const).map((part) => ({ type: 'echo' as const, status, part })));
                 try {
@@ -539,7 +526,7 @@ for (const fixture of FIXTURES) {
                         seen.push(answer);
                         sim.clearFaults();
                     }
-                    collect();
+                    seen.collect();
                     // The node's own login answered so (a fresh deploy: no session yet).
                     for (const echo of echoes.filter((e) => e.status !== 200)) {
                         await helper.unload();
@@ -547,15 +534,12 @@ for (const fixture of FIXTURES) {
                         sim.inject(echo, 10);
                         seen.push(await send('n1', fixture.validMsg(sim), outputs));
                         sim.clearFaults();
-                        collect();
+                        seen.collect();
                     }
                 } finally {
-                    for (const spy of consoleSpies) {
-                        seen.push(spy.args);
-                        spy.restore();
-                    }
+                    seen.restore();
                 }
-                const all = seen.map((s) => safeJson(s)).join('\n');
+                const all = seen.text();
                 should(all).match(new RegExp(fixture.type));
                 // Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId).
                 const derived: Array<[string, string]> = [];
@@ -569,6 +553,36 @@ for (const fixture of FIXTURES) {
             });
         }
     });
+}
+
+/**
+ * What a secrets test saw: the console (watched from construction to restore()), the runtime log and node n1's status
+ * and log calls (collect()), and whatever the test adds (push()); text() is all of it as one text for the leak checks.
+ */
+class Sightings {
+    private readonly seen: unknown[] = [];
+    private readonly consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
+
+    push(...values: unknown[]): void {
+        this.seen.push(...values);
+    }
+
+    collect(): void {
+        this.seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
+        for (const method of ['warn', 'error', 'log', 'debug', 'trace'] as const) this.seen.push((helper.getNode('n1')[method] as SinonSpy).args);
+    }
+
+    /** Stops watching the console, keeping what it printed. */
+    restore(): void {
+        for (const spy of this.consoleSpies) {
+            this.seen.push(spy.args);
+            spy.restore();
+        }
+    }
+
+    text(): string {
+        return this.seen.map((s) => safeJson(s)).join('\n');
+    }
 }
 
 /** Fails naming the first credential found in `text`, in any form a request or an answer may carry it. */
@@ -748,8 +762,7 @@ describe('hardening: qeasy-callback secrets', function () {
                 { id: 'n2', type: 'qeasy-callback', z: 'f1', config: 'c2', path: '/hardening/wrong', wires: [['out']] },
                 { id: 'out', type: 'helper', z: 'f1' },
             ];
-            const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => sinon.spy(console, m));
-            const seen: unknown[] = [];
+            const seen = new Sightings();
             try {
                 await load([captureHttpNode, qeasyConfig, qeasyCallback], flow, { c1: { secret: SECRET }, c2: { secret: WRONG } });
                 mountAdminApi();
@@ -797,12 +810,9 @@ describe('hardening: qeasy-callback secrets', function () {
                 }
                 seen.push((helper.log() as SinonSpy).args, (helper.getNode('n1').status as SinonSpy).args);
             } finally {
-                for (const spy of consoleSpies) {
-                    seen.push(spy.args);
-                    spy.restore();
-                }
+                seen.restore();
             }
-            const all = seen.map((s) => safeJson(s)).join('\n');
+            const all = seen.text();
             should(all).match(/TQ-1/);
             for (const value of [SECRET, WRONG]) {
                 for (const form of [value, encodeURIComponent(value), Buffer.from(value).toString('base64')]) should(all.includes(form)).equal(false, `secret leaked as "${form}"`);
