@@ -23,6 +23,7 @@ import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors 
 import { Watermark } from './watermark';
 import { toEpochMs } from './time';
 import type { ConfigNode } from './config-node';
+import { StoppedMidChunk, outcomeMismatch } from './write';
 import { ACK_PROPERTY, AckRun, acknowledge, hasOpenTicket, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
@@ -632,26 +633,30 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const indexes = valid.slice(start, start + chunkSize);
                 try {
                     const result = await ws.writeChunk(ctx, indexes.map((i) => records[i]), params);
-                    if (result.length !== indexes.length) {
-                        // The vendor answered, so the chunk was sent and may have been written: its records go to
-                        // output 2 marked so, never to Catch, whose replay would write them twice.
-                        mayHaveWritten = true;
-                        throw new ConnectorError({ system: ws.system, kind: 'business', code: 'OUTCOME_MISMATCH', message: `the answer accounts for ${result.length} of ${indexes.length} records (the request may have been processed: check the target before replaying)`, safeToRepeat: false, possiblyProcessed: true });
-                    }
-                    indexes.forEach((i, k) => (outcomes[i] = result[k]));
+                    // The vendor answered, so the chunk was sent and may have been written: a count that does not
+                    // match sends its records to output 2 marked so, never to Catch, whose replay would write them twice.
                     mayHaveWritten = true;
+                    if (result.length !== indexes.length) throw outcomeMismatch(ws.system, result.length, indexes.length);
+                    indexes.forEach((i, k) => (outcomes[i] = result[k]));
                     written += indexes.length;
                     status.working(`saved ${written}/${valid.length}`);
                 } catch (err) {
-                    const ce = toConnectorError(err, ws.system);
-                    if (!mayHaveWritten && !ce.outcomeUnknown && ce.kind !== 'cancelled') {
-                        // Nothing of this message reached the vendor's books: the whole message goes to Catch.
-                        throw new WholeMessageError(`${ws.type}: ${ce.message}`, ce);
+                    let reason: ConnectorError;
+                    if (err instanceof StoppedMidChunk) {
+                        // A request of the chunk failed after one may have been written: it settled its own records.
+                        reason = err.reason;
+                        indexes.forEach((i, k) => (outcomes[i] = err.outcomes[k] ?? { ok: false, error: notSentError(ws.system, reason, 'an earlier request') }));
+                    } else {
+                        reason = toConnectorError(err, ws.system);
+                        if (!mayHaveWritten && !reason.outcomeUnknown && reason.kind !== 'cancelled') {
+                            // Nothing of this message reached the vendor's books: the whole message goes to Catch.
+                            throw new WholeMessageError(`${ws.type}: ${reason.message}`, reason);
+                        }
+                        const failure = sentWriteError(reason);
+                        for (const i of indexes) outcomes[i] = { ok: false, error: failure };
                     }
-                    const failure = sentWriteError(ce);
-                    for (const i of indexes) outcomes[i] = { ok: false, error: failure };
                     for (const i of valid.slice(start + chunkSize)) {
-                        outcomes[i] = { ok: false, error: notSentError(ws.system, ce, 'an earlier batch') };
+                        outcomes[i] = { ok: false, error: notSentError(ws.system, reason, 'an earlier batch') };
                     }
                     break;
                 }

@@ -18,3 +18,4 @@ export type { OutputMode } from './endpoint';
 export { registerConfigNode, commonClientSettings } from './config-node';
 export type { ConfigNode, ConfigNodeDef } from './config-node';
 export * from './ack';
+export * from './write';

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, sentWriteError, validationError } from '../core';
+import { registerEndpoint, WriteSpec, validationError, writeInRequests } from '../core';
 import type { KingdeeClient, PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
@@ -42,26 +42,11 @@ const spec: WriteSpec<KingdeeClient> = {
             if (group) group.indexes.push(i);
             else groups.set(key, { org, kind, indexes: [i] });
         });
-        const outcomes: RecordOutcome[] = new Array(records.length);
-        let sent = false;
-        for (const { org, kind, indexes } of groups.values()) {
+        // A lost answer makes only that request's sources "possibly processed" (core/write.ts).
+        return writeInRequests('kingdee', 'Kingdee', new Array(records.length), [...groups.values()], ({ org, kind, indexes }) => {
             const values = indexes.map((i) => String((records[i] as Obj)[kind]));
-            let res: RecordOutcome[];
-            try {
-                res = await ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
-            } catch (err) {
-                // Nothing pushed yet: the whole chunk failed (the kit decides). Otherwise keep what was pushed. A request
-                // whose answer was lost may have been performed: only its own sources are "possibly processed" (the kit
-                // would say so of the whole chunk), and the chunk's other requests are sent as after any request performed.
-                if (!(err instanceof ConnectorError) || (!sent && (!err.outcomeUnknown || groups.size === 1))) throw err;
-                // This request may have been performed although its answer was lost: say so.
-                const failure = sentWriteError(err, 'Kingdee');
-                res = indexes.map(() => ({ ok: false as const, error: failure }));
-            }
-            sent = true;
-            res.forEach((o, k) => (outcomes[indexes[k]] = o));
-        }
-        return outcomes;
+            return ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
+        });
     },
 };
 

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, notSentError, sentWriteError, toConnectorError } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, writeInRequests } from '../core';
 import type { WdtClient, TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
@@ -37,7 +37,7 @@ const spec: WriteSpec<WdtClient> = {
         const trades = records as Array<Record<string, unknown>>;
         const fallback = blank(params.shop_no) ? undefined : String(params.shop_no).trim();
         const sw = String(params.switch ?? '0') === '1' ? '1' : '0';
-        const outcomes: RecordOutcome[] = new Array(trades.length);
+        const outcomes: Array<RecordOutcome | undefined> = new Array(trades.length);
         // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's. A tid repeated
         // within a shop (a trade and its corrected copy) goes into a later call: the answer names refused trades by
         // tid alone, so two trades of one tid in one call could not be told apart.
@@ -58,33 +58,12 @@ const spec: WriteSpec<WdtClient> = {
         if (groups.size === 0) {
             throw new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_INPUT', field: 'shop_no', message: 'shop_no: is required (set it in the node, in msg.params.shop_no or in each trade); nothing was sent' });
         }
-        const calls = [...groups].flatMap(([shop, g]) => g.calls.map((indexes) => [shop, indexes] as const));
-        let written = false;
-        for (let c = 0; c < calls.length; c++) {
-            const [shopNo, indexes] = calls[c];
+        const calls = [...groups].flatMap(([shop, g]) => g.calls.map((indexes) => ({ shop, indexes })));
+        // A shop refused alone fails only its trades; a lost answer makes only its call's trades "possibly processed"
+        // (core/write.ts).
+        return writeInRequests('wdt', 'WDT', outcomes, calls, async ({ shop: shopNo, indexes }) => {
             const sent = indexes.map((i) => withoutShop(trades[i]));
-            let r: TradePushResult;
-            try {
-                r = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
-            } catch (err) {
-                const e = toConnectorError(err, 'wdt');
-                // One shop refused (unknown shop…) while others are in the same chunk: only its trades fail.
-                if (e.kind === 'business' && calls.length > 1) {
-                    for (const i of indexes) outcomes[i] = { ok: false, error: e };
-                    continue;
-                }
-                // Nothing of this chunk reached WDT's books (a refusal, not a lost answer): the whole msg goes to Catch.
-                // A call that may have been processed is settled here instead, so that only its own trades are marked
-                // so: the later calls' trades were never sent, and a trade without a shop keeps its own error.
-                if (!written && !e.outcomeUnknown) throw e;
-                const failure = sentWriteError(e, 'WDT');
-                for (const i of indexes) outcomes[i] = { ok: false, error: failure };
-                for (const [, rest] of calls.slice(c + 1)) {
-                    for (const i of rest) outcomes[i] = { ok: false, error: notSentError('wdt', e, 'an earlier call') };
-                }
-                break;
-            }
-            written = true;
+            const r: TradePushResult = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
             const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
             if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${unmatched}`);
             const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
@@ -92,16 +71,15 @@ const spec: WriteSpec<WdtClient> = {
             // Refusals naming no trade of the call, and fewer trades stored than were not refused by name: which of
             // those is not stored is unknown, so none is reported stored (pushing one again updates it in WDT).
             const unclear = !r.batchRejected && r.unmatched.length > 0 && r.newCount + r.chgCount < sent.length - rejected;
-            indexes.forEach((i, k) => {
-                const tid = String(sent[k].tid);
+            return sent.map((trade): RecordOutcome => {
+                const tid = String(trade.tid);
                 const own = r.errors.get(tid);
-                if (own !== undefined) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
-                else if (r.batchRejected) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
-                else if (unclear) outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may not be stored; pushing it again is safe (WDT updates a trade it has)`, safeToRepeat: true, field: 'tid' }) };
-                else outcomes[i] = { ok: true, result: { tid, shop_no: shopNo, batch } };
+                if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
+                if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
+                if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may not be stored; pushing it again is safe (WDT updates a trade it has)`, safeToRepeat: true, field: 'tid' }) };
+                return { ok: true, result: { tid, shop_no: shopNo, batch } };
             });
-        }
-        return outcomes;
+        });
     },
 };
 

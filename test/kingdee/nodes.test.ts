@@ -779,15 +779,18 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000104']);
         });
 
-        it('the first request of a chunk (one organisation) loses its answer → its source on output 2 "possibly processed"; the other organisation\'s source, never sent by it, is pushed and not said to be possibly pushed', async () => {
+        it('the first request of a chunk (one organisation) loses its answer → its source on output 2 "possibly processed"; the other organisation\'s source is not sent after it (NOT_SENT, safe to replay), as after any lost answer', async () => {
             await start();
             await loadPush();
             sim.inject({ type: 'truncate-after-processing' }, 1, (q) => isPush(q) && /"TargetOrgId":1[,}]/.test(q.body));
             const r = await run('n1', { payload: [{ Number: 'FKSQ000106', TargetOrgId: 1 }, { Number: 'FKSQ000107', TargetOrgId: 100101 }] }, 2);
             should(r.caught).be.undefined();
-            should(r.outputs[1].map((m) => [m.recordIndex, m.error.possiblyProcessed])).eql([[0, true]], 'a source never sent is reported as possibly pushed');
-            should(r.outputs[0][0].payload.map((c: Msg) => c.source.Number)).eql(['FKSQ000107']);
-            should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000106', 'FKSQ000107']);
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.code, m.error.possiblyProcessed === true, m.error.retryable])).eql([
+                [0, 'BAD_RESPONSE', true, false],
+                [1, 'NOT_SENT', false, true],
+            ]);
+            should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000106']);
         });
 
         it('an Id or EntryId holding a comma (several sources in one record) → output 2 naming the field, not sent; the others pushed with their own results', async () => {

@@ -249,6 +249,20 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.trades.has('SHOP02/T2')).be.false();
     });
 
+    it('a lost answer stops the msg there: the next chunks are not sent (NOT_SENT, safe to replay), as for every write node', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, chunkSize: { value: '1', type: 'num' } }));
+        sim.inject({ type: 'reset-after-processing' }, 1);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2'), demoTrade('T3')] }, 2);
+        should(r.caught).be.undefined();
+        should(sim.requests).have.length(1);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code, m.error.possiblyProcessed === true, m.error.retryable])).eql([
+            ['T1', 'ECONNRESET', true, false],
+            ['T2', 'NOT_SENT', false, true],
+            ['T3', 'NOT_SENT', false, true],
+        ]);
+        should([...sim.trades.keys()]).eql(['SHOP01/T1']);
+    });
+
     it('custom URL as pasted: host only or the full trade_push.php address', async () => {
         should(normaliseBase('https://api.wangdian.cn/openapi2/trade_push.php')).equal('https://api.wangdian.cn/openapi2');
         should(normaliseBase('https://api.wangdian.cn/openapi2/')).equal('https://api.wangdian.cn/openapi2');
