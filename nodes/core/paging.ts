@@ -26,6 +26,11 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
     return out;
 }
 
+/** The warning for a short page whose total says more follow: the server serves fewer a page than asked. */
+export function shortPageWarning(page: number, count: number, pageSize: number, total: number, what = 'records'): string {
+    return `page ${page} brought ${count} ${what} for a page size of ${pageSize} while the total (${total}) says more follow: the server serves at most ${count} a page; reading on (set the page size to ${count} or less)`;
+}
+
 /**
  * Pages of a page-number API: calls `fetchPage(n)` for n = start, start+1, … (`first` is the API's number of its
  * first page, 0 or 1) until a short page, an empty page, or the reported `total` reached.
@@ -64,7 +69,7 @@ export async function* pageNumbers<R>(
         const count = page.records.length;
         const total = page.total;
         if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {
-            options.warn?.(`page ${n} brought ${count} records for a page size of ${pageSize} while the total (${total}) says more follow: the server serves at most ${count} a page; reading on at that size (set the page size to ${count} or less)`);
+            options.warn?.(shortPageWarning(n, count, pageSize, total));
             pageSize = count;
         }
         // A page read again, or read after rows were added, may repeat records from further back than the last page.

@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, splitWindow, toEpochMs, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -463,7 +463,7 @@ export class JackyunClient extends BaseClient {
                 // A short page ends the read, unless the total says more follow: the server serves fewer a page than
                 // asked (as pageNumbers reads on, see core/paging.ts).
                 if (total === undefined) return;
-                if (!warnedShort) warn?.(`page ${page} brought ${count} trades for a page size of ${plan.pageSize} while the total (${total}) says more follow: reading on (set the page size to ${count} or less)`);
+                if (!warnedShort) warn?.(shortPageWarning(page, count, plan.pageSize, total, 'trades'));
                 warnedShort = true;
             }
             if (!nextScrollId) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'NO_SCROLL_ID', message: 'cursor mode: the answer carries no scrollId (list scrollId in fields?)' });
