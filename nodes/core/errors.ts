@@ -114,6 +114,13 @@ export function isConnectorError(err: unknown): err is ConnectorError {
     return err instanceof ConnectorError;
 }
 
+/**
+ * Words of a frequency refusal (调用过于频繁, 触发限流, too many requests). The vendors' classifiers test them before
+ * their account words: "appkey调用过于频繁" names the appkey but asks to slow down, and taken for a config error it would
+ * stop the msg with "check the appkey" instead of backing off (and a re-login for it is what gets accounts disabled).
+ */
+export const FREQUENCY_TEXT = /频繁|限流|too.?frequent|too many requests|(?<![a-z])rate.?limit/i;
+
 /** Wraps anything thrown into a ConnectorError without losing an existing classification. */
 export function toConnectorError(err: unknown, system: string): ConnectorError {
     if (err instanceof ConnectorError) return err;

@@ -189,11 +189,22 @@ export function proxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): fals
     return PROXY_VARIABLES.some((name) => env[name] || env[name.toUpperCase()]) ? undefined : false;
 }
 
+/** delay-seconds (a negative or fractional count tolerated). */
+const RETRY_SECONDS = /^[+-]?\d+(\.\d+)?$/;
+/** HTTP-date in its three forms (IMF-fixdate, RFC 850, asctime): a day name, a month name and a time of day. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s.*\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*\b\d{1,2}:\d{2}:\d{2}\b/i;
+
+/**
+ * Retry-After in ms: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); anything else is no hint (the usual backoff).
+ * Only those forms are read: V8's Date.parse guesses a date from any text with a number in it ("3600 (1 hour)" is the
+ * year 3600), and a wait of centuries would pause every node of the account until a redeploy.
+ */
 export function parseRetryAfter(value: unknown): number | undefined {
-    if (typeof value !== 'string' || value === '') return undefined;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(value);
+    if (typeof value !== 'string') return undefined;
+    const text = value.trim();
+    if (RETRY_SECONDS.test(text)) return Math.max(0, Number(text) * 1000);
+    if (!HTTP_DATE.test(text)) return undefined;
+    const date = Date.parse(text);
     return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 

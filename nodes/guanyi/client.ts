@@ -3,7 +3,7 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import { BaseClient, ClientSettings, ConnectorError, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, RequestContext } from '../core';
 import { guanyiBody } from './sign';
 
 export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
@@ -88,8 +88,11 @@ export class GuanyiClient extends BaseClient {
         const desc = [answer.errorDesc, answer.subErrorDesc].filter((x) => x !== undefined && x !== null && x !== '').map(String);
         const message = [...new Set(desc)].join(': ') || code;
         const text = `${answer.errorCode ?? ''} ${answer.subErrorCode ?? ''} ${message}`;
+        const rateLimit = () => new ConnectorError({ system: 'guanyi', kind: 'rate-limit', code, message, safeToRepeat: true });
+        // A frequency text is a rate limit even when it names the appkey or sessionkey (core FREQUENCY_TEXT).
+        if (FREQUENCY_TEXT.test(text)) return rateLimit();
         if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'guanyi', kind: 'config', code, message: `${message} (check appkey, sessionkey and secret)` });
-        if (RATE_TEXT.test(text)) return new ConnectorError({ system: 'guanyi', kind: 'rate-limit', code, message, safeToRepeat: true });
+        if (RATE_TEXT.test(text)) return rateLimit();
         const sub = String(answer.subErrorCode ?? '');
         return new ConnectorError({ system: 'guanyi', kind: 'business', code, message, field: /^isv\./.test(sub) ? sub.slice(4) : undefined });
     }

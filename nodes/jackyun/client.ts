@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochMs, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -57,6 +57,8 @@ const RANGE_PAIRS: Array<[string, string]> = [
 
 /** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
 export function classifyJackyun(text: string): ErrorKind {
+    // A frequency text is a rate limit even when it names the appkey (core FREQUENCY_TEXT).
+    if (FREQUENCY_TEXT.test(text)) return 'rate-limit';
     // `sign` as a word's start only: startConsignTime (a business refusal naming a field) is no signature text.
     if (/签名|(?<![a-z])sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
     if (/频繁|限流|超过.*次|frequen|limit/i.test(text)) return 'rate-limit';

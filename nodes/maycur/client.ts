@@ -199,13 +199,15 @@ export class MaycurClient extends BaseClient {
             }
             const code = errorCode(env);
             const message = errorMessage(env) || code || 'NACK';
+            // Before the session words: "当前登录用户请求过于频繁" names the login but asks to slow down, and a re-login for
+            // it is what gets the account disabled (§7.2).
+            if (FREQUENT_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
             if (PERMISSION_TEXT.test(message) && !/^TOKEN/i.test(code)) throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'NO_PERMISSION', message: `refused: ${message} (check the app's permissions in Maycur)` });
             if (/^TOKEN/i.test(code) || AUTH_TEXT.test(message)) {
                 const err = new ConnectorError({ system: 'maycur', kind: 'auth', code: code || 'TOKEN_INVALID', message: `session not accepted: ${message}` });
                 this.failedToken.set(err, session.tokenId);
                 throw err;
             }
-            if (FREQUENT_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
             throw new ConnectorError({ system: 'maycur', kind: 'business', code: code || 'NACK', message });
         }, ctx);
     }

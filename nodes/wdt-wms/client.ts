@@ -5,7 +5,7 @@
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, RequestContext, chinaTime } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -95,6 +95,8 @@ export function cancelXml(record: CancelRecord): string {
 /** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */
 export function classifyWms(code: string, message: string): ErrorKind {
     const t = `${code} ${message}`;
+    // A frequency text is a rate limit even when it names the appkey or sid (core FREQUENCY_TEXT).
+    if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
     if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
     if (/频繁|限流|frequent|rate.?limit/i.test(t)) return 'rate-limit';

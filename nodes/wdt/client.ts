@@ -4,7 +4,7 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext } from '../core';
 import { wdt } from './sign';
 
 export const WDT_HOSTS: Record<string, string> = {
@@ -95,9 +95,12 @@ export class WdtClient extends BaseClient {
     /** Classifies a non-zero `code` (protocols.md §5.3). */
     classify(code: unknown, message: string): ConnectorError {
         const text = message || `code ${code}`;
+        const rateLimit = () => new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
+        // A frequency text is a rate limit even when it names the sid or appkey (core FREQUENCY_TEXT).
+        if (FREQUENCY_TEXT.test(text)) return rateLimit();
         if (CLOCK_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check this host's clock)` });
         if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check sid, appkey and appsecret)` });
-        if (RATE_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
+        if (RATE_TEXT.test(text)) return rateLimit();
         return new ConnectorError({ system: 'wdt', kind: 'business', code: String(code), message: text, safeToRepeat: false });
     }
 

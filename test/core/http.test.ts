@@ -1,7 +1,7 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
-import { HttpTransport, IDLE_SOCKET_MS, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
+import { HttpTransport, IDLE_SOCKET_MS, parseRetryAfter, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
 
 describe('core/http: transport against a real local server', () => {
     let server: http.Server;
@@ -159,6 +159,28 @@ describe('core/http: transport against a real local server', () => {
             process.env.NO_PROXY = '127.0.0.1';
             should(JSON.parse(await echo(new HttpTransport({ system: 't' }))).body).equal('x');
             should(seenByProxy).eql([]);
+        });
+    });
+
+    describe('Retry-After (RFC 9110: delay-seconds or HTTP-date)', () => {
+        it('seconds and the three HTTP-date forms are honoured; a past date or a negative count is no wait', () => {
+            should(parseRetryAfter('120')).equal(120000);
+            should(parseRetryAfter('0')).equal(0);
+            should(parseRetryAfter('-5')).equal(0);
+            const inOneMinute = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60000);
+            for (const date of [inOneMinute.toUTCString(), inOneMinute.toUTCString().replace(/^(\w+), (\d+) (\w+) \d\d(\d\d)/, (_, d, n, m, y) => `${({ Sun: 'Sunday', Mon: 'Monday', Tue: 'Tuesday', Wed: 'Wednesday', Thu: 'Thursday', Fri: 'Friday', Sat: 'Saturday' } as Record<string, string>)[d]}, ${n}-${m}-${y}`)]) {
+                should(parseRetryAfter(date)).be.within(50000, 61000, date);
+            }
+            should(parseRetryAfter('Sun Nov  6 08:49:37 1994')).equal(0);
+            should(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT')).equal(0);
+        });
+
+        it('garbage is no Retry-After (the usual backoff applies), not a date V8 guesses from a number in it: "3600 (1 hour)" is no wait until the year 3600', () => {
+            for (const garbage of ['3600 (1 hour)', 'retry in 2099', 'later 3000', 'soon', '30s', '1,5', '', '  ', 'Infinity']) {
+                should({ garbage, ms: parseRetryAfter(garbage) }).eql({ garbage, ms: undefined });
+            }
+            should(parseRetryAfter(undefined)).be.undefined();
+            should(parseRetryAfter(['60'])).be.undefined();
         });
     });
 });

@@ -20,6 +20,9 @@ describe('guanyi client: classification, record shape, test connection', () => {
         should(k('SIGN_INVALID', '签名sign验证失败').kind).equal('config');
         should(k('APPKEY_INVALID', 'appkey不存在').kind).equal('config');
         should(k('REQUEST_LIMIT', '调用过于频繁,请稍后再试').kind).equal('rate-limit');
+        // A frequency text naming the appkey or sessionkey is a rate limit (backed off), not "check appkey, sessionkey and secret".
+        should(k('APPKEY_LIMIT', 'appkey调用过于频繁,请稍后再试')).match({ kind: 'rate-limit', message: /^((?!check appkey).)*$/ });
+        should(k('FAILED', 'sessionkey请求触发限流').kind).equal('rate-limit');
         should(k('PARAM_ERROR', 'page_size不能大于100', 'isv.page_size')).match({ kind: 'business', field: 'page_size' });
         should(k('BIZ_ERROR', 'item assigned elsewhere').kind).equal('business');
         c.close();

@@ -52,6 +52,9 @@ describe('jackyun/client: classifyJackyun (protocols.md §2.3)', () => {
         for (const text of ['接口调用过于频繁', '触发限流', '超过每秒1次的调用', 'App Call Limited']) should(classifyJackyun(text)).equal('rate-limit', text);
         for (const text of ['未知错误 0130020001', '订单不存在']) should(classifyJackyun(text)).equal('business', text);
     });
+    it('a frequency text naming the appkey is a rate limit (backed off), not a config error telling the user to check the appkey', () => {
+        for (const text of ['appkey调用过于频繁，请稍后再试', 'appkey[187657]触发限流', 'sign 请求过于频繁 0130030001', '该应用权限内接口调用频繁']) should(classifyJackyun(text)).equal('rate-limit', text);
+    });
     it('"sign" inside another word (startConsignTime, design) is no signature text: a business refusal stays business', () => {
         for (const text of ['startConsignTime与endConsignTime时间间隔不能超过七天 0130040004', '订单已发货 consigned', 'design error']) should(classifyJackyun(text)).equal('business', text);
         for (const text of ['Invalid sign', 'isv.invalid-signature', 'sign-check-failure', 'SignError']) should(classifyJackyun(text)).equal('config', text);

@@ -252,6 +252,22 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.logins).equal(1);
         });
 
+        it('a data-call "too frequent" NACK whose text names the login or the token is still a rate limit: backed off on the same session, no re-login (logins are what get the account disabled)', async () => {
+            await start();
+            await loadFlow();
+            await run('n1', {}, 1);
+            const nack = (message: string) => ({ type: 'http' as const, status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode: 'REQUEST_TOO_FREQUENT', message, data: null }) });
+            sim.inject(nack('当前登录用户请求过于频繁，请稍后再试'), 1, isData);
+            let r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            sim.inject(nack('token调用过于频繁'), 1, isData);
+            r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(sim.loginAttempts).equal(1);
+            should(sim.requests.filter(isData)).have.length(5);
+        });
+
         it('POST /cn-erp/maycur-config/test logs in once with the dialog\'s values; a wrong secret is reported, not thrown', async () => {
             await start();
             await loadFlow();

@@ -235,6 +235,10 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
             should(classifyWms('', 'sid不存在')).equal('config');
             should(classifyWms('', 'appkey invalid')).equal('config');
         });
+        it('a frequency text naming the appkey or sid is a rate limit (backed off and retried), not a config error', () => {
+            should(classifyWms('REQUEST_TOO_FREQUENT', 'appkey调用过于频繁，请稍后再试')).equal('rate-limit');
+            should(classifyWms('FAILURE', 'sid 接口触发限流')).equal('rate-limit');
+        });
 
         it('settings errors name the setting; testConnection proves the signature', async () => {
             should(() => new WdtWmsClient(settings, { serviceUrl: '', appkey: 'a', sid: '' }, 's')).throw(/sid: is required/);

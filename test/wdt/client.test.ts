@@ -21,6 +21,9 @@ describe('wdt client: classification and test connection', () => {
         should(c.classify(1060, '时间戳timestamp超出允许范围').message).match(/clock/);
         should(c.classify(1090, '接口调用过于频繁,请稍后再试').kind).equal('rate-limit');
         should(c.classify(1091, '调用次数超过限制').kind).equal('rate-limit');
+        // A frequency text naming the account is a rate limit (backed off), not "check sid, appkey and appsecret".
+        should(c.classify(1090, 'appkey调用过于频繁,请稍后再试')).match({ kind: 'rate-limit', retryAfterMs: 1100 });
+        should(c.classify(1090, '卖家账号sid接口调用触发限流').kind).equal('rate-limit');
         should(c.classify(100, '店铺不存在: SHOP9').kind).equal('business');
         // English words that merely contain the terms are not about the account
         should(c.classify(100, 'goods assigned to another shop, see inside').kind).equal('business');
