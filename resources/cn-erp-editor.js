@@ -49,7 +49,9 @@
             return [{ value: 'str', label: t('选项', 'option'), icon: 'fa fa-list', options: options }].concat(DYNAMIC);
         }
         var type = Array.isArray(prop.type) ? prop.type[0] : prop.type;
-        if (type === 'integer' || type === 'number') return ['num'].concat(DYNAMIC);
+        // A number that may also be text (Maycur's paid times: ms or 2024-01-09 10:00:00): a num-only input would turn
+        // the text into NaN.
+        if (type === 'integer' || type === 'number') return (Array.isArray(prop.type) && prop.type.indexOf('string') >= 0 ? ['num', 'str'] : ['num']).concat(DYNAMIC);
         if (type === 'boolean') return ['bool'].concat(DYNAMIC);
         if (type === 'array' || type === 'object') return ['json', 'str'].concat(DYNAMIC);
         return ['str', 'num', 'json'].concat(DYNAMIC);
@@ -233,6 +235,7 @@
         prepareConfig: prepareConfig,
         loadSpec: loadSpec,
         labelOf: labelOf,
+        typesFor: typesFor,
         isZh: isZh,
         esc: esc,
         validators: validators,

@@ -32,8 +32,10 @@ export function shortPageWarning(page: number, count: number, pageSize: number, 
 }
 
 /**
- * Pages of a page-number API: calls `fetchPage(n)` for n = start, start+1, … (`first` is the API's number of its
- * first page, 0 or 1) until a short page, an empty page, or the reported `total` reached.
+ * Pages of a page-number API: calls `fetchPage(n, pageSize)` for n = start, start+1, … (`first` is the API's number of
+ * its first page, 0 or 1) until a short page, an empty page, or the reported `total` reached. `pageSize` is the size
+ * to ask: the one given, or the smaller one a server turns out to serve (below); an API paging by offset computes it
+ * from that size.
  *
  * Rows leaving the result while it is paged (a record modified during the read moves past the window's end) move
  * every later row up: the first rows of the next page slide onto the page just read and would never be read. A total
@@ -44,7 +46,7 @@ export function shortPageWarning(page: number, count: number, pageSize: number, 
  * that is not seen.
  */
 export async function* pageNumbers<R>(
-    fetchPage: (n: number) => Promise<QueryPage<R>>,
+    fetchPage: (n: number, pageSize: number) => Promise<QueryPage<R>>,
     options: { first: number; pageSize: number; start?: number; warn?: (text: string) => void },
 ): AsyncGenerator<QueryPage<R>> {
     const { first } = options;
@@ -65,7 +67,7 @@ export async function* pageNumbers<R>(
         const n = again.length > 0 ? again.shift()! : highest + 1;
         const forward = n > highest;
         if (forward) highest = n;
-        page = await fetchPage(n);
+        page = await fetchPage(n, pageSize);
         const count = page.records.length;
         const total = page.total;
         if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {

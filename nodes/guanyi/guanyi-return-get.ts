@@ -34,7 +34,8 @@ const spec: QuerySpec<GuanyiClient> = {
         for (const name of Object.keys((requestSchema as any).properties)) {
             if (name === 'page_size' || name === 'page_no') continue;
             const v = params[name];
-            if (v === undefined || v === null || v === '') continue;
+            // Spaces alone are blank too: sent, they would filter on " " and the read would find nothing.
+            if (v === undefined || v === null || String(v).trim() === '') continue;
             fields[name] = TIME_PARAMS.has(name) ? wireTime(name, v) : String(v);
         }
         for (const [from, to] of [['start_create', 'end_create'], ['in_begin_time', 'in_end_time'], ['modify_start_date', 'modify_end_date']]) {
@@ -44,9 +45,11 @@ const spec: QuerySpec<GuanyiClient> = {
         const first: number = params.page_no ?? 1;
         // From page_no 1 (or the one asked for) to a short page or page_no * page_size ≥ total (§6.3); a total that
         // shrinks while paging has pages read again (core/paging.ts), whose repeats dedupeBy drops.
-        const pages = pageNumbers(async (pageNo): Promise<ReturnPage> => {
+        // Asked at the size pageNumbers gives: a server found serving fewer a page is asked at that size, so its page
+        // numbers count the pages pageNumbers counts.
+        const pages = pageNumbers(async (pageNo, size): Promise<ReturnPage> => {
             ctx.progress(`page ${pageNo}`);
-            return ctx.client.returnGet(fields, pageNo, pageSize, ctx.request);
+            return ctx.client.returnGet(fields, pageNo, size, ctx.request);
         }, { first: 1, start: first, pageSize, warn: ctx.warn });
         return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
     },

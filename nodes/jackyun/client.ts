@@ -382,7 +382,10 @@ export class JackyunClient extends BaseClient {
         const ranges: Array<Range> = [];
         for (const [b, e] of RANGE_PAIRS) {
             if (!present(p[b]) && !present(p[e])) continue;
-            if (!present(p[b])) throw validationError(SYSTEM, b, `is required together with ${e}`);
+            // An end without its start on the modified pair is, most often, incremental sync's own end (now) on a first
+            // run given no start: say so, rather than ask to pair an end the user never set.
+            const hint = b === 'startModified' || b === 'modified_begin' ? ` (with incremental sync on, the node sets ${e} to now itself: give the first run's start here; Jackyun reads at most 7 days a call, so there is no "from the beginning")` : '';
+            if (!present(p[b])) throw validationError(SYSTEM, b, `is required together with ${e}${hint}`);
             if (!present(p[e])) throw validationError(SYSTEM, e, `is required together with ${b}`);
             const from = toEpochMs(p[b]);
             const to = toEpochMs(p[e]);
@@ -435,9 +438,10 @@ export class JackyunClient extends BaseClient {
         if (plan.scroll) return this.scrollPages(biz, plan, ctx, progress, warn);
         // By page number, the total asked on every page: a total that shrinks says trades left the window while it
         // was paged, and pageNumbers reads again the pages they moved trades onto (queryTrades drops the repeats).
-        return pageNumbers(async (n) => {
+        // Asked at the size pageNumbers gives (smaller once the server is found serving fewer a page than asked).
+        return pageNumbers(async (n, pageSize) => {
             progress(n - plan.first + 1);
-            const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize: plan.pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize: plan.pageSize, pageIndex: n }, ctx);
+            const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize, pageIndex: n }, ctx);
             return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
         }, { first: 0, start: plan.first, pageSize: plan.pageSize, warn });
     }

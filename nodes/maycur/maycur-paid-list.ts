@@ -28,10 +28,13 @@ const spec: QuerySpec<MaycurClient> = {
             throw validationError('maycur', 'endPaidTime', 'is before startPaidTime');
         }
         const pageSize: number = params.pageSize ?? 100;
-        const paymentNo = params.paymentNo === undefined || params.paymentNo === '' ? undefined : String(params.paymentNo);
-        const pages = pageNumbers(async (pageNum) => {
+        // Spaces alone are blank too: sent, they would select no payment.
+        const paymentNo = params.paymentNo === undefined || params.paymentNo === null || String(params.paymentNo).trim() === '' ? undefined : String(params.paymentNo);
+        // At the page size pageNumbers asks: a server serving fewer a page than asked is read on at its size, and an
+        // offset (the config node's offset mode) follows the rows served instead of skipping those between.
+        const pages = pageNumbers(async (pageNum, size) => {
             ctx.progress(`page ${pageNum}`);
-            const page = await ctx.client.paidList({ pageNum, pageSize, startPaidTime, endPaidTime, paymentNo }, ctx.request);
+            const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request);
             return { records: page.list, total: page.totalCount };
         }, { first: 1, pageSize, warn: ctx.warn });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.

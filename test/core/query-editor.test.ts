@@ -43,6 +43,37 @@ describe('query node dialogs', () => {
     }
 });
 
+describe('query node parameter rows', () => {
+    // The kit as the dialogs load it: the TypedInput types each parameter row offers.
+    const kit = (): any => {
+        const window: Record<string, unknown> = {};
+        vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), vm.createContext({ RED: {}, $: () => ({}), window }));
+        return window.CnErpEditor;
+    };
+    const schema = (file: string) => JSON.parse(fs.readFileSync(path.join(root, 'nodes', file), 'utf8'));
+
+    it('maycur-paid-list: a paid time can be typed as text in the dialog (its tip and help offer 2024-01-09 10:00:00), not only as a number', () => {
+        const props = schema('maycur/schemas/paid-list.request.json').properties;
+        for (const name of ['startPaidTime', 'endPaidTime']) {
+            const types = (kit().typesFor(props[name]) as unknown[]).map((t) => (typeof t === 'string' ? t : (t as { value: string }).value));
+            should(types.includes('num')).be.true(`${name}: ${types}`);
+            should(types.includes('str')).be.true(`${name} offers ${types.join(', ')}: a number-only field turns "2024-01-09 10:00:00" into NaN`);
+        }
+    });
+
+    it('every parameter of the four query nodes offers a TypedInput type for each JSON type its schema accepts', () => {
+        const files = ['kingdee/schemas/bill-query.request.json', 'jackyun/schemas/trade-query.request.json', 'guanyi/schemas/return-get.request.json', 'maycur/schemas/paid-list.request.json'];
+        const offers: Record<string, string> = { string: 'str', integer: 'num', number: 'num', array: 'json', object: 'json', boolean: 'bool' };
+        for (const file of files) {
+            for (const [name, prop] of Object.entries<any>(schema(file).properties)) {
+                if (Array.isArray(prop.enum)) continue;
+                const types = (kit().typesFor(prop) as unknown[]).map((t) => (typeof t === 'string' ? t : (t as { value: string }).value));
+                for (const t of ([] as string[]).concat(prop.type)) should(types.includes(offers[t])).be.true(`${file} ${name} (${t}) offers ${types.join(', ')}`);
+            }
+        }
+    });
+});
+
 describe('qeasy-callback dialog', () => {
     it('the Output row (one msg per order / all in one) is shown in both reply modes: it applies to both', () => {
         const html = fs.readFileSync(path.join(root, 'nodes', 'qeasy', 'qeasy-callback.html'), 'utf8');

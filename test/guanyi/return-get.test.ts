@@ -104,6 +104,14 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(Object.keys(sim.bodies[0])).eql(['appkey', 'sessionkey', 'method', 'code', 'page_no', 'page_size', 'sign']);
     });
 
+    it('a filter holding only spaces (a template or sheet cell that came out blank) is blank: not sent, every return read', async () => {
+        await loadFlow(node({ warehousein_code: { value: ' ', type: 'str' } }));
+        const r = await run('n1', { params: { shop_code: '  ', vip_name: '\t' } }, 1);
+        should(r.caught).be.undefined();
+        should(Object.keys(sim.bodies[0])).eql(['appkey', 'sessionkey', 'method', 'page_no', 'page_size', 'sign']);
+        should(r.outputs[0][0].payload).have.length(sim.returns.length);
+    });
+
     it('bad sessionkey → config error at Catch, one request, no secret in it', async () => {
         await loadFlow(node(), { sessionkey: 'bad-session-key', secret: GUANYI_DEMO.secret });
         const r = await run('n1', {}, 1);

@@ -294,6 +294,16 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(sim.requests).have.length(0);
     });
 
+    it('incremental sync with no modified start for its first run → Catch naming startModified and saying why (not a pairing with an endModified the user never set), nothing sent', async () => {
+        await start(direct(), node({ incremental: true }));
+        for (const params of [{ tradeNo: 'JY0001' }, { startCreated: chinaTime(sim.base), endCreated: chinaTime(sim.base + DAY) }]) {
+            const r = await run('n1', { params }, 1);
+            should(r.caught!._error).match({ kind: 'validation', field: 'startModified' });
+            should(r.caught!.error.message).match(/startModified: .*first run/);
+        }
+        should(sim.requests).have.length(0);
+    });
+
     it('every request field of seed 000 reaches bizcontent as set, from the node settings or the msg, and selects what it names', async () => {
         const b = sim.base;
         // Settings (TypedInput values, one read from msg) for status, type and fields; msg.params for the windows.

@@ -164,6 +164,24 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(bodies().map((b) => b.data.pageNum)).eql([0, 5, 10]);
         });
 
+        it('a server serving fewer payments a page than asked (its totalCount saying more follow): every payment is read, in offset mode as in page mode', async () => {
+            for (const pagingMode of ['page', 'offset'] as const) {
+                await start({ count: 12 });
+                sim.pagingMode = pagingMode;
+                sim.servesAtMost = 3;
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }), { pagingMode });
+                const r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo), pagingMode);
+                const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /for a page size of 5 while the total/.test(t));
+                should(warnings).have.length(1, pagingMode);
+                await helper.unload();
+                await sim.stop();
+            }
+            // afterEach stops a simulator of its own.
+            await start();
+        });
+
         it('China-time and ISO paid-time strings are sent as ms and select the inclusive window', async () => {
             await start();
             const pays = demoPayments();
@@ -173,6 +191,15 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(r.caught).be.undefined();
             should(bodies()[0].data).match({ startPaidTime: pays[1].paidTime, endPaidTime: pays[3].paidTime });
             should(r.outputs[0][0].payload.map((p: Msg) => p.payeeTargetBusinessCode)).eql(['FKSQ000102', 'FKSQ000103', 'FKSQ000104']);
+        });
+
+        it('a paymentNo holding only spaces (a template that came out blank) is blank: not sent, every payment read', async () => {
+            await start();
+            await loadFlow();
+            const r = await run('n1', { params: { paymentNo: '  ' } }, 1);
+            should(r.caught).be.undefined();
+            should(bodies()[0].data).not.have.property('paymentNo');
+            should(r.outputs[0][0].payload).have.length(10);
         });
 
         it('records carry the seed\'s fields plus amount and paid time', async () => {

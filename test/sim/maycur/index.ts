@@ -103,6 +103,11 @@ export class MaycurSim extends SimServer {
     loginAttempts = 0;
     /** Interpretation of pageNum: the palette's page number (default) or the seed's offset wording. */
     pagingMode: 'page' | 'offset' = 'page';
+    /**
+     * A tenant that serves at most this many payments a page whatever pageSize asks (the cap applied before paging, as
+     * servers that cap silently do): page numbers count pages of that size, an offset is an offset. Unset: pageSize is served.
+     */
+    servesAtMost: number | undefined;
     /** Added to Date.now() for the simulator's clock (fast-forward token ageing with advance()). */
     private clockOffsetMs = 0;
     private readonly tokens = new Map<string, Token>();
@@ -233,8 +238,9 @@ export class MaycurSim extends SimServer {
             .filter((p) => (values.startPaidTime === undefined || p.paidTime >= values.startPaidTime) && (values.endPaidTime === undefined || p.paidTime <= values.endPaidTime))
             .filter((p) => paymentNo === undefined || p.paymentNo === paymentNo)
             .sort((a, b) => a.paidTime - b.paidTime || (a.paymentNo < b.paymentNo ? -1 : a.paymentNo > b.paymentNo ? 1 : 0));
-        const start = this.pagingMode === 'page' ? (pageNum - 1) * pageSize : pageNum;
-        return { body: { code: 'ACK', success: true, message: '', data: { pageNum, pageSize, totalCount: rows.length, list: rows.slice(start, start + pageSize) } } };
+        const served = this.servesAtMost ? Math.min(pageSize, this.servesAtMost) : pageSize;
+        const start = this.pagingMode === 'page' ? (pageNum - 1) * served : pageNum;
+        return { body: { code: 'ACK', success: true, message: '', data: { pageNum, pageSize: served, totalCount: rows.length, list: rows.slice(start, start + served) } } };
     }
 }
 
