@@ -545,7 +545,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             // With a ticket per emitted msg (one per run) when a watermark waits for the writes.
             const emit = (payload: unknown, extra: Msg) => {
                 const out = derive(RED, msg, payload, extra);
-                if (ackRuns.length > 0) out[ACK_PROPERTY] = ackRuns.length === 1 ? ackRuns[0].issue() : ackRuns.map((r) => r.issue());
+                if (ackRuns.length > 0) out[ACK_PROPERTY] = ackRuns.length === 1 ? ackRuns[0].issue(out) : ackRuns.map((r) => r.issue(out));
                 send([out, null]);
             };
             const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : def.outputMode ?? 'all';

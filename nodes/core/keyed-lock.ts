@@ -6,24 +6,38 @@
  * Keys are taken all at once, only when none is held, so two pieces of work waiting for each other's keys cannot
  * block one another. A waiter is not cancelled on its own: it waits for the work holding its key, which ends by
  * itself (its requests have timeouts and are cancelled when their node closes).
+ *
+ * Work that failed without knowing whether its save was done (no answer in time: the server may still be saving) can
+ * keep its keys a while longer (`holdAfter`): the caller gets the error at once, the next check of those keys waits,
+ * so it finds what the server finished meanwhile instead of saving it a second time.
  */
 export class KeyedLock {
     private readonly held = new Set<string>();
     private waiting: Array<() => void> = [];
 
-    async run<T>(keys: Iterable<string>, work: () => Promise<T>): Promise<T> {
+    /** `holdAfter(err)`: milliseconds the keys stay held after `work` failed with `err` (0 or less: none). */
+    async run<T>(keys: Iterable<string>, work: () => Promise<T>, holdAfter?: (err: unknown) => number): Promise<T> {
         const wanted = [...new Set(keys)];
         while (wanted.some((k) => this.held.has(k))) await new Promise<void>((resolve) => this.waiting.push(resolve));
         for (const k of wanted) this.held.add(k);
+        let holdMs = 0;
         try {
             return await work();
+        } catch (err) {
+            holdMs = holdAfter?.(err) ?? 0;
+            throw err;
         } finally {
-            for (const k of wanted) this.held.delete(k);
-            // Every waiter looks again; those whose keys are still held wait once more.
-            const wake = this.waiting;
-            this.waiting = [];
-            for (const resolve of wake) resolve();
+            if (holdMs > 0) setTimeout(() => this.release(wanted), Math.min(holdMs, 2147483647)).unref();
+            else this.release(wanted);
         }
+    }
+
+    private release(keys: string[]): void {
+        for (const k of keys) this.held.delete(k);
+        // Every waiter looks again; those whose keys are still held wait once more.
+        const wake = this.waiting;
+        this.waiting = [];
+        for (const resolve of wake) resolve();
     }
 
     /** Keys held now (tests, status). */

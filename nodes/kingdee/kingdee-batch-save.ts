@@ -88,10 +88,15 @@ const spec: WriteSpec<KingdeeClient> = {
             ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) carry no ${field} (on the header or the first line) and are saved without the check`);
         }
         // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
-        // query's copy, a replay from output 2) checks after this one has saved, and finds the bill.
+        // query's copy, a replay from output 2) checks after this one has saved, and finds the bill. A save that got no
+        // answer (timeout, connection cut) may still be running at Kingdee: its keys stay held as long again as its
+        // timeout, so a copy checked meanwhile finds the bill instead of saving it a second time.
         const { serverUrl, acctId } = ctx.client.settings;
-        const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, params.FormId, field.toLowerCase(), v]));
-        return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options));
+        // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
+        // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
+        const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), v.trimEnd().toLowerCase()]));
+        const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
+        return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0));
     },
 };
 

@@ -60,6 +60,29 @@ describe('core/keyed-lock: work holding keys', () => {
         should(await rb).equal('b');
     });
 
+    it('work failing with an unknown outcome keeps its keys for the hold it asks: its error reaches the caller at once, the next holder starts after the hold', async () => {
+        const lock = new KeyedLock();
+        const log: string[] = [];
+        const a = work(log, 'a');
+        const b = work(log, 'b');
+        const ra = lock.run(['k', 'm'], a.run, (err) => ((err as Error).message === 'no answer' ? 150 : 0));
+        const rb = lock.run(['m'], b.run);
+        a.fail(new Error('no answer'));
+        const failedAt = Date.now();
+        await should(ra).be.rejectedWith('no answer');
+        await new Promise((r) => setTimeout(r, 50));
+        should(log).eql(['a start', 'a end']);
+        should(lock.size).equal(2);
+        while (!log.includes('b start')) await new Promise((r) => setTimeout(r, 5));
+        should(Date.now() - failedAt).be.aboveOrEqual(140);
+        b.end();
+        should(await rb).equal('b');
+        should(lock.size).equal(0);
+        // Work that succeeds, or fails for a reason the hold does not name, lets go at once.
+        await should(lock.run(['k'], async () => Promise.reject(new Error('refused')), (err) => ((err as Error).message === 'no answer' ? 150 : 0))).be.rejectedWith('refused');
+        should(lock.size).equal(0);
+    });
+
     it('overlapping key sets in a ring all finish (keys are taken all at once, never one by one)', async () => {
         const lock = new KeyedLock();
         const log: string[] = [];

@@ -4,8 +4,13 @@ import { helper, load, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { Watermark } from '../../nodes/core/watermark';
-import { acknowledge } from '../../nodes/core/ack';
+import { acknowledge, openAckRun } from '../../nodes/core/ack';
 import { ackTimeoutMs, sameRead } from '../../nodes/core/endpoint';
+import path from 'path';
+
+// Node-RED's own Split node, as an integrator puts it between a query and a write node.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const splitNode = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core', 'sequence', '17-split.js'));
 
 /**
  * An incremental query node runs one read at a time: a trigger arriving while a run reads (or, in ack mode, waits
@@ -286,6 +291,68 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(cleared.calledWith(ackTimers[0].returnValue)).be.true();
         should(queries()).have.length(3);
         should(q.context().get('cnErpWatermark')).be.undefined();
+    });
+
+    it('ack mode with a Split node before the write node: the watermark is committed only once every piece was written, not when the first piece was', async () => {
+        // One msg with all 5 records, split into one msg per record, each saved on its own.
+        sim.items.splice(5);
+        const flow = withProbes(
+            [
+                config(),
+                query({ watermarkCommit: 'ack', outputMode: 'all' }),
+                { id: 'sp', type: 'split', z: 'f1', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['s1']] },
+                { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', wires: [[], []] },
+            ],
+            'q1',
+            1,
+        );
+        flow.find((n) => n.id === 'q1')!.wires = [['sp']];
+        await load([kitConfig, kitQuery, kitSave, splitNode], flow, creds);
+        // The first piece is saved at once, the other four slowly.
+        let saves = 0;
+        sim.inject({ type: 'delay', ms: 600, thenProcess: true }, 4, (r) => isSave(r) && ++saves > 1);
+        const savedAtCommit: number[] = [];
+        const set = Watermark.prototype.set;
+        sandbox.stub(Watermark.prototype, 'set').callsFake(function (this: Watermark, ms: number) {
+            savedAtCommit.push(sim.saved.length);
+            return set.call(this, ms);
+        });
+        helper.getNode('q1').receive({ payload: 1 });
+        await waitFor('the five records saved', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => savedAtCommit.length === 1, 3000).catch(() => undefined);
+        should(savedAtCommit).eql([5], `the watermark was committed with ${savedAtCommit[0]} of the 5 records saved: a crash then loses the others`);
+    });
+
+    it('acknowledging pieces: a msg cut up (again) downstream comes back with its last piece, msgs grouped into a sequence with its last member; parts the msg carried when emitted are not pieces of it', () => {
+        let settled = 0;
+        const run = openAckRun(() => settled++);
+        // Emitted carrying its trigger's parts (the query was fed a piece of a split): not cut up itself.
+        const whole = { _cnErpAck: run.issue({ parts: { id: 'trigger', index: 2, count: 3 } }), parts: { id: 'trigger', index: 2, count: 3 } };
+        // Cut in two, the second half cut in two again (a streaming split: the count comes with the last piece).
+        const cut = { _cnErpAck: run.issue({}) };
+        const piece = (parts: Msg) => ({ ...cut, parts });
+        run.seal();
+        acknowledge(whole);
+        should(run.outstanding).equal(1);
+        acknowledge(piece({ id: 'a', index: 0, count: 2 }));
+        acknowledge(piece({ id: 'a', index: 0, count: 2 }));
+        acknowledge(piece({ id: 'b', index: 0, parts: { id: 'a', index: 1, count: 2 } }));
+        should(run.outstanding).equal(1);
+        should(settled).equal(0);
+        acknowledge(piece({ id: 'b', index: 1, count: 2, parts: { id: 'a', index: 1, count: 2 } }));
+        should(run.outstanding).equal(0);
+        should(settled).equal(1);
+
+        // Three msgs grouped into one sequence (a Batch node): each its own ticket; back together with the group's last.
+        const grouped = openAckRun(() => settled++);
+        const members = [0, 1, 2].map((index) => ({ _cnErpAck: grouped.issue({}), parts: { id: 'g', index, count: 3 } }));
+        grouped.seal();
+        acknowledge(members[2]);
+        acknowledge(members[0]);
+        should(grouped.outstanding).equal(3);
+        acknowledge(members[1]);
+        should(grouped.outstanding).equal(0);
+        should(settled).equal(2);
     });
 
     it('without incremental sync, msgs still run side by side (each carries its own parameters)', async () => {

@@ -580,6 +580,51 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(records.filter((x) => x.Number === 'XS-RACE-2')).have.length(1);
         });
 
+        it('duplicate guard: the first msg\'s save times out while Kingdee is still saving it → the second msg with that order number waits, finds the bill and is not saved again', async () => {
+            await start();
+            // Guarded on the source order number of the lines (seed 000): Kingdee itself does not keep it unique.
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (no: string, note: string) => model(undefined, { FNote: note, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            // The first save gets no answer within its 200 ms; Kingdee saves it at 300 ms (the request was received).
+            sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isSave);
+            const outs: Msg[] = [];
+            const failed: Msg[] = [];
+            let completed = 0;
+            helper.getNode('n1-out1').on('input', (m: Msg) => outs.push(m));
+            helper.getNode('n1-out2').on('input', (m: Msg) => failed.push(m));
+            const done = new Promise<void>((resolve) => helper.getNode('n1-completed').on('input', () => ++completed === 2 && resolve()));
+            helper.getNode('n1').receive({ payload: order('JK-LATE-1', 'first'), requestTimeout: 200 });
+            helper.getNode('n1').receive({ payload: [order('JK-LATE-1', 'second'), order('JK-LATE-2', 'other')] });
+            await done;
+            await new Promise((r) => setTimeout(r, 300));
+            const bills = saved().filter((b) => b.FJKShopNumber === 'JK-LATE-1');
+            should(bills.map((b) => b.FNote)).eql(['first'], 'the order was saved twice: the second msg checked while the first save was still at Kingdee');
+            // The first: possibly saved (its save timed out); the second: found, the bill Kingdee finished.
+            should(failed.map((m) => [m.payload.FNote, m.error.possiblyProcessed])).eql([['first', true]]);
+            const records = outs.flatMap((m) => (Array.isArray(m.payload) ? m.payload : [m.payload]));
+            should(records.map((x) => [x.model.FNote, x.alreadyPresent === true])).eql([['second', true], ['other', false]]);
+            should(records[0].Id).equal(String(bills[0].FID));
+        });
+
+        it('duplicate guard: two msgs naming the form in another case (SAL_OutStock, SAL_OUTSTOCK: one form for Kingdee) with one order number at once → saved once', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (no: string, note: string) => model(undefined, { FNote: note, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 10, isSave);
+            const outs: Msg[] = [];
+            let completed = 0;
+            helper.getNode('n1-out1').on('input', (m: Msg) => outs.push(m));
+            const done = new Promise<void>((resolve) => helper.getNode('n1-completed').on('input', () => ++completed === 2 && resolve()));
+            helper.getNode('n1').receive({ payload: order('JK-FORM-1', 'first'), params: { FormId: 'SAL_OutStock' } });
+            helper.getNode('n1').receive({ payload: order('JK-FORM-1', 'second'), params: { FormId: 'SAL_OUTSTOCK' } });
+            await done;
+            await new Promise((r) => setTimeout(r, 30));
+            should(saved().filter((b) => b.FJKShopNumber === 'JK-FORM-1').map((b) => b.FNote)).eql(['first'], 'the order was saved twice: the form name\'s case split the guard\'s hold');
+            const records = outs.flatMap((m) => (Array.isArray(m.payload) ? m.payload : [m.payload]));
+            should(records.map((x) => [x.model.FNote, x.alreadyPresent === true])).eql([['first', false], ['second', true]]);
+        });
+
         it('save options go to BatchSave as set (IsAutoSubmitAndAudit → the bill is audited); palette settings stay out', async () => {
             await start();
             await loadSave(
