@@ -331,7 +331,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         const waiting: Trigger[] = [];
 
         node.on('input', (msg: Msg, send: Send, done: Done) => {
-            if (closing) return done(new Error(`${spec.type}: the node is closing`));
+            if (closing) {
+                // Never handled, so never accounted for: its query's run is told at once (see execute's finished()).
+                ticketLost(msg);
+                return done(new Error(`${spec.type}: the node is closing`));
+            }
             if (!watermark) {
                 void execute({ msg, send, done });
                 return;
@@ -430,7 +434,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             closing = true;
             for (const a of inFlight) a.abort();
             // A trigger still waiting for its turn never runs: it ends as any msg arriving at a closing node does.
-            for (const queued of waiting.splice(0)) queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
+            for (const queued of waiting.splice(0)) {
+                ticketLost(queued.msg);
+                queued.done(new Error(`${spec.type}: the node is closing (this trigger was waiting for the run before it)`));
+            }
             // A run waiting for acknowledgements is abandoned: late tickets are ignored and the watermark stays.
             const ack = current?.ack;
             if (ack && !ack.committing) abandonWait(ack);

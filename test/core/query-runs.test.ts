@@ -293,6 +293,21 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(q.context().get('cnErpWatermark')).be.undefined();
     });
 
+    it('a msg with a delivery ticket reaching a write node that is closing: its run is told at once (abandoned, nothing committed), not after the 30-minute ack timeout', async () => {
+        await load([kitConfig, kitSave], [config(), { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', wires: [[], []] }], creds);
+        let lost = 0;
+        const run = openAckRun(() => undefined, () => lost++);
+        const ticket = run.issue();
+        run.seal();
+        const s1 = helper.getNode('s1');
+        const closed = s1.close();
+        s1.receive({ payload: [{ id: 'A1', name: 'a' }], _cnErpAck: ticket });
+        await closed;
+        await waitFor('the run told its msg was cut off', () => lost === 1, 2000);
+        should(run.outstanding).equal(0);
+        should(sim.requests.filter(isSave)).have.length(0);
+    });
+
     it('ack mode with a Split node before the write node: the watermark is committed only once every piece was written, not when the first piece was', async () => {
         // One msg with all 5 records, split into one msg per record, each saved on its own.
         sim.items.splice(5);
