@@ -56,9 +56,14 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, prefix 
                 field = fieldPath(`${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`, prefix);
                 reason = 'is not a known field';
                 break;
-            case 'enum':
-                reason = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            case 'enum': {
+                // A code taken as text or number (0 or "0") is listed once.
+                const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+                const texts = [...new Set(allowed.map((v) => (typeof v === 'number' ? String(v) : v)))];
+                const both = allowed.some((v) => typeof v === 'number' && allowed.includes(String(v)));
+                reason = `must be one of ${texts.map((v) => JSON.stringify(v)).join(', ')}${both ? ' (as text or a number)' : ''}`;
                 break;
+            }
             case 'type': {
                 // ajv gives a union type as an array (`type: ["string", "array"]`) or as text.
                 const t = (e.params as { type: unknown }).type;

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError } from '../core';
+import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, validationError } from '../core';
 import { primaryKeyOf, type KingdeeClient } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
@@ -9,6 +9,26 @@ type Obj = Record<string, unknown>;
 
 /** The request options sent in `data` beside `Model` (everything of the request schema but the palette's own). */
 const PALETTE_PARAMS = new Set(['FormId', 'chunkSize', 'duplicateGuard', 'duplicateField']);
+
+/**
+ * Request options a bill may carry by mistake: seed 000 tables FormId, Operation, IsAutoSubmitAndAudit … among the
+ * lines' fields, but they are BatchSave's (protocols.md §1.6); inside a Model Kingdee ignores them, so the bill would
+ * be saved without them (not audited, say). Names as Kingdee binds them, in any case.
+ */
+const REQUEST_OPTIONS = new Map([...Object.keys((requestSchema as any).properties), 'Operation'].filter((k) => !['chunkSize', 'duplicateGuard', 'duplicateField'].includes(k)).map((k) => [k.toLowerCase(), k]));
+
+/** The first request option found in a record's header or lines, as a field path, or undefined. */
+function misplacedOption(record: Obj): string | undefined {
+    const inObject = (o: Obj) => Object.keys(o).find((k) => REQUEST_OPTIONS.has(k.toLowerCase()));
+    const head = inObject(record);
+    if (head !== undefined) return head;
+    const lines = Array.isArray(record.FEntity) ? record.FEntity : [];
+    for (let i = 0; i < lines.length; i++) {
+        const k = isPlainObject(lines[i]) ? inObject(lines[i]) : undefined;
+        if (k !== undefined) return `FEntity[${i}].${k}`;
+    }
+    return undefined;
+}
 
 /** Basic-data fields of the record schema: field → wrapping key (FNumber, or FNUMBER for bill types), header and lines. */
 function basedataKeys(schema: any): Map<string, string> {
@@ -65,40 +85,60 @@ const spec: WriteSpec<KingdeeClient> = {
     responseSchema,
     chunkSize: 50,
     async writeChunk(ctx, records, params) {
-        const models = (records as Obj[]).map(toModel);
-        const options: Obj = {};
-        for (const [k, v] of Object.entries(params)) if (!PALETTE_PARAMS.has(k) && v !== undefined) options[k] = v;
-        if (params.duplicateGuard !== true) return ctx.client.batchSave(params.FormId, models, options, ctx.request);
-        const field = String(params.duplicateField || 'FBillNo');
-        // A Model naming an existing bill by its id (FID, or a basic-data form's own key) modifies it: it cannot create
-        // a duplicate and is always sent (found by its number, it would be reported saved without being sent).
-        const pk = primaryKeyOf(params.FormId);
-        let unguarded = 0;
-        const values = models.map((m) => {
-            const id = fieldValue(m, pk);
-            if (id !== undefined && Number(id) !== 0) return undefined;
-            const v = guardValue(m, field);
-            if (v === undefined) unguarded++;
-            return v;
+        // A bill carrying a request option is not sent: saved without it, it would not be what was asked.
+        const outcomes: RecordOutcome[] = new Array(records.length);
+        const sent: number[] = [];
+        (records as Obj[]).forEach((r, i) => {
+            const field = misplacedOption(r);
+            if (field === undefined) sent.push(i);
+            else {
+                const name = REQUEST_OPTIONS.get(field.replace(/^.*\./, '').toLowerCase());
+                outcomes[i] = { ok: false, error: validationError('kingdee', field, `is a BatchSave option, not a field of the bill (Kingdee ignores it there): set ${name === 'Operation' ? 'IsAutoSubmitAndAudit' : name} in the node or msg.params; not sent`) };
+            }
         });
-        // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
-        // once per msg.
-        if (unguarded > 0 && !warnedUnguarded.has(ctx.msg)) {
-            warnedUnguarded.add(ctx.msg);
-            ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) carry no ${field} (on the header or the first line) and are saved without the check`);
+        if (sent.length > 0) {
+            const saved = await saveChunk(ctx, sent.map((i) => records[i] as Obj), params);
+            sent.forEach((i, k) => (outcomes[i] = saved[k]));
         }
-        // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
-        // query's copy, a replay from output 2) checks after this one has saved, and finds the bill. A save that got no
-        // answer (timeout, connection cut) may still be running at Kingdee: its keys stay held as long again as its
-        // timeout, so a copy checked meanwhile finds the bill instead of saving it a second time.
-        const { serverUrl, acctId } = ctx.client.settings;
-        // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
-        // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
-        const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), v.trimEnd().toLowerCase()]));
-        const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
-        return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0));
+        return outcomes;
     },
 };
+
+/** One chunk of bills with nothing misplaced: BatchSave, behind the duplicate guard when it is on. */
+async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], params: Record<string, any>): Promise<RecordOutcome[]> {
+    const models = records.map(toModel);
+    const options: Obj = {};
+    for (const [k, v] of Object.entries(params)) if (!PALETTE_PARAMS.has(k) && v !== undefined) options[k] = v;
+    if (params.duplicateGuard !== true) return ctx.client.batchSave(params.FormId, models, options, ctx.request);
+    const field = String(params.duplicateField || 'FBillNo');
+    // A Model naming an existing bill by its id (FID, or a basic-data form's own key) modifies it: it cannot create
+    // a duplicate and is always sent (found by its number, it would be reported saved without being sent).
+    const pk = primaryKeyOf(params.FormId);
+    let unguarded = 0;
+    const values = models.map((m) => {
+        const id = fieldValue(m, pk);
+        if (id !== undefined && Number(id) !== 0) return undefined;
+        const v = guardValue(m, field);
+        if (v === undefined) unguarded++;
+        return v;
+    });
+    // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
+    // once per msg.
+    if (unguarded > 0 && !warnedUnguarded.has(ctx.msg)) {
+        warnedUnguarded.add(ctx.msg);
+        ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) carry no ${field} (on the header or the first line) and are saved without the check`);
+    }
+    // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
+    // query's copy, a replay from output 2) checks after this one has saved, and finds the bill. A save that got no
+    // answer (timeout, connection cut) may still be running at Kingdee: its keys stay held as long again as its
+    // timeout, so a copy checked meanwhile finds the bill instead of saving it a second time.
+    const { serverUrl, acctId } = ctx.client.settings;
+    // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
+    // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
+    const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), v.trimEnd().toLowerCase()]));
+    const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
+    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0));
+}
 
 /** The msgs already warned of records the duplicate guard cannot check. */
 const warnedUnguarded = new WeakSet<object>();

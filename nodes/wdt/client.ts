@@ -43,11 +43,15 @@ export function wdtConfigError(message: string): ConnectorError {
     return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message });
 }
 
-/** Numbers go on the wire as their decimal text (every trade_push field is a string). */
+/**
+ * Numbers go on the wire as their decimal text (every trade_push field is a string). is_auto_wms goes only as 1: seed
+ * 003 says a trade outside auto-flow mode must not carry it at all (0 or blank would not be "not auto-flow").
+ */
 export function toWireTrade(trade: Record<string, unknown>): Record<string, unknown> {
     const scalar = (v: unknown) => (typeof v === 'number' ? String(v) : v);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(trade)) {
+        if (k === 'is_auto_wms' && String(v).trim() !== '1') continue;
         if (k === 'order_list' && Array.isArray(v)) {
             out[k] = v.map((line) => (line && typeof line === 'object' && !Array.isArray(line) ? Object.fromEntries(Object.entries(line).map(([lk, lv]) => [lk, scalar(lv)])) : line));
         } else out[k] = scalar(v);

@@ -678,6 +678,22 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.requests).have.length(0);
         });
 
+        it('seed 000\'s request options written into a bill (IsAutoSubmitAndAudit on a line, FormId on the header) → output 2 naming the field, not sent where Kingdee ignores them; the others saved', async () => {
+            await start();
+            await loadSave();
+            const line = (extra: Msg) => ({ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, ...extra });
+            const r = await run('n1', { payload: [model(undefined, { FNote: 'a', FEntity: [line({}), line({ IsAutoSubmitAndAudit: true, Operation: 'Audit' })] }), model(undefined, { FNote: 'b', FormId: 'SAL_OutStock' }), model(undefined, { FNote: 'c' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+                [0, 'validation', 'FEntity[1].IsAutoSubmitAndAudit'],
+                [1, 'validation', 'FormId'],
+            ]);
+            should(r.outputs[1][0].error.message).match(/BatchSave option.*node/);
+            should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['c']);
+            should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FNote))).eql([['c']]);
+            should(saved().map((b) => b.FNote)).eql(['c']);
+        });
+
         it('bad input (payload a string, FormId blank) → Catch naming the field, nothing sent', async () => {
             await start();
             await loadSave();

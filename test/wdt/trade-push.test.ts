@@ -53,7 +53,7 @@ describe('wdt-trade-push against the WDT simulator', function () {
         const line = { ...(base.order_list as Msg[])[0], remark: '线备注 <易碎> & 轻放', cid: 'C01' };
         const trade: Msg = {
             ...base, purchase_id: 'PO-1', fenxiao_nick: '分销甲', buyer_email: 'a@example.com', pay_id: 'ALI-1', pay_account: 'buyer@alipay', receiver_telno: '021-1234567', receiver_zip: '200120',
-            invoice_kind: '1', invoice_title: '某某公司', invoice_content: '办公用品', remark_flag: '1', buyer_message: '请尽快发货', seller_memo: '加急', seller_flag: '2', is_auto_wms: '0', warehouse_no: 'WH01',
+            invoice_kind: '1', invoice_title: '某某公司', invoice_content: '办公用品', remark_flag: '1', buyer_message: '请尽快发货', seller_memo: '加急', seller_flag: '2', is_auto_wms: '1', warehouse_no: 'WH01',
             order_list: [line],
         };
         // Every record field of the schema (built from seed 003) is present.
@@ -92,6 +92,52 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'BATCH_REFUSED'], ['T2', 'TRADE_REFUSED']]);
         should(form(0).switch).equal('1');
         should(sim.trades.size).equal(0);
+    });
+
+    it('strict mode: a trade with a blank tid or a line with a blank oid, num or price → output 2 naming the field, not sent; the call of the others is not refused', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
+        const blankTid = { ...demoTrade('X'), tid: '' };
+        const blankLine = (field: string, value: unknown) => {
+            const t = demoTrade(`T-${field}`);
+            (t.order_list as Msg[])[0][field] = value;
+            return t;
+        };
+        const r = await run('n1', { payload: [blankTid, demoTrade('T1'), blankLine('oid', ' '), blankLine('num', ''), blankLine('price', ''), demoTrade('T2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+            [0, 'validation', 'payload[0].tid'],
+            [2, 'validation', 'payload[2].order_list[0].oid'],
+            [3, 'validation', 'payload[3].order_list[0].num'],
+            [4, 'validation', 'payload[4].order_list[0].price'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/tid: must not be blank/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1', 'T2']);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T1', 'T2']);
+        should([...sim.trades.keys()]).eql(['SHOP01/T1', 'SHOP01/T2']);
+    });
+
+    it('coded fields given as numbers (as the seed 003 example mapping converts them) are checked like their text: pay_status 3, invoice_kind 9, remark_flag 6, seller_flag 7 → output 2 naming the field, not sent', async () => {
+        await loadFlow();
+        const coded = (field: string, value: number) => ({ ...demoTrade(`T-${field}`), [field]: value });
+        const r = await run('n1', { payload: [coded('pay_status', 3), coded('invoice_kind', 9), coded('remark_flag', 6), coded('seller_flag', 7), { ...demoTrade('T1'), pay_status: 2, invoice_kind: 0, remark_flag: 5, seller_flag: 0 }] }, 2);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+            [0, 'validation', 'payload[0].pay_status'],
+            [1, 'validation', 'payload[1].invoice_kind'],
+            [2, 'validation', 'payload[2].remark_flag'],
+            [3, 'validation', 'payload[3].seller_flag'],
+        ]);
+        should(r.outputs[1][0].error.message).equal('payload[0].pay_status: must be one of "0", "1", "2" (as text or a number)');
+        should(JSON.parse(form(0).trade_list)).match([{ tid: 'T1', pay_status: '2', invoice_kind: '0', remark_flag: '5', seller_flag: '0' }]);
+        should(sim.requests).have.length(1);
+    });
+
+    it('is_auto_wms 0 or blank is not sent (seed 003: 非自动流转模式一定不要传值), so the trade is not taken into auto-flow mode; 1 is sent', async () => {
+        await loadFlow();
+        const r = await run('n1', { payload: [{ ...demoTrade('T1'), is_auto_wms: '0' }, { ...demoTrade('T2'), is_auto_wms: 0 }, { ...demoTrade('T3'), is_auto_wms: '' }, { ...demoTrade('T4'), is_auto_wms: 1 }] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload).have.length(4);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.is_auto_wms)).eql([undefined, undefined, undefined, '1']);
+        should(['T1', 'T2', 'T3', 'T4'].map((t) => sim.trades.get(`SHOP01/${t}`)!.autoFlow)).eql([false, false, false, true]);
     });
 
     it('unknown shop → business error at Catch with the vendor message, one request, nothing stored', async () => {

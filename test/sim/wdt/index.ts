@@ -6,7 +6,8 @@
  *        Unknown shop_no fails the whole call; switch=0 accepts the good trades and lists the bad ones in
  *        error_list [{tid, error}]; switch=1 (strict, the vendor's default) accepts nothing if one trade is bad.
  *        Answer {"code":0,"message":"","new_count":n,"chg_count":m,"error_list":[…]}: a tid already stored for the
- *        shop counts as changed.
+ *        shop counts as changed. A trade carrying is_auto_wms at all, whatever its value, is stored in auto-flow mode
+ *        (seed 003: outside that mode the field must not be sent).
  *   POST /openapi2/shop.php         shop_no?, page_no (from 0), page_size → {"code":0,"total_count":"n","shoplist":[…]}
  *   Failures: HTTP 200 {"code":<non-zero>,"message":"…"} in the vendor's words.
  * Vendor faults: 'rate-limit' (code 1090 接口调用过于频繁).
@@ -44,6 +45,8 @@ export interface StoredTrade {
     trade: Record<string, unknown>;
     /** How many pushes created/updated it. */
     pushes: number;
+    /** Taken in auto-flow mode (自动流转模式): the trade carried is_auto_wms. */
+    autoFlow: boolean;
 }
 
 export class WdtSim extends SimServer {
@@ -119,6 +122,7 @@ export class WdtSim extends SimServer {
             const line = (l ?? {}) as Record<string, unknown>;
             if (!line.oid) return '子订单编号oid不能为空';
             if (line.num === undefined || line.num === '' || !(Number(line.num) > 0)) return `子订单${line.oid}数量num无效`;
+            if (line.price === undefined || line.price === '' || !(Number(line.price) >= 0)) return `子订单${line.oid}单价price无效`;
             if (!this.goodsKnown(line)) return `子订单${line.oid}货品不存在: ${line.spec_no || line.goods_no || ''}`;
         }
         return undefined;
@@ -149,12 +153,13 @@ export class WdtSim extends SimServer {
         for (const trade of good) {
             const key = `${p.shop_no}/${trade.tid}`;
             const had = this.trades.get(key);
+            const autoFlow = Object.prototype.hasOwnProperty.call(trade, 'is_auto_wms');
             if (had) {
                 chgCount++;
-                this.trades.set(key, { shop_no: p.shop_no, trade, pushes: had.pushes + 1 });
+                this.trades.set(key, { shop_no: p.shop_no, trade, pushes: had.pushes + 1, autoFlow });
             } else {
                 newCount++;
-                this.trades.set(key, { shop_no: p.shop_no, trade, pushes: 1 });
+                this.trades.set(key, { shop_no: p.shop_no, trade, pushes: 1, autoFlow });
             }
         }
         return { body: { code: 0, message: '', new_count: newCount, chg_count: chgCount, error_list: errors } };
