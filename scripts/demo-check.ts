@@ -300,6 +300,17 @@ async function pasteCurl(ctx: RunContext): Promise<string[]> {
 
 const JACKYUN_FROM = '2024-01-01 00:00:00';
 const JACKYUN_TO = '2024-01-31 23:59:59';
+/** Jackyun trade statuses whose goods left the warehouse (6000 发货在途, 9090 已完成): scenario 01 saves only these. */
+const JACKYUN_SHIPPED = ['6000', '9090'];
+/** A trade's status: on the trade, or (seed 000) on its lines; undefined when it has none (such a trade is mapped). */
+function tradeStatus(t: Msg): string | undefined {
+    const s = t.tradeStatus ?? (Array.isArray(t.goodsDetail) ? t.goodsDetail[0]?.tradeStatus : undefined);
+    return s === undefined || s === null || s === '' ? undefined : String(s);
+}
+const shippedTrade = (t: Msg) => {
+    const s = tradeStatus(t);
+    return s === undefined || JACKYUN_SHIPPED.includes(s);
+};
 
 /** Kept across the runs of one check: what the first run left in the books. */
 const state: {
@@ -318,6 +329,8 @@ const SCENARIOS: Scenario[] = [
         key: '01',
         sourceType: 'jackyun-trade-query',
         writeType: 'kingdee-batch-save',
+        // Cancelled trades and those not shipped yet make no sales outbound bill (the flow's "shipped only" node).
+        toMap: (rows) => rows.filter(shippedTrade).length,
         verify(ctx, seen, notes) {
             const problems: string[] = [];
             const jackyun = ctx.demo.sims.get('jackyun') as JackyunSim;
@@ -329,10 +342,16 @@ const SCENARIOS: Scenario[] = [
             }
             const bills = billsOf(KINGDEE(ctx.demo).rows('SAL_OutStock'));
             const failed = new Set([...seen.events.unmapped.map((e) => failedRecord(e).TradeNo), ...seen.events.failed.map((e) => failedRecord(e).FBillNo)]);
+            const status = new Map(seen.events.read.flatMap((e) => records(e.payload)).map((t) => [t.TradeNo as string, tradeStatus(t)]));
+            let skipped = 0;
             for (const t of read) {
                 const ids = bills.get(t);
                 if (ids && ids.size > 1) problems.push(`${t} is saved ${ids.size} times in Kingdee`);
-                if (!ids && !failed.has(t)) problems.push(`${t} was read but is neither saved nor reported as failed`);
+                const s = status.get(t);
+                if (s !== undefined && !JACKYUN_SHIPPED.includes(s)) {
+                    skipped++;
+                    if (ids) problems.push(`${t} (tradeStatus ${s}, not shipped) is saved as a sales outbound bill`);
+                } else if (!ids && !failed.has(t)) problems.push(`${t} was read but is neither saved nor reported as failed`);
             }
             for (const e of [...seen.events.unmapped, ...seen.events.failed]) if (!failedError(e).message) problems.push('a failure carries no reason');
             const present = valuesOf(seen.events.written, (r) => r.alreadyPresent === true).filter(Boolean).length;
@@ -344,6 +363,7 @@ const SCENARIOS: Scenario[] = [
                 if (present !== seen.counts.written) problems.push(`${seen.counts.written - present} bills were saved again instead of found by the duplicate guard`);
                 notes.push(`${present} already present (duplicate guard), Kingdee still ${bills.size} bills`);
             }
+            notes.push(`${skipped} trades not shipped (cancelled, split, waiting) skipped`);
             return problems;
         },
     },

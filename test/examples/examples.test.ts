@@ -248,12 +248,17 @@ describe('example flows against the simulators (npm run demo:check)', function (
         }
     });
 
-    it('01 saves each January trade once in Kingdee; the second run saves nothing (duplicate guard)', function () {
-        const trades = new JackyunSim().tradesModifiedBetween(parseChinaTime('2024-01-01 00:00:00'), parseChinaTime('2024-01-31 23:59:59')).length;
+    it('01 saves each shipped January trade once in Kingdee and no cancelled one; the second run saves nothing (duplicate guard)', function () {
+        const january = new JackyunSim().tradesModifiedBetween(parseChinaTime('2024-01-01 00:00:00'), parseChinaTime('2024-01-31 23:59:59'));
+        const trades = january.length;
+        // 6000 发货在途 and 9090 已完成 left the warehouse; the simulator's 5030 (已取消被拆分) trades did not.
+        const shipped = january.filter((t) => t.tradeStatus === '6000' || t.tradeStatus === '9090').length;
         should(trades).be.above(100);
-        expectCounts(result('01', 1), { read: trades, mapped: trades, notMapped: 0, written: trades, notWritten: 0 });
-        expectCounts(result('01', 2), { read: trades, mapped: trades, written: trades });
-        should(result('01', 2).notes.join(' ')).match(new RegExp(`^${trades} already present`));
+        should(shipped).be.above(50).and.below(trades);
+        expectCounts(result('01', 1), { read: trades, toMap: shipped, mapped: shipped, notMapped: 0, written: shipped, notWritten: 0 });
+        expectCounts(result('01', 2), { read: trades, toMap: shipped, mapped: shipped, written: shipped });
+        should(result('01', 1).notes.join(' ')).match(new RegExp(`Kingdee now holds ${shipped} SAL_OutStock bills`));
+        should(result('01', 2).notes.join(' ')).match(new RegExp(`^${shipped} already present`));
     });
 
     it('02 cancels every WMS order of the return requests but the shipped one, refused on output 2; nothing again on the second run', function () {

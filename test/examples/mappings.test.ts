@@ -50,6 +50,33 @@ describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)'
         should(line).not.have.property('FAmount');
     });
 
+    it('only shipped trades reach the mapper: a cancelled trade (5030 已取消被拆分: its goods ship with the split trades) or one not shipped yet makes no sales outbound bill', () => {
+        // Jackyun's trade statuses: 6000 发货在途, 9090 已完成 (shipped); 5010 已取消, 5020 已取消被合并, 5030 已取消被拆分,
+        // 1010 待审核 … 4130 待发货部分发货 (not out of the warehouse). Seed 000 lists the status on the lines
+        // (goodsDetail.tradeStatus), the API also on the trade.
+        const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith('01'))!, 'utf8'));
+        const query = flow.find((n) => n.type === 'jackyun-trade-query')!;
+        const mapper = flow.find((n) => n.type === 'erp-mapper')!;
+        const between = flow.filter((n) => query.wires[0].includes(n.id) && n.type === 'function');
+        should(between).have.length(1, 'no function node between the query and the mapper keeps the shipped trades');
+        should(between[0].wires).eql([[mapper.id]]);
+        should(query.wires[0]).not.containEql(mapper.id);
+        const statuses: string[] = [];
+        const run = (payload: unknown) => {
+            const ctx = new Map<string, unknown>();
+            const msg: Record<string, any> = { payload, _msgid: 'm1' };
+            const out = new Function('msg', 'node', 'context', between[0].func)(msg, { status: (s: any) => statuses.push(s.text) }, { get: (k: string) => ctx.get(k), set: (k: string, v: unknown) => ctx.set(k, v) });
+            return out.payload;
+        };
+        const t = (no: string, status: unknown, where: 'trade' | 'line' = 'line') => ({ ...trade(), TradeNo: no, ...(where === 'trade' ? { tradeStatus: status } : {}), goodsDetail: [{ ...trade().goodsDetail[0], ...(where === 'line' ? { tradeStatus: status } : {}) }] });
+        const page = [t('A', '6000'), t('B', '5030'), t('C', 9090, 'trade'), t('D', '5010'), t('E', '1010'), t('F', 5020, 'trade'), t('G', '4130'), t('H', undefined)];
+        should(run(page).map((x: any) => x.TradeNo)).eql(['A', 'C', 'H']);
+        should(statuses[statuses.length - 1]).match(/5/);
+        // One trade per msg: a skipped one leaves an empty list (the mapper sends nothing on and hands back its ticket).
+        should(run(t('B', '5030'))).eql([]);
+        should(run(t('A', '6000')).TradeNo).equal('A');
+    });
+
     it('an empty or missing tax rate takes the rule\'s default (13) instead of failing the whole bill', async () => {
         for (const taxRate of ['', null, undefined]) should((await map(trade({ taxRate }))).FEntity[0].FEntryTaxRate).equal(13);
         should((await map(trade({ taxRate: '0.09' }))).FEntity[0].FEntryTaxRate).equal(9);
