@@ -103,7 +103,9 @@
             var tr = $('<tr class="erp-mapper-row" style="border-top:1px solid #eee">').attr('data-field', key).appendTo(table);
             $('<td>').append($('<code>').text(key)).appendTo(tr);
             // The ERP's own (Chinese) field name always shows: it is what users see in 金蝶/吉客云; English beside it.
-            var labelCell = $('<td class="erp-mapper-label">').attr('title', prop.description || '').appendTo(tr);
+            // At least four characters wide: Chinese breaks between any two characters, and the narrow tray would
+            // otherwise squeeze the column to one character a line.
+            var labelCell = $('<td class="erp-mapper-label" style="min-width:4em">').attr('title', prop.description || '').appendTo(tr);
             $('<span>').text(prop.title || prop['x-title-en'] || '').appendTo(labelCell);
             if (!isZh() && prop.title && prop['x-title-en']) $('<span style="color:#888">').text(' ' + prop['x-title-en']).appendTo(labelCell);
             $('<td>').text(typeOf(prop)).appendTo(tr);

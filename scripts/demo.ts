@@ -29,6 +29,8 @@ export interface DemoOptions {
      * they then run beside an `npm start`). The example files keep the fixed ports.
      */
     freePorts?: boolean;
+    /** The Node binary and Node-RED red.js to run (default: this Node and the dev dependency, Node-RED 4.1). */
+    runtime?: { node: string; red: string };
 }
 
 export interface RunningDemo {
@@ -152,10 +154,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     try {
         const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]).filter(([a, b]) => a !== b));
         prepareUserDir(dir, options.port, ports);
-        nodeRed = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
+        const node = options.runtime?.node ?? process.execPath;
+        const red = options.runtime?.red ?? require.resolve('node-red/red.js');
+        nodeRed = spawn(node, [red, '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
             cwd: dir,
             stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+            // That Node first on PATH, for anything Node-RED starts (npm) to run under it too.
+            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', PATH: `${path.dirname(node)}:${process.env.PATH}` },
         });
     } catch (err) {
         await sims.stop();
