@@ -57,6 +57,24 @@
         return ['str', 'num', 'json'].concat(DYNAMIC);
     }
 
+    /**
+     * A blank parameter is not set (the node reads it from msg.params), but Node-RED's JSON type marks an empty box red
+     * as invalid JSON: this input's JSON check lets blank through. (The widget's own type table, shared by every input,
+     * is not changed: this input gets a copy of its JSON entry.)
+     */
+    function blankJsonIsUnset($input) {
+        var widget = $input.data('noderedTypedInput');
+        var json = widget && widget.typeMap && widget.typeMap.json;
+        if (!json || !json.validate) return;
+        var check = json.validate;
+        widget.typeMap.json = $.extend({}, json, {
+            validate: function (v, o) {
+                if (v === '' || v == null) return true;
+                return typeof check === 'function' ? check(v, o) : check.test(v);
+            },
+        });
+    }
+
     function defaultType(prop) {
         var type = Array.isArray(prop.type) ? prop.type[0] : prop.type;
         if (Array.isArray(prop.enum)) return 'str';
@@ -93,6 +111,7 @@
                 $params.append(row(label, $input, tip));
                 var value = saved[name] || { value: '', type: defaultType(prop) };
                 $input.typedInput({ default: defaultType(prop), types: typesFor(prop) });
+                blankJsonIsUnset($input);
                 $input.typedInput('type', value.type || defaultType(prop));
                 $input.typedInput('value', value.value == null ? '' : value.value);
                 node._cnErpParamNames.push({ name: name, id: id });

@@ -167,6 +167,9 @@ runtimes().forEach((rt, index) => {
                     await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray .cn-erp-params .form-row').length > 0, undefined, { timeout: 15000 }).catch(() => {
                         throw new Error(`no parameter rows in the dialog of ${type}`);
                     });
+                    // A new node's parameters are all blank (read from msg.params): none may look like an error.
+                    const marked = await page.evaluate(() => Array.from(document.querySelectorAll('.red-ui-tray .cn-erp-params .form-row')).filter((r) => r.querySelector('.input-error')).map((r) => r.querySelector('label')?.textContent?.trim()));
+                    should(marked).eql([], `${type}: blank parameters marked as errors`);
                 }
                 await page.evaluate(() => (window as any).RED.tray.close());
                 await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
