@@ -273,13 +273,22 @@ function sameData(a: unknown, b: unknown, depth = 0): boolean {
 }
 
 /**
+ * The msg's properties but its payload and the outcome of an earlier pass: `error` and `recordIndex` of an output-2
+ * msg, `error` and `_error` of a Catch msg. A replayed msg carries them in; copied out, a record saved on the replay
+ * would leave output 1 still saying it failed (a failure gets its own).
+ */
+export function withoutOutcome(base: Msg): Msg {
+    const { payload: _replaced, error: _error, _error: _caught, recordIndex: _index, ...rest } = base;
+    return rest;
+}
+
+/**
  * A fresh msg for an output, carrying the input msg's other properties (topic, correlation ids…). The input's payload
  * is left out of the copy, as it is replaced: a write batch's failures each get a msg, and copying the whole batch
  * into every one of them made a batch's failures cost its size squared.
  */
 export function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {}): Msg {
-    const { payload: _replaced, ...rest } = base;
-    const out = RED.util.cloneMessage(rest as Msg);
+    const out = RED.util.cloneMessage(withoutOutcome(base));
     delete out._msgid;
     out._msgid = RED.util.generateId();
     out.payload = payload;

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
-import { derive, unfitInput } from '../core/endpoint';
+import { derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -106,6 +106,8 @@ export = function (RED: NodeAPI) {
             const unfit = unfitInput(msg.payload, 'payload');
             if (unfit) {
                 msg.payload = `[removed: ${unfit}]`;
+                // Red, as for any msg sent to Catch: the status must not keep the last msg's green "mapped".
+                node.status({ fill: 'red', shape: 'ring', text: 'bad input' });
                 toCatch(new Error(`erp-mapper: ${unfit}`));
                 return;
             }
@@ -125,7 +127,8 @@ export = function (RED: NodeAPI) {
                 }
                 let first: Msg | null = null;
                 if (ok.length > 0) {
-                    first = RED.util.cloneMessage({ ...msg, payload: undefined });
+                    // Without a replayed msg's old msg.error / recordIndex: these records mapped.
+                    first = RED.util.cloneMessage(withoutOutcome(msg));
                     first.payload = isArray ? ok : ok[0];
                 } else if (msg[ACK_PROPERTY]) {
                     // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.

@@ -345,6 +345,12 @@ function register(RED: NodeAPI) {
             if (orders.length === 0) errors.push({ field: '(root)', reason: 'must hold at least one order' });
             orders.forEach((order, i) => {
                 if (!validateOrder(order)) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
+                // Without its duplicate key an order could not be recognised when it is delivered again.
+                else if (dedupeMs > 0 && keyOf(order) === undefined) {
+                    const v = fieldOf(order, dedupeKey);
+                    const reason = v === undefined || v === null || v === '' ? 'is required (the duplicate key)' : 'must be text or a number (the duplicate key)';
+                    errors.push({ field: `${single ? '' : `[${i}].`}${dedupeKey}`, reason });
+                }
             });
             if (errors.length > 0) {
                 status.error('400');
@@ -445,8 +451,12 @@ function register(RED: NodeAPI) {
                 return text ? answerStored(res, { at: now, status: code, body: reply, text }) : answer(res, code, reply);
             }
 
+            /** The new order a copy later in the same delivery repeats (same duplicate key). */
+            const firstOf = (i: number) => fresh.find((j) => keys[i] !== undefined && keys[j] === keys[i]);
+
             if (replyMode === 'auto') {
-                const echoes = orders.map((o, i) => stored.get(i)?.body ?? echoReply(o, numberSource));
+                // A second copy within the delivery is answered as the first (the reply its resend will get).
+                const echoes = orders.map((o, i) => stored.get(i)?.body ?? echoReply(orders[firstOf(i) ?? i], numberSource));
                 let kept: boolean;
                 try {
                     kept = await store((i) => echoes[i], 200);
@@ -466,7 +476,7 @@ function register(RED: NodeAPI) {
                 // response node or msg.callback.reply); the caller gets the array of answers in request order once
                 // all are in, each order's answer stored for its repeats.
                 try {
-                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, (i) => fresh.find((j) => keys[i] !== undefined && keys[j] === keys[i]));
+                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, firstOf);
                 } finally {
                     release();
                 }

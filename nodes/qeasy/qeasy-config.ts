@@ -47,7 +47,14 @@ export = function (RED: NodeAPI) {
                 } else {
                     given = header(headers, 'x-token').trim();
                 }
-                return given && safeEqual(given, secret) ? '' : undefined;
+                if (!given) return undefined;
+                // A header value cannot begin or end with spaces (HTTP strips them), so neither can the token.
+                const token = secret.trim();
+                // Node reads header bytes as Latin-1; curl -H "X-Token: $SECRET" sends a non-ASCII secret as UTF-8, so
+                // the bytes are also compared as the UTF-8 text they spell (both compared, in constant time).
+                const asLatin1 = safeEqual(given, token);
+                const asUtf8 = safeEqual(Buffer.from(given, 'latin1').toString('utf8'), token);
+                return asLatin1 || asUtf8 ? '' : undefined;
             }
             const ts = header(headers, 'x-timestamp').trim();
             const sig = header(headers, 'x-signature').trim();

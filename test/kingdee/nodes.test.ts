@@ -454,6 +454,41 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(new Set(saved().map((b) => b.FNote))).eql(new Set(['a', 'c']));
         });
 
+        it('replay: the output-2 msg, fixed and fed back whole (params, topic, error, recordIndex and all), is saved once and leaves output 1 without the old msg.error or recordIndex', async () => {
+            await start();
+            await loadSave();
+            const payload = [model(undefined, { FNote: 'ok' }), model({ FNumber: 'MAT999' }, { FNote: 'fix-me' })];
+            const r = await run('n1', { topic: 'orders', params: { FormId: 'SAL_OutStock' }, payload }, 2);
+            const failed = r.outputs[1][0];
+            should(failed).match({ topic: 'orders', params: { FormId: 'SAL_OutStock' }, recordIndex: 1, error: { kind: 'business', retryable: false } });
+            failed.payload.FEntity[0].FMaterialID = { FNumber: 'MAT001' };
+            const again = await run('n1', failed, 2);
+            should(again.caught).be.undefined();
+            should(again.outputs[1]).have.length(0);
+            const out = again.outputs[0][0];
+            should(out).match({ topic: 'orders', params: { FormId: 'SAL_OutStock' }, payload: { model: { FNote: 'fix-me' } } });
+            should(out.error === undefined).be.true('a bill saved on replay still carries msg.error from its earlier failure on output 1');
+            should(out).not.have.property('recordIndex');
+            should(saved().filter((b) => b.FNote === 'fix-me')).have.length(1);
+        });
+
+        it('replay: the Catch msg fed back whole once the fault is gone → saved once; output 1 carries neither Catch\'s msg.error nor msg._error', async () => {
+            await start();
+            await loadSave(node({ FormId: { value: 'SAL_OutStock', type: 'str' } }));
+            sim.inject({ type: 'http', status: 503, body: 'Service Unavailable' }, 4, isSave);
+            const r = await run('n1', { topic: 'orders', payload: model(undefined, { FNote: 'caught' }) }, 2);
+            should(r.caught!.error).match({ code: 'HTTP_503', cause: { kind: 'transient', retryable: true } });
+            should(r.caught!._error).match({ code: 'HTTP_503', retryable: true });
+            sim.clearFaults();
+            const again = await run('n1', r.caught!, 2);
+            should(again.caught).be.undefined();
+            const out = again.outputs[0][0];
+            should(out).match({ topic: 'orders', payload: { model: { FNote: 'caught' } } });
+            should(out.error === undefined).be.true('a bill saved on replay still carries the Catch node\'s msg.error on output 1');
+            should(out._error).be.undefined();
+            should(saved().filter((b) => b.FNote === 'caught')).have.length(1);
+        });
+
         it('chunks of chunkSize: 5 records with chunkSize 2 → 3 BatchSave requests, all saved once', async () => {
             await start();
             await loadSave(node({ chunkSize: { value: '2', type: 'num' } }));

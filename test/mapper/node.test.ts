@@ -51,6 +51,36 @@ describe('erp-mapper node', function () {
         should(b.error.errors).eql([{ field: 'Items[0].GoodsID', source: 'details[0].sku_code', reason: 'is required (source is empty)' }]);
     });
 
+    it('replay: an output-2 msg fixed and fed back whole maps on output 1 without the old msg.error or recordIndex; failing again, it is not given the stale recordIndex of its first batch', async function () {
+        const fx = fixture(2);
+        await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+        const r = await run('n1', { topic: 'returns', payload: [fx.source, { ...fx.source, code: 'RS3', details: [] }] }, 2);
+        const failed = r.outputs[1][0];
+        should(failed).match({ topic: 'returns', recordIndex: 1, error: { code: 'MAPPING_FAILED' } });
+        const still = await run('n1', { ...failed, payload: { ...failed.payload } }, 2);
+        should(still.outputs[1][0].error.code).equal('MAPPING_FAILED');
+        should(still.outputs[1][0]).not.have.property('recordIndex');
+        failed.payload.details = fx.source.details;
+        const again = await run('n1', failed, 2);
+        should(again.outputs[1]).have.length(0);
+        const out = again.outputs[0][0];
+        should(out).match({ topic: 'returns', payload: { SheetID: 'RS3' } });
+        should(out.error === undefined).be.true('a record mapped on replay still carries msg.error from its earlier failure on output 1');
+        should(out).not.have.property('recordIndex');
+    });
+
+    it('a msg sent to Catch whole (a payload nested too deep) turns the status red: it does not keep the green "mapped" of the msg before', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const status = helper.getNode('n1').status as any;
+        await run('n1', { payload: { id: 1 } }, 2);
+        should(status.lastCall.args[0]).match({ fill: 'green', text: 'mapped 1' });
+        let deep: Msg = { id: 1 };
+        for (let i = 0; i < 150; i++) deep = { child: deep };
+        const r = await run('n1', { payload: deep }, 2);
+        should(r.caught!.error.message).match(/nested deeper than 100 levels/);
+        should(status.lastCall.args[0]).match({ fill: 'red', shape: 'ring' }, 'the msg went to Catch but the status still shows the last msg mapped');
+    });
+
     it("a batch's failures cost in proportion to its size: each output-2 msg gets its record, not a copy of the batch", async function () {
         const fx = fixture(2);
         await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));

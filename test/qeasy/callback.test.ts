@@ -4,7 +4,7 @@
  * `/api` on a real port, as Node-RED's red.js does (`app.use(httpNodeRoot, RED.httpNode)`).
  */
 import http from 'http';
-import { AddressInfo } from 'net';
+import net, { AddressInfo } from 'net';
 import path from 'path';
 import should from 'should';
 import sinon from 'sinon';
@@ -171,6 +171,44 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(JSON.stringify(order('T2005')), { 'X-Token': SECRET })).status).equal(401);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['T2004']);
+    });
+
+    it('token mode with a Chinese secret: the token as curl sends it (UTF-8 bytes in the header) is accepted, in X-Token and in Authorization: Bearer', async () => {
+        const secret = '轻易云回调密钥-7f3a9c-0123456789';
+        /** Posts over a raw socket, the header in UTF-8 bytes as `curl -H "X-Token: $SECRET"` sends it (Node's clients cannot). */
+        const rawPost = (body: string, name: string, value: string) =>
+            new Promise<number>((resolve, reject) => {
+                const u = new URL(`${base}/qeasy/orders`);
+                const socket = net.connect(Number(u.port), u.hostname, () => {
+                    const head = `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${name}: ${value}\r\nConnection: close\r\n\r\n`;
+                    socket.end(Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(body, 'utf8')]));
+                });
+                let text = '';
+                socket.on('data', (d) => (text += d.toString('latin1')));
+                socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+                socket.on('error', reject);
+            });
+        await deploy({ auth: 'token' }, {}, [], secret);
+        should(await rawPost(JSON.stringify(order('T2101')), 'X-Token', secret)).equal(200);
+        should(await rawPost(JSON.stringify(order('T2102')), 'X-Token', `${secret}x`)).equal(401);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ auth: 'token', tokenHeader: 'bearer' }, {}, [], secret);
+        should(await rawPost(JSON.stringify(order('T2103')), 'Authorization', `Bearer ${secret}`)).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T2103']);
+        // a Latin-1 secret sent as Latin-1 bytes (what fetch and Python's requests send) still passes
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ auth: 'token' }, {}, [], 'pässwörd-qeasy-0123456789');
+        should((await post(JSON.stringify(order('T2104')), { 'X-Token': 'pässwörd-qeasy-0123456789' })).status).equal(200);
+    });
+
+    it('token mode with a secret pasted with a trailing space: the token (a header value cannot end in a space) is accepted', async () => {
+        await deploy({ auth: 'token' }, {}, [], `${SECRET} `);
+        should((await post(JSON.stringify(order('T2201')), { 'X-Token': `${SECRET} ` })).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T2201']);
     });
 
     it('answers 401 "unauthorized" and emits nothing: wrong secret, missing headers, stale or future timestamp, uppercase hex, body changed after signing', async () => {
@@ -505,6 +543,26 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(2);
     });
 
+    it('an order without the configured duplicate key gets 400 naming the key, rather than passing unchecked (and twice on a resend)', async () => {
+        await deploy({ dedupeKey: 'pay_id' });
+        const body = JSON.stringify(order('TA101'));
+        const first = await post(body, signed(body));
+        const again = await post(body, signed(body, SECRET, now() - 1));
+        should(strip(first)).eql({ status: 400, body: { success: false, code: 'INVALID_ORDER', message: 'pay_id: is required (the duplicate key)', errors: [{ field: 'pay_id', reason: 'is required (the duplicate key)' }] } });
+        should(again.status).equal(400);
+        const batch = JSON.stringify([order('TA102', { pay_id: 'P1' }), order('TA103', { pay_id: { no: 1 } })]);
+        should((await post(batch, signed(batch))).body.errors).eql([{ field: '[1].pay_id', reason: 'must be text or a number (the duplicate key)' }]);
+        await settle();
+        should(received).have.length(0);
+        // with the key, or with the duplicate check off, the order passes
+        const keyed = JSON.stringify(order('TA104', { pay_id: 'P4' }));
+        should((await post(keyed, signed(keyed))).status).equal(200);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ dedupeKey: 'pay_id' }, { dedupeWindow: 0 });
+        should((await post(body, signed(body))).status).equal(200);
+    });
+
     it('an array: one msg per new order, a reply array in request order with stored replies for repeats; "all" gives one msg', async () => {
         await deploy({ numberSource: 'shop_no' });
         const first = JSON.stringify(order('TB001'));
@@ -528,6 +586,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         await settle();
         should(received).have.length(1);
         should(received[0].payload.map((o: Msg) => o.tid)).eql(['TB101', 'TB102']);
+    });
+
+    it('an array holding one order twice (reply at once): one msg, and the copy gets the first copy\'s reply, the one its resend gets', async () => {
+        await deploy();
+        const body = JSON.stringify([order('TB201'), order('TB201', { buyer_nick: '改' })]);
+        const res = await post(body, signed(body));
+        should(res.status).equal(200);
+        const again = JSON.stringify(order('TB201', { buyer_nick: '改' }));
+        const resend = await post(again, signed(again, SECRET, now() - 1));
+        should(res.body.map((r: Msg) => r.buyer_nick)).eql(['张三', '张三']);
+        should(res.body[1]).eql(resend.body);
+        await settle();
+        should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
     });
 
     it('removes its route on close: ten redeploys leave exactly one handler, removing the node leaves none (404)', async () => {
