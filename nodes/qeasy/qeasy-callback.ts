@@ -188,6 +188,12 @@ function register(RED: NodeAPI) {
             status.error('no path');
             return;
         }
+        const clash = editorClash(path, RED.settings as any);
+        if (clash) {
+            node.warn(`qeasy-callback: path: ${clash}`);
+            status.error('path');
+            return;
+        }
         // Node settings win where filled in; otherwise the config node's defaults (tid, 24 h, tid).
         const dedupeKey = String(def.dedupeKey ?? '').trim() || config.dedupeKey || 'tid';
         const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
@@ -690,6 +696,28 @@ function register(RED: NodeAPI) {
     }
 
     RED.nodes.registerType('qeasy-callback', QeasyCallback as any);
+}
+
+/** First path segments of Node-RED's admin API and editor (and this palette's own admin routes). */
+const EDITOR_SEGMENTS = new Set(['auth', 'flows', 'flow', 'nodes', 'settings', 'credentials', 'library', 'context', 'diagnostics', 'plugins', 'icons', 'locales', 'debug', 'inject', 'theme', 'red', 'vendor', 'types', 'comms', 'cn-erp']);
+
+/**
+ * Why `path` would also catch the editor's own requests, or undefined. This node marks its requests' bodies as read
+ * before the admin app's JSON parser (see `defer`), so where the admin app sits under httpNodeRoot (in Node-RED's
+ * default settings both are "/"), a path starting with a parameter, or with a segment of the editor's, would take the
+ * body of every deploy.
+ */
+function editorClash(path: string, settings: { httpNodeRoot?: unknown; httpAdminRoot?: unknown }): string | undefined {
+    if (settings.httpAdminRoot === false) return undefined;
+    const nodeRoot = normalisePath(String(settings.httpNodeRoot ?? '/'));
+    const adminRoot = normalisePath(String(settings.httpAdminRoot ?? '/'));
+    const under = nodeRoot === '/' ? adminRoot : adminRoot.toLowerCase() === nodeRoot.toLowerCase() ? '/' : adminRoot.toLowerCase().startsWith(`${nodeRoot.toLowerCase()}/`) ? adminRoot.slice(nodeRoot.length) : undefined;
+    if (under === undefined) return undefined;
+    const first = normalisePath(path).split('/')[1] ?? '';
+    if (/^:|[*(]/.test(first)) return `${path} starts with a parameter: it would also catch the editor's own requests (deploys) under ${adminRoot}; start it with a fixed segment, e.g. /qeasy${path}`;
+    const taken = under === '/' ? EDITOR_SEGMENTS.has(first.toLowerCase()) : first.toLowerCase() === under.split('/')[1].toLowerCase();
+    if (taken) return `${path} is under the editor's own address (${under === '/' ? `${adminRoot}${adminRoot.endsWith('/') ? '' : '/'}${first}` : adminRoot}): choose another first segment, e.g. /qeasy${path}`;
+    return undefined;
 }
 
 /** The express app at the top (RED.httpNode is mounted on it under httpNodeRoot; alone in the test helper). */

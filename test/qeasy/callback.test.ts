@@ -40,6 +40,8 @@ function captureHttpNode(RED: any) {
     if (nodeRedLayout) {
         const admin = express();
         admin.use(bodyParser.json({ limit: '5mb' }));
+        // The editor's deploy, as the admin API answers it: what its JSON parser read.
+        admin.post('/flows', (req: any, res: any) => res.json({ got: req.body ?? null }));
         nodeRedApp = express();
         nodeRedApp.use('/', admin);
         nodeRedApp.use('/', httpNode);
@@ -286,6 +288,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(other, signed(other), '/Qeasy/Orders')).status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['T4302']);
+    });
+
+    it('under Node-RED\'s default layout a path that would also catch the editor\'s own requests (starting with a parameter, or /flows) is refused naming path, and a deploy still reaches the editor', async () => {
+        for (const path of ['/:shop', '/:shop/:kind', '/flows', '/Flows/x']) {
+            await deploy({}, { path }, [], SECRET, 'node-red');
+            const n = helper.getNode('n1');
+            should((n.warn as sinon.SinonSpy).args.map((a) => String(a[0])).some((t) => /path: .*editor/.test(t))).be.true(`${path}: no warning naming path`);
+            const deployed = await fetch(`${base}/flows`, { method: 'POST', body: JSON.stringify([{ id: 'x' }]), headers: { 'Content-Type': 'application/json' } }).then((r) => r.json());
+            should(deployed).eql({ got: [{ id: 'x' }] }, `${path}: the editor's deploy lost its body`);
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+            server = undefined;
+        }
     });
 
     it('the README\'s curl example body is an order the node accepts', async () => {
