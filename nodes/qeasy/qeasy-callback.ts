@@ -490,25 +490,26 @@ function register(RED: NodeAPI) {
             }
 
             // Reply after the flow: one msg with the new orders; the flow answers through an http response node
-            // (msg.res) or msg.callback.reply(body, status); no answer in time → 504.
+            // (msg.res) or msg.callback.reply(body, status); no answer in time → 504. A single order's answer is sent
+            // as the flow sends it; an array's is held back and made into one reply per order (see below).
             try {
-                const outcome = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] } | undefined>((resolve) => {
+                let sent: Msg | undefined;
+                const outcome = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] }>((resolve) => {
                     let answered = false;
                     const finish = (code: number, reply: unknown, text?: StoredReply['text']) => {
                         if (answered) return false;
                         answered = true;
                         clearTimeout(entry.timer);
                         waiting.delete(entry);
-                        resolve(code < 300 ? { code, reply, text } : undefined);
+                        resolve({ code, reply, text });
                         return true;
                     };
+                    const fail = (code: number, body: unknown) => {
+                        if (finish(code, body) && single) answer(res, code, body);
+                    };
                     const entry = {
-                        timer: setTimeout(() => {
-                            if (finish(504, undefined)) answer(res, 504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`));
-                        }, replyTimeoutMs),
-                        cancel: () => {
-                            if (finish(503, undefined)) answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
-                        },
+                        timer: setTimeout(() => fail(504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`)), replyTimeoutMs),
+                        cancel: () => fail(503, failure('UNAVAILABLE', 'the callback node is stopping')),
                     };
                     waiting.add(entry);
                     // What an http response node sends (res.status().jsonp()/send() end in res.send) is captured, so a
@@ -518,6 +519,7 @@ function register(RED: NodeAPI) {
                         res.send = (b: unknown) => {
                             if (answered || res.headersSent) return res;
                             const { reply, text } = replyOf(b);
+                            if (!single) return (finish(res.statusCode, reply), res);
                             const out = originalSend(b);
                             const type = res.getHeader('content-type');
                             finish(res.statusCode, reply, text === undefined ? undefined : { body: text, contentType: type === undefined ? undefined : String(type) });
@@ -530,7 +532,7 @@ function register(RED: NodeAPI) {
                         ...meta,
                         reply: (replyBody: unknown, code = 200) => {
                             if (answered || res.headersSent) return false;
-                            answer(res, code, replyBody);
+                            if (single) answer(res, code, replyBody);
                             return finish(code, replyBody);
                         },
                     };
@@ -540,14 +542,44 @@ function register(RED: NodeAPI) {
                     // The flow sees the request without the shared token (debug nodes, logs).
                     hideSecrets(req);
                     req.body = payload;
-                    node.send({ _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } });
+                    sent = { _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } };
+                    node.send(sent);
                 });
-                if (outcome) {
-                    remember(outcome.code, outcome.reply, outcome.text);
-                    // The flow got the new orders only: an array reply of that length answers them in order.
-                    const perOrder = Array.isArray(outcome.reply) && !single && outcome.reply.length === fresh.length;
-                    await store((i) => (perOrder ? (outcome.reply as unknown[])[fresh.indexOf(i)] : outcome.reply), outcome.code, outcome.text);
+                if (single) {
+                    if (outcome.code < 300) {
+                        remember(outcome.code, outcome.reply, outcome.text);
+                        await store(() => outcome.reply, outcome.code, outcome.text);
+                    }
+                    return;
                 }
+                // An array: the flow got the new orders only, so the caller's answer is put together in request order
+                // from the flow's replies (an array of one reply per new order, or one answer for all of them), the
+                // stored replies of repeats, and for a copy of an order within the array that order's reply.
+                const { reply } = outcome;
+                let code = outcome.code;
+                let replyOfFresh = (_i: number): unknown => reply;
+                if (Array.isArray(reply) && reply.length === fresh.length) replyOfFresh = (i) => reply[fresh.indexOf(i)];
+                else if (Array.isArray(reply)) {
+                    // Cannot be paired with the orders: each new order fails (and is not remembered, so a resend
+                    // goes through the flow again), and the flow's author hears of it through Catch.
+                    const message = `the flow answered ${fresh.length} new orders with an array of ${reply.length} replies: answer one reply per order of msg.payload, in its order`;
+                    node.error(`qeasy-callback: ${message}`, sent);
+                    status.error('500');
+                    code = 500;
+                    replyOfFresh = () => failure('INVALID_FLOW_REPLY', message);
+                }
+                const freshSet = new Set(fresh);
+                const replies = orders.map((o, i) => {
+                    if (freshSet.has(i)) return replyOfFresh(i);
+                    if (stored.has(i)) return stored.get(i)!.body;
+                    const first = firstOf(i);
+                    return first === undefined ? echoReply(o, numberSource) : replyOfFresh(first);
+                });
+                if (code < 300) {
+                    await store(replyOfFresh, code);
+                    remember(code, replies);
+                }
+                answer(res, code, replies);
             } finally {
                 release();
             }

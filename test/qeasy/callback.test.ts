@@ -9,7 +9,7 @@ import path from 'path';
 import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
-import { helper } from '../helpers/nodered';
+import { catchNode, helper } from '../helpers/nodered';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
@@ -92,7 +92,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = [], secret = SECRET, layout: 'api' | 'node-red' = 'api'): Promise<void> {
         nodeRedLayout = layout === 'node-red';
-        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
+        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn, ...(extra.some((n) => n.type === 'catch') ? [catchNode] : [])], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
         received = [];
         helper.getNode('out').on('input', (m: Msg) => received.push(m));
         let app = nodeRedApp;
@@ -398,6 +398,121 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         ]);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['T4801', 'T4802']);
+    });
+
+    it('reply after the flow, "all orders in one msg", an array holding repeats: the answer has one reply per order, in request order, each repeat with its stored reply (repeats first, last, all, a copy within the array)', async () => {
+        await deploy({}, { replyMode: 'flow', emit: 'all', replyTimeout: 2 });
+        helper.getNode('out').on('input', (m: Msg) => m.callback.reply(Array.isArray(m.payload) ? m.payload.map((o: Msg) => ({ ok: true, tid: o.tid })) : { ok: true, tid: m.payload.tid, single: true }));
+        const t = now();
+        let n = 0;
+        const send = async (orders: Msg | Msg[]) => {
+            const body = JSON.stringify(orders);
+            return strip(await post(body, signed(body, SECRET, t - n++)));
+        };
+        should(await send(order('T5001'))).eql({ status: 200, body: { ok: true, tid: 'T5001', single: true } });
+        // the repeat first: the flow answers T5002 and T5003 only, the caller gets three replies
+        should(await send([order('T5001'), order('T5002'), order('T5003')])).eql({
+            status: 200,
+            body: [
+                { ok: true, tid: 'T5001', single: true },
+                { ok: true, tid: 'T5002' },
+                { ok: true, tid: 'T5003' },
+            ],
+        });
+        // the repeat last, and a copy of a new order within the array
+        should(await send([order('T5004'), order('T5004', { paid: '1' }), order('T5002')])).eql({
+            status: 200,
+            body: [
+                { ok: true, tid: 'T5004' },
+                { ok: true, tid: 'T5004' },
+                { ok: true, tid: 'T5002' },
+            ],
+        });
+        // every order a repeat: the stored replies, no msg
+        should(await send([order('T5003'), order('T5001')])).eql({
+            status: 200,
+            body: [
+                { ok: true, tid: 'T5003' },
+                { ok: true, tid: 'T5001', single: true },
+            ],
+        });
+        // each order's reply was stored on its own: its resend alone gets exactly that
+        should(await send(order('T5004'))).eql({ status: 200, body: { ok: true, tid: 'T5004' } });
+        await settle();
+        should(received.map((m) => (Array.isArray(m.payload) ? m.payload.map((o: Msg) => o.tid) : m.payload.tid))).eql(['T5001', ['T5002', 'T5003'], ['T5004']]);
+    });
+
+    it('reply after the flow, "all orders in one msg", an http response node: an answer that is one object is every new order\'s reply; an array of the wrong length is a 500 per new order, reported to Catch and not remembered', async () => {
+        let answerOf: (m: Msg) => unknown = () => ({ success: true });
+        await deploy({}, { replyMode: 'flow', emit: 'all', replyTimeout: 2 }, [
+            { id: 'resp', type: 'http response', z: 'f1', statusCode: '201', headers: { 'X-Handled': 'yes' } },
+            { id: 'k1', type: 'catch', z: 'f1', scope: ['n1'], uncaught: false, wires: [['caught']] },
+            { id: 'caught', type: 'helper', z: 'f1' },
+        ]);
+        const caught: Msg[] = [];
+        helper.getNode('caught').on('input', (m: Msg) => caught.push(m));
+        const emitted: unknown[] = [];
+        helper.getNode('out').on('input', (m: Msg) => {
+            emitted.push(Array.isArray(m.payload) ? m.payload.map((o: Msg) => o.tid) : m.payload.tid);
+            m.payload = answerOf(m);
+            helper.getNode('resp').receive(m);
+        });
+        const t = now();
+        const first = JSON.stringify(order('T5101'));
+        should((await post(first, signed(first, SECRET, t))).status).equal(201);
+        // one object for the batch: every new order gets it; the repeat its own stored reply
+        const batch = JSON.stringify([order('T5102'), order('T5101'), order('T5103')]);
+        const a = await post(batch, signed(batch, SECRET, t - 1));
+        should(a.headers.get('x-handled')).equal('yes');
+        should(strip(a)).eql({ status: 201, body: [{ success: true }, { success: true }, { success: true }] });
+        // an array of the wrong length cannot be paired with the orders
+        answerOf = (m) => [{ success: true, tid: m.payload[0].tid }];
+        const bad = JSON.stringify([order('T5104'), order('T5101'), order('T5105')]);
+        const b = await post(bad, signed(bad, SECRET, t - 2));
+        should(b.status).equal(500);
+        should(b.body).have.length(3);
+        should(b.body[1]).eql({ success: true });
+        for (const r of [b.body[0], b.body[2]]) should(r).eql({ success: false, code: 'INVALID_FLOW_REPLY', message: 'the flow answered 2 new orders with an array of 1 replies: answer one reply per order of msg.payload, in its order' });
+        await settle();
+        should(caught).have.length(1);
+        should(caught[0].error.message).match(/answered 2 new orders with an array of 1 replies/);
+        // not remembered: a resend goes through the flow again
+        answerOf = (m) => m.payload.map((o: Msg) => ({ success: true, tid: o.tid }));
+        const c = await post(bad, signed(bad, SECRET, t - 3));
+        should(strip(c)).eql({ status: 201, body: [{ success: true, tid: 'T5104' }, { success: true }, { success: true, tid: 'T5105' }] });
+        await settle();
+        should(emitted).eql(['T5101', ['T5102', 'T5103'], ['T5104', 'T5105'], ['T5104', 'T5105']]);
+        // no answer in time: still one reply per order, the new one's place holding the error
+        answerOf = () => new Promise(() => undefined);
+        helper.getNode('out').removeAllListeners('input');
+        const late = JSON.stringify([order('T5101'), order('T5106')]);
+        const d = await post(late, signed(late, SECRET, t - 4));
+        should(d.status).equal(504);
+        should(d.body).eql([{ success: true }, { success: false, code: 'REPLY_TIMEOUT', message: 'the flow did not answer within 2 s' }]);
+    });
+
+    it('an array holding repeats first, last, only repeats, and a copy within the array: one reply per order in request order, in every mode', async () => {
+        const modes: Msg[] = [{}, { emit: 'all' }, { replyMode: 'flow', replyTimeout: 2 }, { replyMode: 'flow', emit: 'all', replyTimeout: 2 }];
+        for (const mode of modes) {
+            await deploy({}, mode);
+            helper.getNode('out').on('input', (m: Msg) => m.callback.reply?.(Array.isArray(m.payload) ? m.payload.map((o: Msg) => ({ tid: o.tid, got: 'flow' })) : { tid: m.payload.tid, got: 'flow' }));
+            const t = now();
+            let n = 0;
+            const send = async (orders: Msg[]) => {
+                const body = JSON.stringify(orders);
+                const r = await post(body, signed(body, SECRET, t - n++));
+                should(r.status).equal(200);
+                return r.body.map((x: Msg) => x.tid);
+            };
+            should(await send([order('T5201'), order('T5202')])).eql(['T5201', 'T5202']);
+            should(await send([order('T5201'), order('T5203')])).eql(['T5201', 'T5203']);
+            should(await send([order('T5204'), order('T5202')])).eql(['T5204', 'T5202']);
+            should(await send([order('T5203'), order('T5204'), order('T5201')])).eql(['T5203', 'T5204', 'T5201']);
+            should(await send([order('T5205'), order('T5201'), order('T5205')])).eql(['T5205', 'T5201', 'T5205']);
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+            server = undefined;
+        }
     });
 
     it('refuses a 2 MB body with 413 (declared length or chunked), emitting nothing', async () => {
