@@ -21,7 +21,7 @@ import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcom
 import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark } from './watermark';
-import { toEpochMs } from './time';
+import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
 import { ACK_PROPERTY, AckRun, acknowledge, hasOpenTicket, openAckRun, ticketLost } from './ack';
@@ -492,7 +492,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 } else {
                     // The first run keeps the user's end: the watermark may not pass what was read (the next run would
                     // start after a gap).
-                    const userEnd = toEpochMs(params[inc.endParam]);
+                    // Read as the node reads it (a date alone: the end of that day), or the next run reads that day again.
+                    const userEnd = toEpochEndMs(params[inc.endParam]);
                     if (userEnd < watermarkEnd) watermarkEnd = userEnd;
                 }
             }

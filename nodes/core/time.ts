@@ -46,6 +46,21 @@ export function toEpochMs(value: unknown): number {
     return ms >= MIN_MS && ms < MAX_MS ? ms : NaN;
 }
 
+/**
+ * The END of a window a user typed → epoch ms. A date alone (`2024-01-31`, `20240131`) names the whole day, so it ends
+ * at that day's last millisecond (China time), which a vendor taking seconds reads as 23:59:59; with `exclusive` (a
+ * vendor's `<` end) at the next midnight. Read as its 00:00, "to 2024-01-31" would silently leave out every record of
+ * the 31st. Anything else is read as toEpochMs reads it, as typed. Starts stay toEpochMs: a date alone is its 00:00.
+ */
+export function toEpochEndMs(value: unknown, exclusive = false): number {
+    const ms = toEpochMs(value);
+    const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+    if (Number.isNaN(ms) || !/^(\d{4}-\d{2}-\d{2}|\d{8})$/.test(text)) return ms;
+    // 9999-12-31 (a common "no end"): the last second the text can write, as an exclusive end too.
+    return Math.min(ms + DAY_MS - (exclusive ? 0 : 1), MAX_MS - 1000);
+}
+
+const DAY_MS = 86400000;
 const MIN_MS = Date.UTC(1000, 0, 1) - CHINA_OFFSET_MS;
 const MAX_MS = Date.UTC(10000, 0, 1) - CHINA_OFFSET_MS;
 

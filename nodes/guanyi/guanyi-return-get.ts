@@ -1,16 +1,18 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, dedupeBy, pageNumbers, toEpochMs, chinaTime, validationError } from '../core';
+import { registerEndpoint, QuerySpec, dedupeBy, pageNumbers, toEpochMs, toEpochEndMs, chinaTime, validationError } from '../core';
 import type { GuanyiClient, ReturnPage } from './client';
 import requestSchema from './schemas/return-get.request.json';
 import responseSchema from './schemas/return-get.response.json';
 
 const TIME_PARAMS = new Set(['start_create', 'end_create', 'in_begin_time', 'in_end_time', 'modify_start_date', 'modify_end_date']);
+/** The ends of the ranges: inclusive, to the second, so a date alone ends at its 23:59:59. */
+const END_PARAMS = new Set(['end_create', 'in_end_time', 'modify_end_date']);
 const CHINA_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 /** A time parameter → `yyyy-MM-dd HH:mm:ss` China time, or a validation error naming it. */
 function wireTime(name: string, value: unknown): string {
     const text = String(value).trim();
-    const ms = toEpochMs(typeof value === 'number' ? value : text);
+    const ms = (END_PARAMS.has(name) ? toEpochEndMs : toEpochMs)(typeof value === 'number' ? value : text);
     if (Number.isNaN(ms)) throw validationError('guanyi', name, 'must be a real date: yyyy-MM-dd HH:mm:ss (China time) or an ISO date with a zone');
     return CHINA_TEXT.test(text) ? text : chinaTime(ms);
 }

@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochMs, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -388,7 +388,8 @@ export class JackyunClient extends BaseClient {
             if (!present(p[b])) throw validationError(SYSTEM, b, `is required together with ${e}${hint}`);
             if (!present(p[e])) throw validationError(SYSTEM, e, `is required together with ${b}`);
             const from = toEpochMs(p[b]);
-            const to = toEpochMs(p[e]);
+            // Both ends inclusive, to the second: a date alone as the end is the whole of that day (23:59:59).
+            const to = toEpochEndMs(p[e]);
             if (Number.isNaN(from)) throw validationError(SYSTEM, b, `is not a time (use yyyy-MM-dd HH:mm:ss, China time): ${JSON.stringify(p[b])}`);
             if (Number.isNaN(to)) throw validationError(SYSTEM, e, `is not a time (use yyyy-MM-dd HH:mm:ss, China time): ${JSON.stringify(p[e])}`);
             if (to < from) throw validationError(SYSTEM, e, `the window ends before it starts (${chinaTime(to)} < ${chinaTime(from)})`);

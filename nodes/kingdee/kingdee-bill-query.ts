@@ -1,13 +1,13 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, chinaTime, toEpochMs, validationError } from '../core';
+import { registerEndpoint, QuerySpec, chinaTime, toEpochEndMs, toEpochMs, validationError } from '../core';
 import { KingdeeClient, normaliseFieldKeys } from './client';
 import requestSchema from './schemas/bill-query.request.json';
 import responseSchema from './schemas/bill-query.response.json';
 
 /** A time parameter → China-time text for the FilterString, or a validation error naming it. */
-function filterTime(name: string, value: unknown): string | undefined {
+function filterTime(name: string, value: unknown, parse: (value: unknown) => number = toEpochMs): string | undefined {
     if (value === undefined || value === null || value === '') return undefined;
-    const ms = toEpochMs(value);
+    const ms = parse(value);
     if (Number.isNaN(ms)) throw validationError('kingdee', name, 'must be a time: yyyy-MM-dd HH:mm:ss (China time), an ISO date with a zone or epoch ms');
     return chinaTime(ms);
 }
@@ -25,7 +25,8 @@ const spec: QuerySpec<KingdeeClient> = {
         // Checked before the generator starts: a bad time or field fails the msg with nothing sent.
         normaliseFieldKeys(params.FieldKeys);
         const from = filterTime('ModifiedFrom', params.ModifiedFrom);
-        const to = filterTime('ModifiedTo', params.ModifiedTo);
+        // The end is exclusive (`<`): a date alone reads up to the next midnight, the whole of that day.
+        const to = filterTime('ModifiedTo', params.ModifiedTo, (v) => toEpochEndMs(v, true));
         const dateField = String(params.DateField || 'FModifyDate');
         if (!/^[A-Za-z_][\w.]*$/.test(dateField)) throw validationError('kingdee', 'DateField', `"${dateField}" is not a field key`);
         const parts: string[] = [];

@@ -1,13 +1,13 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, chinaTime, validationError } from '../core';
+import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, toEpochEndMs, chinaTime, validationError } from '../core';
 import type { MaycurClient } from './client';
 import requestSchema from './schemas/paid-list.request.json';
 import responseSchema from './schemas/paid-list.response.json';
 
 /** A paid-time parameter → epoch ms (ISO dates and China-time text accepted), or a validation error naming it. */
-function paidTime(name: string, value: unknown): number | undefined {
+function paidTime(name: string, value: unknown, parse: (value: unknown) => number = toEpochMs): number | undefined {
     if (value === undefined || value === null || value === '') return undefined;
-    const ms = toEpochMs(value);
+    const ms = parse(value);
     if (Number.isNaN(ms)) throw validationError('maycur', name, 'must be a time: epoch ms, yyyy-MM-dd HH:mm:ss (China time) or an ISO date with a zone');
     return ms;
 }
@@ -23,7 +23,8 @@ const spec: QuerySpec<MaycurClient> = {
     query(ctx, params) {
         // Converted before the generator starts: a bad time fails the msg with nothing sent.
         const startPaidTime = paidTime('startPaidTime', params.startPaidTime);
-        const endPaidTime = paidTime('endPaidTime', params.endPaidTime);
+        // Inclusive, in ms: a date alone ends at its last millisecond.
+        const endPaidTime = paidTime('endPaidTime', params.endPaidTime, (v) => toEpochEndMs(v));
         if (startPaidTime !== undefined && endPaidTime !== undefined && endPaidTime < startPaidTime) {
             throw validationError('maycur', 'endPaidTime', 'is before startPaidTime');
         }

@@ -1,5 +1,5 @@
 import should from 'should';
-import { compileRecordSchema, compileParamsSchema, describeErrors, formatErrors, toEpochMs, chinaTime, parseChinaTime } from '../../nodes/core';
+import { compileRecordSchema, compileParamsSchema, describeErrors, formatErrors, toEpochMs, toEpochEndMs, chinaTime, parseChinaTime } from '../../nodes/core';
 
 describe('core/validate: messages name the field and the rule', () => {
     const schema = {
@@ -81,5 +81,24 @@ describe('core/time: China time whatever the host zone', () => {
         should(Number.isNaN(toEpochMs(20240230))).be.true();
         should(toEpochMs(1704067200)).equal(1704067200000);
         should(toEpochMs(1704067200000)).equal(1704067200000);
+    });
+
+    it('a date alone as a window\'s end is the end of that day (its last ms, or the next midnight for an exclusive end), not its 00:00; date-times as typed', () => {
+        const jan31 = parseChinaTime('2024-01-31 00:00:00');
+        for (const v of ['2024-01-31', ' 2024-01-31 ', '20240131', 20240131]) {
+            should(toEpochEndMs(v)).equal(jan31 + 86400000 - 1, String(v));
+            should(chinaTime(toEpochEndMs(v))).equal('2024-01-31 23:59:59');
+            should(toEpochEndMs(v, true)).equal(jan31 + 86400000, String(v));
+        }
+        // A time of day, ISO with a zone, epoch ms, a Date: as typed, exclusive or not.
+        for (const v of ['2024-01-31 00:00:00', '2024-01-31T00:00', '2024-01-31T00:00:00+08:00', '20240131000000', jan31, new Date(jan31)]) {
+            should(toEpochEndMs(v)).equal(jan31, String(v));
+            should(toEpochEndMs(v, true)).equal(jan31, String(v));
+        }
+        should(Number.isNaN(toEpochEndMs('2024-02-30'))).be.true();
+        should(Number.isNaN(toEpochEndMs('yesterday'))).be.true();
+        // The last day the text can write still has an end that it can write.
+        should(chinaTime(toEpochEndMs('9999-12-31'))).equal('9999-12-31 23:59:59');
+        should(chinaTime(toEpochEndMs('9999-12-31', true))).equal('9999-12-31 23:59:59');
     });
 });

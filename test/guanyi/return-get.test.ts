@@ -72,6 +72,25 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(sim.requests).have.length(2);
     });
 
+    it('a date alone as an end (end_create, in_end_time, modify_end_date) means the end of that day: the returns of that day are read, not cut at 00:00', async () => {
+        // Returns are created every 2 hours from 2024-01-08 10:00: Jan 9 has twelve of them.
+        await loadFlow(node({ start_create: { value: '2024-01-08', type: 'str' }, end_create: { value: '2024-01-09', type: 'str' } }));
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        const want = sim.returns.filter((x) => String(x.create_date).slice(0, 10) <= '2024-01-09').map((x) => x.code);
+        should(want.length).be.above(12);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.code)).eql(want);
+        should(sim.bodies[0]).match({ start_create: '2024-01-08 00:00:00', end_create: '2024-01-09 23:59:59' });
+        for (const [from, to] of [['in_begin_time', 'in_end_time'], ['modify_start_date', 'modify_end_date']]) {
+            const q = await run('n1', { params: { [from]: '2024-01-09', [to]: '2024-01-09' } }, 1);
+            should(q.caught).be.undefined();
+            should(sim.bodies[sim.bodies.length - 1]).match({ [from]: '2024-01-09 00:00:00', [to]: '2024-01-09 23:59:59' });
+        }
+        // A date-time end stays as typed.
+        await run('n1', { params: { in_end_time: '2024-01-09 00:00:00' } }, 1);
+        should(sim.bodies[sim.bodies.length - 1].in_end_time).equal('2024-01-09 00:00:00');
+    });
+
     it('Chinese filter values and ISO times: signed over the exact text, converted to China time, filtered by the simulator', async () => {
         await loadFlow(node({ shop_code: { value: 'SHOP02', type: 'str' }, vip_name: { value: '会员4', type: 'str' }, start_create: { value: '2024-01-08T00:00:00Z', type: 'str' }, end_create: { value: '2024-01-31 23:59:59', type: 'str' } }));
         const r = await run('n1', {}, 1);

@@ -498,6 +498,35 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(new Set(got)).eql(new Set(numbers(sim.trades)));
     });
 
+    it('a date alone as an end (endModified, modified_end, endCreated, endAuditTime, endConsignTime) means the end of that day: that day\'s trades are read, not cut at 00:00', async () => {
+        const day = chinaTime(sim.base + 3 * DAY).slice(0, 10);
+        const from = parseChinaTime(`${day} 00:00:00`);
+        const want = numbers(sim.tradesModifiedBetween(from, from + DAY - 1));
+        should(want.length).be.above(0);
+        await start(direct());
+        for (const [b, e] of [['startModified', 'endModified'], ['modified_begin', 'modified_end']]) {
+            sim.clearRequests();
+            const r = await run('n1', { params: { [b]: day, [e]: day } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(want);
+            should(sent()[0]).match({ [b]: `${day} 00:00:00`, [e]: `${day} 23:59:59` });
+        }
+        for (const [b, e] of [['startCreated', 'endCreated'], ['startAuditTime', 'endAuditTime'], ['startConsignTime', 'endConsignTime']]) {
+            sim.clearRequests();
+            await run('n1', { params: { [b]: day, [e]: day.replace(/-/g, '') } }, 1);
+            should(sent()[0]).match({ [b]: `${day} 00:00:00`, [e]: `${day} 23:59:59` });
+        }
+        // A week of whole days ending on a date is split like any range over 7 days: no day is left out.
+        sim.clearRequests();
+        const week = await run('n1', { params: { startModified: chinaTime(from - 7 * DAY).slice(0, 10), endModified: day } }, 1);
+        should(week.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(from - 7 * DAY, from + DAY - 1)));
+        should(sent()[sent().length - 1].endModified).equal(`${day} 23:59:59`);
+        // A date-time end stays as typed.
+        sim.clearRequests();
+        await run('n1', { params: { startModified: day, endModified: `${day} 00:00:00` } }, 1);
+        should(sent()[0].endModified).equal(`${day} 00:00:00`);
+    });
+
     it('an answer whose total is null (no hasTotal asked; Jackyun serialises nulls, as its error envelope shows) is no total: every page is read, not just the first', async () => {
         const from = sim.base;
         const to = sim.base + 7 * DAY;

@@ -227,6 +227,23 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(got.size).be.above(0);
         });
 
+        it('a date alone as ModifiedTo reads the whole of that day (its end is exclusive: the next midnight); a date-time end stays as typed', async () => {
+            await start();
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID', ModifiedFrom: '2024-01-03', ModifiedTo: '2024-01-05' } }, 1);
+            should(r.caught).be.undefined();
+            const got = new Set(r.outputs[0][0].payload.map((x: Msg) => x.FBillNo));
+            const want = new Set(sim.rows(RETURN_REQUEST_FORM).filter((x) => String(x.FModifyDate).slice(0, 10) >= '2024-01-03' && String(x.FModifyDate).slice(0, 10) <= '2024-01-05').map((x) => x.FBillNo));
+            // The bills modified on the 5th are read: "to 2024-01-05" used to stop at its 00:00.
+            should(sim.rows(RETURN_REQUEST_FORM).some((x) => String(x.FModifyDate).startsWith('2024-01-05'))).be.true();
+            should([...got].sort()).eql([...want].sort());
+            should(sentData(isQuery)[0].FilterString).equal("FModifyDate >= '2024-01-03 00:00:00' and FModifyDate < '2024-01-06 00:00:00'");
+            // Compact digits name a date too; a time of day is kept.
+            await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo', ModifiedTo: '20240105' } }, 1);
+            await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo', ModifiedTo: '2024-01-05 00:00:00' } }, 1);
+            should(sentData(isQuery).slice(-2).map((d) => d.FilterString)).eql(["FModifyDate < '2024-01-06 00:00:00'", "FModifyDate < '2024-01-05 00:00:00'"]);
+        });
+
         it('incremental sync on FModifyDate: the first run reads up to now, the next one from the watermark minus the overlap', async () => {
             await start();
             await loadQuery(node({}, { incremental: true, overlapMinutes: 10 }));

@@ -193,6 +193,31 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(r.outputs[0][0].payload.map((p: Msg) => p.payeeTargetBusinessCode)).eql(['FKSQ000102', 'FKSQ000103', 'FKSQ000104']);
         });
 
+        it('a date alone as endPaidTime (inclusive, as the help says) means the end of that day: its payments are read, not cut at 00:00', async () => {
+            await start();
+            const pays = demoPayments();
+            await loadFlow();
+            // Every demo payment is paid on 2024-01-09 (10:00 – 19:00 China time).
+            const r = await run('n1', { params: { startPaidTime: '2024-01-09', endPaidTime: '2024-01-09' } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            should(bodies()[0].data).match({ startPaidTime: pays[0].paidTime - 10 * 3600000, endPaidTime: pays[0].paidTime + 14 * 3600000 - 1 });
+            // A date-time end stays as typed.
+            const t = await run('n1', { params: { startPaidTime: '2024-01-09', endPaidTime: '2024-01-09 11:00:00' } }, 1);
+            should(t.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql([pays[0].paymentNo, pays[1].paymentNo]);
+        });
+
+        it('incremental, first run with a date alone as its end: the watermark is the end of that day, so the next run neither reads that day again nor skips it', async () => {
+            await start();
+            await loadFlow(node({ endPaidTime: { value: '2024-01-09', type: 'str' } }, { incremental: true, overlapMinutes: 10 }));
+            const r1 = await run('n1', {}, 1);
+            should(r1.outputs[0][0].payload).have.length(10);
+            const endOfDay = Date.UTC(2024, 0, 9, 16) - 1;
+            should(bodies()[0].data.endPaidTime).equal(endOfDay);
+            await run('n1', {}, 1);
+            should(bodies()[1].data.startPaidTime).equal(endOfDay - 10 * 60000);
+        });
+
         it('a paymentNo holding only spaces (a template that came out blank) is blank: not sent, every payment read', async () => {
             await start();
             await loadFlow();
