@@ -233,7 +233,11 @@ async function main(): Promise<void> {
     }
     console.log('');
     console.log(`Node-RED editor: ${demo.url}  (Ctrl-C stops everything)`);
-    console.log('Run a scenario again:');
+    // Started with DEMO_NO_RUN=1, nothing ran yet: the first "Run" of an incremental tab reads every record, not
+    // "only what changed since" as the lines below say of a second run.
+    console.log(process.env.DEMO_NO_RUN === '1'
+        ? 'Nothing has run yet (DEMO_NO_RUN=1): the first "运行 Run" on each tab reads every record; after it, as below:'
+        : 'Run a scenario again:');
     // Started with DEMO_NO_RUN=1, nothing ran yet: the hint to start that way is moot.
     const lines = howToRun(demo.url).filter((l) => process.env.DEMO_NO_RUN !== '1' || !l.startsWith('To watch'));
     for (const line of lines) {
