@@ -93,12 +93,13 @@ export = function (RED: NodeAPI) {
 
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
             // A msg that reaches Catch whole is accounted for, as at the endpoint nodes: its delivery ticket comes back.
-            const toCatch = (err: Error) => {
+            // With a code, as the endpoint nodes' errors have one: Node-RED puts it in the Catch msg's error.code.
+            const toCatch = (err: Error, code: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
-                done(err);
+                done(Object.assign(err, { code: (err as { code?: string }).code ?? code }));
             };
             if (!compiled) {
-                toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`));
+                toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`), 'BAD_MAPPING');
                 return;
             }
             // Nested deeper than any business record, or a part that throws when read: Node-RED copying the msg on the way
@@ -108,7 +109,7 @@ export = function (RED: NodeAPI) {
                 msg.payload = `[removed: ${unfit}]`;
                 // Red, as for any msg sent to Catch: the status must not keep the last msg's green "mapped".
                 node.status({ fill: 'red', shape: 'ring', text: 'bad input' });
-                toCatch(new Error(`erp-mapper: ${unfit}`));
+                toCatch(new Error(`erp-mapper: ${unfit}`), 'INVALID_INPUT');
                 return;
             }
             try {
@@ -140,7 +141,7 @@ export = function (RED: NodeAPI) {
                 done();
             } catch (err: any) {
                 node.status({ fill: 'red', shape: 'ring', text: 'error' });
-                toCatch(err instanceof Error ? err : new Error(String(err)));
+                toCatch(err instanceof Error ? err : new Error(String(err)), 'MAPPING_FAILED');
             }
         });
         node.on('close', () => {

@@ -80,7 +80,9 @@ function scenario000() {
     const caught = nodes.find((n) => n.type === 'catch' && n.z === tab.id).wires[0].map(byId).find((n: any) => n.type === 'debug');
     const query = byId(inject.wires[0][0]);
     const debugOf = (n: any, output: number) => n.wires[output].map(byId).find((d: any) => d.type === 'debug');
-    return { file, tab, inject, query, mapper, write, written, caught, read: debugOf(query, 0), mapped: debugOf(mapper, 0), unmapped: debugOf(mapper, 1) };
+    // The node between the query and the mapper that lets only shipped trades through (its status counts both).
+    const shippedOnly = query.wires[0].map(byId).find((n: any) => n.type === 'function');
+    return { file, tab, inject, query, shippedOnly, mapper, write, written, caught, read: debugOf(query, 0), mapped: debugOf(mapper, 0), unmapped: debugOf(mapper, 1) };
 }
 
 /** Shows a flow tab by clicking it in the workspace tab bar. */
@@ -232,10 +234,10 @@ runtimes().forEach((rt, index) => {
                 throw new Error(`${e.message}\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 4000)}\n--- Node-RED log ---\n${demo.log().slice(-4000)}`);
             });
             // Each saved bill leaves output 1 with the id and number Kingdee gave it. The run is over when the query
-            // node says done (green) and every record read is accounted for: mapped or not mapped, every mapped one
-            // saved; the saved ones are then exactly the bills Kingdee holds.
+            // node says done (green) and every record read is accounted for: skipped as not shipped, or mapped or not
+            // mapped, every mapped one saved; the saved ones are then exactly the bills Kingdee holds.
             const kingdee = demo.sims.get('kingdee') as KingdeeSim;
-            const ids = { query: s000.query.id, read: s000.read.id, mapped: s000.mapped.id, unmapped: s000.unmapped.id, saved: s000.written.id };
+            const ids = { query: s000.query.id, shippedOnly: s000.shippedOnly.id, read: s000.read.id, mapped: s000.mapped.id, unmapped: s000.unmapped.id, saved: s000.written.id };
             let bills: string[] = [];
             let counts: any;
             for (const started = Date.now(); ; ) {
@@ -246,11 +248,13 @@ runtimes().forEach((rt, index) => {
                         return total;
                     };
                     const status = (window as any).RED.nodes.node(ids.query)?.status;
-                    return { queryDone: status?.fill === 'green', read: count(ids.read), mapped: count(ids.mapped), unmapped: document.querySelectorAll(`.red-ui-debug-msg-node-${ids.unmapped.replace(/\./g, '_')}`).length, saved: count(ids.saved) };
+                    const filtered = /shipped (\d+), skipped (\d+)/.exec((window as any).RED.nodes.node(ids.shippedOnly)?.status?.text ?? '');
+                    return { queryDone: status?.fill === 'green', read: count(ids.read), shipped: Number(filtered?.[1] ?? -1), skipped: Number(filtered?.[2] ?? -1), mapped: count(ids.mapped), unmapped: document.querySelectorAll(`.red-ui-debug-msg-node-${ids.unmapped.replace(/\./g, '_')}`).length, saved: count(ids.saved) };
                 }, ids);
                 // The simulator keeps a bill as one row per line (as ExecuteBillQuery answers): count bill numbers.
                 bills = [...new Set(kingdee.rows('SAL_OutStock').map((r) => String(r.FBillNo)))];
-                if (counts.queryDone && counts.read > 0 && counts.read === counts.mapped + counts.unmapped && counts.saved === counts.mapped && counts.saved === bills.length) break;
+                // Every trade read is shipped (on to the mapper) or skipped; every shipped one mapped or not mapped.
+                if (counts.queryDone && counts.read > 0 && counts.read === counts.shipped + counts.skipped && counts.shipped === counts.mapped + counts.unmapped && counts.saved === counts.mapped && counts.saved === bills.length) break;
                 if (Date.now() - started > 90000) {
                     const sidebar = await page.locator('.red-ui-debug-msg').allInnerTexts();
                     throw new Error(`the run did not add up: ${JSON.stringify(counts)}, ${bills.length} bills in Kingdee\n--- debug sidebar ---\n${sidebar.join('\n').slice(0, 6000)}`);
@@ -258,6 +262,8 @@ runtimes().forEach((rt, index) => {
                 await new Promise((r) => setTimeout(r, 250));
             }
             should(bills.length).be.above(0);
+            // The demo's cancelled trades were read and skipped, not saved.
+            should(counts.skipped).be.above(0);
             // Open the first bill of the first message, as a user would to look at it.
             const first = page.locator(debugClass).first();
             for (let i = 0; i < 3; i++) await first.locator('.red-ui-debug-msg-object-handle').nth(i).click();

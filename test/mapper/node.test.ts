@@ -78,6 +78,8 @@ describe('erp-mapper node', function () {
         for (let i = 0; i < 150; i++) deep = { child: deep };
         const r = await run('n1', { payload: deep }, 2);
         should(r.caught!.error.message).match(/nested deeper than 100 levels/);
+        // A code a Catch flow can switch on, as the endpoint nodes give one.
+        should(r.caught!.error.code).equal('INVALID_INPUT');
         should(status.lastCall.args[0]).match({ fill: 'red', shape: 'ring' }, 'the msg went to Catch but the status still shows the last msg mapped');
     });
 
@@ -130,6 +132,7 @@ describe('erp-mapper node', function () {
         const r = await run('n1', { payload: { a: 1 } }, 2);
         should(r.caught).be.ok();
         should(r.caught!.error.message).match(/bad mapping: x: path "__proto__\.y": "__proto__" is not allowed/);
+        should(r.caught!.error.code).equal('BAD_MAPPING');
         should(r.outputs[0]).have.length(0);
         should(r.outputs[1]).have.length(0);
         should(({} as any).y).be.undefined();
