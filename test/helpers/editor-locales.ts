@@ -21,6 +21,30 @@ function lookup(catalogue: Record<string, unknown>, key: string): unknown {
     return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), catalogue);
 }
 
+/**
+ * Half-width , ; : ( ) or a straight " used as punctuation in Chinese text: next to a CJK character or a full-width
+ * mark (spaces skipped). Code (<code>, <pre>) and tags are left out; a mark standing alone between spaces is a literal
+ * (a list of allowed characters), and a colon between digits is a time.
+ */
+export function halfWidthInChinese(text: string, html: boolean): string[] {
+    let t = text;
+    if (html) t = t.replace(/<pre\b[\s\S]*?<\/pre>/g, ' ').replace(/<code\b[\s\S]*?<\/code>/g, '\u0001').replace(/<[^>]+>/g, '');
+    const zh = /[\u4e00-\u9fff\u3000-\u303f\uff01-\uff1f\u201c\u201d]/;
+    const found: string[] = [];
+    for (let i = 0; i < t.length; i++) {
+        const c = t[i];
+        if (!',;:()"'.includes(c)) continue;
+        if (t[i - 1] === ' ' && t[i + 1] === ' ') continue;
+        let p = i - 1;
+        while (p >= 0 && t[p] === ' ') p--;
+        let n = i + 1;
+        while (n < t.length && t[n] === ' ') n++;
+        if (c === ':' && /\d/.test(t[p] ?? '') && /\d/.test(t[n] ?? '')) continue;
+        if (zh.test(t[p] ?? '') || zh.test(t[n] ?? '')) found.push(t.slice(Math.max(0, i - 12), i + 13).replace(/\u0001/g, '<code>'));
+    }
+    return found;
+}
+
 export interface EditorExpectations {
     /** Node type → fields its help must name (in both languages). */
     help: Record<string, string[]>;
@@ -73,6 +97,16 @@ export function describeEditor(system: string, expect: EditorExpectations): void
                     }
                     for (const field of expect.help[type] ?? []) should(help.includes(field)).be.true(`${type} ${lang}: help does not name ${field}`);
                 }
+            }
+        });
+
+        it('zh-CN help and catalogue use full-width punctuation （，：；） and “” in Chinese text, not half-width , : ; ( ) "', () => {
+            for (const type of types) {
+                const help = fs.readFileSync(path.join(dir, 'locales', 'zh-CN', `${type}.html`), 'utf8');
+                should(halfWidthInChinese(help, true)).eql([], `${type} zh-CN help`);
+                const catalogue = JSON.parse(fs.readFileSync(path.join(dir, 'locales', 'zh-CN', `${type}.json`), 'utf8'));
+                const values = leafKeys(catalogue).map((k) => String(lookup(catalogue, k)));
+                should(values.flatMap((v) => halfWidthInChinese(v, false))).eql([], `${type} zh-CN catalogue`);
             }
         });
     });

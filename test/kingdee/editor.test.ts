@@ -1,3 +1,4 @@
+import { describeEditor } from '../helpers/editor-locales';
 import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
@@ -137,3 +138,6 @@ describe('kingdee editor: dialogs, locales, help, labels', () => {
         should(definition('kingdee-config').label.call({ ...configIn('en-US'), username: 'demo', acctId: '65f0' })).equal('Kingdee demo@65f0');
     });
 });
+
+// The shared checks (keys in both catalogues, help sections, zh-CN punctuation) for the Kingdee nodes too.
+describeEditor('kingdee', { help: {} });
