@@ -32,6 +32,18 @@ describe('GuanyiSim', () => {
         should(a.tradeReturns.map((r: any) => r.code)).eql(['RTN000002']);
     });
 
+    it('time ranges compare times, ends inclusive: a date alone is its midnight; a day that does not exist is refused', async () => {
+        sim.returns[0].create_date = '2024-01-09 00:00:00';
+        sim.returns[1].create_date = '2024-01-08 23:59:59';
+        sim.returns[2].create_date = '2024-01-09 00:00:01';
+        const codes = async (q: Record<string, unknown>) => (await call(sim, { page_no: 1, page_size: 100, ...q })).tradeReturns.map((r: any) => r.code).filter((c: string) => ['RTN000001', 'RTN000002', 'RTN000003'].includes(c)).sort();
+        // As text, '2024-01-09 00:00:00' > '2024-01-09': the return made at that very midnight fell outside the end.
+        should(await codes({ start_create: '2024-01-08 23:59:59', end_create: '2024-01-09' })).eql(['RTN000001', 'RTN000002']);
+        should(await codes({ start_create: '2024-01-09', end_create: '2024-01-09 00:00:01' })).eql(['RTN000001', 'RTN000003']);
+        should(await call(sim, { start_create: '2024-02-30 00:00:00', end_create: '2024-03-01 00:00:00' })).match({ success: false, errorCode: 'PARAM_ERROR' });
+        should(await call(sim, { start_create: '2024-01-08 24:00:00' })).match({ success: false, errorCode: 'PARAM_ERROR' });
+    });
+
     it('bad sessionkey, bad sign, page_size over 100', async () => {
         should(await call(sim, { page_no: 1 }, { sessionkey: 'nope' })).match({ success: false, errorCode: 'SESSIONKEY_INVALID', errorDesc: 'sessionkey无效' });
         should(await call(sim, { page_no: 1 }, {}, 'wrong')).match({ success: false, errorCode: 'SIGN_INVALID' });

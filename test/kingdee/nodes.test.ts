@@ -172,9 +172,10 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             await loadQuery(node({}, { incremental: true }));
             const rows = sim.rows(RETURN_REQUEST_FORM);
             const all = rows.map((x) => x.FEntity_FEntryID);
-            // After page 1 is answered, the first bill (both its entry rows) is edited in Kingdee: past the run's end.
+            // After page 1 is answered, the first bill (both its entry rows) is edited in Kingdee: past the run's end
+            // (an hour from now, China time as Kingdee stores it).
             sim.afterRequest(() => {
-                for (const x of rows) if (x.FID === rows[0].FID) x.FModifyDate = new Date(Date.now() + 3600000).toISOString().slice(0, 19);
+                for (const x of rows) if (x.FID === rows[0].FID) x.FModifyDate = new Date(Date.now() + 9 * 3600000).toISOString().slice(0, 19);
             }, isQuery);
             const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FID,FBillNo,FEntity_FEntryID', Limit: 4 } }, 1);
             should(r.caught).be.undefined();

@@ -30,6 +30,34 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         should(() => parseFilter("A = ")).throw();
     });
 
+    it('FilterString on a date field compares times (as SQL Server does), not text: T or space form, a date alone is its midnight; NULL matches no comparison; a text that is no time fails the query', () => {
+        const rows = [{ N: 1, D: '2024-01-05T09:00:00' }, { N: 2, D: '2024-01-05T10:00:00' }, { N: 3, D: '2024-01-05T11:30:00' }, { N: 4, D: null }];
+        const run = (f: string) => rows.filter((r) => parseFilter(f)((k) => (r as any)[k])).map((r) => r.N);
+        // As text, 'T' (0x54) sorts after ' ' (0x20): 09:00 would pass `>= 10:00` and fail `< 10:00`.
+        should(run("D >= '2024-01-05 10:00:00'")).eql([2, 3]);
+        should(run("D < '2024-01-05 10:00:00'")).eql([1]);
+        should(run("D = '2024-01-05 10:00:00'")).eql([2]);
+        should(run("D = '2024-01-05T10:00:00'")).eql([2]);
+        should(run("D >= '2024-01-05' and D < '2024-01-06'")).eql([1, 2, 3]);
+        should(run("D <= '2024-01-05'")).eql([]);
+        should(run("D > '2024/1/5 9:30'")).eql([2, 3]);
+        should(run("D <> '2024-01-05 10:00:00'")).eql([1, 3]);
+        should(run("D not in ('2024-01-05 10:00:00')")).eql([1, 3]);
+        should(run("D is null")).eql([4]);
+        should(run("D is not null and D < '2024-01-05 10:00:00.000'")).eql([1]);
+        // SQL Server: 从字符串转换日期和/或时间时，转换失败 (a real query fails, it does not match nothing).
+        for (const bad of ["D >= 'yesterday'", "D < '2024-02-30 00:00:00'", "D >= '2024-01-05 10:00:00+08:00'"]) should(() => run(bad)).throw(/转换失败/);
+    });
+
+    it('FilterString text comparisons ignore case and trailing spaces (SQL Server default collation); a text column is not compared as a number', () => {
+        const rows = [{ N: 1, S: 'ab' }, { N: 2, S: 'AB ' }, { N: 3, S: '0100' }, { N: 4, S: '100' }];
+        const run = (f: string) => rows.filter((r) => parseFilter(f)((k) => (r as any)[k])).map((r) => r.N);
+        should(run("S = 'ab'")).eql([1, 2]);
+        should(run("S in ('Ab')")).eql([1, 2]);
+        should(run("S = '100'")).eql([4]);
+        should(run("S <> '100'")).eql([1, 2, 3]);
+    });
+
     it('LoginBySign verifies the signature and the timestamp; sessions via header', async () => {
         const ts = Math.floor(Date.now() / 1000);
         const c = KINGDEE_DEMO;

@@ -60,6 +60,20 @@ const RANGES: Array<[string, string, (r: GuanyiReturn) => string | undefined]> =
     ['modify_start_date', 'modify_end_date', (r) => payments(r).map((p) => p.modify_date).sort().pop()],
 ];
 
+/**
+ * A request or record time, `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd` (its midnight), as comparable ms (both China
+ * time, so no zone is applied); NaN for any other form or a day/time that does not exist. Compared as times, not as
+ * text: as text a date alone sorts before its own midnight.
+ */
+function rangeTime(text: string): number {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2}))?$/.exec(text);
+    if (!m) return NaN;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map((v) => Number(v ?? 0));
+    const t = Date.UTC(y, mo - 1, d, h, mi, sec);
+    const back = new Date(t);
+    return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 && sec < 60 ? t : NaN;
+}
+
 /** Filter values compared as text, with booleans and 0/1 flags alike (cancel=0 matches cancel:false). */
 function flag(v: unknown): string {
     if (v === true || v === 'true') return '1';
@@ -146,7 +160,7 @@ export class GuanyiSim extends SimServer {
         if (pageSize > this.maxPageSize) return fail('PARAM_ERROR', `page_size不能大于${this.maxPageSize}`, 'page_size');
         for (const [from, to] of RANGES) {
             for (const f of [from, to]) {
-                if (q[f] !== undefined && q[f] !== '' && !/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/.test(String(q[f]))) return fail('PARAM_ERROR', `${f}格式错误,应为yyyy-MM-dd HH:mm:ss`, f);
+                if (q[f] !== undefined && q[f] !== '' && Number.isNaN(rangeTime(String(q[f])))) return fail('PARAM_ERROR', `${f}格式错误,应为yyyy-MM-dd HH:mm:ss`, f);
             }
         }
         const memoKey = this.memoiseResults ? JSON.stringify([...[...Object.keys(EXACT), ...RANGES.flatMap(([from, to]) => [from, to])].map((f) => (q[f] === undefined ? '' : flag(q[f]))), this.returns.length]) : '';
@@ -159,8 +173,9 @@ export class GuanyiSim extends SimServer {
                     RANGES.every(([from, to, get]) => {
                         const t = get(r);
                         if ((q[from] ?? '') === '' && (q[to] ?? '') === '') return true;
-                        if (!t) return false;
-                        return (q[from] === undefined || q[from] === '' || t >= q[from]) && (q[to] === undefined || q[to] === '' || t <= q[to]);
+                        const at = t ? rangeTime(t) : NaN;
+                        if (Number.isNaN(at)) return false;
+                        return (q[from] === undefined || q[from] === '' || at >= rangeTime(String(q[from]))) && (q[to] === undefined || q[to] === '' || at <= rangeTime(String(q[to])));
                     }),
                 )
                 .sort((a, b) => (a.create_date < b.create_date ? -1 : a.create_date > b.create_date ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));

@@ -13,7 +13,9 @@
  * are verified exactly. Signatures are checked by ./verify.ts, written from protocols.md, not by the client's signer. A missing/expired session
  * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery).
  * ExecuteBillQuery on a bill form answers one row per entry (分录) when FieldKeys name an entry field, else one row per
- * bill; TopRowCount/StartRow/Limit count those rows.
+ * bill; TopRowCount/StartRow/Limit count those rows. FilterString and OrderString compare as SQL Server does: datetime
+ * columns as times (a literal that is no time fails the query), text ignoring case and trailing spaces, NULL matching
+ * no comparison (`is [not] null` tests it) and sorting first.
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
@@ -173,13 +175,65 @@ function tokenize(text: string): Tok[] {
 
 type Pred = ((get: (field: string) => unknown) => boolean) & { fields?: string[] };
 
-function compare(a: unknown, b: unknown): number {
-    const na = typeof a === 'number' ? a : Number(a);
-    const nb = typeof b === 'number' ? b : Number(b);
-    if (a !== '' && b !== '' && a !== null && b !== null && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
-    const sa = str(a);
-    const sb = str(b);
-    return sa < sb ? -1 : sa > sb ? 1 : 0;
+/** A stored datetime value: K/3 Cloud answers datetime columns as zone-less ISO text (protocols.md §1.5). */
+const DATETIME_VALUE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?$/;
+
+/**
+ * A datetime text as SQL Server converts it to `datetime` (zone-less, so as comparable ms), or NaN when it fails:
+ * yyyy-MM-dd, yyyy/M/d or yyyyMMdd, then optionally ` H:mm[:ss[.fff]]`, or ISO 8601 `THH:mm:ss[.fff][Z]`. A date alone
+ * is its midnight; an offset (+08:00), a missing piece or a day that does not exist fails the conversion.
+ */
+export function sqlDateTime(text: string): number {
+    const m = /^(\d{4})(?:-(\d{2})-(\d{2})|\/(\d{1,2})\/(\d{1,2})|(\d{2})(\d{2}))(?:( )(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?|(T)(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z?)?$/.exec(text.trim());
+    if (!m) return NaN;
+    const y = Number(m[1]);
+    const mo = Number(m[2] ?? m[4] ?? m[6]);
+    const d = Number(m[3] ?? m[5] ?? m[7]);
+    const h = Number(m[9] ?? m[14] ?? 0);
+    const mi = Number(m[10] ?? m[15] ?? 0);
+    const s = Number(m[11] ?? m[16] ?? 0);
+    const ms = Math.round(Number('0.' + (m[12] ?? m[17] ?? '0')) * 1000);
+    const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+    const back = new Date(t);
+    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return NaN;
+    return t;
+}
+
+const isNull = (v: unknown) => v === null || v === undefined;
+/** Text as SQL Server's default collation (Chinese_PRC_CI_AS) compares it: case ignored, trailing spaces ignored. */
+const collated = (v: unknown) => str(v).replace(/ +$/, '').toLowerCase();
+
+/**
+ * A column's value against a FilterString literal, as SQL Server compares them (the server turns the filter into
+ * SQL): a datetime column converts the literal to a time (failing the query when it cannot); a number on either side
+ * compares numbers (the text converted, failing when it is no number); text compares collated. NULLs are the
+ * caller's: they match no comparison.
+ */
+function compare(column: unknown, literal: unknown): number {
+    if (typeof column === 'string' && DATETIME_VALUE.test(column) && typeof literal === 'string') {
+        const t = sqlDateTime(literal);
+        if (Number.isNaN(t)) throw new SimFault(`从字符串转换日期和/或时间时，转换失败: '${literal}'`, 4);
+        return sqlDateTime(column) - t;
+    }
+    if (typeof column === 'number' || typeof literal === 'number' || typeof column === 'boolean') {
+        const a = Number(column);
+        const b = Number(literal);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) throw new SimFault(`将值 '${str(Number.isFinite(a) ? literal : column)}' 转换为数值类型时失败`, 4);
+        return a - b;
+    }
+    const a = collated(column);
+    const b = collated(literal);
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** ORDER BY of two column values: NULLs first (SQL Server), times as times, numbers as numbers, text collated. */
+function orderCompare(a: unknown, b: unknown): number {
+    if (isNull(a) || isNull(b)) return isNull(a) ? (isNull(b) ? 0 : -1) : 1;
+    if (typeof a === 'string' && typeof b === 'string' && DATETIME_VALUE.test(a) && DATETIME_VALUE.test(b)) return sqlDateTime(a) - sqlDateTime(b);
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    const x = collated(a);
+    const y = collated(b);
+    return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export function parseFilter(text: string): Pred {
@@ -210,6 +264,14 @@ export function parseFilter(text: string): Pred {
         if (!f || f.t !== 'id') return fail();
         const field = f.v;
         fields.push(field);
+        if (kw('is')) {
+            p++;
+            const not = kw('not');
+            if (not) p++;
+            if (!kw('null')) fail();
+            p++;
+            return (get) => isNull(get(field)) !== not;
+        }
         let negate = false;
         if (kw('not')) {
             negate = true;
@@ -219,7 +281,7 @@ export function parseFilter(text: string): Pred {
             p++;
             const pattern = str(value());
             const re = new RegExp('^' + pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.') + '$', 'i');
-            return (get) => re.test(str(get(field))) !== negate;
+            return (get) => !isNull(get(field)) && re.test(str(get(field))) !== negate;
         }
         if (kw('in')) {
             p++;
@@ -230,25 +292,27 @@ export function parseFilter(text: string): Pred {
                 list.push(value());
             }
             if (toks[p++]?.t !== 'rp') fail();
-            return (get) => list.some((v) => compare(get(field), v) === 0) !== negate;
+            return (get) => !isNull(get(field)) && list.some((v) => compare(get(field), v) === 0) !== negate;
         }
         if (negate) fail();
         const op = toks[p++];
         if (!op || op.t !== 'op') return fail();
         const v = value();
+        // SQL: a comparison with NULL is unknown, so the row is not selected (whatever the operator).
+        const cmp = (test: (c: number) => boolean): Pred => (get) => !isNull(get(field)) && test(compare(get(field), v));
         switch (op.v) {
             case '=':
-                return (get) => compare(get(field), v) === 0;
+                return cmp((c) => c === 0);
             case '<>':
-                return (get) => compare(get(field), v) !== 0;
+                return cmp((c) => c !== 0);
             case '>':
-                return (get) => compare(get(field), v) > 0;
+                return cmp((c) => c > 0);
             case '>=':
-                return (get) => compare(get(field), v) >= 0;
+                return cmp((c) => c >= 0);
             case '<':
-                return (get) => compare(get(field), v) < 0;
+                return cmp((c) => c < 0);
             case '<=':
-                return (get) => compare(get(field), v) <= 0;
+                return cmp((c) => c <= 0);
         }
         return fail();
     };
@@ -691,7 +755,7 @@ export class KingdeeSim extends SimServer {
                 .map((r, i) => ({ r, i }))
                 .sort((a, b) => {
                     for (const s of spec) {
-                        const c = compare(this.field(a.r, s.f).value, this.field(b.r, s.f).value);
+                        const c = orderCompare(this.field(a.r, s.f).value, this.field(b.r, s.f).value);
                         if (c !== 0) return s.desc ? -c : c;
                     }
                     return a.i - b.i;
