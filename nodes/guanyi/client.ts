@@ -25,7 +25,8 @@ export interface ReturnPage {
 
 // Whole words only for `sign` ("SIGN_INVALID" matches, "assign" does not).
 const CONFIG_TEXT = /sessionkey|session_key|签名|(?<![a-z])sign(?![a-z])|appkey|app_key/i;
-const RATE_TEXT = /频繁|限流|(?<![a-z])limit/i;
+// Looser than core FREQUENCY_TEXT (tested first): only after the account words.
+const RATE_TEXT = /(?<![a-z])limit/i;
 
 /** An array from an array, a JSON array text, a single object, or nothing (→ []). */
 function asArray(v: unknown): unknown[] {

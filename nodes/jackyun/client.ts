@@ -61,7 +61,8 @@ export function classifyJackyun(text: string): ErrorKind {
     if (FREQUENCY_TEXT.test(text)) return 'rate-limit';
     // `sign` as a word's start only: startConsignTime (a business refusal naming a field) is no signature text.
     if (/签名|(?<![a-z])sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
-    if (/频繁|限流|超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
+    // Looser words than FREQUENCY_TEXT: only after the account words.
+    if (/超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
     return 'business';
 }
 

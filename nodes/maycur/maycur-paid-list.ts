@@ -24,7 +24,7 @@ const spec: QuerySpec<MaycurClient> = {
         // Converted before the generator starts: a bad time fails the msg with nothing sent.
         const startPaidTime = paidTime('startPaidTime', params.startPaidTime);
         // Inclusive, in ms: a date alone ends at its last millisecond.
-        const endPaidTime = paidTime('endPaidTime', params.endPaidTime, (v) => toEpochEndMs(v));
+        const endPaidTime = paidTime('endPaidTime', params.endPaidTime, toEpochEndMs);
         if (startPaidTime !== undefined && endPaidTime !== undefined && endPaidTime < startPaidTime) {
             throw validationError('maycur', 'endPaidTime', 'is before startPaidTime');
         }

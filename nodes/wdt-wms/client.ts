@@ -99,7 +99,8 @@ export function classifyWms(code: string, message: string): ErrorKind {
     if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
     if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
-    if (/频繁|限流|frequent|rate.?limit/i.test(t)) return 'rate-limit';
+    // Looser words than FREQUENCY_TEXT: only after the account words.
+    if (/frequent|rate.?limit/i.test(t)) return 'rate-limit';
     return 'business';
 }
 

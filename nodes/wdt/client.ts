@@ -37,7 +37,8 @@ export interface TradePushResult {
 // Whole words only for the ASCII terms ("assign" or "inside" in a business message are not about the account).
 const CONFIG_TEXT = /签名|(?<![a-z])sign(?![a-z])|appkey|app_key|appsecret|(?<![a-z])sid(?![a-z])|卖家账号/i;
 const CLOCK_TEXT = /时间戳|timestamp/i;
-const RATE_TEXT = /频繁|超过|限流|(?<![a-z])limit/i;
+// Looser than core FREQUENCY_TEXT (tested first): only after the account and clock words.
+const RATE_TEXT = /超过|(?<![a-z])limit/i;
 
 export function wdtConfigError(message: string): ConnectorError {
     return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message });
