@@ -487,13 +487,14 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const from = await watermark.get();
                 watermarkEnd = Date.now();
                 if (from !== undefined) params[inc.startParam] = inc.format(from - watermark.overlapMs);
-                if (params[inc.endParam] === undefined || from !== undefined) {
+                const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => params[name] !== undefined);
+                if (userEndParam === undefined || from !== undefined) {
                     params[inc.endParam] = inc.format(watermarkEnd);
                 } else {
                     // The first run keeps the user's end: the watermark may not pass what was read (the next run would
                     // start after a gap).
                     // Read as the node reads it (a date alone: the end of that day), or the next run reads that day again.
-                    const userEnd = toEpochEndMs(params[inc.endParam]);
+                    const userEnd = toEpochEndMs(params[userEndParam]);
                     if (userEnd < watermarkEnd) watermarkEnd = userEnd;
                 }
             }

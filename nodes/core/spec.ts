@@ -59,6 +59,8 @@ export interface IncrementalSpec {
     startParam: string;
     /** Parameter set to the run's start time unless the user gave one, e.g. `endModified`. */
     endParam: string;
+    /** Other names the vendor takes for the same end (Jackyun's `modified_end`): a first run keeps the user's end under any. */
+    endAliases?: string[];
     /** Epoch ms → the parameter's wire form (e.g. China-time text, ms number). */
     format(ms: number): unknown;
 }

@@ -16,7 +16,7 @@ const spec: QuerySpec<JackyunClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'startModified', endParam: 'endModified', format: (ms) => chinaTime(ms) },
+    incremental: { startParam: 'startModified', endParam: 'endModified', endAliases: ['modified_end'], format: (ms) => chinaTime(ms) },
     query: (ctx, params) => ctx.client.queryTrades(params, ctx.request, ctx.progress, ctx.warn),
 };
 

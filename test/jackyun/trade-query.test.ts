@@ -480,23 +480,27 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(parseChinaTime(b.endModified)).be.aboveOrEqual(firstEnd);
         should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
     });
-    it('incremental first run with an end of the user\'s (seed example values kept, incremental on): the watermark is that end, so the next run reads on from it', async () => {
-        await sim.stop();
-        const now = Date.now();
-        sim = new JackyunSim({ base: now - 6 * DAY, spanDays: 5, trades: 20 });
-        await sim.start();
-        const params = { startModified: { value: chinaTime(now - 7 * DAY), type: 'str' }, endModified: { value: chinaTime(now - 3 * DAY), type: 'str' } };
-        await start(direct(), node({ incremental: true, overlapMinutes: 10, params }));
-        const first = await run('n1', {}, 1);
-        should(first.caught).be.undefined();
-        should(sent().every((b) => b.endModified === params.endModified.value)).be.true();
-        sim.clearRequests();
-        const second = await run('n1', {}, 1);
-        should(second.caught).be.undefined();
-        should(parseChinaTime(sent()[0].startModified)).equal(parseChinaTime(params.endModified.value) - 10 * 60000);
-        const got = [...first.outputs[0][0].payload, ...second.outputs[0][0].payload].map((t: any) => t.TradeNo);
-        should(new Set(got)).eql(new Set(numbers(sim.trades)));
-    });
+    for (const [b, e] of [['startModified', 'endModified'], ['modified_begin', 'modified_end']]) {
+        it(`incremental first run with an end of the user's in ${e} (seed example values kept, incremental on): only up to that end is read, the watermark is that end, so the next run reads on from it`, async () => {
+            await sim.stop();
+            const now = Date.now();
+            sim = new JackyunSim({ base: now - 6 * DAY, spanDays: 5, trades: 20 });
+            await sim.start();
+            const end = chinaTime(now - 3 * DAY);
+            const params = { [b]: { value: chinaTime(now - 7 * DAY), type: 'str' }, [e]: { value: end, type: 'str' } };
+            await start(direct(), node({ incremental: true, overlapMinutes: 10, params }));
+            const first = await run('n1', {}, 1);
+            should(first.caught).be.undefined();
+            should(sent().map((s) => s[e])).matchEach(end);
+            should(first.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(now - 7 * DAY, parseChinaTime(end))));
+            sim.clearRequests();
+            const second = await run('n1', {}, 1);
+            should(second.caught).be.undefined();
+            should(parseChinaTime(sent()[0][b])).equal(parseChinaTime(end) - 10 * 60000);
+            const got = [...first.outputs[0][0].payload, ...second.outputs[0][0].payload].map((t: any) => t.TradeNo);
+            should(new Set(got)).eql(new Set(numbers(sim.trades)));
+        });
+    }
 
     it('a date alone as an end (endModified, modified_end, endCreated, endAuditTime, endConsignTime) means the end of that day: that day\'s trades are read, not cut at 00:00', async () => {
         const day = chinaTime(sim.base + 3 * DAY).slice(0, 10);
