@@ -5,7 +5,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectorError, HttpResponse, RequestContext, SharedLogin } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -67,7 +67,6 @@ const PERMISSION_TEXT = /无权|权限|permission|forbidden|not allowed/i;
  * is not renewed again: the refusal is not about the session, and a login per msg gets the account disabled (§7.2).
  */
 const RENEWED_REFUSED_MS = 60000;
-const FREQUENT_TEXT = /频繁|TOO_FREQUENT|RATE_LIMIT/i;
 
 export class MaycurClient extends BaseClient {
     readonly baseUrl: string;
@@ -137,7 +136,7 @@ export class MaycurClient extends BaseClient {
             if (!isAck(env)) {
                 const code = errorCode(env);
                 const message = errorMessage(env);
-                if (FREQUENT_TEXT.test(`${code} ${message}`)) {
+                if (FREQUENCY_TEXT.test(`${code} ${message}`)) {
                     this.loginBlockedUntil = Date.now() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
@@ -201,7 +200,7 @@ export class MaycurClient extends BaseClient {
             const message = errorMessage(env) || code || 'NACK';
             // Before the session words: "当前登录用户请求过于频繁" names the login but asks to slow down, and a re-login for
             // it is what gets the account disabled (§7.2).
-            if (FREQUENT_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
+            if (FREQUENCY_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
             if (PERMISSION_TEXT.test(message) && !/^TOKEN/i.test(code)) throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'NO_PERMISSION', message: `refused: ${message} (check the app's permissions in Maycur)` });
             if (/^TOKEN/i.test(code) || AUTH_TEXT.test(message)) {
                 const err = new ConnectorError({ system: 'maycur', kind: 'auth', code: code || 'TOKEN_INVALID', message: `session not accepted: ${message}` });

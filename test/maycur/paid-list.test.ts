@@ -318,6 +318,14 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(r.caught).be.undefined();
             should(sim.loginAttempts).equal(1);
             should(sim.requests.filter(isData)).have.length(5);
+            // Worded as the other vendors word it (限流, too many requests) under a code of its own: a rate limit too.
+            for (const [errorCode, message] of [['FLOW_CONTROL', '触发限流，请稍后重试'], ['SYS_BUSY', 'Too Many Requests']]) {
+                sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode, message, data: null }) }, 1, isData);
+                r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload).have.length(10);
+            }
+            should(sim.loginAttempts).equal(1);
         });
 
         it('POST /cn-erp/maycur-config/test logs in once with the dialog\'s values; a wrong secret is reported, not thrown', async () => {
