@@ -97,9 +97,15 @@ describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet
         should(sheet.Qua).equal('1');
     });
 
+    it('a partly received line carries the amount of what was received (实际金额 × 实际入库数 ÷ 待入库数), on the line and in the total', async () => {
+        const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G003', qty: '3', real_in: '3', price: '35.50', amount: '106.50', note: '' }] });
+        should(sheet.Items.map((i: Record<string, unknown>) => [i.Qua, i.Amo])).eql([['1', '50'], ['3', '106.5']]);
+        should(sheet).match({ Qua: '4', Amo: '156.5' });
+    });
+
     it('a line with an empty amount or received quantity does not fail the sheet (sums skip empty text)', async () => {
         const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '1', real_in: '', price: '', amount: '', note: '赠品' }] });
-        should(sheet).match({ Qua: '2', Amo: '100' });
+        should(sheet).match({ Qua: '2', Amo: '50' });
         should(sheet.Items.map((i: Record<string, unknown>) => i.Qua)).eql(['1', '1']);
     });
 });
