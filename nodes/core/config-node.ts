@@ -12,6 +12,8 @@ export interface ConfigNodeDef<C extends BaseClient> {
     system: string;
     /** Credential fields; secrets are `password` (never sent to the browser or exported). */
     credentials: Record<string, { type: 'text' | 'password' }>;
+    /** Credentials used exactly as typed (a user's own password may begin or end with a space); see cleanCredentials. */
+    verbatim?: string[];
     createClient(config: Record<string, any>, credentials: Record<string, string>): C;
 }
 
@@ -25,7 +27,9 @@ export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
  * config with the vendor's defaults where the user left them blank.
  */
 export function commonClientSettings(system: string, config: Record<string, any>, defaults: { rps: number; concurrency: number; timeoutMs?: number }): ClientSettings {
-    const num = (v: unknown, d: number) => (v === '' || v === undefined || v === null || Number.isNaN(Number(v)) ? d : Number(v));
+    // A field holding only spaces is blank, as it looks: Number(' ') is 0, which would mean no rate limit, no
+    // concurrency bound or no retries.
+    const num = (v: unknown, d: number) => (v === undefined || v === null || String(v).trim() === '' || Number.isNaN(Number(v)) ? d : Number(v));
     const timeout = num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000);
     // axios takes 0 for "no timeout" (a hung server holds the msg for ever) and fails every request on a negative one
     // with "network error: ERR_OUT_OF_RANGE", which makes an unsent write look possibly processed.
@@ -45,6 +49,29 @@ export function commonClientSettings(system: string, config: Record<string, any>
     };
 }
 
+/** Quote pairs a value is pasted in from an e-mail, a chat or a JSON text (the Chinese ones as IMEs and editors type them). */
+const QUOTES: Array<[string, string]> = [['"', '"'], ["'", "'"], ['`', '`'], ['“', '”'], ['‘', '’'], ['「', '」'], ['『', '』']];
+
+/**
+ * The credentials as the client must use them. Keys, secrets and session keys a vendor issues never begin or end with
+ * white space nor sit in quotes, but copied from a console, an e-mail or a chat they often bring a trailing space, a
+ * tab, a line break or a full-width space (U+3000) with them: in a password field nobody sees it, the request is
+ * signed with it and the vendor answers only "sign error". So white space around them is dropped, and a value in
+ * quotes is refused naming the field (never the value). Fields in `verbatim` are left as typed.
+ */
+export function cleanCredentials(system: string, credentials: Record<string, string>, verbatim: string[] = []): Record<string, string> {
+    const out: Record<string, string> = { ...credentials };
+    for (const [field, value] of Object.entries(credentials)) {
+        if (typeof value !== 'string' || verbatim.includes(field)) continue;
+        const v = value.trim();
+        if (v.length >= 2 && QUOTES.some(([open, close]) => v.startsWith(open) && v.endsWith(close))) {
+            throw new ConnectorError({ system, kind: 'config', code: 'CONFIG', field, message: `${field}: has quotes around it; enter the value without the quotes` });
+        }
+        out[field] = v;
+    }
+    return out;
+}
+
 const testRoutes = new WeakMap<object, Set<string>>();
 
 /** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
@@ -56,7 +83,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const node = this;
         let client: C | undefined;
         node.getClient = () => {
-            if (!client) client = def.createClient(config, ((node as any).credentials ?? {}) as Record<string, string>);
+            if (!client) client = def.createClient(config, cleanCredentials(def.system, ((node as any).credentials ?? {}) as Record<string, string>, def.verbatim));
             return client;
         };
         node.on('close', (done: () => void) => {
@@ -84,7 +111,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), testConnectionLimit.ms);
         try {
-            client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, credentials);
+            client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
             const message = await client.testConnection({ signal: abort.signal });
             res.json({ ok: true, message });
         } catch (err) {

@@ -11,7 +11,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -246,6 +246,18 @@ export class KingdeeClient extends BaseClient {
         return this.settings.serverUrl + service + '.common.kdsvc';
     }
 
+    /**
+     * The transport's status error. The service paths are fixed, so a 404 or 405 means the server URL does not lead to
+     * the WebAPI, most often for want of its virtual directory (http://host/ instead of http://host/k3cloud/).
+     */
+    private statusError(res: HttpResponse): ConnectorError | undefined {
+        const err = this.http.statusError(res);
+        if (err && (res.status === 404 || res.status === 405)) {
+            return err.copyWith({ message: `${err.message}; no Kingdee WebAPI at ${this.settings.serverUrl}: check the server URL (serverUrl), the WebAPI root with its virtual directory, e.g. http://host/k3cloud/` });
+        }
+        return err;
+    }
+
     // ---------- login / session ----------
 
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {
@@ -290,7 +302,7 @@ export class KingdeeClient extends BaseClient {
         const body = JSON.stringify(s.bodyForm === 'positional' || !named ? { parameters: positional } : named);
         this.loginCount++;
         const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }, { signal }), signal);
-        const httpErr = this.http.statusError(res);
+        const httpErr = this.statusError(res);
         if (httpErr) throw httpErr;
         if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
         let answer: any;
@@ -368,7 +380,7 @@ export class KingdeeClient extends BaseClient {
                 const { headers, sessionId } = this.headers(path);
                 const res = await this.http.request({ url, headers, body }, opts);
                 if (res.status === 519) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'HTTP_519', httpStatus: 519, message: `${operation}: the Kingdee API gateway rejected the request signature (HTTP 519)` });
-                const httpErr = this.http.statusError(res);
+                const httpErr = this.statusError(res);
                 if (httpErr) throw httpErr;
                 if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation);
                 let answer: unknown;

@@ -11,6 +11,8 @@ export = function (RED: NodeAPI) {
         type: 'kingdee-config',
         system: 'kingdee',
         credentials: { password: { type: 'password' }, appSecret: { type: 'password' } },
+        // The user's own password: it may end in a space, so it goes as typed (the app secret is Kingdee's, trimmed).
+        verbatim: ['password'],
         createClient: (config, creds) =>
             new KingdeeClient(
                 commonClientSettings('kingdee', config, { rps: 5, concurrency: 2 }),

@@ -4,7 +4,7 @@ import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { readCounter } from '../helpers/reads';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
-import { testConnectionLimit } from '../../nodes/core/config-node';
+import { testConnectionLimit, commonClientSettings } from '../../nodes/core/config-node';
 
 describe('core/endpoint: the endpoint mechanism, through nodes defined in the tests', function () {
     let sim: KitSim;
@@ -324,6 +324,19 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
                 ['f', 'NOT_SENT', true],
             ]);
             should(r.outputs[1][2].error.message).match(/^not sent: an earlier batch failed \(HTTP 403/);
+        });
+    });
+
+    describe('config node: the settings as typed', () => {
+        it('a limit or retry setting holding only spaces (a space, a tab, a full-width space) is blank: the vendor\'s defaults, not 0 (no rate limit, no concurrency bound, no retries)', () => {
+            for (const blank of [' ', '\t', '\u3000']) {
+                const s = commonClientSettings('kit', { rps: blank, concurrency: blank, maxRetries: blank, retryBaseMs: blank }, { rps: 1, concurrency: 1 });
+                should(s).match({ rps: 1, concurrency: 1, retry: { maxRetries: 4, baseDelayMs: 500 } });
+                // The timeout too: blank is the default, not "0 is refused".
+                should(commonClientSettings('kit', { timeout: blank }, { rps: 1, concurrency: 1 }).timeoutMs).equal(30000);
+            }
+            // 0 typed is 0 (the help's "0 = unlimited").
+            should(commonClientSettings('kit', { rps: '0', concurrency: 0 }, { rps: 1, concurrency: 1 })).match({ rps: 0, concurrency: 0 });
         });
     });
 

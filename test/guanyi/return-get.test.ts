@@ -241,4 +241,16 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(r.caught!._error).match({ kind: 'config', message: /sessionkey: is required/ });
         should(sim.requests).have.length(0);
     });
+
+    it('sessionkey and secret pasted with a trailing space, a tab or a full-width space (U+3000) are used without it; a secret in quotes is refused naming it (test-connection route)', async () => {
+        await loadFlow();
+        const test = (c: Msg) => helper.request().post('/cn-erp/guanyi-config/test').send({ config: { url: `${sim.baseUrl}/rest/erp_open`, appkey: GUANYI_DEMO.appkey }, credentials: c }).expect(200);
+        for (const pad of [' ', '\t', '\u3000']) {
+            const r = await test({ sessionkey: `${GUANYI_DEMO.sessionkey}${pad}`, secret: `${pad}${GUANYI_DEMO.secret}${pad}` });
+            should(r.body).match({ ok: true });
+        }
+        const quoted = await test({ sessionkey: GUANYI_DEMO.sessionkey, secret: `“${GUANYI_DEMO.secret}”` });
+        should(quoted.body).match({ ok: false, kind: 'config', message: /^secret: .*quotes/ });
+        should(JSON.stringify(quoted.body)).not.containEql(GUANYI_DEMO.secret);
+    });
 });

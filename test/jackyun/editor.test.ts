@@ -24,10 +24,20 @@ describe('jackyun-config editor: Qimen settings are required in Qimen mode', () 
             const saved = definition(undefined).defaults[field].validate;
             should(saved.call({ mode: 'qimen' }, '')).be.false(field);
             should(saved.call({ mode: 'qimen' }, '  ')).be.false(field);
-            should(saved.call({ mode: 'qimen' }, 'jky-demo-tenant')).be.true(field);
+            should(saved.call({ mode: 'qimen' }, field === 'gatewayUrl' ? 'https://x.api.taobao.com/router/qm' : 'jky-demo-tenant')).be.true(field);
             should(saved.call({ mode: 'direct' }, '')).be.true(field);
             should(definition('qimen').defaults[field].validate.call({ mode: 'direct' }, '')).be.false(field);
             should(definition('direct').defaults[field].validate.call({ mode: 'qimen' }, '')).be.true(field);
         }
+    });
+
+    it('gatewayUrl: an address without http:// or https:// is invalid in either mode (the runtime refuses it), with a reason; blank is valid in direct mode (the default gateway)', () => {
+        const node = (mode: string) => ({ mode, _: (key: string) => `[${key}]` });
+        for (const mode of ['direct', 'qimen']) {
+            const validate = definition(undefined).defaults.gatewayUrl.validate;
+            should(validate.call(node(mode), 'open.jackyun.com/open/openapi/do')).equal('[jackyun-config.validation.url]');
+            should(validate.call(node(mode), ' https://open.jackyun.com/open/openapi/do ')).be.true();
+        }
+        should(definition(undefined).defaults.gatewayUrl.validate.call(node('direct'), '')).be.true();
     });
 });

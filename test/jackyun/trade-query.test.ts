@@ -445,6 +445,20 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(missing.body.message).match(/gatewayUrl: is required/);
     });
 
+    it('test-connection route: appSecret and qimenSecret pasted with a trailing space, a tab or a full-width space (U+3000) sign without it; a secret in quotes is refused naming it', async () => {
+        await start(direct());
+        const qimenConfig = { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId };
+        for (const pad of [' ', '\t', '\u3000']) {
+            const d = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, credentials: { appSecret: `${JACKYUN_DEMO.appSecret}${pad}` } }).expect(200);
+            should(d.body).match({ ok: true });
+            const q = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: qimenConfig, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: `${pad}${JACKYUN_DEMO.qimenSecret}` } }).expect(200);
+            should(q.body).match({ ok: true });
+        }
+        const quoted = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, credentials: { appSecret: `'${JACKYUN_DEMO.appSecret}'` } }).expect(200);
+        should(quoted.body).match({ ok: false, kind: 'config', message: /^appSecret: .*quotes/ });
+        should(JSON.stringify(quoted.body)).not.containEql(JACKYUN_DEMO.appSecret);
+    });
+
     it('spec route serves the seed-000 schemas with Chinese titles', async () => {
         await start(direct());
         const res = await helper.request().get('/cn-erp/specs/jackyun-trade-query').expect(200);

@@ -203,4 +203,16 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(bad.body).match({ ok: false, kind: 'config', code: 'AUTH_FAILED' });
         should(sim.sheets.size).equal(0);
     });
+
+    it('POST /cn-erp/jingcheng-config/test: a secret or token pasted with a trailing space, a tab or a full-width space (U+3000) authenticates; one in quotes is refused naming it', async () => {
+        await start();
+        await loadFlow();
+        for (const pad of [' ', '\t', '\u3000']) {
+            const r = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: `${JINGCHENG_DEMO.secret}${pad}` } }).expect(200);
+            should(r.body).match({ ok: true, message: /authentication accepted/ });
+        }
+        const quoted = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: `"${JINGCHENG_DEMO.secret}"` } }).expect(200);
+        should(quoted.body).match({ ok: false, kind: 'config', message: /^secret: .*quotes/ });
+        should(JSON.stringify(quoted.body)).not.containEql(JINGCHENG_DEMO.secret);
+    });
 });

@@ -427,6 +427,17 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(sim.loginCount).equal(0);
     });
 
+    it('a server URL without the virtual directory (http://host instead of http://host/k3cloud/): the 404 says to check serverUrl and its /k3cloud/, for the login and in API-signature mode, one request each', async () => {
+        for (const mode of ['sign', 'apisign'] as const) {
+            const before = sim.requests.length;
+            const err = await make({ authMode: mode, serverUrl: sim.baseUrl }).testConnection({}).then(() => undefined, (e) => e);
+            should(err).match({ kind: 'config', code: 'HTTP_404' });
+            should(err.message).match(/check the server URL \(serverUrl\).*\/k3cloud\//);
+            should(sim.requests.length).equal(before + 1);
+            client!.close();
+        }
+    });
+
     it('server page limit: default 2000, configurable to 10000, never above 10000', async () => {
         should(make().settings.maxLimit).equal(2000);
         client!.close();

@@ -428,6 +428,23 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const pwd = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password: 'nope' } }).expect(200);
             should(pwd.body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
         });
+
+        it('an app secret pasted with a trailing space, a tab or a full-width space (U+3000) signs without it; one in quotes is refused naming appSecret; a password is taken as typed', async () => {
+            await start();
+            await loadQuery();
+            for (const pad of [' ', '\t', '\u3000']) {
+                const r = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: `${KINGDEE_DEMO.appSecret}${pad}` } }).expect(200);
+                should(r.body).match({ ok: true, message: /CNY/ });
+            }
+            const quoted = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: `"${KINGDEE_DEMO.appSecret}"` } }).expect(200);
+            should(quoted.body).match({ ok: false, kind: 'config', message: /^appSecret: .*quotes/ });
+            should(JSON.stringify(quoted.body)).not.containEql(KINGDEE_DEMO.appSecret);
+            // A user's own password may end in a space: it goes as typed (the server judges it).
+            const logins = sim.requests.filter(isLogin).length;
+            const pwd = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password: `${KINGDEE_DEMO.password} ` } }).expect(200);
+            should(pwd.body).match({ ok: false, message: /wrong user name or password/ });
+            should(sim.requests.filter(isLogin)).have.length(logins + 1);
+        });
     });
 
     // ---------------------------------------------------------------------------------------------------------

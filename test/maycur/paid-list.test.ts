@@ -105,6 +105,17 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(2);
         });
 
+        it('POST /cn-erp/maycur-config/test: an appSecret pasted with a trailing space, a tab or a full-width space (U+3000) logs in; one in quotes is refused naming appSecret, no login sent', async () => {
+            await start();
+            await loadFlow();
+            const test = (appSecret: string) => helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret } }).expect(200);
+            for (const pad of [' ', '\t', '\u3000']) should((await test(`${MAYCUR_DEMO.appSecret}${pad}`)).body).match({ ok: true, message: /entCode EC2024000001/ });
+            const quoted = await test(`"${MAYCUR_DEMO.appSecret}"`);
+            should(quoted.body).match({ ok: false, kind: 'config', message: /^appSecret: .*quotes/ });
+            should(JSON.stringify(quoted.body)).not.containEql(MAYCUR_DEMO.appSecret);
+            should(sim.loginAttempts).equal(3);
+        });
+
         it('a wrong appSecret → config error to Catch, one login attempt, secret not in the message', async () => {
             await start();
             await loadFlow(node(), {}, 'not-the-secret');

@@ -205,6 +205,19 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(spec.body.recordSchema.properties.warehouseCode.title).equal('仓库编码');
     });
 
+    it('test-connection route: a secret pasted with a trailing space, a tab or a full-width space (U+3000) signs without it, in either API style; one in quotes is refused naming secret', async () => {
+        await start();
+        for (const apiStyle of ['wdt', 'qimen']) {
+            for (const pad of [' ', '\t', '\u3000']) {
+                const r = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, apiStyle }, credentials: { secret: `${WDT_WMS_DEMO.secret}${pad}` } }).expect(200);
+                should(r.body).match({ ok: true });
+            }
+        }
+        const quoted = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: `"${WDT_WMS_DEMO.secret}"` } }).expect(200);
+        should(quoted.body).match({ ok: false, kind: 'config', message: /^secret: .*quotes/ });
+        should(JSON.stringify(quoted.body)).not.containEql(WDT_WMS_DEMO.secret);
+    });
+
     describe('WdtWmsClient classification', () => {
         const settings = { system: 'wdt-wms', rps: 0, concurrency: 0, retry: { maxRetries: 1, baseDelayMs: 1 } };
         const client = (secret = WDT_WMS_DEMO.secret, apiStyle: 'wdt' | 'qimen' = 'wdt') => new WdtWmsClient(settings, { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, apiStyle }, secret);

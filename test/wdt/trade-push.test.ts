@@ -338,4 +338,20 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r.caught!._error).match({ kind: 'config', message: /appsecret: is required/ });
         should(sim.requests).have.length(0);
     });
+
+    it('appsecret pasted with a trailing space, a tab or a full-width space (U+3000) is signed without it; one pasted in quotes is refused naming appsecret, not the secret, nothing sent', async () => {
+        for (const pasted of [`${WDT_DEMO.appsecret} `, `\t${WDT_DEMO.appsecret}`, `${WDT_DEMO.appsecret}\u3000`]) {
+            await loadFlow({}, node(), pasted);
+            const r = await run('n1', { payload: demoTrade(`T${sim.requests.length + 1}`) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0]).have.length(1);
+            await helper.unload();
+        }
+        should(sim.requests).have.length(3);
+        await loadFlow({}, node(), `"${WDT_DEMO.appsecret}"`);
+        const r = await run('n1', { payload: demoTrade('T9') }, 2);
+        should(r.caught!._error).match({ kind: 'config', message: /^appsecret: .*quotes/ });
+        should(r.caught!._error.message).not.containEql(WDT_DEMO.appsecret);
+        should(sim.requests).have.length(3);
+    });
 });
