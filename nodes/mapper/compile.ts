@@ -148,13 +148,23 @@ export function parsePath(path: string, field = ''): { root: boolean; segments: 
         if (m[4]) continue;
         const seg = m[1] ?? m[3];
         if (seg !== undefined) {
-            const s = seg.trim();
+            // A quoted key is exact (a column "备注 " is not "备注"); spaces around a bare one are layout.
+            const s = m[3] ?? seg.trim();
             checkSegment(s, `path "${path}"`, field);
             segments.push(s);
         } else segments.push(Number(m[2]));
     }
     if (last !== text.length) throw new MappingCompileError(field, `path "${path}" is malformed`);
     return { root, segments };
+}
+
+/**
+ * `[0]` of an object: its first line. A single line given as an object (not a list) is that line, as the array rule
+ * takes it, so `goodsDetail[0].consignTime` reads the same record the `goodsDetail` array rule maps; an object keyed
+ * "0" is read by its key.
+ */
+function lineZero(v: any): unknown {
+    return Array.isArray(v) || v[0] !== undefined ? v[0] : v;
 }
 
 /** A closure getter, for the async rules (lookup match paths); the generated code inlines its own reads. */
@@ -164,7 +174,7 @@ function makeGetter(path: string, field: string): (cur: any, root: any) => unkno
         let v = root ? r : cur;
         for (let i = 0; i < segments.length; i++) {
             if (v === null || typeof v !== 'object') return undefined;
-            v = v[segments[i]];
+            v = segments[i] === 0 ? lineZero(v) : v[segments[i]];
         }
         return typeof v === 'function' ? undefined : v;
     };
@@ -225,6 +235,11 @@ function toText(v: unknown): string {
     return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/** convert "string": as toText, but a whole number beyond 2^53 has already lost digits (JSON.parse rounded it). */
+function toTextExact(v: unknown): string | typeof FAIL {
+    return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? FAIL : toText(v);
+}
+
 function toBoolean(v: unknown): boolean | typeof FAIL {
     if (typeof v === 'boolean') return v;
     if (v === 1 || v === 0) return v === 1;
@@ -255,6 +270,10 @@ function otherMs(v: unknown): number {
     const ms = toEpochMs(v);
     return ms >= MIN_MS && ms <= MAX_MS ? ms : NaN;
 }
+
+const NO_DATE = /^\s*0000-00-00(?:[ T]00:00(?::00(?:\.0+)?)?)?\s*$/;
+/** `0000-00-00 00:00:00` (or the date alone): how WDT and Jackyun write "no date". */
+const noDate = (text: string) => NO_DATE.test(text);
 
 function toDate(v: unknown): string | typeof FAIL {
     if (typeof v === 'string') {
@@ -292,13 +311,14 @@ function pushError(E: MappingError[] | null, field: string, source: string, reas
     return errors;
 }
 
-const HELPERS = { err: pushError, show, clone, num: toNumber, text: toText, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, Failure };
+const HELPERS = { err: pushError, show, clone, num: toNumber, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
 
-const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.text', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
+const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
 const DATE_REASON = 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)';
 const CONVERT_REASON: Record<Convert, string> = {
     number: 'is not a number',
-    string: 'cannot be text',
+    // A 19-digit id sent as a JSON number: written as text it would name another order or goods.
+    string: 'is a whole number beyond 2^53: its last digits were lost when the JSON was read (the source must send it as text)',
     boolean: 'is not a boolean (true/false, 1/0, 是/否)',
     date: DATE_REASON,
     datetime: DATE_REASON,
@@ -366,7 +386,7 @@ function readPath(path: unknown, field: string, scope: Scope): string {
     if (!baseIsObject) clauses.push(`${base} !== null && typeof ${base} === "object"`);
     segments.forEach((seg, i) => {
         const key = typeof seg === 'number' ? String(seg) : q(seg);
-        const read = i === 0 ? `${base}[${key}]` : `t[${key}]`;
+        const read = seg === 0 ? `H.line0(${i === 0 ? base : 't'})` : i === 0 ? `${base}[${key}]` : `t[${key}]`;
         // Inherited methods (`toString`, `hasOwnProperty`) are not data.
         clauses.push(i < segments.length - 1 ? `(t = ${read}) !== null && typeof t === "object"` : `typeof (t = ${read}) !== "function"`);
     });
@@ -508,7 +528,10 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             mayAlias = true;
             const run = async (cur: unknown, root: unknown): Promise<unknown> => {
                 try {
-                    return await expr.evaluate(cur, { root });
+                    const out = await expr.evaluate(cur, { root });
+                    // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004): a fraction is
+                    // given to 15 significant digits, as JSONata's own $string writes it, so the ERP gets the decimal.
+                    return typeof out === 'number' && !Number.isInteger(out) && out - out === 0 ? +out.toPrecision(15) : out;
                 } catch (err: any) {
                     return new Failure(`JSONata failed: ${err.message ?? err}`);
                 }
@@ -561,9 +584,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey) : undefined;
                 const idx = ctx ? indexFor(ctx, coll) : undefined;
                 const item = values.some(isEmpty) ? undefined : idx?.get(values.map((x) => String(x)).join('\u0000'));
-                const found = item == null || typeof item !== 'object' ? undefined : has(item, ret) ? item[ret] : undefined;
-                if (found === undefined && onMissing === 'fail') {
+                const hit = item != null && typeof item === 'object';
+                const found = hit && has(item, ret) ? item[ret] : undefined;
+                // A matching item with nothing to return (null, "", no such property) is a miss too: left out, the
+                // target would silently get no value (a push to the node's default org).
+                if (isEmpty(found) && onMissing === 'fail') {
                     const what = matchFields.map((f, k) => `${f}=${show(values[k])}`).join(', ');
+                    if (hit) return new Failure(`${store}.${ctxKey} has ${what} but no ${ret}`);
                     return new Failure(idx ? `no match in ${store}.${ctxKey} where ${what}` : `${store} context "${ctxKey}" holds no collection`);
                 }
                 return found;
@@ -590,6 +617,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     if (kind === 'const' && !mayAlias && !isEmpty(r.const) && !conv) {
         return basedata ? `${code}${v} = { ${q(basedata)}: ${v} };\n` : code;
     }
+    // WDT's and Jackyun's "no date" (an unpaid trade's pay_time) is an empty source, not an impossible date.
+    if (conv === 'date' || conv === 'datetime' || conv === 'timestamp') code += `if (typeof ${v} === "string" && H.noDate(${v})) ${v} = undefined;\n`;
     if (hasDefault || required) {
         const emptyList = required ? ` || (Array.isArray(${v}) && ${v}.length === 0)` : '';
         code += `if (${v} === undefined || ${v} === null || ${v} === ""${emptyList}) { `;

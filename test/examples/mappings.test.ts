@@ -77,6 +77,13 @@ describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)'
         should(run(t('A', '6000')).TradeNo).equal('A');
     });
 
+    it('a trade whose one goods line comes as an object, not a list, maps whole: its date and customer come from that line', async () => {
+        const t = trade();
+        const out = await map({ ...t, goodsDetail: t.goodsDetail[0] });
+        should(out).match({ FDate: '2024-01-05', FCustomerID: { FNumber: 'CUST001' } });
+        should(out.FEntity).have.length(1);
+    });
+
     it('an empty or missing tax rate takes the rule\'s default (13) instead of failing the whole bill', async () => {
         for (const taxRate of ['', null, undefined]) should((await map(trade({ taxRate }))).FEntity[0].FEntryTaxRate).equal(13);
         should((await map(trade({ taxRate: '0.09' }))).FEntity[0].FEntryTaxRate).equal(9);
@@ -117,6 +124,12 @@ describe('example 04 mapping (seed 003: a callback order → WDT trade_push)', (
         const out = await mappingOf('04')(body);
         should(out).match({ shop_no: 'SHOP01', tid: 'T1', trade_time: '2024-01-09 10:00:00' });
         should(out.order_list).have.length(1);
+    });
+
+    it('an unpaid order\'s pay_time "0000-00-00 00:00:00" (how WDT and Jackyun write "no date") is left out, not a failure of the whole order', async () => {
+        const out = await mappingOf('04')({ shop_no: 'SHOP01', tid: 'T2', trade_time: '2024-01-09 10:00:00', pay_time: '0000-00-00 00:00:00', pay_status: '0', order_list: [{ oid: 'O1', num: '1', price: '10.00' }] });
+        should(out).match({ tid: 'T2', pay_status: 0, trade_time: '2024-01-09 10:00:00' });
+        should(out).not.have.property('pay_time');
     });
 });
 

@@ -30,6 +30,21 @@ describe('compileMapping: rules', function () {
         should(ok(run({ v: { path: 'a.b[0].toString' } }, rec))).eql({});
     });
 
+    it('path: a quoted key is read exactly as quoted, spaces included (a custom column "备注 " is not silently read as "备注")', function () {
+        const rec = { '备注 ': 'N1', ' 单号': 'T1', 'a.b': { '数 量': 2 } };
+        should(ok(run({ n: { path: "['备注 ']" }, t: { path: '[" 单号"]' }, q: { path: "['a.b']['数 量']" }, u: { path: ' a.b ' } }, rec))).eql({ n: 'N1', t: 'T1', q: 2 });
+        should(ok(run({ t: { template: "{{['备注 ']}}" } }, rec))).eql({ t: 'N1' });
+    });
+
+    it('path: [0] of a single line given as an object (not a list) is that line, as the array rule takes it; [1] is nothing', function () {
+        const fields = { d: { path: 'lines[0].t' }, e: { path: 'lines[1].t' }, f: { template: '{{lines[0].t}}' }, L: { array: 'lines', fields: { g: { path: 'g' } } } };
+        should(ok(run(fields, { lines: { t: 'T1', g: 'G1' } }))).eql({ d: 'T1', f: 'T1', L: [{ g: 'G1' }] });
+        should(ok(run(fields, { lines: [{ t: 'T1', g: 'G1' }, { t: 'T2' }] }))).eql({ d: 'T1', e: 'T2', f: 'T1', L: [{ g: 'G1' }, {}] });
+        // An object keyed "0", "1" (a PHP list with gaps) is read by its keys; an empty list has no line 0.
+        should(ok(run(fields, { lines: { 0: { t: 'K0' }, 1: { t: 'K1' } } }))).match({ d: 'K0', e: 'K1' });
+        should(ok(run({ d: fields.d }, { lines: [] }))).eql({});
+    });
+
     it('template: several paths and text; all-empty is empty; objects as JSON', function () {
         const fields = { t: { template: '{{tradeNo}}-{{shopId}}' }, o: { template: 'x={{ o }}' }, e: { template: '{{none}}-{{nada}}' }, c: { template: 'plain' } };
         should(ok(run(fields, { tradeNo: 'T1', shopId: 7, o: { a: 1 } }))).eql({ t: 'T1-7', o: 'x={"a":1}', c: 'plain' });
@@ -96,6 +111,32 @@ describe('compileMapping: rules', function () {
         should(() => compileMapping({ fields: { x: { jsonata: '$sum(' } } })).throw(/x: JSONata/);
     });
 
+    it('a JSONata sum of decimal lines is written as the decimal, not a binary float (0.1 + 0.2 is 0.3, not 0.30000000000000004)', async function () {
+        const fn = compileMapping({
+            fields: {
+                Qua: { jsonata: '$sum(details.$number(qty))', convert: 'string' },
+                Amo: { jsonata: '$sum(details.$number(amount))' },
+                Big: { jsonata: '$number(big)' },
+                L: { array: 'details', fields: { Amo: { jsonata: '$number(amount) * 3', convert: 'number' } } },
+            },
+        });
+        const r = ok(await fn({ big: '9007199254740991', details: [{ qty: '0.1', amount: '0.1' }, { qty: '0.2', amount: '0.2' }] })) as any;
+        should(r).eql({ Qua: '0.3', Amo: 0.3, Big: 9007199254740991, L: [{ Amo: 0.3 }, { Amo: 0.6 }] });
+    });
+
+    it('lookup: an item that matches but has no value to return (null, "", missing) fails the record as a miss does, naming the item', async function () {
+        const coll = [{ FNumber: 'A1', FUseOrgId: null }, { FNumber: 'A2', FUseOrgId: '' }, { FNumber: 'A3' }, { FNumber: 'A4', FUseOrgId: 0 }];
+        const ctx = { getContext: () => coll };
+        const fn = compileMapping({ fields: { org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId' } } } });
+        for (const acct of ['A1', 'A2', 'A3']) {
+            should(bad(await fn({ acct }, ctx))).eql([{ field: 'org', source: 'acct', reason: `flow.accts has FNumber="${acct}" but no FUseOrgId` }]);
+        }
+        should(ok(await fn({ acct: 'A4' }, ctx))).eql({ org: 0 });
+        // onMissing "empty" leaves the field out (its default applies), as for no match.
+        const empty = compileMapping({ fields: { org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId', onMissing: 'empty' }, default: 100 } } });
+        should(ok(await empty({ acct: 'A1' }, ctx))).eql({ org: 100 });
+    });
+
     it('pure-path mappings stay synchronous (no promise)', function () {
         const fn = compileMapping({ fields: { a: { path: 'a' }, L: { array: 'l', fields: { b: { template: '{{b}}' } } } } });
         should(fn.async).be.false();
@@ -115,6 +156,16 @@ describe('compileMapping: conversions, default, required', function () {
         const f = { a: { path: 'a', convert: 'string' }, b: { path: 'b', convert: 'string' }, c: { path: 'c', convert: 'string' } };
         should(ok(run(f, { a: 12.5, b: false, c: { x: 1 } }))).eql({ a: '12.5', b: 'false', c: '{"x":1}' });
     });
+    it('string: a whole number beyond 2^53 (a 19-digit platform id sent as a JSON number) fails instead of becoming text with other digits', function () {
+        // JSON.parse has already rounded 3581234567890123456 to 3581234567890123300: written as text it names another goods id.
+        const rec = JSON.parse('{"goods_id": 3581234567890123456, "spec_id": 9007199254740991, "sku": 12.5}');
+        const f = { goods_id: { path: 'goods_id', convert: 'string' }, spec_id: { path: 'spec_id', convert: 'string' }, sku: { path: 'sku', convert: 'string' } };
+        const errs = bad(run(f, rec));
+        should(errs).have.length(1);
+        should(errs[0]).match({ field: 'goods_id', source: 'goods_id' });
+        should(errs[0].reason).match(/^3581234567890123\d* is a whole number beyond 2\^53: its last digits were lost/);
+        should(ok(run({ spec_id: f.spec_id, sku: f.sku }, rec))).eql({ spec_id: '9007199254740991', sku: '12.5' });
+    });
     it('boolean: true/false, 1/0, 是/否; other values fail', function () {
         const f = { b: { path: 'v', convert: 'boolean' } };
         should([true, 'true', '1', 1, '是', 'Y'].map((v) => ok(run(f, { v })).b)).eql([true, true, true, true, true, true]);
@@ -132,6 +183,15 @@ describe('compileMapping: conversions, default, required', function () {
         // Late evening UTC is already the next day in China.
         should(ok(run({ d: { path: 'v', convert: 'date' } }, { v: Date.UTC(2024, 0, 9, 17, 0, 0) }))).eql({ d: '2024-01-10' });
         should(bad(run(f, { v: '09/01/2024' })).map((e) => e.field)).eql(['d', 'dt', 'ts']);
+    });
+    it('"0000-00-00 00:00:00", WDT\'s and Jackyun\'s "no date" (an unpaid trade\'s pay_time), is empty: the field is left out, default and required apply', function () {
+        const f = { d: { path: 'v', convert: 'date' }, dt: { path: 'v', convert: 'datetime' }, ts: { path: 'v', convert: 'timestamp' } };
+        for (const v of ['0000-00-00 00:00:00', '0000-00-00', ' 0000-00-00 00:00:00 ', '0000-00-00T00:00:00']) should(ok(run(f, { v }))).eql({});
+        should(ok(run({ d: { path: 'v', convert: 'datetime', default: '2024-01-01 00:00:00' } }, { v: '0000-00-00 00:00:00' }))).eql({ d: '2024-01-01 00:00:00' });
+        should(bad(run({ d: { path: 'v', convert: 'date', required: true } }, { v: '0000-00-00 00:00:00' }))).eql([{ field: 'd', source: 'v', reason: 'is required (source is empty)' }]);
+        // Any other date of year 0000 or month/day 00 is still no real date.
+        should(bad(run(f, { v: '0000-00-00 10:00:00' })).map((e) => e.field)).eql(['d', 'dt', 'ts']);
+        should(bad(run(f, { v: '2024-00-00' })).map((e) => e.field)).eql(['d', 'dt', 'ts']);
     });
     it('default applies to empty sources (undefined, null, ""), not to 0 or false', function () {
         const f = { a: { path: 'a', default: 'D' } };
