@@ -204,7 +204,9 @@ export function parseRetryAfter(value: unknown): number | undefined {
     const text = value.trim();
     if (RETRY_SECONDS.test(text)) return Math.max(0, Number(text) * 1000);
     if (!HTTP_DATE.test(text)) return undefined;
-    const date = Date.parse(text);
+    // An HTTP-date is GMT; the asctime form does not write it, and Date.parse would read it in the host's zone (a wait
+    // 8 hours longer in Los Angeles, none in Shanghai). A zone that is written is kept.
+    const date = Date.parse(/[a-z]$|[+-]\d{2}:?\d{2}$/i.test(text) ? text : `${text} GMT`);
     return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 

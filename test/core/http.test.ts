@@ -175,6 +175,24 @@ describe('core/http: transport against a real local server', () => {
             should(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT')).equal(0);
         });
 
+        it('an asctime date (no zone written: it is GMT) waits the same whatever the host zone, not 8 hours more in Los Angeles', () => {
+            const tz = process.env.TZ;
+            try {
+                for (const zone of ['America/Los_Angeles', 'Asia/Shanghai', 'Asia/Kolkata', 'UTC']) {
+                    process.env.TZ = zone;
+                    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60000);
+                    // asctime-date = day-name SP month SP ( 2DIGIT / ( SP 1DIGIT )) SP time-of-day SP year
+                    const [day, date, month, year, time] = at.toUTCString().split(/,? /);
+                    const asctime = `${day} ${month} ${date.replace(/^0/, ' ')} ${time} ${year}`;
+                    const ms = parseRetryAfter(asctime);
+                    should(ms).be.within(50000, 61000, `${zone}: "${asctime}" (one minute from now) read as a wait of ${ms} ms`);
+                }
+            } finally {
+                if (tz === undefined) delete process.env.TZ;
+                else process.env.TZ = tz;
+            }
+        });
+
         it('garbage is no Retry-After (the usual backoff applies), not a date V8 guesses from a number in it: "3600 (1 hour)" is no wait until the year 3600', () => {
             for (const garbage of ['3600 (1 hour)', 'retry in 2099', 'later 3000', 'soon', '30s', '1,5', '', '  ', 'Infinity']) {
                 should({ garbage, ms: parseRetryAfter(garbage) }).eql({ garbage, ms: undefined });
