@@ -62,6 +62,8 @@ interface Trigger {
     msg: Msg;
     send: Send;
     done: Done;
+    /** Triggers merged into this one while it waited (an inject firing on during a long run). */
+    merged?: number;
 }
 
 /** The acknowledgement side of an incremental run in ack mode. */
@@ -355,7 +357,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 // A reset asked for by the merged msg is not lost: the waiting run starts from scratch.
                 const reset = msg.resetWatermark === true && last.msg.resetWatermark !== true;
                 if (reset) last.msg.resetWatermark = true;
-                node.warn(`${spec.type}: triggered while a run is in progress and another trigger asking for the same read already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
+                // Warned of once per waiting trigger (and for a reset passed on); the others are counted and summed up
+                // when its run starts: an inject firing every few seconds through an hour-long run is one line, not hundreds.
+                last.merged = (last.merged ?? 0) + 1;
+                if (last.merged === 1 || reset) node.warn(`${spec.type}: triggered while a run is in progress and another trigger asking for the same read already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
                 return done();
             }
             waiting.push({ msg, send, done });
@@ -370,6 +375,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         function startRun(trigger: Trigger): void {
             const run: IncrementalRun = {};
             current = run;
+            const more = (trigger.merged ?? 0) - 1;
+            if (more > 0) node.warn(`${spec.type}: ${more} more trigger${more === 1 ? ' was' : 's were'} merged into this run while it waited`);
             execute(trigger, run)
                 .then(() => {
                     run.readEnded = true;

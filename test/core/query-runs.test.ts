@@ -132,6 +132,21 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(queries().map((b) => b.since === undefined)).eql([true, true, true, false]);
     });
 
+    it('an inject firing on and on during a long run warns of the first merge and then counts, not one warning per trigger', async () => {
+        const { q, warn, done } = await slowRunWithOneWaiting();
+        for (let i = 3; i < 53; i++) q.receive({ payload: i });
+        await waitFor('all triggers finished', () => done.completed.length === 52);
+        await new Promise((r) => setTimeout(r, 100));
+        should(done.caught).have.length(0);
+        const merges = warn.args.map((a) => String(a[0])).filter((t) => /merged/.test(t));
+        // The first merge is warned of as it happens; the 49 after it are summed up once, when the waiting run starts.
+        should(merges).have.length(2, `one warning per merged trigger: ${merges.length} lines`);
+        should(merges[0]).match(/merged into the waiting run/);
+        should(merges[1]).match(/49 more triggers were merged into this run/);
+        // Still two runs, not 52.
+        should(queries().map((b) => b.since === undefined)).eql([true, true, true, false]);
+    });
+
     it('a trigger asking for a different read (msg.params) while one waits is not merged: it runs in its turn with its own parameters', async () => {
         // No page size in the node: each msg's own (default 50) applies.
         const { q, warn, done } = await slowRunWithOneWaiting({ params: {} });
