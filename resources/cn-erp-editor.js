@@ -188,8 +188,14 @@
         };
     }
     var validators = {
-        /** Max records: a whole number, 0 or more. */
+        /** Max records, concurrency, max retries: a whole number, 0 or more. */
         count: blankOr(/^\d+$/),
+        /** Requests per second: a number, 0 or more (0 = unlimited; the limiter read a negative one so too). */
+        rate: blankOr(/^\d+(\.\d+)?$/),
+        /** A retry's first wait, in milliseconds: above 0 (0 retried a rate-limited call at once, with no backoff). */
+        delayMs: function (v) {
+            return v === '' || v === undefined || (/^\d+(\.\d+)?$/.test(String(v).trim()) && Number(v) > 0);
+        },
         /** Overlap and ack timeout, in minutes: a number, 0 or more. */
         minutes: blankOr(/^\d+(\.\d+)?$/),
         /** A request timeout, in seconds: above 0 (axios reads 0 as "never time out" and fails on a negative one). */
@@ -203,7 +209,7 @@
         { name: 'concurrency', zh: '并发数', en: 'Concurrency', tip: { zh: '同时进行的请求数（0 = 不限）', en: 'requests in flight at once (0 = unlimited)' } },
         { name: 'timeout', zh: '超时（秒）', en: 'Timeout (s)' },
         { name: 'maxRetries', zh: '最多重试次数', en: 'Max retries', tip: { zh: '仅对网络错误、5xx 和限流重试', en: 'only network errors, 5xx and rate limits are retried' } },
-        { name: 'retryBaseMs', zh: '重试间隔（毫秒）', en: 'Retry base (ms)' },
+        { name: 'retryBaseMs', zh: '重试间隔（毫秒）', en: 'Retry base (ms)', tip: { zh: '首次重试前的等待，之后每次加倍（须大于 0）', en: 'the wait before the first retry, doubled each time (above 0)' } },
     ];
 
     function prepareConfig(node) {

@@ -36,17 +36,38 @@ export function commonClientSettings(system: string, config: Record<string, any>
     if (!(timeout > 0)) {
         throw new ConnectorError({ system, kind: 'config', code: 'INVALID_SETTING', field: 'timeout', message: `timeout: must be a number of seconds greater than 0 (got ${JSON.stringify(config.timeout)})` });
     }
+    // The limiter reads any rate or concurrency below 0 as "unlimited" (the dialog says 0 is), counts a fraction of a
+    // request in flight as a whole one, and a retry base of 0 retries a rate-limited call at once (no backoff, no pause
+    // of the account): refused as the timeout is.
+    const setting = (field: string, value: number, ok: boolean, rule: string) => {
+        if (!ok) throw new ConnectorError({ system, kind: 'config', code: 'INVALID_SETTING', field, message: `${field}: must be ${rule} (got ${JSON.stringify(config[field])})` });
+        return value;
+    };
+    const rps = num(config.rps, defaults.rps);
+    const concurrency = num(config.concurrency, defaults.concurrency);
+    const maxRetries = num(config.maxRetries, 4);
+    const baseDelayMs = num(config.retryBaseMs, 500);
     return {
         system,
-        rps: num(config.rps, defaults.rps),
-        concurrency: num(config.concurrency, defaults.concurrency),
+        rps: setting('rps', rps, rps >= 0, 'a number of requests per second, 0 or more (0 = unlimited)'),
+        concurrency: setting('concurrency', concurrency, Number.isInteger(concurrency) && concurrency >= 0, 'a whole number of requests, 0 or more (0 = unlimited)'),
         timeoutMs: timeout * 1000,
         retry: {
-            maxRetries: num(config.maxRetries, 4),
-            baseDelayMs: num(config.retryBaseMs, 500),
+            maxRetries: setting('maxRetries', maxRetries, Number.isInteger(maxRetries) && maxRetries >= 0, 'a whole number, 0 or more'),
+            baseDelayMs: setting('retryBaseMs', baseDelayMs, baseDelayMs > 0, 'a number of milliseconds greater than 0'),
         },
         allowSelfSigned: config.allowSelfSigned === true || config.allowSelfSigned === 'true',
     };
+}
+
+/**
+ * Why a config node's server URL cannot be used (a reason to follow the field's name), or undefined: it holds a query
+ * string or a fragment. Every client builds its requests from it (appends the service path, or adds the signed system
+ * parameters to its query) and no vendor documents one. `…/k3cloud/?a=b` became `…/k3cloud/?a=bKingdee.BOS…kdsvc`, `…/router/qm?x=1` sent a parameter the
+ * signature does not cover, and after a `#` nothing reaches the server.
+ */
+export function urlQueryProblem(url: string): string | undefined {
+    return /[?#]/.test(url) ? `must not contain a query string or a fragment (? or #): enter the address only, the node adds the parameters itself` : undefined;
 }
 
 /** Quote pairs a value is pasted in from an e-mail, a chat or a JSON text (the Chinese ones as IMEs and editors type them). */

@@ -15,7 +15,7 @@ export * from './watermark';
 export * from './time';
 export { registerEndpoint, getSpec } from './endpoint';
 export type { OutputMode } from './endpoint';
-export { registerConfigNode, commonClientSettings } from './config-node';
+export { registerConfigNode, commonClientSettings, urlQueryProblem } from './config-node';
 export type { ConfigNode, ConfigNodeDef } from './config-node';
 export * from './ack';
 export * from './write';

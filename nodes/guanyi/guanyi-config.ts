@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerConfigNode, commonClientSettings } from '../core';
+import { registerConfigNode, commonClientSettings, urlQueryProblem } from '../core';
 import { GuanyiClient, GUANYI_DEFAULT_URL, guanyiConfigError as configError } from './client';
 
 export = function (RED: NodeAPI) {
@@ -10,6 +10,8 @@ export = function (RED: NodeAPI) {
         createClient: (config, creds) => {
             const url = String(config.url || GUANYI_DEFAULT_URL).trim();
             if (!/^https?:\/\/[^\s/]+/i.test(url)) throw configError('url: must start with http:// or https://');
+            const query = urlQueryProblem(url);
+            if (query) throw configError(`url: ${query}`);
             const appkey = String(config.appkey ?? '').trim();
             if (!appkey) throw configError('appkey: is required');
             if (!creds.sessionkey) throw configError('sessionkey: is required');

@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -220,6 +220,8 @@ export class JackyunClient extends BaseClient {
             if (!settings.customerId) throw cfg('customerId', 'is required in qimen mode (the Jackyun tenant id, sent as customerId and jkycustomerid)');
         }
         if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', 'must be an http(s) URL');
+        const query = urlQueryProblem(gatewayUrl);
+        if (query) throw cfg('gatewayUrl', query);
         const maxPageSize = settings.maxPageSize && settings.maxPageSize > 0 ? Math.floor(settings.maxPageSize) : 200;
         this.settings = { ...settings, gatewayUrl, version: settings.version || 'v1.0', signMethod, maxPageSize };
     }

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerConfigNode, commonClientSettings } from '../core';
+import { registerConfigNode, commonClientSettings, urlQueryProblem } from '../core';
 import { JingchengClient, JingchengAuthMode, HEADER_NAME, parseExtraHeaders, jingchengConfigError as configError } from './client';
 
 export = function (RED: NodeAPI) {
@@ -11,6 +11,8 @@ export = function (RED: NodeAPI) {
             const baseUrl = String(config.baseUrl ?? '').trim();
             if (!baseUrl) throw configError('baseUrl: is required');
             if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) throw configError('baseUrl: must start with http:// or https://');
+            const query = urlQueryProblem(baseUrl);
+            if (query) throw configError(`baseUrl: ${query}`);
             const auth = String(config.auth || 'none') as JingchengAuthMode;
             if (!['none', 'token', 'md5'].includes(auth)) throw configError(`auth: must be none, token or md5 (got "${auth}")`);
             if (auth === 'token' && !creds.token) throw configError('token: is required for token auth');

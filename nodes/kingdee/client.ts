@@ -11,7 +11,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -209,6 +209,8 @@ export class KingdeeClient extends BaseClient {
         let url = str(settings.serverUrl).trim();
         if (!url) throw cfg('serverUrl', 'is required');
         if (!/^https?:\/\//i.test(url)) throw cfg('serverUrl', 'must start with http:// or https://');
+        const query = urlQueryProblem(url);
+        if (query) throw cfg('serverUrl', query);
         if (!url.endsWith('/')) url += '/';
         if (!settings.acctId) throw cfg('acctId', 'is required');
         if (!settings.username) throw cfg('username', 'is required');
@@ -228,6 +230,8 @@ export class KingdeeClient extends BaseClient {
         }
         const alg = settings.signAlgorithm || 'sha256';
         if (alg !== 'sha256' && alg !== 'sha1') throw cfg('signAlgorithm', 'must be sha256 or sha1');
+        // Sent as each page's Limit: 2.5 went to the server as Limit 2.5.
+        if (Number(settings.maxLimit) > 0 && !Number.isInteger(Number(settings.maxLimit))) throw cfg('maxLimit', `must be a whole number of rows from 1 to 10000 (got ${settings.maxLimit})`);
         const maxLimit = Number(settings.maxLimit) > 0 ? Math.min(10000, Number(settings.maxLimit)) : 2000;
         this.settings = {
             ...settings,

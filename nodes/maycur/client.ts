@@ -5,7 +5,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, urlQueryProblem } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -275,6 +275,8 @@ export function maycurBaseUrl(config: Record<string, any>): string {
     const url = String(config.baseUrl ?? '').trim();
     if (!url) throw maycurConfigError('baseUrl: is required when the server is custom');
     if (!/^https?:\/\/[^\s/]+/i.test(url)) throw maycurConfigError('baseUrl: must start with http:// or https://');
+    const query = urlQueryProblem(url);
+    if (query) throw maycurConfigError(`baseUrl: ${query}`);
     return url;
 }
 

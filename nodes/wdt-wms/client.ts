@@ -5,7 +5,7 @@
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, urlQueryProblem } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -117,6 +117,8 @@ export class WdtWmsClient extends BaseClient {
         const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
         const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
         if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', 'must be an http(s) URL');
+        const query = urlQueryProblem(serviceUrl);
+        if (query) throw cfg('serviceUrl', query);
         if (!settings.appkey) throw cfg('appkey', 'is required');
         if (!secret) throw cfg('secret', 'is required');
         if (!settings.sid) throw cfg('sid', 'is required');

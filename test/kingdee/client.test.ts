@@ -449,6 +449,16 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(bodies('ExecuteBillQuery').map((b) => b.data.Limit)).eql([10000, 10000]);
     });
 
+    it('server page limit: a fraction (2.5) is refused naming maxLimit, not sent to the server as Limit 2.5', async () => {
+        for (const maxLimit of [2.5, 1999.5]) {
+            const err = await Promise.resolve().then(() => make({ maxLimit })).then(() => undefined, (e) => e);
+            client?.close();
+            should.exist(err, `maxLimit ${maxLimit} was accepted`);
+            should(err).match({ kind: 'config', field: 'maxLimit' });
+            should(err.message).match(/^maxLimit: .*whole number/);
+        }
+    });
+
     it('push by entry id (EntryIds, entry-level push); an unaudited source fails with the conversion message', async () => {
         const c = make();
         const options = { TargetFormId: 'AP_PAYBILL', RuleId: 'r1', IsEnableDefaultRule: false, TargetOrgId: 0 };

@@ -63,6 +63,12 @@ describe('kingdee editor: dialogs, locales, help, labels', () => {
             });
         }
 
+        it('server page limit: blank (2000) or a whole number from 1 to 10000; a fraction is invalid (the server was sent Limit 2.5)', () => {
+            const validate = definition('kingdee-config').defaults.maxLimit.validate;
+            should(['', '1', '2000', '10000', ' 500 '].map((v) => validate.call({}, v))).eql([true, true, true, true, true]);
+            should(['0', '2.5', '10001', '-5', 'abc'].map((v) => validate.call({}, v) === true)).eql([false, false, false, false, false]);
+        });
+
         it('the app id is required (clientId_secret form) in every mode but password', () => {
             const def = definition('kingdee-config', () => ({ val: () => undefined }));
             const valid = (authMode: string, v: string) => def.defaults.appId.validate.call({ authMode }, v);

@@ -1,0 +1,118 @@
+import fs from 'fs';
+import path from 'path';
+import vm from 'vm';
+import should from 'should';
+import { commonClientSettings } from '../../nodes/core/config-node';
+
+// The config dialogs' numbers and URLs against the runtime: what the dialog lets through, the runtime must read as the
+// dialog's tips say (0 = unlimited), and what the runtime refuses, the dialog marks invalid.
+const root = path.resolve(__dirname, '..', '..', '..');
+const SYSTEMS = ['guanyi', 'jackyun', 'jingcheng', 'kingdee', 'maycur', 'wdt', 'wdt-wms'];
+
+/** Runs nodes/<sys>/<sys>-config.html's script after the editor kit, as the page loads them; returns its definition. */
+function definition(system: string): any {
+    const html = fs.readFileSync(path.join(root, 'nodes', system, `${system}-config.html`), 'utf8');
+    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+    let def: any;
+    const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators: { number: () => (v: unknown) => v === '' || v === undefined || !Number.isNaN(Number(v)) } };
+    const window: Record<string, unknown> = {};
+    const context = vm.createContext({ RED, $: () => ({ val: () => undefined }), window });
+    vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), context);
+    context.CnErpEditor = window.CnErpEditor;
+    vm.runInContext(script, context);
+    return def;
+}
+
+/** The "test connection" route of a config node, registered on a stand-in for RED: config → the route's answer. */
+function testRoute(system: string): (config: Record<string, unknown>, credentials: Record<string, string>) => Promise<any> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const register = require(`../../nodes/${system}/${system}-config`);
+    const routes: Record<string, (req: unknown, res: unknown) => unknown> = {};
+    const RED = {
+        nodes: { createNode() {}, registerType() {}, getCredentials: () => undefined },
+        httpAdmin: { post: (p: string, _perm: unknown, handler: (req: unknown, res: unknown) => unknown) => (routes[p] = handler) },
+        auth: { needsPermission: () => () => undefined },
+    };
+    register(RED);
+    return (config, credentials) => new Promise((resolve) => routes[`/cn-erp/${system}-config/test`]({ body: { config, credentials } }, { json: resolve }));
+}
+
+describe('config dialogs: limits and retries as the runtime reads them', () => {
+    it('runtime: a negative rate or concurrency (it meant "unlimited"), a fraction of a request in flight or of a retry, and a retry base of 0 or less (a rate-limited call retried at once) are refused naming the setting', () => {
+        const refused: Array<[string, unknown]> = [
+            ['rps', -1],
+            ['rps', '-0.5'],
+            ['concurrency', -2],
+            ['concurrency', '1.5'],
+            ['maxRetries', -1],
+            ['maxRetries', 2.5],
+            ['retryBaseMs', 0],
+            ['retryBaseMs', '-100'],
+        ];
+        for (const [field, value] of refused) {
+            let err: any;
+            try {
+                commonClientSettings('kit', { [field]: value }, { rps: 1, concurrency: 1 });
+            } catch (e) {
+                err = e;
+            }
+            should.exist(err, `${field} ${JSON.stringify(value)} was accepted`);
+            should(err).match({ kind: 'config', field });
+            should(err.message).startWith(`${field}: `);
+        }
+        // What the tips promise still holds: 0 = unlimited, 0 retries, a fraction of a request per second.
+        should(commonClientSettings('kit', { rps: '0.5', concurrency: '0', maxRetries: 0, retryBaseMs: '250' }, { rps: 1, concurrency: 1 })).match({ rps: 0.5, concurrency: 0, retry: { maxRetries: 0, baseDelayMs: 250 } });
+    });
+
+    for (const system of SYSTEMS) {
+        it(`${system}-config dialog: Requests/s takes blank or ≥ 0, Concurrency and Max retries a whole number ≥ 0, Retry base a number above 0`, () => {
+            const d = definition(system).defaults;
+            const ok = (name: string, v: unknown) => d[name].validate.call({}, v) === true;
+            for (const v of ['', '0', '0.5', '5', ' 2 ']) should(ok('rps', v)).be.true(`rps ${JSON.stringify(v)}`);
+            for (const v of ['-1', 'abc']) should(ok('rps', v)).be.false(`rps ${JSON.stringify(v)}`);
+            for (const name of ['concurrency', 'maxRetries']) {
+                for (const v of ['', '0', '3']) should(ok(name, v)).be.true(`${name} ${JSON.stringify(v)}`);
+                for (const v of ['-1', '1.5', 'abc']) should(ok(name, v)).be.false(`${name} ${JSON.stringify(v)}`);
+            }
+            for (const v of ['', '500', '5']) should(ok('retryBaseMs', v)).be.true(`retryBaseMs ${JSON.stringify(v)}`);
+            for (const v of ['0', '-500', 'abc']) should(ok('retryBaseMs', v)).be.false(`retryBaseMs ${JSON.stringify(v)}`);
+        });
+    }
+});
+
+describe('config dialogs: server URLs with a query string', () => {
+    // Port 9 on this host refuses at once: a URL the runtime takes goes on to a network error instead of a config one.
+    const host = 'http://127.0.0.1:9';
+    const cases: Array<{ system: string; field: string; config: Record<string, unknown>; credentials: Record<string, string>; url: string }> = [
+        { system: 'kingdee', field: 'serverUrl', config: { acctId: 'a1', username: 'u', authMode: 'password' }, credentials: { password: 'p' }, url: `${host}/k3cloud/?a=b` },
+        { system: 'jackyun', field: 'gatewayUrl', config: { mode: 'direct', appKey: 'k' }, credentials: { appSecret: 's3cret' }, url: `${host}/open/openapi/do?x=1` },
+        {
+            system: 'jackyun',
+            field: 'gatewayUrl',
+            config: { mode: 'qimen', appKey: 'k', qimenAppKey: 'q', targetAppKey: 't', customerId: 'c' },
+            credentials: { appSecret: 's3cret', qimenSecret: 'q3cret' },
+            url: `${host}/router/qm?partner_id=x`,
+        },
+        { system: 'wdt-wms', field: 'serviceUrl', config: { appkey: 'k', sid: 's' }, credentials: { secret: 's3cret' }, url: `${host}/wms_api/wdt_service.php?method=WDT_WMS_ORDER_CANCEL` },
+        { system: 'maycur', field: 'baseUrl', config: { server: 'custom', appCode: 'AC' }, credentials: { appSecret: 's3cret' }, url: `${host}?tenant=1` },
+        { system: 'jingcheng', field: 'baseUrl', config: {}, credentials: {}, url: `${host}/erp?x=1` },
+        { system: 'guanyi', field: 'url', config: { appkey: 'k' }, credentials: { sessionkey: 'sk', secret: 's3cret' }, url: `${host}/rest/erp_open?appkey=k` },
+    ];
+
+    for (const c of cases) {
+        it(`${c.system}${c.config.mode ? ` (${c.config.mode})` : ''}: ${c.field} with a query string is refused naming ${c.field} by the runtime, and marked invalid in the dialog`, async () => {
+            const answer = await testRoute(c.system)({ ...c.config, [c.field]: c.url }, c.credentials);
+            should(answer).match({ ok: false, kind: 'config' });
+            should(answer.message).match(new RegExp(`^${c.field}: .*query string`));
+            // A fragment is no better (everything after # never reaches the server).
+            const hash = await testRoute(c.system)({ ...c.config, [c.field]: c.url.replace('?', '#') }, c.credentials);
+            should(hash).match({ ok: false, kind: 'config' });
+            should(hash.message).match(new RegExp(`^${c.field}: `));
+
+            const def = definition(c.system);
+            const node = { ...c.config, server: c.config.server, _: (key: string) => `[${key}]` };
+            should(def.defaults[c.field].validate.call(node, c.url)).not.be.true();
+            should(def.defaults[c.field].validate.call(node, c.url.replace(/\?.*$/, ''))).be.true();
+        });
+    }
+});
