@@ -26,6 +26,8 @@ export interface RequestContext {
     signal?: AbortSignal;
     timeoutMs?: number;
     onBackoff?: (delayMs: number, err: ConnectorError, attempt: number) => void;
+    /** The call waits for the account's pause after another call's rate-limit answer (shown as backing off too). */
+    onAccountPaused?: (remainingMs: number) => void;
 }
 
 export interface CallKind {
@@ -65,6 +67,9 @@ export abstract class BaseClient {
                 const e = this.redacted(err);
                 throw e.kind === 'cancelled' ? e : e.copyWith({ safeToRepeat: true });
             }
+            // Every node of the account waits out a pause one call's rate-limit answer set: say so, not just "working".
+            const paused = this.limiter.pausedFor();
+            if (paused >= 1000) ctx.onAccountPaused?.(paused);
             try {
                 return await this.limiter.schedule(() => attempt(options), ctx.signal);
             } catch (err) {

@@ -515,6 +515,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 signal,
                 timeoutMs,
                 onBackoff: (delayMs, err) => status.backingOff(`${err.code}: retry in ${Math.ceil(delayMs / 1000)} s`),
+                onAccountPaused: (ms) => status.backingOff(`account paused by a rate limit: ${Math.ceil(ms / 1000)} s`),
             };
             const ctx: EndpointContext<C> = {
                 client,

@@ -85,6 +85,11 @@ export class Limiter {
         this.drain();
     }
 
+    /** How long new starts are still held by a pause (0 when none). */
+    pausedFor(): number {
+        return Math.max(0, this.pausedUntil - Date.now());
+    }
+
     get pending(): number {
         return this.queue.length;
     }

@@ -185,6 +185,25 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.requests).have.length(0);
         });
 
+        it('a node whose calls wait out the account pause another node\'s rate-limit answer set shows it in yellow, then finishes green', async () => {
+            const flow = withProbes(withProbes([config(), queryNode(), { ...queryNode(), id: 'n2' }], 'n1', 1), 'n2', 1);
+            await load([kitConfig, kitQuery], flow, creds);
+            // The helper's status spy sees every node: n2's own calls.
+            const statusOf = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '2' } }, 1, (r) => r.path === '/items/query');
+            const first = run('n1', {}, 1, 8000);
+            const t0 = Date.now();
+            while (sim.requests.filter((r) => r.path === '/items/query').length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+            const second = await run('n2', {}, 1, 8000);
+            should(second.caught).be.undefined();
+            should(second.outputs[0][0].payload).have.length(250);
+            const n2 = statusOf('n2');
+            should(n2.filter((st) => st.fill === 'yellow').map((st) => st.text)).match([/^account paused by a rate limit: [12] s$/]);
+            should(n2[n2.length - 1]).match({ fill: 'green' });
+            should(statusOf('n1').find((st) => st.fill === 'yellow')).match({ text: /^HTTP_429: retry in 2 s$/ });
+            should((await first).caught).be.undefined();
+        });
+
         it('closing the node while a call backs off leaves the status cleared, not a stale red CANCELLED for the redeployed node', async () => {
             await loadQuery(queryNode(), { retryBaseMs: 5000, maxRetries: 3 });
             const status = helper.getNode('n1').status as sinon.SinonSpy;
