@@ -56,19 +56,53 @@
     function badJson(rule, kind) {
         return (kind === 'table' || kind === 'lookup') && !!rule && typeof rule[kind] === 'string';
     }
-    function ruleText(rule, kind) {
+    function jsonType(v) {
+        return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+    }
+    /** The JSON types a target field's schema accepts (integer counted as number); none when it says nothing. */
+    function acceptedTypes(prop) {
+        var ty = prop && prop.type;
+        if (!ty && prop && Array.isArray(prop.enum)) ty = prop.enum.map(jsonType);
+        return [].concat(ty || []).map(function (x) { return x === 'integer' ? 'number' : x; });
+    }
+    /**
+     * A constant typed in the table, of the type the target field's schema asks for. A text-only field keeps exactly
+     * what was typed: a code 1.10 read as JSON became 1.1 (another material in {"FNumber": 1.1}), a 19-digit account
+     * lost its last digits, true/null were no text, and 1 for a text field failed every record with "must be string".
+     * JSON is read where the schema takes its type (a number that would lose digits stays text); where it says
+     * nothing, only JSON that reads back the same. "…" in quotes is text where the field also takes other types.
+     */
+    function constFromText(text, prop) {
+        var types = acceptedTypes(prop);
+        if (types.length === 1 && types[0] === 'string') return text;
+        var v;
+        try { v = JSON.parse(text); } catch (e) { return text; }
+        var ty = jsonType(v);
+        if (ty === 'string') return v;
+        if (ty === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return text;
+        if (!types.length) return ty === 'object' || ty === 'array' || JSON.stringify(v) === text.trim() ? v : text;
+        return types.indexOf(ty) >= 0 || types.indexOf('string') < 0 ? v : text;
+    }
+    /** A saved constant as the table shows it: what constFromText reads back to the same value. */
+    function constText(v, prop) {
+        return typeof v === 'string' && constFromText(v, prop) === v ? v : JSON.stringify(v);
+    }
+    function ruleText(rule, kind, prop) {
         if (!kind) return '';
         var v = rule[kind];
         if (kind === 'path' || kind === 'template' || kind === 'jsonata' || kind === 'array') return typeof v === 'string' ? v : '';
         if (badJson(rule, kind)) return v;
+        if (kind === 'const') return constText(v, prop);
         return JSON.stringify(v);
     }
-    function ruleFromText(kind, text, old) {
+    function ruleFromText(kind, text, old, prop) {
         var rule = {};
         if (old) ['convert', 'default', 'required', 'fields', 'path'].forEach(function (k) { if (old[k] !== undefined) rule[k] = old[k]; });
-        if (kind === 'const' || kind === 'table' || kind === 'lookup') {
-            // Text that is not JSON is a constant's text; a table or lookup keeps it as typed, which the runtime refuses
-            // naming the field (as {} a typo emptied the table: every value unknown, or silently the default).
+        if (kind === 'const') {
+            rule.const = constFromText(text, prop);
+        } else if (kind === 'table' || kind === 'lookup') {
+            // A table or lookup that is not JSON keeps the text typed, which the runtime refuses naming the field
+            // (as {} a typo emptied the table: every value unknown, or silently the default).
             try { rule[kind] = JSON.parse(text); } catch (e) { rule[kind] = text; }
         } else {
             rule[kind] = text;
@@ -120,7 +154,7 @@
             RULES.forEach(function (r) { $('<option>').val(r).text(r || t('不映射', 'none')).appendTo(select); });
             select.val(kind);
             var valueCell = $('<td>').appendTo(tr);
-            var input = $('<input type="text" class="erp-mapper-value" style="width:100%">').val(ruleText(rule || {}, kind)).toggleClass('input-error', badJson(rule, kind))
+            var input = $('<input type="text" class="erp-mapper-value" style="width:100%">').val(ruleText(rule || {}, kind, prop)).toggleClass('input-error', badJson(rule, kind))
                 .appendTo(valueCell);
             // A value table translates the value at a source path: the path has a box of its own under the table.
             var pathInput = $('<input type="text" class="erp-mapper-table-path" style="width:100%; margin-top:2px">')
@@ -131,7 +165,7 @@
             function update() {
                 var k = select.val();
                 if (!k) delete fields[key];
-                else fields[key] = ruleFromText(k, input.val(), fields[key]);
+                else fields[key] = ruleFromText(k, input.val(), fields[key], prop);
                 if (k === 'table') {
                     // Turned into a table from a path rule: the path it read is the one to translate.
                     if (kind !== 'table' && !pathInput.val() && typeof fields[key].path === 'string') pathInput.val(fields[key].path);
@@ -183,6 +217,9 @@
     }
 
     window.ErpMapperEditor = {
+        // The table's text ↔ rule conversions, pure (unit-tested in test/mapper/).
+        ruleText: ruleText,
+        ruleFromText: ruleFromText,
         prepare: function (node) {
             var select = $('#node-input-target');
             $('<option>').val('').text(t('(无：不校验)', '(none: no schema)')).appendTo(select);
@@ -192,8 +229,14 @@
                 var label = def && (typeof def.paletteLabel === 'function' ? def.paletteLabel.call(def) : def.paletteLabel);
                 $('<option>').val(type).text((label ? label + ' · ' : '') + type).appendTo(select);
             });
-            if (node.target && !select.find('option[value="' + node.target + '"]').length) $('<option>').val(node.target).text(node.target).appendTo(select);
-            select.val(node.target || '');
+            function showTarget(type) {
+                if (type && !select.find('option').filter(function () { return this.value === type; }).length) $('<option>').val(type).text(type).appendTo(select);
+                select.val(type || '');
+            }
+            // Left blank, the runtime takes the target of the mapping JSON: shown, so that saving keeps it (it was
+            // deleted, and with it the schema check and the {"FNumber": …} wrapping).
+            var saved = readMapping();
+            showTarget(node.target || (saved && typeof saved.target === 'string' ? saved.target : ''));
             select.on('change', function () {
                 var m = readMapping();
                 if (m) {
@@ -202,7 +245,12 @@
                 }
                 renderFields(node);
             });
-            $('#node-input-mapping').on('change', function () { renderFields(node); });
+            // A mapping pasted into the JSON box brings its target, as an imported one does.
+            $('#node-input-mapping').on('change', function () {
+                var m = readMapping();
+                if (m && typeof m.target === 'string' && m.target) showTarget(m.target);
+                renderFields(node);
+            });
             renderFields(node);
 
             $('.erp-mapper-export').on('click', function () {
@@ -221,7 +269,7 @@
                         try {
                             var m = JSON.parse(text);
                             writeMapping(m);
-                            if (typeof m.target === 'string') select.val(m.target);
+                            if (typeof m.target === 'string') showTarget(m.target);
                             renderFields(node);
                         } catch (e) {
                             RED.notify(t('不是有效的 JSON：', 'Not valid JSON: ') + e.message, 'error');

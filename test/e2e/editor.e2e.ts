@@ -411,6 +411,91 @@ runtimes().forEach((rt, index) => {
             should(errors).eql([]);
         });
 
+        it('mapper: a constant typed in the table keeps the type of its target field (a code 1.10 stays "1.10", a Jingcheng RedBlue 1 stays text), and shows as typed when the dialog opens again', async () => {
+            const id = 'e2e-mapper-const';
+            await page.evaluate((id) => {
+                const RED = (window as any).RED;
+                RED.nodes.import([{ id, type: 'erp-mapper', target: '', mapping: '{"fields": {}}', x: 300, y: 400, z: RED.workspaces.active(), wires: [[], []] }]);
+                RED.editor.edit(RED.nodes.node(id));
+            }, id);
+            await waitTrayOpen(page);
+            const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+            const type = async (field: string, text: string) => {
+                await row(field).locator('select').first().selectOption('const');
+                await row(field).locator('input.erp-mapper-value').first().fill(text);
+                await row(field).locator('input.erp-mapper-value').first().press('Tab');
+            };
+            await page.selectOption('#node-input-target', 'kingdee-batch-save');
+            await row('FEntity').waitFor();
+            await type('FSaleOrgID', '1.10');
+            await type('FBillNo', '007');
+            await row('FEntity').locator('select').first().selectOption('array');
+            await row('FMaterialID').waitFor();
+            await row('FEntity').locator('input.erp-mapper-value').first().fill('goodsDetail');
+            await row('FEntity').locator('input.erp-mapper-value').first().press('Tab');
+            await type('FMaterialID', '6222021234567890123');
+            await type('FRealQty', '2');
+            should(JSON.parse(await page.inputValue('#node-input-mapping')).fields).eql({
+                FSaleOrgID: { const: '1.10' },
+                FBillNo: { const: '007' },
+                FEntity: { array: 'goodsDetail', fields: { FMaterialID: { const: '6222021234567890123' }, FRealQty: { const: 2 } } },
+            });
+            const preview1 = await preview(page, {});
+            should(JSON.parse(preview1.slice(preview1.indexOf('{')))).eql({ FSaleOrgID: { FNumber: '1.10' }, FBillNo: '007' });
+            await page.selectOption('#node-input-target', 'jingcheng-recv');
+            await row('RedBlue').waitFor();
+            await type('RedBlue', '1');
+            should(JSON.parse(await page.inputValue('#node-input-mapping')).fields.RedBlue).eql({ const: '1' });
+            await closeTray(page, 'ok');
+            // Opened again: the codes show as they were typed, and saving writes the same mapping.
+            const saved = await page.evaluate((id) => (window as any).RED.nodes.node(id).mapping, id);
+            await page.evaluate((id) => (window as any).RED.editor.edit((window as any).RED.nodes.node(id)), id);
+            await waitTrayOpen(page);
+            await row('RedBlue').waitFor();
+            should(await row('RedBlue').locator('input.erp-mapper-value').first().inputValue()).equal('1');
+            should(await row('FSaleOrgID').locator('input.erp-mapper-value').first().inputValue()).equal('1.10');
+            await closeTray(page, 'ok');
+            should(JSON.parse(await page.evaluate((id) => (window as any).RED.nodes.node(id).mapping, id))).eql(JSON.parse(saved));
+            await page.evaluate((id) => (window as any).RED.nodes.remove(id), id);
+            should(errors).eql([]);
+        });
+
+        it('mapper: opening and saving the dialog of a mapper whose target is in its mapping JSON (pasted, or a flow written by hand) keeps that target', async () => {
+            const id = 'e2e-mapper-target';
+            const mapping = { target: 'kingdee-batch-save', fields: { FCustomerID: { const: 'CUST001' } } };
+            await page.evaluate(
+                ({ id, mapping }) => {
+                    const RED = (window as any).RED;
+                    RED.nodes.import([{ id, type: 'erp-mapper', target: '', mapping, x: 300, y: 460, z: RED.workspaces.active(), wires: [[], []] }]);
+                    RED.editor.edit(RED.nodes.node(id));
+                },
+                { id, mapping: JSON.stringify(mapping) },
+            );
+            await waitTrayOpen(page);
+            const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+            await row('FCustomerID').waitFor();
+            // The runtime validates against (and wraps basic data for) the mapping's target: the dialog shows it.
+            const shown = await page.inputValue('#node-input-target');
+            await closeTray(page, 'ok');
+            const node = await page.evaluate((id) => { const n = (window as any).RED.nodes.node(id); return { target: n.target, mapping: n.mapping }; }, id);
+            should(JSON.parse(node.mapping)).eql(mapping);
+            should(shown).equal('kingdee-batch-save');
+            // The same mapping pasted into the JSON box of a new mapper: its target comes with it, as with Import.
+            await page.evaluate((id) => {
+                const RED = (window as any).RED;
+                Object.assign(RED.nodes.node(id), { target: '', mapping: '{"fields": {}}' });
+                RED.editor.edit(RED.nodes.node(id));
+            }, id);
+            await waitTrayOpen(page);
+            await page.fill('#node-input-mapping', JSON.stringify(mapping, null, 2));
+            await page.locator('#node-input-mapping').press('Tab');
+            await row('FCustomerID').waitFor();
+            await closeTray(page, 'ok');
+            should(JSON.parse(await page.evaluate((id) => (window as any).RED.nodes.node(id).mapping, id))).eql(mapping);
+            await page.evaluate((id) => (window as any).RED.nodes.remove(id), id);
+            should(errors).eql([]);
+        });
+
         it('shows Chinese labels, help and dialogs when the browser language is zh-CN (Jackyun, Kingdee and the mapper)', async () => {
             const zh = await openEditor(browser, demo.url, 'zh-CN');
             for (const type of ['jackyun-trade-query', 'kingdee-batch-save', 'erp-mapper']) {
