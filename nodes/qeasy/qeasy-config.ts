@@ -33,8 +33,13 @@ export = function (RED: NodeAPI) {
         node.dedupeWindowSeconds = s.dedupeWindowSeconds;
         node.numberSource = s.numberSource;
         // The secret stays in this closure: it is not a property of the node, so nothing that logs the node shows it.
-        const secret = String(((node as any).credentials ?? {}).secret ?? '');
+        // Pasted with white space around it (a line break copied from a console), it is taken without it, as the
+        // sender's copy is: the signatures would otherwise all fail with a bare 401.
+        const secret = String(((node as any).credentials ?? {}).secret ?? '').trim();
         if (!secret) node.warn('qeasy-config: secret: is required; every callback will be refused with 401');
+        // Settings the runtime cannot take as given (a negative rate read as no limit) are named at deploy, not only
+        // by the test button.
+        else for (const problem of checkSettings(config, { secret })) node.warn(`qeasy-config: ${problem}`);
 
         node.verify = (headers, rawBody, nowMs = Date.now()) => {
             // No secret configured: nothing can be authentic.

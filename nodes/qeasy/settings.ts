@@ -32,7 +32,8 @@ export function readSettings(config: Record<string, any>): QeasySettings {
 /** Problems with the settings, by setting name (never echoing the secret). Empty when usable. */
 export function checkSettings(config: Record<string, any>, credentials: Record<string, unknown>): string[] {
     const problems: string[] = [];
-    const secret = typeof credentials.secret === 'string' ? credentials.secret : '';
+    // Taken as the runtime takes it: without white space pasted around it.
+    const secret = typeof credentials.secret === 'string' ? credentials.secret.trim() : '';
     if (!secret) problems.push('secret: is required');
     else if (secret.length < 16) problems.push('secret: use at least 16 characters');
     else if (/[\r\n]/.test(secret)) problems.push('secret: must not contain line breaks');

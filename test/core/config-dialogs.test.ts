@@ -78,6 +78,15 @@ describe('config dialogs: limits and retries as the runtime reads them', () => {
             for (const v of ['0', '-500', 'abc']) should(ok('retryBaseMs', v)).be.false(`retryBaseMs ${JSON.stringify(v)}`);
         });
     }
+
+    it('qeasy-config dialog: the inbound rate limit and the duplicate window take blank or ≥ 0 (a negative one read as none)', () => {
+        const d = definition('qeasy').defaults;
+        const ok = (name: string, v: unknown) => d[name].validate.call({}, v) === true;
+        for (const name of ['rps', 'dedupeWindow']) {
+            for (const v of ['', '0', '0.5', '60']) should(ok(name, v)).be.true(`${name} ${JSON.stringify(v)}`);
+            for (const v of ['-1', 'abc']) should(ok(name, v)).be.false(`${name} ${JSON.stringify(v)}`);
+        }
+    });
 });
 
 describe('config dialogs: server URLs with a query string', () => {

@@ -130,6 +130,23 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     /** Lets msgs sent just before an answer reach the probe (node.send delivers asynchronously). */
     const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
+    it('a secret pasted with white space around it (a copied line break, a full-width space) checks the signatures the sender makes with the secret itself', async () => {
+        await deploy({}, {}, [], `  ${SECRET}\u3000\n`);
+        const body = JSON.stringify(order('T2001'));
+        const res = await post(body, signed(body));
+        should(res.status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T2001']);
+        should((helper.getNode('c1').warn as sinon.SinonSpy).callCount).equal(0);
+    });
+
+    it('a negative rate limit or duplicate window (read as none) is named at deploy, not only by the test button', async () => {
+        await deploy({ rps: -1, dedupeWindow: '-5' });
+        const warnings = (helper.getNode('c1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+        should(warnings).eql(['qeasy-config: dedupeWindow: must be a number of seconds ≥ 0', 'qeasy-config: rps: must be a number ≥ 0 (0 or blank: no limit)']);
+        should(warnings.join(' ')).not.containEql(SECRET);
+    });
+
     it('accepts a valid HMAC delivery under httpNodeRoot, emits the order, echoes the response table (number = tid)', async () => {
         await deploy();
         const body = JSON.stringify(order('T1001'));
