@@ -114,19 +114,18 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     // A Model naming an existing bill by its id (FID, or a basic-data form's own key) modifies it: it cannot create
     // a duplicate and is always sent (found by its number, it would be reported saved without being sent).
     const pk = primaryKeyOf(params.FormId);
-    let unguarded = 0;
-    const values = models.map((m) => {
+    const isNew = (m: Obj) => {
         const id = fieldValue(m, pk);
-        if (id !== undefined && Number(id) !== 0) return undefined;
-        const v = guardValue(m, field);
-        if (v === undefined) unguarded++;
-        return v;
-    });
+        return id === undefined || Number(id) === 0;
+    };
+    const values = models.map((m) => (isNew(m) ? guardValue(m, field) : undefined));
     // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
-    // once per msg.
-    if (unguarded > 0 && !warnedUnguarded.has(ctx.msg)) {
+    // once per msg, counting the whole msg (not just this chunk).
+    if (!warnedUnguarded.has(ctx.msg) && values.some((v, i) => v === undefined && isNew(models[i]))) {
         warnedUnguarded.add(ctx.msg);
-        ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) carry no ${field} (on the header or the first line) and are saved without the check`);
+        const all = (Array.isArray(ctx.msg.payload) ? ctx.msg.payload : [ctx.msg.payload]).filter(isPlainObject).map(toModel);
+        const unguarded = all.filter((m) => isNew(m) && guardValue(m, field) === undefined).length;
+        ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) of this msg carry no ${field} (on the header or the first line) and are saved without the check`);
     }
     // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
     // query's copy, a replay from output 2) checks after this one has saved, and finds the bill. A save that got no
