@@ -161,6 +161,44 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.requests).have.length(2);
     });
 
+    it('as the help says: an auth refusal after a sheet was accepted is not a Catch error — the refused sheet and the unsent rest go to output 2', async () => {
+        await start();
+        await loadFlow();
+        sim.inject({ type: 'vendor', name: 'auth' }, 1, (q) => q.body.includes('"RS2"'));
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2'), demoSheet('RS3')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1']);
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.error.code, m.error.retryable])).eql([
+            ['RS2', 'AUTH_FAILED', false],
+            ['RS3', 'NOT_SENT', true],
+        ]);
+        should(sim.requests).have.length(2);
+    });
+
+    it('as the help says: after a lost answer the sheets after it in the msg are not sent (NOT_SENT)', async () => {
+        await start();
+        await loadFlow({}, { secret: JINGCHENG_DEMO.secret }, node({ timeout: '0.3' }));
+        sim.inject({ type: 'delay', ms: 800, thenProcess: true }, 1, (q) => q.body.includes('"RS1"'));
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.error.code, m.error.possiblyProcessed === true])).eql([
+            ['RS1', 'TIMEOUT', true],
+            ['RS2', 'NOT_SENT', false],
+        ]);
+        await sleep(900);
+        should(sim.requests).have.length(1);
+    });
+
+    it('as the help says: only Qua, Price and Amo may be numbers; a number in a text field (RedBlue 1) sends the sheet to output 2 naming it', async () => {
+        await start();
+        await loadFlow();
+        const r = await run('n1', { payload: [{ ...demoSheet('RS1'), RedBlue: 1 }, { ...demoSheet('RS2'), Qua: 2, Amo: 20 }] }, 2);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].payload.SheetID).equal('RS1');
+        should(r.outputs[1][0].error).match({ kind: 'validation', field: 'payload[0].RedBlue', message: 'payload[0].RedBlue: must be string' });
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS2']);
+    });
+
     it('a missing secret for md5 → config error to Catch naming the setting, nothing sent', async () => {
         await start();
         await loadFlow({}, {});

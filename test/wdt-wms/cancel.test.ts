@@ -42,6 +42,31 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.orders.get('TL2024010002')!.status).equal('cancelled');
     });
 
+    it('as the help says: a failure of the whole msg after a record was cancelled goes to output 2 (the failed record, then NOT_SENT), not to Catch', async () => {
+        await start();
+        sim.inject({ type: 'http', status: 401, body: 'unauthorized' }, 1, (q) => q.body.includes('TL2024010002'));
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002'), rec('TL2024010003')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((a: any) => a.orderCode)).eql(['TL2024010001']);
+        should(r.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code, m.error.retryable])).eql([
+            ['TL2024010002', 'HTTP_401', false],
+            ['TL2024010003', 'NOT_SENT', true],
+        ]);
+        should(sim.requests).have.length(2);
+    });
+
+    it('as the help says: a cancel whose answer was lost is not sent again (possiblyProcessed) and the records after it are NOT_SENT', async () => {
+        await start();
+        sim.inject({ type: 'http', status: 502, body: 'bad gateway' }, 1, (q) => q.body.includes('TL2024010001'));
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code, m.error.possiblyProcessed === true])).eql([
+            ['TL2024010001', 'HTTP_502', true],
+            ['TL2024010002', 'NOT_SENT', false],
+        ]);
+        should(sim.requests).have.length(1);
+    });
+
     it('a shipped order fails with the WMS code and message on output 2', async () => {
         await start();
         const r = await run('n1', { payload: rec('TL2024010010') }, 2);
