@@ -461,6 +461,8 @@ export class KingdeeClient extends BaseClient {
         // be taken for it and skipped: the key is asked too, after the fields, and kept beside the records (not in them).
         const hidden = pkParts.filter((k) => !wire.some((w) => w.toLowerCase() === k.toLowerCase()));
         const billKey = warn && !/_FEntryID\b/i.test(order) ? keys.find((k) => k.toLowerCase() === pk.toLowerCase()) : undefined;
+        // Not among the fields, the bill key is the one asked beside them (its value in `tails`): the warning is due all the same.
+        const billHidden = warn && !/_FEntryID\b/i.test(order) && billKey === undefined && hidden.length === 1 && hidden[0] === pk;
         let lastBill: unknown;
         let warned = false;
         const first = Number(params.StartRow) > 0 ? Number(params.StartRow) : 0;
@@ -517,13 +519,14 @@ export class KingdeeClient extends BaseClient {
                 tails = tails?.slice(skip, skip + cap - seen);
             }
             const count = records.length;
-            if (billKey !== undefined && count > 0) {
-                const firstBill = records[0][billKey];
+            if ((billKey !== undefined || billHidden) && count > 0) {
+                const bill = (i: number) => (billKey !== undefined ? records![i][billKey] : tails?.[i]);
+                const firstBill = bill(0);
                 if (!warned && seen > 0 && firstBill !== undefined && firstBill !== null && firstBill === lastBill) {
                     warned = true;
-                    warn!(`the rows of bill ${billKey}=${String(firstBill)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
+                    warn!(`the rows of bill ${billKey ?? pk}=${String(firstBill)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
                 }
-                lastBill = records[count - 1][billKey];
+                lastBill = bill(count - 1);
             }
             if (count > 0) {
                 const last = Math.min(count, RECENT_ROWS);

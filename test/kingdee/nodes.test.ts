@@ -119,6 +119,18 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sentData(isQuery).pop()!.OrderString).equal('FID,FEntity_FEntryID');
         });
 
+        it('the same warning when the bill key is not among the fields (asked beside them): the help promises it', async () => {
+            await start();
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FMaterialID_FNumber'], Limit: 3 } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            should(Object.keys(r.outputs[0][0].payload[0])).eql(['FBillNo', 'FMaterialID_FNumber']);
+            const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).getCalls().map((c) => String(c.args[0]));
+            should(warnings).have.length(1);
+            should(warnings[0]).match(/FID=500002 span two pages/).and.match(/FEntity_FEntryID/);
+        });
+
         it('FieldKeys set in the node as a list (JSON) is sent comma-joined', async () => {
             await start();
             await loadQuery(node({ FormId: { value: 'BD_STOCK', type: 'str' }, FieldKeys: { value: '["FNumber","FName"]', type: 'json' } }));
