@@ -111,6 +111,9 @@ function prepareUserDir(dir: string, port: number, ports: Map<number, number>): 
     fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flows, null, 2));
     // Plain-text credentials are fine for a throwaway demo directory (git-ignored) holding simulator passwords only.
     fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
+    // The editor's "show tips" off: Node-RED 5.0's tip rotator throws on its own now and then (its tip box undefined),
+    // a console error in the demo's editor and in its browser tests that is none of the palette's.
+    fs.writeFileSync(path.join(dir, '.config.users.json'), JSON.stringify({ _: { editor: { view: { 'view-show-tips': false } } } }));
     fs.writeFileSync(
         path.join(dir, 'settings.js'),
         `module.exports = {
