@@ -104,10 +104,6 @@ class RunStatus extends StatusReporter {
     private note = '';
     private last: { kind: 'working' | 'backingOff' | 'done'; text: string; failures?: boolean } | undefined;
 
-    constructor(private readonly target: Node) {
-        super(target);
-    }
-
     /** `note` is appended to every text from now on (and to the one shown now); '' removes it. */
     setNote(note: string): void {
         if (note === this.note) return;
@@ -131,7 +127,7 @@ class RunStatus extends StatusReporter {
     waitingForAcks(outstanding: number): void {
         if (this.closed) return;
         this.last = undefined;
-        this.target.status({ fill: 'yellow', shape: 'ring', text: `waiting for ${outstanding} msg${outstanding === 1 ? '' : 's'} to be acknowledged${this.note}` });
+        this.put({ fill: 'yellow', shape: 'ring', text: `waiting for ${outstanding} msg${outstanding === 1 ? '' : 's'} to be acknowledged${this.note}` });
     }
 
     private show(kind: 'working' | 'backingOff' | 'done', text: string, force = false, failures = false): void {

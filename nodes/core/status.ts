@@ -2,14 +2,52 @@
  * Node status, the same for every node: blue while working, yellow while backing off, green with counts when done,
  * red ring with the error code. Each new input clears a stale error.
  */
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
+
+/**
+ * Updates shown per second at most. A query in record mode feeding a write node starts and ends thousands of msgs
+ * a second, each with a forced "…" and its counts: past this, the latest update waits for the next second (one
+ * timer), so the flood becomes a few updates and the last state still shows.
+ */
+const MAX_PER_SECOND = 10;
 
 export class StatusReporter {
     private lastWorking = 0;
+    private windowStart = 0;
+    private shownInWindow = 0;
+    private held: NodeStatus | undefined;
+    private timer: NodeJS.Timeout | undefined;
     /** Set by close(): work cut off by the close must not paint its outcome over the cleared status. */
     protected closed = false;
 
     constructor(private readonly node: Node) {}
+
+    /** Shows `status` now, or (past MAX_PER_SECOND, or behind one held back) when the second is over. */
+    protected put(status: NodeStatus): void {
+        const now = Date.now();
+        if (now - this.windowStart >= 1000) {
+            this.windowStart = now;
+            this.shownInWindow = 0;
+        }
+        if (this.timer === undefined && this.shownInWindow < MAX_PER_SECOND) {
+            this.shownInWindow++;
+            this.node.status(status);
+            return;
+        }
+        this.held = status;
+        this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            const held = this.held;
+            this.held = undefined;
+            if (held && !this.closed) this.put(held);
+        }, Math.max(0, this.windowStart + 1000 - now));
+    }
+
+    /** Drops an update held back: the status shown next replaces it. */
+    private dropHeld(): void {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = this.held = undefined;
+    }
 
     /** Throttled to a few updates a second: status messages cross the websocket to every open editor. */
     working(text: string, force = false): void {
@@ -17,25 +55,26 @@ export class StatusReporter {
         const now = Date.now();
         if (!force && now - this.lastWorking < 200) return;
         this.lastWorking = now;
-        this.node.status({ fill: 'blue', shape: 'dot', text });
+        this.put({ fill: 'blue', shape: 'dot', text });
     }
 
     backingOff(text: string): void {
         if (this.closed) return;
-        this.node.status({ fill: 'yellow', shape: 'ring', text });
+        this.put({ fill: 'yellow', shape: 'ring', text });
     }
 
     done(text: string, hadFailures = false): void {
         if (this.closed) return;
-        this.node.status({ fill: hadFailures ? 'yellow' : 'green', shape: 'dot', text });
+        this.put({ fill: hadFailures ? 'yellow' : 'green', shape: 'dot', text });
     }
 
     error(code: string): void {
         if (this.closed) return;
-        this.node.status({ fill: 'red', shape: 'ring', text: code });
+        this.put({ fill: 'red', shape: 'ring', text: code });
     }
 
     clear(): void {
+        this.dropHeld();
         this.node.status({});
     }
 
@@ -45,6 +84,7 @@ export class StatusReporter {
      */
     close(): void {
         this.closed = true;
+        this.dropHeld();
         this.node.status({});
     }
 }

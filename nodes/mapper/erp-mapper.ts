@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
 import { derive, unfitInput, withoutOutcome } from '../core/endpoint';
+import { StatusReporter } from '../core/status';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -62,14 +63,16 @@ export = function (RED: NodeAPI) {
     function ErpMapperNode(this: Node, def: MapperNodeDef) {
         RED.nodes.createNode(this, def);
         const node = this;
+        // Throttled as the endpoint nodes' status: a query in record mode sends thousands of msgs a second.
+        const status = new StatusReporter(node);
         let compiled: CompiledMapping | undefined;
         let compileError: Error | undefined;
         try {
             compiled = compileFromDef(def.target, def.mapping);
-            node.status({});
+            status.clear();
         } catch (err: any) {
             compileError = err instanceof Error ? err : new Error(String(err));
-            node.status({ fill: 'red', shape: 'ring', text: 'bad mapping' });
+            status.error('bad mapping');
             node.error(`erp-mapper: ${compileError.message}`);
         }
 
@@ -108,7 +111,7 @@ export = function (RED: NodeAPI) {
             if (unfit) {
                 msg.payload = `[removed: ${unfit}]`;
                 // Red, as for any msg sent to Catch: the status must not keep the last msg's green "mapped".
-                node.status({ fill: 'red', shape: 'ring', text: 'bad input' });
+                status.error('bad input');
                 toCatch(new Error(`erp-mapper: ${unfit}`), 'INVALID_INPUT');
                 return;
             }
@@ -135,16 +138,18 @@ export = function (RED: NodeAPI) {
                     // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.
                     acknowledge(msg);
                 }
-                node.status({ fill: failed.length ? 'yellow' : 'green', shape: 'dot', text: `mapped ${ok.length}${failed.length ? `, failed ${failed.length}` : ''}` });
+                status.done(`mapped ${ok.length}${failed.length ? `, failed ${failed.length}` : ''}`, failed.length > 0);
                 if (first) send([first, null]);
                 for (const f of failed) send([null, f]);
                 done();
             } catch (err: any) {
-                node.status({ fill: 'red', shape: 'ring', text: 'error' });
+                status.error('error');
                 toCatch(err instanceof Error ? err : new Error(String(err)), 'MAPPING_FAILED');
             }
         });
         node.on('close', () => {
+            // An update held back must not reach the node after it closed.
+            status.close();
             lastSamples.delete(node.id);
         });
     }

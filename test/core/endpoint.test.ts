@@ -261,6 +261,27 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(large).equal(small);
         });
 
+        it('a query in record mode feeding a write node (hundreds of one-record msgs at once): no status update per msg to every open editor, and the last one shows the outcome', async () => {
+            await loadSave(saveNode());
+            const node = helper.getNode('n1');
+            const statusOf = () => (node.status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === 'n1').map((c) => c.args[0]);
+            const count = 400;
+            let finished = 0;
+            const all = new Promise<void>((resolve) => {
+                const end = () => ++finished === count && resolve();
+                helper.getNode('n1-completed').on('input', end);
+                helper.getNode('n1-caught').on('input', end);
+            });
+            for (let i = 0; i < count; i++) node.receive({ payload: { name: `r${i}` } });
+            await all;
+            // Two per msg before ("…" at its start, its counts at its end): 800 websocket messages per open editor.
+            should(statusOf().length).be.below(count / 4);
+            // The outcome is shown once the updates held back are let through, not a "…" of a msg long done.
+            await new Promise((r) => setTimeout(r, 1100));
+            should(statusOf().pop()).eql({ fill: 'green', shape: 'dot', text: '1 ok, 0 failed' });
+            should(sim.saved).have.length(count);
+        });
+
         it('invalid records go to output 2 naming the field and are never sent', async () => {
             await loadSave(saveNode());
             const r = await run('n1', { payload: [{ name: 'ok' }, { nom: 'x' }, 'text'] }, 2);

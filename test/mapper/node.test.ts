@@ -83,6 +83,22 @@ describe('erp-mapper node', function () {
         should(status.lastCall.args[0]).match({ fill: 'red', shape: 'ring' }, 'the msg went to Catch but the status still shows the last msg mapped');
     });
 
+    it('a query in record mode feeding the mapper (hundreds of one-record msgs at once): no status update per msg to every open editor, and the last one shows the outcome', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const node = helper.getNode('n1');
+        const status = node.status as any;
+        const before = status.callCount;
+        const count = 400;
+        let finished = 0;
+        const all = new Promise<void>((resolve) => helper.getNode('n1-completed').on('input', () => ++finished === count && resolve()));
+        for (let i = 0; i < count; i++) node.receive({ payload: { id: i } });
+        await all;
+        // One per msg before: 400 websocket messages per open editor.
+        should(status.callCount - before).be.below(count / 4);
+        await new Promise((r) => setTimeout(r, 1100));
+        should(status.lastCall.args[0]).eql({ fill: 'green', shape: 'dot', text: 'mapped 1' });
+    });
+
     it("a batch's failures cost in proportion to its size: each output-2 msg gets its record, not a copy of the batch", async function () {
         const fx = fixture(2);
         await load(modules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
