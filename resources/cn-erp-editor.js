@@ -154,7 +154,7 @@
                 .append(node._def.defaults.watermarkCommit ? row(t('水位提交', 'Commit watermark'), $commit) : $())
                 .append($ackRow)
                 .append(row(t('重叠分钟数', 'Overlap (min)'), $('<input type="text" id="node-input-overlapMinutes" style="width:65%">').val(node.overlapMinutes == null ? 10 : node.overlapMinutes)))
-                .append($('<div class="form-tips"></div>').text(t('增量查询同一时间只运行一次读取：运行中（或等待确认时）再次触发会排队，等上一次结束后从新水位读取；已有排队时再触发则合并到排队的那次。', 'An incremental query runs one read at a time: a trigger during a run (or while it waits for acknowledgements) waits and then reads from the new watermark; a further trigger is merged into the waiting one.')));
+                .append($('<div class="form-tips"></div>').text(t('增量查询同一时间只运行一次读取：运行中（或等待确认时）再次触发会排队，等上一次结束后从新水位读取；与最后一个排队的触发要求相同读取的（如 inject 再次触发）合并到它，要求不同读取的单独排队。', 'An incremental query runs one read at a time: a trigger during a run (or while it waits for acknowledgements) waits and then reads from the new watermark; a further trigger asking for the same read as the last waiting one (an inject firing again) is merged into it, one asking for another read waits for a run of its own.')));
             $box.append($incRows);
             var toggle = function () {
                 $incRows.toggle($inc.is(':checked'));

@@ -490,7 +490,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const from = await watermark.get();
                 watermarkEnd = Date.now();
                 if (from !== undefined) params[inc.startParam] = inc.format(from - watermark.overlapMs);
-                const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => params[name] !== undefined);
+                // A blank end (an unset env variable, '' in msg.params) is no end: the run reads to now.
+                const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => params[name] !== undefined && params[name] !== null && String(params[name]).trim() !== '');
                 if (userEndParam === undefined || from !== undefined) {
                     params[inc.endParam] = inc.format(watermarkEnd);
                 } else {

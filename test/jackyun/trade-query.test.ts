@@ -494,6 +494,19 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(parseChinaTime(b.endModified)).be.aboveOrEqual(firstEnd);
         should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
     });
+    it('incremental first run whose end is blank (an unset env variable, \'\' in msg.params) reads to now instead of asking for the end', async () => {
+        await sim.stop();
+        const now = Date.now();
+        sim = new JackyunSim({ base: now - 6 * DAY, spanDays: 5, trades: 20 });
+        await sim.start();
+        await start(direct(), node({ incremental: true }));
+        for (const e of ['endModified', 'modified_end']) {
+            const r = await run('n1', { params: { startModified: chinaTime(now - 7 * DAY), [e]: '' }, resetWatermark: true }, 1);
+            should(r.caught).be.undefined();
+            should(new Set(r.outputs[0][0].payload.map((t: any) => t.TradeNo))).eql(new Set(numbers(sim.trades)));
+        }
+    });
+
     for (const [b, e] of [['startModified', 'endModified'], ['modified_begin', 'modified_end']]) {
         it(`incremental first run with an end of the user's in ${e} (seed example values kept, incremental on): only up to that end is read, the watermark is that end, so the next run reads on from it`, async () => {
             await sim.stop();
