@@ -108,7 +108,9 @@ function countOf(v: unknown): number | undefined {
 
 /** Jackyun's envelope {code, msg, subCode, result} (§2.3), not a `result` ({data, contextId}) or a Qimen response. */
 function isJackyunEnvelope(v: Record<string, unknown>): boolean {
-    return 'code' in v && ('result' in v || 'msg' in v || 'subCode' in v);
+    // An error worded with `message` (as Qimen words its own) is one too when no data sits beside it: read as a
+    // result, it would pass for a window without trades.
+    return 'code' in v && ('result' in v || 'msg' in v || 'subCode' in v || ('message' in v && !('data' in v)));
 }
 
 const hasOwn = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
@@ -263,7 +265,7 @@ export class JackyunClient extends BaseClient {
         if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Jackyun' });
         const code = Number(body.code);
         if (code !== 200) {
-            const msg = String(body.msg ?? '');
+            const msg = String(body.msg ?? body.message ?? '');
             const sub = String(body.subCode ?? '');
             throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: `Jackyun: ${msg || 'error'}${sub ? ` (${sub})` : ''}`, details: { code: body.code, subCode: sub } });
         }

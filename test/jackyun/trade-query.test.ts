@@ -200,6 +200,21 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(trades);
     });
 
+    it('a Qimen answer whose Jackyun payload is an error worded with message (not msg) fails the msg instead of passing for a window without trades', async () => {
+        await start(qimen('md5'), node({ incremental: true }));
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        const trades = numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY));
+        for (const result of [{ code: 500, message: '系统异常' }, JSON.stringify({ code: '0130010003', message: '参数错误' })]) {
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ response: { flag: 'success', code: '200', message: '', result } }) });
+            const r = await run('n1', { params }, 1);
+            should(r.outputs[0]).have.length(0);
+            should(r.caught!._error).match({ system: 'jackyun', message: /系统异常|参数错误/ });
+        }
+        const next = await run('n1', { params }, 1);
+        should(next.caught).be.undefined();
+        should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(trades);
+    });
+
     it('an answer whose data counts trades but holds them under no trades/Trades key fails the msg instead of passing for an empty window', async () => {
         await start(direct());
         const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
