@@ -201,8 +201,15 @@ interface Scenario {
 }
 
 async function inject(demo: RunningDemo, id: string): Promise<void> {
-    const res = await fetch(`${demo.url}/inject/${encodeURIComponent(id)}`, { method: 'POST' });
-    if (!res.ok) throw new Error(`POST /inject/${id}: HTTP ${res.status}`);
+    // Node-RED answers GET /flows (what startDemo waits for) before it has started every node: an inject node not
+    // started yet is a 404 for a moment on a busy machine.
+    const started = Date.now();
+    for (;;) {
+        const res = await fetch(`${demo.url}/inject/${encodeURIComponent(id)}`, { method: 'POST' });
+        if (res.ok) return;
+        if (res.status !== 404 || Date.now() - started > 15000) throw new Error(`POST /inject/${id}: HTTP ${res.status}`);
+        await new Promise((r) => setTimeout(r, 200));
+    }
 }
 
 /** A status the kit sets when a node is done: green, red, or a yellow dot (done with failures; a ring is backing off). */

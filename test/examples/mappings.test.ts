@@ -12,13 +12,27 @@ import { compileMapping, MapResult } from '../../nodes/mapper/compile';
 const fakeRED: any = { nodes: { createNode() {}, registerType() {}, getNode() {} }, httpAdmin: { get() {}, post() {} }, auth: { needsPermission: () => (_q: unknown, _s: unknown, n: () => void) => n() }, util: {}, settings: {} };
 for (const m of ['kingdee/kingdee-batch-save', 'jingcheng/jingcheng-recv', 'wdt/wdt-trade-push', 'wdt-wms/wdt-wms-cancel']) require(path.join(__dirname, '..', '..', 'nodes', m))(fakeRED);
 
-const mappingOf = (prefix: string) => {
+/** The erp-mapper of the example flow whose file name starts with `prefix`, compiled. */
+const exampleMapping = (prefix: string) => {
     const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith(prefix))!, 'utf8'));
-    const map = compileMapping(flow.find((n) => n.type === 'erp-mapper')!.mapping);
+    return compileMapping(flow.find((n) => n.type === 'erp-mapper')!.mapping);
+};
+
+const mappingOf = (prefix: string) => {
+    const map = exampleMapping(prefix);
     return async (record: unknown) => {
         const r: MapResult = await map(record);
         if (!r.ok) throw new Error(JSON.stringify(r.errors));
         return r.record as Record<string, any>;
+    };
+};
+
+/** The fields a record failed on (none: it mapped). */
+const mappingFailures = (prefix: string) => {
+    const map = exampleMapping(prefix);
+    return async (record: unknown) => {
+        const r: MapResult = await map(record);
+        return r.ok ? [] : r.errors;
     };
 };
 
@@ -88,6 +102,12 @@ describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)'
         for (const taxRate of ['', null, undefined]) should((await map(trade({ taxRate }))).FEntity[0].FEntryTaxRate).equal(13);
         should((await map(trade({ taxRate: '0.09' }))).FEntity[0].FEntryTaxRate).equal(9);
     });
+
+    it('a tax rate given as a percentage (13, 6, 1) is taken as it is, not multiplied again: no VAT rate is 100% or more', async () => {
+        for (const [taxRate, want] of [['13', 13], [6, 6], ['1', 1], ['0.13', 13], [0.01, 1], ['0', 0]] as const) {
+            should((await map(trade({ taxRate }))).FEntity[0].FEntryTaxRate).equal(want, `taxRate ${JSON.stringify(taxRate)}`);
+        }
+    });
 });
 
 describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet)', () => {
@@ -108,6 +128,11 @@ describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet
         const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G003', qty: '3', real_in: '3', price: '35.50', amount: '106.50', note: '' }] });
         should(sheet.Items.map((i: Record<string, unknown>) => [i.Qua, i.Amo])).eql([['1', '50'], ['3', '106.5']]);
         should(sheet).match({ Qua: '4', Amo: '156.5' });
+    });
+
+    it('a line with neither a received nor an expected quantity fails the sheet naming the line\'s Qua: a return line without a quantity is not sent', async () => {
+        const failures = await mappingFailures('03')({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '', real_in: '', price: '10', amount: '10', note: '' }] });
+        should(failures.map((e: { field: string }) => e.field)).eql(['Items[1].Qua']);
     });
 
     it('a line with an empty amount or received quantity does not fail the sheet (sums skip empty text)', async () => {
