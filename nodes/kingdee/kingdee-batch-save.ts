@@ -17,23 +17,38 @@ const PALETTE_PARAMS = new Set(['FormId', 'chunkSize', 'duplicateGuard', 'duplic
  */
 const REQUEST_OPTIONS = new Map([...Object.keys((requestSchema as any).properties), 'Operation'].filter((k) => !['chunkSize', 'duplicateGuard', 'duplicateField'].includes(k)).map((k) => [k.toLowerCase(), k]));
 
+/**
+ * A Model's entries (分录), as [field, lines]: every list of objects in it. Each form names its own (SAL_OutStock
+ * FEntity, SAL_SaleOrder FSaleOrderEntry, PUR_PurchaseOrder FPOOrderEntry, STK_InStock FInStockEntry …), so the rules
+ * on "the lines" look at all of them, not at FEntity alone.
+ */
+function entriesOf(record: Obj): Array<[string, unknown[]]> {
+    return Object.entries(record).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].some(isPlainObject));
+}
+
 /** The first request option found in a record's header or lines, as a field path, or undefined. */
 function misplacedOption(record: Obj): string | undefined {
     const inObject = (o: Obj) => Object.keys(o).find((k) => REQUEST_OPTIONS.has(k.toLowerCase()));
     const head = inObject(record);
     if (head !== undefined) return head;
-    const lines = Array.isArray(record.FEntity) ? record.FEntity : [];
-    for (let i = 0; i < lines.length; i++) {
-        const k = isPlainObject(lines[i]) ? inObject(lines[i]) : undefined;
-        if (k !== undefined) return `FEntity[${i}].${k}`;
+    for (const [entry, lines] of entriesOf(record)) {
+        for (let i = 0; i < lines.length; i++) {
+            const line = lines[i];
+            const k = isPlainObject(line) ? inObject(line) : undefined;
+            if (k !== undefined) return `${entry}[${i}].${k}`;
+        }
     }
     return undefined;
 }
 
-/** Basic-data fields of the record schema: field → wrapping key (FNumber, or FNUMBER for bill types), header and lines. */
+/**
+ * Basic-data fields of the record schema: field (lower case) → wrapping key (FNumber, or FNUMBER for bill types),
+ * header and lines. Lower case since forms spell one field differently (SAL_OutStock FMaterialID, SAL_SaleOrder
+ * FMaterialId): either is the material; the key is sent as written.
+ */
 function basedataKeys(schema: any): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [k, v] of Object.entries<any>(schema.properties ?? {})) if (v['x-basedata']) out.set(k, v['x-basedata']);
+    for (const [k, v] of Object.entries<any>(schema.properties ?? {})) if (v['x-basedata']) out.set(k.toLowerCase(), v['x-basedata']);
     return out;
 }
 const HEADER_BASEDATA = basedataKeys(recordSchema);
@@ -42,16 +57,16 @@ const ENTRY_BASEDATA = basedataKeys((recordSchema as any).properties.FEntity.ite
 /** `{"FMaterialID": "MAT001"}` → `{"FMaterialID": {"FNumber": "MAT001"}}` for the schema's basic-data fields. */
 function wrap(record: Obj, keys: Map<string, string>): Obj {
     const out: Obj = { ...record };
-    for (const [field, key] of keys) {
-        const v = out[field];
-        if (typeof v === 'string' || typeof v === 'number') out[field] = v === '' ? v : { [key]: String(v) };
+    for (const [field, v] of Object.entries(out)) {
+        const key = keys.get(field.toLowerCase());
+        if (key !== undefined && (typeof v === 'string' || typeof v === 'number')) out[field] = v === '' ? v : { [key]: String(v) };
     }
     return out;
 }
 
 function toModel(record: Obj): Obj {
     const model = wrap(record, HEADER_BASEDATA);
-    if (Array.isArray(model.FEntity)) model.FEntity = model.FEntity.map((e) => (isPlainObject(e) ? wrap(e, ENTRY_BASEDATA) : e));
+    for (const [entry, lines] of entriesOf(model)) model[entry] = lines.map((e) => (isPlainObject(e) ? wrap(e, ENTRY_BASEDATA) : e));
     return model;
 }
 
@@ -64,14 +79,18 @@ function fieldValue(o: Obj, field: string): string | undefined {
 }
 
 /**
- * A record's value for the duplicate-guard field: the header's, else the first line's (a source id such as seed
- * 000's FJKShopNumber 网店订单号 sits on the lines; all lines of one bill come from one source order).
+ * A record's value for the duplicate-guard field: the header's, else the first line's of the first entry having it
+ * (a source id such as seed 000's FJKShopNumber 网店订单号 sits on the lines; all lines of one bill come from one
+ * source order).
  */
 function guardValue(record: Obj, field: string): string | undefined {
     const head = fieldValue(record, field);
     if (head !== undefined) return head;
-    const first = Array.isArray(record.FEntity) ? record.FEntity[0] : undefined;
-    return isPlainObject(first) ? fieldValue(first, field) : undefined;
+    for (const [, [first]] of entriesOf(record)) {
+        const v = isPlainObject(first) ? fieldValue(first, field) : undefined;
+        if (v !== undefined) return v;
+    }
+    return undefined;
 }
 
 /** BatchSave (seed 000 销售出库新增): chunks of Models, outcomes matched by DIndex, optional duplicate guard. */

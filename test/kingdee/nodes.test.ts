@@ -751,6 +751,47 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(saved().filter((b) => b.FJKShopNumber === 'JK-1001')).have.length(1);
         });
 
+        // A form whose lines are not FEntity: 销售订单 SAL_SaleOrder, lines FSaleOrderEntry (keys spelt as K/3 Cloud does).
+        const order = (lines: Msg[], extra: Msg = {}) => ({ FDate: '2024-01-08', FSaleOrgId: { FNumber: '100' }, FCustId: { FNumber: 'CUST001' }, FSaleOrderEntry: lines, ...extra });
+        const orderNode = (extra: Msg = {}) => node({ FormId: { value: 'SAL_SaleOrder', type: 'str' }, ...extra });
+
+        it('another form (SAL_SaleOrder, lines FSaleOrderEntry): material and org codes as plain text are wrapped as {"FNumber": …} as on SAL_OutStock, and the bill is saved', async () => {
+            await start();
+            await loadSave(orderNode());
+            const r = await run('n1', { payload: order([{ FMaterialId: 'MAT001', FQty: 2 }, { FMaterialId: { FNumber: 'MAT002' }, FQty: 1 }], { FSaleOrgId: '100' }) }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => m.error.message)).eql([]);
+            const [sent] = sentData(isSave);
+            should(sent.Model[0].FSaleOrgId).eql({ FNumber: '100' });
+            should(sent.Model[0].FSaleOrderEntry.map((e: Msg) => e.FMaterialId)).eql([{ FNumber: 'MAT001' }, { FNumber: 'MAT002' }]);
+            should(sim.rows('SAL_SaleOrder').map((e) => e['FMaterialId.FNumber'])).eql(['MAT001', 'MAT002']);
+        });
+
+        it('another form (SAL_SaleOrder): a BatchSave option on a FSaleOrderEntry line → output 2 naming the field, not sent; the other bill saved', async () => {
+            await start();
+            await loadSave(orderNode());
+            const line = (extra: Msg = {}) => ({ FMaterialId: { FNumber: 'MAT001' }, FQty: 1, ...extra });
+            const r = await run('n1', { payload: [order([line(), line({ IsAutoSubmitAndAudit: true })], { FNote: 'a' }), order([line()], { FNote: 'b' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([[0, 'validation', 'FSaleOrderEntry[1].IsAutoSubmitAndAudit']]);
+            should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FNote))).eql([['b']]);
+            should(sim.rows('SAL_SaleOrder').map((b) => b.FNote)).eql(['b']);
+        });
+
+        it('another form (SAL_SaleOrder): duplicate guard on a source-id field of the FSaleOrderEntry lines → a replay is not saved again, and no "unchecked" warning', async () => {
+            await start();
+            await loadSave(orderNode({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'F_QKZI_SourceBillNo', type: 'str' } }));
+            const bill = (no: string) => order([{ FMaterialId: { FNumber: 'MAT001' }, FQty: 1, F_QKZI_SourceBillNo: no }]);
+            const first = await run('n1', { payload: [bill('SO-1001')] }, 2);
+            should(first.outputs[0][0].payload[0].Number).match(/^XSDD/);
+            const r = await run('n1', { payload: [bill('SO-1002'), bill('SO-1001')] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload[1]).match({ Id: first.outputs[0][0].payload[0].Id, alreadyPresent: true });
+            should(sim.rows('SAL_SaleOrder').filter((b) => b.F_QKZI_SourceBillNo === 'SO-1001')).have.length(1, 'the replayed order was saved twice');
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /duplicate guard/.test(t));
+            should(warnings).eql([]);
+        });
+
         it('bad records (Model not an object, FEntity not a list) → output 2 naming the field, nothing sent', async () => {
             await start();
             await loadSave();

@@ -495,6 +495,9 @@ export class KingdeeSim extends SimServer {
         });
         // Filled by Save/BatchSave (its entry fields are those `save` gives `addBill`).
         this.forms.set('SAL_OutStock', { keys: ['FID', 'FEntity_FEntryID'], rows: [] });
+        // A form whose entry is not FEntity (销售订单, entry FSaleOrderEntry; keys spelt as K/3 Cloud does), so that the
+        // save node is tried on a form other than seed 000's. Filled by Save/BatchSave.
+        this.forms.set('SAL_SaleOrder', { keys: ['FID', 'FSaleOrderEntry_FEntryID'], rows: [] });
     }
 
     // ---- transport ----
@@ -831,9 +834,39 @@ export class KingdeeSim extends SimServer {
         return errs;
     }
 
+    /** SAL_SaleOrder's checks: header 日期, 销售组织 FSaleOrgId, 客户 FCustId; lines FSaleOrderEntry with 物料 FMaterialId and 销售数量 FQty. */
+    private validateSaleOrder(model: Record<string, any>, index: number): Array<{ FieldName: string | null; Message: string; DIndex: number }> {
+        const errs: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
+        const err = (f: string, m: string) => errs.push({ FieldName: f, Message: m, DIndex: index });
+        const ref = (f: string, formId: string, value: unknown, label: string) => {
+            if (value === undefined || value === null || value === '') return err(f, `字段“${label}”是必填项`);
+            const n = this.numberOf(value, 'FNumber');
+            if (n === undefined) return err(f, `字段“${label}”的值格式错误，应为 {"FNumber":"…"}`);
+            if (!this.exists(formId, n)) err(f, `字段“${label}”的编码值["${n}"]不存在`);
+        };
+        if (!model.FDate) err('FDate', '字段“日期”是必填项');
+        ref('FSaleOrgId', 'ORG_Organizations', model.FSaleOrgId, '销售组织');
+        ref('FCustId', 'BD_Customer', model.FCustId, '客户');
+        const entries = model.FSaleOrderEntry;
+        if (!Array.isArray(entries) || entries.length === 0) err('FSaleOrderEntry', '明细信息至少需要一行');
+        else
+            entries.forEach((e: any) => {
+                if (!isObj(e)) return err('FSaleOrderEntry', '明细行必须是对象');
+                ref('FMaterialId', 'BD_MATERIAL', e.FMaterialId, '物料编码');
+                if (e.FQty === undefined || !(Number(e.FQty) > 0)) err('FQty', '字段“销售数量”必须大于0');
+            });
+        const no = str(model.FBillNo);
+        const fid = Number(model.FID) || 0;
+        if (fid && !this.rows('SAL_SaleOrder').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
+        if (no && this.rows('SAL_SaleOrder').some((r) => r.FBillNo === no && r.FID !== fid)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
+        return errs;
+    }
+
     private save(formId: string, data: Record<string, any>, batch: boolean): unknown {
         if (!formId) throw new SimFault('单据标识为空: formid', 5);
-        if (formId.toLowerCase() !== 'sal_outstock') throw new SimFault(`模拟器不支持保存业务对象"${formId}"`, 4);
+        const form = ['SAL_OutStock', 'SAL_SaleOrder'].find((f) => f.toLowerCase() === formId.toLowerCase());
+        if (!form) throw new SimFault(`模拟器不支持保存业务对象"${formId}"`, 4);
+        const outStock = form === 'SAL_OutStock';
         const model = data.Model ?? data.model;
         const models: unknown[] = batch ? (Array.isArray(model) ? model : (null as any)) : isObj(model) ? [model] : (null as any);
         if (!models) throw new SimFault(batch ? '参数错误: BatchSave 的 Model 必须是数组' : '参数错误: Save 的 Model 必须是对象', 8, 'Model');
@@ -843,34 +876,40 @@ export class KingdeeSim extends SimServer {
         const returnData: Row[] = [];
         models.forEach((m, i) => {
             if (!isObj(m)) return errors.push({ FieldName: null, Message: 'Model 元素必须是对象', DIndex: i });
-            const errs = this.validateOutStock(m, i);
+            const errs = outStock ? this.validateOutStock(m, i) : this.validateSaleOrder(m, i);
             if (errs.length) return errors.push(...errs);
-            const store = this.form('SAL_OutStock');
+            const store = this.form(form);
             const fid = Number(m.FID) || 0;
             const old = fid ? store.rows.find((r) => r.FID === fid) : undefined;
             // A modification replaces the bill's rows (IsDeleteEntry), keeping its id and, unless given, its number.
             if (old) for (let k = store.rows.length - 1; k >= 0; k--) if (store.rows[k].FID === fid) store.rows.splice(k, 1);
             const id = old ? fid : this.nextId++;
-            const number = str(m.FBillNo) || (old ? str(old.FBillNo) : `XSCKD${String(this.nextNumber++).padStart(6, '0')}`);
-            const head: Row = {
-                FID: id,
-                FBillNo: number,
-                FDate: str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate),
-                FDocumentStatus: data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A',
-                'FCustomerID.FNumber': this.numberOf(m.FCustomerID),
-                'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID),
-                'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID),
-                FNote: m.FNote ?? '',
-            };
-            const entries: Row[] = (m.FEntity as any[]).map((e, k) => ({
-                'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
-                'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
-                FRealQty: Number(e.FRealQty),
-                // Seed 000's source order number on the lines (网店订单号): a duplicate guard's source-id field.
-                FJKShopNumber: str(e.FJKShopNumber),
-                FEntity_FEntryID: id * 10 + k,
-            }));
-            addBill(this.form('SAL_OutStock'), head, entries);
+            const number = str(m.FBillNo) || (old ? str(old.FBillNo) : `${outStock ? 'XSCKD' : 'XSDD'}${String(this.nextNumber++).padStart(6, '0')}`);
+            const date = str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate);
+            const status = data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A';
+            const [head, entries]: [Row, Row[]] = outStock
+                ? [
+                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustomerID.FNumber': this.numberOf(m.FCustomerID), 'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID), 'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID), FNote: m.FNote ?? '' },
+                      (m.FEntity as any[]).map((e, k) => ({
+                          'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
+                          'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
+                          FRealQty: Number(e.FRealQty),
+                          // Seed 000's source order number on the lines (网店订单号): a duplicate guard's source-id field.
+                          FJKShopNumber: str(e.FJKShopNumber),
+                          FEntity_FEntryID: id * 10 + k,
+                      })),
+                  ]
+                : [
+                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustId.FNumber': this.numberOf(m.FCustId), 'FSaleOrgId.FNumber': this.numberOf(m.FSaleOrgId), FNote: m.FNote ?? '' },
+                      (m.FSaleOrderEntry as any[]).map((e, k) => ({
+                          'FMaterialId.FNumber': this.numberOf(e.FMaterialId),
+                          FQty: Number(e.FQty),
+                          // A custom source-order field on the lines: a duplicate guard's source-id field.
+                          F_QKZI_SourceBillNo: str(e.F_QKZI_SourceBillNo),
+                          FSaleOrderEntry_FEntryID: id * 10 + k,
+                      })),
+                  ];
+            addBill(store, head, entries);
             success.push({ Id: String(id), Number: number, DIndex: i });
             if (needReturn.length) returnData.push(Object.fromEntries(needReturn.map((f) => [f, f.toUpperCase() === 'FID' ? id : f.toUpperCase() === 'FBILLNO' ? number : null])));
         });
