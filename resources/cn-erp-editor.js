@@ -39,6 +39,12 @@
         return (isZh() ? zh || en : en || zh) || name;
     }
 
+    /** A parameter row's tip: the Chinese description in a Chinese editor; the English title, where there is one, in another. */
+    function tipOf(name, prop) {
+        var text = isZh() ? prop.description : prop['x-title-en'] || prop.description;
+        return name + (text ? ' — ' + text : '');
+    }
+
     var DYNAMIC = ['msg', 'flow', 'global', 'env', 'jsonata'];
 
     function typesFor(prop) {
@@ -107,8 +113,7 @@
                 var id = 'cn-erp-param-' + name.replace(/[^A-Za-z0-9_-]/g, '_');
                 var $input = $('<input type="text">').attr('id', id).css('width', '65%');
                 var label = labelOf(name, prop) + (required.indexOf(name) >= 0 ? ' *' : '');
-                var tip = name + (prop.description ? ' — ' + prop.description : '');
-                $params.append(row(label, $input, tip));
+                $params.append(row(label, $input, tipOf(name, prop)));
                 var value = saved[name] || { value: '', type: defaultType(prop) };
                 $input.typedInput({ default: defaultType(prop), types: typesFor(prop) });
                 blankJsonIsUnset($input);

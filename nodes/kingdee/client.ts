@@ -65,7 +65,7 @@ export interface KdStatus {
     ErrorCode?: unknown;
     IsSuccess?: unknown;
     Errors?: KdError[];
-    SuccessEntitys?: Array<{ Id?: unknown; Number?: unknown; BillNo?: unknown; DIndex?: number }>;
+    SuccessEntitys?: Array<{ Id?: unknown; Number?: unknown; BillNo?: unknown; DIndex?: unknown }>;
     MsgCode?: unknown;
 }
 
@@ -97,6 +97,8 @@ const PER_RECORD_CODES = new Set([0, 4, 6, 9, 10, 11, 12]);
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+/** A record's position as Kingdee reports it (DIndex): a number, or its text ("0") as lenient answers give it. */
+const dIndexOf = (v: unknown): number | undefined => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : undefined);
 
 /** The ResponseStatus of an answer: `{Result:{ResponseStatus}}`, unwrapped or `[[…]]`-wrapped. */
 export function responseStatusOf(body: unknown): KdStatus | undefined {
@@ -407,7 +409,7 @@ export class KingdeeClient extends BaseClient {
                     // An answer naming saved records is read record by record whatever its MsgCode: thrown whole, a
                     // network-control conflict (13) or call limit (14) would be sent again and save those twice.
                     const saved = (status.SuccessEntitys ?? []).length > 0;
-                    const perRecord = write && (saved || (PER_RECORD_CODES.has(code) && (status.Errors ?? []).some((e) => typeof e?.DIndex === 'number')));
+                    const perRecord = write && (saved || (PER_RECORD_CODES.has(code) && (status.Errors ?? []).some((e) => dIndexOf(e?.DIndex) !== undefined)));
                     if (!perRecord || operation === 'ExecuteBillQuery') {
                         const kind = classifyMsgCode(code);
                         const first = (status.Errors ?? []).find((e) => e?.FieldName);
@@ -700,8 +702,8 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
     // Errors naming no record of the chunk (no DIndex, or one outside it): their text goes to the records left without an outcome.
     const unattributed: KdError[] = [];
     for (const e of status.Errors ?? []) {
-        const i = Number(e?.DIndex);
-        if ((typeof e?.DIndex === 'number' || (typeof e?.DIndex === 'string' && e.DIndex !== '')) && Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
+        const i = dIndexOf(e?.DIndex);
+        if (i !== undefined && Number.isInteger(i) && i >= 0 && i < n) errs.set(i, [...(errs.get(i) ?? []), e]);
         else unattributed.push(e);
     }
     const code = Number(status.MsgCode) || 0;
@@ -723,8 +725,8 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
     // the bill may exist, so they are not to be replayed blindly.
     const savedToo = new Map<number, NonNullable<KdStatus['SuccessEntitys']>[number]>();
     for (const e of status.SuccessEntitys ?? []) {
-        const i = Number(e?.DIndex);
-        if (!Number.isInteger(i) || i < 0 || i >= n) continue;
+        const i = dIndexOf(e?.DIndex);
+        if (i === undefined || !Number.isInteger(i) || i < 0 || i >= n) continue;
         if (errs.has(i)) savedToo.set(i, e);
         else out[i] = { ok: true, result: result(e, i) };
     }

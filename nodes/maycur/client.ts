@@ -277,6 +277,8 @@ export function maycurBaseUrl(config: Record<string, any>): string {
     if (!/^https?:\/\/[^\s/]+/i.test(url)) throw maycurConfigError('baseUrl: must start with http:// or https://');
     const query = urlQueryProblem(url);
     if (query) throw maycurConfigError(`baseUrl: ${query}`);
-    return url;
+    // Every call's path starts /api/openapi/ (protocols.md §7.1–7.3): a base URL typed with it, or with a whole call's
+    // path pasted from the docs, would send …/api/openapi/api/openapi/…. The base is what comes before it.
+    return url.replace(/\/api\/openapi(\/.*)?$/, '');
 }
 

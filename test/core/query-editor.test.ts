@@ -105,3 +105,55 @@ describe('timeout fields of the endpoint and config dialogs', () => {
         });
     }
 });
+
+// The parameter rows' tips (the label's title: the label itself is cut at 130px) in the editor's language.
+describe('endpoint parameter rows: the tip in the editor\'s language', () => {
+    /** The label tips prepareEndpoint gives a request schema's parameters, with the editor in `lang`. */
+    const tips = (requestSchema: unknown, lang: string): string[] => {
+        const titles: string[] = [];
+        // Just enough of jQuery for prepareEndpoint: every call chains; label titles are recorded.
+        const el = (html?: unknown): any => {
+            const self: any = new Proxy({}, {
+                get: (_t, key) => {
+                    if (key === 'attr') return (k: string, v?: unknown) => {
+                        if (k === 'title' && /^<label/.test(String(html))) titles.push(String(v));
+                        return self;
+                    };
+                    if (key === 'data') return () => undefined;
+                    if (key === 'then') return undefined;
+                    return () => self;
+                },
+            });
+            return self;
+        };
+        const $: any = (html: unknown) => el(html);
+        $.getJSON = () => ({ done(cb: (s: unknown) => void) { cb({ requestSchema }); return this; }, fail() { return this; } });
+        const window: Record<string, unknown> = {};
+        vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), vm.createContext({ RED: { i18n: { lang: () => lang }, settings: {} }, $, window, navigator: {} }));
+        (window.CnErpEditor as any).prepareEndpoint({ type: 'x', params: {}, _def: { defaults: {} } });
+        return titles;
+    };
+    const files = fs.readdirSync(path.join(root, 'nodes')).flatMap((sys) => {
+        const dir = path.join(root, 'nodes', sys, 'schemas');
+        return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.request.json')).map((f) => path.join(dir, f)) : [];
+    });
+
+    it('an English editor shows an English tip for every parameter with an English title; a Chinese editor keeps the Chinese description', () => {
+        should(files.length).be.above(5);
+        for (const file of files) {
+            const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
+            const names = Object.keys(schema.properties);
+            const en = tips(schema, 'en-US');
+            const zh = tips(schema, 'zh-CN');
+            should(en).have.length(names.length);
+            names.forEach((name, i) => {
+                const prop = schema.properties[name];
+                if (prop['x-title-en']) {
+                    should(en[i]).equal(`${name} — ${prop['x-title-en']}`, `${path.basename(file)} ${name}: English tip "${en[i]}"`);
+                    should(/[\u3000-\u9fff\uff00-\uffef]/.test(en[i])).be.false(`${path.basename(file)} ${name}: English tip "${en[i]}"`);
+                }
+                should(zh[i]).equal(name + (prop.description ? ` — ${prop.description}` : ''));
+            });
+        }
+    });
+});

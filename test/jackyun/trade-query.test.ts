@@ -1,3 +1,5 @@
+import fs from 'fs';
+import path from 'path';
 import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { JackyunSim, JACKYUN_DEMO, SimTrade } from '../sim/jackyun';
@@ -246,6 +248,20 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(bodies[1].scrollId).be.a.String().and.not.equal('');
         should(bodies[0].fields).equal('tradeNo,goodsDetail,scrollId');
         should(bodies.every((b) => b.pageIndex === undefined)).be.true();
+    });
+
+    it('scroll mode asks hasTotal=1 on the first page only, page mode on every page; the help says so in both languages', async () => {
+        await start(direct());
+        const window = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 6 };
+        should((await run('n1', { params: { ...window, pagingMode: 'scroll' } }, 1)).caught).be.undefined();
+        const scroll = sent();
+        should(scroll.length).be.above(1);
+        should(scroll.map((b) => b.hasTotal)).eql([1, ...scroll.slice(1).map(() => undefined)]);
+        should((await run('n1', { params: window }, 1)).caught).be.undefined();
+        should(sent().slice(scroll.length).every((b) => b.hasTotal === 1)).be.true();
+        const help = (lang: string) => fs.readFileSync(path.resolve(__dirname, '..', '..', 'nodes', 'jackyun', 'locales', lang, 'jackyun-trade-query.html'), 'utf8');
+        should(help('en-US')).match(/In <code>scroll<\/code> mode [^.]*<code>hasTotal=1<\/code> on the first page only/);
+        should(help('zh-CN')).match(/<code>scroll<\/code> 模式[^。]*仅第一页传 <code>hasTotal=1<\/code>/);
     });
 
     it('fields without tradeNo: tradeNo is asked too, so repeats (window boundaries, pages read again) can be dropped', async () => {

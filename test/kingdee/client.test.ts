@@ -313,6 +313,23 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should((bad.details as any).errors).have.length(2);
     });
 
+    it('DIndex sent as text ("0", "1") is read as the record\'s position: nothing saved, each record refused on its own, not the whole msg', async () => {
+        const answers = [
+            { Result: { ResponseStatus: { ErrorCode: '500', IsSuccess: false, MsgCode: 11, SuccessEntitys: [],
+                Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: '0' }, { FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: '1' }] } } },
+            { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [], Errors: [{ FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: '0' }] } } },
+        ];
+        for (const answer of answers) sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        const c = make();
+        const two = await c.batchSave('SAL_OutStock', [goodModel(), goodModel('MAT999')], {}, {});
+        should(two.map((o) => o.ok)).eql([false, false]);
+        should((two[0] as any).error).match({ field: 'FCustomerID', code: 'MSGCODE_11', message: 'FCustomerID: 客户不存在' });
+        should((two[1] as any).error).match({ field: 'FMaterialID', code: 'MSGCODE_11' });
+        const one = await c.batchSave('SAL_OutStock', [goodModel('MAT999')], {}, {});
+        should(one.map((o) => o.ok)).eql([false]);
+        should((one[0] as any).error).match({ field: 'FMaterialID', possiblyProcessed: false });
+    });
+
     it('duplicate guard lookup: existingBills finds saved bill numbers only', async () => {
         const c = make();
         await c.batchSave('SAL_OutStock', [goodModel('MAT001', 'XS-1'), goodModel('MAT002', "XS-'2")], {}, {});

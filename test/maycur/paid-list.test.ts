@@ -350,6 +350,17 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(missing.body).match({ ok: false, kind: 'config', message: 'appCode: is required' });
             should(sim.loginAttempts).equal(2);
         });
+
+        it('a custom base URL typed with the API prefix (…/api/openapi, …/api/openapi/) is the host: login and data calls go to /api/openapi/…, not /api/openapi/api/openapi/…', async () => {
+            await start();
+            await loadFlow(node(), { baseUrl: `${sim.baseUrl}/api/openapi` });
+            const r = await run('n1', { params: { paymentNo: demoPayments()[0].paymentNo } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(1);
+            const ok = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: `${sim.baseUrl}/api/openapi/`, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+            should(ok.body).match({ ok: true, message: /entCode EC2024000001/ });
+            should(sim.requests.map((q) => q.path)).eql(['/api/openapi/auth/login', PAID_LIST, '/api/openapi/auth/login']);
+        });
     });
 
     describe('client', () => {

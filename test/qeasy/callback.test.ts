@@ -3,6 +3,7 @@
  * only the admin app, so a capture node hands the httpNode over and the test mounts it under an httpNodeRoot of
  * `/api` on a real port, as Node-RED's red.js does (`app.use(httpNodeRoot, RED.httpNode)`).
  */
+import fs from 'fs';
 import http from 'http';
 import net, { AddressInfo } from 'net';
 import path from 'path';
@@ -577,6 +578,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(res.body.buyer_nick).equal('张三');
         await settle();
         should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
+    });
+
+    it('every JSON Content-Type the callback accepts (application/json, application/*+json, text/json) is named by its help, in both languages', async () => {
+        await deploy();
+        const accepted = ['application/json', 'application/vnd.qeasy+json', 'text/json'];
+        for (const [i, type] of accepted.entries()) {
+            const body = JSON.stringify(order(`T6101${i}`));
+            should({ type, status: (await post(body, { 'Content-Type': type, ...signed(body) })).status }).eql({ type, status: 200 });
+        }
+        for (const lang of ['en-US', 'zh-CN']) {
+            const help = fs.readFileSync(path.resolve(__dirname, '..', '..', 'nodes', 'qeasy', 'locales', lang, 'qeasy-callback.html'), 'utf8');
+            should(['application/json', 'application/*+json', 'text/json'].filter((type) => !help.includes(`<code>${type}</code>`))).eql([], `${lang} help leaves out accepted types`);
+        }
     });
 
     it('400 for malformed JSON, invalid UTF-8 and an empty array, naming the problem', async () => {
