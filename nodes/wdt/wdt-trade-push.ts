@@ -11,10 +11,16 @@ import responseSchema from './schemas/trade-push.response.json';
  * (always sent; default 0, non-strict). The answer's per-trade errors are matched back by tid: refused trades go to
  * output 2 with the vendor's message, the others to output 1 with the call's new/changed counts. An unknown shop or
  * an account-level failure fails the chunk (the kit sends it to Catch while nothing was written); with several shops
- * in a chunk, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
+ * in a msg, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
  * known to be idempotent.
  */
 const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+
+/** The shop a trade is pushed to: its own shop_no, else the node's (undefined: none). */
+function shopOf(trade: unknown, fallback: string | undefined): string | undefined {
+    const own = trade && typeof trade === 'object' ? (trade as Record<string, unknown>).shop_no : undefined;
+    return blank(own) ? fallback : String(own).trim();
+}
 
 /** A trade as it goes into trade_list: shop_no is a top-level form field, not a trade field. */
 function withoutShop(trade: Record<string, unknown>): Record<string, unknown> {
@@ -38,24 +44,28 @@ const spec: WriteSpec<WdtClient> = {
         const fallback = blank(params.shop_no) ? undefined : String(params.shop_no).trim();
         const sw = String(params.switch ?? '0') === '1' ? '1' : '0';
         const outcomes: Array<RecordOutcome | undefined> = new Array(trades.length);
+        // The shops of the whole msg, not of this chunk alone: whether a missing or refused shop spoils the msg must
+        // not depend on where the chunk boundaries fall.
+        const payload = ctx.msg.payload;
+        const msgShops = new Set((Array.isArray(payload) ? payload : [payload]).map((t) => shopOf(t, fallback)).filter((s) => s !== undefined));
         // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's. A tid repeated
         // within a shop (a trade and its corrected copy) goes into a later call: the answer names refused trades by
-        // tid alone, so two trades of one tid in one call could not be told apart.
+        // tid alone (trimmed: "T1" and "T1 " are one tid to it), so two trades of one tid in one call could not be told apart.
         const groups = new Map<string, { calls: number[][]; seen: Map<string, number> }>();
         trades.forEach((t, i) => {
-            const shop = blank(t.shop_no) ? fallback : String(t.shop_no).trim();
+            const shop = shopOf(t, fallback);
             if (!shop) {
                 outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: 'shop_no', message: 'shop_no: is required (in the trade, the node or msg.params.shop_no); not sent' }) };
                 return;
             }
             let g = groups.get(shop);
             if (!g) groups.set(shop, (g = { calls: [], seen: new Map() }));
-            const tid = String(t.tid);
+            const tid = String(t.tid).trim();
             const n = g.seen.get(tid) ?? 0;
             g.seen.set(tid, n + 1);
             (g.calls[n] ??= []).push(i);
         });
-        if (groups.size === 0) {
+        if (msgShops.size === 0) {
             throw new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_INPUT', field: 'shop_no', message: 'shop_no: is required (set it in the node, in msg.params.shop_no or in each trade); nothing was sent' });
         }
         const calls = [...groups].flatMap(([shop, g]) => g.calls.map((indexes) => ({ shop, indexes })));
@@ -63,7 +73,15 @@ const spec: WriteSpec<WdtClient> = {
         // (core/write.ts).
         return writeInRequests('wdt', 'WDT', outcomes, calls, async ({ shop: shopNo, indexes }) => {
             const sent = indexes.map((i) => withoutShop(trades[i]));
-            const r: TradePushResult = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
+            let r: TradePushResult;
+            try {
+                r = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
+            } catch (err) {
+                // In a msg of several shops, a shop WDT refuses fails only its own trades, also when its call is the
+                // only one of its chunk (writeInRequests does this for a chunk of several calls).
+                if (calls.length === 1 && msgShops.size > 1 && err instanceof ConnectorError && err.kind === 'business') return sent.map((): RecordOutcome => ({ ok: false, error: err }));
+                throw err;
+            }
             const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
             if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${unmatched}`);
             const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;

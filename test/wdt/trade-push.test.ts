@@ -222,6 +222,15 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should((sim.trades.get('SHOP01/T7001')!.trade.order_list as Msg[])[0].spec_no).equal('G001-RED');
     });
 
+    it('one tid twice in a shop, once with spaces around it (WDT names it trimmed): separate calls, so the refused copy is reported refused and the stored one stored', async () => {
+        await loadFlow();
+        const r = await run('n1', { payload: [demoTrade('T8001', { specNo: 'BAD-SKU' }), { ...demoTrade('T8001'), tid: 'T8001 ' }] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.code])).eql([[0, 'T8001', 'TRADE_REFUSED']]);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T8001 ']);
+        should(sim.requests.map((q) => JSON.parse(WdtSim.form(q).trade_list).map((x: Msg) => x.tid))).eql([['T8001'], ['T8001 ']]);
+    });
+
     it('a trade with no shop anywhere → output 2 naming shop_no, not sent; the others are pushed', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: 'SHOP02' }, demoTrade('T2')] }, 2);
@@ -229,6 +238,42 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1']);
         should(sim.requests).have.length(1);
         should([...sim.trades.keys()]).eql(['SHOP02/T1']);
+    });
+
+    it('shopless trades filling a whole chunk (the first or a later one) → output 2 naming shop_no; the other chunks\' trades with a shop are pushed, not sent to Catch', async () => {
+        await loadFlow({}, node({ chunkSize: { value: '2', type: 'num' } }));
+        const own = (tid: string, shop: string) => ({ ...demoTrade(tid), shop_no: shop });
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2'), own('T3', 'SHOP02'), own('T4', 'SHOP02')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.kind, m.error.field])).eql([
+            [0, 'T1', 'validation', 'shop_no'],
+            [1, 'T2', 'validation', 'shop_no'],
+        ]);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T3', 'T4']);
+
+        const r2 = await run('n1', { payload: [own('T5', 'SHOP01'), own('T6', 'SHOP01'), demoTrade('T7'), demoTrade('T8'), own('T9', 'SHOP02')] }, 2);
+        should(r2.caught).be.undefined();
+        should(r2.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.code, m.error.field])).eql([
+            [2, 'T7', 'INVALID_RECORD', 'shop_no'],
+            [3, 'T8', 'INVALID_RECORD', 'shop_no'],
+        ]);
+        should(r2.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T5', 'T6', 'T9']);
+        should([...sim.trades.keys()].sort()).eql(['SHOP01/T5', 'SHOP01/T6', 'SHOP02/T3', 'SHOP02/T4', 'SHOP02/T9']);
+    });
+
+    it('a shop WDT refuses in a msg of several shops fails only its own trades, whichever chunk holds it (alone in the first chunk, or in a later one)', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, chunkSize: { value: '1', type: 'num' } }));
+        const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: 'NOSHOP' }, demoTrade('T2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.kind])).eql([[0, 'T1', 'business']]);
+        should(r.outputs[1][0].error.message).match(/店铺不存在: NOSHOP/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T2']);
+
+        const r2 = await run('n1', { payload: [demoTrade('T3'), { ...demoTrade('T4'), shop_no: 'NOSHOP' }, demoTrade('T5')] }, 2);
+        should(r2.caught).be.undefined();
+        should(r2.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.kind])).eql([[1, 'T4', 'business']]);
+        should(r2.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T3', 'T5']);
+        should([...sim.trades.keys()]).eql(['SHOP01/T2', 'SHOP01/T3', 'SHOP01/T5']);
     });
 
     it('a trade whose shop_no is blank (a mapper\'s empty source) goes to the node\'s shop', async () => {
