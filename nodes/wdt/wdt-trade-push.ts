@@ -93,7 +93,7 @@ const spec: WriteSpec<WdtClient> = {
                 const tid = String(trade.tid);
                 const own = r.errors.get(tid);
                 if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
-                if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: strict mode (switch=1) refused the whole call (${r.batchRejected})`, safeToRepeat: true }) };
+                if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades'} (${r.batchRejected})`, safeToRepeat: true }) };
                 if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may not be stored; pushing it again is safe (WDT updates a trade it has)`, safeToRepeat: true, field: 'tid' }) };
                 return { ok: true, result: { tid, shop_no: shopNo, batch } };
             });

@@ -311,6 +311,12 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r.caught).be.undefined();
         should(sim.requests).have.length(1);
         should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'BATCH_REFUSED'], ['T2', 'TRADE_REFUSED']]);
+        should(r.outputs[1][0].error.message).match(/strict mode \(switch=1\) refused the whole call/);
+        // The same answer to a non-strict call (not documented): the others are not said to be refused by strict mode.
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '订单校验失败', error_list: [{ tid: 'T2', error: '货品不存在' }] }) }, 1);
+        const lax = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')], params: { switch: '0' } }, 2);
+        should(lax.outputs[1][0].error).match({ code: 'BATCH_REFUSED' });
+        should(lax.outputs[1][0].error.message).not.match(/strict/);
     });
 
     it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
