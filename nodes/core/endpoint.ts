@@ -20,7 +20,7 @@ import { ParamReader, TypedValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
-import { Watermark } from './watermark';
+import { Watermark, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
@@ -317,6 +317,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         if (watermark && overlap !== overlapSetting && def.overlapMinutes !== undefined && def.overlapMinutes !== '') {
             node.warn(`${spec.type}: overlapMinutes: must be a number of minutes, 0 or more (got ${JSON.stringify(def.overlapMinutes)}); using 10`);
         }
+        // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
+        const noStore = watermark ? undefinedStore((RED.settings as any).contextStorage, def.watermarkStore || undefined) : undefined;
+        if (noStore) node.warn(`${spec.type}: ${noStore}`);
         // Seconds per request; blank → the config node's. Zero or less is not used: axios takes 0 for "no timeout" and
         // a negative one fails every request with a misleading "network error: ERR_OUT_OF_RANGE".
         const timeoutSetting = num(def.timeout);
@@ -489,7 +492,15 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const inc = spec.incremental;
                 const from = await watermark.get();
                 watermarkEnd = Date.now();
-                if (from !== undefined) params[inc.startParam] = inc.format(from - watermark.overlapMs);
+                // A minute's grace: a clock slewed back by milliseconds (NTP) is no reason to stop, with overlap 0 too.
+                if (from !== undefined && from - watermark.overlapMs - 60000 > watermarkEnd) {
+                    // Committed while the clock ran ahead: the window would start after it ends, and committing now
+                    // would skip what changed between the last real read and now.
+                    const reason = `the stored watermark (${new Date(from).toISOString()}) is later than now (${new Date(watermarkEnd).toISOString()}) by more than the overlap: was the clock set back? Nothing was read and the watermark was not moved (read from it, what changed since the last run would be skipped); send msg.resetWatermark = true to read again from your start`;
+                    throw new WholeMessageError(`${spec.type}: ${reason}`, new ConnectorError({ system: spec.system, kind: 'config', code: 'WATERMARK_AHEAD', message: reason }));
+                }
+                // Within the grace, the window starts no later than it ends (what lies between was read last run).
+                if (from !== undefined) params[inc.startParam] = inc.format(Math.min(from - watermark.overlapMs, watermarkEnd));
                 // A blank end (an unset env variable, '' in msg.params) is no end: the run reads to now.
                 const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => params[name] !== undefined && params[name] !== null && String(params[name]).trim() !== '');
                 if (userEndParam === undefined || from !== undefined) {
@@ -534,7 +545,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                             if (ack.timer) clearTimeout(ack.timer);
                             watermark
                                 .set(end)
-                                .catch((err) => node.error(`watermark not saved: ${err.message}`))
+                                .catch((err) => node.error(`${spec.type}: ${err.message} (the watermark stays where it was, so the next run reads these records again)`))
                                 .finally(release);
                         },
                         () => {
@@ -554,7 +565,15 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     else abandonWait(ack);
                 } else {
                     const complete = await runQuery(spec, ctx, params, msg, send, passOn ? [passOn] : []);
-                    if (watermark && watermarkEnd !== undefined && complete) await watermark.set(watermarkEnd);
+                    if (watermark && watermarkEnd !== undefined && complete) {
+                        try {
+                            await watermark.set(watermarkEnd);
+                        } catch (err) {
+                            // The records are out already: Catch learns that they will come again.
+                            const reason = `${(err as Error).message} (the records were sent; the watermark stays where it was, so the next run reads these records again)`;
+                            throw new WholeMessageError(`${spec.type}: ${reason}`, new ConnectorError({ system: spec.system, kind: 'transient', code: 'WATERMARK_STORE', message: reason }));
+                        }
+                    }
                 }
             } else if (spec.kind === 'write') {
                 await runWrite(spec, ctx, params, msg, send);

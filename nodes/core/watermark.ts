@@ -7,6 +7,23 @@ import type { Node } from 'node-red';
 
 const KEY = 'cnErpWatermark';
 
+/**
+ * Why `store` would not hold the watermark as chosen, or undefined when settings.js defines it. Node-RED keeps the
+ * values of a store it does not know in its default store (one log line, once per store name, at the first use),
+ * which with the default settings is memory: the watermark is then lost on every restart.
+ */
+export function undefinedStore(contextStorage: unknown, store: string | undefined): string | undefined {
+    if (!store) return undefined;
+    const stores = (contextStorage && typeof contextStorage === 'object' ? contextStorage : {}) as Record<string, any>;
+    const names = Object.keys(stores).filter((n) => n !== '_');
+    if (names.includes(store) || (names.length === 0 && store === 'memory')) return undefined;
+    // Node-RED's default store: the one named `default` (a name there is an alias), else the first one listed.
+    const fallback = names.length === 0 ? undefined : typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
+    const inMemory = fallback === undefined || stores[fallback]?.module === 'memory';
+    const defined = names.length === 0 ? 'contextStorage is not set' : `contextStorage: ${names.join(', ')}`;
+    return `watermark store "${store}" is not defined in settings.js (${defined}): Node-RED keeps the watermark in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? ', in memory: it is lost on every restart, and the next run then reads again from your start' : ''}`;
+}
+
 export class Watermark {
     constructor(
         private readonly node: Node,
@@ -14,24 +31,43 @@ export class Watermark {
         readonly overlapMs: number,
     ) {}
 
+    /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
+    private failed(what: string, err: unknown): Error {
+        const where = this.store ? `"${this.store}"` : '(the default store)';
+        return new Error(`watermark store ${where}: could not ${what} the watermark: ${err instanceof Error ? err.message : String(err)}`);
+    }
+
     get(): Promise<number | undefined> {
         return new Promise((resolve, reject) => {
-            this.node.context().get(KEY, this.store as string, (err: Error | undefined, value: unknown) => {
-                if (err) return reject(err);
-                resolve(typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-            });
+            // A custom store may throw rather than call back.
+            try {
+                this.node.context().get(KEY, this.store as string, (err: Error | undefined, value: unknown) => {
+                    if (err) return reject(this.failed('read', err));
+                    resolve(typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+                });
+            } catch (err) {
+                reject(this.failed('read', err));
+            }
         });
     }
 
     set(ms: number): Promise<void> {
         return new Promise((resolve, reject) => {
-            this.node.context().set(KEY, ms, this.store as string, (err?: Error) => (err ? reject(err) : resolve()));
+            try {
+                this.node.context().set(KEY, ms, this.store as string, (err?: Error) => (err ? reject(this.failed('save', err)) : resolve()));
+            } catch (err) {
+                reject(this.failed('save', err));
+            }
         });
     }
 
     clear(): Promise<void> {
         return new Promise((resolve, reject) => {
-            this.node.context().set(KEY, undefined, this.store as string, (err?: Error) => (err ? reject(err) : resolve()));
+            try {
+                this.node.context().set(KEY, undefined, this.store as string, (err?: Error) => (err ? reject(this.failed('clear', err)) : resolve()));
+            } catch (err) {
+                reject(this.failed('clear', err));
+            }
         });
     }
 }

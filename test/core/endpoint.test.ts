@@ -423,6 +423,88 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             const since = JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since;
             should(since).be.within(before - 600000 - 5000, before - 600000 + 10);
         });
+
+        it('a watermark later than now by more than the overlap (the clock was set back): the msg goes to Catch naming the watermark and how to recover, nothing is read, the watermark stays', async () => {
+            await loadQuery(queryNode({ incremental: true, overlapMinutes: '1' }));
+            const n1 = helper.getNode('n1');
+            // Committed while the clock ran a day ahead: read from it, the window would start after it ends, and the
+            // watermark committed at "now" would skip what changed between the last real read and now.
+            const ahead = Date.now() + 86400000;
+            n1.context().set('cnErpWatermark', ahead);
+            const r = await run('n1', {}, 1);
+            should(r.caught).not.be.undefined();
+            should(r.caught!.error.message).match(/watermark .*later than now.*resetWatermark/);
+            should(r.outputs[0]).have.length(0);
+            should(dataCalls()).equal(0);
+            should(n1.context().get('cnErpWatermark')).equal(ahead);
+            // Within the overlap (a clock stepped back a little) the window is still a window: the run goes ahead.
+            n1.context().set('cnErpWatermark', Date.now() + 30000);
+            const ok = await run('n1', {}, 1);
+            should(ok.caught).be.undefined();
+            // Past the overlap by less than a minute (a clock slewed back a little, or overlap 0): still a run, and
+            // its window starts no later than it ends.
+            n1.context().set('cnErpWatermark', Date.now() + 90000);
+            sim.clearRequests();
+            const before = Date.now();
+            const slewed = await run('n1', {}, 1);
+            should(slewed.caught).be.undefined();
+            should(JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since).be.belowOrEqual(Date.now()).and.aboveOrEqual(before - 1000);
+        });
+
+        it('a watermark store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the watermark is kept in memory and lost on restart', async () => {
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
+            try {
+                await loadQuery(queryNode({ incremental: true, watermarkStore: 'fiel' }));
+                const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+                should(warnings.some((w) => /watermark store "fiel" is not defined in settings\.js .*default.*memory.*restart/.test(w))).be.true();
+                await helper.unload();
+                // A store it defines: no warning.
+                await loadQuery(queryNode({ incremental: true, watermarkStore: 'file' }));
+                should((helper.getNode('n1').warn as sinon.SinonSpy).args.some((a) => /watermark store/.test(String(a[0])))).be.false();
+            } finally {
+                helper.settings({});
+            }
+            // Node-RED's default settings (no contextStorage): only the memory store exists.
+            await helper.unload();
+            await loadQuery(queryNode({ incremental: true, watermarkStore: 'file' }));
+            should((helper.getNode('n1').warn as sinon.SinonSpy).args.some((a) => /watermark store "file" is not defined in settings\.js .*memory.*restart/.test(String(a[0])))).be.true();
+        });
+
+        it('a context store failing on read or on save: the error names the watermark and its store; a failed read sends nothing, a failed save leaves the watermark', async () => {
+            const failing = { get: false, set: false };
+            const store = () => {
+                const data = new Map<string, unknown>();
+                return {
+                    open: () => Promise.resolve(),
+                    close: () => Promise.resolve(),
+                    get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => (failing.get ? cb(new Error('ECONNREFUSED 127.0.0.1:6379')) : cb(undefined, data.get(`${scope}/${key}`))),
+                    set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
+                        if (failing.set) return cb(new Error('ENOSPC: no space left on device'));
+                        data.set(`${scope}/${key}`, v);
+                        cb();
+                    },
+                    keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
+                    delete: () => Promise.resolve(),
+                    clean: () => Promise.resolve(),
+                };
+            };
+            helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+            try {
+                await loadQuery(queryNode({ incremental: true, watermarkStore: 'shared' }));
+                await (helper as any)._context.load();
+                failing.get = true;
+                const r = await run('n1', {}, 1);
+                should(r.caught!.error.message).match(/watermark store "shared": could not read the watermark: ECONNREFUSED/);
+                should(dataCalls()).equal(0);
+                failing.get = false;
+                failing.set = true;
+                const s = await run('n1', {}, 1);
+                should(s.outputs[0]).have.length(1);
+                should(s.caught!.error.message).match(/watermark store "shared": could not save the watermark: ENOSPC.*next run reads these records again/);
+            } finally {
+                helper.settings({});
+            }
+        });
     });
     describe('watermark committed after the writes (crash-safe incremental sync)', () => {
         it('advances only once every emitted page was acknowledged by the write node', async () => {

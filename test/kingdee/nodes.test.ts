@@ -275,6 +275,27 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(m[1] < m[2]).be.true();
         });
 
+        it('incremental sync after the clock was set back (a watermark a day ahead): no window ending before it starts is read and the watermark is not moved back past unread bills; the msg goes to Catch saying to reset', async () => {
+            await start();
+            await loadQuery(node({}, { incremental: true, overlapMinutes: 10 }));
+            const n1 = helper.getNode('n1');
+            const ahead = Date.now() + 86400000;
+            n1.context().set('cnErpWatermark', ahead);
+            const msg = { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID' } };
+            const r = await run('n1', msg, 1);
+            // Read "FModifyDate >= tomorrow and < now" (nothing) and committed now, the bills modified between the last
+            // real read and now would never be read.
+            should(sentData(isQuery)).have.length(0);
+            should(n1.context().get('cnErpWatermark')).equal(ahead);
+            should(r.caught!.error.message).match(/kingdee-bill-query: the stored watermark .* is later than now .*resetWatermark = true/);
+            should(r.caught!._error).match({ kind: 'config', code: 'WATERMARK_AHEAD' });
+            // The way out the message names: a reset reads from the start again.
+            const again = await run('n1', { ...msg, resetWatermark: true }, 1);
+            should(again.caught).be.undefined();
+            should(again.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            should(n1.context().get('cnErpWatermark')).be.below(Date.now() + 1);
+        });
+
         it('output mode "record" with a cap (maxRecords): one msg per row, paging stops at the cap', async () => {
             await start();
             await loadQuery(node({}, { outputMode: 'record', maxRecords: 5 }));
