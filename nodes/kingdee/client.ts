@@ -621,7 +621,9 @@ export class KingdeeClient extends BaseClient {
         const answer = await this.invoke('Push', formId, data, ctx, true);
         const status = responseStatusOf(answer);
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
-        return splitOutcomes(values.length, status, (e, k) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] } }), 'Push');
+        const target = (e: SuccessEntity) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo) });
+        // A source made into several target bills: the first's Id and Number, and `targets` listing them all.
+        return splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push');
     }
 
     async testConnection(ctx: RequestContext): Promise<string> {
@@ -695,8 +697,13 @@ export function resumePoint(rows: Record<string, unknown>[], keys: string[], rec
     return { at: -1, atCheckpoint: false };
 }
 
-/** Matches SuccessEntitys and Errors back to the n sent records by DIndex. */
-function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdStatus['SuccessEntitys']>[number], i: number) => unknown, op: string): RecordOutcome[] {
+type SuccessEntity = NonNullable<KdStatus['SuccessEntitys']>[number];
+
+/**
+ * Matches SuccessEntitys and Errors back to the n sent records by DIndex. `result` gets the first entity listed for a
+ * record and all of them (a Push may make several target bills of one source).
+ */
+function splitOutcomes(n: number, status: KdStatus, result: (e: SuccessEntity, i: number, all: SuccessEntity[]) => unknown, op: string): RecordOutcome[] {
     const out: RecordOutcome[] = new Array(n);
     const errs = new Map<number, KdError[]>();
     // Errors naming no record of the chunk (no DIndex, or one outside it): their text goes to the records left without an outcome.
@@ -723,12 +730,19 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: NonNullable<KdSt
     }
     // Records listed as saved and refused both (saved, then the automatic audit failed under IsAutoSubmitAndAudit):
     // the bill may exist, so they are not to be replayed blindly.
-    const savedToo = new Map<number, NonNullable<KdStatus['SuccessEntitys']>[number]>();
+    const savedToo = new Map<number, SuccessEntity>();
+    // Several entities at one DIndex are all kept: one overwriting the other hid a target bill Kingdee made.
+    const saves = new Map<number, SuccessEntity[]>();
     for (const e of status.SuccessEntitys ?? []) {
         const i = dIndexOf(e?.DIndex);
         if (i === undefined || !Number.isInteger(i) || i < 0 || i >= n) continue;
-        if (errs.has(i)) savedToo.set(i, e);
-        else out[i] = { ok: true, result: result(e, i) };
+        const listed = saves.get(i);
+        if (listed) listed.push(e);
+        else saves.set(i, [e]);
+    }
+    for (const [i, all] of saves) {
+        if (errs.has(i)) savedToo.set(i, all[0]);
+        else out[i] = { ok: true, result: result(all[0], i, all) };
     }
     for (let i = 0; i < n; i++) {
         if (out[i]) continue;

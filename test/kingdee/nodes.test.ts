@@ -1014,6 +1014,38 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.rows('AP_PAYBILL').map((x) => String(x.FSRCBILLID))).eql([c]);
         });
 
+        it('a source named by blanks (spaces only) → output 2 naming the field, not sent; every other source gets its own target bill, not the one after it', async () => {
+            await start();
+            await loadPush();
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000101' }, { Number: '  ' }, { Number: 'FKSQ000102' }, { Id: ' ' }, { Id: 700004 }, { EntryId: '\u3000' }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+                [1, 'validation', 'payload[1].Number'],
+                [3, 'validation', 'payload[3].Id'],
+                [5, 'validation', 'payload[5].EntryId'],
+            ]);
+            should(r.outputs[1][0].error.message).match(/Number: must not be blank/);
+            const created: Msg[] = r.outputs[0][0].payload;
+            should(created.map((c) => c.source)).eql([{ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000101' }, { FormId: 'CN_PAYAPPLY', Number: 'FKSQ000102' }, { FormId: 'CN_PAYAPPLY', Id: '700004' }]);
+            const bills = sim.rows('AP_PAYBILL');
+            for (const c of created) should(bills.find((b) => b.FBillNo === c.Number)).match(c.source.Number ? { FSRCBILLNO: c.source.Number } : { FSRCBILLID: Number(c.source.Id) });
+            should(sentData(isPush).map((d) => [d.Numbers, d.Ids])).eql([[['FKSQ000101', 'FKSQ000102'], ''], [[], '700004']]);
+        });
+
+        it('a source Kingdee turns into two target bills (two SuccessEntitys at its DIndex) → both on output 1 with it, none hidden', async () => {
+            await start();
+            const answer = { Result: { ResponseStatus: { IsSuccess: true, MsgCode: 0, Errors: [], SuccessEntitys: [{ Id: '200011', Number: 'FKD00000011', DIndex: 0 }, { Id: '200012', Number: 'FKD00000012', DIndex: 0 }, { Id: '200013', Number: 'FKD00000013', DIndex: 1 }] } } };
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, isPush);
+            await loadPush();
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000101' }, { Number: 'FKSQ000102' }] }, 2);
+            should(r.outputs[1]).have.length(0);
+            const created: Msg[] = r.outputs[0][0].payload;
+            should(created[0]).match({ Id: '200011', Number: 'FKD00000011', source: { Number: 'FKSQ000101' } });
+            should(created[0].targets).eql([{ Id: '200011', Number: 'FKD00000011' }, { Id: '200012', Number: 'FKD00000012' }]);
+            should(created[1]).match({ Id: '200013', Number: 'FKD00000013', source: { Number: 'FKSQ000102' } });
+            should(created[1]).not.have.property('targets');
+        });
+
         it('bad input (no RuleId without the default rule, the default rule without TargetFormId, a record with neither Number nor Id) → named, nothing sent', async () => {
             await start();
             await loadPush(node({ RuleId: { value: '', type: 'str' }, TargetFormId: { value: '', type: 'str' } }));
