@@ -138,11 +138,7 @@
             var $inc = $('<input type="checkbox" id="node-input-incremental" style="width:auto;margin:0">').prop('checked', !!node.incremental);
             $box.append(row(t('增量同步', 'Incremental'), $('<span></span>').append($inc).append($('<span style="margin-left:6px"></span>').text(t('从上次的水位继续读取', 'continue from the last watermark')))));
             var $store = $('<select id="node-input-watermarkStore" style="width:65%"></select>').append($('<option value=""></option>').text(t('默认存储', 'default store')));
-            var stores = (RED.settings.context && RED.settings.context.stores) || [];
-            stores.forEach(function (s) {
-                $store.append($('<option></option>').attr('value', s).text(s));
-            });
-            $store.val(node.watermarkStore || '');
+            storeOptions($store, node.watermarkStore);
             var $commit = $('<select id="node-input-watermarkCommit" style="width:65%"></select>')
                 .append($('<option value="read"></option>').text(t('读取完成后', 'when the read ends')))
                 .append($('<option value="ack"></option>').text(t('下游写入节点全部确认后（防崩溃丢单）', 'when the write nodes downstream confirmed every msg (crash-safe)')));
@@ -172,6 +168,20 @@
         if (node._def.defaults.timeout) {
             $box.append(row(t('超时（秒）', 'Timeout (s)'), $('<input type="text" id="node-input-timeout" style="width:65%">').attr('placeholder', t('使用配置节点的设置', "the config node's setting")).val(node.timeout || '')));
         }
+    }
+
+    /**
+     * Fills a context-store select (after its "default store" option) with the stores settings.js defines and selects
+     * `value`. A value settings.js does not define is kept as an option marked so: a select without it shows nothing
+     * selected and hides which store the node names (the runtime warns at deploy that it is not defined).
+     */
+    function storeOptions($select, value) {
+        var stores = (RED.settings.context && RED.settings.context.stores) || [];
+        stores.forEach(function (s) {
+            $select.append($('<option></option>').attr('value', s).text(s));
+        });
+        if (value && stores.indexOf(value) < 0) $select.append($('<option></option>').attr('value', value).text(value + t('（settings.js 中未定义）', ' (not defined in settings.js)')));
+        $select.val(value || '');
     }
 
     function saveEndpoint(node) {
@@ -262,6 +272,7 @@
     window.CnErpEditor = {
         prepareEndpoint: prepareEndpoint,
         saveEndpoint: saveEndpoint,
+        storeOptions: storeOptions,
         prepareConfig: prepareConfig,
         loadSpec: loadSpec,
         labelOf: labelOf,

@@ -235,7 +235,14 @@ const MSG_SETTINGS: Array<{ prop: string; query?: boolean; ok(v: unknown): boole
     { prop: 'requestTimeout', ok: (v) => (typeof v === 'number' || typeof v === 'string') && Number(v) >= 1 && Number(v) <= 2147483647, reason: 'must be a number of milliseconds from 1 to 2147483647' },
     { prop: 'maxRecords', query: true, ok: (v) => (typeof v === 'number' || typeof v === 'string') && Number.isInteger(Number(v)) && Number(v) >= 0, reason: 'must be a whole number ≥ 0' },
     { prop: 'outputMode', query: true, ok: (v) => v === 'all' || v === 'page' || v === 'record', reason: 'must be "all", "page" or "record"' },
+    // As text too: a change node set to string, an http-in query parameter.
+    { prop: 'resetWatermark', query: true, ok: (v) => typeof v === 'boolean' || v === 'true' || v === 'false', reason: 'must be true or false' },
 ];
+
+/** Whether the msg asks to forget the watermark (true, or the text "true"; see MSG_SETTINGS). */
+function resetAsked(msg: Msg): boolean {
+    return msg.resetWatermark === true || msg.resetWatermark === 'true';
+}
 
 function num(value: unknown): number | undefined {
     if (value === '' || value === undefined || value === null) return undefined;
@@ -354,7 +361,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const last = waiting[waiting.length - 1];
             if (last && sameRead(last.msg, msg)) {
                 // A reset asked for by the merged msg is not lost: the waiting run starts from scratch.
-                const reset = msg.resetWatermark === true && last.msg.resetWatermark !== true;
+                const reset = resetAsked(msg) && !resetAsked(last.msg);
                 if (reset) last.msg.resetWatermark = true;
                 // Warned of once per waiting trigger (and for a reset passed on); the others are counted and summed up
                 // when its run starts: an inject firing every few seconds through an hour-long run is one line, not hundreds.
@@ -488,7 +495,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
             let watermarkEnd: number | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
-                if (msg.resetWatermark === true) await watermark.clear();
+                if (resetAsked(msg)) await watermark.clear();
                 const inc = spec.incremental;
                 const from = await watermark.get();
                 watermarkEnd = Date.now();

@@ -12,7 +12,12 @@ const KEY = 'cnErpWatermark';
  * values of a store it does not know in its default store (one log line, once per store name, at the first use),
  * which with the default settings is memory: the watermark is then lost on every restart.
  */
-export function undefinedStore(contextStorage: unknown, store: string | undefined): string | undefined {
+export function undefinedStore(
+    contextStorage: unknown,
+    store: string | undefined,
+    /** What the store holds, and what losing it on a restart means (other users of a context store, e.g. qeasy-callback). */
+    kept: { name: string; what: string; lost: string } = { name: 'watermark', what: 'the watermark', lost: 'it is lost on every restart, and the next run then reads again from your start' },
+): string | undefined {
     if (!store) return undefined;
     const stores = (contextStorage && typeof contextStorage === 'object' ? contextStorage : {}) as Record<string, any>;
     const names = Object.keys(stores).filter((n) => n !== '_');
@@ -21,7 +26,7 @@ export function undefinedStore(contextStorage: unknown, store: string | undefine
     const fallback = names.length === 0 ? undefined : typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
     const inMemory = fallback === undefined || stores[fallback]?.module === 'memory';
     const defined = names.length === 0 ? 'contextStorage is not set' : `contextStorage: ${names.join(', ')}`;
-    return `watermark store "${store}" is not defined in settings.js (${defined}): Node-RED keeps the watermark in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? ', in memory: it is lost on every restart, and the next run then reads again from your start' : ''}`;
+    return `${kept.name} store "${store}" is not defined in settings.js (${defined}): Node-RED keeps ${kept.what} in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? `, in memory: ${kept.lost}` : ''}`;
 }
 
 export class Watermark {

@@ -22,7 +22,8 @@ const spec: WriteSpec<KingdeeClient> = {
     async writeChunk(ctx, records, params) {
         const useDefault = params.IsEnableDefaultRule === true;
         if (!params.RuleId && !useDefault) throw validationError('kingdee', 'RuleId', 'is required unless IsEnableDefaultRule is set');
-        if (useDefault && !params.RuleId && !params.TargetFormId) throw validationError('kingdee', 'TargetFormId', 'is required when IsEnableDefaultRule is set');
+        // A RuleId does not stand in for it: with the default rule on, Kingdee reads the target from TargetFormId (§1.7).
+        if (useDefault && !params.TargetFormId) throw validationError('kingdee', 'TargetFormId', 'is required when IsEnableDefaultRule is set');
         const base: Obj = {
             RuleId: params.RuleId ?? '',
             TargetBillTypeId: params.TargetBillTypeId ?? '',

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
+import { undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
 import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
@@ -199,6 +200,10 @@ function register(RED: NodeAPI) {
         const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
         const dedupeMs = dedupeWindowS * 1000;
         const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
+        // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
+        const kept = { name: 'duplicate', what: 'the keys of delivered orders', lost: 'they are lost on every restart, and an order delivered again after a restart starts the flow again' };
+        const noStore = dedupeMs > 0 ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
+        if (noStore) node.warn(`qeasy-callback: dedupeStore: ${noStore}`);
 
         const replays = new Map<string, StoredReply>();
         const replaysInFlight = new Map<string, Promise<void>>();

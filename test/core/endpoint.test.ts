@@ -412,6 +412,23 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(since).be.within(before - 60000 - 5000, before - 60000 + 10);
         });
 
+        it('msg.resetWatermark as the text "true" (a change node set to string, an http-in query) resets like true; any other value is refused naming the property', async () => {
+            await loadQuery(queryNode({ incremental: true, overlapMinutes: '1' }));
+            await run('n1', {}, 1);
+            sim.clearRequests();
+            const reset = await run('n1', { resetWatermark: 'true' }, 1);
+            should(reset.caught).be.undefined();
+            should(JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since).be.undefined();
+            // "false" (and false) read on from the watermark.
+            sim.clearRequests();
+            await run('n1', { resetWatermark: 'false' }, 1);
+            should(JSON.parse(sim.requests.find((q) => q.path === '/items/query')!.body).since).be.a.Number();
+            sim.clearRequests();
+            const bad = await run('n1', { resetWatermark: 'yes' }, 1);
+            should(bad.caught!.error.message).match(/resetWatermark: must be true or false/);
+            should(dataCalls()).equal(0);
+        });
+
         it('a negative overlap (it would leave a gap between runs) is not used: a warning naming overlapMinutes, then the default 10 minutes', async () => {
             await loadQuery(queryNode({ incremental: true, overlapMinutes: '-5' }));
             const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));

@@ -157,3 +157,107 @@ describe('endpoint parameter rows: the tip in the editor\'s language', () => {
         }
     });
 });
+
+// The context-store selects (an endpoint's watermark store, qeasy-callback's duplicate store): a node naming a store
+// settings.js does not define (a typo, a settings.js without that store) must still show it, or the dialog hides
+// which store it names (and a store picked by mistake cannot be set back to it).
+describe('dialogs: a context store settings.js does not define', () => {
+    interface El { html: string; value?: string; text: string; options: El[]; selected?: string | null }
+    /**
+     * Just enough of jQuery for the dialogs, with a <select> that behaves as the DOM's: val(x) selects x only if an
+     * option has that value, else nothing (val() → null). Returns the kit, loaded as the page loads it, and the
+     * elements by id (`$('#id')` of the dialog's template: a select holding its "default store" option).
+     */
+    const page = (stores: string[], lang = 'en-US') => {
+        const byId: Record<string, El> = {};
+        const wrap = (el: El): any => {
+            const self: any = new Proxy({}, {
+                get: (_t, key) => {
+                    if (key === 'then') return undefined;
+                    if (key === '__el') return el;
+                    if (key === 'append') return (child: any) => {
+                        if (child && child.__el) el.options.push(child.__el);
+                        return self;
+                    };
+                    if (key === 'attr') return (k: string, v?: unknown) => {
+                        if (k === 'value' && v !== undefined) el.value = String(v);
+                        return self;
+                    };
+                    if (key === 'text') return (v?: unknown) => {
+                        if (v === undefined) return el.text;
+                        el.text = String(v);
+                        return self;
+                    };
+                    if (key === 'val') return (v?: unknown) => {
+                        const select = /^<select/.test(el.html);
+                        if (v === undefined) return select ? el.selected ?? null : el.value;
+                        if (select) el.selected = el.options.some((o) => o.value === String(v)) ? String(v) : null;
+                        else el.value = String(v);
+                        return self;
+                    };
+                    if (key === 'is' || key === 'data') return () => undefined;
+                    return () => self;
+                },
+            });
+            return self;
+        };
+        const $: any = (html: unknown) => {
+            const text = String(html);
+            const ref = /^#([\w-]+)$/.exec(text);
+            if (ref) return wrap((byId[ref[1]] ??= { html: '<select>', text: '', options: [{ html: '<option value="">', value: '', text: 'default store', options: [] }] }));
+            const el: El = { html: text, text: '', options: [] };
+            const id = /id="([^"]+)"/.exec(text);
+            if (id) byId[id[1]] = el;
+            const value = /^<option value="([^"]*)"/.exec(text);
+            if (value) el.value = value[1];
+            return wrap(el);
+        };
+        $.getJSON = () => ({ done() { return this; }, fail() { return this; } });
+        const window: Record<string, unknown> = {};
+        const RED = { i18n: { lang: () => lang }, settings: { context: { default: stores[0], stores } }, nodes: { registerType: (_t: string, d: any) => (registered = d) }, validators: { number: () => () => true } };
+        let registered: any;
+        const context = vm.createContext({ RED, $, window, navigator: {} });
+        vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), context);
+        context.CnErpEditor = window.CnErpEditor;
+        /** Opens the dialog of nodes/<file>.html for `node`. */
+        const open = (file: string, node: Record<string, unknown>) => {
+            const html = fs.readFileSync(path.join(root, 'nodes', `${file}.html`), 'utf8');
+            vm.runInContext(/<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1], context);
+            registered.oneditprepare.call({ _def: registered, ...node });
+        };
+        return { byId, kit: window.CnErpEditor as any, open };
+    };
+    const endpoint = (node: Record<string, unknown>, stores: string[], lang = 'en-US'): El => {
+        const { byId, kit } = page(stores, lang);
+        kit.prepareEndpoint({ type: 'x', params: {}, _def: { defaults: { incremental: {}, watermarkStore: {}, watermarkCommit: {}, ackTimeout: {} } }, incremental: true, ...node });
+        return byId['node-input-watermarkStore'];
+    };
+
+    it('endpoint dialog: a watermark store settings.js does not define stays selected, marked as not defined, not a blank selection', () => {
+        const store = endpoint({ watermarkStore: 'fiel' }, ['default', 'file']);
+        should(store.selected).equal('fiel');
+        should(store.options.find((o) => o.value === 'fiel')!.text).match(/fiel.*not defined in settings\.js/);
+        should(endpoint({ watermarkStore: 'fiel' }, ['default', 'file'], 'zh-CN').options.find((o) => o.value === 'fiel')!.text).match(/fiel.*未定义/);
+    });
+
+    it('endpoint dialog: a defined store, or none (the default store), is selected as it is, with no extra option', () => {
+        const file = endpoint({ watermarkStore: 'file' }, ['default', 'file']);
+        should(file.selected).equal('file');
+        should(file.options.map((o) => o.value)).eql(['', 'default', 'file']);
+        const none = endpoint({}, ['default', 'file']);
+        should(none.selected).equal('');
+        should(none.options.map((o) => o.value)).eql(['', 'default', 'file']);
+    });
+
+    it('qeasy-callback dialog: a duplicate store settings.js does not define stays selected, marked as not defined; a defined one as it is', () => {
+        const undefinedOne = page(['default', 'file']);
+        undefinedOne.open('qeasy/qeasy-callback', { dedupeStore: 'fiel' });
+        const store = undefinedOne.byId['node-input-dedupeStore'];
+        should(store.selected).equal('fiel');
+        should(store.options.find((o) => o.value === 'fiel')!.text).match(/not defined in settings\.js/);
+        const defined = page(['default', 'file']);
+        defined.open('qeasy/qeasy-callback', { dedupeStore: 'file' });
+        should(defined.byId['node-input-dedupeStore'].selected).equal('file');
+        should(defined.byId['node-input-dedupeStore'].options.map((o) => o.value)).eql(['', 'default', 'file']);
+    });
+});

@@ -1059,5 +1059,15 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(str(b.outputs[1][0].error.message)).match(/Number|Id/);
             should(sim.requests).have.length(0);
         });
+
+        it('the default rule on with a RuleId but no TargetFormId (protocols.md §1.7: the default rule needs it) → named, nothing sent', async () => {
+            await start();
+            await loadPush(node({ TargetFormId: { value: '', type: 'str' } }));
+            const c = await run('n1', { payload: [{ Number: 'FKSQ000101' }], params: { IsEnableDefaultRule: true } }, 2);
+            should(c.caught).be.ok();
+            should(c.caught!._error).match({ kind: 'validation', field: 'TargetFormId' });
+            should(c.outputs[0]).have.length(0);
+            should(sim.requests).have.length(0);
+        });
     });
 });

@@ -704,6 +704,18 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(2);
     });
 
+    it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys are kept in memory and lost on restart', async () => {
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
+        await deploy({}, { dedupeStore: 'fiel' });
+        const warnings = () => (helper.getNode('n1').warn as SinonSpy).args.map((a) => String(a[0]));
+        should(warnings().some((w) => /dedupeStore: .*"fiel" is not defined in settings\.js .*default.*memory.*restart/.test(w))).be.true();
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        // A store it defines: no warning.
+        await deploy({}, { dedupeStore: 'file' });
+        should(warnings().some((w) => /store/.test(w))).be.false();
+    });
+
     it('an order without the configured duplicate key gets 400 naming the key, rather than passing unchecked (and twice on a resend)', async () => {
         await deploy({ dedupeKey: 'pay_id' });
         const body = JSON.stringify(order('TA101'));
