@@ -6,6 +6,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
 import { ConnectorError, toConnectorError } from './errors';
+import { isBlankValue } from './params';
 
 export interface ConfigNodeDef<C extends BaseClient> {
     type: string;
@@ -29,7 +30,7 @@ export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
 export function commonClientSettings(system: string, config: Record<string, any>, defaults: { rps: number; concurrency: number; timeoutMs?: number }): ClientSettings {
     // A field holding only spaces is blank, as it looks: Number(' ') is 0, which would mean no rate limit, no
     // concurrency bound or no retries.
-    const num = (v: unknown, d: number) => (v === undefined || v === null || String(v).trim() === '' || Number.isNaN(Number(v)) ? d : Number(v));
+    const num = (v: unknown, d: number) => (isBlankValue(v) || Number.isNaN(Number(v)) ? d : Number(v));
     const timeout = num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000);
     // axios takes 0 for "no timeout" (a hung server holds the msg for ever) and fails every request on a negative one
     // with "network error: ERR_OUT_OF_RANGE", which makes an unsent write look possibly processed.

@@ -16,7 +16,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
-import { ParamReader, TypedValue, isPlainObject } from './params';
+import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { StatusReporter } from './status';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
@@ -509,7 +509,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 // Within the grace, the window starts no later than it ends (what lies between was read last run).
                 if (from !== undefined) params[inc.startParam] = inc.format(Math.min(from - watermark.overlapMs, watermarkEnd));
                 // A blank end (an unset env variable, '' in msg.params) is no end: the run reads to now.
-                const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => params[name] !== undefined && params[name] !== null && String(params[name]).trim() !== '');
+                const userEndParam = [inc.endParam, ...(inc.endAliases ?? [])].find((name) => !isBlankValue(params[name]));
                 if (userEndParam === undefined || from !== undefined) {
                     params[inc.endParam] = inc.format(watermarkEnd);
                 } else {

@@ -17,6 +17,11 @@ function isBlank(tv: TypedValue | undefined): boolean {
     return !tv || ((tv.value === '' || tv.value === undefined || tv.value === null) && BLANKABLE.has(tv.type ?? ''));
 }
 
+/** Nothing there: undefined, null, or text of white space only (a blank field, an unset env variable). */
+export function isBlankValue(v: unknown): boolean {
+    return v === undefined || v === null || String(v).trim() === '';
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 }

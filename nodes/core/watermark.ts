@@ -57,21 +57,19 @@ export class Watermark {
     }
 
     set(ms: number): Promise<void> {
-        return new Promise((resolve, reject) => {
-            try {
-                this.node.context().set(KEY, ms, this.store as string, (err?: Error) => (err ? reject(this.failed('save', err)) : resolve()));
-            } catch (err) {
-                reject(this.failed('save', err));
-            }
-        });
+        return this.write(ms, 'save');
     }
 
     clear(): Promise<void> {
+        return this.write(undefined, 'clear');
+    }
+
+    private write(value: number | undefined, what: string): Promise<void> {
         return new Promise((resolve, reject) => {
             try {
-                this.node.context().set(KEY, undefined, this.store as string, (err?: Error) => (err ? reject(this.failed('clear', err)) : resolve()));
+                this.node.context().set(KEY, value, this.store as string, (err?: Error) => (err ? reject(this.failed(what, err)) : resolve()));
             } catch (err) {
-                reject(this.failed('clear', err));
+                reject(this.failed(what, err));
             }
         });
     }

@@ -40,8 +40,9 @@ export class StoppedMidChunk extends Error {
  * `outcomes` may already hold records settled without a request (refused before sending); the rest are filled in.
  *
  * A request that fails:
- *  - refused by the vendor while the chunk has other requests: the refusal is that request's (an unknown shop,
- *    organisation…): its records fail with it and the next request goes on;
+ *  - refused by the vendor while the chunk has other requests, or while the msg does (`msgHasOthers`: its other
+ *    requests fell in other chunks): the refusal is that request's (an unknown shop, organisation…): its records fail
+ *    with it and the next request goes on;
  *  - any other failure while no request of the chunk went through: thrown, and the kit decides for the chunk as for a
  *    single request (Catch while nothing of the msg can have been written);
  *  - otherwise (its answer lost, or a failure after a request went through): its records fail with it, marked possibly
@@ -53,6 +54,7 @@ export async function writeInRequests<R extends { indexes: number[] }>(
     outcomes: Array<RecordOutcome | undefined>,
     requests: R[],
     write: (request: R) => Promise<RecordOutcome[]>,
+    msgHasOthers = false,
 ): Promise<RecordOutcome[]> {
     let wentThrough = false;
     for (const request of requests) {
@@ -62,7 +64,7 @@ export async function writeInRequests<R extends { indexes: number[] }>(
             answer = await write(request);
         } catch (thrown) {
             const err = toConnectorError(thrown, system);
-            if (thrown instanceof ConnectorError && err.kind === 'business' && requests.length > 1) {
+            if (thrown instanceof ConnectorError && err.kind === 'business' && (requests.length > 1 || msgHasOthers)) {
                 for (const i of indexes) outcomes[i] = { ok: false, error: err };
                 continue;
             }

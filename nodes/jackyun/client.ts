@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -368,7 +368,7 @@ export class JackyunClient extends BaseClient {
 
     /** Checks the parameters and works out the windows; throws a validation error naming the field. */
     planTradeQuery(params: Record<string, any>): { base: Record<string, unknown>; windows: Array<Record<string, string>>; pageSize: number; first: number; scroll: boolean; hasTotal: boolean } {
-        const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+        const present = (v: unknown) => !isBlankValue(v);
         // The two modified pairs are aliases: merge them (incremental mode sets startModified/endModified).
         const p: Record<string, any> = { ...params };
         const userUsedUnderscore = present(p.modified_begin) || present(p.modified_end);

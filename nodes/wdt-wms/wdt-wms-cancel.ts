@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isPlainObject } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isBlankValue as blank, isPlainObject } from '../core';
 import type { WdtWmsClient, CancelRecord } from './client';
 import requestSchema from './schemas/cancel.request.json';
 import recordSchema from './schemas/cancel.record.json';
@@ -12,7 +12,6 @@ import responseSchema from './schemas/cancel.response.json';
  * certainly did not act on it).
  */
 const REQUIRED = ['warehouseCode', 'orderCode', 'orderType', 'cancelReason'] as const;
-const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
 
 /** extendProps as key/value pairs: an object, or the JSON text of one (the seed types the field string). */
 function extendObject(v: unknown): Record<string, unknown> | undefined {

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, writeInRequests } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests } from '../core';
 import type { WdtClient, TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
@@ -14,7 +14,6 @@ import responseSchema from './schemas/trade-push.response.json';
  * in a msg, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
  * known to be idempotent.
  */
-const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
 
 /** The shop a trade is pushed to: its own shop_no, else the node's (undefined: none). */
 function shopOf(trade: unknown, fallback: string | undefined): string | undefined {
@@ -45,7 +44,7 @@ const spec: WriteSpec<WdtClient> = {
         const sw = String(params.switch ?? '0') === '1' ? '1' : '0';
         const outcomes: Array<RecordOutcome | undefined> = new Array(trades.length);
         // The shops of the whole msg, not of this chunk alone: whether a missing or refused shop spoils the msg must
-        // not depend on where the chunk boundaries fall.
+        // not depend on where the chunk boundaries fall (writeInRequests is told of the shops of other chunks).
         const payload = ctx.msg.payload;
         const msgShops = new Set((Array.isArray(payload) ? payload : [payload]).map((t) => shopOf(t, fallback)).filter((s) => s !== undefined));
         // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's. A tid repeated
@@ -73,15 +72,7 @@ const spec: WriteSpec<WdtClient> = {
         // (core/write.ts).
         return writeInRequests('wdt', 'WDT', outcomes, calls, async ({ shop: shopNo, indexes }) => {
             const sent = indexes.map((i) => withoutShop(trades[i]));
-            let r: TradePushResult;
-            try {
-                r = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
-            } catch (err) {
-                // In a msg of several shops, a shop WDT refuses fails only its own trades, also when its call is the
-                // only one of its chunk (writeInRequests does this for a chunk of several calls).
-                if (calls.length === 1 && msgShops.size > 1 && err instanceof ConnectorError && err.kind === 'business') return sent.map((): RecordOutcome => ({ ok: false, error: err }));
-                throw err;
-            }
+            const r: TradePushResult = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
             const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
             if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${unmatched}`);
             const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
@@ -97,7 +88,7 @@ const spec: WriteSpec<WdtClient> = {
                 if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may not be stored; pushing it again is safe (WDT updates a trade it has)`, safeToRepeat: true, field: 'tid' }) };
                 return { ok: true, result: { tid, shop_no: shopNo, batch } };
             });
-        });
+        }, msgShops.size > 1);
     },
 };
 
