@@ -14,6 +14,12 @@
  * every piece was: its ticket comes back with the last piece, not the first, since the others are still being written.
  * Pieces are counted per sequence (`msg.parts.id`), whatever ticket they carry: msgs of a run grouped into a sequence
  * (a Batch node) come back together once the whole sequence did.
+ *
+ * A msg sent to several wires at once (a query wired to two write nodes, a write node and a debug node beside it) is
+ * copied by Node-RED, one copy a wire. Each copy gets a ticket of its own, and the msg is finished once every copy
+ * was: Node-RED's message hooks hand each copy its ticket and follow it, and a copy is finished once every node it
+ * reached completed it (a write node does once its records are out, a debug node at once; a node that passes it on
+ * completes after the next one got it). So a second write path no longer lets the first to finish commit the watermark.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -34,8 +40,31 @@ interface Sequence {
     waiting: Set<number>;
 }
 
+/** A msg sent to several wires at once: Node-RED delivers a copy down each. */
+interface Fork {
+    /** The ticket the msg carried: one the run issued, or a copy's from an earlier fork. */
+    parent: AckTicket;
+    /** The msg's `parts` when it was sent (which piece of the msg the parent ticket was issued for, if cut up). */
+    chain: Part[];
+    /** Copies not finished yet. */
+    open: number;
+}
+
+/** The ticket of one copy of a forked msg: finished once every node it reached completed it. */
+interface Copy {
+    fork: Fork;
+    /** Deliveries of a msg carrying it that their node has not completed yet, and holds (a lookup passing it on). */
+    live: number;
+    /** Holds among `live`: given back by acknowledge(), where a completion says nothing. */
+    held: number;
+    /** Forks of this copy not finished yet (it was sent to several wires again further on). */
+    forks: number;
+}
+
 interface Run {
     outstanding: Set<number>;
+    /** Tickets of the copies of forked msgs (seqs of their own, never in `outstanding`). */
+    copies: Map<number, Copy>;
     /** Sequences pieces of this run's msgs came back in, by `msg.parts.id`. */
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
@@ -73,7 +102,7 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
     runs.set(id, run);
     return {
         id,
@@ -103,35 +132,184 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
 
 /**
  * Hands a msg's tickets back (idempotent: the same ticket acknowledged twice counts once). A piece of a msg cut up
- * downstream hands its ticket back only once every piece of that msg has come back.
+ * downstream hands its ticket back only once every piece of that msg has come back. A copy's ticket is finished by its
+ * nodes completing it, not by an acknowledgement: only a hold on it (holdTickets) is given back here.
  */
 export function acknowledge(msg: Record<string, unknown> | undefined): void {
     const chain = partsOf(msg);
     for (const { ticket, run } of openTickets(msg)) {
-        if (!run.outstanding.has(ticket.seq)) continue;
-        // The sequences this msg was cut into (or grouped in) since its ticket was issued, innermost first.
-        const before = Array.isArray(ticket.parts) ? ticket.parts : [];
-        const levels = chain.filter((p) => !before.includes(p.id));
-        if (levels.length === 0) {
-            ticketBack(ticket.run, run, ticket.seq);
-            continue;
-        }
-        const outer = sequenceOf(run, levels[levels.length - 1].id);
-        outer.waiting.add(ticket.seq);
-        run.waitsOn.set(ticket.seq, (run.waitsOn.get(ticket.seq) ?? new Set()).add(levels[levels.length - 1].id));
-        // This piece is back; a sequence complete with it makes the piece it was cut from back in turn.
-        const completed: Sequence[] = [];
-        for (const level of levels) {
-            const seq = sequenceOf(run, level.id);
-            if (level.count !== undefined) seq.count = level.count;
-            seq.back.add(level.index);
-            if (!isComplete(seq)) break;
-            completed.push(seq);
-        }
-        for (const seq of [ticket.seq, ...completed.flatMap((c) => [...c.waiting])]) {
-            if (run.outstanding.has(seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
+        const copy = run.copies.get(ticket.seq);
+        if (copy) {
+            if (copy.held > 0) {
+                copy.held--;
+                copy.live--;
+                copySettles(ticket.run, run, ticket.seq);
+            }
+        } else {
+            ticketBackAs(ticket, run, chain);
         }
     }
+}
+
+/** An issued ticket back from a msg with `parts` levels `chain`: at once, or once the sequences it was cut into are. */
+function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
+    if (!run.outstanding.has(ticket.seq)) return;
+    // The sequences this msg was cut into (or grouped in) since its ticket was issued, innermost first.
+    const before = Array.isArray(ticket.parts) ? ticket.parts : [];
+    const levels = chain.filter((p) => !before.includes(p.id));
+    if (levels.length === 0) {
+        ticketBack(ticket.run, run, ticket.seq);
+        return;
+    }
+    const outer = sequenceOf(run, levels[levels.length - 1].id);
+    outer.waiting.add(ticket.seq);
+    run.waitsOn.set(ticket.seq, (run.waitsOn.get(ticket.seq) ?? new Set()).add(levels[levels.length - 1].id));
+    // This piece is back; a sequence complete with it makes the piece it was cut from back in turn.
+    const completed: Sequence[] = [];
+    for (const level of levels) {
+        const seq = sequenceOf(run, level.id);
+        if (level.count !== undefined) seq.count = level.count;
+        seq.back.add(level.index);
+        if (!isComplete(seq)) break;
+        completed.push(seq);
+    }
+    for (const seq of [ticket.seq, ...completed.flatMap((c) => [...c.waiting])]) {
+        if (run.outstanding.has(seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
+    }
+}
+
+/**
+ * A query fed a msg with tickets (a lookup between a query and its writes) holds the msg's copy tickets until the
+ * msgs it emits for it were accounted for: its own completion of the msg comes when its read ends, before that.
+ * The hold is given back by acknowledge(msg).
+ */
+export function holdTickets(msg: Record<string, unknown> | undefined): void {
+    for (const { ticket, run } of openTickets(msg)) {
+        const copy = run.copies.get(ticket.seq);
+        if (copy) {
+            copy.held++;
+            copy.live++;
+        }
+    }
+}
+
+/** A copy is finished once nothing holds it and its own forks are: its fork is one copy nearer being finished. */
+function copySettles(id: string, run: Run, seq: number): void {
+    const copy = run.copies.get(seq);
+    if (!copy || copy.live > 0 || copy.forks > 0 || runs.get(id) !== run) return;
+    run.copies.delete(seq);
+    const fork = copy.fork;
+    if (--fork.open > 0) return;
+    const parent = run.copies.get(fork.parent.seq);
+    if (parent) {
+        parent.forks--;
+        copySettles(id, run, fork.parent.seq);
+    } else {
+        ticketBackAs(fork.parent, run, fork.chain);
+    }
+}
+
+/** Node-RED's message hooks, as much of them as the copies need. */
+interface SendEvent {
+    msg: Record<string, unknown> | undefined;
+    destination: { id: string };
+}
+interface CompleteEvent {
+    msg: Record<string, unknown> | undefined;
+    node: { id: string };
+}
+interface Hooks {
+    add(id: string, cb: (event: any) => void): void;
+    has(id: string): boolean;
+}
+
+/** The tickets each copy of a forked msg gets, by its send event (set in onSend, put on the msg in preDeliver). */
+const copyTickets = new WeakMap<SendEvent, AckTicket[]>();
+/** Copy tickets a msg carried when delivered to a node, by node id, until that node completes it. */
+const delivered = new WeakMap<object, Map<string, AckTicket[][]>>();
+
+/** onSend: a msg with open tickets in several send events at once is forked, one copy ticket per event. */
+function onSend(events: SendEvent[]): void {
+    if (events.length < 2) return;
+    let sends: Map<Record<string, unknown>, SendEvent[]> | undefined;
+    for (const event of events) {
+        const msg = event.msg;
+        if (!msg || msg[ACK_PROPERTY] === undefined) continue;
+        sends ??= new Map();
+        const list = sends.get(msg);
+        if (list) list.push(event);
+        else sends.set(msg, [event]);
+    }
+    if (!sends) return;
+    for (const [msg, list] of sends) {
+        const tickets = list.length > 1 ? openTickets(msg) : [];
+        if (tickets.length === 0) continue;
+        const chain = partsOf(msg);
+        const perEvent: AckTicket[][] = list.map(() => []);
+        for (const { ticket, run } of tickets) {
+            const fork: Fork = { parent: ticket, chain, open: list.length };
+            const parent = run.copies.get(ticket.seq);
+            if (parent) parent.forks++;
+            for (const tickets of perEvent) {
+                const seq = run.next++;
+                // One delivery on its way: the one of this send event.
+                run.copies.set(seq, { fork, live: 1, held: 0, forks: 0 });
+                tickets.push({ run: ticket.run, seq });
+            }
+        }
+        list.forEach((event, i) => copyTickets.set(event, perEvent[i]));
+    }
+}
+
+/** preDeliver (the msg cloned for its wire by now): a copy gets its tickets; each copy ticket a msg carries is followed. */
+function onDeliver(event: SendEvent): void {
+    const msg = event.msg;
+    if (!msg || msg[ACK_PROPERTY] === undefined) return;
+    let copies = copyTickets.get(event);
+    if (copies) {
+        msg[ACK_PROPERTY] = copies.length === 1 ? copies[0] : copies;
+    } else {
+        copies = [];
+        for (const { ticket, run } of openTickets(msg)) {
+            const copy = run.copies.get(ticket.seq);
+            if (copy) {
+                copy.live++;
+                copies.push(ticket);
+            }
+        }
+        if (copies.length === 0) return;
+    }
+    let byNode = delivered.get(msg);
+    if (!byNode) delivered.set(msg, (byNode = new Map()));
+    const list = byNode.get(event.destination.id);
+    if (list) list.push(copies);
+    else byNode.set(event.destination.id, [copies]);
+}
+
+/** onComplete: a node finished a msg delivered to it (done(), with an error or not); its copy tickets are one delivery nearer finished. */
+function onComplete(event: CompleteEvent): void {
+    const msg = event.msg;
+    const byNode = msg && typeof msg === 'object' ? delivered.get(msg) : undefined;
+    const copies = byNode?.get(event.node.id)?.shift();
+    if (!copies) return;
+    for (const ticket of copies) {
+        const run = runs.get(ticket.run);
+        const copy = run?.copies.get(ticket.seq);
+        if (!run || !copy) continue;
+        copy.live--;
+        copySettles(ticket.run, run, ticket.seq);
+    }
+}
+
+/**
+ * Follows msgs sent to several wires (see the top of this file) through Node-RED's message hooks, registered once per
+ * runtime; runs without them as before (a runtime older than Node-RED 1.3 has none).
+ */
+export function followCopies(hooks: Hooks | undefined): void {
+    if (!hooks || typeof hooks.add !== 'function' || hooks.has('onSend.cnErpAck')) return;
+    hooks.add('onSend.cnErpAck', onSend);
+    hooks.add('preDeliver.cnErpAck', onDeliver);
+    hooks.add('onComplete.cnErpAck', onComplete);
 }
 
 function ticketBack(id: string, run: Run, seq: number): void {

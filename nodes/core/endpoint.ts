@@ -24,7 +24,7 @@ import { Watermark, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
-import { ACK_PROPERTY, AckRun, acknowledge, hasOpenTicket, openAckRun, ticketLost } from './ack';
+import { ACK_PROPERTY, AckRun, acknowledge, followCopies, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -421,7 +421,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             inFlight.add(abort);
             // A query fed a msg with a delivery ticket (a lookup between a query in ack mode and its writes) hands it
             // back only once every msg it emits for it was acknowledged in turn: its msgs carry tickets of this run.
+            // Its completion of the msg comes when the read ends, before those msgs are written: it holds the msg meanwhile.
             const passOn = spec.kind === 'query' && hasOpenTicket(msg) ? openAckRun(() => acknowledge(msg), () => ticketLost(msg)) : undefined;
+            if (passOn) holdTickets(msg);
             // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing picks it
             // up: not accounted for, so the ticket never comes back and the watermark stays where it was; the query's
             // run is told at once rather than after its ack timeout. A msg that reached Catch whole is accounted for.
@@ -546,6 +548,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     let release!: () => void;
                     const settled = new Promise<void>((resolve) => (release = resolve));
                     const ack: AckWait = { ackRun: undefined as unknown as AckRun, settled, release, committing: false };
+                    // A msg this run emits may be sent to several wires: each copy must be accounted for.
+                    followCopies(RED.hooks);
                     ack.ackRun = openAckRun(
                         () => {
                             ack.committing = true;

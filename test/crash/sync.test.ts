@@ -203,6 +203,53 @@ describe('crash-safe incremental sync: a real Node-RED killed between the read a
         }
     }
 
+    it('a msg wired to two write nodes (two Kingdee accounts), crash after the first wrote every trade and the second none: on ack, nothing was committed; the rerun writes each trade once to the second and nothing again to the first', async () => {
+        const ack = await chain('ack');
+        // The second write path: another Kingdee account, its BatchSave calls held until the crash.
+        const second = new TimedKingdeeSim();
+        await second.start();
+        try {
+            const flows = flowOf(ack) as Array<Record<string, any>>;
+            flows.push(
+                { id: 'kc2', type: 'kingdee-config', serverUrl: second.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, authMode: 'password', rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 2 },
+                { ...flows.find((n) => n.id === 'save-ack'), id: 'save2-ack', config: 'kc2' },
+                { id: ack.trigger, type: 'inject', z: ack.tab, props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, wires: [[ack.q]] },
+            );
+            flows.find((n) => n.id === 'map-ack')!.wires = [['save-ack', 'save2-ack'], []];
+            nr = new NodeRedProcess(flows, { 'jc-ack': { appSecret: JACKYUN_DEMO.appSecret }, 'kc-ack': { password: KINGDEE_DEMO.password }, kc2: { password: KINGDEE_DEMO.password } });
+            const p = nr;
+            await p.start();
+            second.decide = () => 'hold';
+            await p.inject(ack.trigger);
+            await waitFor('the first account saved every trade, the second holds every BatchSave', () => savedBills(ack).length === TRADES && second.held === TRADES / PAGE);
+            // The first write node accounted for every msg; the copies on their way to the second did not come back.
+            await new Promise((r) => setTimeout(r, 300));
+            should(await watermarkOf(p, ack)).be.undefined();
+
+            await p.crash();
+            second.releaseHeld();
+            second.decide = () => 'pass';
+            await p.start();
+            ack.jackyun.clearRequests();
+            ack.kingdee.clearRequests();
+            second.clearRequests();
+            await p.inject(ack.trigger);
+            await waitFor('every trade in the second account', () => second.saved.flat().length >= TRADES);
+            await waitFor('the watermark committed', () => watermarkOf(p, ack));
+            // Run 2 read again from the first run's start; the first account's guard found every trade saved.
+            should(startsAsked(ack)).eql([ack.start]);
+            should(ack.kingdee.requests.filter(isSave)).have.length(0);
+            assertEveryTradeOnce(ack);
+            should(second.saved.flat().sort()).eql(sourceBills(ack).slice().sort());
+            should(second.refused).eql([]);
+        } finally {
+            second.releaseHeld();
+            await nr?.dispose();
+            nr = undefined;
+            await second.stop();
+        }
+    });
+
     it('crash with every write pending: on ack, the next run re-reads all trades and writes each once, commits to disk, and a third run writes nothing; on read (negative control), the crash loses them all', async () => {
         const ack = await chain('ack');
         const read = await chain('read');

@@ -50,6 +50,20 @@ export function withProbes(flow: Msg[], id: string, outputs: number): Msg[] {
 }
 
 type NodeModule = (red: unknown) => unknown;
+
+/**
+ * Node-RED's message hooks. A running Node-RED hands them to nodes as RED.hooks; the test helper's node API leaves
+ * them out, although its flows run them: they are put back, so nodes see what they see in Node-RED.
+ */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const runtimeHooks = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] })).hooks;
+const withHooks = (m: unknown): unknown =>
+    typeof m === 'function'
+        ? (red: Record<string, unknown>) => {
+              red.hooks ??= runtimeHooks;
+              return (m as NodeModule)(red);
+          }
+        : m;
 const coreModules: Record<string, NodeModule> = { catch: catchNode, complete: completeNode, status: statusNode };
 
 /**
@@ -72,7 +86,7 @@ export async function load(nodeModules: unknown[], flow: Msg[], credentials: Rec
         };
     }
     const coreType = (m: unknown) => Object.keys(coreModules).find((t) => coreModules[t] === m);
-    const modules = [...new Set([...nodeModules.map((m) => (coreType(m) ? once[coreType(m)!] : m)), once.catch, once.complete])];
+    const modules = [...new Set([...nodeModules.map((m) => (coreType(m) ? once[coreType(m)!] : m)), once.catch, once.complete])].map(withHooks);
     const helperCore = helper._nodeModules;
     helper._nodeModules = once;
     try {

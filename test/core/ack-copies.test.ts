@@ -1,0 +1,140 @@
+import should from 'should';
+import sinon from 'sinon';
+import path from 'path';
+import { helper, load, Msg } from '../helpers/nodered';
+import { KitSim, KIT_DEMO } from '../sim/kit';
+import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
+import { Watermark } from '../../nodes/core/watermark';
+import type { SimRequest } from '../sim/harness';
+
+// Node-RED's own nodes, as an integrator wires them beside and between ours.
+const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const [debugNode, changeNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/15-change.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
+
+/**
+ * A query node whose watermark is committed after the writes, its msgs sent to several wires at once: Node-RED copies
+ * the msg down each wire, and the watermark may move only once every copy was accounted for — not when the first write
+ * node finished (a crash then loses what the second had not written). A debug node beside the write node must not
+ * hold the commit back.
+ */
+describe('core/ack: a msg sent to several wires is accounted for once every copy is', function () {
+    this.timeout(20000);
+    let sim: KitSim;
+    let sandbox: sinon.SinonSandbox;
+
+    beforeEach(async () => {
+        sandbox = sinon.createSandbox();
+        sim = new KitSim(5);
+        await sim.start();
+    });
+    afterEach(async () => {
+        sandbox.restore();
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const creds = { c1: { password: KIT_DEMO.password } };
+    const isSave = (r: SimRequest) => r.path === '/items/save';
+    const config = { id: 'c1', type: 'kit-config', url: 'set below', user: KIT_DEMO.user, retryBaseMs: 5, maxRetries: 0 };
+    const query = (wires: string[], extra: Msg = {}) => ({
+        id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } },
+        outputMode: 'all', incremental: true, overlapMinutes: '1', watermarkCommit: 'ack', wires: [wires], ...extra,
+    });
+    const save = (id: string) => ({ id, type: 'kit-save', z: 'f1', config: 'c1', wires: [[], []] });
+
+    async function waitFor<T>(what: string, check: () => T, timeoutMs = 10000): Promise<T> {
+        const started = Date.now();
+        for (;;) {
+            const v = check();
+            if (v) return v;
+            if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 10));
+        }
+    }
+
+    /** How many records the simulator had saved at each commit of the watermark. */
+    function savedAtCommits(): number[] {
+        const at: number[] = [];
+        const set = Watermark.prototype.set;
+        sandbox.stub(Watermark.prototype, 'set').callsFake(function (this: Watermark, ms: number) {
+            at.push(sim.saved.length);
+            return set.call(this, ms);
+        });
+        return at;
+    }
+
+    /** Loads the flow, makes every save after the first `fast` slow at the vendor, triggers one run. */
+    async function run(nodes: Msg[], fast = 1): Promise<number[]> {
+        await load([kitConfig, kitQuery, kitSave, debugNode, changeNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
+        let saves = 0;
+        sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 100, (r) => isSave(r) && ++saves > fast);
+        const at = savedAtCommits();
+        helper.getNode('q1').receive({ payload: 1 });
+        return at;
+    }
+
+    it('wired to two write nodes: committed once both wrote the records, not when the first did', async () => {
+        const at = await run([query(['s1', 's2']), save('s1'), save('s2')]);
+        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second write node's records`);
+    });
+
+    it('a write node with a debug node beside it: committed once the write node wrote the records', async () => {
+        const at = await run([query(['s1', 'dbg']), save('s1'), { id: 'dbg', type: 'debug', z: 'f1', active: true, complete: 'payload', console: false, tosidebar: true }], 0);
+        await waitFor('the watermark committed', () => at.length === 1);
+        should(at).eql([5]);
+    });
+
+    it('the second write path through a change node and a junction: committed once its write node wrote them too', async () => {
+        const at = await run([
+            query(['s1', 'ch']),
+            save('s1'),
+            { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'copy', tot: 'str' }], wires: [['j']] },
+            { id: 'j', type: 'junction', z: 'f1', wires: [['s2']] },
+            save('s2'),
+        ]);
+        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10]);
+    });
+
+    it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
+        const at = await run(
+            [
+                query(['sp']),
+                { id: 'sp', type: 'split', z: 'f1', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['s1', 'dly']] },
+                save('s1'),
+                { id: 'dly', type: 'delay', z: 'f1', pauseType: 'delay', timeout: '400', timeoutUnits: 'milliseconds', rate: '1', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: false, wires: [['s2']] },
+                save('s2'),
+            ],
+            100,
+        );
+        await waitFor('both write nodes saved every piece', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10]);
+    });
+
+    it('a lookup query on one wire (passing the acknowledgement on) and a write node on the other: committed once the lookup\'s msgs were written', async () => {
+        const at = await run([
+            query(['q2', 's1']),
+            // A lookup fed by q1's msgs (not incremental): it reads the items again and sends them to its own write node.
+            { id: 'q2', type: 'kit-query', z: 'f1', config: 'c1', params: { pageSize: { value: '100', type: 'num' } }, outputMode: 'all', wires: [['s2']] },
+            save('s1'),
+            save('s2'),
+        ]);
+        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10]);
+    });
+
+    it('a copy that never comes back (a node that takes it and never completes it): nothing committed; the run is abandoned at the ack timeout with a warning', async () => {
+        // A helper node with no input handler never completes what it receives.
+        const at = await run([query(['s1', 'sink'], { ackTimeout: '0.005' }), save('s1'), { id: 'sink', type: 'helper', z: 'f1' }], 10);
+        const q = helper.getNode('q1');
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the run abandoned', () => (q.warn as sinon.SinonSpy).args.some((a) => /were not acknowledged within/.test(String(a[0]))), 5000);
+        should(at).eql([]);
+    });
+});
