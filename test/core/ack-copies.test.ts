@@ -10,7 +10,7 @@ import type { SimRequest } from '../sim/harness';
 // Node-RED's own nodes, as an integrator wires them beside and between ours.
 const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const [debugNode, changeNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/15-change.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
+const [debugNode, changeNode, switchNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
 
 /**
  * A query node whose watermark is committed after the writes, its msgs sent to several wires at once: Node-RED copies
@@ -66,7 +66,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
 
     /** Loads the flow, makes every save after the first `fast` slow at the vendor, triggers one run. */
     async function run(nodes: Msg[], fast = 1): Promise<number[]> {
-        await load([kitConfig, kitQuery, kitSave, debugNode, changeNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
+        await load([kitConfig, kitQuery, kitSave, debugNode, changeNode, switchNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
         let saves = 0;
         sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 100, (r) => isSave(r) && ++saves > fast);
         const at = savedAtCommits();
@@ -96,6 +96,18 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             save('s2'),
         ]);
         await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10]);
+    });
+
+    it('a Switch node checking all rules sends the msg on two outputs, a write node on each: committed once both wrote the records', async () => {
+        const at = await run([
+            query(['sw']),
+            { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }, { t: 'nnull' }], checkall: 'true', repair: false, outputs: 2, wires: [['s1'], ['s2']] },
+            save('s1'),
+            save('s2'),
+        ]);
+        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
         await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
         should(at).eql([10]);
     });
