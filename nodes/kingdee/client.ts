@@ -568,17 +568,29 @@ export class KingdeeClient extends BaseClient {
     }
 
     /**
-     * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field).
-     * Looked up with ExecuteBillQuery `field in (…)` in slices of 200 values; → value → {Id, Number}. Bills answer
-     * with FID/FBillNo; basic-data forms (BD_MATERIAL …) have neither, so their own key and FNumber are asked.
+     * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field);
+     * → value → {Id, Number} of the first bill found (billsByField).
      */
     async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string): Promise<Map<string, { Id: string; Number: string }>> {
-        const basic = BASEDATA_KEYS[formId.toLowerCase()];
-        const pk = primaryKeyOf(formId, primaryKey);
-        const numberKey = basic ? 'FNumber' : 'FBillNo';
         const found = new Map<string, { Id: string; Number: string }>();
+        for (const [v, bills] of await this.billsByField(formId, field, values, ctx, { primaryKey, setting: 'duplicateField' })) found.set(v, bills[0]);
+        return found;
+    }
+
+    /**
+     * The bills of `formId` holding each of `values` in `field` (the duplicate guard; the push's targets of sources
+     * already pushed, by their source-number field). Looked up with ExecuteBillQuery `field in (…)` in slices of 200
+     * values, quoted; → value → its bills {Id, Number}, each once (an entry field matches once per entry line), in key
+     * order. Bills answer with FID/FBillNo; basic-data forms (BD_MATERIAL …) have neither, so their own key and FNumber
+     * are asked. `setting` names the node setting the field comes from, in the error refusing one that is no field key.
+     */
+    async billsByField(formId: string, field: string, values: string[], ctx: RequestContext, opts: { primaryKey?: string; setting: string }): Promise<Map<string, Array<{ Id: string; Number: string }>>> {
+        const basic = BASEDATA_KEYS[formId.toLowerCase()];
+        const pk = primaryKeyOf(formId, opts.primaryKey);
+        const numberKey = basic ? 'FNumber' : 'FBillNo';
+        const found = new Map<string, Array<{ Id: string; Number: string }>>();
         const unique = [...new Set(values.filter((v) => v !== ''))];
-        if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateField', message: `duplicateField: "${field}" is not a field key` });
+        if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: opts.setting, message: `${opts.setting}: "${field}" is not a field key` });
         for (let i = 0; i < unique.length; i += 200) {
             const slice = unique.slice(i, i + 200);
             const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
@@ -591,7 +603,11 @@ export class KingdeeClient extends BaseClient {
                 // ignoring case and trailing spaces (SQL Server's default collation), so it is the bill of the values
                 // equal to it that way; missed, those would be saved a second time.
                 const owners = asked.has(v) ? [v] : slice.filter((a) => a.trim().toLowerCase() === v.trim().toLowerCase());
-                for (const o of owners) if (!found.has(o)) found.set(o, hit);
+                for (const o of owners) {
+                    const bills = found.get(o) ?? [];
+                    if (!bills.some((b) => b.Id === hit.Id)) bills.push(hit);
+                    found.set(o, bills);
+                }
             }
         }
         return found;

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, validationError, writeInRequests } from '../core';
+import { registerEndpoint, WriteSpec, EndpointContext, RecordOutcome, ConnectorError, StoppedMidChunk, validationError, writeInRequests, toConnectorError } from '../core';
 import type { KingdeeClient, PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
@@ -34,22 +34,73 @@ const spec: WriteSpec<KingdeeClient> = {
         };
         // One request per target organisation and way of naming the source (the server reads one of Numbers, Ids
         // and EntryIds per request), in the records' order.
+        const requestOf = (r: Obj) => ({ org: Number(r.TargetOrgId ?? params.TargetOrgId ?? 0), kind: (!blank(r.Number) ? 'Number' : !blank(r.Id) ? 'Id' : 'EntryId') as PushSourceKind });
         const groups = new Map<string, { org: number; kind: PushSourceKind; indexes: number[] }>();
         (records as Obj[]).forEach((r, i) => {
-            const org = Number(r.TargetOrgId ?? params.TargetOrgId ?? 0);
-            const kind: PushSourceKind = !blank(r.Number) ? 'Number' : !blank(r.Id) ? 'Id' : 'EntryId';
+            const { org, kind } = requestOf(r);
             const key = `${org}|${kind}`;
             const group = groups.get(key);
             if (group) group.indexes.push(i);
             else groups.set(key, { org, kind, indexes: [i] });
         });
+        // The requests of the whole msg, not of this chunk alone: an organisation Kingdee refuses fails only its
+        // sources whether or not the others fall in the same chunk (core/write.ts, msgHasOthers).
+        const payload = ctx.msg.payload;
+        const named = (r: unknown): r is Obj => typeof r === 'object' && r !== null && (!blank((r as Obj).Number) || !blank((r as Obj).Id) || !blank((r as Obj).EntryId));
+        const msgRequests = new Set((Array.isArray(payload) ? payload : [payload]).filter(named).map((r) => { const q = requestOf(r); return `${q.org}|${q.kind}`; }));
         // A lost answer makes only that request's sources "possibly processed" (core/write.ts).
-        return writeInRequests('kingdee', 'Kingdee', new Array(records.length), [...groups.values()], ({ org, kind, indexes }) => {
-            const values = indexes.map((i) => String((records[i] as Obj)[kind]));
-            return ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
-        });
+        let outcomes: RecordOutcome[];
+        try {
+            outcomes = await writeInRequests('kingdee', 'Kingdee', new Array(records.length), [...groups.values()], ({ org, kind, indexes }) => {
+                const values = indexes.map((i) => String((records[i] as Obj)[kind]));
+                return ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
+            }, msgRequests.size > 1);
+        } catch (err) {
+            if (err instanceof StoppedMidChunk) await findPushedTargets(ctx, params, records as Obj[], err.outcomes);
+            throw err;
+        }
+        await findPushedTargets(ctx, params, records as Obj[], outcomes);
+        return outcomes;
     },
 };
+
+/** Kingdee's refusal of a source pushed before (源单“…”已经全部下推，不能重复下推): a rerun after a lost answer. */
+const ALREADY_PUSHED = /全部下推|重复下推/;
+
+/**
+ * Sources Kingdee refuses as already pushed, named by Number, when the target form is known: their target bills are
+ * looked up (one query for the chunk, on the target's source-number field) and the sources put on output 1 as a
+ * fresh push gives them, marked alreadyPushed, so the write-back completes after a lost answer. A source whose
+ * target is not found, or whose lookup fails, keeps Kingdee's refusal, with what the lookup found.
+ */
+async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Record<string, any>, records: Obj[], outcomes: Array<RecordOutcome | undefined>): Promise<void> {
+    const target = String(params.TargetFormId ?? '');
+    if (!target) return;
+    const refused = outcomes.flatMap((o, i) => (o && !o.ok && o.error.kind === 'business' && ALREADY_PUSHED.test(o.error.message) && !blank(records[i].Number) ? [i] : []));
+    if (refused.length === 0) return;
+    const field = String(params.targetSourceField || 'FSRCBILLNO');
+    let found = new Map<string, Array<{ Id: string; Number: string }>>();
+    let failure: string | undefined;
+    try {
+        found = await ctx.client.billsByField(target, field, refused.map((i) => String(records[i].Number)), ctx.request, { setting: 'targetSourceField' });
+    } catch (err) {
+        failure = toConnectorError(err, 'kingdee').message;
+    }
+    let recovered = 0;
+    for (const i of refused) {
+        const number = String(records[i].Number);
+        const bills = found.get(number) ?? [];
+        const refusal = (outcomes[i] as { error: ConnectorError }).error;
+        if (bills.length > 0) {
+            recovered++;
+            outcomes[i] = { ok: true, result: { ...bills[0], FormId: target, source: { FormId: params.FormId, Number: number }, ...(bills.length > 1 ? { targets: bills } : {}), alreadyPushed: true } };
+        } else {
+            const looked = failure ? `looking up its target bill in ${target} failed: ${failure}` : `no ${target} bill has ${field} = '${number}'`;
+            outcomes[i] = { ok: false, error: refusal.copyWith({ message: `${refusal.message} (already pushed, but ${looked}: check Kingdee)` }) };
+        }
+    }
+    if (recovered > 0) ctx.progress(`${recovered} already pushed`);
+}
 
 function register(RED: NodeAPI) {
     registerEndpoint(RED, spec);

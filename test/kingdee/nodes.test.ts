@@ -925,14 +925,117 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sent[0]).match({ Numbers: ['FKSQ000101', 'FKSQ999999', 'FKSQ000102'], RuleId: RULE, TargetFormId: 'AP_PAYBILL' });
         });
 
-        it('a source already pushed fails on output 2 the second time; nothing is created twice', async () => {
+        it('a source already pushed, with no TargetFormId to look its target up in (a RuleId alone), fails on output 2 the second time; nothing is created twice, nothing looked up', async () => {
             await start();
-            await loadPush();
+            await loadPush(node({ TargetFormId: { value: '', type: 'str' } }));
             await run('n1', { payload: { Number: 'FKSQ000103' } }, 2);
             const r = await run('n1', { payload: { Number: 'FKSQ000103' } }, 2);
             should(r.outputs[0]).have.length(0);
             should(r.outputs[1][0].error.kind).equal('business');
+            should(r.outputs[1][0].error.message).match(/已经全部下推/);
             should(sim.rows('AP_PAYBILL').filter((b) => b.FSRCBILLNO === 'FKSQ000103')).have.length(1);
+            should(sentData(isQuery)).have.length(0);
+        });
+
+        it('seed 004 after a lost answer: the Push is processed but its answer lost, the msg replayed → output 1 with the same target Id/Number (alreadyPushed), found by one query on AP_PAYBILL.FSRCBILLNO; Kingdee holds one target bill each', async () => {
+            await start();
+            await loadPush();
+            sim.inject({ type: 'reset-after-processing' }, 1, isPush);
+            const msg = { payload: [{ Number: 'FKSQ000101' }, { Number: 'FKSQ000102' }] };
+            const lost = await run('n1', msg, 2);
+            should(lost.outputs[1].map((m) => m.error.possiblyProcessed === true)).eql([true, true]);
+            const bills = sim.rows('AP_PAYBILL').map((b) => ({ ...b }));
+            should(bills.map((b) => b.FSRCBILLNO)).eql(['FKSQ000101', 'FKSQ000102']);
+            const r = await run('n1', msg, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            should(r.outputs[0][0].payload).eql(
+                bills.map((b) => ({ Id: String(b.FID), Number: b.FBillNo, FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', Number: b.FSRCBILLNO }, alreadyPushed: true })),
+            );
+            should(sim.rows('AP_PAYBILL')).have.length(2);
+            const queries = sentData(isQuery);
+            should(queries).have.length(1);
+            should(queries[0]).match({ FormId: 'AP_PAYBILL', FilterString: "FSRCBILLNO in ('FKSQ000101','FKSQ000102')" });
+        });
+
+        it('an already pushed source beside new ones: the new ones pushed as usual, the pushed one with its target (alreadyPushed), one with no target findable → output 2 naming Kingdee\'s reason and the lookup; one query for the chunk', async () => {
+            await start();
+            await loadPush();
+            await run('n1', { payload: { Number: 'FKSQ000103' } }, 2);
+            const first = sim.rows('AP_PAYBILL')[0];
+            // Pushed by hand in Kingdee, its target bill since deleted: Kingdee refuses it, and nothing can be found.
+            sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000105')!.FPushed = true;
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000103' }, { Number: 'FKSQ000104' }, { Number: 'FKSQ000105' }] }, 2);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out.map((c) => [c.source.Number, c.alreadyPushed === true])).eql([['FKSQ000103', true], ['FKSQ000104', false]]);
+            should(out[0]).match({ Id: String(first.FID), Number: first.FBillNo, FormId: 'AP_PAYBILL' });
+            should(out[1].Number).equal(sim.rows('AP_PAYBILL').find((b) => b.FSRCBILLNO === 'FKSQ000104')!.FBillNo);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.payload.Number])).eql([[2, 'FKSQ000105']]);
+            const msg = r.outputs[1][0].error.message;
+            should(msg).match(/已经全部下推/).and.match(/AP_PAYBILL/).and.match(/FSRCBILLNO/).and.match(/FKSQ000105/).and.match(/none|no /);
+            should(r.outputs[1][0].error.kind).equal('business');
+            const queries = sentData(isQuery);
+            should(queries.map((q) => q.FilterString)).eql(["FSRCBILLNO in ('FKSQ000103','FKSQ000105')"]);
+            should(sim.rows('AP_PAYBILL')).have.length(2);
+        });
+
+        it('the lookup of an already pushed source\'s target: a number holding a quote is quoted in the FilterString (doubled), and its target found; the field is the node\'s setting', async () => {
+            await start();
+            sim.rows('CN_PAYAPPLY').push({ FID: 790001, FBillNo: "FK'Q1", FDate: '2024-02-01T00:00:00', FAPPLYAMOUNTFOR_H: 1, FDocumentStatus: 'C', FPushed: true });
+            sim.rows('AP_PAYBILL').push({ FID: 790501, FBillNo: 'FKD90000001', F_SRCNO: "FK'Q1", FSRCBILLNO: "FK'Q1" });
+            await loadPush(node({ targetSourceField: { value: 'F_SRCNO', type: 'str' } }));
+            const r = await run('n1', { payload: { Number: "FK'Q1" } }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).eql({ Id: '790501', Number: 'FKD90000001', FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', Number: "FK'Q1" }, alreadyPushed: true });
+            should(sentData(isQuery).map((q) => q.FilterString)).eql(["F_SRCNO in ('FK''Q1')"]);
+        });
+
+        it('an already pushed source made into two target bills, one of two entry lines (the lookup field is on the entries: one row per line) → Id/Number of the first and targets listing each bill once, as a fresh push gives them', async () => {
+            await start();
+            const src = sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000110')!;
+            src.FPushed = true;
+            sim.rows('AP_PAYBILL').push({ FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110' }, { FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110' }, { FID: 790602, FBillNo: 'FKD90000602', FSRCBILLNO: 'FKSQ000110' });
+            await loadPush();
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000110' }] }, 2);
+            should(r.outputs[0][0].payload).eql([{ Id: '790601', Number: 'FKD90000601', FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', Number: 'FKSQ000110' }, targets: [{ Id: '790601', Number: 'FKD90000601' }, { Id: '790602', Number: 'FKD90000602' }], alreadyPushed: true }]);
+        });
+
+        it('the lookup fails (HTTP 500 every time) → the already pushed source stays on output 2 with Kingdee\'s reason and why the lookup failed; not Catch', async () => {
+            await start();
+            await loadPush();
+            await run('n1', { payload: { Number: 'FKSQ000106' } }, 2);
+            sim.inject({ type: 'http', status: 500, body: 'down' }, 100, isQuery);
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000106' }, { Number: 'FKSQ000107' }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source.Number)).eql(['FKSQ000107']);
+            should(r.outputs[1].map((m) => m.payload.Number)).eql(['FKSQ000106']);
+            should(r.outputs[1][0].error.message).match(/已经全部下推/).and.match(/HTTP 500|500/);
+        });
+
+        it('a bad lookup field (not a field key) → Catch naming targetSourceField, nothing sent', async () => {
+            await start();
+            await loadPush(node({ targetSourceField: { value: "FSRCBILLNO') or (1=1", type: 'str' } }));
+            const r = await run('n1', { payload: { Number: 'FKSQ000101' } }, 2);
+            should(r.caught!._error).match({ kind: 'validation', field: 'targetSourceField' });
+            should(sim.requests.filter(isPush)).have.length(0);
+        });
+
+        it('two target organisations in one msg, each alone in its chunk (chunkSize 1), one organisation\'s whole Push refused → its source on output 2, the other pushed; not the whole msg to Catch (as when both share a chunk)', async () => {
+            await start();
+            await loadPush(node({ chunkSize: { value: '1', type: 'num' } }));
+            const refusal = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 4, ErrorCode: 500, Errors: [{ FieldName: 'TargetOrgId', Message: '目标组织不存在或未启用' }], SuccessEntitys: [] } } };
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(refusal) }, 10, (q) => isPush(q) && /"TargetOrgId":9[,}]/.test(q.body));
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000108', TargetOrgId: 9 }, { Number: 'FKSQ000109', TargetOrgId: 100101 }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([[0, 'business', 'TargetOrgId']]);
+            should(r.outputs[1][0].error.message).match(/目标组织不存在/);
+            should(r.outputs[0][0].payload.map((c: Msg) => c.source.Number)).eql(['FKSQ000109']);
+            should(sim.rows('AP_PAYBILL').map((b) => b.FSRCBILLNO)).eql(['FKSQ000109']);
+            // A msg of that organisation alone: nothing of it can be pushed, so Catch as before.
+            const alone = await run('n1', { payload: [{ Number: 'FKSQ000110', TargetOrgId: 9 }] }, 2);
+            should(alone.caught!._error).match({ kind: 'business' });
+            should(alone.outputs[1]).have.length(0);
         });
 
         it('records naming different TargetOrgIds go in one request per organisation; ids and numbers both work', async () => {
