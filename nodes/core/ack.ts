@@ -212,6 +212,7 @@ function copySettles(id: string, run: Run, seq: number): void {
 /** Node-RED's message hooks, as much of them as the copies need. */
 interface SendEvent {
     msg: Record<string, unknown> | undefined;
+    source?: { node?: { _flow?: { getNode?(id: string): unknown } } };
     destination: { id: string };
 }
 interface CompleteEvent {
@@ -234,7 +235,7 @@ function onSend(events: SendEvent[]): void {
     let sends: Map<Record<string, unknown>, SendEvent[]> | undefined;
     for (const event of events) {
         const msg = event.msg;
-        if (!msg || msg[ACK_PROPERTY] === undefined) continue;
+        if (!msg || msg[ACK_PROPERTY] === undefined || !routes(event)) continue;
         sends ??= new Map();
         const list = sends.get(msg);
         if (list) list.push(event);
@@ -259,6 +260,16 @@ function onSend(events: SendEvent[]): void {
         }
         list.forEach((event, i) => copyTickets.set(event, perEvent[i]));
     }
+}
+
+/**
+ * Whether Node-RED delivers a send event: its router looks the destination up in the sender's flow, and a wire to a
+ * node that is not running (a disabled node keeps its wires) leads nowhere — a copy for it would never finish.
+ * Where the flow cannot be asked, the event counts as delivered.
+ */
+function routes(event: SendEvent): boolean {
+    const flow = event.source?.node?._flow;
+    return typeof flow?.getNode !== 'function' || Boolean(flow.getNode(event.destination.id));
 }
 
 /** preDeliver (the msg cloned for its wire by now): a copy gets its tickets; each copy ticket a msg carries is followed. */
@@ -307,9 +318,23 @@ function onComplete(event: CompleteEvent): void {
  */
 export function followCopies(hooks: Hooks | undefined): void {
     if (!hooks || typeof hooks.add !== 'function' || hooks.has('onSend.cnErpAck')) return;
-    hooks.add('onSend.cnErpAck', onSend);
-    hooks.add('preDeliver.cnErpAck', onDeliver);
-    hooks.add('onComplete.cnErpAck', onComplete);
+    hooks.add('onSend.cnErpAck', safely(onSend));
+    hooks.add('preDeliver.cnErpAck', safely(onDeliver));
+    hooks.add('onComplete.cnErpAck', safely(onComplete));
+}
+
+/**
+ * A hook that throws makes Node-RED drop the msg, so none may (a frozen msg cannot take a copy's ticket, a property
+ * getter may throw). What could not be followed stays open: its run commits nothing and ends at its ack timeout.
+ */
+function safely<E>(hook: (event: E) => void): (event: E) => void {
+    return (event) => {
+        try {
+            hook(event);
+        } catch {
+            // Left open, see above.
+        }
+    };
 }
 
 function ticketBack(id: string, run: Run, seq: number): void {

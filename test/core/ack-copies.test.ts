@@ -1,7 +1,8 @@
 import should from 'should';
 import sinon from 'sinon';
 import path from 'path';
-import { helper, load, Msg } from '../helpers/nodered';
+import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
+import { ACK_PROPERTY, followCopies, openAckRun } from '../../nodes/core/ack';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { Watermark } from '../../nodes/core/watermark';
@@ -139,6 +140,29 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
         await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
         should(at).eql([10]);
+    });
+
+    it('a disabled debug node beside the write node (its wire stays, nothing is delivered down it): committed once the write node wrote the records', async () => {
+        // Node-RED keeps a disabled node's wires but starts no node for it: the copy for that wire is never delivered.
+        const at = await run([query(['s1', 'dbg']), save('s1'), { id: 'dbg', type: 'debug', z: 'f1', d: true, active: true, complete: 'payload', console: false, tosidebar: true }], 0);
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], 'the watermark was not committed: the run waits for a copy sent to a disabled node until the ack timeout');
+    });
+
+    it('the message hooks never throw, whatever the msg (frozen, a property getter that throws): Node-RED delivers it', async () => {
+        followCopies(runtimeHooks);
+        const ackRun = openAckRun(() => undefined);
+        const frozen = Object.freeze({ _msgid: 'm1', payload: 1, [ACK_PROPERTY]: ackRun.issue() });
+        const odd = { _msgid: 'm2', [ACK_PROPERTY]: ackRun.issue() };
+        Object.defineProperty(odd, 'parts', { enumerable: true, get: () => { throw new Error('getter'); } });
+        for (const msg of [frozen, odd]) {
+            const events = [0, 1].map((i) => ({ msg, source: { id: 'src', node: undefined, port: 0 }, destination: { id: `dst${i}`, node: undefined }, cloneMessage: i > 0 }));
+            for (const [hook, event] of [['onSend', events], ['preDeliver', events[0]], ['preDeliver', events[1]], ['onComplete', { msg, node: { id: 'dst0' } }]] as const) {
+                await runtimeHooks.trigger(hook, event).catch((err: Error) => should.fail(err, undefined, `the ${hook} hook threw on msg ${msg._msgid}: ${err.message} (Node-RED then drops the msg)`));
+            }
+        }
+        ackRun.abandon();
     });
 
     it('a copy that never comes back (a node that takes it and never completes it): nothing committed; the run is abandoned at the ack timeout with a warning', async () => {

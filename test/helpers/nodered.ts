@@ -56,7 +56,7 @@ type NodeModule = (red: unknown) => unknown;
  * them out, although its flows run them: they are put back, so nodes see what they see in Node-RED.
  */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const runtimeHooks = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] })).hooks;
+export const runtimeHooks = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] })).hooks;
 const withHooks = (m: unknown): unknown =>
     typeof m === 'function'
         ? (red: Record<string, unknown>) => {
