@@ -16,10 +16,12 @@
  * (a Batch node) come back together once the whole sequence did.
  *
  * A msg sent to several wires at once (a query wired to two write nodes, a write node and a debug node beside it) is
- * copied by Node-RED, one copy a wire. Each copy gets a ticket of its own, and the msg is finished once every copy
- * was: Node-RED's message hooks hand each copy its ticket and follow it, and a copy is finished once every node it
- * reached completed it (a write node does once its records are out, a debug node at once; a node that passes it on
- * completes after the next one got it). So a second write path no longer lets the first to finish commit the watermark.
+ * copied by Node-RED, one copy a wire; several msgs a node makes of one and sends at once (a function node returning
+ * one msg per record) all carry its ticket. Either way each gets a ticket of its own, a copy's, and the msg is finished
+ * once every copy was: Node-RED's message hooks (onSend, preDeliver) hand each copy its ticket. A copy is finished
+ * when the node finishing with its records hands it back, as any ticket; one that reaches no such node (a debug node
+ * beside the write node) once every node it reached completed it (onComplete). So a second write path, or the first
+ * of several msgs written, no longer lets the watermark be committed before the rest is written.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -40,22 +42,22 @@ interface Sequence {
     waiting: Set<number>;
 }
 
-/** A msg sent to several wires at once: Node-RED delivers a copy down each. */
+/** A ticket carried by several send events at once: one msg sent to several wires, or several msgs made of one. */
 interface Fork {
-    /** The ticket the msg carried: one the run issued, or a copy's from an earlier fork. */
+    /** The ticket they carried: one the run issued, or a copy's from an earlier fork. */
     parent: AckTicket;
-    /** The msg's `parts` when it was sent (which piece of the msg the parent ticket was issued for, if cut up). */
+    /** The `parts` levels the msgs shared when sent: which piece of the parent's msg they stand for, if it was cut up. */
     chain: Part[];
     /** Copies not finished yet. */
     open: number;
 }
 
-/** The ticket of one copy of a forked msg: finished once every node it reached completed it. */
+/** The ticket of one copy: handed back as any ticket, or finished once every node it reached completed it. */
 interface Copy {
     fork: Fork;
     /** Deliveries of a msg carrying it that their node has not completed yet, and holds (a lookup passing it on). */
     live: number;
-    /** Holds among `live`: given back by acknowledge(), where a completion says nothing. */
+    /** Holds among `live`: given back by acknowledge(). */
     held: number;
     /** Forks of this copy not finished yet (it was sent to several wires again further on). */
     forks: number;
@@ -132,28 +134,24 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
 
 /**
  * Hands a msg's tickets back (idempotent: the same ticket acknowledged twice counts once). A piece of a msg cut up
- * downstream hands its ticket back only once every piece of that msg has come back. A copy's ticket is finished by its
- * nodes completing it, not by an acknowledgement: only a hold on it (holdTickets) is given back here.
+ * downstream hands its ticket back only once every piece of that msg has come back. A copy's ticket is handed back the
+ * same way by the node that finishes with its records, and gives back a hold on it (holdTickets).
  */
 export function acknowledge(msg: Record<string, unknown> | undefined): void {
     const chain = partsOf(msg);
     for (const { ticket, run } of openTickets(msg)) {
         const copy = run.copies.get(ticket.seq);
-        if (copy) {
-            if (copy.held > 0) {
-                copy.held--;
-                copy.live--;
-                copySettles(ticket.run, run, ticket.seq);
-            }
-        } else {
-            ticketBackAs(ticket, run, chain);
+        if (copy && copy.held > 0) {
+            copy.held--;
+            copy.live--;
         }
+        ticketBackAs(ticket, run, chain);
     }
 }
 
-/** An issued ticket back from a msg with `parts` levels `chain`: at once, or once the sequences it was cut into are. */
+/** A ticket back from a msg with `parts` levels `chain`: at once, or once the sequences it was cut into are. */
 function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
-    if (!run.outstanding.has(ticket.seq)) return;
+    if (!isOpen(run, ticket.seq)) return;
     // The sequences this msg was cut into (or grouped in) since its ticket was issued, innermost first.
     const before = Array.isArray(ticket.parts) ? ticket.parts : [];
     const levels = chain.filter((p) => !before.includes(p.id));
@@ -174,8 +172,13 @@ function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
         completed.push(seq);
     }
     for (const seq of [ticket.seq, ...completed.flatMap((c) => [...c.waiting])]) {
-        if (run.outstanding.has(seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
+        if (isOpen(run, seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
     }
+}
+
+/** A ticket the run issued or a copy's, not back yet. */
+function isOpen(run: Run, seq: number): boolean {
+    return run.outstanding.has(seq) || run.copies.has(seq);
 }
 
 /**
@@ -193,20 +196,25 @@ export function holdTickets(msg: Record<string, unknown> | undefined): void {
     }
 }
 
-/** A copy is finished once nothing holds it and its own forks are: its fork is one copy nearer being finished. */
-function copySettles(id: string, run: Run, seq: number): void {
+/**
+ * A copy no node acknowledged (a debug node beside the write node, a branch ending in a function node) is finished
+ * once every node it reached completed it, nothing holds it and its own forks are finished.
+ */
+function copyCompleted(id: string, run: Run, seq: number): void {
     const copy = run.copies.get(seq);
-    if (!copy || copy.live > 0 || copy.forks > 0 || runs.get(id) !== run) return;
+    if (copy && copy.live <= 0 && copy.forks === 0 && runs.get(id) === run) ticketBack(id, run, seq);
+}
+
+/** A copy finished: its fork is one copy nearer finished, and a finished fork hands its msg's ticket back. */
+function copyBack(id: string, run: Run, seq: number): void {
+    const fork = run.copies.get(seq)!.fork;
     run.copies.delete(seq);
-    const fork = copy.fork;
+    run.waitsOn.delete(seq);
     if (--fork.open > 0) return;
     const parent = run.copies.get(fork.parent.seq);
-    if (parent) {
-        parent.forks--;
-        copySettles(id, run, fork.parent.seq);
-    } else {
-        ticketBackAs(fork.parent, run, fork.chain);
-    }
+    if (parent) parent.forks--;
+    // As if the msg sent to those wires had been acknowledged (one piece of it, if it was one).
+    ticketBackAs(fork.parent, run, fork.chain);
 }
 
 /** Node-RED's message hooks, as much of them as the copies need. */
@@ -224,42 +232,63 @@ interface Hooks {
     has(id: string): boolean;
 }
 
-/** The tickets each copy of a forked msg gets, by its send event (set in onSend, put on the msg in preDeliver). */
-const copyTickets = new WeakMap<SendEvent, AckTicket[]>();
+/**
+ * The tickets a send event's msg takes: those it carried when sent (`sent`), copies for the forked ones (`swaps`, by
+ * the ticket each replaces). Set in onSend, put on the msg in preDeliver: by then an earlier event may have put its
+ * copies on the very msg object, which Node-RED then cloned for this one.
+ */
+const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string, AckTicket> }>();
 /** Copy tickets a msg carried when delivered to a node, by node id, until that node completes it. */
 const delivered = new WeakMap<object, Map<string, AckTicket[][]>>();
 
-/** onSend: a msg with open tickets in several send events at once is forked, one copy ticket per event. */
+const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
+
+/**
+ * onSend: an open ticket carried by several send events at once — one msg sent to several wires, or several msgs a
+ * node made of one (a function node returning one msg per record) — is forked, one copy ticket per event.
+ */
 function onSend(events: SendEvent[]): void {
     if (events.length < 2) return;
-    let sends: Map<Record<string, unknown>, SendEvent[]> | undefined;
+    let byTicket: Map<string, { ticket: AckTicket; run: Run; events: SendEvent[] }> | undefined;
     for (const event of events) {
         const msg = event.msg;
         if (!msg || msg[ACK_PROPERTY] === undefined || !routes(event)) continue;
-        sends ??= new Map();
-        const list = sends.get(msg);
-        if (list) list.push(event);
-        else sends.set(msg, [event]);
-    }
-    if (!sends) return;
-    for (const [msg, list] of sends) {
-        const tickets = list.length > 1 ? openTickets(msg) : [];
-        if (tickets.length === 0) continue;
-        const chain = partsOf(msg);
-        const perEvent: AckTicket[][] = list.map(() => []);
-        for (const { ticket, run } of tickets) {
-            const fork: Fork = { parent: ticket, chain, open: list.length };
-            const parent = run.copies.get(ticket.seq);
-            if (parent) parent.forks++;
-            for (const tickets of perEvent) {
-                const seq = run.next++;
-                // One delivery on its way: the one of this send event.
-                run.copies.set(seq, { fork, live: 1, held: 0, forks: 0 });
-                tickets.push({ run: ticket.run, seq });
-            }
+        for (const { ticket, run } of openTickets(msg)) {
+            byTicket ??= new Map();
+            const group = byTicket.get(keyOf(ticket));
+            if (group) group.events.push(event);
+            else byTicket.set(keyOf(ticket), { ticket, run, events: [event] });
         }
-        list.forEach((event, i) => copyTickets.set(event, perEvent[i]));
     }
+    if (!byTicket) return;
+    for (const { ticket, run, events: list } of byTicket.values()) {
+        if (list.length < 2) continue;
+        const chains = list.map((event) => partsOf(event.msg));
+        const fork: Fork = { parent: ticket, chain: sharedLevels(chains), open: list.length };
+        const parent = run.copies.get(ticket.seq);
+        if (parent) parent.forks++;
+        list.forEach((event, i) => {
+            const seq = run.next++;
+            // One delivery on its way: the one of this send event.
+            run.copies.set(seq, { fork, live: 1, held: 0, forks: 0 });
+            // With the pieces its msg already was, as an issued ticket: pieces cut from the copy are told apart.
+            const parts = chains[i].map((p) => p.id);
+            let entry = copyTickets.get(event);
+            if (!entry) {
+                const value = event.msg![ACK_PROPERTY];
+                copyTickets.set(event, (entry = { sent: Array.isArray(value) ? [...value] : [value], swaps: new Map() }));
+            }
+            entry.swaps.set(keyOf(ticket), parts.length === 0 ? { run: ticket.run, seq } : { run: ticket.run, seq, parts });
+        });
+    }
+}
+
+/** The outer `parts` levels (innermost first) every one of `chains` shares: which piece of its ticket the fork stands for. */
+function sharedLevels(chains: Part[][]): Part[] {
+    const first = chains[0];
+    let n = 0;
+    while (n < first.length && chains.every((c) => c.length > n && c[c.length - 1 - n].id === first[first.length - 1 - n].id && c[c.length - 1 - n].index === first[first.length - 1 - n].index)) n++;
+    return first.slice(first.length - n);
 }
 
 /**
@@ -276,20 +305,21 @@ function routes(event: SendEvent): boolean {
 function onDeliver(event: SendEvent): void {
     const msg = event.msg;
     if (!msg || msg[ACK_PROPERTY] === undefined) return;
-    let copies = copyTickets.get(event);
-    if (copies) {
-        msg[ACK_PROPERTY] = copies.length === 1 ? copies[0] : copies;
-    } else {
-        copies = [];
-        for (const { ticket, run } of openTickets(msg)) {
-            const copy = run.copies.get(ticket.seq);
-            if (copy) {
-                copy.live++;
-                copies.push(ticket);
-            }
-        }
-        if (copies.length === 0) return;
+    const entry = copyTickets.get(event);
+    if (entry) {
+        const next = entry.sent.map((t) => (t && typeof t === 'object' && entry.swaps.get(keyOf(t as AckTicket))) || t);
+        msg[ACK_PROPERTY] = next.length === 1 ? next[0] : next;
     }
+    const fresh = new Set(entry ? [...entry.swaps.values()] : []);
+    const copies: AckTicket[] = [];
+    for (const { ticket, run } of openTickets(msg)) {
+        const copy = run.copies.get(ticket.seq);
+        if (!copy) continue;
+        // A copy made for this event has its delivery counted already.
+        if (!fresh.has(ticket)) copy.live++;
+        copies.push(ticket);
+    }
+    if (copies.length === 0) return;
     let byNode = delivered.get(msg);
     if (!byNode) delivered.set(msg, (byNode = new Map()));
     const list = byNode.get(event.destination.id);
@@ -308,7 +338,7 @@ function onComplete(event: CompleteEvent): void {
         const copy = run?.copies.get(ticket.seq);
         if (!run || !copy) continue;
         copy.live--;
-        copySettles(ticket.run, run, ticket.seq);
+        copyCompleted(ticket.run, run, ticket.seq);
     }
 }
 
@@ -338,6 +368,10 @@ function safely<E>(hook: (event: E) => void): (event: E) => void {
 }
 
 function ticketBack(id: string, run: Run, seq: number): void {
+    if (run.copies.has(seq)) {
+        copyBack(id, run, seq);
+        return;
+    }
     run.outstanding.delete(seq);
     run.waitsOn.delete(seq);
     settleIfComplete(id, run);

@@ -11,7 +11,7 @@ import type { SimRequest } from '../sim/harness';
 // Node-RED's own nodes, as an integrator wires them beside and between ours.
 const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const [debugNode, changeNode, switchNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
+const [debugNode, functionNode, changeNode, switchNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
 
 /**
  * A query node whose watermark is committed after the writes, its msgs sent to several wires at once: Node-RED copies
@@ -67,7 +67,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
 
     /** Loads the flow, makes every save after the first `fast` slow at the vendor, triggers one run. */
     async function run(nodes: Msg[], fast = 1): Promise<number[]> {
-        await load([kitConfig, kitQuery, kitSave, debugNode, changeNode, switchNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
+        await load([kitConfig, kitQuery, kitSave, debugNode, functionNode, changeNode, switchNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
         let saves = 0;
         sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 100, (r) => isSave(r) && ++saves > fast);
         const at = savedAtCommits();
@@ -108,6 +108,43 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             save('s1'),
             save('s2'),
         ]);
+        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10]);
+    });
+
+    it('one path, a function node turning the msg into one msg per record (all carrying its ticket): committed once every one was written, not when the first was', async () => {
+        const at = await run(
+            [
+                query(['fn']),
+                { id: 'fn', type: 'function', z: 'f1', func: 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
+    });
+
+    it('through a Switch node (which never completes what it receives), alone and beside a write node: committed once the write nodes wrote the records', async () => {
+        const sw = (id: string, wires: string[]) => ({ id, type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [wires] });
+        const at = await run([query(['s1', 'sw1']), save('s1'), sw('sw1', ['sw2']), sw('sw2', ['s2']), save('s2')]);
+        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000);
+        should(at).eql([10]);
+    });
+
+    it('a function node returning one msg per record on each of two outputs, a write node on each: committed once both wrote every record', async () => {
+        const at = await run(
+            [
+                query(['fn']),
+                { id: 'fn', type: 'function', z: 'f1', func: 'const each = () => msg.payload.map((r) => ({ ...msg, payload: [r] }));\nreturn [each(), each()];', outputs: 2, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1'], ['s2']] },
+                save('s1'),
+                save('s2'),
+            ],
+            3,
+        );
         await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
         await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
         should(at).eql([10]);
