@@ -200,7 +200,7 @@ interface Scenario {
     verify(ctx: RunContext, seen: Observed, notes: string[]): string[];
 }
 
-async function inject(demo: RunningDemo, id: string): Promise<void> {
+export async function inject(demo: RunningDemo, id: string): Promise<void> {
     // Node-RED answers GET /flows (what startDemo waits for) before it has started every node: an inject node not
     // started yet is a 404 for a moment on a busy machine.
     const started = Date.now();

@@ -22,6 +22,11 @@
  * when the node finishing with its records hands it back, as any ticket; one that reaches no such node (a debug node
  * beside the write node) once every node it reached completed it (onComplete). So a second write path, or the first
  * of several msgs written, no longer lets the watermark be committed before the rest is written.
+ *
+ * Several msgs a node sends one at a time for one it received (node.send() per record) carry the same ticket: a
+ * ticket handed back while msgs carrying it are still with a node that completes what it receives is due, and back
+ * once they are completed. Nodes whose input handler takes no done() (Switch, Filter) never complete anything and
+ * are not waited for. Not followed: a node that completes a msg before it sends on what it made of it.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -67,6 +72,10 @@ interface Run {
     outstanding: Set<number>;
     /** Tickets of the copies of forked msgs (seqs of their own, never in `outstanding`). */
     copies: Map<number, Copy>;
+    /** Issued tickets by how many msgs carrying them are with a node that completes msgs and has not yet. */
+    live: Map<number, number>;
+    /** Issued tickets accounted for while `live`: back once their msgs are completed. */
+    due: Set<number>;
     /** Sequences pieces of this run's msgs came back in, by `msg.parts.id`. */
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
@@ -104,7 +113,7 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), copies: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
     runs.set(id, run);
     return {
         id,
@@ -220,8 +229,9 @@ function copyBack(id: string, run: Run, seq: number): void {
 /** Node-RED's message hooks, as much of them as the copies need. */
 interface SendEvent {
     msg: Record<string, unknown> | undefined;
+    /** `node`: set by the time of preDeliver; `_expectedDoneCount`: its input handlers that take done(). */
+    destination: { id: string; node?: { _expectedDoneCount?: number } };
     source?: { node?: { _flow?: { getNode?(id: string): unknown } } };
-    destination: { id: string };
 }
 interface CompleteEvent {
     msg: Record<string, unknown> | undefined;
@@ -314,9 +324,14 @@ function onDeliver(event: SendEvent): void {
     const copies: AckTicket[] = [];
     for (const { ticket, run } of openTickets(msg)) {
         const copy = run.copies.get(ticket.seq);
-        if (!copy) continue;
-        // A copy made for this event has its delivery counted already.
-        if (!fresh.has(ticket)) copy.live++;
+        if (copy) {
+            // A copy made for this event has its delivery counted already.
+            if (!fresh.has(ticket)) copy.live++;
+        } else if (run.outstanding.has(ticket.seq) && completes(event)) {
+            run.live.set(ticket.seq, (run.live.get(ticket.seq) ?? 0) + 1);
+        } else {
+            continue;
+        }
         copies.push(ticket);
     }
     if (copies.length === 0) return;
@@ -335,18 +350,36 @@ function onComplete(event: CompleteEvent): void {
     if (!copies) return;
     for (const ticket of copies) {
         const run = runs.get(ticket.run);
-        const copy = run?.copies.get(ticket.seq);
-        if (!run || !copy) continue;
-        copy.live--;
-        copyCompleted(ticket.run, run, ticket.seq);
+        if (!run) continue;
+        const copy = run.copies.get(ticket.seq);
+        if (copy) {
+            copy.live--;
+            copyCompleted(ticket.run, run, ticket.seq);
+            continue;
+        }
+        const live = (run.live.get(ticket.seq) ?? 1) - 1;
+        if (live > 0) {
+            run.live.set(ticket.seq, live);
+        } else {
+            run.live.delete(ticket.seq);
+            if (run.due.delete(ticket.seq)) ticketBack(ticket.run, run, ticket.seq);
+        }
     }
 }
 
 /**
- * Follows msgs sent to several wires (see the top of this file) through Node-RED's message hooks, registered once per
- * runtime; runs without them as before (a runtime older than Node-RED 1.3 has none).
+ * Whether the node a send event goes to completes what it receives: one whose input handler takes no done (a Switch
+ * or Filter node) never does, so a msg with it is not waited for (its ticket is, by the node that writes it).
  */
-export function followCopies(hooks: Hooks | undefined): void {
+function completes(event: SendEvent): boolean {
+    return Number(event.destination.node?._expectedDoneCount) > 0;
+}
+
+/**
+ * Follows msgs carrying tickets (copies, several msgs made of one: see the top of this file) through Node-RED's
+ * message hooks, registered once per runtime; runs without them as before (a runtime older than Node-RED 1.3 has none).
+ */
+export function followTickets(hooks: Hooks | undefined): void {
     if (!hooks || typeof hooks.add !== 'function' || hooks.has('onSend.cnErpAck')) return;
     hooks.add('onSend.cnErpAck', safely(onSend));
     hooks.add('preDeliver.cnErpAck', safely(onDeliver));
@@ -370,6 +403,12 @@ function safely<E>(hook: (event: E) => void): (event: E) => void {
 function ticketBack(id: string, run: Run, seq: number): void {
     if (run.copies.has(seq)) {
         copyBack(id, run, seq);
+        return;
+    }
+    // Accounted for while msgs carrying it are still with a node (a function node sending one msg per record, the
+    // first written): back once those are completed.
+    if (run.live.has(seq)) {
+        run.due.add(seq);
         return;
     }
     run.outstanding.delete(seq);

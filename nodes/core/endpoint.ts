@@ -24,7 +24,7 @@ import { Watermark, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
-import { ACK_PROPERTY, AckRun, acknowledge, followCopies, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
+import { ACK_PROPERTY, AckRun, acknowledge, followTickets, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -548,8 +548,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     let release!: () => void;
                     const settled = new Promise<void>((resolve) => (release = resolve));
                     const ack: AckWait = { ackRun: undefined as unknown as AckRun, settled, release, committing: false };
-                    // A msg this run emits may be sent to several wires: each copy must be accounted for.
-                    followCopies(RED.hooks);
+                    // A msg this run emits may be copied down several wires, or made into several msgs: each must be accounted for.
+                    followTickets(RED.hooks);
                     ack.ackRun = openAckRun(
                         () => {
                             ack.committing = true;

@@ -2,7 +2,7 @@ import should from 'should';
 import sinon from 'sinon';
 import path from 'path';
 import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
-import { ACK_PROPERTY, followCopies, openAckRun } from '../../nodes/core/ack';
+import { ACK_PROPERTY, followTickets, openAckRun } from '../../nodes/core/ack';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { Watermark } from '../../nodes/core/watermark';
@@ -150,6 +150,20 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([10]);
     });
 
+    it('one path, a function node sending one msg per record one at a time (node.send in a loop): committed once every one was written', async () => {
+        const at = await run(
+            [
+                query(['fn']),
+                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
+    });
+
     it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
         const at = await run(
             [
@@ -188,7 +202,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
     });
 
     it('the message hooks never throw, whatever the msg (frozen, a property getter that throws): Node-RED delivers it', async () => {
-        followCopies(runtimeHooks);
+        followTickets(runtimeHooks);
         const ackRun = openAckRun(() => undefined);
         const frozen = Object.freeze({ _msgid: 'm1', payload: 1, [ACK_PROPERTY]: ackRun.issue() });
         const odd = { _msgid: 'm2', [ACK_PROPERTY]: ackRun.issue() };
