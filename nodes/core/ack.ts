@@ -27,6 +27,9 @@
  * ticket handed back while msgs carrying it are still with a node that completes what it receives is due, and back
  * once they are completed. Nodes whose input handler takes no done() (Switch, Filter) never complete anything and
  * are not waited for. Not followed: a node that completes a msg before it sends on what it made of it.
+ *
+ * A msg completed by a node Node-RED stopped (a Delay node closing on a deploy completes what it held, unsent) was cut
+ * off: its run is lost (ticketLost), a copy or a due ticket does not count it as finished.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -60,7 +63,7 @@ interface Fork {
 /** The ticket of one copy: handed back as any ticket, or finished once every node it reached completed it. */
 interface Copy {
     fork: Fork;
-    /** Deliveries of a msg carrying it that their node has not completed yet, and holds (a lookup passing it on). */
+    /** Deliveries of a msg carrying it to a node that completes msgs, not completed yet, and holds (a lookup passing it on). */
     live: number;
     /** Holds among `live`: given back by acknowledge(). */
     held: number;
@@ -235,7 +238,7 @@ interface SendEvent {
 }
 interface CompleteEvent {
     msg: Record<string, unknown> | undefined;
-    node: { id: string };
+    node: { id: string; node?: { _flow?: { getNode?(id: string): unknown } } };
 }
 interface Hooks {
     add(id: string, cb: (event: any) => void): void;
@@ -279,8 +282,8 @@ function onSend(events: SendEvent[]): void {
         if (parent) parent.forks++;
         list.forEach((event, i) => {
             const seq = run.next++;
-            // One delivery on its way: the one of this send event.
-            run.copies.set(seq, { fork, live: 1, held: 0, forks: 0 });
+            // Its delivery is counted in preDeliver, once its node is known (one that never completes msgs is not).
+            run.copies.set(seq, { fork, live: 0, held: 0, forks: 0 });
             // With the pieces its msg already was, as an issued ticket: pieces cut from the copy are told apart.
             const parts = chains[i].map((p) => p.id);
             let entry = copyTickets.get(event);
@@ -320,14 +323,14 @@ function onDeliver(event: SendEvent): void {
         const next = entry.sent.map((t) => (t && typeof t === 'object' && entry.swaps.get(keyOf(t as AckTicket))) || t);
         msg[ACK_PROPERTY] = next.length === 1 ? next[0] : next;
     }
-    const fresh = new Set(entry ? [...entry.swaps.values()] : []);
     const copies: AckTicket[] = [];
     for (const { ticket, run } of openTickets(msg)) {
         const copy = run.copies.get(ticket.seq);
+        // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
+        if (!completes(event)) continue;
         if (copy) {
-            // A copy made for this event has its delivery counted already.
-            if (!fresh.has(ticket)) copy.live++;
-        } else if (run.outstanding.has(ticket.seq) && completes(event)) {
+            copy.live++;
+        } else if (run.outstanding.has(ticket.seq)) {
             run.live.set(ticket.seq, (run.live.get(ticket.seq) ?? 0) + 1);
         } else {
             continue;
@@ -348,6 +351,11 @@ function onComplete(event: CompleteEvent): void {
     const byNode = msg && typeof msg === 'object' ? delivered.get(msg) : undefined;
     const copies = byNode?.get(event.node.id)?.shift();
     if (!copies) return;
+    if (stopped(event.node)) {
+        // What a node Node-RED stopped completes (a Delay node its queue, on a deploy) was cut off, not finished with.
+        for (const ticket of copies) runLost(ticket.run);
+        return;
+    }
     for (const ticket of copies) {
         const run = runs.get(ticket.run);
         if (!run) continue;
@@ -365,6 +373,15 @@ function onComplete(event: CompleteEvent): void {
             if (run.due.delete(ticket.seq)) ticketBack(ticket.run, run, ticket.seq);
         }
     }
+}
+
+/**
+ * Whether a node completing a msg is one Node-RED stopped (a deploy restarting it, a shutdown): its flow no longer
+ * knows it, as it forgets a node before closing it. Where the flow cannot be asked, the node counts as running.
+ */
+function stopped(node: CompleteEvent['node']): boolean {
+    const flow = node.node?._flow;
+    return typeof flow?.getNode === 'function' && flow.getNode(node.id) !== node.node;
 }
 
 /**
@@ -401,8 +418,11 @@ function safely<E>(hook: (event: E) => void): (event: E) => void {
 }
 
 function ticketBack(id: string, run: Run, seq: number): void {
-    if (run.copies.has(seq)) {
-        copyBack(id, run, seq);
+    const copy = run.copies.get(seq);
+    if (copy) {
+        // As an issued ticket: accounted for while msgs carrying it are still with a node (a function node sending one
+        // msg per record after the fork, the first written), back once those are completed (copyCompleted).
+        if (copy.live <= 0) copyBack(id, run, seq);
         return;
     }
     // Accounted for while msgs carrying it are still with a node (a function node sending one msg per record, the
@@ -450,10 +470,14 @@ function partsOf(msg: Record<string, unknown> | undefined): Part[] {
  * query node's ack timeout.
  */
 export function ticketLost(msg: Record<string, unknown> | undefined): void {
-    for (const held of openTickets(msg)) {
-        runs.delete(held.ticket.run);
-        held.run.lost?.();
-    }
+    for (const held of openTickets(msg)) runLost(held.ticket.run);
+}
+
+function runLost(id: string): void {
+    const run = runs.get(id);
+    if (!run) return;
+    runs.delete(id);
+    run.lost?.();
 }
 
 /** Whether a msg carries a ticket of a run still open: whoever finishes with it must hand it back. */

@@ -560,7 +560,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                                 .finally(release);
                         },
                         () => {
-                            node.warn(`${spec.type}: a msg this run emitted was cut off downstream (a node was redeployed or stopped while writing it); the watermark stays where it was and the next run reads those records again`);
+                            node.warn(`${spec.type}: a msg this run emitted was cut off downstream (a node was redeployed or stopped while writing or holding it); the watermark stays where it was and the next run reads those records again`);
                             abandonWait(ack);
                         },
                     );

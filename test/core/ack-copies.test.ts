@@ -1,6 +1,7 @@
 import should from 'should';
 import sinon from 'sinon';
 import path from 'path';
+import { waitFor } from '../helpers/wait';
 import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
 import { ACK_PROPERTY, followTickets, openAckRun } from '../../nodes/core/ack';
 import { KitSim, KIT_DEMO } from '../sim/kit';
@@ -43,16 +44,6 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         outputMode: 'all', incremental: true, overlapMinutes: '1', watermarkCommit: 'ack', wires: [wires], ...extra,
     });
     const save = (id: string) => ({ id, type: 'kit-save', z: 'f1', config: 'c1', wires: [[], []] });
-
-    async function waitFor<T>(what: string, check: () => T, timeoutMs = 10000): Promise<T> {
-        const started = Date.now();
-        for (;;) {
-            const v = check();
-            if (v) return v;
-            if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((r) => setTimeout(r, 10));
-        }
-    }
 
     /** How many records the simulator had saved at each commit of the watermark. */
     function savedAtCommits(): number[] {
@@ -164,6 +155,36 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
     });
 
+    it('a write node on one wire and, on the other, a function node sending one msg per record one at a time to a second write node: committed once the second wrote every record', async () => {
+        const at = await run(
+            [
+                query(['s1', 'fn']),
+                save('s1'),
+                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s2']] },
+                save('s2'),
+            ],
+            2,
+        );
+        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second path's records`);
+    });
+
+    it('a write node on one wire and a Switch node routing to a debug node on the other: committed once the write node wrote the records', async () => {
+        const at = await run(
+            [
+                query(['s1', 'sw']),
+                save('s1'),
+                { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['dbg']] },
+                { id: 'dbg', type: 'debug', z: 'f1', active: true, complete: 'payload', console: false, tosidebar: true },
+            ],
+            0,
+        );
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], 'the watermark was not committed: the copy through the Switch node (which never completes what it receives) waits until the ack timeout');
+    });
+
     it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
         const at = await run(
             [
@@ -199,6 +220,40 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
         await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
         should(at).eql([5], 'the watermark was not committed: the run waits for a copy sent to a disabled node until the ack timeout');
+    });
+
+    const delay = (name: string, extra: Msg = {}) => ({ id: 'dly', type: 'delay', z: 'f1', name, pauseType: 'delay', timeout: '2', timeoutUnits: 'seconds', rate: '1', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: false, outputs: 1, ...extra });
+
+    /** Runs `flow`, waits for `written` records, then deploys "modified nodes" restarting only the Delay node. */
+    async function redeployDelay(flow: (name: string) => Msg[], written: number): Promise<{ at: number[]; cutOff: boolean }> {
+        const at = await run(flow('before'), 100);
+        const q = helper.getNode('q1');
+        await waitFor(`${written} records written`, () => sim.saved.length === written);
+        await new Promise((r) => setTimeout(r, 100));
+        await helper.setFlows([{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...flow('after')], 'nodes', creds);
+        const cutOff = () => (q.warn as sinon.SinonSpy).args.some((a) => /cut off downstream/.test(String(a[0])));
+        await waitFor('the run abandoned', cutOff, 3000).catch(() => undefined);
+        return { at, cutOff: cutOff() };
+    }
+
+    it('a deploy restarting a Delay node on the second wire while it holds the copy (completed unsent): nothing committed, the run is abandoned at once', async () => {
+        const { at, cutOff } = await redeployDelay((name) => [query(['s1', 'dly']), save('s1'), { ...delay(name), wires: [['s2']] }, save('s2')], 5);
+        should(at).eql([], `the watermark was committed with ${at[0]} records written: the records the Delay node held for the second write node are lost`);
+        should(cutOff).be.true();
+    });
+
+    it('a deploy restarting a rate-limiting Delay node holding all but the first of the msgs sent one per record (the first written): nothing committed, the run is abandoned at once', async () => {
+        const { at, cutOff } = await redeployDelay(
+            (name) => [
+                query(['fn']),
+                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['dly']] },
+                { ...delay(name, { pauseType: 'rate' }), wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        should(at).eql([], `the watermark was committed with ${at[0]} record written: the 4 the Delay node held are lost`);
+        should(cutOff).be.true();
     });
 
     it('the message hooks never throw, whatever the msg (frozen, a property getter that throws): Node-RED delivers it', async () => {

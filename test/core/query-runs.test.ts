@@ -1,5 +1,6 @@
 import should from 'should';
 import sinon from 'sinon';
+import { waitFor } from '../helpers/wait';
 import { helper, load, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
@@ -39,16 +40,6 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     const isQuery = (r: { path: string }) => r.path === '/items/query';
     const isSave = (r: { path: string }) => r.path === '/items/save';
     const queries = () => sim.requests.filter(isQuery).map((r) => JSON.parse(r.body) as { page: number; since?: number });
-
-    async function waitFor<T>(what: string, check: () => T, timeoutMs = 10000): Promise<T> {
-        const started = Date.now();
-        for (;;) {
-            const v = check();
-            if (v) return v;
-            if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((r) => setTimeout(r, 10));
-        }
-    }
 
     /** Which input msgs (by msg.payload: 1, 2, 3 like an inject's timestamps) the node finished, and how: completed (done()) or caught (done(err)). */
     function finished() {

@@ -10,6 +10,7 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import { sleep, waitFor as pollUntil } from '../helpers/wait';
 
 /** Where this build's compiled nodes are (dist/ or a BUILD_OUT folder): the package must load those. */
 const buildDir = path.resolve(__dirname, '..', '..');
@@ -33,19 +34,11 @@ function unusedCoreNodes(): string[] {
     return files;
 }
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 /** Polls `check` until it gives a truthy value; generous by default, the machine may be slow and shared. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000, everyMs = 50): Promise<T> {
-    const started = Date.now();
-    for (;;) {
-        const v = await check();
-        if (v) return v;
-        if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-        await sleep(everyMs);
-    }
+export function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000, everyMs = 50): Promise<T> {
+    return pollUntil(what, check, timeoutMs, everyMs);
 }
 
 function freePort(): Promise<number> {
