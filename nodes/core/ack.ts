@@ -30,6 +30,12 @@
  *
  * A msg completed by a node Node-RED stopped (a Delay node closing on a deploy completes what it held, unsent) was cut
  * off: its run is lost (ticketLost), a copy or a due ticket does not count it as finished.
+ *
+ * A msg a node completes having sent nothing since it received it ended there (a debug node, a function node
+ * returning null for a record it drops, a write node of another palette with its output unwired): it is accounted for
+ * as a write node's would be (onReceive notes what the node had sent by then). So ack mode works with records
+ * filtered out on the way and with write nodes that know nothing of tickets. A Switch node dropping a msg (no rule
+ * matched) never completes it: the msg holds its run to the ack timeout.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -232,9 +238,10 @@ function copyBack(id: string, run: Run, seq: number): void {
 /** Node-RED's message hooks, as much of them as the copies need. */
 interface SendEvent {
     msg: Record<string, unknown> | undefined;
+    /** `id`: the node sending. */
     /** `node`: set by the time of preDeliver; `_expectedDoneCount`: its input handlers that take done(). */
     destination: { id: string; node?: { _expectedDoneCount?: number } };
-    source?: { node?: { _flow?: { getNode?(id: string): unknown } } };
+    source?: { id?: string; node?: { _flow?: { getNode?(id: string): unknown } } };
 }
 interface CompleteEvent {
     msg: Record<string, unknown> | undefined;
@@ -251,8 +258,14 @@ interface Hooks {
  * copies on the very msg object, which Node-RED then cloned for this one.
  */
 const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string, AckTicket> }>();
-/** Copy tickets a msg carried when delivered to a node, by node id, until that node completes it. */
-const delivered = new WeakMap<object, Map<string, AckTicket[][]>>();
+/**
+ * The tickets followed on a msg delivered to a node, by node id, until that node completes it; with how many msgs
+ * that node had sent when it received it (`sends`, set in onReceive): one that completes a msg having sent nothing
+ * since ended it there.
+ */
+const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number }>>>();
+/** Send events each node has made (any msg, ticket or not): tells a node that ended a msg from one that passed it on. */
+const sendsBy = new Map<string, number>();
 
 const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
 
@@ -261,6 +274,10 @@ const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
  * node made of one (a function node returning one msg per record) — is forked, one copy ticket per event.
  */
 function onSend(events: SendEvent[]): void {
+    for (const event of events) {
+        const id = event.source?.id;
+        if (id !== undefined) sendsBy.set(id, (sendsBy.get(id) ?? 0) + 1);
+    }
     if (events.length < 2) return;
     let byTicket: Map<string, { ticket: AckTicket; run: Run; events: SendEvent[] }> | undefined;
     for (const event of events) {
@@ -340,17 +357,27 @@ function onDeliver(event: SendEvent): void {
     if (copies.length === 0) return;
     let byNode = delivered.get(msg);
     if (!byNode) delivered.set(msg, (byNode = new Map()));
+    const held: { tickets: AckTicket[]; sends?: number } = { tickets: copies };
     const list = byNode.get(event.destination.id);
-    if (list) list.push(copies);
-    else byNode.set(event.destination.id, [copies]);
+    if (list) list.push(held);
+    else byNode.set(event.destination.id, [held]);
+}
+
+/** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */
+function onReceive(event: { msg: Record<string, unknown> | undefined; destination: { id: string } }): void {
+    const msg = event.msg;
+    const list = msg && typeof msg === 'object' ? delivered.get(msg)?.get(event.destination.id) : undefined;
+    const held = list?.find((h) => h.sends === undefined);
+    if (held) held.sends = sendsBy.get(event.destination.id) ?? 0;
 }
 
 /** onComplete: a node finished a msg delivered to it (done(), with an error or not); its copy tickets are one delivery nearer finished. */
 function onComplete(event: CompleteEvent): void {
     const msg = event.msg;
     const byNode = msg && typeof msg === 'object' ? delivered.get(msg) : undefined;
-    const copies = byNode?.get(event.node.id)?.shift();
-    if (!copies) return;
+    const held = byNode?.get(event.node.id)?.shift();
+    if (!held) return;
+    const copies = held.tickets;
     if (stopped(event.node)) {
         // What a node Node-RED stopped completes (a Delay node its queue, on a deploy) was cut off, not finished with.
         for (const ticket of copies) runLost(ticket.run);
@@ -371,6 +398,15 @@ function onComplete(event: CompleteEvent): void {
         } else {
             run.live.delete(ticket.seq);
             if (run.due.delete(ticket.seq)) ticketBack(ticket.run, run, ticket.seq);
+        }
+    }
+    // Completed having sent nothing since it got the msg (a debug node, a function node returning null, a write node
+    // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be.
+    if (held.sends !== undefined && (sendsBy.get(event.node.id) ?? 0) === held.sends) {
+        const chain = partsOf(msg);
+        for (const ticket of copies) {
+            const run = runs.get(ticket.run);
+            if (run) ticketBackAs(ticket, run, chain);
         }
     }
 }
@@ -400,6 +436,7 @@ export function followTickets(hooks: Hooks | undefined): void {
     if (!hooks || typeof hooks.add !== 'function' || hooks.has('onSend.cnErpAck')) return;
     hooks.add('onSend.cnErpAck', safely(onSend));
     hooks.add('preDeliver.cnErpAck', safely(onDeliver));
+    hooks.add('onReceive.cnErpAck', safely(onReceive));
     hooks.add('onComplete.cnErpAck', safely(onComplete));
 }
 

@@ -185,6 +185,46 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([5], 'the watermark was not committed: the copy through the Switch node (which never completes what it receives) waits until the ack timeout');
     });
 
+    it('record mode, a function node dropping some records (returning null): committed once the write node wrote the others, not held to the ack timeout', async () => {
+        const at = await run(
+            [
+                query(['fn'], { outputMode: 'record' }),
+                { id: 'fn', type: 'function', z: 'f1', func: 'return msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([3], 'the run was not committed: the dropped records held it to the ack timeout');
+    });
+
+    it('a path ending in a debug node, no write node: committed once the debug node had the msg', async () => {
+        const at = await run([
+            query(['ch']),
+            { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'read', tot: 'str' }], wires: [['dbg']] },
+            { id: 'dbg', type: 'debug', z: 'f1', active: true, complete: 'payload', console: false, tosidebar: true },
+        ]);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([0]);
+    });
+
+    it('a write node of another palette (a node that completes the msg once written, its output unwired): committed after it completed, not before', async () => {
+        const flowWritten = () => Number(helper.getNode('other').context().flow.get('written') ?? 0);
+        const committedWith: number[] = [];
+        const at = await run([
+            query(['other']),
+            // Writes for 400 ms, counts the records written, then completes the msg without sending anything on.
+            { id: 'other', type: 'function', z: 'f1', func: 'setTimeout(() => { flow.set("written", (flow.get("written") || 0) + msg.payload.length); node.done(); }, 400);\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+        ]);
+        await waitFor('the watermark committed', () => {
+            if (at.length > committedWith.length) committedWith.push(flowWritten());
+            return at.length === 1;
+        }, 3000).catch(() => undefined);
+        should(at).have.length(1);
+        should(committedWith).eql([5], 'the watermark was committed before the other palette\'s node had written the records');
+    });
+
     it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
         const at = await run(
             [
