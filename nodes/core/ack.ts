@@ -33,9 +33,11 @@
  *
  * A msg a node completes having sent nothing since it received it ended there (a debug node, a function node
  * returning null for a record it drops, a write node of another palette with its output unwired): it is accounted for
- * as a write node's would be (onReceive notes what the node had sent by then). So ack mode works with records
- * filtered out on the way and with write nodes that know nothing of tickets. A Switch node dropping a msg (no rule
- * matched) never completes it: the msg holds its run to the ack timeout.
+ * as a write node's would be (onReceive notes what the node had sent by then). A msg another node sent on meanwhile
+ * (a link out node in return mode hands it to its link call node, which sends it) did not end there, nor one whose
+ * tickets leave on another msg in the same tick (a Trigger node completes the msg, then sends its copy). So ack mode
+ * works with records filtered out on the way and with write nodes that know nothing of tickets. A Switch node
+ * dropping a msg (no rule matched) never completes it: the msg holds its run to the ack timeout.
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -85,6 +87,8 @@ interface Run {
     live: Map<number, number>;
     /** Issued tickets accounted for while `live`: back once their msgs are completed. */
     due: Set<number>;
+    /** Send events of msgs carrying each ticket (issued or a copy's). */
+    sent: Map<number, number>;
     /** Sequences pieces of this run's msgs came back in, by `msg.parts.id`. */
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
@@ -122,7 +126,7 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
     runs.set(id, run);
     return {
         id,
@@ -263,9 +267,17 @@ const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string,
  * that node had sent when it received it (`sends`, set in onReceive): one that completes a msg having sent nothing
  * since ended it there.
  */
-const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number }>>>();
-/** Send events each node has made (any msg, ticket or not): tells a node that ended a msg from one that passed it on. */
-const sendsBy = new Map<string, number>();
+const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; resent?: number }>>>();
+/**
+ * Send events each node has made (any msg, ticket or not), by node object (a redeploy's new nodes start afresh): tells
+ * a node that ended a msg from one that passed it on.
+ */
+const sendsBy = new WeakMap<object, number>();
+/**
+ * Send events of each msg object, by whichever node: a msg a node hands to another that sends it on (a link out node
+ * returning it to its link call node) was passed on, though the node itself sent nothing (`resent`, set in onReceive).
+ */
+const resends = new WeakMap<object, number>();
 
 const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
 
@@ -275,8 +287,12 @@ const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
  */
 function onSend(events: SendEvent[]): void {
     for (const event of events) {
-        const id = event.source?.id;
-        if (id !== undefined) sendsBy.set(id, (sendsBy.get(id) ?? 0) + 1);
+        const node = event.source?.node;
+        if (node) sendsBy.set(node, (sendsBy.get(node) ?? 0) + 1);
+        if (event.msg && typeof event.msg === 'object') {
+            resends.set(event.msg, (resends.get(event.msg) ?? 0) + 1);
+            if (event.msg[ACK_PROPERTY] !== undefined) for (const { ticket, run } of openTickets(event.msg)) run.sent.set(ticket.seq, (run.sent.get(ticket.seq) ?? 0) + 1);
+        }
     }
     if (events.length < 2) return;
     let byTicket: Map<string, { ticket: AckTicket; run: Run; events: SendEvent[] }> | undefined;
@@ -364,11 +380,15 @@ function onDeliver(event: SendEvent): void {
 }
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */
-function onReceive(event: { msg: Record<string, unknown> | undefined; destination: { id: string } }): void {
+function onReceive(event: { msg: Record<string, unknown> | undefined; destination: { id: string; node?: object } }): void {
     const msg = event.msg;
-    const list = msg && typeof msg === 'object' ? delivered.get(msg)?.get(event.destination.id) : undefined;
+    const node = event.destination.node;
+    const list = msg && typeof msg === 'object' && node ? delivered.get(msg)?.get(event.destination.id) : undefined;
     const held = list?.find((h) => h.sends === undefined);
-    if (held) held.sends = sendsBy.get(event.destination.id) ?? 0;
+    if (held) {
+        held.sends = sendsBy.get(node!) ?? 0;
+        held.resent = resends.get(msg!) ?? 0;
+    }
 }
 
 /** onComplete: a node finished a msg delivered to it (done(), with an error or not); its copy tickets are one delivery nearer finished. */
@@ -401,14 +421,24 @@ function onComplete(event: CompleteEvent): void {
         }
     }
     // Completed having sent nothing since it got the msg (a debug node, a function node returning null, a write node
-    // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be.
-    if (held.sends !== undefined && (sendsBy.get(event.node.id) ?? 0) === held.sends) {
-        const chain = partsOf(msg);
-        for (const ticket of copies) {
-            const run = runs.get(ticket.run);
-            if (run) ticketBackAs(ticket, run, chain);
-        }
-    }
+    // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be. Not
+    // if another node sent the very msg on meanwhile (a link out node returning it to its link call node), nor if the
+    // node sends once done, in the same tick (a Trigger node): decided on the next turn of the event loop.
+    const node = event.node.node;
+    if (held.sends === undefined || node === undefined || (sendsBy.get(node) ?? 0) !== held.sends || (resends.get(msg!) ?? 0) !== held.resent) return;
+    // Sent on by then if any msg carrying its tickets was (the node's other msgs may have been meanwhile).
+    const sentOf = (t: AckTicket) => runs.get(t.run)?.sent.get(t.seq) ?? 0;
+    const sentAtCompletion = copies.map(sentOf);
+    setImmediate(
+        safely(() => {
+            if (copies.some((t, i) => sentOf(t) !== sentAtCompletion[i])) return;
+            const chain = partsOf(msg);
+            for (const ticket of copies) {
+                const run = runs.get(ticket.run);
+                if (run) ticketBackAs(ticket, run, chain);
+            }
+        }),
+    );
 }
 
 /**

@@ -12,7 +12,7 @@ import type { SimRequest } from '../sim/harness';
 // Node-RED's own nodes, as an integrator wires them beside and between ours.
 const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const [debugNode, functionNode, changeNode, switchNode, delayNode, splitNode, junctionNode] = ['common/21-debug.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'sequence/17-split.js', 'common/05-junction.js'].map((f) => require(path.join(coreNodes, f)));
+const [debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes] = ['common/21-debug.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'function/89-trigger.js', 'sequence/17-split.js', 'common/05-junction.js', 'common/60-link.js'].map((f) => require(path.join(coreNodes, f)));
 
 /**
  * A query node whose watermark is committed after the writes, its msgs sent to several wires at once: Node-RED copies
@@ -58,7 +58,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
 
     /** Loads the flow, makes every save after the first `fast` slow at the vendor, triggers one run. */
     async function run(nodes: Msg[], fast = 1): Promise<number[]> {
-        await load([kitConfig, kitQuery, kitSave, debugNode, functionNode, changeNode, switchNode, delayNode, splitNode, junctionNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
+        await load([kitConfig, kitQuery, kitSave, debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
         let saves = 0;
         sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 100, (r) => isSave(r) && ++saves > fast);
         const at = savedAtCommits();
@@ -223,6 +223,36 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         }, 3000).catch(() => undefined);
         should(at).have.length(1);
         should(committedWith).eql([5], 'the watermark was committed before the other palette\'s node had written the records');
+    });
+
+    it('a link call to a flow ending in a link out returning the msg, then a Switch node to the write node: committed once the write node wrote the records, not when the link out returned the msg', async () => {
+        // The link out node sends nothing itself: it hands the msg back to the link call node, which sends it on.
+        const at = await run(
+            [
+                query(['lc']),
+                { id: 'lc', type: 'link call', z: 'f1', links: ['li'], linkType: 'static', timeout: '30', wires: [['sw']] },
+                { id: 'li', type: 'link in', z: 'f1', links: [], wires: [['ch']] },
+                { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'normalized', tot: 'str' }], wires: [['lo']] },
+                { id: 'lo', type: 'link out', z: 'f1', mode: 'return', links: [], wires: [] },
+                { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] },
+                save('s1'),
+            ],
+            0,
+        );
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses them`);
+    });
+
+    it('a Trigger node before the write node (it completes the msg, then sends its copy in the same tick): committed once the write node wrote the records', async () => {
+        const at = await run([
+            query(['tr']),
+            { id: 'tr', type: 'trigger', z: 'f1', op1: '', op2: '0', op1type: 'pay', op2type: 'nul', duration: '250', extend: false, overrideDelay: false, units: 'ms', reset: '', bytopic: 'all', topic: 'topic', outputs: 1, wires: [['s1']] },
+            save('s1'),
+        ]);
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses them`);
     });
 
     it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
