@@ -93,7 +93,10 @@ interface Run {
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
     waitsOn: Map<number, Set<string>>;
+    /** The next seq, for issued tickets and copies alike. */
     next: number;
+    /** Tickets issued (copies not counted). */
+    issued: number;
     sealed: boolean;
     settled: () => void;
     lost?: () => void;
@@ -126,11 +129,12 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
     runs.set(id, run);
     return {
         id,
         issue(msg) {
+            run.issued++;
             const seq = run.next++;
             run.outstanding.add(seq);
             const parts = partsOf(msg).map((p) => p.id);
@@ -146,7 +150,7 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
             return live ? run.outstanding.size : 0;
         },
         get issued() {
-            return run.next;
+            return run.issued;
         },
         get outstanding() {
             return runs.get(id) === run ? run.outstanding.size : 0;
@@ -232,6 +236,7 @@ function copyBack(id: string, run: Run, seq: number): void {
     const fork = run.copies.get(seq)!.fork;
     run.copies.delete(seq);
     run.waitsOn.delete(seq);
+    run.sent.delete(seq);
     if (--fork.open > 0) return;
     const parent = run.copies.get(fork.parent.seq);
     if (parent) parent.forks--;
@@ -500,6 +505,7 @@ function ticketBack(id: string, run: Run, seq: number): void {
     }
     run.outstanding.delete(seq);
     run.waitsOn.delete(seq);
+    run.sent.delete(seq);
     settleIfComplete(id, run);
 }
 
