@@ -244,12 +244,12 @@ function copyBack(id: string, run: Run, seq: number): void {
     ticketBackAs(fork.parent, run, fork.chain);
 }
 
-/** Node-RED's message hooks, as much of them as the copies need. */
+/** Node-RED's message hooks, as much of them as this file reads. */
 interface SendEvent {
     msg: Record<string, unknown> | undefined;
-    /** `id`: the node sending. */
     /** `node`: set by the time of preDeliver; `_expectedDoneCount`: its input handlers that take done(). */
     destination: { id: string; node?: { _expectedDoneCount?: number } };
+    /** `node`: the node sending. */
     source?: { id?: string; node?: { _flow?: { getNode?(id: string): unknown } } };
 }
 interface CompleteEvent {
@@ -294,9 +294,10 @@ function onSend(events: SendEvent[]): void {
     for (const event of events) {
         const node = event.source?.node;
         if (node) sendsBy.set(node, (sendsBy.get(node) ?? 0) + 1);
-        if (event.msg && typeof event.msg === 'object') {
+        // Only msgs with tickets are followed: the runtime's other msgs cost a property read.
+        if (event.msg && typeof event.msg === 'object' && event.msg[ACK_PROPERTY] !== undefined) {
             resends.set(event.msg, (resends.get(event.msg) ?? 0) + 1);
-            if (event.msg[ACK_PROPERTY] !== undefined) for (const { ticket, run } of openTickets(event.msg)) run.sent.set(ticket.seq, (run.sent.get(ticket.seq) ?? 0) + 1);
+            for (const { ticket, run } of openTickets(event.msg)) run.sent.set(ticket.seq, (run.sent.get(ticket.seq) ?? 0) + 1);
         }
     }
     if (events.length < 2) return;
