@@ -19,9 +19,10 @@
  * copied by Node-RED, one copy a wire; several msgs a node makes of one and sends at once (a function node returning
  * one msg per record) all carry its ticket. Either way each gets a ticket of its own, a copy's, and the msg is finished
  * once every copy was: Node-RED's message hooks (onSend, preDeliver) hand each copy its ticket. A copy is finished
- * when the node finishing with its records hands it back, as any ticket; one that reaches no such node (a debug node
- * beside the write node) once every node it reached completed it (onComplete). So a second write path, or the first
- * of several msgs written, no longer lets the watermark be committed before the rest is written.
+ * as any ticket: when the node finishing with its records hands it back, or where it ended (a debug node beside the
+ * write node). Not once every node it reached so far completed it: one passing it on to a Switch node, which is not
+ * waited for, completes it before the write node behind the Switch has it. So a second write path, or the first of
+ * several msgs written, no longer lets the watermark be committed before the rest is written.
  *
  * Several msgs a node sends one at a time for one it received (node.send() per record) carry the same ticket: a
  * ticket handed back while msgs carrying it are still with a node that completes what it receives is due, and back
@@ -68,13 +69,15 @@ interface Fork {
     open: number;
 }
 
-/** The ticket of one copy: handed back as any ticket, or finished once every node it reached completed it. */
+/** The ticket of one copy: handed back as any ticket (acknowledged, or ended at a node), back once its msgs are completed. */
 interface Copy {
     fork: Fork;
     /** Deliveries of a msg carrying it to a node that completes msgs, not completed yet, and holds (a lookup passing it on). */
     live: number;
     /** Holds among `live`: given back by acknowledge(). */
     held: number;
+    /** Accounted for while `live`: back once those complete (as an issued ticket in `due`). */
+    due?: boolean;
     /** Forks of this copy not finished yet (it was sent to several wires again further on). */
     forks: number;
 }
@@ -223,12 +226,13 @@ export function holdTickets(msg: Record<string, unknown> | undefined): void {
 }
 
 /**
- * A copy no node acknowledged (a debug node beside the write node, a branch ending in a function node) is finished
- * once every node it reached completed it, nothing holds it and its own forks are finished.
+ * A copy accounted for (acknowledged, or ended at a node) while msgs carrying it were still with a node is finished
+ * once those completed, nothing holds it and its own forks are finished. Not merely because every node it reached so
+ * far completed it: a node sending it on to a Switch node (which is not waited for) completes it before it is written.
  */
 function copyCompleted(id: string, run: Run, seq: number): void {
     const copy = run.copies.get(seq);
-    if (copy && copy.live <= 0 && copy.forks === 0 && runs.get(id) === run) ticketBack(id, run, seq);
+    if (copy?.due && copy.live <= 0 && copy.forks === 0 && runs.get(id) === run) ticketBack(id, run, seq);
 }
 
 /** A copy finished: its fork is one copy nearer finished, and a finished fork hands its msg's ticket back. */
@@ -269,15 +273,23 @@ interface Hooks {
 const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string, AckTicket> }>();
 /**
  * The tickets followed on a msg delivered to a node, by node id, until that node completes it; with how many msgs
- * that node had sent when it received it (`sends`, set in onReceive): one that completes a msg having sent nothing
- * since ended it there.
+ * that node had sent when it received it (`sends` and `own`, set in onReceive, with its `_msgid`): one that completes
+ * a msg having sent nothing since ended it there.
  */
-const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; resent?: number }>>>();
+const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; own?: number; id?: string; resent?: number }>>>();
 /**
  * Send events each node has made (any msg, ticket or not), by node object (a redeploy's new nodes start afresh): tells
- * a node that ended a msg from one that passed it on.
+ * a node that ended a msg from one that passed it on. A msg sent with the `_msgid` of a followed msg the node holds
+ * (Node-RED's function node gives what it returns its input's) counts for that one only (`byId`), the others in
+ * `total`: a node holding several msgs at once (an await in a function node, delivery inside send) that sends on one
+ * and drops another ended the other there.
  */
-const sendsBy = new WeakMap<object, number>();
+const sendsBy = new WeakMap<object, { total: number; byId: Map<string, { open: number; sends: number }> }>();
+const sendsOf = (node: object) => {
+    let s = sendsBy.get(node);
+    if (!s) sendsBy.set(node, (s = { total: 0, byId: new Map() }));
+    return s;
+};
 /**
  * Send events of each msg object, by whichever node: a msg a node hands to another that sends it on (a link out node
  * returning it to its link call node) was passed on, though the node itself sent nothing (`resent`, set in onReceive).
@@ -293,7 +305,13 @@ const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
 function onSend(events: SendEvent[]): void {
     for (const event of events) {
         const node = event.source?.node;
-        if (node) sendsBy.set(node, (sendsBy.get(node) ?? 0) + 1);
+        if (node) {
+            const s = sendsOf(node);
+            const id = event.msg?._msgid;
+            const held = typeof id === 'string' ? s.byId.get(id) : undefined;
+            if (held) held.sends++;
+            else s.total++;
+        }
         // Only msgs with tickets are followed: the runtime's other msgs cost a property read.
         if (event.msg && typeof event.msg === 'object' && event.msg[ACK_PROPERTY] !== undefined) {
             resends.set(event.msg, (resends.get(event.msg) ?? 0) + 1);
@@ -392,7 +410,16 @@ function onReceive(event: { msg: Record<string, unknown> | undefined; destinatio
     const list = msg && typeof msg === 'object' && node ? delivered.get(msg)?.get(event.destination.id) : undefined;
     const held = list?.find((h) => h.sends === undefined);
     if (held) {
-        held.sends = sendsBy.get(node!) ?? 0;
+        const s = sendsOf(node!);
+        const id = msg!._msgid;
+        held.sends = s.total;
+        if (typeof id === 'string') {
+            let ofId = s.byId.get(id);
+            if (!ofId) s.byId.set(id, (ofId = { open: 0, sends: 0 }));
+            ofId.open++;
+            held.id = id;
+            held.own = ofId.sends;
+        }
         held.resent = resends.get(msg!) ?? 0;
     }
 }
@@ -404,6 +431,15 @@ function onComplete(event: CompleteEvent): void {
     const held = byNode?.get(event.node.id)?.shift();
     if (!held) return;
     const copies = held.tickets;
+    const node = event.node.node;
+    // Whether the node sent anything since it received the msg but what it sent for other msgs it holds.
+    let sentSince = true;
+    if (held.sends !== undefined && node !== undefined) {
+        const s = sendsOf(node);
+        const ofId = held.id === undefined ? undefined : s.byId.get(held.id);
+        sentSince = s.total !== held.sends || (ofId !== undefined && ofId.sends !== held.own);
+        if (ofId && --ofId.open <= 0) s.byId.delete(held.id!);
+    }
     if (stopped(event.node)) {
         // What a node Node-RED stopped completes (a Delay node its queue, on a deploy) was cut off, not finished with.
         for (const ticket of copies) runLost(ticket.run);
@@ -430,8 +466,7 @@ function onComplete(event: CompleteEvent): void {
     // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be. Not
     // if another node sent the very msg on meanwhile (a link out node returning it to its link call node), nor if the
     // node sends once done, in the same tick (a Trigger node): decided on the next turn of the event loop.
-    const node = event.node.node;
-    if (held.sends === undefined || node === undefined || (sendsBy.get(node) ?? 0) !== held.sends || (resends.get(msg!) ?? 0) !== held.resent) return;
+    if (sentSince || (resends.get(msg!) ?? 0) !== held.resent) return;
     // Sent on by then if any msg carrying its tickets was (the node's other msgs may have been meanwhile).
     const sentOf = (t: AckTicket) => runs.get(t.run)?.sent.get(t.seq) ?? 0;
     const sentAtCompletion = copies.map(sentOf);
@@ -496,6 +531,7 @@ function ticketBack(id: string, run: Run, seq: number): void {
         // As an issued ticket: accounted for while msgs carrying it are still with a node (a function node sending one
         // msg per record after the fork, the first written), back once those are completed (copyCompleted).
         if (copy.live <= 0) copyBack(id, run, seq);
+        else copy.due = true;
         return;
     }
     // Accounted for while msgs carrying it are still with a node (a function node sending one msg per record, the

@@ -170,6 +170,39 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second path's records`);
     });
 
+    it('a write node on one wire and, on the other, a change node then a Switch node to a second write node: committed once the second wrote the records, not when the change node completed its copy', async () => {
+        const sw = { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['s2']] };
+        const at = await run(
+            [
+                query(['s1', 'ch']),
+                save('s1'),
+                { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'copy', tot: 'str' }], wires: [['sw']] },
+                sw,
+                save('s2'),
+            ],
+            1,
+        );
+        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second path's records`);
+    });
+
+    it('a function node turning the msg into one msg per record, then a change node and a Switch node to the write node: committed once every record was written', async () => {
+        const at = await run(
+            [
+                query(['fn']),
+                { id: 'fn', type: 'function', z: 'f1', func: 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['ch']] },
+                { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'record', tot: 'str' }], wires: [['sw']] },
+                { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
+    });
+
     it('a write node on one wire and a Switch node routing to a debug node on the other: committed once the write node wrote the records', async () => {
         const at = await run(
             [
@@ -197,6 +230,40 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
         await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
         should(at).eql([3], 'the run was not committed: the dropped records held it to the ack timeout');
+    });
+
+    it('record mode, a function node deciding after an await, dropping some records (it holds several msgs at once): committed once the write node wrote the others, not held to the ack timeout', async () => {
+        // Each record waits on a lookup: the node has the next msgs before it sends or drops the first.
+        const at = await run(
+            [
+                query(['fn'], { outputMode: 'record' }),
+                { id: 'fn', type: 'function', z: 'f1', func: 'await new Promise((r) => setTimeout(r, 20));\nreturn msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([3], 'the run was not committed: the records the function node dropped held it to the ack timeout');
+    });
+
+    it('Node-RED delivering msgs inside send (runtimeSyncDelivery), record mode, a function node dropping some records: committed once the write node wrote the others, not held to the ack timeout', async () => {
+        helper.settings({ runtimeSyncDelivery: true });
+        try {
+            const at = await run(
+                [
+                    query(['fn'], { outputMode: 'record' }),
+                    { id: 'fn', type: 'function', z: 'f1', func: 'return msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                    save('s1'),
+                ],
+                1,
+            );
+            await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
+            await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+            should(at).eql([3], 'the run was not committed: the records the function node dropped held it to the ack timeout');
+        } finally {
+            helper.settings({});
+        }
     });
 
     it('a path ending in a debug node, no write node: committed once the debug node had the msg', async () => {
