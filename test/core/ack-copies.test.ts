@@ -44,6 +44,13 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         outputMode: 'all', incremental: true, overlapMinutes: '1', watermarkCommit: 'ack', wires: [wires], ...extra,
     });
     const save = (id: string) => ({ id, type: 'kit-save', z: 'f1', config: 'c1', wires: [[], []] });
+    /** Waits for `saved` records at the vendor, then up to 3 s more for the watermark's commit. */
+    async function commitsOnce(at: number[], saved: number): Promise<void> {
+        await waitFor(`${saved} records saved`, () => sim.saved.length === saved);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+    }
+    /** A function node running `func`, one output per wire list. */
+    const fn = (id: string, func: string, ...wires: string[][]) => ({ id, type: 'function', z: 'f1', func, outputs: wires.length, noerr: 0, initialize: '', finalize: '', libs: [], wires });
 
     /** How many records the simulator had saved at each commit of the watermark. */
     function savedAtCommits(): number[] {
@@ -68,8 +75,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
 
     it('wired to two write nodes: committed once both wrote the records, not when the first did', async () => {
         const at = await run([query(['s1', 's2']), save('s1'), save('s2')]);
-        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second write node's records`);
     });
 
@@ -87,8 +93,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             { id: 'j', type: 'junction', z: 'f1', wires: [['s2']] },
             save('s2'),
         ]);
-        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10]);
     });
 
@@ -99,8 +104,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             save('s1'),
             save('s2'),
         ]);
-        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10]);
     });
 
@@ -108,13 +112,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn']),
-                { id: 'fn', type: 'function', z: 'f1', func: 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                fn('fn', 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', ['s1']),
                 save('s1'),
             ],
             1,
         );
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
     });
 
@@ -130,14 +133,13 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn']),
-                { id: 'fn', type: 'function', z: 'f1', func: 'const each = () => msg.payload.map((r) => ({ ...msg, payload: [r] }));\nreturn [each(), each()];', outputs: 2, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1'], ['s2']] },
+                fn('fn', 'const each = () => msg.payload.map((r) => ({ ...msg, payload: [r] }));\nreturn [each(), each()];', ['s1'], ['s2']),
                 save('s1'),
                 save('s2'),
             ],
             3,
         );
-        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10]);
     });
 
@@ -145,13 +147,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn']),
-                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                fn('fn', 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', ['s1']),
                 save('s1'),
             ],
             1,
         );
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
     });
 
@@ -160,13 +161,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             [
                 query(['s1', 'fn']),
                 save('s1'),
-                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s2']] },
+                fn('fn', 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', ['s2']),
                 save('s2'),
             ],
             2,
         );
-        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second path's records`);
     });
 
@@ -182,8 +182,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             ],
             1,
         );
-        await waitFor('both write paths saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10], `the watermark was committed with ${at[0]} of the 10 writes done: a crash then loses the second path's records`);
     });
 
@@ -191,15 +190,14 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn']),
-                { id: 'fn', type: 'function', z: 'f1', func: 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['ch']] },
+                fn('fn', 'return [msg.payload.map((r) => ({ ...msg, payload: [r] }))];', ['ch']),
                 { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'record', tot: 'str' }], wires: [['sw']] },
                 { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] },
                 save('s1'),
             ],
             1,
         );
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the others`);
     });
 
@@ -213,8 +211,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             ],
             0,
         );
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], 'the watermark was not committed: the copy through the Switch node (which never completes what it receives) waits until the ack timeout');
     });
 
@@ -222,13 +219,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn'], { outputMode: 'record' }),
-                { id: 'fn', type: 'function', z: 'f1', func: 'return msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                fn('fn', 'return msg.payload.id % 2 === 0 ? null : msg;', ['s1']),
                 save('s1'),
             ],
             1,
         );
-        await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 3);
         should(at).eql([3], 'the run was not committed: the dropped records held it to the ack timeout');
     });
 
@@ -237,13 +233,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run(
             [
                 query(['fn'], { outputMode: 'record' }),
-                { id: 'fn', type: 'function', z: 'f1', func: 'await new Promise((r) => setTimeout(r, 20));\nreturn msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                fn('fn', 'await new Promise((r) => setTimeout(r, 20));\nreturn msg.payload.id % 2 === 0 ? null : msg;', ['s1']),
                 save('s1'),
             ],
             1,
         );
-        await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 3);
         should(at).eql([3], 'the run was not committed: the records the function node dropped held it to the ack timeout');
     });
 
@@ -253,13 +248,12 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             const at = await run(
                 [
                     query(['fn'], { outputMode: 'record' }),
-                    { id: 'fn', type: 'function', z: 'f1', func: 'return msg.payload.id % 2 === 0 ? null : msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['s1']] },
+                    fn('fn', 'return msg.payload.id % 2 === 0 ? null : msg;', ['s1']),
                     save('s1'),
                 ],
                 1,
             );
-            await waitFor('the write node saved the 3 odd records', () => sim.saved.length === 3);
-            await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+            await commitsOnce(at, 3);
             should(at).eql([3], 'the run was not committed: the records the function node dropped held it to the ack timeout');
         } finally {
             helper.settings({});
@@ -282,7 +276,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const at = await run([
             query(['other']),
             // Writes for 400 ms, counts the records written, then completes the msg without sending anything on.
-            { id: 'other', type: 'function', z: 'f1', func: 'setTimeout(() => { flow.set("written", (flow.get("written") || 0) + msg.payload.length); node.done(); }, 400);\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+            fn('other', 'setTimeout(() => { flow.set("written", (flow.get("written") || 0) + msg.payload.length); node.done(); }, 400);\nreturn null;', []),
         ]);
         await waitFor('the watermark committed', () => {
             if (at.length > committedWith.length) committedWith.push(flowWritten());
@@ -306,8 +300,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             ],
             0,
         );
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses them`);
     });
 
@@ -317,8 +310,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             { id: 'tr', type: 'trigger', z: 'f1', op1: '', op2: '0', op1type: 'pay', op2type: 'nul', duration: '250', extend: false, overrideDelay: false, units: 'ms', reset: '', bytopic: 'all', topic: 'topic', outputs: 1, wires: [['s1']] },
             save('s1'),
         ]);
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses them`);
     });
 
@@ -333,8 +325,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             ],
             100,
         );
-        await waitFor('both write nodes saved every piece', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10]);
     });
 
@@ -346,16 +337,14 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
             save('s1'),
             save('s2'),
         ]);
-        await waitFor('both write nodes saved the 5 records', () => sim.saved.length === 10);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 10);
         should(at).eql([10]);
     });
 
     it('a disabled debug node beside the write node (its wire stays, nothing is delivered down it): committed once the write node wrote the records', async () => {
         // Node-RED keeps a disabled node's wires but starts no node for it: the copy for that wire is never delivered.
         const at = await run([query(['s1', 'dbg']), save('s1'), { id: 'dbg', type: 'debug', z: 'f1', d: true, active: true, complete: 'payload', console: false, tosidebar: true }], 0);
-        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        await commitsOnce(at, 5);
         should(at).eql([5], 'the watermark was not committed: the run waits for a copy sent to a disabled node until the ack timeout');
     });
 
@@ -383,7 +372,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         const { at, cutOff } = await redeployDelay(
             (name) => [
                 query(['fn']),
-                { id: 'fn', type: 'function', z: 'f1', func: 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['dly']] },
+                fn('fn', 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', ['dly']),
                 { ...delay(name, { pauseType: 'rate' }), wires: [['s1']] },
                 save('s1'),
             ],
