@@ -250,6 +250,37 @@ describe('crash-safe incremental sync: a real Node-RED killed between the read a
         }
     });
 
+    it('the write node inside a subflow, crash with every write pending: on ack, nothing was committed; the rerun writes each trade once and commits', async () => {
+        const ack = await chain('ack');
+        const flows = flowOf(ack) as Array<Record<string, any>>;
+        // The write node moves into a subflow; the mapper feeds an instance of it. Node-RED starts a subflow instance
+        // and the nodes inside only with a position (x, y), as the editor always gives.
+        const save = flows.find((n) => n.id === 'save-ack')!;
+        flows.splice(flows.indexOf(save), 1);
+        flows.push(
+            { id: 'sf-save', type: 'subflow', name: 'save to Kingdee', info: '', in: [{ x: 60, y: 40, wires: [{ id: 'sf-save-node' }] }], out: [] },
+            { ...save, id: 'sf-save-node', z: 'sf-save', x: 200, y: 40 },
+            { id: 'sf-save-ack', type: 'subflow:sf-save', z: ack.tab, x: 400, y: 40, wires: [] },
+            { id: ack.trigger, type: 'inject', z: ack.tab, props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, wires: [[ack.q]] },
+        );
+        flows.find((n) => n.id === 'map-ack')!.wires = [['sf-save-ack'], []];
+        nr = new NodeRedProcess(flows, { 'jc-ack': { appSecret: JACKYUN_DEMO.appSecret }, 'kc-ack': { password: KINGDEE_DEMO.password } });
+        const p = nr;
+        await p.start();
+        ack.kingdee.decide = () => 'hold';
+        await p.inject(ack.trigger);
+        await waitFor('the read over and every BatchSave held in the subflow', () => readAndHeld(ack, TRADES / PAGE));
+        await new Promise((r) => setTimeout(r, 300));
+        should(await watermarkOf(p, ack)).be.undefined();
+
+        await crashAndRestart(p);
+        await p.inject(ack.trigger);
+        await waitFor('every trade in Kingdee', () => savedBills(ack).length >= TRADES);
+        await waitFor('the watermark committed', () => watermarkOf(p, ack));
+        should(startsAsked(ack)).eql([ack.start]);
+        assertEveryTradeOnce(ack);
+    });
+
     it('crash with every write pending: on ack, the next run re-reads all trades and writes each once, commits to disk, and a third run writes nothing; on read (negative control), the crash loses them all', async () => {
         const ack = await chain('ack');
         const read = await chain('read');
