@@ -72,12 +72,8 @@ interface Fork {
 /** The ticket of one copy: handed back as any ticket (acknowledged, or ended at a node), back once its msgs are completed. */
 interface Copy {
     fork: Fork;
-    /** Deliveries of a msg carrying it to a node that completes msgs, not completed yet, and holds (a lookup passing it on). */
-    live: number;
-    /** Holds among `live`: given back by acknowledge(). */
+    /** Holds on it (a lookup passing it on), counted in the run's `live` too: given back by acknowledge(). */
     held: number;
-    /** Accounted for while `live`: back once those complete (as an issued ticket in `due`). */
-    due?: boolean;
     /** Forks of this copy not finished yet (it was sent to several wires again further on). */
     forks: number;
 }
@@ -86,9 +82,12 @@ interface Run {
     outstanding: Set<number>;
     /** Tickets of the copies of forked msgs (seqs of their own, never in `outstanding`). */
     copies: Map<number, Copy>;
-    /** Issued tickets by how many msgs carrying them are with a node that completes msgs and has not yet. */
+    /**
+     * Open tickets (issued or a copy's) by how many msgs carrying them are with a node that completes msgs and has not
+     * yet (and, for a copy, holds on it).
+     */
     live: Map<number, number>;
-    /** Issued tickets accounted for while `live`: back once their msgs are completed. */
+    /** Open tickets accounted for while `live`: back once those msgs are completed (a copy once its forks are too). */
     due: Set<number>;
     /** Send events of msgs carrying each ticket (issued or a copy's). */
     sent: Map<number, number>;
@@ -172,7 +171,7 @@ export function acknowledge(msg: Record<string, unknown> | undefined): void {
         const copy = run.copies.get(ticket.seq);
         if (copy && copy.held > 0) {
             copy.held--;
-            copy.live--;
+            lessLive(run, ticket.seq);
         }
         ticketBackAs(ticket, run, chain);
     }
@@ -220,19 +219,25 @@ export function holdTickets(msg: Record<string, unknown> | undefined): void {
         const copy = run.copies.get(ticket.seq);
         if (copy) {
             copy.held++;
-            copy.live++;
+            moreLive(run, ticket.seq);
         }
     }
 }
 
-/**
- * A copy accounted for (acknowledged, or ended at a node) while msgs carrying it were still with a node is finished
- * once those completed, nothing holds it and its own forks are finished. Not merely because every node it reached so
- * far completed it: a node sending it on to a Switch node (which is not waited for) completes it before it is written.
- */
-function copyCompleted(id: string, run: Run, seq: number): void {
-    const copy = run.copies.get(seq);
-    if (copy?.due && copy.live <= 0 && copy.forks === 0 && runs.get(id) === run) ticketBack(id, run, seq);
+/** One more msg carrying the ticket with a node that completes msgs (or a hold on a copy). */
+function moreLive(run: Run, seq: number): void {
+    run.live.set(seq, (run.live.get(seq) ?? 0) + 1);
+}
+
+/** One fewer; true once none is left. */
+function lessLive(run: Run, seq: number): boolean {
+    const live = (run.live.get(seq) ?? 1) - 1;
+    if (live > 0) {
+        run.live.set(seq, live);
+        return false;
+    }
+    run.live.delete(seq);
+    return true;
 }
 
 /** A copy finished: its fork is one copy nearer finished, and a finished fork hands its msg's ticket back. */
@@ -340,7 +345,7 @@ function onSend(events: SendEvent[]): void {
         list.forEach((event, i) => {
             const seq = run.next++;
             // Its delivery is counted in preDeliver, once its node is known (one that never completes msgs is not).
-            run.copies.set(seq, { fork, live: 0, held: 0, forks: 0 });
+            run.copies.set(seq, { fork, held: 0, forks: 0 });
             // With the pieces its msg already was, as an issued ticket: pieces cut from the copy are told apart.
             const parts = chains[i].map((p) => p.id);
             let entry = copyTickets.get(event);
@@ -382,16 +387,9 @@ function onDeliver(event: SendEvent): void {
     }
     const copies: AckTicket[] = [];
     for (const { ticket, run } of openTickets(msg)) {
-        const copy = run.copies.get(ticket.seq);
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
-        if (!completes(event)) continue;
-        if (copy) {
-            copy.live++;
-        } else if (run.outstanding.has(ticket.seq)) {
-            run.live.set(ticket.seq, (run.live.get(ticket.seq) ?? 0) + 1);
-        } else {
-            continue;
-        }
+        if (!completes(event) || !isOpen(run, ticket.seq)) continue;
+        moreLive(run, ticket.seq);
         copies.push(ticket);
     }
     if (copies.length === 0) return;
@@ -447,20 +445,11 @@ function onComplete(event: CompleteEvent): void {
     }
     for (const ticket of copies) {
         const run = runs.get(ticket.run);
-        if (!run) continue;
-        const copy = run.copies.get(ticket.seq);
-        if (copy) {
-            copy.live--;
-            copyCompleted(ticket.run, run, ticket.seq);
-            continue;
-        }
-        const live = (run.live.get(ticket.seq) ?? 1) - 1;
-        if (live > 0) {
-            run.live.set(ticket.seq, live);
-        } else {
-            run.live.delete(ticket.seq);
-            if (run.due.delete(ticket.seq)) ticketBack(ticket.run, run, ticket.seq);
-        }
+        if (!run || !lessLive(run, ticket.seq)) continue;
+        // Accounted for while msgs carrying it were with nodes: back now, a copy once its own forks are too. Not
+        // merely because every node it reached so far completed it: a node sending it on to a Switch node (which is
+        // not waited for) completes it before it is written.
+        if (run.due.has(ticket.seq) && !run.copies.get(ticket.seq)?.forks) ticketBack(ticket.run, run, ticket.seq);
     }
     // Completed having sent nothing since it got the msg (a debug node, a function node returning null, a write node
     // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be. Not
@@ -526,18 +515,15 @@ function safely<E>(hook: (event: E) => void): (event: E) => void {
 }
 
 function ticketBack(id: string, run: Run, seq: number): void {
-    const copy = run.copies.get(seq);
-    if (copy) {
-        // As an issued ticket: accounted for while msgs carrying it are still with a node (a function node sending one
-        // msg per record after the fork, the first written), back once those are completed (copyCompleted).
-        if (copy.live <= 0) copyBack(id, run, seq);
-        else copy.due = true;
-        return;
-    }
     // Accounted for while msgs carrying it are still with a node (a function node sending one msg per record, the
-    // first written): back once those are completed.
+    // first written; a copy's likewise): back once those are completed (onComplete).
     if (run.live.has(seq)) {
         run.due.add(seq);
+        return;
+    }
+    run.due.delete(seq);
+    if (run.copies.has(seq)) {
+        copyBack(id, run, seq);
         return;
     }
     run.outstanding.delete(seq);
