@@ -38,7 +38,8 @@
  * (a link out node in return mode hands it to its link call node, which sends it) did not end there, nor one whose
  * tickets leave on another msg in the same tick (a Trigger node completes the msg, then sends its copy). So ack mode
  * works with records filtered out on the way and with write nodes that know nothing of tickets. A Switch node
- * dropping a msg (no rule matched) never completes it: the msg holds its run to the ack timeout.
+ * dropping a msg (no rule matched) never completes it: the msg holds its run to the ack timeout, whose warning names
+ * the node each msg still out was last delivered to (heldAt).
  */
 
 export const ACK_PROPERTY = '_cnErpAck';
@@ -95,6 +96,8 @@ interface Run {
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
     waitsOn: Map<number, Set<string>>;
+    /** The node each open ticket's msg was last delivered to: where a run abandoned at its ack timeout was held. */
+    lastAt: Map<number, HeldAt>;
     /** The next seq, for issued tickets and copies alike. */
     next: number;
     /** Tickets issued (copies not counted). */
@@ -102,6 +105,19 @@ interface Run {
     sealed: boolean;
     settled: () => void;
     lost?: () => void;
+}
+
+/** A node msgs of a run were last delivered to, as the editor names it. */
+interface HeldAt {
+    /** The node's type and name (or id): `switch "只要已审核"`. */
+    node: string;
+    /** Whether the node completes what it receives (a Switch node does not, and drops a msg no rule matched). */
+    completes: boolean;
+}
+
+/** Where the msgs of a run still out were last delivered, most first; msgs never delivered anywhere are left out. */
+export interface HeldAtCount extends HeldAt {
+    msgs: number;
 }
 
 const runs = new Map<string, Run>();
@@ -123,6 +139,11 @@ export interface AckRun {
     readonly issued: number;
     /** Tickets not handed back yet (0 once settled or abandoned). */
     readonly outstanding: number;
+    /**
+     * Where the msgs still out were last delivered (copies counted one by one), to name in a warning: a run held to
+     * its ack timeout by a Switch node with no rule for some records is otherwise a mystery. Empty once abandoned.
+     */
+    heldAt(): HeldAtCount[];
 }
 
 /**
@@ -131,7 +152,7 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), lastAt: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
     runs.set(id, run);
     return {
         id,
@@ -157,7 +178,25 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
         get outstanding() {
             return runs.get(id) === run ? run.outstanding.size : 0;
         },
+        heldAt() {
+            return runs.get(id) === run ? whereHeld(run) : [];
+        },
     };
+}
+
+/** The nodes the run's open tickets were last delivered to; a ticket forked into copies counts where its copies are. */
+function whereHeld(run: Run): HeldAtCount[] {
+    const forked = new Set<number>();
+    for (const copy of run.copies.values()) forked.add(copy.fork.parent.seq);
+    const byNode = new Map<string, HeldAtCount>();
+    for (const seq of [...run.outstanding, ...run.copies.keys()]) {
+        const at = forked.has(seq) ? undefined : run.lastAt.get(seq);
+        if (!at) continue;
+        const count = byNode.get(at.node);
+        if (count) count.msgs++;
+        else byNode.set(at.node, { ...at, msgs: 1 });
+    }
+    return [...byNode.values()].sort((a, b) => b.msgs - a.msgs);
 }
 
 /**
@@ -246,6 +285,7 @@ function copyBack(id: string, run: Run, seq: number): void {
     run.copies.delete(seq);
     run.waitsOn.delete(seq);
     run.sent.delete(seq);
+    run.lastAt.delete(seq);
     if (--fork.open > 0) return;
     const parent = run.copies.get(fork.parent.seq);
     if (parent) parent.forks--;
@@ -386,7 +426,9 @@ function onDeliver(event: SendEvent): void {
         msg[ACK_PROPERTY] = next.length === 1 ? next[0] : next;
     }
     const copies: AckTicket[] = [];
+    const at = heldAtOf(event);
     for (const { ticket, run } of openTickets(msg)) {
+        if (at && isOpen(run, ticket.seq)) run.lastAt.set(ticket.seq, at);
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
         if (!completes(event) || !isOpen(run, ticket.seq)) continue;
         moreLive(run, ticket.seq);
@@ -399,6 +441,19 @@ function onDeliver(event: SendEvent): void {
     const list = byNode.get(event.destination.id);
     if (list) list.push(held);
     else byNode.set(event.destination.id, [held]);
+}
+
+/** The node a send event goes to, as the editor names it (one object per node: the run's tickets share it). */
+const heldAtByNode = new WeakMap<object, HeldAt>();
+function heldAtOf(event: SendEvent): HeldAt | undefined {
+    const node = event.destination.node as { type?: unknown; name?: unknown } | undefined;
+    if (!node) return undefined;
+    let at = heldAtByNode.get(node);
+    if (!at) {
+        const name = typeof node.name === 'string' && node.name.trim() !== '' ? `"${node.name}"` : `(${event.destination.id})`;
+        heldAtByNode.set(node, (at = { node: `${String(node.type ?? 'node')} ${name}`, completes: completes(event) }));
+    }
+    return at;
 }
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */
@@ -529,6 +584,7 @@ function ticketBack(id: string, run: Run, seq: number): void {
     run.outstanding.delete(seq);
     run.waitsOn.delete(seq);
     run.sent.delete(seq);
+    run.lastAt.delete(seq);
     settleIfComplete(id, run);
 }
 

@@ -24,7 +24,7 @@ import { Watermark, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
-import { ACK_PROPERTY, AckRun, acknowledge, followTickets, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
+import { ACK_PROPERTY, AckRun, acknowledge, HeldAtCount, followTickets, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
 
@@ -87,6 +87,20 @@ function abandonWait(ack: AckWait): number {
     const missing = ack.ackRun.abandon();
     ack.release();
     return missing;
+}
+
+/**
+ * Where a run's msgs still out were last delivered, for the ack timeout's warning: the node holding them is what the
+ * integrator has to look at (most often a Switch node with no rule for some records).
+ */
+function heldAtText(held: HeldAtCount[]): string {
+    if (held.length === 0) return 'dropped downstream, or the flow changed';
+    const shown = held.slice(0, 3).map((h) => `${h.node}: ${h.msgs} msg${h.msgs === 1 ? '' : 's'}`);
+    if (held.length > 3) shown.push(`${held.length - 3} more node${held.length === 4 ? '' : 's'}`);
+    const hint = held.some((h) => !h.completes)
+        ? ' — a node that never finishes what it receives, such as a Switch node, drops a msg no rule matches: give it an otherwise rule wired to a debug node'
+        : '';
+    return `last delivered to ${shown.join(', ')}${hint}`;
 }
 
 /** An incremental run in progress: reading, then (ack mode) waiting for its acknowledgements. */
@@ -409,8 +423,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             ack.timer = undefined;
             if (ack.committing) return;
             const issued = ack.ackRun.issued;
+            const where = heldAtText(ack.ackRun.heldAt());
             const missing = abandonWait(ack);
-            node.warn(`${spec.type}: ${missing} of the ${issued} msgs this run emitted were not acknowledged within ${ackTimeoutText} (dropped downstream, or the flow changed); the watermark stays where it was and the next run reads those records again`);
+            node.warn(`${spec.type}: ${missing} of the ${issued} msgs this run emitted were not acknowledged within ${ackTimeoutText} (${where}); the watermark stays where it was and the next run reads those records again`);
             status.done(`${missing} msgs not acknowledged: watermark kept`, true);
         }
 

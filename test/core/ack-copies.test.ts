@@ -407,4 +407,31 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(warning).match(/1 of the 1 msgs this run emitted/);
         should(at).eql([]);
     });
+
+    it('a run held to the ack timeout by a Switch node dropping msgs (no rule matched): the warning names the Switch and what to do', async () => {
+        // One msg a record: the Switch passes records with an even id on and drops the others.
+        const at = await run([
+            query(['sw'], { ackTimeout: '0.005', outputMode: 'record' }),
+            { id: 'sw', type: 'switch', z: 'f1', name: '只要偶数', property: 'payload.id', propertyType: 'msg', rules: [{ t: 'jsonata_exp', v: 'payload.id % 2 = 0', vt: 'jsonata' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] },
+            save('s1'),
+        ], 10);
+        const q = helper.getNode('q1');
+        const warning = await waitFor('the run abandoned', () => (q.warn as sinon.SinonSpy).args.map((a) => String(a[0])).find((w) => /were not acknowledged within/.test(w)), 5000);
+        should(sim.saved.length).be.above(0);
+        should(warning).match(new RegExp(`${5 - sim.saved.length} of the 5 msgs this run emitted`));
+        should(warning).match(new RegExp(`last delivered to switch "只要偶数": ${5 - sim.saved.length} msgs? — .*Switch node.*otherwise rule`));
+        should(at).eql([]);
+    });
+
+    it('a copy held by a node that never completes it: the warning names that node, without the Switch hint when it completes msgs', async () => {
+        // A function node that keeps the msg and never calls node.done() on it (the write node beside it finishes): one
+        // whose code names node.done() is left to call it itself.
+        const at = await run([query(['s1', 'keep'], { ackTimeout: '0.005' }), save('s1'), fn('keep', 'context.set("kept", msg);\nif (msg.never) node.done();\nreturn;', [])], 10);
+        await waitFor('the write node saved the 5 records', () => sim.saved.length === 5);
+        const q = helper.getNode('q1');
+        const warning = await waitFor('the run abandoned', () => (q.warn as sinon.SinonSpy).args.map((a) => String(a[0])).find((w) => /were not acknowledged within/.test(w)), 5000);
+        should(warning).match(/last delivered to function \(keep\): 1 msg\)/);
+        should(warning).not.match(/otherwise rule/);
+        should(at).eql([]);
+    });
 });
