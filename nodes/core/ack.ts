@@ -105,6 +105,9 @@ interface Run {
     sealed: boolean;
     settled: () => void;
     lost?: () => void;
+    /** The runs whose tickets this run passes on (a lookup's, see openAckRun), and the runs passing this one's on. */
+    from?: string[];
+    feeds?: Set<string>;
 }
 
 /** A node msgs of a run were last delivered to, as the editor names it. */
@@ -148,11 +151,17 @@ export interface AckRun {
 
 /**
  * `settled` runs once the run is sealed and every ticket came back; `lost` (if given) once a ticket is declared lost
- * (ticketLost), which abandons the run.
+ * (ticketLost), which abandons the run. A run that passes the tickets of msg `passes` on (a lookup between a query and
+ * its writes) is forgotten once none of their runs is open any more: its acknowledgement would be ignored, and kept
+ * until its own tickets come back (never, if its msgs were dropped) it would hold `passes` and its records for ever.
  */
-export function openAckRun(settled: () => void, lost?: () => void): AckRun {
+export function openAckRun(settled: () => void, lost?: () => void, passes?: Record<string, unknown>): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
     const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), lastAt: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
+    if (passes) {
+        run.from = [...new Set(openTickets(passes).map((t) => t.ticket.run))];
+        for (const f of run.from) (runs.get(f)!.feeds ??= new Set()).add(id);
+    }
     runs.set(id, run);
     return {
         id,
@@ -169,7 +178,7 @@ export function openAckRun(settled: () => void, lost?: () => void): AckRun {
         },
         abandon() {
             const live = runs.get(id) === run;
-            runs.delete(id);
+            if (live) leave(id, run);
             return live ? run.outstanding.size : 0;
         },
         get issued() {
@@ -628,8 +637,18 @@ export function ticketLost(msg: Record<string, unknown> | undefined): void {
 function runLost(id: string): void {
     const run = runs.get(id);
     if (!run) return;
-    runs.delete(id);
+    leave(id, run);
     run.lost?.();
+}
+
+/** Takes a run out of the table, and with it the runs that only pass its tickets on (see openAckRun). */
+function leave(id: string, run: Run): void {
+    runs.delete(id);
+    for (const f of run.from ?? []) runs.get(f)?.feeds?.delete(id);
+    for (const d of run.feeds ?? []) {
+        const passing = runs.get(d);
+        if (passing && !passing.from!.some((f) => runs.has(f))) leave(d, passing);
+    }
 }
 
 /** Whether a msg carries a ticket of a run still open: whoever finishes with it must hand it back. */
@@ -651,7 +670,7 @@ function openTickets(msg: Record<string, unknown> | undefined): Array<{ ticket: 
 /** Settles a sealed run once every ticket is back; it leaves the table, so `settled` runs once. */
 function settleIfComplete(id: string, run: Run): void {
     if (run.sealed && run.outstanding.size === 0 && runs.get(id) === run) {
-        runs.delete(id);
+        leave(id, run);
         run.settled();
     }
 }

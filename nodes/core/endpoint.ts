@@ -437,7 +437,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             // A query fed a msg with a delivery ticket (a lookup between a query in ack mode and its writes) hands it
             // back only once every msg it emits for it was acknowledged in turn: its msgs carry tickets of this run.
             // Its completion of the msg comes when the read ends, before those msgs are written: it holds the msg meanwhile.
-            const passOn = spec.kind === 'query' && hasOpenTicket(msg) ? openAckRun(() => acknowledge(msg), () => ticketLost(msg)) : undefined;
+            const passOn = spec.kind === 'query' && hasOpenTicket(msg) ? openAckRun(() => acknowledge(msg), () => ticketLost(msg), msg) : undefined;
             if (passOn) holdTickets(msg);
             // Work cut off by a close (deploy, shutdown) ends on the outputs of a stopping node, where nothing picks it
             // up: not accounted for, so the ticket never comes back and the watermark stays where it was; the query's

@@ -727,7 +727,8 @@ function register(RED: NodeAPI) {
                 const i = rootStack.findIndex((l: any) => l.handle === defer);
                 if (i >= 0) rootStack.splice(i, 1);
             }
-            status.clear();
+            // Cleared and kept so: a delivery still arriving must not paint its outcome over the next node's status.
+            status.close();
             done();
         });
     }

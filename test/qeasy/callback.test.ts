@@ -815,6 +815,35 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received.map((m) => m.payload.tid)).eql(['TC101']);
     });
 
+    it('a delivery still arriving when the flow is redeployed paints no status over the new node (a refused one\'s red 401 included)', async () => {
+        await deploy();
+        const body = JSON.stringify(order('TC102'));
+        // Signed with another secret: answered 401 once its body is in.
+        const headers = signed(body, 'not-the-secret');
+        const url = new URL(base + '/qeasy/orders');
+        let answered!: (status: number) => void;
+        const reply = new Promise<number>((r) => (answered = r));
+        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+            res.resume();
+            res.on('end', () => answered(res.statusCode ?? 0));
+        });
+        req.write(body.slice(0, 10));
+        await new Promise((r) => setTimeout(r, 100));
+        await helper.setFlows(flowOf({ windowSeconds: 301 }), 'full', { c1: { secret: SECRET } });
+        // What the editor shows for n1 from now on (Node-RED publishes every status by node id).
+        const shown: Msg[] = [];
+        const onStatus = (e: Msg) => e.id === 'n1' && shown.push(e.status);
+        helper._events.on('node-status', onStatus);
+        try {
+            req.end(body.slice(10));
+            should(await reply).equal(401);
+            await new Promise((r) => setTimeout(r, 1100));
+        } finally {
+            helper._events.off('node-status', onStatus);
+        }
+        should(shown).eql([], 'the closed node painted its outcome over the status of the node now serving the path');
+    });
+
     it('obeys httpNodeMiddleware (runs, may refuse) and httpNodeCors; a JSON body parser in the middleware does not spoil the signature', async () => {
         const seen: string[] = [];
         helper.settings({
