@@ -460,8 +460,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 .catch((err: unknown) => {
                     const e = err instanceof WholeMessageError ? err : new WholeMessageError(err instanceof Error ? err.message : String(err), toConnectorError(err, spec.system));
                     const ce = e.connectorError;
-                    // Catch moves this to msg._error and puts its own {message, source, code, cause} in msg.error.
+                    // Catch moves this to msg._error and puts its own {message, source, code, cause} in msg.error. A
+                    // caught msg fed back keeps Catch's `source`: Node-RED counts a msg's catches by it and ends a
+                    // Catch → this node loop at ten instead of letting it hammer the vendor for ever.
+                    const source = isPlainObject(msg.error) ? msg.error.source : undefined;
                     msg.error = ce.toMsgError();
+                    if (source !== undefined) msg.error.source = source;
                     status.error(ce.code);
                     finished();
                     done(e);

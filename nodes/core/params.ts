@@ -22,8 +22,15 @@ export function isBlankValue(v: unknown): boolean {
     return v === undefined || v === null || String(v).trim() === '';
 }
 
+/**
+ * An object literal (or JSON), not a Buffer, Date or class instance. Its prototype is checked for having none of its
+ * own rather than for being this realm's Object.prototype: a function node runs in a sandbox of its own, and a record
+ * built there (`msg.payload = {...msg.payload, FNote: 'x'}` fixing a failure for a replay) has that sandbox's.
+ */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    const proto = Object.getPrototypeOf(v);
+    return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function evaluate(RED: NodeAPI, node: Node, tv: TypedValue, msg: Record<string, unknown>): Promise<unknown> {

@@ -15,6 +15,8 @@ const coreDir = path.join(path.dirname(nodesPkg), 'core', 'common');
 export const catchNode = require(path.join(coreDir, '25-catch.js'));
 export const completeNode = require(path.join(coreDir, '24-complete.js'));
 export const statusNode = require(path.join(coreDir, '25-status.js'));
+/** Node-RED's function node: it runs in a sandbox of its own, so the objects it builds have another Object.prototype. */
+export const functionNode = require(path.join(path.dirname(nodesPkg), 'core', 'function', '10-function.js'));
 
 export { helper };
 

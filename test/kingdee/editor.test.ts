@@ -146,4 +146,6 @@ describe('kingdee editor: dialogs, locales, help, labels', () => {
 });
 
 // The shared checks (keys in both catalogues, help sections, zh-CN punctuation) for the Kingdee nodes too.
-describeEditor('kingdee', { help: {} });
+// Output 2 is documented for replay: the record's position, and what a replayed msg leaves behind.
+const replay = ['recordIndex', 'msg._error'];
+describeEditor('kingdee', { help: { 'kingdee-batch-save': replay, 'kingdee-push': replay } });

@@ -1,6 +1,6 @@
 import should from 'should';
 import sinon from 'sinon';
-import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg, functionNode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
@@ -555,6 +555,30 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(out.error === undefined).be.true('a bill saved on replay still carries the Catch node\'s msg.error on output 1');
             should(out._error).be.undefined();
             should(saved().filter((b) => b.FNote === 'caught')).have.length(1);
+        });
+
+        it('replay through a function node: the refused bill rebuilt there (its lines too, the material as plain text) is saved once, the material wrapped, the guard checking its lines; fed back again, it is found, not saved twice', async () => {
+            await start();
+            const guarded = node({ FormId: { value: 'SAL_OutStock', type: 'str' }, duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } });
+            const fix = { id: 'fix', type: 'function', z: 'f1', func: "msg.payload = { ...msg.payload, FEntity: msg.payload.FEntity.map((l) => ({ ...l, FMaterialID: 'MAT001' })) };\nreturn msg;", outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['n1']] };
+            await load([kingdeeConfig, kingdeeBatchSave, functionNode], withProbes([config(), guarded, fix], 'n1', 2), { c1: creds });
+            const bill = model({ FNumber: 'MAT999' }, { FNote: 'fix-me', FEntity: [{ FMaterialID: { FNumber: 'MAT999' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-FIX-1' }] });
+            const r = await run('n1', { payload: [bill] }, 2);
+            should(r.outputs[1]).have.length(1);
+            const replays = [r.outputs[1][0], JSON.parse(JSON.stringify(r.outputs[1][0]))];
+            for (const [i, failed] of replays.entries()) {
+                sim.clearRequests();
+                const again = await new Promise<Msg>((resolve) => {
+                    helper.getNode('n1-out1').once('input', resolve);
+                    helper.getNode('n1-caught').once('input', resolve);
+                    helper.getNode('fix').receive(failed);
+                });
+                should(again.error === undefined).be.true(`replay ${i + 1} did not reach output 1: ${JSON.stringify(again.error)}`);
+                should(again.payload).match(i === 0 ? { model: { FNote: 'fix-me' } } : { alreadyPresent: true });
+                should(sentData(isQuery)[0].FilterString).containEql("'JK-FIX-1'");
+                if (i === 0) should(sentData(isSave)[0].Model[0].FEntity[0].FMaterialID).eql({ FNumber: 'MAT001' });
+            }
+            should(saved().filter((b) => b.FNote === 'fix-me')).have.length(1);
         });
 
         it('chunks of chunkSize: 5 records with chunkSize 2 → 3 BatchSave requests, all saved once', async () => {

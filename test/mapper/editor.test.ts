@@ -1,3 +1,3 @@
 import { describeEditor } from '../helpers/editor-locales';
 
-describeEditor('mapper', { help: { 'erp-mapper': ['const', 'path', 'template', 'array', 'table', 'lookup', 'jsonata', 'convert'] } });
+describeEditor('mapper', { help: { 'erp-mapper': ['const', 'path', 'template', 'array', 'table', 'lookup', 'jsonata', 'convert', 'recordIndex', 'msg._error'] } });

@@ -5,7 +5,7 @@ import should from 'should';
 import { describeEditor } from '../helpers/editor-locales';
 import record from '../../nodes/wdt-wms/schemas/cancel.record.json';
 
-describeEditor('wdt-wms', { help: { 'wdt-wms-cancel': [...Object.keys(record.properties), 'flag', 'code', 'message'] } });
+describeEditor('wdt-wms', { help: { 'wdt-wms-cancel': [...Object.keys(record.properties), 'flag', 'code', 'message', 'recordIndex', 'msg._error'] } });
 
 describe('wdt-wms-config editor: the service URL as the runtime reads it', () => {
     // Runs the dialog script against a stand-in for RED and jQuery, as test/jackyun/editor.test.ts does.
