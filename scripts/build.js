@@ -37,6 +37,26 @@ function copyEditorFiles(srcDir, outDir) {
 }
 copyEditorFiles(path.join(root, 'nodes'), path.join(dist, 'nodes'));
 
+// The runtime texts every node shows (status, warnings) live once, in nodes/core/locales/<lang>/runtime.json. Node-RED
+// gives a node set's RED._ its own catalog only (locales/<lang>/<set>.json beside its js), so each set's catalog gets
+// them merged in, language by language (nodes/core/i18n.ts).
+const coreLocales = path.join(root, 'nodes', 'core', 'locales');
+for (const lang of fs.readdirSync(coreLocales)) {
+    const shared = JSON.parse(fs.readFileSync(path.join(coreLocales, lang, 'runtime.json'), 'utf8'));
+    for (const system of fs.readdirSync(path.join(dist, 'nodes'), { withFileTypes: true })) {
+        const dir = path.join(dist, 'nodes', system.name, 'locales', lang);
+        if (!system.isDirectory() || system.name === 'core' || !fs.existsSync(dir)) continue;
+        for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+            const catalog = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+            for (const key of Object.keys(shared)) {
+                if (key in catalog) throw new Error(`build: ${system.name}/locales/${lang}/${file} has its own "${key}", which the core catalog provides`);
+                catalog[key] = shared[key];
+            }
+            fs.writeFileSync(path.join(dir, file), JSON.stringify(catalog, null, 4) + '\n');
+        }
+    }
+}
+
 // Node-RED looks for a node's icon in an icons/ folder next to its js file.
 const icons = path.join(root, 'icons');
 if (fs.existsSync(icons)) {

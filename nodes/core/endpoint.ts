@@ -19,6 +19,7 @@ import { ConnectorError, notSentError, sentWriteError, toConnectorError } from '
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { StatusReporter } from './status';
+import { Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
@@ -93,14 +94,12 @@ function abandonWait(ack: AckWait): number {
  * Where a run's msgs still out were last delivered, for the ack timeout's warning: the node holding them is what the
  * integrator has to look at (most often a Switch node with no rule for some records).
  */
-function heldAtText(held: HeldAtCount[]): string {
-    if (held.length === 0) return 'dropped downstream, or the flow changed';
-    const shown = held.slice(0, 3).map((h) => `${h.node}: ${h.msgs} msg${h.msgs === 1 ? '' : 's'}`);
-    if (held.length > 3) shown.push(`${held.length - 3} more node${held.length === 4 ? '' : 's'}`);
-    const hint = held.some((h) => !h.completes)
-        ? ' — a node that never finishes what it receives, such as a Switch node, drops a msg no rule matches: give it an otherwise rule wired to a debug node'
-        : '';
-    return `last delivered to ${shown.join(', ')}${hint}`;
+function heldAtText(held: HeldAtCount[], _: Translate): string {
+    if (held.length === 0) return _('runtime.warn.heldNowhere');
+    const shown = held.slice(0, 3).map((h) => _(h.msgs === 1 ? 'runtime.warn.heldAtNodeOne' : 'runtime.warn.heldAtNode', { node: h.node, n: h.msgs }));
+    if (held.length > 3) shown.push(_(held.length === 4 ? 'runtime.warn.heldMoreOne' : 'runtime.warn.heldMore', { n: held.length - 3 }));
+    const text = _('runtime.warn.heldAt', { nodes: shown.join(_('runtime.warn.listSeparator')) });
+    return held.some((h) => !h.completes) ? text + _('runtime.warn.heldSwitchHint') : text;
 }
 
 /** An incremental run in progress: reading, then (ack mode) waiting for its acknowledgements. */
@@ -118,7 +117,14 @@ class RunStatus extends StatusReporter {
     private note = '';
     private last: { kind: 'working' | 'backingOff' | 'done'; text: string; failures?: boolean } | undefined;
 
-    /** `note` is appended to every text from now on (and to the one shown now); '' removes it. */
+    constructor(
+        node: Node,
+        private readonly _: Translate,
+    ) {
+        super(node);
+    }
+
+    /** `note` is appended to every text from now on (and to the one shown now), after a " · "; '' removes it. */
     setNote(note: string): void {
         if (note === this.note) return;
         this.note = note;
@@ -141,15 +147,20 @@ class RunStatus extends StatusReporter {
     waitingForAcks(outstanding: number): void {
         if (this.closed) return;
         this.last = undefined;
-        this.put({ fill: 'yellow', shape: 'ring', text: `waiting for ${outstanding} msg${outstanding === 1 ? '' : 's'} to be acknowledged${this.note}` });
+        const text = this._(outstanding === 1 ? 'runtime.status.waitingForAck' : 'runtime.status.waitingForAcks', { n: outstanding });
+        this.put({ fill: 'yellow', shape: 'ring', text: this.withNote(text) });
     }
 
     private show(kind: 'working' | 'backingOff' | 'done', text: string, force = false, failures = false): void {
         this.last = { kind, text, failures };
-        const shown = text + this.note;
+        const shown = this.withNote(text);
         if (kind === 'working') super.working(shown, force);
         else if (kind === 'backingOff') super.backingOff(shown);
         else super.done(shown, failures);
+    }
+
+    private withNote(text: string): string {
+        return this.note ? `${text} · ${this.note}` : text;
     }
 }
 
@@ -316,8 +327,13 @@ export function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {
     return Object.assign(out, extra);
 }
 
-export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: EndpointSpec<C>): void {
+/**
+ * `nodeFile`: the node's js (`__filename`), when its spec shows texts of its own catalog (see i18n.ts); the shared
+ * `runtime.*` texts need none.
+ */
+export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: EndpointSpec<C>, nodeFile?: string): void {
     specs.set(spec.type, spec);
+    const _ = translator(RED, nodeFile);
     registerSpecRoute(RED);
     const paramNames = Object.keys(((spec.requestSchema as any).properties ?? {}) as object);
     const validateParams = compileParamsSchema(spec.requestSchema);
@@ -326,9 +342,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
     function EndpointNode(this: Node, def: EndpointNodeDef) {
         RED.nodes.createNode(this, def);
         const node = this;
-        const status = new RunStatus(node);
+        const status = new RunStatus(node, _);
         const configNode = RED.nodes.getNode(def.config) as ConfigNode<C> | null;
-        const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write');
+        const reader = new ParamReader(RED, node, paramNames, def.params ?? {}, spec.kind !== 'write', _);
         const inFlight = new Set<AbortController>();
         // Each incremental run starts `overlap` minutes before the last one's end. Unset or invalid → 10 (a negative one
         // would leave a gap between runs whose records nobody reads).
@@ -336,7 +352,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         const overlap = overlapSetting === undefined || overlapSetting < 0 ? 10 : overlapSetting;
         const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlap * 60000) : undefined;
         if (watermark && overlap !== overlapSetting && def.overlapMinutes !== undefined && def.overlapMinutes !== '') {
-            node.warn(`${spec.type}: overlapMinutes: must be a number of minutes, 0 or more (got ${JSON.stringify(def.overlapMinutes)}); using 10`);
+            node.warn(_('runtime.warn.overlapMinutes', { type: spec.type, got: JSON.stringify(def.overlapMinutes) }));
         }
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
         const noStore = watermark ? undefinedStore((RED.settings as any).contextStorage, def.watermarkStore || undefined) : undefined;
@@ -346,18 +362,18 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         const timeoutSetting = num(def.timeout);
         const nodeTimeoutMs = timeoutSetting !== undefined && timeoutSetting > 0 ? timeoutSetting * 1000 : undefined;
         if (nodeTimeoutMs === undefined && def.timeout !== undefined && def.timeout !== '') {
-            node.warn(`${spec.type}: timeout: must be a number of seconds greater than 0 (got ${JSON.stringify(def.timeout)}); using the config node's timeout`);
+            node.warn(_('runtime.warn.timeout', { type: spec.type, got: JSON.stringify(def.timeout) }));
         }
         let closing = false;
 
-        if (!configNode) status.error('no config');
+        if (!configNode) status.error(_('runtime.status.noConfig'));
 
         // Incremental runs take turns: one reads (and, in ack mode, waits for its acknowledgements) at a time, so the
         // next reads from the watermark the earlier one committed instead of the same window. Triggers wait in order;
         // one asking for the same read as the last waiting trigger (an inject firing again) is merged into it, since
         // the waiting run reads everything up to its own start anyway.
         const ackTimeout = ackTimeoutMs(def.ackTimeout);
-        const ackTimeoutText = ackTimeout === undefined ? '' : `${Number((ackTimeout / 60000).toFixed(3))} min`;
+        const ackTimeoutMinutes = ackTimeout === undefined ? '' : Number((ackTimeout / 60000).toFixed(3));
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];
 
@@ -380,7 +396,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 // Warned of once per waiting trigger (and for a reset passed on); the others are counted and summed up
                 // when its run starts: an inject firing every few seconds through an hour-long run is one line, not hundreds.
                 last.merged = (last.merged ?? 0) + 1;
-                if (last.merged === 1 || reset) node.warn(`${spec.type}: triggered while a run is in progress and another trigger asking for the same read already waits for it: merged into the waiting run, which reads everything up to its own start${reset ? ' (and, as this msg asked, resets the watermark first)' : ''}`);
+                if (last.merged === 1 || reset) node.warn(_(reset ? 'runtime.warn.mergedReset' : 'runtime.warn.merged', { type: spec.type }));
                 return done();
             }
             waiting.push({ msg, send, done });
@@ -389,14 +405,14 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         });
 
         function waitingNote(): string {
-            return waiting.length === 0 ? '' : waiting.length === 1 ? ' · next run waiting' : ` · ${waiting.length} runs waiting`;
+            return waiting.length === 0 ? '' : waiting.length === 1 ? _('runtime.status.nextRunWaiting') : _('runtime.status.runsWaiting', { n: waiting.length });
         }
 
         function startRun(trigger: Trigger): void {
             const run: IncrementalRun = {};
             current = run;
             const more = (trigger.merged ?? 0) - 1;
-            if (more > 0) node.warn(`${spec.type}: ${more} more trigger${more === 1 ? ' was' : 's were'} merged into this run while it waited`);
+            if (more > 0) node.warn(_(more === 1 ? 'runtime.warn.moreMergedOne' : 'runtime.warn.moreMerged', { type: spec.type, n: more }));
             execute(trigger, run)
                 .then(() => {
                     run.readEnded = true;
@@ -423,10 +439,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             ack.timer = undefined;
             if (ack.committing) return;
             const issued = ack.ackRun.issued;
-            const where = heldAtText(ack.ackRun.heldAt());
+            const where = heldAtText(ack.ackRun.heldAt(), _);
             const missing = abandonWait(ack);
-            node.warn(`${spec.type}: ${missing} of the ${issued} msgs this run emitted were not acknowledged within ${ackTimeoutText} (${where}); the watermark stays where it was and the next run reads those records again`);
-            status.done(`${missing} msgs not acknowledged: watermark kept`, true);
+            node.warn(_('runtime.warn.notAcknowledged', { type: spec.type, missing, issued, minutes: ackTimeoutMinutes, where }));
+            status.done(_('runtime.status.notAcknowledged', { n: missing }), true);
         }
 
         /** One input msg to its end: done() or done(err), exactly once. */
@@ -550,16 +566,16 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const request: RequestContext = {
                 signal,
                 timeoutMs,
-                onBackoff: (delayMs, err) => status.backingOff(`${err.code}: retry in ${Math.ceil(delayMs / 1000)} s`),
-                onAccountPaused: (ms) => status.backingOff(`account paused by a rate limit: ${Math.ceil(ms / 1000)} s`),
+                onBackoff: (delayMs, err) => status.backingOff(_('runtime.status.retryIn', { code: err.code, seconds: Math.ceil(delayMs / 1000) })),
+                onAccountPaused: (ms) => status.backingOff(_('runtime.status.accountPaused', { seconds: Math.ceil(ms / 1000) })),
             };
             const ctx: EndpointContext<C> = {
                 client,
                 request,
                 signal,
                 msg,
-                progress: (text) => status.working(text),
-                warn: (text) => node.warn(text),
+                progress: (text) => status.working(typeof text === 'string' ? text : _(text.key, text.vars)),
+                warn: (text) => node.warn(typeof text === 'string' ? text : _(text.key, text.vars)),
             };
             if (spec.kind === 'query') {
                 if (watermark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {
@@ -579,7 +595,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                                 .finally(release);
                         },
                         () => {
-                            node.warn(`${spec.type}: a msg this run emitted was cut off downstream (a node was redeployed or stopped while writing or holding it); the watermark stays where it was and the next run reads those records again`);
+                            node.warn(_('runtime.warn.cutOff', { type: spec.type }));
                             abandonWait(ack);
                         },
                     );
@@ -663,7 +679,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     } else {
                         for (let i = 0; i < records.length; i++) emit(records[i], { page: { ...meta, index: first + i } });
                     }
-                    status.working(`page ${pages}: ${count} records`);
+                    status.working(_('runtime.status.pageRecords', { page: pages, records: count }));
                     page = records = undefined;
                 }
                 // The cap reached on a page's last record: whether anything follows is known only by asking. A window
@@ -674,9 +690,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 await iterator.return?.();
             }
             if (mode === 'all') emit(collected, { count, pages });
-            status.done(`${count} records, ${pages} pages`);
+            status.done(_('runtime.status.recordsPages', { records: count, pages }));
             // Records after the cap were never read: moving the watermark past them would skip them for good.
-            if (!complete && watermark) node.warn(`${qs.type}: the record cap (${cap}) stopped the read before the end of its window; the watermark stays where it was`);
+            if (!complete && watermark) node.warn(_('runtime.warn.capped', { type: qs.type, cap }));
             return complete;
         }
 
@@ -711,7 +727,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (result.length !== indexes.length) throw outcomeMismatch(ws.system, result.length, indexes.length);
                     indexes.forEach((i, k) => (outcomes[i] = result[k]));
                     written += indexes.length;
-                    status.working(`saved ${written}/${valid.length}`);
+                    status.working(_('runtime.status.saved', { saved: written, total: valid.length }));
                 } catch (err) {
                     let reason: ConnectorError;
                     if (err instanceof StoppedMidChunk) {
@@ -747,7 +763,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             send([derive(RED, msg, answer.result), null]);
             for (const f of answer.failures ?? []) send([null, derive(RED, msg, f.record, { error: f.error.toMsgError(f.record) })]);
             const failed = answer.failures?.length ?? 0;
-            status.done(failed ? `done, ${failed} failed` : 'done', failed > 0);
+            status.done(failed ? _('runtime.status.doneFailed', { failed }) : _('runtime.status.done'), failed > 0);
         }
 
         function emitOutcomes(system: string, records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
@@ -761,7 +777,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 }
             });
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
-            status.done(`${saved.length} ok, ${failed} failed`, failed > 0);
+            status.done(_('runtime.status.okFailed', { ok: saved.length, failed }), failed > 0);
             void system;
         }
     }

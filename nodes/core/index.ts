@@ -19,3 +19,4 @@ export { registerConfigNode, commonClientSettings, urlQueryProblem } from './con
 export type { ConfigNode, ConfigNodeDef } from './config-node';
 export * from './ack';
 export * from './write';
+export * from './i18n';

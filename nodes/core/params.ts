@@ -5,6 +5,7 @@
  * and a warning is shown once per node and parameter.
  */
 import type { Node, NodeAPI } from 'node-red';
+import { Translate, translator } from './i18n';
 
 export interface TypedValue {
     value: unknown;
@@ -57,6 +58,7 @@ export class ParamReader {
         private readonly names: string[],
         private readonly settings: Record<string, TypedValue>,
         private readonly payloadFallback: boolean,
+        private readonly _: Translate = translator(RED),
     ) {}
 
     /** Throws an Error naming the parameter when a TypedInput cannot be evaluated (bad JSON, bad JSONata). */
@@ -86,7 +88,7 @@ export class ParamReader {
             }
             if (msgValue !== undefined && !sameJson(msgValue, value) && !this.warned.has(name)) {
                 this.warned.add(name);
-                this.node.warn(`${name}: the node's setting is used; the value in the message is ignored`);
+                this.node.warn(this._('runtime.warn.settingWins', { name }));
             }
             out[name] = value;
         }

@@ -5,6 +5,7 @@
  */
 import type { ConnectorError } from './errors';
 import type { BaseClient, RequestContext } from './client';
+import type { Text } from './i18n';
 
 /** A JSON Schema (draft-07 subset as ajv takes it). `title` = Chinese label, `x-title-en` = English label. */
 export type JsonSchema = Record<string, unknown>;
@@ -18,10 +19,10 @@ export interface EndpointContext<C extends BaseClient = BaseClient> {
     signal: AbortSignal;
     /** The input message (read-only; do not mutate). */
     msg: Record<string, unknown>;
-    /** Progress for the node status ("page 3"). */
-    progress(text: string): void;
-    /** A warning in the debug sidebar and log (never put secrets in it). */
-    warn(text: string): void;
+    /** Progress for the node status ("page 3"): a text, or a key of the node's catalog shown in Node-RED's language. */
+    progress(text: string | Text): void;
+    /** A warning in the debug sidebar and log (never put secrets in it); a text or a key, as for progress(). */
+    warn(text: string | Text): void;
 }
 
 interface SpecBase {

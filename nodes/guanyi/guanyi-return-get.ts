@@ -50,7 +50,7 @@ const spec: QuerySpec<GuanyiClient> = {
         // Asked at the size pageNumbers gives: a server found serving fewer a page is asked at that size, so its page
         // numbers count the pages pageNumbers counts.
         const pages = pageNumbers(async (pageNo, size): Promise<ReturnPage> => {
-            ctx.progress(`page ${pageNo}`);
+            ctx.progress({ key: 'runtime.status.page', vars: { page: pageNo } });
             return ctx.client.returnGet(fields, pageNo, size, ctx.request);
         }, { first: 1, start: first, pageSize, warn: ctx.warn });
         return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);

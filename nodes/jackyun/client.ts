@@ -194,6 +194,9 @@ interface Range {
     to: number;
 }
 
+/** Progress of a trade query: the page read now (from 1), in window `window` of `windows` (a long range is split). */
+export type TradeProgress = (page: number, window: number, windows: number) => void;
+
 export class JackyunClient extends BaseClient {
     readonly settings: Required<Pick<JackyunSettings, 'mode' | 'gatewayUrl' | 'appKey' | 'version' | 'signMethod' | 'maxPageSize'>> & JackyunSettings;
 
@@ -324,12 +327,12 @@ export class JackyunClient extends BaseClient {
      * 7 days (if any) is split into consecutive ≤ 7-day windows; pages run from pageIndex (0) or by scroll id; records
      * are deduplicated on TradeNo across window and page boundaries. Validation errors are thrown before anything is sent.
      */
-    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void, warn?: (text: string) => void): AsyncIterable<QueryPage> {
+    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: string) => void): AsyncIterable<QueryPage> {
         return dedupeBy(this.tradePages(params, ctx, progress, warn), (r: any) => r.TradeNo);
     }
 
     /** The pages of queryTrades() before deduplication: window after window, page after page. */
-    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: (text: string) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
+    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
         const self = this;
         async function* windows(): AsyncGenerator<QueryPage> {
             // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
@@ -340,7 +343,7 @@ export class JackyunClient extends BaseClient {
                 // from its own first page.
                 const windowPlan = w === 0 ? plan : { ...plan, first: 0 };
                 // Not `yield*`: it keeps the last page it passed on while it waits for the next one.
-                const pages = self.pagesOf(biz, windowPlan, ctx, (p) => progress?.(plan.windows.length > 1 ? `window ${w + 1}/${plan.windows.length}, page ${p}` : `page ${p}`), warn);
+                const pages = self.pagesOf(biz, windowPlan, ctx, (p) => progress?.(p, w + 1, plan.windows.length), warn);
                 let next: IteratorResult<QueryPage> | undefined;
                 let page: QueryPage | undefined;
                 let firstOfWindow = w > 0;

@@ -17,7 +17,13 @@ const spec: QuerySpec<JackyunClient> = {
     requestSchema,
     responseSchema,
     incremental: { startParam: 'startModified', endParam: 'endModified', endAliases: ['modified_end'], format: (ms) => chinaTime(ms) },
-    query: (ctx, params) => ctx.client.queryTrades(params, ctx.request, ctx.progress, ctx.warn),
+    query: (ctx, params) =>
+        ctx.client.queryTrades(
+            params,
+            ctx.request,
+            (page, window, windows) => ctx.progress(windows > 1 ? { key: 'runtime.status.windowPage', vars: { window, windows, page } } : { key: 'runtime.status.page', vars: { page } }),
+            ctx.warn,
+        ),
 };
 
 function register(RED: NodeAPI) {

@@ -446,7 +446,7 @@ export class KingdeeClient extends BaseClient {
      * Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys.
      * `warn` hears, once per read, of one bill's rows spanning two pages while no entry id orders them (below).
      */
-    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (t: string) => void, warn?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
+    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
         const keys = normaliseFieldKeys(params.FieldKeys);
         const wire = keys.map(wireFieldKey);
         const pageSize = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
@@ -515,7 +515,7 @@ export class KingdeeClient extends BaseClient {
                 skip = resume.at + 1;
             }
             const full = records.length === limit;
-            progress?.(`page ${page}`);
+            progress?.(page);
             if (skip > 0 || seen + records.length > cap) {
                 records = records.slice(skip, skip + cap - seen);
                 tails = tails?.slice(skip, skip + cap - seen);

@@ -144,7 +144,7 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
         warnedUnguarded.add(ctx.msg);
         const all = (Array.isArray(ctx.msg.payload) ? ctx.msg.payload : [ctx.msg.payload]).filter(isPlainObject).map(toModel);
         const unguarded = all.filter((m) => isNew(m) && guardValue(m, field) === undefined).length;
-        ctx.warn(`${spec.type}: duplicate guard: ${unguarded} record(s) of this msg carry no ${field} (on the header or the first line) and are saved without the check`);
+        ctx.warn({ key: 'kingdee-batch-save.warn.unguarded', vars: { n: unguarded, field } });
     }
     // Check and save under the values' keys: another chunk carrying one of them (this node's next msg, another
     // query's copy, a replay from output 2) checks after this one has saved, and finds the bill. A save that got no
@@ -191,7 +191,7 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
             toSave.push(i);
         }
     });
-    if (toSave.length < models.length) ctx.progress(`${models.length - toSave.length} already present`);
+    if (toSave.length < models.length) ctx.progress({ key: 'runtime.status.alreadyPresent', vars: { n: models.length - toSave.length } });
     if (toSave.length > 0) {
         const saved = await ctx.client.batchSave(formId, toSave.map((i) => models[i]), options, ctx.request);
         saved.forEach((o, k) => (outcomes[toSave[k]] = o));
@@ -205,7 +205,7 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
 }
 
 function register(RED: NodeAPI) {
-    registerEndpoint(RED, spec);
+    registerEndpoint(RED, spec, __filename);
 }
 register.spec = spec;
 export = register;

@@ -47,7 +47,7 @@ const spec: QuerySpec<KingdeeClient> = {
                 PrimaryKey: params.PrimaryKey,
             },
             ctx.request,
-            (text) => ctx.progress(text),
+            (page) => ctx.progress({ key: 'runtime.status.page', vars: { page } }),
             (text) => ctx.warn(`kingdee-bill-query: ${text}`),
         );
     },

@@ -99,7 +99,7 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
             outcomes[i] = { ok: false, error: refusal.copyWith({ message: `${refusal.message} (already pushed, but ${looked}: check Kingdee)` }) };
         }
     }
-    if (recovered > 0) ctx.progress(`${recovered} already pushed`);
+    if (recovered > 0) ctx.progress({ key: 'runtime.status.alreadyPushed', vars: { n: recovered } });
 }
 
 function register(RED: NodeAPI) {

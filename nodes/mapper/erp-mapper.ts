@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
 import { derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { StatusReporter } from '../core/status';
+import { translator } from '../core/i18n';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -60,6 +61,7 @@ function compileFromDef(target: string | undefined, mapping: unknown): CompiledM
 }
 
 export = function (RED: NodeAPI) {
+    const _ = translator(RED, __filename);
     function ErpMapperNode(this: Node, def: MapperNodeDef) {
         RED.nodes.createNode(this, def);
         const node = this;
@@ -72,7 +74,7 @@ export = function (RED: NodeAPI) {
             status.clear();
         } catch (err: any) {
             compileError = err instanceof Error ? err : new Error(String(err));
-            status.error('bad mapping');
+            status.error(_('erp-mapper.status.badMapping'));
             node.error(`erp-mapper: ${compileError.message}`);
         }
 
@@ -111,7 +113,7 @@ export = function (RED: NodeAPI) {
             if (unfit) {
                 msg.payload = `[removed: ${unfit}]`;
                 // Red, as for any msg sent to Catch: the status must not keep the last msg's green "mapped".
-                status.error('bad input');
+                status.error(_('erp-mapper.status.badInput'));
                 toCatch(new Error(`erp-mapper: ${unfit}`), 'INVALID_INPUT');
                 return;
             }
@@ -138,12 +140,12 @@ export = function (RED: NodeAPI) {
                     // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.
                     acknowledge(msg);
                 }
-                status.done(`mapped ${ok.length}${failed.length ? `, failed ${failed.length}` : ''}`, failed.length > 0);
+                status.done(failed.length ? _('erp-mapper.status.mappedFailed', { ok: ok.length, failed: failed.length }) : _('erp-mapper.status.mapped', { ok: ok.length }), failed.length > 0);
                 if (first) send([first, null]);
                 for (const f of failed) send([null, f]);
                 done();
             } catch (err: any) {
-                status.error('error');
+                status.error(_('erp-mapper.status.error'));
                 toCatch(err instanceof Error ? err : new Error(String(err)), 'MAPPING_FAILED');
             }
         });

@@ -34,7 +34,7 @@ const spec: QuerySpec<MaycurClient> = {
         // At the page size pageNumbers asks: a server serving fewer a page than asked is read on at its size, and an
         // offset (the config node's offset mode) follows the rows served instead of skipping those between.
         const pages = pageNumbers(async (pageNum, size) => {
-            ctx.progress(`page ${pageNum}`);
+            ctx.progress({ key: 'runtime.status.page', vars: { page: pageNum } });
             const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request);
             return { records: page.list, total: page.totalCount };
         }, { first: 1, pageSize, warn: ctx.warn });

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
+import { translator } from '../core/i18n';
 import { undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
@@ -162,6 +163,8 @@ function deferred(): Deferred {
 }
 
 function register(RED: NodeAPI) {
+    const _ = translator(RED, __filename);
+
     function QeasyCallback(this: Node, def: CallbackDef) {
         RED.nodes.createNode(this, def);
         const node = this;
@@ -175,24 +178,24 @@ function register(RED: NodeAPI) {
         const dedupeStore = def.dedupeStore || undefined;
 
         if (!config) {
-            node.warn('qeasy-callback: config: is required (a qeasy-config node)');
-            status.error('no config');
+            node.warn(_('qeasy-callback.warn.noConfig'));
+            status.error(_('runtime.status.noConfig'));
             return;
         }
         if ((RED.settings as any).httpNodeRoot === false) {
-            node.warn('qeasy-callback: not listening, because httpNodeRoot is false in the settings');
-            status.error('httpNodeRoot disabled');
+            node.warn(_('qeasy-callback.warn.httpNodeRoot'));
+            status.error(_('qeasy-callback.status.httpNodeRoot'));
             return;
         }
         if (path === '/') {
-            node.warn('qeasy-callback: path: is required');
-            status.error('no path');
+            node.warn(_('qeasy-callback.warn.noPath'));
+            status.error(_('qeasy-callback.status.noPath'));
             return;
         }
         const clash = editorClash(path, RED.settings as any);
         if (clash) {
-            node.warn(`qeasy-callback: path: ${clash}`);
-            status.error('path');
+            node.warn(_('qeasy-callback.warn.path', { reason: clash }));
+            status.error(_('qeasy-callback.status.path'));
             return;
         }
         // Node settings win where filled in; otherwise the config node's defaults (tid, 24 h, tid).
@@ -203,7 +206,7 @@ function register(RED: NodeAPI) {
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
         const kept = { name: 'duplicate', what: 'the keys of delivered orders', lost: 'they are lost on every restart, and an order delivered again after a restart starts the flow again' };
         const noStore = dedupeMs > 0 ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
-        if (noStore) node.warn(`qeasy-callback: dedupeStore: ${noStore}`);
+        if (noStore) node.warn(_('qeasy-callback.warn.dedupeStore', { reason: noStore }));
 
         const replays = new Map<string, StoredReply>();
         const replaysInFlight = new Map<string, Promise<void>>();
@@ -458,7 +461,7 @@ function register(RED: NodeAPI) {
                 const reply = single ? replyBodies[0] : replyBodies;
                 const text = single ? stored.get(0)?.text : undefined;
                 remember(code, reply, text);
-                status.done(`received ${received}, ${orders.length} repeated`);
+                status.done(_('qeasy-callback.status.receivedRepeated', { n: received, repeated: orders.length }));
                 return text ? answerStored(res, { at: now, status: code, body: reply, text }) : answer(res, code, reply);
             }
 
@@ -542,7 +545,7 @@ function register(RED: NodeAPI) {
                         },
                     };
                     received += fresh.length;
-                    status.done(`received ${received}`);
+                    status.done(_('qeasy-callback.status.received', { n: received }));
                     const payload = single ? orders[fresh[0]] : fresh.map((i) => orders[i]);
                     // The flow sees the request without the shared token (debug nodes, logs).
                     hideSecrets(req);
@@ -630,7 +633,7 @@ function register(RED: NodeAPI) {
                 };
                 waiting.add(entry);
                 received += fresh.length;
-                status.done(`received ${received}`);
+                status.done(_('qeasy-callback.status.received', { n: received }));
                 const headers = withoutSecrets(req.headers);
                 for (const i of fresh) {
                     const callback = { ...meta, index: i, reply: (body: unknown, code = 200) => settle(i, code, body) };
@@ -648,7 +651,7 @@ function register(RED: NodeAPI) {
 
         function emit(fresh: Order[], single: boolean, meta: Record<string, unknown>): void {
             received += fresh.length;
-            status.done(`received ${received}`);
+            status.done(_('qeasy-callback.status.received', { n: received }));
             if (emitMode === 'all') {
                 node.send({ _msgid: RED.util.generateId(), payload: single ? fresh[0] : fresh, callback: { ...meta } });
             } else {
@@ -673,7 +676,7 @@ function register(RED: NodeAPI) {
         const cors = (RED.settings as any).httpNodeCors;
         if (cors && cors.origin) middleware.push(corsMiddleware(cors));
         RED.httpNode.post(path, capture, ...middleware, handler);
-        status.done(`listening on ${path}`);
+        status.done(_('qeasy-callback.status.listening', { path }));
 
         // In Node-RED's default settings the admin app is mounted at the same root before RED.httpNode, and its JSON
         // body parser would consume this route's body first. As http-in's raw mode does (rawBodyCapture), a

@@ -15,6 +15,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { qeasySignature, safeEqual } from './sign';
 import type { CallbackHeaders, QeasyConfigNode } from './callback';
 import { checkSettings, readSettings } from './settings';
+import { translator } from '../core/i18n';
 
 function header(headers: CallbackHeaders, name: string): string {
     const v = headers[name.toLowerCase()];
@@ -22,6 +23,7 @@ function header(headers: CallbackHeaders, name: string): string {
 }
 
 export = function (RED: NodeAPI) {
+    const _ = translator(RED, __filename);
     function QeasyConfig(this: QeasyConfigNode, config: NodeDef & Record<string, any>) {
         RED.nodes.createNode(this, config);
         const node = this;
@@ -36,7 +38,7 @@ export = function (RED: NodeAPI) {
         // Pasted with white space around it (a line break copied from a console), it is taken without it, as the
         // sender's copy is: the signatures would otherwise all fail with a bare 401.
         const secret = String(((node as any).credentials ?? {}).secret ?? '').trim();
-        if (!secret) node.warn('qeasy-config: secret: is required; every callback will be refused with 401');
+        if (!secret) node.warn(_('qeasy-config.warn.noSecret'));
         // Settings the runtime cannot take as given (a negative rate read as no limit) are named at deploy, not only
         // by the test button.
         else for (const problem of checkSettings(config, { secret })) node.warn(`qeasy-config: ${problem}`);

@@ -74,7 +74,7 @@ const spec: WriteSpec<WdtClient> = {
             const sent = indexes.map((i) => withoutShop(trades[i]));
             const r: TradePushResult = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
             const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
-            if (r.unmatched.length > 0) ctx.warn(`wdt trade_push: ${r.unmatched.length} error(s) name no trade of the call: ${unmatched}`);
+            if (r.unmatched.length > 0) ctx.warn({ key: 'wdt-trade-push.warn.unmatched', vars: { n: r.unmatched.length, errors: unmatched } });
             const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
             const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
             // Refusals naming no trade of the call, and fewer trades stored than were not refused by name: which of
@@ -93,7 +93,7 @@ const spec: WriteSpec<WdtClient> = {
 };
 
 function register(RED: NodeAPI) {
-    registerEndpoint(RED, spec);
+    registerEndpoint(RED, spec, __filename);
 }
 register.spec = spec;
 export = register;

@@ -21,20 +21,23 @@ const nodeRedDir = process.env.NODE_RED_PATH
     : path.dirname(require.resolve('node-red/package.json'));
 
 /**
- * Node-RED's own node files the crash flows do not use (all but inject): left out of the palette, they spare a few
- * seconds of every start on a slow machine.
+ * Node-RED's own node files the crash flows do not use (all but inject and those in `keep`): left out of the palette,
+ * they spare a few seconds of every start on a slow machine.
  */
-function unusedCoreNodes(): string[] {
+function unusedCoreNodes(keep: string[] = []): string[] {
     const core = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRedDir] })), 'core');
     const files: string[] = [];
     for (const group of fs.readdirSync(core, { withFileTypes: true })) {
         if (!group.isDirectory()) continue;
-        for (const f of fs.readdirSync(path.join(core, group.name))) if (f.endsWith('.js') && f !== '20-inject.js' && f !== '98-unknown.js') files.push(f);
+        for (const f of fs.readdirSync(path.join(core, group.name))) if (f.endsWith('.js') && f !== '20-inject.js' && f !== '98-unknown.js' && !keep.includes(f)) files.push(f);
     }
     return files;
 }
 
 export { sleep };
+
+/** Node-RED's log line once the flows run, in the languages the tests run it in. */
+const STARTED = /Started flows|流程已启动/;
 
 /** Polls `check` until it gives a truthy value; generous by default, the machine may be slow and shared. */
 export function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000, everyMs = 50): Promise<T> {
@@ -64,6 +67,15 @@ function installPackage(userDir: string): void {
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true, dependencies: { [pkg.name]: pkg.version } }));
 }
 
+export interface NodeRedOptions {
+    /** settings.js `lang`: the language of the runtime's texts (default en-US; null: not set, the host's locale decides). */
+    lang?: string | null;
+    /** Node-RED's own node files the flows use besides inject, e.g. '25-status.js'. */
+    coreNodes?: string[];
+    /** Environment of the Node-RED process besides this one's. */
+    env?: Record<string, string>;
+}
+
 export class NodeRedProcess {
     readonly userDir: string;
     child: ChildProcess | undefined;
@@ -71,7 +83,11 @@ export class NodeRedProcess {
     /** Node-RED's console output of every start, for failure messages. */
     log = '';
 
-    constructor(flows: unknown[], credentials: Record<string, Record<string, string>>) {
+    constructor(
+        flows: unknown[],
+        credentials: Record<string, Record<string, string>>,
+        private readonly options: NodeRedOptions = {},
+    ) {
         this.userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-crash-'));
         installPackage(this.userDir);
         fs.writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(flows, null, 2));
@@ -92,8 +108,7 @@ export class NodeRedProcess {
     uiHost: '127.0.0.1',
     flowFile: 'flows.json',
     credentialSecret: false,
-    lang: 'en-US',
-    nodesExcludes: ${JSON.stringify(unusedCoreNodes())},
+${this.options.lang === null ? '' : `    lang: ${JSON.stringify(this.options.lang ?? 'en-US')},\n`}    nodesExcludes: ${JSON.stringify(unusedCoreNodes(this.options.coreNodes))},
     editorTheme: { tours: false, projects: { enabled: false } },
     contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } },
     logging: { console: { level: 'info', metrics: false, audit: false } },
@@ -104,7 +119,7 @@ export class NodeRedProcess {
         const child = spawn(process.execPath, [path.join(nodeRedDir, 'red.js'), '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
             cwd: this.userDir,
             stdio: ['ignore', 'pipe', 'pipe'],
-            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...this.options.env },
         });
         this.child = child;
         this.log += `--- start on port ${port}\n`;
@@ -122,7 +137,7 @@ export class NodeRedProcess {
                 if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited (${child.exitCode ?? child.signalCode})\n${this.log}`);
                 try {
                     const res = await fetch(`${this.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
-                    return res.ok && /Started flows/.test(own);
+                    return res.ok && STARTED.test(own);
                 } catch {
                     return false;
                 }

@@ -1,0 +1,70 @@
+/**
+ * What the runtime says (node status texts, warnings) in the language Node-RED runs in: `lang` in settings.js, else
+ * the host's locale. Looked up with RED._, as Node-RED's own nodes do, in the node set's catalog
+ * (locales/<lang>/<set>.json beside its js); `__name__` placeholders are filled from `vars`.
+ *
+ * The texts every node shows (the endpoint pipeline's) live once, in core/locales/<lang>/runtime.json under `runtime`:
+ * Node-RED reads no catalog but the set's, so scripts/build.js merges that one into every set's catalog.
+ *
+ * Where RED._ has no text it returns the key: the set's catalog was not loaded (node-red-node-test-helper's RED._
+ * returns every key as it is), or the key is missing. The English is shown then, never the key.
+ */
+import fs from 'fs';
+import path from 'path';
+import type { NodeAPI } from 'node-red';
+import coreEnglish from './locales/en-US/runtime.json';
+
+export type TextVars = Record<string, string | number>;
+/** The text for `key` in Node-RED's language. */
+export type Translate = (key: string, vars?: TextVars) => string;
+
+/** A text named by its key in the catalog, with the values of its placeholders. */
+export interface Text {
+    key: string;
+    vars?: TextVars;
+}
+
+type Catalog = Record<string, unknown>;
+
+/**
+ * A translator for the node set of `RED`. `nodeFile` (the set's js, `__filename`) names the catalog whose English is
+ * the fallback for the set's own keys; the shared `runtime.*` keys fall back to the core catalog's.
+ */
+export function translator(RED: NodeAPI, nodeFile?: string): Translate {
+    const english: Catalog[] = [coreEnglish, ...(nodeFile ? [setEnglish(nodeFile)] : [])];
+    return (key, vars) => {
+        let text: unknown;
+        try {
+            text = RED._(key, vars);
+        } catch {
+            text = undefined;
+        }
+        if (typeof text === 'string' && text !== '' && text !== key) return text;
+        return fill(lookup(english, key) ?? key, vars);
+    };
+}
+
+/** The English catalog of the node set whose js is `nodeFile`; empty when there is none. */
+function setEnglish(nodeFile: string): Catalog {
+    const file = path.join(path.dirname(nodeFile), 'locales', 'en-US', path.basename(nodeFile).replace(/\.[^.]+$/, '.json'));
+    try {
+        return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+        return {};
+    }
+}
+
+function lookup(catalogs: Catalog[], key: string): string | undefined {
+    for (const catalog of catalogs) {
+        let v: unknown = catalog;
+        for (const part of key.split('.')) v = v !== null && typeof v === 'object' ? (v as Catalog)[part] : undefined;
+        if (typeof v === 'string') return v;
+    }
+    return undefined;
+}
+
+/** `__name__` → vars.name, as Node-RED's i18next fills them. */
+function fill(text: string, vars?: TextVars): string {
+    if (!vars) return text;
+    return text.replace(/__(\w+)__/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole));
+}
