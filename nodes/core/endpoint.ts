@@ -21,7 +21,7 @@ import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcom
 import { StatusReporter } from './status';
 import { Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
-import { Watermark, undefinedStore } from './watermark';
+import { Watermark, clearedOnDeploy, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch } from './write';
@@ -357,6 +357,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
         const noStore = watermark ? undefinedStore((RED.settings as any).contextStorage, def.watermarkStore || undefined) : undefined;
         if (noStore) node.warn(`${spec.type}: ${noStore}`);
+        else if (watermark && clearedOnDeploy((RED.settings as any).contextStorage, def.watermarkStore || undefined)) node.warn(_('runtime.warn.watermarkClearedOnDeploy', { type: spec.type }));
         // Seconds per request; blank → the config node's. Zero or less is not used: axios takes 0 for "no timeout" and
         // a negative one fails every request with a misleading "network error: ERR_OUT_OF_RANGE".
         const timeoutSetting = num(def.timeout);

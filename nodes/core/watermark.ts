@@ -26,7 +26,19 @@ export function undefinedStore(
     const fallback = names.length === 0 ? undefined : typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
     const inMemory = fallback === undefined || stores[fallback]?.module === 'memory';
     const defined = names.length === 0 ? 'contextStorage is not set' : `contextStorage: ${names.join(', ')}`;
-    return `${kept.name} store "${store}" is not defined in settings.js (${defined}): Node-RED keeps ${kept.what} in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? `, in memory: ${kept.lost}` : ''}`;
+    const onDeploy = names.length === 0 ? ' (with no contextStorage, Node-RED also clears it on every deploy that restarts the node)' : '';
+    return `${kept.name} store "${store}" is not defined in settings.js (${defined}): Node-RED keeps ${kept.what} in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? `, in memory: ${kept.lost}${onDeploy}` : ''}`;
+}
+
+/**
+ * Whether a node's context in the default store is cleared whenever the node stops: settings.js sets no contextStorage,
+ * so Node-RED keeps node context in memory and deletes it when the node closes — on every deploy that restarts the
+ * node, not only on a restart of Node-RED (with any store configured it does not). An incremental query's watermark
+ * there makes the run after each such deploy read again from the user's start.
+ */
+export function clearedOnDeploy(contextStorage: unknown, store: string | undefined): boolean {
+    const stores = contextStorage && typeof contextStorage === 'object' ? Object.keys(contextStorage).filter((n) => n !== '_') : [];
+    return stores.length === 0 && (!store || store === 'memory');
 }
 
 export class Watermark {

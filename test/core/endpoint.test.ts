@@ -484,7 +484,33 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             // Node-RED's default settings (no contextStorage): only the memory store exists.
             await helper.unload();
             await loadQuery(queryNode({ incremental: true, watermarkStore: 'file' }));
-            should((helper.getNode('n1').warn as sinon.SinonSpy).args.some((a) => /watermark store "file" is not defined in settings\.js .*memory.*restart/.test(String(a[0])))).be.true();
+            should((helper.getNode('n1').warn as sinon.SinonSpy).args.some((a) => /watermark store "file" is not defined in settings\.js .*memory.*restart.*also clears it on every deploy that restarts the node/.test(String(a[0])))).be.true();
+        });
+
+        it('Node-RED\'s default settings (no contextStorage): a warning at deploy that the watermark is cleared by every deploy restarting the node, as Node-RED then does; none with a store configured', async () => {
+            const flow = withProbes([config(), queryNode({ incremental: true })], 'n1', 1);
+            const inMemory = (w: unknown) => /watermark is kept in memory \(settings\.js sets no contextStorage\).*every deploy that restarts this node.*contextStorage: \{/.test(String(w));
+            await load([kitConfig, kitQuery], flow, creds);
+            should((helper.getNode('n1').warn as sinon.SinonSpy).args.filter((a) => inMemory(a[0]))).have.length(1);
+            await run('n1', {}, 1);
+            should(helper.getNode('n1').context().get('cnErpWatermark')).be.a.Number();
+            // What the warning says: a full deploy (the editor's default) restarts the node, and Node-RED deletes its context.
+            await helper.setFlows([{ id: 'f1', type: 'tab' }, ...flow], 'full', creds);
+            should(helper.getNode('n1').context().get('cnErpWatermark')).be.undefined();
+            await helper.unload();
+            // A store configured (memory or not): Node-RED keeps a stopped node's context, no warning.
+            helper.settings({ contextStorage: { default: { module: 'memory' } } });
+            try {
+                await load([kitConfig, kitQuery], flow, creds);
+                // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+                await (helper as any)._context.load();
+                should((helper.getNode('n1').warn as sinon.SinonSpy).args.filter((a) => inMemory(a[0]))).have.length(0);
+                await run('n1', {}, 1);
+                await helper.setFlows([{ id: 'f1', type: 'tab' }, ...flow], 'full', creds);
+                should(helper.getNode('n1').context().get('cnErpWatermark')).be.a.Number();
+            } finally {
+                helper.settings({});
+            }
         });
 
         it('a context store failing on read or on save: the error names the watermark and its store; a failed read sends nothing, a failed save leaves the watermark', async () => {
