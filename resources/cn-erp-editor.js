@@ -227,6 +227,16 @@
         { name: 'retryBaseMs', zh: '重试间隔（毫秒）', en: 'Retry base (ms)', tip: { zh: '首次重试前的等待，之后每次加倍（须大于 0）', en: 'the wait before the first retry, doubled each time (above 0)' } },
     ];
 
+    /**
+     * What the connection test found, in the editor's language: the runtime sends its text also as a key of the config
+     * node's catalog; the English message where it has none (an error's own text, a vendor's answer).
+     */
+    function testText(node, res) {
+        var key = res.text && res.text.key;
+        var text = key && typeof node._ === 'function' ? node._(key, res.text.vars || {}) : '';
+        return text && text !== key ? text : res.message || '';
+    }
+
     function prepareConfig(node) {
         var $box = $('.cn-erp-config-common').first().empty();
         var defaults = node._def.defaults || {};
@@ -258,7 +268,7 @@
             $button.prop('disabled', true);
             $.ajax({ url: 'cn-erp/' + node.type + '/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
                 .done(function (res) {
-                    $result.css('color', res.ok ? 'green' : '#c00').text((res.ok ? '✔ ' : '✘ ') + (res.code && !res.ok ? res.code + ': ' : '') + (res.message || ''));
+                    $result.css('color', res.ok ? 'green' : '#c00').text((res.ok ? '✔ ' : '✘ ') + (res.code && !res.ok ? res.code + ': ' : '') + testText(node, res));
                 })
                 .fail(function (xhr) {
                     $result.css('color', '#c00').text('✘ HTTP ' + xhr.status);

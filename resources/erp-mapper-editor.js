@@ -286,8 +286,10 @@
                     $('#erp-mapper-sample').val(JSON.stringify(res.sample, null, 2));
                     preview();
                 }).fail(function (xhr) {
+                    var answer = xhr.responseJSON || {};
                     out.text(xhr.status === 404 ? t('该节点部署后还没有收到记录', 'This node has received no record since it was deployed')
-                        : (xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText);
+                        : xhr.status === 413 && answer.maxChars ? t('最近收到的记录超过 ' + answer.maxChars + ' 个字符，不能用作示例', answer.error)
+                        : answer.error || xhr.statusText);
                 });
             });
             $('.erp-mapper-preview').on('click', function () { preview(); });

@@ -28,6 +28,9 @@
  * A bench script calls `pagingMain(spec)`; the role comes from BENCH_PAGING_ROLE (unset: the bench itself).
  * BENCH_MEASURE_FLAGS adds node flags to the memory children only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  * BENCH_PAGING_MEMORY_ONLY=1 skips the throughput rounds (memory children only).
+ * BENCH_PAGING_BARE_IN_NODERED=1 has the bare side's memory children load Node-RED and the same flow first (the node
+ * deployed, idle) and read with the bare loop: a process holding what the node's does, so its peak shows what V8 does
+ * with that runtime's heap whoever reads, and the node's own share is the difference.
  */
 import http from 'http';
 import { ChildProcess, spawn } from 'child_process';
@@ -108,6 +111,8 @@ const k = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const ROLE = 'BENCH_PAGING_ROLE';
 /** BENCH_PAGING_MEMORY_ONLY=1: only the memory children (no throughput rounds), for looking into memory. */
 const memoryOnly = process.env.BENCH_PAGING_MEMORY_ONLY === '1';
+/** BENCH_PAGING_BARE_IN_NODERED=1: the bare side's memory children hold Node-RED and the flow too (see the top). */
+const bareInNodeRed = process.env.BENCH_PAGING_BARE_IN_NODERED === '1';
 type Side = 'node' | 'axios';
 
 /** Where a process's resident memory is at one moment (MB): V8's heap spaces, memory outside the heap, the rest. */
@@ -264,8 +269,8 @@ async function measure<I>(spec: PagingSpec<I>, side: Side): Promise<void> {
     const total = Number(process.env.BENCH_PAGING_TOTAL);
     const target = spec.target(JSON.parse(process.env.BENCH_PAGING_INFO!), total, process.env.BENCH_PAGING_VARIANT);
     let ax: AxiosInstance | undefined;
-    if (side === 'node') await nodered().loadFlow(target.modules(), flowOf(target), { c1: target.credentials });
-    else ax = bareAxios();
+    if (side === 'node' || bareInNodeRed) await nodered().loadFlow(target.modules(), flowOf(target), { c1: target.credentials });
+    if (side !== 'node') ax = bareAxios();
     gc();
     const before = rssMB();
     // Every RSS sample also notes where the memory is, so the peak can be taken apart afterwards.
@@ -547,7 +552,7 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
         figures,
         checks,
         notes: [
-            `Throughput: after one uncounted read per side, node and bare loop interleaved in one process, the simulator in its own process on 127.0.0.1; the ratio is the median of the rounds' ratios (each round's two reads are next to each other). Memory: each side and size read in ${memoryRuns} fresh process(es), each holding only Node-RED + the node (node side) or axios + the signer (bare side); peak RSS = the kernel maxRSS of a process over its whole life (loading Node-RED included), cross-checked by RSS sampled every 5 ms during the read; the figures are those of the process with the median peak.`,
+            `Throughput: after one uncounted read per side, node and bare loop interleaved in one process, the simulator in its own process on 127.0.0.1; the ratio is the median of the rounds' ratios (each round's two reads are next to each other). Memory: each side and size read in ${memoryRuns} fresh process(es), each holding only Node-RED + the node (node side) or axios + the signer (bare side${bareInNodeRed ? ', here also Node-RED and the idle node: BENCH_PAGING_BARE_IN_NODERED' : ''}); peak RSS = the kernel maxRSS of a process over its whole life (loading Node-RED included), cross-checked by RSS sampled every 5 ms during the read; the figures are those of the process with the median peak.`,
             'Heap after GC mid-read = V8 heap still reachable after a full GC just after the page at 3/4 of the records was taken, while the reader fetches the next one (what the reader holds while it runs); at the last page = the same when the last page is in. "Page handed over still held" = whether that page was still reachable then. At its peak RSS: V8 old / new / large-object space (committed), external (Buffers …), rest = RSS − V8 heap − external (the binary, libraries, malloc arenas).',
             ...spec.notes(total),
         ],

@@ -7,6 +7,7 @@ import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions } from './http';
 import { Limiter } from './limiter';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
+import type { TextVars } from './i18n';
 
 export interface ClientSettings {
     system: string;
@@ -35,6 +36,17 @@ export interface CallKind {
     write?: boolean;
     /** Sending the same write twice cannot create a second record. */
     idempotent?: boolean;
+}
+
+/**
+ * What a connection test found: the English description, and the same text as a key of the config node's catalog
+ * (`<config type>.test.<key>`, its values in `vars`), which the editor's "test connection" button shows in the
+ * editor's language.
+ */
+export interface ConnectionCheck {
+    message: string;
+    key?: string;
+    vars?: TextVars;
 }
 
 export abstract class BaseClient {
@@ -118,7 +130,12 @@ export abstract class BaseClient {
     }
 
     /** Logs in / makes one harmless call; resolves with a short human-readable description of what worked. */
-    abstract testConnection(ctx: RequestContext): Promise<string>;
+    async testConnection(ctx: RequestContext): Promise<string> {
+        return (await this.checkConnection(ctx)).message;
+    }
+
+    /** The connection test, with its outcome also as a catalog text for the editor. */
+    abstract checkConnection(ctx: RequestContext): Promise<ConnectionCheck>;
 
     close(): void {
         this.lifetime.abort();

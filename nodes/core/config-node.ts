@@ -134,14 +134,16 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const timer = setTimeout(() => abort.abort(), testConnectionLimit.ms);
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
-            const message = await client.testConnection({ signal: abort.signal });
-            res.json({ ok: true, message });
+            const { message, key, vars } = await client.checkConnection({ signal: abort.signal });
+            // The text also as a key of the config node's catalog, for the editor to show in its own language.
+            res.json({ ok: true, message, ...(key ? { text: { key: `${def.type}.test.${key}`, vars: vars ?? {} } } : {}) });
         } catch (err) {
             // Cut off by the button's own time limit: a slow or silent server, not a closed node.
             const e = abort.signal.aborted
                 ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
                 : toConnectorError(err, def.system);
-            res.json({ ok: false, kind: e.kind, code: e.code, message: e.message });
+            const text = abort.signal.aborted ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } } : {};
+            res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...text });
         } finally {
             clearTimeout(timer);
             client?.close();

@@ -3,7 +3,7 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext } from '../core';
 import { guanyiBody } from './sign';
 
 export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
@@ -128,8 +128,9 @@ export class GuanyiClient extends BaseClient {
         return { records: list, total: a.total === undefined || a.total === null || a.total === '' || !Number.isFinite(total) ? undefined : total };
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         const p = await this.returnGet({}, 1, 1, ctx);
-        return `connected to ${this.url}: ${p.total ?? p.records.length} returns visible`;
+        const returns = p.total ?? p.records.length;
+        return { message: `connected to ${this.url}: ${returns} returns visible`, key: 'connected', vars: { url: this.url, returns } };
     }
 }

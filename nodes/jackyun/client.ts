@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topGatewayError } from '../qimen/gateway';
@@ -499,12 +499,17 @@ export class JackyunClient extends BaseClient {
         return { records: asArray(list).map(normaliseTrade), total, scrollId: result.scrollId };
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         const now = Date.now();
         const result = await this.invoke(TRADE_METHOD, { startModified: chinaTime(now - 3600000), endModified: chinaTime(now), pageIndex: 0, pageSize: 1, hasTotal: 1 }, ctx);
         const total = countOf(pick(result.data, 'totalResults'));
-        const via = this.settings.mode === 'qimen' ? 'via Qimen' : 'direct';
-        return `connected to Jackyun (${via}, sign ${this.settings.mode === 'qimen' ? this.settings.signMethod : 'md5'})${total !== undefined ? `: ${total} trades modified in the last hour` : ''}`;
+        const qimen = this.settings.mode === 'qimen';
+        const sign = qimen ? this.settings.signMethod : 'md5';
+        return {
+            message: `connected to Jackyun (${qimen ? 'via Qimen' : 'direct'}, sign ${sign})${total !== undefined ? `: ${total} trades modified in the last hour` : ''}`,
+            key: `${qimen ? 'qimen' : 'direct'}${total !== undefined ? 'Trades' : ''}`,
+            vars: { sign, total: total ?? '' },
+        };
     }
 }
 

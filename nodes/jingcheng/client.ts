@@ -4,7 +4,7 @@
  * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
-import { BaseClient, ClientSettings, ConnectorError, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext } from '../core';
 import { jingchengSign } from './sign';
 
 export type JingchengAuthMode = 'none' | 'token' | 'md5';
@@ -149,15 +149,17 @@ export class JingchengClient extends BaseClient {
      * reads whether authentication passed (401/403 → refused) from the answer. A 404/405 is no refusal of the sheet:
      * nothing answers at that URL (and nothing checked the credentials).
      */
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         try {
             await this.receiveSheet({}, ctx);
-            return 'reachable; warning: the server accepted an empty sheet';
+            return { message: 'reachable; warning: the server accepted an empty sheet', key: 'emptyAccepted' };
         } catch (err) {
             if (err instanceof ConnectorError && err.kind === 'validation' && (err.httpStatus === 404 || err.httpStatus === 405)) {
                 throw err.copyWith({ kind: 'config', code: `HTTP_${err.httpStatus}`, message: `no interface at ${this.url} (HTTP ${err.httpStatus}: ${err.message}); check the base URL and the interface path` });
             }
-            if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) return `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`;
+            if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) {
+                return { message: `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`, key: 'accepted', vars: { answer: err.message } };
+            }
             throw err;
         }
     }

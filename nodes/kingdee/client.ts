@@ -11,7 +11,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -642,12 +642,13 @@ export class KingdeeClient extends BaseClient {
         return splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push');
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         let who = this.settings.username;
         if (this.settings.authMode !== 'apisign') who = (await this.ensureSession(ctx)).user ?? who;
         const rows = await this.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: " FNUMBER='PRE001' ", TopRowCount: 0, StartRow: 0, Limit: 0 }, ctx);
         const code = Array.isArray(rows[0]) ? str(rows[0][0]) : '';
-        return `connected to data centre ${this.settings.acctId} as ${who} (${this.settings.authMode}); currency PRE001 = ${code || '(not found)'}`;
+        const vars = { acctId: this.settings.acctId, user: String(who ?? ''), authMode: this.settings.authMode, code };
+        return { message: `connected to data centre ${vars.acctId} as ${vars.user} (${vars.authMode}); currency PRE001 = ${code || '(not found)'}`, key: code ? 'connected' : 'noCurrency', vars };
     }
 }
 

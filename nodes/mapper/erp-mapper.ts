@@ -192,7 +192,7 @@ export = function (RED: NodeAPI) {
         RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
             const text = lastSamples.get(req.params.id);
             if (text === undefined) res.status(404).json({ error: 'no record received since the last deploy' });
-            else if (typeof text === 'number') res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters` });
+            else if (typeof text === 'number') res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters`, maxChars: SAMPLE_MAX_CHARS });
             else res.type('application/json').send(`{"sample":${text}}`);
         });
     }

@@ -5,7 +5,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, urlQueryProblem } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -240,9 +240,9 @@ export class MaycurClient extends BaseClient {
         return { list: list as Record<string, unknown>[], totalCount: Number.isFinite(total) ? total : undefined };
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         const s = await this.login(ctx);
-        return `logged in (entCode ${s.entCode})`;
+        return { message: `logged in (entCode ${s.entCode})`, key: 'loggedIn', vars: { entCode: String(s.entCode) } };
     }
 }
 

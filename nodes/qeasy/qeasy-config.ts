@@ -100,10 +100,13 @@ export = function (RED: NodeAPI) {
         const problems = checkSettings(config, credentials);
         if (problems.length > 0) return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.join('; ') });
         const s = readSettings(config);
+        const header = s.tokenHeader === 'bearer' ? 'Authorization: Bearer <secret>' : 'X-Token: <secret>';
         const message =
             s.auth === 'hmac'
                 ? `ready: the upstream sends X-Timestamp (Unix seconds, within ±${s.windowSeconds} s) and X-Signature = lowercase hex HMAC-SHA256(secret, ts + "\\n" + body)`
-                : `ready: the upstream sends ${s.tokenHeader === 'bearer' ? 'Authorization: Bearer <secret>' : 'X-Token: <secret>'} (use only behind TLS)`;
-        res.json({ ok: true, message });
+                : `ready: the upstream sends ${header} (use only behind TLS)`;
+        // Also as a key of the catalog, for the editor to show in its own language.
+        const text = s.auth === 'hmac' ? { key: 'qeasy-config.test.readyHmac', vars: { window: s.windowSeconds } } : { key: 'qeasy-config.test.readyToken', vars: { header } };
+        res.json({ ok: true, message, text });
     });
 };

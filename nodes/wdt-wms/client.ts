@@ -5,7 +5,7 @@
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, urlQueryProblem } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -180,12 +180,14 @@ export class WdtWmsClient extends BaseClient {
     }
 
     /** Cancels an order code that cannot exist: a signature problem answers SIGN_ERROR, a good account ORDER_NOT_EXIST. */
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         try {
             await this.cancelOrder({ warehouseCode: '__test__', orderCode: '__cn-erp-connection-test__', orderType: 'QTCK', cancelReason: 'connection test' }, ctx);
-            return 'connected to WDT WMS';
+            return { message: 'connected to WDT WMS', key: 'connected' };
         } catch (err) {
-            if (err instanceof ConnectorError && (err.kind === 'business' || err.kind === 'validation')) return `connected to WDT WMS (signature accepted; test order answered ${err.code})`;
+            if (err instanceof ConnectorError && (err.kind === 'business' || err.kind === 'validation')) {
+                return { message: `connected to WDT WMS (signature accepted; test order answered ${err.code})`, key: 'signatureAccepted', vars: { code: err.code } };
+            }
             throw err;
         }
     }

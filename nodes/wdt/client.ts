@@ -4,7 +4,7 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext } from '../core';
 import { wdt } from './sign';
 
 export const WDT_HOSTS: Record<string, string> = {
@@ -153,9 +153,10 @@ export class WdtClient extends BaseClient {
         };
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         const a = await this.request('shop', { page_no: '0', page_size: '1' }, ctx);
-        return `connected to ${this.baseUrl} as ${this.sid}: ${a.total_count ?? '?'} shops`;
+        const shops = String(a.total_count ?? '?');
+        return { message: `connected to ${this.baseUrl} as ${this.sid}: ${shops} shops`, key: 'connected', vars: { url: this.baseUrl, sid: this.sid, shops } };
     }
 }
 

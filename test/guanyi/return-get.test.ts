@@ -6,6 +6,7 @@ import { guanyi } from '../../nodes/guanyi/sign';
 import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
 import guanyiReturnGet = require('../../nodes/guanyi/guanyi-return-get');
 import returnGetRequest from '../../nodes/guanyi/schemas/return-get.request.json';
+import { testButtonText } from '../helpers/editor-locales';
 
 describe('guanyi-return-get against the Guanyi simulator', function () {
     let sim: GuanyiSim;
@@ -248,6 +249,7 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         for (const pad of [' ', '\t', '\u3000']) {
             const r = await test({ sessionkey: `${GUANYI_DEMO.sessionkey}${pad}`, secret: `${pad}${GUANYI_DEMO.secret}${pad}` });
             should(r.body).match({ ok: true });
+            should(testButtonText('guanyi', 'guanyi-config', r.body, 'zh-CN')).match(/^✔ 已连接 http:\S+：可见退货单 \d+ 张$/);
         }
         const quoted = await test({ sessionkey: GUANYI_DEMO.sessionkey, secret: `“${GUANYI_DEMO.secret}”` });
         should(quoted.body).match({ ok: false, kind: 'config', message: /^secret: .*quotes/ });

@@ -5,6 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
+import vm from 'vm';
 import should from 'should';
 
 const LANGS = ['en-US', 'zh-CN'];
@@ -110,4 +111,59 @@ export function describeEditor(system: string, expect: EditorExpectations): void
             }
         });
     });
+}
+
+/**
+ * What a config dialog's "test connection" button shows for the runtime's answer `body` (POST cn-erp/<type>/test), in
+ * an editor set to `lang`: resources/cn-erp-editor.js runs with a small stand-in for jQuery, and the node's `_` reads
+ * the config node's catalog as the build ships it (nodes/<sys>/locales/<lang>/<type>.json in the build), as Node-RED's does.
+ */
+export function testButtonText(system: string, type: string, body: unknown, lang: string): string {
+    const dist = path.resolve(__dirname, '..', '..');
+    const catalogue = JSON.parse(fs.readFileSync(path.join(dist, 'nodes', system, 'locales', lang, `${type}.json`), 'utf8'));
+    const _ = (key: string, vars: Record<string, unknown> = {}) => {
+        const v = lookup(catalogue, key);
+        return typeof v === 'string' ? v.replace(/__(\w+)__/g, (w, n: string) => (n in vars ? String(vars[n]) : w)) : key;
+    };
+    const { $, elements } = jqueryStub();
+    $.ajax = () => ({ done(fn: (r: unknown) => void) { fn(body); return this; }, fail() { return this; }, always(fn: () => void) { fn(); return this; } });
+    const window: Record<string, any> = {};
+    const RED = { i18n: { lang: () => lang }, settings: {} };
+    vm.runInContext(fs.readFileSync(path.join(dist, '..', 'resources', 'cn-erp-editor.js'), 'utf8'), vm.createContext({ RED, $, window, navigator: {} }));
+    window.CnErpEditor.prepareConfig({ id: 'c1', type, _, _def: { defaults: {}, credentials: {} } });
+    elements.find((e) => /cn-erp-test-button/.test(e.html))!.click!();
+    return elements.find((e) => /cn-erp-test-result/.test(e.html))!.text;
+}
+
+/** What the mapper dialog shows when "use last received" gets the runtime's failure `xhr` (status, responseJSON), in `lang`. */
+export function mapperLastSampleText(xhr: { status: number; responseJSON?: unknown; statusText?: string }, lang: string): string {
+    const { $, elements } = jqueryStub();
+    $.getJSON = () => ({ done() { return this; }, fail(fn: (x: unknown) => void) { fn(xhr); return this; } });
+    const window: Record<string, any> = {};
+    const RED = { i18n: { lang: () => lang }, nodes: {}, notify() {} };
+    vm.runInContext(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'resources', 'erp-mapper-editor.js'), 'utf8'), vm.createContext({ RED, $, window, navigator: {} }));
+    window.ErpMapperEditor.prepare({ id: 'm1', type: 'erp-mapper' });
+    elements.filter((e) => e.html === '.erp-mapper-last').forEach((e) => e.click?.());
+    return elements.filter((e) => e.html === '.erp-mapper-result').map((e) => e.text).pop()!;
+}
+
+/** A small stand-in for jQuery: every call makes an element that records its text and its click handler. */
+function jqueryStub(): { $: any; elements: Array<{ html: string; text: string; click?: () => void }> } {
+    const elements: Array<{ html: string; text: string; click?: () => void }> = [];
+    const $: any = (arg: unknown) => {
+        const el = { html: typeof arg === 'string' ? arg : '', text: '', click: undefined as undefined | (() => void) };
+        elements.push(el);
+        const api: any = new Proxy(el, {
+            get(target, prop) {
+                if (prop === 'length') return 0;
+                if (prop === 'text') return (v?: string) => (v === undefined ? target.text : ((target.text = String(v)), api));
+                if (prop === 'on') return (ev: string, fn: () => void) => ((target.click = ev === 'click' ? fn : target.click), api);
+                if (prop === 'is') return () => false;
+                if (prop === 'val') return (v?: unknown) => (v === undefined ? '' : api);
+                return () => api;
+            },
+        });
+        return api;
+    };
+    return { $, elements };
 }

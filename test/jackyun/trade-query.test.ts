@@ -8,6 +8,7 @@ import jackyunConfig = require('../../nodes/jackyun/jackyun-config');
 import jackyunTradeQuery = require('../../nodes/jackyun/jackyun-trade-query');
 import { JackyunClient } from '../../nodes/jackyun/client';
 import { ConnectorError } from '../../nodes/core';
+import { testButtonText } from '../helpers/editor-locales';
 
 const DAY = 86400000;
 
@@ -465,9 +466,11 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         const ok = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, credentials: { appSecret: JACKYUN_DEMO.appSecret } }).expect(200);
         should(ok.body.ok).be.true();
         should(ok.body.message).match(/connected to Jackyun \(direct/);
+        should(testButtonText('jackyun', 'jackyun-config', ok.body, 'zh-CN')).match(/^✔ 已连接吉客云（直连，签名 md5）(：最近一小时修改的销售单 \d+ 条)?$/);
         const q = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId, signMethod: 'hmac-sha256' }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } }).expect(200);
         should(q.body).match({ ok: true });
         should(q.body.message).match(/via Qimen, sign hmac-sha256/);
+        should(testButtonText('jackyun', 'jackyun-config', q.body, 'zh-CN')).match(/^✔ 已连接吉客云（经奇门，签名 hmac-sha256）(：最近一小时修改的销售单 \d+ 条)?$/);
         const bad = await helper.request().post('/cn-erp/jackyun-config/test').send({ config: { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId }, credentials: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: 'secret-xyz' } }).expect(200);
         should(bad.body).match({ ok: false, kind: 'config', code: 'TOP_25' });
         should(JSON.stringify(bad.body)).not.containEql('secret-xyz');

@@ -4,6 +4,7 @@ import { JingchengSim, JINGCHENG_DEMO, demoSheet } from '../sim/jingcheng';
 import { jingchengSign } from '../../nodes/jingcheng/sign';
 import jingchengConfig = require('../../nodes/jingcheng/jingcheng-config');
 import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
+import { testButtonText } from '../helpers/editor-locales';
 
 // Node-RED's Catch puts its own {message, source, stack} on msg.error and keeps the kit's classified error as msg._error.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -237,6 +238,8 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         await loadFlow();
         const ok = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: JINGCHENG_DEMO.secret } }).expect(200);
         should(ok.body).match({ ok: true, message: /authentication accepted/ });
+        // In a zh-CN editor the button reads in Chinese (the server's own answer quoted as it came).
+        should(testButtonText('jingcheng', 'jingcheng-config', ok.body, 'zh-CN')).match(/^✔ 可以连接，认证通过（空退货单按预期被拒收：.+）$/);
         const bad = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5' }, credentials: { secret: 'nope' } }).expect(200);
         should(bad.body).match({ ok: false, kind: 'config', code: 'AUTH_FAILED' });
         should(sim.sheets.size).equal(0);

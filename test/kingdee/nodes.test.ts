@@ -3,6 +3,8 @@ import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg, functionNode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
+import { testButtonText } from '../helpers/editor-locales';
+import { testConnectionLimit } from '../../nodes/core/config-node';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
 import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
 import kingdeeBatchSave = require('../../nodes/kingdee/kingdee-batch-save');
@@ -460,6 +462,24 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(stored.body).match({ ok: true, message: /demo/ });
             const pwd = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password: 'nope' } }).expect(200);
             should(pwd.body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
+        });
+
+        it('the test-connection button reads in Chinese in a zh-CN editor (and as before in en-US)', async () => {
+            await start();
+            await loadQuery();
+            const ok = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
+            should(testButtonText('kingdee', 'kingdee-config', ok.body, 'zh-CN')).match(/^✔ 已连接数据中心 \S+，用户 \S+（sign）；币别 PRE001 = CNY$/);
+            should(testButtonText('kingdee', 'kingdee-config', ok.body, 'en-US')).equal(`✔ ${ok.body.message}`);
+            // The button's own time limit: the runtime's text, in Chinese too.
+            const limit = testConnectionLimit.ms;
+            testConnectionLimit.ms = 300;
+            try {
+                sim.inject({ type: 'delay', ms: 2000 }, 1, isLogin);
+                const slow = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
+                should(testButtonText('kingdee', 'kingdee-config', slow.body, 'zh-CN')).equal('✘ TIMEOUT: 0.3 秒内没有应答');
+            } finally {
+                testConnectionLimit.ms = limit;
+            }
         });
 
         it('an app secret pasted with a trailing space, a tab or a full-width space (U+3000) signs without it; one in quotes is refused naming appSecret; a password is taken as typed', async () => {

@@ -4,7 +4,7 @@
  */
 import crypto from 'crypto';
 import type { NodeAPI } from 'node-red';
-import { BaseClient, ClientSettings, ConnectorError, RequestContext, SharedLogin, commonClientSettings, pageNumbers, registerConfigNode, registerEndpoint, QueryPage, QuerySpec, WriteSpec, RecordOutcome } from '../../nodes/core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, SharedLogin, commonClientSettings, pageNumbers, registerConfigNode, registerEndpoint, QueryPage, QuerySpec, WriteSpec, RecordOutcome } from '../../nodes/core';
 
 export class KitClient extends BaseClient {
     private token: string | undefined;
@@ -46,9 +46,9 @@ export class KitClient extends BaseClient {
         }, ctx, { write });
     }
 
-    async testConnection(ctx: RequestContext): Promise<string> {
+    async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
         await this.post('/items/query', { page: 1, size: 1 }, ctx);
-        return 'connected';
+        return { message: 'connected' };
     }
 }
 

@@ -2,6 +2,7 @@ import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
+import { mapperLastSampleText } from '../helpers/editor-locales';
 import { openAckRun, pendingTickets, ACK_PROPERTY } from '../../nodes/core/ack';
 import erpMapper = require('../../nodes/mapper/erp-mapper');
 import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
@@ -164,6 +165,15 @@ describe('erp-mapper node', function () {
         failed.name = 'changed downstream';
         const res = await helper.request().get('/cn-erp/mapper/n1/sample').expect(200);
         should(res.body).eql({ sample: { name: 'A', lines: [{ sku: 'S1' }] } });
+    });
+
+    it('"use last received" with a record too large to keep: the dialog says so in Chinese in a zh-CN editor (as before in en-US)', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id', required: true } } })], 'n1', 2));
+        await run('n1', { payload: { id: 1, note: 'x'.repeat(300 * 1024) } }, 1);
+        const res = await helper.request().get('/cn-erp/mapper/n1/sample').expect(413);
+        const xhr = { status: 413, responseJSON: res.body };
+        should(mapperLastSampleText(xhr, 'zh-CN')).equal('最近收到的记录超过 262144 个字符，不能用作示例');
+        should(mapperLastSampleText(xhr, 'en-US')).equal('the last record is over 262144 characters');
     });
 
     it('delivery tickets: acknowledged here when every record failed; stripped from output-2 msgs; kept on output 1', async function () {

@@ -5,6 +5,7 @@ import { MaycurClient } from '../../nodes/maycur/client';
 import { commonClientSettings } from '../../nodes/core';
 import maycurConfig = require('../../nodes/maycur/maycur-config');
 import maycurPaidList = require('../../nodes/maycur/maycur-paid-list');
+import { testButtonText } from '../helpers/editor-locales';
 
 const PAID_LIST = '/api/openapi/paymenttransaction/paid/list';
 const isData = (r: { path: string }) => r.path === PAID_LIST;
@@ -344,6 +345,7 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             await loadFlow();
             const ok = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
             should(ok.body).match({ ok: true, message: /entCode EC2024000001/ });
+            should(testButtonText('maycur', 'maycur-config', ok.body, 'zh-CN')).equal('✔ 已登录（企业编码 entCode EC2024000001）');
             const bad = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: 'x' } }).expect(200);
             should(bad.body).match({ ok: false, kind: 'config', code: 'SECRET_INVALID' });
             const missing = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl }, credentials: { appSecret: 'x' } }).expect(200);

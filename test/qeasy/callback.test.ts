@@ -14,6 +14,7 @@ import { catchNode, helper } from '../helpers/nodered';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
+import { testButtonText } from '../helpers/editor-locales';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const express = require('express');
@@ -918,6 +919,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
             seen.push(strip(await post('{"tid":1}', signed('{"tid":1}'))));
             const check = await helper.request().post('/cn-erp/qeasy-config/test').send({ id: 'c1', config: { auth }, credentials: { secret: '__PWRD__' } });
             should(check.body.ok).be.true();
+            should(testButtonText('qeasy', 'qeasy-config', check.body, 'zh-CN')).match(/^✔ 设置可用：上游须发送 /);
             seen.push(check.body);
             const short = await helper.request().post('/cn-erp/qeasy-config/test').send({ config: { auth }, credentials: { secret: 'short' } });
             should(short.body).match({ ok: false, message: 'secret: use at least 16 characters' });

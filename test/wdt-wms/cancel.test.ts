@@ -5,6 +5,7 @@ import wdtWmsConfig = require('../../nodes/wdt-wms/wdt-wms-config');
 import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
 import { WdtWmsClient, cancelXml, classifyWms } from '../../nodes/wdt-wms/client';
 import { ConnectorError } from '../../nodes/core';
+import { testButtonText } from '../helpers/editor-locales';
 
 describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
     let sim: WdtWmsSim;
@@ -222,6 +223,7 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         await start();
         const ok = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: WDT_WMS_DEMO.secret } }).expect(200);
         should(ok.body.ok).be.true();
+        should(testButtonText('wdt-wms', 'wdt-wms-config', ok.body, 'zh-CN')).match(/^✔ 已连接旺店通WMS(（签名通过；测试单据返回 \w+）)?$/);
         const bad = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: 'zzz-secret' } }).expect(200);
         should(bad.body).match({ ok: false, kind: 'config', code: 'SIGN_ERROR' });
         const spec = await helper.request().get('/cn-erp/specs/wdt-wms-cancel').expect(200);

@@ -2,6 +2,7 @@ import should from 'should';
 import { WdtClient } from '../../nodes/wdt/client';
 import { commonClientSettings } from '../../nodes/core';
 import { WdtSim, WDT_DEMO } from '../sim/wdt';
+import { testButtonText } from '../helpers/editor-locales';
 
 describe('wdt client: classification and test connection', () => {
     let sim: WdtSim;
@@ -33,6 +34,9 @@ describe('wdt client: classification and test connection', () => {
     it('testConnection lists shops with a signed call; a wrong secret is a config error naming no secret', async () => {
         let c = client();
         should(await c.testConnection({})).match(/connected .* as wdtdemo: 2 shops/);
+        // What the route sends the editor's button, which shows it in Chinese in a zh-CN editor.
+        const { message, key, vars } = await c.checkConnection({});
+        should(testButtonText('wdt', 'wdt-config', { ok: true, message, text: { key: `wdt-config.test.${key}`, vars } }, 'zh-CN')).match(/^✔ 已连接 http:\S+，卖家账号 wdtdemo：2 个店铺$/);
         c.close();
         c = client('wrong-secret-123');
         const err = await c.testConnection({}).then(() => undefined, (e) => e);
