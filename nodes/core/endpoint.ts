@@ -328,6 +328,19 @@ export function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {
 }
 
 /**
+ * The output-2 msgs made of one msg holding several records, when that msg was a piece of a sequence (`msg.parts`: a
+ * Split node's, a Batch node's): a sequence of their own, each its failure's place in it, the msg's `parts` kept
+ * beneath, as a Split node nests them. Copied as they were, each failure would claim the piece's place, and a Join
+ * node behind output 2 would keep one of them. What has one msg of its own (a single record, output 1) keeps `parts`.
+ */
+export function asSequence(RED: NodeAPI, failures: Msg[]): void {
+    const outer = failures[0]?.parts;
+    if (outer === undefined || outer === null || typeof outer !== 'object') return;
+    const id = RED.util.generateId();
+    failures.forEach((f, index) => (f.parts = { id, index, count: failures.length, type: 'array', len: 1, parts: f.parts }));
+}
+
+/**
  * `nodeFile`: the node's js (`__filename`), when its spec shows texts of its own catalog (see i18n.ts); the shared
  * `runtime.*` texts need none.
  */
@@ -762,21 +775,23 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 throw new WholeMessageError(`${as.type}: ${ce.message}`, ce);
             }
             send([derive(RED, msg, answer.result), null]);
-            for (const f of answer.failures ?? []) send([null, derive(RED, msg, f.record, { error: f.error.toMsgError(f.record) })]);
+            const failures = (answer.failures ?? []).map((f) => derive(RED, msg, f.record, { error: f.error.toMsgError(f.record) }));
+            asSequence(RED, failures);
+            for (const f of failures) send([null, f]);
             const failed = answer.failures?.length ?? 0;
             status.done(failed ? _('runtime.status.doneFailed', { failed }) : _('runtime.status.done'), failed > 0);
         }
 
         function emitOutcomes(system: string, records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
             const saved: unknown[] = [];
-            let failed = 0;
+            const failures: Msg[] = [];
             outcomes.forEach((o, i) => {
                 if (o.ok) saved.push(o.result);
-                else {
-                    failed++;
-                    send([null, derive(RED, msg, records[i], { error: o.error.toMsgError(records[i]), recordIndex: i })]);
-                }
+                else failures.push(derive(RED, msg, records[i], { error: o.error.toMsgError(records[i]), recordIndex: i }));
             });
+            if (!single) asSequence(RED, failures);
+            for (const f of failures) send([null, f]);
+            const failed = failures.length;
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
             status.done(_('runtime.status.okFailed', { ok: saved.length, failed }), failed > 0);
             void system;

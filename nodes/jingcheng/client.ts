@@ -39,7 +39,15 @@ export interface JingchengCredentials {
 export interface RecvResult {
     SheetID: unknown;
     response: unknown;
+    /** The server answered that it holds this SheetID already (DUPLICATE_SHEET): not received again, and there. */
+    alreadyPresent?: true;
 }
+
+/**
+ * The answer to a SheetID the server holds already (protocols.md §8.2). It is an outcome, not a failure: a sheet whose
+ * answer was lost, replayed after the outage, is in the ERP, as kingdee-batch-save's alreadyPresent bills are.
+ */
+const DUPLICATE_SHEET = 'DUPLICATE_SHEET';
 
 /** `a.b.0.c` → value (undefined when absent). */
 export function readPath(obj: unknown, path: string): unknown {
@@ -103,7 +111,8 @@ export class JingchengClient extends BaseClient {
     }
 
     /**
-     * Sends one return sheet. Resolves with the server's answer when it meets the success rule; otherwise throws a
+     * Sends one return sheet. Resolves with the server's answer when it meets the success rule, or marked alreadyPresent
+     * when it says the SheetID is there already (DUPLICATE_SHEET); otherwise throws a
      * classified ConnectorError (protocols.md §8.2): 401/403 and 3xx config, 429 rate-limit, 5xx/network transient, other 4xx
      * validation, 200 failing the rule business, each with the server's message.
      */
@@ -140,6 +149,7 @@ export class JingchengClient extends BaseClient {
             }
             const flag = readPath(answer, this.s.successPath);
             if (flag !== undefined && flag !== null && String(flag) === this.s.successValue) return { SheetID: sheet.SheetID, response: answer };
+            if (code('') === DUPLICATE_SHEET) return { SheetID: sheet.SheetID, response: answer, alreadyPresent: true };
             throw new ConnectorError({ system: 'jingcheng', kind: 'business', code: code('REJECTED'), message: message(`${this.s.successPath} is ${JSON.stringify(flag)}, expected ${this.s.successValue}`), safeToRepeat: false });
         }, ctx, { write: true });
     }

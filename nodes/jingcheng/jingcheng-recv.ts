@@ -7,7 +7,8 @@ import responseSchema from './schemas/recv.response.json';
 
 /**
  * One return sheet per request (protocols.md §8.1). A sheet the server refuses (business or validation answer) goes
- * to output 2 with the server's message; anything that spoils the account (auth, config) or leaves the outcome
+ * to output 2 with the server's message; one it holds already (DUPLICATE_SHEET, §8.2) is there, and leaves on output 1
+ * marked alreadyPresent (a sheet replayed after its answer was lost); anything that spoils the account (auth, config) or leaves the outcome
  * unknown fails the chunk and the kit decides between Catch and output 2. Never retried after a timeout.
  */
 const spec: WriteSpec<JingchengClient> = {

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
-import { derive, unfitInput, withoutOutcome } from '../core/endpoint';
+import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { StatusReporter } from '../core/status';
 import { translator } from '../core/i18n';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
@@ -140,6 +140,7 @@ export = function (RED: NodeAPI) {
                     // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.
                     acknowledge(msg);
                 }
+                if (isArray) asSequence(RED, failed);
                 status.done(failed.length ? _('erp-mapper.status.mappedFailed', { ok: ok.length, failed: failed.length }) : _('erp-mapper.status.mapped', { ok: ok.length }), failed.length > 0);
                 if (first) send([first, null]);
                 for (const f of failed) send([null, f]);

@@ -44,16 +44,32 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.sheets.get('RS2')).eql(sheets[1]);
     });
 
-    it('a duplicate SheetID → output 2 with the server\'s message; the others on output 1', async () => {
+    it('a SheetID the ERP holds already (DUPLICATE_SHEET) → output 1 marked alreadyPresent, not a failure; a refusal → output 2 with the server\'s message', async () => {
         await start({ sheets: [demoSheet('RS2')] });
         await loadFlow();
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ success: false, code: 'GOODS_UNKNOWN', message: '商品不存在' }) }, 1, (q) => q.body.includes('"RS3"'));
         const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2'), demoSheet('RS3')] }, 2);
-        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1', 'RS3']);
-        should(r.outputs[1]).have.length(1);
-        should(r.outputs[1][0].payload.SheetID).equal('RS2');
-        should(r.outputs[1][0].error).match({ system: 'jingcheng', kind: 'business', code: 'DUPLICATE_SHEET', message: 'SheetID已存在', retryable: false });
-        should(r.outputs[1][0].recordIndex).equal(1);
+        should(r.outputs[0][0].payload.map((x: Msg) => [x.SheetID, x.alreadyPresent === true])).eql([['RS1', false], ['RS2', true]]);
+        should(r.outputs[0][0].payload[1].response).eql({ success: false, code: 'DUPLICATE_SHEET', message: 'SheetID已存在' });
+        should(r.outputs[0][0].count).equal(2);
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.recordIndex])).eql([['RS3', 2]]);
+        should(r.outputs[1][0].error).match({ system: 'jingcheng', kind: 'business', code: 'GOODS_UNKNOWN', message: '商品不存在', retryable: false });
         should(sim.requests).have.length(3);
+    });
+
+    it('replaying a sheet whose answer was lost (possibly processed) that the ERP did receive → output 1 marked alreadyPresent, received once', async () => {
+        await start();
+        await loadFlow({}, { secret: JINGCHENG_DEMO.secret }, node({ timeout: '0.3' }));
+        sim.inject({ type: 'reset-after-processing' }, 1);
+        const first = await run('n1', { payload: [demoSheet('RS1')] }, 2);
+        should(first.outputs[1].map((m: Msg) => [m.payload.SheetID, m.error.possiblyProcessed === true])).eql([['RS1', true]]);
+        // The output-2 msg fed back as it is, as a flow replaying failures after the outage does.
+        const replay = await run('n1', first.outputs[1][0], 2);
+        should(replay.caught).be.undefined();
+        should(replay.outputs[1].map((m: Msg) => m.error.code)).eql([], 'the replayed sheet, which the ERP holds, came back as a failure');
+        should(replay.outputs[0][0].payload).match({ SheetID: 'RS1', alreadyPresent: true });
+        should(replay.outputs[0][0]).not.have.property('error');
+        should([...sim.sheets.keys()]).eql(['RS1']);
     });
 
     it('token auth: the configured header and template are sent and verified', async () => {

@@ -94,6 +94,22 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.trades.size).equal(0);
     });
 
+    it('strict mode: a flow replaying output 2 by msg.error.retryable pushes again the trades refused for another\'s sake (stored), not the refused one', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2', { specNo: 'BAD' }), demoTrade('T3')] }, 2);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code, m.error.retryable, m.error.possiblyProcessed === true])).eql([
+            ['T1', 'BATCH_REFUSED', true, false],
+            ['T2', 'TRADE_REFUSED', false, false],
+            ['T3', 'BATCH_REFUSED', true, false],
+        ]);
+        const replayed = r.outputs[1].filter((m) => m.error.retryable);
+        for (const m of replayed) {
+            const again = await run('n1', m, 2);
+            should(again.outputs[1].map((x) => x.error.code)).eql([]);
+        }
+        should([...sim.trades.keys()].sort()).eql(['SHOP01/T1', 'SHOP01/T3']);
+    });
+
     it('strict mode: a trade with a blank tid or a line with a blank oid, num or price → output 2 naming the field, not sent; the call of the others is not refused', async () => {
         await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
         const blankTid = { ...demoTrade('X'), tid: '' };
@@ -297,6 +313,8 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r2.outputs[0]).have.length(0);
         should(r2.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T3', 'OUTCOME_UNCLEAR'], ['T4', 'OUTCOME_UNCLEAR']]);
         should(r2.outputs[1][0].error.message).match(/X9: 货品不存在/);
+        // One of the two is stored: each may be, as after a lost answer (a second push is not known to only update it).
+        for (const m of r2.outputs[1]) should(m.error).match({ possiblyProcessed: true, retryable: false, message: /check WDT before pushing it again/ });
 
         // Counts that account for every trade not refused by name: a stray refusal changes nothing (a warning only).
         answer({ code: 0, message: 'ok', new_count: 2, chg_count: 0, error_list: [{ tid: 'X9', error: '货品不存在' }] });
