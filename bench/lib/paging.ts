@@ -28,9 +28,10 @@
  * A bench script calls `pagingMain(spec)`; the role comes from BENCH_PAGING_ROLE (unset: the bench itself).
  * BENCH_MEASURE_FLAGS adds node flags to the memory children only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  * BENCH_PAGING_MEMORY_ONLY=1 skips the throughput rounds (memory children only).
- * BENCH_PAGING_BARE_IN_NODERED=1 has the bare side's memory children load Node-RED and the same flow first (the node
- * deployed, idle) and read with the bare loop: a process holding what the node's does, so its peak shows what V8 does
- * with that runtime's heap whoever reads, and the node's own share is the difference.
+ *
+ * A third memory side, `runtime` (the control for "flat"), loads Node-RED and the same flow first (the node deployed,
+ * idle), then reads with the bare loop: a process holding what the node's does, so its peak is what V8 does with that
+ * runtime's heap whoever reads, and the node's own share of its peak is the difference.
  */
 import http from 'http';
 import { ChildProcess, spawn } from 'child_process';
@@ -111,9 +112,12 @@ const k = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const ROLE = 'BENCH_PAGING_ROLE';
 /** BENCH_PAGING_MEMORY_ONLY=1: only the memory children (no throughput rounds), for looking into memory. */
 const memoryOnly = process.env.BENCH_PAGING_MEMORY_ONLY === '1';
-/** BENCH_PAGING_BARE_IN_NODERED=1: the bare side's memory children hold Node-RED and the flow too (see the top). */
-const bareInNodeRed = process.env.BENCH_PAGING_BARE_IN_NODERED === '1';
-type Side = 'node' | 'axios';
+/** Memory sides: the node; the bare loop alone; the bare loop in a process holding Node-RED and the flow (see the top). */
+type Side = 'node' | 'axios' | 'runtime';
+/** The sides of the throughput rounds. */
+type ReadSide = 'node' | 'axios';
+const MEMORY_SIDES: Side[] = ['node', 'axios', 'runtime'];
+const sideName: Record<Side, string> = { node: 'node alone', axios: 'axios alone', runtime: "axios in the node's runtime" };
 
 /** Where a process's resident memory is at one moment (MB): V8's heap spaces, memory outside the heap, the rest. */
 export interface Breakdown {
@@ -269,7 +273,7 @@ async function measure<I>(spec: PagingSpec<I>, side: Side): Promise<void> {
     const total = Number(process.env.BENCH_PAGING_TOTAL);
     const target = spec.target(JSON.parse(process.env.BENCH_PAGING_INFO!), total, process.env.BENCH_PAGING_VARIANT);
     let ax: AxiosInstance | undefined;
-    if (side === 'node' || bareInNodeRed) await nodered().loadFlow(target.modules(), flowOf(target), { c1: target.credentials });
+    if (side !== 'axios') await nodered().loadFlow(target.modules(), flowOf(target), { c1: target.credentials });
     if (side !== 'node') ax = bareAxios();
     gc();
     const before = rssMB();
@@ -385,8 +389,8 @@ function describe(m: Memory): string {
 interface Run {
     variant?: string;
     rounds: number;
-    results: Record<Side, number[]>;
-    cpu: Record<Side, number[]>;
+    results: Record<ReadSide, number[]>;
+    cpu: Record<ReadSide, number[]>;
     mem: Record<Side, Record<number, Memory>>;
 }
 
@@ -394,8 +398,8 @@ interface Run {
 async function throughput(target: PagingTarget, total: number, rounds: number): Promise<Pick<Run, 'results' | 'cpu'>> {
     // Records per CPU second of this process during each read: the client's own cost (the simulator's time and the
     // other processes of a shared machine are not in it), beside the wall-clock records/s the target is about.
-    const cpu: Record<Side, number[]> = { node: [], axios: [] };
-    const cpuRate = async (side: Side, read: () => Promise<number>) => {
+    const cpu: Record<ReadSide, number[]> = { node: [], axios: [] };
+    const cpuRate = async (side: ReadSide, read: () => Promise<number>) => {
         const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         const rate = await read();
@@ -439,7 +443,7 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
         rounds: i === 0 || quick ? rounds : Math.min(rounds, spec.variantRounds ?? rounds),
         results: { node: [], axios: [] },
         cpu: { node: [], axios: [] },
-        mem: { node: {}, axios: {} },
+        mem: { node: {}, axios: {}, runtime: {} },
     }));
     const tag = (run: Run) => (run.variant ? ` (${run.variant})` : '');
     log(`${name}: starting the simulator with ${total} records in its own process`);
@@ -449,9 +453,9 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
         for (const run of runs) {
             log(`${name}${tag(run)}: ${total} records, ${run.rounds} round(s) per side, simulator RSS ${round(sim.rss, 1)} MB (its own process)`);
             Object.assign(run, await throughput(spec.target(sim.info, total, run.variant), total, run.rounds));
-            for (const side of ['node', 'axios'] as Side[]) {
+            for (const side of MEMORY_SIDES) {
                 run.mem[side][total] = await measureMedian(side, total, sim.info, run.variant);
-                log(`${name}${tag(run)}: ${side} alone, ${total} records: ${describe(run.mem[side][total])}`);
+                log(`${name}${tag(run)}: ${sideName[side]}, ${total} records: ${describe(run.mem[side][total])}`);
             }
         }
     } finally {
@@ -460,9 +464,9 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
     const small = await startSimChild<I>(checkpoint);
     try {
         for (const run of runs) {
-            for (const side of ['node', 'axios'] as Side[]) {
+            for (const side of MEMORY_SIDES) {
                 run.mem[side][checkpoint] = await measureMedian(side, checkpoint, small.info, run.variant);
-                log(`${name}${tag(run)}: ${side} alone, ${checkpoint} records: ${describe(run.mem[side][checkpoint])}`);
+                log(`${name}${tag(run)}: ${sideName[side]}, ${checkpoint} records: ${describe(run.mem[side][checkpoint])}`);
             }
         }
     } finally {
@@ -482,6 +486,9 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
         const cpuRatio = pairedRatio(run.cpu.node, run.cpu.axios);
         const n = run.mem.node;
         const a = run.mem.axios;
+        const r = run.mem.runtime;
+        // The node's own share of its peak: over a bare loop in a process holding the same Node-RED and flow.
+        const share = (t: number) => n[t].maxRss - r[t].maxRss;
         log(`${name}${tag(run)}: node / axios records/s ${round(ratio, 3)} (median of the rounds' ratios; ratio of the medians ${round(nodeRate / bareRate, 3)}), per CPU second ${round(cpuRatio, 3)}`);
         const pair = (m: Record<number, Memory>, f: (x: Memory) => number) => `${round(f(m[checkpoint]), 1)} / ${round(f(m[total]), 1)}`;
         const readings = (m: Record<number, Memory>) => [checkpoint, total].map((t) => (m[t].maxRssRuns ?? [m[t].maxRss]).map((v) => round(v, 1)).join(' ')).join(' | ');
@@ -490,6 +497,19 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
             atLeast(`${pre}node / axios records/s`, ratio, 0.9),
             below(`${pre}node: peak RSS at ${k(total)} records (MB)`, n[total].maxRss, 200),
             { label: `${pre}node: peak RSS ${k(checkpoint)} → ${k(total)}`, value: `${round(n[checkpoint].maxRss, 1)} → ${round(n[total].maxRss, 1)} MB`, target: '≤ +10% (flat)', met: n[total].maxRss <= n[checkpoint].maxRss * 1.1 },
+            {
+                label: `${pre}bare loop in the node's runtime: peak RSS ${k(checkpoint)} → ${k(total)}`,
+                value: `${round(r[checkpoint].maxRss, 1)} → ${round(r[total].maxRss, 1)} MB`,
+                target: 'reported (the control)',
+                met: null,
+            },
+            {
+                // Grows by at most a tenth of the node's peak at the smaller count: what the node itself adds is flat.
+                label: `${pre}node − bare loop in the node's runtime, peak RSS ${k(checkpoint)} → ${k(total)}`,
+                value: `${round(share(checkpoint), 1)} → ${round(share(total), 1)} MB`,
+                target: '≤ +10% of the node (flat)',
+                met: share(total) - share(checkpoint) <= n[checkpoint].maxRss * 0.1,
+            },
         );
         if (headline) {
             checks.push(
@@ -542,6 +562,9 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
                       [`axios: full / young GCs during the read, ${k(checkpoint)} / ${k(total)}`]: `${a[checkpoint].fullGcs} / ${a[checkpoint].youngGcs}, ${a[total].fullGcs} / ${a[total].youngGcs}`,
                   }
                 : {}),
+            [`${pre}bare loop in the node's runtime: peak RSS at ${k(checkpoint)} / ${k(total)} (MB)`]: pair(r, (x) => x.maxRss),
+            ...(memoryRuns > 1 ? { [`${pre}bare loop in the node's runtime: peak RSS of each process, ${k(checkpoint)} | ${k(total)} (MB)`]: readings(r) } : {}),
+            ...(headline ? { [`bare loop in the node's runtime: at its peak RSS, ${k(checkpoint)} | ${k(total)}: V8 old / new / large-object space, external, rest (MB)`]: at(r, (x) => x.atPeak) } : {}),
             [`${pre}node − axios peak RSS at ${k(total)} (MB)`]: round(n[total].maxRss - a[total].maxRss, 1),
             [`${pre}page handed over still held mid-read: node / axios`]: `${held(n[total])} / ${held(a[total])}`,
         });
@@ -552,7 +575,7 @@ async function bench<I>(spec: PagingSpec<I>): Promise<BenchResult> {
         figures,
         checks,
         notes: [
-            `Throughput: after one uncounted read per side, node and bare loop interleaved in one process, the simulator in its own process on 127.0.0.1; the ratio is the median of the rounds' ratios (each round's two reads are next to each other). Memory: each side and size read in ${memoryRuns} fresh process(es), each holding only Node-RED + the node (node side) or axios + the signer (bare side${bareInNodeRed ? ', here also Node-RED and the idle node: BENCH_PAGING_BARE_IN_NODERED' : ''}); peak RSS = the kernel maxRSS of a process over its whole life (loading Node-RED included), cross-checked by RSS sampled every 5 ms during the read; the figures are those of the process with the median peak.`,
+            `Throughput: after one uncounted read per side, node and bare loop interleaved in one process, the simulator in its own process on 127.0.0.1; the ratio is the median of the rounds' ratios (each round's two reads are next to each other). Memory: each side and size read in ${memoryRuns} fresh process(es), each holding only Node-RED + the node (node side) or axios + the signer (bare side), and the bare loop once more in processes that first load Node-RED and the same flow, the node idle (the bare loop in the node's runtime: the control for "flat"); peak RSS = the kernel maxRSS of a process over its whole life (loading Node-RED included), cross-checked by RSS sampled every 5 ms during the read; the figures are those of the process with the median peak.`,
             'Heap after GC mid-read = V8 heap still reachable after a full GC just after the page at 3/4 of the records was taken, while the reader fetches the next one (what the reader holds while it runs); at the last page = the same when the last page is in. "Page handed over still held" = whether that page was still reachable then. At its peak RSS: V8 old / new / large-object space (committed), external (Buffers …), rest = RSS − V8 heap − external (the binary, libraries, malloc arenas).',
             ...spec.notes(total),
         ],
@@ -576,6 +599,6 @@ export function pagingMain<I>(spec: PagingSpec<I>): void {
         process.exit(1);
     };
     if (role === 'sim') serve(spec).catch(fail);
-    else if (role === 'node' || role === 'axios') measure(spec, role).catch(fail);
+    else if (role === 'node' || role === 'axios' || role === 'runtime') measure(spec, role).catch(fail);
     else main(spec.name, () => bench(spec));
 }
