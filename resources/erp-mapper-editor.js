@@ -222,7 +222,7 @@
         ruleFromText: ruleFromText,
         prepare: function (node) {
             var select = $('#node-input-target');
-            $('<option>').val('').text(t('(无：不校验)', '(none: no schema)')).appendTo(select);
+            $('<option>').val('').text(t('（无：不校验）', '(none: no schema)')).appendTo(select);
             endpointTypes().forEach(function (type) {
                 var def = RED.nodes.getType(type);
                 // paletteLabel may be a function of the definition (ours are: they read the locale), as in Node-RED's palette.
