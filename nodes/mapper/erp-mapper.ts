@@ -98,10 +98,13 @@ export = function (RED: NodeAPI) {
 
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
             // A msg that reaches Catch whole is accounted for, as at the endpoint nodes: its delivery ticket comes back.
-            // With a code, as the endpoint nodes' errors have one: Node-RED puts it in the Catch msg's error.code.
-            const toCatch = (err: Error, code: string) => {
+            // With a code and a classification, as the endpoint nodes' errors: Node-RED 4 puts the code in the Catch
+            // msg's error.code, and every version the classification in error.cause (3.x has no error.code).
+            const toCatch = (err: Error, fallback: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
-                done(Object.assign(err, { code: (err as { code?: string }).code ?? code }));
+                const code = (err as { code?: string }).code ?? fallback;
+                const cause = { system: 'mapper', kind: code === 'MAPPING_FAILED' ? 'transient' : code === 'BAD_MAPPING' ? 'config' : 'validation', code, message: err.message, retryable: code === 'MAPPING_FAILED' };
+                done(Object.assign(err, { code, cause }));
             };
             if (!compiled) {
                 toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`), 'BAD_MAPPING');

@@ -1,6 +1,6 @@
 import should from 'should';
 import sinon from 'sinon';
-import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { readCounter } from '../helpers/reads';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
@@ -103,7 +103,7 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(r.caught!.error.message).match(/pageSize: must be <= 100/);
             should(r.caught!.payload).equal(1);
             // Catch flows see the code and the classification.
-            should(r.caught!.error.code).equal('INVALID_INPUT');
+            should(caughtCode(r.caught)).equal('INVALID_INPUT');
             should(r.caught!.error.cause).match({ system: 'kit', kind: 'validation', retryable: false });
             should(sim.requests).have.length(0);
         });
@@ -141,7 +141,7 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             sim.inject({ type: 'http', status: 500 }, 10, (r) => r.path === '/items/query');
             const r = await run('n1', { payload: 'x' }, 1);
             should(r.caught!.error.message).match(/HTTP 500.*gave up after 3 attempts/);
-            should(r.caught!.error.code).equal('HTTP_500');
+            should(caughtCode(r.caught)).equal('HTTP_500');
             should(r.caught!.error.cause).match({ kind: 'transient', retryable: true });
             should(r.caught!._error).match({ system: 'kit', code: 'HTTP_500' });
             should(sim.requests.filter((q) => q.path === '/items/query')).have.length(3);

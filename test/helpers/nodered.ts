@@ -20,6 +20,16 @@ export const functionNode = require(path.join(path.dirname(nodesPkg), 'core', 'f
 
 export { helper };
 
+/**
+ * The error code a Catch node's msg carries: Node-RED 4 and later copy the error's `code` to `msg.error.code`; 3.x
+ * does not, and there it is in `msg.error.cause.code` (the classification ours carry, which 3.x copies too).
+ */
+export function caughtCode(caught: Msg | undefined): unknown {
+    return caught?.error?.code ?? (Number(nodeRedVersion.split('.')[0]) < 4 ? caught?.error?.cause?.code : undefined);
+}
+/** The version of the Node-RED under test. */
+export const nodeRedVersion: string = require(require.resolve('node-red/package.json', { paths: [path.dirname(nodeRedPath)] })).version;
+
 export type Msg = Record<string, any>;
 
 export interface RunResult {

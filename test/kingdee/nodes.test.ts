@@ -1,6 +1,6 @@
 import should from 'should';
 import sinon from 'sinon';
-import { helper, load, run, withProbes, Msg, functionNode } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg, functionNode, caughtCode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
 import { testButtonText } from '../helpers/editor-locales';
@@ -565,7 +565,8 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             await loadSave(node({ FormId: { value: 'SAL_OutStock', type: 'str' } }));
             sim.inject({ type: 'http', status: 503, body: 'Service Unavailable' }, 4, isSave);
             const r = await run('n1', { topic: 'orders', payload: model(undefined, { FNote: 'caught' }) }, 2);
-            should(r.caught!.error).match({ code: 'HTTP_503', cause: { kind: 'transient', retryable: true } });
+            should(r.caught!.error).match({ cause: { code: 'HTTP_503', kind: 'transient', retryable: true } });
+            should(caughtCode(r.caught)).equal('HTTP_503');
             should(r.caught!._error).match({ code: 'HTTP_503', retryable: true });
             sim.clearFaults();
             const again = await run('n1', r.caught!, 2);

@@ -1,5 +1,5 @@
 import should from 'should';
-import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
 import { mapperLastSampleText } from '../helpers/editor-locales';
@@ -80,7 +80,7 @@ describe('erp-mapper node', function () {
         const r = await run('n1', { payload: deep }, 2);
         should(r.caught!.error.message).match(/nested deeper than 100 levels/);
         // A code a Catch flow can switch on, as the endpoint nodes give one.
-        should(r.caught!.error.code).equal('INVALID_INPUT');
+        should(caughtCode(r.caught)).equal('INVALID_INPUT');
         should(status.lastCall.args[0]).match({ fill: 'red', shape: 'ring' }, 'the msg went to Catch but the status still shows the last msg mapped');
     });
 
@@ -149,7 +149,9 @@ describe('erp-mapper node', function () {
         const r = await run('n1', { payload: { a: 1 } }, 2);
         should(r.caught).be.ok();
         should(r.caught!.error.message).match(/bad mapping: x: path "__proto__\.y": "__proto__" is not allowed/);
-        should(r.caught!.error.code).equal('BAD_MAPPING');
+        should(caughtCode(r.caught)).equal('BAD_MAPPING');
+        // Classified as the endpoint nodes' errors are (Node-RED 3.x copies error.cause, not error.code).
+        should(r.caught!.error.cause).match({ system: 'mapper', kind: 'config', code: 'BAD_MAPPING', retryable: false });
         should(r.outputs[0]).have.length(0);
         should(r.outputs[1]).have.length(0);
         should(({} as any).y).be.undefined();
