@@ -17,7 +17,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
 import { translator } from '../core/i18n';
-import { undefinedStore } from '../core/watermark';
+import { clearedOnDeploy, undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
 import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
@@ -207,6 +207,7 @@ function register(RED: NodeAPI) {
         const kept = { name: 'duplicate', what: 'the keys of delivered orders', lost: 'they are lost on every restart, and an order delivered again after a restart starts the flow again' };
         const noStore = dedupeMs > 0 ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
         if (noStore) node.warn(_('qeasy-callback.warn.dedupeStore', { reason: noStore }));
+        else if (dedupeMs > 0 && clearedOnDeploy((RED.settings as any).contextStorage, dedupeStore)) node.warn(_('qeasy-callback.warn.dedupeClearedOnDeploy'));
 
         const replays = new Map<string, StoredReply>();
         const replaysInFlight = new Map<string, Promise<void>>();
@@ -223,9 +224,10 @@ function register(RED: NodeAPI) {
             return p;
         };
 
+        // The stored keys themselves, not a copy: a busy shop's day holds hundreds of thousands (see `store`).
         const contextGet = (): Promise<Record<string, StoredReply>> =>
             new Promise((resolve, reject) =>
-                node.context().get(DEDUPE_CONTEXT_KEY, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? { ...(v as Record<string, StoredReply>) } : {}))),
+                node.context().get(DEDUPE_CONTEXT_KEY, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? (v as Record<string, StoredReply>) : {}))),
             );
         const contextSet = (v: Record<string, StoredReply>): Promise<void> =>
             new Promise((resolve, reject) => node.context().set(DEDUPE_CONTEXT_KEY, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
@@ -236,10 +238,39 @@ function register(RED: NodeAPI) {
             return v === undefined || v === null || v === '' || typeof v === 'object' ? undefined : `${dedupeKey}:${String(v)}`;
         }
 
+        // Delivered keys in the order they were stored, with the time of each: the oldest are at the front, so
+        // expiry looks at those only, not at every key on every delivery. Built at the first write from what the store
+        // holds (a persistent store keeps the keys of the node's previous run).
+        let deliveredOrder: Map<string, number> | undefined;
+
+        /** Drops the delivered keys older than the duplicate window from `delivered` (the stored keys). */
+        function expireDelivered(delivered: Record<string, StoredReply>, at: number): void {
+            if (!deliveredOrder) {
+                const held: Array<[string, number]> = [];
+                for (const [k, v] of Object.entries(delivered)) {
+                    if (v && typeof v.at === 'number') held.push([k, v.at]);
+                    else delete delivered[k];
+                }
+                deliveredOrder = new Map(held.sort((a, b) => a[1] - b[1]));
+            }
+            for (const [k, t] of deliveredOrder) {
+                if (at - t <= dedupeMs) break;
+                deliveredOrder.delete(k);
+                const v = delivered[k];
+                if (!v || at - v.at > dedupeMs) delete delivered[k];
+                else deliveredOrder.set(k, v.at);
+            }
+        }
+
         // A (ts, sig) pair is valid while its ts is within the window of now, and a ts may lie up to one window ahead
-        // of the time it arrives (a sender's clock running fast): it is remembered for two windows.
+        // of the time it arrives (a sender's clock running fast): it is remembered for two windows. The map is in the
+        // order the pairs were remembered, so the expired ones are at its front.
+        const replayMs = () => 2 * config!.windowSeconds * 1000;
         function pruneReplays(now: number): void {
-            for (const [k, v] of replays) if (now - v.at > 2 * config!.windowSeconds * 1000) replays.delete(k);
+            for (const [k, v] of replays) {
+                if (now - v.at <= replayMs()) break;
+                replays.delete(k);
+            }
         }
 
         // ---- step 1: rate limit, media type, size; keeps the exact bytes -------------------------------------------
@@ -325,7 +356,8 @@ function register(RED: NodeAPI) {
             // failed, is handled as a new attempt).
             while (replayKey && replaysInFlight.has(replayKey)) await replaysInFlight.get(replayKey);
             const replayed = replayKey ? replays.get(replayKey) : undefined;
-            if (replayed) return answerStored(res, replayed);
+            // (A clock set back can leave an expired pair behind a newer one: its time is checked too.)
+            if (replayed && now - replayed.at <= replayMs()) return answerStored(res, replayed);
             if (!replayKey) return handleAuthentic(req, res, now, raw, replayKey);
             const inFlight = deferred();
             replaysInFlight.set(replayKey, inFlight.promise);
@@ -372,7 +404,10 @@ function register(RED: NodeAPI) {
             }
 
             const remember = (code: number, reply: unknown, text?: StoredReply['text']) => {
-                if (replayKey && code < 300) replays.set(replayKey, { at: Date.now(), status: code, body: reply, text });
+                if (!replayKey || code >= 300) return;
+                // Taken out first, so that the pair goes to the end: the map stays in the order of `at`.
+                replays.delete(replayKey);
+                replays.set(replayKey, { at: Date.now(), status: code, body: reply, text });
             };
             const deliveryHeader = req.headers['x-delivery-id'];
             const meta = {
@@ -443,14 +478,34 @@ function register(RED: NodeAPI) {
                     if (mine.size === 0) return true;
                     const delivered = await contextGet();
                     if (closed) return false;
-                    const at = Date.now();
-                    for (const [k, v] of Object.entries(delivered)) if (!v || at - v.at > dedupeMs) delete delivered[k];
+                    expireDelivered(delivered, Date.now());
+                    // What each new key replaced (an expired entry, or nothing), to be put back if the store fails.
+                    const replaced = new Map<string, StoredReply | undefined>();
                     for (const i of fresh) {
+                        const k = keys[i];
                         const status = typeof code === 'number' ? code : code(i);
                         // A failed order is not stored: its next delivery is handled again.
-                        if (keys[i] && status < 300) delivered[keys[i]!] = text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) };
+                        if (!k || status >= 300) continue;
+                        if (!replaced.has(k)) replaced.set(k, delivered[k]);
+                        // Taken out first, so that the key goes to the end of the stored order.
+                        delete delivered[k];
+                        delivered[k] = text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) };
                     }
-                    await contextSet(delivered);
+                    try {
+                        await contextSet(delivered);
+                    } catch (err) {
+                        // `delivered` may be the store's own object (a memory store hands it out): these orders were
+                        // not recorded, so their keys come out again, or a resend would be taken as a repeat.
+                        for (const [k, v] of replaced) {
+                            if (v) delivered[k] = v;
+                            else delete delivered[k];
+                        }
+                        throw err;
+                    }
+                    for (const k of replaced.keys()) {
+                        deliveredOrder!.delete(k);
+                        deliveredOrder!.set(k, now);
+                    }
                     return true;
                 });
 

@@ -129,6 +129,15 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     }
     const strip = (r: { status: number; body: any }) => ({ status: r.status, body: r.body });
 
+    /** The warnings node `id` itself gave (the helper's spy on warn is shared by every node). */
+    const warningsOf = (id: string): string[] => {
+        const node = helper.getNode(id);
+        return (node.warn as SinonSpy)
+            .getCalls()
+            .filter((c) => c.thisValue === node)
+            .map((c) => String(c.args[0]));
+    };
+
     /** Lets msgs sent just before an answer reach the probe (node.send delivers asynchronously). */
     const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
@@ -139,12 +148,12 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(res.status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['T2001']);
-        should((helper.getNode('c1').warn as sinon.SinonSpy).callCount).equal(0);
+        should(warningsOf('c1')).have.length(0);
     });
 
     it('a negative rate limit or duplicate window (read as none) is named at deploy, not only by the test button', async () => {
         await deploy({ rps: -1, dedupeWindow: '-5' });
-        const warnings = (helper.getNode('c1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+        const warnings = warningsOf('c1');
         should(warnings).eql(['qeasy-config: dedupeWindow: must be a number of seconds ≥ 0', 'qeasy-config: rps: must be a number ≥ 0 (0 or blank: no limit)']);
         should(warnings.join(' ')).not.containEql(SECRET);
     });
@@ -705,6 +714,75 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(2);
     });
 
+    it('the duplicate window: a repeat just inside it gets the stored reply, one just past it starts the flow again; expired keys leave the store, kept keys of a previous run included', async () => {
+        helper.settings({ contextStorage: { default: { module: 'memory' } } });
+        await deploy({}, { dedupeWindow: 600 });
+        // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+        await (helper as any)._context.load();
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+        const tids: string[] = [];
+        const deliver = async (tid: string, extra: Msg = {}) => {
+            const body = JSON.stringify(order(tid, extra));
+            const r = await post(body, signed(body));
+            should(r.status).equal(200);
+            await settle();
+            tids.push(...received.map((m) => m.payload.tid));
+            received = [];
+            return r;
+        };
+        const keys = () => Object.keys(helper.getNode('n1').context().get('qeasyDelivered'));
+        const first = await deliver('TE001');
+        clock.tick(300_000);
+        await deliver('TE002');
+        clock.tick(299_000);
+        should(strip(await deliver('TE001', { paid: '1' }))).eql(strip(first));
+        should(keys()).eql(['tid:TE001', 'tid:TE002']);
+        // A redeploy: the new node starts from the keys the store kept.
+        await helper.setFlows(flowOf({}, { dedupeWindow: 600 }), 'full', { c1: { secret: SECRET } });
+        received = [];
+        helper.getNode('out').on('input', (m: Msg) => received.push(m));
+        clock.tick(2_000);
+        await deliver('TE001', { paid: '2' });
+        should(keys()).eql(['tid:TE002', 'tid:TE001']);
+        clock.tick(300_000);
+        await deliver('TE003');
+        should(keys()).eql(['tid:TE001', 'tid:TE003']);
+        should(tids).eql(['TE001', 'TE002', 'TE001', 'TE003']);
+    });
+
+    it('a duplicate store failing to save: the order gets 500 and is not taken as delivered, so its resend starts the flow (a store handing out the object it keeps included)', async () => {
+        let failing = false;
+        const data = new Map<string, unknown>();
+        // As Node-RED's memory store does, get hands out the stored object itself.
+        const store = () => ({
+            open: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, data.get(`${scope}/${key}`)),
+            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
+                if (failing) return cb(new Error('ENOSPC: no space left on device'));
+                data.set(`${scope}/${key}`, v);
+                cb();
+            },
+            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
+            delete: () => Promise.resolve(),
+            clean: () => Promise.resolve(),
+        });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+        await deploy({}, { dedupeStore: 'shared' });
+        await (helper as any)._context.load();
+        const a = JSON.stringify(order('TF001'));
+        const b = JSON.stringify(order('TF002'));
+        should((await post(a, signed(a))).status).equal(200);
+        failing = true;
+        should((await post(b, signed(b))).status).equal(500);
+        failing = false;
+        should((await post(b, signed(b, SECRET, now() - 1))).status).equal(200);
+        should((await post(b, signed(b, SECRET, now() - 2))).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TF001', 'TF002']);
+        should(Object.keys([...data.values()][0] as object)).eql(['tid:TF001', 'tid:TF002']);
+    });
+
     it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys are kept in memory and lost on restart', async () => {
         helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
         await deploy({}, { dedupeStore: 'fiel' });
@@ -715,6 +793,49 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         // A store it defines: no warning.
         await deploy({}, { dedupeStore: 'file' });
         should(warnings().some((w) => /store/.test(w))).be.false();
+    });
+
+    it('Node-RED\'s default settings (no contextStorage): a deploy restarting the node clears its duplicate keys, so a repeat starts the flow again; warned at deploy, in both languages; none with a store configured', async () => {
+        const inMemory = (w: unknown) => /keys of delivered orders are kept in memory \(settings\.js sets no contextStorage\).*every deploy that restarts this node.*contextStorage: \{/.test(String(w));
+        const warned = () => (helper.getNode('n1').warn as SinonSpy).args.filter((a) => inMemory(a[0]));
+        const redeploy = async () => {
+            await helper.setFlows(flowOf(), 'full', { c1: { secret: SECRET } });
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => received.push(m));
+        };
+        await deploy();
+        should(warned()).have.length(1);
+        const body = JSON.stringify(order('TD001'));
+        const t = now();
+        should((await post(body, signed(body, SECRET, t))).status).equal(200);
+        // What the warning says: a full deploy (the editor's default) restarts the node, Node-RED deletes its context.
+        await redeploy();
+        should(helper.getNode('n1').context().get('qeasyDelivered')).be.undefined();
+        should((await post(body, signed(body, SECRET, t - 1))).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TD001']);
+        // Duplicate check off: nothing kept, nothing to warn of.
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { dedupeWindow: 0 });
+        should(warned()).have.length(0);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        // A store configured (memory or not): Node-RED keeps a stopped node's context, the repeat is known, no warning.
+        helper.settings({ contextStorage: { default: { module: 'memory' } } });
+        await deploy();
+        // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+        await (helper as any)._context.load();
+        should(warned()).have.length(0);
+        const body2 = JSON.stringify(order('TD002'));
+        const first = await post(body2, signed(body2, SECRET, t));
+        await redeploy();
+        should(warned()).have.length(0);
+        should(strip(await post(body2, signed(body2, SECRET, t - 1)))).eql(strip(first));
+        await settle();
+        should(received).have.length(0);
+        const zh = JSON.parse(fs.readFileSync(path.join(__dirname, '../../nodes/qeasy/locales/zh-CN/qeasy-callback.json'), 'utf8'));
+        should(zh['qeasy-callback'].warn.dedupeClearedOnDeploy).match(/内存.*contextStorage.*重新部署/);
     });
 
     it('an order without the configured duplicate key gets 400 naming the key, rather than passing unchecked (and twice on a resend)', async () => {
