@@ -96,8 +96,12 @@ interface Run {
     sequences: Map<string, Sequence>;
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
     waitsOn: Map<number, Set<string>>;
-    /** The node each open ticket's msg was last delivered to: where a run abandoned at its ack timeout was held. */
-    lastAt: Map<number, HeldAt>;
+    /**
+     * The node each open ticket's msg was last delivered to, by the piece of it (pieceKey: a Split node's pieces share
+     * the ticket, and one dropped by a Switch is held there while the others went on): where a run abandoned at its
+     * ack timeout was held.
+     */
+    lastAt: Map<number, Pieces>;
     /** The next seq, for issued tickets and copies alike. */
     next: number;
     /** Tickets issued (copies not counted). */
@@ -108,6 +112,12 @@ interface Run {
     /** The runs whose tickets this run passes on (a lookup's, see openAckRun), and the runs passing this one's on. */
     from?: string[];
     feeds?: Set<string>;
+}
+
+/** Where the pieces of one ticket's msg were last delivered, by pieceKey; `deepest`: the most levels a key has had. */
+interface Pieces {
+    at: Map<string, HeldAt>;
+    deepest: number;
 }
 
 /** A node msgs of a run were last delivered to, as the editor names it. */
@@ -199,11 +209,12 @@ function whereHeld(run: Run): HeldAtCount[] {
     for (const copy of run.copies.values()) forked.add(copy.fork.parent.seq);
     const byNode = new Map<string, HeldAtCount>();
     for (const seq of [...run.outstanding, ...run.copies.keys()]) {
-        const at = forked.has(seq) ? undefined : run.lastAt.get(seq);
-        if (!at) continue;
-        const count = byNode.get(at.node);
-        if (count) count.msgs++;
-        else byNode.set(at.node, { ...at, msgs: 1 });
+        if (forked.has(seq)) continue;
+        for (const at of run.lastAt.get(seq)?.at.values() ?? []) {
+            const count = byNode.get(at.node);
+            if (count) count.msgs++;
+            else byNode.set(at.node, { ...at, msgs: 1 });
+        }
     }
     return [...byNode.values()].sort((a, b) => b.msgs - a.msgs);
 }
@@ -235,6 +246,7 @@ function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
         ticketBack(ticket.run, run, ticket.seq);
         return;
     }
+    forgetPiece(run, ticket.seq, levels);
     const outer = sequenceOf(run, levels[levels.length - 1].id);
     outer.waiting.add(ticket.seq);
     run.waitsOn.set(ticket.seq, (run.waitsOn.get(ticket.seq) ?? new Set()).add(levels[levels.length - 1].id));
@@ -246,6 +258,8 @@ function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
         seq.back.add(level.index);
         if (!isComplete(seq)) break;
         completed.push(seq);
+        // The piece this sequence was cut from is back with it.
+        forgetPiece(run, ticket.seq, levels.slice(completed.length));
     }
     for (const seq of [ticket.seq, ...completed.flatMap((c) => [...c.waiting])]) {
         if (isOpen(run, seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
@@ -437,7 +451,7 @@ function onDeliver(event: SendEvent): void {
     const copies: AckTicket[] = [];
     const at = heldAtOf(event);
     for (const { ticket, run } of openTickets(msg)) {
-        if (at && isOpen(run, ticket.seq)) run.lastAt.set(ticket.seq, at);
+        if (at && isOpen(run, ticket.seq)) deliveredTo(run, ticket, partsOf(msg), at);
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
         if (!completes(event) || !isOpen(run, ticket.seq)) continue;
         moreLive(run, ticket.seq);
@@ -450,6 +464,44 @@ function onDeliver(event: SendEvent): void {
     const list = byNode.get(event.destination.id);
     if (list) list.push(held);
     else byNode.set(event.destination.id, [held]);
+}
+
+/**
+ * Which piece of its ticket's msg a msg is: the `parts` levels it gained since the ticket was issued, outermost first
+ * ('' for the msg itself). A piece's pieces extend its key.
+ */
+function pieceKey(ticket: AckTicket, chain: Part[]): string[] {
+    const before = Array.isArray(ticket.parts) ? ticket.parts : [];
+    return outermostFirst(chain.filter((p) => !before.includes(p.id)));
+}
+const outermostFirst = (levels: Part[]) => levels.map((p) => `${p.id}#${p.index}`).reverse();
+
+/**
+ * A msg carrying the ticket was delivered to `at`: where that piece is now, and no longer the msg it was cut from,
+ * nor the pieces joined into it (looked for only when there can be any: a page's pieces are not scanned one by one).
+ */
+function deliveredTo(run: Run, ticket: AckTicket, chain: Part[], at: HeldAt): void {
+    const levels = pieceKey(ticket, chain);
+    let pieces = run.lastAt.get(ticket.seq);
+    if (!pieces) run.lastAt.set(ticket.seq, (pieces = { at: new Map(), deepest: 0 }));
+    for (let n = 0; n < levels.length; n++) pieces.at.delete(levels.slice(0, n).join('/'));
+    forgetWithin(pieces, levels);
+    pieces.at.set(levels.join('/'), at);
+    pieces.deepest = Math.max(pieces.deepest, levels.length);
+}
+
+/** A piece of the ticket's msg (its `parts` levels since the ticket, innermost first) came back, with its own pieces. */
+function forgetPiece(run: Run, seq: number, levels: Part[]): void {
+    const pieces = run.lastAt.get(seq);
+    if (pieces) forgetWithin(pieces, outermostFirst(levels));
+}
+
+/** Forgets the piece `levels` (outermost first) and the pieces cut from it. */
+function forgetWithin(pieces: Pieces, levels: string[]): void {
+    const key = levels.join('/');
+    pieces.at.delete(key);
+    if (levels.length >= pieces.deepest) return;
+    for (const k of pieces.at.keys()) if (key === '' || k.startsWith(`${key}/`)) pieces.at.delete(k);
 }
 
 /** The node a send event goes to, as the editor names it (one object per node: the run's tickets share it). */

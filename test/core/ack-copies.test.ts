@@ -423,6 +423,22 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([]);
     });
 
+    it('a page cut into records by a Split node, a Switch node dropping some of them: the warning names the Switch, not the write node that finished the others', async () => {
+        // The pieces of the one msg the query emitted carry its ticket: the write node has the last delivery of it.
+        const at = await run([
+            query(['sp'], { ackTimeout: '0.005' }),
+            { id: 'sp', type: 'split', z: 'f1', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['sw']] },
+            { id: 'sw', type: 'switch', z: 'f1', name: '只要偶数', property: 'payload.id', propertyType: 'msg', rules: [{ t: 'jsonata_exp', v: 'payload.id % 2 = 0', vt: 'jsonata' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] },
+            save('s1'),
+        ], 10);
+        const q = helper.getNode('q1');
+        const warning = await waitFor('the run abandoned', () => (q.warn as sinon.SinonSpy).args.map((a) => String(a[0])).find((w) => /were not acknowledged within/.test(w)), 5000);
+        should(sim.saved.length).be.above(0);
+        should(warning).match(new RegExp(`last delivered to switch "只要偶数": ${5 - sim.saved.length} msgs? — .*Switch node.*otherwise rule`));
+        should(warning).not.match(/kit-save/);
+        should(at).eql([]);
+    });
+
     it('a copy held by a node that never completes it: the warning names that node, without the Switch hint when it completes msgs', async () => {
         // A function node that keeps the msg and never calls node.done() on it (the write node beside it finishes): one
         // whose code names node.done() is left to call it itself.
