@@ -103,7 +103,7 @@ export = function (RED: NodeAPI) {
             const toCatch = (err: Error, fallback: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
                 const code = (err as { code?: string }).code ?? fallback;
-                const cause = { system: 'mapper', kind: code === 'MAPPING_FAILED' ? 'transient' : code === 'BAD_MAPPING' ? 'config' : 'validation', code, message: err.message, retryable: code === 'MAPPING_FAILED' };
+                const cause = { system: 'mapper', kind: fallback === 'MAPPING_FAILED' ? 'transient' : fallback === 'BAD_MAPPING' ? 'config' : 'validation', code, message: err.message, retryable: fallback === 'MAPPING_FAILED' };
                 done(Object.assign(err, { code, cause }));
             };
             if (!compiled) {

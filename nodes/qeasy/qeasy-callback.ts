@@ -500,6 +500,9 @@ function register(RED: NodeAPI) {
                             if (v) delivered[k] = v;
                             else delete delivered[k];
                         }
+                        // Nor were the keys expired above taken out of a store handing out copies: the order is built
+                        // again from what the store holds at the next save, or they would stay in it for good.
+                        deliveredOrder = undefined;
                         throw err;
                     }
                     for (const k of replaced.keys()) {

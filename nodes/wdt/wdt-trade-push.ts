@@ -81,10 +81,13 @@ const spec: WriteSpec<WdtClient> = {
             // those is not stored is unknown, so none is reported stored, and each may be (as after a lost answer:
             // whether pushing a stored trade again only updates it is unconfirmed, protocols.md §5.5).
             const unclear = !r.batchRejected && r.unmatched.length > 0 && r.newCount + r.chgCount < sent.length - rejected;
+            // An error answer that still counts trades stored did not refuse the whole call: which are stored is unknown.
+            const storedOfRefused = r.batchRejected ? r.newCount + r.chgCount : 0;
             return sent.map((trade): RecordOutcome => {
                 const tid = String(trade.tid);
                 const own = r.errors.get(tid);
                 if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
+                if (storedOfRefused > 0) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) and yet counts ${storedOfRefused} trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
                 // Refused for the others' sake, the call storing nothing: fine to push again as it is, as NOT_SENT is.
                 if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
                 if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };

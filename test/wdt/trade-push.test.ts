@@ -337,6 +337,18 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(lax.outputs[1][0].error.message).not.match(/strict/);
     });
 
+    it('an error answer naming a refused trade that also counts trades stored: the others are possibly stored, not retryable as "nothing stored"', async () => {
+        await loadFlow();
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '部分订单推送失败', new_count: 1, chg_count: 0, error_list: [{ tid: 'T2', error: '货品不存在' }] }) }, 1);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'OUTCOME_UNCLEAR'], ['T2', 'TRADE_REFUSED']]);
+        // WDT says it stored one trade: a flow replaying msg.error.retryable must not push T1 again blindly.
+        should(r.outputs[1][0].error).match({ possiblyProcessed: true, retryable: false, message: /check WDT before pushing it again/ });
+        should(r.outputs[1][0].error.message).not.match(/nothing of the call was stored/);
+    });
+
     it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
         await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' } }));
         sim.inject({ type: 'reset-after-processing' }, 1, (q) => WdtSim.form(q).shop_no === 'SHOP02');
