@@ -2,8 +2,8 @@
  * The editor as a user sees it: a real Node-RED with this build of the palette and the five example flows deployed
  * against the simulators (the demo's flows and credentials), in a real Chromium. Runs scenario 000 from its inject
  * button, works the mapper's field table and preview, and checks the zh-CN editor. Run on each runtime `runtimes()`
- * lists (Node-RED 4.1 on this Node and, when `npm run test:nr5` has installed it, Node-RED 5 on Node 22), one
- * Node-RED and one browser per runtime.
+ * lists (Node-RED 4.1 on this Node and, when `npm run test:nr5` / `test:nr3` have installed them, Node-RED 5 on
+ * Node 22 and Node-RED 3.1), one Node-RED and one browser per runtime.
  * Screenshots for the README (docs/images/) are written only when CN_ERP_SCREENSHOTS=1.
  */
 import fs from 'fs';

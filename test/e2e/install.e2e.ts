@@ -2,8 +2,8 @@
  * Installing as a user does: `npm pack`, then a fresh Node-RED, then Manage palette ▸ Install ▸ upload of the
  * tarball in Chromium. Checks the palette shows every node, Menu ▸ Import ▸ Examples lists the package's five
  * scenarios, each imports through that dialog and deploys with no unknown node, and the tarball holds what runs and
- * none of the tests or TypeScript sources. Run on Node-RED 4.1 (this Node) and, when `npm run test:nr5` has
- * installed it, on Node-RED 5 under Node 22.
+ * none of the tests or TypeScript sources. Run on Node-RED 4.1 (this Node) and, when `npm run test:nr5` and
+ * `npm run test:nr3` have installed them, on Node-RED 5 under Node 22 and Node-RED 3.1.
  */
 import { execFileSync } from 'child_process';
 import fs from 'fs';

@@ -27,6 +27,11 @@ export function runtimes(): Runtime[] {
     if (fs.existsSync(path.join(nr5, 'node-red', 'red.js')) && fs.existsSync(path.join(nr5, '.bin', 'node'))) {
         list.push({ label: 'Node-RED 5 on Node 22', node: path.join(nr5, '.bin', 'node'), red: path.join(nr5, 'node-red', 'red.js') });
     }
+    // The oldest Node-RED the package declares, once `npm run test:nr3` has installed it.
+    const nr3 = path.join(root, '.nr3', 'node_modules');
+    if (fs.existsSync(path.join(nr3, 'node-red', 'red.js'))) {
+        list.push({ label: 'Node-RED 3.1 on this Node', node: process.execPath, red: path.join(nr3, 'node-red', 'red.js') });
+    }
     return list;
 }
 
@@ -47,7 +52,7 @@ export function packTarball(): string {
         from = path.join(out, 'tree');
         fs.cpSync(root, from, {
             recursive: true,
-            filter: (src) => !/^(node_modules|\.git|\.nr5|\.demo|dist|dist-.*)$/.test(path.relative(root, src).split(path.sep)[0]),
+            filter: (src) => !/^(node_modules|\.git|\.nr5|\.nr3|\.demo|dist|dist-.*)$/.test(path.relative(root, src).split(path.sep)[0]),
         });
         fs.cpSync(compiledRoot, path.join(from, 'dist'), { recursive: true });
     }
