@@ -97,9 +97,9 @@ interface Run {
     /** Tickets of msgs cut into pieces, some of which came back: the sequences each waits for. */
     waitsOn: Map<number, Set<string>>;
     /**
-     * The node each open ticket's msg was last delivered to, by the piece of it (pieceKey: a Split node's pieces share
-     * the ticket, and one dropped by a Switch is held there while the others went on): where a run abandoned at its
-     * ack timeout was held.
+     * The node each open ticket's msg was last delivered to, by the piece of it (a Split node's pieces share the
+     * ticket, and one dropped by a Switch is held there while the others went on): where a run abandoned at its ack
+     * timeout was held.
      */
     lastAt: Map<number, Pieces>;
     /** The next seq, for issued tickets and copies alike. */
@@ -114,7 +114,7 @@ interface Run {
     feeds?: Set<string>;
 }
 
-/** Where the pieces of one ticket's msg were last delivered, by pieceKey; `deepest`: the most levels a key has had. */
+/** Where the pieces of one ticket's msg were last delivered (keys: outermostFirst); `deepest`: the most levels a key had. */
 interface Pieces {
     at: Map<string, HeldAt>;
     deepest: number;
@@ -236,12 +236,16 @@ export function acknowledge(msg: Record<string, unknown> | undefined): void {
     }
 }
 
+/** The sequences a msg with `parts` levels `chain` was cut into (or grouped in) since its ticket was issued, innermost first. */
+function levelsSince(ticket: AckTicket, chain: Part[]): Part[] {
+    const before = Array.isArray(ticket.parts) ? ticket.parts : [];
+    return chain.filter((p) => !before.includes(p.id));
+}
+
 /** A ticket back from a msg with `parts` levels `chain`: at once, or once the sequences it was cut into are. */
 function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
     if (!isOpen(run, ticket.seq)) return;
-    // The sequences this msg was cut into (or grouped in) since its ticket was issued, innermost first.
-    const before = Array.isArray(ticket.parts) ? ticket.parts : [];
-    const levels = chain.filter((p) => !before.includes(p.id));
+    const levels = levelsSince(ticket, chain);
     if (levels.length === 0) {
         ticketBack(ticket.run, run, ticket.seq);
         return;
@@ -450,8 +454,9 @@ function onDeliver(event: SendEvent): void {
     }
     const copies: AckTicket[] = [];
     const at = heldAtOf(event);
+    const chain = at ? partsOf(msg) : [];
     for (const { ticket, run } of openTickets(msg)) {
-        if (at && isOpen(run, ticket.seq)) deliveredTo(run, ticket, partsOf(msg), at);
+        if (at && isOpen(run, ticket.seq)) deliveredTo(run, ticket, chain, at);
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
         if (!completes(event) || !isOpen(run, ticket.seq)) continue;
         moreLive(run, ticket.seq);
@@ -466,14 +471,7 @@ function onDeliver(event: SendEvent): void {
     else byNode.set(event.destination.id, [held]);
 }
 
-/**
- * Which piece of its ticket's msg a msg is: the `parts` levels it gained since the ticket was issued, outermost first
- * ('' for the msg itself). A piece's pieces extend its key.
- */
-function pieceKey(ticket: AckTicket, chain: Part[]): string[] {
-    const before = Array.isArray(ticket.parts) ? ticket.parts : [];
-    return outermostFirst(chain.filter((p) => !before.includes(p.id)));
-}
+/** Which piece of its ticket's msg a msg is (a key of `Pieces`): its levelsSince, outermost first ('' for the msg itself). */
 const outermostFirst = (levels: Part[]) => levels.map((p) => `${p.id}#${p.index}`).reverse();
 
 /**
@@ -481,7 +479,7 @@ const outermostFirst = (levels: Part[]) => levels.map((p) => `${p.id}#${p.index}
  * nor the pieces joined into it (looked for only when there can be any: a page's pieces are not scanned one by one).
  */
 function deliveredTo(run: Run, ticket: AckTicket, chain: Part[], at: HeldAt): void {
-    const levels = pieceKey(ticket, chain);
+    const levels = outermostFirst(levelsSince(ticket, chain));
     let pieces = run.lastAt.get(ticket.seq);
     if (!pieces) run.lastAt.set(ticket.seq, (pieces = { at: new Map(), deepest: 0 }));
     for (let n = 0; n < levels.length; n++) pieces.at.delete(levels.slice(0, n).join('/'));

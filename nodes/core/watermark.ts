@@ -20,7 +20,7 @@ export function undefinedStore(
 ): string | undefined {
     if (!store) return undefined;
     const stores = (contextStorage && typeof contextStorage === 'object' ? contextStorage : {}) as Record<string, any>;
-    const names = Object.keys(stores).filter((n) => n !== '_');
+    const names = storeNames(contextStorage);
     if (names.includes(store) || (names.length === 0 && store === 'memory')) return undefined;
     // Node-RED's default store: the one named `default` (a name there is an alias), else the first one listed.
     const fallback = names.length === 0 ? undefined : typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
@@ -37,8 +37,12 @@ export function undefinedStore(
  * there makes the run after each such deploy read again from the user's start.
  */
 export function clearedOnDeploy(contextStorage: unknown, store: string | undefined): boolean {
-    const stores = contextStorage && typeof contextStorage === 'object' ? Object.keys(contextStorage).filter((n) => n !== '_') : [];
-    return stores.length === 0 && (!store || store === 'memory');
+    return storeNames(contextStorage).length === 0 && (!store || store === 'memory');
+}
+
+/** The stores settings.js defines (contextStorage's names; `_` is Node-RED's own). */
+function storeNames(contextStorage: unknown): string[] {
+    return contextStorage && typeof contextStorage === 'object' ? Object.keys(contextStorage).filter((n) => n !== '_') : [];
 }
 
 export class Watermark {

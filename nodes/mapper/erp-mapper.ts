@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
+import { ConnectorError } from '../core/errors';
 import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { StatusReporter } from '../core/status';
 import { translator } from '../core/i18n';
@@ -103,8 +104,8 @@ export = function (RED: NodeAPI) {
             const toCatch = (err: Error, fallback: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
                 const code = (err as { code?: string }).code ?? fallback;
-                const cause = { system: 'mapper', kind: fallback === 'MAPPING_FAILED' ? 'transient' : fallback === 'BAD_MAPPING' ? 'config' : 'validation', code, message: err.message, retryable: fallback === 'MAPPING_FAILED' };
-                done(Object.assign(err, { code, cause }));
+                const kind = fallback === 'MAPPING_FAILED' ? 'transient' : fallback === 'BAD_MAPPING' ? 'config' : 'validation';
+                done(Object.assign(err, { code, cause: new ConnectorError({ system: 'mapper', kind, code, message: err.message }).toMsgError() }));
             };
             if (!compiled) {
                 toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`), 'BAD_MAPPING');
