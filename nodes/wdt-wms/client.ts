@@ -42,12 +42,26 @@ export interface CancelRecord {
 }
 
 const builder = new XMLBuilder({ ignoreAttributes: false, format: false, suppressEmptyNode: false, processEntities: true });
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, trimValues: true });
+// htmlEntities: fast-xml-parser decodes character references (&#x5355;) only with it; they are text like any other.
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, htmlEntities: true, trimValues: true });
 /** What an extendProps key must look like to become an element name (the record schema's propertyNames). */
 const EXTEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Characters XML 1.0 cannot carry, not even escaped: the WMS's parser refuses the whole document. */
+const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 
 function text(v: unknown): string {
     return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** The text of a request value; refused, naming its field, when it holds a character XML cannot carry. */
+function xmlText(field: string, v: unknown): string {
+    const t = text(v);
+    const bad = NOT_XML.exec(t);
+    if (bad) {
+        const code = `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_RECORD', field, message: `${field}: contains the character ${code}, which XML cannot carry; nothing was sent` });
+    }
+    return t;
 }
 
 /**
@@ -65,7 +79,7 @@ export function cancelXml(record: CancelRecord): string {
     const request: Record<string, unknown> = {};
     for (const k of ['warehouseCode', 'ownerCode', 'orderCode', 'orderId', 'orderType', 'cancelReason'] as const) {
         const v = record[k];
-        if (v !== undefined && v !== null && text(v) !== '') request[k] = text(v);
+        if (v !== undefined && v !== null && text(v) !== '') request[k] = xmlText(k, v);
     }
     let ext = record.extendProps;
     if (typeof ext === 'string' && ext.trim().startsWith('{')) {
@@ -83,10 +97,10 @@ export function cancelXml(record: CancelRecord): string {
     if (ext !== undefined && ext !== null && ext !== '') {
         if (typeof ext === 'object' && !Array.isArray(ext)) {
             const children: Record<string, string> = {};
-            for (const [k, v] of Object.entries(ext)) if (v !== undefined && v !== null) children[k] = text(v);
+            for (const [k, v] of Object.entries(ext)) if (v !== undefined && v !== null) children[k] = xmlText(`extendProps.${k}`, v);
             if (Object.keys(children).length) request.extendProps = children;
         } else {
-            request.extendProps = text(ext);
+            request.extendProps = xmlText('extendProps', ext);
         }
     }
     return builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, request }) as string;

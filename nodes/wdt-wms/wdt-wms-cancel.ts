@@ -53,7 +53,7 @@ const spec: WriteSpec<WdtWmsClient> = {
             const record = mergeRecord(raw as Record<string, unknown>, params);
             const missing = REQUIRED.find((k) => blank(record[k]));
             if (missing) {
-                outcomes.push({ ok: false, error: new ConnectorError({ system: 'wdt-wms', kind: 'validation', code: 'INVALID_RECORD', field: missing, message: `${missing}: is required (in the record or the node's setting); nothing was sent` }) });
+                outcomes.push({ ok: false, error: new ConnectorError({ system: 'wdt-wms', kind: 'validation', code: 'INVALID_RECORD', field: missing, message: `${missing}: is required${missing === 'orderCode' ? '' : " (in the record or the node's setting)"}; nothing was sent` }) });
                 continue;
             }
             try {

@@ -24,6 +24,8 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
     const node = (params: Msg = {}) => ({ id: 'n1', type: 'wdt-wms-cancel', z: 'f1', config: 'c1', params });
     const start = (n: Msg = node(), cfg: Msg = config(), c: Msg = creds()) => load([wdtWmsConfig, wdtWmsCancel], withProbes([cfg, n], 'n1', 2), c);
     const rec = (orderCode: string, extra: Msg = {}) => ({ warehouseCode: 'WH01', orderCode, orderType: 'CGTH', cancelReason: 'ERP单据作废', ...extra });
+    /** Text written as XML character references, one per character. */
+    const charRefs = (t: string) => [...t].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('');
 
     it('an array of cancellations with one unknown order → output 1 for the cancelled, output 2 for the unknown', async () => {
         await start();
@@ -191,6 +193,45 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(r.caught).be.undefined();
         should(r.outputs[1]).have.length(0);
         should(r.outputs[0][0].payload.map((x: Msg) => x.flag)).eql(['success']);
+    });
+
+    it('an answer whose text is written as XML character references (&#x5355;…) is read as that text: the refusal shows 单据已发货，不能取消 on output 2', async () => {
+        await start();
+        sim.inject({ type: 'http', status: 200, body: `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>ORDER_CANNOT_CANCEL</code><message>${charRefs('单据已发货，不能取消')}</message></response>` }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010010')] }, 2);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error.message).equal('WDT WMS: 单据已发货，不能取消');
+    });
+
+    it('a signature refusal written as XML character references (签名错误) is a config error to Catch, and the next order is not sent', async () => {
+        await start();
+        sim.inject({ type: 'http', status: 200, body: `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>40001</code><message>${charRefs('签名错误')}</message></response>` }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r.caught).not.be.undefined();
+        should(r.caught!.error.cause).match({ kind: 'config', message: 'WDT WMS: 签名错误' });
+        should(r.outputs[1]).have.length(0);
+        should(sim.requests).have.length(1);
+    });
+
+    it('a value holding a character XML cannot carry (U+000B from a pasted note) is refused naming its field, and that record is not sent', async () => {
+        await start();
+        const r = await run('n1', { payload: [rec('TL2024010001', { cancelReason: 'ERP单据作废\u000b见备注' }), rec('TL2024010002', { extendProps: { note: '备注\u0001' } }), rec('TL2024010003')] }, 2);
+        should(r.outputs[1].map((m) => [m.payload.orderCode, m.error.field, m.error.kind])).eql([
+            ['TL2024010001', 'cancelReason', 'validation'],
+            ['TL2024010002', 'extendProps.note', 'validation'],
+        ]);
+        should(r.outputs[1][0].error.message).equal('cancelReason: contains the character U+000B, which XML cannot carry; nothing was sent');
+        should(r.outputs[0][0].payload.map((a: Msg) => a.orderCode)).eql(['TL2024010003']);
+        should(sim.requests).have.length(1);
+    });
+
+    it('a blank orderCode is refused naming orderCode, without pointing to a node setting there is none of', async () => {
+        await start();
+        const r = await run('n1', { payload: [rec('  ')] }, 2);
+        should(r.outputs[1]).have.length(1);
+        should(r.outputs[1][0].error.field).equal('orderCode');
+        should(r.outputs[1][0].error.message).equal('orderCode: is required; nothing was sent');
+        should(sim.requests).have.length(0);
     });
 
     it('extendProps as JSON text: a key no XML element can have is refused naming extendProps, and that record is not sent', async () => {

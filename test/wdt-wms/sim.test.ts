@@ -51,6 +51,13 @@ describe('test/sim/wdt-wms: the simulator speaks the protocol', () => {
         should((await cancel(url, xml('TL2024010002').replace('CGTH', 'XXXX'))).code).equal('PARAM_ERROR');
     });
 
+    it('a body holding a character XML 1.0 does not allow (U+000B) is not well-formed: PARAM_ERROR, nothing cancelled', async () => {
+        const r = await cancel(url, xml('TL2024010001').replace('ERP单据作废', 'ERP单据作废\u000b见备注'));
+        should(r.flag).equal('failure');
+        should(r.code).equal('PARAM_ERROR');
+        should(sim.orders.get('TL2024010001')!.status).equal('created');
+    });
+
     it('accepts the Qimen names with the plain TOP sign', async () => {
         should((await cancel(url, xml('TL2024010003'), { qimen: true })).flag).equal('success');
         should((await cancel(url, xml('TL2024010004'), { qimen: true, method: 'order.cancel' })).flag).equal('success');

@@ -15,6 +15,8 @@
  *
  * Codes [palette]: SIGN_ERROR 签名错误, PARAM_ERROR (missing field / unknown orderType), ORDER_NOT_EXIST 单据不存在,
  * ORDER_CANNOT_CANCEL 单据已发货，不能取消; cancelling an already-cancelled order succeeds again (message 单据已取消).
+ * A body with a character XML 1.0 does not allow (U+0000–U+001F but TAB, LF, CR; U+FFFE, U+FFFF) is not well-formed:
+ * PARAM_ERROR.
  * Rate limit on demand (vendorFault('rate-limit')): REQUEST_TOO_FREQUENT 接口调用过于频繁.
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
@@ -153,6 +155,8 @@ export class WdtWmsSim extends SimServer {
         const refused = this.systemCheck(req, q);
         if (refused) return refused;
 
+        // Any conformant XML parser (PHP's libxml2 or expat) refuses a document holding a character XML 1.0 does not allow.
+        if (/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/.test(req.body)) return this.answer('failure', 'PARAM_ERROR', 'XML格式错误: 非法字符');
         let request: Record<string, any>;
         try {
             const doc = parser.parse(req.body);
