@@ -97,6 +97,8 @@ const PER_RECORD_CODES = new Set([0, 4, 6, 9, 10, 11, 12]);
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+/** Text as Kingdee's database compares it (SQL Server's default collation): case and trailing spaces ignored. */
+export const collated = (v: string) => v.replace(/ +$/, '').toLowerCase();
 /** A record's position as Kingdee reports it (DIndex): a number, or its text ("0") as lenient answers give it. */
 const dIndexOf = (v: unknown): number | undefined => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : undefined);
 
@@ -595,14 +597,20 @@ export class KingdeeClient extends BaseClient {
             const slice = unique.slice(i, i + 200);
             const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
             const keys = [...new Set([field, pk, numberKey])];
-            const asked = new Set(slice);
             for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);
                 const hit = { Id: str(row[pk]), Number: str(row[numberKey]) };
-                // A row the filter matched although its value is none of those asked: the database compares text
-                // ignoring case and trailing spaces (SQL Server's default collation), so it is the bill of the values
-                // equal to it that way; missed, those would be saved a second time.
-                const owners = asked.has(v) ? [v] : slice.filter((a) => a.trim().toLowerCase() === v.trim().toLowerCase());
+                // The database compares text ignoring case and trailing spaces (SQL Server's default collation): the
+                // row is the bill of every value asked equal to its own that way, not only of the one spelt as it is;
+                // missed, those would be saved a second time.
+                const owners = slice.filter((a) => collated(a) === collated(v));
+                // A row without its key, or one the filter matched that is none of the values asked even so (the
+                // database folds more than that: full-width letters; a number field's '001' is 1): whose bill it is
+                // cannot be told, and taken for nobody's, the duplicate guard would save it again.
+                if (hit.Id === '' || owners.length === 0) {
+                    const which = hit.Id === '' ? `a row without its ${pk}` : `a bill (${pk} ${hit.Id}) whose ${field} "${v}" is none of the values asked`;
+                    throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', field: opts.setting, message: `ExecuteBillQuery: looking up ${formId} by ${field}, the server answered ${which}: which record's bill it is cannot be told (check ${opts.setting}, and that field's values in Kingdee)` });
+                }
                 for (const o of owners) {
                     const bills = found.get(o) ?? [];
                     if (!bills.some((b) => b.Id === hit.Id)) bills.push(hit);
@@ -731,9 +739,27 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: SuccessEntity, i
         else unattributed.push(e);
     }
     const code = Number(status.MsgCode) || 0;
+    const successes = status.SuccessEntitys ?? [];
+    // Positions outside the chunk beside saved bills: the answer does not number the records as they were sent (say
+    // from 1), so which record each saved bill is cannot be told; matched by DIndex all the same, a refused record
+    // would be reported saved as another's bill. Every record is possibly processed, the bills listed with them.
+    const outside = [...successes, ...(status.Errors ?? [])].map((e) => dIndexOf(e?.DIndex)).filter((i): i is number => i !== undefined && !(Number.isInteger(i) && i >= 0 && i < n));
+    if (successes.length > 0 && outside.length > 0) {
+        const bills = successes.map((e) => str(e?.Number ?? e?.BillNo) || str(e?.Id)).join(', ');
+        const error = new ConnectorError({
+            system: SYSTEM,
+            kind: 'business',
+            code: 'OUTCOME_MISMATCH',
+            message: `${op}: the answer places records at positions outside the ${n} sent (DIndex ${[...new Set(outside)].join(', ')}): which record each bill it lists as saved (${bills}) belongs to cannot be told${status.Errors?.length ? ` (errors: ${errorsText(status.Errors)})` : ''}; check Kingdee before replaying`,
+            safeToRepeat: false,
+            possiblyProcessed: true,
+            details: { saved: successes, errors: status.Errors ?? [] },
+        });
+        return Array.from({ length: n }, () => ({ ok: false, error }));
+    }
     // Nothing saved and only the first record blamed, of several: the server refused the call as a whole (a wrong
     // form id, no conversion rule) and reports it at DIndex 0. Every record gets that reason, through the whole msg.
-    if (n > 1 && (status.SuccessEntitys ?? []).length === 0 && errs.size === 1 && errs.has(0)) {
+    if (n > 1 && successes.length === 0 && errs.size === 1 && errs.has(0)) {
         const list = errs.get(0)!;
         throw new ConnectorError({
             system: SYSTEM,
@@ -750,7 +776,7 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: SuccessEntity, i
     const savedToo = new Map<number, SuccessEntity>();
     // Several entities at one DIndex are all kept: one overwriting the other hid a target bill Kingdee made.
     const saves = new Map<number, SuccessEntity[]>();
-    for (const e of status.SuccessEntitys ?? []) {
+    for (const e of successes) {
         const i = dIndexOf(e?.DIndex);
         if (i === undefined || !Number.isInteger(i) || i < 0 || i >= n) continue;
         const listed = saves.get(i);

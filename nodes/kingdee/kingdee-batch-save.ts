@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, validationError } from '../core';
-import { primaryKeyOf, type KingdeeClient } from './client';
+import { collated, primaryKeyOf, type KingdeeClient } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
 import responseSchema from './schemas/batch-save.response.json';
@@ -153,7 +153,7 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     const { serverUrl, acctId } = ctx.client.settings;
     // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
     // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
-    const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), v.trimEnd().toLowerCase()]));
+    const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
     const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
     return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0));
 }
@@ -166,7 +166,8 @@ const guardLock = new KeyedLock();
 
 /**
  * The duplicate guard's check and save: bills whose value Kingdee already holds are not sent (alreadyPresent), and
- * of several records in the chunk with one value only the first is sent; the others get its outcome.
+ * of several records in the chunk with one value (as Kingdee compares them) only the first is sent; the others get its
+ * outcome.
  */
 async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = new Array(models.length);
@@ -185,9 +186,9 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
     values.forEach((v, i) => {
         const hit = v === undefined ? undefined : present.get(v);
         if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
-        else if (v !== undefined && firstWith.has(v)) copies.push([i, firstWith.get(v)!]);
+        else if (v !== undefined && firstWith.has(collated(v))) copies.push([i, firstWith.get(collated(v))!]);
         else {
-            if (v !== undefined) firstWith.set(v, i);
+            if (v !== undefined) firstWith.set(collated(v), i);
             toSave.push(i);
         }
     });

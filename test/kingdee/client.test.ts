@@ -264,6 +264,19 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         }
     });
 
+    it('an answer placing records outside the chunk (DIndex counted from 1) beside saved bills: no record is matched by it; all possibly processed, naming the bills saved, none reported saved as another\'s bill', async () => {
+        // Two bills sent: the first saved, the second refused, numbered from 1 (so the refusal is at 2, past the chunk).
+        const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100201', Number: 'XSCKD000201', DIndex: 1 }], Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: 2 }] } } };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
+        should(out.map((o) => o.ok)).eql([false, false], 'a record was reported saved as a bill the answer may give to another');
+        for (const o of out) {
+            const e = (o as any).error as ConnectorError;
+            should(e.toMsgError()).match({ code: 'OUTCOME_MISMATCH', retryable: false, possiblyProcessed: true });
+            should(e.message).match(/outside the 2 sent \(DIndex 2\).*XSCKD000201.*客户不存在/);
+        }
+    });
+
     it('a record listed as saved and refused both (saved, then its automatic audit failed) is possibly processed, with the saved number: not a plain refusal to replay', async () => {
         const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100125', Number: 'XSCKD000125', DIndex: 0 }, { Id: '100126', Number: 'XSCKD000126', DIndex: 1 }], Errors: [{ FieldName: null, Message: '审核失败：库存不足', DIndex: 1 }] } } };
         sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));

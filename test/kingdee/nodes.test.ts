@@ -645,6 +645,27 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.requests.filter(isSave)).have.length(1);
         });
 
+        it('duplicate guard: the lookup answers a bill whose number is none of those asked (SQL Server folds full-width letters too), or a row without its FID → not saved blind: the msg goes to Catch saying so', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (no: string) => model(undefined, { FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            // The order typed with full-width letters in Kingdee: Chinese_PRC_CI_AS matches it to 'JK-W-1'.
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify([['ＪＫ-Ｗ-１', 200777, 'XSCKD000777']]) }, 1, isQuery);
+            const wide = await run('n1', { payload: [order('JK-W-1')] }, 2);
+            // The answer cut short: the order number alone.
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify([['JK-W-2']]) }, 1, isQuery);
+            const short = await run('n1', { payload: [order('JK-W-2')] }, 2);
+            should(sim.requests.filter(isSave)).have.length(1, 'a bill Kingdee reported present was saved again');
+            for (const r of [wide, short]) {
+                should(r.outputs[0]).have.length(0);
+                should(r.caught).not.be.undefined();
+                should(r.caught!._error).match({ code: 'BAD_RESPONSE', field: 'duplicateField' });
+            }
+            should(wide.caught!._error.message).match(/FID 200777.*ＪＫ-Ｗ-１.*none of the values asked/);
+            should(short.caught!._error.message).match(/a row without its FID/);
+        });
+
         it('duplicate guard: the lookup of a second chunk fails → that chunk on output 2 retryable (not "possibly processed"), the first chunk saved', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, chunkSize: { value: '1', type: 'num' } }));
@@ -693,6 +714,24 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(out[0]).match({ Id: '200777', Number: 'XS-CASE-1 ', alreadyPresent: true });
             should(out[1].alreadyPresent).be.undefined();
             should(sentData(isSave).slice(1).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-9']], 'a bill the server reported present was saved again');
+        });
+
+        it('duplicate guard: records of one chunk whose order numbers Kingdee holds equal (case, trailing spaces) are saved once, as when they come in two chunks; a leading space is another number', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (no: string, note: string) => model(undefined, { FNote: note, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            await run('n1', { payload: [order('JK-OLD-1', 'old')] }, 2);
+            const r = await run('n1', { payload: [order('JK-NEW-1', 'new'), order('jk-new-1 ', 'new again'), order('jk-old-1', 'old again'), order(' jk-old-1', 'other')] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            const shop = (b: Msg) => String(b.FJKShopNumber).trimEnd().toLowerCase();
+            should(saved().filter((b) => shop(b) === 'jk-new-1').map((b) => b.FNote)).eql(['new'], 'one order saved twice: its two spellings in one chunk were checked apart');
+            should(saved().filter((b) => shop(b) === 'jk-old-1').map((b) => b.FNote)).eql(['old'], 'an order saved before was saved again');
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out.map((x) => [x.model.FNote, x.alreadyPresent === true])).eql([['new', false], ['new again', true], ['old again', true], ['other', false]]);
+            should(out[1].Id).equal(out[0].Id);
+            // ' jk-old-1' is not 'JK-OLD-1' to SQL Server (only trailing spaces are ignored): saved, not taken for the old bill.
+            should(saved().filter((b) => b.FJKShopNumber === ' jk-old-1').map((b) => b.FNote)).eql(['other']);
         });
 
         it('duplicate guard: two records of one chunk with one bill number → the first saved, the second marked alreadyPresent with its Id', async () => {
@@ -1056,6 +1095,18 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.outputs[0][0].payload.map((c: Msg) => c.source.Number)).eql(['FKSQ000107']);
             should(r.outputs[1].map((m) => m.payload.Number)).eql(['FKSQ000106']);
             should(r.outputs[1][0].error.message).match(/已经全部下推/).and.match(/HTTP 500|500/);
+        });
+
+        it('the lookup answers a row without its FID (cut short) → the already pushed source stays on output 2 saying the lookup failed, not on output 1 with a blank target', async () => {
+            await start();
+            await loadPush();
+            sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000108')!.FPushed = true;
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify([['FKSQ000108']]) }, 1, isQuery);
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000108' }] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1].map((m) => m.payload.Number)).eql(['FKSQ000108']);
+            should(r.outputs[1][0].error.message).match(/已经全部下推/).and.match(/looking up its target bill in AP_PAYBILL failed: .*a row without its FID/);
         });
 
         it('a bad lookup field (not a field key) → Catch naming targetSourceField, nothing sent', async () => {
