@@ -575,6 +575,15 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const errors = describeErrors(validateParams.errors);
                 throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(errors)}`, inputError(spec.system, formatErrors(errors), errors[0]?.field));
             }
+            // A first row or page past the start, or a cap on the rows, would leave part of every run's window unread.
+            if (watermark && spec.kind === 'query') {
+                for (const [name, whole] of Object.entries(spec.incremental?.wholeWindow ?? {})) {
+                    const v = params[name];
+                    if (isBlankValue(v) || Number(v) === whole) continue;
+                    const reason = `${name}: must be ${whole} with incremental sync (${JSON.stringify(v)} leaves part of each run's window unread, and the watermark would move past it: those records would never be read)`;
+                    throw new WholeMessageError(`${spec.type}: ${reason}`, inputError(spec.system, reason, name));
+                }
+            }
             const client = configNode.getClient();
             const timeoutMs = num(msg.requestTimeout) ?? nodeTimeoutMs;
             const request: RequestContext = {

@@ -64,6 +64,12 @@ export interface IncrementalSpec {
     endAliases?: string[];
     /** Epoch ms → the parameter's wire form (e.g. China-time text, ms number). */
     format(ms: number): unknown;
+    /**
+     * Parameters that make a read leave part of its window out (a first row or page past the start, a cap on the rows),
+     * each with the value that reads the whole window. Set otherwise, every incremental run would leave that part
+     * unread and move the watermark past it: refused (blank is fine).
+     */
+    wholeWindow?: Record<string, number>;
 }
 
 export interface QuerySpec<C extends BaseClient = BaseClient> extends SpecBase {

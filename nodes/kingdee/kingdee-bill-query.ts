@@ -20,13 +20,17 @@ const spec: QuerySpec<KingdeeClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'ModifiedFrom', endParam: 'ModifiedTo', format: (ms) => chinaTime(ms) },
+    incremental: { startParam: 'ModifiedFrom', endParam: 'ModifiedTo', format: (ms) => chinaTime(ms), wholeWindow: { StartRow: 0, TopRowCount: 0 } },
     query(ctx, params) {
         // Checked before the generator starts: a bad time or field fails the msg with nothing sent.
         normaliseFieldKeys(params.FieldKeys);
         const from = filterTime('ModifiedFrom', params.ModifiedFrom);
         // The end is exclusive (`<`): a date alone reads up to the next midnight, the whole of that day.
         const to = filterTime('ModifiedTo', params.ModifiedTo, (v) => toEpochEndMs(v, true));
+        // A window ending before it starts is a mistake (the ends swapped), not a read that finds nothing: compared as
+        // inclusive ends, so a date alone the day before the start is one too.
+        const last = to === undefined ? NaN : toEpochEndMs(params.ModifiedTo);
+        if (from !== undefined && last < toEpochMs(params.ModifiedFrom)) throw validationError('kingdee', 'ModifiedTo', `the window ends before it starts (${chinaTime(last)} < ${from})`);
         const dateField = String(params.DateField || 'FModifyDate');
         if (!/^[A-Za-z_][\w.]*$/.test(dateField)) throw validationError('kingdee', 'DateField', `"${dateField}" is not a field key`);
         const parts: string[] = [];

@@ -236,6 +236,20 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(sim.bodies[1].modify_end_date >= start).be.true();
     });
 
+    it('incremental sync with a page_no past 1 (the first pages of every window never read) → Catch naming page_no, nothing sent, the watermark unmoved', async () => {
+        await loadFlow(node({ page_size: { value: '10', type: 'num' } }, { incremental: true }));
+        const r = await run('n1', { params: { page_no: 3 } }, 1);
+        should(r.caught).not.be.undefined();
+        should(r.caught!._error).match({ kind: 'validation', code: 'INVALID_INPUT', field: 'page_no' });
+        should(r.caught!.error.message).match(/guanyi-return-get: page_no: must be 1 with incremental sync \(3 leaves part of each run's window unread/);
+        should(r.outputs[0]).have.length(0);
+        should(sim.requests).have.length(0);
+        should(helper.getNode('n1').context().get('cnErpWatermark')).be.undefined();
+        const whole = await run('n1', { params: { page_no: 1 } }, 1);
+        should(whole.caught).be.undefined();
+        should(whole.outputs[0][0].payload).have.length(25);
+    });
+
     it('missing sessionkey → config error naming it, nothing sent', async () => {
         await loadFlow(node(), { secret: 'x' });
         const r = await run('n1', {}, 1);

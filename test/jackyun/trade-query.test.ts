@@ -528,6 +528,25 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(parseChinaTime(b.endModified)).be.aboveOrEqual(firstEnd);
         should(parseChinaTime(b.endModified) - parseChinaTime(b.startModified)).be.below(DAY);
     });
+    it('incremental sync with a pageIndex past 0 (its first pages of every window never read) → Catch naming pageIndex, nothing sent, the watermark unmoved', async () => {
+        await sim.stop();
+        const now = Date.now();
+        sim = new JackyunSim({ base: now - 6 * DAY, spanDays: 5, trades: 20 });
+        await sim.start();
+        await start(direct(), node({ incremental: true }));
+        const params = { startModified: chinaTime(now - 7 * DAY), pageSize: 5 };
+        const r = await run('n1', { params: { ...params, pageIndex: 2 } }, 1);
+        should(r.caught).not.be.undefined();
+        should(r.caught!._error).match({ kind: 'validation', code: 'INVALID_INPUT', field: 'pageIndex' });
+        should(r.caught!.error.message).match(/jackyun-trade-query: pageIndex: must be 0 with incremental sync \(2 leaves part of each run's window unread/);
+        should(r.outputs[0]).have.length(0);
+        should(sim.requests).have.length(0);
+        should(helper.getNode('n1').context().get('cnErpWatermark')).be.undefined();
+        const whole = await run('n1', { params: { ...params, pageIndex: 0 } }, 1);
+        should(whole.caught).be.undefined();
+        should(new Set(whole.outputs[0][0].payload.map((t: any) => t.TradeNo))).eql(new Set(numbers(sim.trades)));
+    });
+
     it('incremental first run whose end is blank (an unset env variable, \'\' in msg.params) reads to now instead of asking for the end', async () => {
         await sim.stop();
         const now = Date.now();

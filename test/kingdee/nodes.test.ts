@@ -277,6 +277,27 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(m[1] < m[2]).be.true();
         });
 
+        it('incremental sync with a StartRow or TopRowCount that reads only part of the window → Catch naming it, nothing sent, the watermark unmoved (the rows left out would never be read); 0 reads every bill', async () => {
+            await start();
+            await loadQuery(node({}, { incremental: true, overlapMinutes: 10 }));
+            const n1 = helper.getNode('n1');
+            const base = { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID' };
+            const all = sim.rows(RETURN_REQUEST_FORM).length;
+            should(all).be.above(3);
+            for (const [name, value] of [['TopRowCount', 3], ['StartRow', 2], ['StartRow', '2']] as const) {
+                const r = await run('n1', { params: { ...base, [name]: value } }, 1);
+                should(r.caught).not.be.undefined();
+                should(r.caught!._error).match({ kind: 'validation', code: 'INVALID_INPUT', field: name });
+                should(r.caught!.error.message).match(new RegExp(`kingdee-bill-query: ${name}: must be 0 with incremental sync \\(${Number(value)} leaves part of each run's window unread`));
+                should(r.outputs[0]).have.length(0);
+            }
+            should(sentData(isQuery)).have.length(0);
+            should(n1.context().get('cnErpWatermark')).be.undefined();
+            const whole = await run('n1', { params: { ...base, StartRow: 0, TopRowCount: 0 } }, 1);
+            should(whole.caught).be.undefined();
+            should(whole.outputs[0][0].payload).have.length(all);
+        });
+
         it('incremental sync after the clock was set back (a watermark a day ahead): no window ending before it starts is read and the watermark is not moved back past unread bills; the msg goes to Catch saying to reset', async () => {
             await start();
             await loadQuery(node({}, { incremental: true, overlapMinutes: 10 }));
@@ -393,18 +414,30 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             ['FieldKeys a list with a number', { FormId: 'PUR_MRAPP', FieldKeys: ['FID', 5] }, 'FieldKeys'],
             ['FieldKeys with an injected filter', { FormId: 'PUR_MRAPP', FieldKeys: "FID') or 1=1 --" }, 'FieldKeys'],
             ['a malformed ModifiedFrom', { FormId: 'PUR_MRAPP', FieldKeys: 'FID', ModifiedFrom: 'yesterday' }, 'ModifiedFrom'],
+            // As the other query nodes: a window that ends before it starts is a mistake, not a read that finds nothing.
+            ['a ModifiedTo before ModifiedFrom', { FormId: 'PUR_MRAPP', FieldKeys: 'FID', ModifiedFrom: '2024-01-05 10:00:00', ModifiedTo: '2024-01-05 09:59:59' }, 'ModifiedTo'],
+            ['a ModifiedTo the day before ModifiedFrom (dates alone)', { FormId: 'PUR_MRAPP', FieldKeys: 'FID', ModifiedFrom: '2024-01-05', ModifiedTo: '2024-01-04' }, 'ModifiedTo'],
         ] as Array<[string, Msg, string]>) {
             it(`bad input (${label}) → Catch naming ${field}, nothing sent (not even a login)`, async () => {
                 await start();
                 await loadQuery();
                 const r = await run('n1', { params }, 1);
                 should(r.caught).not.be.undefined();
-                should(r.caught!._error).match({ system: 'kingdee', kind: 'validation' });
+                should(r.caught!._error).match({ system: 'kingdee', kind: 'validation', field });
                 should(r.caught!._error.message).containEql(field);
                 should(r.outputs[0]).have.length(0);
                 should(sim.requests).have.length(0);
             });
         }
+
+        it('a window of one instant (ModifiedTo equal to ModifiedFrom, as an incremental run gets when the watermark is a little ahead) is no mistake: sent, nothing read', async () => {
+            await start();
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo', ModifiedFrom: '2024-01-05 10:00:00', ModifiedTo: '2024-01-05 10:00:00' } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).eql([]);
+            should(sentData(isQuery)[0].FilterString).equal("FModifyDate >= '2024-01-05 10:00:00' and FModifyDate < '2024-01-05 10:00:00'");
+        });
 
         it('a wrong password → Catch in the user\'s words, one login attempt, not repeated by the next message', async () => {
             await start();
