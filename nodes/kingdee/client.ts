@@ -724,6 +724,29 @@ export function resumePoint(rows: Record<string, unknown>[], keys: string[], rec
 
 type SuccessEntity = NonNullable<KdStatus['SuccessEntitys']>[number];
 
+/** Per msg, the texts of errors naming no record already warned of. */
+const warnedRequestErrors = new WeakMap<object, Set<string>>();
+
+/**
+ * Warns of the errors naming no record that saved records of a chunk carry (requestErrors), each text once per msg
+ * (a msg of many chunks may get the same one for each): `warn` gets their texts.
+ */
+export function warnRequestErrors(msg: object, outcomes: Array<RecordOutcome | undefined>, warn: (errors: string) => void): void {
+    const warned = warnedRequestErrors.get(msg) ?? new Set<string>();
+    const fresh = new Set<string>();
+    for (const o of outcomes) {
+        const list = o?.ok && isObj(o.result) && Array.isArray(o.result.requestErrors) ? (o.result.requestErrors as KdError[]) : [];
+        for (const e of list) {
+            const text = errorsText([e]);
+            if (!warned.has(text)) fresh.add(text);
+        }
+    }
+    if (fresh.size === 0) return;
+    for (const text of fresh) warned.add(text);
+    warnedRequestErrors.set(msg, warned);
+    warn([...fresh].join('; '));
+}
+
 /**
  * Matches SuccessEntitys and Errors back to the n sent records by DIndex. `result` gets the first entity listed for a
  * record and all of them (a Push may make several target bills of one source).
@@ -783,9 +806,15 @@ function splitOutcomes(n: number, status: KdStatus, result: (e: SuccessEntity, i
         if (listed) listed.push(e);
         else saves.set(i, [e]);
     }
+    // Errors naming no record beside saved ones (an automatic submit or audit failing, a warning): no saved bill is
+    // failed for them, but each carries them, so that they are seen.
+    const savedResult = (i: number, all: SuccessEntity[]) => {
+        const r = result(all[0], i, all);
+        return unattributed.length > 0 && isObj(r) ? { ...r, requestErrors: unattributed } : r;
+    };
     for (const [i, all] of saves) {
         if (errs.has(i)) savedToo.set(i, all[0]);
-        else out[i] = { ok: true, result: result(all[0], i, all) };
+        else out[i] = { ok: true, result: savedResult(i, all) };
     }
     for (let i = 0; i < n; i++) {
         if (out[i]) continue;

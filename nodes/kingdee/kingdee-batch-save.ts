@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, validationError } from '../core';
-import { collated, primaryKeyOf, type KingdeeClient } from './client';
+import { collated, primaryKeyOf, warnRequestErrors, type KingdeeClient } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
 import responseSchema from './schemas/batch-save.response.json';
@@ -118,6 +118,7 @@ const spec: WriteSpec<KingdeeClient> = {
         if (sent.length > 0) {
             const saved = await saveChunk(ctx, sent.map((i) => records[i] as Obj), params);
             sent.forEach((i, k) => (outcomes[i] = saved[k]));
+            warnRequestErrors(ctx.msg, saved, (errors) => ctx.warn({ key: 'kingdee-batch-save.warn.requestErrors', vars: { errors } }));
         }
         return outcomes;
     },

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, EndpointContext, RecordOutcome, ConnectorError, StoppedMidChunk, validationError, writeInRequests, toConnectorError } from '../core';
-import type { KingdeeClient, PushSourceKind } from './client';
+import { warnRequestErrors, type KingdeeClient, type PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
 import responseSchema from './schemas/push.response.json';
@@ -56,13 +56,20 @@ const spec: WriteSpec<KingdeeClient> = {
                 return ctx.client.push(params.FormId, kind, values, { ...base, TargetOrgId: org }, ctx.request);
             }, msgRequests.size > 1);
         } catch (err) {
-            if (err instanceof StoppedMidChunk) await findPushedTargets(ctx, params, records as Obj[], err.outcomes);
+            if (err instanceof StoppedMidChunk) {
+                await findPushedTargets(ctx, params, records as Obj[], err.outcomes);
+                warnRequestErrors(ctx.msg, err.outcomes, warnOf(ctx));
+            }
             throw err;
         }
         await findPushedTargets(ctx, params, records as Obj[], outcomes);
+        warnRequestErrors(ctx.msg, outcomes, warnOf(ctx));
         return outcomes;
     },
 };
+
+/** The warning of errors Kingdee's answer listed naming no source beside the targets it made. */
+const warnOf = (ctx: EndpointContext<KingdeeClient>) => (errors: string) => ctx.warn({ key: 'kingdee-push.warn.requestErrors', vars: { errors } });
 
 /** Kingdee's refusal of a source pushed before (源单“…”已经全部下推，不能重复下推): a rerun after a lost answer. */
 const ALREADY_PUSHED = /全部下推|重复下推/;
@@ -80,12 +87,15 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     if (refused.length === 0) return;
     const field = String(params.targetSourceField || 'FSRCBILLNO');
     let found = new Map<string, Array<{ Id: string; Number: string }>>();
-    let failure: string | undefined;
+    let failure: ConnectorError | undefined;
     try {
         found = await ctx.client.billsByField(target, field, refused.map((i) => String(records[i].Number)), ctx.request, { setting: 'targetSourceField' });
     } catch (err) {
-        failure = toConnectorError(err, 'kingdee').message;
+        failure = toConnectorError(err, 'kingdee');
     }
+    // A lookup that failed for a passing reason (5xx, timeout, call limit): pushing the source again is safe (Kingdee
+    // refuses it again and the lookup runs again), so it fails as the lookup did, retryable.
+    const passing = failure !== undefined && (failure.kind === 'transient' || failure.kind === 'rate-limit');
     let recovered = 0;
     for (const i of refused) {
         const number = String(records[i].Number);
@@ -95,15 +105,16 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
             recovered++;
             outcomes[i] = { ok: true, result: { ...bills[0], FormId: target, source: { FormId: params.FormId, Number: number }, ...(bills.length > 1 ? { targets: bills } : {}), alreadyPushed: true } };
         } else {
-            const looked = failure ? `looking up its target bill in ${target} failed: ${failure}` : `no ${target} bill has ${field} = '${number}'`;
-            outcomes[i] = { ok: false, error: refusal.copyWith({ message: `${refusal.message} (already pushed, but ${looked}: check Kingdee)` }) };
+            const looked = failure ? `looking up its target bill in ${target} failed: ${failure.message}` : `no ${target} bill has ${field} = '${number}'`;
+            const message = `${refusal.message} (already pushed, but ${looked}: ${passing ? 'push it again to look it up again' : 'check Kingdee'})`;
+            outcomes[i] = { ok: false, error: passing ? refusal.copyWith({ message, kind: failure!.kind, code: failure!.code, httpStatus: failure!.httpStatus, retryAfterMs: failure!.retryAfterMs, safeToRepeat: true }) : refusal.copyWith({ message }) };
         }
     }
     if (recovered > 0) ctx.progress({ key: 'runtime.status.alreadyPushed', vars: { n: recovered } });
 }
 
 function register(RED: NodeAPI) {
-    registerEndpoint(RED, spec);
+    registerEndpoint(RED, spec, __filename);
 }
 register.spec = spec;
 export = register;

@@ -125,3 +125,54 @@ describe('config dialogs: server URLs with a query string', () => {
         });
     }
 });
+
+describe('config dialogs: every field the runtime refuses is marked invalid', () => {
+    // Port 9 on this host refuses at once: a setting the runtime takes goes on to a network error, not a config one.
+    const host = 'http://127.0.0.1:9';
+    // A working account of each system, every URL on that host.
+    const accounts: Record<string, [Record<string, unknown>, Record<string, string>]> = {
+        kingdee: [{ serverUrl: `${host}/k3cloud/`, acctId: 'a1', username: 'u', authMode: 'password' }, { password: 'p' }],
+        jackyun: [{ mode: 'direct', gatewayUrl: `${host}/open/openapi/do`, appKey: 'k' }, { appSecret: 's3cret' }],
+        'wdt-wms': [{ serviceUrl: `${host}/wms_api/wdt_service.php`, appkey: 'k', sid: 's' }, { secret: 's3cret' }],
+        maycur: [{ server: 'custom', baseUrl: host, appCode: 'AC' }, { appSecret: 's3cret' }],
+        jingcheng: [{ baseUrl: `${host}/erp`, auth: 'md5' }, { token: 't0ken', secret: 's3cret' }],
+        guanyi: [{ url: `${host}/rest/erp_open`, appkey: 'k' }, { sessionkey: 'sk', secret: 's3cret' }],
+        wdt: [{ server: 'custom', baseUrl: `${host}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
+        qeasy: [{ auth: 'hmac' }, { secret: 'a-secret-of-24-characters' }],
+    };
+    // What a user may type into a text field: blank, numbers, words, header names, JSON, URLs. (Not spaces alone:
+    // Node-RED's own check of a required field takes ' ' as filled in; the runtime reads it as blank, "is required".)
+    const typed = ['', '0', '-1', '1.5', '5', '20000', 'abc', 'X-Token', 'X Token', 'X-Token:', '{"X-App": "1"}', '{"X App": "1"}', '{"X-App": {"a": 1}}', '[1]', 'null', host, `${host}/a?b=1`, `${host}/a#b`, 'erp.example.com'];
+    const LIMITS = ['rps', 'concurrency', 'timeout', 'maxRetries', 'retryBaseMs'];
+
+    for (const system of Object.keys(accounts)) {
+        it(`${system}-config: a text field the runtime refuses a value of (naming the field) marks that value invalid`, async () => {
+            const def = definition(system);
+            const html = fs.readFileSync(path.join(root, 'nodes', system, `${system}-config.html`), 'utf8');
+            // The dialog's text inputs, and the limit and retry rows the editor kit adds.
+            const fields = [...html.matchAll(/<input type="text" id="node-config-input-(\w+)"/g)].map((m) => m[1]).concat(LIMITS.filter((f) => def.defaults[f]));
+            should(fields.length).be.above(LIMITS.length);
+            const [config, credentials] = accounts[system];
+            const route = testRoute(system);
+            // The account works as it is (a network error on port 9, not a config one; qeasy-config calls nothing).
+            should(await route(config, credentials)).not.match({ kind: 'config' });
+            const problems: string[] = [];
+            let refused = 0;
+            for (const field of fields) {
+                const d = def.defaults[field];
+                for (const value of typed) {
+                    const answer = await route({ ...config, [field]: value }, credentials);
+                    if (!(answer.ok === false && answer.kind === 'config' && String(answer.message).startsWith(`${field}:`))) continue;
+                    refused++;
+                    // As Node-RED's editor checks a field: a required one must not be '', then its validator decides.
+                    const node = { ...config, _: (key: string) => `[${key}]` };
+                    const valid = !(d.required && value === '') && (!d.validate || d.validate.call(node, value) === true);
+                    if (valid) problems.push(`${field} ${JSON.stringify(value)}: the dialog takes it, the runtime says "${answer.message}"`);
+                }
+            }
+            should(problems).eql([]);
+            // The runtime refused something (a blank required field, a bad URL): the check had values to compare.
+            should(refused).be.above(0);
+        });
+    }
+});

@@ -1006,6 +1006,25 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             });
         }
 
+        it('an error Kingdee lists naming no record while every bill sent is saved (the automatic audit failing under IsAutoSubmitAndAudit) → the bills on output 1, each carrying it in requestErrors, and one warning per msg naming it', async () => {
+            await start();
+            await loadSave(node({ IsAutoSubmitAndAudit: { value: 'true', type: 'bool' }, chunkSize: { value: '2', type: 'num' } }));
+            const audit = { FieldName: null, Message: '审核失败：库存不足' };
+            const answer = (id: number) => ({ Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, Errors: [audit], SuccessEntitys: [{ Id: String(id), Number: `XSCKD${id}`, DIndex: 0 }, { Id: String(id + 1), Number: `XSCKD${id + 1}`, DIndex: 1 }] } } });
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer(100301)) }, 1, isSave);
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer(100303)) }, 1, isSave);
+            const r = await run('n1', { payload: [model(), model(), model(), model()] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            const ok: Msg[] = r.outputs[0][0].payload;
+            should(ok.map((o) => o.Number)).eql(['XSCKD100301', 'XSCKD100302', 'XSCKD100303', 'XSCKD100304']);
+            for (const o of ok) should(o.requestErrors).eql([audit]);
+            // Two chunks, one text: named once for the msg.
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /审核失败/.test(t));
+            should(warnings).have.length(1);
+            should(warnings[0]).match(/^kingdee-batch-save: .*requestErrors.*审核失败：库存不足/);
+        });
+
         it('MsgCode 14 on a save → backoff then the save (the server did nothing the first time)', async () => {
             await start();
             await loadSave();
@@ -1140,7 +1159,30 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(r.outputs[0]).have.length(0);
             should(r.outputs[1].map((m) => m.payload.Number)).eql(['FKSQ000108']);
             should(r.outputs[1][0].error.message).match(/已经全部下推/).and.match(/looking up its target bill in AP_PAYBILL failed: .*a row without its FID/);
+            // Not a passing fault: pushed again, the lookup would answer the same.
+            should(r.outputs[1][0].error.retryable).be.false();
         });
+
+        for (const [label, fault] of [['HTTP 500', { type: 'http', status: 500, body: 'down' }], ['MsgCode 14, the call limit', { type: 'vendor', name: 'rate-limit' }]] as const) {
+            it(`the lookup fails for a passing reason every time (${label}) → the already pushed source on output 2 retryable: pushed again once the fault is gone, it comes out on output 1 with its target (alreadyPushed), nothing pushed twice`, async () => {
+                await start();
+                await loadPush();
+                await run('n1', { payload: { Number: 'FKSQ000106' } }, 2);
+                sim.inject(fault, 100, isQuery);
+                const r = await run('n1', { payload: [{ Number: 'FKSQ000106' }] }, 2);
+                should(r.caught).be.undefined();
+                should(r.outputs[1]).have.length(1);
+                const failed = r.outputs[1][0];
+                should(failed.error.message).match(/已经全部下推/);
+                should(failed.error).match({ retryable: true });
+                should(failed.error).not.have.property('possiblyProcessed');
+                sim.clearFaults();
+                const again = await run('n1', failed, 2);
+                should(again.outputs[1]).have.length(0);
+                should(again.outputs[0][0].payload).match({ Number: sim.rows('AP_PAYBILL')[0].FBillNo, source: { Number: 'FKSQ000106' }, alreadyPushed: true });
+                should(sim.rows('AP_PAYBILL')).have.length(1);
+            });
+        }
 
         it('a bad lookup field (not a field key) → Catch naming targetSourceField, nothing sent', async () => {
             await start();
@@ -1276,6 +1318,22 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(created[0].targets).eql([{ Id: '200011', Number: 'FKD00000011' }, { Id: '200012', Number: 'FKD00000012' }]);
             should(created[1]).match({ Id: '200013', Number: 'FKD00000013', source: { Number: 'FKSQ000102' } });
             should(created[1]).not.have.property('targets');
+        });
+
+        it('an error Kingdee lists naming no record while every source is pushed (a target bill failing its automatic submit) → the sources on output 1, each carrying it in requestErrors, and a warning naming it', async () => {
+            await start();
+            const submit = { FieldName: null, Message: '提交失败：目标单余额不足' };
+            const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, Errors: [submit], SuccessEntitys: [{ Id: '200021', Number: 'FKD00000021', DIndex: 0 }, { Id: '200022', Number: 'FKD00000022', DIndex: 1 }] } } };
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, isPush);
+            await loadPush();
+            const r = await run('n1', { payload: [{ Number: 'FKSQ000101' }, { Number: 'FKSQ000102' }] }, 2);
+            should(r.outputs[1]).have.length(0);
+            const created: Msg[] = r.outputs[0][0].payload;
+            should(created.map((c) => [c.Number, c.source.Number])).eql([['FKD00000021', 'FKSQ000101'], ['FKD00000022', 'FKSQ000102']]);
+            for (const c of created) should(c.requestErrors).eql([submit]);
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /提交失败/.test(t));
+            should(warnings).have.length(1);
+            should(warnings[0]).match(/^kingdee-push: .*requestErrors.*提交失败：目标单余额不足/);
         });
 
         it('bad input (no RuleId without the default rule, the default rule without TargetFormId, a record with neither Number nor Id) → named, nothing sent', async () => {
