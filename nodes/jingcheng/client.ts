@@ -181,6 +181,12 @@ export function jingchengConfigError(message: string): ConnectorError {
 
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * A character an HTTP header value cannot carry (a control character, or one past Latin-1 such as Chinese text). The
+ * HTTP client drops such characters without a word: "精诚总部" would go out as an empty header.
+ */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** `extraHeaders`: a JSON object of header name → text (from the editor as text, or already an object). */
 export function parseExtraHeaders(value: unknown): Record<string, string> {
     if (value === undefined || value === null || value === '') return {};
@@ -197,7 +203,10 @@ export function parseExtraHeaders(value: unknown): Record<string, string> {
     for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
         if (!HEADER_NAME.test(k)) throw jingchengConfigError(`extraHeaders: "${k}" is not a valid header name`);
         if (v !== null && typeof v === 'object') throw jingchengConfigError(`extraHeaders: the value of "${k}" must be text`);
-        out[k] = String(v ?? '');
+        const text = String(v ?? '');
+        const bad = NOT_IN_HEADER.exec(text);
+        if (bad) throw jingchengConfigError(`extraHeaders: the value of "${k}" holds ${JSON.stringify(bad[0])}, which an HTTP header cannot carry (it would be sent without it)`);
+        out[k] = text;
     }
     return out;
 }

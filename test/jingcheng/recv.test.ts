@@ -111,6 +111,20 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.requests[0].headers['x-sign']).be.undefined();
     });
 
+    it('an extra header whose value is Chinese text or holds a line break → config error to Catch naming extraHeaders and the header, nothing sent (not sent with the value emptied)', async () => {
+        await start({ auth: 'none' });
+        for (const [value, shown] of [['精诚总部', '"精"'], ['A\nB', '"\\n"']]) {
+            await loadFlow({ auth: 'none', extraHeaders: JSON.stringify({ 'X-App': 'node-red', 'X-Company': value }) }, {});
+            const r = await run('n1', { payload: demoSheet(`RS-${sim.requests.length}`) }, 2);
+            should(r.caught!._error).match({ kind: 'config' });
+            should(r.caught!.error.message).match(/extraHeaders: the value of "X-Company" holds/);
+            should(r.caught!.error.message).containEql(shown);
+            await helper.unload();
+        }
+        should(sim.requests).have.length(0);
+        should(sim.sheets.size).equal(0);
+    });
+
     it('a success rule the answer does not meet → output 2 with the configured message path', async () => {
         await start({ auth: 'none' });
         await loadFlow({ auth: 'none', successPath: 'Flag', successValue: '1', messagePath: 'code' }, {});

@@ -40,4 +40,15 @@ describe('sim/jingcheng: the reference behaviour of §8.2', () => {
         should((await send(url, JSON.stringify(demoSheet('RS3')))).body.success).be.true();
         should([...sim.sheets.keys()]).eql(['RS1', 'RS3']);
     });
+
+    it('token mode: a token holding "$&", "$\'" or "$$" is expected as written, not read as replacement patterns', async () => {
+        for (const token of ['tk$&01', "tk$'01", 'tk$$01']) {
+            sim = new JingchengSim({ auth: 'token', token });
+            await sim.start();
+            const url = `${sim.baseUrl}/ExtApi_RecvExSheet`;
+            should((await send(url, JSON.stringify(demoSheet('RS1')), { Authorization: `Bearer ${token}` })).body).match({ success: true });
+            should((await send(url, JSON.stringify(demoSheet('RS2')), { Authorization: 'Bearer tk<token>01' })).status).equal(401);
+            await sim.stop();
+        }
+    });
 });

@@ -111,7 +111,7 @@ export class JingchengSim extends SimServer {
             return Array.isArray(v) ? v[0] : v;
         };
         if (this.auth === 'none') return true;
-        if (this.auth === 'token') return header(this.tokenHeader) === this.tokenTemplate.replace('<token>', this.token);
+        if (this.auth === 'token') return header(this.tokenHeader) === this.tokenTemplate.split('<token>').join(this.token);
         const ts = header(this.timestampHeader);
         const sign = header(this.signHeader);
         if (!ts || !/^\d+$/.test(ts) || !sign) return false;
