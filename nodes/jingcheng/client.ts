@@ -185,7 +185,7 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * A character an HTTP header value cannot carry (a control character, or one past Latin-1 such as Chinese text). The
  * HTTP client drops such characters without a word: "精诚总部" would go out as an empty header.
  */
-const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+export const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** `extraHeaders`: a JSON object of header name → text (from the editor as text, or already an object). */
 export function parseExtraHeaders(value: unknown): Record<string, string> {

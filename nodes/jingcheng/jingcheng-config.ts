@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerConfigNode, commonClientSettings, urlQueryProblem } from '../core';
-import { JingchengClient, JingchengAuthMode, HEADER_NAME, parseExtraHeaders, jingchengConfigError as configError } from './client';
+import { JingchengClient, JingchengAuthMode, HEADER_NAME, NOT_IN_HEADER, parseExtraHeaders, jingchengConfigError as configError } from './client';
 
 export = function (RED: NodeAPI) {
     registerConfigNode(RED, {
@@ -17,6 +17,10 @@ export = function (RED: NodeAPI) {
             if (!['none', 'token', 'md5'].includes(auth)) throw configError(`auth: must be none, token or md5 (got "${auth}")`);
             if (auth === 'token' && !creds.token) throw configError('token: is required for token auth');
             if (auth === 'md5' && !creds.secret) throw configError('secret: is required for md5 auth');
+            // The token goes in a header: what a header cannot carry would be dropped on the way, and the ERP say only
+            // "authentication refused". The token's own characters are not quoted (it is a secret).
+            if (auth === 'token' && NOT_IN_HEADER.test(String(config.tokenTemplate ?? ''))) throw configError(`tokenTemplate: holds ${JSON.stringify(NOT_IN_HEADER.exec(String(config.tokenTemplate))![0])}, which an HTTP header cannot carry`);
+            if (auth === 'token' && NOT_IN_HEADER.test(creds.token)) throw configError('token: holds a character an HTTP header cannot carry (Chinese text, a line break inside it)');
             for (const name of ['tokenHeader', 'timestampHeader', 'signHeader'] as const) {
                 if (config[name] && !HEADER_NAME.test(String(config[name]))) throw configError(`${name}: "${config[name]}" is not a valid header name`);
             }

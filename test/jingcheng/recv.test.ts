@@ -286,4 +286,18 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(quoted.body).match({ ok: false, kind: 'config', message: /^secret: .*quotes/ });
         should(JSON.stringify(quoted.body)).not.containEql(JINGCHENG_DEMO.secret);
     });
+
+    it('POST /cn-erp/jingcheng-config/test: a token or token template holding what a header cannot carry (Chinese text, a line break) is refused naming it, the token not quoted; nothing sent', async () => {
+        await start();
+        await loadFlow();
+        const test = (config: Msg, token: string) => helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'token', ...config }, credentials: { token } }).expect(200);
+        for (const token of ['令牌abc123', 'abc\n123']) {
+            const r = await test({}, token);
+            should(r.body).match({ ok: false, kind: 'config', message: /^token: holds a character an HTTP header cannot carry/ });
+            should(JSON.stringify(r.body)).not.containEql(token);
+        }
+        const template = await test({ tokenTemplate: '令牌 <token>' }, 'abc123');
+        should(template.body).match({ ok: false, kind: 'config', message: /^tokenTemplate: holds "令"/ });
+        should(sim.requests).have.length(0);
+    });
 });
