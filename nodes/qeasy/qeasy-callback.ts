@@ -49,8 +49,44 @@ interface CallbackDef extends NodeDef {
 
 const validateOrder = compileRecordSchema(requestSchema);
 const DEDUPE_CONTEXT_KEY = 'qeasyDelivered';
+const SIGNATURES_CONTEXT_KEY = 'qeasySignatures';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * What one context key of the duplicate store holds (the delivered keys, or the accepted signatures): entries kept for
+ * `windowMs`, and their keys in the order they were stored, with the time of each (see `expire`).
+ */
+interface Kept {
+    contextKey: string;
+    windowMs: () => number;
+    order?: Map<string, number>;
+}
+
+/**
+ * Drops the entries of `held` (what the store holds) older than `windowMs`, and returns `order`: their keys in the
+ * order they were stored, with the time of each. The oldest are at its front, so expiry looks at those only, not at
+ * every entry on every delivery. Built at the first save from what the store holds (a persistent store keeps the
+ * entries of the node's previous run).
+ */
+function expire(held: Record<string, StoredReply>, order: Map<string, number> | undefined, windowMs: number, at: number): Map<string, number> {
+    if (!order) {
+        const times: Array<[string, number]> = [];
+        for (const [k, v] of Object.entries(held)) {
+            if (v && typeof v.at === 'number') times.push([k, v.at]);
+            else delete held[k];
+        }
+        order = new Map(times.sort((a, b) => a[1] - b[1]));
+    }
+    for (const [k, t] of order) {
+        if (at - t <= windowMs) break;
+        order.delete(k);
+        const v = held[k];
+        if (!v || at - v.at > windowMs) delete held[k];
+        else order.set(k, v.at);
+    }
+    return order;
+}
 
 function failure(code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { success: false, code, message, ...extra };
@@ -203,16 +239,26 @@ function register(RED: NodeAPI) {
         const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
         const dedupeMs = dedupeWindowS * 1000;
         const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
+        // What the node keeps in its duplicate store: the keys of delivered orders (duplicate check on) and the
+        // signatures of accepted deliveries (HMAC), so that a redeploy or a restart with a persistent store still knows them.
+        const keepsKeys = dedupeMs > 0;
+        const keepsSignatures = config.auth === 'hmac';
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
-        const kept = { name: 'duplicate', what: 'the keys of delivered orders', lost: 'they are lost on every restart, and an order delivered again after a restart starts the flow again' };
-        const noStore = dedupeMs > 0 ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
+        const kept = keepsKeys
+            ? { name: 'duplicate', what: `the keys of delivered orders${keepsSignatures ? ' and the signatures of accepted deliveries' : ''}`, lost: `they are lost on every restart, and an order delivered again${keepsSignatures ? ' (or a delivery replayed)' : ''} after a restart starts the flow again` }
+            : { name: 'duplicate', what: 'the signatures of accepted deliveries', lost: 'they are lost on every restart, and a signed delivery replayed after a restart starts the flow again' };
+        const noStore = keepsKeys || keepsSignatures ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
         if (noStore) node.warn(_('qeasy-callback.warn.dedupeStore', { reason: noStore }));
-        else if (dedupeMs > 0 && clearedOnDeploy((RED.settings as any).contextStorage, dedupeStore)) node.warn(_('qeasy-callback.warn.dedupeClearedOnDeploy'));
+        else if (clearedOnDeploy((RED.settings as any).contextStorage, dedupeStore)) {
+            if (keepsKeys) node.warn(_('qeasy-callback.warn.dedupeClearedOnDeploy'));
+            else if (keepsSignatures) node.warn(_('qeasy-callback.warn.signaturesClearedOnDeploy'));
+        }
 
-        const replays = new Map<string, StoredReply>();
         const replaysInFlight = new Map<string, Promise<void>>();
         const pending = new Map<string, Promise<void>>();
         const waiting = new Set<{ timer: NodeJS.Timeout; cancel: () => void }>();
+        // Deliveries being handled: a stopping node waits for them to record what the flow answered (see `store`).
+        const handling = new Set<Promise<void>>();
         let received = 0;
         let closed = false;
         // Reads and writes of the duplicate store are serialised (held only for the read-modify-write, never while
@@ -224,13 +270,13 @@ function register(RED: NodeAPI) {
             return p;
         };
 
-        // The stored keys themselves, not a copy: a busy shop's day holds hundreds of thousands (see `store`).
-        const contextGet = (): Promise<Record<string, StoredReply>> =>
+        // The stored entries themselves, not a copy: a busy shop's day holds hundreds of thousands of keys (see `keep`).
+        const contextGet = (key: string): Promise<Record<string, StoredReply>> =>
             new Promise((resolve, reject) =>
-                node.context().get(DEDUPE_CONTEXT_KEY, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? (v as Record<string, StoredReply>) : {}))),
+                node.context().get(key, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? (v as Record<string, StoredReply>) : {}))),
             );
-        const contextSet = (v: Record<string, StoredReply>): Promise<void> =>
-            new Promise((resolve, reject) => node.context().set(DEDUPE_CONTEXT_KEY, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
+        const contextSet = (key: string, v: Record<string, StoredReply>): Promise<void> =>
+            new Promise((resolve, reject) => node.context().set(key, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
 
         function keyOf(order: Order): string | undefined {
             if (!(dedupeMs > 0)) return undefined;
@@ -238,39 +284,50 @@ function register(RED: NodeAPI) {
             return v === undefined || v === null || v === '' || typeof v === 'object' ? undefined : `${dedupeKey}:${String(v)}`;
         }
 
-        // Delivered keys in the order they were stored, with the time of each: the oldest are at the front, so
-        // expiry looks at those only, not at every key on every delivery. Built at the first write from what the store
-        // holds (a persistent store keeps the keys of the node's previous run).
-        let deliveredOrder: Map<string, number> | undefined;
-
-        /** Drops the delivered keys older than the duplicate window from `delivered` (the stored keys). */
-        function expireDelivered(delivered: Record<string, StoredReply>, at: number): void {
-            if (!deliveredOrder) {
-                const held: Array<[string, number]> = [];
-                for (const [k, v] of Object.entries(delivered)) {
-                    if (v && typeof v.at === 'number') held.push([k, v.at]);
-                    else delete delivered[k];
-                }
-                deliveredOrder = new Map(held.sort((a, b) => a[1] - b[1]));
-            }
-            for (const [k, t] of deliveredOrder) {
-                if (at - t <= dedupeMs) break;
-                deliveredOrder.delete(k);
-                const v = delivered[k];
-                if (!v || at - v.at > dedupeMs) delete delivered[k];
-                else deliveredOrder.set(k, v.at);
-            }
-        }
-
         // A (ts, sig) pair is valid while its ts is within the window of now, and a ts may lie up to one window ahead
-        // of the time it arrives (a sender's clock running fast): it is remembered for two windows. The map is in the
-        // order the pairs were remembered, so the expired ones are at its front.
+        // of the time it arrives (a sender's clock running fast): it is remembered for two windows.
         const replayMs = () => 2 * config!.windowSeconds * 1000;
-        function pruneReplays(now: number): void {
-            for (const [k, v] of replays) {
-                if (now - v.at <= replayMs()) break;
-                replays.delete(k);
+        const keysKept: Kept = { contextKey: DEDUPE_CONTEXT_KEY, windowMs: () => dedupeMs };
+        const signaturesKept: Kept = { contextKey: SIGNATURES_CONTEXT_KEY, windowMs: replayMs };
+
+        /**
+         * Puts `entries` into what the store holds under `kept.contextKey`, dropping the expired ones, in one save.
+         * Called under the lock. False when the node closed first (unless `evenIfClosed`): then nothing is saved.
+         * A failed save is thrown.
+         */
+        async function keep(kept: Kept, entries: Map<string, StoredReply>, evenIfClosed = false): Promise<boolean> {
+            if (closed && !evenIfClosed) return false;
+            const held = await contextGet(kept.contextKey);
+            if (closed && !evenIfClosed) return false;
+            const order = expire(held, kept.order, kept.windowMs(), Date.now());
+            kept.order = order;
+            // What each new entry replaced (an expired one, or nothing), to be put back if the store fails.
+            const replaced = new Map<string, StoredReply | undefined>();
+            for (const [k, v] of entries) {
+                if (!replaced.has(k)) replaced.set(k, held[k]);
+                // Taken out first, so that the entry goes to the end of the stored order.
+                delete held[k];
+                held[k] = v;
             }
+            try {
+                await contextSet(kept.contextKey, held);
+            } catch (err) {
+                // `held` may be the store's own object (a memory store hands it out): these entries were not saved,
+                // so they come out again, or a resend would be taken as a repeat.
+                for (const [k, v] of replaced) {
+                    if (v) held[k] = v;
+                    else delete held[k];
+                }
+                // Nor were the entries expired above taken out of a store handing out copies: the order is built
+                // again from what the store holds at the next save, or they would stay in it for good.
+                kept.order = undefined;
+                throw err;
+            }
+            for (const [k, v] of entries) {
+                order.delete(k);
+                order.set(k, v.at);
+            }
+            return true;
         }
 
         // ---- step 1: rate limit, media type, size; keeps the exact bytes -------------------------------------------
@@ -341,7 +398,6 @@ function register(RED: NodeAPI) {
         // ---- step 2: everything else -------------------------------------------------------------------------------
         async function handle(req: Req, res: Res): Promise<void> {
             const now = Date.now();
-            pruneReplays(now);
             const raw = req.qeasyRawBody;
             if (!raw) {
                 node.error('qeasy-callback: the raw body was not captured');
@@ -355,13 +411,14 @@ function register(RED: NodeAPI) {
             // A copy of a request still being handled waits for its outcome, then gets the same answer (or, if it
             // failed, is handled as a new attempt).
             while (replayKey && replaysInFlight.has(replayKey)) await replaysInFlight.get(replayKey);
-            const replayed = replayKey ? replays.get(replayKey) : undefined;
-            // (A clock set back can leave an expired pair behind a newer one: its time is checked too.)
-            if (replayed && now - replayed.at <= replayMs()) return answerStored(res, replayed);
             if (!replayKey) return handleAuthentic(req, res, now, raw, replayKey);
             const inFlight = deferred();
             replaysInFlight.set(replayKey, inFlight.promise);
             try {
+                // Read from the duplicate store: a pair accepted before a redeploy or a restart is known too.
+                const replayed = (await contextGet(SIGNATURES_CONTEXT_KEY))[replayKey];
+                // (A clock set back can leave an expired pair behind a newer one: its time is checked too.)
+                if (replayed && now - replayed.at <= replayMs()) return answerStored(res, replayed);
                 return await handleAuthentic(req, res, now, raw, replayKey);
             } finally {
                 replaysInFlight.delete(replayKey);
@@ -403,11 +460,23 @@ function register(RED: NodeAPI) {
                 return answer(res, 400, failure('INVALID_ORDER', formatErrors(errors), { errors }));
             }
 
-            const remember = (code: number, reply: unknown, text?: StoredReply['text']) => {
-                if (!replayKey || code >= 300) return;
-                // Taken out first, so that the pair goes to the end: the map stays in the order of `at`.
-                replays.delete(replayKey);
-                replays.set(replayKey, { at: Date.now(), status: code, body: reply, text });
+            // With reply after the flow, what is recorded is what the flow answered (see `store`).
+            const flowAnswered = replyMode === 'flow';
+            /**
+             * Keeps the answer to this delivery's (ts, sig) for its replays, in the duplicate store (after the orders'
+             * keys). False when the node closed first (as `store`). A failed save is thrown (nothing recorded: a 500, and a replay
+             * is handled again) when the duplicate check is off; with it on, the orders' keys recognise a replay.
+             */
+            const remember = async (code: number, reply: unknown, text?: StoredReply['text']): Promise<boolean> => {
+                if (!replayKey || code >= 300) return true;
+                const entry: StoredReply = text ? { at: Date.now(), status: code, body: reply, text } : { at: Date.now(), status: code, body: reply };
+                try {
+                    return await withLock(() => keep(signaturesKept, new Map([[replayKey, entry]]), flowAnswered));
+                } catch (err) {
+                    if (!keepsKeys) throw err;
+                    node.error(`qeasy-callback: the signature of a delivery could not be kept in the duplicate store (${(err as Error).message}); its orders' keys were, and recognise a replay`);
+                    return true;
+                }
             };
             const deliveryHeader = req.headers['x-delivery-id'];
             const meta = {
@@ -424,7 +493,7 @@ function register(RED: NodeAPI) {
             for (;;) {
                 const waitFor: Promise<void>[] = [];
                 const admitted = await withLock(async () => {
-                    const delivered = keys.some((k) => k) ? await contextGet() : {};
+                    const delivered = keys.some((k) => k) ? await contextGet(DEDUPE_CONTEXT_KEY) : {};
                     fresh = [];
                     stored = new Map();
                     const inBatch = new Set<string>();
@@ -470,46 +539,23 @@ function register(RED: NodeAPI) {
             }
             /**
              * Records the answer of each new order, under the lock, so a later copy gets the same answer. False when
-             * the node closed first: then nothing is recorded (the orders can reach no flow).
+             * the node closed first: then nothing is recorded (the orders can reach no flow). With reply after the
+             * flow the orders reached the flow while the node was open, and what it answered is recorded even while
+             * the node stops: a resend must not run them through the next flow again.
              */
             const store = (replyOf: (i: number) => unknown, code: number | ((i: number) => number), text?: StoredReply['text']) =>
                 withLock(async () => {
-                    if (closed) return false;
+                    if (closed && !flowAnswered) return false;
                     if (mine.size === 0) return true;
-                    const delivered = await contextGet();
-                    if (closed) return false;
-                    expireDelivered(delivered, Date.now());
-                    // What each new key replaced (an expired entry, or nothing), to be put back if the store fails.
-                    const replaced = new Map<string, StoredReply | undefined>();
+                    const entries = new Map<string, StoredReply>();
                     for (const i of fresh) {
                         const k = keys[i];
                         const status = typeof code === 'number' ? code : code(i);
                         // A failed order is not stored: its next delivery is handled again.
                         if (!k || status >= 300) continue;
-                        if (!replaced.has(k)) replaced.set(k, delivered[k]);
-                        // Taken out first, so that the key goes to the end of the stored order.
-                        delete delivered[k];
-                        delivered[k] = text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) };
+                        entries.set(k, text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) });
                     }
-                    try {
-                        await contextSet(delivered);
-                    } catch (err) {
-                        // `delivered` may be the store's own object (a memory store hands it out): these orders were
-                        // not recorded, so their keys come out again, or a resend would be taken as a repeat.
-                        for (const [k, v] of replaced) {
-                            if (v) delivered[k] = v;
-                            else delete delivered[k];
-                        }
-                        // Nor were the keys expired above taken out of a store handing out copies: the order is built
-                        // again from what the store holds at the next save, or they would stay in it for good.
-                        deliveredOrder = undefined;
-                        throw err;
-                    }
-                    for (const k of replaced.keys()) {
-                        deliveredOrder!.delete(k);
-                        deliveredOrder!.set(k, now);
-                    }
-                    return true;
+                    return keep(keysKept, entries, flowAnswered);
                 });
 
             if (fresh.length === 0) {
@@ -518,7 +564,7 @@ function register(RED: NodeAPI) {
                 const code = stored.get(0)?.status ?? 200;
                 const reply = single ? replyBodies[0] : replyBodies;
                 const text = single ? stored.get(0)?.text : undefined;
-                remember(code, reply, text);
+                await remember(code, reply, text);
                 status.done(_('qeasy-callback.status.receivedRepeated', { n: received, repeated: orders.length }));
                 return text ? answerStored(res, { at: now, status: code, body: reply, text }) : answer(res, code, reply);
             }
@@ -529,15 +575,14 @@ function register(RED: NodeAPI) {
             if (replyMode === 'auto') {
                 // A second copy within the delivery is answered as the first (the reply its resend will get).
                 const echoes = orders.map((o, i) => stored.get(i)?.body ?? echoReply(orders[firstOf(i) ?? i], numberSource));
+                const reply = single ? echoes[0] : echoes;
                 let kept: boolean;
                 try {
-                    kept = await store((i) => echoes[i], 200);
+                    kept = (await store((i) => echoes[i], 200)) && (await remember(200, reply));
                 } finally {
                     release();
                 }
                 if (!kept) return answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
-                const reply = single ? echoes[0] : echoes;
-                remember(200, reply);
                 answer(res, 200, reply);
                 emit(fresh.map((i) => orders[i]), single, meta);
                 return;
@@ -613,8 +658,8 @@ function register(RED: NodeAPI) {
                 });
                 if (single) {
                     if (outcome.code < 300) {
-                        remember(outcome.code, outcome.reply, outcome.text);
                         await store(() => outcome.reply, outcome.code, outcome.text);
+                        await remember(outcome.code, outcome.reply, outcome.text);
                     }
                     return;
                 }
@@ -643,7 +688,7 @@ function register(RED: NodeAPI) {
                 });
                 if (code < 300) {
                     await store(replyOfFresh, code);
-                    remember(code, replies);
+                    await remember(code, replies);
                 }
                 answer(res, code, replies);
             } finally {
@@ -660,7 +705,7 @@ function register(RED: NodeAPI) {
             stored: Map<number, StoredReply>,
             meta: Record<string, unknown>,
             store: (replyOf: (i: number) => unknown, code: number | ((i: number) => number)) => Promise<boolean>,
-            remember: (code: number, reply: unknown) => void,
+            remember: (code: number, reply: unknown) => Promise<boolean>,
             /** The new order a copy later in the same delivery repeats (same duplicate key). */
             firstOf: (i: number) => number | undefined,
         ): Promise<void> {
@@ -703,7 +748,7 @@ function register(RED: NodeAPI) {
             const codes = fresh.map((i) => answers.get(i)!.code);
             const code = codes.find((c) => c >= 300) ?? 200;
             await store((i) => answers.get(i)!.body, (i) => answers.get(i)!.code);
-            remember(code, replies);
+            await remember(code, replies);
             answer(res, code, replies);
         }
 
@@ -718,11 +763,14 @@ function register(RED: NodeAPI) {
         }
 
         const handler = (req: Req, res: Res) => {
-            handle(req, res).catch((err) => {
-                node.error(`qeasy-callback: ${(err as Error).message}`);
-                status.error('500');
-                answer(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
-            });
+            const handled: Promise<void> = handle(req, res)
+                .catch((err) => {
+                    node.error(`qeasy-callback: ${(err as Error).message}`);
+                    status.error('500');
+                    answer(res, 500, failure('INTERNAL_ERROR', 'the callback could not be processed'));
+                })
+                .finally(() => handling.delete(handled));
+            handling.add(handled);
         };
 
         // The user's httpNodeMiddleware and httpNodeCors apply as they do to http-in nodes (httpNodeRoot and
@@ -790,7 +838,9 @@ function register(RED: NodeAPI) {
             }
             // Cleared and kept so: a delivery still arriving must not paint its outcome over the next node's status.
             status.close();
-            done();
+            // The deliveries cancelled above record what the flow had already answered before the node is gone (and
+            // before the next node reads the store). They end at once: nothing they wait for is still running.
+            void Promise.all(handling).then(() => done());
         });
     }
 

@@ -305,6 +305,57 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(1);
     });
 
+    /** A persistent context store, as a file or database store is: what it saved outlives the node and Node-RED, and get hands out copies. */
+    function persistentStore(saved: Map<string, string>) {
+        return () => ({
+            open: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => {
+                const v = saved.get(`${scope}/${key}`);
+                cb(undefined, v === undefined ? undefined : JSON.parse(v));
+            },
+            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
+                saved.set(`${scope}/${key}`, JSON.stringify(v));
+                cb();
+            },
+            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
+            delete: () => Promise.resolve(),
+            clean: () => Promise.resolve(),
+        });
+    }
+
+    it('duplicate check off: a signed delivery replayed after a redeploy or a restart gets the stored reply and no msg (the signatures are kept in the duplicate store)', async () => {
+        const saved = new Map<string, string>();
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: persistentStore(saved) } } });
+        const settings = { dedupeWindow: 0, dedupeStore: 'file', replyMode: 'flow', replyTimeout: 5 };
+        let runs = 0;
+        const start = () => {
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => m.callback.reply({ accepted: m.payload.tid, run: ++runs }));
+        };
+        await deploy({}, settings);
+        // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+        await (helper as any)._context.load();
+        start();
+        const body = JSON.stringify(order('T4211'));
+        const headers = signed(body);
+        const first = await post(body, headers);
+        should(strip(first)).eql({ status: 200, body: { accepted: 'T4211', run: 1 } });
+        // A redeploy (the same node id, a new node)
+        await helper.setFlows(flowOf({}, settings), 'full', { c1: { secret: SECRET } });
+        start();
+        should(strip(await post(body, headers))).eql(strip(first));
+        // A restart of Node-RED: only the store's file is left
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, settings);
+        await (helper as any)._context.load();
+        start();
+        should(strip(await post(body, headers))).eql(strip(first));
+        await settle();
+        should(runs).equal(1);
+    });
+
     it('under Node-RED\'s default layout (the admin app\'s JSON parser mounted first) a path with a route parameter, or asked in other letter case, is served', async () => {
         await deploy({}, { path: '/qeasy/:shop' }, [], SECRET, 'node-red');
         const body = JSON.stringify(order('T4301'));
@@ -786,15 +837,15 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     it('a persistent duplicate store whose first save fails (a store handing out copies): the expired keys of a previous run still leave it at the next save', async () => {
         let failing = false;
         // Kept by a previous run: expired long ago, and one written by an older version without its time.
-        let kept: string = JSON.stringify({ 'tid:OLD1': { at: Date.now() - 3_600_000, status: 200, body: {} }, 'tid:OLD2': { status: 200, body: {} } });
+        const kept = new Map<string, string>([['qeasyDelivered', JSON.stringify({ 'tid:OLD1': { at: Date.now() - 3_600_000, status: 200, body: {} }, 'tid:OLD2': { status: 200, body: {} } })]]);
         // As a file or database store does, get hands out a copy of what was saved.
         const store = () => ({
             open: () => Promise.resolve(),
             close: () => Promise.resolve(),
-            get: (_scope: string, _key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, JSON.parse(kept)),
-            set: (_scope: string, _key: string, v: unknown, cb: (err?: Error) => void) => {
+            get: (_scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, kept.has(key) ? JSON.parse(kept.get(key)!) : undefined),
+            set: (_scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
                 if (failing) return cb(new Error('ECONNRESET: the store went away'));
-                kept = JSON.stringify(v);
+                kept.set(key, JSON.stringify(v));
                 cb();
             },
             keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
@@ -810,14 +861,23 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(a, signed(a))).status).equal(500);
         failing = false;
         should((await post(b, signed(b))).status).equal(200);
-        should(Object.keys(JSON.parse(kept))).eql(['tid:TG002']);
+        should(Object.keys(JSON.parse(kept.get('qeasyDelivered')!))).eql(['tid:TG002']);
     });
 
-    it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys are kept in memory and lost on restart', async () => {
+    it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys (with the check off, the signatures) are kept in memory and lost on restart', async () => {
         helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
         await deploy({}, { dedupeStore: 'fiel' });
         const warnings = () => (helper.getNode('n1').warn as SinonSpy).args.map((a) => String(a[0]));
         should(warnings().some((w) => /dedupeStore: .*"fiel" is not defined in settings\.js .*default.*memory.*restart/.test(w))).be.true();
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        // With the duplicate check off the store still holds the signatures of accepted deliveries (HMAC).
+        await deploy({}, { dedupeStore: 'fiel', dedupeWindow: 0 });
+        should(warnings().some((w) => /dedupeStore: .*"fiel" is not defined in settings\.js .*the signatures of accepted deliveries in its default store.*memory.*replayed after a restart/.test(w))).be.true();
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({ auth: 'token' }, { dedupeStore: 'fiel', dedupeWindow: 0 });
+        should(warnings().some((w) => /store/.test(w))).be.false();
         await helper.unload();
         await new Promise((r) => server!.close(() => r(undefined)));
         // A store it defines: no warning.
@@ -844,7 +904,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(body, signed(body, SECRET, t - 1))).status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['TD001']);
-        // Duplicate check off: nothing kept, nothing to warn of.
+        // Duplicate check off: no keys kept, none to warn of (the signatures: see the next test).
         await helper.unload();
         await new Promise((r) => server!.close(() => r(undefined)));
         await deploy({}, { dedupeWindow: 0 });
@@ -866,6 +926,114 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(0);
         const zh = JSON.parse(fs.readFileSync(path.join(__dirname, '../../nodes/qeasy/locales/zh-CN/qeasy-callback.json'), 'utf8'));
         should(zh['qeasy-callback'].warn.dedupeClearedOnDeploy).match(/内存.*contextStorage.*重新部署/);
+    });
+
+    it('the kept signatures are bounded by two time windows: older pairs leave the store at the next save, those of a previous run (and one without its time) included', async () => {
+        const saved = new Map<string, string>();
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: persistentStore(saved) } } });
+        await deploy({ windowSeconds: 300 }, { dedupeWindow: 0, dedupeStore: 'file' });
+        await (helper as any)._context.load();
+        const signatures = () => {
+            const [, v] = [...saved].find(([k]) => k.endsWith('/qeasySignatures'))!;
+            return Object.keys(JSON.parse(v));
+        };
+        // Kept by a previous run: one expired, one still valid, one without its time.
+        const previous = { 'old:expired': { at: Date.now() - 601_000, status: 200, body: {} }, 'old:kept': { at: Date.now() - 500_000, status: 200, body: {} }, 'old:untimed': { status: 200, body: {} } };
+        const n1 = helper.getNode('n1');
+        await new Promise<void>((r) => n1.context().set('qeasySignatures', previous, 'file', () => r()));
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+        const a = JSON.stringify(order('T4221'));
+        const ha = signed(a);
+        should((await post(a, ha)).status).equal(200);
+        should(signatures()).eql(['old:kept', `${ha['X-Timestamp']}:${ha['X-Signature']}`]);
+        clock.tick(200_000);
+        const b = JSON.stringify(order('T4222'));
+        const hb = signed(b);
+        should((await post(b, hb)).status).equal(200);
+        should(signatures()).eql([`${ha['X-Timestamp']}:${ha['X-Signature']}`, `${hb['X-Timestamp']}:${hb['X-Signature']}`]);
+        clock.tick(500_000);
+        const c = JSON.stringify(order('T4223'));
+        const hc = signed(c);
+        should((await post(c, hc)).status).equal(200);
+        should(signatures()).eql([`${hb['X-Timestamp']}:${hb['X-Signature']}`, `${hc['X-Timestamp']}:${hc['X-Signature']}`]);
+    });
+
+    it('duplicate check off, Node-RED\'s default settings (no contextStorage): the signatures are cleared by a deploy, so a replayed delivery starts the flow again; warned at deploy (HMAC only), in both languages', async () => {
+        const inMemory = (w: unknown) => /signatures of accepted deliveries are kept in memory \(settings\.js sets no contextStorage\).*every deploy that restarts this node.*replayed.*contextStorage: \{/.test(String(w));
+        const warned = () => (helper.getNode('n1').warn as SinonSpy).args.filter((a) => inMemory(a[0]));
+        await deploy({}, { dedupeWindow: 0 });
+        should(warned()).have.length(1);
+        // What the warning says.
+        const body = JSON.stringify(order('TD101'));
+        const headers = signed(body);
+        should((await post(body, headers)).status).equal(200);
+        await helper.setFlows(flowOf({}, { dedupeWindow: 0 }), 'full', { c1: { secret: SECRET } });
+        received = [];
+        helper.getNode('out').on('input', (m: Msg) => received.push(m));
+        should((await post(body, headers)).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TD101']);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        // Token mode has no signatures: nothing to warn of.
+        await deploy({ auth: 'token' }, { dedupeWindow: 0 });
+        should(warned()).have.length(0);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        // A store configured: no warning.
+        helper.settings({ contextStorage: { default: { module: 'memory' } } });
+        await deploy({}, { dedupeWindow: 0 });
+        should(warned()).have.length(0);
+        const zh = JSON.parse(fs.readFileSync(path.join(__dirname, '../../nodes/qeasy/locales/zh-CN/qeasy-callback.json'), 'utf8'));
+        should(zh['qeasy-callback'].warn.signaturesClearedOnDeploy).match(/签名.*内存.*contextStorage.*重新部署.*重放/);
+    });
+
+    it('duplicate check off, a duplicate store failing to save a signature: 500 and no msg, so the same delivery sent again is handled; with the check on, the order is answered and emitted (its key recognises a replay) and the failure logged', async () => {
+        let failing = false;
+        const data = new Map<string, unknown>();
+        // As Node-RED's memory store does, get hands out the stored object itself; only the signatures fail to save.
+        const store = () => ({
+            open: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, data.get(`${scope}/${key}`)),
+            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
+                if (failing && key === 'qeasySignatures') return cb(new Error('ENOSPC: no space left on device'));
+                data.set(`${scope}/${key}`, v);
+                cb();
+            },
+            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
+            delete: () => Promise.resolve(),
+            clean: () => Promise.resolve(),
+        });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+        await deploy({}, { dedupeWindow: 0, dedupeStore: 'shared' });
+        await (helper as any)._context.load();
+        const a = JSON.stringify(order('TF101'));
+        const headers = signed(a);
+        failing = true;
+        should((await post(a, headers)).status).equal(500);
+        await settle();
+        should(received).have.length(0);
+        failing = false;
+        should((await post(a, headers)).status).equal(200);
+        should((await post(a, headers)).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TF101']);
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+
+        data.clear();
+        await deploy({}, { dedupeStore: 'shared' });
+        await (helper as any)._context.load();
+        const b = JSON.stringify(order('TF102'));
+        failing = true;
+        const first = await post(b, signed(b));
+        should(first.status).equal(200);
+        should(strip(await post(b, signed(b, SECRET, now() - 1)))).eql(strip(first));
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TF102']);
+        const errors = (helper.getNode('n1').error as SinonSpy).args.map((x) => String(x[0]));
+        should(errors.some((e) => /signature of a delivery could not be kept in the duplicate store \(ENOSPC/.test(e))).be.true();
     });
 
     it('an order without the configured duplicate key gets 400 naming the key, rather than passing unchecked (and twice on a resend)', async () => {
@@ -965,6 +1133,56 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(again.status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['TC101']);
+    });
+
+    it('reply after the flow, an array: a redeploy while some orders are still in the flow keeps the answers of those the flow already answered, so a resend of the delivery repeats only the others (a slow store too)', async () => {
+        // A store that answers late, as one over the network does.
+        const saved = new Map<string, string>();
+        const slow = () => {
+            const inner = persistentStore(saved)();
+            return {
+                ...inner,
+                set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => setTimeout(() => inner.set(scope, key, v, cb), 100),
+            };
+        };
+        // The keys outlive the deploy in a configured store (with Node-RED's default settings the node warns they do not).
+        for (const [store, tid] of [['memory', 'T4751'], ['slow', 'T4761']]) {
+            helper.settings({ contextStorage: { default: { module: store === 'slow' ? slow : 'memory' } } });
+            const settings = { replyMode: 'flow', replyTimeout: 10 };
+            await deploy({}, settings);
+            await (helper as any)._context.load();
+            const pushed: string[] = [];
+            // The old flow pushes the first order and answers it; the second is still in the flow when the deploy comes.
+            helper.getNode('out').on('input', (m: Msg) => {
+                if (m.payload.tid !== tid) return;
+                pushed.push(m.payload.tid);
+                m.callback.reply({ success: true, tid: m.payload.tid });
+            });
+            const other = `${tid}-2`;
+            const batch = JSON.stringify([order(tid), order(other)]);
+            const t = now();
+            const first = post(batch, signed(batch, SECRET, t));
+            while (received.length < 2) await new Promise((r) => setTimeout(r, 10));
+            await helper.setFlows(flowOf({}, settings), 'full', { c1: { secret: SECRET } });
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => received.push(m));
+            helper.getNode('out').on('input', (m: Msg) => {
+                pushed.push(m.payload.tid);
+                m.callback.reply({ success: true, tid: m.payload.tid });
+            });
+            // Another order delivered to the new node at once.
+            const third = JSON.stringify(order(`${tid}-3`));
+            should((await post(third, signed(third))).status).equal(200);
+            should(strip(await first)).eql({ status: 503, body: [{ success: true, tid }, { success: false, code: 'UNAVAILABLE', message: 'the callback node is stopping' }] });
+            // The upstream sends the whole delivery again.
+            const resend = await post(batch, signed(batch, SECRET, t - 1));
+            should(strip(resend)).eql({ status: 200, body: [{ success: true, tid }, { success: true, tid: other }] });
+            await settle();
+            should(received.map((m) => m.payload.tid)).eql([`${tid}-3`, other], store);
+            should(pushed).eql([tid, `${tid}-3`, other], store);
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+        }
     });
 
     it('a delivery still arriving when the flow is redeployed paints no status over the new node (a refused one\'s red 401 included)', async () => {
