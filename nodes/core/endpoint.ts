@@ -53,7 +53,8 @@ const MAX_TIMER_MS = 2147483647;
 
 /** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
 export function ackTimeoutMs(value: unknown): number | undefined {
-    const n = num(value);
+    // Spaces are blank, as they look: Number(' ') is 0, which would wait for ever.
+    const n = isBlankValue(value) ? undefined : num(value);
     const minutes = n === undefined || n < 0 ? 30 : n;
     return minutes === 0 ? undefined : Math.min(Math.max(1, Math.round(minutes * 60000)), MAX_TIMER_MS);
 }
@@ -179,14 +180,15 @@ export function getSpec(type: string): EndpointSpec<any> | undefined {
 class WholeMessageError extends Error {
     readonly code: string;
     readonly cause: MsgErrorShape;
+    declare readonly connectorError: ConnectorError;
 
-    constructor(
-        message: string,
-        readonly connectorError: ConnectorError,
-    ) {
+    constructor(message: string, connectorError: ConnectorError) {
         super(message);
         this.code = connectorError.code;
         this.cause = connectorError.toMsgError();
+        // Not enumerable: Node-RED hands this error to every log handler when no Catch node takes it, and one printing
+        // or serialising it would show the ConnectorError's details and causes (Kingdee's refused session id).
+        Object.defineProperty(this, 'connectorError', { value: connectorError });
     }
 }
 
@@ -387,6 +389,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         // one asking for the same read as the last waiting trigger (an inject firing again) is merged into it, since
         // the waiting run reads everything up to its own start anyway.
         const ackTimeout = ackTimeoutMs(def.ackTimeout);
+        const ackSetting = num(def.ackTimeout);
+        if (watermark && def.watermarkCommit === 'ack' && !isBlankValue(def.ackTimeout) && (ackSetting === undefined || ackSetting < 0)) {
+            node.warn(_('runtime.warn.ackTimeout', { type: spec.type, got: JSON.stringify(def.ackTimeout) }));
+        }
         const ackTimeoutMinutes = ackTimeout === undefined ? '' : Number((ackTimeout / 60000).toFixed(3));
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];

@@ -143,8 +143,11 @@ export function wireFieldKey(key: string): string {
     return m ? `${m[1]}.${m[2]}` : key;
 }
 
-/** Primary keys of common basic-data forms (bills use FID). */
-const BASEDATA_KEYS: Record<string, string> = {
+/**
+ * Primary keys of common basic-data forms (bills use FID). No prototype: looked up by the FormId a msg gives, and
+ * "constructor" or "__proto__" found Object's own, which went out as a field key.
+ */
+const BASEDATA_KEYS: Record<string, string> = Object.assign(Object.create(null), {
     bd_material: 'FMATERIALID',
     bd_customer: 'FCUSTID',
     bd_supplier: 'FSUPPLIERID',
@@ -156,7 +159,7 @@ const BASEDATA_KEYS: Record<string, string> = {
     bd_unit: 'FUNITID',
     bd_billtype: 'FBillTypeID',
     cn_bankacnt: 'FBANKACNTID',
-};
+});
 
 /** The primary key a query orders by: the node's setting, else FID for bills or the basic-data form's own key. */
 export function primaryKeyOf(formId: string, primaryKey?: string): string {

@@ -441,6 +441,21 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(since).be.within(before - 600000 - 5000, before - 600000 + 10);
         });
 
+        it('an ackTimeout that is no number of minutes ("abc", "-5") is not used: a warning naming ackTimeout, then the default 30', async () => {
+            for (const ackTimeout of ['abc', '-5']) {
+                await loadQuery(queryNode({ incremental: true, watermarkCommit: 'ack', ackTimeout }));
+                const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+                should(warnings.filter((w) => /ackTimeout: must be a number of minutes, 0 or more .*using 30/.test(w))).have.length(1, JSON.stringify(ackTimeout));
+                await helper.unload();
+            }
+            // Blank (spaces too), 0 (wait for ever) and a number are settings, not mistakes.
+            for (const ackTimeout of ['', '  ', '0', '5']) {
+                await loadQuery(queryNode({ incremental: true, watermarkCommit: 'ack', ackTimeout }));
+                should((helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0])).filter((w) => /ackTimeout/.test(w))).have.length(0);
+                await helper.unload();
+            }
+        });
+
         it('a watermark later than now by more than the overlap (the clock was set back): the msg goes to Catch naming the watermark and how to recover, nothing is read, the watermark stays', async () => {
             await loadQuery(queryNode({ incremental: true, overlapMinutes: '1' }));
             const n1 = helper.getNode('n1');

@@ -72,6 +72,8 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     it('the ack timeout setting: minutes, blank → 30, 0 → wait for ever, capped to what a timer takes', () => {
         should(ackTimeoutMs(undefined)).equal(30 * 60000);
         should(ackTimeoutMs('')).equal(30 * 60000);
+        // Spaces are blank, not 0 (wait for ever: a msg dropped downstream would hold every later run back).
+        should(ackTimeoutMs('  ')).equal(30 * 60000);
         should(ackTimeoutMs('abc')).equal(30 * 60000);
         should(ackTimeoutMs('-1')).equal(30 * 60000);
         should(ackTimeoutMs('0')).be.undefined();

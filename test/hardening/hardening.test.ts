@@ -10,7 +10,10 @@
  *    "success"; a write whose answer was unreadable or lost after it was sent is not sent again;
  *  - secrets (the right ones and wrong ones, in every auth mode) never appear in GET /flows, in the editor's view of
  *    credentials (GET /credentials/<type>/<id>: has_<field> only), in any log line at any level or on the console,
- *    in status, outputs, msg.error or Catch, nor in the test-connection answers, even when connections are cut;
+ *    in status, outputs, msg.error or Catch, nor in the test-connection answers, even when connections are cut; nor
+ *    is a session id, when the session of a new login is refused again;
+ *  - a name of Object.prototype's ('constructor', '__proto__') as any text parameter gets the vendor's refusal or an
+ *    error naming a field, never a TypeError of ours;
  *  - the admin routes (test connection, mapper preview) answer hostile bodies in JSON and keep working.
  * One Node-RED flow per node serves all its inputs, so the sweep stays fast.
  */
@@ -19,7 +22,7 @@ import { AddressInfo } from 'net';
 import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
-import { helper, load, withProbes, Msg, RunResult } from '../helpers/nodered';
+import { helper, load, withProbes, caughtCode, Msg, RunResult } from '../helpers/nodered';
 import { FIXTURES, NodeFixture, wrongCredentials } from '../fixtures/systems';
 import { invalidObjects, nonUtf8, seededRandom } from '../fuzz/invalid-inputs';
 import { compileParamsSchema, compileRecordSchema } from '../../nodes/core/validate';
@@ -395,6 +398,34 @@ for (const fixture of FIXTURES) {
             }
         });
 
+        const textParams = Object.entries<any>(specOf(fixture).requestSchema.properties ?? {}).filter(([, p]) => p.type === 'string' && !p.enum).map(([n]) => n);
+        if (textParams.length > 0) it("bad input: a name of Object.prototype's ('constructor', '__proto__') for any text parameter → the vendor's refusal or an error naming a field, never a TypeError of ours", async () => {
+            const spec = specOf(fixture);
+            const known = fieldNames(spec.requestSchema, fieldNames(fixture.kind === 'write' ? spec.recordSchema : {}, new Set(['params'])));
+            for (const name of textParams) {
+                for (const value of ['constructor', '__proto__']) {
+                    // Set where the node reads it: in the node when the fixture sets it there (the node's setting wins), else in msg.params.
+                    const inNode = fixture.node?.params?.[name] !== undefined;
+                    const flow = flowOf(fixture, sim);
+                    if (inNode) flow.find((n) => n.id === 'n1')!.params = { ...fixture.node!.params, [name]: { value, type: 'str' } };
+                    await load(fixture.modules, flow, { c1: fixture.credentials });
+                    const valid = fixture.validMsg(sim);
+                    const msg = inNode ? valid : { ...valid, params: { ...(valid.params ?? {}), [name]: value } };
+                    // Twice: a write's second time takes the paths of a record already written (a duplicate, a source already pushed).
+                    for (let i = 0; i < 2; i++) {
+                        const r = await send('n1', structuredClone(msg), outputs);
+                        for (const e of errorsOf(r)) {
+                            const what = `error "${e.message.slice(0, 200)}" for ${name} = '${value}'`;
+                            should(e.message).not.match(/is not a function|Cannot read propert|Cannot convert|UNEXPECTED/, what);
+                            if (e.kind !== 'business') should(namesField(e, known)).equal(true, `${what} names no field`);
+                        }
+                        if (r.caught) should(caughtCode(r.caught)).not.equal('UNEXPECTED');
+                    }
+                    await helper.unload();
+                }
+            }
+        });
+
         if (fixture.kind === 'query') {
             it('bad input: 2^60 for any parameter (a page number, a time) → an error naming it or a read that ends, never a hang or a crash', async () => {
                 await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
@@ -541,15 +572,31 @@ for (const fixture of FIXTURES) {
                 }
                 const all = seen.text();
                 should(all).match(new RegExp(fixture.type));
-                // Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId).
-                const derived: Array<[string, string]> = [];
-                for (const req of sim.requests) {
-                    for (const h of ['kdservice-sessionid', 'tokenid']) {
-                        const v = req.headers[h];
-                        if (typeof v === 'string' && v.length >= 8) derived.push([`session header ${h}`, v]);
-                    }
+                shouldNotLeak(all, [...Object.entries(secrets), ...sessionIds(sim)]);
+            });
+        }
+
+        if (isLogin) {
+            it('secrets: a session refused again after a new login → no session id in Catch, the error the node reports, the log or status', async () => {
+                const seen = new Sightings();
+                try {
+                    await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+                    should((await send('n1', fixture.validMsg(sim), outputs)).caught).be.undefined();
+                    // Every data call answered "session lost": the node logs in again once, and the new session is refused too.
+                    sim.inject({ type: 'vendor', name: 'session-expired' }, 10, (req) => (fixture.isDataCall ? fixture.isDataCall(req) : true));
+                    const r = await send('n1', fixture.validMsg(sim), outputs);
+                    should(errorsOf(r).map((e) => e.kind)).containEql('auth');
+                    should(sim.requests.filter(isLogin).length).equal(2);
+                    seen.push(r);
+                    seen.collect();
+                } finally {
+                    seen.restore();
                 }
-                shouldNotLeak(all, [...Object.entries(secrets), ...derived]);
+                const all = seen.text();
+                should(all).match(new RegExp(fixture.type));
+                const sessions = sessionIds(sim);
+                should(new Set(sessions.map(([, v]) => v)).size).equal(2);
+                shouldNotLeak(all, [...Object.entries(fixture.credentials), ...sessions]);
             });
         }
     });
@@ -583,6 +630,18 @@ class Sightings {
     text(): string {
         return this.seen.map((s) => safeJson(s)).join('\n');
     }
+}
+
+/** Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId). */
+function sessionIds(sim: SimServer): Array<[string, string]> {
+    const derived: Array<[string, string]> = [];
+    for (const req of sim.requests) {
+        for (const h of ['kdservice-sessionid', 'tokenid']) {
+            const v = req.headers[h];
+            if (typeof v === 'string' && v.length >= 8) derived.push([`session header ${h}`, v]);
+        }
+    }
+    return derived;
 }
 
 /** Fails naming the first credential found in `text`, in any form a request or an answer may carry it. */
