@@ -131,11 +131,23 @@ export abstract class BaseClient {
 
     /** Logs in / makes one harmless call; resolves with a short human-readable description of what worked. */
     async testConnection(ctx: RequestContext): Promise<string> {
-        return (await this.checkConnection(ctx)).message;
+        return (await this.connectionCheck(ctx)).message;
+    }
+
+    /**
+     * checkConnection as the editor's button runs it: its error with every kept secret taken out, as a call's is (a
+     * login outside call(), whose answer may quote the password, included).
+     */
+    async connectionCheck(ctx: RequestContext): Promise<ConnectionCheck> {
+        try {
+            return await this.checkConnection(ctx);
+        } catch (err) {
+            throw this.redacted(err);
+        }
     }
 
     /** The connection test, with its outcome also as a catalog text for the editor. */
-    abstract checkConnection(ctx: RequestContext): Promise<ConnectionCheck>;
+    protected abstract checkConnection(ctx: RequestContext): Promise<ConnectionCheck>;
 
     close(): void {
         this.lifetime.abort();

@@ -134,7 +134,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const timer = setTimeout(() => abort.abort(), testConnectionLimit.ms);
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
-            const { message, key, vars } = await client.checkConnection({ signal: abort.signal });
+            const { message, key, vars } = await client.connectionCheck({ signal: abort.signal });
             // The text also as a key of the config node's catalog, for the editor to show in its own language.
             res.json({ ok: true, message, ...(key ? { text: { key: `${def.type}.test.${key}`, vars: vars ?? {} } } : {}) });
         } catch (err) {

@@ -497,6 +497,16 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(pwd.body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
         });
 
+        it('the test-connection route: a login refusal quoting the password back is reported without it', async () => {
+            await start();
+            await loadQuery();
+            const password = 'Secret#Pwd-2024';
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ Message: `用户名或密码错误：${password}`, MessageCode: 'PWD_ERR', LoginResultType: 0, IsSuccessByAPI: false, KDSVCSessionId: null }) }, 1, (r) => /AuthService/i.test(r.path));
+            const r = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
+            should(r.body).match({ ok: false, kind: 'config', message: /用户名或密码错误/ });
+            should(JSON.stringify(r.body)).not.containEql(password);
+        });
+
         it('the test-connection button reads in Chinese in a zh-CN editor (and as before in en-US)', async () => {
             await start();
             await loadQuery();
