@@ -44,6 +44,32 @@ export function wdtConfigError(message: string): ConnectorError {
     return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message });
 }
 
+/** Half of a UTF-16 surrogate pair standing alone. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The path (`buyer_nick`, `order_list[0].goods_name`) of the first key or text in a trade that holds half a character,
+ * as when a substring cuts an emoji in two; undefined when there is none. JSON.stringify writes such a half as a
+ * `\ud83d` escape, and the server's json_decode (PHP, protocols.md §5.2) refuses it together with the whole
+ * trade_list, the call's other trades included.
+ */
+export function halfCharacterField(value: unknown, path = ''): string | undefined {
+    if (typeof value === 'string') return UNPAIRED_SURROGATE.test(value) ? path : undefined;
+    if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+            const found = halfCharacterField(value[i], `${path}[${i}]`);
+            if (found !== undefined) return found;
+        }
+    } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) {
+            const at = path ? `${path}.${k}` : k;
+            const found = UNPAIRED_SURROGATE.test(k) ? at : halfCharacterField(v, at);
+            if (found !== undefined) return found;
+        }
+    }
+    return undefined;
+}
+
 /**
  * Numbers go on the wire as their decimal text (every trade_push field is a string). is_auto_wms goes only as 1: seed
  * 003 says a trade outside auto-flow mode must not carry it at all (0 or blank would not be "not auto-flow").

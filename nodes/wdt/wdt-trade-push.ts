@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests } from '../core';
-import type { WdtClient, TradePushResult } from './client';
+import { halfCharacterField, type WdtClient, type TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
 import responseSchema from './schemas/trade-push.response.json';
@@ -52,6 +52,12 @@ const spec: WriteSpec<WdtClient> = {
         // tid alone (trimmed: "T1" and "T1 " are one tid to it), so two trades of one tid in one call could not be told apart.
         const groups = new Map<string, { calls: number[][]; seen: Map<string, number> }>();
         trades.forEach((t, i) => {
+            // Refused here, naming its field: sent, it would make WDT refuse the whole call.
+            const half = halfCharacterField(withoutShop(t));
+            if (half !== undefined) {
+                outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: half, message: `${half}: holds half a character (an unpaired UTF-16 surrogate, as when an emoji is cut in two), which WDT cannot read; not sent` }) };
+                return;
+            }
             const shop = shopOf(t, fallback);
             if (!shop) {
                 outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: 'shop_no', message: 'shop_no: is required (in the trade, the node or msg.params.shop_no); not sent' }) };

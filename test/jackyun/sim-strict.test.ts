@@ -65,6 +65,16 @@ async function post(url: string, form: Record<string, string>, query: Record<str
     return res.json();
 }
 
+/** A form POST under the Content-Type given (none when undefined), as a client with another header would send it. */
+async function postAs(url: string, form: Record<string, string>, type: string | undefined, query: Record<string, string> = {}): Promise<any> {
+    const qs = new URLSearchParams(query).toString();
+    const headers: Record<string, string> = type === undefined ? {} : { 'Content-Type': type };
+    // A Blob body without a type: fetch adds no Content-Type of its own.
+    const body = type === undefined ? new Blob([new URLSearchParams(form).toString()]) : new URLSearchParams(form).toString();
+    const res = await fetch(qs ? `${url}?${qs}` : url, { method: 'POST', headers, body });
+    return res.json();
+}
+
 describe('test/sim/jackyun: the simulator refuses what the vendor refuses', () => {
     const sim = new JackyunSim();
     let url = '';
@@ -124,6 +134,17 @@ describe('test/sim/jackyun: the simulator refuses what the vendor refuses', () =
                 const body = await call(direct((p) => (p.timestamp = ts)));
                 should(body.subCode).equal('0130010004', ts);
             }
+        });
+
+        it('refuses a correctly signed form sent under another Content-Type, none, or another charset (§2.1: form-urlencoded, UTF-8)', async () => {
+            for (const ct of ['text/plain', 'application/json', 'application/x-www-form-urlencoded;charset=gbk', undefined]) {
+                const body = await postAs(`${url}/open/openapi/do`, direct(), ct);
+                should(body).match({ code: 0, subCode: '0130010001', msg: /Content-Type/ }, String(ct));
+            }
+            should((await postAs(`${url}/open/openapi/do`, direct(), 'application/x-www-form-urlencoded')).code).equal(200);
+            should((await postAs(`${url}/open/openapi/do`, direct(), 'Application/X-WWW-Form-Urlencoded; charset="UTF-8"')).code).equal(200);
+            // No body, every parameter in the query: nothing to misread, whatever the header says.
+            should((await postAs(`${url}/open/openapi/do`, {}, 'text/plain', direct())).code).equal(200);
         });
 
         it('refuses business times in another form than yyyy-MM-dd HH:mm:ss', async () => {
@@ -220,6 +241,24 @@ describe('test/sim/jackyun: the simulator refuses what the vendor refuses', () =
             should(v.response).match({ flag: 'failure', message: /jkysign/ });
             const s = await call(qimen({ edit: (r) => (r.form.jkysign = '0'.repeat(32)) }));
             should(s.response).match({ flag: 'failure', message: /jkysign/ });
+        });
+
+        it('refuses a correctly signed form sent under another Content-Type, none, or another charset (§3.3: form-urlencoded): TOP error 41', async () => {
+            for (const ct of ['text/plain', 'application/json', 'application/x-www-form-urlencoded;charset=gbk', undefined]) {
+                const r = qimen();
+                const body = await postAs(`${url}/router/qm`, r.form, ct, r.query);
+                should(body.error_response).match({ code: 41, msg: 'Invalid arguments:Content-Type' }, String(ct));
+            }
+            const r = qimen();
+            should((await postAs(`${url}/router/qm`, r.form, 'application/x-www-form-urlencoded', r.query)).response).match({ flag: 'success' });
+        });
+
+        it('refuses a jkyversion other than 1.0 even when jkysign is made over it (§3.4: jkyversion=1.0)', async () => {
+            for (const v of ['2.0', 'v2.0', '1']) {
+                const body = await call(qimen({ edit: (r) => (r.form.jkyversion = v) }));
+                should(body.response).match({ flag: 'failure', code: '0130010001', message: /jkyversion/ }, v);
+            }
+            should((await call(qimen({ edit: (r) => (r.form.jkyversion = 'v1.0') }))).response).match({ flag: 'success' });
         });
 
         it('refuses a jkytimestamp in another form or off the clock, even when the outer one is right', async () => {

@@ -7,7 +7,7 @@ import should from 'should';
 import axios from 'axios';
 import crypto from 'crypto';
 import { WdtSim, WDT_DEMO } from '../sim/wdt';
-import { packForSign, expectedWdtSign } from '../sim/wdt/verify';
+import { packForSign, expectedWdtSign, phpJsonDecode } from '../sim/wdt/verify';
 import { wdt } from '../../nodes/wdt/sign';
 
 const W1 = { appkey: 'test2-xx', page_no: '0', end_time: '2016-08-01 13:00:00', start_time: '2016-08-01 12:00:00', page_size: '40', sid: 'test2', timestamp: '1470042310' };
@@ -24,6 +24,18 @@ describe('test/sim/wdt/verify: the simulator\'s independent openapi2 signature',
         should(expectedWdtSign(ZH, '密钥secret')).equal('e5f17f939980d72c53754e7cbe1dda66');
         should(packForSign({ a: '😀' })).equal('01-a:0001-😀');
         should(wdt(ZH, '密钥secret')).equal('e5f17f939980d72c53754e7cbe1dda66');
+    });
+});
+
+describe('test/sim/wdt/verify: trade_list decoded as PHP\'s json_decode decodes it', () => {
+    it('an escaped unpaired surrogate (high or low, in a value or a key) fails the whole text; a pair and raw text pass', () => {
+        for (const bad of ['[{"tid":"T1","buyer_nick":"\\ud83d"}]', '[{"tid":"\\ude00"}]', '[{"tid":"T1","\\udbff":"x"}]', '["\\ud83d\\u0041"]', '["\\ude00\\ud83d"]']) {
+            should(phpJsonDecode(bad)).equal(undefined, bad);
+            should(JSON.parse(bad)).be.ok(); // JSON.parse alone keeps the half character
+        }
+        should(phpJsonDecode('[{"tid":"T1","buyer_nick":"\\ud83d\\ude00"}]')).eql([{ tid: 'T1', buyer_nick: '😀' }]);
+        should(phpJsonDecode(JSON.stringify([{ tid: 'T1', buyer_nick: '王😀' }]))).eql([{ tid: 'T1', buyer_nick: '王😀' }]);
+        should(phpJsonDecode('[{"tid":')).be.undefined();
     });
 });
 
@@ -53,5 +65,16 @@ describe('WdtSim refuses signs that deviate from §5.2', () => {
         should((await push({ ...noTs, sign: expectedWdtSign(noTs, WDT_DEMO.appsecret) })).code).equal(1030);
         const iso = { ...p, timestamp: new Date().toISOString() };
         should((await push({ ...iso, sign: expectedWdtSign(iso, WDT_DEMO.appsecret) })).code).equal(1060);
+    });
+
+    it('a correctly signed trade_list holding half an emoji (JSON.stringify writes it as \\ud83d) is refused whole, as json_decode refuses it', async () => {
+        const trade = (nick: string) => ({ ...base(), trade_list: JSON.stringify([{ tid: 'T1', buyer_nick: nick, order_list: [{ oid: 'T1-1', num: '1', price: '1', spec_no: 'G001-RED' }] }]) });
+        const half = trade('王\ud83d');
+        should(half.trade_list).match(/\\ud83d/);
+        should(await push({ ...half, sign: expectedWdtSign(half, WDT_DEMO.appsecret) })).eql({ code: 100, message: 'trade_list不是有效的JSON' });
+        should(sim.trades.size).equal(0);
+        const whole = trade('王\ud83d\ude00');
+        should((await push({ ...whole, sign: expectedWdtSign(whole, WDT_DEMO.appsecret) })).code).equal(0);
+        should(sim.trades.size).equal(1);
     });
 });

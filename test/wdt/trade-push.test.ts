@@ -197,6 +197,24 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T5']);
     });
 
+    it('a trade holding half a character (an emoji cut in two: JSON.stringify sends \\ud83d, which WDT\'s json_decode refuses with the whole call) → output 2 naming the field, not sent; the others are pushed', async () => {
+        await loadFlow();
+        const halfNick = { ...demoTrade('T2'), buyer_nick: '王小明\ud83d' };
+        const halfLine = demoTrade('T3');
+        (halfLine.order_list as Msg[])[0].goods_name = '\ude00保温杯';
+        const r = await run('n1', { payload: [demoTrade('T1'), halfNick, halfLine, { ...demoTrade('T4'), buyer_nick: '王小明😀' }] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1', 'T4']);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.code, m.error.field])).eql([
+            [1, 'validation', 'INVALID_RECORD', 'buyer_nick'],
+            [2, 'validation', 'INVALID_RECORD', 'order_list[0].goods_name'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/^buyer_nick: .*half a character/);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T1', 'T4']);
+        should([...sim.trades.keys()]).eql(['SHOP01/T1', 'SHOP01/T4']);
+    });
+
     it('missing shop_no → whole message to Catch naming shop_no, nothing sent', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [demoTrade('T1')] }, 2);

@@ -10,10 +10,11 @@
  *        to md5, partner_id optional); missing → {"error_response":{code:21|28|30|40,…}}, wrong → 22|29|31|41|11.
  *        outer sign = TOP (md5 | hmac | hmac-sha256, uppercase) with the Qimen secret → {"error_response":{code:25,…}} when wrong
  *        inner (§3.4): jkyappkey, jkymethod (= method), jkycustomerid (= the tenant), jkytimestamp (checked against the
- *        clock like timestamp), jkyversion, jkysign all required; jkysign = Jackyun md5 over {appkey, bizcontent,
+ *        clock like timestamp), jkyversion (1.0 | v1.0), jkysign all required; jkysign = Jackyun md5 over {appkey, bizcontent,
  *        contenttype, method, timestamp, version} with the Jackyun secret
  *        → {"response":{"flag":"failure","code":…,"message":…}} when missing or wrong; success {"response":{"flag":"success",
  *        "result":{data, contextId}}} or, with `jackyunData` on, {"response":{"flag":"success","jackyunData":"<json text>"}}
+ *   A body is read only as application/x-www-form-urlencoded (charset, if given, utf-8): else 0130010001 / TOP error 41.
  *   Every timestamp (and every time in the trade query) must be exactly `yyyy-MM-dd HH:mm:ss`, China time.
  *   Signatures are verified by verify.ts, written from protocols.md independently of the clients' signers.
  *
@@ -25,7 +26,7 @@
  * scrollId also at result.scrollId, as seen on real tenants.
  */
 import crypto from 'crypto';
-import { SimServer, SimRequest, SimResponse, chinaTime } from '../harness';
+import { SimServer, SimRequest, SimResponse, chinaTime, contentType } from '../harness';
 // The simulator's own signers and time parser (verify.ts), not the clients': a client signer bug must fail here.
 import { jackyunSignature, topSignature, strictChinaTime } from './verify';
 
@@ -244,6 +245,20 @@ export class JackyunSim extends SimServer {
         return out;
     }
 
+    /**
+     * §2.1 and §3.3: both gateways take an `application/x-www-form-urlencoded` UTF-8 body. A Java servlet reads form
+     * fields from no other body, so a body sent under another Content-Type (or none) is refused here rather than read
+     * as a form anyway; a charset other than UTF-8 would decode Chinese values into other text than was signed.
+     * Without a body (every parameter in the query) there is nothing to misread.
+     */
+    private formTypeProblem(req: SimRequest): string | undefined {
+        if (req.body === '') return undefined;
+        const ct = contentType(req);
+        // Java knows UTF-8 also as UTF8.
+        if (ct && ct.type === 'application/x-www-form-urlencoded' && [undefined, 'utf-8', 'utf8'].includes(ct.params.charset)) return undefined;
+        return `Content-Type必须是application/x-www-form-urlencoded;charset=utf-8: ${req.headers['content-type'] ?? '(无)'}`;
+    }
+
     /** Not exactly `yyyy-MM-dd HH:mm:ss`, not a real time, or further than skewMs from the clock. */
     private skewed(ts: string | undefined): boolean {
         const t = strictChinaTime(ts);
@@ -251,6 +266,8 @@ export class JackyunSim extends SimServer {
     }
 
     private direct(req: SimRequest): SimResponse {
+        const badType = this.formTypeProblem(req);
+        if (badType) return { body: this.jkyFailure('0130010001', badType) };
         const p = this.form(req);
         // §2.1: all six parameters are sent and signed, plus the sign itself.
         for (const k of ['method', 'appkey', 'version', 'contenttype', 'timestamp', 'bizcontent', 'sign']) {
@@ -273,6 +290,8 @@ export class JackyunSim extends SimServer {
         const topError = (code: number, msg: string, sub?: string) => ({ body: { error_response: { code, msg, sub_code: sub, request_id: this.requestId() } } });
         const missing = (k: string) => topError(40, `Missing required arguments:${k}`, `isv.missing-parameter:${k}`);
         const invalid = (k: string) => topError(41, `Invalid arguments:${k}`, `isv.invalid-parameter:${k}`);
+        const badType = this.formTypeProblem(req);
+        if (badType) return topError(41, 'Invalid arguments:Content-Type', 'isv.invalid-parameter:Content-Type');
         if (!p.app_key) return topError(28, 'Missing App Key');
         if (p.app_key !== this.creds.qimenAppKey) return topError(29, 'Invalid App Key');
         if (!p.method) return topError(21, 'Missing Method');
@@ -300,6 +319,8 @@ export class JackyunSim extends SimServer {
         }
         if (p.jkyappkey !== this.creds.appKey) return failure('0130010002', 'jkyappkey不存在或已停用');
         if (p.jkymethod !== p.method) return failure('0130010001', 'jkymethod与method不一致');
+        // §3.4: jkyversion=1.0; the inner call is a Jackyun call, which takes no other version (§2.1, as direct()).
+        if (p.jkyversion !== '1.0' && p.jkyversion !== 'v1.0') return failure('0130010001', `jkyversion不支持${p.jkyversion}，应为1.0`);
         if (p.jkycustomerid !== this.creds.customerId) return failure('0130010002', `吉客云租户jkycustomerid未授权该应用: ${p.jkycustomerid}`);
         if (this.skewed(p.jkytimestamp)) return failure('0130010004', 'jkytimestamp格式错误(yyyy-MM-dd HH:mm:ss)或超出允许范围');
         const inner = jackyunSignature({ appkey: p.jkyappkey, bizcontent: p.content ?? '', contenttype: 'JSON', method: p.jkymethod, timestamp: p.jkytimestamp, version: p.jkyversion }, this.creds.appSecret);

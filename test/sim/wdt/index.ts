@@ -2,7 +2,8 @@
  * 旺店通·企业版 WDT openapi2 simulator (protocols.md §5). Speaks:
  *   POST /openapi2/trade_push.php   form fields sid, appkey, timestamp (Unix s, ±300 s), sign, shop_no, switch,
  *        trade_list (JSON array of trades with order_list lines). sign = §5.2 over all fields (./verify.ts, not the
- *        client's signer), compared exactly.
+ *        client's signer), compared exactly. trade_list is decoded as PHP's json_decode does (an escaped unpaired
+ *        surrogate fails the whole call: 'trade_list不是有效的JSON').
  *        Unknown shop_no fails the whole call; switch=0 accepts the good trades and lists the bad ones in
  *        error_list [{tid, error}]; switch=1 (strict, the vendor's default) accepts nothing if one trade is bad.
  *        Answer {"code":0,"message":"","new_count":n,"chg_count":m,"error_list":[…]}: a tid already stored for the
@@ -13,7 +14,7 @@
  * Vendor faults: 'rate-limit' (code 1090 接口调用过于频繁).
  */
 import { SimServer, SimRequest, SimResponse } from '../harness';
-import { expectedWdtSign } from './verify';
+import { expectedWdtSign, phpJsonDecode } from './verify';
 
 export const WDT_DEMO = { sid: 'wdtdemo', appkey: 'wdt-demo-appkey', appsecret: 'wdt-demo-secret-0001', shopNo: 'SHOP01' };
 
@@ -131,12 +132,9 @@ export class WdtSim extends SimServer {
     private tradePush(p: Record<string, string>): SimResponse {
         if (!p.shop_no) return fail(100, '店铺编号shop_no不能为空');
         if (!this.shops.has(p.shop_no)) return fail(100, `店铺不存在: ${p.shop_no}`);
-        let list: unknown;
-        try {
-            list = JSON.parse(p.trade_list ?? '');
-        } catch {
-            return fail(100, 'trade_list不是有效的JSON');
-        }
+        // Decoded as the PHP server decodes it: a half character escaped in any trade fails the whole call.
+        const list = phpJsonDecode(p.trade_list ?? '');
+        if (list === undefined) return fail(100, 'trade_list不是有效的JSON');
         if (!Array.isArray(list) || list.length === 0) return fail(100, 'trade_list不能为空');
         if (list.length > this.maxTrades) return fail(100, `一次最多推送${this.maxTrades}个订单`);
         const strict = p.switch !== '0';

@@ -40,3 +40,27 @@ export function packForSign(params: Record<string, string>): string {
 export function expectedWdtSign(params: Record<string, string>, appsecret: string): string {
     return createHash('md5').update(Buffer.from(packForSign(params) + appsecret, 'utf8')).digest('hex');
 }
+
+/** Half of a UTF-16 surrogate pair standing alone. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * JSON text as the official server (PHP, §5.2) decodes it with json_decode, or undefined where that fails. Stricter
+ * than JSON.parse in one way that a client can meet: PHP 7+ refuses the whole text when a `\uD800`–`\uDFFF` escape is
+ * not one half of a high+low pair (JSON_ERROR_UTF16, "Single unpaired UTF-16 surrogate in unicode escape"), which is
+ * what JSON.stringify writes for half an emoji; JSON.parse keeps the half character. The body arrives as UTF-8 bytes,
+ * so an unpaired surrogate in a decoded string can only have come from such an escape.
+ */
+export function phpJsonDecode(text: string): unknown {
+    let unpaired = false;
+    let value: unknown;
+    try {
+        value = JSON.parse(text, (key, v) => {
+            if (UNPAIRED_SURROGATE.test(key) || (typeof v === 'string' && UNPAIRED_SURROGATE.test(v))) unpaired = true;
+            return v;
+        });
+    } catch {
+        return undefined;
+    }
+    return unpaired ? undefined : value;
+}
