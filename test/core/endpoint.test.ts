@@ -1,6 +1,7 @@
 import should from 'should';
 import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
+import { fakeContextStore } from '../helpers/context-store';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { readCounter } from '../helpers/reads';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
@@ -530,23 +531,8 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
 
         it('a context store failing on read or on save: the error names the watermark and its store; a failed read sends nothing, a failed save leaves the watermark', async () => {
             const failing = { get: false, set: false };
-            const store = () => {
-                const data = new Map<string, unknown>();
-                return {
-                    open: () => Promise.resolve(),
-                    close: () => Promise.resolve(),
-                    get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => (failing.get ? cb(new Error('ECONNREFUSED 127.0.0.1:6379')) : cb(undefined, data.get(`${scope}/${key}`))),
-                    set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
-                        if (failing.set) return cb(new Error('ENOSPC: no space left on device'));
-                        data.set(`${scope}/${key}`, v);
-                        cb();
-                    },
-                    keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
-                    delete: () => Promise.resolve(),
-                    clean: () => Promise.resolve(),
-                };
-            };
-            helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+            const store = fakeContextStore({ fail: (op) => (op === 'get' && failing.get ? new Error('ECONNREFUSED 127.0.0.1:6379') : op === 'set' && failing.set ? new Error('ENOSPC: no space left on device') : undefined) });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store.module } } });
             try {
                 await loadQuery(queryNode({ incremental: true, watermarkStore: 'shared' }));
                 await (helper as any)._context.load();

@@ -11,6 +11,7 @@ import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
 import { catchNode, helper } from '../helpers/nodered';
+import { fakeContextStore } from '../helpers/context-store';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
@@ -305,28 +306,9 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(1);
     });
 
-    /** A persistent context store, as a file or database store is: what it saved outlives the node and Node-RED, and get hands out copies. */
-    function persistentStore(saved: Map<string, string>) {
-        return () => ({
-            open: () => Promise.resolve(),
-            close: () => Promise.resolve(),
-            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => {
-                const v = saved.get(`${scope}/${key}`);
-                cb(undefined, v === undefined ? undefined : JSON.parse(v));
-            },
-            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
-                saved.set(`${scope}/${key}`, JSON.stringify(v));
-                cb();
-            },
-            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
-            delete: () => Promise.resolve(),
-            clean: () => Promise.resolve(),
-        });
-    }
-
     it('duplicate check off: a signed delivery replayed after a redeploy or a restart gets the stored reply and no msg (the signatures are kept in the duplicate store)', async () => {
-        const saved = new Map<string, string>();
-        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: persistentStore(saved) } } });
+        // A persistent store, as a file or database store is: what it saved outlives the node and Node-RED.
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: fakeContextStore({ copies: true }).module } } });
         const settings = { dedupeWindow: 0, dedupeStore: 'file', replyMode: 'flow', replyTimeout: 5 };
         let runs = 0;
         const start = () => {
@@ -803,22 +785,9 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     it('a duplicate store failing to save: the order gets 500 and is not taken as delivered, so its resend starts the flow (a store handing out the object it keeps included)', async () => {
         let failing = false;
-        const data = new Map<string, unknown>();
         // As Node-RED's memory store does, get hands out the stored object itself.
-        const store = () => ({
-            open: () => Promise.resolve(),
-            close: () => Promise.resolve(),
-            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, data.get(`${scope}/${key}`)),
-            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
-                if (failing) return cb(new Error('ENOSPC: no space left on device'));
-                data.set(`${scope}/${key}`, v);
-                cb();
-            },
-            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
-            delete: () => Promise.resolve(),
-            clean: () => Promise.resolve(),
-        });
-        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+        const store = fakeContextStore({ fail: (op) => (failing && op === 'set' ? new Error('ENOSPC: no space left on device') : undefined) });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store.module } } });
         await deploy({}, { dedupeStore: 'shared' });
         await (helper as any)._context.load();
         const a = JSON.stringify(order('TF001'));
@@ -831,28 +800,16 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(b, signed(b, SECRET, now() - 2))).status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['TF001', 'TF002']);
-        should(Object.keys([...data.values()][0] as object)).eql(['tid:TF001', 'tid:TF002']);
+        should(Object.keys(store.read('qeasyDelivered'))).eql(['tid:TF001', 'tid:TF002']);
     });
 
     it('a persistent duplicate store whose first save fails (a store handing out copies): the expired keys of a previous run still leave it at the next save', async () => {
         let failing = false;
-        // Kept by a previous run: expired long ago, and one written by an older version without its time.
-        const kept = new Map<string, string>([['qeasyDelivered', JSON.stringify({ 'tid:OLD1': { at: Date.now() - 3_600_000, status: 200, body: {} }, 'tid:OLD2': { status: 200, body: {} } })]]);
         // As a file or database store does, get hands out a copy of what was saved.
-        const store = () => ({
-            open: () => Promise.resolve(),
-            close: () => Promise.resolve(),
-            get: (_scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, kept.has(key) ? JSON.parse(kept.get(key)!) : undefined),
-            set: (_scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
-                if (failing) return cb(new Error('ECONNRESET: the store went away'));
-                kept.set(key, JSON.stringify(v));
-                cb();
-            },
-            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
-            delete: () => Promise.resolve(),
-            clean: () => Promise.resolve(),
-        });
-        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store } } });
+        const store = fakeContextStore({ copies: true, fail: (op) => (failing && op === 'set' ? new Error('ECONNRESET: the store went away') : undefined) });
+        // Kept by a previous run: expired long ago, and one written by an older version without its time.
+        store.write('qeasyDelivered', { 'tid:OLD1': { at: Date.now() - 3_600_000, status: 200, body: {} }, 'tid:OLD2': { status: 200, body: {} } });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
         await deploy({}, { dedupeStore: 'file', dedupeWindow: 600 });
         await (helper as any)._context.load();
         const a = JSON.stringify(order('TG001'));
@@ -861,7 +818,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(a, signed(a))).status).equal(500);
         failing = false;
         should((await post(b, signed(b))).status).equal(200);
-        should(Object.keys(JSON.parse(kept.get('qeasyDelivered')!))).eql(['tid:TG002']);
+        should(Object.keys(store.read('qeasyDelivered'))).eql(['tid:TG002']);
     });
 
     it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys (with the check off, the signatures) are kept in memory and lost on restart', async () => {
@@ -929,14 +886,11 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     });
 
     it('the kept signatures are bounded by two time windows: older pairs leave the store at the next save, those of a previous run (and one without its time) included', async () => {
-        const saved = new Map<string, string>();
-        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: persistentStore(saved) } } });
+        const store = fakeContextStore({ copies: true });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
         await deploy({ windowSeconds: 300 }, { dedupeWindow: 0, dedupeStore: 'file' });
         await (helper as any)._context.load();
-        const signatures = () => {
-            const [, v] = [...saved].find(([k]) => k.endsWith('/qeasySignatures'))!;
-            return Object.keys(JSON.parse(v));
-        };
+        const signatures = () => Object.keys(store.read('qeasySignatures'));
         // Kept by a previous run: one expired, one still valid, one without its time.
         const previous = { 'old:expired': { at: Date.now() - 601_000, status: 200, body: {} }, 'old:kept': { at: Date.now() - 500_000, status: 200, body: {} }, 'old:untimed': { status: 200, body: {} } };
         const n1 = helper.getNode('n1');
@@ -990,22 +944,9 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     it('duplicate check off, a duplicate store failing to save a signature: 500 and no msg, so the same delivery sent again is handled; with the check on, the order is answered and emitted (its key recognises a replay) and the failure logged', async () => {
         let failing = false;
-        const data = new Map<string, unknown>();
         // As Node-RED's memory store does, get hands out the stored object itself; only the signatures fail to save.
-        const store = () => ({
-            open: () => Promise.resolve(),
-            close: () => Promise.resolve(),
-            get: (scope: string, key: string, cb: (err?: Error, v?: unknown) => void) => cb(undefined, data.get(`${scope}/${key}`)),
-            set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => {
-                if (failing && key === 'qeasySignatures') return cb(new Error('ENOSPC: no space left on device'));
-                data.set(`${scope}/${key}`, v);
-                cb();
-            },
-            keys: (_scope: string, cb: (err?: Error, k?: string[]) => void) => cb(undefined, []),
-            delete: () => Promise.resolve(),
-            clean: () => Promise.resolve(),
-        });
-        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store } } });
+        const store = fakeContextStore({ fail: (op, key) => (failing && op === 'set' && key === 'qeasySignatures' ? new Error('ENOSPC: no space left on device') : undefined) });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, shared: { module: store.module } } });
         await deploy({}, { dedupeWindow: 0, dedupeStore: 'shared' });
         await (helper as any)._context.load();
         const a = JSON.stringify(order('TF101'));
@@ -1022,7 +963,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         await helper.unload();
         await new Promise((r) => server!.close(() => r(undefined)));
 
-        data.clear();
+        store.clear();
         await deploy({}, { dedupeStore: 'shared' });
         await (helper as any)._context.load();
         const b = JSON.stringify(order('TF102'));
@@ -1137,14 +1078,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     it('reply after the flow, an array: a redeploy while some orders are still in the flow keeps the answers of those the flow already answered, so a resend of the delivery repeats only the others (a slow store too)', async () => {
         // A store that answers late, as one over the network does.
-        const saved = new Map<string, string>();
-        const slow = () => {
-            const inner = persistentStore(saved)();
-            return {
-                ...inner,
-                set: (scope: string, key: string, v: unknown, cb: (err?: Error) => void) => setTimeout(() => inner.set(scope, key, v, cb), 100),
-            };
-        };
+        const slow = fakeContextStore({ copies: true, setDelayMs: 100 }).module;
         // The keys outlive the deploy in a configured store (with Node-RED's default settings the node warns they do not).
         for (const [store, tid] of [['memory', 'T4751'], ['slow', 'T4761']]) {
             helper.settings({ contextStorage: { default: { module: store === 'slow' ? slow : 'memory' } } });
