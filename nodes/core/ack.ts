@@ -173,6 +173,7 @@ export function openAckRun(settled: () => void, lost?: () => void, passes?: Reco
         for (const f of run.from) (runs.get(f)!.feeds ??= new Set()).add(id);
     }
     runs.set(id, run);
+    hooksWhileNeeded();
     return {
         id,
         issue(msg) {
@@ -335,6 +336,7 @@ interface CompleteEvent {
 interface Hooks {
     add(id: string, cb: (event: any) => void): void;
     has(id: string): boolean;
+    remove?(id: string): void;
 }
 
 /**
@@ -349,6 +351,12 @@ const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string,
  * a msg having sent nothing since ended it there.
  */
 const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; own?: number; id?: string; resent?: number }>>>();
+/**
+ * How many of those a node has not completed yet. While none is, the hooks have nothing to look up for the msgs they
+ * see (the runtime's other flows, between runs), nor a node's sends to count: what they count is compared only while
+ * a followed msg is with the node.
+ */
+let deliveredOpen = 0;
 /**
  * Send events each node has made (any msg, ticket or not), by node object (a redeploy's new nodes start afresh): tells
  * a node that ended a msg from one that passed it on. A msg sent with the `_msgid` of a followed msg the node holds
@@ -377,7 +385,7 @@ const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
 function onSend(events: SendEvent[]): void {
     for (const event of events) {
         const node = event.source?.node;
-        if (node) {
+        if (node && deliveredOpen > 0) {
             const s = sendsOf(node);
             const id = event.msg?._msgid;
             const held = typeof id === 'string' ? s.byId.get(id) : undefined;
@@ -469,6 +477,7 @@ function onDeliver(event: SendEvent): void {
     const list = byNode.get(event.destination.id);
     if (list) list.push(held);
     else byNode.set(event.destination.id, [held]);
+    deliveredOpen++;
 }
 
 /** Which piece of its ticket's msg a msg is (a key of `Pieces`): its levelsSince, outermost first ('' for the msg itself). */
@@ -517,6 +526,7 @@ function heldAtOf(event: SendEvent): HeldAt | undefined {
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */
 function onReceive(event: { msg: Record<string, unknown> | undefined; destination: { id: string; node?: object } }): void {
+    if (deliveredOpen === 0) return;
     const msg = event.msg;
     const node = event.destination.node;
     const list = msg && typeof msg === 'object' && node ? delivered.get(msg)?.get(event.destination.id) : undefined;
@@ -538,10 +548,12 @@ function onReceive(event: { msg: Record<string, unknown> | undefined; destinatio
 
 /** onComplete: a node finished a msg delivered to it (done(), with an error or not); its copy tickets are one delivery nearer finished. */
 function onComplete(event: CompleteEvent): void {
+    if (deliveredOpen === 0) return;
     const msg = event.msg;
     const byNode = msg && typeof msg === 'object' ? delivered.get(msg) : undefined;
     const held = byNode?.get(event.node.id)?.shift();
     if (!held) return;
+    if (--deliveredOpen === 0) hooksWhileNeeded();
     const copies = held.tickets;
     const node = event.node.node;
     // Whether the node sent anything since it received the msg but what it sent for other msgs it holds.
@@ -602,16 +614,36 @@ function completes(event: SendEvent): boolean {
     return Number(event.destination.node?._expectedDoneCount) > 0;
 }
 
+/** The runtime's message hooks, once a query in ack mode handed them over. */
+let runtimeHooks: Hooks | undefined;
+
 /**
  * Follows msgs carrying tickets (copies, several msgs made of one: see the top of this file) through Node-RED's
- * message hooks, registered once per runtime; runs without them as before (a runtime older than Node-RED 1.3 has none).
+ * message hooks; runs without them as before (a runtime older than Node-RED 1.3 has none). The hooks run for every msg
+ * of every flow in the runtime, so they are registered only while there is something to follow: a run open, or a msg
+ * followed still with a node. In between they would find nothing (see deliveredOpen), and the runtime's other flows
+ * pay nothing.
  */
 export function followTickets(hooks: Hooks | undefined): void {
-    if (!hooks || typeof hooks.add !== 'function' || hooks.has('onSend.cnErpAck')) return;
-    hooks.add('onSend.cnErpAck', safely(onSend));
-    hooks.add('preDeliver.cnErpAck', safely(onDeliver));
-    hooks.add('onReceive.cnErpAck', safely(onReceive));
-    hooks.add('onComplete.cnErpAck', safely(onComplete));
+    if (!hooks || typeof hooks.add !== 'function' || typeof hooks.has !== 'function') return;
+    runtimeHooks = hooks;
+    hooksWhileNeeded();
+}
+
+/** Registers the hooks when there comes something to follow, takes them off when nothing is left (see followTickets). */
+function hooksWhileNeeded(): void {
+    const hooks = runtimeHooks;
+    if (!hooks) return;
+    const needed = runs.size > 0 || deliveredOpen > 0;
+    const registered = hooks.has('onSend.cnErpAck');
+    if (needed && !registered) {
+        hooks.add('onSend.cnErpAck', safely(onSend));
+        hooks.add('preDeliver.cnErpAck', safely(onDeliver));
+        hooks.add('onReceive.cnErpAck', safely(onReceive));
+        hooks.add('onComplete.cnErpAck', safely(onComplete));
+    } else if (!needed && registered && typeof hooks.remove === 'function') {
+        hooks.remove('*.cnErpAck');
+    }
 }
 
 /**
@@ -699,6 +731,7 @@ function leave(id: string, run: Run): void {
         const passing = runs.get(d);
         if (passing && !passing.from!.some((f) => runs.has(f))) leave(d, passing);
     }
+    if (runs.size === 0) hooksWhileNeeded();
 }
 
 /** Whether a msg carries a ticket of a run still open: whoever finishes with it must hand it back. */
