@@ -13,6 +13,7 @@
  * have been written; once a chunk may have been written, the remaining records go to output 2 one by one, so a
  * replay of the failures never re-sends what was saved.
  */
+import { MAX_TIMER_MS } from './retry';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
@@ -47,9 +48,6 @@ interface EndpointNodeDef extends NodeDef {
 type Msg = Record<string, any>;
 type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void;
 type Done = (err?: Error) => void;
-
-/** Largest delay a Node.js timer takes (about 24.8 days); longer ones fire at once. */
-const MAX_TIMER_MS = 2147483647;
 
 /** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
 export function ackTimeoutMs(value: unknown): number | undefined {

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
+import { MAX_TIMER_MS } from '../core/retry';
 import { translator } from '../core/i18n';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
@@ -521,9 +522,14 @@ function register(RED: NodeAPI) {
                     return true;
                 });
                 if (admitted) break;
-                // Another delivery of the same order is being handled: wait for its outcome, then look again.
-                await Promise.all(waitFor);
+                // Another delivery of the same order is being handled: wait for its outcome, then look again. One
+                // answered 504 may stay in the flow for long (see below): past the reply timeout, the caller is told
+                // to deliver again later rather than the order being handled twice at once.
+                let timer: NodeJS.Timeout | undefined;
+                const over = await Promise.race([Promise.all(waitFor).then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), replyTimeoutMs)))]);
+                clearTimeout(timer);
                 if (closed) return answer(res, 503, failure('UNAVAILABLE', 'the callback node is stopping'));
+                if (!over) return answer(res, 503, failure('IN_PROGRESS', 'an earlier delivery of this order is still being handled by the flow: deliver it again later'), { 'Retry-After': String(Math.ceil(replyTimeoutMs / 1000)) });
             }
             const release = () => {
                 for (const [k, d] of mine) {
@@ -605,6 +611,10 @@ function register(RED: NodeAPI) {
             // as the flow sends it; an array's is held back and made into one reply per order (see below).
             try {
                 let sent: Msg | undefined;
+                // The flow's answer after a 504: the order was handled all the same (pushed, say).
+                let timedOut = false;
+                let lateAnswer: (code: number, reply: unknown, text?: StoredReply['text']) => void = () => undefined;
+                const late = new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] }>((resolve) => (lateAnswer = (code, reply, text) => resolve({ code, reply, text })));
                 const outcome = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] }>((resolve) => {
                     let answered = false;
                     const finish = (code: number, reply: unknown, text?: StoredReply['text']) => {
@@ -619,7 +629,10 @@ function register(RED: NodeAPI) {
                         if (finish(code, body) && single) answer(res, code, body);
                     };
                     const entry = {
-                        timer: setTimeout(() => fail(504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`)), replyTimeoutMs),
+                        timer: setTimeout(() => {
+                            timedOut = true;
+                            fail(504, failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`));
+                        }, replyTimeoutMs),
                         cancel: () => fail(503, failure('UNAVAILABLE', 'the callback node is stopping')),
                     };
                     waiting.add(entry);
@@ -628,6 +641,10 @@ function register(RED: NodeAPI) {
                     const originalSend = res.send?.bind(res);
                     if (originalSend) {
                         res.send = (b: unknown) => {
+                            if (answered && timedOut) {
+                                const { reply, text } = replyOf(b);
+                                lateAnswer(res.statusCode, reply, text === undefined ? undefined : { body: text });
+                            }
                             if (answered || res.headersSent) return res;
                             const { reply, text } = replyOf(b);
                             if (!single) return (finish(res.statusCode, reply), res);
@@ -642,6 +659,7 @@ function register(RED: NodeAPI) {
                     const callback = {
                         ...meta,
                         reply: (replyBody: unknown, code = 200) => {
+                            if (answered && timedOut) lateAnswer(code, replyBody);
                             if (answered || res.headersSent) return false;
                             if (single) answer(res, code, replyBody);
                             return finish(code, replyBody);
@@ -660,6 +678,36 @@ function register(RED: NodeAPI) {
                     if (outcome.code < 300) {
                         await store(() => outcome.reply, outcome.code, outcome.text);
                         await remember(outcome.code, outcome.reply, outcome.text);
+                    } else if (timedOut && !closed) {
+                        // The caller got 504, but the flow is still at work on the order (its push waiting for the
+                        // account's rate): a 2xx answer that comes late is kept for the copies, so the upstream's
+                        // resend does not push it again. Until it comes (within the duplicate window) the order stays
+                        // in hand: a copy delivered meanwhile waits, then is told to deliver again later.
+                        const keepLate = async (a: { code: number; reply: unknown; text?: StoredReply['text'] }) => {
+                            if (a.code >= 300) return;
+                            await store(() => a.reply, a.code, a.text);
+                            await remember(a.code, a.reply, a.text);
+                        };
+                        const answerLate = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] } | undefined>((resolve) => {
+                            const entry = {
+                                timer: setTimeout(() => {
+                                    waiting.delete(entry);
+                                    resolve(undefined);
+                                }, Math.min(dedupeMs, MAX_TIMER_MS)),
+                                cancel: () => {
+                                    clearTimeout(entry.timer);
+                                    resolve(undefined);
+                                },
+                            };
+                            waiting.add(entry);
+                            void late.then((a) => {
+                                clearTimeout(entry.timer);
+                                waiting.delete(entry);
+                                resolve(a);
+                            });
+                        });
+                        if (answerLate) await keepLate(answerLate);
+                        else void late.then((a) => (closed ? undefined : keepLate(a))).catch((err) => node.error(`qeasy-callback: ${(err as Error).message}`));
                     }
                     return;
                 }
@@ -710,10 +758,18 @@ function register(RED: NodeAPI) {
             firstOf: (i: number) => number | undefined,
         ): Promise<void> {
             const answers = new Map<number, { code: number; body: unknown }>();
+            // The flow's answers after a 504 (see the single order's case): kept for the copies.
+            const timedOut = new Set<number>();
+            const late = new Map<number, { code: number; body: unknown }>();
+            let lateAnswer = () => undefined as void;
             let timer: NodeJS.Timeout | undefined;
             await new Promise<void>((resolve) => {
                 let open = fresh.length;
                 const settle = (i: number, code: number, body: unknown): boolean => {
+                    if (timedOut.has(i) && !late.has(i)) {
+                        late.set(i, { code, body });
+                        lateAnswer();
+                    }
                     if (answers.has(i) || !waiting.has(entry)) return false;
                     answers.set(i, { code, body });
                     if (--open === 0) finish();
@@ -726,7 +782,11 @@ function register(RED: NodeAPI) {
                 };
                 const entry = {
                     timer: (timer = setTimeout(() => {
-                        for (const i of fresh) if (!answers.has(i)) answers.set(i, { code: 504, body: failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`) });
+                        for (const i of fresh) {
+                            if (answers.has(i)) continue;
+                            answers.set(i, { code: 504, body: failure('REPLY_TIMEOUT', `the flow did not answer within ${replyTimeoutMs / 1000} s`) });
+                            timedOut.add(i);
+                        }
                         finish();
                     }, replyTimeoutMs)),
                     cancel: () => {
@@ -750,6 +810,38 @@ function register(RED: NodeAPI) {
             await store((i) => answers.get(i)!.body, (i) => answers.get(i)!.code);
             await remember(code, replies);
             answer(res, code, replies);
+            if (timedOut.size === 0 || closed) return;
+            // Orders answered 504 the flow is still at work on: their 2xx answers that come late are kept for the
+            // copies, and the orders stay in hand until they come (see the single order's case).
+            const keepLate = () => store((i) => late.get(i)?.body, (i) => late.get(i)?.code ?? 504);
+            const allLate = () => [...timedOut].every((i) => late.has(i));
+            await new Promise<void>((resolve) => {
+                const entry = {
+                    timer: setTimeout(() => {
+                        waiting.delete(entry);
+                        resolve();
+                    }, Math.min(dedupeMs, MAX_TIMER_MS)),
+                    cancel: () => {
+                        clearTimeout(entry.timer);
+                        resolve();
+                    },
+                };
+                waiting.add(entry);
+                lateAnswer = () => {
+                    if (!allLate()) return;
+                    clearTimeout(entry.timer);
+                    waiting.delete(entry);
+                    resolve();
+                };
+                lateAnswer();
+            });
+            if (late.size > 0) await keepLate();
+            if (!allLate() && !closed) {
+                lateAnswer = () => {
+                    if (closed) return;
+                    void keepLate().catch((err) => node.error(`qeasy-callback: ${(err as Error).message}`));
+                };
+            }
         }
 
         function emit(fresh: Order[], single: boolean, meta: Record<string, unknown>): void {

@@ -1201,14 +1201,59 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         const late = await post(d, signed(d, SECRET, t));
         should(late.status).equal(504);
         should(late.body.code).equal('REPLY_TIMEOUT');
-        // a late answer is dropped, and a failed delivery is not remembered: the upstream's retry starts the flow again
+        // a late answer cannot reach the caller, but a late 2xx is kept: the order was handled, so the upstream's
+        // retry gets that answer and starts no second flow (no second push)
         await settle();
         const lateMsg = received.find((m) => m.payload.tid === 'TE003')!;
         should(lateMsg.callback.reply({ ok: true })).be.false();
         const retry = await post(d, signed(d, SECRET, t - 1));
-        should(retry.status).equal(504);
+        should(strip(retry)).eql({ status: 200, body: { ok: true } });
         await settle();
-        should(received.filter((m) => m.payload.tid === 'TE003')).have.length(2);
+        should(received.filter((m) => m.payload.tid === 'TE003')).have.length(1);
+        // an order the flow has not answered yet stays in hand: a retry waits as long as the reply timeout, then is
+        // told to deliver again later, and starts no second flow while the first may still push it
+        const e = JSON.stringify(order('TE004'));
+        should((await post(e, signed(e, SECRET, t))).status).equal(504);
+        const inProgress = await post(e, signed(e, SECRET, t - 1));
+        should(inProgress.status).equal(503);
+        should(inProgress.body.code).equal('IN_PROGRESS');
+        should(inProgress.headers.get('retry-after')).equal('1');
+        await settle();
+        should(received.filter((m) => m.payload.tid === 'TE004')).have.length(1);
+        // its answer, however late, is what the next retry gets
+        received.find((m) => m.payload.tid === 'TE004')!.callback.reply({ ok: true, late: true });
+        await new Promise((r) => setTimeout(r, 50));
+        should(strip(await post(e, signed(e, SECRET, t - 2)))).eql({ status: 200, body: { ok: true, late: true } });
+        should(received.filter((m) => m.payload.tid === 'TE004')).have.length(1);
+    });
+
+    it('reply after the flow: a copy delivered while the flow is still at work on an order answered 504 waits for its late answer and starts no second flow; an array\'s orders too', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 0.3 });
+        const body = JSON.stringify(order('TE010'));
+        const t = now();
+        should((await post(body, signed(body, SECRET, t))).status).equal(504);
+        // the upstream retries at once, while the flow (its push waiting for the account's rate) is still at work
+        const copy = post(body, signed(body, SECRET, t - 1));
+        await new Promise((r) => setTimeout(r, 100));
+        received.find((m) => m.payload.tid === 'TE010')!.callback.reply({ ok: true, pushed: 'TE010' });
+        should(strip(await copy)).eql({ status: 200, body: { ok: true, pushed: 'TE010' } });
+        should(received.filter((m) => m.payload.tid === 'TE010')).have.length(1);
+
+        const pair = JSON.stringify([order('TE011'), order('TE012')]);
+        const first = await post(pair, signed(pair, SECRET, t));
+        should(first.status).equal(504);
+        should(first.body.map((a: any) => a.code)).eql(['REPLY_TIMEOUT', 'REPLY_TIMEOUT']);
+        // both answered late (a failure for the second): the resend gets the first's answer from memory, and the
+        // second, not remembered, is handled again
+        received.find((m) => m.payload.tid === 'TE011')!.callback.reply({ ok: true, pushed: 'TE011' });
+        received.find((m) => m.payload.tid === 'TE012')!.callback.reply({ ok: false }, 422);
+        await new Promise((r) => setTimeout(r, 50));
+        const again = post(pair, signed(pair, SECRET, t - 1));
+        await new Promise((r) => setTimeout(r, 100));
+        received.filter((m) => m.payload.tid === 'TE012')[1].callback.reply({ ok: true, pushed: 'TE012' });
+        should(strip(await again)).eql({ status: 200, body: [{ ok: true, pushed: 'TE011' }, { ok: true, pushed: 'TE012' }] });
+        should(received.filter((m) => m.payload.tid === 'TE011')).have.length(1);
+        should(received.filter((m) => m.payload.tid === 'TE012')).have.length(2);
     });
 
     it('never puts the secret in a log line, a status, an answer, a msg or the settings check (token and HMAC modes)', async () => {
