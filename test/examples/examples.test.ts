@@ -82,7 +82,7 @@ describe('example flows', function () {
         }
     });
 
-    it('each has a bilingual read-me comment, a start, a Catch wired to a debug, and debugs on every output of the query, mapper and write', function () {
+    it('each has a bilingual read-me comment, a start, a Catch wired to a debug, and debugs on every output of the query, mapper and write, those of failures writing to the log too', function () {
         files.forEach((file, i) => {
             const flow = flowsOf(file);
             const [, sourceType, targetType] = SEEDS[i];
@@ -105,6 +105,10 @@ describe('example flows', function () {
             should.exist(catchNode);
             should(catchNode!.scope).be.null();
             should(debugOn(flow, catchNode!, 0)).have.length(1);
+            // What failed is also written to Node-RED's log: at 3 a.m. no editor has its debug sidebar open.
+            for (const id of [...debugOn(flow, mapper, 1), ...debugOn(flow, write, 1), ...debugOn(flow, catchNode!, 0)]) {
+                should(flow.find((n) => n.id === id)!.console).be.true(`${path.basename(file)}: ${id} shows failures in the debug sidebar only`);
+            }
             const mapping = JSON.parse(mapper.mapping);
             should(mapping.target).equal(targetType);
             should(mapper.target).equal(targetType);
