@@ -203,6 +203,10 @@
         };
     }
     var validators = {
+        /** A required text field: not spaces alone (Node-RED's own check takes ' ' as filled; the runtime reads it as blank). */
+        filled: function (v) {
+            return String(v == null ? '' : v).trim() !== '';
+        },
         /** Max records, concurrency, max retries: a whole number, 0 or more. */
         count: blankOr(/^\d+$/),
         /** Requests per second: a number, 0 or more (0 = unlimited; the limiter read a negative one so too). */

@@ -140,9 +140,9 @@ describe('config dialogs: every field the runtime refuses is marked invalid', ()
         wdt: [{ server: 'custom', baseUrl: `${host}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
         qeasy: [{ auth: 'hmac' }, { secret: 'a-secret-of-24-characters' }],
     };
-    // What a user may type into a text field: blank, numbers, words, header names, JSON, URLs. (Not spaces alone:
-    // Node-RED's own check of a required field takes ' ' as filled in; the runtime reads it as blank, "is required".)
-    const typed = ['', '0', '-1', '1.5', '5', '20000', 'abc', 'X-Token', 'X Token', 'X-Token:', '{"X-App": "1"}', '{"X App": "1"}', '{"X-App": {"a": 1}}', '{"X-Company": "精诚总部"}', '{"X-App": "a\\nb"}', '[1]', 'null', host, `${host}/a?b=1`, `${host}/a#b`, 'erp.example.com'];
+    // What a user may type into a text field: blank, spaces alone (Node-RED's own check of a required field takes ' '
+    // as filled in; the runtime reads it as blank), numbers, words, header names, JSON, URLs.
+    const typed = ['', '   ', '0', '-1', '1.5', '5', '20000', 'abc', 'X-Token', 'X Token', 'X-Token:', '{"X-App": "1"}', '{"X App": "1"}', '{"X-App": {"a": 1}}', '{"X-Company": "精诚总部"}', '{"X-App": "a\\nb"}', '[1]', 'null', host, `${host}/a?b=1`, `${host}/a#b`, 'erp.example.com'];
     const LIMITS = ['rps', 'concurrency', 'timeout', 'maxRetries', 'retryBaseMs'];
 
     for (const system of Object.keys(accounts)) {
