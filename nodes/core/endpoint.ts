@@ -49,12 +49,16 @@ type Msg = Record<string, any>;
 type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void;
 type Done = (err?: Error) => void;
 
-/** Ack timeout in ms from the node setting (minutes; blank or invalid → 30; 0 → undefined, wait for ever). */
-export function ackTimeoutMs(value: unknown): number | undefined {
+/**
+ * The ack timeout setting (minutes) in ms: blank → 30; 0 → undefined, wait for ever; capped to what a timer takes.
+ * A value that is no number of minutes, or negative, is `refused` (the node warns at deploy) and taken as blank.
+ */
+export function ackTimeout(value: unknown): { ms: number | undefined; refused: boolean } {
     // Spaces are blank, as they look: Number(' ') is 0, which would wait for ever.
     const n = isBlankValue(value) ? undefined : num(value);
+    const refused = !isBlankValue(value) && (n === undefined || n < 0);
     const minutes = n === undefined || n < 0 ? 30 : n;
-    return minutes === 0 ? undefined : Math.min(Math.max(1, Math.round(minutes * 60000)), MAX_TIMER_MS);
+    return { ms: minutes === 0 ? undefined : Math.min(Math.max(1, Math.round(minutes * 60000)), MAX_TIMER_MS), refused };
 }
 
 /** One input msg of an incremental query node waiting for its turn. */
@@ -386,12 +390,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         // next reads from the watermark the earlier one committed instead of the same window. Triggers wait in order;
         // one asking for the same read as the last waiting trigger (an inject firing again) is merged into it, since
         // the waiting run reads everything up to its own start anyway.
-        const ackTimeout = ackTimeoutMs(def.ackTimeout);
-        const ackSetting = num(def.ackTimeout);
-        if (watermark && def.watermarkCommit === 'ack' && !isBlankValue(def.ackTimeout) && (ackSetting === undefined || ackSetting < 0)) {
+        const { ms: ackTimeoutMs, refused: ackTimeoutRefused } = ackTimeout(def.ackTimeout);
+        if (watermark && def.watermarkCommit === 'ack' && ackTimeoutRefused) {
             node.warn(_('runtime.warn.ackTimeout', { type: spec.type, got: JSON.stringify(def.ackTimeout) }));
         }
-        const ackTimeoutMinutes = ackTimeout === undefined ? '' : Number((ackTimeout / 60000).toFixed(3));
+        const ackTimeoutMinutes = ackTimeoutMs === undefined ? '' : Number((ackTimeoutMs / 60000).toFixed(3));
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];
 
@@ -438,7 +441,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (!ack) return;
                     if (!ack.committing && ack.ackRun.outstanding > 0) {
                         if (waiting.length > 0) status.waitingForAcks(ack.ackRun.outstanding);
-                        if (ackTimeout !== undefined && !closing) ack.timer = setTimeout(() => giveUp(ack), ackTimeout);
+                        if (ackTimeoutMs !== undefined && !closing) ack.timer = setTimeout(() => giveUp(ack), ackTimeoutMs);
                     }
                     return ack.settled;
                 })

@@ -292,6 +292,33 @@ function register(RED: NodeAPI) {
         const signaturesKept: Kept = { contextKey: SIGNATURES_CONTEXT_KEY, windowMs: replayMs };
 
         /**
+         * The wait for the flow's answers to orders already answered 504, held in `waiting` so a stopping node ends
+         * it: `came` is true once `come()` is called, false when the duplicate window ends or the node stops first.
+         */
+        function awaitLateAnswers(): { come: () => void; came: Promise<boolean> } {
+            let come = (): void => undefined;
+            const came = new Promise<boolean>((resolve) => {
+                const entry = {
+                    timer: setTimeout(() => {
+                        waiting.delete(entry);
+                        resolve(false);
+                    }, Math.min(dedupeMs, MAX_TIMER_MS)),
+                    cancel: () => {
+                        clearTimeout(entry.timer);
+                        resolve(false);
+                    },
+                };
+                waiting.add(entry);
+                come = () => {
+                    clearTimeout(entry.timer);
+                    waiting.delete(entry);
+                    resolve(true);
+                };
+            });
+            return { come, came };
+        }
+
+        /**
          * Puts `entries` into what the store holds under `kept.contextKey`, dropping the expired ones, in one save.
          * Called under the lock. False when the node closed first (unless `evenIfClosed`): then nothing is saved.
          * A failed save is thrown.
@@ -688,25 +715,9 @@ function register(RED: NodeAPI) {
                             await store(() => a.reply, a.code, a.text);
                             await remember(a.code, a.reply, a.text);
                         };
-                        const answerLate = await new Promise<{ code: number; reply: unknown; text?: StoredReply['text'] } | undefined>((resolve) => {
-                            const entry = {
-                                timer: setTimeout(() => {
-                                    waiting.delete(entry);
-                                    resolve(undefined);
-                                }, Math.min(dedupeMs, MAX_TIMER_MS)),
-                                cancel: () => {
-                                    clearTimeout(entry.timer);
-                                    resolve(undefined);
-                                },
-                            };
-                            waiting.add(entry);
-                            void late.then((a) => {
-                                clearTimeout(entry.timer);
-                                waiting.delete(entry);
-                                resolve(a);
-                            });
-                        });
-                        if (answerLate) await keepLate(answerLate);
+                        const wait = awaitLateAnswers();
+                        void late.then(wait.come);
+                        if (await wait.came) await keepLate(await late);
                         else void late.then((a) => (closed ? undefined : keepLate(a))).catch((err) => node.error(`qeasy-callback: ${(err as Error).message}`));
                     }
                     return;
@@ -815,26 +826,12 @@ function register(RED: NodeAPI) {
             // copies, and the orders stay in hand until they come (see the single order's case).
             const keepLate = () => store((i) => late.get(i)?.body, (i) => late.get(i)?.code ?? 504);
             const allLate = () => [...timedOut].every((i) => late.has(i));
-            await new Promise<void>((resolve) => {
-                const entry = {
-                    timer: setTimeout(() => {
-                        waiting.delete(entry);
-                        resolve();
-                    }, Math.min(dedupeMs, MAX_TIMER_MS)),
-                    cancel: () => {
-                        clearTimeout(entry.timer);
-                        resolve();
-                    },
-                };
-                waiting.add(entry);
-                lateAnswer = () => {
-                    if (!allLate()) return;
-                    clearTimeout(entry.timer);
-                    waiting.delete(entry);
-                    resolve();
-                };
-                lateAnswer();
-            });
+            const wait = awaitLateAnswers();
+            lateAnswer = () => {
+                if (allLate()) wait.come();
+            };
+            lateAnswer();
+            await wait.came;
             if (late.size > 0) await keepLate();
             if (!allLate() && !closed) {
                 lateAnswer = () => {

@@ -6,7 +6,7 @@ import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { Watermark } from '../../nodes/core/watermark';
 import { acknowledge, openAckRun } from '../../nodes/core/ack';
-import { ackTimeoutMs, sameRead } from '../../nodes/core/endpoint';
+import { ackTimeout, sameRead } from '../../nodes/core/endpoint';
 import path from 'path';
 
 // Node-RED's own Split node, as an integrator puts it between a query and a write node.
@@ -69,18 +69,22 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         return { q, warn, done };
     }
 
-    it('the ack timeout setting: minutes, blank → 30, 0 → wait for ever, capped to what a timer takes', () => {
-        should(ackTimeoutMs(undefined)).equal(30 * 60000);
-        should(ackTimeoutMs('')).equal(30 * 60000);
+    it('the ack timeout setting: minutes, blank → 30, 0 → wait for ever, capped to what a timer takes; no number refused', () => {
+        const ms = (v: unknown) => ackTimeout(v).ms;
+        should(ms(undefined)).equal(30 * 60000);
+        should(ms('')).equal(30 * 60000);
         // Spaces are blank, not 0 (wait for ever: a msg dropped downstream would hold every later run back).
-        should(ackTimeoutMs('  ')).equal(30 * 60000);
-        should(ackTimeoutMs('abc')).equal(30 * 60000);
-        should(ackTimeoutMs('-1')).equal(30 * 60000);
-        should(ackTimeoutMs('0')).be.undefined();
-        should(ackTimeoutMs(0)).be.undefined();
-        should(ackTimeoutMs('5')).equal(5 * 60000);
-        should(ackTimeoutMs('0.005')).equal(300);
-        should(ackTimeoutMs('100000')).equal(2147483647);
+        should(ms('  ')).equal(30 * 60000);
+        should(ms('abc')).equal(30 * 60000);
+        should(ms('-1')).equal(30 * 60000);
+        should(ms('0')).be.undefined();
+        should(ms(0)).be.undefined();
+        should(ms('5')).equal(5 * 60000);
+        should(ms('0.005')).equal(300);
+        should(ms('100000')).equal(2147483647);
+        // What the node warns of at deploy: a setting that is no number of minutes, or negative; blank is not one.
+        for (const v of ['abc', '-1', -5, '5 min']) should(ackTimeout(v).refused).be.true(`${JSON.stringify(v)} refused`);
+        for (const v of [undefined, '', '  ', '0', 0, '5', '0.005']) should(ackTimeout(v).refused).be.false(`${JSON.stringify(v)} accepted`);
     });
 
     it('a second trigger during a slow read waits, then reads from the watermark the first run committed', async () => {
