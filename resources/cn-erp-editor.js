@@ -223,6 +223,30 @@
         },
     };
 
+    /**
+     * The `defaults` of an endpoint node: its config node of `configType`, the vendor parameters and the request
+     * timeout; for a `query` node also its output mode, max records and incremental sync settings. One list, so the
+     * nodes' dialogs cannot drift apart.
+     */
+    function endpointDefaults(configType, kind) {
+        var defaults = {
+            name: { value: '' },
+            config: { value: '', type: configType, required: true },
+            params: { value: {} },
+        };
+        if (kind === 'query') {
+            defaults.outputMode = { value: 'page' };
+            defaults.maxRecords = { value: '', validate: function (v) { return validators.count(v); } };
+            defaults.incremental = { value: false };
+            defaults.watermarkStore = { value: '' };
+            defaults.overlapMinutes = { value: 10, validate: function (v) { return validators.minutes(v); } };
+            defaults.watermarkCommit = { value: 'read' };
+            defaults.ackTimeout = { value: 30, validate: function (v) { return validators.minutes(v); } };
+        }
+        defaults.timeout = { value: '', validate: function (v) { return validators.seconds(v); } };
+        return defaults;
+    }
+
     var COMMON = [
         { name: 'rps', zh: '每秒请求数', en: 'Requests/s', tip: { zh: '整个账号共用（0 = 不限）', en: 'shared by the whole account (0 = unlimited)' } },
         { name: 'concurrency', zh: '并发数', en: 'Concurrency', tip: { zh: '同时进行的请求数（0 = 不限）', en: 'requests in flight at once (0 = unlimited)' } },
@@ -294,5 +318,6 @@
         isZh: isZh,
         esc: esc,
         validators: validators,
+        endpointDefaults: endpointDefaults,
     };
 })();
