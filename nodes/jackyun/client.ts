@@ -8,7 +8,7 @@
 import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
-import { topGatewayError } from '../qimen/gateway';
+import { topErrorKind, topGatewayError } from '../qimen/gateway';
 
 export const JACKYUN_DIRECT_URL = 'https://open.jackyun.com/open/openapi/do';
 export const TRADE_METHOD = 'jackyun.tradenotsensitiveinfos.list.get';
@@ -279,7 +279,8 @@ export class JackyunClient extends BaseClient {
     private readQimen(body: unknown): JackyunResult {
         if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Qimen' });
         const err = body.error_response;
-        if (isObj(err)) throw topGatewayError(SYSTEM, err);
+        // No session is sent, so none can be renewed: a session code (26, 27) is a configuration problem, as in wdt-wms.
+        if (isObj(err)) throw topGatewayError(SYSTEM, err, topErrorKind(Number(err.code)) === 'auth' ? { kind: 'config' } : {});
         const response = isObj(body.response) ? body.response : body;
         // Jackyun's own envelope answered unwrapped (§3.7: where the payload sits in /router/qm answers is
         // unconfirmed): its code decides, or an error envelope would pass for an answer without trades.

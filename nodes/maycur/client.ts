@@ -1,6 +1,7 @@
 /**
  * 每刻 Maycur OpenAPI client (protocols.md §7). One per maycur-config (one app): logs in once and reuses
- * `entCode`/`tokenId` until shortly before the token's 30-minute life ends (refresh after 25 min, single-flight);
+ * `entCode`/`tokenId` until shortly before the token's 30-minute life ends (refresh after 25 min, single-flight; a
+ * refresh that fails leaves the token in use until its life ends);
  * an auth NACK drops the session and logs in once more before the one replay; a login refused for logging in too
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
@@ -67,6 +68,8 @@ const PERMISSION_TEXT = /无权|权限|permission|forbidden|not allowed/i;
  * is not renewed again: the refusal is not about the session, and a login per msg gets the account disabled (§7.2).
  */
 const RENEWED_REFUSED_MS = 60000;
+/** How long a tokenId lives (§7.2); renewed after refreshAfterMs, before then. */
+const TOKEN_LIFE_MS = 30 * 60 * 1000;
 
 export class MaycurClient extends BaseClient {
     readonly baseUrl: string;
@@ -101,7 +104,19 @@ export class MaycurClient extends BaseClient {
 
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {
         const s = this.session;
-        if (!s || this.now() - s.obtainedAt >= this.refreshAfterMs) await this.login(ctx);
+        if (!s) {
+            await this.login(ctx);
+            return;
+        }
+        if (this.now() - s.obtainedAt < this.refreshAfterMs) return;
+        try {
+            await this.login(ctx);
+        } catch (err) {
+            // Renewed early, the token still has minutes to live: a renewal that failed (logins blocked, the login
+            // endpoint down) is no reason to fail the call. The token serves until its life ends or the server refuses it.
+            const cancelled = err instanceof ConnectorError && err.kind === 'cancelled';
+            if (cancelled || this.session !== s || this.now() - s.obtainedAt >= TOKEN_LIFE_MS) throw err;
+        }
     }
 
     protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {

@@ -400,6 +400,17 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(JSON.stringify(r.caught!.error)).not.containEql('wrong');
     });
 
+    it('Qimen answering a missing or invalid session (TOP 26, 27) → Catch as a config error, not retryable: the node sends no session and has none to renew', async () => {
+        await start(qimen('md5'));
+        for (const [code, msg] of [[26, 'Missing session'], [27, 'Invalid session']] as const) {
+            sim.clearRequests();
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ error_response: { code, msg, request_id: 'r1' } }) });
+            const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+            should(r.caught!._error).match({ system: 'jackyun', kind: 'config', code: `TOP_${code}`, retryable: false, message: new RegExp(`${msg} \\(code ${code}\\)`) });
+            should(sim.requests).have.length(1);
+        }
+    });
+
     it('a bad Jackyun secret behind Qimen (inner jkysign) and direct fails at once (config: not retried)', async () => {
         await start(qimen('hmac'), node(), creds({ appSecret: 'wrong-jky' }));
         let r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);

@@ -448,5 +448,58 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 c.close();
             }
         });
+
+        describe('an early renewal that fails does not fail the call: the token, minutes from its end, serves until its 30 minutes are up', () => {
+            const logins = () => sim.requests.filter((r) => r.path.endsWith('/auth/login')).length;
+
+            it('logins blocked (the account logged in too often elsewhere): refused once, the read goes on with the token; past 30 minutes the call fails without a login', async () => {
+                await start();
+                let clock = Date.now();
+                const c = client(() => clock);
+                const age = (ms: number) => {
+                    clock += ms;
+                    sim.advance(ms);
+                };
+                try {
+                    await c.paidList({ pageNum: 1, pageSize: 10 });
+                    age(26 * 60000);
+                    sim.blockLogins();
+                    should((await c.paidList({ pageNum: 1, pageSize: 10 })).list).have.length(10);
+                    should((await c.paidList({ pageNum: 1, pageSize: 10 })).list).have.length(10);
+                    // One renewal tried and refused; the block is kept locally, so the next call sends none.
+                    should(logins()).equal(2);
+                    should(new Set(sim.requests.filter(isData).map((r) => r.headers.tokenid)).size).equal(1);
+                    // Past its 30 minutes the token is not sent: the blocked login fails the call, and no login is sent for it.
+                    age(5 * 60000);
+                    const dataCalls = sim.requests.filter(isData).length;
+                    await should(c.paidList({ pageNum: 1, pageSize: 10 })).be.rejectedWith({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+                    should(sim.requests.filter(isData)).have.length(dataCalls);
+                    should(logins()).equal(2);
+                } finally {
+                    c.close();
+                }
+            });
+
+            it('the login answering 502: the call is served at once with the token, no backoff; the next call renews it', async () => {
+                await start();
+                let clock = Date.now();
+                const c = client(() => clock);
+                try {
+                    await c.paidList({ pageNum: 1, pageSize: 10 });
+                    clock += 26 * 60000;
+                    sim.advance(26 * 60000);
+                    sim.inject({ type: 'http', status: 502, body: 'Bad Gateway' }, 1, (r) => r.path.endsWith('/auth/login'));
+                    const backoffs: number[] = [];
+                    should((await c.paidList({ pageNum: 1, pageSize: 10 }, { onBackoff: (ms) => backoffs.push(ms) })).list).have.length(10);
+                    should(backoffs).eql([]);
+                    should(sim.requests.map((q) => (isData(q) ? 'data' : 'login'))).eql(['login', 'data', 'login', 'data']);
+                    await c.paidList({ pageNum: 1, pageSize: 10 });
+                    should(sim.requests.map((q) => (isData(q) ? 'data' : 'login'))).eql(['login', 'data', 'login', 'data', 'login', 'data']);
+                    should(sim.logins).equal(2);
+                } finally {
+                    c.close();
+                }
+            });
+        });
     });
 });
