@@ -113,6 +113,13 @@ export function describeEditor(system: string, expect: EditorExpectations): void
     });
 }
 
+/** The palette's editor kit (resources/cn-erp-editor.js, window.CnErpEditor) as a node's editor script finds it. */
+export function editorKit(globals: Record<string, unknown> = {}): Record<string, any> {
+    const window: Record<string, any> = {};
+    vm.runInContext(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'resources', 'cn-erp-editor.js'), 'utf8'), vm.createContext({ RED: {}, $: () => ({}), navigator: {}, ...globals, window }));
+    return window.CnErpEditor;
+}
+
 /**
  * What a config dialog's "test connection" button shows for the runtime's answer `body` (POST cn-erp/<type>/test), in
  * an editor set to `lang`: resources/cn-erp-editor.js runs with a small stand-in for jQuery, and the node's `_` reads

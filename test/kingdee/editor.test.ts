@@ -1,4 +1,4 @@
-import { describeEditor } from '../helpers/editor-locales';
+import { describeEditor, editorKit } from '../helpers/editor-locales';
 import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
@@ -19,7 +19,7 @@ function definition(type: string, $: unknown = () => ({})): any {
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
     let def: any;
     const RED = { nodes: { registerType: (t: string, d: any) => t === type && (def = d) }, validators: { number: () => () => true } };
-    vm.runInNewContext(script, { RED, $, CnErpEditor: { prepareConfig() {}, prepareEndpoint() {}, saveEndpoint() {} } });
+    vm.runInNewContext(script, { RED, $, CnErpEditor: { ...editorKit(), prepareConfig() {}, prepareEndpoint() {}, saveEndpoint() {} } });
     return def;
 }
 
