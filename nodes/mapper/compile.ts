@@ -86,6 +86,8 @@ export interface CompiledMapping {
     readonly async: boolean;
     readonly target?: string;
     readonly schema?: JsonSchema;
+    /** Fields the target's schema requires that the mapping does not map (`Items[].GoodsID`): every record fails on them. */
+    readonly unmapped: string[];
 }
 
 /** Thrown for a mapping that cannot compile; names the target field. */
@@ -106,6 +108,8 @@ const JSONATA_STACK = 500;
 const JSONATA_TIMEOUT_MS = 2000;
 
 const RULE_KINDS = ['const', 'path', 'template', 'array', 'table', 'lookup', 'jsonata'] as const;
+/** What a rule may hold besides its kind (`path` beside a table; `fields` the editor keeps when an array rule changes kind). */
+const RULE_OPTIONS = new Set<string>([...RULE_KINDS, 'convert', 'default', 'required', 'fields']);
 
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -231,8 +235,16 @@ function toNumber(v: unknown): number | typeof FAIL {
     return FAIL;
 }
 
+/**
+ * A fraction to 15 significant digits, as JSONata's $string writes it: a sum or product of decimals made upstream
+ * (0.1 + 0.2, 19.99 × 3 in a function node) is a binary float, 0.30000000000000004, and the target gets the decimal.
+ */
+function decimal(n: number): number {
+    return Number.isInteger(n) || n - n !== 0 ? n : +n.toPrecision(15);
+}
+
 function toText(v: unknown): string {
-    return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(typeof v === 'number' ? decimal(v) : v);
 }
 
 /** convert "string": as toText, but a whole number beyond 2^53 has already lost digits (JSON.parse rounded it). */
@@ -311,7 +323,7 @@ function pushError(E: MappingError[] | null, field: string, source: string, reas
     return errors;
 }
 
-const HELPERS = { err: pushError, show, clone, num: toNumber, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
+const HELPERS = { err: pushError, show, clone, dec: decimal, num: toNumber, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
 
 const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
 const DATE_REASON = 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)';
@@ -353,6 +365,8 @@ interface Gen {
     /** Values the generated code reads as K[i]. */
     refs: unknown[];
     maxDepth: number;
+    /** Required target fields (schema `required`) with no rule. */
+    unmapped: string[];
 }
 
 interface Scope {
@@ -397,6 +411,8 @@ function readPath(path: unknown, field: string, scope: Scope): string {
 function genFields(fields: unknown, schema: JsonSchema | undefined, obj: string, scope: Scope, g: Gen): string {
     const where = scope.fieldPattern.replace(/\.$/, '');
     if (!isPlainObject(fields)) throw new MappingCompileError(where, 'fields must be an object of target field → rule');
+    const required = schema && Array.isArray(schema.required) ? (schema.required as unknown[]) : [];
+    for (const name of required) if (typeof name === 'string' && !has(fields, name)) g.unmapped.push(scope.fieldPattern + name);
     let code = '';
     const v = `v${scope.depth}`;
     for (const key of Object.keys(fields)) {
@@ -422,6 +438,12 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     }
     const kind = kinds[0] as (typeof RULE_KINDS)[number];
     const r = rule as Record<string, any>;
+    // A mistyped option ("requried", "defualt", "required": "true") would be ignored: the record it was meant to
+    // stop would reach the target, found only when the target refuses it or someone notices.
+    for (const k of Object.keys(r)) {
+        if (!RULE_OPTIONS.has(k)) throw new MappingCompileError(field, `rule has an unknown property "${k}" (a rule takes convert, default, required)`);
+    }
+    if (has(r, 'required') && typeof r.required !== 'boolean') throw new MappingCompileError(field, `required must be true or false (got ${show(r.required)})`);
     const d = scope.depth;
     const v = `v${d}`;
     const x = `x${d}`;
@@ -529,9 +551,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             const run = async (cur: unknown, root: unknown): Promise<unknown> => {
                 try {
                     const out = await expr.evaluate(cur, { root });
-                    // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004): a fraction is
-                    // given to 15 significant digits, as JSONata's own $string writes it, so the ERP gets the decimal.
-                    return typeof out === 'number' && !Number.isInteger(out) && out - out === 0 ? +out.toPrecision(15) : out;
+                    // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004).
+                    return typeof out === 'number' ? decimal(out) : out;
                 } catch (err: any) {
                     return new Failure(`JSONata failed: ${err.message ?? err}`);
                 }
@@ -628,10 +649,10 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
         code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
         const reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
         if (conv === 'number') {
-            // Numbers pass as they are; a text starting with a digit 1 – 9 giving a finite number is taken at once
-            // (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript); everything else goes through
-            // the helper, which also reads "1,234.5" and refuses the rest.
-            code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } }\n`;
+            // Numbers pass as they are (a fraction as its decimal); a text starting with a digit 1 – 9 giving a finite
+            // number is taken at once (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript);
+            // everything else goes through the helper, which also reads "1,234.5" and refuses the rest.
+            code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } else if (${v} % 1 !== 0) ${v} = H.dec(${v}); }\n`;
             code += `else if (typeof ${v} === "string" && (${v}.charCodeAt(0) - 49) >>> 0 < 9 && (${x} = +${v}) - ${x} === 0) ${v} = ${x};\n`;
             code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
         } else if (conv) {
@@ -665,8 +686,8 @@ export function targetSchema(type: string): JsonSchema | undefined {
 }
 
 /** The generated function's source, for reading and tests (`compileMapping` compiles it). */
-export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source: string; refs: unknown[]; async: boolean; sources: Map<string, string> } {
-    const g: Gen = { async: needsAsync(mapping.fields), sources: new Map(), refs: [], maxDepth: 0 };
+export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source: string; refs: unknown[]; async: boolean; sources: Map<string, string>; unmapped: string[] } {
+    const g: Gen = { async: needsAsync(mapping.fields), sources: new Map(), refs: [], maxDepth: 0, unmapped: [] };
     const top: Scope = { depth: 0, cur: 'rec', fieldParts: [], srcParts: [], fieldPattern: '', srcPattern: '' };
     const body = genFields(mapping.fields, schema, 'o0', top, g);
     const vars = ['E = null', 't'];
@@ -677,7 +698,7 @@ export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source
         `if (rec === null || typeof rec !== "object" || Array.isArray(rec)) return NOT_OBJECT();\n` +
         `let ${vars.join(', ')};\nconst o0 = {};\n${body}` +
         `return E === null ? DONE(o0) : { ok: false, errors: E };\n};`;
-    return { source, refs: g.refs, async: g.async, sources: g.sources };
+    return { source, refs: g.refs, async: g.async, sources: g.sources, unmapped: g.unmapped };
 }
 
 export function compileMapping(mapping: Mapping | string, options: CompileOptions = {}): CompiledMapping {
@@ -726,5 +747,6 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
     Object.defineProperty(fn, 'async', { value: gen.async });
     Object.defineProperty(fn, 'target', { value: target });
     Object.defineProperty(fn, 'schema', { value: schema });
+    Object.defineProperty(fn, 'unmapped', { value: validate ? gen.unmapped : [] });
     return fn as CompiledMapping;
 }

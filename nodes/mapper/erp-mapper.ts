@@ -73,6 +73,8 @@ export = function (RED: NodeAPI) {
         try {
             compiled = compileFromDef(def.target, def.mapping);
             status.clear();
+            // Said on deploy, not found in the first night's records: each of them would fail on these fields.
+            if (compiled.unmapped.length > 0) node.warn(_('erp-mapper.warn.unmapped', { fields: compiled.unmapped.join(', ') }));
         } catch (err: any) {
             compileError = err instanceof Error ? err : new Error(String(err));
             status.error(_('erp-mapper.status.badMapping'));

@@ -124,6 +124,14 @@ describe('compileMapping: rules', function () {
         should(r).eql({ Qua: '0.3', Amo: 0.3, Big: 9007199254740991, L: [{ Amo: 0.3 }, { Amo: 0.6 }] });
     });
 
+    it('an amount a function node upstream computed (0.1 + 0.2, 19.99 × 3) is written as the decimal by convert number, convert string and a template, as by JSONata', function () {
+        const fields = { n: { path: 'a', convert: 'number' }, s: { path: 'a', convert: 'string' }, t: { template: '{{a}} 元' }, L: { array: 'l', fields: { amo: { path: 'amo', convert: 'string' } } } };
+        should(ok(run(fields, { a: 0.1 + 0.2, l: [{ amo: 19.99 * 3 }] }))).eql({ n: 0.3, s: '0.3', t: '0.3 元', L: [{ amo: '59.97' }] });
+        // Values that are already decimals, and whole numbers up to 2^53, are written as they are.
+        should(ok(run(fields, { a: 12.3, l: [{ amo: 9007199254740991 }] }))).eql({ n: 12.3, s: '12.3', t: '12.3 元', L: [{ amo: '9007199254740991' }] });
+        should(ok(run(fields, { a: 1234567.891, l: [] }))).eql({ n: 1234567.891, s: '1234567.891', t: '1234567.891 元', L: [] });
+    });
+
     it('lookup: an item that matches but has no value to return (null, "", missing) fails the record as a miss does, naming the item', async function () {
         const coll = [{ FNumber: 'A1', FUseOrgId: null }, { FNumber: 'A2', FUseOrgId: '' }, { FNumber: 'A3' }, { FNumber: 'A4', FUseOrgId: 0 }];
         const ctx = { getContext: () => coll };
@@ -277,6 +285,13 @@ describe('compileMapping: safety', function () {
         should(() => compileMapping({ fields: { a: { path: 'x', convert: 'money' } } } as any)).throw(/a: convert must be one of/);
         should(() => compileMapping('{nope')).throw(/not valid JSON/);
         should(() => compileMapping({ fields: { L: { array: 'l', fields: { b: { path: 'a..[' } } } } })).throw(/L\[\]\.b: path "a\.\.\[" is malformed/);
+    });
+    it('a mistyped rule option ("requried", "defualt", "required": "true") is a compile error naming the field, not a rule silently without it', function () {
+        should(() => compileMapping({ fields: { FBillNo: { path: 'TradeNo', requried: true } } } as any)).throw('FBillNo: rule has an unknown property "requried" (a rule takes convert, default, required)');
+        should(() => compileMapping({ fields: { L: { array: 'l', fields: { rate: { path: 'r', defualt: 13 } } } } } as any)).throw(/^L\[\]\.rate: rule has an unknown property "defualt"/);
+        should(() => compileMapping({ fields: { FBillNo: { path: 'TradeNo', required: 'true' } } } as any)).throw('FBillNo: required must be true or false (got "true")');
+        // What the editor writes stays valid: a table's own path, and the child fields an array rule left when its kind changed.
+        should(ok(run({ a: { table: { x: 'X' }, path: 'p', default: 'D', required: false }, b: { path: 'p', fields: {}, convert: 'string' } }, { p: 'x' }))).eql({ a: 'X', b: 'x' });
     });
     it('a value table or lookup given as text (the editor keeps a table typed with a JSON mistake as typed) is refused naming the field and the text', function () {
         should(() => compileMapping({ fields: { c: { table: '{"1001": "C1",}', path: 'shop' } } } as any)).throw('c: table must be a JSON object of source value → target value (got text "{\\"1001\\": \\"C1\\",}")');

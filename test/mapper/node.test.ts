@@ -1,4 +1,5 @@
 import should from 'should';
+import type { SinonSpy } from 'sinon';
 import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
@@ -155,6 +156,28 @@ describe('erp-mapper node', function () {
         should(r.outputs[0]).have.length(0);
         should(r.outputs[1]).have.length(0);
         should(({} as any).y).be.undefined();
+    });
+
+    it('a mapping edited with a mistyped option ("requried") fails at deploy naming the field; no record passes without the check', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { tid: { path: 'tid', requried: true } } })], 'n1', 2));
+        const r = await run('n1', { payload: { shop: 'S1' } }, 2);
+        should(r.caught).be.ok();
+        should(r.caught!.error.message).match(/bad mapping: tid: rule has an unknown property "requried"/);
+        should(caughtCode(r.caught)).equal('BAD_MAPPING');
+        should(r.outputs[0]).have.length(0);
+    });
+
+    it('a mapping that leaves out a field the target requires is named at deploy (a warning), not first found on every record of the night', async function () {
+        const warned = () => (helper.log() as SinonSpy).args.map((a) => a[0]).filter((l: Msg) => l.level === 30 && l.id === 'n1').map((l: Msg) => String(l.msg));
+        await load(modules, withProbes([mapperNode({ fields: { SheetID: { path: 'code' }, Items: { array: 'details', fields: { Qua: { path: 'qty' } } } } }, { target: 'jingcheng-recv' })], 'n1', 2));
+        should(warned()).eql(['target fields required but not mapped (every record will fail on them): Items[].GoodsID']);
+        // Each record still goes to output 2 naming the field, as the warning said.
+        const r = await run('n1', { payload: { code: 'RS1', details: [{ qty: '1' }] } }, 2);
+        should(r.outputs[1][0].error.field).equal('Items[0].GoodsID');
+        await helper.unload();
+        // A complete mapping (seed 002) deploys without a word.
+        await load(modules, withProbes([mapperNode(fixture(2).mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+        should(warned()).eql([]);
     });
 
     it('"use last received": the sample is the record as it arrived, not as a node after the mapper changed it (the output-2 msg carries the record itself)', async function () {
