@@ -3,7 +3,8 @@
  * Kingdee node of the account.
  *
  *  - auth modes: `password` (ValidateUser), `appsecret` (LoginByAppSecret), `sign` (LoginBySign, sha256 | sha1),
- *    `apisign` (per-request X-Kd-* / X-Api-* headers, no login call);
+ *    `apisign` (per-request X-Kd-* / X-Api-* headers, no login call; the session a signed request opens is kept and
+ *    sent back with the headers, as the vendor's SDKs do, so that each request does not open another);
  *  - one shared login in beforeAttempt (core/login.ts: ten concurrent calls → one login, not cancelled by one
  *    caller's node closing), the login request itself going through the limiter; a refused login is reported in the
  *    user's words as a `config` error and remembered for `loginCooldownMs`, doubling with each refusal in a row (a
@@ -282,12 +283,29 @@ export class KingdeeClient extends BaseClient {
     }
 
     protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {
-        if (this.settings.authMode === 'apisign') throw err;
         const failed = (err.details as { sessionId?: string } | undefined)?.sessionId;
         // Another caller may already have renewed the session: only drop the one that failed.
         // A call sent without a session (dropped meanwhile) finds the renewed one in place and just replays.
         if (this.session && this.session.id === failed) this.session = undefined;
+        // API-signature mode has no login: the replay goes with the headers alone, and they open a new session.
+        if (this.settings.authMode === 'apisign') return;
         await this.ensureSession(ctx);
+    }
+
+    /**
+     * API-signature mode: keeps the session a signed request opened (§1.4: its `kdservice-sessionid` and the other
+     * cookies set with it), to be sent back with the headers like a login's; a later answer setting another replaces it.
+     */
+    private keepSignedSession(setCookie: string | string[] | undefined): void {
+        const cookies = parseSetCookie(setCookie);
+        const id = cookies['kdservice-sessionid'];
+        if (id) {
+            this.keepSessionSecret(id, ...Object.values(cookies).filter((v) => v.length >= 16));
+            this.session = { id, cookies };
+        } else if (this.session && Object.keys(cookies).length > 0) {
+            this.keepSessionSecret(...Object.values(cookies).filter((v) => v.length >= 16));
+            this.session = { ...this.session, cookies: { ...this.session.cookies, ...cookies } };
+        }
     }
 
     private async login(signal: AbortSignal): Promise<Session> {
@@ -362,7 +380,6 @@ export class KingdeeClient extends BaseClient {
         if (s.authMode === 'apisign') {
             const ts = Math.floor(Date.now() / 1000);
             Object.assign(headers, kingdeeApiHeaders({ path, appId: s.appId!, appSecret: this.creds.appSecret!, acctId: s.acctId, username: s.username, lcid: s.lcid, orgNum: s.orgNum, timestamp: ts, nonce: ts }));
-            return { headers };
         }
         const session = this.session;
         if (!session) return { headers };
@@ -393,6 +410,7 @@ export class KingdeeClient extends BaseClient {
                 if (res.status === 519) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'HTTP_519', httpStatus: 519, message: `${operation}: the Kingdee API gateway rejected the request signature (HTTP 519)` });
                 const httpErr = this.statusError(res);
                 if (httpErr) throw httpErr;
+                if (s.authMode === 'apisign') this.keepSignedSession(res.headers['set-cookie']);
                 if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation);
                 let answer: unknown;
                 try {
@@ -406,7 +424,9 @@ export class KingdeeClient extends BaseClient {
                 // again after a re-login, those would be saved twice. It is read record by record below (the next call
                 // finds the session lost and logs in again).
                 if (isSessionLost(status) && !(write && (status!.SuccessEntitys ?? []).length > 0)) {
-                    if (s.authMode === 'apisign') throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'MSGCODE_1', message: `${operation}: the server rejected the API signature (${errorsText(status!.Errors)}); check appId, appSecret, user, data centre and the clock` });
+                    // Sent with a kept session, the refusal may be of that session (expired on the server) rather than
+                    // of the headers: it is dropped and the call replayed once with the headers alone (nothing was done).
+                    if (s.authMode === 'apisign' && !sessionId) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'MSGCODE_1', message: `${operation}: the server rejected the API signature (${errorsText(status!.Errors)}); check appId, appSecret, user, data centre and the clock` });
                     throw new ConnectorError({ system: SYSTEM, kind: 'auth', code: 'MSGCODE_1', message: `${operation}: ${errorsText(status!.Errors)}`, safeToRepeat: true, details: { sessionId } });
                 }
                 if (status && String(status.IsSuccess).toLowerCase() !== 'true') {

@@ -11,7 +11,8 @@
  * `SID` header; they expire after `idleMs` or on `expireSessions()`. Per-request API-signature headers (X-Kd-*,
  * and the whole X-Api-* set when any X-Api-* header is present: version, nonce, signheaders, timestamp within ±300 s)
  * are verified exactly. Signatures are checked by ./verify.ts, written from protocols.md, not by the client's signer. A missing/expired session
- * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery).
+ * or a bad header signature answers the MsgCode 1 envelope (wrapped `[[…]]` by ExecuteBillQuery). A signed request that
+ * carries no live session opens one and sets its cookies, as a login does; one carrying a live session uses it (§1.4).
  * ExecuteBillQuery on a bill form answers one row per entry (分录) when FieldKeys name an entry field, else one row per
  * bill; TopRowCount/StartRow/Limit count those rows. FilterString and OrderString compare as SQL Server does: datetime
  * columns as times (a literal that is no time fails the query), text ignoring case and trailing spaces, NULL matching
@@ -82,6 +83,8 @@ export interface KingdeeSimOptions {
     netDates?: boolean;
     /** Lock the account: every login answers 登录失败次数超限. */
     locked?: boolean;
+    /** What a signed request carrying a session the server no longer has gets (see KingdeeSim.staleSignedSession). */
+    staleSignedSession?: 'renew' | 'refuse';
 }
 
 interface Session {
@@ -360,6 +363,16 @@ export class KingdeeSim extends SimServer {
     loginSuccesses = 0;
     /** Requests accepted through the API-signature headers. */
     apiSignedCount = 0;
+    /** Sessions opened by signed requests that came without a live one. */
+    apiSessionsOpened = 0;
+    /**
+     * What a correctly signed request carrying a session the server no longer has (idle, expired) gets. 'renew'
+     * (default): the headers authenticate it and a new session is opened, with its cookies: what the vendor's SDKs
+     * imply, as they send the kept cookie with the headers on every call and never drop it nor retry (they only take
+     * the next Set-Cookie). 'refuse': the MsgCode 1 session-lost answer, as a server going by the cookie first would
+     * give [unconfirmed].
+     */
+    staleSignedSession: 'renew' | 'refuse';
     private readonly sessions = new Map<string, Session>();
     private nextId = 200001;
     private nextNumber = 1;
@@ -374,6 +387,7 @@ export class KingdeeSim extends SimServer {
         this.clockOffsetS = options.clockOffsetS ?? 0;
         this.netDates = options.netDates ?? false;
         this.locked = options.locked ?? false;
+        this.staleSignedSession = options.staleSignedSession ?? 'renew';
         this.seed(options.returnRequests ?? 10);
         this.route('POST', SVC, (req) => this.service(req));
     }
@@ -538,40 +552,48 @@ export class KingdeeSim extends SimServer {
         try {
             if (m[2].toLowerCase() === 'authservice') return this.auth(svc, arg, !!positional);
             const wrap = svc === 'executebillquery';
-            if (!this.authorised(req)) return { body: wrap ? [[envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)]] : envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1) };
-            const parseData = (v: unknown): Record<string, any> => {
-                if (typeof v === 'string') {
-                    try {
-                        v = JSON.parse(v);
-                    } catch (err) {
-                        throw Object.assign(new Error(`data 不是有效的 JSON: ${(err as Error).message}`), { responseError: true });
-                    }
-                }
-                if (!isObj(v)) throw new SimFault('参数错误: data 必须是对象', 8);
-                return v;
-            };
-            try {
-                switch (svc) {
-                    case 'executebillquery':
-                        return { body: this.executeBillQuery(parseData(arg(0, 'data'))) };
-                    case 'batchsave':
-                    case 'save':
-                        return { body: this.save(str(arg(0, 'formid')), parseData(arg(1, 'data')), svc === 'batchsave') };
-                    case 'push':
-                        return { body: this.push(str(arg(0, 'formid')), parseData(arg(1, 'data'))) };
-                    default:
-                        return this.responseError(`服务 ${m[3]} 未在模拟器中实现`);
-                }
-            } catch (err) {
-                if ((err as any).responseError) return this.responseError((err as Error).message);
-                if (err instanceof SimFault) {
-                    const b = envelope([{ FieldName: err.fieldName, Message: err.message, DIndex: 0 }], err.msgCode);
-                    return { body: wrap ? [[b]] : b };
-                }
-                throw err;
-            }
+            const auth = this.authorised(req);
+            if (!auth.ok) return { body: wrap ? [[envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)]] : envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1) };
+            const res = this.operation(svc, m[3], wrap, arg);
+            if (auth.setCookie) res.headers = { ...res.headers, 'Set-Cookie': auth.setCookie };
+            return res;
         } catch (err) {
             if (err instanceof SimFault) return { body: envelope([{ FieldName: err.fieldName, Message: err.message, DIndex: 0 }], err.msgCode) };
+            throw err;
+        }
+    }
+
+    /** One DynamicFormService operation of an authorised request. */
+    private operation(svc: string, name: string, wrap: boolean, arg: (i: number, name: string) => unknown): SimResponse {
+        const parseData = (v: unknown): Record<string, any> => {
+            if (typeof v === 'string') {
+                try {
+                    v = JSON.parse(v);
+                } catch (err) {
+                    throw Object.assign(new Error(`data 不是有效的 JSON: ${(err as Error).message}`), { responseError: true });
+                }
+            }
+            if (!isObj(v)) throw new SimFault('参数错误: data 必须是对象', 8);
+            return v;
+        };
+        try {
+            switch (svc) {
+                case 'executebillquery':
+                    return { body: this.executeBillQuery(parseData(arg(0, 'data'))) };
+                case 'batchsave':
+                case 'save':
+                    return { body: this.save(str(arg(0, 'formid')), parseData(arg(1, 'data')), svc === 'batchsave') };
+                case 'push':
+                    return { body: this.push(str(arg(0, 'formid')), parseData(arg(1, 'data'))) };
+                default:
+                    return this.responseError(`服务 ${name} 未在模拟器中实现`);
+            }
+        } catch (err) {
+            if ((err as any).responseError) return this.responseError((err as Error).message);
+            if (err instanceof SimFault) {
+                const b = envelope([{ FieldName: err.fieldName, Message: err.message, DIndex: 0 }], err.msgCode);
+                return { body: wrap ? [[b]] : b };
+            }
             throw err;
         }
     }
@@ -610,10 +632,9 @@ export class KingdeeSim extends SimServer {
             if (sign !== expectedLoginSign(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
         }
         this.loginSuccesses++;
-        const s: Session = { id: crypto.randomBytes(16).toString('hex'), asp: crypto.randomBytes(12).toString('base64url'), lastUsed: Date.now() };
-        this.sessions.set(s.id, s);
+        const s = this.openSession();
         return {
-            headers: { 'Set-Cookie': [`kdservice-sessionid=${s.id}; path=/`, `ASP.NET_SessionId=${s.asp}; path=/; HttpOnly`] },
+            headers: { 'Set-Cookie': this.sessionCookies(s) },
             body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, KDSVCSessionId: s.id, Context: { UserId: 16394, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
         };
     }
@@ -636,17 +657,37 @@ export class KingdeeSim extends SimServer {
         return candidates.find((c) => c) || undefined;
     }
 
-    private authorised(req: SimRequest): boolean {
-        if (req.headers['x-kd-appkey'] !== undefined) return this.headerSignatureOk(req);
+    private openSession(): Session {
+        const s: Session = { id: crypto.randomBytes(16).toString('hex'), asp: crypto.randomBytes(12).toString('base64url'), lastUsed: Date.now() };
+        this.sessions.set(s.id, s);
+        return s;
+    }
+
+    private sessionCookies(s: Session): string[] {
+        return [`kdservice-sessionid=${s.id}; path=/`, `ASP.NET_SessionId=${s.asp}; path=/; HttpOnly`];
+    }
+
+    /** The live session a request carries (its idle time restarted), or undefined. */
+    private liveSession(req: SimRequest): Session | undefined {
         const sid = this.sessionIdOf(req);
         const s = sid ? this.sessions.get(sid) : undefined;
-        if (!s) return false;
+        if (!s) return undefined;
         if (Date.now() - s.lastUsed > this.idleMs) {
             this.sessions.delete(s.id);
-            return false;
+            return undefined;
         }
         s.lastUsed = Date.now();
-        return true;
+        return s;
+    }
+
+    /** Whether a request may run, and the cookies of the session a signed request opened. */
+    private authorised(req: SimRequest): { ok: boolean; setCookie?: string[] } {
+        if (req.headers['x-kd-appkey'] === undefined) return { ok: this.liveSession(req) !== undefined };
+        if (!this.headerSignatureOk(req)) return { ok: false };
+        if (this.liveSession(req)) return { ok: true };
+        if (this.sessionIdOf(req) !== undefined && this.staleSignedSession === 'refuse') return { ok: false };
+        this.apiSessionsOpened++;
+        return { ok: true, setCookie: this.sessionCookies(this.openSession()) };
     }
 
     /**
