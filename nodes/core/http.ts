@@ -66,8 +66,8 @@ export class HttpTransport {
         this.defaultTimeoutMs = options.timeoutMs ?? 30000;
         // An agent's timeout applies to the sockets in its free list (a request in flight has its own timeout).
         const timeout = options.idleSocketMs ?? IDLE_SOCKET_MS;
-        this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16, timeout });
-        this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, timeout, rejectUnauthorized: !options.allowSelfSigned });
+        this.httpAgent = idleTimeoutOnly(new http.Agent({ keepAlive: true, maxSockets: 16, timeout }));
+        this.httpsAgent = idleTimeoutOnly(new https.Agent({ keepAlive: true, maxSockets: 16, timeout, rejectUnauthorized: !options.allowSelfSigned }));
         this.axios = axios.create({
             proxy: proxyFromEnvironment(),
             httpAgent: this.httpAgent,
@@ -174,6 +174,22 @@ export class HttpTransport {
         }
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
     }
+}
+
+/**
+ * `agent` without its idle timeout on the sockets it opens. Node also sets an agent's timeout on each new socket while
+ * it looks the host up and connects, where the request's own timeout does not yet apply: a lookup or a connection
+ * slower than the idle time (a first name server not answering costs 5 s) failed every call as "no answer within
+ * 30000 ms", a write as possibly processed, with nothing sent. The request's timeout covers connecting (axios's timer),
+ * and the agent still puts its timeout on the sockets it keeps (keepSocketAlive).
+ */
+function idleTimeoutOnly<A extends http.Agent>(agent: A): A {
+    const connecting = agent as unknown as { createConnection(options: object, callback: unknown): unknown };
+    const open = connecting.createConnection;
+    connecting.createConnection = function (this: A, options: object, callback: unknown) {
+        return open.call(this, { ...options, timeout: undefined }, callback);
+    };
+    return agent;
 }
 
 /** The variables axios reads a proxy from (either case), as its own env lookup does. */

@@ -4,7 +4,7 @@
  * `concurrency` in flight. A rate-limit answer pauses the whole account via `pause()`.
  */
 import { cancelledError } from './errors';
-import { MAX_TIMER_MS } from './retry';
+import { MAX_TIMER_MS, monotonicNow } from './retry';
 
 export interface LimiterOptions {
     /** Requests started per second; 0 or less = unlimited. */
@@ -81,13 +81,13 @@ export class Limiter {
 
     /** Holds every new start for `ms` (a vendor said "too many requests"). */
     pause(ms: number): void {
-        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+        this.pausedUntil = Math.max(this.pausedUntil, monotonicNow() + ms);
         this.drain();
     }
 
     /** How long new starts are still held by a pause (0 when none). */
     pausedFor(): number {
-        return Math.max(0, this.pausedUntil - Date.now());
+        return Math.max(0, this.pausedUntil - monotonicNow());
     }
 
     get pending(): number {
@@ -112,7 +112,7 @@ export class Limiter {
     private drain(timerFired = false): void {
         if (this.timer) return;
         while (this.queue.length > 0 && this.active < this.concurrency) {
-            const now = Date.now();
+            const now = monotonicNow();
             const startAt = Math.max(this.nextStartAt, this.pausedUntil);
             if (startAt > now) {
                 // Capped: a longer delay (a pause for a Retry-After of weeks) would fire after 1 ms, and again, and again.

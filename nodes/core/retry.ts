@@ -81,10 +81,18 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
 /** Largest delay a Node.js timer takes (about 24.8 days); a longer one fires after 1 ms. */
 export const MAX_TIMER_MS = 2147483647;
 
+/**
+ * Milliseconds on a clock that never steps, for waits (a backoff, the limiter's slots and pauses). Date.now is the
+ * wall clock: NTP setting it back an hour during a wait made every call of the account wait that hour as well.
+ */
+export function monotonicNow(): number {
+    return performance.now();
+}
+
 export function sleep(ms: number, signal?: AbortSignal, system = 'core'): Promise<void> {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(cancelledError(system));
-        const until = Date.now() + ms;
+        const until = monotonicNow() + ms;
         let timer: NodeJS.Timeout;
         const onAbort = () => {
             clearTimeout(timer);
@@ -93,10 +101,10 @@ export function sleep(ms: number, signal?: AbortSignal, system = 'core'): Promis
         // A wait past what a timer takes (a Retry-After of weeks) is made of several timers, not one firing at once.
         const arm = () => {
             timer = setTimeout(() => {
-                if (Date.now() < until) return arm();
+                if (monotonicNow() < until) return arm();
                 signal?.removeEventListener('abort', onAbort);
                 resolve();
-            }, Math.min(Math.max(0, until - Date.now()), MAX_TIMER_MS));
+            }, Math.min(Math.max(0, until - monotonicNow()), MAX_TIMER_MS));
         };
         arm();
         signal?.addEventListener('abort', onAbort, { once: true });

@@ -3,6 +3,7 @@
  * red ring with the error code. Each new input clears a stale error.
  */
 import type { Node, NodeStatus } from 'node-red';
+import { monotonicNow } from './retry';
 
 /**
  * Updates shown per second at most. A query in record mode feeding a write node starts and ends thousands of msgs
@@ -12,8 +13,9 @@ import type { Node, NodeStatus } from 'node-red';
 const MAX_PER_SECOND = 10;
 
 export class StatusReporter {
-    private lastWorking = 0;
-    private windowStart = 0;
+    // Long ago: the monotonic clock starts near 0 with the process.
+    private lastWorking = -Infinity;
+    private windowStart = -Infinity;
     private shownInWindow = 0;
     private held: NodeStatus | undefined;
     private timer: NodeJS.Timeout | undefined;
@@ -24,7 +26,7 @@ export class StatusReporter {
 
     /** Shows `status` now, or (past MAX_PER_SECOND, or behind one held back) when the second is over. */
     protected put(status: NodeStatus): void {
-        const now = Date.now();
+        const now = monotonicNow();
         if (now - this.windowStart >= 1000) {
             this.windowStart = now;
             this.shownInWindow = 0;
@@ -52,7 +54,7 @@ export class StatusReporter {
     /** Throttled to a few updates a second: status messages cross the websocket to every open editor. */
     working(text: string, force = false): void {
         if (this.closed) return;
-        const now = Date.now();
+        const now = monotonicNow();
         if (!force && now - this.lastWorking < 200) return;
         this.lastWorking = now;
         this.put({ fill: 'blue', shape: 'dot', text });

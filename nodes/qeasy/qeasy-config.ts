@@ -76,7 +76,8 @@ export = function (RED: NodeAPI) {
         let last = Date.now();
         node.admitRate = (nowMs = Date.now()) => {
             if (!(s.rps > 0)) return true;
-            tokens = Math.min(Math.max(1, s.rps), tokens + ((nowMs - last) / 1000) * s.rps);
+            // No time back: a clock set back an hour (NTP) would otherwise refuse every delivery for that hour.
+            tokens = Math.min(Math.max(1, s.rps), tokens + (Math.max(0, nowMs - last) / 1000) * s.rps);
             last = nowMs;
             if (tokens < 1) return false;
             tokens -= 1;

@@ -1,6 +1,8 @@
+import dns from 'dns';
 import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
+import sinon from 'sinon';
 import { HttpTransport, IDLE_SOCKET_MS, parseRetryAfter, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
 
 describe('core/http: transport against a real local server', () => {
@@ -96,6 +98,37 @@ describe('core/http: transport against a real local server', () => {
         } finally {
             t.close();
             server.off('connection', onConnection);
+        }
+    });
+
+    it('a host looked up (or connected to) more slowly than idleSocketMs: the request waits its own timeout, not failing as a timeout with nothing sent', async () => {
+        // A first name server that does not answer costs 5 s per lookup, more than the 4 s idle time.
+        const lookup = sinon.stub(dns, 'lookup').callsFake(function (this: unknown, host: string, opts: unknown, cb: unknown) {
+            setTimeout(() => (lookup.wrappedMethod as (...a: unknown[]) => void).call(dns, host, opts, cb), 300);
+        } as unknown as typeof dns.lookup);
+        let arrived = 0;
+        const onRequest = () => void arrived++;
+        server.on('request', onRequest);
+        const url = `${base.replace('127.0.0.1', 'localhost')}/echo`;
+        try {
+            const t = new HttpTransport({ system: 't', idleSocketMs: 100, timeoutMs: 5000 });
+            try {
+                const res = await t.request({ url, body: 'slow lookup' }).catch((x) => x);
+                should(res).match({ status: 200 });
+                should(arrived).equal(1);
+            } finally {
+                t.close();
+            }
+            // Connecting is still bounded by the request's timeout.
+            const short = new HttpTransport({ system: 't', idleSocketMs: 100, timeoutMs: 150 });
+            try {
+                should(await short.request({ url, body: 'x' }).catch((x) => x)).match({ kind: 'transient', code: 'TIMEOUT' });
+            } finally {
+                short.close();
+            }
+        } finally {
+            lookup.restore();
+            server.off('request', onRequest);
         }
     });
 

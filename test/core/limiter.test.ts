@@ -4,7 +4,7 @@ import { Limiter } from '../../nodes/core';
 
 describe('core/limiter: one per account', () => {
     it('starts 60 calls one interval apart: the configured rate exactly (on a fake clock, so a busy machine cannot blur it)', async () => {
-        const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+        const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
         try {
             const limiter = new Limiter({ rps: 50, concurrency: 0 });
             const starts: number[] = [];
@@ -84,6 +84,31 @@ describe('core/limiter: one per account', () => {
             should(overflows).be.below(2);
         } finally {
             process.removeListener('warning', onWarning);
+        }
+    });
+
+    it('a clock set back (NTP) while calls wait holds them no longer: the rate and a pause keep their length', async () => {
+        const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+        try {
+            const limiter = new Limiter({ rps: 1, concurrency: 0 });
+            let started = 0;
+            const calls = Array.from({ length: 3 }, () => limiter.schedule(async () => void started++));
+            await clock.tickAsync(0);
+            should(started).equal(1);
+            clock.setSystemTime(Date.now() - 3600000); // stepped back an hour; timers keep their time
+            await clock.tickAsync(2000);
+            should(started).equal(3);
+            await Promise.all(calls);
+
+            limiter.pause(5000);
+            const paused = limiter.schedule(async () => void started++);
+            clock.setSystemTime(Date.now() - 3600000);
+            should(limiter.pausedFor()).be.belowOrEqual(5000); // what "account paused: N s" shows
+            await clock.tickAsync(5000);
+            should(started).equal(4);
+            await paused;
+        } finally {
+            clock.restore();
         }
     });
 

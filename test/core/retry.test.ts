@@ -1,3 +1,4 @@
+import sinon from 'sinon';
 import should from 'should';
 import { ConnectorError, withRetry, backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core';
 
@@ -157,5 +158,24 @@ describe('core/retry: policy by error kind', () => {
         abort.abort();
         should(callsAfter100ms).equal(1);
         should((await done).kind).equal('cancelled');
+    });
+
+    it('a backoff is not lengthened by a clock set back (NTP) during it: the retry goes out when the wait is over', async () => {
+        const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+        try {
+            let calls = 0;
+            const done = withRetry(async () => {
+                if (++calls === 1) throw err('rate-limit', { retryAfterMs: 2000 });
+                return 'ok';
+            }, { system: 't', policy: fast });
+            await clock.tickAsync(0);
+            should(calls).equal(1);
+            clock.setSystemTime(Date.now() - 3600000); // stepped back an hour; timers keep their time
+            await clock.tickAsync(2000);
+            should(calls).equal(2);
+            should(await done).equal('ok');
+        } finally {
+            clock.restore();
+        }
     });
 });

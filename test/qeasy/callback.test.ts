@@ -152,6 +152,19 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(warningsOf('c1')).have.length(0);
     });
 
+    it('the delivery rate limit with the clock set back (NTP): a delivery within the rate is taken, not refused with 429 until the clock has caught up', async () => {
+        await deploy({ rps: 2 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+        const first = JSON.stringify(order('T0901'));
+        should((await post(first, signed(first))).status).equal(200);
+        clock.setSystemTime(Date.now() - 3600_000); // stepped back an hour
+        clock.tick(1000);
+        const second = JSON.stringify(order('T0902'));
+        should((await post(second, signed(second))).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T0901', 'T0902']);
+    });
+
     it('a negative rate limit or duplicate window (read as none) is named at deploy, not only by the test button', async () => {
         await deploy({ rps: -1, dedupeWindow: '-5' });
         const warnings = warningsOf('c1');
