@@ -9,6 +9,7 @@
  *    otherwise send one login per msg. A redeploy (a new client) tries at once.
  */
 import { ConnectorError, cancelledError } from './errors';
+import { monotonicNow } from './retry';
 
 export interface SharedLoginOptions {
     system: string;
@@ -34,8 +35,9 @@ export class SharedLogin<T> {
     /** The login's result, logging in if no login is in flight; `signal` ends this caller's wait only. */
     run(login: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
         const refused = this.refused;
-        if (refused && Date.now() < refused.until) {
-            const wait = Math.ceil((refused.until - Date.now()) / 1000);
+        // On the monotonic clock: NTP setting the clock back would lengthen a cooldown by the step.
+        if (refused && monotonicNow() < refused.until) {
+            const wait = Math.ceil((refused.until - monotonicNow()) / 1000);
             return Promise.reject(refused.error.copyWith({ message: `${refused.error.message}; not tried again for ${wait} s (redeploy after fixing the settings to try at once)` }));
         }
         if (!this.inFlight) {
@@ -51,7 +53,7 @@ export class SharedLogin<T> {
                             const locked = (err.details as { locked?: boolean } | undefined)?.locked === true;
                             const cooldown = locked ? this.maxCooldownMs : Math.min(this.maxCooldownMs, this.cooldownMs * 2 ** this.refusals);
                             this.refusals++;
-                            this.refused = { error: err, until: Date.now() + cooldown };
+                            this.refused = { error: err, until: monotonicNow() + cooldown };
                         }
                         throw err;
                     },

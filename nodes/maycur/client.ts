@@ -6,7 +6,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, monotonicNow, urlQueryProblem } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -135,7 +135,7 @@ export class MaycurClient extends BaseClient {
     /** Logs in (core/login.ts: concurrent callers share one login; a refused one is not repeated for a while). */
     private login(ctx: RequestContext): Promise<Session> {
         return this.sharedLogin.run(async (signal) => {
-            if (Date.now() < this.loginBlockedUntil) throw this.blockedError();
+            if (monotonicNow() < this.loginBlockedUntil) throw this.blockedError();
             const timestamp = String(Date.now());
             const secret = maycurLogin(this.appSecret, this.appCode, timestamp);
             // The signed login secret logs in for minutes, the tokenId for half an hour: neither is ever quoted.
@@ -152,7 +152,7 @@ export class MaycurClient extends BaseClient {
                 const code = errorCode(env);
                 const message = errorMessage(env);
                 if (FREQUENCY_TEXT.test(`${code} ${message}`)) {
-                    this.loginBlockedUntil = Date.now() + this.loginBlockMs;
+                    this.loginBlockedUntil = monotonicNow() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
                 throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)` });
@@ -169,7 +169,8 @@ export class MaycurClient extends BaseClient {
     }
 
     private blockedError(code?: string, message?: string): ConnectorError {
-        const until = chinaTime(this.loginBlockedUntil).slice(11, 16);
+        // The block is kept on the monotonic clock (a clock set back would lengthen it); shown as the time it ends.
+        const until = chinaTime(Date.now() + this.loginBlockedUntil - monotonicNow()).slice(11, 16);
         return new ConnectorError({
             system: 'maycur',
             kind: 'rate-limit',

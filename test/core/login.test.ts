@@ -1,4 +1,5 @@
 import should from 'should';
+import sinon from 'sinon';
 import { ConnectorError, SharedLogin } from '../../nodes/core';
 
 const refusal = (details?: unknown) => new ConnectorError({ system: 't', kind: 'config', code: 'BAD_PASSWORD', message: 'login refused: wrong password', details });
@@ -75,6 +76,27 @@ describe('core/login: one shared login per account', () => {
         await new Promise((r) => setTimeout(r, 100));
         await should(shared.run(login)).be.rejectedWith({ message: /not tried again/ });
         should(logins).equal(4);
+    });
+
+    it('a clock set back (NTP) during a cooldown does not lengthen it: the login is tried again when the cooldown is over', async () => {
+        const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+        try {
+            const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 60000 });
+            let logins = 0;
+            const login = async () => {
+                if (++logins === 1) throw refusal();
+                return 'session';
+            };
+            await should(shared.run(login)).be.rejectedWith({ code: 'BAD_PASSWORD' });
+            clock.setSystemTime(Date.now() - 3600000); // stepped back an hour; time itself goes on
+            await clock.tickAsync(30000);
+            await should(shared.run(login)).be.rejectedWith({ message: /not tried again for 30 s/ });
+            await clock.tickAsync(30001);
+            should(await shared.run(login)).equal('session');
+            should(logins).equal(2);
+        } finally {
+            clock.restore();
+        }
     });
 
     it('a login that failed on the way (transient) is not remembered: the next call tries again', async () => {
