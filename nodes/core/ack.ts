@@ -398,6 +398,7 @@ function onSend(events: SendEvent[]): void {
             for (const { ticket, run } of openTickets(event.msg)) run.sent.set(ticket.seq, (run.sent.get(ticket.seq) ?? 0) + 1);
         }
     }
+    lostOnTheWay(events);
     if (events.length < 2) return;
     let byTicket: Map<string, { ticket: AckTicket; run: Run; events: SendEvent[] }> | undefined;
     for (const event of events) {
@@ -431,6 +432,26 @@ function onSend(events: SendEvent[]): void {
             entry.swaps.set(keyOf(ticket), parts.length === 0 ? { run: ticket.run, seq } : { run: ticket.run, seq, parts });
         });
     }
+}
+
+/**
+ * A msg none of whose send events leads to a running node (the write node behind it stopped by a deploy that is
+ * restarting it, or disabled) reaches no node: Node-RED drops it, and its tickets can never come back. Their runs are
+ * told at once, as for a msg cut off at a stopping node, instead of holding every later run to the ack timeout.
+ */
+function lostOnTheWay(events: SendEvent[]): void {
+    let routed: Set<string> | undefined;
+    let dropped: Map<string, string> | undefined;
+    for (const event of events) {
+        const msg = event.msg;
+        if (!msg || typeof msg !== 'object' || msg[ACK_PROPERTY] === undefined) continue;
+        const goes = routes(event);
+        for (const { ticket } of openTickets(msg)) {
+            if (goes) (routed ??= new Set()).add(keyOf(ticket));
+            else (dropped ??= new Map()).set(keyOf(ticket), ticket.run);
+        }
+    }
+    for (const [key, run] of dropped ?? []) if (!routed?.has(key)) runLost(run);
 }
 
 /** The outer `parts` levels (innermost first) every one of `chains` shares: which piece of its ticket the fork stands for. */

@@ -134,9 +134,12 @@ export function validationError(system: string, field: string, reason: string): 
 
 /**
  * The error for the records of a write request that failed after it was sent: when its outcome is unknown, a copy
- * marked possibly processed that says to check `target` before replaying them; otherwise the error itself.
+ * marked possibly processed that says to check `target` before replaying them; otherwise the error itself. A request
+ * the node's close stopped before it went out (waiting for the limiter, a retry or a login) is NOT_SENT, as a record
+ * an earlier failure kept back: safe to replay, so retryable.
  */
 export function sentWriteError(err: ConnectorError, target = 'the target'): ConnectorError {
+    if (err.kind === 'cancelled' && err.safeToRepeat) return new ConnectorError({ system: err.system, kind: 'transient', code: 'NOT_SENT', message: `not sent: ${err.message}`, safeToRepeat: true });
     return err.outcomeUnknown ? err.copyWith({ message: `${err.message} (the request may have been processed: check ${target} before replaying)`, possiblyProcessed: true }) : err;
 }
 

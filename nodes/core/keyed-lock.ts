@@ -4,21 +4,39 @@
  * cannot both pass the check: the second checks after the first has saved.
  *
  * Keys are taken all at once, only when none is held, so two pieces of work waiting for each other's keys cannot
- * block one another. A waiter is not cancelled on its own: it waits for the work holding its key, which ends by
- * itself (its requests have timeouts and are cancelled when their node closes).
+ * block one another. A waiter waits for the work holding its key, which ends by itself (its requests have timeouts
+ * and are cancelled when their node closes), or until its own `signal` aborts (its node closing: it never started).
  *
  * Work that failed without knowing whether its save was done (no answer in time: the server may still be saving) can
  * keep its keys a while longer (`holdAfter`): the caller gets the error at once, the next check of those keys waits,
  * so it finds what the server finished meanwhile instead of saving it a second time.
  */
+import { cancelledError } from './errors';
+
 export class KeyedLock {
     private readonly held = new Set<string>();
     private waiting: Array<() => void> = [];
 
-    /** `holdAfter(err)`: milliseconds the keys stay held after `work` failed with `err` (0 or less: none). */
-    async run<T>(keys: Iterable<string>, work: () => Promise<T>, holdAfter?: (err: unknown) => number): Promise<T> {
+    /** `system`: the one named by the cancelled error of a waiter whose signal aborted. */
+    constructor(private readonly system = 'core') {}
+
+    /**
+     * `holdAfter(err)`: milliseconds the keys stay held after `work` failed with `err` (0 or less: none). `signal`
+     * aborting while other work holds the keys rejects with a cancelled error, and `work` is never run.
+     */
+    async run<T>(keys: Iterable<string>, work: () => Promise<T>, holdAfter?: (err: unknown) => number, signal?: AbortSignal): Promise<T> {
         const wanted = [...new Set(keys)];
-        while (wanted.some((k) => this.held.has(k))) await new Promise<void>((resolve) => this.waiting.push(resolve));
+        while (wanted.some((k) => this.held.has(k))) {
+            if (signal?.aborted) throw cancelledError(this.system);
+            await new Promise<void>((resolve) => {
+                const wake = () => {
+                    signal?.removeEventListener('abort', wake);
+                    resolve();
+                };
+                this.waiting.push(wake);
+                signal?.addEventListener('abort', wake, { once: true });
+            });
+        }
         for (const k of wanted) this.held.add(k);
         let holdMs = 0;
         try {

@@ -156,14 +156,14 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
     const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
     const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
-    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0));
+    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0), ctx.signal);
 }
 
 /** The msgs already warned of records the duplicate guard cannot check. */
 const warnedUnguarded = new WeakSet<object>();
 
 /** Bills being checked and saved by a duplicate-guarded chunk, for every node and config of this runtime. */
-const guardLock = new KeyedLock();
+const guardLock = new KeyedLock('kingdee');
 
 /**
  * The duplicate guard's check and save: bills whose value Kingdee already holds are not sent (alreadyPresent), and

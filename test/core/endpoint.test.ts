@@ -4,6 +4,7 @@ import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/noder
 import { fakeContextStore } from '../helpers/context-store';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { readCounter } from '../helpers/reads';
+import { waitFor } from '../helpers/wait';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { testConnectionLimit, commonClientSettings } from '../../nodes/core/config-node';
 
@@ -234,6 +235,25 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(r.outputs[1][0].error.message).match(/may have been processed/);
             await new Promise((res) => setTimeout(res, 500));
             should(sim.saved.map((s) => s.name)).eql(['a', 'b']);
+        });
+
+        it('records still waiting for their turn at the account\'s limiter when a redeploy closes the write node: never sent, so on output 2 as NOT_SENT and retryable (safe to replay), not as a CANCELLED that may not be', async () => {
+            await loadSave(saveNode(), { concurrency: 1 });
+            sim.inject({ type: 'delay', ms: 400, thenProcess: true }, 1, (r) => r.path === '/items/save');
+            const failed: Msg[] = [];
+            helper.getNode('n1-out2').on('input', (m: Msg) => failed.push(m));
+            const n1 = helper.getNode('n1');
+            n1.receive({ payload: [{ name: 'a' }] });
+            n1.receive({ payload: [{ name: 'b' }, { name: 'c' }] });
+            // 'a' is at the vendor, holding the account's one request in flight; 'b' and 'c' wait for it.
+            await waitFor('the save of a at the vendor', () => sim.requests.some((r) => r.path === '/items/save'));
+            await n1.close();
+            await waitFor('every record on output 2', () => failed.length === 3);
+            const byName = Object.fromEntries(failed.map((m) => [m.payload.name, [m.error.code, m.error.retryable, m.error.possiblyProcessed === true]]));
+            should(byName).eql({ a: ['CANCELLED', false, true], b: ['NOT_SENT', true, false], c: ['NOT_SENT', true, false] });
+            await new Promise((res) => setTimeout(res, 500));
+            should(sim.requests.filter((r) => r.path === '/items/save')).have.length(1);
+            should(sim.saved.map((x) => x.name)).eql(['a']);
         });
 
         it('splits a partial failure exactly: saved records on output 1, refused ones on output 2', async () => {

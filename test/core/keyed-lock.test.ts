@@ -45,6 +45,28 @@ describe('core/keyed-lock: work holding keys', () => {
         should(lock.size).equal(0);
     });
 
+    it('a waiter whose signal aborts (its node closing) stops waiting: rejected as cancelled, its work never run; the holder and the next waiter go on', async () => {
+        const lock = new KeyedLock('kingdee');
+        const log: string[] = [];
+        const a = work(log, 'a');
+        const b = work(log, 'b');
+        const c = work(log, 'c');
+        const closing = new AbortController();
+        const ra = lock.run(['k'], a.run);
+        const rb = lock.run(['k'], b.run, undefined, closing.signal);
+        const rc = lock.run(['k'], c.run, undefined, new AbortController().signal);
+        await tick();
+        closing.abort();
+        await should(rb).be.rejectedWith({ kind: 'cancelled', system: 'kingdee', safeToRepeat: true });
+        a.end();
+        await ra;
+        await tick();
+        c.end();
+        should(await rc).equal('c');
+        should(log).eql(['a start', 'a end', 'c start', 'c end']);
+        should(lock.size).equal(0);
+    });
+
     it('failed work lets go of its keys and its error reaches the caller', async () => {
         const lock = new KeyedLock();
         const log: string[] = [];

@@ -278,6 +278,49 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(queries().map((b) => b.since)).eql([undefined, undefined, undefined, undefined, undefined, undefined]);
     });
 
+    it('a deploy restarting the write node while it is idle between pages: a page sent while it is stopped reaches no node, and the run is abandoned at once (not after the ack timeout)', async () => {
+        // Another node of the deploy that takes a while to stop: Node-RED starts no new node until every old one stopped,
+        // so the write node is missing meanwhile. It stops once the query has sent pages 2 and 3 (it asked for page 3).
+        let gate!: () => void;
+        const closed = new Promise<void>((resolve) => (gate = resolve));
+        const slowToStop = (RED: any) =>
+            RED.nodes.registerType('slow-to-stop', function (this: any, def: any) {
+                RED.nodes.createNode(this, def);
+                this.on('close', (done: () => void) => void closed.then(done));
+            });
+        const flow = (name: string) => {
+            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }, { id: 'x1', type: 'slow-to-stop', z: 'f1', name }], 'q1', 1);
+            f.find((n) => n.id === 'q1')!.wires = [['s1']];
+            return f;
+        };
+        await load([kitConfig, kitQuery, kitSave, slowToStop], flow('before'), creds);
+        const done = finished();
+        sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 1, (r) => isQuery(r) && JSON.parse(r.body).page === 2);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ payload: 1 });
+        await waitFor('page 1 written, page 2 asked for', () => sim.saved.length === 100 && queries().length === 2);
+        q.receive({ payload: 2 });
+        // Deploy "modified nodes": the write node (idle now) and the slow node restart; the query and its run stay.
+        const deployed = helper.setFlows(flow('after'), 'nodes', creds);
+        await waitFor('the write node stopped', () => !helper.getNode('s1'), 5000, 5);
+        await waitFor('page 3 asked for (pages 2 and 3 sent while the write node is stopped)', () => queries().length === 3);
+        await new Promise((r) => setTimeout(r, 50));
+        gate();
+        await deployed;
+        // Default ack timeout (30 min): without being told, the run would hold the waiting trigger that long.
+        await waitFor('the waiting trigger ran', () => done.completed.includes(2), 10000);
+        should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
+        // Nothing committed (the second run may have started while the write node was still stopped, and been told
+        // so too): the next run reads the whole window again, writes what the first could not, and commits.
+        q.receive({ payload: 3 });
+        await waitFor('the third run finished', () => done.completed.includes(3), 10000);
+        await waitFor('the watermark committed', () => q.context().get('cnErpWatermark'), 10000);
+        should(queries()[3].since).be.undefined();
+        should(new Set(sim.saved.map((s) => s.name)).size).equal(250);
+        should(done.caught).have.length(0);
+    });
+
     it('closing the node while a trigger waits: every msg finished once, the waiting one with a "closing" error, no timer left', async () => {
         const timers = sandbox.spy(global, 'setTimeout');
         const cleared = sandbox.spy(global, 'clearTimeout');

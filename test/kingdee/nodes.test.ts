@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg, functionNode, caughtCode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
+import { waitFor } from '../helpers/wait';
 import { testButtonText } from '../helpers/editor-locales';
 import { testConnectionLimit } from '../../nodes/core/config-node';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
@@ -707,6 +708,31 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             }
             should(wide.caught!._error.message).match(/FID 200777.*ＪＫ-Ｗ-１.*none of the values asked/);
             should(short.caught!._error.message).match(/a row without its FID/);
+        });
+
+        it('duplicate guard: closing the node while a bill waits behind a save of the same bill (cut off in flight, so held a while): every msg is finished by the time the node has closed, the waiting bill as NOT_SENT (nothing was sent for it)', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            sim.inject({ type: 'delay', ms: 1500, thenProcess: true }, 1, isSave);
+            const failed: Msg[] = [];
+            let finished = 0;
+            helper.getNode('n1-out2').on('input', (m: Msg) => failed.push(m));
+            helper.getNode('n1-completed').on('input', () => finished++);
+            helper.getNode('n1-caught').on('input', () => finished++);
+            const n1 = helper.getNode('n1');
+            const bill = () => ({ payload: model(undefined, { FBillNo: 'XS-CLOSE-1' }) });
+            n1.receive(bill());
+            await waitFor('the first save at Kingdee', () => sim.requests.some(isSave));
+            // The second copy waits for the first's check and save (the guard holds the bill number).
+            n1.receive(bill());
+            await new Promise((r) => setTimeout(r, 50));
+            await n1.close();
+            should(finished).equal(2, 'a msg was still waiting for the bill number after its node had closed');
+            should(failed.map((m) => [m.error.code, m.error.retryable, m.error.possiblyProcessed === true]).sort()).eql([
+                ['CANCELLED', false, true],
+                ['NOT_SENT', true, false],
+            ]);
+            should(sim.requests.filter(isSave)).have.length(1);
         });
 
         it('duplicate guard: the lookup of a second chunk fails → that chunk on output 2 retryable (not "possibly processed"), the first chunk saved', async () => {
