@@ -148,6 +148,8 @@ export interface AckRun {
      * many tickets were still out.
      */
     abandon(): number;
+    /** Not yet settled or abandoned: a ticket it issues can still count. */
+    readonly open: boolean;
     /** Tickets issued so far. */
     readonly issued: number;
     /** Tickets not handed back yet (0 once settled or abandoned). */
@@ -191,6 +193,9 @@ export function openAckRun(settled: () => void, lost?: () => void, passes?: Reco
             const live = runs.get(id) === run;
             if (live) leave(id, run);
             return live ? run.outstanding.size : 0;
+        },
+        get open() {
+            return runs.get(id) === run;
         },
         get issued() {
             return run.issued;

@@ -689,11 +689,24 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             let records: unknown[] | undefined;
             // Records were left unread on a page the cap cut.
             let cut = false;
+            // The run was abandoned mid-read (a msg of it cut off downstream by a deploy): the rest of the window is
+            // the next run's to read. Sent on, each record of it would be written now and again then.
+            const abandoned = () => ackRuns.some((r) => !r.open);
+            let stopped = false;
             try {
                 while (count < cap) {
+                    // Asked before a page is asked for and once it is in (the run may end while it is read).
+                    if (abandoned()) {
+                        stopped = true;
+                        break;
+                    }
                     page = await nextPage();
                     if (page === undefined) {
                         complete = true;
+                        break;
+                    }
+                    if (abandoned()) {
+                        stopped = true;
                         break;
                     }
                     cut = count + page.records.length > cap;
@@ -714,10 +727,15 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 }
                 // The cap reached on a page's last record: whether anything follows is known only by asking. A window
                 // holding exactly the cap would otherwise count as cut short, and its watermark would never move.
-                if (!complete && !cut && watermark) complete = (await nextPage()) === undefined;
+                if (!complete && !cut && !stopped && watermark) complete = (await nextPage()) === undefined;
             } finally {
-                // Stop the vendor paging (cap reached or error): releases its generator.
+                // Stop the vendor paging (cap reached, run abandoned or error): releases its generator.
                 await iterator.return?.();
+            }
+            if (stopped) {
+                node.warn(_('runtime.warn.readStopped', { type: qs.type, records: count, pages }));
+                status.done(_('runtime.status.recordsPages', { records: count, pages }), true);
+                return false;
             }
             if (mode === 'all') emit(collected, { count, pages });
             status.done(_('runtime.status.recordsPages', { records: count, pages }));

@@ -274,8 +274,44 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         await helper.setFlows(flow('after'), 'nodes', creds);
         await waitFor('the waiting trigger ran', () => done.completed.includes(2));
         should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
-        // Its read started from where the first did (nothing committed).
-        should(queries().map((b) => b.since)).eql([undefined, undefined, undefined, undefined, undefined, undefined]);
+        // Its read started from where the first did (nothing committed). (It may start while the write node is still
+        // stopped: then it is cut off in turn and stops reading, so how many pages it reads is not fixed.)
+        should(queries().length).be.above(3);
+        should(queries().map((b) => b.since)).eql(queries().map(() => undefined));
+    });
+
+    it('a run cut off downstream mid-read reads no further: the page in hand is not sent and no next page is asked for (the next run reads them; sent on, they would be written twice)', async () => {
+        const flow = (saveName: string) => {
+            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name: saveName, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }], 'q1', 1);
+            f.find((n) => n.id === 'q1')!.wires = [['s1']];
+            return f;
+        };
+        await load([kitConfig, kitQuery, kitSave], flow('before'), creds);
+        const done = finished();
+        // Page 1's save is at the vendor when the deploy cuts it off; page 2 is slow to come.
+        sim.inject({ type: 'delay', ms: 5000 }, 1, isSave);
+        sim.inject({ type: 'delay', ms: 600, thenProcess: true }, 1, (r) => isQuery(r) && JSON.parse(r.body).page === 2);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ payload: 1 });
+        await waitFor('page 1 at the write node, page 2 asked for', () => sim.requests.filter(isSave).length === 1 && queries().length === 2);
+        // Deploy "modified nodes": only the write node restarts; the new one is up before page 2 comes.
+        await helper.setFlows(flow('after'), 'nodes', creds);
+        await waitFor('the first run finished', () => done.completed.includes(1), 5000);
+        should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
+        should(warn.args.some((a) => /read stopped after 100 records in 1 pages/.test(String(a[0])))).be.true();
+        // Page 3 never asked for, page 2 never sent to the (new) write node.
+        await new Promise((r) => setTimeout(r, 200));
+        should(queries()).have.length(2);
+        should(sim.requests.filter(isSave)).have.length(1);
+        // The next run reads the whole window (nothing committed) and writes it once.
+        q.receive({ payload: 2 });
+        await waitFor('the second run finished', () => done.completed.includes(2), 10000);
+        await waitFor('the watermark committed', () => q.context().get('cnErpWatermark'), 10000);
+        should(queries()[2].since).be.undefined();
+        should(sim.saved.map((s) => s.name).sort()).eql([...new Set(sim.saved.map((s) => s.name))].sort());
+        should(sim.saved).have.length(250);
+        should(done.caught).have.length(0);
     });
 
     it('a deploy restarting the write node while it is idle between pages: a page sent while it is stopped reaches no node, and the run is abandoned at once (not after the ack timeout)', async () => {
@@ -304,8 +340,9 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         // Deploy "modified nodes": the write node (idle now) and the slow node restart; the query and its run stay.
         const deployed = helper.setFlows(flow('after'), 'nodes', creds);
         await waitFor('the write node stopped', () => !helper.getNode('s1'), 5000, 5);
-        await waitFor('page 3 asked for (pages 2 and 3 sent while the write node is stopped)', () => queries().length === 3);
-        await new Promise((r) => setTimeout(r, 50));
+        // Page 2, sent while the write node is stopped, reaches no node: the run is told, and reads no further.
+        await waitFor('the first read ended at page 2', () => done.completed.includes(1), 10000);
+        should(queries().some((b) => b.page === 3)).be.false();
         gate();
         await deployed;
         // Default ack timeout (30 min): without being told, the run would hold the waiting trigger that long.
@@ -316,7 +353,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         q.receive({ payload: 3 });
         await waitFor('the third run finished', () => done.completed.includes(3), 10000);
         await waitFor('the watermark committed', () => q.context().get('cnErpWatermark'), 10000);
-        should(queries()[3].since).be.undefined();
+        should(queries().map((b) => b.since)).eql(queries().map(() => undefined));
         should(new Set(sim.saved.map((s) => s.name)).size).equal(250);
         should(done.caught).have.length(0);
     });
