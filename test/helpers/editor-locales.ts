@@ -46,6 +46,25 @@ export function halfWidthInChinese(text: string, html: boolean): string[] {
     return found;
 }
 
+/**
+ * A bracket opened inside another in Chinese text, as in "（…（…）…）": hard to follow, so zh-CN writes such a passage as
+ * sentences or a list. A full-width bracket with a half-width one inside counts too; code (<code>, <pre>) and tags are left out.
+ */
+export function nestedBrackets(text: string, html: boolean): string[] {
+    let t = text;
+    if (html) t = t.replace(/<pre\b[\s\S]*?<\/pre>/g, ' ').replace(/<code\b[\s\S]*?<\/code>/g, '\u0001').replace(/<[^>]+>/g, '');
+    const open: string[] = [];
+    const found: string[] = [];
+    for (let i = 0; i < t.length; i++) {
+        const c = t[i];
+        if (c === '（' || c === '(') {
+            open.push(c);
+            if (open.length > 1 && open.includes('（')) found.push(t.slice(Math.max(0, i - 12), i + 13).replace(/\u0001/g, '<code>'));
+        } else if (c === '）' || c === ')') open.pop();
+    }
+    return found;
+}
+
 export interface EditorExpectations {
     /** Node type → fields its help must name (in both languages). */
     help: Record<string, string[]>;
@@ -108,6 +127,16 @@ export function describeEditor(system: string, expect: EditorExpectations): void
                 const catalogue = JSON.parse(fs.readFileSync(path.join(dir, 'locales', 'zh-CN', `${type}.json`), 'utf8'));
                 const values = leafKeys(catalogue).map((k) => String(lookup(catalogue, k)));
                 should(values.flatMap((v) => halfWidthInChinese(v, false))).eql([], `${type} zh-CN catalogue`);
+            }
+        });
+
+        it('zh-CN help and catalogue put no bracket inside another, as in （…（…）…）', () => {
+            for (const type of types) {
+                const help = fs.readFileSync(path.join(dir, 'locales', 'zh-CN', `${type}.html`), 'utf8');
+                should(nestedBrackets(help, true)).eql([], `${type} zh-CN help`);
+                const catalogue = JSON.parse(fs.readFileSync(path.join(dir, 'locales', 'zh-CN', `${type}.json`), 'utf8'));
+                const values = leafKeys(catalogue).map((k) => String(lookup(catalogue, k)));
+                should(values.flatMap((v) => nestedBrackets(v, false))).eql([], `${type} zh-CN catalogue`);
             }
         });
     });
