@@ -797,7 +797,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     break;
                 }
             }
-            emitOutcomes(ws.system, records, outcomes, single, msg, send);
+            emitOutcomes(records, outcomes, single, msg, send);
         }
 
         async function runAction(as: ActionSpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
@@ -816,7 +816,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             status.done(failed ? _('runtime.status.doneFailed', { failed }) : _('runtime.status.done'), failed > 0);
         }
 
-        function emitOutcomes(system: string, records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
+        function emitOutcomes(records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
             const saved: unknown[] = [];
             const failures: Msg[] = [];
             outcomes.forEach((o, i) => {
@@ -828,7 +828,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const failed = failures.length;
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
             status.done(_('runtime.status.okFailed', { ok: saved.length, failed }), failed > 0);
-            void system;
+            // Cut off by a close, the failures go out of a stopping node, maybe into a stopping flow: said in the log too.
+            if (closing && failed > 0) {
+                const possibly = outcomes.filter((o) => !o.ok && o.error.possiblyProcessed).length;
+                node.warn(_('runtime.warn.closedWithFailures', { type: spec.type, msgid: msg._msgid, failed, possibly }));
+            }
         }
     }
 

@@ -251,6 +251,11 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             await waitFor('every record on output 2', () => failed.length === 3);
             const byName = Object.fromEntries(failed.map((m) => [m.payload.name, [m.error.code, m.error.retryable, m.error.possiblyProcessed === true]]));
             should(byName).eql({ a: ['CANCELLED', false, true], b: ['NOT_SENT', true, false], c: ['NOT_SENT', true, false] });
+            // Sent out of a closing node, maybe into a stopping flow: the log says so too, per msg.
+            const said = (n1.warn as sinon.SinonSpy).args.map((a) => String(a[0])).filter((t) => /closed .* before it finished msg/.test(t));
+            should(said).have.length(2);
+            should(said.some((t) => /1 of its records .*\(1 possibly/.test(t))).be.true();
+            should(said.some((t) => /2 of its records .*\(0 possibly/.test(t))).be.true();
             await new Promise((res) => setTimeout(res, 500));
             should(sim.requests.filter((r) => r.path === '/items/save')).have.length(1);
             should(sim.saved.map((x) => x.name)).eql(['a']);
