@@ -8,6 +8,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
+import net from 'net';
 import path from 'path';
 import { DEMO_CREDENTIALS, SIMULATORS, callbackCurl, startSimulators, StartedSimulators } from './demo-sims';
 
@@ -150,8 +151,23 @@ async function waitForNodeRed(url: string, child: ChildProcess, timeoutMs = 6000
     throw new Error(`Node-RED did not start within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Refuses a port something already listens on (say a Node-RED installed earlier, on 1880): the demo's Node-RED could
+ * not start there, and the one answering would be taken for it.
+ */
+function checkPortFree(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const probe = net.createServer();
+        probe.once('error', (err: NodeJS.ErrnoException) =>
+            reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use (another Node-RED?): start the demo on a free one, e.g. PORT=${port + 1} npm start`) : err),
+        );
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+}
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const dir = path.resolve(options.userDir ?? defaultUserDir);
+    await checkPortFree(options.port);
     const sims = await startSimulators({ freePorts: options.freePorts });
     let nodeRed: ChildProcess;
     try {
@@ -191,6 +207,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         await stop();
         throw new Error(`${(err as Error).message}\n${log}`);
     }
+    // Node-RED ending on its own (a crash): the simulators stop too, rather than keep the demo running for nothing.
+    nodeRed.once('exit', () => void stop());
     return { url, userDir: dir, sims, nodeRed, log: () => log, stop };
 }
 
@@ -220,6 +238,12 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    demo.nodeRed.once('exit', (code, signal) => {
+        if (stopping) return;
+        stopping = true;
+        if (code !== 0) console.error(`Node-RED stopped (${signal ?? `exit code ${code}`}): the demo stops too`);
+        demo.stop().then(() => process.exit(code ?? 1));
+    });
     console.log('');
     console.log(`Simulators: ${demo.sims.list.map((s) => `${s.name} ${s.url}`).join(', ')}`);
     // Each scenario once, so the editor opens on flows that ran (statuses) and the console shows what they did.

@@ -107,7 +107,7 @@ describe('runtime texts in the language Node-RED runs in', function () {
 
         it("a key RED._ returns as it is (no catalog loaded, as in the test helper) shows the English, placeholders filled", () => {
             const _ = translator({ _: (key: string) => key } as any);
-            should(_('runtime.status.pageRecords', { page: 3, records: 600 })).equal('page 3: 600 records');
+            should(_('runtime.status.pageRecords', { page: 3, records: 600 })).equal('page 3, records: 600');
             const zh = translator({ _: (key: string, vars: any) => (key === 'runtime.status.done' ? '完成' : key) } as any);
             should(zh('runtime.status.done')).equal('完成');
         });
@@ -151,7 +151,7 @@ describe('runtime texts in the language Node-RED runs in', function () {
             nr = new NodeRedProcess(flows, { jc: { appSecret: JACKYUN_DEMO.appSecret } }, { coreNodes: ['25-status.js', '21-debug.js'], ...options });
             await nr.start();
             await nr.inject('i1');
-            await waitFor('the read to end', () => sim.calls.direct >= 4 && /\[debug:status\] .*(20 records|20 条记录)/.test(nr!.log), 30000);
+            await waitFor('the read to end', () => sim.calls.direct >= 4 && /\[debug:status\] .*(records: 20|20 条记录)/.test(nr!.log), 30000);
             return nr.log;
         }
 
@@ -164,7 +164,7 @@ describe('runtime texts in the language Node-RED runs in', function () {
 
         it('with the default language (en-US), they are English', async () => {
             const log = await runQuery({ lang: 'en-US' });
-            should(log).match(/\[debug:status\] 20 records, \d pages/);
+            should(log).match(/\[debug:status\] records: 20, pages: \d/);
             should(log).match(/\[warn\] \[jackyun-trade-query:trades\] jackyun-trade-query: timeout: must be a number of seconds greater than 0 \(got "-1"\); using the config node's timeout/);
         });
     });

@@ -3,6 +3,8 @@
  * headless (scripts/demo-check.ts, as `npm run demo:check` does) with every scenario run twice against the simulators.
  */
 import fs from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import should from 'should';
@@ -249,6 +251,43 @@ describe('example flows against the simulators (npm run demo:check)', function (
             should(fs.readFileSync(path.join(foreign, 'flows.json'), 'utf8')).equal('[]');
         } finally {
             fs.rmSync(foreign, { recursive: true, force: true });
+        }
+    });
+
+    it('refuses a port another Node-RED already listens on, naming it and PORT, instead of taking that Node-RED for its own', async function () {
+        // What answers on 1880 when Node-RED is already installed: an admin API whose GET /flows has a rev.
+        const other = http.createServer((req, res) => res.end(JSON.stringify({ rev: 'theirs', flows: [] })));
+        await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', () => resolve()));
+        const port = (other.address() as AddressInfo).port;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-busy-'));
+        let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
+        try {
+            await should(
+                startDemo({ port, quiet: true, userDir: dir, freePorts: true }).then((d) => {
+                    demo = d;
+                    return d;
+                }),
+            ).be.rejectedWith(new RegExp(`port ${port} is already in use.*PORT=`));
+        } finally {
+            await demo?.stop();
+            other.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it('stops its simulators when its Node-RED ends on its own, instead of running on without it', async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-crash-'));
+        const demo = await startDemo({ port: await freePort(), quiet: true, userDir: dir, freePorts: true });
+        const listening = async () => (await Promise.all(demo.sims.list.map((s) => fetch(s.url).then(() => true, () => false)))).filter(Boolean).length;
+        try {
+            should(await listening()).equal(demo.sims.list.length);
+            demo.nodeRed.kill('SIGKILL'); // as a crash ends it
+            const started = Date.now();
+            while ((await listening()) > 0 && Date.now() - started < 10000) await new Promise((r) => setTimeout(r, 100));
+            should(await listening()).equal(0, 'simulators still running after Node-RED ended');
+        } finally {
+            await demo.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

@@ -391,9 +391,12 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('refused logins back off: 1 min, then 2, 4 … up to the maximum; a locked account waits the maximum; a success resets it', async () => {
+        // Time moved on by `offset`: the cooldowns are measured on the monotonic clock, the signatures on the wall clock.
         const realNow = Date.now;
+        const realMonotonic = performance.now.bind(performance);
         let offset = 0;
         Date.now = () => realNow() + offset;
+        performance.now = () => realMonotonic() + offset;
         try {
             const c = make({ authMode: 'password', loginCooldownMs: 60000, maxLoginCooldownMs: 240000 }, { password: 'old-password' });
             const q = () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', FilterString: "FNumber='MAT001'" }, {}).then((rows) => rows, (e: ConnectorError) => e);
@@ -433,6 +436,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             should(sim.loginCount).equal(6);
         } finally {
             Date.now = realNow;
+            performance.now = realMonotonic;
         }
     });
 
