@@ -19,7 +19,7 @@ import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
-import { StatusReporter } from './status';
+import { RunTally, StatusReporter } from './status';
 import { Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { Watermark, clearedOnDeploy, undefinedStore } from './watermark';
@@ -383,6 +383,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             node.warn(_('runtime.warn.timeout', { type: spec.type, got: JSON.stringify(def.timeout) }));
         }
         let closing = false;
+        const tally = new RunTally();
 
         if (!configNode) status.error(_('runtime.status.noConfig'));
 
@@ -827,7 +828,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             for (const f of failures) send([null, f]);
             const failed = failures.length;
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
-            status.done(_('runtime.status.okFailed', { ok: saved.length, failed }), failed > 0);
+            tally.add(saved.length, failed);
+            status.done(_('runtime.status.okFailed', { ok: tally.ok, failed: tally.failed }), tally.failed > 0);
             // Cut off by a close, the failures go out of a stopping node, maybe into a stopping flow: said in the log too.
             if (closing && failed > 0) {
                 const possibly = outcomes.filter((o) => !o.ok && o.error.possiblyProcessed).length;

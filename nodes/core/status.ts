@@ -90,3 +90,25 @@ export class StatusReporter {
         this.node.status({});
     }
 }
+
+/** The pause after which a run's tally starts anew: msgs closer together are one run of a sync (its pages or records). */
+const TALLY_GAP_MS = 60000;
+
+/**
+ * What a node's status counts: the records of msgs that come close together, not only the last msg's (a sync of 92
+ * bills in pages shows 92, not the last page's 8). A pause of more than a minute starts a new tally.
+ */
+export class RunTally {
+    ok = 0;
+    failed = 0;
+    private lastAt = -Infinity;
+
+    add(ok: number, failed: number): this {
+        const now = monotonicNow();
+        if (now - this.lastAt > TALLY_GAP_MS) this.ok = this.failed = 0;
+        this.ok += ok;
+        this.failed += failed;
+        this.lastAt = now;
+        return this;
+    }
+}

@@ -7,7 +7,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ACK_PROPERTY, acknowledge } from '../core/ack';
 import { ConnectorError } from '../core/errors';
 import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint';
-import { StatusReporter } from '../core/status';
+import { RunTally, StatusReporter } from '../core/status';
 import { translator } from '../core/i18n';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
@@ -68,6 +68,7 @@ export = function (RED: NodeAPI) {
         const node = this;
         // Throttled as the endpoint nodes' status: a query in record mode sends thousands of msgs a second.
         const status = new StatusReporter(node);
+        const tally = new RunTally();
         let compiled: CompiledMapping | undefined;
         let compileError: Error | undefined;
         try {
@@ -147,7 +148,8 @@ export = function (RED: NodeAPI) {
                     acknowledge(msg);
                 }
                 if (isArray) asSequence(RED, failed);
-                status.done(failed.length ? _('erp-mapper.status.mappedFailed', { ok: ok.length, failed: failed.length }) : _('erp-mapper.status.mapped', { ok: ok.length }), failed.length > 0);
+                tally.add(ok.length, failed.length);
+                status.done(tally.failed ? _('erp-mapper.status.mappedFailed', { ok: tally.ok, failed: tally.failed }) : _('erp-mapper.status.mapped', { ok: tally.ok }), tally.failed > 0);
                 if (first) send([first, null]);
                 for (const f of failed) send([null, f]);
                 done();

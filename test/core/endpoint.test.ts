@@ -287,7 +287,7 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(large).equal(small);
         });
 
-        it('a query in record mode feeding a write node (hundreds of one-record msgs at once): no status update per msg to every open editor, and the last one shows the outcome', async () => {
+        it('a query in record mode feeding a write node (hundreds of one-record msgs at once): no status update per msg to every open editor, and the last one shows the outcome of them all (not of the last msg)', async () => {
             await loadSave(saveNode());
             const node = helper.getNode('n1');
             const statusOf = () => (node.status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === 'n1').map((c) => c.args[0]);
@@ -304,8 +304,29 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(statusOf().length).be.below(count / 4);
             // The outcome is shown once the updates held back are let through, not a "…" of a msg long done.
             await new Promise((r) => setTimeout(r, 1100));
-            should(statusOf().pop()).eql({ fill: 'green', shape: 'dot', text: '1 ok, 0 failed' });
+            should(statusOf().pop()).eql({ fill: 'green', shape: 'dot', text: `${count} ok, 0 failed` });
             should(sim.saved).have.length(count);
+        });
+
+        it("the status adds up the msgs of one run (close together), and starts anew after a pause of more than a minute; a failure in the run keeps it yellow", async () => {
+            await loadSave(saveNode());
+            const node = helper.getNode('n1');
+            const statusOf = () => (node.status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === 'n1').map((c) => c.args[0]);
+            const realMonotonic = performance.now.bind(performance);
+            let offset = 0;
+            performance.now = () => realMonotonic() + offset;
+            try {
+                await run('n1', { payload: [{ name: 'a' }, { name: 'bad' }] }, 2);
+                await run('n1', { payload: [{ name: 'b' }, { name: 'c' }] }, 1);
+                await new Promise((r) => setTimeout(r, 1100));
+                should(statusOf().pop()).eql({ fill: 'yellow', shape: 'dot', text: '3 ok, 1 failed' });
+                offset += 61000; // the next night's run
+                await run('n1', { payload: [{ name: 'd' }] }, 1);
+                await new Promise((r) => setTimeout(r, 1100));
+                should(statusOf().pop()).eql({ fill: 'green', shape: 'dot', text: '1 ok, 0 failed' });
+            } finally {
+                performance.now = realMonotonic;
+            }
         });
 
         it('invalid records go to output 2 naming the field and are never sent', async () => {
