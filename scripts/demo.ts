@@ -100,8 +100,9 @@ function linkPalette(dir: string): void {
     const target = path.join(dir, 'node_modules', ...pkg.name.split('/'));
     fs.mkdirSync(target, { recursive: true });
     fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, keywords: pkg.keywords, main: pkg.main, 'node-red': pkg['node-red'] }, null, 2));
-    fs.symlinkSync(build, path.join(target, 'dist'), 'dir');
-    for (const sub of ['resources', 'examples', 'icons']) if (fs.existsSync(path.join(root, sub))) fs.symlinkSync(path.join(root, sub), path.join(target, sub), 'dir');
+    // Junctions: on Windows a directory symlink needs admin rights or Developer Mode (EPERM); elsewhere the type is ignored.
+    fs.symlinkSync(build, path.join(target, 'dist'), 'junction');
+    for (const sub of ['resources', 'examples', 'icons']) if (fs.existsSync(path.join(root, sub))) fs.symlinkSync(path.join(root, sub), path.join(target, sub), 'junction');
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: DEMO_PACKAGE, private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
 }
 
@@ -179,7 +180,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
             cwd: dir,
             stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
             // That Node first on PATH, for anything Node-RED starts (npm) to run under it too.
-            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', PATH: `${path.dirname(node)}:${process.env.PATH}` },
+            env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}` },
         });
     } catch (err) {
         await sims.stop();
