@@ -41,6 +41,16 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     const isSave = (r: { path: string }) => r.path === '/items/save';
     const queries = () => sim.requests.filter(isQuery).map((r) => JSON.parse(r.body) as { page: number; since?: number });
 
+    /**
+     * The query in ack mode wired to a write node named `saveName` (a new name makes a deploy of modified nodes restart
+     * it), beside `others`.
+     */
+    function queryIntoSave(saveName: string, others: Msg[] = []): Msg[] {
+        const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name: saveName, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }, ...others], 'q1', 1);
+        f.find((n) => n.id === 'q1')!.wires = [['s1']];
+        return f;
+    }
+
     /** Which input msgs (by msg.payload: 1, 2, 3 like an inject's timestamps) the node finished, and how: completed (done()) or caught (done(err)). */
     function finished() {
         const completed: number[] = [];
@@ -254,12 +264,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     });
 
     it('a deploy that restarts the write node cuts its msgs off: the run is abandoned at once (no ack timeout wait) and the waiting trigger re-reads the window', async () => {
-        const flow = (saveName: string) => {
-            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name: saveName, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }], 'q1', 1);
-            f.find((n) => n.id === 'q1')!.wires = [['s1']];
-            return f;
-        };
-        await load([kitConfig, kitQuery, kitSave], flow('before'), creds);
+        await load([kitConfig, kitQuery, kitSave], queryIntoSave('before'), creds);
         const done = finished();
         // Every save waits at the vendor long enough for the deploy to cut it off (unprocessed then).
         sim.inject({ type: 'delay', ms: 5000 }, 3, isSave);
@@ -271,7 +276,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         await new Promise((r) => setTimeout(r, 50));
         should(done.completed).eql([1]);
         // Deploy "modified nodes": only the write node restarts (default ack timeout: 30 min).
-        await helper.setFlows(flow('after'), 'nodes', creds);
+        await helper.setFlows(queryIntoSave('after'), 'nodes', creds);
         await waitFor('the waiting trigger ran', () => done.completed.includes(2));
         should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
         // Its read started from where the first did (nothing committed). (It may start while the write node is still
@@ -281,12 +286,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
     });
 
     it('a run cut off downstream mid-read reads no further: the page in hand is not sent and no next page is asked for (the next run reads them; sent on, they would be written twice)', async () => {
-        const flow = (saveName: string) => {
-            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name: saveName, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }], 'q1', 1);
-            f.find((n) => n.id === 'q1')!.wires = [['s1']];
-            return f;
-        };
-        await load([kitConfig, kitQuery, kitSave], flow('before'), creds);
+        await load([kitConfig, kitQuery, kitSave], queryIntoSave('before'), creds);
         const done = finished();
         // Page 1's save is at the vendor when the deploy cuts it off; page 2 is slow to come.
         sim.inject({ type: 'delay', ms: 5000 }, 1, isSave);
@@ -296,7 +296,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         q.receive({ payload: 1 });
         await waitFor('page 1 at the write node, page 2 asked for', () => sim.requests.filter(isSave).length === 1 && queries().length === 2);
         // Deploy "modified nodes": only the write node restarts; the new one is up before page 2 comes.
-        await helper.setFlows(flow('after'), 'nodes', creds);
+        await helper.setFlows(queryIntoSave('after'), 'nodes', creds);
         await waitFor('the first run finished', () => done.completed.includes(1), 5000);
         should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.true();
         should(warn.args.some((a) => /read stopped after page\(s\): 1, records: 100/.test(String(a[0])))).be.true();
@@ -324,11 +324,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
                 RED.nodes.createNode(this, def);
                 this.on('close', (done: () => void) => void closed.then(done));
             });
-        const flow = (name: string) => {
-            const f = withProbes([config(), query({ watermarkCommit: 'ack' }), { id: 's1', type: 'kit-save', z: 'f1', name, config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] }, { id: 'x1', type: 'slow-to-stop', z: 'f1', name }], 'q1', 1);
-            f.find((n) => n.id === 'q1')!.wires = [['s1']];
-            return f;
-        };
+        const flow = (name: string) => queryIntoSave(name, [{ id: 'x1', type: 'slow-to-stop', z: 'f1', name }]);
         await load([kitConfig, kitQuery, kitSave, slowToStop], flow('before'), creds);
         const done = finished();
         sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 1, (r) => isQuery(r) && JSON.parse(r.body).page === 2);
