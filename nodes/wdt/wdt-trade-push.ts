@@ -28,6 +28,27 @@ function withoutShop(trade: Record<string, unknown>): Record<string, unknown> {
     return rest;
 }
 
+/**
+ * Seed 003 tables shop_no, switch and trade_list under order_list, but they are trade_push's call-level form fields
+ * (protocols.md §5.1). Inside trade_list WDT ignores them: the trade would go to another shop, or in another mode,
+ * than the record asks. The path of the first one found in a trade or its lines, or undefined.
+ */
+function misplacedCallField(trade: Record<string, unknown>): string | undefined {
+    for (const k of ['switch', 'trade_list']) if (trade[k] !== undefined) return k;
+    const lines = Array.isArray(trade.order_list) ? trade.order_list : [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as Record<string, unknown> | null;
+        if (line && typeof line === 'object') for (const k of ['shop_no', 'switch', 'trade_list']) if (line[k] !== undefined) return `order_list[${i}].${k}`;
+    }
+    return undefined;
+}
+
+const CALL_FIELD_HINT: Record<string, string> = {
+    shop_no: "give it as the trade's shop_no (or the node's)",
+    switch: 'set switch in the node or msg.params.switch',
+    trade_list: 'each record is one trade of it',
+};
+
 const spec: WriteSpec<WdtClient> = {
     type: 'wdt-trade-push',
     system: 'wdt',
@@ -52,6 +73,12 @@ const spec: WriteSpec<WdtClient> = {
         // tid alone (trimmed: "T1" and "T1 " are one tid to it), so two trades of one tid in one call could not be told apart.
         const groups = new Map<string, { calls: number[][]; seen: Map<string, number> }>();
         trades.forEach((t, i) => {
+            const misplaced = misplacedCallField(t);
+            if (misplaced !== undefined) {
+                const hint = CALL_FIELD_HINT[misplaced.replace(/^.*\./, '')];
+                outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: misplaced, message: `${misplaced}: is a field of the trade_push call, not of a trade or line (WDT ignores it there): ${hint}; not sent` }) };
+                return;
+            }
             // Refused here, naming its field: sent, it would make WDT refuse the whole call.
             const half = halfCharacterField(withoutShop(t));
             if (half !== undefined) {

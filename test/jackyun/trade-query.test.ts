@@ -376,6 +376,21 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(r.outputs[0][0].payload.map((t: any) => t.TradeNo).sort()).eql(want.sort());
     });
 
+    for (const [field, value] of [
+        ['tradeNo', 'JY0001，JY0002'],
+        ['tradeNo', 'JY0001、JY0002'],
+        ['fields', 'tradeNo，goodsDetail'],
+    ]) {
+        it(`${field} listed with a full-width comma or 、 (seed 000: 半角逗号分隔; Jackyun would read "${value}" as one name and find nothing) → Catch naming ${field}, nothing sent`, async () => {
+            await start(direct());
+            const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY), [field]: value } }, 1);
+            should(r.caught).not.be.undefined();
+            should(r.caught!._error).match({ kind: 'validation', field });
+            should(r.caught!._error.message).match(new RegExp(`^${field}: .*half-width comma`));
+            should(sim.requests).have.length(0);
+        });
+    }
+
     it('a frequency-limit answer backs off, then the read succeeds (direct and Qimen)', async () => {
         await start(direct());
         sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);

@@ -147,6 +147,20 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(JSON.parse(sim.requests[0].body).SheetID).equal('RS5');
     });
 
+    it('a SheetID or GoodsID of spaces only (a mapper template over an empty source) → output 2 naming the field "must not be blank", not sent; the others sent', async () => {
+        await start();
+        await loadFlow();
+        const blankItem = { ...demoSheet('RS8'), Items: [{ ...(demoSheet().Items as Msg[])[0], GoodsID: ' ' }] };
+        const r = await run('n1', { payload: [{ ...demoSheet(), SheetID: '  ' }, blankItem, demoSheet('RS5')] }, 2);
+        should(r.outputs[1].map((m) => [m.error.kind, m.error.field])).eql([
+            ['validation', 'payload[0].SheetID'],
+            ['validation', 'payload[1].Items[0].GoodsID'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/SheetID: must not be blank/);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(sim.requests[0].body).SheetID).equal('RS5');
+    });
+
     it('a single bad sheet sends nothing at all', async () => {
         await start();
         await loadFlow();

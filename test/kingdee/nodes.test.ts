@@ -210,6 +210,15 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(limits.length).equal(overlapPaging(sim.rows(RETURN_REQUEST_FORM).length, 4).starts.length);
         });
 
+        it('Limit 0 (Kingdee\'s "no limit", as in its SDK\'s own query) reads every row in pages of the server maximum, not Catch', async () => {
+            await start();
+            await loadQuery(node(), { maxLimit: 4 });
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FID,FEntity_FEntryID', Limit: 0 } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
+            should(sentData(isQuery).every((d) => d.Limit === 4)).be.true();
+        });
+
         it('MsgCode 14 (call limit) → backs off, then succeeds', async () => {
             await start();
             await loadQuery();

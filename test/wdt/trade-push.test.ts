@@ -147,6 +147,28 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.requests).have.length(1);
     });
 
+    it('trade_time and pay_time other than yyyy-MM-dd HH:mm:ss (seed 003: datetime) — epoch ms, ISO with T and Z, a date alone → output 2 naming the field, not sent; WDT\'s "0000-00-00 00:00:00" and a blank pay_time are sent', async () => {
+        await loadFlow();
+        const r = await run('n1', {
+            payload: [
+                { ...demoTrade('T-ms'), trade_time: 1704765600000 },
+                { ...demoTrade('T-iso'), pay_time: '2024-01-09T02:05:00.000Z' },
+                { ...demoTrade('T-day'), trade_time: '2024-01-09' },
+                { ...demoTrade('T-ok'), pay_status: '0', pay_time: '0000-00-00 00:00:00' },
+                { ...demoTrade('T-ok2'), pay_status: '0', pay_time: '' },
+            ],
+        }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+            [0, 'validation', 'payload[0].trade_time'],
+            [1, 'validation', 'payload[1].pay_time'],
+            [2, 'validation', 'payload[2].trade_time'],
+        ]);
+        should(r.outputs[1][1].error.message).containEql('yyyy-MM-dd HH:mm:ss');
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T-ok', 'T-ok2']);
+        should(sim.requests).have.length(1);
+    });
+
     it('is_auto_wms 0 or blank is not sent (seed 003: 非自动流转模式一定不要传值), so the trade is not taken into auto-flow mode; 1 is sent', async () => {
         await loadFlow();
         const r = await run('n1', { payload: [{ ...demoTrade('T1'), is_auto_wms: '0' }, { ...demoTrade('T2'), is_auto_wms: 0 }, { ...demoTrade('T3'), is_auto_wms: '' }, { ...demoTrade('T4'), is_auto_wms: 1 }] }, 2);
@@ -195,6 +217,38 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r.outputs[1][0].error).match({ kind: 'validation', message: /tid: is required/ });
         should(sim.requests).have.length(1);
         should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T5']);
+    });
+
+    it('seed 003\'s call-level fields written where its table puts them (shop_no, switch, trade_list under order_list) or on the trade (switch, trade_list) → output 2 naming the field, not sent to the node\'s shop in the mode WDT takes from the call; the others pushed', async () => {
+        await loadFlow();
+        const onLine = (tid: string, extra: Msg) => {
+            const t = demoTrade(tid);
+            Object.assign((t.order_list as Msg[])[0], extra);
+            return t;
+        };
+        const r = await run('n1', {
+            payload: [
+                onLine('T1', { shop_no: 'SHOP02' }),
+                onLine('T2', { switch: '1' }),
+                onLine('T3', { trade_list: [] }),
+                { ...demoTrade('T4'), switch: 1 },
+                { ...demoTrade('T5'), trade_list: '[]' },
+                demoTrade('T6'),
+            ],
+        }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.field])).eql([
+            [0, 'validation', 'order_list[0].shop_no'],
+            [1, 'validation', 'order_list[0].switch'],
+            [2, 'validation', 'order_list[0].trade_list'],
+            [3, 'validation', 'switch'],
+            [4, 'validation', 'trade_list'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/^order_list\[0\]\.shop_no: .*the trade's shop_no/);
+        should(r.outputs[1][1].error.message).match(/^order_list\[0\]\.switch: .*msg\.params\.switch/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T6']);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['T6']);
     });
 
     it('a trade holding half a character (an emoji cut in two: JSON.stringify sends \\ud83d, which WDT\'s json_decode refuses with the whole call) → output 2 naming the field, not sent; the others are pushed', async () => {
