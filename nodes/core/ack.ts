@@ -332,7 +332,7 @@ interface SendEvent {
     /** `node`: set by the time of preDeliver; `_expectedDoneCount`: its input handlers that take done(). */
     destination: { id: string; node?: { _expectedDoneCount?: number } };
     /** `node`: the node sending. */
-    source?: { id?: string; node?: { _flow?: { getNode?(id: string): unknown } } };
+    source?: { id?: string; node?: { type?: string; _flow?: { getNode?(id: string): unknown } } };
 }
 interface CompleteEvent {
     msg: Record<string, unknown> | undefined;
@@ -449,7 +449,7 @@ function lostOnTheWay(events: SendEvent[]): void {
     let dropped: Map<string, string> | undefined;
     for (const event of events) {
         const msg = event.msg;
-        if (!msg || typeof msg !== 'object' || msg[ACK_PROPERTY] === undefined) continue;
+        if (!msg || typeof msg !== 'object' || msg[ACK_PROPERTY] === undefined || reportsOn(event)) continue;
         const goes = routes(event);
         for (const { ticket } of openTickets(msg)) {
             if (goes) (routed ??= new Set()).add(keyOf(ticket));
@@ -457,6 +457,15 @@ function lostOnTheWay(events: SendEvent[]): void {
         }
     }
     for (const [key, run] of dropped ?? []) if (!routed?.has(key)) runLost(run);
+}
+
+/**
+ * A Complete or Catch node sends a copy of a msg some node finished or failed: a report beside the msg's way, not the
+ * msg going on. Its tickets come back (or not) where the msg went; the report dropped on the way loses none of them.
+ */
+function reportsOn(event: SendEvent): boolean {
+    const type = event.source?.node?.type;
+    return type === 'complete' || type === 'catch';
 }
 
 /** The outer `parts` levels (innermost first) every one of `chains` shares: which piece of its ticket the fork stands for. */

@@ -354,6 +354,39 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(done.caught).have.length(0);
     });
 
+    for (const [split, refused] of [[false, false], [true, false], [false, true]]) {
+        it(`a Complete or Catch node reporting on the msgs of a run to a disabled node only does not cut the run off: the run commits${split ? ' (records split into one msg each, the Split node watched too)' : ''}${refused ? ' (a page refused whole, at Catch)' : ''}`, async () => {
+            // A Complete node and a Catch node watching the write node (and the Split before it), each wired to a debug
+            // node the user disabled: the copies they send reach no node, but the msgs themselves went on to be written.
+            const f = withProbes(
+                [
+                    config(),
+                    query({ watermarkCommit: 'ack' }),
+                    { id: 'sp', type: 'split', z: 'f1', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['s1']] },
+                    { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] },
+                    { id: 's1-complete', type: 'complete', z: 'f1', scope: split ? ['sp', 's1'] : ['s1'], uncaught: false, wires: [['off']] },
+                    { id: 's1-catch', type: 'catch', z: 'f1', scope: split ? ['sp', 's1'] : ['s1'], uncaught: false, wires: [['off']] },
+                    { id: 'off', type: 'helper', z: 'f1', d: true },
+                ],
+                'q1',
+                1,
+            );
+            f.find((n) => n.id === 'q1')!.wires = [[split ? 'sp' : 's1']];
+            await load([kitConfig, kitQuery, kitSave, splitNode], f, creds);
+            const done = finished();
+            // Page 1's save refused as a whole (nothing written): that msg goes to the Catch node, and so counts as finished.
+            if (refused) sim.inject({ type: 'http', status: 400 }, 1, isSave);
+            const q = helper.getNode('q1');
+            const warn = q.warn as sinon.SinonSpy;
+            q.receive({ payload: 1 });
+            await waitFor('the run finished', () => done.completed.includes(1), 10000);
+            await waitFor('the watermark committed', () => q.context().get('cnErpWatermark'), 10000);
+            should(warn.args.some((a) => /cut off downstream/.test(String(a[0])))).be.false();
+            should(sim.saved).have.length(refused ? 150 : 250);
+            should(done.caught).have.length(0);
+        });
+    }
+
     it('closing the node while a trigger waits: every msg finished once, the waiting one with a "closing" error, no timer left', async () => {
         const timers = sandbox.spy(global, 'setTimeout');
         const cleared = sandbox.spy(global, 'clearTimeout');
