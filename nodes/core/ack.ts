@@ -389,6 +389,9 @@ const keyOf = (t: AckTicket) => `${t.run}#${t.seq}`;
  */
 function onSend(events: SendEvent[]): void {
     for (const event of events) {
+        // A report (the copy a Complete or Catch node sends) goes on without the tickets: nodes it passes through
+        // (a Change node formatting the error, a debug node someone disabled) neither hold nor lose them.
+        if (event.msg && typeof event.msg === 'object' && event.msg[ACK_PROPERTY] !== undefined && reportsOn(event)) delete event.msg[ACK_PROPERTY];
         const node = event.source?.node;
         if (node && deliveredOpen > 0) {
             const s = sendsOf(node);
@@ -449,7 +452,7 @@ function lostOnTheWay(events: SendEvent[]): void {
     let dropped: Map<string, string> | undefined;
     for (const event of events) {
         const msg = event.msg;
-        if (!msg || typeof msg !== 'object' || msg[ACK_PROPERTY] === undefined || reportsOn(event)) continue;
+        if (!msg || typeof msg !== 'object' || msg[ACK_PROPERTY] === undefined) continue;
         const goes = routes(event);
         for (const { ticket } of openTickets(msg)) {
             if (goes) (routed ??= new Set()).add(keyOf(ticket));
@@ -461,7 +464,7 @@ function lostOnTheWay(events: SendEvent[]): void {
 
 /**
  * A Complete or Catch node sends a copy of a msg some node finished or failed: a report beside the msg's way, not the
- * msg going on. Its tickets come back (or not) where the msg went; the report dropped on the way loses none of them.
+ * msg going on. Its tickets come back (or not) where the msg went; the report, wherever it goes, holds none of them.
  */
 function reportsOn(event: SendEvent): boolean {
     const type = event.source?.node?.type;

@@ -504,6 +504,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     const source = isPlainObject(msg.error) ? msg.error.source : undefined;
                     msg.error = ce.toMsgError();
                     if (source !== undefined) msg.error.source = source;
+                    // Its records failed too: the next msg of the run must not show the run green with none failed.
+                    if (spec.kind === 'write') tally.add(0, Array.isArray(msg.payload) ? msg.payload.length : 1);
                     status.error(ce.code);
                     finished();
                     done(e);

@@ -106,6 +106,8 @@ export = function (RED: NodeAPI) {
             // msg's error.code, and every version the classification in error.cause (3.x has no error.code).
             const toCatch = (err: Error, fallback: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
+                // Its records failed too: the next msg of the run must not show the run green with none failed.
+                tally.add(0, Array.isArray(msg.payload) ? msg.payload.length : 1);
                 const code = (err as { code?: string }).code ?? fallback;
                 const kind = fallback === 'MAPPING_FAILED' ? 'transient' : fallback === 'BAD_MAPPING' ? 'config' : 'validation';
                 done(Object.assign(err, { code, cause: new ConnectorError({ system: 'mapper', kind, code, message: err.message }).toMsgError() }));

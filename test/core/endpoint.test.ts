@@ -329,6 +329,18 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             }
         });
 
+        it('a msg of the run that went to Catch whole (payload not records) counts its records as failed: the next msg of the run leaves the status yellow, not a green "0 failed"', async () => {
+            await loadSave(saveNode());
+            const node = helper.getNode('n1');
+            const statusOf = () => (node.status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === 'n1').map((c) => c.args[0]);
+            await run('n1', { payload: [{ name: 'a' }] }, 1);
+            const caught = await run('n1', { payload: 'text' }, 0);
+            should(caught.caught).be.ok();
+            await run('n1', { payload: [{ name: 'b' }] }, 1);
+            await new Promise((r) => setTimeout(r, 1100));
+            should(statusOf().pop()).eql({ fill: 'yellow', shape: 'dot', text: '2 ok, 1 failed' });
+        });
+
         it('invalid records go to output 2 naming the field and are never sent', async () => {
             await loadSave(saveNode());
             const r = await run('n1', { payload: [{ name: 'ok' }, { nom: 'x' }, 'text'] }, 2);

@@ -12,6 +12,8 @@ import path from 'path';
 // Node-RED's own Split node, as an integrator puts it between a query and a write node.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const splitNode = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core', 'sequence', '17-split.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const changeNode = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core', 'function', '15-change.js'));
 
 /**
  * An incremental query node runs one read at a time: a trigger arriving while a run reads (or, in ack mode, waits
@@ -386,6 +388,35 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(done.caught).have.length(0);
         });
     }
+
+    it('a Complete and a Catch node reporting on the msgs of a run through a Change node to a disabled node do not cut the run off: the report stays a report past its first node, and the run commits', async () => {
+        // The usual error report: Catch → Change (say, the error as the payload) → a debug or mail node, here disabled.
+        const f = withProbes(
+            [
+                config(),
+                query({ watermarkCommit: 'ack' }),
+                { id: 's1', type: 'kit-save', z: 'f1', config: 'c1', params: { chunkSize: { value: '100', type: 'num' } }, wires: [[], []] },
+                { id: 's1-complete', type: 'complete', z: 'f1', scope: ['s1'], uncaught: false, wires: [['ch']] },
+                { id: 's1-catch', type: 'catch', z: 'f1', scope: ['s1'], uncaught: false, wires: [['ch']] },
+                { id: 'ch', type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'report', tot: 'str' }], wires: [['off']] },
+                { id: 'off', type: 'helper', z: 'f1', d: true },
+            ],
+            'q1',
+            1,
+        );
+        f.find((n) => n.id === 'q1')!.wires = [['s1']];
+        await load([kitConfig, kitQuery, kitSave, changeNode], f, creds);
+        const done = finished();
+        sim.inject({ type: 'http', status: 400 }, 1, isSave);
+        const q = helper.getNode('q1');
+        const warn = q.warn as sinon.SinonSpy;
+        q.receive({ payload: 1 });
+        await waitFor('the run finished', () => done.completed.includes(1), 10000);
+        await waitFor('the watermark committed', () => q.context().get('cnErpWatermark'), 10000);
+        should(warn.args.some((a) => /cut off downstream|read stopped/.test(String(a[0])))).be.false();
+        should(sim.saved).have.length(150);
+        should(done.caught).have.length(0);
+    });
 
     it('closing the node while a trigger waits: every msg finished once, the waiting one with a "closing" error, no timer left', async () => {
         const timers = sandbox.spy(global, 'setTimeout');

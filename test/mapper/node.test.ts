@@ -85,6 +85,18 @@ describe('erp-mapper node', function () {
         should(status.lastCall.args[0]).match({ fill: 'red', shape: 'ring' }, 'the msg went to Catch but the status still shows the last msg mapped');
     });
 
+    it('a msg of the run sent to Catch whole (a payload nested too deep) counts as failed: the next msg of the run leaves the status yellow, not a green "mapped"', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const status = helper.getNode('n1').status as any;
+        await run('n1', { payload: { id: 1 } }, 2);
+        let deep: Msg = { id: 1 };
+        for (let i = 0; i < 150; i++) deep = { child: deep };
+        should((await run('n1', { payload: deep }, 2)).caught).be.ok();
+        await run('n1', { payload: { id: 2 } }, 2);
+        await new Promise((r) => setTimeout(r, 1100));
+        should(status.lastCall.args[0]).eql({ fill: 'yellow', shape: 'dot', text: 'mapped 2, failed 1' });
+    });
+
     it('a query in record mode feeding the mapper (hundreds of one-record msgs at once): no status update per msg to every open editor, and the last one shows the outcome of them all', async function () {
         await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
         const node = helper.getNode('n1');
