@@ -422,6 +422,8 @@ export class JackyunClient extends BaseClient {
 
         const base: Record<string, unknown> = {};
         for (const k of ['tradeNo', 'tradeStatus', 'tradeType', 'sourceTradeNos', 'fields']) if (present(p[k])) base[k] = String(p[k]);
+        // Lists typed "T1, T2": whether Jackyun trims each value is not documented, and " T2" would match no trade.
+        for (const k of ['tradeNo', 'sourceTradeNos', 'fields']) if (typeof base[k] === 'string') base[k] = (base[k] as string).split(',').map((v) => v.trim()).filter(Boolean).join(',');
         if (typeof base.fields === 'string') {
             const listed = base.fields.split(',').map((s) => s.trim());
             // Trades are told apart by their number (the instant two windows share, pages read again): left out of

@@ -391,6 +391,14 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         });
     }
 
+    it('tradeNo, sourceTradeNos and fields typed with spaces after the commas ("T1, T2") are sent without them: whether Jackyun trims each value is not documented', async () => {
+        await start(direct());
+        const trades = numbers(sim.tradesModifiedBetween(sim.base, sim.base + DAY)).slice(0, 2);
+        const r = await run('n1', { params: { tradeNo: ` ${trades.join(' , ')} `, sourceTradeNos: 'S1, S2', fields: 'tradeNo, goodsDetail' } }, 1);
+        should(r.caught).be.undefined();
+        should(sent()[0]).match({ tradeNo: trades.join(','), sourceTradeNos: 'S1,S2', fields: 'tradeNo,goodsDetail' });
+    });
+
     it('a frequency-limit answer backs off, then the read succeeds (direct and Qimen)', async () => {
         await start(direct());
         sim.inject({ type: 'vendor', name: 'rate-limit' }, 2);
