@@ -57,7 +57,7 @@ export function ackTimeout(value: unknown): { ms: number | undefined; refused: b
     // Spaces are blank, as they look: Number(' ') is 0, which would wait for ever.
     const n = isBlankValue(value) ? undefined : num(value);
     const refused = !isBlankValue(value) && (n === undefined || n < 0);
-    const minutes = n === undefined || n < 0 ? 30 : n;
+    const minutes = n === undefined || refused ? 30 : n;
     return { ms: minutes === 0 ? undefined : Math.min(Math.max(1, Math.round(minutes * 60000)), MAX_TIMER_MS), refused };
 }
 
@@ -505,7 +505,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     msg.error = ce.toMsgError();
                     if (source !== undefined) msg.error.source = source;
                     // Its records failed too: the next msg of the run must not show the run green with none failed.
-                    if (spec.kind === 'write') tally.add(0, Array.isArray(msg.payload) ? msg.payload.length : 1);
+                    if (spec.kind === 'write') tally.addCaught(msg.payload);
                     status.error(ce.code);
                     finished();
                     done(e);

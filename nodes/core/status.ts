@@ -111,4 +111,9 @@ export class RunTally {
         this.lastAt = now;
         return this;
     }
+
+    /** A msg of the run sent to Catch whole: its records (one, when its payload is no array) count as failed. */
+    addCaught(payload: unknown): this {
+        return this.add(0, Array.isArray(payload) ? payload.length : 1);
+    }
 }

@@ -300,12 +300,20 @@ export class KingdeeClient extends BaseClient {
         const cookies = parseSetCookie(setCookie);
         const id = cookies['kdservice-sessionid'];
         if (id) {
-            this.keepSessionSecret(id, ...Object.values(cookies).filter((v) => v.length >= 16));
+            this.keepCookiesSecret(cookies, id);
             this.session = { id, cookies };
         } else if (this.session && Object.keys(cookies).length > 0) {
-            this.keepSessionSecret(...Object.values(cookies).filter((v) => v.length >= 16));
+            this.keepCookiesSecret(cookies);
             this.session = { ...this.session, cookies: { ...this.session.cookies, ...cookies } };
         }
+    }
+
+    /**
+     * The session (id and cookies) is as good as the password until it expires: never quoted in an error. Short
+     * cookie values are settings (Theme=standard, a language), not session keys: redacting them would garble messages.
+     */
+    private keepCookiesSecret(cookies: Record<string, string>, ...ids: string[]): void {
+        this.keepSessionSecret(...ids, ...Object.values(cookies).filter((v) => v.length >= 16));
     }
 
     private async login(signal: AbortSignal): Promise<Session> {
@@ -355,9 +363,7 @@ export class KingdeeClient extends BaseClient {
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
         if (!id) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'NO_SESSION', message: 'login succeeded but the server returned no session id' });
-        // The session (id and cookies) is as good as the password until it expires: never quoted in an error. Short
-        // cookie values are settings (Theme=standard, a language), not session keys: redacting them would garble messages.
-        this.keepSessionSecret(id, ...Object.values(cookies).filter((v) => v.length >= 16));
+        this.keepCookiesSecret(cookies, id);
         return { id, cookies, user: str(answer?.Context?.UserName) || s.username };
     }
 

@@ -107,7 +107,7 @@ export = function (RED: NodeAPI) {
             const toCatch = (err: Error, fallback: string) => {
                 if (msg[ACK_PROPERTY]) acknowledge(msg);
                 // Its records failed too: the next msg of the run must not show the run green with none failed.
-                tally.add(0, Array.isArray(msg.payload) ? msg.payload.length : 1);
+                tally.addCaught(msg.payload);
                 const code = (err as { code?: string }).code ?? fallback;
                 const kind = fallback === 'MAPPING_FAILED' ? 'transient' : fallback === 'BAD_MAPPING' ? 'config' : 'validation';
                 done(Object.assign(err, { code, cause: new ConnectorError({ system: 'mapper', kind, code, message: err.message }).toMsgError() }));
