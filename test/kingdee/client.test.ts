@@ -2,30 +2,14 @@ import should from 'should';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { KingdeeClient, KingdeeSettings, BillQueryParams, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
 import { ConnectorError, commonClientSettings } from '../../nodes/core';
+import { kingdeeClientAgainstSim } from './against-sim';
 
 const D = 'DynamicFormService.';
 
 describe('KingdeeClient against the Kingdee simulator', function () {
-    let sim: KingdeeSim;
-    let client: KingdeeClient | undefined;
-
-    beforeEach(async () => {
-        sim = new KingdeeSim();
-        await sim.start();
-    });
-    afterEach(async () => {
-        client?.close();
-        client = undefined;
-        await sim.stop();
-    });
-
-    const make = (extra: Partial<KingdeeSettings> = {}, creds: Record<string, string> = {}) =>
-        (client = new KingdeeClient(
-            commonClientSettings('kingdee', { rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3 }, { rps: 5, concurrency: 2 }),
-            { serverUrl: sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, authMode: 'sign', appId: KINGDEE_DEMO.appId, ...extra },
-            { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret, ...creds },
-        ));
-    const calls = (op: string) => sim.requests.filter((r) => r.path.includes(D + op));
+    const kd = kingdeeClientAgainstSim({ authMode: 'sign' }, { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret });
+    const make = kd.make;
+    const calls = kd.calls;
     const bodies = (op: string) => calls(op).map((r) => JSON.parse(r.body));
     const all = async (it: AsyncIterable<{ records: Record<string, unknown>[] }>) => {
         const out: Record<string, unknown>[] = [];
@@ -47,39 +31,39 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         it(`auth mode ${mode}: test connection runs the SDK health check (PRE001 → CNY)`, async () => {
             const msg = await make({ authMode: mode }).testConnection({});
             should(msg).match(/CNY/);
-            should(sim.loginSuccesses).equal(mode === 'apisign' ? 0 : 1);
-            if (mode === 'apisign') should(sim.apiSignedCount).equal(1);
+            should(kd.sim.loginSuccesses).equal(mode === 'apisign' ? 0 : 1);
+            if (mode === 'apisign') should(kd.sim.apiSignedCount).equal(1);
         });
     }
 
     it('lcid (default 2052) goes with every login; the org number goes in the API-signature app data', async () => {
-        const logins = () => sim.requests.filter((r) => r.path.includes('AuthService.')).map((r) => JSON.parse(r.body));
+        const logins = () => kd.sim.requests.filter((r) => r.path.includes('AuthService.')).map((r) => JSON.parse(r.body));
         await make({ authMode: 'password' }).testConnection({});
-        client!.close();
+        kd.client!.close();
         await make({ authMode: 'appsecret', lcid: 1033 }).testConnection({});
-        client!.close();
+        kd.client!.close();
         await make({ authMode: 'sign', lcid: 3076, bodyForm: 'positional' }).testConnection({});
-        client!.close();
+        kd.client!.close();
         await make({ authMode: 'password', bodyForm: 'positional' }).testConnection({});
         should(logins()).match([{ lcid: 2052, acctid: KINGDEE_DEMO.acctId }, { lcid: 1033, appId: KINGDEE_DEMO.appId }, { parameters: (p: unknown[]) => p.length === 6 && p[5] === 3076 }, { parameters: (p: unknown[]) => p.length === 4 && p[3] === 2052 }]);
-        client!.close();
+        kd.client!.close();
         await make({ authMode: 'apisign', orgNum: '100', lcid: 1033 }).testConnection({});
         const h = calls('ExecuteBillQuery').pop()!.headers;
         should(Buffer.from(String(h['x-kd-appdata']), 'base64').toString('utf8')).equal(`${KINGDEE_DEMO.acctId},${KINGDEE_DEMO.username},1033,100`);
-        should(sim.apiSignedCount).equal(1);
+        should(kd.sim.apiSignedCount).equal(1);
     });
 
     it('sign mode with sha1 for an old server; sha256 is refused there', async () => {
-        sim.signAlgorithm = 'sha1';
+        kd.sim.signAlgorithm = 'sha1';
         await should(make().testConnection({})).be.rejectedWith({ kind: 'config' });
-        client!.close();
+        kd.client!.close();
         should(await make({ signAlgorithm: 'sha1' }).testConnection({})).match(/CNY/);
     });
 
     it('ten concurrent queries → one login, one shared session', async () => {
         const c = make();
         await Promise.all(Array.from({ length: 10 }, () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', Limit: 0 }, {})));
-        should(sim.loginCount).equal(1);
+        should(kd.sim.loginCount).equal(1);
         should(c.loginCount).equal(1);
         should(calls('ExecuteBillQuery')).have.length(10);
         should(new Set(calls('ExecuteBillQuery').map((r) => r.headers['kdservice-sessionid'])).size).equal(1);
@@ -88,11 +72,11 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     it('the session expires under ten concurrent queries → one re-login for all, each query replayed once', async () => {
         const c = make();
         await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber' }, {});
-        sim.expireSessions();
-        sim.clearRequests();
+        kd.sim.expireSessions();
+        kd.sim.clearRequests();
         const rows = await Promise.all(Array.from({ length: 10 }, () => c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {})));
         should(rows.every((r) => JSON.stringify(r) === '[["CK01"],["WH01"]]')).be.true();
-        should(sim.loginCount).equal(2);
+        should(kd.sim.loginCount).equal(2);
         should(calls('ExecuteBillQuery')).have.length(20);
         const sids = calls('ExecuteBillQuery').map((r) => r.headers['kdservice-sessionid']);
         // Ten with the lost session, ten replays with the one new session.
@@ -107,12 +91,12 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const it = c.queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FEntity_FEntryID'], Limit: 3 }, {});
         for await (const p of it) {
             pages.push(p.records.map((r) => String(r.FEntity_FEntryID)));
-            if (pages.length === 2) sim.inject({ type: 'vendor', name: 'session-expired' }, 1);
+            if (pages.length === 2) kd.sim.inject({ type: 'vendor', name: 'session-expired' }, 1);
         }
         const ids = pages.flat();
-        const expected = sim.rows(RETURN_REQUEST_FORM).map((r) => String(r.FEntity_FEntryID));
+        const expected = kd.sim.rows(RETURN_REQUEST_FORM).map((r) => String(r.FEntity_FEntryID));
         should(ids).eql(expected);
-        should(sim.loginCount).equal(2);
+        should(kd.sim.loginCount).equal(2);
         // StartRow sequence: 0, then each page from the last row emitted: 2, 4, 4 (replay), 6, …
         const starts = bodies('ExecuteBillQuery').map((b) => b.data.StartRow);
         should(starts.slice(0, 4)).eql([0, 2, 4, 4]);
@@ -121,7 +105,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
 
     it('a node closed while the shared login is in flight stops waiting; another node\'s query still gets the session', async () => {
         const c = make();
-        sim.inject({ type: 'delay', ms: 300 }, 1, (r) => r.path.includes('AuthService.'));
+        kd.sim.inject({ type: 'delay', ms: 300 }, 1, (r) => r.path.includes('AuthService.'));
         const health = { FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: " FNUMBER='PRE001' ", TopRowCount: 0, StartRow: 0, Limit: 0 };
         const a = new AbortController();
         const pA = c.executeBillQuery(health, { signal: a.signal }).then(() => 'ok', (e) => e);
@@ -131,19 +115,19 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         a.abort();
         should(await pA).match({ kind: 'cancelled' });
         should(await pB).eql([['CNY']]);
-        should(sim.loginCount).equal(1);
+        should(kd.sim.loginCount).equal(1);
     });
 
     it('a second MsgCode 1 after the re-login is an auth failure (no loop)', async () => {
         const c = make();
-        sim.inject({ type: 'vendor', name: 'session-expired' }, 5, (r) => r.path.includes('ExecuteBillQuery'));
+        kd.sim.inject({ type: 'vendor', name: 'session-expired' }, 5, (r) => r.path.includes('ExecuteBillQuery'));
         await should(c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'auth' });
-        should(sim.loginCount).equal(2);
+        should(kd.sim.loginCount).equal(2);
         should(calls('ExecuteBillQuery')).have.length(2);
     });
 
     it('flattened _FNumber keys are sent dotted, rows keyed as asked; /Date(ms)/ → ISO', async () => {
-        sim.netDates = true;
+        kd.sim.netDates = true;
         const rows = await all(make().queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FMaterialID_FNumber,FStockID_FNumber,FDate', FilterString: "FBillNo = 'TL2024010002'" }, {}));
         // The primary key (the order's tiebreaker) is asked too, after the fields, to tell rows apart; not in the rows.
         should(bodies('ExecuteBillQuery')[0].data.FieldKeys).equal('FBillNo,FMaterialID.FNumber,FStockID.FNumber,FDate,FID');
@@ -155,10 +139,10 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('when more than the last 20 rows read leave the result mid-read, the read goes on from an earlier row it remembers: nothing skipped, fewer than 50 rows sent twice, and a warning', async () => {
-        await sim.stop();
-        sim = new KingdeeSim({ returnRequests: 100 });
-        await sim.start();
-        const rows = sim.rows(RETURN_REQUEST_FORM);
+        await kd.sim.stop();
+        kd.sim = new KingdeeSim({ returnRequests: 100 });
+        await kd.sim.start();
+        const rows = kd.sim.rows(RETURN_REQUEST_FORM);
         const before = rows.map((r) => String(r.FEntity_FEntryID));
         const warnings: string[] = [];
         const got: string[] = [];
@@ -180,14 +164,14 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     it('basic-data forms are ordered by their own key without a PrimaryKey setting (the server refuses FID there)', async () => {
         const c = make();
         should((await all(c.queryBills({ FormId: 'BD_BillType', FieldKeys: 'FNumber' }, {}))).map((r) => r.FNumber)).eql(['TLSQ01_SYS', 'XSCKD01_SYS']);
-        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
-        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FNumber' }, {}))).length).equal(sim.rows('CN_BANKACNT').length);
+        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber' }, {}))).length).equal(kd.sim.rows('CN_BANKACNT').length);
+        should((await all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FNumber' }, {}))).length).equal(kd.sim.rows('CN_BANKACNT').length);
         should(bodies('ExecuteBillQuery').map((b) => b.data.OrderString)).eql(['FBillTypeID', 'FBANKACNTID', 'FNumber']);
         await should(all(c.queryBills({ FormId: 'CN_BANKACNT', FieldKeys: 'FNumber', PrimaryKey: 'FID' }, {}))).be.rejectedWith({ kind: 'business', code: 'MSGCODE_9', field: 'FID' });
     });
 
     it('page size never exceeds the configured server maximum; TopRowCount caps the total', async () => {
-        sim.maxLimit = 4;
+        kd.sim.maxLimit = 4;
         const rows = await all(make({ maxLimit: 4 }).queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FEntity_FEntryID', Limit: 50, TopRowCount: 10 }, {}));
         should(rows).have.length(10);
         should(bodies('ExecuteBillQuery').map((b) => [b.data.StartRow, b.data.Limit])).eql([[0, 4], [3, 4], [6, 4]]);
@@ -195,7 +179,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
 
     it('MsgCode 14 → backoff, then success', async () => {
         const c = make();
-        sim.inject({ type: 'vendor', name: 'rate-limit' }, 2, (r) => r.path.includes('ExecuteBillQuery'));
+        kd.sim.inject({ type: 'vendor', name: 'rate-limit' }, 2, (r) => r.path.includes('ExecuteBillQuery'));
         const backoffs: string[] = [];
         const rows = await c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', OrderString: 'FMATERIALID' }, { onBackoff: (_ms, e) => backoffs.push(e.code) });
         should(rows.map((r) => r[0])).eql(['MAT001', 'MAT002', 'MAT003', 'MAT004', 'MAT005']);
@@ -210,14 +194,14 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(err.message).match(/login as "demo" failed: 应用ID或应用密钥错误/);
         should(err.message).not.match(/wrong-secret-123/);
         await should(c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'config' });
-        should(sim.loginCount).equal(1);
+        should(kd.sim.loginCount).equal(1);
         should(calls('ExecuteBillQuery')).have.length(0);
     });
 
     it('locked account → config error explaining the lock', async () => {
-        sim.locked = true;
+        kd.sim.locked = true;
         await should(make({ authMode: 'password' }).testConnection({})).be.rejectedWith(/locked/);
-        should(sim.loginCount).equal(1);
+        should(kd.sim.loginCount).equal(1);
     });
 
     for (const msgCode of [13, 14, 8]) {
@@ -225,9 +209,9 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: msgCode,
                 SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
                 Errors: [{ FieldName: null, Message: '网控冲突', DIndex: 1 }] } } };
-            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+            kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
             const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
-            should(sim.requests.filter((r) => r.path.includes('BatchSave'))).have.length(1);
+            should(kd.sim.requests.filter((r) => r.path.includes('BatchSave'))).have.length(1);
             should(out.map((o) => o.ok)).eql([true, false]);
             should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
             should((out[1] as any).error.message).match(/网控冲突/);
@@ -239,9 +223,9 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: msgCode,
                 SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
                 Errors: [{ FieldName: null, Message: message, DIndex: 1 }] } } };
-            sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+            kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
             const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
-            should(sim.requests.filter((r) => r.path.includes('BatchSave')).length).equal(1, 'the chunk was sent again after the re-login: its saved record was saved twice');
+            should(kd.sim.requests.filter((r) => r.path.includes('BatchSave')).length).equal(1, 'the chunk was sent again after the re-login: its saved record was saved twice');
             should(out.map((o) => o.ok)).eql([true, false]);
             should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
             should((out[1] as any).error.message).containEql(message);
@@ -253,7 +237,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             { Result: { ResponseStatus: { IsSuccess: true, MsgCode: 0, SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }], Errors: [] } } },
             { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100124', Number: 'XSCKD000124', DIndex: 0 }], Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在' }] } } },
         ];
-        for (const answer of answers) sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        for (const answer of answers) kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
         const c = make();
         for (const answer of answers) {
             const out = await c.batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
@@ -267,7 +251,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     it('an answer placing records outside the chunk (DIndex counted from 1) beside saved bills: no record is matched by it; all possibly processed, naming the bills saved, none reported saved as another\'s bill', async () => {
         // Two bills sent: the first saved, the second refused, numbered from 1 (so the refusal is at 2, past the chunk).
         const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100201', Number: 'XSCKD000201', DIndex: 1 }], Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: 2 }] } } };
-        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
         const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
         should(out.map((o) => o.ok)).eql([false, false], 'a record was reported saved as a bill the answer may give to another');
         for (const o of out) {
@@ -279,7 +263,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
 
     it('a record listed as saved and refused both (saved, then its automatic audit failed) is possibly processed, with the saved number: not a plain refusal to replay', async () => {
         const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [{ Id: '100125', Number: 'XSCKD000125', DIndex: 0 }, { Id: '100126', Number: 'XSCKD000126', DIndex: 1 }], Errors: [{ FieldName: null, Message: '审核失败：库存不足', DIndex: 1 }] } } };
-        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
         const out = await make().batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], { IsAutoSubmitAndAudit: true }, {});
         should(out.map((o) => o.ok)).eql([true, false]);
         const e = (out[1] as any).error as ConnectorError;
@@ -304,8 +288,8 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(bad.error.message).match(/MAT999/);
         should(bad.error.kind).equal('business');
         const saved = out.filter((o) => o.ok).map((o: any) => o.result.Number);
-        should(new Set(sim.rows('SAL_OutStock').map((r) => r.FBillNo))).eql(new Set(saved));
-        should(sim.rows('SAL_OutStock').map((r) => r['FMaterialID.FNumber'])).eql(['MAT001', 'MAT003']);
+        should(new Set(kd.sim.rows('SAL_OutStock').map((r) => r.FBillNo))).eql(new Set(saved));
+        should(kd.sim.rows('SAL_OutStock').map((r) => r['FMaterialID.FNumber'])).eql(['MAT001', 'MAT003']);
         const sent = bodies('BatchSave')[0];
         should(sent.formid).equal('SAL_OutStock');
         should(sent.data.Model).have.length(3);
@@ -315,7 +299,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const answer = { Result: { ResponseStatus: { ErrorCode: '500', IsSuccess: 'false', MsgCode: 11, SuccessMessages: [],
             SuccessEntitys: [{ Id: '100125', BillNo: 'XSCKD000125', DIndex: 2 }, { Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
             Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: 1 }, { FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: 1 }] } } };
-        sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
         const out = await make().batchSave('SAL_OutStock', [goodModel(), goodModel(), goodModel()], {}, {});
         should(out.map((o) => o.ok)).eql([true, false, true]);
         should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123' });
@@ -332,7 +316,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
                 Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: '0' }, { FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: '1' }] } } },
             { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 11, SuccessEntitys: [], Errors: [{ FieldName: 'FMaterialID', Message: '编码值["MAT999"]不存在', DIndex: '0' }] } } },
         ];
-        for (const answer of answers) sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        for (const answer of answers) kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
         const c = make();
         const two = await c.batchSave('SAL_OutStock', [goodModel(), goodModel('MAT999')], {}, {});
         should(two.map((o) => o.ok)).eql([false, false]);
@@ -363,7 +347,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should((out[0] as any).result.source).eql({ FormId: 'CN_PAYAPPLY', Number: 'FKSQ000101' });
         should((out[2] as any).result.source).eql({ FormId: 'CN_PAYAPPLY', Id: '700003' });
         should((out[1] as any).error.message).match(/FKSQ999999/);
-        should(sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000101', 'FKSQ000103']);
+        should(kd.sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000101', 'FKSQ000103']);
         should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids])).eql([[['FKSQ000101', 'FKSQ999999'], ''], [[], '700003']]);
     });
 
@@ -372,7 +356,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const rows = await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {});
         should(rows).eql([['CK01'], ['WH01']]);
         should(Array.isArray(bodies('ExecuteBillQuery')[0].parameters)).be.true();
-        sim.inject({ type: 'http', status: 200, body: 'response_error:{"Message":"对象引用未设置到对象的实例","InnerExWrapper":null}' }, 1);
+        kd.sim.inject({ type: 'http', status: 200, body: 'response_error:{"Message":"对象引用未设置到对象的实例","InnerExWrapper":null}' }, 1);
         await should(c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'business', code: 'RESPONSE_ERROR' });
     });
 
@@ -386,7 +370,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const c = make({ authMode: 'password' }, { password: 'not-the-password' });
         const errs = await Promise.all(Array.from({ length: 10 }, () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}).then(() => undefined, (e) => e)));
         should(errs.every((e) => e instanceof ConnectorError && e.kind === 'config' && /用户名或密码错误 \(wrong user name or password\)/.test(e.message))).be.true();
-        should(sim.loginCount).equal(1);
+        should(kd.sim.loginCount).equal(1);
         should(calls('ExecuteBillQuery')).have.length(0);
     });
 
@@ -401,39 +385,39 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             const c = make({ authMode: 'password', loginCooldownMs: 60000, maxLoginCooldownMs: 240000 }, { password: 'old-password' });
             const q = () => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', FilterString: "FNumber='MAT001'" }, {}).then((rows) => rows, (e: ConnectorError) => e);
             should(await q()).match({ kind: 'config' });
-            should(sim.loginCount).equal(1);
+            should(kd.sim.loginCount).equal(1);
             const held = await q();
             should(held).match({ kind: 'config', message: /not tried again for (59|60) s/ });
-            should(sim.loginCount).equal(1);
+            should(kd.sim.loginCount).equal(1);
             offset += 61000; // the first cooldown (1 min) is over: one more attempt, refused → 2 min
             await q();
-            should(sim.loginCount).equal(2);
+            should(kd.sim.loginCount).equal(2);
             offset += 61000;
             await q();
-            should(sim.loginCount).equal(2);
+            should(kd.sim.loginCount).equal(2);
             offset += 60000; // 121 s after the second refusal
             await q();
-            should(sim.loginCount).equal(3); // refused a third time → 4 min (the maximum)
+            should(kd.sim.loginCount).equal(3); // refused a third time → 4 min (the maximum)
             offset += 239000;
             await q();
-            should(sim.loginCount).equal(3);
+            should(kd.sim.loginCount).equal(3);
             // The administrator sets the password the flow uses; after the cooldown the login works and resets the count.
-            sim.creds.password = 'old-password';
+            kd.sim.creds.password = 'old-password';
             offset += 2000;
             should(await q()).eql([['MAT001']]);
-            should(sim.loginCount).equal(4);
+            should(kd.sim.loginCount).equal(4);
             // Session lost and the account now locked: the first refusal already waits the maximum.
-            sim.expireSessions();
-            sim.locked = true;
+            kd.sim.expireSessions();
+            kd.sim.locked = true;
             should(await q()).match({ kind: 'config', message: /locked/ });
-            should(sim.loginCount).equal(5);
+            should(kd.sim.loginCount).equal(5);
             offset += 230000;
             await q();
-            should(sim.loginCount).equal(5);
-            sim.locked = false;
+            should(kd.sim.loginCount).equal(5);
+            kd.sim.locked = false;
             offset += 11000;
             should(await q()).eql([['MAT001']]);
-            should(sim.loginCount).equal(6);
+            should(kd.sim.loginCount).equal(6);
         } finally {
             Date.now = realNow;
             performance.now = realMonotonic;
@@ -445,48 +429,48 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(err).match({ kind: 'config', code: '002005000003016' });
         should(err.message).match(/签名验证失败 \(the signature was rejected: check the app id and app secret, the server clock, and the sign algorithm \(sha256/);
         should(err.message).not.containEql('a-wrong-secret-0000');
-        client!.close();
+        kd.client!.close();
         // A server whose clock is 10 minutes off refuses the timestamp.
-        sim.clockOffsetS = 600;
+        kd.sim.clockOffsetS = 600;
         const skew = await make().testConnection({}).then(() => undefined, (e) => e);
         should(skew.message).match(/签名已过期.*server clock/);
     });
 
     it('API-signature mode against a server whose clock is off: a config error after one request, no loop', async () => {
-        sim.clockOffsetS = -600;
+        kd.sim.clockOffsetS = -600;
         const err = await make({ authMode: 'apisign' }).executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}).then(() => undefined, (e) => e);
         should(err).match({ kind: 'config', code: 'MSGCODE_1' });
         should(err.message).match(/API signature/);
         should(calls('ExecuteBillQuery')).have.length(1);
-        should(sim.loginCount).equal(0);
+        should(kd.sim.loginCount).equal(0);
     });
 
     it('a server URL without the virtual directory (http://host instead of http://host/k3cloud/): the 404 says to check serverUrl and its /k3cloud/, for the login and in API-signature mode, one request each', async () => {
         for (const mode of ['sign', 'apisign'] as const) {
-            const before = sim.requests.length;
-            const err = await make({ authMode: mode, serverUrl: sim.baseUrl }).testConnection({}).then(() => undefined, (e) => e);
+            const before = kd.sim.requests.length;
+            const err = await make({ authMode: mode, serverUrl: kd.sim.baseUrl }).testConnection({}).then(() => undefined, (e) => e);
             should(err).match({ kind: 'config', code: 'HTTP_404' });
             should(err.message).match(/check the server URL \(serverUrl\).*\/k3cloud\//);
-            should(sim.requests.length).equal(before + 1);
-            client!.close();
+            should(kd.sim.requests.length).equal(before + 1);
+            kd.client!.close();
         }
     });
 
     it('server page limit: default 2000, configurable to 10000, never above 10000', async () => {
         should(make().settings.maxLimit).equal(2000);
-        client!.close();
+        kd.client!.close();
         should(make({ maxLimit: 50000 }).settings.maxLimit).equal(10000);
-        client!.close();
-        sim.maxLimit = 10000;
+        kd.client!.close();
+        kd.sim.maxLimit = 10000;
         await all(make({ maxLimit: 10000 }).queryBills({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}));
-        await all(client!.queryBills({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', Limit: 20000 }, {}));
+        await all(kd.client!.queryBills({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber', Limit: 20000 }, {}));
         should(bodies('ExecuteBillQuery').map((b) => b.data.Limit)).eql([10000, 10000]);
     });
 
     it('server page limit: a fraction (2.5) is refused naming maxLimit, not sent to the server as Limit 2.5', async () => {
         for (const maxLimit of [2.5, 1999.5]) {
             const err = await Promise.resolve().then(() => make({ maxLimit })).then(() => undefined, (e) => e);
-            client?.close();
+            kd.client?.close();
             should.exist(err, `maxLimit ${maxLimit} was accepted`);
             should(err).match({ kind: 'config', field: 'maxLimit' });
             should(err.message).match(/^maxLimit: .*whole number/);
@@ -500,7 +484,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(out[0]).match({ ok: true, result: { FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', EntryId: '710003' } } });
         should((out[1] as any).error.message).match(/FKSQ000111.*未审核/);
         should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids, b.data.EntryIds])).eql([[[], '', '710003'], [['FKSQ000111'], '', '']]);
-        should(sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000103']);
+        should(kd.sim.rows('AP_PAYBILL').map((r) => r.FSRCBILLNO)).eql(['FKSQ000103']);
     });
 });
 
