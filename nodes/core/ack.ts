@@ -37,10 +37,18 @@
  * as a write node's would be (onReceive notes what the node had sent by then). A msg another node sent on meanwhile
  * (a link out node in return mode hands it to its link call node, which sends it) did not end there, nor one whose
  * tickets leave on another msg in the same tick (a Trigger node completes the msg, then sends its copy). So ack mode
- * works with records filtered out on the way and with write nodes that know nothing of tickets. A Switch node
- * dropping a msg (no rule matched) never completes it: the msg holds its run to the ack timeout, whose warning names
- * the node each msg still out was last delivered to (heldAt).
+ * works with records filtered out on the way and with write nodes that know nothing of tickets.
+ *
+ * Node-RED's Switch and Filter (rbe) nodes never complete a msg, and drop one no rule matched (a Filter one that did
+ * not change). They work through msgs in the order they got them, so once one sends on a msg, every msg it got before
+ * was sent on or dropped; the last ones it got count as dropped once it has been quiet for FILTER_QUIET_MS (see
+ * followFilters). A dropped msg ended there, as at a debug node. A Switch that re-orders sequences (its "recreate
+ * message sequences" option, or a rule on the last msgs of one) holds msgs, so pieces of a sequence are not inferred
+ * there: one it drops holds its run to the ack timeout, whose warning names the node each msg still out was last
+ * delivered to (heldAt).
  */
+
+import { monotonicNow } from './retry';
 
 export const ACK_PROPERTY = '_cnErpAck';
 
@@ -407,6 +415,7 @@ function onSend(events: SendEvent[]): void {
         }
     }
     lostOnTheWay(events);
+    if (filters.size > 0) filterSent(events);
     if (events.length < 2) return;
     let byTicket: Map<string, { ticket: AckTicket; run: Run; events: SendEvent[] }> | undefined;
     for (const event of events) {
@@ -564,6 +573,7 @@ function heldAtOf(event: SendEvent): HeldAt | undefined {
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */
 function onReceive(event: { msg: Record<string, unknown> | undefined; destination: { id: string; node?: object } }): void {
+    if (runs.size > 0) filterReceived(event.msg, event.destination.node as FilterNode | undefined);
     if (deliveredOpen === 0) return;
     const msg = event.msg;
     const node = event.destination.node;
@@ -582,6 +592,149 @@ function onReceive(event: { msg: Record<string, unknown> | undefined; destinatio
         }
         held.resent = resends.get(msg!) ?? 0;
     }
+}
+
+/** How long a Switch or Filter node holding followed msgs must be quiet before the last ones count as dropped. */
+export const FILTER_QUIET_MS = 2000;
+
+/** A Switch or Filter node, as much of it as followFilters reads. */
+interface FilterNode {
+    id: string;
+    type?: string;
+    rules?: Array<{ t?: string }>;
+    _flow?: { getNode?(id: string): unknown; flow?: { nodes?: Record<string, { repair?: unknown }> } };
+}
+
+/** A followed msg a Switch or Filter node got, in the order it got them. */
+interface Filtered {
+    msg: Record<string, unknown>;
+    /** Send events of the msg object by then: it was sent on if there are more when it is settled. */
+    resent: number;
+    order: number;
+    /** A piece of a sequence (`msg.parts`). */
+    piece: boolean;
+}
+
+/**
+ * followFilters: the msgs each Switch or Filter node got while it held followed ones, by node. `order` numbers every
+ * msg it got since (those of other flows too: their sends tell how far the node got), `last` is its last receive or
+ * send (monotonic), `timer` waits for it to be quiet.
+ */
+const filters = new Map<FilterNode, FilterQueue>();
+interface FilterQueue {
+    queue: Filtered[];
+    /** How many msgs in the queue carry each ticket as the same piece of its msg (by carriedKey). */
+    carried: Map<string, number>;
+    order: WeakMap<object, number>;
+    next: number;
+    last: number;
+    timer?: NodeJS.Timeout;
+}
+
+/**
+ * Whether a node is one of Node-RED's that drop msgs without completing them (Switch, Filter) and work through what
+ * they get in order. A Switch with a rule on the last msgs of a sequence holds its pieces: not followed there.
+ */
+function filtersInOrder(node: FilterNode, msg: Record<string, unknown>): boolean {
+    if (node.type === 'rbe') return true;
+    if (node.type !== 'switch') return false;
+    return msg.parts === undefined || !(node.rules ?? []).some((r) => r.t === 'tail');
+}
+
+/**
+ * Switch nodes seen sending on a piece of a sequence as they got it. One recreating sequences holds the pieces and
+ * sends copies once it has them all, so which pieces it dropped is known only of one seen here.
+ */
+const passesPiecesOn = new WeakSet<FilterNode>();
+
+/** onReceive at a Switch or Filter node: a followed msg joins its queue; any msg counts in the order while one waits. */
+function filterReceived(msg: Record<string, unknown> | undefined, node: FilterNode | undefined): void {
+    if (!msg || typeof msg !== 'object' || !node || (node.type !== 'switch' && node.type !== 'rbe')) return;
+    let f = filters.get(node);
+    if (msg[ACK_PROPERTY] !== undefined && openTickets(msg).length > 0 && filtersInOrder(node, msg)) {
+        if (!f) filters.set(node, (f = { queue: [], carried: new Map(), order: new WeakMap(), next: 0, last: 0 }));
+        f.queue.push({ msg, resent: resends.get(msg) ?? 0, order: f.next, piece: msg.parts !== undefined });
+        for (const { ticket } of openTickets(msg)) f.carried.set(carriedKey(ticket, msg), (f.carried.get(carriedKey(ticket, msg)) ?? 0) + 1);
+    }
+    if (!f) return;
+    f.order.set(msg, f.next++);
+    filterActive(node, f);
+}
+
+/** onSend from a Switch or Filter node: every followed msg it got up to the one it sends is settled (sent on, or dropped). */
+function filterSent(events: SendEvent[]): void {
+    for (const event of events) {
+        const node = event.source?.node as FilterNode | undefined;
+        const f = node && filters.get(node);
+        const order = f && event.msg ? f.order.get(event.msg) : undefined;
+        if (!f || order === undefined) continue;
+        if (event.msg!.parts !== undefined) passesPiecesOn.add(node!);
+        let n = 0;
+        while (n < f.queue.length && f.queue[n].order <= order) n++;
+        const done = f.queue.splice(0, n);
+        // Pieces at a Switch that may recreate sequences stay: it may send them once their sequence is complete.
+        if (!passesPiecesOn.has(node!)) f.queue.unshift(...done.filter((d) => d.piece));
+        settleFiltered(node!, f, passesPiecesOn.has(node!) ? done : done.filter((d) => !d.piece));
+        filterActive(node!, f);
+    }
+}
+
+/** Notes activity at the node, and waits for it to be quiet: then what it still holds was dropped. */
+function filterActive(node: FilterNode, f: FilterQueue): void {
+    f.last = monotonicNow();
+    if (f.queue.length === 0) {
+        clearTimeout(f.timer);
+        filters.delete(node);
+        return;
+    }
+    if (f.timer) return;
+    const wait = (ms: number) => {
+        f.timer = setTimeout(
+            safely(() => {
+                const quietFor = monotonicNow() - f.last;
+                if (quietFor < FILTER_QUIET_MS) return wait(FILTER_QUIET_MS - quietFor);
+                filters.delete(node);
+                // Pieces a Switch may still be holding to recreate their sequence are left to the ack timeout.
+                settleFiltered(node, f, passesPiecesOn.has(node) ? f.queue : f.queue.filter((d) => !d.piece));
+            }),
+            ms,
+        );
+        f.timer.unref?.();
+    };
+    wait(FILTER_QUIET_MS);
+}
+
+/**
+ * Msgs a Switch or Filter node is done with: one not sent on ended there, its tickets back as at a debug node — unless
+ * a msg still waiting at the node carries the ticket (several msgs made of one record: the ticket goes on with that
+ * one). A node Node-RED stopped meanwhile may have cut them off rather than dropped them: their runs are lost.
+ */
+function settleFiltered(node: FilterNode, f: FilterQueue, done: Filtered[]): void {
+    const cutOff = stopped({ id: node.id, node });
+    for (const { msg, resent } of done) {
+        const tickets = openTickets(msg);
+        for (const { ticket } of tickets) {
+            const key = carriedKey(ticket, msg);
+            const left = (f.carried.get(key) ?? 1) - 1;
+            if (left > 0) f.carried.set(key, left);
+            else f.carried.delete(key);
+        }
+        if ((resends.get(msg) ?? 0) !== resent) continue;
+        const chain = partsOf(msg);
+        for (const { ticket, run } of tickets) {
+            if (cutOff) runLost(ticket.run);
+            else if (!f.carried.has(carriedKey(ticket, msg))) ticketBackAs(ticket, run, chain);
+        }
+    }
+}
+
+/** A ticket and the piece of its msg a msg is (pieces of one msg share its ticket and are handed back one by one). */
+const carriedKey = (ticket: AckTicket, msg: Record<string, unknown>) => `${keyOf(ticket)}/${outermostFirst(partsOf(msg)).join('/')}`;
+
+/** No run is open: nothing waiting at a Switch or Filter node matters any more. */
+function forgetFilters(): void {
+    for (const f of filters.values()) clearTimeout(f.timer);
+    filters.clear();
 }
 
 /** onComplete: a node finished a msg delivered to it (done(), with an error or not); its copy tickets are one delivery nearer finished. */
@@ -769,7 +922,10 @@ function leave(id: string, run: Run): void {
         const passing = runs.get(d);
         if (passing && !passing.from!.some((f) => runs.has(f))) leave(d, passing);
     }
-    if (runs.size === 0) hooksWhileNeeded();
+    if (runs.size === 0) {
+        forgetFilters();
+        hooksWhileNeeded();
+    }
 }
 
 /** Whether a msg carries a ticket of a run still open: whoever finishes with it must hand it back. */
