@@ -131,7 +131,8 @@
                 .append($('<option value="page"></option>').text(t('每页一条消息', 'one msg per page')))
                 .append($('<option value="record"></option>').text(t('每条记录一条消息', 'one msg per record')));
             $box.append(row(t('输出方式', 'Output'), $mode));
-            $mode.val(node.outputMode || 'all');
+            // Unset (saved before the setting, or written by hand): the runtime's, and a new node's, one msg per page.
+            $mode.val(node.outputMode || 'page');
             $box.append(row(t('最多记录数', 'Max records'), $('<input type="text" id="node-input-maxRecords" style="width:65%">').attr('placeholder', t('不限', 'no limit')).val(node.maxRecords || '')));
         }
         if (node._def.defaults.incremental) {

@@ -382,6 +382,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         if (nodeTimeoutMs === undefined && def.timeout !== undefined && def.timeout !== '') {
             node.warn(_('runtime.warn.timeout', { type: spec.type, got: JSON.stringify(def.timeout) }));
         }
+        // Blank (a node saved before it had the setting, or written by hand): one msg per page, as the dialog's default.
+        const nodeOutputMode: OutputMode = isBlankValue(def.outputMode) ? 'page' : def.outputMode!;
         let closing = false;
         const tally = new RunTally();
 
@@ -669,7 +671,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 if (ackRuns.length > 0) out[ACK_PROPERTY] = ackRuns.length === 1 ? ackRuns[0].issue(out) : ackRuns.map((r) => r.issue(out));
                 send([out, null]);
             };
-            const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : def.outputMode ?? 'all';
+            const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : nodeOutputMode;
             const cap = num(msg.maxRecords) ?? num(def.maxRecords) ?? Infinity;
             const collected: unknown[] = [];
             let count = 0;

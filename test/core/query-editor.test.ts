@@ -249,6 +249,15 @@ describe('dialogs: a context store settings.js does not define', () => {
         should(none.options.map((o) => o.value)).eql(['', 'default', 'file']);
     });
 
+    it('endpoint dialog: a query node saved without an output mode (an earlier release\'s, or written by hand) shows one msg per page, as the runtime runs it', () => {
+        const { byId, kit } = page(['default']);
+        kit.prepareEndpoint({ type: 'x', params: {}, _def: { defaults: { outputMode: {}, maxRecords: {} } } });
+        should(byId['node-input-outputMode'].selected).equal('page');
+        const all = page(['default']);
+        all.kit.prepareEndpoint({ type: 'x', params: {}, _def: { defaults: { outputMode: {}, maxRecords: {} } }, outputMode: 'all' });
+        should(all.byId['node-input-outputMode'].selected).equal('all');
+    });
+
     it('qeasy-callback dialog: a duplicate store settings.js does not define stays selected, marked as not defined; a defined one as it is', () => {
         const undefinedOne = page(['default', 'file']);
         undefinedOne.open('qeasy/qeasy-callback', { dedupeStore: 'fiel' });
