@@ -1,6 +1,7 @@
 /** The shared kit: knows Node-RED and HTTP, knows no vendor. */
 export * from './errors';
 export * from './http';
+export * from './json';
 export * from './limiter';
 export * from './keyed-lock';
 export * from './retry';

@@ -3,7 +3,7 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, parseVendorJson } from '../core';
 import { guanyiBody } from './sign';
 
 export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
@@ -32,7 +32,7 @@ const RATE_TEXT = /(?<![a-z])limit/i;
 function asArray(v: unknown): unknown[] {
     if (typeof v === 'string' && /^\s*[[{]/.test(v)) {
         try {
-            v = JSON.parse(v);
+            v = parseVendorJson(v);
         } catch {
             /* kept as text */
         }
@@ -107,7 +107,7 @@ export class GuanyiClient extends BaseClient {
             if (statusError) throw statusError;
             let answer: unknown;
             try {
-                answer = JSON.parse(res.body);
+                answer = parseVendorJson(res.body);
             } catch {
                 answer = undefined;
             }

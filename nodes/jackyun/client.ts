@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -71,7 +71,7 @@ function parseMaybeJson(value: unknown): unknown {
     const t = value.trim();
     if (!t.startsWith('{') && !t.startsWith('[')) return value;
     try {
-        return JSON.parse(t);
+        return parseVendorJson(t);
     } catch {
         return value;
     }
@@ -255,7 +255,7 @@ export class JackyunClient extends BaseClient {
             if (statusError) throw statusError;
             let body: unknown;
             try {
-                body = JSON.parse(res.body);
+                body = parseVendorJson(res.body);
             } catch {
                 throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the gateway did not answer JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: true });
             }

@@ -4,7 +4,7 @@
  * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, parseVendorJson } from '../core';
 import { jingchengSign } from './sign';
 
 export type JingchengAuthMode = 'none' | 'token' | 'md5';
@@ -122,7 +122,7 @@ export class JingchengClient extends BaseClient {
             const res = await this.http.request({ url: this.url, headers: this.headers(body), body }, opts);
             let answer: unknown;
             try {
-                answer = JSON.parse(res.body);
+                answer = parseVendorJson(res.body);
             } catch {
                 answer = undefined;
             }

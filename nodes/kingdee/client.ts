@@ -12,7 +12,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem, parseVendorJson } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -344,7 +344,7 @@ export class KingdeeClient extends BaseClient {
         if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
         let answer: any;
         try {
-            answer = JSON.parse(res.body);
+            answer = parseVendorJson(res.body);
         } catch {
             throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE', message: `login: the server did not answer JSON (is the server URL right? it should end in /k3cloud/)` });
         }
@@ -371,7 +371,7 @@ export class KingdeeClient extends BaseClient {
         const text = body.slice('response_error:'.length);
         let message = this.http.quote(text, 300);
         try {
-            const j = JSON.parse(text);
+            const j = parseVendorJson(text);
             if (isObj(j) && j.Message) message = str(j.Message);
         } catch {
             /* keep text */
@@ -420,7 +420,7 @@ export class KingdeeClient extends BaseClient {
                 if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation);
                 let answer: unknown;
                 try {
-                    answer = JSON.parse(res.body);
+                    answer = parseVendorJson(res.body);
                 } catch {
                     // Cut short or garbled on the way (a proxy, a gateway): a write may have been performed all the same.
                     throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });

@@ -222,6 +222,16 @@ const NON_DECIMAL = /^\s*0[xbo]/i;
 // Commas only as thousands separators: "1,234.5". "1,5" (a decimal comma, or two values) is no number.
 const THOUSANDS = /^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*$/;
 
+// A whole number written out in digits (with or without thousands separators).
+const WHOLE_TEXT = /^\s*[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)\s*$/;
+
+/** A whole number beyond 2^53 as text (a 19-digit id, as vendor answers give it): as a number it would name another. */
+function bigWholeText(v: unknown): boolean {
+    if (typeof v !== 'string' || !WHOLE_TEXT.test(v)) return false;
+    const n = +v.replace(/,/g, '');
+    return n - n === 0 && !Number.isSafeInteger(n);
+}
+
 function toNumber(v: unknown): number | typeof FAIL {
     if (typeof v === 'number') return v - v === 0 ? v : FAIL;
     if (typeof v === 'string') {
@@ -229,6 +239,7 @@ function toNumber(v: unknown): number | typeof FAIL {
         if (n !== n && THOUSANDS.test(v)) n = +v.replace(/,/g, '');
         // `+"  "` is 0: a blank text is not a number; nor is "0x10" (16 to JavaScript) an amount anyone writes.
         if (n - n !== 0 || (n === 0 && v.trim() === '') || NON_DECIMAL.test(v)) return FAIL;
+        if (n % 1 === 0 && !Number.isSafeInteger(n) && bigWholeText(v)) return FAIL;
         return n;
     }
     if (typeof v === 'boolean') return v ? 1 : 0;
@@ -323,10 +334,11 @@ function pushError(E: MappingError[] | null, field: string, source: string, reas
     return errors;
 }
 
-const HELPERS = { err: pushError, show, clone, dec: decimal, num: toNumber, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
+const HELPERS = { err: pushError, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
 
 const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
 const DATE_REASON = 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)';
+const BIG_TEXT_REASON = 'is a whole number beyond 2^53: as a number it would lose its last digits (leave convert off to write it as text)';
 const CONVERT_REASON: Record<Convert, string> = {
     number: 'is not a number',
     // A 19-digit id sent as a JSON number: written as text it would name another order or goods.
@@ -647,13 +659,15 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     }
     if (conv || mayAlias || basedata) {
         code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
-        const reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
+        let reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
         if (conv === 'number') {
-            // Numbers pass as they are (a fraction as its decimal); a text starting with a digit 1 – 9 giving a finite
-            // number is taken at once (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript);
-            // everything else goes through the helper, which also reads "1,234.5" and refuses the rest.
+            reason = `H.show(${v}) + (H.bigText(${v}) ? ${q(' ' + BIG_TEXT_REASON)} : ${q(' ' + CONVERT_REASON.number)})`;
+            // Numbers pass as they are (a fraction as its decimal); a text starting with a digit 1 – 9 giving a number
+            // up to 2^53 - 1 is taken at once (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript);
+            // everything else goes through the helper, which also reads "1,234.5" and refuses the rest (a 19-digit id
+            // as text among them: as a number it would be another id).
             code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } else if (${v} % 1 !== 0) ${v} = H.dec(${v}); }\n`;
-            code += `else if (typeof ${v} === "string" && (${v}.charCodeAt(0) - 49) >>> 0 < 9 && (${x} = +${v}) - ${x} === 0) ${v} = ${x};\n`;
+            code += `else if (typeof ${v} === "string" && (${v}.charCodeAt(0) - 49) >>> 0 < 9 && (${x} = +${v}) <= 9007199254740991) ${v} = ${x};\n`;
             code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
         } else if (conv) {
             code += `if ((${x} = ${CONVERT_FN[conv]}(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;

@@ -6,7 +6,7 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, monotonicNow, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, monotonicNow, urlQueryProblem, parseVendorJson } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -186,7 +186,7 @@ export class MaycurClient extends BaseClient {
         const statusError = this.http.statusError(res);
         if (statusError) throw statusError;
         try {
-            const v = JSON.parse(res.body);
+            const v = parseVendorJson(res.body);
             if (v && typeof v === 'object' && !Array.isArray(v)) return v;
         } catch {
             /* below */

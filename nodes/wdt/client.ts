@@ -4,7 +4,7 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, parseVendorJson } from '../core';
 import { wdt } from './sign';
 
 export const WDT_HOSTS: Record<string, string> = {
@@ -113,7 +113,7 @@ export class WdtClient extends BaseClient {
         if (statusError) throw statusError;
         let obj: unknown;
         try {
-            obj = JSON.parse(res.body);
+            obj = parseVendorJson(res.body);
         } catch {
             obj = undefined;
         }

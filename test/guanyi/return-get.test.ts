@@ -1,6 +1,7 @@
 import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { GuanyiSim, GUANYI_DEMO, demoReturns } from '../sim/guanyi';
+import { toJson } from '../sim/harness';
 import { chinaTime } from '../../nodes/core';
 import { guanyi } from '../../nodes/guanyi/sign';
 import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
@@ -215,6 +216,25 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(rb.details[0].payments[0].order_code).equal('SO000002');
         should(rc.details[0].payments).eql([]);
         should(sim.requests).have.length(1);
+    });
+
+    it('19-digit ids sent as JSON numbers (Java longs) come out with every digit, as text, in the return and in a JSON-text details list; two returns whose ids JSON.parse makes one are both read', async () => {
+        const [a, b] = sim.returns;
+        a.id = 1234567890123456789n;
+        b.id = 1234567890123456790n;
+        a.details[0].item_id = -9007199254740993n;
+        a.details = toJson(a.details);
+        await loadFlow(node({ page_size: { value: '2', type: 'num' } }), creds);
+        const r = await run('n1', { maxRecords: 2 }, 1);
+        should(r.caught).be.undefined();
+        const [ra, rb] = r.outputs[0][0].payload;
+        // JSON.parse makes both 1234567890123456800: another return's id, and the second taken for a repeat of the
+        // first (the node drops repeats by id), so it was lost.
+        should([ra.code, rb.code]).eql([a.code, b.code]);
+        should([ra.id, rb.id]).eql(['1234567890123456789', '1234567890123456790']);
+        should(ra.details[0].item_id).equal('-9007199254740993');
+        should(ra.details[0].amount).be.a.Number();
+        should(rb.details[0].item_id).equal('G002-ID');
     });
 
     it('incremental mode on the modification time: first run reads all, the next reads from the watermark minus the overlap', async () => {

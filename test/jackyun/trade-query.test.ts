@@ -157,6 +157,39 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(numbers(sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY)));
     });
 
+    /** The first trade of the window, its goods lines given 19-digit sub-trade ids as JSON numbers (Java longs). */
+    const longIds = () => {
+        const t = sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY)[0];
+        const first = (t.body.goodsDetail as Array<Record<string, any>>)[0];
+        const pay = first.tradeOrderPayList[0];
+        // Two ids JSON.parse rounds to the same number, 1234567890123456800.
+        t.body.goodsDetail = [
+            { ...first, subTradeId: 1234567890123456789n, tradeOrderPayList: [{ ...pay, tradeOrderColumnExt: { ...pay.tradeOrderColumnExt, tradeId: 9007199254740993n } }] },
+            { ...first, subTradeId: 1234567890123456790n },
+        ];
+        return t.tradeNo;
+    };
+    const checkLongIds = (r: Msg, tradeNo: string) => {
+        should(r.caught).be.undefined();
+        const t = r.outputs[0][0].payload.find((x: any) => x.TradeNo === tradeNo);
+        should(t.goodsDetail.map((l: any) => l.subTradeId)).eql(['1234567890123456789', '1234567890123456790']);
+        should(t.goodsDetail[0].tradeOrderPayList[0].tradeOrderColumnExt.tradeId).equal('9007199254740993');
+    };
+
+    it('19-digit sub-trade ids sent as JSON numbers (Java longs) come out with every digit, as text: not rounded, two of them not made one', async () => {
+        const tradeNo = longIds();
+        await start(direct());
+        checkLongIds(await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) } }, 1), tradeNo);
+    });
+
+    it('19-digit ids inside Qimen jackyunData and data sent as JSON text come out with every digit too', async () => {
+        sim.jackyunData = true;
+        sim.dataAsString = true;
+        const tradeNo = longIds();
+        await start(qimen('md5'));
+        checkLongIds(await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) } }, 1), tradeNo);
+    });
+
     it('a Jackyun error envelope in a Qimen answer (unwrapped, or as jackyunData without result) is the error it says, not an empty success', async () => {
         await start(qimen('md5'));
         const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };

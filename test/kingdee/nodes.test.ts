@@ -95,6 +95,23 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(ids).eql([...ids].sort((a, b) => a - b));
         });
 
+        it('19-digit FIDs (Cosmic-style long ids, sent as JSON numbers) come out with every digit, as text: two bills are not given one id', async () => {
+            await start();
+            const rows = sim.rows(RETURN_REQUEST_FORM);
+            const [billA, billB] = [...new Set(rows.map((x) => x.FBillNo))];
+            // JSON.parse rounds both to 1234567890123456800.
+            for (const x of rows) if (x.FBillNo === billA) x.FID = 1234567890123456789n;
+            for (const x of rows) if (x.FBillNo === billB) x.FID = 1234567890123456790n;
+            await loadQuery();
+            const r = await run('n1', { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: SEED_KEYS } }, 1);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out).have.length(rows.length);
+            should([...new Set(out.filter((x) => x.FBillNo === billA).map((x) => x.FID))]).eql(['1234567890123456789']);
+            should([...new Set(out.filter((x) => x.FBillNo === billB).map((x) => x.FID))]).eql(['1234567890123456790']);
+            should(out.find((x) => x.FBillNo !== billA && x.FBillNo !== billB)!.FID).be.a.Number();
+        });
+
         it('FieldKeys as a comma-separated text works the same; a user order gets the key appended as tiebreaker', async () => {
             await start();
             await loadQuery(node({ FormId: { value: 'BD_MATERIAL', type: 'str' }, FieldKeys: { value: 'FNumber, FName', type: 'str' }, OrderString: { value: 'FName DESC', type: 'str' } }));

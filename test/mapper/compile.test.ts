@@ -504,6 +504,17 @@ describe('compileMapping: generated code', function () {
         should(['1,234', '-12,345.6', '1,234,567'].map((v) => ok(run(f, { v })).n)).eql([1234, -12345.6, 1234567]);
         should(bad(run(f, { v: Infinity }))[0].reason).equal('Infinity is not a number');
     });
+
+    it('a 19-digit id read as text (as vendor answers now give it) passes convert string unchanged; convert number fails it instead of rounding it to another id', function () {
+        const rec = { id: '1234567890123456789', neg: '-9007199254740993', big: '1,234,567,890,123,456,789', safe: '9007199254740991', sci: '1e20', frac: '12345678901234567.5' };
+        should(ok(run({ s: { path: 'id', convert: 'string' } }, rec))).eql({ s: '1234567890123456789' });
+        for (const k of ['id', 'neg', 'big']) {
+            const errs = bad(run({ n: { path: k, convert: 'number' } }, rec));
+            should(errs).eql([{ field: 'n', source: k, reason: `${JSON.stringify(rec[k as keyof typeof rec])} is a whole number beyond 2^53: as a number it would lose its last digits (leave convert off to write it as text)` }]);
+        }
+        // Up to 2^53 - 1, and written as an exponent or with a fraction, text is still converted.
+        should(ok(run({ a: { path: 'safe', convert: 'number' }, b: { path: 'sci', convert: 'number' }, c: { path: 'frac', convert: 'number' } }, rec))).eql({ a: 9007199254740991, b: 1e20, c: 12345678901234567.5 });
+    });
 });
 
 describe('compileMapping: validation inside nested arrays', function () {

@@ -159,6 +159,21 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(bodies().every((b) => b.data.pageSize === 5 && typeof b.timestamp === 'number')).be.true();
         });
 
+        it('a 19-digit sequence sent as a JSON number (a Java long) comes out with every digit, as text; amounts stay numbers', async () => {
+            const payments = demoPayments(3);
+            // JSON.parse rounds both to 1234567890123456800.
+            payments[0].sequence = 1234567890123456789n;
+            payments[1].sequence = 1234567890123456790n;
+            payments[2].sequence = 42;
+            await start({ payments });
+            await loadFlow();
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out.map((p) => p.sequence)).eql(['1234567890123456789', '1234567890123456790', 42]);
+            should(out[0].payableAmount).equal(1000);
+        });
+
         it('an exact multiple of the page size stops on totalCount, without an empty extra page', async () => {
             await start({ count: 20 });
             await loadFlow(node({ pageSize: { value: '10', type: 'num' } }));

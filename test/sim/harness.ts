@@ -313,7 +313,7 @@ export class SimServer {
                     return;
                 case 'truncate-after-processing': {
                     const answer = await this.handle(req);
-                    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? '');
+                    const text = typeof answer.body === 'string' ? answer.body : toJson(answer.body ?? '');
                     return this.write(res, { status: 200, headers: answer.headers, body: text.slice(0, fault.bytes ?? 40) });
                 }
                 case 'vendor':
@@ -354,13 +354,26 @@ export class SimServer {
             body = answer.body;
             if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain; charset=utf-8';
         } else {
-            body = answer.body === undefined ? '' : JSON.stringify(answer.body);
+            body = answer.body === undefined ? '' : toJson(answer.body);
             if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8';
         }
         headers['Content-Length'] = String(Buffer.byteLength(body));
         res.writeHead(answer.status ?? 200, headers);
         res.end(body);
     }
+}
+
+/**
+ * JSON text of an answer. A BigInt is written as a JSON number with all its digits, as a vendor's Java `long` id is
+ * sent (JSON.stringify refuses BigInt); a plain answer costs a plain JSON.stringify.
+ */
+export function toJson(value: unknown): string {
+    try {
+        return JSON.stringify(value);
+    } catch (err) {
+        if (!(err instanceof TypeError) || !/BigInt/i.test(err.message)) throw err;
+    }
+    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `\u0000bigint:${v}` : v)).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }
 
 export { chinaTime, parseChinaTime } from '../../nodes/core/time';

@@ -26,7 +26,7 @@
  * scrollId also at result.scrollId, as seen on real tenants.
  */
 import crypto from 'crypto';
-import { SimServer, SimRequest, SimResponse, chinaTime, contentType } from '../harness';
+import { SimServer, SimRequest, SimResponse, chinaTime, contentType, toJson } from '../harness';
 // The simulator's own signers and time parser (verify.ts), not the clients': a client signer bug must fail here.
 import { jackyunSignature, topSignature, strictChinaTime } from './verify';
 
@@ -329,7 +329,7 @@ export class JackyunSim extends SimServer {
         if ('error' in answer) return failure(answer.error[0], answer.error[1]);
         this.calls.qimen++;
         const result = { ...answer.extra, data: answer.data, contextId: this.requestId() };
-        if (this.jackyunData) return { body: { response: { flag: 'success', code: '200', message: '', jackyunData: JSON.stringify({ code: 200, msg: '', subCode: '', result }) } } };
+        if (this.jackyunData) return { body: { response: { flag: 'success', code: '200', message: '', jackyunData: toJson({ code: 200, msg: '', subCode: '', result }) } } };
         return { body: { response: { flag: 'success', code: '200', message: '', result } } };
     }
 
@@ -401,7 +401,7 @@ export class JackyunSim extends SimServer {
             const data: Record<string, unknown> = { Trades: trades };
             if (scrollId !== undefined) data.ScrollId = scrollId;
             if (withTotal) data.TotalResults = ordered.length;
-            return { data: JSON.stringify(data), extra: scrollId !== undefined ? { scrollId } : {} };
+            return { data: toJson(data), extra: scrollId !== undefined ? { scrollId } : {} };
         }
         const data: Record<string, unknown> = { trades };
         if (scrollId !== undefined) data.scrollId = scrollId;

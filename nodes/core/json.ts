@@ -1,0 +1,86 @@
+/**
+ * Vendor answers as JSON. A whole number beyond Number.MAX_SAFE_INTEGER (a Java `long` id: a Jackyun sub-trade id, a
+ * Guanyi or Maycur id, a Kingdee FID) comes out of JSON.parse rounded, 1234567890123456789 as 1234567890123456800:
+ * written to the target it names another record, and two ids can round to one (a repeat filter then drops the
+ * second). The vendors' own SDKs keep them exact; here they are kept as their decimal text.
+ */
+
+/**
+ * Sixteen digits in a row: every whole number beyond the safe range has them. Written out rather than as \d{16}, which
+ * lets V8 skip through the text many times faster: an answer without such a run costs a plain JSON.parse.
+ */
+const DIGITS_16 = /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/;
+const EVERY_DIGITS_16 = /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/g;
+
+/**
+ * JSON.parse of a vendor's answer, except that a whole number JSON.parse cannot keep exactly (beyond
+ * ±Number.MAX_SAFE_INTEGER) is given as its decimal text: `{"id":1234567890123456789}` → `{ id: '1234567890123456789' }`.
+ * Digits inside strings (keys or values) are left alone; fractions and exponents stay numbers. Throws as JSON.parse
+ * does on text that is not JSON.
+ */
+export function parseVendorJson(text: string): any {
+    if (!DIGITS_16.test(text)) return JSON.parse(text);
+    try {
+        // Quotes put around digits inside a string always break the JSON (that string would end just before a number):
+        // text that parses was changed outside strings only, and the quotes need not be followed through all of it.
+        return JSON.parse(quoteLongIntegers(text, false));
+    } catch {
+        return JSON.parse(quoteLongIntegers(text, true));
+    }
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+// JSON's whitespace: space, tab, line feed, carriage return.
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * `text` with each whole number beyond the safe range that stands as a value put in quotes; with `checkQuotes`, not
+ * one inside a string.
+ */
+function quoteLongIntegers(text: string, checkQuotes: boolean): string {
+    const len = text.length;
+    let out = '';
+    let copied = 0;
+    // Quotes are followed up to each number found: an odd count of unescaped ones before it puts it inside a string.
+    let scanned = 0;
+    let inString = false;
+    EVERY_DIGITS_16.lastIndex = 0;
+    for (let m = EVERY_DIGITS_16.exec(text); m; m = EVERY_DIGITS_16.exec(text)) {
+        const first = m.index;
+        let end = first + 16;
+        while (end < len && isDigit(text.charCodeAt(end))) end++;
+        EVERY_DIGITS_16.lastIndex = end;
+        const start = first > 0 && text.charCodeAt(first - 1) === 45 ? first - 1 : first;
+        // A value stands after `:`, `,`, `[` (or alone) and before `,`, `}`, `]` (or the end); JSON writes no 0123.
+        // Digits in the middle of text ("单号12345678901234567890"), a fraction or an exponent are passed over here.
+        let b = start - 1;
+        while (b >= 0 && isSpace(text.charCodeAt(b))) b--;
+        const before = b < 0 ? 0 : text.charCodeAt(b);
+        if (b >= 0 && before !== 58 && before !== 44 && before !== 91) continue;
+        let a = end;
+        while (a < len && isSpace(text.charCodeAt(a))) a++;
+        const after = a < len ? text.charCodeAt(a) : 0;
+        if (a < len && after !== 44 && after !== 125 && after !== 93) continue;
+        if (text.charCodeAt(first) === 48) continue;
+        const digits = text.slice(start, end);
+        if (Number.isSafeInteger(Number(digits))) continue;
+        // Text such as "a:12345678901234567890,b" looks the same from close by: only the quotes before it tell.
+        if (checkQuotes) {
+            for (let q = text.indexOf('"', scanned); q !== -1 && q < start; q = text.indexOf('"', scanned)) {
+                scanned = q + 1;
+                if (!inString || !escaped(text, q)) inString = !inString;
+            }
+            if (inString) continue;
+        }
+        out += `${text.slice(copied, start)}"${digits}"`;
+        copied = end;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Whether the quote at `at` is escaped: an odd number of backslashes before it. */
+function escaped(text: string, at: number): boolean {
+    let n = 0;
+    while (at - n - 1 >= 0 && text.charCodeAt(at - n - 1) === 92) n++;
+    return n % 2 === 1;
+}

@@ -1,0 +1,59 @@
+import should from 'should';
+import { parseVendorJson } from '../../nodes/core/json';
+
+describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', function () {
+    it('a 19-digit id as a JSON number comes out as its exact decimal text (JSON.parse rounds it)', function () {
+        const text = '{"tradeId":1234567890123456789,"other":1234567890123456790}';
+        should(JSON.parse(text).tradeId).equal(1234567890123456800);
+        should(parseVendorJson(text)).eql({ tradeId: '1234567890123456789', other: '1234567890123456790' });
+    });
+
+    it('2^53 - 1 stays a number; 2^53 and 2^53 + 1 (which JSON.parse cannot tell apart) become text', function () {
+        should(parseVendorJson('[9007199254740991,9007199254740992,9007199254740993]')).eql([9007199254740991, '9007199254740992', '9007199254740993']);
+        should(parseVendorJson('[-9007199254740991,-9007199254740993]')).eql([-9007199254740991, '-9007199254740993']);
+    });
+
+    it('negative numbers, -0, fractions and exponents are exactly what JSON.parse gives', function () {
+        const text = '{"a":-1234567890123456789,"b":-0,"c":12345678901234567.5,"d":1234567890123456789e0,"e":1234567890123456789E+2,"f":0.1234567890123456789,"g":-12.5}';
+        const v = parseVendorJson(text);
+        should(v.a).equal('-1234567890123456789');
+        should(Object.is(v.b, -0)).be.true();
+        for (const k of ['c', 'd', 'e', 'f', 'g']) should(v[k]).equal(JSON.parse(text)[k]);
+        should(v.c).be.a.Number();
+    });
+
+    it('digits inside strings are left alone: values, keys, escaped quotes and backslashes before them', function () {
+        const text = String.raw`{"account":"6222021234567890123","note":"x:12345678901234567890,[12345678901234567890]","q\":1234567890123456789":"k","esc":"a\\","n":1234567890123456789,"s":"\"1234567890123456789\"","u":"\u0022,1234567890123456789"}`;
+        const v = parseVendorJson(text);
+        const expected = JSON.parse(text);
+        expected.n = '1234567890123456789';
+        should(v).eql(expected);
+        should(Object.keys(v)).eql(Object.keys(expected));
+        // Text that looks like a value from close by, alone in the answer.
+        should(parseVendorJson('{"note":"x:12345678901234567890,y","memo":"[ 12345678901234567890 ]"}')).eql({ note: 'x:12345678901234567890,y', memo: '[ 12345678901234567890 ]' });
+    });
+
+    it('big numbers as values in arrays and nested arrays, with whitespace and newlines around them', function () {
+        const text = '{ "rows": [ [ 1234567890123456789 , "a" ], [\n\t-1234567890123456789\n], [1, 2.5, 12345678901234567890123] ], "list":[{"id": 1234567890123456789}]}';
+        should(parseVendorJson(text)).eql({ rows: [['1234567890123456789', 'a'], ['-1234567890123456789'], [1, 2.5, '12345678901234567890123']], list: [{ id: '1234567890123456789' }] });
+        should(parseVendorJson(' 1234567890123456789 ')).equal('1234567890123456789');
+    });
+
+    it('an answer without such a number is exactly what JSON.parse gives; __proto__ stays an own key as JSON.parse leaves it', function () {
+        const text = '{"__proto__":{"polluted":true},"id":1234567890123456789,"n":123,"s":"6222021234567890123","a":[1,{"b":null}]}';
+        const v = parseVendorJson(text);
+        should(Object.getPrototypeOf(v)).equal(Object.prototype);
+        should(Object.prototype.hasOwnProperty.call(v, '__proto__')).be.true();
+        should(({} as any).polluted).be.undefined();
+        should(v.id).equal('1234567890123456789');
+        const plain = '{"__proto__":{"x":1},"n":1234567890123456,"t":"2024-01-01 00:00:00"}';
+        should(parseVendorJson(plain)).eql(JSON.parse(plain));
+        should(Object.prototype.hasOwnProperty.call(parseVendorJson(plain), '__proto__')).be.true();
+    });
+
+    it('text that is not JSON throws as JSON.parse does, big numbers or not (a leading zero is no JSON number)', function () {
+        for (const text of ['{"a":1234567890123456789', '{"a":01234567890123456789}', '{"a":1234567890123456789x}', '', 'response_error:']) {
+            should(() => parseVendorJson(text)).throw(SyntaxError);
+        }
+    });
+});
