@@ -200,10 +200,19 @@
     // from its `defaults`, so the nodes cannot drift apart.
     function blankOr(pattern) {
         return function (v) {
-            return v === '' || v === undefined || pattern.test(String(v).trim());
+            return v === '' || v === undefined || envVar(v) || pattern.test(String(v).trim());
         };
     }
+    /**
+     * A value that is wholly `${NAME}`: Node-RED puts that environment variable in its place when it starts the node (a
+     * subflow instance's property, a flow's, the process's), so one subflow serves two shops. Node-RED's own number
+     * validator takes it; the runtime checks the value it becomes.
+     */
+    function envVar(v) {
+        return typeof v === 'string' && /^\$\{\S+\}$/.test(v);
+    }
     var validators = {
+        envVar: envVar,
         /** A required text field: not spaces alone (Node-RED's own check takes ' ' as filled; the runtime reads it as blank). */
         filled: function (v) {
             return String(v == null ? '' : v).trim() !== '';
@@ -214,13 +223,13 @@
         rate: blankOr(/^\d+(\.\d+)?$/),
         /** A retry's first wait, in milliseconds: above 0 (0 retried a rate-limited call at once, with no backoff). */
         delayMs: function (v) {
-            return v === '' || v === undefined || (/^\d+(\.\d+)?$/.test(String(v).trim()) && Number(v) > 0);
+            return v === '' || v === undefined || envVar(v) || (/^\d+(\.\d+)?$/.test(String(v).trim()) && Number(v) > 0);
         },
         /** Overlap and ack timeout, in minutes: a number, 0 or more. */
         minutes: blankOr(/^\d+(\.\d+)?$/),
         /** A request timeout, in seconds: above 0 (axios reads 0 as "never time out" and fails on a negative one). */
         seconds: function (v) {
-            return v === '' || v === undefined || Number(v) > 0;
+            return v === '' || v === undefined || envVar(v) || Number(v) > 0;
         },
     };
 

@@ -29,8 +29,9 @@ export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
  */
 export function commonClientSettings(system: string, config: Record<string, any>, defaults: { rps: number; concurrency: number; timeoutMs?: number }): ClientSettings {
     // A field holding only spaces is blank, as it looks: Number(' ') is 0, which would mean no rate limit, no
-    // concurrency bound or no retries.
-    const num = (v: unknown, d: number) => (isBlankValue(v) || Number.isNaN(Number(v)) ? d : Number(v));
+    // concurrency bound or no retries. Anything else that is no number is refused below, not read as the default: the
+    // dialog refuses it, but a `${NAME}` it lets through reaches the runtime as typed when no such variable is set.
+    const num = (v: unknown, d: number) => (isBlankValue(v) ? d : Number(v));
     const timeout = num(config.timeout, (defaults.timeoutMs ?? 30000) / 1000);
     // axios takes 0 for "no timeout" (a hung server holds the msg for ever) and fails every request on a negative one
     // with "network error: ERR_OUT_OF_RANGE", which makes an unsent write look possibly processed.
@@ -128,6 +129,15 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const credentials: Record<string, string> = { ...stored };
         for (const [k, v] of Object.entries(body.credentials ?? {})) {
             if (typeof v === 'string' && v !== '' && v !== '__PWRD__') credentials[k] = v;
+        }
+        // A field holding `${NAME}`: Node-RED puts the variable in its place only in a node it starts (from a subflow
+        // instance, a flow, the process). Tried as typed it would fail as a wrong URL or key, which it is not. Named by
+        // the field only: a password field's text is never echoed.
+        const envField = Object.entries({ ...(body.config ?? {}), ...credentials }).find(([, v]) => typeof v === 'string' && /^\$\{\S+\}$/.test(v))?.[0];
+        if (envField) {
+            const message = `${envField}: holds an environment variable (\${…}), which Node-RED replaces only in a deployed node; this button tests the values as typed: deploy and run the flow, or test with the value itself`;
+            res.json({ ok: false, kind: 'config', code: 'ENV_VAR', message, text: { key: 'runtime.test.envVar', vars: { field: envField } } });
+            return;
         }
         let client: C | undefined;
         const abort = new AbortController();

@@ -384,6 +384,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         }
         // Blank (a node saved before it had the setting, or written by hand): one msg per page, as the dialog's default.
         const nodeOutputMode: OutputMode = isBlankValue(def.outputMode) ? 'page' : def.outputMode!;
+        // The record cap; one that is no whole number ≥ 0 is not used (a `${NAME}` left as typed, no such variable set).
+        const maxRecordsSetting = num(def.maxRecords);
+        const maxRecords = maxRecordsSetting !== undefined && Number.isInteger(maxRecordsSetting) && maxRecordsSetting >= 0 ? maxRecordsSetting : undefined;
+        if (spec.kind === 'query' && maxRecords === undefined && def.maxRecords !== undefined && def.maxRecords !== '') {
+            node.warn(_('runtime.warn.maxRecords', { type: spec.type, got: JSON.stringify(def.maxRecords) }));
+        }
         let closing = false;
         const tally = new RunTally();
 
@@ -672,7 +678,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 send([out, null]);
             };
             const mode: OutputMode = (['all', 'page', 'record'] as const).includes(msg.outputMode) ? msg.outputMode : nodeOutputMode;
-            const cap = num(msg.maxRecords) ?? num(def.maxRecords) ?? Infinity;
+            const cap = num(msg.maxRecords) ?? maxRecords ?? Infinity;
             const collected: unknown[] = [];
             let count = 0;
             let pages = 0;

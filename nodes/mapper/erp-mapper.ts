@@ -20,10 +20,12 @@ type Msg = Record<string, any>;
 
 const previewRoutes = new WeakSet<object>();
 const PREVIEW_MAX = 200;
-// The last record each deployed mapper received, by node id, for the editor's preview ("last received"); memory only.
-// Kept as JSON text taken on arrival: the output-2 msg carries the record itself, which nodes after the mapper may
-// change. Over SAMPLE_MAX_CHARS only its size is kept.
-const lastSamples = new Map<string, string | number | undefined>();
+// The last record each deployed mapper received, by the id the editor knows it by, for the editor's preview ("last
+// received"); memory only. A mapper inside a subflow runs under an id of each instance's (`_alias` is the editor's):
+// there the last record any instance received, `by` the node that holds it. Kept as JSON text taken on arrival: the
+// output-2 msg carries the record itself, which nodes after the mapper may change. Over SAMPLE_MAX_CHARS only its size
+// is kept.
+const lastSamples = new Map<string, { by: string; text: string | number | undefined }>();
 const SAMPLE_MAX_CHARS = 256 * 1024;
 
 /** The record's JSON text, its length when over SAMPLE_MAX_CHARS, undefined when it has none (undefined, a BigInt). */
@@ -66,6 +68,7 @@ export = function (RED: NodeAPI) {
     function ErpMapperNode(this: Node, def: MapperNodeDef) {
         RED.nodes.createNode(this, def);
         const node = this;
+        const editorId = (node as { _alias?: string })._alias ?? node.id;
         // Throttled as the endpoint nodes' status: a query in record mode sends thousands of msgs a second.
         const status = new StatusReporter(node);
         const tally = new RunTally();
@@ -129,7 +132,7 @@ export = function (RED: NodeAPI) {
             try {
                 const isArray = Array.isArray(msg.payload);
                 const records: unknown[] = isArray ? msg.payload : [msg.payload];
-                if (records.length > 0) lastSamples.set(node.id, sampleOf(records[0]));
+                if (records.length > 0) lastSamples.set(editorId, { by: node.id, text: sampleOf(records[0]) });
                 const ok: unknown[] = [];
                 const failed: Msg[] = [];
                 const ctx = compiled.async ? msgContext() : undefined;
@@ -163,7 +166,7 @@ export = function (RED: NodeAPI) {
         node.on('close', () => {
             // An update held back must not reach the node after it closed.
             status.close();
-            lastSamples.delete(node.id);
+            if (lastSamples.get(editorId)?.by === node.id) lastSamples.delete(editorId);
         });
     }
     RED.nodes.registerType('erp-mapper', ErpMapperNode as any);
@@ -201,7 +204,7 @@ export = function (RED: NodeAPI) {
             res.json({ target: compiled.target ?? null, async: compiled.async, results });
         });
         RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
-            const text = lastSamples.get(req.params.id);
+            const text = lastSamples.get(req.params.id)?.text;
             if (text === undefined) res.status(404).json({ error: 'no record received since the last deploy' });
             else if (typeof text === 'number') res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters`, maxChars: SAMPLE_MAX_CHARS });
             else res.type('application/json').send(`{"sample":${text}}`);

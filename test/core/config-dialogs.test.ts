@@ -3,15 +3,16 @@ import path from 'path';
 import vm from 'vm';
 import should from 'should';
 import { commonClientSettings } from '../../nodes/core/config-node';
+import { editorKit, testButtonText } from '../helpers/editor-locales';
 
 // The config dialogs' numbers and URLs against the runtime: what the dialog lets through, the runtime must read as the
 // dialog's tips say (0 = unlimited), and what the runtime refuses, the dialog marks invalid.
 const root = path.resolve(__dirname, '..', '..', '..');
 const SYSTEMS = ['guanyi', 'jackyun', 'jingcheng', 'kingdee', 'maycur', 'wdt', 'wdt-wms'];
 
-/** Runs nodes/<sys>/<sys>-config.html's script after the editor kit, as the page loads them; returns its definition. */
-function definition(system: string): any {
-    const html = fs.readFileSync(path.join(root, 'nodes', system, `${system}-config.html`), 'utf8');
+/** Runs nodes/<sys>/<file>.html's script (the config node's by default) after the editor kit, as the page loads them; returns its definition. */
+function definition(system: string, file = `${system}-config`): any {
+    const html = fs.readFileSync(path.join(root, 'nodes', system, `${file}.html`), 'utf8');
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
     let def: any;
     const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators: { number: () => (v: unknown) => v === '' || v === undefined || !Number.isNaN(Number(v)) } };
@@ -175,4 +176,80 @@ describe('config dialogs: every field the runtime refuses is marked invalid', ()
             should(refused).be.above(0);
         });
     }
+});
+
+describe('dialogs: a field holding ${NAME} (an environment variable: a subflow instance\'s property, a flow\'s, the process\'s)', () => {
+    // Node-RED puts the variable in place of a value that is wholly ${NAME} when it starts the node, so one subflow
+    // serves two shops or two Kingdee organisations with a property of each instance. Its own number validator takes
+    // such a value; ours marked the node invalid, and every deploy asked to confirm deploying an invalid flow.
+    const node = (extra: Record<string, unknown> = {}) => ({ _: (key: string) => `[${key}]`, ...extra });
+    const urls: Record<string, [string, Record<string, unknown>]> = {
+        kingdee: ['serverUrl', {}],
+        jackyun: ['gatewayUrl', { mode: 'qimen' }],
+        'wdt-wms': ['serviceUrl', {}],
+        maycur: ['baseUrl', { server: 'custom' }],
+        jingcheng: ['baseUrl', {}],
+        guanyi: ['url', {}],
+        wdt: ['baseUrl', { server: 'custom' }],
+    };
+    for (const [system, [field, mode]] of Object.entries(urls)) {
+        it(`${system}-config: the server URL and the limits and retries take \${NAME}`, () => {
+            const d = definition(system).defaults;
+            should(d[field].validate.call(node(mode), '${ERP_URL}')).be.true(field);
+            for (const limit of ['rps', 'concurrency', 'timeout', 'maxRetries', 'retryBaseMs']) {
+                should(d[limit].validate.call(node(), '${ERP_LIMIT}')).be.true(limit);
+                // Not a variable Node-RED replaces (it takes no spaces in the name): still refused.
+                should(d[limit].validate.call(node(), '${ ERP_LIMIT }')).not.be.true(limit);
+            }
+        });
+    }
+
+    it('kingdee-config: the AppID and the page size limit take ${NAME}', () => {
+        const d = definition('kingdee').defaults;
+        should(d.appId.validate.call(node({ authMode: 'appsecret' }), '${KD_APPID}')).be.true();
+        should(d.maxLimit.validate.call(node(), '${KD_MAX_LIMIT}')).be.true();
+    });
+
+    it('qeasy-config: the signature window, the inbound rate limit and the duplicate window take ${NAME}', () => {
+        const d = definition('qeasy').defaults;
+        for (const field of ['windowSeconds', 'rps', 'dedupeWindow']) should(d[field].validate.call(node(), '${QEASY_SETTING}')).be.true(field);
+    });
+
+    it('qeasy-callback: the path takes ${NAME} (one path per shop, from the subflow instance)', () => {
+        const d = definition('qeasy', 'qeasy-callback').defaults;
+        should(d.path.validate.call(node(), '${SHOP_PATH}')).be.true();
+        should(d.path.validate.call(node(), '/qeasy/${SHOP}')).not.be.true();
+    });
+
+    it('query and write nodes: the request timeout, max records, overlap and ack timeout take ${NAME}', () => {
+        const d = editorKit().endpointDefaults('kingdee-config', 'query');
+        for (const field of ['timeout', 'maxRecords', 'overlapMinutes', 'ackTimeout']) should(d[field].validate.call(node(), '${SYNC_SETTING}')).be.true(field);
+    });
+
+    it('"test connection" with a field holding ${NAME}: says the button tests the values as typed, naming the field (a password field\'s text never)', async () => {
+        const kingdee = { acctId: 'a1', username: 'u', authMode: 'password' };
+        const url = await testRoute('kingdee')({ ...kingdee, serverUrl: '${KD_URL}' }, { password: 'p' });
+        should(url).match({ ok: false, kind: 'config', code: 'ENV_VAR', text: { key: 'runtime.test.envVar', vars: { field: 'serverUrl' } } });
+        should(url.message).startWith('serverUrl: holds an environment variable');
+        should(testButtonText('kingdee', 'kingdee-config', url, 'zh-CN')).startWith('✘ ENV_VAR: serverUrl：填的是环境变量');
+        const password = await testRoute('kingdee')({ ...kingdee, serverUrl: 'http://127.0.0.1:9/k3cloud/' }, { password: '${KD_PASSWORD}' });
+        should(password).match({ ok: false, code: 'ENV_VAR', text: { vars: { field: 'password' } } });
+        should(JSON.stringify(password)).not.containEql('KD_PASSWORD');
+        const appKey = await testRoute('jackyun')({ mode: 'direct', gatewayUrl: 'http://127.0.0.1:9/open/openapi/do', appKey: '${SHOP_KEY}' }, { appSecret: 's3cret' });
+        should(appKey).match({ ok: false, code: 'ENV_VAR', text: { vars: { field: 'appKey' } } });
+    });
+
+    it('runtime: a limit still holding ${NAME} (no such variable is set) is refused naming the setting, not read as the default', () => {
+        for (const field of ['rps', 'concurrency', 'timeout', 'maxRetries', 'retryBaseMs']) {
+            let err: any;
+            try {
+                commonClientSettings('kit', { [field]: '${ERP_LIMIT}' }, { rps: 1, concurrency: 1 });
+            } catch (e) {
+                err = e;
+            }
+            should.exist(err, `${field} "\${ERP_LIMIT}" was read as the default`);
+            should(err).match({ kind: 'config', field });
+            should(err.message).startWith(`${field}: `).and.containEql('${ERP_LIMIT}');
+        }
+    });
 });

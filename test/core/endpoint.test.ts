@@ -169,6 +169,14 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(r.caught?.error?.message ?? String(r)).match(/cancel|closing|did not call/);
         });
 
+        it('a record cap still holding ${NAME} (no such variable is set) is not used: a warning naming it at deploy, then every record is read', async () => {
+            await loadQuery(queryNode({ maxRecords: '${MAX_RECORDS}' }));
+            const warnings = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+            should(warnings.some((w) => w.includes('maxRecords: must be a whole number, 0 or more (got "${MAX_RECORDS}"); reading without a cap'))).be.true(JSON.stringify(warnings));
+            const r = await run('n1', {}, 1);
+            should(r.outputs[0][0].payload).have.length(250);
+        });
+
         it('a node timeout that is not a positive number of seconds is not used: a warning naming it, then the config node\'s timeout', async () => {
             await loadQuery(queryNode({ timeout: '-1' }));
             const r = await run('n1', {}, 1);

@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
 import should from 'should';
-import { describeEditor } from '../helpers/editor-locales';
+import { describeEditor, editorKit } from '../helpers/editor-locales';
 import request from '../../nodes/jackyun/schemas/trade-query.request.json';
 
 describeEditor('jackyun', { help: { 'jackyun-trade-query': [...Object.keys(request.properties), 'TradeNo', 'goodsDetail', 'tradeOrderPayList'] } });
@@ -14,7 +14,7 @@ describe('jackyun-config editor: Qimen settings are required in Qimen mode', () 
         const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
         let def: any;
         const RED = { nodes: { registerType: (t: string, d: any) => t === 'jackyun-config' && (def = d) }, validators: { number: () => () => true } };
-        vm.runInNewContext(script, { RED, $: (sel: string) => ({ val: () => (sel === '#node-config-input-mode' ? dialogMode : undefined) }), CnErpEditor: { prepareConfig() {} } });
+        vm.runInNewContext(script, { RED, $: (sel: string) => ({ val: () => (sel === '#node-config-input-mode' ? dialogMode : undefined) }), CnErpEditor: { prepareConfig() {}, validators: editorKit().validators } });
         return def;
     }
 

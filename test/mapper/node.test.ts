@@ -3,6 +3,7 @@ import type { SinonSpy } from 'sinon';
 import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
+import { waitFor } from '../helpers/wait';
 import { mapperLastSampleText } from '../helpers/editor-locales';
 import { openAckRun, pendingTickets, ACK_PROPERTY } from '../../nodes/core/ack';
 import erpMapper = require('../../nodes/mapper/erp-mapper');
@@ -202,6 +203,30 @@ describe('erp-mapper node', function () {
         failed.name = 'changed downstream';
         const res = await helper.request().get('/cn-erp/mapper/n1/sample').expect(200);
         should(res.body).eql({ sample: { name: 'A', lines: [{ sku: 'S1' }] } });
+    });
+
+    it('"use last received" for a mapper inside a subflow: the editor asks by the id it knows the mapper by, and gets the last record any instance received', async function () {
+        // Node-RED runs each instance's copy of the mapper under an id of its own; the editor knows only the subflow's.
+        const mapping = JSON.stringify({ fields: { id: { path: 'id', required: true } } });
+        await load(modules, [
+            { id: 'f1', type: 'tab' },
+            { id: 'sf', type: 'subflow', name: 'map', info: '', in: [{ x: 50, y: 50, wires: [{ id: 'm1' }] }], out: [{ x: 400, y: 50, wires: [{ id: 'm1', port: 0 }] }] },
+            { id: 'm1', type: 'erp-mapper', z: 'sf', x: 200, y: 50, name: '', target: '', mapping, wires: [[], []] },
+            { id: 'shopA', type: 'subflow:sf', z: 'f1', x: 100, y: 100, wires: [[]] },
+            { id: 'shopB', type: 'subflow:sf', z: 'f1', x: 100, y: 200, wires: [[]] },
+        ]);
+        helper.getNode('shopA').receive({ payload: { id: 1, shop: 'A' } });
+        await waitFor('shop A mapped', async () => (await sampleStatus()) === 200);
+        should((await helper.request().get('/cn-erp/mapper/m1/sample').expect(200)).body).eql({ sample: { id: 1, shop: 'A' } });
+        helper.getNode('shopB').receive({ payload: { id: 2, shop: 'B' } });
+        await waitFor('shop B mapped', async () => (await helper.request().get('/cn-erp/mapper/m1/sample')).body?.sample?.shop === 'B');
+        // A deploy stopping one instance leaves the other's record.
+        await helper.getNode('shopA-m1').close();
+        should((await helper.request().get('/cn-erp/mapper/m1/sample').expect(200)).body).eql({ sample: { id: 2, shop: 'B' } });
+
+        async function sampleStatus(): Promise<number> {
+            return (await helper.request().get('/cn-erp/mapper/m1/sample')).status;
+        }
     });
 
     it('"use last received" with a record too large to keep: the dialog says so in Chinese in a zh-CN editor (as before in en-US)', async function () {

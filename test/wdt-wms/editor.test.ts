@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
 import should from 'should';
-import { describeEditor } from '../helpers/editor-locales';
+import { describeEditor, editorKit } from '../helpers/editor-locales';
 import record from '../../nodes/wdt-wms/schemas/cancel.record.json';
 
 describeEditor('wdt-wms', { help: { 'wdt-wms-cancel': [...Object.keys(record.properties), 'flag', 'code', 'message', 'recordIndex', 'msg._error'] } });
@@ -14,7 +14,7 @@ describe('wdt-wms-config editor: the service URL as the runtime reads it', () =>
         const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
         let def: any;
         const RED = { nodes: { registerType: (t: string, d: any) => t === 'wdt-wms-config' && (def = d) }, validators: { number: () => () => true } };
-        vm.runInNewContext(script, { RED, $: () => ({ val: () => undefined }), CnErpEditor: { prepareConfig() {}, validators: { seconds: () => true } } });
+        vm.runInNewContext(script, { RED, $: () => ({ val: () => undefined }), CnErpEditor: { prepareConfig() {}, validators: { ...editorKit().validators, seconds: () => true } } });
         return def;
     }
 
