@@ -95,6 +95,16 @@ describe('core: subflows used twice, flows split across tabs, two accounts side 
         should(JSON.parse(sim.requests.filter(isQuery)[2].body).since).equal(shopA - 60000);
     });
 
+    /** Runs q1 with the first save slow at the vendor: the watermark is committed once, after all 5 records were written. */
+    async function committedOnceAllWritten(): Promise<void> {
+        const at = commits();
+        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isSave);
+        helper.getNode('q1').receive({ payload: 1 });
+        await waitFor('5 records saved', () => sim.saved.length === 5);
+        await waitFor('the watermark committed', () => at.length === 1, 3000);
+        should(at).eql([{ saved: 5, node: 'q1' }]);
+    }
+
     it('a link out node on one tab to the write node behind a link in node on another: committed once the records were written', async () => {
         await start(() => [
             { id: 'f1', type: 'tab' },
@@ -105,12 +115,7 @@ describe('core: subflows used twice, flows split across tabs, two accounts side 
             { id: 'li', type: 'link in', z: 'f2', links: ['lo'], wires: [['s1']] },
             save('s1', 'f2'),
         ]);
-        const at = commits();
-        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isSave);
-        helper.getNode('q1').receive({ payload: 1 });
-        await waitFor('5 records saved', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000);
-        should(at).eql([{ saved: 5, node: 'q1' }]);
+        await committedOnceAllWritten();
     });
 
     it('a link call node sending to a link in node on another tab, whose link out node returns the msg, then the write node: committed once the records were written', async () => {
@@ -124,12 +129,7 @@ describe('core: subflows used twice, flows split across tabs, two accounts side 
             { id: 'lo', type: 'link out', z: 'f2', mode: 'return', links: [], wires: [] },
             save('s1', 'f1'),
         ]);
-        const at = commits();
-        sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isSave);
-        helper.getNode('q1').receive({ payload: 1 });
-        await waitFor('5 records saved', () => sim.saved.length === 5);
-        await waitFor('the watermark committed', () => at.length === 1, 3000);
-        should(at).eql([{ saved: 5, node: 'q1' }]);
+        await committedOnceAllWritten();
     });
 
     it('a link out node to a link in node on a disabled tab: nothing committed, the run is abandoned at once with a warning', async () => {
