@@ -102,6 +102,42 @@ async function closeTray(page: Page, button: 'cancel' | 'ok' = 'cancel'): Promis
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
 }
 
+/** Adds a node (or config node) of `type` with its defaults and opens its edit dialog, as a drop from the palette does. */
+async function openDialog(page: Page, type: string, id: string): Promise<void> {
+    await page.evaluate(
+        ({ type, id }) => {
+            const RED = (window as any).RED;
+            if (RED.nodes.getType(type).category === 'config') {
+                RED.nodes.import([{ id, type }]);
+                RED.editor.editConfig('', type, id);
+            } else {
+                RED.nodes.import([{ id, type, x: 200, y: 200, z: RED.workspaces.active(), wires: [] }]);
+                RED.editor.edit(RED.nodes.node(id));
+            }
+        },
+        { type, id },
+    );
+    await waitTrayOpen(page);
+}
+
+/**
+ * The catalogue keys of the open dialog that show nothing: the editor leaves a label, option or placeholder empty for a
+ * key its catalogue lacks.
+ */
+function missingLabels(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+        const missing: string[] = [];
+        document.querySelectorAll('.red-ui-tray-body [data-i18n]').forEach((e) => {
+            for (const part of (e.getAttribute('data-i18n') || '').split(';')) {
+                const m = /^\[(\w+)\](.*)$/.exec(part);
+                const shown = !m ? e.textContent : m[1] === 'html' ? e.innerHTML : e.getAttribute(m[1]);
+                if (!(shown || '').trim()) missing.push(m ? m[2] : part);
+            }
+        });
+        return missing;
+    });
+}
+
 /** Types a sample into the mapper dialog, presses a preview button and returns the result text. */
 async function preview(page: Page, sample: unknown): Promise<string> {
     await page.fill('#erp-mapper-sample', JSON.stringify(sample, null, 2));
@@ -111,7 +147,7 @@ async function preview(page: Page, sample: unknown): Promise<string> {
     return result.innerText();
 }
 
-runtimes().forEach((rt, index) => {
+runtimes().forEach((rt) => {
     describe(`editor on ${rt.label}: palette, dialogs, help, a scenario run, the mapper and languages in Chromium`, function () {
         this.timeout(180000);
         let demo: RunningDemo;
@@ -121,8 +157,8 @@ runtimes().forEach((rt, index) => {
         const s000 = scenario000();
 
         before(async () => {
-            // The README's pictures are of the first runtime (Node-RED 4.1).
-            screenshots = wantScreenshots && index === 0;
+            // The README's pictures are of Node-RED 4.1.
+            screenshots = wantScreenshots && rt.major === '4';
             if (screenshots) fs.mkdirSync(images, { recursive: true });
             // The demo runtime of this build: simulators on free ports, the example flows pointed at them with credentials.
             demo = await startDemo({ port: await freePort(), quiet: true, freePorts: true, runtime: rt, userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-')) });
@@ -144,27 +180,14 @@ runtimes().forEach((rt, index) => {
             should(errors).eql([]);
         });
 
-        it('opens every node and config node edit dialog without console errors, with its parameters', async () => {
+        it('opens every node and config node edit dialog without console errors, with its parameters and labels, and saves it with Done', async () => {
             for (const type of [...nodeTypes, ...configTypes]) {
                 const id = `e2e-${type}`;
-                await page.evaluate(
-                    ({ type, id }) => {
-                        const RED = (window as any).RED;
-                        const def = RED.nodes.getType(type);
-                        if (def.category === 'config') {
-                            RED.nodes.import([{ id, type }]);
-                        } else {
-                            RED.nodes.import([{ id, type, x: 200, y: 200, z: RED.workspaces.active(), wires: [] }]);
-                        }
-                        const node = RED.nodes.node(id);
-                        if (def.category === 'config') RED.editor.editConfig('', type, id);
-                        else RED.editor.edit(node);
-                    },
-                    { type, id },
-                );
-                await waitTrayOpen(page);
+                await openDialog(page, type, id);
+                should(await missingLabels(page)).eql([], `en-US dialog of ${type}`);
                 const spec = type.endsWith('-config') ? null : await fetch(`${demo.url}/cn-erp/specs/${type}`).then((r) => (r.ok ? r.json() : null));
-                if (spec && Object.keys(spec.requestSchema?.properties ?? {}).length > 0) {
+                const names = Object.keys(spec?.requestSchema?.properties ?? {});
+                if (names.length > 0) {
                     // The kit renders one row per request-schema parameter.
                     await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray .cn-erp-params .form-row').length > 0, undefined, { timeout: 15000 }).catch(() => {
                         throw new Error(`no parameter rows in the dialog of ${type}`);
@@ -173,9 +196,17 @@ runtimes().forEach((rt, index) => {
                     const marked = await page.evaluate(() => Array.from(document.querySelectorAll('.red-ui-tray .cn-erp-params .form-row')).filter((r) => r.querySelector('.input-error')).map((r) => r.querySelector('label')?.textContent?.trim()));
                     should(marked).eql([], `${type}: blank parameters marked as errors`);
                 }
-                await page.evaluate(() => (window as any).RED.tray.close());
-                await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
-                should(errors).eql([], `console errors after opening ${type}`);
+                await page.click(`.red-ui-tray #${type.endsWith('-config') ? 'node-config-dialog-ok' : 'node-dialog-ok'}`);
+                await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 }).catch(() => {
+                    throw new Error(`the dialog of ${type} did not close on Done (console: ${errors.join(' | ')})`);
+                });
+                should(errors).eql([], `console errors after opening and saving ${type}`);
+                // Saved: one entry per parameter, each blank (read from msg.params).
+                if (names.length > 0) {
+                    const params = await page.evaluate((id) => (window as any).RED.nodes.node(id).params, id);
+                    should(Object.keys(params).sort()).eql(names.slice().sort(), `parameters saved by ${type}`);
+                    should(Object.values(params).filter((p: any) => p.value !== '')).eql([], `parameters of ${type} saved not blank`);
+                }
             }
             // Leave the example flows as they were deployed.
             await page.evaluate((ids) => {
@@ -220,6 +251,43 @@ runtimes().forEach((rt, index) => {
                 }, type);
                 should(text.length).be.above(80, `help of ${type}`);
             }
+        });
+
+        it('shows the help of every node and config node in the Help sidebar, in English and in Chinese', async () => {
+            const helpOf = async (p: Page, type: string) =>
+                p.evaluate((type) => {
+                    (window as any).RED.sidebar.help.show(type);
+                    const help = document.querySelector('.red-ui-sidebar-help-stack .red-ui-help');
+                    return { title: help?.querySelector('.red-ui-help-title')?.textContent ?? '', text: help?.textContent ?? '' };
+                }, type);
+            const zh = await openEditor(browser, demo.url, 'zh-CN');
+            for (const type of allTypes) {
+                const en = await helpOf(page, type);
+                should(en.text.length).be.above(80, `English help of ${type}: ${en.title} ${en.text.slice(0, 300)}`);
+                // English help names a vendor's fields in Chinese here and there; Chinese help is mostly Chinese.
+                const han = (s: string) => (s.match(/[\u4e00-\u9fff]/g) || []).length;
+                should(han(en.text)).be.below(en.text.length / 10, `English help of ${type}: ${en.title} ${en.text.slice(0, 300)}`);
+                const cn = await helpOf(zh.page, type);
+                should(han(cn.text)).be.above(cn.text.length / 10, `Chinese help of ${type}: ${cn.title} ${cn.text.slice(0, 300)}`);
+                if (!type.endsWith('-config')) should(cn.title).match(/[\u4e00-\u9fff]/, `Chinese help title of ${type}`);
+            }
+            should(errors).eql([]);
+            should(zh.errors).eql([]);
+            await zh.page.context().close();
+        });
+
+        it('labels every dialog in Chinese when the browser language is zh-CN: no label, option or placeholder left empty', async () => {
+            const zh = await openEditor(browser, demo.url, 'zh-CN');
+            for (const type of allTypes) {
+                const id = `e2e-zh-${type}`;
+                await openDialog(zh.page, type, id);
+                should(await missingLabels(zh.page)).eql([], `zh-CN dialog of ${type}`);
+                await zh.page.evaluate(() => (window as any).RED.tray.close());
+                await zh.page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
+                await zh.page.evaluate((id) => (window as any).RED.nodes.remove(id), id);
+            }
+            should(zh.errors).eql([]);
+            await zh.page.context().close();
         });
 
         it('runs scenario 000 from the inject button of flow 01: the saved bills show in the debug sidebar and in Kingdee', async () => {

@@ -16,21 +16,39 @@ export const root = path.resolve(compiledRoot, '..');
 export const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 export interface Runtime {
+    /** The major version E2E_NODERED selects it by. */
+    major: string;
     label: string;
     node: string;
     red: string;
 }
 
+/**
+ * The Node-RED versions the browser tests run on: 4.1 (this package's own), then 5 and 3.1 when `npm run test:nr5` /
+ * `test:nr3` have installed them. E2E_NODERED picks some by major version (`E2E_NODERED=5`, `E2E_NODERED=4,3`); a
+ * version asked for and not installed is an error rather than a run that tests nothing.
+ */
 export function runtimes(): Runtime[] {
-    const list: Runtime[] = [{ label: 'Node-RED 4.1 on this Node', node: process.execPath, red: require.resolve('node-red/red.js') }];
+    const all = installedRuntimes();
+    const wanted = (process.env.E2E_NODERED || '').split(',').map((v) => v.trim()).filter(Boolean);
+    if (wanted.length === 0) return all;
+    return wanted.map((major) => {
+        const rt = all.find((r) => r.major === major);
+        if (!rt) throw new Error(`E2E_NODERED: no Node-RED ${major} here (there are ${all.map((r) => r.major).join(', ')}; npm run test:nr5 and test:nr3 install 5 and 3)`);
+        return rt;
+    });
+}
+
+function installedRuntimes(): Runtime[] {
+    const list: Runtime[] = [{ major: '4', label: 'Node-RED 4.1 on this Node', node: process.execPath, red: require.resolve('node-red/red.js') }];
     const nr5 = path.join(root, '.nr5', 'node_modules');
     if (fs.existsSync(path.join(nr5, 'node-red', 'red.js')) && fs.existsSync(path.join(nr5, '.bin', 'node'))) {
-        list.push({ label: 'Node-RED 5 on Node 22', node: path.join(nr5, '.bin', 'node'), red: path.join(nr5, 'node-red', 'red.js') });
+        list.push({ major: '5', label: 'Node-RED 5 on Node 22', node: path.join(nr5, '.bin', 'node'), red: path.join(nr5, 'node-red', 'red.js') });
     }
     // The oldest Node-RED the package declares, once `npm run test:nr3` has installed it.
     const nr3 = path.join(root, '.nr3', 'node_modules');
     if (fs.existsSync(path.join(nr3, 'node-red', 'red.js'))) {
-        list.push({ label: 'Node-RED 3.1 on this Node', node: process.execPath, red: path.join(nr3, 'node-red', 'red.js') });
+        list.push({ major: '3', label: 'Node-RED 3.1 on this Node', node: process.execPath, red: path.join(nr3, 'node-red', 'red.js') });
     }
     return list;
 }
