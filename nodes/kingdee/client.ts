@@ -599,12 +599,13 @@ export class KingdeeClient extends BaseClient {
     }
 
     /**
-     * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field);
-     * → value → {Id, Number} of the first bill found (billsByField).
+     * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field), among
+     * the bills of one organisation when `org` is given (its field, and its number); → value → {Id, Number} of the
+     * first bill found (billsByField).
      */
-    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string): Promise<Map<string, { Id: string; Number: string }>> {
+    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string, org?: { field: string; number: string }): Promise<Map<string, { Id: string; Number: string }>> {
         const found = new Map<string, { Id: string; Number: string }>();
-        for (const [v, bills] of await this.billsByField(formId, field, values, ctx, { primaryKey, setting: 'duplicateField' })) found.set(v, bills[0]);
+        for (const [v, bills] of await this.billsByField(formId, field, values, ctx, { primaryKey, setting: 'duplicateField', org })) found.set(v, bills[0]);
         return found;
     }
 
@@ -614,17 +615,21 @@ export class KingdeeClient extends BaseClient {
      * values, quoted; → value → its bills {Id, Number}, each once (an entry field matches once per entry line), in key
      * order. Bills answer with FID/FBillNo; basic-data forms (BD_MATERIAL …) have neither, so their own key and FNumber
      * are asked. `setting` names the node setting the field comes from, in the error refusing one that is no field key.
+     * `org`: only the bills of that organisation (a basic-data field of the header, matched by its number).
      */
-    async billsByField(formId: string, field: string, values: string[], ctx: RequestContext, opts: { primaryKey?: string; setting: string }): Promise<Map<string, Array<{ Id: string; Number: string }>>> {
+    async billsByField(formId: string, field: string, values: string[], ctx: RequestContext, opts: { primaryKey?: string; setting: string; org?: { field: string; number: string } }): Promise<Map<string, Array<{ Id: string; Number: string }>>> {
         const basic = BASEDATA_KEYS[formId.toLowerCase()];
         const pk = primaryKeyOf(formId, opts.primaryKey);
         const numberKey = basic ? 'FNumber' : 'FBillNo';
         const found = new Map<string, Array<{ Id: string; Number: string }>>();
         const unique = [...new Set(values.filter((v) => v !== ''))];
         if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: opts.setting, message: `${opts.setting}: "${field}" is not a field key` });
+        const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+        const { org } = opts;
+        if (org && !/^[A-Za-z_]\w*$/.test(org.field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateOrgField', message: `duplicateOrgField: "${org.field}" is not a field key` });
         for (let i = 0; i < unique.length; i += 200) {
             const slice = unique.slice(i, i + 200);
-            const filter = `${field} in (${slice.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
+            const filter = `${field} in (${slice.map(quote).join(',')})` + (org ? ` and ${org.field}.FNumber = ${quote(org.number)}` : '');
             const keys = [...new Set([field, pk, numberKey])];
             for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);

@@ -8,14 +8,14 @@ import responseSchema from './schemas/batch-save.response.json';
 type Obj = Record<string, unknown>;
 
 /** The request options sent in `data` beside `Model` (everything of the request schema but the palette's own). */
-const PALETTE_PARAMS = new Set(['FormId', 'chunkSize', 'duplicateGuard', 'duplicateField']);
+const PALETTE_PARAMS = new Set(['FormId', 'chunkSize', 'duplicateGuard', 'duplicateField', 'duplicateScope', 'duplicateOrgField']);
 
 /**
  * Request options a bill may carry by mistake: seed 000 tables FormId, Operation, IsAutoSubmitAndAudit … among the
  * lines' fields, but they are BatchSave's (protocols.md §1.6); inside a Model Kingdee ignores them, so the bill would
  * be saved without them (not audited, say). Names as Kingdee binds them, in any case.
  */
-const REQUEST_OPTIONS = new Map([...Object.keys((requestSchema as any).properties), 'Operation'].filter((k) => !['chunkSize', 'duplicateGuard', 'duplicateField'].includes(k)).map((k) => [k.toLowerCase(), k]));
+const REQUEST_OPTIONS = new Map([...Object.keys((requestSchema as any).properties), 'Operation'].filter((k) => !PALETTE_PARAMS.has(k) || k === 'FormId').map((k) => [k.toLowerCase(), k]));
 
 /**
  * A Model's entries (分录), as [field, lines]: every list of objects in it. Each form names its own (SAL_OutStock
@@ -93,6 +93,38 @@ function guardValue(record: Obj, field: string): string | undefined {
     return undefined;
 }
 
+/**
+ * The main business organisation (主业务组织) of common forms, lower-case form id → field: the organisation whose
+ * coding rule (编码规则) numbers the bill, commonly one rule or one sequence per organisation, so two organisations
+ * may hold one bill number (and two shops one source order number). SAL_OutStock as seed 000 spells it; the others
+ * as K/3 Cloud's WebAPI field lists do [unconfirmed beyond SAL_OutStock and SAL_SaleOrder]. Another organisation
+ * field of the bill would still find a replay (it carries the same organisation), and never finds more than a lookup
+ * across the data centre.
+ */
+const MAIN_ORG_FIELDS: Record<string, string> = {
+    sal_outstock: 'FStockOrgID',
+    sal_returnstock: 'FStockOrgId',
+    sal_saleorder: 'FSaleOrgId',
+    sal_deliverynotice: 'FDeliveryOrgID',
+    pur_purchaseorder: 'FPurchaseOrgId',
+    pur_requisition: 'FApplicationOrgId',
+    pur_receivebill: 'FStockOrgId',
+    pur_mrb: 'FStockOrgId',
+    stk_instock: 'FStockOrgId',
+    stk_misdelivery: 'FStockOrgId',
+    stk_miscellaneous: 'FStockOrgId',
+    stk_transferdirect: 'FStockOutOrgId',
+};
+
+/**
+ * The field naming a bill's organisation for the duplicate guard, or undefined when bills are looked up across the
+ * data centre: duplicateScope 'dataCentre', or a form whose main organisation is not known and no duplicateOrgField.
+ */
+function orgFieldOf(params: Record<string, any>): string | undefined {
+    if (params.duplicateScope === 'dataCentre') return undefined;
+    return params.duplicateOrgField ? String(params.duplicateOrgField) : MAIN_ORG_FIELDS[String(params.FormId).toLowerCase()];
+}
+
 /** BatchSave (seed 000 销售出库新增): chunks of Models, outcomes matched by DIndex, optional duplicate guard. */
 const spec: WriteSpec<KingdeeClient> = {
     type: 'kingdee-batch-save',
@@ -139,6 +171,9 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
         return id === undefined || Number(id) === 0;
     };
     const values = models.map((m) => (isNew(m) ? guardValue(m, field) : undefined));
+    // Each bill is looked up among its organisation's bills (a bill naming none, or not by its number: all of them).
+    const orgField = orgFieldOf(params);
+    const orgs = models.map((m) => (orgField === undefined ? undefined : fieldValue(m, orgField)));
     // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
     // once per msg, counting the whole msg (not just this chunk).
     if (!warnedUnguarded.has(ctx.msg) && values.some((v, i) => v === undefined && isNew(models[i]))) {
@@ -154,9 +189,11 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     const { serverUrl, acctId } = ctx.client.settings;
     // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
     // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
+    // Not by organisation: two organisations' bills of one value then wait for each other, but a bill naming no
+    // organisation (looked up in all of them) still cannot be checked while one naming its organisation is saved.
     const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
     const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
-    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0), ctx.signal);
+    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options, orgField, orgs), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0), ctx.signal);
 }
 
 /** The msgs already warned of records the duplicate guard cannot check. */
@@ -166,15 +203,23 @@ const warnedUnguarded = new WeakSet<object>();
 const guardLock = new KeyedLock('kingdee');
 
 /**
- * The duplicate guard's check and save: bills whose value Kingdee already holds are not sent (alreadyPresent), and
- * of several records in the chunk with one value (as Kingdee compares them) only the first is sent; the others get its
- * outcome.
+ * The duplicate guard's check and save: bills whose value Kingdee already holds (in the bill's organisation, when it
+ * names one: `orgs`) are not sent (alreadyPresent), and of several records in the chunk with one value and
+ * organisation (as Kingdee compares them) only the first is sent; the others get its outcome.
  */
-async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj): Promise<RecordOutcome[]> {
+async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj, orgField: string | undefined, orgs: Array<string | undefined>): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = new Array(models.length);
-    let present: Map<string, { Id: string; Number: string }>;
+    // One lookup per organisation named in the chunk, and one for the bills naming none.
+    const scopeOf = (i: number) => (orgs[i] === undefined ? '' : JSON.stringify([collated(orgs[i]!)]));
+    const present = new Map<string, Map<string, { Id: string; Number: string }>>();
     try {
-        present = await ctx.client.existingBills(formId, field, values.filter((v): v is string => v !== undefined), ctx.request);
+        for (let i = 0; i < models.length; i++) {
+            const scope = scopeOf(i);
+            if (values[i] === undefined || present.has(scope)) continue;
+            const asked = values.filter((v, k): v is string => v !== undefined && scopeOf(k) === scope);
+            const org = orgs[i] === undefined ? undefined : { field: orgField!, number: orgs[i]! };
+            present.set(scope, await ctx.client.existingBills(formId, field, asked, ctx.request, undefined, org));
+        }
     } catch (err) {
         // Only the lookup (a read) failed: nothing of the chunk was sent, so it is safe to send again, not "possibly
         // processed" (a timeout or 5xx of a write would be).
@@ -185,11 +230,12 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
     const firstWith = new Map<string, number>();
     const copies: Array<[number, number]> = [];
     values.forEach((v, i) => {
-        const hit = v === undefined ? undefined : present.get(v);
+        const hit = v === undefined ? undefined : present.get(scopeOf(i))?.get(v);
+        const key = JSON.stringify([scopeOf(i), collated(v ?? '')]);
         if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
-        else if (v !== undefined && firstWith.has(collated(v))) copies.push([i, firstWith.get(collated(v))!]);
+        else if (v !== undefined && firstWith.has(key)) copies.push([i, firstWith.get(key)!]);
         else {
-            if (v !== undefined) firstWith.set(collated(v), i);
+            if (v !== undefined) firstWith.set(key, i);
             toSave.push(i);
         }
     });

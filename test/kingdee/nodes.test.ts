@@ -697,8 +697,8 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(out[0]).match({ Id: firstId, Number: 'XS-DUP-0001', alreadyPresent: true });
             should(out[1]).match({ Number: 'XS-NEW-0002' });
             should(out[1].alreadyPresent).be.undefined();
-            // The lookup asked for both numbers; only the new one was sent to BatchSave.
-            should(sentData(isQuery)[0].FilterString).equal("FBillNo in ('XS-DUP-0001','XS-NEW-0002')");
+            // The lookup asked for both numbers, among the bills of their organisation; only the new one was sent to BatchSave.
+            should(sentData(isQuery)[0].FilterString).equal("FBillNo in ('XS-DUP-0001','XS-NEW-0002') and FStockOrgID.FNumber = '100'");
             should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-0002']]);
             should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
         });
@@ -946,9 +946,104 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const out: Msg[] = r.outputs[0][0].payload;
             should(out[1]).match({ Id: first.outputs[0][0].payload[0].Id, Number: first.outputs[0][0].payload[0].Number, alreadyPresent: true });
             should(out[0].alreadyPresent).be.undefined();
-            should(sentData(isQuery)[0]).match({ FilterString: "FJKShopNumber in ('JK-1002','JK-1001')", FieldKeys: 'FJKShopNumber,FID,FBillNo' });
+            should(sentData(isQuery)[0]).match({ FilterString: "FJKShopNumber in ('JK-1002','JK-1001') and FStockOrgID.FNumber = '100'", FieldKeys: 'FJKShopNumber,FID,FBillNo' });
             should(sentData(isSave).map((d) => d.Model.length)).eql([1]);
             should(saved().filter((b) => b.FJKShopNumber === 'JK-1001')).have.length(1);
+        });
+
+        // Several organisations (组织) of one data centre: a bill number is unique only within what its coding rule covers
+        // (often one organisation), and a source order number from two shops may be the same.
+        const inOrg = (org: string, extra: Msg = {}) => model(undefined, { FSaleOrgID: { FNumber: org }, FStockOrgID: { FNumber: org }, ...extra });
+
+        it('duplicate guard across organisations: org 101\'s bill numbered as org 100\'s saved bill (a coding rule per organisation) is saved, not reported alreadyPresent with org 100\'s; a replay of org 100\'s bill is still alreadyPresent', async () => {
+            await start({ billNoPerOrg: true });
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const first = await run('n1', { payload: inOrg('100', { FBillNo: 'XSCKD0001', FNote: 'org 100' }) }, 2);
+            const a = first.outputs[0][0].payload;
+            should(a).match({ Number: 'XSCKD0001' });
+            sim.clearRequests();
+            const r = await run('n1', { payload: [inOrg('101', { FBillNo: 'XSCKD0001', FNote: 'org 101' }), inOrg('100', { FBillNo: 'XSCKD0001', FNote: 'org 100' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => m.error.message)).eql([]);
+            const [b, replay] = r.outputs[0][0].payload as Msg[];
+            should(b.alreadyPresent === undefined).be.true('org 101\'s bill was reported present with org 100\'s bill and not saved');
+            should(b.Id).not.equal(a.Id);
+            should(replay).match({ Id: a.Id, Number: 'XSCKD0001', alreadyPresent: true });
+            should(saved().filter((x) => x.FBillNo === 'XSCKD0001').map((x) => [x['FStockOrgID.FNumber'], x.FNote]).sort()).eql([
+                ['100', 'org 100'],
+                ['101', 'org 101'],
+            ]);
+        });
+
+        it('duplicate guard across organisations, in one chunk: two shops\' orders with one source order number in orgs 100 and 101 are both saved; a third copy for org 100 comes out alreadyPresent with the first', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (org: string, note: string) => inOrg(org, { FNote: note, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-2001' }] });
+            const r = await run('n1', { payload: [order('100', 'shop A'), order('101', 'shop B'), order('100', 'shop A again')] }, 2);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out.map((o) => o.alreadyPresent === true)).eql([false, false, true], 'org 101\'s order was taken for a copy of org 100\'s');
+            should(out[2].Id).equal(out[0].Id);
+            should(saved().filter((x) => x.FJKShopNumber === 'JK-2001').map((x) => x.FNote).sort()).eql(['shop A', 'shop B']);
+        });
+
+        it('duplicate guard across organisations: a source order number saved in org 100 is looked up in the bill\'s own organisation (FStockOrgID, SAL_OutStock\'s main one): org 101\'s order is saved, org 100\'s replay is alreadyPresent', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (org: string) => inOrg(org, { FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-3001' }] });
+            const first = await run('n1', { payload: [order('100')] }, 2);
+            sim.clearRequests();
+            const r = await run('n1', { payload: [order('101'), order('100')] }, 2);
+            should(r.caught).be.undefined();
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[0].alreadyPresent === undefined).be.true('org 101\'s order was reported present with org 100\'s bill and not saved');
+            should(out[1]).match({ Id: first.outputs[0][0].payload[0].Id, alreadyPresent: true });
+            should(sentData(isQuery).map((d) => d.FilterString).sort()).eql(["FJKShopNumber in ('JK-3001') and FStockOrgID.FNumber = '100'", "FJKShopNumber in ('JK-3001') and FStockOrgID.FNumber = '101'"]);
+            should(saved().filter((x) => x.FJKShopNumber === 'JK-3001').map((x) => x['FStockOrgID.FNumber']).sort()).eql(['100', '101']);
+        });
+
+        it('duplicate guard scope "the whole data centre": a source order number saved in org 100 is found for org 101 too (an order booked once, whatever the organisation), as before organisations were told apart', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' }, duplicateScope: { value: 'dataCentre', type: 'str' } }));
+            const order = (org: string) => inOrg(org, { FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-4001' }] });
+            const first = await run('n1', { payload: [order('100')] }, 2);
+            sim.clearRequests();
+            const r = await run('n1', { payload: [order('101'), order('101')] }, 2);
+            should(r.outputs[0][0].payload.map((o: Msg) => [o.Id, o.alreadyPresent])).eql([
+                [first.outputs[0][0].payload[0].Id, true],
+                [first.outputs[0][0].payload[0].Id, true],
+            ]);
+            should(sentData(isQuery)[0].FilterString).equal("FJKShopNumber in ('JK-4001')");
+            should(sim.requests.filter(isSave)).have.length(0);
+        });
+
+        it('duplicate guard: a bill naming no organisation (or one not given by number) is looked up across the data centre, as before; duplicateOrgField names another form\'s organisation field', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (extra: Msg) => ({ ...model(undefined, { FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-5001' }] }), ...extra });
+            const noOrg = order({});
+            delete (noOrg as Msg).FStockOrgID;
+            await run('n1', { payload: [noOrg, order({ FStockOrgID: { FOrgID: 100101 } })] }, 2);
+            should(sentData(isQuery).map((d) => d.FilterString)).eql(["FJKShopNumber in ('JK-5001')"]);
+            await helper.unload();
+            sim.clearRequests();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' }, duplicateOrgField: { value: 'FSaleOrgID', type: 'str' } }));
+            await run('n1', { payload: [order({ FSaleOrgID: { FNumber: '101' } })] }, 2);
+            should(sentData(isQuery).map((d) => d.FilterString)).eql(["FJKShopNumber in ('JK-5001') and FSaleOrgID.FNumber = '101'"]);
+            // The guard's settings are the node's, not BatchSave options.
+            should(sentData(isSave)).have.length(1);
+            for (const k of ['duplicateScope', 'duplicateOrgField']) should(sentData(isSave)[0]).not.have.property(k);
+        });
+
+        it('duplicate guard: an organisation field that is no field key (FStockOrgID.FNumber), or a scope that is none of the two → the msg goes to Catch naming the setting, nothing looked up or saved', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            for (const [params, field] of [[{ duplicateOrgField: 'FStockOrgID.FNumber' }, 'duplicateOrgField'], [{ duplicateScope: 'all' }, 'duplicateScope']] as const) {
+                const r = await run('n1', { params, payload: inOrg('100', { FBillNo: 'XS-BAD-1' }) }, 2);
+                should(r.outputs[0]).have.length(0);
+                should(r.caught!._error).match({ kind: 'validation', field });
+            }
+            should(sim.requests.filter((q) => isQuery(q) || isSave(q))).have.length(0);
         });
 
         // A form whose lines are not FEntity: 销售订单 SAL_SaleOrder, lines FSaleOrderEntry (keys spelt as K/3 Cloud does).

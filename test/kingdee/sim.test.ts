@@ -260,6 +260,25 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         should(await post(D + 'BatchSave', { parameters: ['SAL_OutStock', '{"Model":['] }, h)).startWith('response_error:');
     });
 
+    it('BatchSave: a bill number is refused when the form holds it already (any organisation); with billNoPerOrg, only within the bill\'s main organisation (SAL_OutStock FStockOrgID, SAL_SaleOrder FSaleOrgId)', async () => {
+        const outStock = (org: string) => ({ FDate: '2024-01-08', FSaleOrgID: { FNumber: org }, FStockOrgID: { FNumber: org }, FCustomerID: { FNumber: 'CUST001' }, FBillNo: 'XSCKD-N1', FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1 }] });
+        const saleOrder = (org: string) => ({ FDate: '2024-01-08', FSaleOrgId: { FNumber: org }, FCustId: { FNumber: 'CUST001' }, FBillNo: 'XSDD-N1', FSaleOrderEntry: [{ FMaterialId: { FNumber: 'MAT001' }, FQty: 1 }] });
+        for (const perOrg of [false, true]) {
+            await sim.stop();
+            sim = new KingdeeSim({ billNoPerOrg: perOrg });
+            await sim.start();
+            const { sid } = await login();
+            const h = { 'kdservice-sessionid': sid };
+            for (const [formid, bill] of [['SAL_OutStock', outStock], ['SAL_SaleOrder', saleOrder]] as const) {
+                const st = JSON.parse(await post(D + 'BatchSave', { formid, data: { Model: [bill('100')] } }, h)).Result.ResponseStatus;
+                should(st.IsSuccess).be.true();
+                const again = JSON.parse(await post(D + 'BatchSave', { formid, data: { Model: [bill('100'), bill('101')] } }, h)).Result.ResponseStatus;
+                should(again.Errors.map((e: any) => [e.DIndex, e.FieldName])).eql(perOrg ? [[0, 'FBillNo']] : [[0, 'FBillNo'], [1, 'FBillNo']], `${formid} billNoPerOrg ${perOrg}`);
+                should(sim.rows(formid)).have.length(perOrg ? 2 : 1);
+            }
+        }
+    });
+
     it('Push: EntryIds win over Numbers (entry-level push); unknown, unaudited and already pushed sources fail by DIndex', async () => {
         const { sid } = await login();
         const h = { 'kdservice-sessionid': sid };

@@ -85,6 +85,12 @@ export interface KingdeeSimOptions {
     locked?: boolean;
     /** What a signed request carrying a session the server no longer has gets (see KingdeeSim.staleSignedSession). */
     staleSignedSession?: 'renew' | 'refuse';
+    /**
+     * Bill numbers unique within the bill's main business organisation (SAL_OutStock 发货组织 FStockOrgID,
+     * SAL_SaleOrder 销售组织 FSaleOrgId), as under a coding rule (编码规则) kept per organisation, instead of within
+     * the whole form (the default).
+     */
+    billNoPerOrg?: boolean;
 }
 
 interface Session {
@@ -373,6 +379,8 @@ export class KingdeeSim extends SimServer {
      * give [unconfirmed].
      */
     staleSignedSession: 'renew' | 'refuse';
+    /** See KingdeeSimOptions.billNoPerOrg. */
+    private readonly billNoPerOrg: boolean;
     private readonly sessions = new Map<string, Session>();
     private nextId = 200001;
     private nextNumber = 1;
@@ -388,6 +396,7 @@ export class KingdeeSim extends SimServer {
         this.netDates = options.netDates ?? false;
         this.locked = options.locked ?? false;
         this.staleSignedSession = options.staleSignedSession ?? 'renew';
+        this.billNoPerOrg = options.billNoPerOrg ?? false;
         this.seed(options.returnRequests ?? 10);
         this.route('POST', SVC, (req) => this.service(req));
     }
@@ -839,6 +848,11 @@ export class KingdeeSim extends SimServer {
         return this.form(formId).rows.some((r) => str(r.FNumber) === number);
     }
 
+    /** Whether a saved bill of organisation `org` and a new bill naming `given` share one run of numbers. */
+    private sameNumbering(org: unknown, given: unknown): boolean {
+        return !this.billNoPerOrg || str(org) === str(this.numberOf(given));
+    }
+
     private validateOutStock(model: Record<string, any>, index: number): Array<{ FieldName: string | null; Message: string; DIndex: number }> {
         const errs: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
         const err = (f: string, m: string) => errs.push({ FieldName: f, Message: m, DIndex: index });
@@ -871,7 +885,7 @@ export class KingdeeSim extends SimServer {
         // FID 0 or blank creates a bill; an existing bill's FID modifies it (its own number is no duplicate).
         const fid = Number(model.FID) || 0;
         if (fid && !this.rows('SAL_OutStock').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
-        if (no && this.rows('SAL_OutStock').some((r) => r.FBillNo === no && r.FID !== fid)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
+        if (no && this.rows('SAL_OutStock').some((r) => r.FBillNo === no && r.FID !== fid && this.sameNumbering(r['FStockOrgID.FNumber'], model.FStockOrgID))) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
         return errs;
     }
 
@@ -899,7 +913,7 @@ export class KingdeeSim extends SimServer {
         const no = str(model.FBillNo);
         const fid = Number(model.FID) || 0;
         if (fid && !this.rows('SAL_SaleOrder').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
-        if (no && this.rows('SAL_SaleOrder').some((r) => r.FBillNo === no && r.FID !== fid)) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
+        if (no && this.rows('SAL_SaleOrder').some((r) => r.FBillNo === no && r.FID !== fid && this.sameNumbering(r['FSaleOrgId.FNumber'], model.FSaleOrgId))) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
         return errs;
     }
 
