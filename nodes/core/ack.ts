@@ -41,11 +41,11 @@
  *
  * Node-RED's Switch and Filter (rbe) nodes never complete a msg, and drop one no rule matched (a Filter one that did
  * not change). They work through msgs in the order they got them, so once one sends on a msg, every msg it got before
- * was sent on or dropped; the last ones it got count as dropped once it has been quiet for FILTER_QUIET_MS (see
- * followFilters). A dropped msg ended there, as at a debug node. A Switch that re-orders sequences (its "recreate
- * message sequences" option, or a rule on the last msgs of one) holds msgs, so pieces of a sequence are not inferred
- * there: one it drops holds its run to the ack timeout, whose warning names the node each msg still out was last
- * delivered to (heldAt).
+ * was sent on or dropped; the last ones it got count as dropped once it has been quiet for FILTER_QUIET_MS and had an
+ * event-loop turn for each (see followFilters). A dropped msg ended there, as at a debug node. A Switch that re-orders
+ * sequences (its "recreate message sequences" option, or a rule on the last msgs of one) holds msgs, so pieces of a
+ * sequence are not inferred there: one it drops holds its run to the ack timeout, whose warning names the node each msg
+ * still out was last delivered to (heldAt).
  */
 
 import { monotonicNow } from './retry';
@@ -622,13 +622,17 @@ interface Filtered {
  */
 const filters = new Map<FilterNode, FilterQueue>();
 interface FilterQueue {
+    /** The msgs it got, in order; those before `head` are settled (a long backlog is not shifted one by one). */
     queue: Filtered[];
+    head: number;
     /** How many msgs in the queue carry each ticket as the same piece of its msg (by carriedKey). */
     carried: Map<string, number>;
     order: WeakMap<object, number>;
     next: number;
     last: number;
     timer?: NodeJS.Timeout;
+    /** The event-loop turns after the wait, to see the node still quiet. */
+    turn?: NodeJS.Immediate;
 }
 
 /**
@@ -652,7 +656,7 @@ function filterReceived(msg: Record<string, unknown> | undefined, node: FilterNo
     if (!msg || typeof msg !== 'object' || !node || (node.type !== 'switch' && node.type !== 'rbe')) return;
     let f = filters.get(node);
     if (msg[ACK_PROPERTY] !== undefined && openTickets(msg).length > 0 && filtersInOrder(node, msg)) {
-        if (!f) filters.set(node, (f = { queue: [], carried: new Map(), order: new WeakMap(), next: 0, last: 0 }));
+        if (!f) filters.set(node, (f = { queue: [], head: 0, carried: new Map(), order: new WeakMap(), next: 0, last: 0 }));
         f.queue.push({ msg, resent: resends.get(msg) ?? 0, order: f.next, piece: msg.parts !== undefined });
         for (const { ticket } of openTickets(msg)) f.carried.set(carriedKey(ticket, msg), (f.carried.get(carriedKey(ticket, msg)) ?? 0) + 1);
     }
@@ -669,12 +673,18 @@ function filterSent(events: SendEvent[]): void {
         const order = f && event.msg ? f.order.get(event.msg) : undefined;
         if (!f || order === undefined) continue;
         if (event.msg!.parts !== undefined) passesPiecesOn.add(node!);
-        let n = 0;
+        let n = f.head;
         while (n < f.queue.length && f.queue[n].order <= order) n++;
-        const done = f.queue.splice(0, n);
+        const done = f.queue.slice(f.head, n);
         // Pieces at a Switch that may recreate sequences stay: it may send them once their sequence is complete.
-        if (!passesPiecesOn.has(node!)) f.queue.unshift(...done.filter((d) => d.piece));
-        settleFiltered(node!, f, passesPiecesOn.has(node!) ? done : done.filter((d) => !d.piece));
+        const kept = passesPiecesOn.has(node!) ? [] : done.filter((d) => d.piece);
+        f.head = n - kept.length;
+        kept.forEach((d, i) => (f.queue[f.head + i] = d));
+        if (f.head > 1024 && f.head * 2 > f.queue.length) {
+            f.queue = f.queue.slice(f.head);
+            f.head = 0;
+        }
+        settleFiltered(node!, f, kept.length === 0 ? done : done.filter((d) => !d.piece));
         filterActive(node!, f);
     }
 }
@@ -682,8 +692,9 @@ function filterSent(events: SendEvent[]): void {
 /** Notes activity at the node, and waits for it to be quiet: then what it still holds was dropped. */
 function filterActive(node: FilterNode, f: FilterQueue): void {
     f.last = monotonicNow();
-    if (f.queue.length === 0) {
+    if (f.head === f.queue.length) {
         clearTimeout(f.timer);
+        clearImmediate(f.turn);
         filters.delete(node);
         return;
     }
@@ -693,13 +704,29 @@ function filterActive(node: FilterNode, f: FilterQueue): void {
             safely(() => {
                 const quietFor = monotonicNow() - f.last;
                 if (quietFor < FILTER_QUIET_MS) return wait(FILTER_QUIET_MS - quietFor);
-                filters.delete(node);
-                // Pieces a Switch may still be holding to recreate their sequence are left to the ack timeout.
-                settleFiltered(node, f, passesPiecesOn.has(node) ? f.queue : f.queue.filter((d) => !d.piece));
+                // Quiet for a while is not yet done: a Switch works through what it got one msg an event-loop turn, and
+                // a long task (a busy loop, a slow rule on each of many msgs it drops) holds those turns back. It may
+                // still send on any msg it got since the first it holds until it has had a turn for each.
+                turns(f.next - f.queue[f.head].order + 1);
             }),
             ms,
         );
         f.timer.unref?.();
+    };
+    const turns = (n: number) => {
+        const last = f.last;
+        f.turn = setImmediate(
+            safely(() => {
+                f.turn = undefined;
+                if (f.last !== last) return wait(FILTER_QUIET_MS);
+                if (n > 1) return turns(n - 1);
+                filters.delete(node);
+                // Pieces a Switch may still be holding to recreate their sequence are left to the ack timeout.
+                const held = f.queue.slice(f.head);
+                settleFiltered(node, f, passesPiecesOn.has(node) ? held : held.filter((d) => !d.piece));
+            }),
+        );
+        f.turn.unref?.();
     };
     wait(FILTER_QUIET_MS);
 }
@@ -733,7 +760,10 @@ const carriedKey = (ticket: AckTicket, msg: Record<string, unknown>) => `${keyOf
 
 /** No run is open: nothing waiting at a Switch or Filter node matters any more. */
 function forgetFilters(): void {
-    for (const f of filters.values()) clearTimeout(f.timer);
+    for (const f of filters.values()) {
+        clearTimeout(f.timer);
+        clearImmediate(f.turn);
+    }
     filters.clear();
 }
 

@@ -446,6 +446,27 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([2], `the watermark was committed with ${at[0]} of the 2 records saved: a crash then loses the others`);
     });
 
+    it('record mode, the event loop blocked for longer than the quiet wait while msgs wait at a Switch node: committed once the write node wrote the records the Switch passed on, not when the loop came back', async () => {
+        // A function node on the second wire blocks the event loop for 2.5 s as it gets the last record: the Switch has
+        // had every record delivered, sent on the first and holds the rest, to be worked through one a turn after.
+        const block = `if (msg.payload.id === 5) { const t = Date.now(); while (Date.now() - t < ${FILTER_QUIET_MS + 500}) {} }\nreturn null;`;
+        const at = await run([query(['sw', 'busy'], { outputMode: 'record' }), evenOnly(['s1'], { name: '有值', rules: [{ t: 'nnull' }] }), fn('busy', block, []), save('s1')], 0);
+        await waitFor('the 5 records saved', () => sim.saved.length === 5, FILTER_QUIET_MS + 5000);
+        await committed(at);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records the Switch passed on saved: a crash then loses the others`);
+    });
+
+    it('record mode, a busy runtime (a long task every event-loop turn) while a Switch node works through the records it drops before the one it passes on: committed once that one was written', async () => {
+        // The Switch gets all five records at once and works through them one an event-loop turn; a function node on
+        // the second wire, given record 1, takes a second of each of the next four turns (another flow's work). The
+        // Switch drops records 1 – 4 one a turn, sending nothing for seconds, and passes record 5 on last.
+        const busy = 'if (msg.payload.id !== 1) return null;\nlet k = 0;\nconst spin = () => { const t = Date.now(); while (Date.now() - t < 1000) {} if (++k < 4) setTimeout(spin, 0); };\nsetTimeout(spin, 0);\nreturn null;';
+        const at = await run([query(['sw', 'busy'], { outputMode: 'record' }), evenOnly(['s1'], { name: '只要5号', rules: [{ t: 'eq', v: '5', vt: 'num' }] }), fn('busy', busy, []), save('s1')], 0);
+        await waitFor('record 5 saved', () => sim.saved.length === 1, 10000);
+        await committed(at);
+        should(at).eql([1], 'the watermark was committed before the Switch passed record 5 on: a crash then loses it');
+    });
+
     it('a Switch node with a rule on the last msgs of a sequence, dropping the others: held to the ack timeout, whose warning names the Switch and what to do', async () => {
         // Such a Switch holds the pieces until it has them all, and may send a later msg first: what it dropped is not inferred.
         const lastTwo = { id: 'sw', type: 'switch', z: 'f1', name: '只要最后两条', property: 'payload', propertyType: 'msg', rules: [{ t: 'tail', v: '2', vt: 'num' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] };
