@@ -25,7 +25,7 @@ import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors 
 import { Watermark, clearedOnDeploy, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import type { ConfigNode } from './config-node';
-import { StoppedMidChunk, outcomeMismatch } from './write';
+import { StoppedMidChunk, outcomeMismatch, writeFitting } from './write';
 import { ACK_PROPERTY, AckRun, acknowledge, HeldAtCount, followTickets, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
 
 export type OutputMode = 'all' | 'page' | 'record';
@@ -779,7 +779,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             for (let start = 0; start < valid.length; start += chunkSize) {
                 const indexes = valid.slice(start, start + chunkSize);
                 try {
-                    const result = await ws.writeChunk(ctx, indexes.map((i) => records[i]), params);
+                    const result = await writeFitting(ws.system, indexes.map((i) => records[i]), (chunk) => ws.writeChunk(ctx, chunk, params));
                     // The vendor answered, so the chunk was sent and may have been written: a count that does not
                     // match sends its records to output 2 marked so, never to Catch, whose replay would write them twice.
                     mayHaveWritten = true;

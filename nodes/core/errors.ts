@@ -63,11 +63,12 @@ export class ConnectorError extends Error {
     }
 
     /**
-     * A write failing so may have been performed all the same: no answer, one that could not be read, or a request cut
-     * off in flight by the node closing (a cancel before sending is safe to repeat).
+     * A write failing so may have been performed all the same: no answer, one that could not be read (too large to
+     * read included: the server answered, so it acted on the request), or a request cut off in flight by the node
+     * closing (a cancel before sending is safe to repeat).
      */
     get outcomeUnknown(): boolean {
-        return (this.kind === 'transient' || this.kind === 'cancelled') && !this.safeToRepeat;
+        return ((this.kind === 'transient' || this.kind === 'cancelled') && !this.safeToRepeat) || this.code === 'RESPONSE_TOO_LARGE';
     }
 
     /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */

@@ -96,7 +96,7 @@ export class HttpTransport {
             });
             return { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
         } catch (err) {
-            throw this.classifyNetworkError(err, options);
+            throw this.classifyNetworkError(err, options, req);
         }
     }
 
@@ -135,6 +135,7 @@ export class HttpTransport {
         if (res.status === 429) {
             return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'HTTP_429', httpStatus: 429, message: `HTTP 429 Too Many Requests`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
         }
+        if (res.status === 413) return requestTooLarge(this.system);
         if (res.status >= 500) {
             // 503 means the server refused before doing anything; other 5xx may have half-done the work.
             return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
@@ -152,7 +153,7 @@ export class HttpTransport {
         return new ConnectorError({ system: this.system, kind: 'cancelled', code: 'CANCELLED', message: 'cancelled: the node was closed while the request was in flight', safeToRepeat: false });
     }
 
-    private classifyNetworkError(err: unknown, options: CallOptions): ConnectorError {
+    private classifyNetworkError(err: unknown, options: CallOptions, req: HttpRequest): ConnectorError {
         if (err instanceof ConnectorError) return err;
         const ax = err as AxiosError;
         if (options.signal?.aborted || axios.isCancel(err) || ax.code === 'ERR_CANCELED') return this.cancelledInFlight();
@@ -164,7 +165,9 @@ export class HttpTransport {
             return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${options.timeoutMs ?? this.defaultTimeoutMs} ms`, safeToRepeat: false, cause });
         }
         if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(ax.message)) {
-            return new ConnectorError({ system: this.system, kind: 'config', code: 'RESPONSE_TOO_LARGE', message: `response larger than the configured limit`, cause });
+            const limit = this.axios.defaults.maxContentLength as number;
+            const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MB` : `${limit} bytes`;
+            return new ConnectorError({ system: this.system, kind: 'config', code: 'RESPONSE_TOO_LARGE', message: `the answer is larger than ${size}, the most one call reads: ask for fewer records per call (lower the page size, or a write node's chunk size)`, cause });
         }
         if (code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE') {
             return new ConnectorError({ system: this.system, kind: 'config', code: 'BAD_URL', message: `invalid server URL`, cause });
@@ -172,8 +175,24 @@ export class HttpTransport {
         if (/certificate|self[- ]signed|CERT_/i.test(String(code) + ax.message)) {
             return new ConnectorError({ system: this.system, kind: 'config', code: 'TLS', message: `TLS certificate rejected (${code}); allow self-signed certificates in the config node if this is an on-premise server`, cause });
         }
+        if ((code === 'ECONNRESET' || code === 'EPIPE') && (ax.request as http.ClientRequest | undefined)?.writableFinished === false) {
+            // Cut off before the whole body was handed to the connection: the server never had the request, so nothing
+            // of it was processed. A front server refusing a body over its limit may reset so instead of answering 413.
+            const size = Buffer.byteLength(req.body ?? '');
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, lower the chunk size)`, safeToRepeat: true, cause });
+        }
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
     }
+}
+
+/**
+ * HTTP 413 (Payload Too Large): the server's front (nginx's client_max_body_size, 1 MB by default; IIS's
+ * maxRequestLength) refused the body before the service read it, so nothing of it was processed and it is safe to send
+ * again in smaller requests. Sent again as it is, it is refused again: never retried (write.ts sends a write's records
+ * again in halves, and a record refused on its own fails alone).
+ */
+export function requestTooLarge(system: string): ConnectorError {
+    return new ConnectorError({ system, kind: 'validation', code: 'REQUEST_TOO_LARGE', httpStatus: 413, message: 'HTTP 413: the request is larger than the server accepts; nothing of it was processed (send fewer records per request: lower the chunk size, or ask the server\'s administrator to raise its request body limit)', safeToRepeat: true });
 }
 
 /**

@@ -54,6 +54,9 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
         }
         if (err.kind === 'cancelled' || !err.retryable) throw err;
         if (options.write && !options.idempotent && !err.safeToRepeat) throw err;
+        // A write cut off while its body was being sent may be too large for the server: sent again as it is, it would
+        // be cut off again. The write kit sends its records again in smaller requests instead (write.ts).
+        if (options.write && err.code === 'RESET_WHILE_SENDING') throw err;
         if (err.kind === 'auth') {
             if (reauthenticated || !options.reauthenticate) throw err;
             reauthenticated = true;

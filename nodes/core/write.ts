@@ -40,6 +40,10 @@ export class StoppedMidChunk extends Error {
  * `outcomes` may already hold records settled without a request (refused before sending); the rest are filled in.
  *
  * A request that fails:
+ *  - refused as too large (REQUEST_TOO_LARGE, HTTP 413), or its connection reset before its body was all sent
+ *    (RESET_WHILE_SENDING, as some front servers refuse a body over their limit): nothing of it was processed; sent
+ *    again as two requests of half its records each (the same request otherwise), down to a single record, which
+ *    fails alone, and the next request goes on: a refused body is never sent again as it was;
  *  - refused by the vendor while the chunk has other requests, or while the msg does (`msgHasOthers`: its other
  *    requests fell in other chunks): the refusal is that request's (an unknown shop, organisation…): its records fail
  *    with it and the next request goes on;
@@ -57,13 +61,28 @@ export async function writeInRequests<R extends { indexes: number[] }>(
     msgHasOthers = false,
 ): Promise<RecordOutcome[]> {
     let wentThrough = false;
-    for (const request of requests) {
+    const queue = requests.slice();
+    for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
         const { indexes } = request;
         let answer: RecordOutcome[];
         try {
             answer = await write(request);
         } catch (thrown) {
+            if (thrown instanceof StoppedMidChunk) {
+                // The request was itself sent in parts (writeChunk's own requests) and stopped after one may have been written.
+                indexes.forEach((i, k) => (outcomes[i] = thrown.outcomes[k]));
+                throw new StoppedMidChunk(outcomes, thrown.reason);
+            }
             const err = toConnectorError(thrown, system);
+            if ((err.code === 'REQUEST_TOO_LARGE' || err.code === 'RESET_WHILE_SENDING') && err.safeToRepeat) {
+                if (indexes.length === 1) {
+                    outcomes[indexes[0]] = { ok: false, error: err.code === 'REQUEST_TOO_LARGE' ? recordTooLarge(err) : err };
+                } else {
+                    const half = Math.ceil(indexes.length / 2);
+                    queue.unshift({ ...request, indexes: indexes.slice(0, half) }, { ...request, indexes: indexes.slice(half) });
+                }
+                continue;
+            }
             if (thrown instanceof ConnectorError && err.kind === 'business' && (requests.length > 1 || msgHasOthers)) {
                 for (const i of indexes) outcomes[i] = { ok: false, error: err };
                 continue;
@@ -83,4 +102,28 @@ export async function writeInRequests<R extends { indexes: number[] }>(
         indexes.forEach((i, k) => (outcomes[i] = answer[k]));
     }
     return outcomes as RecordOutcome[];
+}
+
+/** A record refused with HTTP 413 in a request of its own: fewer records per request cannot help it. */
+function recordTooLarge(err: ConnectorError): ConnectorError {
+    return err.copyWith({ message: "HTTP 413: this record alone is larger than the server accepts in one request; nothing of it was processed (make it smaller, e.g. split the bill, or ask the server's administrator to raise its request body limit)" });
+}
+
+/**
+ * A chunk's records sent in one request by `write` (the node's writeChunk), by the rules of writeInRequests: refused
+ * as too large, they are sent again in halves, so one oversized bill fails alone and the others of its chunk are written.
+ */
+export function writeFitting(system: string, records: unknown[], write: (records: unknown[]) => Promise<RecordOutcome[]>): Promise<RecordOutcome[]> {
+    const all = { indexes: records.map((_r, i) => i) };
+    return writeInRequests(system, 'the target', new Array(records.length), [all], ({ indexes }) => write(indexes.length === records.length ? records : indexes.map((i) => records[i])));
+}
+
+/**
+ * What a write node works out from its whole msg (the shops of all its trades), once per msg: `ctx` is the msg's (one
+ * per msg, the same for each of its chunks), `cache` the node's. Worked out again for every chunk, it made a msg cost
+ * its size times its number of chunks (50,000 trades in chunks of 50: 50 million trades looked at).
+ */
+export function oncePerMsg<T>(cache: WeakMap<object, T>, ctx: object, compute: () => T): T {
+    if (!cache.has(ctx)) cache.set(ctx, compute());
+    return cache.get(ctx) as T;
 }

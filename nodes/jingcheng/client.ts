@@ -137,7 +137,8 @@ export class JingchengClient extends BaseClient {
             if (res.status === 401 || res.status === 403) {
                 throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: `authentication refused (HTTP ${res.status}: ${message('unauthorized')}); check the auth mode, token or secret and the server clock` });
             }
-            if (res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
+            // 413: the server's front refused the body before the service read it (an error page, no answer of its own).
+            if (res.status === 413 || res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
             // A redirect (http:// moved to https://, a login page) says nothing about the sheet: the URL is wrong.
             if (res.status < 400 && (res.status < 200 || res.status >= 300)) throw this.http.statusError(res)!;
             if (res.status < 200 || res.status >= 300) {

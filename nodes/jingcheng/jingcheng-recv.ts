@@ -28,6 +28,8 @@ const spec: WriteSpec<JingchengClient> = {
                 out.push({ ok: true, result: await ctx.client.receiveSheet(record as Record<string, unknown>, ctx.request) });
             } catch (err) {
                 const e = toConnectorError(err, 'jingcheng');
+                // Refused as too large before anything of the chunk was written: the kit sends it again in smaller parts.
+                if (e.code === 'REQUEST_TOO_LARGE' && out.length === 0) throw e;
                 if (e.kind === 'business' || e.kind === 'validation') out.push({ ok: false, error: e as ConnectorError });
                 else throw e;
             }

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, EndpointContext, RecordOutcome, ConnectorError, StoppedMidChunk, validationError, writeInRequests, toConnectorError } from '../core';
+import { registerEndpoint, WriteSpec, EndpointContext, RecordOutcome, ConnectorError, StoppedMidChunk, validationError, writeInRequests, toConnectorError, oncePerMsg } from '../core';
 import { warnRequestErrors, type KingdeeClient, type PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
@@ -8,6 +8,9 @@ import responseSchema from './schemas/push.response.json';
 type Obj = Record<string, unknown>;
 
 const blank = (v: unknown) => v === undefined || v === null || v === '';
+
+/** The requests (organisation and way of naming the source) of each msg's sources (its context), worked out with its first chunk. */
+const requestsOfMsg = new WeakMap<object, Set<string>>();
 
 /** Push / 下推 (seed 004 CN_PAYAPPLY → AP_PAYBILL): each record names one source bill; one Push request per chunk. */
 const spec: WriteSpec<KingdeeClient> = {
@@ -45,9 +48,11 @@ const spec: WriteSpec<KingdeeClient> = {
         });
         // The requests of the whole msg, not of this chunk alone: an organisation Kingdee refuses fails only its
         // sources whether or not the others fall in the same chunk (core/write.ts, msgHasOthers).
-        const payload = ctx.msg.payload;
-        const named = (r: unknown): r is Obj => typeof r === 'object' && r !== null && (!blank((r as Obj).Number) || !blank((r as Obj).Id) || !blank((r as Obj).EntryId));
-        const msgRequests = new Set((Array.isArray(payload) ? payload : [payload]).filter(named).map((r) => { const q = requestOf(r); return `${q.org}|${q.kind}`; }));
+        const msgRequests = oncePerMsg(requestsOfMsg, ctx, () => {
+            const payload = ctx.msg.payload;
+            const named = (r: unknown): r is Obj => typeof r === 'object' && r !== null && (!blank((r as Obj).Number) || !blank((r as Obj).Id) || !blank((r as Obj).EntryId));
+            return new Set((Array.isArray(payload) ? payload : [payload]).filter(named).map((r) => { const q = requestOf(r); return `${q.org}|${q.kind}`; }));
+        });
         // A lost answer makes only that request's sources "possibly processed" (core/write.ts).
         let outcomes: RecordOutcome[];
         try {

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests, oncePerMsg } from '../core';
 import { halfCharacterField, type WdtClient, type TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
@@ -49,6 +49,9 @@ const CALL_FIELD_HINT: Record<string, string> = {
     trade_list: 'each record is one trade of it',
 };
 
+/** The shops of each msg's trades (its context), worked out with its first chunk. */
+const shopsOfMsg = new WeakMap<object, Set<string>>();
+
 const spec: WriteSpec<WdtClient> = {
     type: 'wdt-trade-push',
     system: 'wdt',
@@ -66,8 +69,10 @@ const spec: WriteSpec<WdtClient> = {
         const outcomes: Array<RecordOutcome | undefined> = new Array(trades.length);
         // The shops of the whole msg, not of this chunk alone: whether a missing or refused shop spoils the msg must
         // not depend on where the chunk boundaries fall (writeInRequests is told of the shops of other chunks).
-        const payload = ctx.msg.payload;
-        const msgShops = new Set((Array.isArray(payload) ? payload : [payload]).map((t) => shopOf(t, fallback)).filter((s) => s !== undefined));
+        const msgShops = oncePerMsg(shopsOfMsg, ctx, () => {
+            const payload = ctx.msg.payload;
+            return new Set((Array.isArray(payload) ? payload : [payload]).map((t) => shopOf(t, fallback)).filter((s) => s !== undefined));
+        });
         // One call per shop, in order of first appearance; a trade's own shop_no wins over the node's. A tid repeated
         // within a shop (a trade and its corrected copy) goes into a later call: the answer names refused trades by
         // tid alone (trimmed: "T1" and "T1 " are one tid to it), so two trades of one tid in one call could not be told apart.

@@ -44,6 +44,21 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.sheets.get('RS2')).eql(sheets[1]);
     });
 
+    it('a sheet over the front server\'s body limit (nginx\'s 413 page) → only it on output 2, saying it is too large alone and nothing was processed; the others received', async () => {
+        await start();
+        await loadFlow();
+        sim.maxBodyBytes = 64 * 1024;
+        const sheets = [demoSheet('RS1'), { ...demoSheet('RS2'), Remark: '退'.repeat(100 * 1024) }, demoSheet('RS3')];
+        const r = await run('n1', { payload: sheets }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1', 'RS3']);
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.recordIndex])).eql([['RS2', 1]]);
+        should(r.outputs[1][0].error).match({ system: 'jingcheng', code: 'REQUEST_TOO_LARGE', httpStatus: 413, retryable: false, message: /^HTTP 413: this record alone is larger than the server accepts.*nothing of it was processed/ });
+        should(r.outputs[1][0].error.message).not.containEql('<html>');
+        should([...sim.sheets.keys()]).eql(['RS1', 'RS3']);
+        should(sim.requests).have.length(3);
+    });
+
     it('a SheetID the ERP holds already (DUPLICATE_SHEET) → output 1 marked alreadyPresent, not a failure; a refusal → output 2 with the server\'s message', async () => {
         await start({ sheets: [demoSheet('RS2')] });
         await loadFlow();

@@ -40,6 +40,8 @@ export type Fault =
     | { type: 'delay'; ms: number; thenProcess?: boolean }
     /** Process the request normally (the write happens), then reset the connection: the client never sees the answer. */
     | { type: 'reset-after-processing' }
+    /** Process the request normally, then answer with `bytes` of spaces after the answer (larger than a client reads). */
+    | { type: 'pad-after-processing'; bytes: number }
     /** Process the request normally, then answer 200 with only the first `bytes` of the answer (a gateway cut it short). */
     | { type: 'truncate-after-processing'; bytes?: number }
     /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
@@ -132,6 +134,13 @@ export class SimServer {
     recordLimit = 10000;
     /** Counts every request, recorded or not. */
     requestCount = 0;
+    /**
+     * The largest request body accepted, in bytes, as a front server sets it (nginx's client_max_body_size, 1 MB by
+     * default): a larger one is answered 413 with nginx's error page and never reaches the vendor's service.
+     */
+    maxBodyBytes = Infinity;
+    /** A body declared over maxBodyBytes gets its connection reset at once, unread, instead of a 413 page. */
+    oversizeReset = false;
     private server: http.Server | undefined;
     private readonly routes: Route[] = [];
     private readonly faults: PendingFault[] = [];
@@ -262,6 +271,15 @@ export class SimServer {
     }
 
     private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+        if (this.oversizeReset && Number(req.headers['content-length']) > this.maxBodyBytes) {
+            const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+            const simReq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: {}, headers: req.headers, body: '', time: Date.now(), fault: { type: 'reset' } };
+            this.requestCount++;
+            if (this.requests.length < this.recordLimit) this.requests.push(simReq);
+            this.faultLog.push({ req: simReq, fault: simReq.fault! });
+            req.socket.destroy();
+            return;
+        }
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
@@ -281,6 +299,11 @@ export class SimServer {
             };
             this.requestCount++;
             if (this.requests.length < this.recordLimit) this.requests.push(simReq);
+            if (raw.length > this.maxBodyBytes) {
+                simReq.fault = { type: 'http', status: 413 };
+                this.faultLog.push({ req: simReq, fault: simReq.fault });
+                return this.write(res, { status: 413, headers: { 'Content-Type': 'text/html', Connection: 'close' }, body: NGINX_413 });
+            }
             this.dispatch(simReq, res).catch((err) => {
                 if (!res.headersSent) {
                     res.writeHead(500, { 'Content-Type': 'text/plain' });
@@ -311,6 +334,11 @@ export class SimServer {
                     await this.handle(req);
                     res.socket?.destroy();
                     return;
+                case 'pad-after-processing': {
+                    const answer = await this.handle(req);
+                    const text = typeof answer.body === 'string' ? answer.body : toJson(answer.body ?? '');
+                    return this.write(res, { status: answer.status, headers: answer.headers, body: text + ' '.repeat(fault.bytes) });
+                }
                 case 'truncate-after-processing': {
                     const answer = await this.handle(req);
                     const text = typeof answer.body === 'string' ? answer.body : toJson(answer.body ?? '');
@@ -362,6 +390,9 @@ export class SimServer {
         res.end(body);
     }
 }
+
+/** nginx's page for a body over client_max_body_size. */
+const NGINX_413 = '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n';
 
 /**
  * JSON text of an answer. A BigInt is written as a JSON number with all its digits, as a vendor's Java `long` id is

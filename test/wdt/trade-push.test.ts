@@ -364,6 +364,29 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP01/T2', 'SHOP01/T3', 'SHOP01/T5']);
     });
 
+    it('behind a front server with a body limit: a later shop\'s call refused with HTTP 413 is sent again in halves, every trade stored once; a trade over the limit alone fails only itself', async () => {
+        await loadFlow();
+        const big = (tid: string, lines: number) => ({ ...demoTrade(tid, { lines }), shop_no: 'SHOP02' });
+        const payload = [demoTrade('T1'), demoTrade('T2'), big('B1', 100), big('B2', 100), big('B3', 100), big('B4', 100), big('HUGE', 1000)];
+        // SHOP01's call fits; SHOP02's four 100-line trades together do not, two of them do; the 1,000-line one alone does not.
+        sim.maxBodyBytes = Math.ceil(new URLSearchParams({ trade_list: JSON.stringify(payload.slice(2, 6)) }).toString().length * 0.75);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => `${x.shop_no}/${x.tid}`)).eql(['SHOP01/T1', 'SHOP01/T2', 'SHOP02/B1', 'SHOP02/B2', 'SHOP02/B3', 'SHOP02/B4']);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.payload.tid, m.error.code, m.error.retryable])).eql([[6, 'HUGE', 'REQUEST_TOO_LARGE', false]]);
+        should(r.outputs[1][0].error).not.have.property('possiblyProcessed');
+        should([...sim.trades.keys()].sort()).eql(['SHOP01/T1', 'SHOP01/T2', 'SHOP02/B1', 'SHOP02/B2', 'SHOP02/B3', 'SHOP02/B4']);
+        for (const t of sim.trades.values()) should(t.pushes).equal(1);
+        // The halves keep their call's shop; no refused body was sent again as it was.
+        for (const q of sim.requests) {
+            const f = WdtSim.form(q);
+            for (const t of JSON.parse(f.trade_list)) should(f.shop_no).equal(t.tid.startsWith('T') ? 'SHOP01' : 'SHOP02');
+        }
+        const refused = sim.requests.filter((q) => q.fault !== undefined).map((q) => q.body);
+        should(refused.length).be.above(1);
+        should(new Set(refused).size).equal(refused.length);
+    });
+
     it('a trade whose shop_no is blank (a mapper\'s empty source) goes to the node\'s shop', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [{ ...demoTrade('T1'), shop_no: '' }], params: { shop_no: 'SHOP02' } }, 2);

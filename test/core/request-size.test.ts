@@ -1,0 +1,239 @@
+import http from 'http';
+import { AddressInfo } from 'net';
+import should from 'should';
+import { HttpTransport } from '../../nodes/core';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { KingdeeSim, KINGDEE_DEMO } from '../sim/kingdee';
+import { SimRequest } from '../sim/harness';
+import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
+import kingdeeBatchSave = require('../../nodes/kingdee/kingdee-batch-save');
+import kingdeePush = require('../../nodes/kingdee/kingdee-push');
+import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
+import { demoTrade } from '../sim/wdt';
+import type { EndpointContext, WriteSpec } from '../../nodes/core';
+
+// Big payloads at the vendor's door: a front server (nginx, IIS, a cloud load balancer) refuses a request body over
+// its limit with HTTP 413 before the vendor's service reads it.
+
+describe('core/http: a request refused as too large (HTTP 413)', () => {
+    let server: http.Server;
+    let base = '';
+    const transport = new HttpTransport({ system: 't', timeoutMs: 2000, maxResponseBytes: 1024 * 1024 });
+
+    before(async () => {
+        server = http.createServer((req, res) => {
+            // As a front server refusing a body over its limit: the connection reset at once, the body unread.
+            if (req.url === '/reset') return void req.socket.destroy();
+            req.resume();
+            req.on('end', () => {
+                if (req.url === '/reset-after') return void req.socket.destroy();
+                if (req.url === '/413') return void res.writeHead(413, { 'Content-Type': 'text/html' }).end('<html><head><title>413 Request Entity Too Large</title></head></html>');
+                res.end('x'.repeat(2 * 1024 * 1024));
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => {
+        transport.close();
+        server.close();
+    });
+
+    it('is REQUEST_TOO_LARGE: safe to send again in smaller requests, never retried as it is, and names the chunk size', async () => {
+        const e = transport.statusError(await transport.request({ url: `${base}/413`, body: 'x' }))!;
+        should(e).match({ code: 'REQUEST_TOO_LARGE', kind: 'validation', httpStatus: 413, safeToRepeat: true, possiblyProcessed: false, retryable: false });
+        should(e.outcomeUnknown).be.false();
+        should(e.message).match(/too large|larger than the server accepts/).and.match(/nothing of it was processed/).and.match(/chunk size/);
+    });
+
+    it('a connection reset before the whole body was sent is RESET_WHILE_SENDING: nothing processed, safe to send again; a reset after it was all read stays unknown', async () => {
+        // Larger than the loopback connection buffers take in at once.
+        const e = await transport.request({ url: `${base}/reset`, body: 'x'.repeat(16 * 1024 * 1024) }).catch((x) => x);
+        should(e).match({ code: 'RESET_WHILE_SENDING', kind: 'transient', safeToRepeat: true });
+        should(e.outcomeUnknown).be.false();
+        should(e.message).containEql(`${16 * 1024 * 1024} bytes`).and.containEql('nothing of it was processed').and.containEql('chunk size');
+        const after = await transport.request({ url: `${base}/reset-after`, body: 'x' }).catch((x) => x);
+        should(after).match({ code: 'ECONNRESET', safeToRepeat: false });
+    });
+
+    it('an answer over the response limit names the limit and the page size', async () => {
+        const e = await transport.request({ url: `${base}/big`, method: 'GET' }).catch((x) => x);
+        should(e.code).equal('RESPONSE_TOO_LARGE');
+        should(e.message).containEql('1 MB').and.containEql('page size');
+    });
+});
+
+describe('kingdee-batch-save behind a front server with a request body limit', function () {
+    this.timeout(60000);
+    let sim: KingdeeSim;
+
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const isSave = (r: SimRequest) => /BatchSave/i.test(r.path);
+    const config = () => ({ id: 'c1', type: 'kingdee-config', serverUrl: sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, authMode: 'password', rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3 });
+    const loadSave = (chunkSize: number) =>
+        load([kingdeeConfig, kingdeeBatchSave], withProbes([config(), { id: 'n1', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params: { FormId: { value: 'SAL_OutStock', type: 'str' }, chunkSize: { value: String(chunkSize), type: 'num' } } }], 'n1', 2), {
+            c1: { password: KINGDEE_DEMO.password },
+        });
+    /** A sales outbound bill keyed by FNote with `lines` entry lines. */
+    const bill = (key: string, lines = 1): Msg => ({
+        FBillTypeID: { FNUMBER: 'XSCKD01_SYS' },
+        FDate: '2024-01-08',
+        FSaleOrgID: { FNumber: '100' },
+        FStockOrgID: { FNumber: '100' },
+        FCustomerID: { FNumber: 'CUST001' },
+        FNote: key,
+        FEntity: Array.from({ length: lines }, () => ({ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 2, FStockID: { FNumber: 'CK01' } })),
+    });
+    /** Bills stored per FNote (rows are entry lines: distinct FIDs). */
+    const storedBills = () => {
+        const fids = new Map<string, Set<unknown>>();
+        for (const r of sim.rows('SAL_OutStock')) {
+            const k = String(r.FNote);
+            if (!fids.has(k)) fids.set(k, new Set());
+            fids.get(k)!.add(r.FID);
+        }
+        return new Map([...fids].map(([k, s]) => [k, s.size]));
+    };
+    const refused = () => sim.requests.filter((r) => isSave(r) && r.fault?.type === 'http');
+
+    it('one bill over the limit on its own (2,000 lines): only it fails, on output 2, the other bills of its chunk are saved once', async () => {
+        sim = new KingdeeSim();
+        sim.maxBodyBytes = 64 * 1024;
+        await sim.start();
+        await loadSave(50);
+        const payload = [bill('a'), bill('b'), bill('huge', 2000), bill('c'), bill('d')];
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(1);
+        should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['a', 'b', 'c', 'd']);
+        should(r.outputs[1]).have.length(1);
+        const failed = r.outputs[1][0];
+        should(failed.recordIndex).equal(2);
+        should(failed.payload.FNote).equal('huge');
+        should(failed.error).match({ system: 'kingdee', code: 'REQUEST_TOO_LARGE', httpStatus: 413, retryable: false });
+        should(failed.error).not.have.property('possiblyProcessed');
+        // Fewer records per request cannot help a record alone: the message says what can.
+        should(failed.error.message).match(/^HTTP 413: this record alone is larger than the server accepts/).and.match(/nothing of it was processed/).and.not.match(/chunk size/);
+        should(storedBills()).eql(new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]));
+        // No refused body was sent again as it was: each refused request carried fewer bills than the one before.
+        const sizes = refused().map((q) => q.body.length);
+        should(new Set(sizes).size).equal(sizes.length);
+        should(sim.requests.filter((q) => isSave(q) && q.body.includes('"huge"')).length).be.belowOrEqual(Math.ceil(Math.log2(payload.length)) + 1);
+    });
+
+    it('a chunk over the limit whose bills each fit: sent again in halves, every bill saved once, nothing to Catch', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        const payload = Array.from({ length: 40 }, (_v, i) => bill(`k${i}`, 20));
+        // Room for a little more than a quarter of the chunk.
+        sim.maxBodyBytes = Math.ceil(JSON.stringify(payload).length / 3.5);
+        await loadSave(40);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload).have.length(40);
+        should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(payload.map((b) => b.FNote));
+        should(refused().length).be.above(0);
+        should(storedBills()).eql(new Map(payload.map((b) => [b.FNote, 1])));
+    });
+
+    it('a later chunk over the limit after an earlier one was saved: its bills are sent again in halves, not failed as "possibly processed"', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        const payload = [...Array.from({ length: 4 }, (_v, i) => bill(`s${i}`)), ...Array.from({ length: 4 }, (_v, i) => bill(`l${i}`, 60))];
+        sim.maxBodyBytes = Math.ceil(JSON.stringify(payload.slice(4)).length / 1.5);
+        await loadSave(4);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload).have.length(8);
+        should(refused().length).equal(1);
+        should(storedBills()).eql(new Map(payload.map((b) => [b.FNote, 1])));
+    });
+
+    it('a save whose answer is larger than the client reads (over 50 MB): its bills on output 2 as possibly processed, not to Catch (whose replay would save them twice)', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        await loadSave(50);
+        sim.inject({ type: 'pad-after-processing', bytes: 50 * 1024 * 1024 }, 1, isSave);
+        const r = await run('n1', { payload: [bill('a'), bill('b')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.payload.FNote, m.error.code, m.error.possiblyProcessed, m.error.retryable])).eql([
+            ['a', 'RESPONSE_TOO_LARGE', true, false],
+            ['b', 'RESPONSE_TOO_LARGE', true, false],
+        ]);
+        should(r.outputs[1][0].error.message).containEql('page size').and.containEql('may have been processed');
+        // Kingdee did save them: a replay of a caught msg would have saved each a second time.
+        should(storedBills()).eql(new Map([['a', 1], ['b', 1]]));
+        should(sim.requests.filter(isSave)).have.length(1);
+    });
+
+    it('a front server resetting the connection of a chunk over its limit: sent again in halves, every bill saved once; a bill over it alone fails retryable, sent once, not "possibly processed"', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        // Each body past the loopback connection buffers, so the reset comes before it was all sent.
+        const note = (key: string, mb: number) => ({ ...bill(key), F_Remark: 'x'.repeat(mb * 1024 * 1024) });
+        const payload = [note('a', 3), note('b', 3), note('c', 3), note('huge', 12)];
+        sim.maxBodyBytes = 7 * 1024 * 1024;
+        sim.oversizeReset = true;
+        await loadSave(50);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['a', 'b', 'c']);
+        should(r.outputs[1]).have.length(1);
+        const failed = r.outputs[1][0];
+        should(failed.payload.FNote).equal('huge');
+        should(failed.error).match({ code: 'RESET_WHILE_SENDING', retryable: true });
+        should(failed.error).not.have.property('possiblyProcessed');
+        should(storedBills()).eql(new Map([['a', 1], ['b', 1], ['c', 1]]));
+        // Never the same body twice: 4 bills, then 2 + 2, then the huge one alone (each reset), no retry of any.
+        const resets = sim.requests.filter((q) => isSave(q) && q.fault?.type === 'reset').map((q) => Number(q.headers['content-length']));
+        should(new Set(resets).size).equal(resets.length);
+    });
+});
+
+describe('a msg of many records into a write node: each chunk does not look through the whole msg again', () => {
+    /** `records` as msg.payload, counting how often a record of it is read. */
+    const counted = (records: unknown[]) => {
+        const reads = { n: 0 };
+        const payload = new Proxy(records, {
+            get(target, key, receiver) {
+                if (typeof key === 'string' && /^\d+$/.test(key)) reads.n++;
+                return Reflect.get(target, key, receiver);
+            },
+        });
+        return { payload, reads };
+    };
+    /** Every chunk of `records` through the node's writeChunk, as runWrite sends them: one context for the msg. */
+    const writeAll = async (spec: WriteSpec<any>, client: unknown, records: unknown[], params: Msg) => {
+        const { payload, reads } = counted(records);
+        const ctx: EndpointContext<any> = { client, request: {}, signal: new AbortController().signal, msg: { payload }, progress: () => {}, warn: () => {} };
+        let saved = 0;
+        for (let start = 0; start < records.length; start += spec.chunkSize) {
+            const outcomes = await spec.writeChunk(ctx, records.slice(start, start + spec.chunkSize), params);
+            saved += outcomes.filter((o) => o.ok).length;
+        }
+        return { saved, reads: reads.n };
+    };
+    const N = 5000;
+
+    it('wdt-trade-push: 5,000 trades in chunks of 50 read the msg\'s trades once for their shops, not once a chunk (100 times)', async () => {
+        const client = { tradePush: async (_shop: string, _sw: string, trades: unknown[]) => ({ newCount: trades.length, chgCount: 0, errors: new Map(), unmatched: [], message: 'ok' }) };
+        const trades = Array.from({ length: N }, (_v, i) => demoTrade(`T${i}`));
+        const r = await writeAll(wdtTradePush.spec as WriteSpec<any>, client, trades, { shop_no: 'SHOP01', switch: '0' });
+        should(r.saved).equal(N);
+        should(r.reads).be.belowOrEqual(2 * N);
+    });
+
+    it('kingdee-push: 5,000 sources in chunks of 50 read the msg\'s sources once for their organisations, not once a chunk (100 times)', async () => {
+        const client = { push: async (_form: string, _kind: string, values: string[]) => values.map(() => ({ ok: true, result: {} })) };
+        const sources = Array.from({ length: N }, (_v, i) => ({ Number: `CN${i}` }));
+        const r = await writeAll(kingdeePush.spec as WriteSpec<any>, client, sources, { FormId: 'CN_PAYAPPLY', RuleId: 'rule' });
+        should(r.saved).equal(N);
+        should(r.reads).be.belowOrEqual(2 * N);
+    });
+});
