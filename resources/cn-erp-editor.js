@@ -204,12 +204,13 @@
         };
     }
     /**
-     * A value that is wholly `${NAME}`: Node-RED puts that environment variable in its place when it starts the node (a
-     * subflow instance's property, a flow's, the process's), so one subflow serves two shops. Node-RED's own number
-     * validator takes it; the runtime checks the value it becomes.
+     * A value that is wholly `${NAME}` (or the older `$(NAME)`): Node-RED puts that environment variable in its place
+     * when it starts the node (a subflow instance's property, a flow's, the process's), so one subflow serves two shops.
+     * Node-RED's own number validator takes it; the runtime checks the value it becomes. Not `${A}${B}`: Node-RED would
+     * look up one variable named `A}${B` and leave the text as typed.
      */
     function envVar(v) {
-        return typeof v === 'string' && /^\$\{\S+\}$/.test(v);
+        return typeof v === 'string' && /^(\$\{[^\s}]+\}|\$\([^\s)]+\))$/.test(v);
     }
     var validators = {
         envVar: envVar,

@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
 import { ConnectorError, toConnectorError } from './errors';
-import { isBlankValue } from './params';
+import { isBlankValue, isEnvVarText } from './params';
 
 export interface ConfigNodeDef<C extends BaseClient> {
     type: string;
@@ -85,7 +85,13 @@ const QUOTES: Array<[string, string]> = [['"', '"'], ["'", "'"], ['`', '`'], ['�
 export function cleanCredentials(system: string, credentials: Record<string, string>, verbatim: string[] = []): Record<string, string> {
     const out: Record<string, string> = { ...credentials };
     for (const [field, value] of Object.entries(credentials)) {
-        if (typeof value !== 'string' || verbatim.includes(field)) continue;
+        if (typeof value !== 'string') continue;
+        // Node-RED replaces `${NAME}` in a node's properties, never in its credentials: the text as typed would be sent
+        // and signed with, and the vendor answer only "wrong password" or "sign error".
+        if (isEnvVarText(value.trim())) {
+            throw new ConnectorError({ system, kind: 'config', code: 'ENV_VAR', field, message: `${field}: holds an environment variable (\${…}), which Node-RED does not replace in a credential (a key, secret or password field); enter the value itself` });
+        }
+        if (verbatim.includes(field)) continue;
         const v = value.trim();
         if (v.length >= 2 && QUOTES.some(([open, close]) => v.startsWith(open) && v.endsWith(close))) {
             throw new ConnectorError({ system, kind: 'config', code: 'CONFIG', field, message: `${field}: has quotes around it; enter the value without the quotes` });
@@ -106,6 +112,10 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const node = this;
         let client: C | undefined;
         node.getClient = () => {
+            // A setting still `${NAME}` when the node runs: no subflow instance, flow or process sets that variable.
+            // Used as typed it would fail later as a wrong address, AppID or key, which it is not.
+            const unset = Object.entries(config).find(([k, v]) => k !== 'name' && isEnvVarText(v));
+            if (unset) throw new ConnectorError({ system: def.system, kind: 'config', code: 'ENV_VAR', field: unset[0], message: `${unset[0]}: ${unset[1]} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)` });
             if (!client) client = def.createClient(config, cleanCredentials(def.system, ((node as any).credentials ?? {}) as Record<string, string>, def.verbatim));
             return client;
         };
@@ -132,8 +142,8 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         }
         // A field holding `${NAME}`: Node-RED puts the variable in its place only in a node it starts (from a subflow
         // instance, a flow, the process). Tried as typed it would fail as a wrong URL or key, which it is not. Named by
-        // the field only: a password field's text is never echoed.
-        const envField = Object.entries({ ...(body.config ?? {}), ...credentials }).find(([, v]) => typeof v === 'string' && /^\$\{\S+\}$/.test(v))?.[0];
+        // the field only. A credential holding one is refused by cleanCredentials below: Node-RED never replaces it.
+        const envField = Object.entries(body.config ?? {}).find(([, v]) => isEnvVarText(v))?.[0];
         if (envField) {
             const message = `${envField}: holds an environment variable (\${…}), which Node-RED replaces only in a deployed node; this button tests the values as typed: deploy and run the flow, or test with the value itself`;
             res.json({ ok: false, kind: 'config', code: 'ENV_VAR', message, text: { key: 'runtime.test.envVar', vars: { field: envField } } });
@@ -152,7 +162,11 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
             const e = abort.signal.aborted
                 ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
                 : toConnectorError(err, def.system);
-            const text = abort.signal.aborted ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } } : {};
+            const text = abort.signal.aborted
+                ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } }
+                : e.code === 'ENV_VAR' && e.field
+                  ? { text: { key: 'runtime.test.envVarCredential', vars: { field: e.field } } }
+                  : {};
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...text });
         } finally {
             clearTimeout(timer);

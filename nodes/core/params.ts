@@ -24,6 +24,15 @@ export function isBlankValue(v: unknown): boolean {
 }
 
 /**
+ * A value that is wholly `${NAME}` (or the older `$(NAME)`), as Node-RED replaces with an environment variable when it
+ * starts a node (a subflow instance's property, a flow's, the process's): in a running node, one no such variable is
+ * set for. Not `${A}${B}`: Node-RED would look up one variable named `A}${B`. As the dialogs' validators.envVar.
+ */
+export function isEnvVarText(v: unknown): boolean {
+    return typeof v === 'string' && /^(\$\{[^\s}]+\}|\$\([^\s)]+\))$/.test(v);
+}
+
+/**
  * An object literal (or JSON), not a Buffer, Date or class instance. Its prototype is checked for having none of its
  * own rather than for being this realm's Object.prototype: a function node runs in a sandbox of its own, and a record
  * built there (`msg.payload = {...msg.payload, FNote: 'x'}` fixing a failure for a replay) has that sandbox's.

@@ -238,8 +238,10 @@ export class KingdeeClient extends BaseClient {
         }
         const alg = settings.signAlgorithm || 'sha256';
         if (alg !== 'sha256' && alg !== 'sha1') throw cfg('signAlgorithm', 'must be sha256 or sha1');
-        // Sent as each page's Limit: 2.5 went to the server as Limit 2.5.
-        if (Number(settings.maxLimit) > 0 && !Number.isInteger(Number(settings.maxLimit))) throw cfg('maxLimit', `must be a whole number of rows from 1 to 10000 (got ${settings.maxLimit})`);
+        // Sent as each page's Limit: 2.5 went to the server as Limit 2.5. No number at all (a `${NAME}` no variable
+        // replaced) is refused too: read as 2000, a server allowing fewer rows a page ended the read after one page.
+        const askedLimit = settings.maxLimit === undefined ? 0 : Number(settings.maxLimit);
+        if (Number.isNaN(askedLimit) || (askedLimit > 0 && !Number.isInteger(askedLimit))) throw cfg('maxLimit', `must be a whole number of rows from 1 to 10000 (got ${settings.maxLimit})`);
         const maxLimit = Number(settings.maxLimit) > 0 ? Math.min(10000, Number(settings.maxLimit)) : 2000;
         this.settings = {
             ...settings,

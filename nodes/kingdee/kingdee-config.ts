@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerConfigNode, commonClientSettings } from '../core';
+import { registerConfigNode, commonClientSettings, isBlankValue } from '../core';
 import { KingdeeClient, KingdeeAuthMode } from './client';
 
 /**
@@ -26,7 +26,7 @@ export = function (RED: NodeAPI) {
                     appId: String(config.appId ?? '').trim() || undefined,
                     signAlgorithm: config.signAlgorithm === 'sha1' ? 'sha1' : config.signAlgorithm === undefined || config.signAlgorithm === '' || config.signAlgorithm === 'sha256' ? 'sha256' : config.signAlgorithm,
                     bodyForm: config.bodyForm === 'positional' ? 'positional' : 'named',
-                    maxLimit: Number(config.maxLimit) || 2000,
+                    maxLimit: isBlankValue(config.maxLimit) ? undefined : Number(config.maxLimit),
                 },
                 { password: creds.password, appSecret: creds.appSecret },
             ),

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
 import { StatusReporter } from '../core/status';
+import { isEnvVarText } from '../core/params';
 import { MAX_TIMER_MS } from '../core/retry';
 import { translator } from '../core/i18n';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
@@ -227,6 +228,13 @@ function register(RED: NodeAPI) {
         if (path === '/') {
             node.warn(_('qeasy-callback.warn.noPath'));
             status.error(_('qeasy-callback.status.noPath'));
+            return;
+        }
+        // Still `${NAME}`: no subflow instance, flow or process sets that variable. Served as typed, the upstream's
+        // posts to the shop's real path would all get 404 while the node showed itself listening.
+        if (isEnvVarText(String(def.path ?? '').trim())) {
+            node.warn(_('qeasy-callback.warn.path', { reason: `${String(def.path).trim()} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)` }));
+            status.error(_('qeasy-callback.status.path'));
             return;
         }
         const clash = editorClash(path, RED.settings as any);

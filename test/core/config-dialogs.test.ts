@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
 import should from 'should';
-import { commonClientSettings } from '../../nodes/core/config-node';
+import { cleanCredentials, commonClientSettings } from '../../nodes/core/config-node';
 import { editorKit, testButtonText } from '../helpers/editor-locales';
 
 // The config dialogs' numbers and URLs against the runtime: what the dialog lets through, the runtime must read as the
@@ -232,11 +232,111 @@ describe('dialogs: a field holding ${NAME} (an environment variable: a subflow i
         should(url).match({ ok: false, kind: 'config', code: 'ENV_VAR', text: { key: 'runtime.test.envVar', vars: { field: 'serverUrl' } } });
         should(url.message).startWith('serverUrl: holds an environment variable');
         should(testButtonText('kingdee', 'kingdee-config', url, 'zh-CN')).startWith('✘ ENV_VAR: serverUrl：填的是环境变量');
+        // A credential: Node-RED never replaces it, deployed or not (below).
         const password = await testRoute('kingdee')({ ...kingdee, serverUrl: 'http://127.0.0.1:9/k3cloud/' }, { password: '${KD_PASSWORD}' });
-        should(password).match({ ok: false, code: 'ENV_VAR', text: { vars: { field: 'password' } } });
+        should(password).match({ ok: false, kind: 'config', code: 'ENV_VAR' });
+        should(password.message).startWith('password: holds an environment variable').and.containEql('does not replace in a credential');
+        should(password).match({ text: { key: 'runtime.test.envVarCredential', vars: { field: 'password' } } });
+        should(testButtonText('kingdee', 'kingdee-config', password, 'zh-CN')).startWith('✘ ENV_VAR: password：填的是环境变量').and.containEql('不替换凭据');
         should(JSON.stringify(password)).not.containEql('KD_PASSWORD');
         const appKey = await testRoute('jackyun')({ mode: 'direct', gatewayUrl: 'http://127.0.0.1:9/open/openapi/do', appKey: '${SHOP_KEY}' }, { appSecret: 's3cret' });
         should(appKey).match({ ok: false, code: 'ENV_VAR', text: { vars: { field: 'appKey' } } });
+    });
+
+    /** A kingdee-config node built as Node-RED builds it, on a stand-in for RED, with a password and maybe an app secret. */
+    const kingdeeNode = (config: Record<string, unknown>): any => {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const register = require('../../nodes/kingdee/kingdee-config');
+        let Ctor: any;
+        register({ nodes: { createNode() {}, registerType: (_t: string, c: unknown) => (Ctor = c), getCredentials: () => undefined }, httpAdmin: { post() {} }, auth: { needsPermission: () => () => undefined } });
+        const n: any = { credentials: { password: 'p', appSecret: 's' }, on() {} };
+        Ctor.call(n, config);
+        return n;
+    };
+
+    const kingdeeChecks = (): Array<[string, (v: unknown) => unknown]> => {
+        const d = definition('kingdee').defaults;
+        const kit = editorKit().endpointDefaults('kingdee-config', 'query');
+        return [
+            ['serverUrl', (v) => d.serverUrl.validate.call(node(), v)],
+            ['appId', (v) => d.appId.validate.call(node({ authMode: 'appsecret' }), v)],
+            ['maxLimit', (v) => d.maxLimit.validate.call(node(), v)],
+            ['rps', (v) => d.rps.validate.call(node(), v)],
+            ['timeout', (v) => d.timeout.validate.call(node(), v)],
+            ['retryBaseMs', (v) => d.retryBaseMs.validate.call(node(), v)],
+            ['maxRecords', (v) => kit.maxRecords.validate.call(node(), v)],
+        ];
+    };
+
+    it('dialogs take the older $(NAME), which Node-RED replaces as ${NAME}', () => {
+        for (const [field, validate] of kingdeeChecks()) {
+            should(validate('$(KD_SETTING)')).be.true(`${field} $(KD_SETTING)`);
+            should(validate('${kd.setting}')).be.true(`${field} \${kd.setting}`);
+        }
+    });
+
+    it('dialogs refuse ${A}${B}: Node-RED looks up one variable named "A}${B" and leaves the text as typed', () => {
+        for (const [field, validate] of kingdeeChecks()) {
+            should(validate('${KDA}${KDB}')).not.be.true(`${field} \${KDA}\${KDB}`);
+            should(validate('$(KDA)$(KDB)')).not.be.true(`${field} $(KDA)$(KDB)`);
+        }
+    });
+
+    it('runtime: a credential holding ${NAME} (Node-RED replaces none in credentials) is refused naming the field, not sent and signed with as typed', () => {
+        for (const [value, verbatim] of [['${KD_PASSWORD}', ['password']], [' $(KD_PASSWORD) ', []]] as const) {
+            let err: any;
+            try {
+                cleanCredentials('kingdee', { password: value }, [...verbatim]);
+            } catch (e) {
+                err = e;
+            }
+            should.exist(err, `${JSON.stringify(value)} was used as the password`);
+            should(err).match({ kind: 'config', code: 'ENV_VAR', field: 'password' });
+            should(err.message).startWith('password: holds an environment variable').and.not.containEql('KD_PASSWORD');
+        }
+        // A secret with a $ or braces inside is a secret.
+        should(cleanCredentials('kingdee', { password: 'a${b}' }, ['password'])).eql({ password: 'a${b}' });
+    });
+
+    it('runtime: kingdee-config\'s server page limit still holding ${NAME} (no such variable is set) is refused naming maxLimit, not read as 2000 (a server allowing fewer rows a page would end the read after one page)', () => {
+        const account = { serverUrl: 'http://127.0.0.1:9/k3cloud/', acctId: 'a1', username: 'u', authMode: 'password' };
+        const node = kingdeeNode;
+        // And any other text (a flow written by hand or imported: the dialog refuses it).
+        for (const [maxLimit, message] of [['${KD_MAX_LIMIT}', 'maxLimit: ${KD_MAX_LIMIT} is an environment variable that is not set'], ['2000 rows', 'maxLimit: must be a whole number']]) {
+            let err: any;
+            try {
+                node({ ...account, maxLimit }).getClient();
+            } catch (e) {
+                err = e;
+            }
+            should.exist(err, `maxLimit ${JSON.stringify(maxLimit)} was read as 2000`);
+            should(err).match({ kind: 'config', field: 'maxLimit' });
+            should(err.message).startWith(message);
+        }
+        // Blank is the default.
+        for (const maxLimit of ['', ' ', undefined]) {
+            const client = node({ ...account, maxLimit }).getClient();
+            should(client.settings.maxLimit).equal(2000);
+            client.close();
+        }
+    });
+
+    it('runtime: a config node\'s setting still holding ${NAME} (no such variable is set: an AppID, a data centre) is refused naming the setting and the variable, not sent as typed', () => {
+        const account = { serverUrl: 'http://127.0.0.1:9/k3cloud/', acctId: 'a1', username: 'u', authMode: 'appsecret', appId: '123_abc' };
+        for (const [field, value] of [['appId', '${KD_APPID}'], ['acctId', '$(KD_ACCT)']]) {
+            let err: any;
+            try {
+                kingdeeNode({ ...account, [field]: value }).getClient();
+            } catch (e) {
+                err = e;
+            }
+            should.exist(err, `${field} ${value} was used as typed`);
+            should(err).match({ kind: 'config', code: 'ENV_VAR', field });
+            should(err.message).equal(`${field}: ${value} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+        }
+        const client = kingdeeNode(account).getClient();
+        should(client.settings.appId).equal('123_abc');
+        client.close();
     });
 
     it('runtime: a limit still holding ${NAME} (no such variable is set) is refused naming the setting, not read as the default', () => {

@@ -377,6 +377,14 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         }
     });
 
+    it('a path still holding ${NAME} (no subflow instance, flow or process sets it) is refused naming path, not served as typed', async () => {
+        delete process.env.QEASY_SHOP_PATH;
+        await deploy({}, { path: '${QEASY_SHOP_PATH}' });
+        should(warningsOf('n1').some((t) => /path: \$\{QEASY_SHOP_PATH\} is an environment variable that is not set/.test(t))).be.true(warningsOf('n1').join('\n'));
+        const body = JSON.stringify(order('T4401'));
+        should((await post(body, signed(body), '/${QEASY_SHOP_PATH}')).status).equal(404);
+    });
+
     it('the README\'s curl example body is an order the node accepts', async () => {
         const readme = require('fs').readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8') as string;
         const body = /^body='(.*)'$/m.exec(readme)![1];
