@@ -613,12 +613,15 @@ interface Filtered {
     order: number;
     /** A piece of a sequence (`msg.parts`). */
     piece: boolean;
+    /** The open tickets it carried when the node got it, and their carriedKey. */
+    tickets: AckTicket[];
+    keys: string[];
 }
 
 /**
- * followFilters: the msgs each Switch or Filter node got while it held followed ones, by node. `order` numbers every
- * msg it got since (those of other flows too: their sends tell how far the node got), `last` is its last receive or
- * send (monotonic), `timer` waits for it to be quiet.
+ * followFilters: the followed msgs each Switch or Filter node got, by node, kept while a run is open. `order` numbers
+ * every msg it got while it held one (those of other flows too: their sends tell how far it got), `last` is its last
+ * receive or send (monotonic), `timer` waits for it to be quiet.
  */
 const filters = new Map<FilterNode, FilterQueue>();
 interface FilterQueue {
@@ -655,12 +658,17 @@ const passesPiecesOn = new WeakSet<FilterNode>();
 function filterReceived(msg: Record<string, unknown> | undefined, node: FilterNode | undefined): void {
     if (!msg || typeof msg !== 'object' || !node || (node.type !== 'switch' && node.type !== 'rbe')) return;
     let f = filters.get(node);
-    if (msg[ACK_PROPERTY] !== undefined && openTickets(msg).length > 0 && filtersInOrder(node, msg)) {
+    const open = msg[ACK_PROPERTY] === undefined ? [] : openTickets(msg);
+    if (open.length > 0 && filtersInOrder(node, msg)) {
         if (!f) filters.set(node, (f = { queue: [], head: 0, carried: new Map(), order: new WeakMap(), next: 0, last: 0 }));
-        f.queue.push({ msg, resent: resends.get(msg) ?? 0, order: f.next, piece: msg.parts !== undefined });
-        for (const { ticket } of openTickets(msg)) f.carried.set(carriedKey(ticket, msg), (f.carried.get(carriedKey(ticket, msg)) ?? 0) + 1);
+        const tickets = open.map((o) => o.ticket);
+        const keys = tickets.map((t) => carriedKey(t, msg));
+        f.queue.push({ msg, resent: resends.get(msg) ?? 0, order: f.next, piece: msg.parts !== undefined, tickets, keys });
+        for (const key of keys) f.carried.set(key, (f.carried.get(key) ?? 0) + 1);
+    } else if (!f || f.head === f.queue.length) {
+        // Nothing held at the node: where this msg stands in its order tells nothing.
+        return;
     }
-    if (!f) return;
     f.order.set(msg, f.next++);
     filterActive(node, f);
 }
@@ -680,7 +688,10 @@ function filterSent(events: SendEvent[]): void {
         const kept = passesPiecesOn.has(node!) ? [] : done.filter((d) => d.piece);
         f.head = n - kept.length;
         kept.forEach((d, i) => (f.queue[f.head + i] = d));
-        if (f.head > 1024 && f.head * 2 > f.queue.length) {
+        if (f.head === f.queue.length) {
+            f.queue = [];
+            f.head = 0;
+        } else if (f.head > 1024 && f.head * 2 > f.queue.length) {
             f.queue = f.queue.slice(f.head);
             f.head = 0;
         }
@@ -692,16 +703,14 @@ function filterSent(events: SendEvent[]): void {
 /** Notes activity at the node, and waits for it to be quiet: then what it still holds was dropped. */
 function filterActive(node: FilterNode, f: FilterQueue): void {
     f.last = monotonicNow();
-    if (f.head === f.queue.length) {
-        clearTimeout(f.timer);
-        clearImmediate(f.turn);
-        filters.delete(node);
-        return;
-    }
-    if (f.timer) return;
+    // One wait at a time, kept while the node holds nothing (a msg a turn through a busy Switch would otherwise set
+    // and clear a timer each): it ends itself when it finds nothing held.
+    if (f.head === f.queue.length || f.timer || f.turn) return;
     const wait = (ms: number) => {
         f.timer = setTimeout(
             safely(() => {
+                f.timer = undefined;
+                if (f.head === f.queue.length) return;
                 const quietFor = monotonicNow() - f.last;
                 if (quietFor < FILTER_QUIET_MS) return wait(FILTER_QUIET_MS - quietFor);
                 // Quiet for a while is not yet done: a Switch works through what it got one msg an event-loop turn, and
@@ -720,10 +729,12 @@ function filterActive(node: FilterNode, f: FilterQueue): void {
                 f.turn = undefined;
                 if (f.last !== last) return wait(FILTER_QUIET_MS);
                 if (n > 1) return turns(n - 1);
-                filters.delete(node);
                 // Pieces a Switch may still be holding to recreate their sequence are left to the ack timeout.
                 const held = f.queue.slice(f.head);
                 settleFiltered(node, f, passesPiecesOn.has(node) ? held : held.filter((d) => !d.piece));
+                f.queue = [];
+                f.head = 0;
+                f.carried.clear();
             }),
         );
         f.turn.unref?.();
@@ -737,26 +748,27 @@ function filterActive(node: FilterNode, f: FilterQueue): void {
  * one). A node Node-RED stopped meanwhile may have cut them off rather than dropped them: their runs are lost.
  */
 function settleFiltered(node: FilterNode, f: FilterQueue, done: Filtered[]): void {
-    const cutOff = stopped({ id: node.id, node });
-    for (const { msg, resent } of done) {
-        const tickets = openTickets(msg);
-        for (const { ticket } of tickets) {
-            const key = carriedKey(ticket, msg);
+    let cutOff: boolean | undefined;
+    for (const { msg, resent, tickets, keys } of done) {
+        for (const key of keys) {
             const left = (f.carried.get(key) ?? 1) - 1;
             if (left > 0) f.carried.set(key, left);
             else f.carried.delete(key);
         }
         if ((resends.get(msg) ?? 0) !== resent) continue;
+        cutOff ??= stopped({ id: node.id, node });
         const chain = partsOf(msg);
-        for (const { ticket, run } of tickets) {
+        tickets.forEach((ticket, i) => {
+            const run = runs.get(ticket.run);
+            if (!run) return;
             if (cutOff) runLost(ticket.run);
-            else if (!f.carried.has(carriedKey(ticket, msg))) ticketBackAs(ticket, run, chain);
-        }
+            else if (!f.carried.has(keys[i])) ticketBackAs(ticket, run, chain);
+        });
     }
 }
 
 /** A ticket and the piece of its msg a msg is (pieces of one msg share its ticket and are handed back one by one). */
-const carriedKey = (ticket: AckTicket, msg: Record<string, unknown>) => `${keyOf(ticket)}/${outermostFirst(partsOf(msg)).join('/')}`;
+const carriedKey = (ticket: AckTicket, msg: Record<string, unknown>) => (msg.parts === undefined ? keyOf(ticket) : `${keyOf(ticket)}/${outermostFirst(partsOf(msg)).join('/')}`);
 
 /** No run is open: nothing waiting at a Switch or Filter node matters any more. */
 function forgetFilters(): void {
