@@ -64,11 +64,12 @@ export class ConnectorError extends Error {
 
     /**
      * A write failing so may have been performed all the same: no answer, one that could not be read (too large to
-     * read included: the server answered, so it acted on the request), or a request cut off in flight by the node
-     * closing (a cancel before sending is safe to repeat).
+     * read included: the server answered, so it acted on the request, unless it was a read marked safe to repeat, as
+     * a write's lookup before anything was sent), or a request cut off in flight by the node closing (a cancel before
+     * sending is safe to repeat).
      */
     get outcomeUnknown(): boolean {
-        return ((this.kind === 'transient' || this.kind === 'cancelled') && !this.safeToRepeat) || this.code === 'RESPONSE_TOO_LARGE';
+        return ((this.kind === 'transient' || this.kind === 'cancelled' || this.code === 'RESPONSE_TOO_LARGE') && !this.safeToRepeat);
     }
 
     /** Whether the retry policy may try again at all (writes additionally need safeToRepeat or an idempotent endpoint). */

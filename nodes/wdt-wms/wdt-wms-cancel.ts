@@ -61,6 +61,8 @@ const spec: WriteSpec<WdtWmsClient> = {
                 outcomes.push({ ok: true, result: { ...answer, orderCode: record.orderCode, warehouseCode: record.warehouseCode } });
             } catch (err) {
                 const e = toConnectorError(err, 'wdt-wms');
+                // Refused as too large before anything of the chunk was sent: the kit says whether the record is too large alone.
+                if (e.code === 'REQUEST_TOO_LARGE' && outcomes.length === 0) throw e;
                 // Refused for this record alone (by the WMS, or before sending: an extendProps key no element can have).
                 if (e.kind === 'business' || e.kind === 'validation') outcomes.push({ ok: false, error: e });
                 else throw e;

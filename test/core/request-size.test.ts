@@ -2,7 +2,7 @@ import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
 import { HttpTransport } from '../../nodes/core';
-import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
@@ -170,6 +170,21 @@ describe('kingdee-batch-save behind a front server with a request body limit', f
         // Kingdee did save them: a replay of a caught msg would have saved each a second time.
         should(storedBills()).eql(new Map([['a', 1], ['b', 1]]));
         should(sim.requests.filter(isSave)).have.length(1);
+    });
+
+    it('the duplicate guard\'s lookup answered over 50 MB: nothing was saved, so the msg goes to Catch, not to output 2 as "possibly processed"', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        await load([kingdeeConfig, kingdeeBatchSave], withProbes([config(), { id: 'n1', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params: { FormId: { value: 'SAL_OutStock', type: 'str' }, duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FNote', type: 'str' } } }], 'n1', 2), {
+            c1: { password: KINGDEE_DEMO.password },
+        });
+        sim.inject({ type: 'pad-after-processing', bytes: 50 * 1024 * 1024 }, 1, (q) => /ExecuteBillQuery/i.test(q.path));
+        const r = await run('n1', { payload: [bill('a'), bill('b')] }, 2);
+        should(sim.requests.filter(isSave)).have.length(0);
+        should(r.outputs[1]).have.length(0);
+        should(r.caught).not.be.undefined();
+        should(caughtCode(r.caught)).equal('RESPONSE_TOO_LARGE');
+        should(storedBills()).eql(new Map());
     });
 
     it('a front server resetting the connection of a chunk over its limit: sent again in halves, every bill saved once; a bill over it alone fails retryable, sent once, not "possibly processed"', async () => {

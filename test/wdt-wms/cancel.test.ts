@@ -70,6 +70,19 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(1);
     });
 
+    it('a cancellation over the front server\'s body limit (HTTP 413) → only it on output 2, saying it is too large alone, not to lower a chunk size this node does not have; the others cancelled', async () => {
+        await start();
+        sim.maxBodyBytes = 64 * 1024;
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002', { extendProps: { memo: 'x'.repeat(100 * 1024) } })] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((a: any) => a.orderCode)).eql(['TL2024010001']);
+        should(r.outputs[1].map((m: Msg) => [m.payload.orderCode, m.recordIndex])).eql([['TL2024010002', 1]]);
+        should(r.outputs[1][0].error).match({ code: 'REQUEST_TOO_LARGE', httpStatus: 413, retryable: false, message: /^HTTP 413: this record alone is larger than the server accepts.*nothing of it was processed/ });
+        should(r.outputs[1][0].error.message).not.containEql('chunk size');
+        should(sim.orders.get('TL2024010001')!.status).equal('cancelled');
+        should(sim.orders.get('TL2024010002')!.status).not.equal('cancelled');
+    });
+
     it('a shipped order fails with the WMS code and message on output 2', async () => {
         await start();
         const r = await run('n1', { payload: rec('TL2024010010') }, 2);
