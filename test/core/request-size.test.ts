@@ -28,6 +28,12 @@ describe('core/http: a request refused as too large (HTTP 413)', () => {
             req.on('end', () => {
                 if (req.url === '/reset-after') return void req.socket.destroy();
                 if (req.url === '/413') return void res.writeHead(413, { 'Content-Type': 'text/html' }).end('<html><head><title>413 Request Entity Too Large</title></head></html>');
+                // IIS request filtering (maxAllowedContentLength) and ASP.NET (maxRequestLength), as K/3 Cloud's front.
+                if (req.url === '/iis-404-13') return void res.writeHead(404, { 'Content-Type': 'text/html' }).end('<html><head><title>IIS 10.0 详细错误 - 404.13 - Not Found</title></head><body><h3>HTTP 错误 404.13 - Not Found</h3><h4>请求筛选模块被配置为拒绝超过请求内容长度的请求。</h4></body></html>');
+                if (req.url === '/aspnet-en') return void res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><head><title>Maximum request length exceeded.</title></head><body><h2><i>Maximum request length exceeded.</i></h2></body></html>');
+                if (req.url === '/aspnet-zh') return void res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><head><title>超过了最大请求长度。</title></head></html>');
+                if (req.url === '/404') return void res.writeHead(404, { 'Content-Type': 'text/html' }).end('<html><body>HTTP 错误 404.0 - Not Found</body></html>');
+                if (req.url === '/500') return void res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body>Object reference not set to an instance of an object.</body></html>');
                 res.end('x'.repeat(2 * 1024 * 1024));
             });
         });
@@ -44,6 +50,15 @@ describe('core/http: a request refused as too large (HTTP 413)', () => {
         should(e).match({ code: 'REQUEST_TOO_LARGE', kind: 'validation', httpStatus: 413, safeToRepeat: true, possiblyProcessed: false, retryable: false });
         should(e.outcomeUnknown).be.false();
         should(e.message).match(/too large|larger than the server accepts/).and.match(/nothing of it was processed/).and.match(/chunk size/);
+    });
+
+    it('IIS in front of K/3 Cloud refusing a body over its limit (404.13 from request filtering, 500 "Maximum request length exceeded" from ASP.NET, in English or Chinese) is REQUEST_TOO_LARGE too; another 404 or 500 is not', async () => {
+        for (const path of ['/iis-404-13', '/aspnet-en', '/aspnet-zh']) {
+            const e = transport.statusError(await transport.request({ url: `${base}${path}`, body: 'x' }))!;
+            should(e).match({ code: 'REQUEST_TOO_LARGE', safeToRepeat: true, possiblyProcessed: false }, path);
+        }
+        should(transport.statusError(await transport.request({ url: `${base}/404`, body: 'x' }))).match({ code: 'HTTP_404', kind: 'config' });
+        should(transport.statusError(await transport.request({ url: `${base}/500`, body: 'x' }))).match({ code: 'HTTP_500', kind: 'transient', safeToRepeat: false });
     });
 
     it('a connection reset before the whole body was sent is RESET_WHILE_SENDING: nothing processed, safe to send again; a reset after it was all read stays unknown', async () => {
