@@ -676,22 +676,10 @@ export function formatResult(r: ScenarioResult): string {
     return line + notes + problems;
 }
 
-/** A free loopback port for Node-RED. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
 /** Starts the demo headless in a throwaway user directory, checks every scenario, stops everything. */
 export async function runCheck(options: CheckOptions = {}): Promise<ScenarioResult[]> {
     const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-check-'));
-    const demo = await startDemo({ port: await freePort(), quiet: true, userDir, freePorts: true });
+    const demo = await startDemo({ port: 0, quiet: true, userDir, freePorts: true });
     try {
         return await checkDemo(demo, options);
     } finally {

@@ -20,6 +20,7 @@ const defaultUserDir = path.join(root, '.demo');
 const DEMO_PACKAGE = 'cn-erp-demo';
 
 export interface DemoOptions {
+    /** Node-RED's port; 0: a free one, picked once the simulators have theirs (a port picked before could be one). */
     port: number;
     /** Node-RED's stdout/stderr go to the console (interactive) or are kept quiet (check, tests). */
     quiet?: boolean;
@@ -166,14 +167,28 @@ function checkPortFree(port: number): Promise<void> {
     });
 }
 
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const dir = path.resolve(options.userDir ?? defaultUserDir);
-    await checkPortFree(options.port);
+    if (options.port !== 0) await checkPortFree(options.port);
     const sims = await startSimulators({ freePorts: options.freePorts });
     let nodeRed: ChildProcess;
+    let port = options.port;
     try {
+        port ||= await freePort();
         const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]).filter(([a, b]) => a !== b));
-        prepareUserDir(dir, options.port, ports);
+        prepareUserDir(dir, port, ports);
         const node = options.runtime?.node ?? process.execPath;
         const red = options.runtime?.red ?? require.resolve('node-red/red.js');
         nodeRed = spawn(node, [red, '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
@@ -189,7 +204,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     let log = '';
     nodeRed.stdout?.on('data', (d) => (log = (log + d).slice(-20000)));
     nodeRed.stderr?.on('data', (d) => (log = (log + d).slice(-20000)));
-    const url = `http://127.0.0.1:${options.port}`;
+    const url = `http://127.0.0.1:${port}`;
     let stopping: Promise<void> | undefined;
     const stop = () =>
         (stopping ??= (async () => {

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemo, RunningDemo } from '../../scripts/demo';
 import { KingdeeSim } from '../sim/kingdee';
 import { launchChromium, openEditor, waitTrayOpen } from './browser';
-import { freePort, pkg, root, runtimes } from './nodered';
+import { pkg, root, runtimes } from './nodered';
 
 // Every declared node type (the package load test fails if one is missing from dist/).
 const allTypes = Object.keys(pkg['node-red'].nodes) as string[];
@@ -161,7 +161,7 @@ runtimes().forEach((rt) => {
             screenshots = wantScreenshots && rt.major === '4';
             if (screenshots) fs.mkdirSync(images, { recursive: true });
             // The demo runtime of this build: simulators on free ports, the example flows pointed at them with credentials.
-            demo = await startDemo({ port: await freePort(), quiet: true, freePorts: true, runtime: rt, userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-')) });
+            demo = await startDemo({ port: 0, quiet: true, freePorts: true, runtime: rt, userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-e2e-')) });
             browser = await launchChromium();
             ({ page, errors } = await openEditor(browser, demo.url));
         });
