@@ -7,10 +7,10 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 import { sleep, waitFor as pollUntil } from '../helpers/wait';
+import { freePort } from '../../scripts/demo';
 
 /** Where this build's compiled nodes are (dist/ or a BUILD_OUT folder): the package must load those. */
 const buildDir = path.resolve(__dirname, '..', '..');
@@ -42,17 +42,6 @@ const STARTED = /Started flows|流程已启动/;
 /** Polls `check` until it gives a truthy value; generous by default, the machine may be slow and shared. */
 export function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000, everyMs = 50): Promise<T> {
     return pollUntil(what, check, timeoutMs, everyMs);
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
 }
 
 /** The package as a palette install leaves it, pointing at this build's nodes. */

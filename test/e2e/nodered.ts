@@ -5,7 +5,6 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 
@@ -79,16 +78,7 @@ export function packTarball(): string {
 }
 
 /** A TCP port free on 127.0.0.1 right now (so a run does not clash with another Node-RED on this machine). */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address() as net.AddressInfo;
-            srv.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from '../../scripts/demo';
 
 /** A plain Node-RED (no flows, no palette) that lets the palette manager install uploaded tarballs. */
 export interface StartOptions {
