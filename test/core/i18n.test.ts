@@ -151,7 +151,8 @@ describe('runtime texts in the language Node-RED runs in', function () {
             nr = new NodeRedProcess(flows, { jc: { appSecret: JACKYUN_DEMO.appSecret } }, { coreNodes: ['25-status.js', '21-debug.js'], ...options });
             await nr.start();
             await nr.inject('i1');
-            await waitFor('the read to end', () => sim.calls.direct >= 4 && /\[debug:status\] .*(records: 20|20 条记录)/.test(nr!.log), 30000);
+            // The final status, not the one shown while the last page is read ("page 4, records: 20").
+            await waitFor('the read to end', () => sim.calls.direct >= 4 && /\[debug:status\] (records: 20, pages: \d|20 条记录，\d 页)/.test(nr!.log), 30000);
             return nr.log;
         }
 
