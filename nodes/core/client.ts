@@ -4,7 +4,7 @@
  * hands them to `call()`, which adds the limiter, the retry policy and the one re-authentication.
  */
 import { ConnectorError, toConnectorError } from './errors';
-import { HttpTransport, CallOptions } from './http';
+import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter } from './limiter';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
 import type { TextVars } from './i18n';
@@ -29,6 +29,8 @@ export interface RequestContext {
     onBackoff?: (delayMs: number, err: ConnectorError, attempt: number) => void;
     /** The call waits for the account's pause after another call's rate-limit answer (shown as backing off too). */
     onAccountPaused?: (remainingMs: number) => void;
+    /** A write msg's: the bodies of its writes refused as too large, so one as large is not sent again. */
+    refusedSizes?: RefusedSizes;
 }
 
 export interface CallKind {
@@ -69,7 +71,7 @@ export abstract class BaseClient {
      * classified ConnectorError on failure. Auth errors trigger `reauthenticate()` once and a single replay.
      */
     call<T>(attempt: (options: CallOptions) => Promise<T>, ctx: RequestContext = {}, kind: CallKind = {}): Promise<T> {
-        const options: CallOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs };
+        const options: CallOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs, refusedSizes: kind.write ? ctx.refusedSizes : undefined };
         const once = async () => {
             try {
                 // Outside the limiter: a login inside a held slot would deadlock an account limited to one request.
@@ -83,7 +85,7 @@ export abstract class BaseClient {
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
             try {
-                return await this.limiter.schedule(() => attempt(options), ctx.signal);
+                return await this.limiter.schedule(() => attempt(options), ctx.signal, RefusedSizes.sentNothing);
             } catch (err) {
                 throw this.redacted(err);
             }

@@ -14,6 +14,7 @@
  * replay of the failures never re-sends what was saved.
  */
 import { MAX_TIMER_MS } from './retry';
+import { RefusedSizes } from './http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
@@ -609,6 +610,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 timeoutMs,
                 onBackoff: (delayMs, err) => status.backingOff(_('runtime.status.retryIn', { code: err.code, seconds: Math.ceil(delayMs / 1000) })),
                 onAccountPaused: (ms) => status.backingOff(_('runtime.status.accountPaused', { seconds: Math.ceil(ms / 1000) })),
+                refusedSizes: spec.kind === 'write' ? new RefusedSizes() : undefined,
             };
             const ctx: EndpointContext<C> = {
                 client,

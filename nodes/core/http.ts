@@ -47,6 +47,8 @@ export interface HttpResponse {
 export interface CallOptions {
     signal?: AbortSignal;
     timeoutMs?: number;
+    /** A write msg's bodies refused as too large: one at least as large as them is not sent (see RefusedSizes). */
+    refusedSizes?: RefusedSizes;
 }
 
 const SAFE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL', 'ERR_BAD_OPTION_VALUE']);
@@ -83,6 +85,10 @@ export class HttpTransport {
 
     async request(req: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
         if (options.signal?.aborted) throw cancelledError(this.system);
+        const refused = options.refusedSizes;
+        const size = refused ? Buffer.byteLength(req.body ?? '') : 0;
+        const known = refused?.refusal(req.url, size, this.system);
+        if (known) throw known;
         try {
             const res = await this.axios.request({
                 method: req.method ?? 'POST',
@@ -94,9 +100,16 @@ export class HttpTransport {
                 timeout: Math.min(options.timeoutMs ?? this.defaultTimeoutMs, 2147483647),
                 signal: options.signal,
             });
-            return { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+            const answer: HttpResponse = { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+            if (refused) {
+                if (answer.status === 413 || refusedAsTooLargeByIis(answer)) refused.refused(req.url, size, 'REQUEST_TOO_LARGE');
+                else refused.answered(req.url, size);
+            }
+            return answer;
         } catch (err) {
-            throw this.classifyNetworkError(err, options, req);
+            const e = this.classifyNetworkError(err, options, req);
+            if (refused && e.code === 'RESET_WHILE_SENDING') refused.refused(req.url, size, 'RESET_WHILE_SENDING');
+            throw e;
         }
     }
 
@@ -179,7 +192,7 @@ export class HttpTransport {
             // Cut off before the whole body was handed to the connection: the server never had the request, so nothing
             // of it was processed. A front server refusing a body over its limit may reset so instead of answering 413.
             const size = Buffer.byteLength(req.body ?? '');
-            return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, lower the chunk size)`, safeToRepeat: true, cause });
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, send less in one request: lower a write node's chunk size, shorten a query's filter)`, safeToRepeat: true, cause });
         }
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
     }
@@ -201,7 +214,69 @@ function refusedAsTooLargeByIis(res: HttpResponse): boolean {
  * again in halves, and a record refused on its own fails alone).
  */
 export function requestTooLarge(system: string): ConnectorError {
-    return new ConnectorError({ system, kind: 'validation', code: 'REQUEST_TOO_LARGE', httpStatus: 413, message: 'HTTP 413: the request is larger than the server accepts; nothing of it was processed (send fewer records per request: lower the chunk size, or ask the server\'s administrator to raise its request body limit)', safeToRepeat: true });
+    return new ConnectorError({ system, kind: 'validation', code: 'REQUEST_TOO_LARGE', httpStatus: 413, message: 'HTTP 413: the request is larger than the server accepts; nothing of it was processed (send less in one request: lower a write node\'s chunk size, shorten a query\'s filter; or ask the server\'s administrator to raise its request body limit)', safeToRepeat: true });
+}
+
+/**
+ * The request bodies of one msg's writes refused as too large, by URL: a front server refuses every body over its
+ * limit, so a body at least as large as one it refused is not sent but refused at once the same way (nothing of it
+ * processed), and the write kit sends its records again in halves or fails a record alone as it would have. Without
+ * this, a server refusing every bill (each alone over its limit, or a proxy resetting every request whatever its
+ * size) cost two requests a bill: each chunk halved down to single bills, each sent and refused.
+ *
+ * A body refused is remembered only while no body as large went through (an answer of any kind: the front took it
+ * in full). A reset while sending may also be the network's: it counts once a second one has been seen; a 413
+ * (or IIS's equivalents) counts at once.
+ */
+export class RefusedSizes {
+    /** The errors refusal() made: nothing was sent, so the call takes no slot of the account's rate (Limiter). */
+    private static readonly unsent = new WeakSet<object>();
+
+    static sentNothing(err: unknown): boolean {
+        return typeof err === 'object' && err !== null && RefusedSizes.unsent.has(err);
+    }
+
+    /** By URL: the largest body answered, the smallest refused with a 413 and by a reset (and how many resets). */
+    private readonly byUrl = new Map<string, { answered: number; tooLarge: number; reset: number; resets: number }>();
+
+    /** The error a body of `size` bytes to `url` is certain to meet, when one at most as large was refused. */
+    refusal(url: string, size: number, system: string): ConnectorError | undefined {
+        const at = this.byUrl.get(url);
+        let err: ConnectorError | undefined;
+        if (at && size >= at.tooLarge) {
+            err = requestTooLarge(system).copyWith({ message: `not sent: HTTP 413: a request of ${at.tooLarge} bytes was already refused as larger than the server accepts, and this one is ${size} bytes; nothing of it was processed (send fewer records per request: lower the chunk size, or ask the server's administrator to raise its request body limit)` });
+        } else if (at && at.resets >= 2 && size >= at.reset) {
+            err = new ConnectorError({ system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `not sent: the server reset the connection of requests of ${at.reset} bytes and more while they were being sent, and this one is ${size} bytes; nothing of it was processed (a front server refusing requests this large resets them instead of answering 413; if it refuses even small requests, check the proxy or firewall in front of the server)`, safeToRepeat: true });
+        }
+        if (err) RefusedSizes.unsent.add(err);
+        return err;
+    }
+
+    refused(url: string, size: number, code: 'REQUEST_TOO_LARGE' | 'RESET_WHILE_SENDING'): void {
+        const at = this.at(url);
+        // Refused though a body as large went through: not for its size.
+        if (size <= at.answered) return;
+        if (code === 'REQUEST_TOO_LARGE') {
+            at.tooLarge = Math.min(at.tooLarge, size);
+        } else {
+            at.reset = Math.min(at.reset, size);
+            at.resets++;
+        }
+    }
+
+    answered(url: string, size: number): void {
+        const at = this.at(url);
+        at.answered = Math.max(at.answered, size);
+        // A body as large as one refused went through: that refusal was not for its size.
+        if (at.tooLarge <= size) at.tooLarge = Infinity;
+        if (at.reset <= size) Object.assign(at, { reset: Infinity, resets: 0 });
+    }
+
+    private at(url: string) {
+        let at = this.byUrl.get(url);
+        if (!at) this.byUrl.set(url, (at = { answered: -1, tooLarge: Infinity, reset: Infinity, resets: 0 }));
+        return at;
+    }
 }
 
 /**

@@ -20,7 +20,8 @@ export interface LimiterOptions {
  * callbacks would hold the request's answer with them (see schedule()).
  */
 interface Waiter {
-    start?: () => void;
+    /** `previous`: when the next start was due before this one took its slot. */
+    start?: (previous: number) => void;
     reject?: (err: Error) => void;
     signal?: AbortSignal;
     onAbort?: () => void;
@@ -42,15 +43,28 @@ export class Limiter {
         this.system = options.system ?? 'core';
     }
 
-    /** Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. */
-    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    /**
+     * Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. A failure
+     * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call.
+     */
+    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
         if (signal?.aborted) return Promise.reject(cancelledError(this.system));
         return new Promise<T>((resolve, reject) => {
             const waiter: Waiter = {
                 reject,
-                start: () => {
+                start: (previous) => {
                     this.active++;
-                    fn().then(resolve, reject).finally(() => {
+                    const taken = this.nextStartAt;
+                    const failed = (err: unknown) => {
+                        // Unless a later call took the slot after it: the next start is due as if this one never started.
+                        if (unsent?.(err) && this.nextStartAt === taken) {
+                            this.nextStartAt = previous;
+                            if (this.timer) clearTimeout(this.timer);
+                            this.timer = undefined;
+                        }
+                        reject(err);
+                    };
+                    fn().then(resolve, failed).finally(() => {
                         this.active--;
                         this.drain();
                     });
@@ -132,8 +146,9 @@ export class Limiter {
             // requests within one interval; after an idle period nothing is banked either.
             const base = timerFired && now - startAt < this.intervalMs ? startAt : now;
             timerFired = false;
+            const previous = this.nextStartAt;
             this.nextStartAt = base + this.intervalMs;
-            start();
+            start(previous);
         }
     }
 }

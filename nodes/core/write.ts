@@ -43,7 +43,8 @@ export class StoppedMidChunk extends Error {
  *  - refused as too large (REQUEST_TOO_LARGE, HTTP 413), or its connection reset before its body was all sent
  *    (RESET_WHILE_SENDING, as some front servers refuse a body over their limit): nothing of it was processed; sent
  *    again as two requests of half its records each (the same request otherwise), down to a single record, which
- *    fails alone, and the next request goes on: a refused body is never sent again as it was;
+ *    fails alone, and the next request goes on: a refused body is never sent again as it was (and one at least as
+ *    large as bodies the server refused in the msg is refused by the transport without being sent: RefusedSizes);
  *  - refused by the vendor while the chunk has other requests, or while the msg does (`msgHasOthers`: its other
  *    requests fell in other chunks): the refusal is that request's (an unknown shop, organisation…): its records fail
  *    with it and the next request goes on;

@@ -1,6 +1,6 @@
 import sinon from 'sinon';
 import should from 'should';
-import { Limiter } from '../../nodes/core';
+import { BaseClient, Limiter, RefusedSizes } from '../../nodes/core';
 
 describe('core/limiter: one per account', () => {
     it('starts 60 calls one interval apart: the configured rate exactly (on a fake clock, so a busy machine cannot blur it)', async () => {
@@ -15,6 +15,47 @@ describe('core/limiter: one per account', () => {
             const gaps = new Set(starts.slice(1).map((t, i) => t - starts[i]));
             should([...gaps]).eql([20]);
         } finally {
+            clock.restore();
+        }
+    });
+
+    it("a write refused before it was sent (its body as large as one the server refused in the msg) takes no slot of the account's rate: the next call starts at once", async () => {
+        const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+        class Client extends BaseClient {
+            protected async checkConnection() {
+                return { message: 'ok' };
+            }
+        }
+        const client = new Client({ system: 't', rps: 1 });
+        try {
+            const url = 'http://127.0.0.1:9/save';
+            const refusedSizes = new RefusedSizes();
+            refusedSizes.refused(url, 100, 'REQUEST_TOO_LARGE');
+            const starts: number[] = [];
+            const write = () =>
+                client
+                    .call(
+                        (options) => {
+                            starts.push(Date.now());
+                            return client.http.request({ url, body: 'x'.repeat(200) }, options);
+                        },
+                        { refusedSizes },
+                        { write: true },
+                    )
+                    .catch((e) => e.code);
+            const calls = Array.from({ length: 5 }, write);
+            await clock.tickAsync(0);
+            should(starts).eql(Array(5).fill(1_000_000));
+            await clock.tickAsync(10000);
+            should(await Promise.all(calls)).eql(Array(5).fill('REQUEST_TOO_LARGE'));
+            // A call that was sent still takes its slot: the one after it waits the interval.
+            const sent: number[] = [];
+            const two = [0, 1].map(() => client.limiter.schedule(async () => void sent.push(Date.now())));
+            await clock.tickAsync(2000);
+            await Promise.all(two);
+            should(sent[1] - sent[0]).equal(1000);
+        } finally {
+            client.close();
             clock.restore();
         }
     });

@@ -1,12 +1,13 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import should from 'should';
-import { HttpTransport } from '../../nodes/core';
+import { HttpTransport, RefusedSizes } from '../../nodes/core';
 import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { KingdeeSim, KINGDEE_DEMO } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
 import kingdeeBatchSave = require('../../nodes/kingdee/kingdee-batch-save');
+import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
 import kingdeePush = require('../../nodes/kingdee/kingdee-push');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
 import { demoTrade } from '../sim/wdt';
@@ -18,10 +19,12 @@ import type { EndpointContext, WriteSpec } from '../../nodes/core';
 describe('core/http: a request refused as too large (HTTP 413)', () => {
     let server: http.Server;
     let base = '';
+    let received = 0;
     const transport = new HttpTransport({ system: 't', timeoutMs: 2000, maxResponseBytes: 1024 * 1024 });
 
     before(async () => {
         server = http.createServer((req, res) => {
+            received++;
             // As a front server refusing a body over its limit: the connection reset at once, the body unread.
             if (req.url === '/reset') return void req.socket.destroy();
             req.resume();
@@ -69,6 +72,39 @@ describe('core/http: a request refused as too large (HTTP 413)', () => {
         should(e.message).containEql(`${16 * 1024 * 1024} bytes`).and.containEql('nothing of it was processed').and.containEql('chunk size');
         const after = await transport.request({ url: `${base}/reset-after`, body: 'x' }).catch((x) => x);
         should(after).match({ code: 'ECONNRESET', safeToRepeat: false });
+    });
+
+    it("a write msg's body at least as large as one refused is not sent: after one 413, or after two resets while sending (one may be the network's); a body as large answered undoes it", async () => {
+        const refusedSizes = new RefusedSizes();
+        const body = 'x'.repeat(16 * 1024 * 1024);
+        const sent = async (path: string, size: number) => {
+            const before = received;
+            const e = await transport.request({ url: `${base}${path}`, body: body.slice(0, size) }, { refusedSizes }).then(
+                (res) => transport.statusError(res),
+                (x) => x,
+            );
+            return { sent: received - before, code: e?.code, message: e?.message };
+        };
+        should(await sent('/reset', body.length)).match({ sent: 1, code: 'RESET_WHILE_SENDING' });
+        should(await sent('/reset', body.length)).match({ sent: 1, code: 'RESET_WHILE_SENDING' });
+        const skipped = await sent('/reset', body.length);
+        should(skipped).match({ sent: 0, code: 'RESET_WHILE_SENDING', message: /^not sent: .*nothing of it was processed/ });
+        // Smaller than any refused: sent.
+        should(await sent('/reset', body.length - 1)).match({ sent: 1, code: 'RESET_WHILE_SENDING' });
+        should(await sent('/413', 100)).match({ sent: 1, code: 'REQUEST_TOO_LARGE' });
+        should(await sent('/413', 100)).match({ sent: 0, code: 'REQUEST_TOO_LARGE', message: /^not sent: HTTP 413: a request of 100 bytes was already refused/ });
+        should(await sent('/413', 99)).match({ sent: 1, code: 'REQUEST_TOO_LARGE' });
+        // Without a write msg's sizes (a read), every request is sent.
+        should(transport.statusError(await transport.request({ url: `${base}/413`, body: 'x'.repeat(200) }))).match({ code: 'REQUEST_TOO_LARGE' });
+        // Refused not for their size: a body as large went through afterwards.
+        const flaky = new RefusedSizes();
+        flaky.refused('u', 1000, 'RESET_WHILE_SENDING');
+        flaky.refused('u', 900, 'RESET_WHILE_SENDING');
+        should(flaky.refusal('u', 950, 't')).match({ code: 'RESET_WHILE_SENDING' });
+        flaky.answered('u', 950);
+        should(flaky.refusal('u', 2000, 't')).be.undefined();
+        flaky.refused('u', 500, 'REQUEST_TOO_LARGE');
+        should(flaky.refusal('u', 600, 't')).be.undefined();
     });
 
     it('an answer over the response limit names the limit and the page size', async () => {
@@ -223,6 +259,118 @@ describe('kingdee-batch-save behind a front server with a request body limit', f
         // Never the same body twice: 4 bills, then 2 + 2, then the huge one alone (each reset), no retry of any.
         const resets = sim.requests.filter((q) => isSave(q) && q.fault?.type === 'reset').map((q) => Number(q.headers['content-length']));
         should(new Set(resets).size).equal(resets.length);
+    });
+
+    it('a front server resetting every bill while it is sent (each alone over its limit, or a proxy refusing them all): the msg costs a few requests, not two a bill; each bill on output 2, retryable, not processed', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        // Bills of one size, each past the loopback connection buffers (so cut off while sent), the login under the limit.
+        const payload = Array.from({ length: 16 }, (_v, i) => ({ ...bill(`k${String(i).padStart(2, '0')}`), F_Remark: 'x'.repeat(5 * 1024 * 1024) }));
+        sim.maxBodyBytes = 64 * 1024;
+        sim.oversizeReset = true;
+        await loadSave(4);
+        const r = await run('n1', { payload }, 2, 60000);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.code, m.error.retryable])).eql(payload.map((_b, i) => [i, 'RESET_WHILE_SENDING', true]));
+        for (const m of r.outputs[1]) {
+            should(m.error).not.have.property('possiblyProcessed');
+            should(m.error.message).match(/nothing of it was processed/);
+        }
+        should(storedBills()).eql(new Map());
+        // Halved down to single bills, each chunk of 4 cost 7 requests (28 in all): a body at least as large as two
+        // already cut off in this msg is not sent again. Sent: 4 bills, 2, 1.
+        should(sim.requests.filter(isSave).length).be.belowOrEqual(Math.ceil(Math.log2(4)) + 1);
+    });
+
+    it('a server answering 413 to every bill (each alone over its limit): the msg costs a few requests, not two a bill; each bill on output 2 as too large alone', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        const payload = Array.from({ length: 64 }, (_v, i) => ({ ...bill(`k${String(i).padStart(2, '0')}`), F_Remark: 'x'.repeat(4096) }));
+        sim.maxBodyBytes = 2048;
+        await loadSave(8);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.code, m.error.retryable])).eql(payload.map((_b, i) => [i, 'REQUEST_TOO_LARGE', false]));
+        for (const m of r.outputs[1]) should(m.error.message).match(/^HTTP 413: this record alone is larger than the server accepts/);
+        // Halved down to single bills: 15 requests a chunk of 8, 120 in all. Sent: 8 bills, 4, 2, 1.
+        should(sim.requests.filter(isSave).length).be.belowOrEqual(Math.ceil(Math.log2(8)) + 1);
+    });
+
+    it('bills over the limit among bills that fit, one a request: each that fits is saved once, one at least as large as two already cut off is not sent', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        const note = (key: string, mb: number) => ({ ...bill(key), F_Remark: 'x'.repeat(mb * 1024 * 1024) });
+        const payload = [note('big1', 6), note('big2', 6), bill('a'), note('big3', 7), bill('b')];
+        sim.maxBodyBytes = 3 * 1024 * 1024;
+        sim.oversizeReset = true;
+        await loadSave(1);
+        const r = await run('n1', { payload }, 2, 60000);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['a', 'b']);
+        should(r.outputs[1].map((m) => [m.payload.FNote, m.error.code, m.error.retryable])).eql([
+            ['big1', 'RESET_WHILE_SENDING', true],
+            ['big2', 'RESET_WHILE_SENDING', true],
+            ['big3', 'RESET_WHILE_SENDING', true],
+        ]);
+        should(r.outputs[1][2].error.message).match(/^not sent: /).and.match(/nothing of it was processed/);
+        should(storedBills()).eql(new Map([['a', 1], ['b', 1]]));
+        should(sim.requests.filter((q) => isSave(q) && q.fault?.type === 'reset')).have.length(2);
+        should(sim.requests.filter(isSave)).have.length(4);
+    });
+});
+
+describe('kingdee-bill-query behind a front server with a request body limit: a long filter', function () {
+    this.timeout(60000);
+    let sim: KingdeeSim;
+
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const isQuery = (r: SimRequest) => /ExecuteBillQuery/i.test(r.path);
+    const loadQuery = () =>
+        load(
+            [kingdeeConfig, kingdeeBillQuery],
+            withProbes(
+                [
+                    { id: 'c1', type: 'kingdee-config', serverUrl: sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, authMode: 'password', rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3 },
+                    { id: 'n1', type: 'kingdee-bill-query', z: 'f1', config: 'c1', params: { FormId: { value: 'SAL_OutStock', type: 'str' }, FieldKeys: { value: 'FID,FBillNo', type: 'str' } }, outputMode: 'all' },
+                ],
+                'n1',
+                1,
+            ),
+            { c1: { password: KINGDEE_DEMO.password } },
+        );
+    /** A filter on `n` bill numbers. */
+    const filter = (n: number) => `FBillNo in (${Array.from({ length: n }, (_v, i) => `'XSCKD${String(i).padStart(8, '0')}'`).join(',')})`;
+
+    it('refused with HTTP 413: to Catch at once, sent once, naming the filter to shorten (a query node has no chunk size to lower)', async () => {
+        sim = new KingdeeSim();
+        sim.maxBodyBytes = 8 * 1024;
+        await sim.start();
+        await loadQuery();
+        const r = await run('n1', { params: { FilterString: filter(1000) } }, 1);
+        should(r.outputs[0]).have.length(0);
+        should(caughtCode(r.caught)).equal('REQUEST_TOO_LARGE');
+        should(r.caught!.error.message).match(/^(Error: )?kingdee-bill-query: HTTP 413: the request is larger than the server accepts; nothing of it was processed/).and.match(/shorten a query's filter/);
+        should(sim.requests.filter(isQuery)).have.length(1);
+    });
+
+    it('its connection reset while it was sent: retried as any failure nothing of which was processed, then to Catch naming the filter to shorten, not a chunk size', async () => {
+        sim = new KingdeeSim();
+        sim.maxBodyBytes = 64 * 1024;
+        sim.oversizeReset = true;
+        await sim.start();
+        await loadQuery();
+        // Past the loopback connection buffers, so cut off while it is sent.
+        const r = await run('n1', { params: { FilterString: filter(400000) } }, 1, 60000);
+        should(r.outputs[0]).have.length(0);
+        should(caughtCode(r.caught)).equal('RESET_WHILE_SENDING');
+        should(r.caught!.error.message).match(/^(Error: )?kingdee-bill-query: connection reset while the request \(\d+ bytes\) was being sent; nothing of it was processed/).and.match(/shorten a query's filter/).and.match(/gave up after 4 attempts/);
+        should(sim.requests.filter(isQuery)).have.length(4);
     });
 });
 
