@@ -295,8 +295,10 @@
             $('.erp-mapper-preview').on('click', function () { preview(); });
             function preview() {
                 var out = $('.erp-mapper-result').show().text('…');
-                var sample;
-                try { sample = JSON.parse($('#erp-mapper-sample').val() || '{}'); } catch (e) { out.text(t('示例不是有效的 JSON：', 'Sample is not valid JSON: ') + e.message); return; }
+                var sample = $('#erp-mapper-sample').val() || '{}';
+                try { JSON.parse(sample); } catch (e) { out.text(t('示例不是有效的 JSON：', 'Sample is not valid JSON: ') + e.message); return; }
+                // Sent as the text typed: the runtime reads a whole number beyond 2^53 (a long id) exactly, where
+                // JSON.parse here would round it.
                 $.ajax({
                     url: 'cn-erp/mapper/preview', type: 'POST', contentType: 'application/json',
                     data: JSON.stringify({ mapping: $('#node-input-mapping').val(), target: select.val(), sample: sample })

@@ -16,17 +16,22 @@ const EVERY_DIGITS_16 = /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/g;
  * JSON.parse of a vendor's answer, except that a whole number JSON.parse cannot keep exactly (beyond
  * ±Number.MAX_SAFE_INTEGER) is given as its decimal text: `{"id":1234567890123456789}` → `{ id: '1234567890123456789' }`.
  * Digits inside strings (keys or values) are left alone; fractions and exponents stay numbers. Throws as JSON.parse
- * does on text that is not JSON.
+ * does on text that is not JSON. `reviver` as JSON.parse's (it sees such a number as its text).
  */
-export function parseVendorJson(text: string): any {
-    if (!DIGITS_16.test(text)) return JSON.parse(text);
+export function parseVendorJson(text: string, reviver?: (this: any, key: string, value: any) => any): any {
+    if (!mayHoldLongIntegers(text)) return JSON.parse(text, reviver);
     try {
         // Quotes put around digits inside a string always break the JSON (that string would end just before a number):
         // text that parses was changed outside strings only, and the quotes need not be followed through all of it.
-        return JSON.parse(quoteLongIntegers(text, false));
+        return JSON.parse(quoteLongIntegers(text, false), reviver);
     } catch {
-        return JSON.parse(quoteLongIntegers(text, true));
+        return JSON.parse(quoteLongIntegers(text, true), reviver);
     }
+}
+
+/** Whether `text` may hold a whole number beyond the safe range; if not, parseVendorJson reads it as JSON.parse does. */
+export function mayHoldLongIntegers(text: string): boolean {
+    return DIGITS_16.test(text);
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;

@@ -194,7 +194,8 @@ export function parseExtraHeaders(value: unknown): Record<string, string> {
     let obj: unknown = value;
     if (typeof value === 'string') {
         try {
-            obj = JSON.parse(value);
+            // A value written as a long number (a tenant id) is sent with every digit, not rounded (see core/json.ts).
+            obj = parseVendorJson(value);
         } catch {
             throw jingchengConfigError('extraHeaders: must be a JSON object, e.g. {"X-App": "erp"}');
         }

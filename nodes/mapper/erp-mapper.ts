@@ -9,6 +9,7 @@ import { ConnectorError } from '../core/errors';
 import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { RunTally, StatusReporter } from '../core/status';
 import { translator } from '../core/i18n';
+import { parseVendorJson } from '../core/json';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -186,7 +187,8 @@ export = function (RED: NodeAPI) {
             let sample = body.sample;
             if (typeof sample === 'string') {
                 try {
-                    sample = JSON.parse(sample);
+                    // A long id pasted from a vendor answer is kept exact, as the clients keep it (see core/json.ts).
+                    sample = parseVendorJson(sample);
                 } catch (err: any) {
                     res.status(400).json({ error: `sample is not valid JSON: ${err.message}` });
                     return;

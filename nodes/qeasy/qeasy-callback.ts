@@ -19,6 +19,7 @@ import { StatusReporter } from '../core/status';
 import { isEnvVarText } from '../core/params';
 import { MAX_TIMER_MS } from '../core/retry';
 import { translator } from '../core/i18n';
+import { mayHoldLongIntegers, parseVendorJson } from '../core/json';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
@@ -126,12 +127,17 @@ function hideSecrets(req: IncomingMessage): void {
     Object.defineProperty(req, 'headersDistinct', { value: distinct, enumerable: true, configurable: true });
 }
 
-/** What a flow sent through `res.send`: JSON text as its value, other text as it is (to be sent again exactly). */
-function replyOf(body: unknown): { reply: unknown; text?: string } {
+/**
+ * What a flow sent through `res.send`: JSON text as its value, other text as it is (to be sent again exactly). JSON
+ * text that may hold a whole number beyond 2^53 (an ERP's long id, which JSON.parse rounds) is kept as it is too, and
+ * its value holds such a number as its exact text.
+ */
+function replyOf(body: unknown): { reply: unknown; text?: string; contentType?: string } {
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) return { reply: body };
     const text = body.toString();
     try {
-        return { reply: JSON.parse(text) };
+        const reply = parseVendorJson(text);
+        return mayHoldLongIntegers(text) ? { reply, text, contentType: 'application/json; charset=utf-8' } : { reply };
     } catch {
         return { reply: text, text };
     }
@@ -471,19 +477,25 @@ function register(RED: NodeAPI) {
                 status.error('400');
                 return answer(res, 400, failure('MALFORMED_JSON', `body: not valid ${req.qeasyCharset} text`));
             }
-            let body: unknown;
+            const withoutForbidden = (k: string, v: unknown) => (FORBIDDEN_KEYS.has(k) ? undefined : v);
+            let asSent: unknown;
             try {
-                body = JSON.parse(text, (k, v) => (FORBIDDEN_KEYS.has(k) ? undefined : v));
+                asSent = JSON.parse(text, withoutForbidden);
             } catch (err) {
                 status.error('400');
                 return answer(res, 400, failure('MALFORMED_JSON', `body: not valid JSON (${(err as Error).message})`));
             }
+            // A whole number beyond 2^53 (a platform's long order or line id) comes out of JSON.parse rounded, naming
+            // another order, and two such keys can round to one: the flow, the reply and the duplicate key get its
+            // exact text. The seed's types are checked on the body as sent, so a text field sent as a number is refused.
+            const body = mayHoldLongIntegers(text) ? parseVendorJson(text, withoutForbidden) : asSent;
             const single = !Array.isArray(body);
             const orders = (single ? [body] : body) as Order[];
+            const ordersAsSent = (single ? [asSent] : asSent) as Order[];
             const errors: FieldError[] = [];
             if (orders.length === 0) errors.push({ field: '(root)', reason: 'must hold at least one order' });
             orders.forEach((order, i) => {
-                if (!validateOrder(order)) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
+                if (!validateOrder(ordersAsSent[i])) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
                 // Without its duplicate key an order could not be recognised when it is delivered again.
                 else if (dedupeMs > 0 && keyOf(order) === undefined) {
                     const v = fieldOf(order, dedupeKey);
@@ -677,8 +689,8 @@ function register(RED: NodeAPI) {
                     if (originalSend) {
                         res.send = (b: unknown) => {
                             if (answered && timedOut) {
-                                const { reply, text } = replyOf(b);
-                                lateAnswer(res.statusCode, reply, text === undefined ? undefined : { body: text });
+                                const { reply, text, contentType } = replyOf(b);
+                                lateAnswer(res.statusCode, reply, text === undefined ? undefined : { body: text, contentType });
                             }
                             if (answered || res.headersSent) return res;
                             const { reply, text } = replyOf(b);

@@ -5,7 +5,7 @@
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, parseVendorJson, urlQueryProblem } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -84,7 +84,8 @@ export function cancelXml(record: CancelRecord): string {
     let ext = record.extendProps;
     if (typeof ext === 'string' && ext.trim().startsWith('{')) {
         try {
-            ext = JSON.parse(ext) as Record<string, unknown>;
+            // A long id in it is written with every digit (JSON.parse would round it; see core/json.ts).
+            ext = parseVendorJson(ext) as Record<string, unknown>;
         } catch {
             /* kept as text */
         }

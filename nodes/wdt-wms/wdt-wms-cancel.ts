@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isBlankValue as blank, isPlainObject } from '../core';
+import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isBlankValue as blank, isPlainObject, parseVendorJson } from '../core';
 import type { WdtWmsClient, CancelRecord } from './client';
 import requestSchema from './schemas/cancel.request.json';
 import recordSchema from './schemas/cancel.record.json';
@@ -13,12 +13,15 @@ import responseSchema from './schemas/cancel.response.json';
  */
 const REQUIRED = ['warehouseCode', 'orderCode', 'orderType', 'cancelReason'] as const;
 
-/** extendProps as key/value pairs: an object, or the JSON text of one (the seed types the field string). */
+/**
+ * extendProps as key/value pairs: an object, or the JSON text of one (the seed types the field string), a long id in it
+ * kept exact (see core/json.ts).
+ */
 function extendObject(v: unknown): Record<string, unknown> | undefined {
     if (isPlainObject(v)) return v;
     if (typeof v !== 'string' || !v.trim().startsWith('{')) return undefined;
     try {
-        const parsed: unknown = JSON.parse(v);
+        const parsed: unknown = parseVendorJson(v);
         return isPlainObject(parsed) ? parsed : undefined;
     } catch {
         return undefined;

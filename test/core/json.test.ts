@@ -1,5 +1,5 @@
 import should from 'should';
-import { parseVendorJson } from '../../nodes/core/json';
+import { mayHoldLongIntegers, parseVendorJson } from '../../nodes/core/json';
 
 describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', function () {
     it('a 19-digit id as a JSON number comes out as its exact decimal text (JSON.parse rounds it)', function () {
@@ -49,6 +49,21 @@ describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', funct
         const plain = '{"__proto__":{"x":1},"n":1234567890123456,"t":"2024-01-01 00:00:00"}';
         should(parseVendorJson(plain)).eql(JSON.parse(plain));
         should(Object.prototype.hasOwnProperty.call(parseVendorJson(plain), '__proto__')).be.true();
+    });
+
+    it('a reviver is applied as JSON.parse applies it, and sees such a number as its text', function () {
+        const seen: unknown[] = [];
+        const reviver = (k: string, v: unknown) => {
+            if (k === 'id') seen.push(v);
+            return k === '__proto__' ? undefined : v;
+        };
+        const v = parseVendorJson('{"__proto__":{"polluted":true},"id":1234567890123456789,"a":[{"id":7}]}', reviver);
+        should(Object.prototype.hasOwnProperty.call(v, '__proto__')).be.false();
+        should(v).eql({ id: '1234567890123456789', a: [{ id: 7 }] });
+        should(seen).eql(['1234567890123456789', 7]);
+        should(parseVendorJson('{"__proto__":1,"n":2}', reviver)).eql({ n: 2 });
+        should(mayHoldLongIntegers('{"n":1234567890123456}')).be.true();
+        should(mayHoldLongIntegers('{"n":123456789012345}')).be.false();
     });
 
     it('text that is not JSON throws as JSON.parse does, big numbers or not (a leading zero is no JSON number)', function () {

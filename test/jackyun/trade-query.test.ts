@@ -284,6 +284,26 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(bodies.every((b) => b.pageIndex === undefined)).be.true();
     });
 
+    it('a scroll id beyond 2^53 (a Java long) is sent back exactly, not rounded into an id the server does not know: as data, as data text, through Qimen', async () => {
+        sim.longScrollIds = true;
+        const window = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 6, pagingMode: 'scroll' };
+        const all = numbers(sim.tradesModifiedBetween(sim.base, sim.base + 7 * DAY));
+        should(all.length).be.above(12);
+        for (const variant of ['data', 'data text', 'qimen jackyunData']) {
+            sim.dataAsString = variant === 'data text';
+            sim.jackyunData = variant === 'qimen jackyunData';
+            await start(variant.startsWith('qimen') ? qimen('md5') : direct());
+            const before = sim.requests.length;
+            const r = await run('n1', { params: window }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(all, variant);
+            const ids = sent().slice(before).map((b) => b.scrollId);
+            should(ids[0]).equal('');
+            should(ids.slice(1)).matchEach(/^\d{19}$/, variant);
+            await helper.unload();
+        }
+    });
+
     it('scroll mode asks hasTotal=1 on the first page only, page mode on every page; the help says so in both languages', async () => {
         await start(direct());
         const window = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 7 * DAY), pageSize: 6 };

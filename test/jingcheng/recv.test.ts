@@ -126,6 +126,15 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.requests[0].headers['x-sign']).be.undefined();
     });
 
+    it('an extra header whose value is written as a whole number beyond 2^53 (a tenant id) is sent with every digit', async () => {
+        await start({ auth: 'none' });
+        // JSON.parse reads 1234567890123456789 as 1234567890123456800: the header named another tenant.
+        await loadFlow({ auth: 'none', extraHeaders: '{"X-App":"node-red","X-Tenant":1234567890123456789}', successPath: 'code', successValue: '0' }, {});
+        const r = await run('n1', { payload: demoSheet() }, 2);
+        should(r.outputs[0]).have.length(1);
+        should(sim.requests[0].headers).match({ 'x-app': 'node-red', 'x-tenant': '1234567890123456789' });
+    });
+
     it('an extra header whose value is Chinese text or holds a line break → config error to Catch naming extraHeaders and the header, nothing sent (not sent with the value emptied)', async () => {
         await start({ auth: 'none' });
         for (const [value, shown] of [['精诚总部', '"精"'], ['A\nB', '"\\n"']]) {

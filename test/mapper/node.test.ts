@@ -205,6 +205,16 @@ describe('erp-mapper node', function () {
         should(res.body).eql({ sample: { name: 'A', lines: [{ sku: 'S1' }] } });
     });
 
+    it('preview: a sample holding a whole number beyond 2^53 (an id pasted from a vendor answer) is read with every digit, as the node gets it from a client', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        // JSON.parse reads 1234567890123456789 as 1234567890123456800: the preview showed another id, or (convert
+        // "string") failed a record the deployed node maps.
+        const mapping = JSON.stringify({ fields: { FID: { path: 'id', convert: 'string' }, FEntryID: { path: 'lines[0].entryId' } } });
+        const res = await helper.request().post('/cn-erp/mapper/preview').send({ mapping, sample: '{"id":1234567890123456789,"lines":[{"entryId":1234567890123456791}]}' }).expect(200);
+        should(res.body.results).have.length(1);
+        should(res.body.results[0]).match({ ok: true, record: { FID: '1234567890123456789', FEntryID: '1234567890123456791' } });
+    });
+
     it('"use last received" for a mapper inside a subflow: the editor asks by the id it knows the mapper by, and gets the last record any instance received', async function () {
         // Node-RED runs each instance's copy of the mapper under an id of its own; the editor knows only the subflow's.
         const mapping = JSON.stringify({ fields: { id: { path: 'id', required: true } } });

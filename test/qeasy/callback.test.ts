@@ -446,6 +446,45 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received.map((m) => m.payload.tid)).eql(['T4601', 'T4602']);
     });
 
+    it('reply after the flow: a JSON text answer holding a whole number beyond 2^53 (the ERP\'s long id) is given again exactly to a repeat, and kept exact in an array\'s answer', async () => {
+        await deploy({}, { replyMode: 'flow', replyTimeout: 2 }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '200', headers: { 'Content-Type': 'application/json' } }]);
+        // The flow passes on the ERP's answer as it came (an http request node's text): JSON.parse would read the id as
+        // 1234567890123456800, and a repeat was told another record's id.
+        const ids: Record<string, string> = { T4701: '1234567890123456789', T4702: '1234567890123456791', T4703: '1234567890123456793' };
+        const erpAnswer = (tid: string) => `{"success":true,"tid":"${tid}","erpId":${ids[tid]}}`;
+        helper.getNode('out').on('input', (m: Msg) => {
+            m.payload = erpAnswer(m.payload.tid);
+            helper.getNode('resp').receive(m);
+        });
+        const raw = async (b: string, h: Record<string, string>) => {
+            const r = await fetch(base + '/qeasy/orders', { method: 'POST', body: b, headers: { 'Content-Type': 'application/json', ...h } });
+            return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+        };
+        const body = JSON.stringify(order('T4701'));
+        const t = now();
+        const a = await raw(body, signed(body, SECRET, t));
+        should(a.text).equal(erpAnswer('T4701'));
+        should(await raw(body, signed(body, SECRET, t - 1))).eql(a);
+        const both = JSON.stringify([order('T4702'), order('T4703')]);
+        const answered = await raw(both, signed(both, SECRET, t - 2));
+        should(answered.status).equal(200);
+        should(JSON.parse(answered.text).map((r: Msg) => r.tid)).eql(['T4702', 'T4703']);
+        should(answered.text).match(/"erpId":"?1234567890123456791"?}.*"erpId":"?1234567890123456793"?}/);
+        // An answer that comes after the 504 is kept for the retry the same way, as JSON.
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { replyMode: 'flow', replyTimeout: 0.2 }, [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '200', headers: { 'Content-Type': 'application/json' } }]);
+        ids.T4704 = '1234567890123456795';
+        helper.getNode('out').on('input', (m: Msg) => {
+            m.payload = erpAnswer(m.payload.tid);
+            setTimeout(() => helper.getNode('resp').receive(m), 400);
+        });
+        const late = JSON.stringify(order('T4704'));
+        should((await raw(late, signed(late, SECRET, t - 3))).status).equal(504);
+        await new Promise((r) => setTimeout(r, 500));
+        should(await raw(late, signed(late, SECRET, t - 4))).eql({ status: 200, type: 'application/json; charset=utf-8', text: erpAnswer('T4704') });
+    });
+
     it('reply after the flow, an array: one msg per new order, each answered on its own (http response node or reply()); the caller gets every answer in order; a resend repeats only the failed ones', async () => {
         await deploy({}, { replyMode: 'flow', replyTimeout: 2 }, [{ id: 'resp', type: 'http response', z: 'f1' }]);
         let pushes = 0;
@@ -691,6 +730,40 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(single.body.errors.map((e: Msg) => e.field).sort()).eql(['order_list', 'tid']);
         await settle();
         should(received).have.length(0);
+    });
+
+    it('a whole number beyond 2^53 (a platform\'s long id) reaches the flow, the reply and the duplicate key exactly, not rounded into another order\'s; a text field sent as one is still refused', async () => {
+        await deploy({ dedupeKey: 'pay_id', numberSource: 'pay_id' });
+        // JSON.parse reads both ids as 1234567890123456800: the second order was taken as a repeat of the first and lost.
+        const withIds = (tid: string, payId: string) =>
+            JSON.stringify(order(tid, { pay_id: '@PAY', order_list: [{ ...order(tid).order_list[0], num: '@NUM', sub_order_id: '@SUB' }] }))
+                .replace('"@PAY"', payId)
+                .replace('"@NUM"', '9007199254740993')
+                .replace('"@SUB"', `${payId}0`);
+        const a = withIds('TL001', '1234567890123456789');
+        const b = withIds('TL002', '1234567890123456790');
+        const first = await post(a, signed(a));
+        const second = await post(b, signed(b, SECRET, now() - 1));
+        should([first.status, second.status]).eql([200, 200]);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TL001', 'TL002']);
+        // The reply echoes them as their exact text (a JSON number would be rounded by the caller's parser in turn).
+        should(first.body).containDeep({ tid: 'TL001', number: '1234567890123456789', order_list: [{ num: '9007199254740993' }] });
+        should(second.body.number).equal('1234567890123456790');
+        should(received.map((m) => m.payload.pay_id)).eql(['1234567890123456789', '1234567890123456790']);
+        should(received.map((m) => m.payload.order_list[0].sub_order_id)).eql(['12345678901234567890', '12345678901234567900']);
+        should(received[0].payload.order_list[0].num).equal('9007199254740993');
+        should(Object.keys(helper.getNode('n1').context().get('qeasyDelivered'))).eql(['pay_id:1234567890123456789', 'pay_id:1234567890123456790']);
+        // The seed's text fields stay text: a tid or an oid sent as a number is refused, however many its digits.
+        const numeric = JSON.stringify(order('@TID', { pay_id: 'P1' })).replace('"@TID"', '1234567890123456791').replace('"@TID-1"', '12345678901234567910');
+        const refused = await post(numeric, signed(numeric));
+        should(refused.status).equal(400);
+        should(refused.body.errors).eql([
+            { field: 'tid', reason: 'must be string' },
+            { field: 'order_list[0].oid', reason: 'must be string' },
+        ]);
+        await settle();
+        should(received).have.length(2);
     });
 
     it('the same tid twice (even with a new signature and changed fields): one msg, two identical 200s; kept in node context', async () => {

@@ -154,6 +154,18 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.cancellations[1].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
     });
 
+    it('extendProps as JSON text holding a whole number beyond 2^53 (a platform\'s long id) is sent with every digit, alone or merged with the node\'s', async () => {
+        // JSON.parse reads 1234567890123456789 as 1234567890123456800: the WMS was told another order's id.
+        await start(node({ extendProps: { value: '{"source":"金蝶"}', type: 'str' } }));
+        const r = await run('n1', { payload: [rec('TL2024010008', { extendProps: '{"platformTid":1234567890123456789}' })] }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(sim.cancellations[0].request.extendProps).eql({ source: '金蝶', platformTid: '1234567890123456789' });
+        await helper.unload();
+        await start();
+        await run('n1', { payload: [rec('TL2024010009', { extendProps: '{"platformTid":1234567890123456790}' })] }, 2);
+        should(sim.cancellations[1].request.extendProps).eql({ platformTid: '1234567890123456790' });
+    });
+
     it('blank warehouseCode, orderType and cancelReason in a record (a mapper\'s empty source) take the node\'s settings too', async () => {
         await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '退料申请作废', type: 'str' } }));
         const r = await run('n1', { payload: [{ orderCode: 'TL2024010007', warehouseCode: '', orderType: '', cancelReason: ' ' }] }, 2);

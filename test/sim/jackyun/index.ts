@@ -124,6 +124,11 @@ export class JackyunSim extends SimServer {
      * servers that cap silently do); pageIndex counts pages of that size. Unset: pageSize is served.
      */
     servesAtMost: number | undefined;
+    /**
+     * Scroll ids issued as JSON numbers beyond 2^53 (a Java `long`, as some tenants give them): an id sent back rounded
+     * (1234567890123456789 read by JSON.parse is 1234567890123456800) is refused as unknown, as the server would.
+     */
+    longScrollIds = false;
     private readonly memo = new Map<string, SimTrade[]>();
     /** Successful data calls per entry point. */
     calls = { direct: 0, qimen: 0 };
@@ -379,19 +384,22 @@ export class JackyunSim extends SimServer {
         }
 
         let page: SimTrade[];
-        let scrollId: string | undefined;
+        let scrollId: string | bigint | undefined;
         if (q.scrollId !== undefined) {
             // Cursor mode: "" starts a cursor over a snapshot of the result; each id moves it by one page.
+            // An id sent as a JSON number is read as its digits, exactly, as the Java server reads a long.
+            const asked = typeof q.scrollId === 'number' ? (/"scrollId"\s*:\s*(-?\d+)/.exec(bizcontent)?.[1] ?? String(q.scrollId)) : String(q.scrollId);
             let cursor: { keys: string[]; offset: number } | undefined;
             if (q.scrollId === '') cursor = { keys: ordered.map((t) => t.tradeNo), offset: 0 };
-            else cursor = this.scrolls.get(String(q.scrollId));
+            else cursor = this.scrolls.get(asked);
             if (!cursor) return { error: ['0130040008', 'scrollId无效或已过期'] };
-            this.scrolls.delete(String(q.scrollId));
+            this.scrolls.delete(asked);
             const keys = cursor.keys.slice(cursor.offset, cursor.offset + served);
             const byNo = new Map(this.trades.map((t) => [t.tradeNo, t]));
             page = keys.map((k) => byNo.get(k)!).filter(Boolean);
-            scrollId = crypto.randomBytes(8).toString('hex');
-            this.scrolls.set(scrollId, { keys: cursor.keys, offset: cursor.offset + served });
+            // A long id is 19 digits and odd: no double holds it exactly, so a rounded one never matches.
+            scrollId = this.longScrollIds ? (1000000000000000000n + (BigInt(`0x${crypto.randomBytes(8).toString('hex')}`) % 8000000000000000000n)) | 1n : crypto.randomBytes(8).toString('hex');
+            this.scrolls.set(String(scrollId), { keys: cursor.keys, offset: cursor.offset + served });
         } else {
             page = ordered.slice(pageIndex * served, (pageIndex + 1) * served);
         }
