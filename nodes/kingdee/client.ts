@@ -162,6 +162,41 @@ const BASEDATA_KEYS: Record<string, string> = Object.assign(Object.create(null),
     cn_bankacnt: 'FBANKACNTID',
 });
 
+/**
+ * The main business organisation (主业务组织) of common forms, lower-case form id → field: the organisation whose
+ * coding rule (编码规则) numbers the bill, commonly one rule or one sequence per organisation, so two organisations
+ * may hold one bill number (and two shops one source order number). SAL_OutStock as seed 000 spells it; the others
+ * as K/3 Cloud's WebAPI field lists do [unconfirmed beyond SAL_OutStock and SAL_SaleOrder; AP_PAYBILL: 付款组织].
+ * Another organisation field of the bill would still find a replay (it carries the same organisation), and never
+ * finds more than a lookup across the data centre.
+ */
+const MAIN_ORG_FIELDS: Record<string, string> = Object.assign(Object.create(null), {
+    sal_outstock: 'FStockOrgID',
+    sal_returnstock: 'FStockOrgId',
+    sal_saleorder: 'FSaleOrgId',
+    sal_deliverynotice: 'FDeliveryOrgID',
+    pur_purchaseorder: 'FPurchaseOrgId',
+    pur_requisition: 'FApplicationOrgId',
+    pur_receivebill: 'FStockOrgId',
+    pur_mrb: 'FStockOrgId',
+    stk_instock: 'FStockOrgId',
+    stk_misdelivery: 'FStockOrgId',
+    stk_miscellaneous: 'FStockOrgId',
+    stk_transferdirect: 'FStockOutOrgId',
+    ap_paybill: 'FPAYORGID',
+});
+
+/** A form's main business organisation field, or undefined when it is not known. */
+export function mainOrgFieldOf(formId: string): string | undefined {
+    return MAIN_ORG_FIELDS[formId.toLowerCase()];
+}
+
+/**
+ * Where a lookup looks: among the bills of one organisation, named in its header field `field` by the organisation's
+ * number, or by its internal id (FOrgID: K/3 Cloud compares a basic-data field named alone by its id).
+ */
+export type OrgScope = { field: string; number: string; id?: undefined } | { field: string; id: number; number?: undefined };
+
 /** The primary key a query orders by: the node's setting, else FID for bills or the basic-data form's own key. */
 export function primaryKeyOf(formId: string, primaryKey?: string): string {
     return (primaryKey && primaryKey.trim()) || BASEDATA_KEYS[formId.toLowerCase()] || 'FID';
@@ -602,56 +637,85 @@ export class KingdeeClient extends BaseClient {
 
     /**
      * Duplicate guard: which of `values` already exist in `formId` under `field` (FBillNo or a source-id field), among
-     * the bills of one organisation when `org` is given (its field, and its number); → value → {Id, Number} of the
+     * the bills of one organisation when `org` is given (its field, and its number or id); → value → {Id, Number} of the
      * first bill found (billsByField).
      */
-    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string, org?: { field: string; number: string }): Promise<Map<string, { Id: string; Number: string }>> {
+    async existingBills(formId: string, field: string, values: string[], ctx: RequestContext, primaryKey?: string, org?: OrgScope): Promise<Map<string, { Id: string; Number: string }>> {
         const found = new Map<string, { Id: string; Number: string }>();
         for (const [v, bills] of await this.billsByField(formId, field, values, ctx, { primaryKey, setting: 'duplicateField', org })) found.set(v, bills[0]);
         return found;
     }
 
     /**
-     * The bills of `formId` holding each of `values` in `field` (the duplicate guard; the push's targets of sources
-     * already pushed, by their source-number field). Looked up with ExecuteBillQuery `field in (…)` in slices of 200
-     * values, quoted; → value → its bills {Id, Number}, each once (an entry field matches once per entry line), in key
-     * order. Bills answer with FID/FBillNo; basic-data forms (BD_MATERIAL …) have neither, so their own key and FNumber
-     * are asked. `setting` names the node setting the field comes from, in the error refusing one that is no field key.
-     * `org`: only the bills of that organisation (a basic-data field of the header, matched by its number).
+     * The bills of `formId` holding each of `values` in `field` (billsOf), → value → its bills {Id, Number}, for
+     * values with bills. `org`: only the bills of that organisation (a basic-data field of the header, matched by its
+     * number or its id).
      */
-    async billsByField(formId: string, field: string, values: string[], ctx: RequestContext, opts: { primaryKey?: string; setting: string; org?: { field: string; number: string } }): Promise<Map<string, Array<{ Id: string; Number: string }>>> {
+    async billsByField(formId: string, field: string, values: string[], ctx: RequestContext, opts: { primaryKey?: string; setting: string; org?: OrgScope }): Promise<Map<string, Array<{ Id: string; Number: string }>>> {
+        const lists = await this.billsOf(formId, field, values.map((value) => ({ value, org: opts.org })), ctx, opts);
+        const found = new Map<string, Array<{ Id: string; Number: string }>>();
+        values.forEach((v, i) => lists[i].length > 0 && found.set(v, lists[i]));
+        return found;
+    }
+
+    /**
+     * The bills of `formId` holding each ask's value in `field`, among the bills of its organisation when it names one
+     * (the duplicate guard; the push's targets of sources already pushed, by their source-number field): one list per
+     * ask, each bill {Id, Number} once (an entry field matches once per entry line), in key order. Looked up with
+     * ExecuteBillQuery `field in (…)` in slices of 200 values, quoted, for every organisation at once: when the asks
+     * name several (or some name none) the organisation field is asked beside (its FNumber, or the field itself for its
+     * id) and each bill goes to the asks of its own organisation. Bills answer with FID/FBillNo; basic-data forms
+     * (BD_MATERIAL …) have neither, so their own key and FNumber are asked. `setting` names the node setting the field
+     * comes from, in the error refusing one that is no field key.
+     */
+    async billsOf(formId: string, field: string, asks: Array<{ value: string; org?: OrgScope }>, ctx: RequestContext, opts: { primaryKey?: string; setting: string }): Promise<Array<Array<{ Id: string; Number: string }>>> {
         const basic = BASEDATA_KEYS[formId.toLowerCase()];
         const pk = primaryKeyOf(formId, opts.primaryKey);
         const numberKey = basic ? 'FNumber' : 'FBillNo';
-        const found = new Map<string, Array<{ Id: string; Number: string }>>();
-        const unique = [...new Set(values.filter((v) => v !== ''))];
+        const found = asks.map(() => [] as Array<{ Id: string; Number: string }>);
+        const unique = [...new Set(asks.map((a) => a.value).filter((v) => v !== ''))];
         if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: opts.setting, message: `${opts.setting}: "${field}" is not a field key` });
         const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
-        const { org } = opts;
-        if (org && !/^[A-Za-z_]\w*$/.test(org.field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateOrgField', message: `duplicateOrgField: "${org.field}" is not a field key` });
+        for (const a of asks) if (a.org && !/^[A-Za-z_]\w*$/.test(a.org.field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'duplicateOrgField', message: `duplicateOrgField: "${a.org.field}" is not a field key` });
+        // Where the asks look: one organisation (filtered by the server, as before), or several (or all: an ask naming
+        // none), each row's organisation then asked beside and matched here.
+        const orgKeyOf = (org: OrgScope) => (org.id !== undefined ? org.field : `${org.field}.FNumber`);
+        const orgValueOf = (org: OrgScope) => (org.id !== undefined ? String(org.id) : collated(org.number));
+        const scopes = new Map<string, OrgScope | undefined>();
+        for (const a of asks) scopes.set(a.org ? JSON.stringify([orgKeyOf(a.org).toLowerCase(), orgValueOf(a.org)]) : '', a.org);
+        const everywhere = scopes.has('');
+        const only = scopes.size === 1 ? [...scopes.values()][0] : undefined;
+        const orgs = [...scopes.values()].filter((o): o is OrgScope => o !== undefined);
+        let orgFilter = '';
+        if (only) orgFilter = only.id !== undefined ? ` and ${only.field} = ${only.id}` : ` and ${only.field}.FNumber = ${quote(only.number)}`;
+        else if (!everywhere && orgs.length > 0) {
+            const terms = new Map<string, string[]>();
+            for (const o of orgs) terms.set(orgKeyOf(o), [...(terms.get(orgKeyOf(o)) ?? []), o.id !== undefined ? String(o.id) : quote(o.number)]);
+            orgFilter = ` and (${[...terms].map(([k, list]) => `${k} in (${list.join(',')})`).join(' or ')})`;
+        }
+        const orgKeys = scopes.size > 1 ? orgs.map(orgKeyOf) : [];
+        const inOrg = (row: Record<string, unknown>, org: OrgScope | undefined) => !org || orgKeys.length === 0 || collated(str(row[orgKeyOf(org)])) === orgValueOf(org);
         for (let i = 0; i < unique.length; i += 200) {
             const slice = unique.slice(i, i + 200);
-            const filter = `${field} in (${slice.map(quote).join(',')})` + (org ? ` and ${org.field}.FNumber = ${quote(org.number)}` : '');
-            const keys = [...new Set([field, pk, numberKey])];
+            const filter = `${field} in (${slice.map(quote).join(',')})` + orgFilter;
+            const keys = [...new Set([field, pk, numberKey, ...orgKeys])];
             for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);
                 const hit = { Id: str(row[pk]), Number: str(row[numberKey]) };
                 // The database compares text ignoring case and trailing spaces (SQL Server's default collation): the
                 // row is the bill of every value asked equal to its own that way, not only of the one spelt as it is;
                 // missed, those would be saved a second time.
-                const owners = slice.filter((a) => collated(a) === collated(v));
-                // A row without its key, or one the filter matched that is none of the values asked even so (the
-                // database folds more than that: full-width letters; a number field's '001' is 1): whose bill it is
-                // cannot be told, and taken for nobody's, the duplicate guard would save it again.
-                if (hit.Id === '' || owners.length === 0) {
-                    const which = hit.Id === '' ? `a row without its ${pk}` : `a bill (${pk} ${hit.Id}) whose ${field} "${v}" is none of the values asked`;
+                const owners = asks.flatMap((a, k) => (collated(a.value) === collated(v) ? [k] : []));
+                const own = owners.filter((k) => inOrg(row, asks[k].org));
+                // A row without its key, or one the filter matched that is none of the values (or organisations) asked
+                // even so (the database folds more than that: full-width letters; a number field's '001' is 1): whose
+                // bill it is cannot be told, and taken for nobody's, the duplicate guard would save it again. (A row of
+                // one asked organisation holding another's value is no answer to any ask: the filter pairs them all.)
+                if (hit.Id === '' || owners.length === 0 || (orgKeys.length > 0 && !everywhere && !orgs.some((o) => inOrg(row, o)))) {
+                    const which = hit.Id === '' ? `a row without its ${pk}` : owners.length === 0 ? `a bill (${pk} ${hit.Id}) whose ${field} "${v}" is none of the values asked` : `a bill (${pk} ${hit.Id}) of an organisation (${orgKeys.map((k) => `${k} "${str(row[k])}"`).join(', ')}) none of those asked`;
                     throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', field: opts.setting, message: `ExecuteBillQuery: looking up ${formId} by ${field}, the server answered ${which}: which record's bill it is cannot be told (check ${opts.setting}, and that field's values in Kingdee)` });
                 }
-                for (const o of owners) {
-                    const bills = found.get(o) ?? [];
-                    if (!bills.some((b) => b.Id === hit.Id)) bills.push(hit);
-                    found.set(o, bills);
-                }
+                for (const k of own) if (!found[k].some((b) => b.Id === hit.Id)) found[k].push(hit);
             }
         }
         return found;

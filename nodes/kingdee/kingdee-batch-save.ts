@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, validationError } from '../core';
-import { collated, primaryKeyOf, warnRequestErrors, type KingdeeClient } from './client';
+import { collated, mainOrgFieldOf, primaryKeyOf, warnRequestErrors, type KingdeeClient, type OrgScope } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
 import responseSchema from './schemas/batch-save.response.json';
@@ -94,27 +94,26 @@ function guardValue(record: Obj, field: string): string | undefined {
 }
 
 /**
- * The main business organisation (主业务组织) of common forms, lower-case form id → field: the organisation whose
- * coding rule (编码规则) numbers the bill, commonly one rule or one sequence per organisation, so two organisations
- * may hold one bill number (and two shops one source order number). SAL_OutStock as seed 000 spells it; the others
- * as K/3 Cloud's WebAPI field lists do [unconfirmed beyond SAL_OutStock and SAL_SaleOrder]. Another organisation
- * field of the bill would still find a replay (it carries the same organisation), and never finds more than a lookup
- * across the data centre.
+ * The organisation a bill names in its header field `field`, for the duplicate guard to look among its bills: by its
+ * number (`{"FNumber": …}`, or plain text the node wraps so), else by its internal id (`{"FOrgID": …}`, the key
+ * K/3 Cloud's own Save templates give it); undefined when it names none; 'unreadable' when it names one some other way
+ * (`{"FID": …}`, `{"FName": …}`, a bare value the node does not wrap), since which organisation Kingdee takes from
+ * that cannot be told here.
  */
-const MAIN_ORG_FIELDS: Record<string, string> = {
-    sal_outstock: 'FStockOrgID',
-    sal_returnstock: 'FStockOrgId',
-    sal_saleorder: 'FSaleOrgId',
-    sal_deliverynotice: 'FDeliveryOrgID',
-    pur_purchaseorder: 'FPurchaseOrgId',
-    pur_requisition: 'FApplicationOrgId',
-    pur_receivebill: 'FStockOrgId',
-    pur_mrb: 'FStockOrgId',
-    stk_instock: 'FStockOrgId',
-    stk_misdelivery: 'FStockOrgId',
-    stk_miscellaneous: 'FStockOrgId',
-    stk_transferdirect: 'FStockOutOrgId',
-};
+function orgOf(model: Obj, field: string): OrgScope | 'unreadable' | undefined {
+    const key = Object.keys(model).find((k) => k.toLowerCase() === field.toLowerCase());
+    const v = key === undefined ? undefined : model[key];
+    const blank = (x: unknown) => x === undefined || x === null || x === '';
+    if (blank(v)) return undefined;
+    if (!isPlainObject(v)) return 'unreadable';
+    const get = (name: string) => Object.entries(v).find(([k]) => k.toLowerCase() === name)?.[1];
+    const number = get('fnumber');
+    if (!blank(number)) return { field, number: String(number) };
+    const id = get('forgid');
+    if (!blank(id) && Number(id) !== 0) return /^\d+$/.test(String(id)) && Number.isSafeInteger(Number(id)) ? { field, id: Number(id) } : 'unreadable';
+    // No number and no id (`{"FOrgID": 0}`, as the templates leave it unset): it names none.
+    return Object.values(v).every((x) => blank(x) || Number(x) === 0) ? undefined : 'unreadable';
+}
 
 /**
  * The field naming a bill's organisation for the duplicate guard, or undefined when bills are looked up across the
@@ -122,7 +121,7 @@ const MAIN_ORG_FIELDS: Record<string, string> = {
  */
 function orgFieldOf(params: Record<string, any>): string | undefined {
     if (params.duplicateScope === 'dataCentre') return undefined;
-    return params.duplicateOrgField ? String(params.duplicateOrgField) : MAIN_ORG_FIELDS[String(params.FormId).toLowerCase()];
+    return params.duplicateOrgField ? String(params.duplicateOrgField) : mainOrgFieldOf(String(params.FormId));
 }
 
 /** BatchSave (seed 000 销售出库新增): chunks of Models, outcomes matched by DIndex, optional duplicate guard. */
@@ -171,9 +170,9 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
         return id === undefined || Number(id) === 0;
     };
     const values = models.map((m) => (isNew(m) ? guardValue(m, field) : undefined));
-    // Each bill is looked up among its organisation's bills (a bill naming none, or not by its number: all of them).
+    // Each bill is looked up among its organisation's bills (a bill naming none: all of them).
     const orgField = orgFieldOf(params);
-    const orgs = models.map((m) => (orgField === undefined ? undefined : fieldValue(m, orgField)));
+    const orgs = models.map((m) => (orgField === undefined ? undefined : orgOf(m, orgField)));
     // A new bill without the field is saved unchecked (Kingdee numbers it; a replay would save it again): say so,
     // once per msg, counting the whole msg (not just this chunk).
     if (!warnedUnguarded.has(ctx.msg) && values.some((v, i) => v === undefined && isNew(models[i]))) {
@@ -205,20 +204,24 @@ const guardLock = new KeyedLock('kingdee');
 /**
  * The duplicate guard's check and save: bills whose value Kingdee already holds (in the bill's organisation, when it
  * names one: `orgs`) are not sent (alreadyPresent), and of several records in the chunk with one value and
- * organisation (as Kingdee compares them) only the first is sent; the others get its outcome.
+ * organisation (as Kingdee compares them) only the first is sent; the others get its outcome. A bill naming its
+ * organisation in a way that cannot be read is not sent: found in another organisation, its value would make it
+ * alreadyPresent with that one's bill (never saved), and looked up in none, a replay would be saved again.
  */
-async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj, orgField: string | undefined, orgs: Array<string | undefined>): Promise<RecordOutcome[]> {
+async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, models: Obj[], values: Array<string | undefined>, options: Obj, orgField: string | undefined, orgs: Array<OrgScope | 'unreadable' | undefined>): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = new Array(models.length);
-    // One lookup per organisation named in the chunk, and one for the bills naming none.
-    const scopeOf = (i: number) => (orgs[i] === undefined ? '' : JSON.stringify([collated(orgs[i]!)]));
-    const present = new Map<string, Map<string, { Id: string; Number: string }>>();
+    // One lookup for the chunk, each bill among its organisation's bills (by number or by id; naming none, all).
+    const scopeOf = (i: number) => {
+        const org = orgs[i];
+        return org === undefined || org === 'unreadable' ? '' : JSON.stringify(org.id !== undefined ? ['id', org.id] : ['number', collated(org.number)]);
+    };
+    const checked = models.flatMap((_, i) => (values[i] !== undefined && orgs[i] !== 'unreadable' ? [i] : []));
+    const present = new Array<{ Id: string; Number: string } | undefined>(models.length);
     try {
-        for (let i = 0; i < models.length; i++) {
-            const scope = scopeOf(i);
-            if (values[i] === undefined || present.has(scope)) continue;
-            const asked = values.filter((v, k): v is string => v !== undefined && scopeOf(k) === scope);
-            const org = orgs[i] === undefined ? undefined : { field: orgField!, number: orgs[i]! };
-            present.set(scope, await ctx.client.existingBills(formId, field, asked, ctx.request, undefined, org));
+        if (checked.length > 0) {
+            const asks = checked.map((i) => ({ value: values[i]!, org: orgs[i] as OrgScope | undefined }));
+            const found = await ctx.client.billsOf(formId, field, asks, ctx.request, { setting: 'duplicateField' });
+            checked.forEach((i, k) => (present[i] = found[k][0]));
         }
     } catch (err) {
         // Only the lookup (a read) failed: nothing of the chunk was sent, so it is safe to send again, not "possibly
@@ -230,16 +233,19 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
     const firstWith = new Map<string, number>();
     const copies: Array<[number, number]> = [];
     values.forEach((v, i) => {
-        const hit = v === undefined ? undefined : present.get(scopeOf(i))?.get(v);
+        const hit = present[i];
         const key = JSON.stringify([scopeOf(i), collated(v ?? '')]);
-        if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
+        if (v !== undefined && orgs[i] === 'unreadable') {
+            outcomes[i] = { ok: false, error: validationError('kingdee', orgField!, 'names the bill\'s organisation neither by its number ({"FNumber": …}) nor by its id ({"FOrgID": …}): the duplicate guard cannot tell which organisation\'s bills to look among (a bill of this value in another organisation would be taken for this one). Give one of them, or set duplicateScope to dataCentre; not saved') };
+        } else if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
         else if (v !== undefined && firstWith.has(key)) copies.push([i, firstWith.get(key)!]);
         else {
             if (v !== undefined) firstWith.set(key, i);
             toSave.push(i);
         }
     });
-    if (toSave.length < models.length) ctx.progress({ key: 'runtime.status.alreadyPresent', vars: { n: models.length - toSave.length } });
+    const alreadyPresent = models.length - toSave.length - outcomes.filter((o) => o && !o.ok).length;
+    if (alreadyPresent > 0) ctx.progress({ key: 'runtime.status.alreadyPresent', vars: { n: alreadyPresent } });
     if (toSave.length > 0) {
         const saved = await ctx.client.batchSave(formId, toSave.map((i) => models[i]), options, ctx.request);
         saved.forEach((o, k) => (outcomes[toSave[k]] = o));

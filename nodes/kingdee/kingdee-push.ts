@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, EndpointContext, RecordOutcome, ConnectorError, StoppedMidChunk, validationError, writeInRequests, toConnectorError, oncePerMsg } from '../core';
-import { warnRequestErrors, type KingdeeClient, type PushSourceKind } from './client';
+import { mainOrgFieldOf, warnRequestErrors, type KingdeeClient, type PushSourceKind } from './client';
 import requestSchema from './schemas/push.request.json';
 import recordSchema from './schemas/push.record.json';
 import responseSchema from './schemas/push.response.json';
@@ -37,7 +37,7 @@ const spec: WriteSpec<KingdeeClient> = {
         };
         // One request per target organisation and way of naming the source (the server reads one of Numbers, Ids
         // and EntryIds per request), in the records' order.
-        const requestOf = (r: Obj) => ({ org: Number(r.TargetOrgId ?? params.TargetOrgId ?? 0), kind: (!blank(r.Number) ? 'Number' : !blank(r.Id) ? 'Id' : 'EntryId') as PushSourceKind });
+        const requestOf = (r: Obj) => ({ org: targetOrgOf(r, params), kind: (!blank(r.Number) ? 'Number' : !blank(r.Id) ? 'Id' : 'EntryId') as PushSourceKind });
         const groups = new Map<string, { org: number; kind: PushSourceKind; indexes: number[] }>();
         (records as Obj[]).forEach((r, i) => {
             const { org, kind } = requestOf(r);
@@ -73,6 +73,9 @@ const spec: WriteSpec<KingdeeClient> = {
     },
 };
 
+/** The organisation (internal id) a record's source is pushed to: the record's TargetOrgId, else the node's; 0 = the rule's. */
+const targetOrgOf = (r: Obj, params: Record<string, any>) => Number(r.TargetOrgId ?? params.TargetOrgId ?? 0);
+
 /** The warning of errors Kingdee's answer listed naming no source beside the targets it made. */
 const warnOf = (ctx: EndpointContext<KingdeeClient>) => (errors: string) => ctx.warn({ key: 'kingdee-push.warn.requestErrors', vars: { errors } });
 
@@ -81,9 +84,10 @@ const ALREADY_PUSHED = /全部下推|重复下推/;
 
 /**
  * Sources Kingdee refuses as already pushed, named by Number, when the target form is known: their target bills are
- * looked up (one query for the chunk, on the target's source-number field) and the sources put on output 1 as a
- * fresh push gives them, marked alreadyPushed, so the write-back completes after a lost answer. A source whose
- * target is not found, or whose lookup fails, keeps Kingdee's refusal, with what the lookup found.
+ * looked up (one query for the chunk, on the target's source-number field, among the bills of the organisation each
+ * was pushed to) and the sources put on output 1 as a fresh push gives them, marked alreadyPushed, so the write-back
+ * completes after a lost answer. A source whose target is not found, or whose lookup fails, keeps Kingdee's refusal,
+ * with what the lookup found.
  */
 async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Record<string, any>, records: Obj[], outcomes: Array<RecordOutcome | undefined>): Promise<void> {
     const target = String(params.TargetFormId ?? '');
@@ -91,10 +95,17 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     const refused = outcomes.flatMap((o, i) => (o && !o.ok && o.error.kind === 'business' && ALREADY_PUSHED.test(o.error.message) && !blank(records[i].Number) ? [i] : []));
     if (refused.length === 0) return;
     const field = String(params.targetSourceField || 'FSRCBILLNO');
-    let found = new Map<string, Array<{ Id: string; Number: string }>>();
+    // A target is looked for among the bills of the organisation the source was pushed to (TargetOrgId, an internal
+    // id), on the target form's main organisation field: two organisations' sources may share a bill number, and the
+    // other's target is not this source's. Pushed by the rule's organisation (0), or to a form whose main
+    // organisation is not known, across the data centre. One query for all of them (client.ts billsOf).
+    const orgField = mainOrgFieldOf(target);
+    const orgOf = (i: number) => (orgField === undefined ? 0 : targetOrgOf(records[i], params));
+    let found: Array<Array<{ Id: string; Number: string }>> = [];
     let failure: ConnectorError | undefined;
     try {
-        found = await ctx.client.billsByField(target, field, refused.map((i) => String(records[i].Number)), ctx.request, { setting: 'targetSourceField' });
+        const asks = refused.map((i) => ({ value: String(records[i].Number), org: orgOf(i) === 0 ? undefined : { field: orgField!, id: orgOf(i) } }));
+        found = await ctx.client.billsOf(target, field, asks, ctx.request, { setting: 'targetSourceField' });
     } catch (err) {
         failure = toConnectorError(err, 'kingdee');
     }
@@ -102,19 +113,19 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     // refuses it again and the lookup runs again), so it fails as the lookup did, retryable.
     const passing = failure !== undefined && (failure.kind === 'transient' || failure.kind === 'rate-limit');
     let recovered = 0;
-    for (const i of refused) {
+    refused.forEach((i, k) => {
         const number = String(records[i].Number);
-        const bills = found.get(number) ?? [];
+        const bills = found[k] ?? [];
         const refusal = (outcomes[i] as { error: ConnectorError }).error;
         if (bills.length > 0) {
             recovered++;
             outcomes[i] = { ok: true, result: { ...bills[0], FormId: target, source: { FormId: params.FormId, Number: number }, ...(bills.length > 1 ? { targets: bills } : {}), alreadyPushed: true } };
         } else {
-            const looked = failure ? `looking up its target bill in ${target} failed: ${failure.message}` : `no ${target} bill has ${field} = '${number}'`;
+            const looked = failure ? `looking up its target bill in ${target} failed: ${failure.message}` : `no ${target} bill has ${field} = '${number}'${orgOf(i) ? ` in the organisation pushed to (${orgField} = ${orgOf(i)})` : ''}`;
             const message = `${refusal.message} (already pushed, but ${looked}: ${passing ? 'push it again to look it up again' : 'check Kingdee'})`;
             outcomes[i] = { ok: false, error: passing ? refusal.copyWith({ message, kind: failure!.kind, code: failure!.code, httpStatus: failure!.httpStatus, retryAfterMs: failure!.retryAfterMs, safeToRepeat: true }) : refusal.copyWith({ message }) };
         }
-    }
+    });
     if (recovered > 0) ctx.progress({ key: 'runtime.status.alreadyPushed', vars: { n: recovered } });
 }
 

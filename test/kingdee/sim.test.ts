@@ -279,6 +279,20 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         }
     });
 
+    it('BatchSave: an organisation named by its internal id ({"FOrgID": …}) is as good as by its number: stored as K/3 Cloud answers it (the field its id, .FNumber its number), a filter on the field alone compares the id; another key ({"FID": …}) is refused as ill-formed', async () => {
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const bill = (org: unknown) => ({ FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: org, FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1 }] });
+        const st = JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data: { Model: [bill({ FOrgID: 100101 }), bill({ FNumber: '100' }), bill({ FID: 100101 }), bill({ FOrgID: 999 })] } }, h)).Result.ResponseStatus;
+        should(st.SuccessEntitys.map((e: any) => e.DIndex)).eql([0, 1]);
+        should(st.Errors.map((e: any) => [e.DIndex, e.FieldName])).eql([[2, 'FStockOrgID'], [3, 'FStockOrgID']]);
+        should(sim.rows('SAL_OutStock').map((r) => [r.FStockOrgID, r['FStockOrgID.FNumber']])).eql([[100101, '101'], [1, '100']]);
+        const query = async (filter: string) => JSON.parse(await post(D + 'ExecuteBillQuery', { data: { FormId: 'SAL_OutStock', FieldKeys: 'FBillNo', FilterString: filter } }, h)).map((r: unknown[]) => r[0]);
+        should(await query('FStockOrgID = 100101')).eql([st.SuccessEntitys[0].Number]);
+        should(await query("FStockOrgID.FNumber = '100'")).eql([st.SuccessEntitys[1].Number]);
+        should(await query('FStockOrgID = 100')).eql([]);
+    });
+
     it('Push: EntryIds win over Numbers (entry-level push); unknown, unaudited and already pushed sources fail by DIndex', async () => {
         const { sid } = await login();
         const h = { 'kdservice-sessionid': sid };

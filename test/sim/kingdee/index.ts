@@ -16,7 +16,9 @@
  * ExecuteBillQuery on a bill form answers one row per entry (分录) when FieldKeys name an entry field, else one row per
  * bill; TopRowCount/StartRow/Limit count those rows. FilterString and OrderString compare as SQL Server does: datetime
  * columns as times (a literal that is no time fails the query), text ignoring case and trailing spaces, NULL matching
- * no comparison (`is [not] null` tests it) and sorting first.
+ * no comparison (`is [not] null` tests it) and sorting first. A saved bill's organisation field, named by
+ * `{"FNumber": …}` or by its internal id `{"FOrgID": …}`, is stored as K/3 Cloud answers it: the field alone is the
+ * organisation's id (what a filter on it compares), `<field>.FNumber` its number.
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
@@ -502,7 +504,7 @@ export class KingdeeSim extends SimServer {
         // Ten audited payment requests FKSQ000101…110 (one entry each) and FKSQ000111, not yet audited (cannot be pushed).
         const payApply: SimForm = { keys: ['FID'], rows: [] };
         for (let i = 0; i < 11; i++) {
-            addBill(payApply, { FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: i < 10 ? 'C' : 'B', FPushed: false }, [{ FPAYAPPLYENTRY_FEntryID: 710001 + i }]);
+            addBill(payApply, { FID: 700001 + i, FBillNo: `FKSQ000${101 + i}`, FDate: '2024-02-01T00:00:00', FPAYORGID: 1, 'FPAYORGID.FNumber': '100', FAPPLYAMOUNTFOR_H: 1000 + i * 10, FDocumentStatus: i < 10 ? 'C' : 'B', FPushed: false }, [{ FPAYAPPLYENTRY_FEntryID: 710001 + i }]);
         }
         this.forms.set('CN_PAYAPPLY', payApply);
         this.forms.set('AP_PAYBILL', { keys: ['FID'], rows: [] });
@@ -848,9 +850,35 @@ export class KingdeeSim extends SimServer {
         return this.form(formId).rows.some((r) => str(r.FNumber) === number);
     }
 
-    /** Whether a saved bill of organisation `org` and a new bill naming `given` share one run of numbers. */
+    /**
+     * The organisation an organisation field of a Model names: by its number `{"FNumber": "100"}` or by its internal id
+     * `{"FOrgID": 1}` (the key K/3 Cloud's own Save templates give it, `{"FOrgID": 0, "FNUMBER": "100"}`), the number
+     * first; anything else is refused as ill-formed [the vendor's reading of other keys, FID say, is unconfirmed].
+     */
+    private orgOf(v: unknown): { row?: Row; error?: string } {
+        const n = this.numberOf(v, 'FNumber');
+        const orgs = this.rows('ORG_Organizations');
+        if (n !== undefined && n !== '') {
+            const row = orgs.find((o) => str(o.FNumber) === n);
+            return row ? { row } : { error: `的编码值["${n}"]不存在` };
+        }
+        const id = this.numberOf(v, 'FOrgID');
+        if (id !== undefined && Number(id) !== 0) {
+            const row = orgs.find((o) => str(o.FOrgID) === id);
+            return row ? { row } : { error: `的内码值["${id}"]不存在` };
+        }
+        return { error: '的值格式错误，应为 {"FNumber":"…"} 或 {"FOrgID":…}' };
+    }
+
+    /** A bill's organisation fields as stored: the internal id (as K/3 Cloud answers the field) and its number. */
+    private orgColumns(field: string, v: unknown): Row {
+        const row = this.orgOf(v).row;
+        return { [field]: row?.FOrgID ?? 0, [`${field}.FNumber`]: row?.FNumber ?? null };
+    }
+
+    /** Whether a saved bill of organisation (number) `org` and a new bill naming `given` share one run of numbers. */
     private sameNumbering(org: unknown, given: unknown): boolean {
-        return !this.billNoPerOrg || str(org) === str(this.numberOf(given));
+        return !this.billNoPerOrg || str(org) === str(this.orgOf(given).row?.FNumber);
     }
 
     private validateOutStock(model: Record<string, any>, index: number): Array<{ FieldName: string | null; Message: string; DIndex: number }> {
@@ -860,6 +888,10 @@ export class KingdeeSim extends SimServer {
         for (const [f, label] of required) if (model[f] === undefined || model[f] === null || model[f] === '') err(f, `字段“${label}”是必填项`);
         const ref = (f: string, formId: string, value: unknown, label: string) => {
             if (value === undefined || value === null || value === '') return;
+            if (formId === 'ORG_Organizations') {
+                const { error } = this.orgOf(value);
+                return error === undefined ? undefined : err(f, `字段“${label}”${error}`);
+            }
             const n = this.numberOf(value, 'FNumber');
             if (n === undefined) return err(f, `字段“${label}”的值格式错误，应为 {"FNumber":"…"}`);
             if (!this.exists(formId, n)) err(f, `字段“${label}”的编码值["${n}"]不存在`);
@@ -895,6 +927,10 @@ export class KingdeeSim extends SimServer {
         const err = (f: string, m: string) => errs.push({ FieldName: f, Message: m, DIndex: index });
         const ref = (f: string, formId: string, value: unknown, label: string) => {
             if (value === undefined || value === null || value === '') return err(f, `字段“${label}”是必填项`);
+            if (formId === 'ORG_Organizations') {
+                const { error } = this.orgOf(value);
+                return error === undefined ? undefined : err(f, `字段“${label}”${error}`);
+            }
             const n = this.numberOf(value, 'FNumber');
             if (n === undefined) return err(f, `字段“${label}”的值格式错误，应为 {"FNumber":"…"}`);
             if (!this.exists(formId, n)) err(f, `字段“${label}”的编码值["${n}"]不存在`);
@@ -944,7 +980,7 @@ export class KingdeeSim extends SimServer {
             const status = data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A';
             const [head, entries]: [Row, Row[]] = outStock
                 ? [
-                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustomerID.FNumber': this.numberOf(m.FCustomerID), 'FSaleOrgID.FNumber': this.numberOf(m.FSaleOrgID), 'FStockOrgID.FNumber': this.numberOf(m.FStockOrgID), FNote: m.FNote ?? '' },
+                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustomerID.FNumber': this.numberOf(m.FCustomerID), ...this.orgColumns('FSaleOrgID', m.FSaleOrgID), ...this.orgColumns('FStockOrgID', m.FStockOrgID), FNote: m.FNote ?? '' },
                       (m.FEntity as any[]).map((e, k) => ({
                           'FMaterialID.FNumber': this.numberOf(e.FMaterialID),
                           'FStockID.FNumber': this.numberOf(e.FStockID) ?? null,
@@ -955,7 +991,7 @@ export class KingdeeSim extends SimServer {
                       })),
                   ]
                 : [
-                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustId.FNumber': this.numberOf(m.FCustId), 'FSaleOrgId.FNumber': this.numberOf(m.FSaleOrgId), FNote: m.FNote ?? '' },
+                      { FID: id, FBillNo: number, FDate: date, FDocumentStatus: status, 'FCustId.FNumber': this.numberOf(m.FCustId), ...this.orgColumns('FSaleOrgId', m.FSaleOrgId), FNote: m.FNote ?? '' },
                       (m.FSaleOrderEntry as any[]).map((e, k) => ({
                           'FMaterialId.FNumber': this.numberOf(e.FMaterialId),
                           FQty: Number(e.FQty),
@@ -1006,12 +1042,18 @@ export class KingdeeSim extends SimServer {
             row.FPushed = true;
             const id = this.nextId++;
             const number = `FKD${String(this.nextNumber++).padStart(8, '0')}`;
+            // The target's organisation (付款组织, its main one): TargetOrgId, an organisation's internal id, else the
+            // source's, as a conversion rule commonly maps it.
+            const orgId = Number(data.TargetOrgId) || Number(row.FPAYORGID) || 0;
+            const org = this.rows('ORG_Organizations').find((o) => o.FOrgID === orgId);
             this.rows('AP_PAYBILL').push({
                 FID: id,
                 FBillNo: number,
                 FDate: row.FDate,
                 FSRCBILLNO: row.FBillNo,
                 FSRCBILLID: row.FID,
+                FPAYORGID: orgId,
+                'FPAYORGID.FNumber': org?.FNumber ?? null,
                 FPAYTOTALAMOUNTFOR_H: row.FAPPLYAMOUNTFOR_H,
                 FDocumentStatus: 'A',
                 TargetOrgId: data.TargetOrgId ?? 0,
