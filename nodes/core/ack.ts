@@ -132,6 +132,8 @@ interface Pieces {
 interface HeldAt {
     /** The node's type and name (or id): `switch "只要已审核"`. */
     node: string;
+    /** The subflow instance it runs in, as the editor labels it: `"店铺A"`, or the subflow's name and the instance's id. */
+    subflow?: string;
     /** Whether the node completes what it receives (a Switch node does not, and drops a msg no rule matched). */
     completes: boolean;
 }
@@ -225,9 +227,10 @@ function whereHeld(run: Run): HeldAtCount[] {
     for (const seq of [...run.outstanding, ...run.copies.keys()]) {
         if (forked.has(seq)) continue;
         for (const at of run.lastAt.get(seq)?.at.values() ?? []) {
-            const count = byNode.get(at.node);
+            const key = `${at.subflow ?? ''}\u0000${at.node}`;
+            const count = byNode.get(key);
             if (count) count.msgs++;
-            else byNode.set(at.node, { ...at, msgs: 1 });
+            else byNode.set(key, { ...at, msgs: 1 });
         }
     }
     return [...byNode.values()].sort((a, b) => b.msgs - a.msgs);
@@ -561,14 +564,33 @@ function forgetWithin(pieces: Pieces, levels: string[]): void {
 /** The node a send event goes to, as the editor names it (one object per node: the run's tickets share it). */
 const heldAtByNode = new WeakMap<object, HeldAt>();
 function heldAtOf(event: SendEvent): HeldAt | undefined {
-    const node = event.destination.node as { type?: unknown; name?: unknown } | undefined;
+    const node = event.destination.node as { type?: unknown; name?: unknown; _alias?: unknown; _flow?: unknown } | undefined;
     if (!node) return undefined;
     let at = heldAtByNode.get(node);
     if (!at) {
-        const name = typeof node.name === 'string' && node.name.trim() !== '' ? `"${node.name}"` : `(${event.destination.id})`;
-        heldAtByNode.set(node, (at = { node: `${String(node.type ?? 'node')} ${name}`, completes: completes(event) }));
+        // Inside a subflow the node runs under an id made of the instance's and its own (`<instance>-<id>`), which the
+        // editor shows nowhere: named by its id in the subflow (`_alias`) and by the instance, as the editor labels it.
+        const subflow = subflowOf(node._flow);
+        const id = subflow && typeof node._alias === 'string' ? node._alias : event.destination.id;
+        const name = typeof node.name === 'string' && node.name.trim() !== '' ? `"${node.name}"` : `(${id})`;
+        heldAtByNode.set(node, (at = { node: `${String(node.type ?? 'node')} ${name}`, ...(subflow ? { subflow } : {}), completes: completes(event) }));
     }
     return at;
+}
+
+/**
+ * The subflow instance a node's flow is (Node-RED 3.1 to 5: a Subflow holds its instance's config and the subflow's),
+ * as the editor labels it: the instance's name, else the subflow's name and the instance's id; undefined on a tab.
+ */
+function subflowOf(flow: unknown): string | undefined {
+    const f = flow as { subflowInstance?: { id?: unknown; name?: unknown }; subflowDef?: { name?: unknown } } | undefined;
+    const instance = f?.subflowInstance;
+    if (!instance || typeof instance !== 'object') return undefined;
+    const filled = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+    const name = filled(instance.name);
+    if (name) return `"${name}"`;
+    const def = filled(f.subflowDef?.name);
+    return def ? `"${def}" (${String(instance.id)})` : `(${String(instance.id)})`;
 }
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */

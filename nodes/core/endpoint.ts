@@ -23,8 +23,9 @@ import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcom
 import { RunTally, StatusReporter } from './status';
 import { Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
-import { Watermark, clearedOnDeploy, undefinedStore } from './watermark';
+import { UnreadableWatermark, Watermark, clearedOnDeploy, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
+import { queryTooLarge } from './http';
 import type { ConfigNode } from './config-node';
 import { StoppedMidChunk, outcomeMismatch, writeFitting } from './write';
 import { ACK_PROPERTY, AckRun, acknowledge, HeldAtCount, followTickets, hasOpenTicket, holdTickets, openAckRun, ticketLost } from './ack';
@@ -100,7 +101,10 @@ function abandonWait(ack: AckWait): number {
  */
 function heldAtText(held: HeldAtCount[], _: Translate): string {
     if (held.length === 0) return _('runtime.warn.heldNowhere');
-    const shown = held.slice(0, 3).map((h) => _(h.msgs === 1 ? 'runtime.warn.heldAtNodeOne' : 'runtime.warn.heldAtNode', { node: h.node, n: h.msgs }));
+    const shown = held.slice(0, 3).map((h) => {
+        const node = h.subflow ? _('runtime.warn.heldInSubflow', { node: h.node, subflow: h.subflow }) : h.node;
+        return _(h.msgs === 1 ? 'runtime.warn.heldAtNodeOne' : 'runtime.warn.heldAtNode', { node, n: h.msgs });
+    });
     if (held.length > 3) shown.push(_(held.length === 4 ? 'runtime.warn.heldMoreOne' : 'runtime.warn.heldMore', { n: held.length - 3 }));
     const text = _('runtime.warn.heldAt', { nodes: shown.join(_('runtime.warn.listSeparator')) });
     return held.some((h) => !h.completes) ? text + _('runtime.warn.heldSwitchHint') : text;
@@ -567,7 +571,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             if (watermark && spec.kind === 'query' && spec.incremental) {
                 if (resetAsked(msg)) await watermark.clear();
                 const inc = spec.incremental;
-                const from = await watermark.get();
+                let from: number | undefined;
+                try {
+                    from = await watermark.get();
+                } catch (err) {
+                    if (!(err instanceof UnreadableWatermark)) throw err;
+                    throw new WholeMessageError(`${spec.type}: ${err.message}`, new ConnectorError({ system: spec.system, kind: 'config', code: 'WATERMARK_INVALID', message: err.message }));
+                }
                 watermarkEnd = Date.now();
                 // A minute's grace: a clock slewed back by milliseconds (NTP) is no reason to stop, with overlap 0 too.
                 if (from !== undefined && from - watermark.overlapMs - 60000 > watermarkEnd) {
@@ -693,7 +703,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     const next = await iterator.next();
                     return next.done ? undefined : next.value;
                 } catch (err) {
-                    const ce = toConnectorError(err, qs.system);
+                    const ce = queryTooLarge(toConnectorError(err, qs.system), params);
                     const where = mode === 'all' ? '' : ` (after ${count} records in ${pages} pages already sent)`;
                     throw new WholeMessageError(`${qs.type}: ${ce.message}${where}`, ce);
                 }

@@ -192,7 +192,7 @@ export class HttpTransport {
             // Cut off before the whole body was handed to the connection: the server never had the request, so nothing
             // of it was processed. A front server refusing a body over its limit may reset so instead of answering 413.
             const size = Buffer.byteLength(req.body ?? '');
-            return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, send less in one request: lower a write node's chunk size, shorten a query's filter)`, safeToRepeat: true, cause });
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, ${FEWER_RECORDS})`, safeToRepeat: true, cause });
         }
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
     }
@@ -207,6 +207,32 @@ function refusedAsTooLargeByIis(res: HttpResponse): boolean {
     return (res.status === 404 && /\b404\.13\b/.test(res.body)) || (res.status === 500 && /Maximum request length exceeded|超过了最大请求长度/i.test(res.body));
 }
 
+/** How a write's request refused as too large gets smaller; a query's says instead what makes it large (queryTooLarge). */
+const FEWER_RECORDS = 'send fewer records per request: lower the chunk size';
+
+/**
+ * A query's request refused as too large (REQUEST_TOO_LARGE, RESET_WHILE_SENDING) says what makes it large instead of
+ * naming a chunk size, which a query does not have: its request is as large as its parameters (a long filter, a list
+ * of bill numbers), the largest named. Any other error is returned as it is.
+ */
+export function queryTooLarge(err: ConnectorError, params: Record<string, unknown>): ConnectorError {
+    if ((err.code !== 'REQUEST_TOO_LARGE' && err.code !== 'RESET_WHILE_SENDING') || !err.message.includes(FEWER_RECORDS)) return err;
+    let largest: [string, number] | undefined;
+    for (const [name, value] of Object.entries(params)) {
+        let text: string | undefined;
+        try {
+            text = typeof value === 'string' ? value : JSON.stringify(value);
+        } catch {
+            continue;
+        }
+        const size = Buffer.byteLength(text ?? '');
+        if (!largest || size > largest[1]) largest = [name, size];
+    }
+    const size = largest && (largest[1] >= 1024 ? `${Math.round(largest[1] / 1024)} KB` : `${largest[1]} bytes`);
+    const advice = largest ? `make the query smaller: its largest parameter is ${largest[0]} (${size}); send fewer values in it per msg (a long list split over several msgs)` : 'make the query smaller: send fewer values per msg';
+    return err.copyWith({ message: err.message.replace(FEWER_RECORDS, advice) });
+}
+
 /**
  * HTTP 413 (Payload Too Large): the server's front (nginx's client_max_body_size, 1 MB by default; IIS's
  * maxRequestLength) refused the body before the service read it, so nothing of it was processed and it is safe to send
@@ -214,7 +240,7 @@ function refusedAsTooLargeByIis(res: HttpResponse): boolean {
  * again in halves, and a record refused on its own fails alone).
  */
 export function requestTooLarge(system: string): ConnectorError {
-    return new ConnectorError({ system, kind: 'validation', code: 'REQUEST_TOO_LARGE', httpStatus: 413, message: 'HTTP 413: the request is larger than the server accepts; nothing of it was processed (send less in one request: lower a write node\'s chunk size, shorten a query\'s filter; or ask the server\'s administrator to raise its request body limit)', safeToRepeat: true });
+    return new ConnectorError({ system, kind: 'validation', code: 'REQUEST_TOO_LARGE', httpStatus: 413, message: `HTTP 413: the request is larger than the server accepts; nothing of it was processed (${FEWER_RECORDS}, or ask the server's administrator to raise its request body limit)`, safeToRepeat: true });
 }
 
 /**
@@ -244,7 +270,7 @@ export class RefusedSizes {
         const at = this.byUrl.get(url);
         let err: ConnectorError | undefined;
         if (at && size >= at.tooLarge) {
-            err = requestTooLarge(system).copyWith({ message: `not sent: HTTP 413: a request of ${at.tooLarge} bytes was already refused as larger than the server accepts, and this one is ${size} bytes; nothing of it was processed (send fewer records per request: lower the chunk size, or ask the server's administrator to raise its request body limit)` });
+            err = requestTooLarge(system).copyWith({ message: `not sent: HTTP 413: a request of ${at.tooLarge} bytes was already refused as larger than the server accepts, and this one is ${size} bytes; nothing of it was processed (${FEWER_RECORDS}, or ask the server's administrator to raise its request body limit)` });
         } else if (at && at.resets >= 2 && size >= at.reset) {
             err = new ConnectorError({ system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `not sent: the server reset the connection of requests of ${at.reset} bytes and more while they were being sent, and this one is ${size} bytes; nothing of it was processed (a front server refusing requests this large resets them instead of answering 413; if it refuses even small requests, check the proxy or firewall in front of the server)`, safeToRepeat: true });
         }

@@ -45,6 +45,17 @@ function storeNames(contextStorage: unknown): string[] {
     return contextStorage && typeof contextStorage === 'object' ? Object.keys(contextStorage).filter((n) => n !== '_') : [];
 }
 
+/** A stored watermark the node cannot read from (a context file edited by hand, another value under its key). */
+export class UnreadableWatermark extends Error {}
+
+/** A stored value as a warning or an error names it: its type, and a short text for a text or a number. */
+function describeStored(value: unknown): string {
+    if (typeof value === 'string') return `text (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+    if (typeof value === 'number') return `the number ${value}`;
+    if (Array.isArray(value)) return 'an array';
+    return typeof value === 'object' ? 'an object' : `a ${typeof value} (${String(value)})`;
+}
+
 export class Watermark {
     constructor(
         private readonly node: Node,
@@ -64,7 +75,15 @@ export class Watermark {
             try {
                 this.node.context().get(KEY, this.store as string, (err: Error | undefined, value: unknown) => {
                     if (err) return reject(this.failed('read', err));
-                    resolve(typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+                    if (value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))) return resolve(value ?? undefined);
+                    // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
+                    if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+                        const ms = Number(value);
+                        this.node.warn(`${this.node.type}: the stored watermark is ${describeStored(value)}, not a number: read as ${new Date(ms).toISOString()}, and stored as a number when this run commits`);
+                        return resolve(ms);
+                    }
+                    // Read as no watermark, the run would silently read everything again from the user's start.
+                    reject(new UnreadableWatermark(`the watermark stored ${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${KEY}) is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true to read again from your start`));
                 });
             } catch (err) {
                 reject(this.failed('read', err));

@@ -30,8 +30,8 @@ export interface JackyunSettings {
     customerId?: string;
     partnerId?: string;
     signMethod?: TopSignMethod;
-    /** Largest pageSize ever sent (the server's cap). */
-    maxPageSize?: number;
+    /** Largest pageSize ever sent (the server's cap); blank: 200. */
+    maxPageSize?: number | string;
 }
 
 export interface JackyunCredentials {
@@ -198,7 +198,7 @@ interface Range {
 export type TradeProgress = (page: number, window: number, windows: number) => void;
 
 export class JackyunClient extends BaseClient {
-    readonly settings: Required<Pick<JackyunSettings, 'mode' | 'gatewayUrl' | 'appKey' | 'version' | 'signMethod' | 'maxPageSize'>> & JackyunSettings;
+    readonly settings: Required<Pick<JackyunSettings, 'mode' | 'gatewayUrl' | 'appKey' | 'version' | 'signMethod'>> & JackyunSettings & { maxPageSize: number };
 
     constructor(
         clientSettings: ClientSettings,
@@ -227,7 +227,9 @@ export class JackyunClient extends BaseClient {
         if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', 'must be an http(s) URL');
         const query = urlQueryProblem(gatewayUrl);
         if (query) throw cfg('gatewayUrl', query);
-        const maxPageSize = settings.maxPageSize && settings.maxPageSize > 0 ? Math.floor(settings.maxPageSize) : 200;
+        // Anything but a whole number from 1 (a `${NAME}` set to a word, 0.5) was read as 200, or as a page size of 0.
+        const maxPageSize = isBlankValue(settings.maxPageSize) ? 200 : Number(settings.maxPageSize);
+        if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw cfg('maxPageSize', `must be a whole number of records, 1 or more (got ${JSON.stringify(settings.maxPageSize)})`);
         this.settings = { ...settings, gatewayUrl, version: settings.version || 'v1.0', signMethod, maxPageSize };
     }
 

@@ -23,7 +23,7 @@ export = function (RED: NodeAPI) {
                     customerId: String(config.customerId ?? '').trim() || undefined,
                     partnerId: String(config.partnerId ?? '').trim() || undefined,
                     signMethod: ((config.signMethod as string) || 'md5') as TopSignMethod,
-                    maxPageSize: config.maxPageSize === '' || config.maxPageSize === undefined ? undefined : Number(config.maxPageSize),
+                    maxPageSize: config.maxPageSize,
                 },
                 { appSecret: creds.appSecret, qimenSecret: creds.qimenSecret },
             ),

@@ -12,7 +12,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, urlQueryProblem, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, isBlankValue, urlQueryProblem, parseVendorJson } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -26,7 +26,8 @@ export interface KingdeeSettings {
     serverUrl: string;
     acctId: string;
     username: string;
-    lcid?: number;
+    /** Blank: 2052 (简体中文). */
+    lcid?: number | string;
     orgNum?: string;
     authMode: KingdeeAuthMode;
     /** appsecret / sign / apisign: `<clientId>_<secPart>`. */
@@ -278,10 +279,13 @@ export class KingdeeClient extends BaseClient {
         const askedLimit = settings.maxLimit === undefined ? 0 : Number(settings.maxLimit);
         if (Number.isNaN(askedLimit) || (askedLimit > 0 && !Number.isInteger(askedLimit))) throw cfg('maxLimit', `must be a whole number of rows from 1 to 10000 (got ${settings.maxLimit})`);
         const maxLimit = Number(settings.maxLimit) > 0 ? Math.min(10000, Number(settings.maxLimit)) : 2000;
+        // Sent at login and signed with: anything but a whole number (a `${NAME}` set to a word) was read as 2052.
+        const lcid = isBlankValue(settings.lcid) ? 2052 : Number(settings.lcid);
+        if (!Number.isInteger(lcid) || lcid < 1) throw cfg('lcid', `must be a language id, a whole number such as 2052 (简体中文), 1033 (English) or 3076 (繁體中文) (got ${JSON.stringify(settings.lcid)})`);
         this.settings = {
             ...settings,
             serverUrl: url,
-            lcid: Number(settings.lcid) || 2052,
+            lcid,
             maxLimit,
             bodyForm: settings.bodyForm === 'positional' ? 'positional' : 'named',
             signAlgorithm: alg,

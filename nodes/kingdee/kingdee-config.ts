@@ -20,7 +20,7 @@ export = function (RED: NodeAPI) {
                     serverUrl: String(config.serverUrl ?? ''),
                     acctId: String(config.acctId ?? '').trim(),
                     username: String(config.username ?? '').trim(),
-                    lcid: Number(config.lcid) || 2052,
+                    lcid: config.lcid,
                     orgNum: config.orgNum === undefined || config.orgNum === null || String(config.orgNum).trim() === '' ? undefined : String(config.orgNum).trim(),
                     authMode: (config.authMode || 'password') as KingdeeAuthMode,
                     appId: String(config.appId ?? '').trim() || undefined,

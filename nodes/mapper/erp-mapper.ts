@@ -23,10 +23,10 @@ const previewRoutes = new WeakSet<object>();
 const PREVIEW_MAX = 200;
 // The last record each deployed mapper received, by the id the editor knows it by, for the editor's preview ("last
 // received"); memory only. A mapper inside a subflow runs under an id of each instance's (`_alias` is the editor's):
-// there the last record any instance received, `by` the node that holds it. Kept as JSON text taken on arrival: the
-// output-2 msg carries the record itself, which nodes after the mapper may change. Over SAMPLE_MAX_CHARS only its size
-// is kept.
-const lastSamples = new Map<string, { by: string; text: string | number | undefined }>();
+// there each instance's last record, by the id it runs under, the one received last shown, so an instance stopping
+// takes only its own away. Kept as JSON text taken on arrival: the output-2 msg carries the record itself, which nodes
+// after the mapper may change. Over SAMPLE_MAX_CHARS only its size is kept.
+const lastSamples = new Map<string, Map<string, string | number | undefined>>();
 const SAMPLE_MAX_CHARS = 256 * 1024;
 
 /** The record's JSON text, its length when over SAMPLE_MAX_CHARS, undefined when it has none (undefined, a BigInt). */
@@ -133,7 +133,13 @@ export = function (RED: NodeAPI) {
             try {
                 const isArray = Array.isArray(msg.payload);
                 const records: unknown[] = isArray ? msg.payload : [msg.payload];
-                if (records.length > 0) lastSamples.set(editorId, { by: node.id, text: sampleOf(records[0]) });
+                if (records.length > 0) {
+                    let samples = lastSamples.get(editorId);
+                    if (!samples) lastSamples.set(editorId, (samples = new Map()));
+                    // Set last, as the one received last.
+                    samples.delete(node.id);
+                    samples.set(node.id, sampleOf(records[0]));
+                }
                 const ok: unknown[] = [];
                 const failed: Msg[] = [];
                 const ctx = compiled.async ? msgContext() : undefined;
@@ -167,7 +173,9 @@ export = function (RED: NodeAPI) {
         node.on('close', () => {
             // An update held back must not reach the node after it closed.
             status.close();
-            if (lastSamples.get(editorId)?.by === node.id) lastSamples.delete(editorId);
+            const samples = lastSamples.get(editorId);
+            samples?.delete(node.id);
+            if (samples?.size === 0) lastSamples.delete(editorId);
         });
     }
     RED.nodes.registerType('erp-mapper', ErpMapperNode as any);
@@ -206,7 +214,8 @@ export = function (RED: NodeAPI) {
             res.json({ target: compiled.target ?? null, async: compiled.async, results });
         });
         RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
-            const text = lastSamples.get(req.params.id)?.text;
+            const samples = lastSamples.get(req.params.id);
+            const text = samples ? [...samples.values()].pop() : undefined;
             if (text === undefined) res.status(404).json({ error: 'no record received since the last deploy' });
             else if (typeof text === 'number') res.status(413).json({ error: `the last record is over ${SAMPLE_MAX_CHARS} characters`, maxChars: SAMPLE_MAX_CHARS });
             else res.type('application/json').send(`{"sample":${text}}`);

@@ -321,6 +321,64 @@ describe('dialogs: a field holding ${NAME} (an environment variable: a subflow i
         }
     });
 
+    it('runtime: jackyun-config\'s max page size and kingdee-config\'s language (lcid) that are no whole number (a ${NAME} set to a word, 1.5, 0) are refused naming the setting, not read as 200 and 2052', () => {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const register = require('../../nodes/jackyun/jackyun-config');
+        let Ctor: any;
+        register({ nodes: { createNode() {}, registerType: (_t: string, c: unknown) => (Ctor = c), getCredentials: () => undefined }, httpAdmin: { post() {} }, auth: { needsPermission: () => () => undefined } });
+        const jackyunNode = (config: Record<string, unknown>): any => {
+            const n: any = { credentials: { appSecret: 's' }, on() {} };
+            Ctor.call(n, { mode: 'direct', gatewayUrl: 'http://127.0.0.1:9/open/openapi/do', appKey: 'k', ...config });
+            return n;
+        };
+        const kingdee = { serverUrl: 'http://127.0.0.1:9/k3cloud/', acctId: 'a1', username: 'u', authMode: 'password' };
+        const cases: Array<[string, (v: unknown) => any, string]> = [
+            ['maxPageSize', (v) => jackyunNode({ maxPageSize: v }).getClient(), 'maxPageSize: must be a whole number of records'],
+            ['lcid', (v) => kingdeeNode({ ...kingdee, lcid: v }).getClient(), 'lcid: must be a language id'],
+        ];
+        for (const [field, client, message] of cases) {
+            for (const value of ['zh-CN', '1.5', '0', '-5', 'NaN']) {
+                let err: any;
+                try {
+                    client(value).close();
+                } catch (e) {
+                    err = e;
+                }
+                should.exist(err, `${field} ${JSON.stringify(value)} was read as the default`);
+                should(err).match({ kind: 'config', field });
+                should(err.message).startWith(message).and.containEql(JSON.stringify(value));
+            }
+            // Still ${NAME}: no such variable is set.
+            should(() => client('${ERP_SETTING}')).throw({ code: 'ENV_VAR', field });
+        }
+        // Blank is the default; a number is used.
+        for (const blank of ['', ' ', undefined]) {
+            const j = jackyunNode({ maxPageSize: blank }).getClient();
+            should(j.settings.maxPageSize).equal(200);
+            j.close();
+            const k = kingdeeNode({ ...kingdee, lcid: blank }).getClient();
+            should(k.settings.lcid).equal(2052);
+            k.close();
+        }
+        const j = jackyunNode({ maxPageSize: '50' }).getClient();
+        should(j.settings.maxPageSize).equal(50);
+        j.close();
+        const k = kingdeeNode({ ...kingdee, lcid: '1033' }).getClient();
+        should(k.settings.lcid).equal(1033);
+        k.close();
+    });
+
+    it('jackyun-config\'s max page size and kingdee-config\'s language (lcid) dialogs: take ${NAME} and $(NAME), a whole number from 1 or blank, and refuse what the runtime refuses', () => {
+        const checks: Array<[string, (v: unknown) => unknown]> = [
+            ['maxPageSize', (v) => definition('jackyun').defaults.maxPageSize.validate.call(node(), v)],
+            ['lcid', (v) => definition('kingdee').defaults.lcid.validate.call(node(), v)],
+        ];
+        for (const [field, validate] of checks) {
+            for (const v of ['${ERP_SETTING}', '$(ERP_SETTING)', '', '1', '2052', 2052]) should(validate(v)).be.true(`${field} ${JSON.stringify(v)}`);
+            for (const v of ['${A}${B}', 'zh-CN', '1.5', '0', '-5']) should(validate(v)).not.be.true(`${field} ${JSON.stringify(v)}`);
+        }
+    });
+
     it('runtime: a config node\'s setting still holding ${NAME} (no such variable is set: an AppID, a data centre) is refused naming the setting and the variable, not sent as typed', () => {
         const account = { serverUrl: 'http://127.0.0.1:9/k3cloud/', acctId: 'a1', username: 'u', authMode: 'appsecret', appId: '123_abc' };
         for (const [field, value] of [['appId', '${KD_APPID}'], ['acctId', '$(KD_ACCT)']]) {

@@ -11,6 +11,8 @@ import type { SimRequest } from '../sim/harness';
 const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const linkNodes = require(path.join(coreNodes, 'common', '60-link.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const functionNode = require(path.join(coreNodes, 'function', '10-function.js'));
 
 /**
  * A sync packaged in a subflow and used twice (two shops), and a flow split across tabs with link nodes: each instance
@@ -93,6 +95,30 @@ describe('core: subflows used twice, flows split across tabs, two accounts side 
         helper.getNode('shopA').receive({ payload: 1 });
         await waitFor('shop A committed again', () => at.length === 3);
         should(JSON.parse(sim.requests.filter(isQuery)[2].body).since).equal(shopA - 60000);
+    });
+
+    it('ack mode, a node inside a subflow holding a msg of the run to the ack timeout: the warning names it by its id in the subflow and the instance as the editor labels it, not by the id Node-RED runs it under', async () => {
+        sim = new KitSim(5);
+        await sim.start();
+        // A function node that keeps the msg and never calls node.done() on it, in two instances of a subflow.
+        const keep = { id: 'keep', type: 'function', z: 'sf', func: 'context.set("kept", msg);\nif (msg.never) node.done();\nreturn;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] };
+        await load(
+            [kitConfig, kitQuery, functionNode],
+            [
+                { id: 'f1', type: 'tab' },
+                config(),
+                { id: 'sf', type: 'subflow', name: '入库', info: '', in: [{ x: 20, y: 50, wires: [{ id: 'keep' }] }], out: [] },
+                keep,
+                query('q1', 'f1', ['shopA', 'shopB'], { ackTimeout: '0.005' }),
+                { id: 'shopA', type: 'subflow:sf', z: 'f1', name: '店铺A', x: 300, y: 50, wires: [] },
+                { id: 'shopB', type: 'subflow:sf', z: 'f1', x: 300, y: 150, wires: [] },
+            ],
+            creds,
+        );
+        helper.getNode('q1').receive({ payload: 1 });
+        const warning = await waitFor('the run abandoned', () => warnings('q1').find((w) => /were not acknowledged within/.test(w)), 5000);
+        should(warning).containEql('function (keep) in subflow "店铺A": 1 msg').and.containEql('function (keep) in subflow "入库" (shopB): 1 msg');
+        should(warning).not.containEql('shopA-keep').and.not.containEql('shopB-keep');
     });
 
     /** Runs q1 with the first save slow at the vendor: the watermark is committed once, after all 5 records were written. */

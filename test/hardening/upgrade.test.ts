@@ -12,7 +12,7 @@ import path from 'path';
 import vm from 'vm';
 import should from 'should';
 import type { SinonSpy } from 'sinon';
-import { helper, load, withProbes, run, Msg } from '../helpers/nodered';
+import { helper, load, withProbes, run, caughtCode, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery } from '../kit/kit-nodes';
 import { qeasySignature } from '../../nodes/qeasy/sign';
@@ -137,6 +137,70 @@ describe('upgrade: what an earlier release left in a persistent context store', 
             await sim.stop();
         }
     });
+
+    /** The query node of the watermark tests, on a simulator of 5 items, its watermark in the localfilesystem store. */
+    async function loadQuery(sim: KitSim): Promise<void> {
+        const flow = withProbes(
+            [
+                { id: 'f1', type: 'tab', label: 'upgrade' },
+                { id: 'c1', type: 'kit-config', url: sim.baseUrl, user: KIT_DEMO.user },
+                { id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: {}, outputMode: 'page', maxRecords: '', incremental: true, watermarkStore: 'file', overlapMinutes: 10, watermarkCommit: 'read', timeout: '' },
+            ],
+            'q1',
+            1,
+        );
+        await load([kitConfig, kitQuery], flow, { c1: { password: KIT_DEMO.password } });
+        await (helper as any)._context.load();
+    }
+    const storedNow = () => new Promise<unknown>((resolve, reject) => helper.getNode('q1').context().get('cnErpWatermark', 'file', (err: Error, v: unknown) => (err ? reject(err) : resolve(v))));
+
+    it('a watermark stored as text in a context file edited by hand ("1700000000000"): read as that number, with a warning naming the node and the stored type, and stored as a number after the run', async () => {
+        const sim = new KitSim(5);
+        await sim.start();
+        try {
+            const saved = Date.now() - 3600000;
+            stored('f1', 'q1', { cnErpWatermark: String(saved) });
+            await loadQuery(sim);
+            const r = await run('q1', {}, 1);
+            should(r.caught).be.undefined();
+            const query = sim.requests.find((q) => q.path === '/items/query')!;
+            should(JSON.parse(query.body).since).equal(saved - 600000, 'the run read from its start, not from the stored watermark');
+            const warnings = (helper.getNode('q1').warn as SinonSpy).args.map((a) => String(a[0]));
+            should(warnings.filter((w) => w.startsWith(`kit-query: the stored watermark is text ("${saved}"), not a number: read as ${new Date(saved).toISOString()}`))).have.length(1, warnings.join('\n'));
+            should(await storedNow()).be.a.Number().and.above(saved);
+        } finally {
+            await sim.stop();
+        }
+    });
+
+    for (const [what, value, named] of [
+        ['an object', { at: 1700000000000 }, 'an object'],
+        ['a date as text', '2024-01-09 10:00:00', 'text ("2024-01-09 10:00:00")'],
+        ['true', true, 'a boolean (true)'],
+    ] as const) {
+        it(`a watermark stored as ${what}: the msg goes to Catch naming the stored type and nothing is read (not a silent read from the start) nor the watermark moved`, async () => {
+            const sim = new KitSim(5);
+            await sim.start();
+            try {
+                stored('f1', 'q1', { cnErpWatermark: value });
+                await loadQuery(sim);
+                const r = await run('q1', {}, 1);
+                should.exist(r.caught, 'the run went on as if there were no watermark');
+                should(caughtCode(r.caught)).equal('WATERMARK_INVALID');
+                should(r.caught!.error.message).endWith(`kit-query: the watermark stored in store "file" (key cnErpWatermark) is ${named}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true to read again from your start`);
+                should(r.outputs[0]).have.length(0);
+                should(sim.requests.filter((q) => q.path === '/items/query')).have.length(0);
+                should(await storedNow()).eql(value);
+                // As the error says: a reset reads again from the start, and stores a number.
+                const again = await run('q1', { resetWatermark: true }, 1);
+                should(again.caught).be.undefined();
+                should(again.outputs[0].length).be.above(0);
+                should(await storedNow()).be.a.Number();
+            } finally {
+                await sim.stop();
+            }
+        });
+    }
 
     it('an order key saved by the first release: the order delivered again gets the stored answer and starts no flow', async () => {
         const SECRET = 'qeasy-upgrade-secret-41c7e2';

@@ -239,6 +239,27 @@ describe('erp-mapper node', function () {
         }
     });
 
+    it('"use last received" for a mapper inside a subflow used twice: the instance that received last stopping (its instance changed and redeployed) leaves the record the other received, not none', async function () {
+        const mapping = JSON.stringify({ fields: { id: { path: 'id', required: true } } });
+        await load(modules, [
+            { id: 'f1', type: 'tab' },
+            { id: 'sf', type: 'subflow', name: 'map', info: '', in: [{ x: 50, y: 50, wires: [{ id: 'm1' }] }], out: [{ x: 400, y: 50, wires: [{ id: 'm1', port: 0 }] }] },
+            { id: 'm1', type: 'erp-mapper', z: 'sf', x: 200, y: 50, name: '', target: '', mapping, wires: [[], []] },
+            { id: 'shopA', type: 'subflow:sf', z: 'f1', x: 100, y: 100, wires: [[]] },
+            { id: 'shopB', type: 'subflow:sf', z: 'f1', x: 100, y: 200, wires: [[]] },
+        ]);
+        const sample = async () => (await helper.request().get('/cn-erp/mapper/m1/sample')).body?.sample;
+        helper.getNode('shopA').receive({ payload: { id: 1, shop: 'A' } });
+        await waitFor('shop A mapped', async () => (await sample())?.shop === 'A');
+        helper.getNode('shopB').receive({ payload: { id: 2, shop: 'B' } });
+        await waitFor('shop B mapped', async () => (await sample())?.shop === 'B');
+        await helper.getNode('shopB-m1').close();
+        should((await helper.request().get('/cn-erp/mapper/m1/sample').expect(200)).body).eql({ sample: { id: 1, shop: 'A' } });
+        // Both stopped: none.
+        await helper.getNode('shopA-m1').close();
+        await helper.request().get('/cn-erp/mapper/m1/sample').expect(404);
+    });
+
     it('"use last received" with a record too large to keep: the dialog says so in Chinese in a zh-CN editor (as before in en-US)', async function () {
         await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id', required: true } } })], 'n1', 2));
         await run('n1', { payload: { id: 1, note: 'x'.repeat(300 * 1024) } }, 1);
