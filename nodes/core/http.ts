@@ -251,8 +251,8 @@ export function requestTooLarge(system: string): ConnectorError {
  * size) cost two requests a bill: each chunk halved down to single bills, each sent and refused.
  *
  * A body refused is remembered only while no body as large went through (an answer of any kind: the front took it
- * in full). A reset while sending may also be the network's: it counts once a second one has been seen; a 413
- * (or IIS's equivalents) counts at once.
+ * in full). A reset while sending may also be the network's: a body is refused once two bodies at most as large were
+ * reset; a 413 (or IIS's equivalents) counts at once.
  */
 export class RefusedSizes {
     /** The errors refusal() made: nothing was sent, so the call takes no slot of the account's rate (Limiter). */
@@ -262,8 +262,8 @@ export class RefusedSizes {
         return typeof err === 'object' && err !== null && RefusedSizes.unsent.has(err);
     }
 
-    /** By URL: the largest body answered, the smallest refused with a 413 and by a reset (and how many resets). */
-    private readonly byUrl = new Map<string, { answered: number; tooLarge: number; reset: number; resets: number }>();
+    /** By URL: the largest body answered, the smallest refused with a 413, the two smallest reset (ascending). */
+    private readonly byUrl = new Map<string, { answered: number; tooLarge: number; resets: number[] }>();
 
     /** The error a body of `size` bytes to `url` is certain to meet, when one at most as large was refused. */
     refusal(url: string, size: number, system: string): ConnectorError | undefined {
@@ -271,8 +271,10 @@ export class RefusedSizes {
         let err: ConnectorError | undefined;
         if (at && size >= at.tooLarge) {
             err = requestTooLarge(system).copyWith({ message: `not sent: HTTP 413: a request of ${at.tooLarge} bytes was already refused as larger than the server accepts, and this one is ${size} bytes; nothing of it was processed (${FEWER_RECORDS}, or ask the server's administrator to raise its request body limit)` });
-        } else if (at && at.resets >= 2 && size >= at.reset) {
-            err = new ConnectorError({ system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `not sent: the server reset the connection of requests of ${at.reset} bytes and more while they were being sent, and this one is ${size} bytes; nothing of it was processed (a front server refusing requests this large resets them instead of answering 413; if it refuses even small requests, check the proxy or firewall in front of the server)`, safeToRepeat: true });
+        } else if (at && at.resets.length >= 2 && size >= at.resets[1]) {
+            // Two resets of bodies at most as large: one alone may have been the network's, and a larger body reset
+            // after it says nothing of the sizes between them.
+            err = new ConnectorError({ system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `not sent: the server reset the connection of requests of ${at.resets[1]} bytes and more while they were being sent, and this one is ${size} bytes; nothing of it was processed (a front server refusing requests this large resets them instead of answering 413; if it refuses even small requests, check the proxy or firewall in front of the server)`, safeToRepeat: true });
         }
         if (err) RefusedSizes.unsent.add(err);
         return err;
@@ -285,8 +287,7 @@ export class RefusedSizes {
         if (code === 'REQUEST_TOO_LARGE') {
             at.tooLarge = Math.min(at.tooLarge, size);
         } else {
-            at.reset = Math.min(at.reset, size);
-            at.resets++;
+            at.resets = [...at.resets, size].sort((a, b) => a - b).slice(0, 2);
         }
     }
 
@@ -295,12 +296,12 @@ export class RefusedSizes {
         at.answered = Math.max(at.answered, size);
         // A body as large as one refused went through: that refusal was not for its size.
         if (at.tooLarge <= size) at.tooLarge = Infinity;
-        if (at.reset <= size) Object.assign(at, { reset: Infinity, resets: 0 });
+        at.resets = at.resets.filter((reset) => reset > size);
     }
 
     private at(url: string) {
         let at = this.byUrl.get(url);
-        if (!at) this.byUrl.set(url, (at = { answered: -1, tooLarge: Infinity, reset: Infinity, resets: 0 }));
+        if (!at) this.byUrl.set(url, (at = { answered: -1, tooLarge: Infinity, resets: [] }));
         return at;
     }
 }

@@ -100,8 +100,10 @@ describe('core/http: a request refused as too large (HTTP 413)', () => {
         const flaky = new RefusedSizes();
         flaky.refused('u', 1000, 'RESET_WHILE_SENDING');
         flaky.refused('u', 900, 'RESET_WHILE_SENDING');
-        should(flaky.refusal('u', 950, 't')).match({ code: 'RESET_WHILE_SENDING' });
-        flaky.answered('u', 950);
+        // Only one reset at most as large as 950 (900 may have been the network's): sent; 1000 met two.
+        should(flaky.refusal('u', 950, 't')).be.undefined();
+        should(flaky.refusal('u', 1000, 't')).match({ code: 'RESET_WHILE_SENDING' });
+        flaky.answered('u', 1000);
         should(flaky.refusal('u', 2000, 't')).be.undefined();
         flaky.refused('u', 500, 'REQUEST_TOO_LARGE');
         should(flaky.refusal('u', 600, 't')).be.undefined();
@@ -308,8 +310,9 @@ describe('kingdee-batch-save behind a front server with a request body limit', f
         }
         should(storedBills()).eql(new Map());
         // Halved down to single bills, each chunk of 4 cost 7 requests (28 in all): a body at least as large as two
-        // already cut off in this msg is not sent again. Sent: 4 bills, 2, 1.
-        should(sim.requests.filter(isSave).length).be.belowOrEqual(Math.ceil(Math.log2(4)) + 1);
+        // already cut off in this msg is not sent again. Sent: 4 bills, 2, 1, 1 (the first single bill is smaller than
+        // the second body reset: one reset alone may have been the network's).
+        should(sim.requests.filter(isSave).length).be.belowOrEqual(Math.ceil(Math.log2(4)) + 2);
     });
 
     it('a server answering 413 to every bill (each alone over its limit): the msg costs a few requests, not two a bill; each bill on output 2 as too large alone', async () => {
@@ -347,6 +350,27 @@ describe('kingdee-batch-save behind a front server with a request body limit', f
         should(storedBills()).eql(new Map([['a', 1], ['b', 1]]));
         should(sim.requests.filter((q) => isSave(q) && q.fault?.type === 'reset')).have.length(2);
         should(sim.requests.filter(isSave)).have.length(4);
+    });
+
+    it('a bill that fits is sent after a passing reset of a smaller one and a reset of one over the limit: two resets refuse only bodies at least as large as both', async () => {
+        sim = new KingdeeSim();
+        await sim.start();
+        const note = (key: string, mb: number) => ({ ...bill(key), F_Remark: 'x'.repeat(mb * 1024 * 1024) });
+        // Each body past the loopback connection buffers, so a reset comes before it was all sent.
+        const payload = [note('a', 6), note('huge', 12), note('b', 8)];
+        sim.oversizeReset = true;
+        // The first bill's connection reset by a passing fault (its size fits the limit afterwards): 10 MB from then on.
+        const resetOnce = () => sim.requests.some((q) => isSave(q) && q.fault?.type === 'reset');
+        Object.defineProperty(sim, 'maxBodyBytes', { get: () => (resetOnce() ? 10 : 2) * 1024 * 1024 });
+        await loadSave(1);
+        const r = await run('n1', { payload }, 2, 60000);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.payload.FNote, m.error.code])).eql([
+            ['a', 'RESET_WHILE_SENDING'],
+            ['huge', 'RESET_WHILE_SENDING'],
+        ]);
+        should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['b']);
+        should(storedBills()).eql(new Map([['b', 1]]));
     });
 });
 
