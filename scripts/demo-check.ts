@@ -397,6 +397,12 @@ const SCENARIOS: Scenario[] = [
                 for (const b of bills) if (!shipped.includes(b) && !cancelled.includes(b)) problems.push(`${b} is not cancelled in the WMS`);
                 if (seen.counts.written !== cancelled.length) problems.push(`output 1 reports ${seen.counts.written} cancelled, the WMS has ${cancelled.length}`);
                 notes.push(`${shipped.join(', ')} refused: ${refused.find((r) => shipped.includes(r.code))?.err.message ?? '?'}`);
+                // Kept in the example's failures file too, in the user directory, for its Replay button.
+                const file = [...ctx.topo.nodes.values()].find((n) => n.type === 'file' && n.overwriteFile === 'false');
+                const at = file ? path.resolve(ctx.demo.userDir, String(file.filename)) : '(no failures file node)';
+                const lines = fs.existsSync(at) ? fs.readFileSync(at, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : [];
+                for (const s of shipped) if (!lines.some((l) => l.payload?.orderCode === s && l.error?.code === 'ORDER_CANNOT_CANCEL')) problems.push(`shipped order ${s} is not in the failures file ${at}`);
+                if (lines.length > 0) notes.push(`kept for Replay in ${path.relative(ctx.demo.userDir, at)}`);
             } else {
                 if (seen.counts.read !== 0) problems.push(`the incremental run read ${seen.counts.read} rows again`);
                 notes.push(`incremental: nothing modified since, ${wms.cancellations.length} cancel calls in all`);

@@ -127,6 +127,8 @@ function prepareUserDir(dir: string, port: number, ports: Map<number, number>): 
     httpNodeRoot: '/',
     editorTheme: { tours: false, projects: { enabled: false } },
     contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    // The examples' failures files (cn-erp-failures/) go in this directory, however Node-RED was started.
+    fileWorkingDirectory: ${JSON.stringify(dir)},
     logging: { console: { level: 'info', metrics: false, audit: false } },
     // No update-check prompt over the demo (and no call home).
     telemetry: { enabled: false, updateNotification: false },

@@ -340,11 +340,15 @@ export function derive(RED: NodeAPI, base: Msg, payload: unknown, extra: Msg = {
  * The output-2 msgs made of one msg holding several records, when that msg was a piece of a sequence (`msg.parts`: a
  * Split node's, a Batch node's): a sequence of their own, each its failure's place in it, the msg's `parts` kept
  * beneath, as a Split node nests them. Copied as they were, each failure would claim the piece's place, and a Join
- * node behind output 2 would keep one of them. What has one msg of its own (a single record, output 1) keeps `parts`.
+ * node behind output 2 would keep one of them. What has one msg of its own (a single record, output 1) keeps `parts`,
+ * unless (`single`) that msg was a piece of a text (`parts.type` "string" or "buffer": a Split of NDJSON into lines, a
+ * file in node reading lines): its failure is a record, no longer a line of that text, and a file node writes a text's
+ * last piece without its line end: the next failure appended to a failures file would run on in the same line.
  */
-export function asSequence(RED: NodeAPI, failures: Msg[]): void {
+export function asSequence(RED: NodeAPI, failures: Msg[], single = false): void {
     const outer = failures[0]?.parts;
     if (outer === undefined || outer === null || typeof outer !== 'object') return;
+    if (single && outer.type !== 'string' && outer.type !== 'buffer') return;
     const id = RED.util.generateId();
     failures.forEach((f, index) => (f.parts = { id, index, count: failures.length, type: 'array', len: 1, parts: f.parts }));
 }
@@ -846,7 +850,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 if (o.ok) saved.push(o.result);
                 else failures.push(derive(RED, msg, records[i], { error: o.error.toMsgError(records[i]), recordIndex: i }));
             });
-            if (!single) asSequence(RED, failures);
+            asSequence(RED, failures, single);
             for (const f of failures) send([null, f]);
             const failed = failures.length;
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);

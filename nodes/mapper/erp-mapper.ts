@@ -159,7 +159,7 @@ export = function (RED: NodeAPI) {
                     // Nothing goes on to a write node that would hand the delivery ticket back: hand it back here.
                     acknowledge(msg);
                 }
-                if (isArray) asSequence(RED, failed);
+                asSequence(RED, failed, !isArray);
                 tally.add(ok.length, failed.length);
                 status.done(tally.failed ? _('erp-mapper.status.mappedFailed', { ok: tally.ok, failed: tally.failed }) : _('erp-mapper.status.mapped', { ok: tally.ok }), tally.failed > 0);
                 if (first) send([first, null]);

@@ -10,16 +10,19 @@
  * flow leaves out by design (cancelled trades in 01, the shipped order in 02, returns not received in 03, orders WDT
  * refuses or that cannot be mapped in 04) are never written and are visible. In the incremental examples (02, 03, 05)
  * a failure on the write node's output 2 or at Catch counts as accounted for, so the watermark moves past it and "Run"
- * again does not read it again: those records are replayed into the write node, as the README tells the integrator,
- * and only then checked (each test's report line lists them). The one change to the shipped flows:
- * the config nodes' request timeout (30 s) is cut to TIMEOUT_S, so an answer slower than it costs seconds, not minutes,
- * and the callback's reply timeout (30 s) to REPLY_TIMEOUT_S alike.
+ * again does not read it again: those records are replayed into the write node from the example's failures file, by
+ * its "Replay" button, as the README tells the integrator, and only then checked (each test's report line lists them).
+ * The changes to the shipped flows: the config nodes' request timeout (30 s) is cut to TIMEOUT_S, so an answer slower
+ * than it costs seconds, not minutes, and the callback's reply timeout (30 s) to REPLY_TIMEOUT_S alike; the failures
+ * file is in a directory of the test's own instead of Node-RED's working directory.
  * CONSERVATION_SEED=<n> replays another mix.
  */
 import fs from 'fs';
 import http from 'http';
 import { AddressInfo } from 'net';
+import os from 'os';
 import path from 'path';
+import should from 'should';
 import { helper, load, functionNode, Msg } from '../helpers/nodered';
 import { demoFlows } from '../../scripts/demo';
 import { SIMULATORS, signedCallbackHeaders, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
@@ -49,6 +52,8 @@ const CORE: Record<string, unknown> = {
     function: functionNode,
     change: core('function/15-change.js'),
     'http response': core('network/21-httpin.js'),
+    file: core('storage/10-file.js'),
+    'file in': core('storage/10-file.js'),
 };
 
 /** The config nodes' request timeout in these tests (seconds) and a simulator delay that outlasts it. */
@@ -77,12 +82,17 @@ function captureHttpNode(RED: any) {
 
 interface Loaded {
     flow: Msg[];
+    /** The example's failures file (its file node's, moved into a directory of the test's). */
+    failures: string;
     /** What reached each debug node (payload and error, copied when it arrived), with the time. */
     seen: Map<string, Array<{ payload: any; error: any; at: number }>>;
     /** Catch events of the example's Catch node. */
     caught: () => Array<{ payload: any; error: any; at: number }>;
     lastActivity: () => number;
 }
+
+/** The failures files' directories of the examples loaded, removed after each test. */
+const failureDirs: string[] = [];
 
 /**
  * Loads example `key` as the demo deploys it: the shipped JSON, config nodes pointed at `sims`, demo credentials.
@@ -96,6 +106,10 @@ async function loadExample(key: string, sims: StartedSimulators, extra: Msg[] = 
     for (const n of flow) if (n.type.endsWith('-config') && n.timeout !== undefined) n.timeout = TIMEOUT_S;
     // The callback's reply timeout (30 s, as long as the WDT config node's request timeout) scaled down alike.
     for (const n of flow) if (n.type === 'qeasy-callback') n.replyTimeout = REPLY_TIMEOUT_S;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-example-'));
+    failureDirs.push(dir);
+    for (const n of flow) if (n.type === 'file' || n.type === 'file in') n.filename = path.join(dir, n.filename);
+    const failures = flow.find((n) => n.type === 'file' && n.overwriteFile === 'false')?.filename;
     const creds: Record<string, Msg> = {};
     for (const n of flow) if (credentials[n.id]) creds[n.id] = credentials[n.id];
     const types = new Set(flow.map((n) => n.type));
@@ -123,6 +137,7 @@ async function loadExample(key: string, sims: StartedSimulators, extra: Msg[] = 
     const caughtDebug = (catchNode.wires[0] as string[]).find((id) => flow.find((n) => n.id === id)?.type === 'debug')!;
     return {
         flow,
+        failures,
         seen,
         caught: () => seen.get(caughtDebug)!,
         lastActivity: () => Math.max(last, ...sims.list.map((s) => s.sim.requests[s.sim.requests.length - 1]?.time ?? 0)),
@@ -219,6 +234,7 @@ describe('example flows through a bad night (faults on both sides), then run aga
         if (server) await new Promise((r) => server!.close(() => r(undefined)));
         server = undefined;
         await sims?.stop();
+        for (const dir of failureDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     /** Presses `inject`, waits until its read ended (probe, or Catch) and every record it emitted is accounted for. */
@@ -284,6 +300,42 @@ describe('example flows through a bad night (faults on both sides), then run aga
         expect(bills.size === shipped.length, seed, `Kingdee holds ${bills.size} bills, ${shipped.length} trades shipped`);
         report('01', seed, { firstFaults, savedAfterFirst: afterFirst.size, shipped: shipped.length, readCaught });
         expect(Object.keys(firstFaults.jackyun).length > 0 && Object.keys(firstFaults.kingdee).length > 0 && visible.size > 0, seed, 'the night hit both sides and the first run showed failures', firstFaults);
+    });
+
+    it('01 and its Replay: the bills of a save whose answer was lost (output 2) are in the failures file; once the fault is gone, Replay saves each shipped trade once and empties the file', async () => {
+        const jackyun = sims!.get('jackyun') as JackyunSim;
+        const kingdee = sims!.get('kingdee') as KingdeeSim;
+        const probe = completions(['ex01-query']);
+        const ex = await loadExample('01', sims!, probe.nodes);
+        probe.count();
+        // Kingdee saves the first batch but its answer is lost: those bills and the msg's others go to output 2.
+        kingdee.inject({ type: 'reset-after-processing' }, 1, (r) => /BatchSave/i.test(r.path));
+        await runOnce(ex, 'ex01-inject', probe, IDS01, toMap01);
+        const january = jackyun.tradesModifiedBetween(parseChinaTime('2024-01-01 00:00:00'), parseChinaTime('2024-01-31 23:59:59'));
+        const shipped = january.filter((t) => t.tradeStatus === '6000' || t.tradeStatus === '9090').map((t) => String(t.tradeNo));
+        const bills = () => {
+            const out = new Map<string, Set<unknown>>();
+            for (const r of kingdee.rows('SAL_OutStock')) out.set(String(r.FBillNo), (out.get(String(r.FBillNo)) ?? new Set()).add(r.FID));
+            return out;
+        };
+        const failed = debugOn(ex, 'ex01-write', 1);
+        should(failed.length).be.above(0, 'nothing failed: the fault missed');
+        const lines = fs.readFileSync(ex.failures, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+        should(lines.map((l) => l.payload.FBillNo).sort()).eql(failed.map((e) => e.payload.FBillNo).sort());
+        should(lines.every((l) => l.error && typeof l.error.message === 'string')).be.true('a line without its reason');
+
+        const saved = () => debugOn(ex, 'ex01-write', 0).reduce((n, e) => n + sizeOf(e.payload), 0);
+        const before = saved();
+        press('ex01-replay');
+        await settle(ex, () => saved() === before + lines.length);
+        should(saved()).equal(before + lines.length, 'not every replayed bill left output 1');
+        should(debugOn(ex, 'ex01-write', 1)).have.length(failed.length, 'a replayed bill failed again');
+        // Saved now, it leaves output 1 without the error it failed with.
+        should(debugOn(ex, 'ex01-write', 0).slice(-1)[0].error).be.undefined();
+        const now = bills();
+        should([...now].filter(([, fids]) => fids.size > 1).map(([no]) => no)).eql([], 'bills saved twice');
+        should(shipped.filter((t) => !now.has(t))).eql([], 'shipped trades not in Kingdee after the replay');
+        should(fs.existsSync(ex.failures) ? fs.readFileSync(ex.failures, 'utf8') : '').equal('', 'the replayed lines are still in the failures file');
     });
 
     /**
@@ -441,19 +493,15 @@ describe('example flows through a bad night (faults on both sides), then run aga
         await runOnce(ex, o.inject, probe, ids, o.toMap);
         const afterSecond = o.inTarget();
 
-        // The replay: what the failures output and the Catch showed, not in the target, retryable or possibly processed.
-        const replayed: string[] = [];
+        // The replay: the example's "Replay" sends every line of its failures file (output 2 and the write node's
+        // msgs at Catch, one line each) back into the write node.
         const sent = () => debugOn(ex, ids.write, 0).reduce((n, e) => n + sizeOf(e.payload), 0) + failedAtWrite().reduce((n, f) => n + f.records.length, 0);
         const before = sent();
-        const toReplay = failedAtWrite().filter((f) => (f.error?.retryable || f.error?.possiblyProcessed || f.whole) && f.records.some((r) => !afterSecond.has(o.writeKey(r)) && !replayed.includes(o.writeKey(r))));
-        let expected = 0;
-        for (const f of toReplay) {
-            const records = f.records.filter((r) => !afterSecond.has(o.writeKey(r)) && !replayed.includes(o.writeKey(r)));
-            replayed.push(...records.map(o.writeKey));
-            expected += records.length;
-            helper.getNode(ids.write).receive({ payload: f.whole ? records : records[0] });
-        }
-        await settle(ex, () => sent() >= before + expected);
+        const lines = fs.existsSync(ex.failures) ? fs.readFileSync(ex.failures, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : [];
+        expect(lines.length === failedAtWrite().length, seed, `the failures file holds ${lines.length} lines for ${failedAtWrite().length} failures at the write node`);
+        const replayed = lines.flatMap((l) => recordsOf(l.payload).map(o.writeKey));
+        if (lines.length > 0) press(`ex${o.key}-replay`);
+        await settle(ex, () => sent() >= before + replayed.length);
 
         const final = o.inTarget();
         const twice = [...final].filter(([, n]) => n > 1).map(([k]) => k);

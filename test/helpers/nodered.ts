@@ -17,6 +17,11 @@ export const completeNode = require(path.join(coreDir, '24-complete.js'));
 export const statusNode = require(path.join(coreDir, '25-status.js'));
 /** Node-RED's function node: it runs in a sandbox of its own, so the objects it builds have another Object.prototype. */
 export const functionNode = require(path.join(path.dirname(nodesPkg), 'core', 'function', '10-function.js'));
+/** Node-RED's json, switch, file and file in nodes: what a flow keeping failures in a file and replaying them uses. */
+export const jsonNode = require(path.join(path.dirname(nodesPkg), 'core', 'parsers', '70-JSON.js'));
+export const switchNode = require(path.join(path.dirname(nodesPkg), 'core', 'function', '10-switch.js'));
+export const fileNode = require(path.join(path.dirname(nodesPkg), 'core', 'storage', '10-file.js'));
+export const splitNode = require(path.join(path.dirname(nodesPkg), 'core', 'sequence', '17-split.js'));
 
 export { helper };
 
