@@ -59,6 +59,30 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.requests).have.length(3);
     });
 
+    it('a chunk size given in msg.params (one request a sheet all the same): a sheet failing after others were received → they on output 1, the rest on output 2, never the msg to Catch (whose replay would send the received ones again)', async () => {
+        await start();
+        await loadFlow({ maxRetries: 0 });
+        sim.inject({ type: 'http', status: 500, body: 'Internal Server Error' }, 10, (q) => q.body.includes('"RS2"'));
+        const r = await run('n1', { payload: [demoSheet('RS1'), demoSheet('RS2'), demoSheet('RS3')], params: { chunkSize: 3 } }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS1']);
+        should(r.outputs[1].map((m: Msg) => m.payload.SheetID)).eql(['RS2', 'RS3']);
+        should([...sim.sheets.keys()]).eql(['RS1']);
+    });
+
+    it('a chunk size given in msg.params: a sheet over the front server\'s limit reset while it is sent, after others were received → only it on output 2, the received ones each sent once', async () => {
+        await start();
+        await loadFlow({ maxRetries: 0 });
+        sim.maxBodyBytes = 64 * 1024;
+        sim.oversizeReset = true;
+        const sheets = [demoSheet('RS1'), { ...demoSheet('RS2'), Remark: '退'.repeat(2 * 1024 * 1024) }, demoSheet('RS3')];
+        const r = await run('n1', { payload: sheets, params: { chunkSize: 3 } }, 2, 60000);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((x: Msg) => [x.SheetID, x.alreadyPresent === true])).eql([['RS1', false], ['RS3', false]]);
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.error.code])).eql([['RS2', 'RESET_WHILE_SENDING']]);
+        should(sim.requests.filter((q) => q.body.includes('"RS1"'))).have.length(1);
+    });
+
     it('a SheetID the ERP holds already (DUPLICATE_SHEET) → output 1 marked alreadyPresent, not a failure; a refusal → output 2 with the server\'s message', async () => {
         await start({ sheets: [demoSheet('RS2')] });
         await loadFlow();
