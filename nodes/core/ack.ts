@@ -580,17 +580,27 @@ function heldAtOf(event: SendEvent): HeldAt | undefined {
 
 /**
  * The subflow instance a node's flow is (Node-RED 3.1 to 5: a Subflow holds its instance's config and the subflow's),
- * as the editor labels it: the instance's name, else the subflow's name and the instance's id; undefined on a tab.
+ * as the editor labels it: the instance's name, else the subflow's name and the instance's id; undefined on a tab. In a
+ * subflow nested in another, the instances from the outermost in (`"店铺A" › "入库" (n1)`), each by its id in the subflow
+ * holding it (`_alias`: Node-RED runs it under one joined to the outer instance's).
  */
 function subflowOf(flow: unknown): string | undefined {
-    const f = flow as { subflowInstance?: { id?: unknown; name?: unknown }; subflowDef?: { name?: unknown } } | undefined;
-    const instance = f?.subflowInstance;
-    if (!instance || typeof instance !== 'object') return undefined;
     const filled = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-    const name = filled(instance.name);
-    if (name) return `"${name}"`;
-    const def = filled(f.subflowDef?.name);
-    return def ? `"${def}" (${String(instance.id)})` : `(${String(instance.id)})`;
+    const labels: string[] = [];
+    for (let f = flow as SubflowLike | undefined; f; f = f.parent) {
+        const instance = f.subflowInstance;
+        if (!instance || typeof instance !== 'object') break;
+        const id = String(filled(instance._alias) ?? instance.id);
+        const name = filled(instance.name);
+        const def = filled(f.subflowDef?.name);
+        labels.unshift(name ? `"${name}"` : def ? `"${def}" (${id})` : `(${id})`);
+    }
+    return labels.length > 0 ? labels.join(' › ') : undefined;
+}
+interface SubflowLike {
+    subflowInstance?: { id?: unknown; name?: unknown; _alias?: unknown };
+    subflowDef?: { name?: unknown };
+    parent?: SubflowLike;
 }
 
 /** onReceive: the node starts on a msg delivered to it (msgs queue between delivery and this). */

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, validationError } from '../core';
+import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, StoppedMidChunk, sentWriteError, toConnectorError, validationError } from '../core';
 import { collated, mainOrgFieldOf, primaryKeyOf, warnRequestErrors, type KingdeeClient, type OrgScope } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
@@ -192,7 +192,11 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     // organisation (looked up in all of them) still cannot be checked while one naming its organisation is saved.
     const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
     const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
-    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options, orgField, orgs), (err) => (err instanceof ConnectorError && err.outcomeUnknown ? holdMs : 0), ctx.signal);
+    const unanswered = (err: unknown) => {
+        const reason = err instanceof StoppedMidChunk ? err.reason : err;
+        return reason instanceof ConnectorError && reason.outcomeUnknown;
+    };
+    return guardLock.run(keys, () => saveAbsent(ctx, params.FormId, field, models, values, options, orgField, orgs), (err) => (unanswered(err) ? holdMs : 0), ctx.signal);
 }
 
 /** The msgs already warned of records the duplicate guard cannot check. */
@@ -204,7 +208,8 @@ const guardLock = new KeyedLock('kingdee');
 /**
  * The duplicate guard's check and save: bills whose value Kingdee already holds (in the bill's organisation, when it
  * names one: `orgs`) are not sent (alreadyPresent), and of several records in the chunk with one value and
- * organisation (as Kingdee compares them) only the first is sent; the others get its outcome. A bill naming its
+ * organisation (as Kingdee compares them) only the first is sent; the others get its outcome (one naming it another
+ * way, by id or not at all, is checked again once the first is saved). A bill naming its
  * organisation in a way that cannot be read is not sent: found in another organisation, its value would make it
  * alreadyPresent with that one's bill (never saved), and looked up in none, a replay would be saved again.
  */
@@ -232,6 +237,11 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
     const toSave: number[] = [];
     const firstWith = new Map<string, number>();
     const copies: Array<[number, number]> = [];
+    // A bill whose value one sent before it carries with its organisation named another way (by number and by id, or
+    // one naming none) may be of that one's organisation: checked again once that one is saved, not sent beside it.
+    const sentWith = new Map<string, Array<'id' | 'number' | undefined>>();
+    const namedBy = (i: number) => (orgs[i] === undefined ? undefined : (orgs[i] as OrgScope).id !== undefined ? 'id' : 'number');
+    const later: number[] = [];
     values.forEach((v, i) => {
         const hit = present[i];
         const key = JSON.stringify([scopeOf(i), collated(v ?? '')]);
@@ -239,12 +249,16 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
             outcomes[i] = { ok: false, error: validationError('kingdee', orgField!, 'names the bill\'s organisation neither by its number ({"FNumber": …}) nor by its id ({"FOrgID": …}): the duplicate guard cannot tell which organisation\'s bills to look among (a bill of this value in another organisation would be taken for this one). Give one of them, or set duplicateScope to dataCentre; not saved') };
         } else if (hit) outcomes[i] = { ok: true, result: { Id: hit.Id, Number: hit.Number, alreadyPresent: true, model: models[i] } };
         else if (v !== undefined && firstWith.has(key)) copies.push([i, firstWith.get(key)!]);
+        else if (v !== undefined && (sentWith.get(collated(v)) ?? []).some((by) => by === undefined || namedBy(i) === undefined || by !== namedBy(i))) later.push(i);
         else {
-            if (v !== undefined) firstWith.set(key, i);
+            if (v !== undefined) {
+                firstWith.set(key, i);
+                sentWith.set(collated(v), [...(sentWith.get(collated(v)) ?? []), namedBy(i)]);
+            }
             toSave.push(i);
         }
     });
-    const alreadyPresent = models.length - toSave.length - outcomes.filter((o) => o && !o.ok).length;
+    const alreadyPresent = models.length - toSave.length - later.length - outcomes.filter((o) => o && !o.ok).length;
     if (alreadyPresent > 0) ctx.progress({ key: 'runtime.status.alreadyPresent', vars: { n: alreadyPresent } });
     if (toSave.length > 0) {
         const saved = await ctx.client.batchSave(formId, toSave.map((i) => models[i]), options, ctx.request);
@@ -254,6 +268,21 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
         const o = outcomes[first];
         const result = o.ok ? (o.result as Obj) : undefined;
         outcomes[i] = o.ok ? { ok: true, result: { Id: result?.Id, Number: result?.Number, alreadyPresent: true, model: models[i] } } : o;
+    }
+    if (later.length > 0) {
+        try {
+            const again = await saveAbsent(ctx, formId, field, later.map((i) => models[i]), later.map((i) => values[i]), options, orgField, later.map((i) => orgs[i]));
+            later.forEach((i, k) => (outcomes[i] = again[k]));
+        } catch (err) {
+            // The bills before them are saved: those keep their outcomes, and the msg stops here (as after a request).
+            if (err instanceof StoppedMidChunk) {
+                later.forEach((i, k) => (outcomes[i] = err.outcomes[k] as RecordOutcome));
+                throw new StoppedMidChunk(outcomes, err.reason);
+            }
+            const reason = toConnectorError(err, 'kingdee');
+            for (const i of later) outcomes[i] = { ok: false, error: sentWriteError(reason) };
+            throw new StoppedMidChunk(outcomes, reason);
+        }
     }
     return outcomes;
 }

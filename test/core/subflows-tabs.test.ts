@@ -121,6 +121,31 @@ describe('core: subflows used twice, flows split across tabs, two accounts side 
         should(warning).not.containEql('shopA-keep').and.not.containEql('shopB-keep');
     });
 
+    it('ack mode, a node inside a subflow nested in a subflow used twice: the warning names the inner instance by its id in the outer subflow and the outer instance it runs in, each instance apart', async () => {
+        sim = new KitSim(5);
+        await sim.start();
+        const keep = { id: 'keep', type: 'function', z: 'inner', func: 'context.set("kept", msg);\nif (msg.never) node.done();\nreturn;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] };
+        await load(
+            [kitConfig, kitQuery, functionNode],
+            [
+                { id: 'f1', type: 'tab' },
+                config(),
+                { id: 'inner', type: 'subflow', name: '入库', info: '', in: [{ x: 20, y: 50, wires: [{ id: 'keep' }] }], out: [] },
+                keep,
+                { id: 'outer', type: 'subflow', name: '店铺同步', info: '', in: [{ x: 20, y: 50, wires: [{ id: 'innerUse' }] }], out: [] },
+                { id: 'innerUse', type: 'subflow:inner', z: 'outer', x: 200, y: 50, wires: [] },
+                query('q1', 'f1', ['shopA', 'shopB'], { ackTimeout: '0.005' }),
+                { id: 'shopA', type: 'subflow:outer', z: 'f1', name: '店铺A', x: 300, y: 50, wires: [] },
+                { id: 'shopB', type: 'subflow:outer', z: 'f1', name: '店铺B', x: 300, y: 150, wires: [] },
+            ],
+            creds,
+        );
+        helper.getNode('q1').receive({ payload: 1 });
+        const warning = await waitFor('the run abandoned', () => warnings('q1').find((w) => /were not acknowledged within/.test(w)), 5000);
+        should(warning).containEql('"店铺A" › "入库" (innerUse)').and.containEql('"店铺B" › "入库" (innerUse)');
+        should(warning).not.containEql('shopA-innerUse').and.not.containEql('shopB-innerUse');
+    });
+
     /** Runs q1 with the first save slow at the vendor: the watermark is committed once, after all 5 records were written. */
     async function committedOnceAllWritten(): Promise<void> {
         const at = commits();

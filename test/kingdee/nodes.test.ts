@@ -1100,6 +1100,34 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(saved().map((x) => [x.FJKShopNumber, x['FStockOrgID.FNumber']]).sort()).eql([['JK-8001', '100'], ['JK-8001', '101'], ['JK-8002', '100'], ['JK-8002', '101'], ['JK-8003', '100']]);
         });
 
+        it('duplicate guard, one chunk holding one source order twice, its organisation named once by number and once by id (the same organisation): saved once, the second alreadyPresent with it; two organisations\' copies are each saved', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (org: unknown, no: string) => model(undefined, { FStockOrgID: org, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            const r = await run('n1', { payload: [order({ FNumber: '101' }, 'JK-9001'), order({ FOrgID: 100101 }, 'JK-9001'), order({ FNumber: '100' }, 'JK-9002'), order({ FOrgID: 100101 }, 'JK-9002')] }, 2);
+            should(r.outputs[1].map((m) => m.error.message)).eql([]);
+            const out: Msg[] = r.outputs[0][0].payload;
+            should(out[1]).match({ Id: out[0].Id, alreadyPresent: true });
+            should(out[3].alreadyPresent === undefined).be.true('org 101\'s copy was reported present with org 100\'s bill');
+            should(saved().map((x) => [x.FJKShopNumber, x['FStockOrgID.FNumber']]).sort()).eql([['JK-9001', '101'], ['JK-9002', '100'], ['JK-9002', '101']]);
+        });
+
+        it('duplicate guard, a bill checked again after the first of its value was saved (its organisation named another way), that second lookup failing → the saved bill on output 1, the other on output 2 retryable, nothing to Catch; its replay is alreadyPresent', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (org: unknown) => model(undefined, { FStockOrgID: org, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: 'JK-9101' }] });
+            // Every try of the second lookup (maxRetries 3).
+            sim.inject({ type: 'http', status: 500, body: 'Internal Server Error' }, 4, (q) => isQuery(q) && /FStockOrgID = 100101/.test(q.body));
+            const r = await run('n1', { payload: [order({ FNumber: '101' }), order({ FOrgID: 100101 })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((o: Msg) => o.alreadyPresent)).eql([undefined]);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.retryable, m.error.possiblyProcessed === true])).eql([[1, true, false]]);
+            should(saved().filter((x) => x.FJKShopNumber === 'JK-9101')).have.length(1);
+            const replay = await run('n1', { payload: r.outputs[1][0].payload }, 2);
+            should(replay.outputs[0][0].payload).match({ Id: r.outputs[0][0].payload[0].Id, alreadyPresent: true });
+            should(saved().filter((x) => x.FJKShopNumber === 'JK-9101')).have.length(1);
+        });
+
         it('duplicate guard, one lookup for several organisations: a bill it answers of an organisation none of those asked (SQL Server folds full-width digits too) → not taken for any bill\'s nor saved blind: the msg goes to Catch saying so', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
