@@ -338,6 +338,43 @@ describe('example flows through a bad night (faults on both sides), then run aga
         should(fs.existsSync(ex.failures) ? fs.readFileSync(ex.failures, 'utf8') : '').equal('', 'the replayed lines are still in the failures file');
     });
 
+    /** The lines of an example's failures file, parsed (none when there is no file). */
+    const failureLines = (ex: Loaded): Msg[] => (fs.existsSync(ex.failures) ? fs.readFileSync(ex.failures, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : []);
+
+    it('Replay with nothing failed yet (no failures file): says there is nothing to replay, no error in the debug sidebar or at Catch', async () => {
+        const ex = await loadExample('02', sims!);
+        const lines = helper.getNode('ex02-replay-lines');
+        const statuses: Msg[] = [];
+        const status = lines.status.bind(lines);
+        lines.status = (s: Msg) => (statuses.push(s), status(s));
+        should(fs.existsSync(ex.failures)).be.false();
+        press('ex02-replay');
+        const until = Date.now() + 10000;
+        while (statuses.length === 0 && ex.caught().length === 0 && Date.now() < until) await sleep(50);
+        await sleep(300);
+        should(ex.caught().map((e) => e.error?.message)).eql([], 'an error at Catch');
+        should(statuses.map((s) => s.text)).eql(['nothing to replay']);
+        should(failureLines(ex)).eql([]);
+    });
+
+    it('02 and its Replay of an order refused again (shipped): the refusal is written after the file was emptied, so the order stays in the file for the next Replay, once', async () => {
+        const probe = completions(['ex02-query']);
+        const ex = await loadExample('02', sims!, probe.nodes);
+        probe.count();
+        await runOnce(ex, 'ex02-inject', probe, IDS02);
+        const first = failureLines(ex);
+        should(first.length).be.above(0, 'nothing refused: the shipped order is missing from the demo data');
+        should(first.every((l) => l.error?.code === 'ORDER_CANNOT_CANCEL')).be.true();
+        const orders = first.map((l) => l.payload.orderCode).sort();
+        for (const round of [1, 2]) {
+            const before = debugOn(ex, 'ex02-write', 1).length;
+            press('ex02-replay');
+            await settle(ex, () => debugOn(ex, 'ex02-write', 1).length === before + first.length && failureLines(ex).length === first.length);
+            should(debugOn(ex, 'ex02-write', 1).length).equal(before + first.length, `Replay ${round} did not send every line back`);
+            should(failureLines(ex).map((l) => l.payload.orderCode).sort()).eql(orders, `the failures file after Replay ${round}`);
+        }
+    });
+
     /**
      * Example 04 through the night: the upstream delivers each order (or, `inPairs`, arrays of two orders) signed,
      * some given up before the answer, some sent twice at once; WDT has its faults. In the morning the upstream resends
