@@ -115,24 +115,12 @@ describe('upgrade: what an earlier release left in a persistent context store', 
             const saved = Date.now() - 3600000;
             stored('f1', 'q1', { cnErpWatermark: saved });
             // The query node as the first release saved it: no ack timeout, commit when the read ends.
-            const flow = withProbes(
-                [
-                    { id: 'f1', type: 'tab', label: 'upgrade' },
-                    { id: 'c1', type: 'kit-config', url: sim.baseUrl, user: KIT_DEMO.user },
-                    { id: 'q1', type: 'kit-query', z: 'f1', config: 'c1', params: {}, outputMode: 'page', maxRecords: '', incremental: true, watermarkStore: 'file', overlapMinutes: 10, watermarkCommit: 'read', timeout: '' },
-                ],
-                'q1',
-                1,
-            );
-            await load([kitConfig, kitQuery], flow, { c1: { password: KIT_DEMO.password } });
-            // The runtime opens the context stores when the flows load; the test helper does not, so it is done here.
-            await (helper as any)._context.load();
+            await loadQuery(sim);
             const r = await run('q1', {}, 1);
             should(r.caught).be.undefined();
             const query = sim.requests.find((q) => q.path === '/items/query')!;
             should(JSON.parse(query.body).since).equal(saved - 600000);
-            const now = await new Promise<unknown>((resolve, reject) => helper.getNode('q1').context().get('cnErpWatermark', 'file', (err: Error, v: unknown) => (err ? reject(err) : resolve(v))));
-            should(now).be.a.Number().and.above(saved);
+            should(await storedNow()).be.a.Number().and.above(saved);
         } finally {
             await sim.stop();
         }
@@ -150,6 +138,7 @@ describe('upgrade: what an earlier release left in a persistent context store', 
             1,
         );
         await load([kitConfig, kitQuery], flow, { c1: { password: KIT_DEMO.password } });
+        // The runtime opens the context stores when the flows load; the test helper does not, so it is done here.
         await (helper as any)._context.load();
     }
     const storedNow = () => new Promise<unknown>((resolve, reject) => helper.getNode('q1').context().get('cnErpWatermark', 'file', (err: Error, v: unknown) => (err ? reject(err) : resolve(v))));

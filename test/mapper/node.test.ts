@@ -215,8 +215,8 @@ describe('erp-mapper node', function () {
         should(res.body.results[0]).match({ ok: true, record: { FID: '1234567890123456789', FEntryID: '1234567890123456791' } });
     });
 
-    it('"use last received" for a mapper inside a subflow: the editor asks by the id it knows the mapper by, and gets the last record any instance received', async function () {
-        // Node-RED runs each instance's copy of the mapper under an id of its own; the editor knows only the subflow's.
+    /** A mapper (m1) inside a subflow used twice, by instances shopA and shopB. */
+    async function loadSubflowUsedTwice(): Promise<void> {
         const mapping = JSON.stringify({ fields: { id: { path: 'id', required: true } } });
         await load(modules, [
             { id: 'f1', type: 'tab' },
@@ -225,6 +225,11 @@ describe('erp-mapper node', function () {
             { id: 'shopA', type: 'subflow:sf', z: 'f1', x: 100, y: 100, wires: [[]] },
             { id: 'shopB', type: 'subflow:sf', z: 'f1', x: 100, y: 200, wires: [[]] },
         ]);
+    }
+
+    it('"use last received" for a mapper inside a subflow: the editor asks by the id it knows the mapper by, and gets the last record any instance received', async function () {
+        // Node-RED runs each instance's copy of the mapper under an id of its own; the editor knows only the subflow's.
+        await loadSubflowUsedTwice();
         helper.getNode('shopA').receive({ payload: { id: 1, shop: 'A' } });
         await waitFor('shop A mapped', async () => (await sampleStatus()) === 200);
         should((await helper.request().get('/cn-erp/mapper/m1/sample').expect(200)).body).eql({ sample: { id: 1, shop: 'A' } });
@@ -240,14 +245,7 @@ describe('erp-mapper node', function () {
     });
 
     it('"use last received" for a mapper inside a subflow used twice: the instance that received last stopping (its instance changed and redeployed) leaves the record the other received, not none', async function () {
-        const mapping = JSON.stringify({ fields: { id: { path: 'id', required: true } } });
-        await load(modules, [
-            { id: 'f1', type: 'tab' },
-            { id: 'sf', type: 'subflow', name: 'map', info: '', in: [{ x: 50, y: 50, wires: [{ id: 'm1' }] }], out: [{ x: 400, y: 50, wires: [{ id: 'm1', port: 0 }] }] },
-            { id: 'm1', type: 'erp-mapper', z: 'sf', x: 200, y: 50, name: '', target: '', mapping, wires: [[], []] },
-            { id: 'shopA', type: 'subflow:sf', z: 'f1', x: 100, y: 100, wires: [[]] },
-            { id: 'shopB', type: 'subflow:sf', z: 'f1', x: 100, y: 200, wires: [[]] },
-        ]);
+        await loadSubflowUsedTwice();
         const sample = async () => (await helper.request().get('/cn-erp/mapper/m1/sample')).body?.sample;
         helper.getNode('shopA').receive({ payload: { id: 1, shop: 'A' } });
         await waitFor('shop A mapped', async () => (await sample())?.shop === 'A');
