@@ -102,7 +102,7 @@ export class HttpTransport {
             });
             const answer: HttpResponse = { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
             if (refused) {
-                if (answer.status === 413 || refusedAsTooLargeByIis(answer)) refused.refused(req.url, size, 'REQUEST_TOO_LARGE');
+                if (refusedAsTooLarge(answer)) refused.refused(req.url, size, 'REQUEST_TOO_LARGE');
                 else refused.answered(req.url, size);
             }
             return answer;
@@ -148,7 +148,7 @@ export class HttpTransport {
         if (res.status === 429) {
             return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'HTTP_429', httpStatus: 429, message: `HTTP 429 Too Many Requests`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
         }
-        if (res.status === 413 || refusedAsTooLargeByIis(res)) return requestTooLarge(this.system);
+        if (refusedAsTooLarge(res)) return requestTooLarge(this.system);
         if (res.status >= 500) {
             // 503 means the server refused before doing anything; other 5xx may have half-done the work.
             return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
@@ -199,12 +199,13 @@ export class HttpTransport {
 }
 
 /**
- * IIS and ASP.NET (in front of K/3 Cloud) refuse a body over their limit without a 413: request filtering answers
- * 404.13 (maxAllowedContentLength, 30 MB by default), ASP.NET a 500 "Maximum request length exceeded" (maxRequestLength,
- * 4 MB by default; "超过了最大请求长度" on a Chinese server). Neither handed the request to the service.
+ * Whether the server's front refused the body as over its limit: HTTP 413, or IIS and ASP.NET (in front of K/3 Cloud),
+ * which refuse without a 413: request filtering answers 404.13 (maxAllowedContentLength, 30 MB by default), ASP.NET a
+ * 500 "Maximum request length exceeded" (maxRequestLength, 4 MB by default; "超过了最大请求长度" on a Chinese server).
+ * None handed the request to the service.
  */
-function refusedAsTooLargeByIis(res: HttpResponse): boolean {
-    return (res.status === 404 && /\b404\.13\b/.test(res.body)) || (res.status === 500 && /Maximum request length exceeded|超过了最大请求长度/i.test(res.body));
+function refusedAsTooLarge(res: HttpResponse): boolean {
+    return res.status === 413 || (res.status === 404 && /\b404\.13\b/.test(res.body)) || (res.status === 500 && /Maximum request length exceeded|超过了最大请求长度/i.test(res.body));
 }
 
 /** How a write's request refused as too large gets smaller; a query's says instead what makes it large (queryTooLarge). */
