@@ -376,7 +376,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         // would leave a gap between runs whose records nobody reads).
         const overlapSetting = num(def.overlapMinutes);
         const overlap = overlapSetting === undefined || overlapSetting < 0 ? 10 : overlapSetting;
-        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlap * 60000) : undefined;
+        const watermark = spec.kind === 'query' && spec.incremental && def.incremental ? new Watermark(node, def.watermarkStore || undefined, overlap * 60000, _) : undefined;
         if (watermark && overlap !== overlapSetting && def.overlapMinutes !== undefined && def.overlapMinutes !== '') {
             node.warn(_('runtime.warn.overlapMinutes', { type: spec.type, got: JSON.stringify(def.overlapMinutes) }));
         }

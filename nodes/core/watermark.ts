@@ -4,6 +4,7 @@
  * overlap, to catch records updated late or committed out of order.
  */
 import type { Node } from 'node-red';
+import type { Translate } from './i18n';
 
 const KEY = 'cnErpWatermark';
 
@@ -61,6 +62,8 @@ export class Watermark {
         private readonly node: Node,
         private readonly store: string | undefined,
         readonly overlapMs: number,
+        /** Node-RED's language for the warning below (a warning is read in the debug sidebar, like the status). */
+        private readonly _: Translate,
     ) {}
 
     /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
@@ -79,7 +82,7 @@ export class Watermark {
                     // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
                     if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
                         const ms = Number(value);
-                        this.node.warn(`${this.node.type}: the stored watermark is ${describeStored(value)}, not a number: read as ${new Date(ms).toISOString()}, and stored as a number when this run commits`);
+                        this.node.warn(this._('runtime.warn.watermarkText', { type: this.node.type, stored: JSON.stringify(value), at: new Date(ms).toISOString() }));
                         return resolve(ms);
                     }
                     // Read as no watermark, the run would silently read everything again from the user's start.

@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import should from 'should';
 import { translator } from '../../nodes/core/i18n';
+import { Watermark } from '../../nodes/core/watermark';
 import { JackyunSim, JACKYUN_DEMO } from '../sim/jackyun';
 import { chinaTime } from '../../nodes/core/time';
 import { NodeRedProcess, NodeRedOptions, waitFor } from '../crash/runtime';
@@ -110,6 +111,15 @@ describe('runtime texts in the language Node-RED runs in', function () {
             should(_('runtime.status.pageRecords', { page: 3, records: 600 })).equal('page 3, records: 600');
             const zh = translator({ _: (key: string, vars: any) => (key === 'runtime.status.done' ? '完成' : key) } as any);
             should(zh('runtime.status.done')).equal('完成');
+        });
+        it("a watermark stored as text is read with a warning in Node-RED's language (it was English whatever the language)", async () => {
+            const zhCatalog = readJson(path.join(root, 'nodes', 'core', 'locales', 'zh-CN', 'runtime.json'));
+            const zh = translator({ _: (key: string, vars: any) => String(lookup(zhCatalog, key) ?? key).replace(/__(\w+)__/g, (_w: string, n: string) => String(vars[n])) } as any);
+            const warnings: string[] = [];
+            const node = { type: 'kingdee-bill-query', warn: (w: string) => warnings.push(w), context: () => ({ get: (_k: string, _s: string, cb: (e: undefined, v: unknown) => void) => cb(undefined, '1700000000000') }) };
+            const ms = await new Watermark(node as any, undefined, 0, zh).get();
+            should(ms).equal(1700000000000);
+            should(warnings).eql([`kingdee-bill-query：存储的水位是文本 "1700000000000"，不是数字：按 ${new Date(1700000000000).toISOString()} 读取，本次运行提交时改存为数字`]);
         });
     });
 
