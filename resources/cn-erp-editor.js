@@ -185,6 +185,18 @@
         $select.val(value || '');
     }
 
+    /**
+     * Selects a saved `value` its select does not list, added as an option: a `${NAME}` a subflow sets, or a value the
+     * runtime takes beyond the usual ones (a Kingdee language id such as 1041). Node-RED selects nothing for it: the
+     * dialog showed it blank, marked it invalid and tested the connection without it.
+     */
+    function keepOption($select, value) {
+        if (!$select.length || value === undefined || value === null || value === '') return;
+        var text = String(value);
+        if (!$select.find('option').filter(function () { return this.value === text; }).length) $select.append($('<option></option>').attr('value', text).text(text));
+        $select.val(text);
+    }
+
     function saveEndpoint(node) {
         var params = {};
         (node._cnErpParamNames || []).forEach(function (p) {
@@ -279,6 +291,9 @@
     function prepareConfig(node) {
         var $box = $('.cn-erp-config-common').first().empty();
         var defaults = node._def.defaults || {};
+        Object.keys(defaults).forEach(function (key) {
+            keepOption($('select#node-config-input-' + key), node[key]);
+        });
         $('<div class="form-row" style="margin-top:12px"><b></b></div>').find('b').text(t('限流与重试', 'Limits and retries')).end().appendTo($box);
         COMMON.forEach(function (f) {
             if (!defaults[f.name]) return;

@@ -31,9 +31,30 @@
         return out.sort();
     }
 
+    /**
+     * JSON.parse, except that a whole number beyond 2^53 (a Java long id) is kept as its decimal text, as the runtime
+     * reads the mapping (nodes/core/json.ts): JSON.parse reads 1234567890123456789 as …800, another record, and the
+     * dialog saved it so. Strings are passed over whole: digits inside them are left alone.
+     */
+    var JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+    function parseJson(text) {
+        text = String(text);
+        var out = '';
+        var copied = 0;
+        var m;
+        JSON_TOKEN.lastIndex = 0;
+        while ((m = JSON_TOKEN.exec(text))) {
+            // JSON writes no 0123: text that is no JSON stays no JSON.
+            if (!/^-?[1-9]\d*$/.test(m[0]) || Number.isSafeInteger(Number(m[0]))) continue;
+            out += text.slice(copied, m.index) + '"' + m[0] + '"';
+            copied = m.index + m[0].length;
+        }
+        return JSON.parse(copied ? out + text.slice(copied) : text);
+    }
+
     function readMapping() {
         try {
-            var m = JSON.parse($('#node-input-mapping').val() || '{}');
+            var m = parseJson($('#node-input-mapping').val() || '{}');
             if (!m || typeof m !== 'object') m = {};
             if (!m.fields || typeof m.fields !== 'object') m.fields = {};
             return m;
@@ -76,7 +97,7 @@
         var types = acceptedTypes(prop);
         if (types.length === 1 && types[0] === 'string') return text;
         var v;
-        try { v = JSON.parse(text); } catch (e) { return text; }
+        try { v = parseJson(text); } catch (e) { return text; }
         var ty = jsonType(v);
         if (ty === 'string') return v;
         if (ty === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return text;
@@ -103,7 +124,7 @@
         } else if (kind === 'table' || kind === 'lookup') {
             // A table or lookup that is not JSON keeps the text typed, which the runtime refuses naming the field
             // (as {} a typo emptied the table: every value unknown, or silently the default).
-            try { rule[kind] = JSON.parse(text); } catch (e) { rule[kind] = text; }
+            try { rule[kind] = parseJson(text); } catch (e) { rule[kind] = text; }
         } else {
             rule[kind] = text;
         }
@@ -267,7 +288,7 @@
                     if (!f) return;
                     f.text().then(function (text) {
                         try {
-                            var m = JSON.parse(text);
+                            var m = parseJson(text);
                             writeMapping(m);
                             if (typeof m.target === 'string') showTarget(m.target);
                             renderFields(node);

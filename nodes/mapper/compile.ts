@@ -19,6 +19,7 @@ import type { JsonSchema } from '../core/spec';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
+import { parseVendorJson } from '../core/json';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -719,7 +720,9 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
     let m: any = mapping;
     if (typeof m === 'string') {
         try {
-            m = JSON.parse(m);
+            // A whole number beyond 2^53 (a long id typed as a constant or in a value table) is kept as its decimal
+            // text: JSON.parse rounded 1234567890123456789 to …800, another record. The target schema checks its type.
+            m = parseVendorJson(m);
         } catch (err: any) {
             throw new MappingCompileError('', `mapping is not valid JSON: ${err.message}`);
         }

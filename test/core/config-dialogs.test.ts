@@ -210,6 +210,23 @@ describe('dialogs: a field holding ${NAME} (an environment variable: a subflow i
         should(d.maxLimit.validate.call(node(), '${KD_MAX_LIMIT}')).be.true();
     });
 
+    it('every dialog field that takes ${NAME} can hold it: none is a number input (which shows a saved ${MAX_ROWS} blank and saves "" on Done: the default)', () => {
+        const lost: string[] = [];
+        for (const system of fs.readdirSync(path.join(root, 'nodes'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'core').map((d) => d.name)) {
+            for (const file of fs.readdirSync(path.join(root, 'nodes', system)).filter((f) => f.endsWith('.html'))) {
+                const html = fs.readFileSync(path.join(root, 'nodes', system, file), 'utf8');
+                const defaults = definition(system, file.replace(/\.html$/, '')).defaults;
+                for (const input of html.match(/<input\b[^>]*>/g) ?? []) {
+                    const field = /\bid="node-(?:config-)?input-(\w+)"/.exec(input)?.[1];
+                    if (!field || !/\btype="number"/.test(input)) continue;
+                    const validate = defaults[field]?.validate;
+                    if (!validate || validate.call(node(), '${DIALOG_SETTING}') === true) lost.push(`${file}: ${field}`);
+                }
+            }
+        }
+        should(lost).eql([]);
+    });
+
     it('qeasy-config: the signature window, the inbound rate limit and the duplicate window take ${NAME}', () => {
         const d = definition('qeasy').defaults;
         for (const field of ['windowSeconds', 'rps', 'dedupeWindow']) should(d[field].validate.call(node(), '${QEASY_SETTING}')).be.true(field);

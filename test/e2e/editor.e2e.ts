@@ -243,6 +243,51 @@ runtimes().forEach((rt) => {
             should(errors).eql([]);
         });
 
+        it('config dialogs: a saved value the field could not hold (a Kingdee page limit ${MAX_ROWS}, a language 1041 or ${LCID}, a Jackyun mode ${JACKYUN_MODE}) shows as saved, is not marked invalid, and is kept by Done', async () => {
+            const cases = [
+                { type: 'kingdee-config', props: { maxLimit: '${MAX_ROWS}', lcid: '${LCID}' } },
+                { type: 'kingdee-config', props: { maxLimit: '500', lcid: 1041 } },
+                { type: 'jackyun-config', props: { mode: '${JACKYUN_MODE}' } },
+            ];
+            const results: unknown[] = [];
+            const expected: unknown[] = [];
+            for (const [i, c] of cases.entries()) {
+                const id = `e2e-saved-${i}`;
+                await page.evaluate(
+                    ({ id, type, props }) => {
+                        const RED = (window as any).RED;
+                        RED.nodes.import([{ id, type, ...props }]);
+                        RED.editor.editConfig('', type, id);
+                    },
+                    { id, ...c },
+                );
+                await waitTrayOpen(page);
+                const fields = Object.keys(c.props);
+                const shown: Record<string, string> = {};
+                for (const f of fields) shown[f] = await page.inputValue(`#node-config-input-${f}`);
+                const marked = await page.evaluate((fields) => fields.filter((f) => $(`#node-config-input-${f}`).hasClass('input-error')), fields);
+                await page.click('.red-ui-tray #node-config-dialog-ok');
+                await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15000 });
+                const saved: Record<string, string> = await page.evaluate(
+                    ({ id, fields }) => {
+                        const RED = (window as any).RED;
+                        const n = RED.nodes.node(id);
+                        const out: Record<string, string> = {};
+                        for (const f of fields) out[f] = String(n[f]);
+                        RED.nodes.remove(id);
+                        RED.nodes.dirty(false);
+                        return out;
+                    },
+                    { id, fields },
+                );
+                const asSaved = Object.fromEntries(fields.map((f) => [f, String((c.props as Record<string, unknown>)[f])]));
+                results.push({ type: c.type, shown, marked, saved });
+                expected.push({ type: c.type, shown: asSaved, marked: [], saved: asSaved });
+            }
+            should(results).eql(expected);
+            should(errors).eql([]);
+        });
+
         it('renders help for every node in the Inputs/Outputs/Details format', async () => {
             for (const type of nodeTypes) {
                 const text: string = await page.evaluate((type) => {
@@ -565,6 +610,37 @@ runtimes().forEach((rt) => {
             await row('FCustomerID').waitFor();
             await closeTray(page, 'ok');
             should(JSON.parse(await page.evaluate((id) => (window as any).RED.nodes.node(id).mapping, id))).eql(mapping);
+            await page.evaluate((id) => (window as any).RED.nodes.remove(id), id);
+            should(errors).eql([]);
+        });
+
+        it('mapper: a whole number beyond 2^53 (a Java long id) keeps every digit, in a saved mapping opened and saved with Done and in a value table typed in the field table and previewed', async () => {
+            const id = 'e2e-mapper-long';
+            // Written by hand or pasted: the id as a JSON number, which JSON.parse reads as 1234567890123456800.
+            const mapping = '{"target": "kingdee-batch-save", "fields": {"FID": {"const": 1234567890123456789}, "FBillNo": {"const": "X1"}}}';
+            await page.evaluate(
+                ({ id, mapping }) => {
+                    const RED = (window as any).RED;
+                    RED.nodes.import([{ id, type: 'erp-mapper', target: 'kingdee-batch-save', mapping, x: 300, y: 520, z: RED.workspaces.active(), wires: [[], []] }]);
+                    RED.editor.edit(RED.nodes.node(id));
+                },
+                { id, mapping },
+            );
+            await waitTrayOpen(page);
+            const row = (field: string) => page.locator(`.erp-mapper-table tr.erp-mapper-row[data-field="${field}"]`).first();
+            await row('FID').waitFor();
+            should(await row('FID').locator('input.erp-mapper-value').first().inputValue()).equal('1234567890123456789');
+            // A value table typed for the customer: shop 1002's customer code is a long number.
+            await row('FCustomerID').locator('select').first().selectOption('table');
+            await row('FCustomerID').locator('input.erp-mapper-table-path').first().fill('shopId');
+            await row('FCustomerID').locator('input.erp-mapper-value').first().fill('{"1001": "C1", "1002": 1234567890123456789}');
+            await row('FCustomerID').locator('input.erp-mapper-value').first().press('Tab');
+            const result = await preview(page, '{"shopId": "1002"}');
+            should(JSON.parse(result.slice(result.indexOf('{')))).eql({ FID: '1234567890123456789', FBillNo: 'X1', FCustomerID: { FNumber: '1234567890123456789' } });
+            await closeTray(page, 'ok');
+            const saved = JSON.parse(await page.evaluate((id) => (window as any).RED.nodes.node(id).mapping, id));
+            should(saved.fields.FID).eql({ const: '1234567890123456789' });
+            should(saved.fields.FCustomerID).eql({ table: { 1001: 'C1', 1002: '1234567890123456789' }, path: 'shopId' });
             await page.evaluate((id) => (window as any).RED.nodes.remove(id), id);
             should(errors).eql([]);
         });

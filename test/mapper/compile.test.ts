@@ -515,6 +515,19 @@ describe('compileMapping: generated code', function () {
         // Up to 2^53 - 1, and written as an exponent or with a fraction, text is still converted.
         should(ok(run({ a: { path: 'safe', convert: 'number' }, b: { path: 'sci', convert: 'number' }, c: { path: 'frac', convert: 'number' } }, rec))).eql({ a: 9007199254740991, b: 1e20, c: 12345678901234567.5 });
     });
+
+    it('a mapping given as JSON text keeps a whole number beyond 2^53 (a Java long id) in a constant, a value table and a default as its exact text; a number-only field refuses it naming the field', function () {
+        // JSON.parse read 1234567890123456789 as 1234567890123456800: the record named another bill, customer or org.
+        const text =
+            '{"fields": {"id": {"const": 1234567890123456789}, "org": {"table": {"1001": 9007199254740993, "1002": -1234567890123456789, "1003": 12}, "path": "shop"},' +
+            ' "cust": {"path": "c", "default": 1234567890123456791}, "small": {"const": 9007199254740991}, "list": {"const": [12345678901234567890, 1.5]}, "note": {"const": "no 12345678901234567890"}}}';
+        const fn = compileMapping(text);
+        should(ok(fn({ shop: '1001' }) as MapResult)).eql({ id: '1234567890123456789', org: '9007199254740993', cust: '1234567890123456791', small: 9007199254740991, list: ['12345678901234567890', 1.5], note: 'no 12345678901234567890' });
+        should(ok(fn({ shop: '1002' }) as MapResult).org).equal('-1234567890123456789');
+        should(ok(fn({ shop: '1003' }) as MapResult).org).equal(12);
+        const qty = compileMapping('{"fields": {"qty": {"const": 1234567890123456789}}}', { schema: { type: 'object', properties: { qty: { type: 'number' } } } });
+        should(bad(qty({}) as MapResult)).eql([{ field: 'qty', source: '(const)', reason: 'must be number' }]);
+    });
 });
 
 describe('compileMapping: validation inside nested arrays', function () {

@@ -73,3 +73,19 @@ describe('mapper dialog: constants typed in the field table', () => {
         should(editor().ruleText({ const: 'CUST001' }, 'const', kingdee.FCustomerID)).equal('CUST001');
     });
 });
+
+describe('mapper dialog: a whole number beyond 2^53 (a Java long id) typed in the field table', () => {
+    it('a value table or a JSON constant keeps every digit, as the text the runtime reads it as (JSON.parse made 1234567890123456789 …800, another record)', () => {
+        const rule = (kind: string, text: string, prop: unknown = {}) => JSON.parse(JSON.stringify(editor().ruleFromText(kind, text, kind === 'table' ? { path: 'shopId' } : undefined, prop)));
+        should(rule('table', '{"1001": 1234567890123456789, "1002": -9007199254740993, "1003": 12, "1004": "x 1234567890123456789", "1005": 1e21}', kingdee.FID)).eql({
+            table: { 1001: '1234567890123456789', 1002: '-9007199254740993', 1003: 12, 1004: 'x 1234567890123456789', 1005: 1e21 },
+            path: 'shopId',
+        });
+        should(rule('const', '{"FNumber": 1234567890123456789}')).eql({ const: { FNumber: '1234567890123456789' } });
+        // Not JSON: still kept as typed (the runtime refuses it naming the field).
+        should(rule('table', '{"1001": 1234567890123456789,}')).eql({ table: '{"1001": 1234567890123456789,}', path: 'shopId' });
+        // Shown again as saved, and typed back unchanged.
+        const shown = editor().ruleText({ table: { 1001: '1234567890123456789' }, path: 'shopId' }, 'table', kingdee.FID);
+        should(rule('table', shown, kingdee.FID)).eql({ table: { 1001: '1234567890123456789' }, path: 'shopId' });
+    });
+});
