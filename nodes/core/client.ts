@@ -1,11 +1,12 @@
 /**
- * The base of every vendor client: one per config node (one account). It owns the account's transport, limiter and
- * retry policy, so every node using the config shares them. A vendor client implements single HTTP attempts and
- * hands them to `call()`, which adds the limiter, the retry policy and the one re-authentication.
+ * The base of every vendor client: one per config node. It owns the config node's transport, limiter and retry policy,
+ * so every node using the config shares them; the config node shares the limiter with the other config nodes of the
+ * same account too (shareLimiter). A vendor client implements single HTTP attempts and hands them to `call()`, which
+ * adds the limiter, the retry policy and the one re-authentication.
  */
 import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
-import { Limiter } from './limiter';
+import { Limiter, LimitsDiffer } from './limiter';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
 import type { TextVars } from './i18n';
 
@@ -54,16 +55,43 @@ export interface ConnectionCheck {
 export abstract class BaseClient {
     readonly system: string;
     readonly http: HttpTransport;
-    readonly limiter: Limiter;
     readonly retryPolicy: RetryPolicy;
+    private readonly limits: { rps: number; concurrency: number };
+    private accountLimiter: Limiter;
     /** Aborted by close(): work of the whole client (a shared login) stops with it. */
     protected readonly lifetime = new AbortController();
 
     constructor(settings: ClientSettings) {
         this.system = settings.system;
         this.http = new HttpTransport({ system: settings.system, timeoutMs: settings.timeoutMs, allowSelfSigned: settings.allowSelfSigned, maxResponseBytes: settings.maxResponseBytes });
-        this.limiter = new Limiter({ system: settings.system, rps: settings.rps ?? 0, concurrency: settings.concurrency ?? 0 });
+        this.limits = { rps: settings.rps ?? 0, concurrency: settings.concurrency ?? 0 };
+        this.accountLimiter = new Limiter({ system: settings.system, ...this.limits });
         this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...settings.retry };
+    }
+
+    /** The account's limiter: this client's own until shareLimiter() makes it the account's. */
+    get limiter(): Limiter {
+        return this.accountLimiter;
+    }
+
+    /**
+     * Who the vendor counts this client's requests against for its rate limits: the server and the account's ids, never
+     * a secret. Undefined (the default): no one else's requests count with this client's.
+     */
+    protected accountKey(): string[] | undefined {
+        return undefined;
+    }
+
+    /**
+     * Shares one limiter with the clients of every other config node of the same account (accountKey), which the
+     * vendor counts as one: the strictest of their rates and concurrencies applies. The config node calls it before
+     * the first call; `differs` hears when another config node of the account is set otherwise.
+     */
+    shareLimiter(differs?: (limits: LimitsDiffer) => void): void {
+        const key = this.accountKey();
+        if (key === undefined) return;
+        this.accountLimiter.close();
+        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key]), { system: this.system, ...this.limits }, differs);
     }
 
     /**

@@ -1,11 +1,13 @@
 /**
  * Config nodes: one per account. Holds the settings and credentials, creates the vendor client lazily (one per
- * config node, shared by every endpoint node using it, so the limiter and the session are shared), closes it on
- * redeploy, and serves the editor's "test connection" button.
+ * config node, shared by every endpoint node using it, so the session is shared; the limiter is shared with every
+ * config node of the same account too), closes it on redeploy, and serves the editor's "test connection" button.
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
 import { ConnectorError, toConnectorError } from './errors';
+import { translator } from './i18n';
+import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
 
 export interface ConfigNodeDef<C extends BaseClient> {
@@ -110,13 +112,20 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
     function ConfigNodeConstructor(this: ConfigNode<C>, config: NodeDef & Record<string, any>) {
         RED.nodes.createNode(this, config);
         const node = this;
+        const _ = translator(RED);
         let client: C | undefined;
         node.getClient = () => {
             // A setting still `${NAME}` when the node runs: no subflow instance, flow or process sets that variable.
             // Used as typed it would fail later as a wrong address, AppID or key, which it is not.
             const unset = Object.entries(config).find(([k, v]) => k !== 'name' && isEnvVarText(v));
             if (unset) throw new ConnectorError({ system: def.system, kind: 'config', code: 'ENV_VAR', field: unset[0], message: `${unset[0]}: ${unset[1]} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)` });
-            if (!client) client = def.createClient(config, cleanCredentials(def.system, ((node as any).credentials ?? {}) as Record<string, string>, def.verbatim));
+            if (!client) {
+                client = def.createClient(config, cleanCredentials(def.system, ((node as any).credentials ?? {}) as Record<string, string>, def.verbatim));
+                // The vendor counts an account's requests together, whichever config node sends them (a copy of this
+                // one, one inside each instance of a subflow): one limiter for all of them.
+                const text = (l: Limits) => `rps ${l.rps}, concurrency ${l.concurrency}`;
+                client.shareLimiter((l) => node.warn(_('runtime.warn.sharedLimits', { type: def.type, own: text(l.own), other: text(l.other), applied: text(l.applied) })));
+            }
             return client;
         };
         node.on('close', (done: () => void) => {

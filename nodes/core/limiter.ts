@@ -1,7 +1,11 @@
 /**
- * One limiter per config node (one vendor account), shared by every node using it: at most `rps` requests started
- * per second (evenly spaced, so a burst never exceeds what the vendor counts in any one second) and at most
- * `concurrency` in flight. A rate-limit answer pauses the whole account via `pause()`.
+ * One limiter per vendor account, shared by every node using it: at most `rps` requests started per second (evenly
+ * spaced, so a burst never exceeds what the vendor counts in any one second) and at most `concurrency` in flight. A
+ * rate-limit answer pauses the whole account via `pause()`.
+ *
+ * Config nodes of one account (a duplicated one, a flow imported with its own copy, one inside a subflow used twice)
+ * share one: `Limiter.forAccount` gives each a handle onto the account's, which applies the strictest of their
+ * settings and lives while any of them does.
  */
 import { cancelledError } from './errors';
 import { MAX_TIMER_MS, monotonicNow } from './retry';
@@ -12,6 +16,22 @@ export interface LimiterOptions {
     /** Requests in flight at once; 0 or less = unlimited. */
     concurrency: number;
     system?: string;
+}
+
+/** A config node's rate and concurrency (0 = unlimited), as told when they differ from another's of its account. */
+export interface Limits {
+    rps: number;
+    concurrency: number;
+}
+
+/** What `Limiter.forAccount` tells a config node joining an account whose other config nodes are set otherwise. */
+export interface LimitsDiffer {
+    /** The joining one's. */
+    own: Limits;
+    /** Another config node's of the account. */
+    other: Limits;
+    /** What the account's limiter applies now: the strictest of all. */
+    applied: Limits;
 }
 
 /**
@@ -25,105 +45,55 @@ interface Waiter {
     reject?: (err: Error) => void;
     signal?: AbortSignal;
     onAbort?: () => void;
+    /** The handle it was queued through: only its own waiters are rejected when it closes. */
+    owner?: Limiter;
 }
 
-export class Limiter {
-    private readonly intervalMs: number;
-    private readonly concurrency: number;
-    private readonly system: string;
-    private nextStartAt = 0;
-    private pausedUntil = 0;
-    private active = 0;
-    private readonly queue: Waiter[] = [];
-    private timer: NodeJS.Timeout | undefined;
+/** The limit a setting sets, 0 or less meaning none. */
+const bound = (n: number) => (n > 0 ? n : Infinity);
 
-    constructor(options: LimiterOptions) {
-        this.intervalMs = options.rps > 0 ? 1000 / options.rps : 0;
-        this.concurrency = options.concurrency > 0 ? options.concurrency : Infinity;
-        this.system = options.system ?? 'core';
-    }
+/** The strictest of the settings (the lowest limit; 0 = unlimited loses to any). */
+function strictest(all: Limits[]): Limits {
+    const rps = Math.min(...all.map((l) => bound(l.rps)));
+    const concurrency = Math.min(...all.map((l) => bound(l.concurrency)));
+    return { rps: rps === Infinity ? 0 : rps, concurrency: concurrency === Infinity ? 0 : concurrency };
+}
 
-    /**
-     * Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. A failure
-     * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call.
-     */
-    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
-        if (signal?.aborted) return Promise.reject(cancelledError(this.system));
-        return new Promise<T>((resolve, reject) => {
-            const waiter: Waiter = {
-                reject,
-                start: (previous) => {
-                    this.active++;
-                    const taken = this.nextStartAt;
-                    const failed = (err: unknown) => {
-                        // Unless a later call took the slot after it: the next start is due as if this one never started.
-                        if (unsent?.(err) && this.nextStartAt === taken) {
-                            this.nextStartAt = previous;
-                            if (this.timer) clearTimeout(this.timer);
-                            this.timer = undefined;
-                        }
-                        reject(err);
-                    };
-                    fn().then(resolve, failed).finally(() => {
-                        this.active--;
-                        this.drain();
-                    });
-                },
-            };
-            this.queue.push(waiter);
-            this.drain();
-            // An abort listener only while the request waits (most start at once), made outside this closure: one
-            // made here reaches `resolve` and so the answer, and a listener per request on a run's long-lived signal
-            // kept the answers of a long read alive through V8's young collections (jackyun paging: 6 MB surviving
-            // each instead of 0.6, 15 ms pauses instead of 3, +12 MB peak RSS).
-            if (signal && waiter.start) this.cancelOnAbort(waiter, signal);
-        });
-    }
+/** The accounts whose config nodes share a limiter, by key (system and account, no secret). */
+const accounts = new Map<string, Account>();
 
-    /** Takes `waiter` out of the queue and rejects it if `signal` aborts before it starts. */
-    private cancelOnAbort(waiter: Waiter, signal: AbortSignal): void {
-        waiter.signal = signal;
-        waiter.onAbort = () => {
-            const i = this.queue.indexOf(waiter);
-            if (i >= 0) {
-                this.queue.splice(i, 1);
-                waiter.reject?.(cancelledError(this.system));
-            }
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-    }
+/** The state every handle onto one account shares: the spacing, the pause, the requests in flight and the queue. */
+class Account {
+    intervalMs = 0;
+    concurrency = Infinity;
+    nextStartAt = 0;
+    pausedUntil = 0;
+    active = 0;
+    readonly queue: Waiter[] = [];
+    timer: NodeJS.Timeout | undefined;
+    /** The handles using it, each with its config node's settings. */
+    readonly members = new Map<Limiter, Limits>();
 
-    /** Holds every new start for `ms` (a vendor said "too many requests"). */
-    pause(ms: number): void {
-        this.pausedUntil = Math.max(this.pausedUntil, monotonicNow() + ms);
+    constructor(readonly key?: string) {}
+
+    /** Applies the strictest settings of the members (one joined or left) and starts what they now allow. */
+    update(): void {
+        const applied = strictest([...this.members.values()]);
+        const intervalMs = applied.rps > 0 ? 1000 / applied.rps : 0;
+        // The next start keeps its distance from the last one at the new interval: a stricter member joining must
+        // not let the next call out at the old, shorter spacing.
+        if (intervalMs !== this.intervalMs) {
+            if (this.nextStartAt > 0) this.nextStartAt += intervalMs - this.intervalMs;
+            this.intervalMs = intervalMs;
+            if (this.timer) clearTimeout(this.timer);
+            this.timer = undefined;
+        }
+        this.concurrency = bound(applied.concurrency);
         this.drain();
     }
 
-    /** How long new starts are still held by a pause (0 when none). */
-    pausedFor(): number {
-        return Math.max(0, this.pausedUntil - monotonicNow());
-    }
-
-    get pending(): number {
-        return this.queue.length;
-    }
-
-    get inFlight(): number {
-        return this.active;
-    }
-
-    /** Rejects everything still queued (config node closing). */
-    close(): void {
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = undefined;
-        for (const w of this.queue.splice(0)) {
-            if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-            w.reject?.(cancelledError(this.system));
-        }
-    }
-
     /** Starts what the rate and concurrency allow; `timerFired` when the rate timer woke it for the next slot. */
-    private drain(timerFired = false): void {
+    drain(timerFired = false): void {
         if (this.timer) return;
         while (this.queue.length > 0 && this.active < this.concurrency) {
             const now = monotonicNow();
@@ -139,7 +109,7 @@ export class Limiter {
             const waiter = this.queue.shift()!;
             const start = waiter.start!;
             if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
-            waiter.start = waiter.reject = waiter.onAbort = waiter.signal = undefined;
+            waiter.start = waiter.reject = waiter.onAbort = waiter.signal = waiter.owner = undefined;
             // Space starts evenly. The start the rate timer woke keeps the slot it waited for, so a timer firing a
             // little late does not slow the rate (no drift). Any other start counts from now: a request arriving (or
             // freed by the concurrency bound) just after a slot would otherwise start just before the next one, two
@@ -150,5 +120,134 @@ export class Limiter {
             this.nextStartAt = base + this.intervalMs;
             start(previous);
         }
+    }
+}
+
+export class Limiter {
+    private readonly account: Account;
+    private readonly system: string;
+
+    /**
+     * A limiter of its own, or with `key` (see forAccount) a handle onto the account's, made with the first handle
+     * and ended with the last one closing. A full redeploy (every handle closed, then new ones made) so starts a new
+     * one: a pause learned under the old settings is not carried into the new ones (the vendor's next rate-limit
+     * answer sets it again), as it was not when each config node had its own.
+     */
+    constructor(options: LimiterOptions, key?: string) {
+        this.system = options.system ?? 'core';
+        let account = key === undefined ? undefined : accounts.get(key);
+        if (!account) {
+            account = new Account(key);
+            if (key !== undefined) accounts.set(key, account);
+        }
+        this.account = account;
+        account.members.set(this, { rps: options.rps, concurrency: options.concurrency });
+        account.update();
+    }
+
+    /**
+     * A handle onto the limiter of the account `key` names (the system and who the vendor counts requests against,
+     * no secret), shared by the clients of every config node of that account: it applies the strictest of their
+     * settings. `differs` hears when another config node of the account is set otherwise than `options`.
+     */
+    static forAccount(key: string, options: LimiterOptions, differs?: (limits: LimitsDiffer) => void): Limiter {
+        const own = strictest([options]);
+        const others = [...(accounts.get(key)?.members.values() ?? [])].map((l) => strictest([l]));
+        const other = others.find((l) => l.rps !== own.rps || l.concurrency !== own.concurrency);
+        const limiter = new Limiter(options, key);
+        if (other) differs?.({ own, other, applied: strictest([own, ...others]) });
+        return limiter;
+    }
+
+    /**
+     * Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. A failure
+     * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call.
+     */
+    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
+        if (signal?.aborted) return Promise.reject(cancelledError(this.system));
+        const a = this.account;
+        return new Promise<T>((resolve, reject) => {
+            const waiter: Waiter = {
+                reject,
+                owner: this,
+                start: (previous) => {
+                    a.active++;
+                    const taken = a.nextStartAt;
+                    const failed = (err: unknown) => {
+                        // Unless a later call took the slot after it: the next start is due as if this one never started.
+                        if (unsent?.(err) && a.nextStartAt === taken) {
+                            a.nextStartAt = previous;
+                            if (a.timer) clearTimeout(a.timer);
+                            a.timer = undefined;
+                        }
+                        reject(err);
+                    };
+                    fn().then(resolve, failed).finally(() => {
+                        a.active--;
+                        a.drain();
+                    });
+                },
+            };
+            a.queue.push(waiter);
+            a.drain();
+            // An abort listener only while the request waits (most start at once), made outside this closure: one
+            // made here reaches `resolve` and so the answer, and a listener per request on a run's long-lived signal
+            // kept the answers of a long read alive through V8's young collections (jackyun paging: 6 MB surviving
+            // each instead of 0.6, 15 ms pauses instead of 3, +12 MB peak RSS).
+            if (signal && waiter.start) this.cancelOnAbort(waiter, signal);
+        });
+    }
+
+    /** Takes `waiter` out of the queue and rejects it if `signal` aborts before it starts. */
+    private cancelOnAbort(waiter: Waiter, signal: AbortSignal): void {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+            const i = this.account.queue.indexOf(waiter);
+            if (i >= 0) {
+                this.account.queue.splice(i, 1);
+                waiter.reject?.(cancelledError(this.system));
+            }
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+    }
+
+    /** Holds every new start of the account for `ms` (a vendor said "too many requests"). */
+    pause(ms: number): void {
+        this.account.pausedUntil = Math.max(this.account.pausedUntil, monotonicNow() + ms);
+        this.account.drain();
+    }
+
+    /** How long new starts are still held by a pause (0 when none). */
+    pausedFor(): number {
+        return Math.max(0, this.account.pausedUntil - monotonicNow());
+    }
+
+    /** Requests of the account waiting for their turn. */
+    get pending(): number {
+        return this.account.queue.length;
+    }
+
+    /** Requests of the account in flight. */
+    get inFlight(): number {
+        return this.account.active;
+    }
+
+    /**
+     * Rejects this handle's requests still queued (its config node closing), never another config node's, and leaves
+     * the account: the others' settings apply from now; the last one leaving ends it.
+     */
+    close(): void {
+        const a = this.account;
+        const mine = a.queue.filter((w) => w.owner === this);
+        for (let i = a.queue.length - 1; i >= 0; i--) if (a.queue[i].owner === this) a.queue.splice(i, 1);
+        for (const w of mine) {
+            if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+            w.reject?.(cancelledError(this.system));
+        }
+        if (!a.members.delete(this)) return;
+        if (a.members.size > 0) return a.update();
+        if (a.timer) clearTimeout(a.timer);
+        a.timer = undefined;
+        if (a.key !== undefined && accounts.get(a.key) === a) accounts.delete(a.key);
     }
 }

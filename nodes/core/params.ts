@@ -6,6 +6,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { Translate, translator } from './i18n';
+import { parseVendorJson } from './json';
 
 export interface TypedValue {
     value: unknown;
@@ -44,6 +45,13 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function evaluate(RED: NodeAPI, node: Node, tv: TypedValue, msg: Record<string, unknown>): Promise<unknown> {
+    // Node-RED reads a JSON or number setting with JSON.parse / Number, which round a whole number beyond 2^53 (a
+    // Java long id, 1234567890123456789 → …800) to another id. A JSON setting keeps it as its decimal text, as a
+    // vendor's answer does; a number setting cannot hold it and says so.
+    if (tv.type === 'json' && typeof tv.value === 'string') return new Promise((resolve) => resolve(parseVendorJson(tv.value as string)));
+    if (tv.type === 'num' && typeof tv.value === 'string' && /^\s*-?\d+\s*$/.test(tv.value) && !Number.isSafeInteger(Number(tv.value))) {
+        return Promise.reject(new Error(`${tv.value.trim()} is a whole number beyond 2^53, which a number cannot hold exactly: give an id as text (the string type, str)`));
+    }
     return new Promise((resolve, reject) => {
         RED.util.evaluateNodeProperty(tv.value as string, tv.type || 'str', node, msg as any, (err: Error | null, value: unknown) => (err ? reject(err) : resolve(value)));
     });

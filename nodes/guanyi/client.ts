@@ -83,6 +83,11 @@ export class GuanyiClient extends BaseClient {
         this.creds = credentials;
     }
 
+    /** The app; the sessionkey (the shop's account within it) is a secret, so the app's shops count as one. */
+    protected accountKey(): string[] {
+        return [this.url, this.appkey];
+    }
+
     /** Classifies a `success:false` answer (protocols.md §6.3). */
     classify(answer: Record<string, unknown>): ConnectorError {
         const code = String(answer.errorCode || answer.subErrorCode || 'FAILED');

@@ -233,6 +233,12 @@ export class JackyunClient extends BaseClient {
         this.settings = { ...settings, gatewayUrl, version: settings.version || 'v1.0', signMethod, maxPageSize };
     }
 
+    /** The gateway and the app it counts requests of: Jackyun's AppKey, through Qimen the Qimen app's (TOP code 7). */
+    protected accountKey(): string[] {
+        const s = this.settings;
+        return [s.gatewayUrl, s.mode === 'direct' ? s.appKey : s.qimenAppKey!];
+    }
+
     /** One API call; resolves with the normalised `result`. */
     invoke(method: string, biz: Record<string, unknown>, ctx: RequestContext = {}): Promise<JackyunResult> {
         return this.call(async (opts) => {

@@ -96,6 +96,11 @@ export class JingchengClient extends BaseClient {
         this.creds = credentials;
     }
 
+    /** The ERP's service, a company's own server: what it limits is its own load, whoever calls (the token is a secret). */
+    protected accountKey(): string[] {
+        return [this.url];
+    }
+
     /** Headers of one request: extra headers, then the auth mode's (computed per attempt: fresh timestamp). */
     private headers(body: string): Record<string, string> {
         const h: Record<string, string> = { ...this.s.extraHeaders, 'Content-Type': 'application/json; charset=utf-8' };

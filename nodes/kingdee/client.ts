@@ -295,6 +295,15 @@ export class KingdeeClient extends BaseClient {
         this.sharedLogin = new SharedLogin({ system: SYSTEM, lifetime: this.lifetime.signal, cooldownMs: this.settings.loginCooldownMs, maxCooldownMs: this.settings.maxLoginCooldownMs });
     }
 
+    /**
+     * The server's data centre, and the user (password login) or the app (the others) it counts requests of: the app
+     * by its client id, as the part of the appId after `_` gives the signing secret.
+     */
+    protected accountKey(): string[] {
+        const s = this.settings;
+        return [s.serverUrl, s.acctId, s.authMode === 'password' ? `user ${s.username}` : `app ${s.appId!.split('_')[0]}`];
+    }
+
     private url(service: string): string {
         return this.settings.serverUrl + service + '.common.kdsvc';
     }

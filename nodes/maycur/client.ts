@@ -102,6 +102,10 @@ export class MaycurClient extends BaseClient {
         this.sharedLogin = new SharedLogin({ system: 'maycur', lifetime: this.lifetime.signal, cooldownMs: maycur.loginCooldownMs, maxCooldownMs: maycur.maxLoginCooldownMs });
     }
 
+    protected accountKey(): string[] {
+        return [this.baseUrl, this.appCode];
+    }
+
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {
         const s = this.session;
         if (!s) {

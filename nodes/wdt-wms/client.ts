@@ -143,6 +143,10 @@ export class WdtWmsClient extends BaseClient {
         this.settings = { serviceUrl, appkey: settings.appkey, sid: settings.sid, format: 'xml', apiStyle };
     }
 
+    protected accountKey(): string[] {
+        return [this.settings.serviceUrl, this.settings.sid, this.settings.appkey];
+    }
+
     /** The signed query string of one call. */
     signedQuery(method: string, body: string): Record<string, string> {
         const s = this.settings;

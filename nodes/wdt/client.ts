@@ -101,6 +101,10 @@ export class WdtClient extends BaseClient {
         this.appsecret = credentials.appsecret;
     }
 
+    protected accountKey(): string[] {
+        return [this.baseUrl, this.sid, this.appkey];
+    }
+
     /** Signed form body of one attempt (fresh timestamp). */
     formBody(fields: Record<string, string>, nowMs = Date.now()): string {
         const params: Record<string, string> = { sid: this.sid, appkey: this.appkey, timestamp: String(Math.floor(nowMs / 1000)), ...fields };

@@ -192,3 +192,172 @@ describe('core/limiter: one per account', () => {
         should(removed).eql(added);
     });
 });
+
+describe('core/limiter: config nodes of one account share one', () => {
+    /** Starts `n` calls through `limiter`, each recording its start time under `name`. */
+    const calls = (limiter: Limiter, name: string, n: number, starts: Array<[string, number]>) =>
+        Array.from({ length: n }, () => limiter.schedule(async () => void starts.push([name, Date.now()])).catch((e) => e.kind));
+    const fakeClock = () => sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+
+    it('two handles of one account share the rate: their calls together start one interval apart', async () => {
+        const clock = fakeClock();
+        const a = Limiter.forAccount('test:shared-rate', { rps: 10, concurrency: 0 });
+        const b = Limiter.forAccount('test:shared-rate', { rps: 10, concurrency: 0 });
+        try {
+            const starts: Array<[string, number]> = [];
+            const all = Promise.all([...calls(a, 'a', 3, starts), ...calls(b, 'b', 3, starts)]);
+            await clock.tickAsync(1000);
+            await all;
+            should(starts.map(([name]) => name).sort()).eql(['a', 'a', 'a', 'b', 'b', 'b']);
+            const times = starts.map(([, t]) => t);
+            should(times.slice(1).map((t, i) => t - times[i])).eql([100, 100, 100, 100, 100]);
+        } finally {
+            a.close();
+            b.close();
+            clock.restore();
+        }
+    });
+
+    it('two handles of one account share the concurrency: one in flight between them when each allows one', async () => {
+        const a = Limiter.forAccount('test:shared-concurrency', { rps: 0, concurrency: 1 });
+        const b = Limiter.forAccount('test:shared-concurrency', { rps: 0, concurrency: 1 });
+        try {
+            let active = 0;
+            let peak = 0;
+            const slow = () => async () => {
+                active++;
+                peak = Math.max(peak, active);
+                await new Promise((r) => setTimeout(r, 5));
+                active--;
+            };
+            await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).schedule(slow())));
+            should(peak).equal(1);
+        } finally {
+            a.close();
+            b.close();
+        }
+    });
+
+    it('handles of different accounts do not share: their first calls start at once', async () => {
+        const clock = fakeClock();
+        const a = Limiter.forAccount('test:account-a', { rps: 1, concurrency: 1 });
+        const b = Limiter.forAccount('test:account-b', { rps: 1, concurrency: 1 });
+        try {
+            const starts: Array<[string, number]> = [];
+            const all = Promise.all([...calls(a, 'a', 1, starts), ...calls(b, 'b', 1, starts)]);
+            await clock.tickAsync(0);
+            should(starts).eql([['a', 1_000_000], ['b', 1_000_000]]);
+            await all;
+        } finally {
+            a.close();
+            b.close();
+            clock.restore();
+        }
+    });
+
+    it("a pause one handle learns holds the other's calls, and a full redeploy (all closed, then a new one) starts clean", async () => {
+        const a = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
+        const b = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
+        a.pause(60000);
+        should(b.pausedFor()).be.above(59000);
+        a.close();
+        should(b.pausedFor()).be.above(59000);
+        b.close();
+        const c = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
+        try {
+            should(c.pausedFor()).equal(0);
+        } finally {
+            c.close();
+        }
+    });
+
+    it("closing one handle rejects only its own queued calls: the other's still run", async () => {
+        const clock = fakeClock();
+        const a = Limiter.forAccount('test:shared-close', { rps: 1, concurrency: 0 });
+        const b = Limiter.forAccount('test:shared-close', { rps: 1, concurrency: 0 });
+        try {
+            const starts: Array<[string, number]> = [];
+            const ofA = calls(a, 'a', 3, starts);
+            const ofB = calls(b, 'b', 3, starts);
+            await clock.tickAsync(0);
+            should(starts).eql([['a', 1_000_000]]);
+            a.close();
+            await clock.tickAsync(5000);
+            should(await Promise.all(ofA)).eql([undefined, 'cancelled', 'cancelled']);
+            should(await Promise.all(ofB)).eql([undefined, undefined, undefined]);
+            should(starts).eql([['a', 1_000_000], ['b', 1_001_000], ['b', 1_002_000], ['b', 1_003_000]]);
+        } finally {
+            b.close();
+            clock.restore();
+        }
+    });
+
+    it('the strictest settings apply (0 = unlimited loses to any limit), loosen again when the strict one leaves, and the one joining hears both', async () => {
+        const clock = fakeClock();
+        const told: unknown[] = [];
+        const loose = Limiter.forAccount('test:shared-strict', { rps: 0, concurrency: 0 });
+        const strict = Limiter.forAccount('test:shared-strict', { rps: 2, concurrency: 3 }, (l) => told.push(l));
+        try {
+            should(told).eql([{ own: { rps: 2, concurrency: 3 }, other: { rps: 0, concurrency: 0 }, applied: { rps: 2, concurrency: 3 } }]);
+            const starts: Array<[string, number]> = [];
+            let all = Promise.all(calls(loose, 'loose', 3, starts));
+            await clock.tickAsync(2000);
+            await all;
+            should(starts.map(([, t]) => t)).eql([1_000_000, 1_000_500, 1_001_000]);
+            strict.close();
+            starts.length = 0;
+            all = Promise.all(calls(loose, 'loose', 3, starts));
+            await clock.tickAsync(0);
+            should(starts.map(([, t]) => t)).eql([1_002_000, 1_002_000, 1_002_000]);
+            await all;
+        } finally {
+            loose.close();
+            strict.close();
+            clock.restore();
+        }
+    });
+
+    it('a stricter handle joining after a call started spaces the next call at its own interval from that start', async () => {
+        const clock = fakeClock();
+        const a = Limiter.forAccount('test:shared-join', { rps: 10, concurrency: 0 });
+        let b: Limiter | undefined;
+        try {
+            const starts: number[] = [];
+            await a.schedule(async () => void starts.push(Date.now()));
+            b = Limiter.forAccount('test:shared-join', { rps: 1, concurrency: 0 });
+            const next = b.schedule(async () => void starts.push(Date.now()));
+            await clock.tickAsync(2000);
+            await next;
+            should(starts).eql([1_000_000, 1_001_000]);
+        } finally {
+            a.close();
+            b?.close();
+            clock.restore();
+        }
+    });
+
+    it('the limiter of a client is its own until its config node shares it, and then that of every client of the account', async () => {
+        class Client extends BaseClient {
+            constructor(private readonly account: string) {
+                super({ system: 't', rps: 1, concurrency: 1 });
+            }
+            protected accountKey() {
+                return ['http://127.0.0.1:9', this.account];
+            }
+            protected async checkConnection() {
+                return { message: 'ok' };
+            }
+        }
+        const [a, b, other] = [new Client('one'), new Client('one'), new Client('two')];
+        try {
+            a.limiter.pause(60000);
+            should(b.limiter.pausedFor()).equal(0);
+            for (const c of [a, b, other]) c.shareLimiter();
+            a.limiter.pause(60000);
+            should(b.limiter.pausedFor()).be.above(59000);
+            should(other.limiter.pausedFor()).equal(0);
+        } finally {
+            for (const c of [a, b, other]) c.close();
+        }
+    });
+});

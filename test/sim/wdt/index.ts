@@ -31,6 +31,8 @@ export interface WdtSimOptions {
     sid?: string;
     appkey?: string;
     appsecret?: string;
+    /** More seller accounts the server knows, besides the one above (two accounts on one server). */
+    otherAccounts?: Array<{ sid: string; appkey: string; appsecret: string }>;
     /** Shops known to the ERP (default SHOP01, SHOP02). */
     shops?: string[];
     goods?: typeof WDT_DEMO_GOODS;
@@ -54,6 +56,7 @@ export class WdtSim extends SimServer {
     sid: string;
     appkey: string;
     appsecret: string;
+    readonly otherAccounts: Array<{ sid: string; appkey: string; appsecret: string }>;
     readonly shops: Set<string>;
     readonly goods: typeof WDT_DEMO_GOODS;
     maxTrades: number;
@@ -67,6 +70,7 @@ export class WdtSim extends SimServer {
         this.sid = options.sid ?? WDT_DEMO.sid;
         this.appkey = options.appkey ?? WDT_DEMO.appkey;
         this.appsecret = options.appsecret ?? WDT_DEMO.appsecret;
+        this.otherAccounts = options.otherAccounts ?? [];
         this.shops = new Set(options.shops ?? ['SHOP01', 'SHOP02']);
         this.goods = options.goods ?? WDT_DEMO_GOODS;
         this.maxTrades = options.maxTrades ?? 100;
@@ -98,10 +102,11 @@ export class WdtSim extends SimServer {
         if (!/application\/x-www-form-urlencoded/i.test(ct)) return fail(1020, '请求格式错误,需要application/x-www-form-urlencoded');
         const p = WdtSim.form(req);
         if (!p.sid || !p.appkey || !p.timestamp || !p.sign) return fail(1030, '缺少系统参数(sid/appkey/timestamp/sign)');
-        if (p.sid !== this.sid) return fail(1040, `卖家账号sid不存在: ${p.sid}`);
-        if (p.appkey !== this.appkey) return fail(1050, 'appkey不存在或未授权');
+        const account = [{ sid: this.sid, appkey: this.appkey, appsecret: this.appsecret }, ...this.otherAccounts].find((a) => a.sid === p.sid);
+        if (!account) return fail(1040, `卖家账号sid不存在: ${p.sid}`);
+        if (p.appkey !== account.appkey) return fail(1050, 'appkey不存在或未授权');
         if (!/^\d+$/.test(p.timestamp) || Math.abs(Date.now() / 1000 + this.clockOffsetS - Number(p.timestamp)) > this.clockWindowS) return fail(1060, '时间戳timestamp超出允许范围,请检查服务器时间');
-        if (p.sign !== expectedWdtSign(p, this.appsecret)) return fail(1070, '签名sign错误');
+        if (p.sign !== expectedWdtSign(p, account.appsecret)) return fail(1070, '签名sign错误');
         return handler(p);
     }
 

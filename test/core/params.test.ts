@@ -1,0 +1,31 @@
+import should from 'should';
+import { util } from '@node-red/util';
+import { ParamReader, TypedValue } from '../../nodes/core/params';
+
+/**
+ * A node's settings typed JSON or number, read as Node-RED reads them (its own evaluateNodeProperty), except where
+ * that would round a whole number beyond 2^53: a Java long id typed into a setting must reach the vendor exact.
+ */
+describe('ParamReader: node settings holding a long id', () => {
+    const RED = { util, _: (key: string) => key } as any;
+    const node = { warn() {} } as any;
+    const read = (settings: Record<string, TypedValue>, msg: Record<string, unknown> = {}) => new ParamReader(RED, node, Object.keys(settings), settings, false).read(msg);
+
+    it('a JSON setting keeps a whole number beyond 2^53 as its exact digits (Node-RED rounded 1234567890123456789 to …800), and other numbers as numbers', async () => {
+        const params = await read({ filter: { value: '{"ids": [1234567890123456789, 42], "rate": 1.5, "note": "单号 12345678901234567890"}', type: 'json' } });
+        should(params.filter).eql({ ids: ['1234567890123456789', 42], rate: 1.5, note: '单号 12345678901234567890' });
+    });
+
+    it('a JSON setting that is no JSON is refused naming the setting', async () => {
+        await should(read({ filter: { value: '{"ids": [1,}', type: 'json' } })).be.rejectedWith(/^filter: cannot evaluate the json setting \(/);
+    });
+
+    it('a number setting of a whole number beyond 2^53 is refused naming the setting (a number cannot hold it: it was sent rounded)', async () => {
+        await should(read({ billId: { value: '1234567890123456789', type: 'num' } })).be.rejectedWith(/^billId: cannot evaluate the num setting \(1234567890123456789 is a whole number beyond 2\^53.*as text/);
+    });
+
+    it('number settings within 2^53 read as Node-RED reads them', async () => {
+        const params = await read({ pageSize: { value: '200', type: 'num' }, big: { value: '9007199254740991', type: 'num' }, rate: { value: '1.5', type: 'num' } });
+        should(params).eql({ pageSize: 200, big: 9007199254740991, rate: 1.5 });
+    });
+});

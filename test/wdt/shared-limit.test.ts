@@ -1,0 +1,91 @@
+import should from 'should';
+import type { SinonSpy } from 'sinon';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
+import { WdtSim, WDT_DEMO, demoTrade } from '../sim/wdt';
+import wdtConfig = require('../../nodes/wdt/wdt-config');
+import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
+
+/**
+ * Two config nodes of one WDT account (a duplicated one, a flow imported with its own copy, one inside each instance
+ * of a subflow): the vendor counts their requests together, so they share one limiter.
+ */
+describe('wdt: config nodes of one account share its limiter', function () {
+    const OTHER = { sid: 'wdtdemo2', appkey: 'wdt-demo-appkey-2', appsecret: 'wdt-demo-secret-0002' };
+    let sim: WdtSim;
+
+    beforeEach(async () => {
+        sim = new WdtSim({ otherAccounts: [OTHER] });
+        await sim.start();
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sim.stop();
+    });
+
+    const config = (id: string, extra: Msg = {}) => ({ id, type: 'wdt-config', server: 'custom', baseUrl: `${sim.baseUrl}/openapi2`, sid: WDT_DEMO.sid, appkey: WDT_DEMO.appkey, retryBaseMs: 5, maxRetries: 3, rps: 2, concurrency: 1, ...extra });
+    const push = (id: string, cfg: string) => ({ id, type: 'wdt-trade-push', z: 'f1', config: cfg, params: { shop_no: { value: 'SHOP01', type: 'str' }, chunkSize: { value: '1', type: 'num' } } });
+    /** Config nodes c1 and c2, write nodes n1 (on c1) and n2 (on c2). */
+    const loadFlow = (c1: Msg = {}, c2: Msg = {}, secret2 = WDT_DEMO.appsecret) =>
+        load([wdtConfig, wdtTradePush], withProbes(withProbes([config('c1', c1), config('c2', c2), push('n1', 'c1'), push('n2', 'c2')], 'n1', 2), 'n2', 2), { c1: { appsecret: WDT_DEMO.appsecret }, c2: { appsecret: secret2 } });
+    const trades = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => demoTrade(`${prefix}${i + 1}`, { lines: 1 }));
+    /** Milliseconds between the requests the server received, in arrival order. */
+    const gaps = () => {
+        const times = sim.pushRequests.map((r) => r.time).sort((x, y) => x - y);
+        return times.slice(1).map((t, i) => t - times[i]);
+    };
+
+    it('two write nodes on two config nodes of one account, driven at once: the server sees the configured rate (2/s), not the sum of both', async () => {
+        await loadFlow();
+        const [r1, r2] = await Promise.all([run('n1', { payload: trades('A', 2) }, 2), run('n2', { payload: trades('B', 2) }, 2)]);
+        for (const r of [r1, r2]) {
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(2);
+        }
+        should(sim.pushRequests).have.length(4);
+        // 500 ms apart when they left; an arrival may be late on a busy machine (each is a request over a socket),
+        // never by most of an interval. With a limiter each, the two nodes' requests arrive in pairs, ms apart.
+        for (const gap of gaps()) should(gap).be.aboveOrEqual(400, `gaps between arrivals: ${gaps().join(', ')} ms`);
+    });
+
+    it('a rate-limit answer to one config node pauses the other config node of the account too', async () => {
+        await loadFlow({ rps: 0, concurrency: 0 }, { rps: 0, concurrency: 0 });
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 1);
+        const first = run('n1', { payload: trades('A', 1) }, 2);
+        // Until c1 has read the answer and paused (1.1 s for WDT's 1090).
+        const c1 = helper.getNode('c1');
+        while (!c1.getClient().limiter.pausedFor()) await new Promise((r) => setTimeout(r, 5));
+        const paused = helper.getNode('c2').getClient().limiter.pausedFor();
+        should(paused).be.above(500);
+        const sentAt = Date.now();
+        const second = await run('n2', { payload: trades('B', 1) }, 2);
+        should(second.caught).be.undefined();
+        should(second.outputs[0][0].payload).have.length(1);
+        const b = sim.pushRequests.find((r) => JSON.parse(WdtSim.form(r).trade_list)[0].tid === 'B1')!;
+        should(b.time - sentAt).be.aboveOrEqual(paused - 20);
+        should((await first).outputs[0][0].payload).have.length(1);
+    });
+
+    it('two accounts on one server do not share: their first writes go out at once', async () => {
+        await loadFlow({ rps: 1 }, { rps: 1, sid: OTHER.sid, appkey: OTHER.appkey }, OTHER.appsecret);
+        const [r1, r2] = await Promise.all([run('n1', { payload: trades('A', 1) }, 2), run('n2', { payload: trades('B', 1) }, 2)]);
+        for (const r of [r1, r2]) should(r.outputs[0][0].payload).have.length(1);
+        should(sim.pushRequests.map((r) => WdtSim.form(r).sid).sort()).eql([OTHER.sid, WDT_DEMO.sid].sort());
+        // Shared, the second would wait a whole second (1/s).
+        should(gaps()[0]).be.below(500);
+    });
+
+    it('a config node joining an account whose other config node is set otherwise warns once, naming both settings and the one applied', async () => {
+        await loadFlow({ rps: 0, concurrency: 0 }, { rps: 2, concurrency: 1 });
+        await run('n1', { payload: trades('A', 1) }, 2);
+        await run('n2', { payload: trades('B', 1) }, 2);
+        await run('n2', { payload: trades('C', 1) }, 2);
+        // The helper's spy on warn is shared by every node: the warnings this node gave.
+        const warned = (id: string) => {
+            const node = helper.getNode(id);
+            return (node.warn as SinonSpy).getCalls().filter((c) => c.thisValue === node).map((c) => String(c.args[0]));
+        };
+        should(warned('c1')).eql([]);
+        should(warned('c2')).eql(['wdt-config: another config node of the same account is set to rps 0, concurrency 0, this one to rps 2, concurrency 1; they share one limiter, so the strictest, rps 2, concurrency 1, applies to both (0 = unlimited)']);
+        should(warned('c2').join()).not.match(new RegExp(WDT_DEMO.appsecret));
+    });
+});
