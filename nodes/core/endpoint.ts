@@ -382,7 +382,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         }
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
         const noStore = watermark ? undefinedStore((RED.settings as any).contextStorage, def.watermarkStore || undefined) : undefined;
-        if (noStore) node.warn(`${spec.type}: ${noStore}`);
+        if (noStore) {
+            const key = { noContextStorage: 'runtime.warn.watermarkStoreNoContextStorage', inMemory: 'runtime.warn.watermarkStoreInMemory', inDefault: 'runtime.warn.watermarkStoreInDefault' }[noStore.kept];
+            node.warn(_(key, { type: spec.type, ...noStore.vars }));
+        }
         else if (watermark && clearedOnDeploy((RED.settings as any).contextStorage, def.watermarkStore || undefined)) node.warn(_('runtime.warn.watermarkClearedOnDeploy', { type: spec.type }));
         // Seconds per request; blank → the config node's. Zero or less is not used: axios takes 0 for "no timeout" and
         // a negative one fails every request with a misleading "network error: ERR_OUT_OF_RANGE".

@@ -31,7 +31,7 @@ type Catalog = Record<string, unknown>;
  * the fallback for the set's own keys; the shared `runtime.*` keys fall back to the core catalog's.
  */
 export function translator(RED: NodeAPI, nodeFile?: string): Translate {
-    const english: Catalog[] = [coreEnglish, ...(nodeFile ? [setEnglish(nodeFile)] : [])];
+    const inEnglish = english(nodeFile);
     return (key, vars) => {
         let text: unknown;
         try {
@@ -40,8 +40,14 @@ export function translator(RED: NodeAPI, nodeFile?: string): Translate {
             text = undefined;
         }
         if (typeof text === 'string' && text !== '' && text !== key) return text;
-        return fill(lookup(english, key) ?? key, vars);
+        return inEnglish(key, vars);
     };
+}
+
+/** The English text, whatever Node-RED's language: the set's catalog beside `nodeFile`, then the core one. */
+export function english(nodeFile?: string): Translate {
+    const catalogs: Catalog[] = [coreEnglish, ...(nodeFile ? [setEnglish(nodeFile)] : [])];
+    return (key, vars) => fill(lookup(catalogs, key) ?? key, vars);
 }
 
 /** The English catalog of the node set whose js is `nodeFile`; empty when there is none. */

@@ -9,6 +9,7 @@
  * with them (the same rule for the clients' own generators).
  */
 import type { QueryPage } from './spec';
+import type { Text } from './i18n';
 
 /**
  * Splits [start, end] (epoch ms, inclusive) into consecutive windows no longer than `maxMs`. Consecutive windows
@@ -27,8 +28,8 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
 }
 
 /** The warning for a short page whose total says more follow: the server serves fewer a page than asked. */
-export function shortPageWarning(page: number, count: number, pageSize: number, total: number, what = 'records'): string {
-    return `page ${page} brought ${count} ${what} for a page size of ${pageSize} while the total (${total}) says more follow: the server serves at most ${count} a page; reading on (set the page size to ${count} or less)`;
+export function shortPageWarning(page: number, count: number, pageSize: number, total: number, what: 'records' | 'trades' = 'records'): Text {
+    return { key: what === 'trades' ? 'runtime.warn.shortPageTrades' : 'runtime.warn.shortPage', vars: { page, count, pageSize, total } };
 }
 
 /**
@@ -47,7 +48,7 @@ export function shortPageWarning(page: number, count: number, pageSize: number, 
  */
 export async function* pageNumbers<R>(
     fetchPage: (n: number, pageSize: number) => Promise<QueryPage<R>>,
-    options: { first: number; pageSize: number; start?: number; warn?: (text: string) => void },
+    options: { first: number; pageSize: number; start?: number; warn?: (text: Text) => void },
 ): AsyncGenerator<QueryPage<R>> {
     const { first } = options;
     const start = options.start ?? first;

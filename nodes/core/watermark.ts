@@ -9,26 +9,25 @@ import type { Translate } from './i18n';
 const KEY = 'cnErpWatermark';
 
 /**
- * Why `store` would not hold the watermark as chosen, or undefined when settings.js defines it. Node-RED keeps the
- * values of a store it does not know in its default store (one log line, once per store name, at the first use),
- * which with the default settings is memory: the watermark is then lost on every restart.
+ * Where Node-RED keeps what a node puts in `store` when settings.js does not define it, or undefined when it does.
+ * Node-RED keeps the values of a store it does not know in its default store (one log line, once per store name, at
+ * the first use), which with the default settings is memory: the values are then lost on every restart. For the
+ * caller's warning, which names what it keeps there and what losing it means: `kept` is how (no contextStorage in
+ * settings.js: in memory, also cleared on every deploy that restarts the node; a default store in memory; another
+ * default store), `vars` the store, the stores settings.js defines and the default one.
  */
 export function undefinedStore(
     contextStorage: unknown,
     store: string | undefined,
-    /** What the store holds, and what losing it on a restart means (other users of a context store, e.g. qeasy-callback). */
-    kept: { name: string; what: string; lost: string } = { name: 'watermark', what: 'the watermark', lost: 'it is lost on every restart, and the next run then reads again from your start' },
-): string | undefined {
+): { kept: 'noContextStorage' | 'inMemory' | 'inDefault'; vars: { store: string; stores: string; fallback: string } } | undefined {
     if (!store) return undefined;
     const stores = (contextStorage && typeof contextStorage === 'object' ? contextStorage : {}) as Record<string, any>;
     const names = storeNames(contextStorage);
     if (names.includes(store) || (names.length === 0 && store === 'memory')) return undefined;
+    if (names.length === 0) return { kept: 'noContextStorage', vars: { store, stores: '', fallback: '' } };
     // Node-RED's default store: the one named `default` (a name there is an alias), else the first one listed.
-    const fallback = names.length === 0 ? undefined : typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
-    const inMemory = fallback === undefined || stores[fallback]?.module === 'memory';
-    const defined = names.length === 0 ? 'contextStorage is not set' : `contextStorage: ${names.join(', ')}`;
-    const onDeploy = names.length === 0 ? ' (with no contextStorage, Node-RED also clears it on every deploy that restarts the node)' : '';
-    return `${kept.name} store "${store}" is not defined in settings.js (${defined}): Node-RED keeps ${kept.what} in its default store${fallback ? ` "${fallback}"` : ''}${inMemory ? `, in memory: ${kept.lost}${onDeploy}` : ''}`;
+    const fallback = typeof stores.default === 'string' ? stores.default : names.includes('default') ? 'default' : names[0];
+    return { kept: stores[fallback]?.module === 'memory' ? 'inMemory' : 'inDefault', vars: { store, stores: names.join(', '), fallback } };
 }
 
 /**

@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -336,12 +336,12 @@ export class JackyunClient extends BaseClient {
      * 7 days (if any) is split into consecutive ≤ 7-day windows; pages run from pageIndex (0) or by scroll id; records
      * are deduplicated on TradeNo across window and page boundaries. Validation errors are thrown before anything is sent.
      */
-    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: string) => void): AsyncIterable<QueryPage> {
+    queryTrades(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: Text) => void): AsyncIterable<QueryPage> {
         return dedupeBy(this.tradePages(params, ctx, progress, warn), (r: any) => r.TradeNo);
     }
 
     /** The pages of queryTrades() before deduplication: window after window, page after page. */
-    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
+    tradePages(params: Record<string, any>, ctx: RequestContext = {}, progress?: TradeProgress, warn?: (text: Text) => void): AsyncGenerator<QueryPage> {
         const self = this;
         async function* windows(): AsyncGenerator<QueryPage> {
             // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
@@ -454,7 +454,7 @@ export class JackyunClient extends BaseClient {
      * The pages of one window, by page number or by cursor. Each page is read by tradePage(), whose locals end with it,
      * and the generators let go of it as soon as it has been taken (core/paging.ts explains why).
      */
-    private pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
+    private pagesOf(biz: Record<string, unknown>, plan: { pageSize: number; first: number; scroll: boolean; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: Text) => void): AsyncGenerator<QueryPage> {
         if (plan.scroll) return this.scrollPages(biz, plan, ctx, progress, warn);
         // By page number, the total asked on every page: a total that shrinks says trades left the window while it
         // was paged, and pageNumbers reads again the pages they moved trades onto (queryTrades drops the repeats).
@@ -467,7 +467,7 @@ export class JackyunClient extends BaseClient {
     }
 
     /** The pages of one window in cursor mode: the first call with scrollId "", then the scroll id each answer gives. */
-    private async *scrollPages(biz: Record<string, unknown>, plan: { pageSize: number; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: string) => void): AsyncGenerator<QueryPage> {
+    private async *scrollPages(biz: Record<string, unknown>, plan: { pageSize: number; hasTotal: boolean }, ctx: RequestContext, progress: (page: number) => void, warn?: (text: Text) => void): AsyncGenerator<QueryPage> {
         let scrollId = '';
         let seen = 0;
         let warnedShort = false;

@@ -12,7 +12,7 @@
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, isBlankValue, urlQueryProblem, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -527,7 +527,7 @@ export class KingdeeClient extends BaseClient {
      * Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys.
      * `warn` hears, once per read, of one bill's rows spanning two pages while no entry id orders them (below).
      */
-    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: string) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
+    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: Text) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
         const keys = normaliseFieldKeys(params.FieldKeys);
         const wire = keys.map(wireFieldKey);
         const pageSize = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
@@ -591,7 +591,8 @@ export class KingdeeClient extends BaseClient {
                 }
                 if ((resume.at < 0 || resume.atCheckpoint) && !warnedRepeat) {
                     warnedRepeat = true;
-                    warn?.(`more than the last ${RECENT_ROWS} rows read left the result of ${params.FormId} while it was paged (bills modified during the read): ${resume.at < 0 ? `the read went on from StartRow ${first}, so rows already sent are sent again` : `up to ${CHECKPOINT_EVERY} rows already sent may be sent again`}; none is skipped`);
+                    const vars = { rows: RECENT_ROWS, form: params.FormId };
+                    warn?.(resume.at < 0 ? { key: 'kingdee-bill-query.warn.rowsLeftFromStart', vars: { ...vars, start: first } } : { key: 'kingdee-bill-query.warn.rowsLeftCheckpoint', vars: { ...vars, checkpoint: CHECKPOINT_EVERY } });
                 }
                 skip = resume.at + 1;
             }
@@ -607,7 +608,7 @@ export class KingdeeClient extends BaseClient {
                 const firstBill = bill(0);
                 if (!warned && seen > 0 && firstBill !== undefined && firstBill !== null && firstBill === lastBill) {
                     warned = true;
-                    warn!(`the rows of bill ${billKey ?? pk}=${String(firstBill)} span two pages and no entry id orders them: ${params.FormId} may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)`);
+                    warn!({ key: 'kingdee-bill-query.warn.entryRowsSplit', vars: { key: billKey ?? pk, bill: String(firstBill), form: params.FormId } });
                 }
                 lastBill = bill(count - 1);
             }

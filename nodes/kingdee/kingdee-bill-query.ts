@@ -52,13 +52,13 @@ const spec: QuerySpec<KingdeeClient> = {
             },
             ctx.request,
             (page) => ctx.progress({ key: 'runtime.status.page', vars: { page } }),
-            (text) => ctx.warn(`kingdee-bill-query: ${text}`),
+            ctx.warn,
         );
     },
 };
 
 function register(RED: NodeAPI) {
-    registerEndpoint(RED, spec);
+    registerEndpoint(RED, spec, __filename);
 }
 register.spec = spec;
 export = register;

@@ -18,7 +18,7 @@ import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '.
 import { StatusReporter } from '../core/status';
 import { isEnvVarText } from '../core/params';
 import { MAX_TIMER_MS } from '../core/retry';
-import { translator } from '../core/i18n';
+import { translator, type Text } from '../core/i18n';
 import { mayHoldLongIntegers, parseVendorJson } from '../core/json';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
@@ -239,13 +239,13 @@ function register(RED: NodeAPI) {
         // Still `${NAME}`: no subflow instance, flow or process sets that variable. Served as typed, the upstream's
         // posts to the shop's real path would all get 404 while the node showed itself listening.
         if (isEnvVarText(String(def.path ?? '').trim())) {
-            node.warn(_('qeasy-callback.warn.path', { reason: `${String(def.path).trim()} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)` }));
+            node.warn(_('qeasy-callback.warn.pathEnvVar', { path: String(def.path).trim() }));
             status.error(_('qeasy-callback.status.path'));
             return;
         }
         const clash = editorClash(path, RED.settings as any);
         if (clash) {
-            node.warn(_('qeasy-callback.warn.path', { reason: clash }));
+            node.warn(_(clash.key, clash.vars));
             status.error(_('qeasy-callback.status.path'));
             return;
         }
@@ -259,12 +259,17 @@ function register(RED: NodeAPI) {
         const keepsKeys = dedupeMs > 0;
         const keepsSignatures = config.auth === 'hmac';
         // Node-RED quietly puts a store it does not know in its default one: said at deploy, not after the next restart.
-        const kept = keepsKeys
-            ? { name: 'duplicate', what: `the keys of delivered orders${keepsSignatures ? ' and the signatures of accepted deliveries' : ''}`, lost: `they are lost on every restart, and an order delivered again${keepsSignatures ? ' (or a delivery replayed)' : ''} after a restart starts the flow again` }
-            : { name: 'duplicate', what: 'the signatures of accepted deliveries', lost: 'they are lost on every restart, and a signed delivery replayed after a restart starts the flow again' };
-        const noStore = keepsKeys || keepsSignatures ? undefinedStore((RED.settings as any).contextStorage, dedupeStore, kept) : undefined;
-        if (noStore) node.warn(_('qeasy-callback.warn.dedupeStore', { reason: noStore }));
-        else if (clearedOnDeploy((RED.settings as any).contextStorage, dedupeStore)) {
+        const noStore = keepsKeys || keepsSignatures ? undefinedStore((RED.settings as any).contextStorage, dedupeStore) : undefined;
+        if (noStore) {
+            const key = { noContextStorage: 'qeasy-callback.warn.dedupeStoreNoContextStorage', inMemory: 'qeasy-callback.warn.dedupeStoreInMemory', inDefault: 'qeasy-callback.warn.dedupeStoreInDefault' }[noStore.kept];
+            // What the store holds, and what losing it on a restart means.
+            const [what, lost] = keepsKeys && keepsSignatures
+                ? ['qeasy-callback.warn.keptKeysAndSignatures', 'qeasy-callback.warn.lostKeysAndSignatures']
+                : keepsKeys
+                  ? ['qeasy-callback.warn.keptKeys', 'qeasy-callback.warn.lostKeys']
+                  : ['qeasy-callback.warn.keptSignatures', 'qeasy-callback.warn.lostSignatures'];
+            node.warn(_(key, { ...noStore.vars, what: _(what), lost: _(lost) }));
+        } else if (clearedOnDeploy((RED.settings as any).contextStorage, dedupeStore)) {
             if (keepsKeys) node.warn(_('qeasy-callback.warn.dedupeClearedOnDeploy'));
             else if (keepsSignatures) node.warn(_('qeasy-callback.warn.signaturesClearedOnDeploy'));
         }
@@ -960,21 +965,21 @@ function register(RED: NodeAPI) {
 const EDITOR_SEGMENTS = new Set(['auth', 'flows', 'flow', 'nodes', 'settings', 'credentials', 'library', 'context', 'diagnostics', 'plugins', 'icons', 'locales', 'debug', 'inject', 'theme', 'red', 'vendor', 'types', 'comms', 'cn-erp']);
 
 /**
- * Why `path` would also catch the editor's own requests, or undefined. This node marks its requests' bodies as read
- * before the admin app's JSON parser (see `defer`), so where the admin app sits under httpNodeRoot (in Node-RED's
- * default settings both are "/"), a path starting with a parameter, or with a segment of the editor's, would take the
- * body of every deploy.
+ * The warning saying why `path` would also catch the editor's own requests, or undefined. This node marks its
+ * requests' bodies as read before the admin app's JSON parser (see `defer`), so where the admin app sits under
+ * httpNodeRoot (in Node-RED's default settings both are "/"), a path starting with a parameter, or with a segment of
+ * the editor's, would take the body of every deploy.
  */
-function editorClash(path: string, settings: { httpNodeRoot?: unknown; httpAdminRoot?: unknown }): string | undefined {
+function editorClash(path: string, settings: { httpNodeRoot?: unknown; httpAdminRoot?: unknown }): Text | undefined {
     if (settings.httpAdminRoot === false) return undefined;
     const nodeRoot = normalisePath(String(settings.httpNodeRoot ?? '/'));
     const adminRoot = normalisePath(String(settings.httpAdminRoot ?? '/'));
     const under = nodeRoot === '/' ? adminRoot : adminRoot.toLowerCase() === nodeRoot.toLowerCase() ? '/' : adminRoot.toLowerCase().startsWith(`${nodeRoot.toLowerCase()}/`) ? adminRoot.slice(nodeRoot.length) : undefined;
     if (under === undefined) return undefined;
     const first = normalisePath(path).split('/')[1] ?? '';
-    if (/^:|[*(]/.test(first)) return `${path} starts with a parameter: it would also catch the editor's own requests (deploys) under ${adminRoot}; start it with a fixed segment, e.g. /qeasy${path}`;
+    if (/^:|[*(]/.test(first)) return { key: 'qeasy-callback.warn.pathParameter', vars: { path, admin: adminRoot } };
     const taken = under === '/' ? EDITOR_SEGMENTS.has(first.toLowerCase()) : first.toLowerCase() === under.split('/')[1].toLowerCase();
-    if (taken) return `${path} is under the editor's own address (${under === '/' ? `${adminRoot}${adminRoot.endsWith('/') ? '' : '/'}${first}` : adminRoot}): choose another first segment, e.g. /qeasy${path}`;
+    if (taken) return { key: 'qeasy-callback.warn.pathEditor', vars: { path, editor: under === '/' ? `${adminRoot}${adminRoot.endsWith('/') ? '' : '/'}${first}` : adminRoot } };
     return undefined;
 }
 

@@ -15,7 +15,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { qeasySignature, safeEqual } from './sign';
 import type { CallbackHeaders, QeasyConfigNode } from './callback';
 import { checkSettings, readSettings } from './settings';
-import { translator } from '../core/i18n';
+import { english, translator } from '../core/i18n';
 
 function header(headers: CallbackHeaders, name: string): string {
     const v = headers[name.toLowerCase()];
@@ -24,6 +24,8 @@ function header(headers: CallbackHeaders, name: string): string {
 
 export = function (RED: NodeAPI) {
     const _ = translator(RED, __filename);
+    // The test button's answer is English, as every error is.
+    const inEnglish = english(__filename);
     function QeasyConfig(this: QeasyConfigNode, config: NodeDef & Record<string, any>) {
         RED.nodes.createNode(this, config);
         const node = this;
@@ -41,7 +43,7 @@ export = function (RED: NodeAPI) {
         if (!secret) node.warn(_('qeasy-config.warn.noSecret'));
         // Settings the runtime cannot take as given (a negative rate read as no limit) are named at deploy, not only
         // by the test button.
-        else for (const problem of checkSettings(config, { secret })) node.warn(`qeasy-config: ${problem}`);
+        else for (const problem of checkSettings(config, { secret })) node.warn(_('qeasy-config.warn.setting', { problem: _(problem.key, problem.vars) }));
 
         node.verify = (headers, rawBody, nowMs = Date.now()) => {
             // No secret configured: nothing can be authentic.
@@ -99,7 +101,7 @@ export = function (RED: NodeAPI) {
         if (typeof given === 'string' && given !== '' && given !== '__PWRD__') credentials.secret = given;
         const config = body.config ?? {};
         const problems = checkSettings(config, credentials);
-        if (problems.length > 0) return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.join('; ') });
+        if (problems.length > 0) return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.map((p) => inEnglish(p.key, p.vars)).join('; ') });
         const s = readSettings(config);
         const header = s.tokenHeader === 'bearer' ? 'Authorization: Bearer <secret>' : 'X-Token: <secret>';
         const message =

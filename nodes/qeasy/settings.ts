@@ -1,5 +1,6 @@
 /** qeasy-config's settings: read with defaults, and checked with messages naming the setting (never the secret). */
 import type { TokenHeader } from './callback';
+import type { Text } from '../core/i18n';
 
 function num(v: unknown, fallback: number, min = 0): number {
     if (v === '' || v === undefined || v === null) return fallback;
@@ -29,17 +30,20 @@ export function readSettings(config: Record<string, any>): QeasySettings {
     };
 }
 
-/** Problems with the settings, by setting name (never echoing the secret). Empty when usable. */
-export function checkSettings(config: Record<string, any>, credentials: Record<string, unknown>): string[] {
-    const problems: string[] = [];
+/**
+ * Problems with the settings, by setting name (never echoing the secret): texts of qeasy-config's catalog, for the
+ * deploy's warnings in Node-RED's language. Empty when usable.
+ */
+export function checkSettings(config: Record<string, any>, credentials: Record<string, unknown>): Text[] {
+    const problems: Text[] = [];
     // Taken as the runtime takes it: without white space pasted around it.
     const secret = typeof credentials.secret === 'string' ? credentials.secret.trim() : '';
-    if (!secret) problems.push('secret: is required');
-    else if (secret.length < 16) problems.push('secret: use at least 16 characters');
-    else if (/[\r\n]/.test(secret)) problems.push('secret: must not contain line breaks');
-    if (config.windowSeconds !== undefined && config.windowSeconds !== '' && !(Number(config.windowSeconds) >= 1)) problems.push('windowSeconds: must be a number of seconds ≥ 1');
-    if (config.dedupeWindow !== undefined && config.dedupeWindow !== '' && !(Number(config.dedupeWindow) >= 0)) problems.push('dedupeWindow: must be a number of seconds ≥ 0');
-    if (config.rps !== undefined && config.rps !== '' && !(Number(config.rps) >= 0)) problems.push('rps: must be a number ≥ 0 (0 or blank: no limit)');
+    if (!secret) problems.push({ key: 'qeasy-config.warn.secretRequired' });
+    else if (secret.length < 16) problems.push({ key: 'qeasy-config.warn.secretShort' });
+    else if (/[\r\n]/.test(secret)) problems.push({ key: 'qeasy-config.warn.secretLineBreaks' });
+    if (config.windowSeconds !== undefined && config.windowSeconds !== '' && !(Number(config.windowSeconds) >= 1)) problems.push({ key: 'qeasy-config.warn.windowSeconds' });
+    if (config.dedupeWindow !== undefined && config.dedupeWindow !== '' && !(Number(config.dedupeWindow) >= 0)) problems.push({ key: 'qeasy-config.warn.dedupeWindow' });
+    if (config.rps !== undefined && config.rps !== '' && !(Number(config.rps) >= 0)) problems.push({ key: 'qeasy-config.warn.rps' });
     return problems;
 }
 

@@ -1,11 +1,22 @@
 import fs from 'fs';
 import path from 'path';
 import should from 'should';
-import { translator } from '../../nodes/core/i18n';
+import sinon from 'sinon';
+import { translator, type Text } from '../../nodes/core/i18n';
 import { Watermark } from '../../nodes/core/watermark';
 import { JackyunSim, JACKYUN_DEMO } from '../sim/jackyun';
 import { chinaTime } from '../../nodes/core/time';
 import { NodeRedProcess, NodeRedOptions, waitFor } from '../crash/runtime';
+import { helper, load, run, withProbes } from '../helpers/nodered';
+import { kitConfig, kitQuery } from '../kit/kit-nodes';
+import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
+import { pageNumbers, shortPageWarning } from '../../nodes/core/paging';
+import { KingdeeClient, KingdeeSettings } from '../../nodes/kingdee/client';
+import { commonClientSettings } from '../../nodes/core';
+import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
+import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
+import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
+import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
 
 /**
  * What the runtime says (node status, warnings) goes through Node-RED's i18n: every key the code uses has its text in
@@ -120,6 +131,197 @@ describe('runtime texts in the language Node-RED runs in', function () {
             const ms = await new Watermark(node as any, undefined, 0, zh).get();
             should(ms).equal(1700000000000);
             should(warnings).eql([`kingdee-bill-query：存储的水位是文本 "1700000000000"，不是数字：按 ${new Date(1700000000000).toISOString()} 读取，本次运行提交时改存为数字`]);
+        });
+    });
+
+    /**
+     * The warnings a node gives in a Node-RED running with lang "zh-CN": the node's module is handed a RED whose `_`
+     * reads the zh-CN catalog of its set as built (the shared texts merged in), as Node-RED's does; the test helper's
+     * own RED._ returns every key as it is, which shows the English.
+     */
+    describe("warnings in Node-RED's language", function () {
+        this.timeout(20000);
+        afterEach(async () => {
+            helper.settings({});
+            await helper.unload();
+        });
+
+        /** RED._ of node set `set` in zh-CN (its built catalog); the shared texts alone without a set. */
+        function chinese(set?: string): (key: string, vars?: Record<string, unknown>) => string {
+            const file = set ? filesUnder(path.join(buildDir, 'nodes'), '.json').find((f) => f.endsWith(path.join('locales', 'zh-CN', `${set}.json`)))! : path.join(root, 'nodes', 'core', 'locales', 'zh-CN', 'runtime.json');
+            const catalog = readJson(file);
+            return (key, vars = {}) => String(lookup(catalog, key) ?? key).replace(/__(\w+)__/g, (whole: string, n: string) => (n in vars ? String(vars[n]) : whole));
+        }
+        /** Node module `m` (of set `set`) as Node-RED runs it with lang "zh-CN". */
+        const inChinese = (m: any, set?: string) => (red: any) => m({ ...red, _: chinese(set) });
+        /** A warning as a node's ctx.warn shows it: a text as it is, a key of the catalog in the translator's language. */
+        const shown = (warning: unknown, _: (key: string, vars?: any) => string) => (typeof warning === 'string' ? warning : _((warning as Text).key, (warning as Text).vars));
+        // The test helper spies on Node.prototype.warn: one spy for every node, whose calls are told apart by `this`.
+        const warningsOf = (id: string) => (helper.getNode(id).warn as sinon.SinonSpy).getCalls().filter((c) => c.thisValue === helper.getNode(id)).map((c) => String(c.args[0]));
+
+        it('a watermark store settings.js does not define: the warning at deploy is Chinese with lang "zh-CN", English otherwise (it was English whatever the language)', async () => {
+            const flow = [
+                { id: 'f1', type: 'tab' },
+                { id: 'c1', type: 'kit-config', url: 'http://127.0.0.1:9', user: 'u', retryBaseMs: 5, maxRetries: 0 },
+                { id: 'n1', type: 'kit-query', z: 'f1', config: 'c1', params: {}, outputMode: 'all', incremental: true, watermarkStore: 'fiel', wires: [[]] },
+            ];
+            const cases = [
+                {
+                    settings: {},
+                    en: 'kit-query: watermark store "fiel" is not defined in settings.js (contextStorage is not set): Node-RED keeps the watermark in its default store, in memory: it is lost on every restart, and the next run then reads again from your start (with no contextStorage, Node-RED also clears it on every deploy that restarts the node)',
+                    zh: 'kit-query：水位存储 “fiel” 未在 settings.js 中定义（未设置 contextStorage）：Node-RED 会把水位保存在默认存储中，即内存中：每次重启都会丢失，之后下次运行会从您给出的开始时间重新读取（未设置 contextStorage 时，每次重新部署重启了该节点，Node-RED 也会清除它）',
+                },
+                {
+                    settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } },
+                    en: 'kit-query: watermark store "fiel" is not defined in settings.js (contextStorage: default, file): Node-RED keeps the watermark in its default store "default", in memory: it is lost on every restart, and the next run then reads again from your start',
+                    zh: 'kit-query：水位存储 “fiel” 未在 settings.js 中定义（contextStorage：default, file）：Node-RED 会把水位保存在默认存储 “default” 中，即内存中：每次重启都会丢失，之后下次运行会从您给出的开始时间重新读取',
+                },
+                {
+                    settings: { contextStorage: { file: { module: 'localfilesystem' } } },
+                    en: 'kit-query: watermark store "fiel" is not defined in settings.js (contextStorage: file): Node-RED keeps the watermark in its default store "file"',
+                    zh: 'kit-query：水位存储 “fiel” 未在 settings.js 中定义（contextStorage：file）：Node-RED 会把水位保存在默认存储 “file” 中',
+                },
+            ];
+            for (const c of cases) {
+                helper.settings(c.settings);
+                await load([kitConfig, kitQuery], flow, { c1: { password: 'p' } });
+                should(warningsOf('n1')).containEql(c.en);
+                await helper.unload();
+                await load([inChinese(kitConfig), inChinese(kitQuery)], flow, { c1: { password: 'p' } });
+                should(warningsOf('n1')).containEql(c.zh);
+                should(warningsOf('n1').join('\n')).not.match(/watermark store/);
+                await helper.unload();
+            }
+        });
+
+        describe('qeasy', () => {
+            const SECRET = 'qeasy-test-secret-7f3a9c';
+            const flow = (node: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => [
+                { id: 'f1', type: 'tab' },
+                { id: 'c1', type: 'qeasy-config', auth: 'hmac', windowSeconds: 300, ...config },
+                { id: 'n1', type: 'qeasy-callback', z: 'f1', config: 'c1', path: '/qeasy/orders', wires: [[]], ...node },
+            ];
+            const deploy = (zh: boolean, node?: Record<string, unknown>, config?: Record<string, unknown>) =>
+                load(zh ? [inChinese(qeasyConfig, 'qeasy-config'), inChinese(qeasyCallback, 'qeasy-callback')] : [qeasyConfig, qeasyCallback], flow(node, config), { c1: { secret: SECRET } });
+
+            it('qeasy-callback: the duplicate store settings.js does not define, and a path it cannot serve: warned of in Chinese with lang "zh-CN", English otherwise', async () => {
+                helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } });
+                const cases = [
+                    {
+                        node: { dedupeStore: 'fiel' },
+                        en: 'qeasy-callback: dedupeStore: duplicate store "fiel" is not defined in settings.js (contextStorage: default, file): Node-RED keeps the keys of delivered orders and the signatures of accepted deliveries in its default store "default", in memory: they are lost on every restart, and an order delivered again (or a delivery replayed) after a restart starts the flow again',
+                        zh: 'qeasy-callback：dedupeStore（去重存储）：存储 “fiel” 未在 settings.js 中定义（contextStorage：default, file）：Node-RED 会把已接收订单的去重键和已接受推送的签名保存在默认存储 “default” 中，即内存中：每次重启都会丢失，重启后再次推送的订单（或重放的推送）会再次启动流程',
+                    },
+                    {
+                        node: { dedupeStore: 'fiel', dedupeWindow: 0 },
+                        en: 'qeasy-callback: dedupeStore: duplicate store "fiel" is not defined in settings.js (contextStorage: default, file): Node-RED keeps the signatures of accepted deliveries in its default store "default", in memory: they are lost on every restart, and a signed delivery replayed after a restart starts the flow again',
+                        zh: 'qeasy-callback：dedupeStore（去重存储）：存储 “fiel” 未在 settings.js 中定义（contextStorage：default, file）：Node-RED 会把已接受推送的签名保存在默认存储 “default” 中，即内存中：每次重启都会丢失，重启后重放的已签名推送会再次启动流程',
+                    },
+                    {
+                        node: { dedupeStore: 'fiel' },
+                        config: { auth: 'token' },
+                        en: 'qeasy-callback: dedupeStore: duplicate store "fiel" is not defined in settings.js (contextStorage: default, file): Node-RED keeps the keys of delivered orders in its default store "default", in memory: they are lost on every restart, and an order delivered again after a restart starts the flow again',
+                        zh: 'qeasy-callback：dedupeStore（去重存储）：存储 “fiel” 未在 settings.js 中定义（contextStorage：default, file）：Node-RED 会把已接收订单的去重键保存在默认存储 “default” 中，即内存中：每次重启都会丢失，重启后再次推送的订单会再次启动流程',
+                    },
+                    {
+                        node: { path: '${QEASY_NO_SUCH_PATH}' },
+                        en: "qeasy-callback: path: ${QEASY_NO_SUCH_PATH} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)",
+                        zh: 'qeasy-callback：path（URL 路径）：${QEASY_NO_SUCH_PATH} 是未设置的环境变量（子流程实例的属性、流程或进程的环境变量）',
+                    },
+                    {
+                        node: { path: '/:shop/orders' },
+                        en: "qeasy-callback: path: /:shop/orders starts with a parameter: it would also catch the editor's own requests (deploys) under /; start it with a fixed segment, e.g. /qeasy/:shop/orders",
+                        zh: 'qeasy-callback：path（URL 路径）：/:shop/orders 以参数开头，会连 / 下编辑器自己的请求（部署）一起截获；请以固定的一段开头，例如 /qeasy/:shop/orders',
+                    },
+                    {
+                        node: { path: '/flows/orders' },
+                        en: "qeasy-callback: path: /flows/orders is under the editor's own address (/flows): choose another first segment, e.g. /qeasy/flows/orders",
+                        zh: 'qeasy-callback：path（URL 路径）：/flows/orders 在编辑器自己的地址（/flows）之下；请换一个第一段，例如 /qeasy/flows/orders',
+                    },
+                ];
+                delete process.env.QEASY_NO_SUCH_PATH;
+                for (const c of cases) {
+                    await deploy(false, c.node, c.config);
+                    should(warningsOf('n1')).containEql(c.en);
+                    await helper.unload();
+                    await deploy(true, c.node, c.config);
+                    should(warningsOf('n1')).containEql(c.zh);
+                    await helper.unload();
+                }
+            });
+
+            it('qeasy-config: settings it cannot take as given are warned of in Chinese with lang "zh-CN", English otherwise', async () => {
+                await deploy(false, {}, { rps: -1, dedupeWindow: '-5', windowSeconds: '0' });
+                should(warningsOf('c1')).eql(['qeasy-config: windowSeconds: must be a number of seconds ≥ 1', 'qeasy-config: dedupeWindow: must be a number of seconds ≥ 0', 'qeasy-config: rps: must be a number ≥ 0 (0 or blank: no limit)']);
+                await helper.unload();
+                await deploy(true, {}, { rps: -1, dedupeWindow: '-5', windowSeconds: '0' });
+                should(warningsOf('c1')).eql(['qeasy-config：windowSeconds（时间窗口）须为 ≥ 1 的秒数', 'qeasy-config：dedupeWindow（去重时长）须为 ≥ 0 的秒数', 'qeasy-config：rps（每秒请求数）须为 ≥ 0 的数（0 或留空：不限）']);
+            });
+        });
+
+        describe('paging', () => {
+            it("a server serving fewer records a page than asked: the warning is Node-RED's language (it was English whatever the language)", async () => {
+                const zh = translator({ _: chinese() } as any);
+                const en = translator({ _: (key: string) => key } as any);
+                const warnings: unknown[] = [];
+                const rows = Array.from({ length: 10 }, (_, i) => i);
+                const pages = pageNumbers(async (n) => ({ records: rows.slice((n - 1) * 3, n * 3), total: rows.length }), { first: 1, pageSize: 5, warn: (t: unknown) => warnings.push(t) });
+                for await (const _ of pages) void _;
+                should(warnings).have.length(1);
+                should(shown(warnings[0], zh)).equal('第 1 页按每页 5 条只返回了 3 条记录，而总数（10）表明后面还有：服务器每页最多返回 3 条；继续读取（请把每页条数设为 3 或更小）');
+                should(shown(warnings[0], en)).equal('page 1 brought 3 records for a page size of 5 while the total (10) says more follow: the server serves at most 3 a page; reading on (set the page size to 3 or less)');
+                // Jackyun's trades, read by scrolling.
+                const trades = shortPageWarning(2, 40, 50, 200, 'trades');
+                should(shown(trades, zh)).equal('第 2 页按每页 50 条只返回了 40 笔订单，而总数（200）表明后面还有：服务器每页最多返回 40 条；继续读取（请把每页条数设为 40 或更小）');
+                should(shown(trades, en)).equal('page 2 brought 40 trades for a page size of 50 while the total (200) says more follow: the server serves at most 40 a page; reading on (set the page size to 40 or less)');
+            });
+        });
+
+        describe('kingdee-bill-query', () => {
+            let sim: KingdeeSim;
+            afterEach(() => sim.stop());
+            const config = { id: 'c1', type: 'kingdee-config', serverUrl: '', acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, authMode: 'sign', appId: KINGDEE_DEMO.appId, rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3 };
+            const creds = { c1: { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret } };
+            const node = { id: 'n1', type: 'kingdee-bill-query', z: 'f1', config: 'c1', params: {}, outputMode: 'all' };
+            const query = { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: ['FID', 'FBillNo', 'FMaterialID_FNumber'], Limit: 3 } };
+
+            it("entry rows of one bill spanning two pages: the warning is Node-RED's language (it was English whatever the language)", async () => {
+                sim = new KingdeeSim();
+                await sim.start();
+                const flow = withProbes([{ ...config, serverUrl: sim.serverUrl }, node], 'n1', 1);
+                await load([kingdeeConfig, kingdeeBillQuery], flow, creds);
+                should((await run('n1', query, 1)).caught).be.undefined();
+                should(warningsOf('n1')).eql([
+                    "kingdee-bill-query: the rows of bill FID=500002 span two pages and no entry id orders them: PUR_MRAPP may order a bill's entry rows differently for each page, so one can be skipped and another repeated. Add the entry id key to FieldKeys (e.g. FEntity_FEntryID; the entity's name depends on the form)",
+                ]);
+                await helper.unload();
+                await load([inChinese(kingdeeConfig, 'kingdee-config'), inChinese(kingdeeBillQuery, 'kingdee-bill-query')], withProbes([{ ...config, serverUrl: sim.serverUrl }, node], 'n1', 1), creds);
+                should((await run('n1', query, 1)).caught).be.undefined();
+                should(warningsOf('n1')).eql(['kingdee-bill-query：单据 FID=500002 的行跨了两页，且没有分录 ID 参与排序：PUR_MRAPP 每页对单据分录行的排序可能不同，因此可能漏掉一行、重复另一行。请在 FieldKeys 中加入分录 ID 字段（例如 FEntity_FEntryID；分录名称因表单而异）']);
+            });
+
+            it("rows leaving the result while it is paged: the warning is Node-RED's language (it was English whatever the language)", async () => {
+                sim = new KingdeeSim({ returnRequests: 100 });
+                await sim.start();
+                const zh = translator({ _: chinese('kingdee-bill-query') } as any);
+                const rows = sim.rows(RETURN_REQUEST_FORM);
+                const warnings: string[] = [];
+                let pages = 0;
+                const client = new KingdeeClient(
+                    commonClientSettings('kingdee', { rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 3 }, { rps: 5, concurrency: 2 }),
+                    { serverUrl: sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, appId: KINGDEE_DEMO.appId, authMode: 'sign' } as KingdeeSettings,
+                    { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret },
+                );
+                try {
+                    for await (const _ of client.queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FEntity_FEntryID'], Limit: 80 }, {}, undefined, (t: unknown) => warnings.push(shown(t, zh)))) {
+                        // After the second page, rows 130 – 159 leave the result: more than the last 20 read.
+                        if (++pages === 2) rows.splice(130, 30);
+                    }
+                } finally {
+                    client.close();
+                }
+                should(warnings).eql(['kingdee-bill-query：分页读取期间，PUR_MRAPP 的查询结果中最后读到的 20 行以外还有行移出（读取期间有单据被修改）：最多 50 条已发出的行可能再次发出；没有行被跳过']);
+            });
         });
     });
 

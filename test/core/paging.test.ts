@@ -1,5 +1,7 @@
 import should from 'should';
-import { splitWindow, pageNumbers, dedupeBy, QueryPage, RECENT_KEYS } from '../../nodes/core';
+import { splitWindow, pageNumbers, dedupeBy, QueryPage, RECENT_KEYS, english } from '../../nodes/core';
+
+const inEnglish = english();
 
 const DAY = 86400000;
 
@@ -47,7 +49,7 @@ describe('core/paging', () => {
         const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: rows.slice((n - 1) * 3, n * 3), total: rows.length };
-        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(t) });
+        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
         const got: number[] = [];
         for await (const p of pages) got.push(...p.records);
         should(got).eql(rows);
@@ -62,7 +64,7 @@ describe('core/paging', () => {
         const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: n === 1 ? [1, 2, 3, 4, 5] : [6, 7], total: 7 };
-        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(t) });
+        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
         for await (const _ of pages) void _;
         should(fetched).eql([1, 2]);
         should(warnings).eql([]);

@@ -1,7 +1,8 @@
+import path from 'path';
 import should from 'should';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { KingdeeClient, KingdeeSettings, BillQueryParams, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
-import { ConnectorError, commonClientSettings } from '../../nodes/core';
+import { ConnectorError, commonClientSettings, english } from '../../nodes/core';
 import { kingdeeClientAgainstSim } from './against-sim';
 
 const D = 'DynamicFormService.';
@@ -147,7 +148,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         const warnings: string[] = [];
         const got: string[] = [];
         let pages = 0;
-        for await (const p of make().queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FEntity_FEntryID'], Limit: 80 }, {}, undefined, (w) => warnings.push(w))) {
+        for await (const p of make().queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: ['FBillNo', 'FEntity_FEntryID'], Limit: 80 }, {}, undefined, (w) => warnings.push(english(path.join(__dirname, '..', '..', 'nodes', 'kingdee', 'kingdee-bill-query.js'))(w.key, w.vars)))) {
             got.push(...p.records.map((r) => String(r.FEntity_FEntryID)));
             // After the second page (rows 0 – 158 read), rows 130 – 159 leave the result: the last 29 read and one more.
             if (++pages === 2) rows.splice(130, 30);
