@@ -52,6 +52,21 @@ export interface ConnectionCheck {
     vars?: TextVars;
 }
 
+/**
+ * A URL of an account's key as the server sees it: the scheme and host in lower case, no default port, no trailing
+ * slash. Typed `HTTP://Host/api/` in one config node and `http://host/api` in another, one account was two, each
+ * allowed the whole rate. The path keeps its case (a server may tell /Api from /api).
+ */
+function sameServer(part: string): string {
+    if (!/^https?:\/\//i.test(part)) return part;
+    try {
+        const url = new URL(part);
+        return url.origin + url.pathname.replace(/\/+$/, '') + url.search;
+    } catch {
+        return part;
+    }
+}
+
 export abstract class BaseClient {
     readonly system: string;
     readonly http: HttpTransport;
@@ -91,7 +106,7 @@ export abstract class BaseClient {
         const key = this.accountKey();
         if (key === undefined) return;
         this.accountLimiter.close();
-        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key]), { system: this.system, ...this.limits }, differs);
+        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key.map(sameServer)]), { system: this.system, ...this.limits }, differs);
     }
 
     /**

@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
-import { ConnectorError, toConnectorError } from './errors';
+import { ConnectorError, cancelledError, toConnectorError } from './errors';
 import { translator } from './i18n';
 import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
@@ -114,7 +114,11 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         const node = this;
         const _ = translator(RED);
         let client: C | undefined;
+        let closed = false;
         node.getClient = () => {
+            // A msg still on its way when a deploy stopped this node: a client made now would join the account's
+            // limiter and, never closed, hold it to this node's old settings.
+            if (closed) throw cancelledError(def.system);
             // A setting still `${NAME}` when the node runs: no subflow instance, flow or process sets that variable.
             // Used as typed it would fail later as a wrong address, AppID or key, which it is not.
             const unset = Object.entries(config).find(([k, v]) => k !== 'name' && isEnvVarText(v));
@@ -129,6 +133,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
             return client;
         };
         node.on('close', (done: () => void) => {
+            closed = true;
             client?.close();
             client = undefined;
             done();

@@ -1,6 +1,8 @@
 import sinon from 'sinon';
 import should from 'should';
 import { BaseClient, Limiter, RefusedSizes } from '../../nodes/core';
+import { JackyunClient } from '../../nodes/jackyun/client';
+import { GuanyiClient } from '../../nodes/guanyi/client';
 
 describe('core/limiter: one per account', () => {
     it('starts 60 calls one interval apart: the configured rate exactly (on a fake clock, so a busy machine cannot blur it)', async () => {
@@ -358,6 +360,32 @@ describe('core/limiter: config nodes of one account share one', () => {
             should(other.limiter.pausedFor()).equal(0);
         } finally {
             for (const c of [a, b, other]) c.close();
+        }
+    });
+});
+
+describe('core/limiter: one account, however its address is spelled', () => {
+    const jackyun = (gatewayUrl: string) => new JackyunClient({ system: 'jackyun', rps: 1, concurrency: 1 }, { mode: 'direct', gatewayUrl, appKey: 'app-1' }, { appSecret: 'jackyun-secret-1' });
+    const guanyi = (url: string) => new GuanyiClient({ system: 'guanyi', rps: 1, concurrency: 1 }, { url, appkey: 'app-1' }, { sessionkey: 'guanyi-session-1', secret: 'guanyi-secret-1' });
+
+    it('config nodes whose URLs differ only in a trailing slash, the case of the scheme and host, or a default port share the limiter; another path does not', () => {
+        const clients = [
+            jackyun('http://127.0.0.1:9/open/openapi/do'),
+            jackyun('HTTP://127.0.0.1:9/open/openapi/do/'),
+            guanyi('https://Api.Example.com/rest/erp_open'),
+            guanyi('https://api.example.com:443/rest/erp_open/'),
+            jackyun('http://127.0.0.1:9/open/other'),
+        ];
+        const [j1, j2, g1, g2, other] = clients;
+        try {
+            for (const c of clients) c.shareLimiter();
+            j1.limiter.pause(60000);
+            should(j2.limiter.pausedFor()).be.above(59000);
+            should(other.limiter.pausedFor()).equal(0);
+            g1.limiter.pause(60000);
+            should(g2.limiter.pausedFor()).be.above(59000);
+        } finally {
+            for (const c of clients) c.close();
         }
     });
 });

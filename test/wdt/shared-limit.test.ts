@@ -74,6 +74,31 @@ describe('wdt: config nodes of one account share its limiter', function () {
         should(gaps()[0]).be.below(500);
     });
 
+    it('a config node asked for its client after a deploy stopped it (a msg still reading its settings) leaves the account to its replacement: the new settings apply, no warning', async () => {
+        const flow = (rps: number) => withProbes([config('c1', { rps, concurrency: 1 }), push('n1', 'c1')], 'n1', 2);
+        await load([wdtConfig, wdtTradePush], flow(1), { c1: { appsecret: WDT_DEMO.appsecret } });
+        const old = helper.getNode('c1');
+        old.getClient();
+        // Deploy "modified nodes": c1 loosened to 5/s; the old c1 is closed, then its replacement starts.
+        await helper.setFlows(flow(5), 'nodes', { c1: { appsecret: WDT_DEMO.appsecret } });
+        // A msg whose settings were still being read (an async context store) when the deploy stopped the nodes asks
+        // the old config node for its client only now. It must not join the account again with the old 1/s.
+        let late: unknown;
+        try {
+            old.getClient();
+        } catch (err) {
+            late = err;
+        }
+        const r = await run('n1', { payload: trades('A', 1) }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload).have.length(1);
+        const c1 = helper.getNode('c1');
+        should(c1).not.equal(old);
+        should((c1.warn as SinonSpy).getCalls().filter((c) => c.thisValue === c1).map((c) => String(c.args[0]))).eql([]);
+        // The late msg ends as one cut off by the deploy.
+        should(late).have.properties({ kind: 'cancelled', message: 'cancelled: the node was closed' });
+    });
+
     it('a config node joining an account whose other config node is set otherwise warns once, naming both settings and the one applied', async () => {
         await loadFlow({ rps: 0, concurrency: 0 }, { rps: 2, concurrency: 1 });
         await run('n1', { payload: trades('A', 1) }, 2);
