@@ -1,9 +1,9 @@
 /**
  * The write benchmark shared by every write node: R records through the node at config-node concurrency 1 and at
- * concurrency 4 under the same rate limit, the two sides interleaved in one Node-RED runtime (two config nodes, two
- * write nodes, one simulator). The simulator answers after a fixed latency (a `delay` fault on every request, the
- * harness's own mechanism) so that concurrency matters: at concurrency 1 the latency bounds the rate, at 4 the limiter
- * does. From the simulator's recorded request timestamps: the observed request rate vs the configured one (target:
+ * concurrency 4 under the same rate limit, the two sides interleaved in one Node-RED runtime (one simulator; each round
+ * deploys its side's config node and write node alone: config nodes of one account share one limiter). The simulator
+ * answers after a fixed latency (a `delay` fault on every request, the harness's own mechanism) so that concurrency
+ * matters: at concurrency 1 the latency bounds the rate, at 4 the limiter does. From the simulator's recorded request timestamps: the observed request rate vs the configured one (target:
  * within 5% on the rate-bound side).
  */
 import type { SimRequest, SimServer } from '../../test/sim/harness';
@@ -46,19 +46,6 @@ export async function writeBench(name: string, t: WriteTarget): Promise<BenchRes
     const msgsPerRound = perRound / t.recordsPerMsg;
     const window = t.window ?? 8;
     const sim = t.sim;
-    const flow = withSharedProbes(
-        [
-            t.config('c1', 1, t.rps),
-            t.config('c4', 4, t.rps),
-            { id: 'w1', type: t.nodeType, config: 'c1', params: {}, ...t.node },
-            { id: 'w4', type: t.nodeType, config: 'c4', params: {}, ...t.node },
-        ],
-        [
-            { id: 'w1', outputs: 2 },
-            { id: 'w4', outputs: 2 },
-        ],
-    );
-    await loadFlow(t.modules, flow, { c1: t.credentials, c4: t.credentials });
     // Every request waits `latencyMs` before it is answered (then processed normally).
     sim.inject({ type: 'delay', ms: t.latencyMs }, Number.POSITIVE_INFINITY);
     sim.recordLimit = perRound * 4 + 1000;
@@ -68,21 +55,26 @@ export async function writeBench(name: string, t: WriteTarget): Promise<BenchRes
         c4: { ok: 0, failed: 0, caught: 0, rates: [], requests: 0 },
     };
     const correlator = new Correlator(600000);
-    for (const [side, id] of [['c1', 'w1'], ['c4', 'w4']] as const) {
-        getNode(`${id}-out1`).on('input', (m: Msg) => {
-            stats[side].ok += typeof m.count === 'number' ? m.count : Array.isArray(m.payload) ? m.payload.length : 1;
+    // The two sides are one account: deployed together, their config nodes would share one limiter (the account's),
+    // at the stricter concurrency. Each round deploys the side it measures alone.
+    const deploy = async (key: 'c1' | 'c4') => {
+        const nodeId = key === 'c1' ? 'w1' : 'w4';
+        const flow = withSharedProbes([t.config(key, key === 'c1' ? 1 : 4, t.rps), { id: nodeId, type: t.nodeType, config: key, params: {}, ...t.node }], [{ id: nodeId, outputs: 2 }]);
+        await loadFlow(t.modules, flow, { [key]: t.credentials });
+        getNode(`${nodeId}-out1`).on('input', (m: Msg) => {
+            stats[key].ok += typeof m.count === 'number' ? m.count : Array.isArray(m.payload) ? m.payload.length : 1;
         });
-        getNode(`${id}-out2`).on('input', () => stats[side].failed++);
-    }
-    const sideOf = (m: Msg): 'c1' | 'c4' => (String(m.benchId).startsWith('c1') ? 'c1' : 'c4');
-    getNode('caught').on('input', (m: Msg) => {
-        stats[sideOf(m)].caught++;
-        correlator.settle(m);
-    });
-    getNode('completed').on('input', (m: Msg) => correlator.settle(m));
+        getNode(`${nodeId}-out2`).on('input', () => stats[key].failed++);
+        getNode('caught').on('input', (m: Msg) => {
+            stats[key].caught++;
+            correlator.settle(m);
+        });
+        getNode('completed').on('input', (m: Msg) => correlator.settle(m));
+    };
     log(`${name}: ${perRound * rounds} records per side in ${rounds} round(s), ${t.recordsPerMsg} per msg, ${window} msgs in flight, ${t.rps} req/s, ${t.latencyMs} ms latency`);
 
     const side = (key: 'c1' | 'c4', nodeId: string) => async (r: number) => {
+        await deploy(key);
         sim.clearRequests();
         const tag = `${key}r${r}`;
         const { seconds } = await timed(() =>
@@ -99,11 +91,11 @@ export async function writeBench(name: string, t: WriteTarget): Promise<BenchRes
             const span = (data[data.length - 1].time - data[0].time) / 1000;
             stats[key].rates.push((data.length - 1) / span);
         }
+        await helper.unload();
         return perRound / seconds;
     };
     const results = await interleave(rounds, { c1: side('c1', 'w1'), c4: side('c4', 'w4') });
     sim.clearFaults();
-    await helper.unload();
 
     for (const key of ['c1', 'c4'] as const) {
         const s = stats[key];
