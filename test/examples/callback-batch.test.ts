@@ -38,8 +38,9 @@ describe('example 04 with a delivery of several orders', function () {
         sim = new WdtSim();
         const simUrl = await sim.start(0);
         let flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith('04'))!, 'utf8'));
-        // Without the debug nodes and the failures file with its Replay (a Catch scoped to the write node, function and file nodes).
-        const debug = new Set(flow.filter((n) => ['debug', 'comment', 'inject', 'function', 'file', 'file in'].includes(n.type) || (n.type === 'catch' && Array.isArray(n.scope))).map((n) => n.id));
+        // Without the debug nodes and the failures file with its Replay (Catch nodes scoped to the write node and to the
+        // replay, function, switch and file nodes).
+        const debug = new Set(flow.filter((n) => ['debug', 'comment', 'inject', 'function', 'switch', 'file', 'file in'].includes(n.type) || (n.type === 'catch' && Array.isArray(n.scope))).map((n) => n.id));
         flow = flow.filter((n) => !debug.has(n.id)).map((n) => (n.wires ? { ...n, wires: n.wires.map((port: string[]) => port.filter((id) => !debug.has(id))) } : n));
         flow.find((n) => n.type === 'wdt-config')!.baseUrl = `${simUrl}/openapi2/`;
         flow.push({ id: 'cap', type: 'capture-http', z: flow.find((n) => n.type === 'tab')!.id });

@@ -23,7 +23,7 @@ import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { helper, load, functionNode, Msg } from '../helpers/nodered';
+import { helper, load, functionNode, Msg, runtimeHooks } from '../helpers/nodered';
 import { demoFlows } from '../../scripts/demo';
 import { SIMULATORS, signedCallbackHeaders, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import type { FaultMix, SimRequest, SimServer } from '../sim/harness';
@@ -51,6 +51,7 @@ const CORE: Record<string, unknown> = {
     comment: core('common/90-comment.js'),
     function: functionNode,
     change: core('function/15-change.js'),
+    switch: core('function/10-switch.js'),
     'http response': core('network/21-httpin.js'),
     file: core('storage/10-file.js'),
     'file in': core('storage/10-file.js'),
@@ -355,6 +356,109 @@ describe('example flows through a bad night (faults on both sides), then run aga
         should(ex.caught().map((e) => e.error?.message)).eql([], 'an error at Catch');
         should(statuses.map((s) => s.text)).eql(['nothing to replay']);
         should(failureLines(ex)).eql([]);
+    });
+
+    /**
+     * Replay reads the failures file, then empties it. A failure the write node sends meanwhile (a scheduled run
+     * failing records while the integrator clicks Replay) must not be emptied with the lines read: it is kept in the
+     * file, once. Here it arrives at the failure line node once the file was read, just before it is emptied (a message
+     * hook holds the read file's msg until the failure is in the file or held back). The file held two lines from
+     * before: a failure, replayed into the write node, which refuses it again at once (its payload is no record), and a
+     * line that is not JSON, written back as it is.
+     */
+    for (const key of ['01', '02', '03', '04', '05']) {
+        it(`${key}: a failure arriving while Replay empties the failures file is in the file after the replay, once; the line replayed reaches the write node once and, failing again, is written back once`, async () => {
+            const ex = await loadExample(key, sims!);
+            const textLines = () => (fs.existsSync(ex.failures) ? fs.readFileSync(ex.failures, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+            const parsed = () => textLines().map((l) => {
+                try {
+                    return JSON.parse(l);
+                } catch {
+                    return { notJson: l };
+                }
+            });
+            const arrivedLine = (l: Msg) => l.payload?.arrived === key;
+            const replayedLine = (l: Msg) => l.payload === `replayed ${key}`;
+            const notJsonLine = (l: Msg) => l.notJson === `{not json ${key}`;
+            fs.mkdirSync(path.dirname(ex.failures), { recursive: true });
+            fs.writeFileSync(ex.failures, `${JSON.stringify({ payload: `replayed ${key}`, error: { message: 'failed before' }, failedAt: '2024-01-01T00:00:00.000Z' })}\n{not json ${key}\n`);
+            const toWrite: Msg[] = [];
+            let arrived = false;
+            runtimeHooks.add('preDeliver.replayRace', (e: { msg: Msg; destination: { id: string } }) => {
+                if (e.destination.id === `ex${key}-write`) toWrite.push(e.msg);
+                if (e.destination.id !== `ex${key}-replay-empty` || arrived) return undefined;
+                arrived = true;
+                helper.getNode(`ex${key}-keep-failure`).receive({ payload: { arrived: key }, error: { message: 'failed while the replay ran' } });
+                return (async () => {
+                    const until = Date.now() + 2000;
+                    while (!textLines().some((l) => l.includes('"arrived"')) && Date.now() < until) await sleep(20);
+                })();
+            });
+            try {
+                press(`ex${key}-replay`);
+                const until = Date.now() + 15000;
+                const kept = () => [arrivedLine, replayedLine, notJsonLine].every((is) => parsed().some(is));
+                while (!(arrived && kept()) && Date.now() < until) await sleep(50);
+                await sleep(500);
+            } finally {
+                runtimeHooks.remove('*.replayRace');
+            }
+            should(arrived).be.true('the replay never reached its "empty" node');
+            const lines = parsed();
+            should(lines.filter(arrivedLine)).have.length(1, `the failure that arrived during the replay, in the file: ${textLines().join(' | ')}`);
+            should(toWrite.filter(replayedLine)).have.length(1, 'the line replayed into the write node');
+            should(lines.filter(replayedLine)).have.length(1, `the replayed line failing again, in the file: ${textLines().join(' | ')}`);
+            should(lines.filter(notJsonLine)).have.length(1, `the line that is not JSON, in the file: ${textLines().join(' | ')}`);
+            should(lines).have.length(3, textLines().join(' | '));
+        });
+    }
+
+    it('02: when emptying the failures file fails, the failures held during the replay are written all the same, and later ones go straight to the file', async () => {
+        const ex = await loadExample('02', sims!);
+        const has = (mark: string) => fs.existsSync(ex.failures) && fs.readFileSync(ex.failures, 'utf8').split('\n').filter((l) => l.includes(`"${mark}"`)).length;
+        let arrived = false;
+        runtimeHooks.add('preDeliver.replayRace', (e: { destination: { id: string } }) => {
+            if (e.destination.id !== 'ex02-replay-empty' || arrived) return;
+            arrived = true;
+            helper.getNode('ex02-keep-failure').receive({ payload: { mark: 'held' }, error: { message: 'failed while the replay ran' } });
+            // Removed meanwhile: emptying it fails (ENOENT), the replay ends at Catch.
+            return sleep(300).then(() => fs.rmSync(ex.failures, { force: true }));
+        });
+        try {
+            press('ex02-replay');
+            const until = Date.now() + 10000;
+            while (!(ex.caught().length > 0 && has('held')) && Date.now() < until) await sleep(50);
+        } finally {
+            runtimeHooks.remove('*.replayRace');
+        }
+        should(ex.caught().map((e) => e.error?.source?.id)).eql(['ex02-replay-empty']);
+        should(has('held')).equal(1, 'the failure held during the replay, in the file');
+        helper.getNode('ex02-keep-failure').receive({ payload: { mark: 'after' }, error: { message: 'failed after the replay' } });
+        const until = Date.now() + 5000;
+        while (!has('after') && Date.now() < until) await sleep(50);
+        should(has('after')).equal(1, 'a failure after the replay, in the file');
+    });
+
+    it('02: Replay clicked again while a replay runs starts none: each line is replayed once, nothing reaches Catch', async () => {
+        const ex = await loadExample('02', sims!);
+        fs.mkdirSync(path.dirname(ex.failures), { recursive: true });
+        fs.writeFileSync(ex.failures, `${JSON.stringify({ payload: 'replayed 02', error: { message: 'failed before' } })}\n`);
+        const toWrite: Msg[] = [];
+        runtimeHooks.add('preDeliver.replayRace', (e: { msg: Msg; destination: { id: string } }) => {
+            if (e.destination.id === 'ex02-write') toWrite.push(e.msg);
+        });
+        try {
+            press('ex02-replay');
+            press('ex02-replay');
+            const until = Date.now() + 10000;
+            while (!(fs.existsSync(ex.failures) && fs.readFileSync(ex.failures, 'utf8').includes('replayed 02')) && Date.now() < until) await sleep(50);
+            await sleep(500);
+        } finally {
+            runtimeHooks.remove('*.replayRace');
+        }
+        should(toWrite.map((m) => m.payload)).eql(['replayed 02']);
+        should(ex.caught().filter((e) => e.error?.source?.id !== 'ex02-write').map((e) => `${e.error?.source?.id}: ${e.error?.message}`)).eql([], 'an error of the replay at Catch');
+        should(failureLines(ex).map((l) => l.payload)).eql(['replayed 02'], 'the line replayed, failing again, in the file once');
     });
 
     it('02 and its Replay of an order refused again (shipped): the refusal is written after the file was emptied, so the order stays in the file for the next Replay, once', async () => {
