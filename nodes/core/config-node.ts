@@ -127,7 +127,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 client = def.createClient(config, cleanCredentials(def.system, ((node as any).credentials ?? {}) as Record<string, string>, def.verbatim));
                 // The vendor counts an account's requests together, whichever config node sends them (a copy of this
                 // one, one inside each instance of a subflow): one limiter for all of them.
-                const text = (l: Limits) => `rps ${l.rps}, concurrency ${l.concurrency}`;
+                const text = (l: Limits) => _('runtime.warn.limits', { rps: l.rps, concurrency: l.concurrency });
                 client.shareLimiter((l) => node.warn(_('runtime.warn.sharedLimits', { type: def.type, own: text(l.own), other: text(l.other), applied: text(l.applied) })));
             }
             return client;
