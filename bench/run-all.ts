@@ -144,6 +144,8 @@ async function mainRun(): Promise<void> {
     for (const o of outcomes) for (const r of o.results) for (const n of r.notes ?? []) notes.set(n, [...(notes.get(n) ?? []), r.name]);
     for (const [n, names] of notes) process.stdout.write(`\n- ${names.join(', ')}: ${n}`);
     process.stdout.write(`\n\n(${outcomes.map((o) => `${o.script} ${Math.round(o.seconds)} s`).join(', ')})\n`);
+    // The folder too (bench/results/ is not in the repository): a run of many minutes must not end in ENOENT.
+    if (args.json) fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
     if (args.json) fs.writeFileSync(args.json, JSON.stringify({ quick: args.quick, node: process.version, nodeFlags: args.nodeFlags, date: new Date().toISOString(), outcomes }, null, 2));
     const broken = outcomes.filter((o) => o.failure);
     // Targets are reported, not asserted; only a broken bench script fails the run.
