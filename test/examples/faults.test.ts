@@ -461,6 +461,23 @@ describe('example flows through a bad night (faults on both sides), then run aga
         should(failureLines(ex).map((l) => l.payload)).eql(['replayed 02'], 'the line replayed, failing again, in the file once');
     });
 
+    /**
+     * The failure line node tells the replay's own msgs (msg.replay "start", "over") from failures. A msg the flow gave
+     * a msg.replay of its own (here `true`, and even "start") that fails at the write node is a failure like any other:
+     * in the file, once.
+     */
+    for (const key of ['01', '02', '03', '04', '05']) {
+        it(`${key}: a failure whose msg carries a msg.replay of its own is in the failures file, once`, async () => {
+            const ex = await loadExample(key, sims!);
+            helper.getNode(`ex${key}-write`).receive({ payload: `own replay ${key}`, replay: true });
+            helper.getNode(`ex${key}-write`).receive({ payload: `own replay start ${key}`, replay: 'start' });
+            const until = Date.now() + 10000;
+            while (failureLines(ex).length < 2 && Date.now() < until) await sleep(50);
+            await sleep(300);
+            should(failureLines(ex).map((l) => [l.payload, l.replay])).eql([[`own replay ${key}`, true], [`own replay start ${key}`, 'start']]);
+        });
+    }
+
     it('02 and its Replay of an order refused again (shipped): the refusal is written after the file was emptied, so the order stays in the file for the next Replay, once', async () => {
         const probe = completions(['ex02-query']);
         const ex = await loadExample('02', sims!, probe.nodes);
