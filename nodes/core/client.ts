@@ -6,7 +6,7 @@
  */
 import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
-import { Limiter, LimitsDiffer } from './limiter';
+import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
 import type { TextVars } from './i18n';
 
@@ -71,7 +71,7 @@ export abstract class BaseClient {
     readonly system: string;
     readonly http: HttpTransport;
     readonly retryPolicy: RetryPolicy;
-    private readonly limits: { rps: number; concurrency: number };
+    private readonly limits: Limits;
     private accountLimiter: Limiter;
     /** Aborted by close(): work of the whole client (a shared login) stops with it. */
     protected readonly lifetime = new AbortController();

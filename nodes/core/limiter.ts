@@ -10,18 +10,16 @@
 import { cancelledError } from './errors';
 import { MAX_TIMER_MS, monotonicNow } from './retry';
 
-export interface LimiterOptions {
+/** A config node's rate and concurrency, as the limiter takes them and as told when two of one account differ. */
+export interface Limits {
     /** Requests started per second; 0 or less = unlimited. */
     rps: number;
     /** Requests in flight at once; 0 or less = unlimited. */
     concurrency: number;
-    system?: string;
 }
 
-/** A config node's rate and concurrency (0 = unlimited), as told when they differ from another's of its account. */
-export interface Limits {
-    rps: number;
-    concurrency: number;
+export interface LimiterOptions extends Limits {
+    system?: string;
 }
 
 /** What `Limiter.forAccount` tells a config node joining an account whose other config nodes are set otherwise. */
