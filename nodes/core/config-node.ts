@@ -166,17 +166,32 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         let client: C | undefined;
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), testConnectionLimit.ms);
+        // Set when the account is held by a vendor's rate-limit answer: the test is not sent into it.
+        let pausedMs = 0;
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
-            const { message, key, vars } = await client.connectionCheck({ signal: abort.signal });
+            // The vendor counts the test with the account's other requests (a flow reading at its limit while the
+            // button is clicked): it waits for its turn in the account's limiter, not beside it.
+            client.shareLimiter();
+            const onAccountPaused = (ms: number) => {
+                pausedMs = ms;
+                abort.abort();
+            };
+            const { message, key, vars } = await client.connectionCheck({ signal: abort.signal, onAccountPaused });
             // The text also as a key of the config node's catalog, for the editor to show in its own language.
             res.json({ ok: true, message, ...(key ? { text: { key: `${def.type}.test.${key}`, vars: vars ?? {} } } : {}) });
         } catch (err) {
-            // Cut off by the button's own time limit: a slow or silent server, not a closed node.
-            const e = abort.signal.aborted
-                ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
-                : toConnectorError(err, def.system);
-            const text = abort.signal.aborted
+            // Cut off by the button's own time limit (a slow or silent server, not a closed node), or not sent: the
+            // account waits out a rate-limit pause.
+            const seconds = Math.ceil(pausedMs / 1000);
+            const e = pausedMs > 0
+                ? new ConnectorError({ system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: `not tested: the vendor asked this account to wait (rate limit); test again in ${seconds} s` })
+                : abort.signal.aborted
+                  ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
+                  : toConnectorError(err, def.system);
+            const text = pausedMs > 0
+                ? { text: { key: 'runtime.test.accountPaused', vars: { seconds } } }
+                : abort.signal.aborted
                 ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } }
                 : e.code === 'ENV_VAR' && e.field
                   ? { text: { key: 'runtime.test.envVarCredential', vars: { field: e.field } } }

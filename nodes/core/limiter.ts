@@ -60,6 +60,14 @@ function strictest(all: Limits[]): Limits {
 /** The accounts whose config nodes share a limiter, by key (system and account, no secret). */
 const accounts = new Map<string, Account>();
 
+/**
+ * What an account's limiter still owed the vendor when its last config node closed, by key: when its last request
+ * started and until when a rate-limit answer holds it. A deploy closes every config node it restarts before it starts
+ * the new ones; without this the new ones would send at once, inside the old interval and through the vendor's pause
+ * (a storm of rate-limit answers at 3 a.m., redeployed into). Kept only while it still holds something back.
+ */
+const leftBehind = new Map<string, { intervalMs: number; nextStartAt: number; pausedUntil: number }>();
+
 /** The state every handle onto one account shares: the spacing, the pause, the requests in flight and the queue. */
 class Account {
     intervalMs = 0;
@@ -72,7 +80,27 @@ class Account {
     /** The handles using it, each with its config node's settings. */
     readonly members = new Map<Limiter, Limits>();
 
-    constructor(readonly key?: string) {}
+    constructor(readonly key?: string) {
+        const now = monotonicNow();
+        for (const [k, left] of leftBehind) if (Math.max(left.pausedUntil, left.nextStartAt) <= now) leftBehind.delete(k);
+        const left = key === undefined ? undefined : leftBehind.get(key);
+        if (left) {
+            // As if the old members had left one by one: update() moves the next start to the new members' interval.
+            leftBehind.delete(key!);
+            Object.assign(this, left);
+        }
+    }
+
+    /** The last member left: what the next account of this key must still keep to (see leftBehind). */
+    leave(): void {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        if (this.key === undefined || accounts.get(this.key) !== this) return;
+        accounts.delete(this.key);
+        if (Math.max(this.pausedUntil, this.nextStartAt) > monotonicNow()) {
+            leftBehind.set(this.key, { intervalMs: this.intervalMs, nextStartAt: this.nextStartAt, pausedUntil: this.pausedUntil });
+        }
+    }
 
     /** Applies the strictest settings of the members (one joined or left) and starts what they now allow. */
     update(): void {
@@ -127,9 +155,8 @@ export class Limiter {
 
     /**
      * A limiter of its own, or with `key` (see forAccount) a handle onto the account's, made with the first handle
-     * and ended with the last one closing. A full redeploy (every handle closed, then new ones made) so starts a new
-     * one: a pause learned under the old settings is not carried into the new ones (the vendor's next rate-limit
-     * answer sets it again), as it was not when each config node had its own.
+     * and ended with the last one closing. A redeploy (every handle closed, then new ones made) so starts a new one,
+     * which keeps to what the old one still held back: a rate-limit pause, and the interval since its last start.
      */
     constructor(options: LimiterOptions, key?: string) {
         this.system = options.system ?? 'core';
@@ -244,8 +271,6 @@ export class Limiter {
         }
         if (!a.members.delete(this)) return;
         if (a.members.size > 0) return a.update();
-        if (a.timer) clearTimeout(a.timer);
-        a.timer = undefined;
-        if (a.key !== undefined && accounts.get(a.key) === a) accounts.delete(a.key);
+        a.leave();
     }
 }

@@ -257,19 +257,62 @@ describe('core/limiter: config nodes of one account share one', () => {
         }
     });
 
-    it("a pause one handle learns holds the other's calls, and a full redeploy (all closed, then a new one) starts clean", async () => {
+    it("a pause one handle learns holds the other's calls, and the one a redeploy makes (all closed, then a new one) until it is over", async () => {
+        const clock = fakeClock();
         const a = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
         const b = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
-        a.pause(60000);
-        should(b.pausedFor()).be.above(59000);
-        a.close();
-        should(b.pausedFor()).be.above(59000);
-        b.close();
-        const c = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
+        let c: Limiter | undefined;
         try {
-            should(c.pausedFor()).equal(0);
+            a.pause(60000);
+            should(b.pausedFor()).equal(60000);
+            a.close();
+            should(b.pausedFor()).equal(60000);
+            await clock.tickAsync(10000);
+            b.close();
+            c = Limiter.forAccount('test:shared-pause', { rps: 0, concurrency: 0 });
+            should(c.pausedFor()).equal(50000);
+            const starts: Array<[string, number]> = [];
+            const all = Promise.all(calls(c, 'c', 1, starts));
+            await clock.tickAsync(49999);
+            should(starts).eql([]);
+            await clock.tickAsync(1);
+            await all;
+            should(starts).eql([['c', 1_060_000]]);
         } finally {
-            c.close();
+            c?.close();
+            clock.restore();
+        }
+    });
+
+    it('the one a redeploy makes keeps one interval from the last start before it, at its own rate; once that is past it starts clean', async () => {
+        const clock = fakeClock();
+        const handles: Limiter[] = [];
+        const handle = (rps: number) => {
+            handles.push(Limiter.forAccount('test:redeploy-interval', { rps, concurrency: 0 }));
+            return handles[handles.length - 1];
+        };
+        try {
+            const starts: Array<[string, number]> = [];
+            const old = handle(1);
+            await Promise.all(calls(old, 'old', 1, starts));
+            await clock.tickAsync(200);
+            old.close();
+            // Set to 2 a second now: 500 ms after the old one's start, not at once and not a whole second.
+            const renewed = handle(2);
+            const all = Promise.all(calls(renewed, 'new', 2, starts));
+            await clock.tickAsync(1000);
+            await all;
+            should(starts).eql([['old', 1_000_000], ['new', 1_000_500], ['new', 1_001_000]]);
+            renewed.close();
+            await clock.tickAsync(5000);
+            const later = handle(2);
+            const last = Promise.all(calls(later, 'later', 1, starts));
+            await clock.tickAsync(0);
+            should(starts[starts.length - 1]).eql(['later', 1_006_200]);
+            await last;
+        } finally {
+            handles.forEach((h) => h.close());
+            clock.restore();
         }
     });
 

@@ -65,6 +65,41 @@ describe('wdt: config nodes of one account share its limiter', function () {
         should((await first).outputs[0][0].payload).have.length(1);
     });
 
+    it('a deploy restarting the config node while the account waits out a rate-limit answer: the new one waits it out too', async () => {
+        // No retries: the msg that met the rate limit is over (at Catch) while the pause still holds.
+        const flow = (rps: number) => withProbes([config('c1', { rps, concurrency: 0, maxRetries: 0 }), push('n1', 'c1')], 'n1', 2);
+        await load([wdtConfig, wdtTradePush], flow(0), { c1: { appsecret: WDT_DEMO.appsecret } });
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 1);
+        const first = await run('n1', { payload: trades('A', 1) }, 2);
+        should(first.outputs[0]).have.length(0);
+        const paused = helper.getNode('c1').getClient().limiter.pausedFor();
+        should(paused).be.above(300);
+        // Deploy "modified nodes": c1 changed, so Node-RED closes it and starts a new one.
+        await helper.setFlows(flow(100), 'nodes', { c1: { appsecret: WDT_DEMO.appsecret } });
+        const deployedAt = Date.now();
+        const second = await run('n1', { payload: trades('B', 1) }, 2);
+        should(second.outputs[0][0].payload).have.length(1);
+        const b = sim.pushRequests.find((r) => JSON.parse(WdtSim.form(r).trade_list)[0].tid === 'B1')!;
+        // Before, the new config node sent at once, into the vendor's pause.
+        should(b.time - deployedAt).be.aboveOrEqual(paused - 200);
+    });
+
+    it('"Test connection" while the account waits out a rate-limit answer is not sent and says so; a rate-limit answer to the test pauses the deployed nodes of the account', async () => {
+        await loadFlow({ rps: 0, concurrency: 0 }, { rps: 0, concurrency: 0 });
+        const test = () => helper.request().post('/cn-erp/wdt-config/test').send({ config: config('t'), credentials: { appsecret: WDT_DEMO.appsecret } }).expect(200);
+        sim.inject({ type: 'vendor', name: 'rate-limit' }, 1);
+        const refused = await test();
+        should(refused.body).have.properties({ ok: false, kind: 'rate-limit' });
+        const c1 = helper.getNode('c1').getClient();
+        should(c1.limiter.pausedFor()).be.above(300);
+        const before = sim.requests.length;
+        const held = await test();
+        should(held.body).have.properties({ ok: false, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });
+        should(held.body.text.key).equal('runtime.test.accountPaused');
+        should(held.body.message).match(/^not tested: the vendor asked this account to wait \(rate limit\); test again in \d+ s$/);
+        should(sim.requests.length).equal(before);
+    });
+
     it('two accounts on one server do not share: their first writes go out at once', async () => {
         await loadFlow({ rps: 1 }, { rps: 1, sid: OTHER.sid, appkey: OTHER.appkey }, OTHER.appsecret);
         const [r1, r2] = await Promise.all([run('n1', { payload: trades('A', 1) }, 2), run('n2', { payload: trades('B', 1) }, 2)]);
