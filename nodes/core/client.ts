@@ -32,6 +32,8 @@ export interface RequestContext {
     onAccountPaused?: (remainingMs: number) => void;
     /** A write msg's: the bodies of its writes refused as too large, so one as large is not sent again. */
     refusedSizes?: RefusedSizes;
+    /** Ahead of the account's queued calls (the editor's connection test: one call, while a flow may have thousands). */
+    first?: boolean;
 }
 
 export interface CallKind {
@@ -128,7 +130,7 @@ export abstract class BaseClient {
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
             try {
-                return await this.limiter.schedule(() => attempt(options), ctx.signal, RefusedSizes.sentNothing);
+                return await this.limiter.schedule(() => attempt(options), ctx.signal, RefusedSizes.sentNothing, ctx.first);
             } catch (err) {
                 throw this.redacted(err);
             }

@@ -170,14 +170,15 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         let pausedMs = 0;
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
-            // The vendor counts the test with the account's other requests (a flow reading at its limit while the
-            // button is clicked): it waits for its turn in the account's limiter, not beside it.
+            // The vendor counts the test with the account's other requests (a flow writing at its limit while the
+            // button is clicked): it goes through the account's limiter, not beside it, ahead of the flow's queue
+            // (thousands of records at 1/s would outlast the button's time limit).
             client.shareLimiter();
             const onAccountPaused = (ms: number) => {
                 pausedMs = ms;
                 abort.abort();
             };
-            const { message, key, vars } = await client.connectionCheck({ signal: abort.signal, onAccountPaused });
+            const { message, key, vars } = await client.connectionCheck({ signal: abort.signal, onAccountPaused, first: true });
             // The text also as a key of the config node's catalog, for the editor to show in its own language.
             res.json({ ok: true, message, ...(key ? { text: { key: `${def.type}.test.${key}`, vars: vars ?? {} } } : {}) });
         } catch (err) {

@@ -186,9 +186,10 @@ export class Limiter {
 
     /**
      * Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. A failure
-     * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call.
+     * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call. `first` queues
+     * it ahead of the calls already waiting.
      */
-    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
+    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean, first = false): Promise<T> {
         if (signal?.aborted) return Promise.reject(cancelledError(this.system));
         const a = this.account;
         return new Promise<T>((resolve, reject) => {
@@ -213,7 +214,8 @@ export class Limiter {
                     });
                 },
             };
-            a.queue.push(waiter);
+            if (first) a.queue.unshift(waiter);
+            else a.queue.push(waiter);
             a.drain();
             // An abort listener only while the request waits (most start at once), made outside this closure: one
             // made here reaches `resolve` and so the answer, and a listener per request on a run's long-lived signal

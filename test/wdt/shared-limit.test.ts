@@ -100,6 +100,20 @@ describe('wdt: config nodes of one account share its limiter', function () {
         should(sim.requests.length).equal(before);
     });
 
+    it('"Test connection" while write nodes wait in the account\'s queue goes next, not after the queue', async () => {
+        await loadFlow({ rps: 4, concurrency: 0 }, { rps: 4, concurrency: 0 });
+        // Eight msgs at once: eight requests queued in the account's limiter, 250 ms apart (2 s).
+        for (const trade of trades('A', 8)) helper.getNode('n1').receive({ payload: [trade] });
+        while (sim.pushRequests.length === 0) await new Promise((r) => setTimeout(r, 5));
+        const test = await helper.request().post('/cn-erp/wdt-config/test').send({ config: config('t', { rps: 4, concurrency: 0 }), credentials: { appsecret: WDT_DEMO.appsecret } }).expect(200);
+        should(test.body).have.properties({ ok: true });
+        while (sim.pushRequests.length < 8) await new Promise((r) => setTimeout(r, 5));
+        // What the server received, in order: the test's shop query right after the writes in flight when it was
+        // clicked; before, after all eight.
+        const order = sim.requests.map((r) => (/shop/.test(r.path) ? 'test' : 'push'));
+        should(order.indexOf('test')).be.belowOrEqual(2, order.join(' '));
+    });
+
     it('two accounts on one server do not share: their first writes go out at once', async () => {
         await loadFlow({ rps: 1 }, { rps: 1, sid: OTHER.sid, appkey: OTHER.appkey }, OTHER.appsecret);
         const [r1, r2] = await Promise.all([run('n1', { payload: trades('A', 1) }, 2), run('n2', { payload: trades('B', 1) }, 2)]);
