@@ -102,13 +102,14 @@ export abstract class BaseClient {
     /**
      * Shares one limiter with the clients of every other config node of the same account (accountKey), which the
      * vendor counts as one: the strictest of their rates and concurrencies applies. The config node calls it before
-     * the first call; `differs` hears when another config node of the account is set otherwise.
+     * the first call; `differs` hears when another config node of the account is set otherwise. A `guest` (the
+     * editor's connection test) keeps to the account's settings, not adding its own (LimiterOptions.guest).
      */
-    shareLimiter(differs?: (limits: LimitsDiffer) => void): void {
+    shareLimiter(differs?: (limits: LimitsDiffer) => void, { guest = false } = {}): void {
         const key = this.accountKey();
         if (key === undefined) return;
         this.accountLimiter.close();
-        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key.map(sameServer)]), { system: this.system, ...this.limits }, differs);
+        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key.map(sameServer)]), { system: this.system, ...this.limits, guest }, differs);
     }
 
     /**

@@ -171,9 +171,10 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         try {
             client = def.createClient({ ...(body.config ?? {}), maxRetries: 0 }, cleanCredentials(def.system, credentials, def.verbatim));
             // The vendor counts the test with the account's other requests (a flow writing at its limit while the
-            // button is clicked): it goes through the account's limiter, not beside it, ahead of the flow's queue
-            // (thousands of records at 1/s would outlast the button's time limit).
-            client.shareLimiter();
+            // button is clicked): it goes through the account's limiter, not beside it, at the account's settings (not
+            // the dialog's, which are not deployed), ahead of the flow's queue (thousands of records at 1/s would
+            // outlast the button's time limit).
+            client.shareLimiter(undefined, { guest: true });
             const onAccountPaused = (ms: number) => {
                 pausedMs = ms;
                 abort.abort();

@@ -20,6 +20,11 @@ export interface Limits {
 
 export interface LimiterOptions extends Limits {
     system?: string;
+    /**
+     * Takes the account's settings while a config node has it (the editor's connection test, with the dialog's values
+     * not yet deployed: a rate typed there must not slow the running flows); its own apply to an account of guests only.
+     */
+    guest?: boolean;
 }
 
 /** What `Limiter.forAccount` tells a config node joining an account whose other config nodes are set otherwise. */
@@ -78,7 +83,7 @@ class Account {
     readonly queue: Waiter[] = [];
     timer: NodeJS.Timeout | undefined;
     /** The handles using it, each with its config node's settings. */
-    readonly members = new Map<Limiter, Limits>();
+    readonly members = new Map<Limiter, Limits & { guest?: boolean }>();
 
     constructor(readonly key?: string) {
         const now = monotonicNow();
@@ -104,7 +109,9 @@ class Account {
 
     /** Applies the strictest settings of the members (one joined or left) and starts what they now allow. */
     update(): void {
-        const applied = strictest([...this.members.values()]);
+        const all = [...this.members.values()];
+        const hosts = all.filter((m) => !m.guest);
+        const applied = strictest(hosts.length > 0 ? hosts : all);
         const intervalMs = applied.rps > 0 ? 1000 / applied.rps : 0;
         // The next start keeps its distance from the last one at the new interval: a stricter member joining must
         // not let the next call out at the old, shorter spacing.
@@ -166,7 +173,7 @@ export class Limiter {
             if (key !== undefined) accounts.set(key, account);
         }
         this.account = account;
-        account.members.set(this, { rps: options.rps, concurrency: options.concurrency });
+        account.members.set(this, { rps: options.rps, concurrency: options.concurrency, guest: options.guest });
         account.update();
     }
 
@@ -177,11 +184,16 @@ export class Limiter {
      */
     static forAccount(key: string, options: LimiterOptions, differs?: (limits: LimitsDiffer) => void): Limiter {
         const own = strictest([options]);
-        const others = [...(accounts.get(key)?.members.values() ?? [])].map((l) => strictest([l]));
+        const others = [...(accounts.get(key)?.members.values() ?? [])].filter((m) => !m.guest).map((l) => strictest([l]));
         const other = others.find((l) => l.rps !== own.rps || l.concurrency !== own.concurrency);
         const limiter = new Limiter(options, key);
-        if (other) differs?.({ own, other, applied: strictest([own, ...others]) });
+        if (other && !options.guest) differs?.({ own, other, applied: strictest([own, ...others]) });
         return limiter;
+    }
+
+    /** Forgets what accounts no config node has any more kept for the next one (leftBehind), as a restart does. */
+    static forgetClosedAccounts(): void {
+        leftBehind.clear();
     }
 
     /**

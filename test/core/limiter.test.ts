@@ -362,6 +362,36 @@ describe('core/limiter: config nodes of one account share one', () => {
         }
     });
 
+    it("a guest (the editor's connection test, with settings not deployed) keeps to the account's settings, adds none of its own, and is told of none; alone, its own apply", async () => {
+        const clock = fakeClock();
+        const told: unknown[] = [];
+        const host = Limiter.forAccount('test:guest', { rps: 10, concurrency: 0 });
+        const guest = Limiter.forAccount('test:guest', { rps: 1, concurrency: 1, guest: true }, (d) => told.push(d));
+        const joining = Limiter.forAccount('test:guest', { rps: 10, concurrency: 0 }, (d) => told.push(d));
+        let alone: Limiter | undefined;
+        try {
+            const starts: Array<[string, number]> = [];
+            const all = Promise.all([...calls(guest, 'guest', 1, starts), ...calls(host, 'host', 2, starts)]);
+            await clock.tickAsync(1000);
+            await all;
+            // 10 a second, the host's, not the guest's 1.
+            should(starts).eql([['guest', 1_000_000], ['host', 1_000_100], ['host', 1_000_200]]);
+            should(told).eql([]);
+            host.close();
+            joining.close();
+            guest.close();
+            await clock.tickAsync(1000);
+            alone = Limiter.forAccount('test:guest', { rps: 1, concurrency: 0, guest: true });
+            const own = Promise.all(calls(alone, 'alone', 2, starts));
+            await clock.tickAsync(2000);
+            await own;
+            should(starts.slice(3)).eql([['alone', 1_002_000], ['alone', 1_003_000]]);
+        } finally {
+            alone?.close();
+            clock.restore();
+        }
+    });
+
     it('a stricter handle joining after a call started spaces the next call at its own interval from that start', async () => {
         const clock = fakeClock();
         const a = Limiter.forAccount('test:shared-join', { rps: 10, concurrency: 0 });

@@ -4,6 +4,7 @@
  * which sends one msg to a node and collects what leaves it until it calls done() or done(err).
  */
 import path from 'path';
+import { Limiter } from '../../nodes/core/limiter';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
 
@@ -24,6 +25,12 @@ export const fileNode = require(path.join(path.dirname(nodesPkg), 'core', 'stora
 export const splitNode = require(path.join(path.dirname(nodesPkg), 'core', 'sequence', '17-split.js'));
 
 export { helper };
+
+// Each test stands for a Node-RED of its own: what an account's limiter keeps for the next config node of the account
+// (a rate-limit pause a simulator's injected fault asked for, up to the retry policy's 30 s) does not outlive its test,
+// as it does not outlive a restart. Tests of one file share simulators, and their accounts. (Loaded by the benchmarks
+// too, outside mocha.)
+if (typeof afterEach === 'function') afterEach(() => Limiter.forgetClosedAccounts());
 
 /**
  * The error code a Catch node's msg carries: Node-RED 4 and later copy the error's `code` to `msg.error.code`; 3.x
