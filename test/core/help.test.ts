@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import should from 'should';
 import { helper, load, run, withProbes, nodeRedVersion, Msg } from '../helpers/nodered';
+import { LANGS, helpText as help } from '../helpers/editor-locales';
 import { WdtSim, WDT_DEMO, demoTrade } from '../sim/wdt';
 import wdtConfig = require('../../nodes/wdt/wdt-config');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
@@ -12,14 +13,8 @@ import erpMapper = require('../../nodes/mapper/erp-mapper');
  * send when they run.
  */
 
-const LANGS = ['en-US', 'zh-CN'];
 // test/core/x.test.js in the build → dist*/nodes
 const nodesDir = path.resolve(__dirname, '..', '..', 'nodes');
-
-/** The help text of node `type` of system folder `system` in `lang`. */
-function help(system: string, type: string, lang: string): string {
-    return fs.readFileSync(path.join(nodesDir, system, 'locales', lang, `${type}.html`), 'utf8');
-}
 
 /** Every endpoint node of the build: [system folder, module] for each node js whose module carries a spec. */
 function endpointModules(): Array<[string, any]> {

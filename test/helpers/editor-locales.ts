@@ -8,11 +8,47 @@ import path from 'path';
 import vm from 'vm';
 import should from 'should';
 
-const LANGS = ['en-US', 'zh-CN'];
-const SECTIONS: Record<string, Record<string, RegExp>> = {
+export const LANGS = ['en-US', 'zh-CN'];
+/** The help's section headings in each language. */
+export const SECTIONS: Record<string, Record<string, RegExp>> = {
     'en-US': { inputs: /<h3>\s*Inputs\s*<\/h3>/, outputs: /<h3>\s*Outputs\s*<\/h3>/, details: /<h3>\s*Details\s*<\/h3>/ },
     'zh-CN': { inputs: /<h3>\s*(输入|Inputs)\s*<\/h3>/, outputs: /<h3>\s*(输出|Outputs)\s*<\/h3>/, details: /<h3>\s*(详细说明|详细|详情|说明|Details)\s*<\/h3>/ },
 };
+
+// test/<dir>/x.test.js in the build → dist*/nodes
+const nodesDir = path.resolve(__dirname, '..', '..', 'nodes');
+
+/** The help of node `type` (system folder `system`) in `lang`, as the build ships it. */
+export function helpText(system: string, type: string, lang: string): string {
+    return fs.readFileSync(path.join(nodesDir, system, 'locales', lang, `${type}.html`), 'utf8');
+}
+
+/** Every node with help in the build: [system folder, type] for each locales/en-US/<type>.html. */
+export function helpNodes(): Array<[string, string]> {
+    return fs
+        .readdirSync(nodesDir)
+        .filter((system) => fs.existsSync(path.join(nodesDir, system, 'locales', 'en-US')))
+        .flatMap((system) =>
+            fs
+                .readdirSync(path.join(nodesDir, system, 'locales', 'en-US'))
+                .filter((f) => f.endsWith('.html'))
+                .map((f): [string, string] => [system, f.slice(0, -5)]),
+        );
+}
+
+/**
+ * The words a node's dialog template shows of its own, not from a catalogue: text outside tags, options aside (an
+ * option's text is the literal value it stands for, such as md5 or SHA-256).
+ */
+export function wordsInTemplate(html: string): string[] {
+    return [...html.matchAll(/<script type="text\/html" data-template-name="[^"]*">([\s\S]*?)<\/script>/g)].flatMap((m) =>
+        m[1]
+            .replace(/<option\b[\s\S]*?<\/option>/g, ' ')
+            .replace(/<[^>]+>/g, ' ')
+            .split(/\s+/)
+            .filter((w) => /\p{L}/u.test(w)),
+    );
+}
 
 function leafKeys(obj: Record<string, unknown>, prefix = ''): string[] {
     return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? leafKeys(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
@@ -71,8 +107,7 @@ export interface EditorExpectations {
 }
 
 export function describeEditor(system: string, expect: EditorExpectations): void {
-    // test/<sys>/x.test.js in the build → dist*/nodes/<sys>
-    const dir = path.resolve(__dirname, '..', '..', 'nodes', system);
+    const dir = path.join(nodesDir, system);
     describe(`${system} editor: locales and help`, () => {
         const types = fs.readdirSync(dir).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -5));
 
@@ -101,13 +136,21 @@ export function describeEditor(system: string, expect: EditorExpectations): void
             }
         });
 
+        it('every word a dialog shows comes from the catalogues, in en-US and zh-CN (none typed into the template)', () => {
+            for (const type of types) {
+                const html = fs.readFileSync(path.join(dir, `${type}.html`), 'utf8');
+                should(html).match(/data-template-name=/);
+                should(wordsInTemplate(html)).eql([], `${type}: words in the dialog template`);
+            }
+        });
+
         it('help in both languages: Inputs / Outputs / Details (config nodes: Details or text), naming the seed fields', () => {
             for (const type of types) {
                 const html = fs.readFileSync(path.join(dir, `${type}.html`), 'utf8');
                 const isConfig = /category:\s*'config'/.test(html);
                 const inputs = Number((/inputs:\s*(\d+)/.exec(html) ?? [])[1] ?? 0);
                 for (const lang of LANGS) {
-                    const help = fs.readFileSync(path.join(dir, 'locales', lang, `${type}.html`), 'utf8');
+                    const help = helpText(system, type, lang);
                     should(help).match(new RegExp(`data-help-name="${type}"`));
                     if (lang === 'zh-CN') should(help).match(/[\u4e00-\u9fff]/);
                     if (!isConfig) {
