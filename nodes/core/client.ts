@@ -106,10 +106,16 @@ export abstract class BaseClient {
      * editor's connection test) keeps to the account's settings, not adding its own (LimiterOptions.guest).
      */
     shareLimiter(differs?: (limits: LimitsDiffer) => void, { guest = false } = {}): void {
-        const key = this.accountKey();
-        if (key === undefined) return;
+        const account = this.accountId();
+        if (account === undefined) return;
         this.accountLimiter.close();
-        this.accountLimiter = Limiter.forAccount(JSON.stringify([this.system, ...key.map(sameServer)]), { system: this.system, ...this.limits, guest }, differs);
+        this.accountLimiter = Limiter.forAccount(account, { system: this.system, ...this.limits, guest }, differs);
+    }
+
+    /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */
+    protected accountId(): string | undefined {
+        const key = this.accountKey();
+        return key === undefined ? undefined : JSON.stringify([this.system, ...key.map(sameServer)]);
     }
 
     /**

@@ -71,6 +71,22 @@ const RENEWED_REFUSED_MS = 60000;
 /** How long a tokenId lives (§7.2); renewed after refreshAfterMs, before then. */
 const TOKEN_LIFE_MS = 30 * 60 * 1000;
 
+/**
+ * Logins an app may send in any minute: Maycur blocks an app that logs in more often (10 minutes; the vendor warns
+ * frequent logins get the account disabled, §7.2). The editor's "test connection" logs in on every click, beside the
+ * flows' own logins and those of a copy of the config node: each is counted.
+ */
+const LOGINS_PER_MINUTE = 5;
+
+/** What the logins of one app (server and appCode) have to keep to, whichever config node or test sends them. */
+interface AppLogins {
+    /** Monotonic times of the logins sent in the last minute. */
+    sent: number[];
+    /** Maycur refused a login as too frequent: none is sent before this (monotonic). */
+    blockedUntil: number;
+}
+const appLogins = new Map<string, AppLogins>();
+
 export class MaycurClient extends BaseClient {
     readonly baseUrl: string;
     readonly appCode: string;
@@ -80,7 +96,8 @@ export class MaycurClient extends BaseClient {
     private readonly loginBlockMs: number;
     private readonly now: () => number;
     private session: Session | undefined;
-    private loginBlockedUntil = 0;
+    /** This app's logins, shared with every client of it. */
+    private readonly logins: AppLogins;
     private readonly sharedLogin: SharedLogin<Session>;
     /** The tokenId each auth failure was answered to, so concurrent failures of one session cause one login. */
     private readonly failedToken = new WeakMap<ConnectorError, string>();
@@ -100,6 +117,14 @@ export class MaycurClient extends BaseClient {
         // A refused login (wrong or rotated secret, clock) is not sent again for a while: §7.2, frequent logins get
         // the account disabled.
         this.sharedLogin = new SharedLogin({ system: 'maycur', lifetime: this.lifetime.signal, cooldownMs: maycur.loginCooldownMs, maxCooldownMs: maycur.maxLoginCooldownMs });
+        const app = this.accountId()!;
+        if (!appLogins.has(app)) appLogins.set(app, { sent: [], blockedUntil: 0 });
+        this.logins = appLogins.get(app)!;
+    }
+
+    /** Forgets every app's logins, as a restart of Node-RED does (tests: each test a Node-RED of its own). */
+    static forgetLogins(): void {
+        appLogins.clear();
     }
 
     protected accountKey(): string[] {
@@ -139,7 +164,22 @@ export class MaycurClient extends BaseClient {
     /** Logs in (core/login.ts: concurrent callers share one login; a refused one is not repeated for a while). */
     private login(ctx: RequestContext): Promise<Session> {
         return this.sharedLogin.run(async (signal) => {
-            if (monotonicNow() < this.loginBlockedUntil) throw this.blockedError();
+            const now = monotonicNow();
+            if (now < this.logins.blockedUntil) throw this.blockedError();
+            // The sixth login in a minute would get the app blocked: not sent, and retried once the oldest is a minute old.
+            this.logins.sent = this.logins.sent.filter((t) => now - t < 60000);
+            if (this.logins.sent.length >= LOGINS_PER_MINUTE) {
+                const waitMs = this.logins.sent[0] + 60000 - now;
+                throw new ConnectorError({
+                    system: 'maycur',
+                    kind: 'rate-limit',
+                    code: 'LOGINS_PER_MINUTE',
+                    message: `no login sent: this app (appCode) logged in ${this.logins.sent.length} times in the last minute, and Maycur blocks an app that logs in more often; the next login can go in ${Math.ceil(waitMs / 1000)} s`,
+                    retryAfterMs: waitMs,
+                    safeToRepeat: true,
+                });
+            }
+            this.logins.sent.push(now);
             const timestamp = String(Date.now());
             const secret = maycurLogin(this.appSecret, this.appCode, timestamp);
             // The signed login secret logs in for minutes, the tokenId for half an hour: neither is ever quoted.
@@ -156,7 +196,7 @@ export class MaycurClient extends BaseClient {
                 const code = errorCode(env);
                 const message = errorMessage(env);
                 if (FREQUENCY_TEXT.test(`${code} ${message}`)) {
-                    this.loginBlockedUntil = monotonicNow() + this.loginBlockMs;
+                    this.logins.blockedUntil = monotonicNow() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
                 throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)` });
@@ -174,7 +214,7 @@ export class MaycurClient extends BaseClient {
 
     private blockedError(code?: string, message?: string): ConnectorError {
         // The block is kept on the monotonic clock (a clock set back would lengthen it); shown as the time it ends.
-        const until = chinaTime(Date.now() + this.loginBlockedUntil - monotonicNow()).slice(11, 16);
+        const until = chinaTime(Date.now() + this.logins.blockedUntil - monotonicNow()).slice(11, 16);
         return new ConnectorError({
             system: 'maycur',
             kind: 'rate-limit',

@@ -5,6 +5,7 @@
  */
 import path from 'path';
 import { Limiter } from '../../nodes/core/limiter';
+import { MaycurClient } from '../../nodes/maycur/client';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
 
@@ -26,11 +27,16 @@ export const splitNode = require(path.join(path.dirname(nodesPkg), 'core', 'sequ
 
 export { helper };
 
-// Each test stands for a Node-RED of its own: what an account's limiter keeps for the next config node of the account
-// (a rate-limit pause a simulator's injected fault asked for, up to the retry policy's 30 s) does not outlive its test,
-// as it does not outlive a restart. Tests of one file share simulators, and their accounts. (Loaded by the benchmarks
-// too, outside mocha.)
-if (typeof afterEach === 'function') afterEach(() => Limiter.forgetClosedAccounts());
+// Each test stands for a Node-RED of its own: what is kept of an account beyond its config nodes (the limiter's
+// rate-limit pause a simulator's injected fault asked for, up to the retry policy's 30 s; a Maycur app's logins of the
+// last minute) does not outlive its test, as it does not outlive a restart. Tests of one file share simulators, and
+// their accounts. (Loaded by the benchmarks too, outside mocha.)
+if (typeof afterEach === 'function') {
+    afterEach(() => {
+        Limiter.forgetClosedAccounts();
+        MaycurClient.forgetLogins();
+    });
+}
 
 /**
  * The error code a Catch node's msg carries: Node-RED 4 and later copy the error's `code` to `msg.error.code`; 3.x

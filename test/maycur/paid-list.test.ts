@@ -117,6 +117,34 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(3);
         });
 
+        it('"Test connection" clicked again and again while a flow runs: the sixth login of the app in a minute is not sent, so Maycur never blocks the app and the flow reads on', async () => {
+            await start();
+            await loadFlow();
+            await run('n1', {}, 1);
+            const test = () => helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+            for (let click = 1; click <= 4; click++) should((await test()).body).match({ ok: true });
+            const refused = await test();
+            should(refused.body).match({ ok: false, kind: 'rate-limit', code: 'LOGINS_PER_MINUTE', message: /^no login sent: this app \(appCode\) logged in 5 times in the last minute, .*next login can go in \d+ s$/ });
+            // Before, the sixth login went out and Maycur blocked the app for 10 minutes: the flow's next renewal with it.
+            should(sim.loginAttempts).equal(5);
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+        });
+
+        it('Maycur blocking the app\'s logins holds every config node of the app and the test button: no login is sent into the block', async () => {
+            await start();
+            sim.blockLogins();
+            const test = () => helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+            should((await test()).body).match({ ok: false, kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            should(sim.loginAttempts).equal(1);
+            await loadFlow();
+            const r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT', message: /no new login is attempted before/ });
+            should((await test()).body).match({ ok: false, kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            should(sim.loginAttempts).equal(1);
+        });
+
         it('a wrong appSecret → config error to Catch, one login attempt, secret not in the message', async () => {
             await start();
             await loadFlow(node(), {}, 'not-the-secret');
