@@ -22,7 +22,7 @@ import { AddressInfo } from 'net';
 import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
-import { helper, load, withProbes, caughtCode, Msg, RunResult } from '../helpers/nodered';
+import { helper, load, withProbes, caughtCode, aMinuteAfterTheLogins, Msg, RunResult } from '../helpers/nodered';
 import { FIXTURES, NodeFixture, wrongCredentials } from '../fixtures/systems';
 import { invalidObjects, nonUtf8, seededRandom } from '../fuzz/invalid-inputs';
 import { compileParamsSchema, compileRecordSchema } from '../../nodes/core/validate';
@@ -491,7 +491,9 @@ for (const fixture of FIXTURES) {
                     seen.push(cut);
                     sim.clearFaults();
                     seen.push(await send('n1', fixture.kind === 'write' ? { payload: 'bad' } : { params: { [Object.keys(specOf(fixture).requestSchema.properties)[0]]: { bad: true } } }, outputs));
-                    // The test-connection route: the dialog's values right and wrong, and the stored credentials.
+                    // The test-connection route: the dialog's values right and wrong, and the stored credentials
+                    // (each click a login, as many as Maycur allows an app in a minute).
+                    aMinuteAfterTheLogins();
                     const answers = [
                         await helper.request().post(route).send({ config, credentials: secrets }).expect(200),
                         await helper.request().post(route).send({ config, credentials: wrong }).expect(200),
@@ -505,6 +507,7 @@ for (const fixture of FIXTURES) {
 
                     // Wrong credentials: a failing login / refused signature, twice (the second may be refused from
                     // memory of the first), and the route with the stored wrong ones.
+                    aMinuteAfterTheLogins();
                     await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: wrong });
                     mountAdminApi();
                     for (let i = 0; i < 2; i++) {
@@ -546,7 +549,9 @@ for (const fixture of FIXTURES) {
                     const ok = await send('n1', fixture.validMsg(sim), outputs);
                     should(ok.caught).be.undefined();
                     for (const echo of echoes) {
-                        // A data call answered so by the node (its session in place), and a whole test connection (its login first).
+                        // A data call answered so by the node (its session in place), and a whole test connection (its
+                        // login first): nine logins or more, faster than Maycur allows an app.
+                        aMinuteAfterTheLogins();
                         sim.inject(echo, 10, isData);
                         const r = await send('n1', fixture.validMsg(sim), outputs);
                         should(errorsOf(r).length).be.above(0, `an echo (${echo.status}, ${echo.part}) passed for a success`);
@@ -560,6 +565,7 @@ for (const fixture of FIXTURES) {
                     seen.collect();
                     // The node's own login answered so (a fresh deploy: no session yet).
                     for (const echo of echoes.filter((e) => e.status !== 200)) {
+                        aMinuteAfterTheLogins();
                         await helper.unload();
                         await load(fixture.modules, flowOf(fixture, sim, variant.config(sim)), { c1: secrets });
                         sim.inject(echo, 10);

@@ -39,6 +39,14 @@ if (typeof afterEach === 'function') {
 }
 
 /**
+ * As if a minute had gone by since the last logins: an app of Maycur's sends at most 5 a minute (LOGINS_PER_MINUTE,
+ * tested in test/maycur). For tests that log in faster than that on purpose, to check something else.
+ */
+export function aMinuteAfterTheLogins(): void {
+    MaycurClient.forgetLogins();
+}
+
+/**
  * The error code a Catch node's msg carries: Node-RED 4 and later copy the error's `code` to `msg.error.code`; 3.x
  * does not, and there it is in `msg.error.cause.code` (the classification ours carry, which 3.x copies too).
  */
