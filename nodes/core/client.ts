@@ -150,7 +150,9 @@ export abstract class BaseClient {
             idempotent: kind.idempotent,
             reauthenticate: (err) => this.reauthenticate(err, ctx).catch((e: unknown) => Promise.reject(this.redacted(e))),
             onBackoff: ctx.onBackoff,
-            onRateLimited: (delayMs) => this.limiter.pause(delayMs),
+            onRateLimited: (delayMs, err) => {
+                if (this.pausesAccount(err)) this.limiter.pause(delayMs);
+            },
         });
     }
 
@@ -173,6 +175,14 @@ export abstract class BaseClient {
         const message = this.http.redact(e.message);
         // The cause goes too: it may hold the same text unredacted.
         return message === e.message ? e : e.copyWith({ message, cause: undefined });
+    }
+
+    /**
+     * Whether a rate-limit error holds every call of the account for its wait (a vendor's "too many requests"), or
+     * only the call it failed: a limit on logins alone, say, is no reason to stop the calls of a session in hand.
+     */
+    protected pausesAccount(_err: ConnectorError): boolean {
+        return true;
     }
 
     /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */

@@ -164,30 +164,23 @@ export class MaycurClient extends BaseClient {
     /** Logs in (core/login.ts: concurrent callers share one login; a refused one is not repeated for a while). */
     private login(ctx: RequestContext): Promise<Session> {
         return this.sharedLogin.run(async (signal) => {
-            const now = monotonicNow();
-            if (now < this.logins.blockedUntil) throw this.blockedError();
-            // The sixth login in a minute would get the app blocked: not sent, and retried once the oldest is a minute old.
-            this.logins.sent = this.logins.sent.filter((t) => now - t < 60000);
-            if (this.logins.sent.length >= LOGINS_PER_MINUTE) {
-                const waitMs = this.logins.sent[0] + 60000 - now;
-                throw new ConnectorError({
-                    system: 'maycur',
-                    kind: 'rate-limit',
-                    code: 'LOGINS_PER_MINUTE',
-                    message: `no login sent: this app (appCode) logged in ${this.logins.sent.length} times in the last minute, and Maycur blocks an app that logs in more often; the next login can go in ${Math.ceil(waitMs / 1000)} s`,
-                    retryAfterMs: waitMs,
-                    safeToRepeat: true,
-                });
-            }
-            this.logins.sent.push(now);
-            const timestamp = String(Date.now());
-            const secret = maycurLogin(this.appSecret, this.appCode, timestamp);
-            // The signed login secret logs in for minutes, the tokenId for half an hour: neither is ever quoted.
-            this.keepSessionSecret(secret);
-            const body = JSON.stringify({ appCode: this.appCode, secret, timestamp });
+            let sent = false;
             const res = await this.limiter.schedule(
-                () => this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal }),
+                async () => {
+                    // Checked, counted and signed as it leaves the account's queue, not as it joins it: a login held
+                    // there (a pause, a busy account) goes out later, maybe after another's login was refused as too
+                    // frequent, and its signed timestamp is checked against Maycur's clock.
+                    this.admitLogin();
+                    const timestamp = String(Date.now());
+                    const secret = maycurLogin(this.appSecret, this.appCode, timestamp);
+                    // The signed login secret logs in for minutes, the tokenId for half an hour: neither is ever quoted.
+                    this.keepSessionSecret(secret);
+                    const body = JSON.stringify({ appCode: this.appCode, secret, timestamp });
+                    sent = true;
+                    return this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal });
+                },
                 signal,
+                () => !sent,
             );
             // The login call itself refused with 401: the app's code or secret, not a session (a refused login waits).
             if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_FAILED', httpStatus: 401, message: 'login refused: HTTP 401 (check appCode and appSecret)' });
@@ -210,6 +203,33 @@ export class MaycurClient extends BaseClient {
             this.session = { entCode: data.entCode, tokenId: data.tokenId, obtainedAt: this.now() };
             return this.session;
         }, ctx.signal);
+    }
+
+    /**
+     * Counts a login about to be sent, or refuses it: during Maycur's block of the app's logins, and as the sixth of
+     * the app in a minute, which would get the app blocked (retried once the oldest is a minute old).
+     */
+    private admitLogin(): void {
+        const now = monotonicNow();
+        if (now < this.logins.blockedUntil) throw this.blockedError();
+        this.logins.sent = this.logins.sent.filter((t) => now - t < 60000);
+        if (this.logins.sent.length >= LOGINS_PER_MINUTE) {
+            const waitMs = this.logins.sent[0] + 60000 - now;
+            throw new ConnectorError({
+                system: 'maycur',
+                kind: 'rate-limit',
+                code: 'LOGINS_PER_MINUTE',
+                message: `no login sent: this app (appCode) logged in ${this.logins.sent.length} times in the last minute, and Maycur blocks an app that logs in more often; the next login can go in ${Math.ceil(waitMs / 1000)} s`,
+                retryAfterMs: waitMs,
+                safeToRepeat: true,
+            });
+        }
+        this.logins.sent.push(now);
+    }
+
+    /** Maycur's frequency limits on logins hold logins only: the app's data calls with a token in hand go on. */
+    protected pausesAccount(err: ConnectorError): boolean {
+        return err.code !== 'LOGINS_PER_MINUTE' && err.code !== 'LOGIN_TOO_FREQUENT';
     }
 
     private blockedError(code?: string, message?: string): ConnectorError {

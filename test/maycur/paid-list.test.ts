@@ -2,13 +2,16 @@ import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { MaycurSim, MAYCUR_DEMO, demoPayments } from '../sim/maycur';
 import { MaycurClient } from '../../nodes/maycur/client';
-import { commonClientSettings } from '../../nodes/core';
+import { commonClientSettings, ConnectorError } from '../../nodes/core';
 import maycurConfig = require('../../nodes/maycur/maycur-config');
 import maycurPaidList = require('../../nodes/maycur/maycur-paid-list');
 import { testButtonText } from '../helpers/editor-locales';
 
 const PAID_LIST = '/api/openapi/paymenttransaction/paid/list';
 const isData = (r: { path: string }) => r.path === PAID_LIST;
+const until = async (ok: () => boolean) => {
+    while (!ok()) await new Promise((r) => setTimeout(r, 5));
+};
 // Node-RED's Catch puts its own {message, source, stack} on msg.error and keeps the kit's classified error as msg._error.
 
 describe('maycur-paid-list against the Maycur simulator', function () {
@@ -440,6 +443,51 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 should(r.caught!.error.message).match(/login refused: HTTP 401/);
             }
             should(sim.requests.filter((r) => r.path.endsWith('/auth/login'))).have.length(1);
+        });
+
+        it('a login refused for the app\'s pace (LOGINS_PER_MINUTE) holds that login only: the app\'s calls with a token in hand go on at once, the account is not paused', async () => {
+            await start();
+            const clients = Array.from({ length: 6 }, () => client());
+            for (const c of clients) c.shareLimiter();
+            const stop = new AbortController();
+            try {
+                for (const c of clients.slice(0, 5)) await c.paidList({ pageNum: 1, pageSize: 10 });
+                let refused: ConnectorError | undefined;
+                const sixth = clients[5].paidList({ pageNum: 1, pageSize: 10 }, { signal: stop.signal, onBackoff: (_ms, err) => (refused = err) }).then(() => 'read', (e) => e);
+                await until(() => refused !== undefined);
+                should(refused).match({ kind: 'rate-limit', code: 'LOGINS_PER_MINUTE' });
+                // Before, the retry policy paused the whole account for the minute, as for a vendor's "too many requests".
+                should(clients[0].limiter.pausedFor()).equal(0);
+                should((await clients[0].paidList({ pageNum: 1, pageSize: 10 })).list.length).be.above(0);
+                should(sim.loginAttempts).equal(5);
+                stop.abort();
+                should(await sixth).match({ kind: 'cancelled' });
+            } finally {
+                for (const c of clients) c.close();
+            }
+        });
+
+        it('a login waiting for its turn while another is refused as too frequent is not sent into the block: the block is checked as it leaves the queue', async () => {
+            await start();
+            sim.blockLogins();
+            sim.inject({ type: 'delay', ms: 200 }, 1, (r) => r.path.endsWith('/auth/login'));
+            // One request at a time for the app: the second client's login waits behind the first's.
+            const one = () => new MaycurClient(commonClientSettings('maycur', { retryBaseMs: 5, maxRetries: 0 }, { rps: 0, concurrency: 1 }), { baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, { appSecret: MAYCUR_DEMO.appSecret });
+            const [a, b] = [one(), one()];
+            a.shareLimiter();
+            b.shareLimiter();
+            try {
+                const first = a.paidList({ pageNum: 1, pageSize: 10 }).then(() => 'read', (e) => e);
+                await until(() => a.limiter.inFlight === 1);
+                const second = b.paidList({ pageNum: 1, pageSize: 10 }).then(() => 'read', (e) => e);
+                should(await first).match({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+                should(await second).match({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT', message: /no new login is attempted before/ });
+                // Before, the second login was let through as it joined the queue, and went into the block when its turn came.
+                should(sim.loginAttempts).equal(1);
+            } finally {
+                a.close();
+                b.close();
+            }
         });
 
         it('ten concurrent calls share one login (single flight)', async () => {
