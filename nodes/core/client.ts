@@ -7,6 +7,7 @@
 import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
+import { loginKey } from './login';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
 import type { TextVars } from './i18n';
 
@@ -110,6 +111,14 @@ export abstract class BaseClient {
         if (account === undefined) return;
         this.accountLimiter.close();
         this.accountLimiter = Limiter.forAccount(account, { system: this.system, ...this.limits, guest }, differs);
+    }
+
+    /**
+     * What a refused login is kept under for every client of this Node-RED (core/login.ts): who logs in (`who`: the
+     * server and the user or app, no secret) with a digest of the credentials the login sends (`sent`, secrets too).
+     */
+    protected loginKey(who: string[], sent: unknown[]): string {
+        return loginKey(JSON.stringify([this.system, ...who.map(sameServer)]), sent);
     }
 
     /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */

@@ -6,8 +6,12 @@
  *  - a refused login (kind config: wrong credentials, a locked account) is remembered for a cooldown, doubling with
  *    each refusal in a row up to a maximum (a locked account: the maximum at once), and not sent again meanwhile:
  *    vendors lock or disable an account that keeps logging in with wrong credentials, and a polling flow would
- *    otherwise send one login per msg. A redeploy (a new client) tries at once.
+ *    otherwise send one login per msg;
+ *  - the refusal is remembered for every client sending the same login (`loginKey`) in this Node-RED — a redeploy, a copy of the config node, each click of the editor's Test connection (a client of its own each time)
+ *    — as the vendor counts their failures together: five clicks with a wrong password locked a Kingdee user for half
+ *    an hour. Other settings (another password) are another login, tried at once. A restart of Node-RED forgets them.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { ConnectorError, cancelledError } from './errors';
 import { monotonicNow } from './retry';
 
@@ -18,12 +22,34 @@ export interface SharedLoginOptions {
     /** First cooldown after a refused login (ms); doubles with each refusal in a row. */
     cooldownMs?: number;
     maxCooldownMs?: number;
+    /** The login as one text, no secret in it (loginKey()): its refusals are kept for every client sending it. */
+    loginKey: string;
 }
+
+interface Refusal {
+    error: ConnectorError;
+    until: number;
+    /** Refusals in a row: the next cooldown doubles with each. */
+    count: number;
+}
+
+/** Refusals of logins' credentials by loginKey, and the logins being sent, for every client of this Node-RED. */
+const refusedLogins = new Map<string, Refusal>();
+const loginsInFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * `who` (the system, server and user: no secret) and a digest of the credentials the login sends, so that the same
+ * login is known again without keeping its secrets: an HMAC under a key of this process, which never leaves it.
+ */
+export function loginKey(who: string, sent: unknown[]): string {
+    return `${who} ${createHmac('sha256', processKey).update(JSON.stringify(sent)).digest('base64')}`;
+}
+const processKey = randomBytes(32);
 
 export class SharedLogin<T> {
     private inFlight: Promise<T> | undefined;
-    private refused: { error: ConnectorError; until: number } | undefined;
-    private refusals = 0;
+    /** Refused without a loginKey's sharing (not the credentials): this SharedLogin's own. */
+    private ownRefusal: Refusal | undefined;
     private readonly cooldownMs: number;
     private readonly maxCooldownMs: number;
 
@@ -32,41 +58,85 @@ export class SharedLogin<T> {
         this.maxCooldownMs = options.maxCooldownMs ?? 30 * 60000;
     }
 
+    /** Forgets the refusals kept for the clients of this Node-RED, as a restart does. */
+    static forgetRefusals(): void {
+        refusedLogins.clear();
+    }
+
     /** The login's result, logging in if no login is in flight; `signal` ends this caller's wait only. */
     run(login: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-        const refused = this.refused;
-        // On the monotonic clock: NTP setting the clock back would lengthen a cooldown by the step.
-        if (refused && monotonicNow() < refused.until) {
-            const wait = Math.ceil((refused.until - monotonicNow()) / 1000);
-            return Promise.reject(refused.error.copyWith({ message: `${refused.error.message}; not tried again for ${wait} s (redeploy after fixing the settings to try at once)` }));
-        }
+        const held = this.holding();
+        if (held) return Promise.reject(this.heldError(held));
         if (!this.inFlight) {
-            this.inFlight = login(this.options.lifetime)
-                .then(
-                    (result) => {
-                        this.refused = undefined;
-                        this.refusals = 0;
-                        return result;
-                    },
-                    (err: unknown) => {
-                        if (err instanceof ConnectorError && err.kind === 'config') {
-                            const locked = (err.details as { locked?: boolean } | undefined)?.locked === true;
-                            const cooldown = locked ? this.maxCooldownMs : Math.min(this.maxCooldownMs, this.cooldownMs * 2 ** this.refusals);
-                            this.refusals++;
-                            this.refused = { error: err, until: monotonicNow() + cooldown };
-                        }
-                        throw err;
-                    },
-                )
-                .finally(() => {
-                    this.inFlight = undefined;
-                });
+            this.inFlight = this.logIn(login).finally(() => {
+                this.inFlight = undefined;
+            });
         }
         return signal ? waitUnlessAborted(this.inFlight, signal, this.options.system) : this.inFlight;
     }
 
     get busy(): boolean {
         return this.inFlight !== undefined;
+    }
+
+    /**
+     * Sends the login once no other client is sending the same one (two copies of a config node starting together,
+     * a click of Test connection while a flow logs in): its refusal holds this one too, unsent.
+     */
+    private async logIn(login: (signal: AbortSignal) => Promise<T>): Promise<T> {
+        const key = this.options.loginKey;
+        for (let other = loginsInFlight.get(key); other; other = loginsInFlight.get(key)) await other.catch(() => undefined);
+        if (this.options.lifetime.aborted) throw cancelledError(this.options.system);
+        const held = this.holding();
+        if (held) throw this.heldError(held);
+        const attempt = login(this.options.lifetime).then(
+            (result) => {
+                this.ownRefusal = undefined;
+                refusedLogins.delete(key);
+                return result;
+            },
+            (err: unknown) => {
+                if (err instanceof ConnectorError && err.kind === 'config') this.refused(err);
+                throw err;
+            },
+        );
+        loginsInFlight.set(key, attempt);
+        try {
+            return await attempt;
+        } finally {
+            if (loginsInFlight.get(key) === attempt) loginsInFlight.delete(key);
+        }
+    }
+
+    private heldError(held: Refusal): ConnectorError {
+        // On the monotonic clock: NTP setting the clock back would lengthen a cooldown by the step.
+        const wait = Math.ceil((held.until - monotonicNow()) / 1000);
+        const how = held === this.ownRefusal ? '(redeploy after fixing the settings to try at once)' : 'by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)';
+        return held.error.copyWith({ message: `${held.error.message}; not tried again for ${wait} s ${how}` });
+    }
+
+    /** The refusal in force for this login: of its credentials (every client's), or this client's own. */
+    private holding(): Refusal | undefined {
+        const now = monotonicNow();
+        const shared = refusedLogins.get(this.options.loginKey);
+        if (shared && now < shared.until) return shared;
+        return this.ownRefusal && now < this.ownRefusal.until ? this.ownRefusal : undefined;
+    }
+
+    private refused(error: ConnectorError): void {
+        const now = monotonicNow();
+        const details = error.details as { locked?: boolean; credentials?: boolean } | undefined;
+        const locked = details?.locked === true;
+        // A login not refused again within the longest cooldown after its last counts afresh (and is not kept).
+        for (const [k, r] of refusedLogins) if (now - r.until > this.maxCooldownMs) refusedLogins.delete(k);
+        const count = (refusedLogins.get(this.options.loginKey) ?? this.ownRefusal)?.count ?? 0;
+        const cooldown = locked ? this.maxCooldownMs : Math.min(this.maxCooldownMs, this.cooldownMs * 2 ** count);
+        const refusal = { error, until: now + cooldown, count: count + 1 };
+        // The credentials refused (or the account locked): the vendor counts that failure whoever sends them. Any other
+        // refusal (an unknown data centre, a page that is not the login's answer) is this client's: a redeploy, once the
+        // server is put right, tries at once.
+        if (locked || details?.credentials === true) refusedLogins.set(this.options.loginKey, refusal);
+        else this.ownRefusal = refusal;
     }
 }
 

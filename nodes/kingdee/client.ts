@@ -8,7 +8,8 @@
  *  - one shared login in beforeAttempt (core/login.ts: ten concurrent calls → one login, not cancelled by one
  *    caller's node closing), the login request itself going through the limiter; a refused login is reported in the
  *    user's words as a `config` error and remembered for `loginCooldownMs`, doubling with each refusal in a row (a
- *    locked account: the maximum at once), so that flows do not hammer the server (and lock the account);
+ *    locked account: the maximum at once), for every client sending the same login (Test connection's, a
+ *    redeploy's), so that neither flows nor the button hammer the server (and lock the user);
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
@@ -292,7 +293,12 @@ export class KingdeeClient extends BaseClient {
             loginCooldownMs: settings.loginCooldownMs ?? 60000,
             maxLoginCooldownMs: settings.maxLoginCooldownMs ?? 30 * 60000,
         };
-        this.sharedLogin = new SharedLogin({ system: SYSTEM, lifetime: this.lifetime.signal, cooldownMs: this.settings.loginCooldownMs, maxCooldownMs: this.settings.maxLoginCooldownMs });
+        // Kingdee locks the user after failed logins in a row, whichever client sends them (登录失败次数超限): the key
+        // is the user and the credentials the login checks (API-signature mode has no login).
+        const s = this.settings;
+        const checked = mode === 'password' ? [creds.password] : mode === 'appsecret' ? [s.appId, creds.appSecret] : [s.appId, creds.appSecret, alg];
+        const loginKey = this.loginKey([url, s.acctId, s.username], [mode, ...checked]);
+        this.sharedLogin = new SharedLogin({ system: SYSTEM, lifetime: this.lifetime.signal, cooldownMs: s.loginCooldownMs, maxCooldownMs: s.maxLoginCooldownMs, loginKey });
     }
 
     /**
@@ -402,13 +408,18 @@ export class KingdeeClient extends BaseClient {
             const vendor = str(answer?.Message) || 'no reason given';
             const code = str(answer?.MessageCode) || `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`;
             let hint = '';
+            // The credentials refused (counted towards the user's lock, whoever sends them), or something else.
+            let credentials = true;
             const locked = /次数超限|锁定|locked/i.test(vendor);
             if (locked) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
             else if (/密码|password/i.test(vendor)) hint = 'wrong user name or password';
             else if (s.authMode === 'appsecret' && (code === '002005000003016' || /应用|密钥|app ?id|secret/i.test(vendor))) hint = 'wrong app id or app secret';
             else if (code === '002005000003016' || /签名|sign/i.test(vendor)) hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
-            else if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}`, details: { locked } });
+            else {
+                credentials = false;
+                if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
+            }
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}`, details: { locked, credentials } });
         }
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];

@@ -114,9 +114,10 @@ export class MaycurClient extends BaseClient {
         this.refreshAfterMs = maycur.refreshAfterMs ?? 25 * 60 * 1000;
         this.loginBlockMs = maycur.loginBlockMs ?? 10 * 60 * 1000;
         this.now = maycur.now ?? Date.now;
-        // A refused login (wrong or rotated secret, clock) is not sent again for a while: §7.2, frequent logins get
-        // the account disabled.
-        this.sharedLogin = new SharedLogin({ system: 'maycur', lifetime: this.lifetime.signal, cooldownMs: maycur.loginCooldownMs, maxCooldownMs: maycur.maxLoginCooldownMs });
+        // A refused login (wrong or rotated secret, clock) is not sent again for a while, by any client of the app
+        // with this secret (the test button's too): §7.2, frequent logins get the account disabled.
+        const loginKey = this.loginKey([this.baseUrl, this.appCode], [this.appSecret]);
+        this.sharedLogin = new SharedLogin({ system: 'maycur', lifetime: this.lifetime.signal, cooldownMs: maycur.loginCooldownMs, maxCooldownMs: maycur.maxLoginCooldownMs, loginKey });
         const app = this.accountId()!;
         if (!appLogins.has(app)) appLogins.set(app, { sent: [], blockedUntil: 0 });
         this.logins = appLogins.get(app)!;
@@ -183,7 +184,8 @@ export class MaycurClient extends BaseClient {
                 () => !sent,
             );
             // The login call itself refused with 401: the app's code or secret, not a session (a refused login waits).
-            if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_FAILED', httpStatus: 401, message: 'login refused: HTTP 401 (check appCode and appSecret)' });
+            // A refusal of the app's code or secret: every client sending them is held (core/login.ts).
+            if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_FAILED', httpStatus: 401, message: 'login refused: HTTP 401 (check appCode and appSecret)', details: { credentials: true } });
             const env = this.envelope(res);
             if (!isAck(env)) {
                 const code = errorCode(env);
@@ -192,7 +194,7 @@ export class MaycurClient extends BaseClient {
                     this.logins.blockedUntil = monotonicNow() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
-                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)` });
+                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)`, details: { credentials: true } });
             }
             const data = (env.data ?? {}) as Record<string, unknown>;
             if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {

@@ -1,14 +1,16 @@
 import should from 'should';
 import sinon from 'sinon';
-import { ConnectorError, SharedLogin } from '../../nodes/core';
+import { ConnectorError, SharedLogin, loginKey } from '../../nodes/core';
 
 const refusal = (details?: unknown) => new ConnectorError({ system: 't', kind: 'config', code: 'BAD_PASSWORD', message: 'login refused: wrong password', details });
 
 describe('core/login: one shared login per account', () => {
     const lifetime = new AbortController();
+    // As a restart: each test a Node-RED of its own.
+    afterEach(() => SharedLogin.forgetRefusals());
 
     it('concurrent callers share one login', async () => {
-        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'account' });
         let logins = 0;
         const login = async () => {
             logins++;
@@ -20,7 +22,7 @@ describe('core/login: one shared login per account', () => {
     });
 
     it('a caller whose node closes stops waiting; the login goes on for the others (it runs under the client, not the first caller)', async () => {
-        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'account' });
         let loginSignal: AbortSignal | undefined;
         const login = async (signal: AbortSignal) => {
             loginSignal = signal;
@@ -38,14 +40,14 @@ describe('core/login: one shared login per account', () => {
 
     it('closing the client abandons the login in flight', async () => {
         const client = new AbortController();
-        const shared = new SharedLogin<string>({ system: 't', lifetime: client.signal });
+        const shared = new SharedLogin<string>({ system: 't', lifetime: client.signal, loginKey: 'account' });
         const p = shared.run((signal) => new Promise((resolve, reject) => signal.addEventListener('abort', () => reject(new ConnectorError({ system: 't', kind: 'cancelled', message: 'closed' })))));
         client.abort();
         await should(p).be.rejectedWith({ kind: 'cancelled' });
     });
 
     it('a refused login is not sent again during its cooldown, which doubles with each refusal in a row; a locked account waits the maximum; a success resets it', async () => {
-        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 40, maxCooldownMs: 1000 });
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'account', cooldownMs: 40, maxCooldownMs: 1000 });
         let logins = 0;
         let answer: () => string = () => {
             throw refusal();
@@ -78,10 +80,67 @@ describe('core/login: one shared login per account', () => {
         should(logins).equal(4);
     });
 
+    it('a refusal holds every client sending the same login (a redeploy, a copy of the config node, each click of Test connection); another login is tried at once; the key holds no secret', async () => {
+        const who = JSON.stringify(['t', 'http://server', 'user']);
+        const key = (password: string) => loginKey(who, [password]);
+        should(key('wrong-pwd')).equal(key('wrong-pwd'));
+        should(key('wrong-pwd')).not.equal(key('right-pwd'));
+        should(key('wrong-pwd')).startWith(who).and.not.containEql('wrong-pwd');
+        let logins = 0;
+        const refused = async () => {
+            logins++;
+            throw refusal({ credentials: true });
+        };
+        const client = () => new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 60000, loginKey: key('wrong-pwd') });
+        await should(client().run(refused)).be.rejectedWith({ message: 'login refused: wrong password' });
+        for (let i = 0; i < 4; i++) await should(client().run(refused)).be.rejectedWith({ message: /not tried again for (59|60) s by any node or Test connection with these settings/ });
+        should(logins).equal(1);
+        // The password corrected: another login, sent at once; a success forgets only its own refusals.
+        const right = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 60000, loginKey: key('right-pwd') });
+        should(await right.run(async () => 'session')).equal('session');
+        await should(client().run(refused)).be.rejectedWith({ message: /not tried again/ });
+        should(logins).equal(1);
+    });
+
+    it('clients sending the same login at once send it one at a time: the first refused, the others are held by its refusal, unsent (and it counts once)', async () => {
+        let logins = 0;
+        const refused = async () => {
+            logins++;
+            await new Promise((r) => setTimeout(r, 20));
+            throw refusal({ credentials: true });
+        };
+        const client = () => new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 60000, loginKey: 'same' });
+        const results = await Promise.all([client().run(refused), client().run(refused), client().run(refused)].map((p) => p.then(() => 'ok', (e: Error) => e.message)));
+        should(logins).equal(1);
+        should(results[0]).equal('login refused: wrong password');
+        should(results.slice(1)).match([/not tried again for (59|60) s/, /not tried again for (59|60) s/]);
+        // A success lets the next client send its own login, in turn.
+        let sessions = 0;
+        const ok = async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            return `session ${++sessions}`;
+        };
+        const good = () => new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'right' });
+        should(await Promise.all([good().run(ok), good().run(ok)])).eql(['session 1', 'session 2']);
+    });
+
+    it('a refusal not of the credentials (an unknown data centre, an answer that is no login answer) is the client\'s own: another client, a redeploy, tries at once', async () => {
+        let logins = 0;
+        const refused = async () => {
+            logins++;
+            throw refusal();
+        };
+        const first = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'same' });
+        await should(first.run(refused)).be.rejectedWith({ message: 'login refused: wrong password' });
+        await should(first.run(refused)).be.rejectedWith({ message: /not tried again for \d+ s \(redeploy after fixing the settings/ });
+        await should(new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'same' }).run(refused)).be.rejectedWith({ message: 'login refused: wrong password' });
+        should(logins).equal(2);
+    });
+
     it('a clock set back (NTP) during a cooldown does not lengthen it: the login is tried again when the cooldown is over', async () => {
         const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
         try {
-            const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, cooldownMs: 60000 });
+            const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'account', cooldownMs: 60000 });
             let logins = 0;
             const login = async () => {
                 if (++logins === 1) throw refusal();
@@ -100,7 +159,7 @@ describe('core/login: one shared login per account', () => {
     });
 
     it('a login that failed on the way (transient) is not remembered: the next call tries again', async () => {
-        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal });
+        const shared = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'account' });
         let logins = 0;
         const login = async () => {
             logins++;

@@ -5,6 +5,7 @@
  */
 import path from 'path';
 import { Limiter } from '../../nodes/core/limiter';
+import { SharedLogin } from '../../nodes/core/login';
 import { MaycurClient } from '../../nodes/maycur/client';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
@@ -29,12 +30,14 @@ export { helper };
 
 // Each test stands for a Node-RED of its own: what is kept of an account beyond its config nodes (the limiter's
 // rate-limit pause a simulator's injected fault asked for, up to the retry policy's 30 s; a Maycur app's logins of the
-// last minute) does not outlive its test, as it does not outlive a restart. Tests of one file share simulators, and
-// their accounts. (Loaded by the benchmarks too, outside mocha.)
+// last minute; refused logins, kept for every client sending the same ones) does not outlive its test, as it does not
+// outlive a restart. Tests of one file share simulators, and their accounts. (Loaded by the benchmarks too, outside
+// mocha.)
 if (typeof afterEach === 'function') {
     afterEach(() => {
         Limiter.forgetClosedAccounts();
         MaycurClient.forgetLogins();
+        SharedLogin.forgetRefusals();
     });
 }
 

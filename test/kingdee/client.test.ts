@@ -375,6 +375,30 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(calls('ExecuteBillQuery')).have.length(0);
     });
 
+    it('a wrong password is held for every client sending it — copies logging in at once, one differing only in what the login does not send (an app secret kept from another mode, the sign algorithm, the language, the body form) — one login', async () => {
+        kd.sim.lockAfterFailures = 2;
+        const wrong = { password: 'not-the-password' };
+        const copies = [make({ authMode: 'password' }, { ...wrong, appSecret: 'left-from-appsecret-mode' }), make({ authMode: 'password', signAlgorithm: 'sha1' }, wrong), make({ authMode: 'password', lcid: 1033, bodyForm: 'positional' }, wrong)];
+        try {
+            const errs = await Promise.all(copies.map((c) => c.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {}).then(() => undefined, (e) => e)));
+            should(errs.every((e) => e instanceof ConnectorError && /wrong user name or password/.test(e.message))).be.true();
+            should(errs.filter((e) => /not tried again/.test(e.message))).have.length(2);
+            should(kd.sim.loginCount).equal(1);
+            should(kd.sim.locked).be.false();
+        } finally {
+            for (const c of copies) c.close();
+        }
+    });
+
+    it('a login refused for something other than the credentials (an unknown data centre) is held for that client only: a redeploy (once the data centre exists) tries at once', async () => {
+        const c1 = make({ authMode: 'password', acctId: 'not-yet-created' }, { password: KINGDEE_DEMO.password });
+        await should(c1.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'config', message: /check the data-centre id/ });
+        c1.close();
+        const c2 = make({ authMode: 'password', acctId: 'not-yet-created' }, { password: KINGDEE_DEMO.password });
+        await should(c2.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'config', message: /^(?!.*not tried again)/ });
+        should(kd.sim.loginCount).equal(2);
+    });
+
     it('refused logins back off: 1 min, then 2, 4 … up to the maximum; a locked account waits the maximum; a success resets it', async () => {
         // Time moved on by `offset`: the cooldowns are measured on the monotonic clock, the signatures on the wall clock.
         const realNow = Date.now;

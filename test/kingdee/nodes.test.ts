@@ -488,6 +488,37 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.loginCount).equal(1);
         });
 
+        it('Test connection clicked again and again with a wrong password sends one login: a server locking the user after 3 failures does not lock it; the corrected password is tried at once', async () => {
+            // K/3 Cloud locks a user after failed logins in a row (登录失败次数超限, half an hour); each click made a client
+            // of its own, which logged in regardless of the last click's refusal.
+            await start({ lockAfterFailures: 3 });
+            await loadQuery();
+            const click = (password: string) => helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
+            should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
+            for (let i = 0; i < 4; i++) should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password.*not tried again for \d+ s by any node or Test connection with these settings/ });
+            should(sim.loginCount).equal(1);
+            should(sim.locked).be.false();
+            should((await click(KINGDEE_DEMO.password)).body).match({ ok: true, message: /CNY/ });
+            should(sim.loginCount).equal(2);
+        });
+
+        it('a wrong password the flow was refused holds Test connection and a redeploy with the same settings: no login is sent until its cooldown is over', async () => {
+            await start({ lockAfterFailures: 3 });
+            const wrong = { password: 'not-the-password' };
+            await loadQuery(node(), { authMode: 'password' }, wrong);
+            const msg = { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } };
+            should((await run('n1', msg, 1)).caught!._error.message).match(/wrong user name or password/);
+            const test = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: wrong }).expect(200);
+            should(test.body).match({ ok: false, message: /not tried again/ });
+            for (let i = 0; i < 3; i++) {
+                await helper.unload();
+                await loadQuery(node(), { authMode: 'password' }, wrong);
+                should((await run('n1', msg, 1)).caught!._error.message).match(/wrong user name or password.*not tried again/);
+            }
+            should(sim.loginCount).equal(1);
+            should(sim.locked).be.false();
+        });
+
         for (const mode of ['password', 'appsecret', 'sign', 'apisign'] as const) {
             it(`auth mode ${mode}, Chinese user name: the query succeeds and the simulator verified the credentials`, async () => {
                 await start({ credentials: { username: '张三' } });

@@ -8,10 +8,11 @@ import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestCon
 
 export class KitClient extends BaseClient {
     private token: string | undefined;
-    private readonly login = new SharedLogin<void>({ system: 'kit', lifetime: this.lifetime.signal });
+    private readonly login: SharedLogin<void>;
 
     constructor(settings: ClientSettings, readonly baseUrl: string, private readonly user: string, private readonly password: string) {
         super(settings);
+        this.login = new SharedLogin<void>({ system: 'kit', lifetime: this.lifetime.signal, loginKey: this.loginKey([baseUrl, user], [password]) });
     }
 
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {

@@ -168,6 +168,22 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(1);
         });
 
+        it('the secret the flow was refused is not sent again by Test connection or a redeploy with it; the right secret is tried at once', async () => {
+            // Each click of the button is a client of its own: it logged in with the refused secret every time, and Maycur
+            // disables an app that keeps logging in (§7.2).
+            await start();
+            await loadFlow(node(), {}, 'rotated-secret');
+            should((await run('n1', {}, 1)).caught!._error).match({ code: 'SECRET_INVALID' });
+            const click = (appSecret: string) => helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret } }).expect(200);
+            for (let i = 0; i < 3; i++) should((await click('rotated-secret')).body).match({ ok: false, code: 'SECRET_INVALID', message: /not tried again for \d+ s by any node or Test connection with these settings/ });
+            await helper.unload();
+            await loadFlow(node(), {}, 'rotated-secret');
+            should((await run('n1', {}, 1)).caught!._error.message).match(/not tried again/);
+            should(sim.loginAttempts).equal(1);
+            should((await click(MAYCUR_DEMO.appSecret)).body).match({ ok: true });
+            should(sim.loginAttempts).equal(2);
+        });
+
         it('Chinese appCode and appSecret sign correctly (the simulator verifies the sha256)', async () => {
             await start({ appCode: '每刻应用', appSecret: '密钥ABC' });
             await loadFlow(node(), { appCode: '每刻应用' }, '密钥ABC');

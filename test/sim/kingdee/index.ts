@@ -85,6 +85,11 @@ export interface KingdeeSimOptions {
     netDates?: boolean;
     /** Lock the account: every login answers 登录失败次数超限. */
     locked?: boolean;
+    /**
+     * Lock the account after this many failed logins of its user in a row (wrong password, app secret or signature),
+     * as K/3 Cloud's password policy does (密码策略: 锁定用户). Default: never.
+     */
+    lockAfterFailures?: number;
     /** What a signed request carrying a session the server no longer has gets (see KingdeeSim.staleSignedSession). */
     staleSignedSession?: 'renew' | 'refuse';
     /**
@@ -365,6 +370,10 @@ export class KingdeeSim extends SimServer {
     clockOffsetS: number;
     netDates: boolean;
     locked: boolean;
+    /** See KingdeeSimOptions.lockAfterFailures. */
+    lockAfterFailures: number;
+    /** Failed logins of the user in a row (wrong password, app secret or signature). */
+    failedLogins = 0;
     /** Every login call (any of the three), successful or not. */
     loginCount = 0;
     /** Successful logins. */
@@ -397,6 +406,7 @@ export class KingdeeSim extends SimServer {
         this.clockOffsetS = options.clockOffsetS ?? 0;
         this.netDates = options.netDates ?? false;
         this.locked = options.locked ?? false;
+        this.lockAfterFailures = options.lockAfterFailures ?? Infinity;
         this.staleSignedSession = options.staleSignedSession ?? 'renew';
         this.billNoPerOrg = options.billNoPerOrg ?? false;
         this.seed(options.returnRequests ?? 10);
@@ -615,6 +625,12 @@ export class KingdeeSim extends SimServer {
         return { body: { Message: message, MessageCode: code, LoginResultType: 0, IsSuccessByAPI: false, KDSVCSessionId: null, Context: null, Lcid: 2052, AccessToken: null, FormId: null } };
     }
 
+    /** A login of the user refused for its credentials: counted towards the lock. */
+    private wrongCredentials(message: string, code: string | null = null): SimResponse {
+        if (++this.failedLogins >= this.lockAfterFailures) this.locked = true;
+        return this.loginFail(message, code);
+    }
+
     private auth(svc: string, arg: (i: number, name: string) => unknown, positional: boolean): SimResponse {
         if (svc === 'logout') return { body: true };
         if (!['validateuser', 'loginbyappsecret', 'loginbysign'].includes(svc)) return this.responseError(`服务 ${svc} 未在模拟器中实现`);
@@ -627,10 +643,10 @@ export class KingdeeSim extends SimServer {
         if (user !== c.username) return this.loginFail('用户名或密码错误');
         let lcid: unknown;
         if (svc === 'validateuser') {
-            if (str(arg(2, 'password')) !== c.password) return this.loginFail('用户名或密码错误');
+            if (str(arg(2, 'password')) !== c.password) return this.wrongCredentials('用户名或密码错误');
             lcid = arg(3, 'lcid');
         } else if (svc === 'loginbyappsecret') {
-            if (str(arg(2, 'appId')) !== c.appId || str(arg(3, 'appSecret')) !== c.appSecret) return this.loginFail('应用ID或应用密钥错误', '002005000003016');
+            if (str(arg(2, 'appId')) !== c.appId || str(arg(3, 'appSecret')) !== c.appSecret) return this.wrongCredentials('应用ID或应用密钥错误', '002005000003016');
             lcid = arg(4, 'lcid');
         } else {
             if (!positional) return this.responseError('LoginBySign 只接受 parameters 参数');
@@ -640,9 +656,10 @@ export class KingdeeSim extends SimServer {
             lcid = arg(5, 'lcid');
             if (appId !== c.appId) return this.loginFail('应用ID不存在', '002005000003016');
             if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - this.nowSeconds()) > this.skewSeconds) return this.loginFail('签名已过期，请检查时间戳', '002005000003016');
-            if (sign !== expectedLoginSign(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.loginFail('签名验证失败', '002005000003016');
+            if (sign !== expectedLoginSign(acct, user, appId, c.appSecret, ts, this.signAlgorithm)) return this.wrongCredentials('签名验证失败', '002005000003016');
         }
         this.loginSuccesses++;
+        this.failedLogins = 0;
         const s = this.openSession();
         return {
             headers: { 'Set-Cookie': this.sessionCookies(s) },
