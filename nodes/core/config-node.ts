@@ -9,6 +9,7 @@ import { ConnectorError, cancelledError, toConnectorError } from './errors';
 import { translator } from './i18n';
 import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
+import { heldLogin } from './login';
 
 export interface ConfigNodeDef<C extends BaseClient> {
     type: string;
@@ -191,13 +192,17 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 : abort.signal.aborted
                   ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
                   : toConnectorError(err, def.system);
+            // Not sent: the same credentials were refused moments ago (by the flow, or the last click).
+            const held = heldLogin(e);
             const text = pausedMs > 0
                 ? { text: { key: 'runtime.test.accountPaused', vars: { seconds } } }
                 : abort.signal.aborted
                 ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } }
                 : e.code === 'ENV_VAR' && e.field
                   ? { text: { key: 'runtime.test.envVarCredential', vars: { field: e.field } } }
-                  : {};
+                  : held
+                    ? { text: { key: 'runtime.test.loginHeld', vars: held } }
+                    : {};
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...text });
         } finally {
             clearTimeout(timer);

@@ -46,6 +46,18 @@ export function loginKey(who: string, sent: unknown[]): string {
 }
 const processKey = randomBytes(32);
 
+const HELD = '; not tried again for ';
+
+/**
+ * A login not sent because the same credentials were refused (any client's): the refusal's text (redacted as the
+ * error is) and the seconds left, for the editor's button to say in its language; undefined for any other error.
+ */
+export function heldLogin(err: ConnectorError): { reason: string; seconds: number } | undefined {
+    const seconds = (err.details as { heldForS?: unknown } | undefined)?.heldForS;
+    const at = err.message.lastIndexOf(HELD);
+    return typeof seconds === 'number' && at >= 0 ? { reason: err.message.slice(0, at), seconds } : undefined;
+}
+
 export class SharedLogin<T> {
     private inFlight: Promise<T> | undefined;
     /** Refused without a loginKey's sharing (not the credentials): this SharedLogin's own. */
@@ -111,8 +123,9 @@ export class SharedLogin<T> {
     private heldError(held: Refusal): ConnectorError {
         // On the monotonic clock: NTP setting the clock back would lengthen a cooldown by the step.
         const wait = Math.ceil((held.until - monotonicNow()) / 1000);
-        const how = held === this.ownRefusal ? '(redeploy after fixing the settings to try at once)' : 'by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)';
-        return held.error.copyWith({ message: `${held.error.message}; not tried again for ${wait} s ${how}` });
+        if (held === this.ownRefusal) return held.error.copyWith({ message: `${held.error.message}${HELD}${wait} s (redeploy after fixing the settings to try at once)` });
+        const details = { ...(held.error.details as object | undefined), heldForS: wait };
+        return held.error.copyWith({ message: `${held.error.message}${HELD}${wait} s by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)`, details });
     }
 
     /** The refusal in force for this login: of its credentials (every client's), or this client's own. */

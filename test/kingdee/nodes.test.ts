@@ -497,6 +497,10 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
             for (let i = 0; i < 4; i++) should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password.*not tried again for \d+ s by any node or Test connection with these settings/ });
             should(sim.loginCount).equal(1);
+            // The button says so in the editor's language, the refusal's own text kept.
+            const held = (await click('nope')).body;
+            should(testButtonText('kingdee', 'kingdee-config', held, 'zh-CN')).match(/^✘ \S+: Kingdee login as "\S+" failed: 用户名或密码错误 \(wrong user name or password\)；为免账号被锁定，\d+ 秒内任何节点和“测试连接”都不会以这组设置再次登录/);
+            should(testButtonText('kingdee', 'kingdee-config', held, 'en-US')).equal(`✘ ${held.code}: ${held.message}`);
             should(sim.locked).be.false();
             should((await click(KINGDEE_DEMO.password)).body).match({ ok: true, message: /CNY/ });
             should(sim.loginCount).equal(2);
@@ -563,6 +567,12 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const r = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
             should(r.body).match({ ok: false, kind: 'config', message: /用户名或密码错误/ });
             should(JSON.stringify(r.body)).not.containEql(password);
+            // Clicked again: held back, the refusal quoted in the button's text (its language's) without it too.
+            const again = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
+            should(again.body).match({ ok: false, message: /用户名或密码错误.*not tried again/, text: { key: 'runtime.test.loginHeld', vars: { reason: /用户名或密码错误/ } } });
+            should(JSON.stringify(again.body)).not.containEql(password);
+            should(testButtonText('kingdee', 'kingdee-config', again.body, 'zh-CN')).not.containEql(password);
+            should(sim.requests.filter(isLogin)).have.length(1);
         });
 
         it('the test-connection button reads in Chinese in a zh-CN editor (and as before in en-US)', async () => {
