@@ -7,9 +7,12 @@
  *    each refusal in a row up to a maximum (a locked account: the maximum at once), and not sent again meanwhile:
  *    vendors lock or disable an account that keeps logging in with wrong credentials, and a polling flow would
  *    otherwise send one login per msg;
- *  - the refusal is remembered for every client sending the same login (`loginKey`) in this Node-RED — a redeploy, a copy of the config node, each click of the editor's Test connection (a client of its own each time)
- *    — as the vendor counts their failures together: five clicks with a wrong password locked a Kingdee user for half
- *    an hour. Other settings (another password) are another login, tried at once. A restart of Node-RED forgets them.
+ *  - a refusal of the credentials (`details.credentials`, or `locked`) is remembered for every client sending the
+ *    same login (`loginKey`) in this Node-RED — a redeploy, a copy of the config node, each click of the editor's Test
+ *    connection (a client of its own each time) — and such clients send it one at a time, as the vendor counts their
+ *    failures together: five clicks with a wrong password locked a Kingdee user for half an hour. Other credentials
+ *    are another login, tried at once; a restart of Node-RED forgets them. Any other refusal (an unknown data centre)
+ *    is the client's own: a redeploy tries at once.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { ConnectorError, cancelledError } from './errors';
