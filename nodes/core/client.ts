@@ -7,7 +7,7 @@
 import { ConnectorError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
-import { loginKey } from './login';
+import { credentialsKey } from './login';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
 import type { TextVars } from './i18n';
 
@@ -118,7 +118,7 @@ export abstract class BaseClient {
      * server and the user or app, no secret) with a digest of the credentials the login sends (`sent`, secrets too).
      */
     protected loginKey(who: string[], sent: unknown[]): string {
-        return loginKey(JSON.stringify([this.system, ...who.map(sameServer)]), sent);
+        return credentialsKey(JSON.stringify([this.system, ...who.map(sameServer)]), sent);
     }
 
     /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */

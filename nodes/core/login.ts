@@ -25,7 +25,7 @@ export interface SharedLoginOptions {
     /** First cooldown after a refused login (ms); doubles with each refusal in a row. */
     cooldownMs?: number;
     maxCooldownMs?: number;
-    /** The login as one text, no secret in it (loginKey()): its refusals are kept for every client sending it. */
+    /** The login as one text, no secret in it (credentialsKey()): its refusals are kept for every client sending it. */
     loginKey: string;
 }
 
@@ -44,21 +44,23 @@ const loginsInFlight = new Map<string, Promise<unknown>>();
  * `who` (the system, server and user: no secret) and a digest of the credentials the login sends, so that the same
  * login is known again without keeping its secrets: an HMAC under a key of this process, which never leaves it.
  */
-export function loginKey(who: string, sent: unknown[]): string {
+export function credentialsKey(who: string, sent: unknown[]): string {
     return `${who} ${createHmac('sha256', processKey).update(JSON.stringify(sent)).digest('base64')}`;
 }
 const processKey = randomBytes(32);
 
-const HELD = '; not tried again for ';
+/** What a login held back by every client's refusal adds to the refusal's text (as runtime.test.loginHeld, en-US). */
+const heldText = (seconds: number) => `; not tried again for ${seconds} s by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)`;
 
 /**
  * A login not sent because the same credentials were refused (any client's): the refusal's text (redacted as the
- * error is) and the seconds left, for the editor's button to say in its language; undefined for any other error.
+ * error is) and the seconds left, for the editor's button to say in its language; undefined for any other error, or
+ * when redaction changed the added text (a password that is a word of it).
  */
 export function heldLogin(err: ConnectorError): { reason: string; seconds: number } | undefined {
     const seconds = (err.details as { heldForS?: unknown } | undefined)?.heldForS;
-    const at = err.message.lastIndexOf(HELD);
-    return typeof seconds === 'number' && at >= 0 ? { reason: err.message.slice(0, at), seconds } : undefined;
+    if (typeof seconds !== 'number' || !err.message.endsWith(heldText(seconds))) return undefined;
+    return { reason: err.message.slice(0, -heldText(seconds).length), seconds };
 }
 
 export class SharedLogin<T> {
@@ -99,12 +101,14 @@ export class SharedLogin<T> {
      * a click of Test connection while a flow logs in): its refusal holds this one too, unsent.
      */
     private async logIn(login: (signal: AbortSignal) => Promise<T>): Promise<T> {
-        const key = this.options.loginKey;
-        for (let other = loginsInFlight.get(key); other; other = loginsInFlight.get(key)) await other.catch(() => undefined);
-        if (this.options.lifetime.aborted) throw cancelledError(this.options.system);
+        const { loginKey: key, lifetime, system } = this.options;
+        for (let other = loginsInFlight.get(key); other; other = loginsInFlight.get(key)) {
+            await waitUnlessAborted(other, lifetime, system).catch(() => undefined);
+            if (lifetime.aborted) throw cancelledError(system);
+        }
         const held = this.holding();
         if (held) throw this.heldError(held);
-        const attempt = login(this.options.lifetime).then(
+        const attempt = login(lifetime).then(
             (result) => {
                 this.ownRefusal = undefined;
                 refusedLogins.delete(key);
@@ -126,9 +130,9 @@ export class SharedLogin<T> {
     private heldError(held: Refusal): ConnectorError {
         // On the monotonic clock: NTP setting the clock back would lengthen a cooldown by the step.
         const wait = Math.ceil((held.until - monotonicNow()) / 1000);
-        if (held === this.ownRefusal) return held.error.copyWith({ message: `${held.error.message}${HELD}${wait} s (redeploy after fixing the settings to try at once)` });
+        if (held === this.ownRefusal) return held.error.copyWith({ message: `${held.error.message}; not tried again for ${wait} s (redeploy after fixing the settings to try at once)` });
         const details = { ...(held.error.details as object | undefined), heldForS: wait };
-        return held.error.copyWith({ message: `${held.error.message}${HELD}${wait} s by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)`, details });
+        return held.error.copyWith({ message: held.error.message + heldText(wait), details });
     }
 
     /** The refusal in force for this login: of its credentials (every client's), or this client's own. */
@@ -143,15 +147,17 @@ export class SharedLogin<T> {
         const now = monotonicNow();
         const details = error.details as { locked?: boolean; credentials?: boolean } | undefined;
         const locked = details?.locked === true;
+        // The credentials refused (or the account locked): the vendor counts that failure whoever sends them. Any other
+        // refusal (an unknown data centre, a clock, a page that is not the login's answer) is this client's: a
+        // redeploy, once the server or clock is put right, tries at once.
+        const shared = locked || details?.credentials === true;
         // A login not refused again within the longest cooldown after its last counts afresh (and is not kept).
-        for (const [k, r] of refusedLogins) if (now - r.until > this.maxCooldownMs) refusedLogins.delete(k);
-        const count = (refusedLogins.get(this.options.loginKey) ?? this.ownRefusal)?.count ?? 0;
+        const fresh = (r: Refusal | undefined) => (r && now - r.until <= this.maxCooldownMs ? r : undefined);
+        for (const [k, r] of refusedLogins) if (!fresh(r)) refusedLogins.delete(k);
+        const count = fresh(shared ? refusedLogins.get(this.options.loginKey) : this.ownRefusal)?.count ?? 0;
         const cooldown = locked ? this.maxCooldownMs : Math.min(this.maxCooldownMs, this.cooldownMs * 2 ** count);
         const refusal = { error, until: now + cooldown, count: count + 1 };
-        // The credentials refused (or the account locked): the vendor counts that failure whoever sends them. Any other
-        // refusal (an unknown data centre, a page that is not the login's answer) is this client's: a redeploy, once the
-        // server is put right, tries at once.
-        if (locked || details?.credentials === true) refusedLogins.set(this.options.loginKey, refusal);
+        if (shared) refusedLogins.set(this.options.loginKey, refusal);
         else this.ownRefusal = refusal;
     }
 }

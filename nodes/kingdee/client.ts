@@ -414,8 +414,11 @@ export class KingdeeClient extends BaseClient {
             if (locked) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
             else if (/密码|password/i.test(vendor)) hint = 'wrong user name or password';
             else if (s.authMode === 'appsecret' && (code === '002005000003016' || /应用|密钥|app ?id|secret/i.test(vendor))) hint = 'wrong app id or app secret';
-            else if (code === '002005000003016' || /签名|sign/i.test(vendor)) hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
-            else {
+            else if (code === '002005000003016' || /签名|sign/i.test(vendor)) {
+                hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
+                // A timestamp out of the server's window: the clock, not the credentials.
+                credentials = !/过期|时间戳|timestamp|expired/i.test(vendor);
+            } else {
                 credentials = false;
                 if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
             }

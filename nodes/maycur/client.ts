@@ -194,7 +194,9 @@ export class MaycurClient extends BaseClient {
                     this.logins.blockedUntil = monotonicNow() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
-                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)`, details: { credentials: true } });
+                // The timestamp (this machine's clock) or a malformed request is no refusal of the app's code or secret.
+                const credentials = !/TIMESTAMP|PARAM|时间|clock/i.test(`${code} ${message}`);
+                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)`, details: { credentials } });
             }
             const data = (env.data ?? {}) as Record<string, unknown>;
             if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {

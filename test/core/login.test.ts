@@ -1,6 +1,6 @@
 import should from 'should';
 import sinon from 'sinon';
-import { ConnectorError, SharedLogin, loginKey } from '../../nodes/core';
+import { ConnectorError, SharedLogin, credentialsKey } from '../../nodes/core';
 
 const refusal = (details?: unknown) => new ConnectorError({ system: 't', kind: 'config', code: 'BAD_PASSWORD', message: 'login refused: wrong password', details });
 
@@ -82,7 +82,7 @@ describe('core/login: one shared login per account', () => {
 
     it('a refusal holds every client sending the same login (a redeploy, a copy of the config node, each click of Test connection); another login is tried at once; the key holds no secret', async () => {
         const who = JSON.stringify(['t', 'http://server', 'user']);
-        const key = (password: string) => loginKey(who, [password]);
+        const key = (password: string) => credentialsKey(who, [password]);
         should(key('wrong-pwd')).equal(key('wrong-pwd'));
         should(key('wrong-pwd')).not.equal(key('right-pwd'));
         should(key('wrong-pwd')).startWith(who).and.not.containEql('wrong-pwd');
@@ -122,6 +122,26 @@ describe('core/login: one shared login per account', () => {
         };
         const good = () => new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'right' });
         should(await Promise.all([good().run(ok), good().run(ok)])).eql(['session 1', 'session 2']);
+    });
+
+    it('a client closed while it waits for another client\'s login of the same credentials stops waiting at once, sending nothing', async () => {
+        let logins = 0;
+        let finish: (v: string) => void = () => undefined;
+        const slow = () => {
+            logins++;
+            return new Promise<string>((resolve) => (finish = resolve));
+        };
+        const first = new SharedLogin<string>({ system: 't', lifetime: lifetime.signal, loginKey: 'same' });
+        const closing = new AbortController();
+        const second = new SharedLogin<string>({ system: 't', lifetime: closing.signal, loginKey: 'same' });
+        const a = first.run(slow);
+        const b = second.run(slow).then(() => 'logged in', (e: ConnectorError) => e.kind);
+        await new Promise((r) => setTimeout(r, 10));
+        closing.abort();
+        should(await b).equal('cancelled');
+        finish('session');
+        should(await a).equal('session');
+        should(logins).equal(1);
     });
 
     it('a refusal not of the credentials (an unknown data centre, an answer that is no login answer) is the client\'s own: another client, a redeploy, tries at once', async () => {

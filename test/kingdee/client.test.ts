@@ -399,6 +399,18 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(kd.sim.loginCount).equal(2);
     });
 
+    it('a signed login refused for its timestamp (the clock, not the secret) is held for that client only: a redeploy once the clock is right tries at once', async () => {
+        kd.sim.clockOffsetS = 3600;
+        const c1 = make({ authMode: 'sign' }, { appSecret: KINGDEE_DEMO.appSecret });
+        await should(c1.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'config', message: /签名已过期/ });
+        c1.close();
+        kd.sim.clockOffsetS = 0;
+        const c2 = make({ authMode: 'sign' }, { appSecret: KINGDEE_DEMO.appSecret });
+        await c2.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {});
+        should(kd.sim.loginCount).equal(2);
+        should(kd.sim.loginSuccesses).equal(1);
+    });
+
     it('refused logins back off: 1 min, then 2, 4 … up to the maximum; a locked account waits the maximum; a success resets it', async () => {
         // Time moved on by `offset`: the cooldowns are measured on the monotonic clock, the signatures on the wall clock.
         const realNow = Date.now;

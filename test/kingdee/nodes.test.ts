@@ -499,7 +499,7 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.loginCount).equal(1);
             // The button says so in the editor's language, the refusal's own text kept.
             const held = (await click('nope')).body;
-            should(testButtonText('kingdee', 'kingdee-config', held, 'zh-CN')).match(/^✘ \S+: Kingdee login as "\S+" failed: 用户名或密码错误 \(wrong user name or password\)；为免账号被锁定，\d+ 秒内任何节点和“测试连接”都不会以这组设置再次登录/);
+            should(testButtonText('kingdee', 'kingdee-config', held, 'zh-CN')).match(/^✘ \S+: Kingdee login as "\S+" failed: 用户名或密码错误 \(wrong user name or password\)；\d+ 秒内，使用这组设置的任何节点和“测试连接”都不会再次登录/);
             should(testButtonText('kingdee', 'kingdee-config', held, 'en-US')).equal(`✘ ${held.code}: ${held.message}`);
             should(sim.locked).be.false();
             should((await click(KINGDEE_DEMO.password)).body).match({ ok: true, message: /CNY/ });
