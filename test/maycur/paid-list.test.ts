@@ -184,6 +184,19 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(2);
         });
 
+        it('a login refused for its timestamp (this machine\'s clock, not the secret) is held for that config node only: a redeploy once the clock is right logs in at once', async () => {
+            await start();
+            const isLogin = (r: { path: string }) => /auth\/login/.test(r.path);
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode: 'TIMESTAMP_INVALID', message: 'timestamp与服务器时间相差超过5分钟', data: null }) }, 1, isLogin);
+            await loadFlow(node());
+            should((await run('n1', {}, 1)).caught!._error).match({ kind: 'config', code: 'TIMESTAMP_INVALID' });
+            await helper.unload();
+            await loadFlow(node());
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(sim.requests.filter(isLogin)).have.length(2);
+        });
+
         it('Chinese appCode and appSecret sign correctly (the simulator verifies the sha256)', async () => {
             await start({ appCode: '每刻应用', appSecret: '密钥ABC' });
             await loadFlow(node(), { appCode: '每刻应用' }, '密钥ABC');
