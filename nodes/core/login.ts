@@ -16,6 +16,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { ConnectorError, cancelledError } from './errors';
+import { english } from './i18n';
 import { monotonicNow } from './retry';
 
 export interface SharedLoginOptions {
@@ -49,8 +50,9 @@ export function credentialsKey(who: string, sent: unknown[]): string {
 }
 const processKey = randomBytes(32);
 
-/** What a login held back by every client's refusal adds to the refusal's text (as runtime.test.loginHeld, en-US). */
-const heldText = (seconds: number) => `; not tried again for ${seconds} s by any node or Test connection with these settings (change them, or restart Node-RED, to try at once)`;
+/** What a login held back by every client's refusal adds to the refusal's text: runtime.test.loginHeld, in English. */
+const inEnglish = english();
+const heldText = (seconds: number) => inEnglish('runtime.test.loginHeld', { reason: '', seconds });
 
 /**
  * A login not sent because the same credentials were refused (any client's): the refusal's text (redacted as the
