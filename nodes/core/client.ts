@@ -222,9 +222,25 @@ export abstract class BaseClient {
     /** The connection test, with its outcome also as a catalog text for the editor. */
     protected abstract checkConnection(ctx: RequestContext): Promise<ConnectionCheck>;
 
-    close(): void {
+    /**
+     * Stops the client's work (a login in flight, calls waiting in the limiter), ends its session on the server
+     * (endSession) and closes its connections. Resolves once done; never rejects.
+     */
+    async close(): Promise<void> {
         this.lifetime.abort();
         this.limiter.close();
-        this.http.close();
+        try {
+            await this.endSession();
+        } catch {
+            // A session not ended expires on the server as an idle one does: nothing to tell anyone.
+        } finally {
+            this.http.close();
+        }
     }
+
+    /**
+     * Session clients log out here, at close: a session left open holds a logged-in user on the server until it idles
+     * out (one per redeploy and per click of Test connection). Sent outside the limiter, which is closed by then.
+     */
+    protected async endSession(): Promise<void> {}
 }

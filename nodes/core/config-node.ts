@@ -135,9 +135,11 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         };
         node.on('close', (done: () => void) => {
             closed = true;
-            client?.close();
+            const closing = client?.close();
             client = undefined;
-            done();
+            // The client logs out of its session first (bounded by the logout's own time limit).
+            if (closing) closing.then(() => done());
+            else done();
         });
     }
     RED.nodes.registerType(def.type, ConfigNodeConstructor as any, { credentials: def.credentials });
@@ -206,7 +208,8 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...text });
         } finally {
             clearTimeout(timer);
-            client?.close();
+            // After the answer: the click does not wait for the session's logout.
+            void client?.close();
         }
     });
 }

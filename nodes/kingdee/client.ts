@@ -11,6 +11,7 @@
  *    locked account: the maximum at once), for every client sending the same login (Test connection's, a
  *    redeploy's), so that neither flows nor the button hammer the server (and lock the user);
  *  - a session-lost answer (MsgCode 1, also `[[…]]`-wrapped) → `auth` → exactly one re-login and one replay;
+ *  - close() logs the session out (A.Logout): a redeploy or a click of Test connection leaves no session behind;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
 import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
@@ -19,6 +20,8 @@ import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSe
 const SYSTEM = 'kingdee';
 const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
 const D = 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.';
+/** How long a closing client waits for its logout: well inside Node-RED's 15 s for a node to close. */
+const LOGOUT_TIMEOUT_MS = 5000;
 
 export type KingdeeAuthMode = 'password' | 'appsecret' | 'sign' | 'apisign';
 
@@ -431,6 +434,18 @@ export class KingdeeClient extends BaseClient {
         return { id, cookies, user: str(answer?.Context?.UserName) || s.username };
     }
 
+    /**
+     * Logs the session out (A.Logout, no parameters): a session left to idle out keeps the user logged in on the server
+     * for its idle time, one more with each redeploy and each click of Test connection. API-signature mode has no
+     * login to end: its session is the signed requests'. Best effort, within LOGOUT_TIMEOUT_MS.
+     */
+    protected async endSession(): Promise<void> {
+        const session = this.session;
+        this.session = undefined;
+        if (!session || this.settings.authMode === 'apisign') return;
+        await this.http.request({ url: this.url(A + 'Logout'), headers: this.sessionHeaders(session), body: JSON.stringify({ parameters: [] }) }, { timeoutMs: LOGOUT_TIMEOUT_MS });
+    }
+
     private responseError(body: string, what: string): ConnectorError {
         const text = body.slice('response_error:'.length);
         let message = this.http.quote(text, 300);
@@ -453,10 +468,17 @@ export class KingdeeClient extends BaseClient {
         }
         const session = this.session;
         if (!session) return { headers };
-        headers['kdservice-sessionid'] = session.id;
+        return { headers: { ...headers, ...this.sessionHeaders(session) }, sessionId: session.id };
+    }
+
+    /** A session as the Python SDK sends it: the `kdservice-sessionid` header and every login cookie. */
+    private sessionHeaders(session: Session): Record<string, string> {
         const cookies = { 'kdservice-sessionid': session.id, ...session.cookies };
-        headers.Cookie = ['Theme=standard', ...Object.entries(cookies).map(([k, v]) => `${k}=${v}`)].join(';');
-        return { headers, sessionId: session.id };
+        return {
+            'Content-Type': 'application/json',
+            'kdservice-sessionid': session.id,
+            Cookie: ['Theme=standard', ...Object.entries(cookies).map(([k, v]) => `${k}=${v}`)].join(';'),
+        };
     }
 
     /**

@@ -27,7 +27,7 @@ export function kingdeeClientAgainstSim(settings: Partial<KingdeeSettings>, cred
         await kit.sim.start();
     });
     afterEach(async () => {
-        kit.client?.close();
+        await kit.client?.close();
         kit.client = undefined;
         await kit.sim.stop();
     });

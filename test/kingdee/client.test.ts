@@ -37,8 +37,39 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         });
     }
 
+    for (const mode of ['password', 'appsecret', 'sign'] as const) {
+        it(`auth mode ${mode}: closing the client (a redeploy, the end of a Test connection) logs its session out, with the session's header and cookies; the server holds none of it`, async () => {
+            const c = make({ authMode: mode });
+            await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            should(kd.sim.sessionCount).equal(1);
+            await c.close();
+            should(kd.sim.sessionCount).equal(0);
+            should(kd.sim.logouts).equal(1);
+            const [logout] = kd.sim.requests.filter((r) => r.path.endsWith('AuthService.Logout.common.kdsvc'));
+            should(JSON.parse(logout.body)).eql({ parameters: [] });
+            should(logout.headers['kdservice-sessionid']).be.a.String().and.not.be.empty();
+            should(String(logout.headers.cookie)).match(/^Theme=standard;kdservice-sessionid=\w+;.*ASP\.NET_SessionId=/);
+        });
+    }
+
+    it('closing a client that never logged in, or one in API-signature mode (no login: the session is the signed requests\'), sends no logout', async () => {
+        await make({ authMode: 'password' }).close();
+        const signed = make({ authMode: 'apisign' });
+        await signed.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+        await signed.close();
+        should(kd.sim.requests.filter((r) => /Logout/i.test(r.path))).have.length(0);
+    });
+
+    it('a logout the server does not take (it is gone) ends the close all the same, without an error', async () => {
+        const c = make({ authMode: 'password' });
+        await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+        await kd.sim.stop();
+        await c.close();
+        await kd.sim.start();
+    });
+
     it('lcid (default 2052) goes with every login; the org number goes in the API-signature app data', async () => {
-        const logins = () => kd.sim.requests.filter((r) => r.path.includes('AuthService.')).map((r) => JSON.parse(r.body));
+        const logins = () => kd.sim.requests.filter((r) => /AuthService\.(?!Logout)/.test(r.path)).map((r) => JSON.parse(r.body));
         await make({ authMode: 'password' }).testConnection({});
         kd.client!.close();
         await make({ authMode: 'appsecret', lcid: 1033 }).testConnection({});

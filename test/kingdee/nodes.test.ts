@@ -17,7 +17,7 @@ const isOp = (op: string) => (r: SimRequest) => new RegExp(`DynamicFormService\\
 const isQuery = isOp('ExecuteBillQuery');
 const isSave = isOp('BatchSave');
 const isPush = isOp('Push');
-const isLogin = (r: SimRequest) => /AuthService\./i.test(r.path);
+const isLogin = (r: SimRequest) => /AuthService\.(?!Logout)/i.test(r.path);
 const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 /** Where a bill query's pages start and how many new rows each brings: each page after the first starts at the last row emitted. */
 const overlapPaging = (total: number, size: number) => {
@@ -557,6 +557,31 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(stored.body).match({ ok: true, message: /demo/ });
             const pwd = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password: 'nope' } }).expect(200);
             should(pwd.body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
+        });
+
+        it('Test connection logs out the session each click opened, once it has answered: the server holds none of them (each was a user logged in until it idled out)', async () => {
+            await start();
+            await loadQuery();
+            for (let i = 0; i < 3; i++) {
+                const ok = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
+                should(ok.body).match({ ok: true, message: /CNY/ });
+            }
+            await waitFor('three logouts', () => sim.logouts === 3);
+            should(sim.loginSuccesses).equal(3);
+            should(sim.sessionCount).equal(0);
+        });
+
+        it('a redeploy logs out the session of the config node it stops: after three, the server holds the running flow\'s session only', async () => {
+            await start();
+            const msg = { params: { FormId: 'BD_Currency', FieldKeys: 'FCODE' } };
+            for (let i = 0; i < 4; i++) {
+                if (i > 0) await helper.unload();
+                await loadQuery();
+                should((await run('n1', msg, 1)).caught).be.undefined();
+            }
+            should(sim.loginSuccesses).equal(4);
+            should(sim.logouts).equal(3);
+            should(sim.sessionCount).equal(1);
         });
 
         it('the test-connection route: a login refusal quoting the password back is reported without it', async () => {

@@ -378,6 +378,8 @@ export class KingdeeSim extends SimServer {
     loginCount = 0;
     /** Successful logins. */
     loginSuccesses = 0;
+    /** Sessions ended by a Logout call. */
+    logouts = 0;
     /** Requests accepted through the API-signature headers. */
     apiSignedCount = 0;
     /** Sessions opened by signed requests that came without a live one. */
@@ -433,6 +435,7 @@ export class KingdeeSim extends SimServer {
         this.sessions.clear();
     }
 
+    /** Sessions the server holds: each is a user logged in (idle ones until their next request finds them expired). */
     get sessionCount(): number {
         return this.sessions.size;
     }
@@ -571,7 +574,7 @@ export class KingdeeSim extends SimServer {
         };
         const arg = (i: number, name: string) => (positional ? positional[i] : named(name));
         try {
-            if (m[2].toLowerCase() === 'authservice') return this.auth(svc, arg, !!positional);
+            if (m[2].toLowerCase() === 'authservice') return svc === 'logout' ? this.logout(req) : this.auth(svc, arg, !!positional);
             const wrap = svc === 'executebillquery';
             const auth = this.authorised(req);
             if (!auth.ok) return { body: wrap ? [[envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)]] : envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1) };
@@ -631,8 +634,14 @@ export class KingdeeSim extends SimServer {
         return this.loginFail(message, code);
     }
 
+    /** Logout ends the session the request carries (the server's other sessions stay); `true` either way. */
+    private logout(req: SimRequest): SimResponse {
+        const sid = this.sessionIdOf(req);
+        if (sid && this.sessions.delete(sid)) this.logouts++;
+        return { body: true };
+    }
+
     private auth(svc: string, arg: (i: number, name: string) => unknown, positional: boolean): SimResponse {
-        if (svc === 'logout') return { body: true };
         if (!['validateuser', 'loginbyappsecret', 'loginbysign'].includes(svc)) return this.responseError(`服务 ${svc} 未在模拟器中实现`);
         this.loginCount++;
         if (this.locked) return this.loginFail('登录失败次数超限，账户已被锁定，请30分钟后再试');
