@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
 import { ConnectorError, cancelledError, toConnectorError } from './errors';
-import { translator } from './i18n';
+import { english, translator, type Text } from './i18n';
 import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
 import { heldLogin } from './login';
@@ -20,6 +20,12 @@ export interface ConfigNodeDef<C extends BaseClient> {
     verbatim?: string[];
     createClient(config: Record<string, any>, credentials: Record<string, string>): C;
 }
+
+/**
+ * What the test button's answers say in English (the `message` beside the catalog text the editor shows in its
+ * language), read from the catalog so that the two cannot part.
+ */
+const inEnglish = english();
 
 export interface ConfigNode<C extends BaseClient = BaseClient> extends Node {
     /** The account's client, created on first use. Throws a config error if the settings are unusable. */
@@ -92,7 +98,7 @@ export function cleanCredentials(system: string, credentials: Record<string, str
         // Node-RED replaces `${NAME}` in a node's properties, never in its credentials: the text as typed would be sent
         // and signed with, and the vendor answer only "wrong password" or "sign error".
         if (isEnvVarText(value.trim())) {
-            throw new ConnectorError({ system, kind: 'config', code: 'ENV_VAR', field, message: `${field}: holds an environment variable (\${…}), which Node-RED does not replace in a credential (a key, secret or password field); enter the value itself` });
+            throw new ConnectorError({ system, kind: 'config', code: 'ENV_VAR', field, message: inEnglish('runtime.test.envVarCredential', { field }) });
         }
         if (verbatim.includes(field)) continue;
         const v = value.trim();
@@ -162,8 +168,8 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         // the field only. A credential holding one is refused by cleanCredentials below: Node-RED never replaces it.
         const envField = Object.entries(body.config ?? {}).find(([, v]) => isEnvVarText(v))?.[0];
         if (envField) {
-            const message = `${envField}: holds an environment variable (\${…}), which Node-RED replaces only in a deployed node; this button tests the values as typed: deploy and run the flow, or test with the value itself`;
-            res.json({ ok: false, kind: 'config', code: 'ENV_VAR', message, text: { key: 'runtime.test.envVar', vars: { field: envField } } });
+            const text = { key: 'runtime.test.envVar', vars: { field: envField } };
+            res.json({ ok: false, kind: 'config', code: 'ENV_VAR', message: inEnglish(text.key, text.vars), text });
             return;
         }
         let client: C | undefined;
@@ -188,24 +194,22 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
         } catch (err) {
             // Cut off by the button's own time limit (a slow or silent server, not a closed node), or not sent: the
             // account waits out a rate-limit pause.
-            const seconds = Math.ceil(pausedMs / 1000);
-            const e = pausedMs > 0
-                ? new ConnectorError({ system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: `not tested: the vendor asked this account to wait (rate limit); test again in ${seconds} s` })
-                : abort.signal.aborted
-                  ? new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${testConnectionLimit.ms / 1000} s` })
-                  : toConnectorError(err, def.system);
-            // Not sent: the same credentials were refused moments ago (by the flow, or the last click).
-            const held = heldLogin(e);
-            const text = pausedMs > 0
-                ? { text: { key: 'runtime.test.accountPaused', vars: { seconds } } }
-                : abort.signal.aborted
-                ? { text: { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } } }
-                : e.code === 'ENV_VAR' && e.field
-                  ? { text: { key: 'runtime.test.envVarCredential', vars: { field: e.field } } }
-                  : held
-                    ? { text: { key: 'runtime.test.loginHeld', vars: held } }
-                    : {};
-            res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...text });
+            let e: ConnectorError;
+            let text: Text | undefined;
+            if (pausedMs > 0) {
+                text = { key: 'runtime.test.accountPaused', vars: { seconds: Math.ceil(pausedMs / 1000) } };
+                e = new ConnectorError({ system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: inEnglish(text.key, text.vars) });
+            } else if (abort.signal.aborted) {
+                text = { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } };
+                e = new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: inEnglish(text.key, text.vars) });
+            } else {
+                e = toConnectorError(err, def.system);
+                // Not sent: the same credentials were refused moments ago (by the flow, or the last click).
+                const held = heldLogin(e);
+                if (e.code === 'ENV_VAR' && e.field) text = { key: 'runtime.test.envVarCredential', vars: { field: e.field } };
+                else if (held) text = { key: 'runtime.test.loginHeld', vars: held };
+            }
+            res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...(text ? { text } : {}) });
         } finally {
             clearTimeout(timer);
             // After the answer: the click does not wait for the session's logout.
