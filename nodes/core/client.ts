@@ -4,7 +4,7 @@
  * same account too (shareLimiter). A vendor client implements single HTTP attempts and hands them to `call()`, which
  * adds the limiter, the retry policy and the one re-authentication.
  */
-import { ConnectorError, toConnectorError } from './errors';
+import { ConnectorError, cancelledError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { credentialsKey } from './login';
@@ -69,6 +69,9 @@ function sameServer(part: string): string {
         return part;
     }
 }
+
+/** How long a closing client may take to end its session: well inside Node-RED's 15 s for a node to close (tests shorten it). */
+export const endSessionLimit = { ms: 5000 };
 
 export abstract class BaseClient {
     readonly system: string;
@@ -142,6 +145,8 @@ export abstract class BaseClient {
                 const e = this.redacted(err);
                 throw e.kind === 'cancelled' ? e : e.copyWith({ safeToRepeat: true });
             }
+            // Closed meanwhile (its login was let finish, to be logged out): nothing more goes out on that session.
+            if (this.lifetime.signal.aborted) throw cancelledError(this.system);
             // Every node of the account waits out a pause one call's rate-limit answer set: say so, not just "working".
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
@@ -223,24 +228,28 @@ export abstract class BaseClient {
     protected abstract checkConnection(ctx: RequestContext): Promise<ConnectionCheck>;
 
     /**
-     * Stops the client's work (a login in flight, calls waiting in the limiter), ends its session on the server
-     * (endSession) and closes its connections. Resolves once done; never rejects.
+     * Stops the client's work (calls and logins waiting for their turn), ends its session on the server (endSession,
+     * within endSessionLimit, through the account's limiter: a logout is a request like any other), then leaves the
+     * account's limiter and closes its connections. Resolves once done; never rejects.
      */
     async close(): Promise<void> {
         this.lifetime.abort();
-        this.limiter.close();
+        this.limiter.cancelQueued();
+        const deadline = AbortSignal.timeout(endSessionLimit.ms);
         try {
-            await this.endSession();
+            await this.endSession(deadline);
         } catch {
             // A session not ended expires on the server as an idle one does: nothing to tell anyone.
         } finally {
+            this.limiter.close();
+            // Also ends a login still out past the deadline.
             this.http.close();
         }
     }
 
     /**
-     * Session clients log out here, at close: a session left open holds a logged-in user on the server until it idles
-     * out (one per redeploy and per click of Test connection). Sent outside the limiter, which is closed by then.
+     * Session clients log out here, at close, before `deadline` aborts: a session left open holds a logged-in user on
+     * the server until it idles out (one per redeploy and per click of Test connection).
      */
-    protected async endSession(): Promise<void> {}
+    protected async endSession(_deadline: AbortSignal): Promise<void> {}
 }

@@ -271,11 +271,8 @@ export class Limiter {
         return this.account.active;
     }
 
-    /**
-     * Rejects this handle's requests still queued (its config node closing), never another config node's, and leaves
-     * the account: the others' settings apply from now; the last one leaving ends it.
-     */
-    close(): void {
+    /** Rejects this handle's requests still queued, never another config node's. */
+    cancelQueued(): void {
         const a = this.account;
         const mine = a.queue.filter((w) => w.owner === this);
         for (let i = a.queue.length - 1; i >= 0; i--) if (a.queue[i].owner === this) a.queue.splice(i, 1);
@@ -283,6 +280,15 @@ export class Limiter {
             if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
             w.reject?.(cancelledError(this.system));
         }
+    }
+
+    /**
+     * Rejects this handle's requests still queued (its config node closing), never another config node's, and leaves
+     * the account: the others' settings apply from now; the last one leaving ends it.
+     */
+    close(): void {
+        this.cancelQueued();
+        const a = this.account;
         if (!a.members.delete(this)) return;
         if (a.members.size > 0) return a.update();
         a.leave();

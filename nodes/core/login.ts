@@ -99,6 +99,18 @@ export class SharedLogin<T> {
     }
 
     /**
+     * Resolves once the login in flight, if any, has settled (either way), or when `signal` aborts: a closing client
+     * waits for the session a login already sent opens, to end it.
+     */
+    settled(signal: AbortSignal): Promise<void> {
+        if (!this.inFlight) return Promise.resolve();
+        return waitUnlessAborted(this.inFlight, signal, this.options.system).then(
+            () => undefined,
+            () => undefined,
+        );
+    }
+
+    /**
      * Sends the login once no other client is sending the same one (two copies of a config node starting together,
      * a click of Test connection while a flow logs in): its refusal holds this one too, unsent.
      */

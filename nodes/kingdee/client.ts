@@ -20,8 +20,6 @@ import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSe
 const SYSTEM = 'kingdee';
 const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
 const D = 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.';
-/** How long a closing client waits for its logout: well inside Node-RED's 15 s for a node to close. */
-const LOGOUT_TIMEOUT_MS = 5000;
 
 export type KingdeeAuthMode = 'password' | 'appsecret' | 'sign' | 'apisign';
 
@@ -397,7 +395,9 @@ export class KingdeeClient extends BaseClient {
         }
         const body = JSON.stringify(s.bodyForm === 'positional' || !named ? { parameters: positional } : named);
         this.loginCount++;
-        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }, { signal }), signal);
+        // `signal` (the client's lifetime) takes a login out of the queue, but one already sent is let finish: the
+        // server may have opened its session, which the closing client logs out (endSession) instead of leaving it.
+        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }), signal);
         const httpErr = this.statusError(res);
         if (httpErr) throw httpErr;
         if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
@@ -436,14 +436,19 @@ export class KingdeeClient extends BaseClient {
 
     /**
      * Logs the session out (A.Logout, no parameters): a session left to idle out keeps the user logged in on the server
-     * for its idle time, one more with each redeploy and each click of Test connection. API-signature mode has no
-     * login to end: its session is the signed requests'. Best effort, within LOGOUT_TIMEOUT_MS.
+     * for its idle time, one more with each redeploy and each click of Test connection. A login sent before the close
+     * is waited for, and its session logged out too. Best effort, before `deadline`; not sent while the account waits
+     * out a rate-limit pause longer than that. API-signature mode has no login, nor a logout the vendor documents for
+     * it: the session its signed requests opened is left to idle out.
      */
-    protected async endSession(): Promise<void> {
+    protected async endSession(deadline: AbortSignal): Promise<void> {
+        if (this.settings.authMode === 'apisign') return;
+        await this.sharedLogin.settled(deadline);
         const session = this.session;
         this.session = undefined;
-        if (!session || this.settings.authMode === 'apisign') return;
-        await this.http.request({ url: this.url(A + 'Logout'), headers: this.sessionHeaders(session), body: JSON.stringify({ parameters: [] }) }, { timeoutMs: LOGOUT_TIMEOUT_MS });
+        if (!session || deadline.aborted) return;
+        const logout = { url: this.url(A + 'Logout'), headers: this.sessionHeaders(session), body: JSON.stringify({ parameters: [] }) };
+        await this.limiter.schedule(() => this.http.request(logout, { signal: deadline }), deadline, undefined, true);
     }
 
     private responseError(body: string, what: string): ConnectorError {

@@ -2,7 +2,8 @@ import path from 'path';
 import should from 'should';
 import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { KingdeeClient, KingdeeSettings, BillQueryParams, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
-import { ConnectorError, commonClientSettings, english } from '../../nodes/core';
+import { ConnectorError, commonClientSettings, english, endSessionLimit } from '../../nodes/core';
+import { sleep } from '../helpers/wait';
 import { kingdeeClientAgainstSim } from './against-sim';
 
 const D = 'DynamicFormService.';
@@ -58,6 +59,47 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         await signed.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
         await signed.close();
         should(kd.sim.requests.filter((r) => /Logout/i.test(r.path))).have.length(0);
+    });
+
+    it('a login already sent when the client closes (a redeploy during a login, or a re-login): the session the server opens for it is logged out, not left behind', async () => {
+        const isLogin = (r: { path: string }) => /AuthService\.(?!Logout)/.test(r.path);
+        for (const relogin of [false, true]) {
+            const c = make({ authMode: 'password' });
+            if (relogin) {
+                await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+                kd.sim.expireSessions();
+            }
+            kd.sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isLogin);
+            const query = c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {}).catch((e) => e);
+            await sleep(100);
+            await c.close();
+            should(kd.sim.sessionCount).equal(0);
+            should(await query).be.instanceOf(ConnectorError);
+        }
+        should(kd.sim.loginSuccesses).equal(3);
+        should(kd.sim.logouts).equal(2);
+    });
+
+    it('the logout is a request of the account: it waits out a rate-limit pause the vendor asked for, and is not sent while one outlasts the close\'s time limit', async () => {
+        const limit = endSessionLimit.ms;
+        endSessionLimit.ms = 500;
+        try {
+            const short = make({ authMode: 'password' });
+            await short.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            short.limiter.pause(200);
+            const started = Date.now();
+            await short.close();
+            should(Date.now() - started).be.aboveOrEqual(150);
+            should(kd.sim.logouts).equal(1);
+            const long = make({ authMode: 'password' });
+            await long.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            long.limiter.pause(60000);
+            await long.close();
+            should(kd.sim.logouts).equal(1);
+            should(kd.sim.sessionCount).equal(1);
+        } finally {
+            endSessionLimit.ms = limit;
+        }
     });
 
     it('a logout the server does not take (it is gone) ends the close all the same, without an error', async () => {
