@@ -89,3 +89,11 @@ function escaped(text: string, at: number): boolean {
     while (at - n - 1 >= 0 && text.charCodeAt(at - n - 1) === 92) n++;
     return n % 2 === 1;
 }
+
+/**
+ * Whether `v` is a whole number beyond 2^53 given as a number: JSON.parse rounded it (2384729384729384729 arrives as
+ * 2384729384729385000), so its text has lost its last digits and names another id, as two such ids can round to one.
+ */
+export function isRoundedInteger(v: unknown): v is number {
+    return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+}

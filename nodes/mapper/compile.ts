@@ -19,7 +19,7 @@ import type { JsonSchema } from '../core/spec';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
-import { parseVendorJson } from '../core/json';
+import { isRoundedInteger, parseVendorJson } from '../core/json';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -261,7 +261,7 @@ function toText(v: unknown): string {
 
 /** convert "string": as toText, but a whole number beyond 2^53 has already lost digits (JSON.parse rounded it). */
 function toTextExact(v: unknown): string | typeof FAIL {
-    return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? FAIL : toText(v);
+    return isRoundedInteger(v) ? FAIL : toText(v);
 }
 
 function toBoolean(v: unknown): boolean | typeof FAIL {

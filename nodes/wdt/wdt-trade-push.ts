@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests, oncePerMsg } from '../core';
-import { halfCharacterField, type WdtClient, type TradePushResult } from './client';
+import { halfCharacterField, inexactNumberField, type WdtClient, type TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
 import responseSchema from './schemas/trade-push.response.json';
@@ -88,6 +88,12 @@ const spec: WriteSpec<WdtClient> = {
             const half = halfCharacterField(withoutShop(t));
             if (half !== undefined) {
                 outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: half, message: `${half}: holds half a character (an unpaired UTF-16 surrogate, as when an emoji is cut in two), which WDT cannot read; not sent` }) };
+                return;
+            }
+            // Refused here, naming its field: sent, a rounded tid or oid would name another trade or line, unseen.
+            const inexact = inexactNumberField(withoutShop(t));
+            if (inexact !== undefined) {
+                outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: inexact.field, message: `${inexact.field}: ${inexact.reason}; not sent` }) };
                 return;
             }
             const shop = shopOf(t, fallback);

@@ -269,6 +269,42 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP01/T1', 'SHOP01/T4']);
     });
 
+    it('tids given as 19-digit numbers (a Taobao tid as TOP sends it, read by Node-RED\'s JSON parsing: rounded, two trades to one number) → output 2 naming tid, nothing sent for them; a small numeric tid is still pushed', async () => {
+        await loadFlow();
+        const text = JSON.stringify([{ ...demoTrade('A'), tid: '@1' }, { ...demoTrade('B'), tid: '@2' }, { ...demoTrade('C'), tid: '@3' }]);
+        const payload = JSON.parse(text.replace('"@1"', '2384729384729384729').replace('"@2"', '2384729384729384730').replace('"@3"', '1001'));
+        should(payload[0].tid).equal(payload[1].tid);
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.code, m.error.field])).eql([
+            [0, 'validation', 'INVALID_RECORD', 'tid'],
+            [1, 'validation', 'INVALID_RECORD', 'tid'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/^tid: a number beyond 2\^53 cannot hold every digit: it arrived rounded \(as 2384729384729385000\); send it as text; not sent$/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['1001']);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.tid)).eql(['1001']);
+        should([...sim.trades.keys()]).eql(['SHOP01/1001']);
+    });
+
+    it('an oid given as a 19-digit number (rounded) or with a fraction → output 2 naming order_list[i].oid, nothing sent for the trade; a small numeric oid is still pushed', async () => {
+        await loadFlow();
+        const text = JSON.stringify([demoTrade('T1', { lines: 2 }), demoTrade('T2'), demoTrade('T3')]);
+        const payload = JSON.parse(text.replace('"T1-2"', '2384729384729384729').replace('"T2-1"', '12.5').replace('"T3-1"', '7'));
+        const r = await run('n1', { payload }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.kind, m.error.code, m.error.field])).eql([
+            [0, 'validation', 'INVALID_RECORD', 'order_list[1].oid'],
+            [1, 'validation', 'INVALID_RECORD', 'order_list[0].oid'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/^order_list\[1\]\.oid: a number beyond 2\^53 cannot hold every digit: it arrived rounded .*; send it as text; not sent$/);
+        should(r.outputs[1][1].error.message).match(/^order_list\[0\]\.oid: 12\.5 is not a whole number, so no id; send it as text; not sent$/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T3']);
+        should(sim.requests).have.length(1);
+        should(JSON.parse(form(0).trade_list).map((t: Msg) => t.order_list[0].oid)).eql(['7']);
+        should([...sim.trades.keys()]).eql(['SHOP01/T3']);
+    });
+
     it('missing shop_no → whole message to Catch naming shop_no, nothing sent', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
