@@ -97,3 +97,30 @@ function escaped(text: string, at: number): boolean {
 export function isRoundedInteger(v: unknown): v is number {
     return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
 }
+
+/**
+ * A fraction to 15 significant digits, as JSONata's $string writes it: a sum or product of decimals made upstream
+ * (0.1 + 0.2, 19.99 × 3 in a function node) is a binary float, 0.30000000000000004, and the target gets the decimal.
+ * Whole and non-finite numbers are returned as they are.
+ */
+export function decimal(n: number): number {
+    return Number.isInteger(n) || n - n !== 0 ? n : +n.toPrecision(15);
+}
+
+// The exponent form String() gives below 1e-6 and from 1e21: "1.5e-7", "1e+21".
+const EXPONENT = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/;
+
+/**
+ * A finite number as the text a vendor's text field takes: its decimal (15 significant digits), never in exponent
+ * form, which an ERP reading an amount need not parse: 3 × 19.9 → "59.7", 1e21 → "1000000000000000000000",
+ * 1e-7 → "0.0000001". Only the digits String() gives are written (1.5e25 → "15" and 24 zeros, not the float's binary tail).
+ */
+export function decimalText(n: number): string {
+    const text = String(decimal(n));
+    const m = EXPONENT.exec(text);
+    if (!m) return text;
+    const [, sign, lead, fraction = '', exp] = m;
+    const e = +exp;
+    // String() uses the form only for e ≤ -7 or e ≥ 21, beyond the 17 digits a double has: no point falls inside them.
+    return e < 0 ? `${sign}0.${'0'.repeat(-e - 1)}${lead}${fraction}` : `${sign}${lead}${fraction}${'0'.repeat(e - fraction.length)}`;
+}

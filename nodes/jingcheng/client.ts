@@ -4,7 +4,7 @@
  * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, parseVendorJson, validationError } from '../core';
 import { jingchengSign } from './sign';
 
 export type JingchengAuthMode = 'none' | 'token' | 'md5';
@@ -59,14 +59,23 @@ export function readPath(obj: unknown, path: string): unknown {
     return cur;
 }
 
-/** Numbers in the sheet go on the wire as their decimal text (the interface's fields are all strings). */
+/**
+ * Numbers in the sheet go on the wire as their decimal text (the interface's fields are all strings), as the mapper
+ * rounds them: a sheet built in a function node or by a mapper path rule sends 3 × 19.9 as "59.7", not
+ * "59.699999999999996", and 1e-7 as "0.0000001". NaN or Infinity (a sum over a missing amount) is no amount: the sheet
+ * is refused naming the field (validation, output 2), never sent with "NaN" in it.
+ */
 export function toWireSheet(sheet: Record<string, unknown>): Record<string, unknown> {
-    const scalar = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+    const scalar = (v: unknown, field: string) => {
+        if (typeof v !== 'number') return v;
+        if (v - v !== 0) throw validationError('jingcheng', field, `must be a finite number, not ${v}; not sent`);
+        return decimalText(v);
+    };
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(sheet)) {
         if (k === 'Items' && Array.isArray(v)) {
-            out[k] = v.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).map(([ik, iv]) => [ik, scalar(iv)])) : item));
-        } else out[k] = scalar(v);
+            out[k] = v.map((item, i) => (item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).map(([ik, iv]) => [ik, scalar(iv, `Items[${i}].${ik}`)])) : item));
+        } else out[k] = scalar(v, k);
     }
     return out;
 }

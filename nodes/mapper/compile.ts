@@ -19,7 +19,7 @@ import type { JsonSchema } from '../core/spec';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
-import { isRoundedInteger, parseVendorJson } from '../core/json';
+import { decimal, isRoundedInteger, parseVendorJson } from '../core/json';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -245,14 +245,6 @@ function toNumber(v: unknown): number | typeof FAIL {
     }
     if (typeof v === 'boolean') return v ? 1 : 0;
     return FAIL;
-}
-
-/**
- * A fraction to 15 significant digits, as JSONata's $string writes it: a sum or product of decimals made upstream
- * (0.1 + 0.2, 19.99 × 3 in a function node) is a binary float, 0.30000000000000004, and the target gets the decimal.
- */
-function decimal(n: number): number {
-    return Number.isInteger(n) || n - n !== 0 ? n : +n.toPrecision(15);
 }
 
 function toText(v: unknown): string {

@@ -225,6 +225,43 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(JSON.parse(sim.requests[0].body)).match({ Qua: '2', Amo: '20.5', Items: [{ Qua: '2', Price: '10.25', Amo: '20.5' }] });
     });
 
+    it('numbers computed in a flow (3 × 19.9, 0.1 + 0.2) arrive as their decimal, not the binary float\'s 59.699999999999996; integers and ordinary decimals unchanged', async () => {
+        await start();
+        await loadFlow();
+        const sheet = { ...demoSheet('RS1'), Qua: 3, Amo: 3 * 19.9, Items: [{ GoodsID: 'G001', Qua: 3, Price: 19.9, Amo: 3 * 19.9 }, { GoodsID: 'G002', Qua: -2, Price: 0.1 + 0.2, Amo: 1234567.89 }] };
+        const r = await run('n1', { payload: sheet }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(sim.sheets.get('RS1')).match({ Qua: '3', Amo: '59.7', Items: [{ Qua: '3', Price: '19.9', Amo: '59.7' }, { Qua: '-2', Price: '0.3', Amo: '1234567.89' }] });
+    });
+
+    it('a very large or very small number arrives without exponent (1e21 → 1000000000000000000000, 1e-7 → 0.0000001)', async () => {
+        await start();
+        await loadFlow();
+        const sheet = { ...demoSheet('RS1'), Qua: 1e21, Amo: 1e-7, Items: [{ GoodsID: 'G001', Qua: 1.5e25, Price: -2.5e-8, Amo: 1e-7 * 3 }] };
+        const r = await run('n1', { payload: sheet }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(sim.sheets.get('RS1')).match({ Qua: '1000000000000000000000', Amo: '0.0000001', Items: [{ Qua: '15000000000000000000000000', Price: '-0.000000025', Amo: '0.0000003' }] });
+        should(sim.requests[0].body).not.match(/e[+-]?\d/i);
+    });
+
+    it('NaN or Infinity in an amount (a sum over a missing value) → the sheet on output 2 naming the field, not sent as "NaN"; the others sent', async () => {
+        await start();
+        await loadFlow();
+        const noAmount = { ...demoSheet('RS1'), Amo: NaN };
+        const infinitePrice = { ...demoSheet('RS2'), Items: [{ GoodsID: 'G001', Qua: 2, Price: 10, Amo: 20 }, { GoodsID: 'G002', Qua: 0, Price: Infinity, Amo: 5 }] };
+        const r = await run('n1', { payload: [noAmount, infinitePrice, demoSheet('RS3')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m: Msg) => [m.payload.SheetID, m.recordIndex, m.error.kind, m.error.field])).eql([
+            ['RS1', 0, 'validation', 'Amo'],
+            ['RS2', 1, 'validation', 'Items[1].Price'],
+        ]);
+        should(r.outputs[1][0].error.message).match(/^Amo: must be a finite number, not NaN/);
+        should(r.outputs[1][1].error.message).match(/^Items\[1\]\.Price: must be a finite number, not Infinity/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.SheetID)).eql(['RS3']);
+        should(sim.requests).have.length(1);
+        should([...sim.sheets.keys()]).eql(['RS3']);
+    });
+
     it('a timeout on a write is not retried: one request, output 2 says it may have been processed', async () => {
         await start();
         await loadFlow({}, { secret: JINGCHENG_DEMO.secret }, node({ timeout: '0.3' }));
