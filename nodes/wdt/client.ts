@@ -4,7 +4,7 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, isRoundedInteger, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, isRoundedInteger, parseVendorJson } from '../core';
 import { wdt } from './sign';
 
 export const WDT_HOSTS: Record<string, string> = {
@@ -83,6 +83,8 @@ const LINE_IDS = new Set(['oid', 'goods_id', 'spec_id']);
 export function inexactNumberField(trade: Record<string, unknown>): { field: string; reason: string } | undefined {
     const check = (v: unknown, field: string, id: boolean) => {
         if (isRoundedInteger(v)) return { field, reason: `a number beyond 2^53 cannot hold every digit: it arrived rounded (as ${v}); send it as text` };
+        // A sum over a missing amount, made in a function node: sent, the field would read "NaN".
+        if (typeof v === 'number' && !Number.isFinite(v)) return { field, reason: `must be a finite number, not ${v}` };
         if (id && typeof v === 'number' && !Number.isInteger(v)) return { field, reason: `${v} is not a whole number, so no id; send it as text` };
         return undefined;
     };
@@ -103,11 +105,12 @@ export function inexactNumberField(trade: Record<string, unknown>): { field: str
 }
 
 /**
- * Numbers go on the wire as their decimal text (every trade_push field is a string). is_auto_wms goes only as 1: seed
+ * Numbers go on the wire as their decimal text (every trade_push field is a string), as the mapper rounds them: a price
+ * of 3 × 19.9 made in a flow goes as "59.7", not "59.699999999999996", 1e-7 as "0.0000001". is_auto_wms goes only as 1: seed
  * 003 says a trade outside auto-flow mode must not carry it at all (0 or blank would not be "not auto-flow").
  */
 export function toWireTrade(trade: Record<string, unknown>): Record<string, unknown> {
-    const scalar = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+    const scalar = (v: unknown) => (typeof v === 'number' ? decimalText(v) : v);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(trade)) {
         if (k === 'is_auto_wms' && String(v).trim() !== '1') continue;

@@ -305,6 +305,18 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should([...sim.trades.keys()]).eql(['SHOP01/T3']);
     });
 
+    it('amounts made in a flow go as their decimal (3 × 19.9 → "59.7", not "59.699999999999996"; 1e-7 without exponent); NaN in an amount → output 2 naming it, not sent as "NaN"', async () => {
+        await loadFlow();
+        const t1 = demoTrade('T1');
+        (t1.order_list as Msg[])[0].price = 3 * 19.9;
+        const r = await run('n1', { payload: [{ ...t1, post_amount: 0.1 + 0.2, discount: 1e-7 }, { ...demoTrade('T2'), post_amount: NaN }] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m) => [m.recordIndex, m.error.code, m.error.field, m.error.message])).eql([[1, 'INVALID_RECORD', 'post_amount', 'post_amount: must be a finite number, not NaN; not sent']]);
+        const [sent] = JSON.parse(form(0).trade_list);
+        should(sent).match({ tid: 'T1', post_amount: '0.3', discount: '0.0000001', order_list: [{ price: '59.7' }] });
+        should([...sim.trades.keys()]).eql(['SHOP01/T1']);
+    });
+
     it('missing shop_no → whole message to Catch naming shop_no, nothing sent', async () => {
         await loadFlow({}, node({}));
         const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
