@@ -8,6 +8,7 @@
  * paging generator here clears its page variable right after the yield and reads pages in helpers whose locals end
  * with them (the same rule for the clients' own generators).
  */
+import { ConnectorError } from './errors';
 import type { QueryPage } from './spec';
 import type { Text } from './i18n';
 
@@ -30,6 +31,17 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
 /** The warning for a short page whose total says more follow: the server serves fewer a page than asked. */
 export function shortPageWarning(page: number, count: number, pageSize: number, total: number, what: 'records' | 'trades' = 'records'): Text {
     return { key: what === 'trades' ? 'runtime.warn.shortPageTrades' : 'runtime.warn.shortPage', vars: { page, count, pageSize, total } };
+}
+
+/**
+ * The error for a success answer that holds no `expected` list (the caller tells) while it counts records (`total`
+ * above 0) or holds a non-empty list under another key (a server naming the list otherwise, or an answer cut of it);
+ * undefined when it is an empty page. Taken for an empty page, the read would stop there (and an incremental run move
+ * its watermark past those records). `holder` is the object the list belongs in, `where` names it in the message.
+ */
+export function missingListError(system: string, holder: Record<string, unknown>, total: number | undefined, where: string, expected: string): ConnectorError | undefined {
+    if ((total ?? 0) <= 0 && !Object.values(holder).some((v) => Array.isArray(v) && v.length > 0)) return undefined;
+    return new ConnectorError({ system, kind: 'business', code: 'BAD_RESPONSE', message: `${where} holds no ${expected} list: keys ${Object.keys(holder).slice(0, 10).join(', ')}` });
 }
 
 /**

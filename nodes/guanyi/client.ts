@@ -3,7 +3,7 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, missingListError, parseVendorJson } from '../core';
 import { guanyiBody } from './sign';
 
 export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
@@ -40,6 +40,16 @@ function asArray(v: unknown): unknown[] {
     if (Array.isArray(v)) return v;
     if (v === undefined || v === null || v === '') return [];
     return [v];
+}
+
+/**
+ * The answer's `tradeReturns` as a list (an array, a JSON-text list, a lone return), or undefined when it holds none:
+ * missing, null, empty text, or a value that is no list (a number, a plain text).
+ */
+function returnList(v: unknown): unknown[] | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const list = asArray(v);
+    return Array.isArray(v) || list.every((x) => x !== null && typeof x === 'object') ? list : undefined;
 }
 
 /** The object itself (a freshly parsed answer is ours to shape: no copy per record), or {} for anything else. */
@@ -125,12 +135,19 @@ export class GuanyiClient extends BaseClient {
         }, ctx, { write: false });
     }
 
-    /** One page of gy.erp.trade.return.get (page_no from 1), read from `tradeReturns`, records normalised. */
+    /**
+     * One page of gy.erp.trade.return.get (page_no from 1), read from `tradeReturns` (the key seen in a real call; the
+     * unconfirmed `returns`/`trade_returns` are not read, §6.3), records normalised. An answer without that list that
+     * counts returns or holds a list under another key is BAD_RESPONSE, not an empty page (core missingListError).
+     */
     async returnGet(params: Record<string, unknown>, pageNo: number, pageSize: number, ctx: RequestContext = {}): Promise<ReturnPage> {
         const a = await this.invoke('gy.erp.trade.return.get', { ...params, page_no: pageNo, page_size: pageSize }, ctx);
-        const list = asArray(a.tradeReturns).map(normaliseReturn);
-        const total = Number(a.total);
-        return { records: list, total: a.total === undefined || a.total === null || a.total === '' || !Number.isFinite(total) ? undefined : total };
+        const list = returnList(a.tradeReturns);
+        const n = Number(a.total);
+        const total = a.total === undefined || a.total === null || a.total === '' || !Number.isFinite(n) ? undefined : n;
+        const missing = list === undefined ? missingListError('guanyi', a, total, 'the answer', 'tradeReturns') : undefined;
+        if (missing) throw missing;
+        return { records: (list ?? []).map(normaliseReturn), total };
     }
 
     async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {

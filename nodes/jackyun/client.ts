@@ -5,7 +5,7 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -502,11 +502,9 @@ export class JackyunClient extends BaseClient {
         const result = await this.invoke(TRADE_METHOD, body, ctx);
         const list = pick(result.data, 'trades');
         const total = countOf(pick(result.data, 'totalResults'));
-        // Trades under a key of another name are not an empty page: taken for one, the read would stop there (and an
-        // incremental run move its watermark past them).
-        if ((list === undefined || list === null) && ((total ?? 0) > 0 || Object.values(result.data).some((v) => Array.isArray(v) && v.length > 0))) {
-            throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `the answer's data holds no trades/Trades list: keys ${Object.keys(result.data).slice(0, 10).join(', ')}` });
-        }
+        // Trades under a key of another name are not an empty page (core missingListError).
+        const missing = list === undefined || list === null ? missingListError(SYSTEM, result.data, total, "the answer's data", 'trades/Trades') : undefined;
+        if (missing) throw missing;
         return { records: asArray(list).map(normaliseTrade), total, scrollId: result.scrollId };
     }
 

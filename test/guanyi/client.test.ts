@@ -46,6 +46,38 @@ describe('guanyi client: classification, record shape, test connection', () => {
         should(out).eql({ code: 'R4', details: [{ qty: 1, payments: [{ payment: 5 }] }] });
     });
 
+    it('an answer counting returns (total above 0) or holding a list under another key, but no tradeReturns list, is BAD_RESPONSE naming its keys, not an empty page', async () => {
+        const c = client();
+        const page = () => c.returnGet({}, 1, 10).then((p) => p, (e) => e);
+        // A server naming the list otherwise, or an answer cut of its list: 25 returns counted, none read.
+        for (const key of ['trade_returns', 'returns', null]) {
+            sim.listKey = key;
+            const err = await page();
+            should(err).match({ system: 'guanyi', kind: 'business', code: 'BAD_RESPONSE', retryable: false });
+            should(err.message).match(/^the answer holds no tradeReturns list: keys success, .*total$/);
+            if (key) should(err.message).containEql(key);
+        }
+        sim.listKey = 'tradeReturns';
+        const head = { success: true, errorCode: '', subErrorCode: '', errorDesc: '', subErrorDesc: '', requestMethod: 'gy.erp.trade.return.get' };
+        const answer = (body: Record<string, unknown>) => sim.inject({ type: 'http', status: 200, body: JSON.stringify({ ...head, ...body }) });
+        // A null or non-list tradeReturns with a total, and a list elsewhere without a total.
+        for (const body of [{ tradeReturns: null, total: 30 }, { tradeReturns: 5, total: '30' }, { tradeReturns: 'none', total: 1 }, { data: [{ code: 'R1' }] }]) {
+            answer(body);
+            should(await page()).match({ code: 'BAD_RESPONSE', message: new RegExp(`keys .*${Object.keys(body)[0]}`) });
+        }
+        // No returns: an empty page still.
+        for (const body of [{ total: 0 }, { tradeReturns: null, total: 0 }, {}, { tradeReturns: [], total: 0 }, { total: 0, data: [] }]) {
+            answer(body);
+            should(await page()).eql({ records: [], total: body.total });
+        }
+        // A JSON-text list and a lone return are lists.
+        answer({ tradeReturns: '[{"code":"R1"}]', total: 1 });
+        should(await page()).eql({ records: [{ code: 'R1', details: [] }], total: 1 });
+        answer({ tradeReturns: { code: 'R2' }, total: 1 });
+        should(await page()).eql({ records: [{ code: 'R2', details: [] }], total: 1 });
+        c.close();
+    });
+
     it('testConnection reads one record; a bad sessionkey is reported as SESSIONKEY_INVALID without the key', async () => {
         let c = client();
         should(await c.testConnection({})).match(/25 returns/);

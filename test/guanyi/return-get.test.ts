@@ -270,6 +270,30 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(whole.outputs[0][0].payload).have.length(25);
     });
 
+    it('incremental: an answer counting returns under a list key other than tradeReturns (trade_returns) or none → Catch as BAD_RESPONSE, nothing sent on, the watermark unmoved; the next run reads them', async () => {
+        await loadFlow(node({ page_size: { value: '50', type: 'num' } }, { incremental: true, overlapMinutes: 10 }));
+        const first = await run('n1', {}, 1);
+        should(first.outputs[0][0].payload).have.length(25);
+        const watermark = () => helper.getNode('n1').context().get('cnErpWatermark');
+        const before = watermark();
+        should(before).not.be.undefined();
+        // 30 returns modified since, answered under trade_returns (or cut of the list): not a window without returns.
+        const late = Array.from({ length: 30 }, (_, i) => ({ ...demoReturns(1, Date.now() - 65 * 60000 - i * 1000)[0], code: `RTN-LATE-${i}`, id: `late-${i}` }));
+        sim.returns.push(...late);
+        for (const key of ['trade_returns', null]) {
+            sim.listKey = key;
+            const r = await run('n1', {}, 1);
+            should(r.caught).not.be.undefined();
+            should(r.caught!._error).match({ system: 'guanyi', kind: 'business', code: 'BAD_RESPONSE', retryable: false, message: /no tradeReturns list: keys .*total/ });
+            should(r.outputs[0]).have.length(0);
+            should(watermark()).eql(before);
+        }
+        sim.listKey = 'tradeReturns';
+        const next = await run('n1', {}, 1);
+        should(next.caught).be.undefined();
+        should(next.outputs[0][0].payload.map((x: Msg) => x.code).sort()).eql(late.map((x) => x.code).sort());
+    });
+
     it('missing sessionkey → config error naming it, nothing sent', async () => {
         await loadFlow(node(), { secret: 'x' });
         const r = await run('n1', {}, 1);

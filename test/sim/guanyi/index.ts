@@ -8,7 +8,7 @@
  *        The path is matched case-sensitively (only Kingdee's are case-insensitive, §1.1).
  *   method gy.erp.trade.return.get: filters of seed 002's request table; page_no from 1, page_size default 10,
  *        at most 100; returns ordered by create_date then code;
- *        {"success":true,…,"tradeReturns":[…],"total":n}.
+ *        {"success":true,…,"tradeReturns":[…],"total":n} (the list under `listKey`, none when it is null).
  *   Failures: HTTP 200 {"success":false,"errorCode","subErrorCode","errorDesc","subErrorDesc"}:
  *        bad appkey APPKEY_INVALID, bad sessionkey SESSIONKEY_INVALID (sessionkey无效), bad sign SIGN_INVALID,
  *        unknown method METHOD_INVALID, bad parameter PARAM_ERROR.
@@ -107,6 +107,8 @@ export class GuanyiSim extends SimServer {
      * page costs a slice instead of a filter and sort of the whole store. Tests leave it off (they edit returns in place).
      */
     memoiseResults = false;
+    /** The key the page's list is answered under (§6.3: `tradeReturns`); another (a server naming it otherwise) or null (an answer cut of its list). */
+    listKey: string | null = 'tradeReturns';
     private readonly memo = new Map<string, GuanyiReturn[]>();
 
     constructor(options: GuanyiSimOptions = {}) {
@@ -181,7 +183,7 @@ export class GuanyiSim extends SimServer {
                 .sort((a, b) => (a.create_date < b.create_date ? -1 : a.create_date > b.create_date ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
         if (memoKey && !memoised) this.memo.set(memoKey, rows);
         const page = rows.slice((pageNo - 1) * pageSize, pageNo * pageSize);
-        return { body: { success: true, errorCode: '', subErrorCode: '', errorDesc: '', subErrorDesc: '', requestMethod: METHOD, tradeReturns: page, total: rows.length } };
+        return { body: { success: true, errorCode: '', subErrorCode: '', errorDesc: '', subErrorDesc: '', requestMethod: METHOD, ...(this.listKey === null ? {} : { [this.listKey]: page }), total: rows.length } };
     }
 }
 
