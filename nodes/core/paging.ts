@@ -57,10 +57,23 @@ export function missingListError(system: string, holder: Record<string, unknown>
  * paging move rows down instead: repeats, also dropped; but rows of a page still waiting to be read again move onto
  * the pages after it, read again too. Rows leaving and as many arriving between two pages leave the total as it was:
  * that is not seen.
+ *
+ * `offsetCheck`, for an API whose servers may read the page number as a record offset: such a server answers page n
+ * with rows n, n+1 … and page n+1 with rows n+1, n+2 …, so the first row is never read and each page repeats all but
+ * one row of the page before; dedupeBy would drop the repeats without a word and the total end the read early. A page
+ * read right after the page before it, the total unchanged, that repeats all but one of that page's rows (all of its
+ * own when it is short) fails the read with `offsetCheck.fail` before it is handed over. Rows moving mid-read repeat
+ * a few rows, and change the total unless as many leave as arrive between the two pages.
  */
 export async function* pageNumbers<R>(
     fetchPage: (n: number, pageSize: number) => Promise<QueryPage<R>>,
-    options: { first: number; pageSize: number; start?: number; warn?: (text: Text) => void },
+    options: {
+        first: number;
+        pageSize: number;
+        start?: number;
+        warn?: (text: Text) => void;
+        offsetCheck?: { key: (r: R) => unknown; fail: (seen: { page: number; repeated: number; count: number }) => Error };
+    },
 ): AsyncGenerator<QueryPage<R>> {
     const { first } = options;
     const start = options.start ?? first;
@@ -73,6 +86,8 @@ export async function* pageNumbers<R>(
     let lastTotal: number | undefined;
     // Pages to read again before going on, lowest first.
     const again: number[] = [];
+    // The keys of the page just read forward, for offsetCheck: keys only, never the page itself.
+    let before: { n: number; total: number | undefined; keys: Set<unknown> } | undefined;
     // Let go of each page once handed over (see the note at the top of this file).
     let page: QueryPage<R> | undefined;
     for (;;) {
@@ -80,9 +95,20 @@ export async function* pageNumbers<R>(
         const n = again.length > 0 ? again.shift()! : highest + 1;
         const forward = n > highest;
         if (forward) highest = n;
+        const asked = pageSize;
         page = await fetchPage(n, pageSize);
         const count = page.records.length;
         const total = page.total;
+        if (options.offsetCheck) {
+            const { key, fail } = options.offsetCheck;
+            if (forward && count > 0 && before !== undefined && before.n === n - 1 && total !== undefined && total === before.total) {
+                let repeated = 0;
+                for (const r of page.records) if (before.keys.has(key(r))) repeated++;
+                if (repeated > 0 && repeated >= Math.min(count, asked - 1)) throw fail({ page: n, repeated, count });
+            }
+            // Only the page read just before counts: pages read again in between mean rows moved.
+            before = forward ? { n, total, keys: new Set(page.records.map(key).filter((k) => k !== undefined && k !== null)) } : undefined;
+        }
         if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {
             options.warn?.(shortPageWarning(n, count, pageSize, total));
             pageSize = count;

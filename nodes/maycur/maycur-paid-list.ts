@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, QuerySpec, pageNumbers, dedupeBy, toEpochMs, toEpochEndMs, chinaTime, validationError } from '../core';
+import { registerEndpoint, QuerySpec, ConnectorError, pageNumbers, dedupeBy, toEpochMs, toEpochEndMs, chinaTime, validationError } from '../core';
 import type { MaycurClient } from './client';
 import requestSchema from './schemas/paid-list.request.json';
 import responseSchema from './schemas/paid-list.response.json';
@@ -10,6 +10,19 @@ function paidTime(name: string, value: unknown, parse: (value: unknown) => numbe
     const ms = parse(value);
     if (Number.isNaN(ms)) throw validationError('maycur', name, 'must be a time: epoch ms, yyyy-MM-dd HH:mm:ss (China time) or an ISO date with a zone');
     return ms;
+}
+
+/** The config error for a server found reading pageNum as an offset, naming the setting as the editor shows it. */
+function readsOffsets(seen: { page: number; repeated: number; count: number }): ConnectorError {
+    return new ConnectorError({
+        system: 'maycur',
+        kind: 'config',
+        code: 'CONFIG',
+        field: 'pagingMode',
+        message:
+            `pagingMode: the server reads pageNum as an offset (page ${seen.page} repeats ${seen.repeated} of its ${seen.count} payments from page ${seen.page - 1}): ` +
+            'set "pageNum means" (pageNum 含义) to "record offset" (记录偏移量) in the Maycur config node',
+    });
 }
 
 const spec: QuerySpec<MaycurClient> = {
@@ -37,7 +50,16 @@ const spec: QuerySpec<MaycurClient> = {
             ctx.progress({ key: 'runtime.status.page', vars: { page: pageNum } });
             const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request);
             return { records: page.list, total: page.totalCount };
-        }, { first: 1, pageSize, warn: ctx.warn });
+        }, {
+            first: 1,
+            pageSize,
+            warn: ctx.warn,
+            // The seed words pageNum as an offset (protocols.md §7.4). A tenant reading it so while the config sends
+            // page numbers would skip the first payment and end the read early on pages of repeats, green, with the
+            // watermark past what was never read: fail the msg instead, naming the setting. (The opposite mismatch,
+            // offsets sent to a server reading pages, fails by itself: pageNum 0 is refused.)
+            offsetCheck: ctx.client.pagingMode === 'page' ? { key: (r: Record<string, unknown>) => r.paymentNo, fail: readsOffsets } : undefined,
+        });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
         return dedupeBy(pages, (r: Record<string, unknown>) => r.paymentNo);
     },

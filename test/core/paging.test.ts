@@ -189,6 +189,48 @@ describe('core/paging', () => {
         should(out[RECENT_KEYS]).equal(RECENT_KEYS);
     });
 
+    describe('offsetCheck: a server reading the page number as a record offset', () => {
+        const rows = Array.from({ length: 12 }, (_, i) => i);
+        const check = { key: (r: number) => r, fail: (seen: { page: number; repeated: number; count: number }) => new Error(`offset at page ${seen.page}: ${seen.repeated}/${seen.count}`) };
+        const read = async (fetch: (n: number, size: number) => QueryPage<number>, pageSize: number, offsetCheck?: typeof check) => {
+            const out: number[] = [];
+            for await (const p of dedupeBy(pageNumbers(async (n, size) => fetch(n, size), { first: 1, pageSize, offsetCheck }), (r: number) => r)) out.push(...p.records);
+            return out;
+        };
+        const offsets = (n: number, size: number) => ({ records: rows.slice(n, n + size), total: rows.length });
+
+        it('page 2 repeating all but one row of page 1, the total unchanged, fails the read before page 2 is handed over', async () => {
+            await should(read(offsets, 5, check)).be.rejectedWith('offset at page 2: 4/5');
+            // Without the check: 7 of 12 rows, green (the defect the check is for).
+            should(await read(offsets, 5)).eql([1, 2, 3, 4, 5, 6, 7]);
+        });
+
+        it('a short page 2 repeating all its rows fails too (a first page short of the total)', async () => {
+            const few = [0, 1, 2, 3];
+            await should(read((n, size) => ({ records: few.slice(n, n + size), total: few.length }), 5, check)).be.rejectedWith('offset at page 2: 2/2');
+        });
+
+        it('rows moving between two pages repeat a few rows, or change the total: not taken for offsets', async () => {
+            // One row arrives at the front and one leaves at the end after page 1: the total stays, page 2 repeats one row.
+            let now = rows.slice();
+            let calls = 0;
+            const churn = (n: number, size: number) => {
+                if (++calls === 2) now = [-1, ...now.slice(0, -1)];
+                return { records: now.slice((n - 1) * size, n * size), total: now.length };
+            };
+            should(await read(churn, 5, check)).eql(rows.slice(0, 11));
+            // Four rows arrive at the front after page 1: page 2 repeats 4 of 5 rows, but the total grew.
+            now = rows.slice();
+            calls = 0;
+            const arrive = (n: number, size: number) => {
+                if (++calls === 2) now = [-4, -3, -2, -1, ...now];
+                return { records: now.slice((n - 1) * size, n * size), total: now.length };
+            };
+            const out = await read(arrive, 5, check);
+            should(rows.filter((r) => !out.includes(r))).eql([]);
+        });
+    });
+
     it('starts at a later page when asked, and ends at the total counted from the first page', async () => {
         const fetched: number[] = [];
         for await (const p of pageNumbers(async (n): Promise<QueryPage<number>> => {

@@ -251,6 +251,97 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(bodies().map((b) => b.data.pageNum)).eql([0, 5, 10]);
         });
 
+        describe('a server reading pageNum as an offset while the config sends page numbers (the default)', () => {
+            // Page n is then rows n, n+1 …: the first payment is never read and each page repeats all but one row of
+            // the page before. Read through, the run ended green with 7 of 12 payments.
+            const offsetServer = async (count: number) => {
+                await start({ count });
+                sim.pagingMode = 'offset';
+            };
+            const namesTheSetting = (e: Msg) => {
+                should(e).match({ system: 'maycur', kind: 'config', code: 'CONFIG', field: 'pagingMode', retryable: false });
+                should(e.message).match(/reads pageNum as an offset/);
+                should(e.message).match(/"pageNum means" \(pageNum 含义\) to "record offset" \(记录偏移量\)/);
+            };
+
+            it('the msg goes to Catch naming the setting, at page 2, and no payment is sent', async () => {
+                await offsetServer(12);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }));
+                const r = await run('n1', {}, 1);
+                should(r.outputs[0]).have.length(0);
+                namesTheSetting(r.caught!._error);
+                should(r.caught!._error.message).match(/page 2 repeats 4 of its 5 payments from page 1/);
+                should(bodies().map((b) => b.data.pageNum)).eql([1, 2]);
+            });
+
+            it('caught whatever the count, a short first page included (3, 4, 6, 23 payments in pages of 5)', async () => {
+                for (const count of [3, 4, 6, 23]) {
+                    await offsetServer(count);
+                    await loadFlow(node({ pageSize: { value: '5', type: 'num' } }));
+                    const r = await run('n1', {}, 1);
+                    should(r.outputs[0]).have.length(0, String(count));
+                    namesTheSetting(r.caught!._error);
+                    await helper.unload();
+                    await sim.stop();
+                }
+                // afterEach stops a simulator of its own.
+                await start();
+            });
+
+            it('incremental: the watermark does not move, so the run after the config is fixed reads every payment', async () => {
+                await offsetServer(12);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }, { incremental: true }));
+                const r1 = await run('n1', {}, 1);
+                namesTheSetting(r1.caught!._error);
+                should(r1.outputs[0]).have.length(0);
+                // The server now reading what the node sends (as after the config is set right: a redeploy would also
+                // start a fresh watermark): the next run still asks from the start, and reads all 12.
+                sim.pagingMode = 'page';
+                const r2 = await run('n1', {}, 1);
+                should(r2.caught).be.undefined();
+                should(bodies()[2].data.startPaidTime).be.undefined();
+                should(r2.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
+            });
+
+            it('the config set to offsets reads all 12, and says nothing', async () => {
+                await offsetServer(12);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }), { pagingMode: 'offset' });
+                const r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
+            });
+        });
+
+        describe('payments changing while the node pages (page numbers on both sides): repeats are dropped, no config error', () => {
+            const earlier = (i: number) => ({ ...demoPayments(1)[0], paymentNo: `PAY2023${String(i).padStart(8, '0')}`, paidTime: Date.UTC(2024, 0, 9, 1, i) });
+
+            it('four payments paid earlier arrive after page 1 (page 2 repeats 4 of its 5 rows, but the total grew): every payment there was is read, once', async () => {
+                await start({ count: 12 });
+                const all = sim.payments.map((p) => p.paymentNo);
+                sim.afterRequest(() => sim.payments.unshift(...[1, 2, 3, 4].map(earlier)), isData);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }));
+                const r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                const got: string[] = r.outputs[0][0].payload.map((p: Msg) => p.paymentNo);
+                should(all.filter((no) => !got.includes(no))).eql([]);
+                should(got.filter((no, i) => got.indexOf(no) !== i)).eql([]);
+            });
+
+            it('one payment arrives and one leaves after page 1 (the total unchanged, page 2 repeats one row): every payment left is read, once', async () => {
+                await start({ count: 12 });
+                sim.afterRequest(() => {
+                    sim.payments.pop();
+                    sim.payments.unshift(earlier(1));
+                }, isData);
+                const kept = sim.payments.slice(0, 11).map((p) => p.paymentNo);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }));
+                const r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(kept);
+                should(sim.requests.filter(isData).map((q) => JSON.parse(q.body).data.pageNum)).eql([1, 2, 3]);
+            });
+        });
+
         it('a server serving fewer payments a page than asked (its totalCount saying more follow): every payment is read, in offset mode as in page mode', async () => {
             for (const pagingMode of ['page', 'offset'] as const) {
                 await start({ count: 12 });
