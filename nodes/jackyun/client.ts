@@ -59,8 +59,9 @@ const RANGE_PAIRS: Array<[string, string]> = [
 export function classifyJackyun(text: string): ErrorKind {
     // A frequency text is a rate limit even when it names the appkey (core FREQUENCY_TEXT).
     if (FREQUENCY_TEXT.test(text)) return 'rate-limit';
-    // `sign` as a word's start only: startConsignTime (a business refusal naming a field) is no signature text.
-    if (/签名|(?<![a-z])sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed/i.test(text)) return 'config';
+    // `sign` as a word's start only (or Qimen's inner `jkysign`): startConsignTime (a business refusal naming a field)
+    // is no signature text. A timestamp refused is the clock's (§0: clock skew is config), not the request's.
+    if (/签名|(?<![a-z])(?:jky)?sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed|时间戳|(?<![a-z])timestamp/i.test(text)) return 'config';
     // Looser words than FREQUENCY_TEXT: only after the account words.
     if (/超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
     return 'business';
