@@ -71,6 +71,12 @@ export async function writeInRequests<R extends { indexes: number[] }>(
         } catch (thrown) {
             if (thrown instanceof StoppedMidChunk) {
                 // The request was itself sent in parts (writeChunk's own requests) and stopped after one may have been written.
+                // Its outcomes must be its records', one each: any other count cannot be matched to them.
+                if (thrown.outcomes.length !== indexes.length) {
+                    const failure = outcomeMismatch(system, thrown.outcomes.length, indexes.length);
+                    for (const i of indexes) outcomes[i] = { ok: false, error: failure };
+                    throw new StoppedMidChunk(outcomes, failure);
+                }
                 indexes.forEach((i, k) => (outcomes[i] = thrown.outcomes[k]));
                 throw new StoppedMidChunk(outcomes, thrown.reason);
             }

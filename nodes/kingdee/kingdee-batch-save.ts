@@ -147,7 +147,18 @@ const spec: WriteSpec<KingdeeClient> = {
             }
         });
         if (sent.length > 0) {
-            const saved = await saveChunk(ctx, sent.map((i) => records[i] as Obj), params);
+            let saved: RecordOutcome[];
+            try {
+                saved = await saveChunk(ctx, sent.map((i) => records[i] as Obj), params);
+            } catch (err) {
+                // Stopped after a save: its outcomes are of the bills sent, put back in the chunk's places (the bills
+                // held back keep theirs), else each would land on the bill before it.
+                if (err instanceof StoppedMidChunk) {
+                    sent.forEach((i, k) => (outcomes[i] = err.outcomes[k] as RecordOutcome));
+                    throw new StoppedMidChunk(outcomes, err.reason);
+                }
+                throw err;
+            }
             sent.forEach((i, k) => (outcomes[i] = saved[k]));
             warnRequestErrors(ctx.msg, saved, (errors) => ctx.warn({ key: 'kingdee-batch-save.warn.requestErrors', vars: { errors } }));
         }

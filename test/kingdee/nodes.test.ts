@@ -1194,6 +1194,21 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(saved().filter((x) => x.FJKShopNumber === 'JK-9101')).have.length(1);
         });
 
+        it('duplicate guard, a bill held back for a misplaced BatchSave option beside a pair whose second check fails: each record keeps its own outcome (the held-back bill was reported saved with the next bill\'s number, and the saved bill retryable)', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
+            const order = (org: unknown, no = 'JK-9101') => model(undefined, { FStockOrgID: org, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            sim.inject({ type: 'http', status: 500, body: 'Internal Server Error' }, 4, (q) => isQuery(q) && /FStockOrgID = 100101/.test(q.body));
+            const r = await run('n1', { payload: [{ ...order({ FNumber: '100' }, 'JK-9199'), IsAutoSubmitAndAudit: true }, order({ FNumber: '101' }), order({ FOrgID: 100101 })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((o: Msg) => o.model.FEntity[0].FJKShopNumber)).eql(['JK-9101']);
+            should(r.outputs[1].map((m) => [m.recordIndex, m.error.field ?? null, m.error.retryable])).eql([
+                [0, 'IsAutoSubmitAndAudit', false],
+                [2, null, true],
+            ]);
+            should(saved().map((x) => x.FJKShopNumber)).eql(['JK-9101']);
+        });
+
         it('duplicate guard, one lookup for several organisations: a bill it answers of an organisation none of those asked (SQL Server folds full-width digits too) → not taken for any bill\'s nor saved blind: the msg goes to Catch saying so', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } }));
