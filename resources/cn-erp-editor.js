@@ -5,8 +5,8 @@
  *  CnErpEditor.prepareEndpoint(node) / saveEndpoint(node): renders one TypedInput row per parameter of the node's
  *    request schema (fetched from the runtime: GET cn-erp/specs/<type>), labelled in the editor's language, plus the
  *    kit's own rows (output mode, record cap, incremental sync, timeout), into `.cn-erp-endpoint`.
- *  CnErpEditor.prepareConfig(node): renders the shared limit/retry rows and the "test connection" button into
- *    `.cn-erp-config-common` of a config node's dialog.
+ *  CnErpEditor.prepareConfig(node[, options]): renders the shared limit/retry rows and the "test connection" button
+ *    into `.cn-erp-config-common` of a config node's dialog (options: the block's own heading and placeholders).
  */
 (function () {
     'use strict';
@@ -39,18 +39,31 @@
         return (isZh() ? zh || en : en || zh) || name;
     }
 
-    /** A parameter row's tip: the Chinese description in a Chinese editor; the English title, where there is one, in another. */
+    /**
+     * A parameter row's tip: the Chinese description in a Chinese editor; in another, the English title, where there is
+     * one, followed by the English description (`x-description-en`), where there is one.
+     */
     function tipOf(name, prop) {
-        var text = isZh() ? prop.description : prop['x-title-en'] || prop.description;
+        var text = isZh() ? prop.description : prop['x-title-en'] ? prop['x-title-en'] + (prop['x-description-en'] ? ': ' + prop['x-description-en'] : '') : prop.description;
         return name + (text ? ' — ' + text : '');
+    }
+
+    /**
+     * The label of an enum option in the editor's language: the schema's `x-enum-titles` (Chinese) or `x-enum-titles-en`
+     * (English), each a list in the order of `enum`; the value itself where the list has none.
+     */
+    function enumLabel(prop, i) {
+        var zh = prop['x-enum-titles'] && prop['x-enum-titles'][i];
+        var en = prop['x-enum-titles-en'] && prop['x-enum-titles-en'][i];
+        return String((isZh() ? zh : en) || prop.enum[i]);
     }
 
     var DYNAMIC = ['msg', 'flow', 'global', 'env', 'jsonata'];
 
     function typesFor(prop) {
         if (Array.isArray(prop.enum)) {
-            var options = prop.enum.map(function (v) {
-                return { value: String(v), label: String(v) };
+            var options = prop.enum.map(function (v, i) {
+                return { value: String(v), label: enumLabel(prop, i) };
             });
             return [{ value: 'str', label: t('选项', 'option'), icon: 'fa fa-list', options: options }].concat(DYNAMIC);
         }
@@ -274,7 +287,15 @@
         { name: 'rps', zh: '每秒请求数', en: 'Requests/s', tip: { zh: '整个账号共用（0 = 不限）', en: 'shared by the whole account (0 = unlimited)' } },
         { name: 'concurrency', zh: '并发数', en: 'Concurrency', tip: { zh: '同时进行的请求数（0 = 不限）', en: 'requests in flight at once (0 = unlimited)' } },
         { name: 'timeout', zh: '超时（秒）', en: 'Timeout (s)' },
-        { name: 'maxRetries', zh: '最多重试次数', en: 'Max retries', tip: { zh: '仅对网络错误、5xx 和限流重试', en: 'only network errors, 5xx and rate limits are retried' } },
+        {
+            name: 'maxRetries',
+            zh: '最多重试次数',
+            en: 'Max retries',
+            tip: {
+                zh: '查询：网络错误、超时、5xx、限流都重试；写入：只重试确定未执行的失败（限流、连接被拒、503 等），超时不重试',
+                en: 'reads: network errors, timeouts, 5xx and rate limits are retried; writes: only failures the server surely did not act on (rate limit, connection refused, 503 …), never a timeout',
+            },
+        },
         { name: 'retryBaseMs', zh: '重试间隔（毫秒）', en: 'Retry base (ms)', tip: { zh: '首次重试前的等待，之后每次加倍（须大于 0）', en: 'the wait before the first retry, doubled each time (above 0)' } },
     ];
 
@@ -288,17 +309,25 @@
         return text && text !== key ? text : res.message || '';
     }
 
-    function prepareConfig(node) {
+    /**
+     * `options` (optional) lets a dialog name its own block: `heading` {zh, en} in place of "Limits and retries", and
+     * `tips` {<field>: {zh, en}} in place of the shared placeholders (qeasy-config: an inbound limit, no retries).
+     */
+    function prepareConfig(node, options) {
+        options = options || {};
         var $box = $('.cn-erp-config-common').first().empty();
         var defaults = node._def.defaults || {};
         Object.keys(defaults).forEach(function (key) {
             keepOption($('select#node-config-input-' + key), node[key]);
         });
-        $('<div class="form-row" style="margin-top:12px"><b></b></div>').find('b').text(t('限流与重试', 'Limits and retries')).end().appendTo($box);
+        var heading = options.heading || { zh: '限流与重试', en: 'Limits and retries' };
+        $('<div class="form-row" style="margin-top:12px"><b></b></div>').find('b').text(t(heading.zh, heading.en)).end().appendTo($box);
         COMMON.forEach(function (f) {
             if (!defaults[f.name]) return;
             var $input = $('<input type="text" style="width:65%">').attr('id', 'node-config-input-' + f.name).val(node[f.name] == null ? '' : node[f.name]);
-            if (f.tip) $input.attr('placeholder', t(f.tip.zh, f.tip.en));
+            var tip = (options.tips && options.tips[f.name]) || f.tip;
+            // The placeholder may be cut by the box; the title shows it whole.
+            if (tip) $input.attr('placeholder', t(tip.zh, tip.en)).attr('title', t(tip.zh, tip.en));
             $box.append(row(t(f.zh, f.en), $input));
         });
         if (defaults.allowSelfSigned) {

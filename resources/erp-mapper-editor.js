@@ -160,7 +160,9 @@
             // The ERP's own (Chinese) field name always shows: it is what users see in 金蝶/吉客云; English beside it.
             // At least four characters wide: Chinese breaks between any two characters, and the narrow tray would
             // otherwise squeeze the column to one character a line.
-            var labelCell = $('<td class="erp-mapper-label" style="min-width:4em">').attr('title', prop.description || '').appendTo(tr);
+            // The tip: the Chinese description; in another language the English one (`x-description-en`) where there is one.
+            var tip = isZh() ? prop.description : prop['x-description-en'] || prop.description;
+            var labelCell = $('<td class="erp-mapper-label" style="min-width:4em">').attr('title', tip || '').appendTo(tr);
             $('<span>').text(prop.title || prop['x-title-en'] || '').appendTo(labelCell);
             if (!isZh() && prop.title && prop['x-title-en']) $('<span style="color:#888">').text(' ' + prop['x-title-en']).appendTo(labelCell);
             $('<td>').text(typeOf(prop)).appendTo(tr);

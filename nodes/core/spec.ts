@@ -7,7 +7,11 @@ import type { ConnectorError } from './errors';
 import type { BaseClient, RequestContext } from './client';
 import type { Text } from './i18n';
 
-/** A JSON Schema (draft-07 subset as ajv takes it). `title` = Chinese label, `x-title-en` = English label. */
+/**
+ * A JSON Schema (draft-07 subset as ajv takes it). `title` = Chinese label, `x-title-en` = English label; `description`
+ * = Chinese tip, `x-description-en` = English tip; `x-enum-titles` / `x-enum-titles-en` = an enum's option labels, in
+ * the order of `enum` (resources/cn-erp-editor.js).
+ */
 export type JsonSchema = Record<string, unknown>;
 
 /** What every spec function receives. */

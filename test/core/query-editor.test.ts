@@ -138,7 +138,7 @@ describe('endpoint parameter rows: the tip in the editor\'s language', () => {
         return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.request.json')).map((f) => path.join(dir, f)) : [];
     });
 
-    it('an English editor shows an English tip for every parameter with an English title; a Chinese editor keeps the Chinese description', () => {
+    it('an English editor shows an English tip (title and English description) for every parameter with an English title; a Chinese editor keeps the Chinese description', () => {
         should(files.length).be.above(5);
         for (const file of files) {
             const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -149,12 +149,38 @@ describe('endpoint parameter rows: the tip in the editor\'s language', () => {
             names.forEach((name, i) => {
                 const prop = schema.properties[name];
                 if (prop['x-title-en']) {
-                    should(en[i]).equal(`${name} — ${prop['x-title-en']}`, `${path.basename(file)} ${name}: English tip "${en[i]}"`);
+                    const english = prop['x-title-en'] + (prop['x-description-en'] ? `: ${prop['x-description-en']}` : '');
+                    should(en[i]).equal(`${name} — ${english}`, `${path.basename(file)} ${name}: English tip "${en[i]}"`);
                     should(/[\u3000-\u9fff\uff00-\uffef]/.test(en[i])).be.false(`${path.basename(file)} ${name}: English tip "${en[i]}"`);
                 }
                 should(zh[i]).equal(name + (prop.description ? ` — ${prop.description}` : ''));
+                // The English of a bilingual text goes in x-description-en: a Chinese tip does not end in an English sentence.
+                should(/ \/ [A-Za-z][^\u3000-\u9fff\uff00-\uffef]*$/.test(prop.description ?? '')).be.false(`${path.basename(file)} ${name}: "${prop.description}"`);
             });
         }
+    });
+
+    it('enum options are labelled in the editor\'s language (x-enum-titles / x-enum-titles-en), valued as the schema gives them', () => {
+        const optionsOf = (prop: unknown, lang: string) => {
+            const window: Record<string, unknown> = {};
+            vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), vm.createContext({ RED: { i18n: { lang: () => lang } }, $: () => ({}), window, navigator: {} }));
+            // Plain objects of this realm (the kit's are the vm context's).
+            return JSON.parse(JSON.stringify((window.CnErpEditor as any).typesFor(prop)[0].options)) as Array<{ value: string; label: string }>;
+        };
+        const prop = (file: string, name: string) => JSON.parse(fs.readFileSync(path.join(root, 'nodes', file), 'utf8')).properties[name];
+        const cases: Array<[string, string, string[], string[], string[]]> = [
+            ['kingdee/schemas/batch-save.request.json', 'duplicateScope', ['organisation', 'dataCentre'], ['按组织', '整个数据中心'], ['per organisation', 'whole data centre']],
+            ['jackyun/schemas/trade-query.request.json', 'pagingMode', ['page', 'scroll'], ['页码翻页', '游标翻页'], ['page numbers', 'cursor (scrollId)']],
+            ['jackyun/schemas/trade-query.request.json', 'hasTotal', ['1', '0'], ['是', '否'], ['yes', 'no']],
+            ['wdt/schemas/trade-push.request.json', 'switch', ['0', '1'], ['非严格', '严格'], ['not strict', 'strict']],
+        ];
+        for (const [file, name, values, zh, en] of cases) {
+            should(optionsOf(prop(file, name), 'zh-CN')).eql(values.map((value, i) => ({ value, label: zh[i] })), `${file} ${name}`);
+            should(optionsOf(prop(file, name), 'en-US')).eql(values.map((value, i) => ({ value, label: en[i] })), `${file} ${name}`);
+        }
+        // Without English titles the English editor shows the value itself.
+        should(optionsOf(prop('wdt-wms/schemas/cancel.request.json', 'orderType'), 'en-US')[0]).eql({ value: 'JYCK', label: 'JYCK' });
+        should(optionsOf(prop('wdt-wms/schemas/cancel.request.json', 'orderType'), 'zh-CN')[0]).eql({ value: 'JYCK', label: 'JYCK 一般交易出库' });
     });
 });
 
@@ -268,5 +294,50 @@ describe('dialogs: a context store settings.js does not define', () => {
         defined.open('qeasy/qeasy-callback', { dedupeStore: 'file' });
         should(defined.byId['node-input-dedupeStore'].selected).equal('file');
         should(defined.byId['node-input-dedupeStore'].options.map((o) => o.value)).eql(['', 'default', 'file']);
+    });
+});
+
+// The shared "Limits and retries" block of the config dialogs: qeasy-config retries nothing (an inbound limit only).
+describe('config dialogs: the shared limits block', () => {
+    /** The texts and placeholders prepareConfig puts in the dialog of nodes/<file>.html, with the editor in `lang`. */
+    const shown = (file: string, lang: string) => {
+        const texts: string[] = [];
+        const placeholders: string[] = [];
+        const self: any = new Proxy({}, {
+            get: (_t, key) => {
+                if (key === 'then') return undefined;
+                if (key === 'text') return (v?: unknown) => (v !== undefined && texts.push(String(v)), self);
+                if (key === 'attr') return (k: string, v?: unknown) => (k === 'placeholder' && placeholders.push(String(v)), self);
+                if (key === 'is') return () => false;
+                return () => self;
+            },
+        });
+        const $: any = () => self;
+        let registered: any;
+        const RED = { i18n: { lang: () => lang }, settings: {}, nodes: { registerType: (_t: string, d: any) => (registered = d) }, validators: { number: () => () => true } };
+        const window: Record<string, unknown> = {};
+        const context = vm.createContext({ RED, $, window, navigator: {} });
+        vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), context);
+        context.CnErpEditor = window.CnErpEditor;
+        const html = fs.readFileSync(path.join(root, 'nodes', `${file}.html`), 'utf8');
+        vm.runInContext(/<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1], context);
+        registered.oneditprepare.call({ _def: registered, _: (k: string) => k });
+        return { texts, placeholders };
+    };
+
+    it('qeasy-config: an inbound limit shared by its callback nodes, no retries', () => {
+        const zh = shown('qeasy/qeasy-config', 'zh-CN');
+        should(zh.texts).containEql('入站限流');
+        should(zh.texts).not.containEql('限流与重试');
+        should(zh.placeholders).eql(['使用此配置的回调节点共用（留空或 0 = 不限）']);
+        const en = shown('qeasy/qeasy-config', 'en-US');
+        should(en.texts).containEql('Inbound limit');
+        should(en.placeholders).eql(['shared by the callback nodes using this config (blank or 0 = no limit)']);
+    });
+
+    it('an outbound config (wdt-config) keeps the shared heading, and its retry tip tells reads from writes', () => {
+        const zh = shown('wdt/wdt-config', 'zh-CN');
+        should(zh.texts).containEql('限流与重试');
+        should(zh.placeholders.find((p) => /写入/.test(p))).match(/超时不重试/);
     });
 });
