@@ -18,7 +18,7 @@ import { startDemo, demoFlows, RunningDemo } from './demo';
 import { QEASY_DEMO, callbackCurl, signedCallbackHeaders } from './demo-sims';
 import type { KingdeeSim, Row } from '../test/sim/kingdee';
 import type { JackyunSim } from '../test/sim/jackyun';
-import type { WdtWmsSim } from '../test/sim/wdt-wms';
+import { demoOrders, type WdtWmsSim } from '../test/sim/wdt-wms';
 import type { GuanyiSim } from '../test/sim/guanyi';
 import type { JingchengSim } from '../test/sim/jingcheng';
 import type { MaycurSim } from '../test/sim/maycur';
@@ -382,12 +382,21 @@ const SCENARIOS: Scenario[] = [
         verify(ctx, seen, notes) {
             const problems: string[] = [];
             const wms = ctx.demo.sims.get('wdt-wms') as WdtWmsSim;
-            const expectedRows = KINGDEE(ctx.demo).rows('PUR_MRAPP').filter((r) => r['FStockID.FNumber'] === 'WH01');
+            // The flow reads the voided return requests (FCANCELSTATUS 'B') of WH01; those not voided keep their WMS order.
+            const inWh01 = KINGDEE(ctx.demo).rows('PUR_MRAPP').filter((r) => r['FStockID.FNumber'] === 'WH01');
+            const expectedRows = inWh01.filter((r) => r.FCANCELSTATUS === 'B');
+            const notVoided = [...new Set(inWh01.filter((r) => r.FCANCELSTATUS !== 'B').map((r) => String(r.FBillNo)))];
+            const initially = new Map(demoOrders().map((o) => [o.orderCode, o.status]));
+            for (const b of notVoided) {
+                const now = wms.orders.get(b)?.status;
+                if (now !== initially.get(b)) problems.push(`${b} is not voided, yet its WMS order went from ${initially.get(b)} to ${now}`);
+            }
+            if (ctx.run === 1 && notVoided.length > 0) notes.push(`${notVoided.join(', ')} not voided: WMS orders left as they were`);
             const perOrder = new Map<string, number>();
             for (const c of wms.cancellations) perOrder.set(String(c.request.orderCode), (perOrder.get(String(c.request.orderCode)) ?? 0) + 1);
             for (const [code, n] of perOrder) if (n > 1) problems.push(`${code}: cancel sent ${n} times`);
             if (ctx.run === 1) {
-                if (seen.counts.read !== expectedRows.length) problems.push(`read ${seen.counts.read} rows, the simulator has ${expectedRows.length} in WH01`);
+                if (seen.counts.read !== expectedRows.length) problems.push(`read ${seen.counts.read} rows, the simulator has ${expectedRows.length} voided in WH01`);
                 const shipped = [...wms.orders.values()].filter((o) => o.status === 'shipped').map((o) => o.orderCode);
                 const refused = seen.events.failed.map((e) => ({ code: failedRecord(e).orderCode, err: failedError(e) }));
                 for (const s of shipped) if (!refused.some((r) => r.code === s && r.err.code === 'ORDER_CANNOT_CANCEL')) problems.push(`shipped order ${s} was not refused on output 2 with ORDER_CANNOT_CANCEL`);

@@ -54,7 +54,7 @@ export function signedCallbackHeaders(body: string, nowMs = Date.now()): Record<
  * new order; post the same body twice within a day to see the duplicate answer.
  */
 export function callbackCurl(nodeRedUrl: string): string {
-    const body = `{"shop_no":"SHOP01","tid":"CB'"$ts"'","trade_status":"30","pay_status":"2","trade_time":"2024-01-09 10:00:00","buyer_nick":"demo","paid":"100","order_list":[{"oid":"1","num":"2","price":"50.00","goods_no":"G001","spec_no":"G001-RED"}]}`;
+    const body = `{"shop_no":"SHOP01","tid":"CB'"$ts"'","trade_status":"30","pay_status":"2","delivery_term":"1","trade_time":"2024-01-09 10:00:00","buyer_nick":"demo","paid":"100","order_list":[{"oid":"1","num":"2","price":"50.00","goods_no":"G001","spec_no":"G001-RED"}]}`;
     return [
         `ts=$(date +%s); body='${body}'`,
         `sig=$(printf '%s\\n%s' "$ts" "$body" | openssl dgst -sha256 -hmac '${QEASY_DEMO.secret}' -hex | sed 's/^.* //')`,

@@ -84,4 +84,15 @@ describe('example 04 with a delivery of several orders', function () {
         should(res.body[1]).match({ code: 'MAPPING_FAILED' });
         should(sim.pushRequests).have.length(1);
     });
+
+    it('an order without pay_status is answered 400 not mapped, naming pay_status, and not pushed (not taken as paid)', async () => {
+        const unpaid: Record<string, unknown> = { ...demoTrade('CB-NOPAY-1'), shop_no: 'SHOP01' };
+        delete unpaid.pay_status;
+        const pushes = sim.pushRequests.length;
+        const res = await post([unpaid], Date.now() - 1000);
+        should(res.status).equal(400);
+        should(res.body[0]).match({ success: false, code: 'MAPPING_FAILED', tid: 'CB-NOPAY-1', message: /pay_status/ });
+        should(sim.pushRequests).have.length(pushes);
+        should(sim.trades.has('SHOP01/CB-NOPAY-1')).be.false();
+    });
 });

@@ -304,13 +304,26 @@ describe('example flows against the simulators (npm run demo:check)', function (
         should(result('01', 2).notes.join(' ')).match(new RegExp(`^${shipped} already present`));
     });
 
-    it('02 cancels every WMS order of the return requests but the shipped one, refused on output 2; nothing again on the second run', function () {
-        const rows = new KingdeeSim().rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01');
+    it('02 cancels every WMS order of the voided return requests but the shipped one, refused on output 2; nothing again on the second run', function () {
+        const rows = new KingdeeSim().rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01' && r.FCANCELSTATUS === 'B');
         const bills = new Set(rows.map((r) => r.FBillNo)).size;
         const shipped = demoOrders().filter((o) => o.status === 'shipped').length;
         should(shipped).equal(1);
         expectCounts(result('02', 1), { read: rows.length, toMap: bills, mapped: bills, notMapped: 0, written: bills - shipped, notWritten: shipped });
         expectCounts(result('02', 2), { read: 0, mapped: 0, written: 0, notWritten: 0 });
+    });
+
+    it('02 leaves the WMS order of a return request not voided as it was (not cancelled)', function () {
+        const all = new KingdeeSim().rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01');
+        const notVoided = [...new Set(all.filter((r) => r.FCANCELSTATUS !== 'B').map((r) => String(r.FBillNo)))];
+        // The demo has both: voided bills to cancel (TL2024010010 among them, shipped) and bills not voided.
+        should(notVoided).eql(['TL2024010003', 'TL2024010007']);
+        should(all.some((r) => r.FBillNo === 'TL2024010010' && r.FCANCELSTATUS === 'B')).be.true();
+        const initially = new Map(demoOrders().map((o) => [o.orderCode, o.status]));
+        for (const b of notVoided) should(initially.get(b)).equal('created');
+        // demo-check reports a problem for each order of a bill not voided whose status changed (e.g. cancelled).
+        for (const run of [1, 2]) should(result('02', run).problems).eql([]);
+        should(result('02', 1).notes.join(' ')).containEql(`${notVoided.join(', ')} not voided: WMS orders left as they were`);
     });
 
     it('03 sends each received return to Jingcheng once; returns not yet received fail to map with the reason', function () {

@@ -676,12 +676,16 @@ describe('example flows through a bad night (faults on both sides), then run aga
         return { ex, summary };
     }
 
-    it('02 金蝶退料申请 → 旺店通WMS取消: each return request\'s WMS order ends cancelled (once), visible when the night cut it short; the shipped order refused on output 2', async () => {
+    it('02 金蝶退料申请 → 旺店通WMS取消: each voided return request\'s WMS order ends cancelled (once), those not voided untouched, visible when the night cut it short; the shipped order refused on output 2', async () => {
         const seed = seedFor(7203);
         const kingdee = sims!.get('kingdee') as KingdeeSim;
         const wms = sims!.get('wdt-wms') as WdtWmsSim;
         const isData = (r: SimRequest) => !/AuthService/i.test(r.path);
-        const bills = [...new Set(kingdee.rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01').map((r) => String(r.FBillNo)))];
+        // The flow cancels the WMS orders of the voided return requests (FCANCELSTATUS 'B'); those not voided keep theirs.
+        const inWh01 = kingdee.rows(RETURN_REQUEST_FORM).filter((r) => r['FStockID.FNumber'] === 'WH01');
+        const bills = [...new Set(inWh01.filter((r) => r.FCANCELSTATUS === 'B').map((r) => String(r.FBillNo)))];
+        const notVoided = [...new Set(inWh01.filter((r) => r.FCANCELSTATUS !== 'B').map((r) => String(r.FBillNo)))];
+        expect(notVoided.length > 0, seed, 'the demo holds return requests not voided');
         const shipped = [...wms.orders.values()].filter((o) => o.status === 'shipped').map((o) => o.orderCode);
         const { ex, summary } = (await incremental({
             key: '02',
@@ -698,7 +702,7 @@ describe('example flows through a bad night (faults on both sides), then run aga
             },
             toMap: (rows) => new Set(rows.map((r) => r.FBillNo)).size,
             mustWrite: () => bills.filter((b) => !shipped.includes(b)),
-            leftOut: () => shipped,
+            leftOut: () => [...shipped, ...notVoided],
             // An order cancelled is in the target; cancelling it again is harmless in the WMS (单据已取消).
             inTarget: () => new Map([...wms.orders.values()].filter((x) => x.status === 'cancelled').map((x) => [x.orderCode, 1])),
             writeKey: (r) => String(r?.orderCode),
@@ -706,6 +710,9 @@ describe('example flows through a bad night (faults on both sides), then run aga
         }));
         const refused = debugOn(ex, 'ex02-write', 1).filter((e) => e.error?.code === 'ORDER_CANNOT_CANCEL').map((e) => String(e.payload?.orderCode));
         for (const s of shipped) expect(refused.includes(s), seed, `shipped order ${s} was not refused on output 2 with ORDER_CANNOT_CANCEL`);
+        const touched = notVoided.filter((b) => wms.orders.get(b)?.status !== 'created');
+        expect(touched.length === 0, seed, 'WMS orders of return requests not voided changed', touched);
+        expect(!wms.cancellations.some((c) => notVoided.includes(String(c.request.orderCode))), seed, 'a cancel was sent for a return request not voided');
         report('02', seed, { ...summary, cancelRequests: wms.cancellations.length });
     });
 

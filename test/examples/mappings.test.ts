@@ -152,9 +152,28 @@ describe('example 04 mapping (seed 003: a callback order → WDT trade_push)', (
     });
 
     it('an unpaid order\'s pay_time "0000-00-00 00:00:00" (how WDT and Jackyun write "no date") is left out, not a failure of the whole order', async () => {
-        const out = await mappingOf('04')({ shop_no: 'SHOP01', tid: 'T2', trade_time: '2024-01-09 10:00:00', pay_time: '0000-00-00 00:00:00', pay_status: '0', order_list: [{ oid: 'O1', num: '1', price: '10.00' }] });
+        const out = await mappingOf('04')({ shop_no: 'SHOP01', tid: 'T2', trade_status: '10', trade_time: '2024-01-09 10:00:00', pay_time: '0000-00-00 00:00:00', pay_status: '0', delivery_term: '1', order_list: [{ oid: 'O1', num: '1', price: '10.00' }] });
         should(out).match({ tid: 'T2', pay_status: 0, trade_time: '2024-01-09 10:00:00' });
         should(out).not.have.property('pay_time');
+    });
+
+    it('an order without pay_status fails to map naming pay_status: it is not pushed to WDT as paid (no default 2 已付款)', async () => {
+        const order = { shop_no: 'SHOP01', tid: 'T3', trade_status: '10', delivery_term: '1', trade_time: '2024-01-09 10:00:00', order_list: [{ oid: 'O1', num: '1', price: '10.00' }] };
+        const failures = await mappingFailures('04')(order);
+        should(failures.map((e: any) => e.field)).eql(['pay_status']);
+        should(JSON.stringify(failures)).match(/pay_status/).and.match(/required/);
+        // Empty, as the seed's string fields may come, is missing too.
+        should((await mappingFailures('04')({ ...order, pay_status: '' })).map((e: any) => e.field)).eql(['pay_status']);
+        // Given, it maps as it came (0 未付款 stays unpaid).
+        should(await mappingOf('04')({ ...order, pay_status: '0' })).match({ pay_status: 0, delivery_term: 1, trade_status: 10 });
+    });
+
+    it('an order without delivery_term or trade_status fails to map naming the field: no 款到发货 or platform status is made up', async () => {
+        const order = { shop_no: 'SHOP01', tid: 'T4', trade_status: '30', pay_status: '2', delivery_term: '1', trade_time: '2024-01-09 10:00:00', order_list: [{ oid: 'O1', num: '1', price: '10.00' }] };
+        for (const field of ['delivery_term', 'trade_status']) {
+            const { [field]: _left, ...without } = order as Record<string, unknown>;
+            should((await mappingFailures('04')(without)).map((e: any) => e.field)).eql([field]);
+        }
     });
 });
 

@@ -461,10 +461,14 @@ export class KingdeeSim extends SimServer {
         });
         // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01. Seed 001's field table lists the
         // header's fields first, then the entry's (FEntity) from FRowType on.
+        // Most of them voided (作废状态 FCANCELSTATUS 'B' 已作废, with their FCANCELDATE), the WMS orders of which example
+        // 02 cancels; every fourth from the third on (TL2024010003, TL2024010007, …) not voided ('A' 未作废).
+        // TL2024010010, whose WMS order has shipped, is voided.
         const ret: SimForm = { keys: ['FID', 'FEntity_FEntryID'], rows: [] };
         for (let b = 0; b < returnRequests; b++) {
             const fid = 500001 + b;
             const day = String(1 + (b % 28)).padStart(2, '0');
+            const voided = b % 4 !== 2;
             const head: Row = {
                 FID: fid,
                 FBillNo: `TL202401${String(b + 1).padStart(4, '0')}`,
@@ -483,8 +487,8 @@ export class KingdeeSim extends SimServer {
                 FCreateDate: `2024-01-${day}T09:30:00`,
                 FModifyDate: `2024-01-${day}T10:00:00`,
                 FAPPROVEDATE: b % 3 === 2 ? null : `2024-01-${day}T11:00:00`,
-                FCANCELDATE: null,
-                FCANCELSTATUS: 'A',
+                FCANCELDATE: voided ? `2024-01-${day}T10:00:00` : null,
+                FCANCELSTATUS: voided ? 'B' : 'A',
                 FSubProOwnTypeIdH: 'BD_OwnerOrg',
                 'FSubProOwnerIdH.FNumber': '100',
             };
