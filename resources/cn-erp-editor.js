@@ -304,9 +304,27 @@
      * node's catalog; the English message where it has none (an error's own text, a vendor's answer).
      */
     function testText(node, res) {
-        var key = res.text && res.text.key;
-        var text = key && typeof node._ === 'function' ? node._(key, res.text.vars || {}) : '';
-        return text && text !== key ? text : res.message || '';
+        return (res.text && translated(node, res.text)) || res.message || '';
+    }
+
+    /**
+     * A catalog text ({key, vars}) in the editor's language, a value that is itself such a text (a refusal's reason
+     * within "not tried again …") put in translated; '' when the catalog has no text for one of them.
+     */
+    function translated(node, text) {
+        if (!text.key || typeof node._ !== 'function') return '';
+        var vars = {};
+        var given = text.vars || {};
+        for (var name in given) {
+            if (!Object.prototype.hasOwnProperty.call(given, name)) continue;
+            var v = given[name];
+            if (v && typeof v === 'object' && v.key) {
+                vars[name] = translated(node, v);
+                if (vars[name] === '') return '';
+            } else vars[name] = v;
+        }
+        var out = node._(text.key, vars);
+        return out && out !== text.key ? out : '';
     }
 
     /**

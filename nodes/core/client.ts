@@ -9,7 +9,7 @@ import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { credentialsKey } from './login';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
-import type { TextVars } from './i18n';
+import { isText, type Text, type TextVars } from './i18n';
 
 export interface ClientSettings {
     system: string;
@@ -183,12 +183,29 @@ export abstract class BaseClient {
         for (const v of values) this.http.keepSecret(v, true);
     }
 
-    /** The error with every kept secret taken out of its message (a vendor's message or a quoted answer). */
+    /**
+     * The error with every kept secret taken out of its message (a vendor's message or a quoted answer), and out of the
+     * same text for the editor (`details.text`, a catalog text whose values may quote the vendor).
+     */
     private redacted(err: unknown): ConnectorError {
         const e = toConnectorError(err, this.system);
         const message = this.http.redact(e.message);
+        const details = e.details as { text?: unknown } | undefined;
+        const text = isText(details?.text) ? this.redactedText(details.text) : undefined;
+        if (message === e.message && text === details?.text) return e;
         // The cause goes too: it may hold the same text unredacted.
-        return message === e.message ? e : e.copyWith({ message, cause: undefined });
+        return e.copyWith({ message, cause: undefined, ...(text !== undefined ? { details: { ...details, text } } : {}) });
+    }
+
+    private redactedText(t: Text): Text {
+        if (!t.vars) return t;
+        const vars: TextVars = {};
+        let changed = false;
+        for (const [name, v] of Object.entries(t.vars)) {
+            vars[name] = typeof v === 'string' ? this.http.redact(v) : isText(v) ? this.redactedText(v) : v;
+            changed ||= vars[name] !== v;
+        }
+        return changed ? { ...t, vars } : t;
     }
 
     /**

@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
 import { ConnectorError, cancelledError, toConnectorError } from './errors';
-import { english, translator, type Text } from './i18n';
+import { english, isText, translator, type Text } from './i18n';
 import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
 import { heldLogin } from './login';
@@ -204,10 +204,13 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 e = new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: inEnglish(text.key, text.vars) });
             } else {
                 e = toConnectorError(err, def.system);
+                // The error's own text of the catalog, where it has one (a refused login, said in the editor's language).
+                const own = (e.details as { text?: unknown } | undefined)?.text;
                 // Not sent: the same credentials were refused moments ago (by the flow, or the last click).
                 const held = heldLogin(e);
                 if (e.code === 'ENV_VAR' && e.field) text = { key: 'runtime.test.envVarCredential', vars: { field: e.field } };
-                else if (held) text = { key: 'runtime.test.loginHeld', vars: held };
+                else if (held) text = { key: 'runtime.test.loginHeld', vars: { reason: isText(own) ? own : held.reason, seconds: held.seconds } };
+                else if (isText(own)) text = own;
             }
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...(text ? { text } : {}) });
         } finally {

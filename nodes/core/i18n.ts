@@ -14,7 +14,8 @@ import path from 'path';
 import type { NodeAPI } from 'node-red';
 import coreEnglish from './locales/en-US/runtime.json';
 
-export type TextVars = Record<string, string | number>;
+/** A placeholder's value: a value as it is, or a text of the catalog itself (a reason within a sentence), put in translated. */
+export type TextVars = Record<string, string | number | Text>;
 /** The text for `key` in Node-RED's language. */
 export type Translate = (key: string, vars?: TextVars) => string;
 
@@ -32,22 +33,24 @@ type Catalog = Record<string, unknown>;
  */
 export function translator(RED: NodeAPI, nodeFile?: string): Translate {
     const inEnglish = english(nodeFile);
-    return (key, vars) => {
+    const translate: Translate = (key, vars) => {
         let text: unknown;
         try {
-            text = RED._(key, vars);
+            text = RED._(key, vars && flat(vars, translate));
         } catch {
             text = undefined;
         }
         if (typeof text === 'string' && text !== '' && text !== key) return text;
         return inEnglish(key, vars);
     };
+    return translate;
 }
 
 /** The English text, whatever Node-RED's language: the set's catalog beside `nodeFile`, then the core one. */
 export function english(nodeFile?: string): Translate {
     const catalogs: Catalog[] = [coreEnglish, ...(nodeFile ? [setEnglish(nodeFile)] : [])];
-    return (key, vars) => fill(lookup(catalogs, key) ?? key, vars);
+    const inEnglish: Translate = (key, vars) => fill(lookup(catalogs, key) ?? key, vars && flat(vars, inEnglish));
+    return inEnglish;
 }
 
 /** The English catalog of the node set whose js is `nodeFile`; empty when there is none. */
@@ -69,8 +72,20 @@ function lookup(catalogs: Catalog[], key: string): string | undefined {
     return undefined;
 }
 
+/** The vars with each one that is a text of the catalog put in as `translate` gives it. */
+function flat(vars: TextVars, translate: Translate): Record<string, string | number> {
+    const out: Record<string, string | number> = {};
+    for (const [name, v] of Object.entries(vars)) out[name] = typeof v === 'object' && v !== null ? translate(v.key, v.vars) : v;
+    return out;
+}
+
+/** Whether `v` is a text of a catalog ({key, vars}), as an error's details may carry one. */
+export function isText(v: unknown): v is Text {
+    return typeof v === 'object' && v !== null && typeof (v as Text).key === 'string';
+}
+
 /** `__name__` → vars.name, as Node-RED's i18next fills them. */
-function fill(text: string, vars?: TextVars): string {
+function fill(text: string, vars?: Record<string, string | number>): string {
     if (!vars) return text;
     return text.replace(/__(\w+)__/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole));
 }

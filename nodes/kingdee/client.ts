@@ -14,12 +14,15 @@
  *  - close() logs the session out (A.Logout): a redeploy or a click of Test connection leaves no session behind;
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
 const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
 const D = 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.';
+/** The config node's catalog in English: a refused login's message is its text there (kingdee-config.test.login*). */
+const inEnglish = english(path.join(__dirname, 'kingdee-config.js'));
 
 export type KingdeeAuthMode = 'password' | 'appsecret' | 'sign' | 'apisign';
 
@@ -408,24 +411,28 @@ export class KingdeeClient extends BaseClient {
             throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE', message: `login: the server did not answer JSON (is the server URL right? it should end in /k3cloud/)` });
         }
         if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
-            const vendor = str(answer?.Message) || 'no reason given';
+            const vendor = str(answer?.Message);
             const code = str(answer?.MessageCode) || `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`;
-            let hint = '';
+            // Why, in the user's words: a text of the config node's catalog (kingdee-config.test.hint.*).
+            let hint: Text | undefined;
             // The credentials refused (counted towards the user's lock, whoever sends them), or something else.
             let credentials = true;
             const locked = /次数超限|锁定|locked/i.test(vendor);
-            if (locked) hint = 'the account is locked after too many failed logins; wait about 30 minutes and check the credentials before trying again';
-            else if (/密码|password/i.test(vendor)) hint = 'wrong user name or password';
-            else if (s.authMode === 'appsecret' && (code === '002005000003016' || /应用|密钥|app ?id|secret/i.test(vendor))) hint = 'wrong app id or app secret';
+            if (locked) hint = { key: 'kingdee-config.test.hint.locked' };
+            else if (/密码|password/i.test(vendor)) hint = { key: 'kingdee-config.test.hint.password' };
+            else if (s.authMode === 'appsecret' && (code === '002005000003016' || /应用|密钥|app ?id|secret/i.test(vendor))) hint = { key: 'kingdee-config.test.hint.appSecret' };
             else if (code === '002005000003016' || /签名|sign/i.test(vendor)) {
-                hint = `the signature was rejected: check the app id and app secret${s.authMode === 'sign' ? `, the server clock, and the sign algorithm (${s.signAlgorithm}; servers older than 8.0.0.202205 need sha1)` : ''}`;
+                hint = s.authMode === 'sign' ? { key: 'kingdee-config.test.hint.signatureSigned', vars: { algorithm: s.signAlgorithm } } : { key: 'kingdee-config.test.hint.signature' };
                 // A timestamp out of the server's window: the clock, not the credentials.
                 credentials = !/过期|时间戳|timestamp|expired/i.test(vendor);
             } else {
                 credentials = false;
-                if (/数据中心|acct/i.test(vendor)) hint = 'check the data-centre id (acctId)';
+                if (/数据中心|acct/i.test(vendor)) hint = { key: 'kingdee-config.test.hint.dataCentre' };
             }
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: `Kingdee login as "${s.username}" failed: ${vendor}${hint ? ` (${hint})` : ''}`, details: { locked, credentials } });
+            // The same text for the editor's button, in its language (core/config-node.ts); the vendor's reason as it said it.
+            const reason = vendor || { key: 'kingdee-config.test.noReason' };
+            const text: Text = { key: hint ? 'kingdee-config.test.loginRefused' : 'kingdee-config.test.loginRefusedNoHint', vars: { user: s.username, reason, ...(hint ? { hint } : {}) } };
+            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: inEnglish(text.key, text.vars), details: { locked, credentials, text } });
         }
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];

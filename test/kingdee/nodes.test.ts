@@ -494,12 +494,16 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             await start({ lockAfterFailures: 3 });
             await loadQuery();
             const click = (password: string) => helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
-            should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
+            const refused = (await click('nope')).body;
+            should(refused).match({ ok: false, kind: 'config', message: /wrong user name or password/ });
+            // The refusal in the editor's language: Kingdee's own reason, the palette's words around it.
+            should(testButtonText('kingdee', 'kingdee-config', refused, 'zh-CN')).equal(`✘ ${refused.code}: 金蝶登录失败（用户“${KINGDEE_DEMO.username}”）：用户名或密码错误（请核对用户名和密码）`);
+            should(testButtonText('kingdee', 'kingdee-config', refused, 'en-US')).equal(`✘ ${refused.code}: ${refused.message}`);
             for (let i = 0; i < 4; i++) should((await click('nope')).body).match({ ok: false, kind: 'config', message: /wrong user name or password.*not tried again for \d+ s by any node or Test connection with these settings/ });
             should(sim.loginCount).equal(1);
             // The button says so in the editor's language, the refusal's own text kept.
             const held = (await click('nope')).body;
-            should(testButtonText('kingdee', 'kingdee-config', held, 'zh-CN')).match(/^✘ \S+: Kingdee login as "\S+" failed: 用户名或密码错误 \(wrong user name or password\)；\d+ 秒内，使用这组设置的任何节点和“测试连接”都不会再次登录/);
+            should(testButtonText('kingdee', 'kingdee-config', held, 'zh-CN')).match(/^✘ \S+: 金蝶登录失败（用户“\S+”）：用户名或密码错误（请核对用户名和密码）；\d+ 秒内，使用这组设置的任何节点和“测试连接”都不会再次登录/);
             should(testButtonText('kingdee', 'kingdee-config', held, 'en-US')).equal(`✘ ${held.code}: ${held.message}`);
             should(sim.locked).be.false();
             should((await click(KINGDEE_DEMO.password)).body).match({ ok: true, message: /CNY/ });
@@ -594,7 +598,7 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(JSON.stringify(r.body)).not.containEql(password);
             // Clicked again: held back, the refusal quoted in the button's text (its language's) without it too.
             const again = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config({ authMode: 'password' }), credentials: { password } }).expect(200);
-            should(again.body).match({ ok: false, message: /用户名或密码错误.*not tried again/, text: { key: 'runtime.test.loginHeld', vars: { reason: /用户名或密码错误/ } } });
+            should(again.body).match({ ok: false, message: /用户名或密码错误.*not tried again/, text: { key: 'runtime.test.loginHeld', vars: { reason: { key: 'kingdee-config.test.loginRefused', vars: { reason: /用户名或密码错误/ } } } } });
             should(JSON.stringify(again.body)).not.containEql(password);
             should(testButtonText('kingdee', 'kingdee-config', again.body, 'zh-CN')).not.containEql(password);
             should(sim.requests.filter(isLogin)).have.length(1);
