@@ -6,9 +6,19 @@
  * often blocks further logins locally for the block period, so a blocked account is never hammered (Maycur disables
  * accounts that log in per request).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, monotonicNow, urlQueryProblem, parseVendorJson } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, english, monotonicNow, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
+
+/** The config node's catalog in English: the login errors the test button shows are its texts (maycur-config.test.login*). */
+const inEnglish = english(path.join(__dirname, 'maycur-config.js'));
+
+/** A login Maycur refused (`credentials`: for the app's code or secret, which every client sending them is held by). */
+function refusedLogin(code: string, reason: string, credentials: boolean, httpStatus?: number): ConnectorError {
+    const text: Text = { key: 'maycur-config.test.loginRefused', vars: { reason } };
+    return new ConnectorError({ system: 'maycur', kind: 'config', code, httpStatus, message: inEnglish(text.key, text.vars), details: { credentials, text } });
+}
 
 export const MAYCUR_HOSTS: Record<string, string> = {
     production: 'https://www.maycur.com',
@@ -185,7 +195,7 @@ export class MaycurClient extends BaseClient {
             );
             // The login call itself refused with 401: the app's code or secret, not a session (a refused login waits).
             // A refusal of the app's code or secret: every client sending them is held (core/login.ts).
-            if (res.status === 401) throw new ConnectorError({ system: 'maycur', kind: 'config', code: 'LOGIN_FAILED', httpStatus: 401, message: 'login refused: HTTP 401 (check appCode and appSecret)', details: { credentials: true } });
+            if (res.status === 401) throw refusedLogin('LOGIN_FAILED', 'HTTP 401', true, 401);
             const env = this.envelope(res);
             if (!isAck(env)) {
                 const code = errorCode(env);
@@ -196,7 +206,7 @@ export class MaycurClient extends BaseClient {
                 }
                 // The timestamp (this machine's clock) or a malformed request is no refusal of the app's code or secret.
                 const credentials = !/TIMESTAMP|PARAM|时间|clock/i.test(`${code} ${message}`);
-                throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'LOGIN_FAILED', message: `login refused: ${message || code || 'NACK'} (check appCode and appSecret)`, details: { credentials } });
+                throw refusedLogin(code || 'LOGIN_FAILED', message || code || 'NACK', credentials);
             }
             const data = (env.data ?? {}) as Record<string, unknown>;
             if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {
@@ -219,14 +229,8 @@ export class MaycurClient extends BaseClient {
         this.logins.sent = this.logins.sent.filter((t) => now - t < 60000);
         if (this.logins.sent.length >= LOGINS_PER_MINUTE) {
             const waitMs = this.logins.sent[0] + 60000 - now;
-            throw new ConnectorError({
-                system: 'maycur',
-                kind: 'rate-limit',
-                code: 'LOGINS_PER_MINUTE',
-                message: `no login sent: this app (appCode) logged in ${this.logins.sent.length} times in the last minute, and Maycur blocks an app that logs in more often; the next login can go in ${Math.ceil(waitMs / 1000)} s`,
-                retryAfterMs: waitMs,
-                safeToRepeat: true,
-            });
+            const text: Text = { key: 'maycur-config.test.loginsPerMinute', vars: { logins: this.logins.sent.length, seconds: Math.ceil(waitMs / 1000) } };
+            throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: 'LOGINS_PER_MINUTE', message: inEnglish(text.key, text.vars), retryAfterMs: waitMs, safeToRepeat: true, details: { text } });
         }
         this.logins.sent.push(now);
     }
@@ -239,13 +243,8 @@ export class MaycurClient extends BaseClient {
     private blockedError(code?: string, message?: string): ConnectorError {
         // The block is kept on the monotonic clock (a clock set back would lengthen it); shown as the time it ends.
         const until = chinaTime(Date.now() + this.logins.blockedUntil - monotonicNow()).slice(11, 16);
-        return new ConnectorError({
-            system: 'maycur',
-            kind: 'rate-limit',
-            code: code || 'LOGIN_TOO_FREQUENT',
-            message: `Maycur refused the login for logging in too often${message ? ` (${message})` : ''}; no new login is attempted before ${until} China time`,
-            safeToRepeat: true,
-        });
+        const text: Text = message ? { key: 'maycur-config.test.loginBlockedSaid', vars: { message, until } } : { key: 'maycur-config.test.loginBlocked', vars: { until } };
+        return new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'LOGIN_TOO_FREQUENT', message: inEnglish(text.key, text.vars), safeToRepeat: true, details: { text } });
     }
 
     /** Parses the JSON envelope; transport-level failures become classified errors. */

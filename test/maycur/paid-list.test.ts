@@ -128,6 +128,7 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             for (let click = 1; click <= 4; click++) should((await test()).body).match({ ok: true });
             const refused = await test();
             should(refused.body).match({ ok: false, kind: 'rate-limit', code: 'LOGINS_PER_MINUTE', message: /^no login sent: this app \(appCode\) logged in 5 times in the last minute, .*next login can go in \d+ s$/ });
+            should(testButtonText('maycur', 'maycur-config', refused.body, 'zh-CN')).match(/^✘ LOGINS_PER_MINUTE: 未发送登录：此应用（appCode）最近一分钟已登录 5 次，.*\d+ 秒后可再登录$/);
             // Before, the sixth login went out and Maycur blocked the app for 10 minutes: the flow's next renewal with it.
             should(sim.loginAttempts).equal(5);
             const r = await run('n1', {}, 1);
@@ -139,7 +140,10 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             await start();
             sim.blockLogins();
             const test = () => helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
-            should((await test()).body).match({ ok: false, kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            const blocked = (await test()).body;
+            should(blocked).match({ ok: false, kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+            should(testButtonText('maycur', 'maycur-config', blocked, 'zh-CN')).match(/^✘ \S+: 每刻因登录过于频繁拒绝了登录.*；北京时间 \d\d:\d\d 之前不再尝试登录$/);
+            should(testButtonText('maycur', 'maycur-config', blocked, 'en-US')).equal(`✘ ${blocked.code}: ${blocked.message}`);
             should(sim.loginAttempts).equal(1);
             await loadFlow();
             const r = await run('n1', {}, 1);
@@ -514,6 +518,9 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(testButtonText('maycur', 'maycur-config', ok.body, 'zh-CN')).equal('✔ 已登录（企业编码 entCode EC2024000001）');
             const bad = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: 'x' } }).expect(200);
             should(bad.body).match({ ok: false, kind: 'config', code: 'SECRET_INVALID' });
+            // In the editor's language: Maycur's own reason, the palette's words around it.
+            should(testButtonText('maycur', 'maycur-config', bad.body, 'zh-CN')).match(/^✘ SECRET_INVALID: 登录被拒：.+（请核对 appCode 和 appSecret）$/);
+            should(testButtonText('maycur', 'maycur-config', bad.body, 'en-US')).equal(`✘ SECRET_INVALID: ${bad.body.message}`);
             const missing = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl }, credentials: { appSecret: 'x' } }).expect(200);
             should(missing.body).match({ ok: false, kind: 'config', message: 'appCode: is required' });
             should(sim.loginAttempts).equal(2);
