@@ -13,6 +13,8 @@
     function t(zh, en) { return isZh() ? zh : en; }
 
     var RULES = ['', 'path', 'template', 'const', 'table', 'lookup', 'jsonata', 'array'];
+    /** What each rule does, beside its name (the name is what the mapping's JSON and the help call it). */
+    var RULE_NAMES_ZH = { path: '取字段', template: '模板', const: '常量', table: '对照表', lookup: '查找', jsonata: '表达式', array: '明细行' };
     var specCache = {};
     function loadSpec(type) {
         if (!specCache[type]) {
@@ -174,7 +176,7 @@
                 .prop('disabled', schemaRequired || !kind)
                 .attr('title', schemaRequired ? t('目标要求必填', 'required by the target') : t('映射结果为空时该记录失败', 'the record fails when this maps to nothing'));
             var select = $('<select style="width:90px">').appendTo($('<td>').appendTo(tr));
-            RULES.forEach(function (r) { $('<option>').val(r).text(r || t('不映射', 'none')).appendTo(select); });
+            RULES.forEach(function (r) { $('<option>').val(r).text(r ? r + (isZh() ? ' ' + RULE_NAMES_ZH[r] : '') : t('不映射', 'none')).appendTo(select); });
             select.val(kind);
             var valueCell = $('<td>').appendTo(tr);
             var input = $('<input type="text" class="erp-mapper-value" style="width:100%">').val(ruleText(rule || {}, kind, prop)).toggleClass('input-error', badJson(rule, kind))
