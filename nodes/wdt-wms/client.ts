@@ -107,6 +107,15 @@ export function cancelXml(record: CancelRecord): string {
     return builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, request }) as string;
 }
 
+/**
+ * A refusal saying the order is cancelled already (单据已取消, 已作废, "already cancelled"): what a cancel sent twice (a
+ * replay after a lost answer) may get, as some WMS builds answer a second cancel with failure (§4.4 defines no answer
+ * for it [unconfirmed]). The order is cancelled, which is what was asked.
+ */
+export function isAlreadyCancelled(code: string, message: string): boolean {
+    return /已取消|已作废|already\s+(been\s+)?cancel/i.test(`${code} ${message}`) || /^ORDER_(ALREADY_)?CANCEL+ED$/i.test(code);
+}
+
 /** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */
 export function classifyWms(code: string, message: string): ErrorKind {
     const t = `${code} ${message}`;

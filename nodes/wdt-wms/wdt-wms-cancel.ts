@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, toConnectorError, isBlankValue as blank, isPlainObject, parseVendorJson } from '../core';
-import type { WdtWmsClient, CancelRecord } from './client';
+import { isAlreadyCancelled, type WdtWmsClient, type CancelRecord, type WmsAnswer } from './client';
 import requestSchema from './schemas/cancel.request.json';
 import recordSchema from './schemas/cancel.record.json';
 import responseSchema from './schemas/cancel.response.json';
@@ -64,6 +64,13 @@ const spec: WriteSpec<WdtWmsClient> = {
                 outcomes.push({ ok: true, result: { ...answer, orderCode: record.orderCode, warehouseCode: record.warehouseCode } });
             } catch (err) {
                 const e = toConnectorError(err, 'wdt-wms');
+                // Cancelled already (a replay of a cancel whose answer was lost, or cancelled in the WMS meanwhile):
+                // done, not a failure that would come back with every replay.
+                const refusal = e.kind === 'business' ? (e.details as WmsAnswer | undefined) : undefined;
+                if (refusal && isAlreadyCancelled(refusal.code, refusal.message)) {
+                    outcomes.push({ ok: true, result: { ...refusal, orderCode: record.orderCode, warehouseCode: record.warehouseCode, alreadyCancelled: true } });
+                    continue;
+                }
                 // Refused as too large before anything of the chunk was sent: the kit says whether the record is too large alone.
                 if (e.code === 'REQUEST_TOO_LARGE' && outcomes.length === 0) throw e;
                 // Refused for this record alone (by the WMS, or before sending: an extendProps key no element can have).

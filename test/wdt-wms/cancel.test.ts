@@ -70,6 +70,18 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(1);
     });
 
+    it('an order cancelled already, answered with failure (单据已取消, as some WMS builds answer a second cancel): output 1 marked alreadyCancelled, so a replay after a lost answer ends; a shipped order still fails', async () => {
+        sim.alreadyCancelled = 'failure';
+        await start();
+        sim.inject({ type: 'reset-after-processing' }, 1, (q) => q.body.includes('TL2024010001'));
+        const first = await run('n1', { payload: [rec('TL2024010001')] }, 2);
+        should(first.outputs[1].map((m: Msg) => m.error.possiblyProcessed === true)).eql([true]);
+        should(sim.orders.get('TL2024010001')!.status).equal('cancelled');
+        const replay = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010010')] }, 2);
+        should(replay.outputs[0][0].payload).match([{ orderCode: 'TL2024010001', alreadyCancelled: true, flag: 'failure', code: 'ORDER_CANCELLED' }]);
+        should(replay.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code])).eql([['TL2024010010', 'ORDER_CANNOT_CANCEL']]);
+    });
+
     it('a cancellation over the front server\'s body limit (HTTP 413) → only it on output 2, saying it is too large alone, not to lower a chunk size this node does not have; the others cancelled', async () => {
         await start();
         sim.maxBodyBytes = 64 * 1024;

@@ -63,6 +63,11 @@ export interface WdtWmsSimOptions {
     /** Orders of the demo book; default TL2024010001..TL2024010010 in WH01 (CGTH), TL2024010010 shipped. */
     orders?: WmsOrder[];
     skewMs?: number;
+    /**
+     * What a cancel of an order already cancelled gets: 'success' (default, 单据已取消 with flag success) or 'failure'
+     * (ORDER_CANCELLED 单据已取消): §4.4 defines neither, and WMS builds may answer either [unconfirmed].
+     */
+    alreadyCancelled?: 'success' | 'failure';
 }
 
 /** The demo order book matching the Kingdee return-request bills of seed 001. */
@@ -82,9 +87,11 @@ export class WdtWmsSim extends SimServer {
     readonly orders = new Map<string, WmsOrder>();
     readonly cancellations: WmsCancellation[] = [];
     skewMs: number;
+    alreadyCancelled: 'success' | 'failure';
 
     constructor(options: WdtWmsSimOptions = {}) {
         super('wdt-wms');
+        this.alreadyCancelled = options.alreadyCancelled ?? 'success';
         this.creds = { ...WDT_WMS_DEMO, ...options.credentials };
         this.skewMs = options.skewMs ?? 10 * 60000;
         for (const o of options.orders ?? demoOrders()) this.orders.set(o.orderCode, { ...o });
@@ -178,7 +185,7 @@ export class WdtWmsSim extends SimServer {
         if (!order || order.warehouseCode !== request.warehouseCode) return record('failure', 'ORDER_NOT_EXIST', `单据不存在: ${request.orderCode}`);
         if (request.ownerCode && order.ownerCode && request.ownerCode !== order.ownerCode) return record('failure', 'ORDER_NOT_EXIST', `单据不存在: ${request.orderCode}(货主不匹配)`);
         if (order.status === 'shipped') return record('failure', 'ORDER_CANNOT_CANCEL', '单据已发货，不能取消');
-        if (order.status === 'cancelled') return record('success', '0', '单据已取消');
+        if (order.status === 'cancelled') return this.alreadyCancelled === 'success' ? record('success', '0', '单据已取消') : record('failure', 'ORDER_CANCELLED', '单据已取消，不能重复取消');
         order.status = 'cancelled';
         return record('success', '0', '成功');
     }
