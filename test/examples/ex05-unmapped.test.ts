@@ -9,29 +9,14 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { helper, load, functionNode, Msg, runtimeHooks } from '../helpers/nodered';
+import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
+import { CORE, palette } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
 import { demoFlows } from '../../scripts/demo';
 import { SIMULATORS, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim } from '../sim/kingdee';
 import { MaycurSim, MAYCUR_DEMO_ACCOUNTS } from '../sim/maycur';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const nodeRedPath = process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const nodesDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath)] }));
-const core = (file: string) => require(path.join(nodesDir, 'core', file));
-const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-const palette = (type: string) => require(path.join(__dirname, '..', '..', String(pkg['node-red'].nodes[type]).replace(/^dist\//, '')));
-const CORE: Record<string, unknown> = {
-    inject: core('common/20-inject.js'),
-    debug: core('common/21-debug.js'),
-    comment: core('common/90-comment.js'),
-    function: functionNode,
-    change: core('function/15-change.js'),
-    switch: core('function/10-switch.js'),
-    file: core('storage/10-file.js'),
-    'file in': core('storage/10-file.js'),
-};
 
 /** A payer account Kingdee does not hold (until the test adds it), used by the organisation numbered 101. */
 const NEW_ACCOUNT = '6222000000009999';
@@ -103,6 +88,16 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
     }
 
     /** Loads the example, waits for its bank accounts (loaded once after deploy), runs it once. */
+    /** The unknown account added in Kingdee (used by organisation 101), "Load accounts" clicked, then "Replay". */
+    async function addAccountAndReplay(kingdee: KingdeeSim, org101: Record<string, any>, reached: { mapper: string[]; write: string[] }) {
+        kingdee.rows('CN_BANKACNT').push({ FBANKACNTID: 800099, FNumber: NEW_ACCOUNT, FName: '新增 基本户', FUseOrgId: org101.FOrgID, 'FUseOrgId.FNumber': '101', FDocumentStatus: 'C', FForbidStatus: 'A' });
+        press('ex05-load-inject');
+        await waitFor('the added account loaded', () => (flowGet('kingdeeAccounts') ?? []).length === 3, 15000);
+        reached.mapper.length = 0;
+        reached.write.length = 0;
+        press('ex05-replay');
+    }
+
     async function firstRun() {
         const s = setUp();
         const ex = await loadExample();
@@ -149,12 +144,7 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
         // The account added in Kingdee, "Load accounts" clicked, then Replay: through the mapper, pushed down once.
         const orgs = kingdee.rows('ORG_Organizations');
         const org101 = orgs.find((o) => o.FNumber === '101')!;
-        kingdee.rows('CN_BANKACNT').push({ FBANKACNTID: 800099, FNumber: NEW_ACCOUNT, FName: '新增 基本户', FUseOrgId: org101.FOrgID, 'FUseOrgId.FNumber': '101', FDocumentStatus: 'C', FForbidStatus: 'A' });
-        press('ex05-load-inject');
-        await waitFor('the added account loaded', () => (flowGet('kingdeeAccounts') ?? []).length === 3, 15000);
-        reached.mapper.length = 0;
-        reached.write.length = 0;
-        press('ex05-replay');
+        await addAccountAndReplay(kingdee, org101, reached);
         await waitFor('the replayed payment pushed down and written back', () => bills().has(UNMAPPED) && (flowGet('maycurWriteback') ?? {})[payment.paymentBizCode], 15000);
         await sleep(800);
         should(reached.mapper).eql([UNMAPPED]);
@@ -183,12 +173,7 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
         // FKSQ000102 is paid from the demo's second account, used by organisation 101.
         const org101 = kingdee.rows('ORG_Organizations').find((o) => o.FNumber === '101')!;
         fs.appendFileSync(ex.failures, `${JSON.stringify({ payload: { Number: 'FKSQ000102', TargetOrgId: org101.FOrgID }, maycur: [], error: { message: 'failed before' } })}\n`);
-        kingdee.rows('CN_BANKACNT').push({ FBANKACNTID: 800099, FNumber: NEW_ACCOUNT, FName: '新增 基本户', FUseOrgId: org101.FOrgID, 'FUseOrgId.FNumber': '101', FDocumentStatus: 'C', FForbidStatus: 'A' });
-        press('ex05-load-inject');
-        await waitFor('the added account loaded', () => (flowGet('kingdeeAccounts') ?? []).length === 3, 15000);
-        reached.mapper.length = 0;
-        reached.write.length = 0;
-        press('ex05-replay');
+        await addAccountAndReplay(kingdee, org101, reached);
         await waitFor('both lines replayed', () => bills().has(UNMAPPED) && reached.write.includes('FKSQ000102'), 15000);
         await sleep(800);
         should(reached.mapper).eql([UNMAPPED]);

@@ -23,7 +23,8 @@ import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { helper, load, functionNode, Msg, runtimeHooks } from '../helpers/nodered';
+import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
+import { CORE, palette, pkg } from './example-nodes';
 import { demoFlows } from '../../scripts/demo';
 import { SIMULATORS, signedCallbackHeaders, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import type { FaultMix, SimRequest, SimServer } from '../sim/harness';
@@ -39,23 +40,6 @@ import { expect, faultSummary, seedFor, seededRandom, vendorMix } from '../conse
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const express = require('express');
-const nodeRedPath = process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const nodesDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath)] }));
-const core = (file: string) => require(path.join(nodesDir, 'core', file));
-const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-/** The palette's node modules by type, from this build. */
-const palette = (type: string) => require(path.join(__dirname, '..', '..', String(pkg['node-red'].nodes[type]).replace(/^dist\//, '')));
-const CORE: Record<string, unknown> = {
-    inject: core('common/20-inject.js'),
-    debug: core('common/21-debug.js'),
-    comment: core('common/90-comment.js'),
-    function: functionNode,
-    change: core('function/15-change.js'),
-    switch: core('function/10-switch.js'),
-    'http response': core('network/21-httpin.js'),
-    file: core('storage/10-file.js'),
-    'file in': core('storage/10-file.js'),
-};
 
 /** The config nodes' request timeout in these tests (seconds) and a simulator delay that outlasts it. */
 const TIMEOUT_S = 2;
