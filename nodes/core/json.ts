@@ -107,6 +107,14 @@ export function decimal(n: number): number {
     return Number.isInteger(n) || n - n !== 0 ? n : +n.toPrecision(15);
 }
 
+/**
+ * Why `v` cannot go on the wire as a vendor's text field, or undefined: NaN or Infinity (a sum over a missing amount,
+ * made in a function node) would be sent as "NaN".
+ */
+export function nonFiniteNumber(v: unknown): string | undefined {
+    return typeof v === 'number' && !Number.isFinite(v) ? `must be a finite number, not ${v}` : undefined;
+}
+
 // The exponent form String() gives below 1e-6 and from 1e21: "1.5e-7", "1e+21".
 const EXPONENT = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/;
 

@@ -4,7 +4,7 @@
  * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, parseVendorJson, validationError } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, nonFiniteNumber, parseVendorJson, validationError } from '../core';
 import { jingchengSign } from './sign';
 
 export type JingchengAuthMode = 'none' | 'token' | 'md5';
@@ -68,7 +68,8 @@ export function readPath(obj: unknown, path: string): unknown {
 export function toWireSheet(sheet: Record<string, unknown>): Record<string, unknown> {
     const scalar = (v: unknown, field: string) => {
         if (typeof v !== 'number') return v;
-        if (v - v !== 0) throw validationError('jingcheng', field, `must be a finite number, not ${v}; not sent`);
+        const nonFinite = nonFiniteNumber(v);
+        if (nonFinite) throw validationError('jingcheng', field, `${nonFinite}; not sent`);
         return decimalText(v);
     };
     const out: Record<string, unknown> = {};

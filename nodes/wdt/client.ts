@@ -4,7 +4,7 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, isRoundedInteger, parseVendorJson } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, isRoundedInteger, nonFiniteNumber, parseVendorJson } from '../core';
 import { wdt } from './sign';
 
 export const WDT_HOSTS: Record<string, string> = {
@@ -83,8 +83,8 @@ const LINE_IDS = new Set(['oid', 'goods_id', 'spec_id']);
 export function inexactNumberField(trade: Record<string, unknown>): { field: string; reason: string } | undefined {
     const check = (v: unknown, field: string, id: boolean) => {
         if (isRoundedInteger(v)) return { field, reason: `a number beyond 2^53 cannot hold every digit: it arrived rounded (as ${v}); send it as text` };
-        // A sum over a missing amount, made in a function node: sent, the field would read "NaN".
-        if (typeof v === 'number' && !Number.isFinite(v)) return { field, reason: `must be a finite number, not ${v}` };
+        const nonFinite = nonFiniteNumber(v);
+        if (nonFinite) return { field, reason: nonFinite };
         if (id && typeof v === 'number' && !Number.isInteger(v)) return { field, reason: `${v} is not a whole number, so no id; send it as text` };
         return undefined;
     };

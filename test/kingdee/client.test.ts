@@ -1,6 +1,6 @@
 import path from 'path';
 import should from 'should';
-import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM } from '../sim/kingdee';
+import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, isKingdeeLogin } from '../sim/kingdee';
 import { KingdeeClient, KingdeeSettings, BillQueryParams, convertNetDate, normaliseFieldKeys, responseStatusOf, isSessionLost, classifyMsgCode, resumePoint } from '../../nodes/kingdee/client';
 import { ConnectorError, commonClientSettings, english, endSessionLimit } from '../../nodes/core';
 import { sleep } from '../helpers/wait';
@@ -62,14 +62,13 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('a login already sent when the client closes (a redeploy during a login, or a re-login): the session the server opens for it is logged out, not left behind', async () => {
-        const isLogin = (r: { path: string }) => /AuthService\.(?!Logout)/.test(r.path);
         for (const relogin of [false, true]) {
             const c = make({ authMode: 'password' });
             if (relogin) {
                 await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
                 kd.sim.expireSessions();
             }
-            kd.sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isLogin);
+            kd.sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 1, isKingdeeLogin);
             const query = c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {}).catch((e) => e);
             await sleep(100);
             await c.close();
@@ -111,7 +110,7 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     it('lcid (default 2052) goes with every login; the org number goes in the API-signature app data', async () => {
-        const logins = () => kd.sim.requests.filter((r) => /AuthService\.(?!Logout)/.test(r.path)).map((r) => JSON.parse(r.body));
+        const logins = () => kd.sim.requests.filter(isKingdeeLogin).map((r) => JSON.parse(r.body));
         await make({ authMode: 'password' }).testConnection({});
         kd.client!.close();
         await make({ authMode: 'appsecret', lcid: 1033 }).testConnection({});

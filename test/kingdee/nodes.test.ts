@@ -1,7 +1,7 @@
 import should from 'should';
 import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg, functionNode, caughtCode } from '../helpers/nodered';
-import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions } from '../sim/kingdee';
+import { KingdeeSim, KINGDEE_DEMO, RETURN_REQUEST_FORM, KingdeeSimOptions, isKingdeeLogin } from '../sim/kingdee';
 import { SimRequest } from '../sim/harness';
 import { waitFor } from '../helpers/wait';
 import { testButtonText } from '../helpers/editor-locales';
@@ -17,7 +17,7 @@ const isOp = (op: string) => (r: SimRequest) => new RegExp(`DynamicFormService\\
 const isQuery = isOp('ExecuteBillQuery');
 const isSave = isOp('BatchSave');
 const isPush = isOp('Push');
-const isLogin = (r: SimRequest) => /AuthService\.(?!Logout)/i.test(r.path);
+const isLogin = isKingdeeLogin;
 const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 /** Where a bill query's pages start and how many new rows each brings: each page after the first starts at the last row emitted. */
 const overlapPaging = (total: number, size: number) => {

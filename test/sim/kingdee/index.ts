@@ -358,6 +358,9 @@ export function parseFilter(text: string): Pred {
     return Object.assign((get: (field: string) => unknown) => pred(get), { fields });
 }
 
+/** Whether a request is a login (ValidateUser, LoginByAppSecret, LoginBySign), not a data call nor a Logout. */
+export const isKingdeeLogin = (req: { path: string }): boolean => /AuthService\.(?!Logout)/i.test(req.path);
+
 // ---------- the simulator -------------------------------------------------------------------------------------------
 
 export class KingdeeSim extends SimServer {
