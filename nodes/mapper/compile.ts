@@ -19,7 +19,7 @@ import type { JsonSchema } from '../core/spec';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
-import { decimal, isRoundedInteger, parseVendorJson } from '../core/json';
+import { decimal, decimalText, isRoundedInteger, parseVendorJson } from '../core/json';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -247,8 +247,9 @@ function toNumber(v: unknown): number | typeof FAIL {
     return FAIL;
 }
 
+// A number as its decimal, never in exponent form (1e-7 → "0.0000001"), as the write nodes put numbers in text fields.
 function toText(v: unknown): string {
-    return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(typeof v === 'number' ? decimal(v) : v);
+    return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' && v - v === 0 ? decimalText(v) : String(v);
 }
 
 /** convert "string": as toText, but a whole number beyond 2^53 has already lost digits (JSON.parse rounded it). */

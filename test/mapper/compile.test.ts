@@ -124,12 +124,14 @@ describe('compileMapping: rules', function () {
         should(r).eql({ Qua: '0.3', Amo: 0.3, Big: 9007199254740991, L: [{ Amo: 0.3 }, { Amo: 0.6 }] });
     });
 
-    it('an amount a function node upstream computed (0.1 + 0.2, 19.99 × 3) is written as the decimal by convert number, convert string and a template, as by JSONata', function () {
+    it('an amount a function node upstream computed (0.1 + 0.2, 19.99 × 3) is written as the decimal by convert number, convert string and a template, as by JSONata, and as text never in exponent form', function () {
         const fields = { n: { path: 'a', convert: 'number' }, s: { path: 'a', convert: 'string' }, t: { template: '{{a}} 元' }, L: { array: 'l', fields: { amo: { path: 'amo', convert: 'string' } } } };
         should(ok(run(fields, { a: 0.1 + 0.2, l: [{ amo: 19.99 * 3 }] }))).eql({ n: 0.3, s: '0.3', t: '0.3 元', L: [{ amo: '59.97' }] });
         // Values that are already decimals, and whole numbers up to 2^53, are written as they are.
         should(ok(run(fields, { a: 12.3, l: [{ amo: 9007199254740991 }] }))).eql({ n: 12.3, s: '12.3', t: '12.3 元', L: [{ amo: '9007199254740991' }] });
         should(ok(run(fields, { a: 1234567.891, l: [] }))).eql({ n: 1234567.891, s: '1234567.891', t: '1234567.891 元', L: [] });
+        // Text never in exponent form, which an ERP reading an amount need not parse.
+        should(ok(run(fields, { a: 1e-7, l: [{ amo: 2.5e-8 }] }))).eql({ n: 1e-7, s: '0.0000001', t: '0.0000001 元', L: [{ amo: '0.000000025' }] });
     });
 
     it('lookup: an item that matches but has no value to return (null, "", missing) fails the record as a miss does, naming the item', async function () {
