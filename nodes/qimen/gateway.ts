@@ -13,15 +13,28 @@ export function topErrorKind(code: number): ErrorKind {
     return 'config';
 }
 
+/**
+ * The gateway's ban of an app that called too often says how long it lasts ("This ban will last for 12 more
+ * seconds"): waited out as a Retry-After, not the usual backoff (about 7 s in all), which would give up mid-ban.
+ */
+const BAN_SECONDS = /\blast for (\d+) more seconds?\b/i;
+
 /** An `error_response` as the error of `system`: its kind by code, the gateway's message and sub_code; `init` overrides. */
 export function topGatewayError(system: string, err: Record<string, unknown>, init: Partial<ConnectorErrorInit> = {}): ConnectorError {
     const sub = err.sub_code ? ` [${String(err.sub_code)}]` : '';
+    const kind = topErrorKind(Number(err.code));
+    const text = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
+    const msg = text(err.msg);
+    const subMsg = text(err.sub_msg);
+    const reason = msg && subMsg && subMsg !== msg ? `${msg}: ${subMsg}` : msg || subMsg || 'error';
+    const ban = kind === 'rate-limit' ? BAN_SECONDS.exec(subMsg) : null;
     return new ConnectorError({
         system,
-        kind: topErrorKind(Number(err.code)),
+        kind,
         code: `TOP_${String(err.code)}`,
-        message: `Qimen gateway: ${String(err.msg ?? err.sub_msg ?? 'error')} (code ${String(err.code)})${sub}`,
+        message: `Qimen gateway: ${reason} (code ${String(err.code)})${sub}`,
         details: { sub_code: err.sub_code, request_id: err.request_id },
+        ...(ban ? { retryAfterMs: Number(ban[1]) * 1000 } : {}),
         ...init,
     });
 }
