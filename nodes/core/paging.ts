@@ -84,6 +84,7 @@ export async function* pageNumbers<R>(
     let highest = start - 1;
     let ended = false;
     let lastTotal: number | undefined;
+    let totalIgnored = false;
     // Pages to read again before going on, lowest first.
     const again: number[] = [];
     // The keys of the page just read forward, for offsetCheck: keys only, never the page itself.
@@ -98,7 +99,8 @@ export async function* pageNumbers<R>(
         const asked = pageSize;
         page = await fetchPage(n, pageSize);
         const count = page.records.length;
-        const total = page.total;
+        // The total as answered: the offset check compares it from page to page.
+        let total = page.total;
         if (options.offsetCheck) {
             const { key, fail } = options.offsetCheck;
             if (forward && count > 0 && before !== undefined && before.n === n - 1 && total !== undefined && total === before.total) {
@@ -108,6 +110,14 @@ export async function* pageNumbers<R>(
             }
             // Only the page read just before counts: pages read again in between mean rows moved.
             before = forward ? { n, total, keys: new Set(page.records.map(key).filter((k) => k !== undefined && k !== null)) } : undefined;
+        }
+        // A total below the rows this very page proves are there (a Java int left 0 when no total was counted, or
+        // counted on the first page only) is not one: taken, it would end the read here, green, past the rest.
+        const upTo = (n - first) * pageSize + count;
+        if (total !== undefined && count > 0 && total < upTo) {
+            if (!totalIgnored) options.warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page: n, count: upTo, total } });
+            totalIgnored = true;
+            total = undefined;
         }
         if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {
             options.warn?.(shortPageWarning(n, count, pageSize, total));

@@ -483,6 +483,11 @@ export class JackyunClient extends BaseClient {
             const count = got.records.length;
             const nextScrollId = got.scrollId;
             seen += count;
+            // A total below the trades already read is not one (core pageNumbers): taken, it would end the read here.
+            if (total !== undefined && seen > total) {
+                warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page, count: seen, total } });
+                total = undefined;
+            }
             if (count > 0) yield total !== undefined ? { records: got.records, total } : { records: got.records };
             got = undefined;
             if (count === 0 || (total !== undefined && seen >= total)) return;

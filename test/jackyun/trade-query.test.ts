@@ -712,6 +712,23 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(all);
     });
 
+    it('a total of 0 (a server that never counted its int total) beside a full page is no total: every page is read, by page and by cursor, with a warning', async () => {
+        const from = sim.base;
+        const to = sim.base + 7 * DAY;
+        const all = numbers(sim.tradesModifiedBetween(from, to));
+        should(all.length).be.above(20);
+        sim.totalAs = 0;
+        await start(direct());
+        for (const pagingMode of ['page', 'scroll']) {
+            const r = await run('n1', { params: { startModified: chinaTime(from), endModified: chinaTime(to), pageSize: 10, pagingMode } }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(all);
+            const warnings = helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /more than the answer's total \(0\): the total is not taken/.test(t));
+            should(warnings).have.length(1, pagingMode);
+            helper.getNode('n1').warn.resetHistory();
+        }
+    });
+
     it('a date the calendar does not have (2024-02-30) → Catch naming the parameter, nothing sent (not rolled over into March)', async () => {
         await start(direct());
         const r = await run('n1', { params: { startModified: '2024-02-25 00:00:00', endModified: '2024-02-30 00:00:00' } }, 1);

@@ -114,6 +114,8 @@ export class JackyunSim extends SimServer {
     dataAsString = false;
     /** Qimen answers carry the payload as `jackyunData` (JSON text) instead of `result`. */
     jackyunData = false;
+    /** The total written when one is asked, whatever the count (0: a server whose int total was never counted). */
+    totalAs: number | undefined = undefined;
     /**
      * Benchmarks only: memoise each query's filtered, ordered result (keyed on its filters and the store's size), so a
      * page costs a slice instead of a filter and sort of the whole store. Tests leave it off (they edit trades in place).
@@ -408,12 +410,12 @@ export class JackyunSim extends SimServer {
         if (this.dataAsString) {
             const data: Record<string, unknown> = { Trades: trades };
             if (scrollId !== undefined) data.ScrollId = scrollId;
-            if (withTotal) data.TotalResults = ordered.length;
+            if (withTotal) data.TotalResults = this.totalAs ?? ordered.length;
             return { data: toJson(data), extra: scrollId !== undefined ? { scrollId } : {} };
         }
         const data: Record<string, unknown> = { trades };
         if (scrollId !== undefined) data.scrollId = scrollId;
-        if (withTotal) data.totalResults = ordered.length;
+        if (withTotal) data.totalResults = this.totalAs ?? ordered.length;
         return { data, extra: {} };
     }
 }
