@@ -3,7 +3,7 @@ import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { WdtWmsSim, WDT_WMS_DEMO } from '../sim/wdt-wms';
 import wdtWmsConfig = require('../../nodes/wdt-wms/wdt-wms-config');
 import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
-import { WdtWmsClient, cancelXml, classifyWms } from '../../nodes/wdt-wms/client';
+import { WdtWmsClient, cancelXml, classifyWms, isAlreadyCancelled } from '../../nodes/wdt-wms/client';
 import { ConnectorError } from '../../nodes/core';
 import { testButtonText } from '../helpers/editor-locales';
 
@@ -80,6 +80,27 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         const replay = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010010')] }, 2);
         should(replay.outputs[0][0].payload).match([{ orderCode: 'TL2024010001', alreadyCancelled: true, flag: 'failure', code: 'ORDER_CANCELLED' }]);
         should(replay.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code])).eql([['TL2024010010', 'ORDER_CANNOT_CANCEL']]);
+    });
+
+    it('a refusal that only mentions a cancelled state (不存在或已取消, 部分明细已取消，整单不能取消) is no cancel: output 2, not marked alreadyCancelled', async () => {
+        await start();
+        const refusals: Array<[string, string]> = [
+            ['ORDER_NOT_EXIST', '单据不存在或已取消'],
+            ['ORDER_CANNOT_CANCEL', '部分明细已取消，整单不能取消'],
+            ['FAILURE', '单据已作废或已发货，无法取消'],
+            ['FAILURE', '未找到已取消的单据'],
+            ['FAILURE', 'order not found or already cancelled'],
+        ];
+        for (const [code, message] of refusals) {
+            sim.inject({ type: 'http', status: 200, body: `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>${code}</code><message>${message}</message></response>` }, 1);
+            const r = await run('n1', { payload: rec('TL2024010001') }, 2);
+            should(r.outputs[0]).have.length(0, message);
+            should(r.outputs[1].map((m: Msg) => [m.error.code, m.error.message])).eql([[code, `WDT WMS: ${message}`]]);
+        }
+        // What a second cancel gets on builds that refuse it says the order is cancelled.
+        should(isAlreadyCancelled('ORDER_CANCELLED', '单据已取消，不能重复取消')).be.true();
+        should(isAlreadyCancelled('FAILURE', '该单据已作废')).be.true();
+        should(isAlreadyCancelled('FAILURE', 'order has already been cancelled')).be.true();
     });
 
     it('a cancellation over the front server\'s body limit (HTTP 413) → only it on output 2, saying it is too large alone, not to lower a chunk size this node does not have; the others cancelled', async () => {
