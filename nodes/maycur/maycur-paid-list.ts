@@ -12,6 +12,16 @@ function paidTime(name: string, value: unknown, parse: (value: unknown) => numbe
     return ms;
 }
 
+/**
+ * A paid payment told apart from the others: its payment order (paymentNo), the payment (paymentBizCode) and the bill
+ * it pays (payeeTargetBusinessCode). One payment order may pay several bills (seed 004 writes back per paymentBizCode
+ * and bill): keyed on paymentNo alone, all but its first bill were dropped as repeats. Undefined when none is there.
+ */
+function paymentKey(r: Record<string, unknown>): string | undefined {
+    const parts = [r.paymentNo, r.paymentBizCode, r.payeeTargetBusinessCode];
+    return parts.every((v) => v === undefined || v === null) ? undefined : JSON.stringify(parts);
+}
+
 /** The config error for a server found reading pageNum as an offset, naming the setting as the editor shows it. */
 function readsOffsets(seen: { page: number; repeated: number; count: number }): ConnectorError {
     return new ConnectorError({
@@ -58,10 +68,10 @@ const spec: QuerySpec<MaycurClient> = {
             // page numbers would skip the first payment and end the read early on pages of repeats, green, with the
             // watermark past what was never read: fail the msg instead, naming the setting. (The opposite mismatch,
             // offsets sent to a server reading pages, fails by itself: pageNum 0 is refused.)
-            offsetCheck: ctx.client.pagingMode === 'page' ? { key: (r: Record<string, unknown>) => r.paymentNo, fail: readsOffsets } : undefined,
+            offsetCheck: ctx.client.pagingMode === 'page' ? { key: paymentKey, fail: readsOffsets } : undefined,
         });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
-        return dedupeBy(pages, (r: Record<string, unknown>) => r.paymentNo);
+        return dedupeBy(pages, paymentKey);
     },
 };
 

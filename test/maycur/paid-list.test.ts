@@ -223,6 +223,19 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(bodies().every((b) => b.data.pageSize === 5 && typeof b.timestamp === 'number')).be.true();
         });
 
+        it('one payment order (paymentNo) paying several bills: the payment of each bill comes out, across page boundaries too; only true repeats are dropped', async () => {
+            const payments = demoPayments(7);
+            // Payments 2-4 are one payment order paying three bills (paid at one instant, as a merged payment is).
+            for (const i of [3, 4]) payments[i] = { ...payments[i], paymentNo: payments[2].paymentNo, paidTime: payments[2].paidTime };
+            await start({ payments });
+            await loadFlow(node({ pageSize: { value: '3', type: 'num' } }));
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            const got: Msg[] = r.outputs[0][0].payload;
+            should(got.map((p) => p.payeeTargetBusinessCode).sort()).eql(payments.map((p) => p.payeeTargetBusinessCode).sort());
+            should(got.filter((p) => p.paymentNo === payments[2].paymentNo)).have.length(3);
+        });
+
         it('a 19-digit sequence sent as a JSON number (a Java long) comes out with every digit, as text; amounts stay numbers', async () => {
             const payments = demoPayments(3);
             // JSON.parse rounds both to 1234567890123456800.
