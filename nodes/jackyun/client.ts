@@ -281,7 +281,8 @@ export class JackyunClient extends BaseClient {
             const sub = String(body.subCode ?? '');
             throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: `Jackyun: ${msg || 'error'}${sub ? ` (${sub})` : ''}`, details: { code: body.code, subCode: sub } });
         }
-        return this.readResult(body.result);
+        // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
+        return this.readResult(body.result === undefined && body.data !== undefined ? body : body.result);
     }
 
     /** Qimen answers: TOP error_response, or {"response":{flag, …, result | jackyunData}}. */
@@ -315,16 +316,24 @@ export class JackyunClient extends BaseClient {
         if (raw === undefined || raw === null || raw === '') {
             throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `Qimen answered without Jackyun's result (no response.result or response.jackyunData): ${this.http.quote(JSON.stringify(body), 160)}` });
         }
-        let payload = parseMaybeJson(raw);
+        const payload = parseMaybeJson(raw);
         // jackyunData may carry the whole Jackyun envelope (an error one possibly without `result`).
         if (isObj(payload) && isJackyunEnvelope(payload)) return this.readEnvelope(payload);
-        if (isObj(payload) && !('data' in payload) && (pick(payload, 'trades') !== undefined || pick(payload, 'scrollId') !== undefined)) payload = { data: payload };
         return this.readResult(payload);
     }
 
     private readResult(result: unknown): JackyunResult {
-        const r = isObj(result) ? result : {};
+        let r = isObj(result) ? result : {};
+        // The trades straight in the result, without its `data` (as some tenants answer): read as its data.
+        if (!('data' in r) && (pick(r, 'trades') !== undefined || pick(r, 'scrollId') !== undefined)) r = { data: r };
         const data = parseMaybeJson(r.data);
+        // A list where the result or its data belongs is an answer of another shape, not a window without trades
+        // (taken for one, an incremental run would move its watermark past trades never read).
+        for (const [where, v] of [['result', result], ['result.data', data]] as const) {
+            if (Array.isArray(v) && v.length > 0) {
+                throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `${where} is a list of ${v.length}, not an object holding trades: ${this.http.quote(JSON.stringify(v), 160)}` });
+            }
+        }
         const d = isObj(data) ? data : {};
         const scroll = pick(d, 'scrollId') ?? pick(r, 'scrollId');
         return { data: d, scrollId: scroll === undefined || scroll === null ? undefined : String(scroll), raw: r };

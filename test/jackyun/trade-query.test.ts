@@ -236,6 +236,34 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(trades);
     });
 
+    it('trades in an answer of another shape are read or fail the msg, never taken for a window without trades: an envelope with data but no result, trades straight in the result, a list as the result or its data', async () => {
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY), pageSize: 50 };
+        const stored = sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY);
+        should(stored.length).be.within(1, 49);
+        const trades = stored.map((t: SimTrade) => ({ tradeNo: t.tradeNo, sourceTradeNo: t.sourceTradeNo, ...t.body }));
+        const read = numbers(stored);
+        const envelope = (result: unknown) => ({ code: 200, msg: '', subCode: '', result });
+        const viaQimen = (result: unknown) => ({ response: { flag: 'success', code: '200', message: '', result } });
+        for (const [mode, config, wrap] of [['direct', direct(), (x: unknown) => x], ['qimen', qimen('md5'), viaQimen]] as const) {
+            await start(config);
+            // Read: the trades are where they can be told.
+            for (const body of [{ code: 200, msg: '', data: { trades, totalResults: trades.length } }, envelope({ trades, totalResults: trades.length })]) {
+                sim.inject({ type: 'http', status: 200, body: JSON.stringify(wrap(body)) });
+                const r = await run('n1', { params }, 1);
+                should(r.caught).be.undefined();
+                should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(read, mode);
+            }
+            // Failed: a list where an object holding them belongs.
+            for (const body of [envelope(trades), envelope({ data: trades })]) {
+                sim.inject({ type: 'http', status: 200, body: JSON.stringify(wrap(body)) });
+                const r = await run('n1', { params }, 1);
+                should(r.outputs[0]).have.length(0);
+                should(r.caught!._error).match({ system: 'jackyun', code: 'BAD_RESPONSE', message: /is a list of \d+, not an object holding trades/ });
+            }
+            await helper.unload();
+        }
+    });
+
     it('a Qimen answer whose Jackyun payload is an error worded with message (not msg) fails the msg instead of passing for a window without trades', async () => {
         await start(qimen('md5'), node({ incremental: true }));
         const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
