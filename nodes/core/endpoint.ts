@@ -768,9 +768,12 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 return false;
             }
             if (mode === 'all') emit(collected, { count, pages });
-            status.done(_('runtime.status.recordsPages', { records: count, pages }));
-            // Records after the cap were never read: moving the watermark past them would skip them for good.
-            if (!complete && watermark) node.warn(_('runtime.warn.capped', { type: qs.type, cap }));
+            // Records after the cap were never read: moving the watermark past them would skip them for good. The
+            // next run reads from the same start: a cap kept below what a run reads reads the same records for ever,
+            // so the run shows yellow, not as a sync that went well.
+            const capped = !complete && !!watermark;
+            status.done(_('runtime.status.recordsPages', { records: count, pages }), capped);
+            if (capped) node.warn(_('runtime.warn.capped', { type: qs.type, cap }));
             return complete;
         }
 

@@ -40,6 +40,21 @@ describe('crash-safe incremental sync: a read cut short by the record cap', func
         should(seen.size).equal(250);
     });
 
+    it('a cap set on the node below what a run reads: every run reads the same records again, shows yellow (not a green sync) and warns to raise it', async () => {
+        await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'read', maxRecords: '100' })], 'q1', 1), creds);
+        const runs: unknown[][] = [];
+        for (let i = 0; i < 2; i++) {
+            helper.getNode('q1').warn.resetHistory();
+            runs.push(ids((await run('q1', {}, 1)).outputs[0]));
+            should(helper.getNode('q1').status.lastCall.args[0]).match({ fill: 'yellow', text: /100/ });
+            should(helper.getNode('q1').warn.args.map((a: unknown[]) => String(a[0]))).containEql(
+                'kit-query: the record cap (100) stopped the read before the end of its window; the watermark stays where it was, so the next run reads from the same start, these records again included. A cap below what one run reads holds the sync there for good: raise it, or leave it empty',
+            );
+        }
+        should(runs[1]).eql(runs[0]);
+        should(watermark()).be.undefined();
+    });
+
     it('a window holding exactly the cap (the cap reached on the last page\'s last record) is read whole: the watermark moves, no warning', async () => {
         await load([kitConfig, kitQuery], withProbes([config(), query({ watermarkCommit: 'read' })], 'q1', 1), creds);
         const r = await run('q1', { maxRecords: 250 }, 1);
