@@ -99,15 +99,19 @@ const TALLY_GAP_MS = 60000;
  * bills in pages shows 92, not the last page's 8). A pause of more than a minute starts a new tally.
  */
 export class RunTally {
+    /** Records written by the run. */
     ok = 0;
+    /** Records found written before (the duplicate guard's, a push or cancel done already): on output 1, not written again. */
+    already = 0;
     failed = 0;
     private lastAt = -Infinity;
 
-    add(ok: number, failed: number): this {
+    add(ok: number, failed: number, already = 0): this {
         const now = monotonicNow();
-        if (now - this.lastAt > TALLY_GAP_MS) this.ok = this.failed = 0;
+        if (now - this.lastAt > TALLY_GAP_MS) this.ok = this.failed = this.already = 0;
         this.ok += ok;
         this.failed += failed;
+        this.already += already;
         this.lastAt = now;
         return this;
     }
@@ -116,4 +120,15 @@ export class RunTally {
     addCaught(payload: unknown): this {
         return this.add(0, Array.isArray(payload) ? payload.length : 1);
     }
+}
+
+/**
+ * Whether a write node's result on output 1 is a record found written before, not written by this msg: the marks
+ * kingdee-batch-save (alreadyPresent), kingdee-push (alreadyPushed) and wdt-wms-cancel (alreadyCancelled) set. A
+ * second run of a sync then reads "0 ok, 92 written before", not "92 ok" as if it had saved them again.
+ */
+export function writtenBefore(result: unknown): boolean {
+    if (typeof result !== 'object' || result === null) return false;
+    const r = result as Record<string, unknown>;
+    return r.alreadyPresent === true || r.alreadyPushed === true || r.alreadyCancelled === true;
 }

@@ -771,6 +771,8 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sentData(isQuery)[0].FilterString).equal("FBillNo in ('XS-DUP-0001','XS-NEW-0002') and FStockOrgID.FNumber = '100'");
             should(sentData(isSave).map((d) => d.Model.map((m: Msg) => m.FBillNo))).eql([['XS-NEW-0002']]);
             should(new Set(saved().filter((b) => b.FBillNo === 'XS-DUP-0001').map((b) => b.FID)).size).equal(1);
+            // The status counts the bill found saved apart from the ones saved (the run's two msgs: 1 + 1 saved, 1 found).
+            should(helper.getNode('n1').status.lastCall.args[0]).eql({ fill: 'green', shape: 'dot', text: '2 ok, 1 written before, 0 failed' });
         });
 
         it('duplicate guard: the lookup fails (HTTP 500 every time) → the msg goes to Catch (nothing was saved), not to output 2 as "possibly processed"', async () => {

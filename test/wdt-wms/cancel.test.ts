@@ -79,6 +79,7 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.orders.get('TL2024010001')!.status).equal('cancelled');
         const replay = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010010')] }, 2);
         should(replay.outputs[0][0].payload).match([{ orderCode: 'TL2024010001', alreadyCancelled: true, flag: 'failure', code: 'ORDER_CANCELLED' }]);
+        should(helper.getNode('n1').status.lastCall.args[0]).match({ fill: 'yellow', text: '0 ok, 1 written before, 2 failed' });
         should(replay.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code])).eql([['TL2024010010', 'ORDER_CANNOT_CANCEL']]);
     });
 
