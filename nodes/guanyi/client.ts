@@ -3,8 +3,12 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, missingListError, parseVendorJson } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, english, missingListError, parseVendorJson, type Text } from '../core';
 import { guanyiBody } from './sign';
+
+/** The config node's catalog in English: the refusals the test button shows are its texts (guanyi-config.test.*). */
+const inEnglish = english(path.join(__dirname, 'guanyi-config.js'));
 
 export const GUANYI_DEFAULT_URL = 'http://v2.api.guanyierp.com/rest/erp_open';
 
@@ -76,8 +80,13 @@ export function normaliseReturn(raw: unknown): Record<string, unknown> {
     return r;
 }
 
-export function guanyiConfigError(message: string): ConnectorError {
-    return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message });
+/**
+ * A setting the config node cannot take: a text of the catalog (`guanyi-config.test.setting.*`), whose English is the
+ * message and which the editor's button shows in its language (core/config-node.ts), or an English message alone.
+ */
+export function guanyiConfigError(problem: Text | string): ConnectorError {
+    if (typeof problem === 'string') return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message: problem });
+    return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message: inEnglish(problem.key, problem.vars), details: { text: problem } });
 }
 
 export class GuanyiClient extends BaseClient {
@@ -107,7 +116,11 @@ export class GuanyiClient extends BaseClient {
         const rateLimit = () => new ConnectorError({ system: 'guanyi', kind: 'rate-limit', code, message, safeToRepeat: true });
         // A frequency text is a rate limit even when it names the appkey or sessionkey (core FREQUENCY_TEXT).
         if (FREQUENCY_TEXT.test(text)) return rateLimit();
-        if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'guanyi', kind: 'config', code, message: `${message} (check appkey, sessionkey and secret)` });
+        if (CONFIG_TEXT.test(text)) {
+            // Guanyi's own words, what to check around them in the editor's language.
+            const refused: Text = { key: 'guanyi-config.test.credentials', vars: { reason: message } };
+            return new ConnectorError({ system: 'guanyi', kind: 'config', code, message: inEnglish(refused.key, refused.vars), details: { text: refused } });
+        }
         if (RATE_TEXT.test(text)) return rateLimit();
         const sub = String(answer.subErrorCode ?? '');
         return new ConnectorError({ system: 'guanyi', kind: 'business', code, message, field: /^isv\./.test(sub) ? sub.slice(4) : undefined });

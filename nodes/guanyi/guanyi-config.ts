@@ -9,13 +9,13 @@ export = function (RED: NodeAPI) {
         credentials: { sessionkey: { type: 'password' }, secret: { type: 'password' } },
         createClient: (config, creds) => {
             const url = String(config.url || GUANYI_DEFAULT_URL).trim();
-            if (!/^https?:\/\/[^\s/]+/i.test(url)) throw configError('url: must start with http:// or https://');
+            if (!/^https?:\/\/[^\s/]+/i.test(url)) throw configError({ key: 'guanyi-config.test.setting.url' });
             const query = urlQueryProblem(url);
             if (query) throw configError(`url: ${query}`);
             const appkey = String(config.appkey ?? '').trim();
-            if (!appkey) throw configError('appkey: is required');
-            if (!creds.sessionkey) throw configError('sessionkey: is required');
-            if (!creds.secret) throw configError('secret: is required');
+            if (!appkey) throw configError({ key: 'guanyi-config.test.setting.required', vars: { field: 'appkey' } });
+            if (!creds.sessionkey) throw configError({ key: 'guanyi-config.test.setting.required', vars: { field: 'sessionkey' } });
+            if (!creds.secret) throw configError({ key: 'guanyi-config.test.setting.required', vars: { field: 'secret' } });
             return new GuanyiClient(commonClientSettings('guanyi', config, { rps: 5, concurrency: 2 }), { url, appkey }, { sessionkey: creds.sessionkey, secret: creds.secret });
         },
     });

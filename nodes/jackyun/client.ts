@@ -5,7 +5,8 @@
  *            in the form; jkysign with the Jackyun secret, outer TOP sign (md5 | hmac | hmac-sha256) with the Qimen secret.
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, english, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -14,6 +15,12 @@ export const JACKYUN_DIRECT_URL = 'https://open.jackyun.com/open/openapi/do';
 export const TRADE_METHOD = 'jackyun.tradenotsensitiveinfos.list.get';
 export const WINDOW_MAX_MS = 7 * 86400000;
 const SYSTEM = 'jackyun';
+/**
+ * The config node's catalog in English: the settings it refuses and the refusals the test button shows are its texts
+ * (jackyun-config.test.*), which the button shows in the editor's language (details.text, core/config-node.ts).
+ */
+const inEnglish = english(path.join(__dirname, 'jackyun-config.js'));
+const CATALOG = { type: 'jackyun-config', inEnglish };
 
 export type JackyunMode = 'direct' | 'qimen';
 
@@ -208,29 +215,34 @@ export class JackyunClient extends BaseClient {
     ) {
         super(clientSettings);
         this.keepSecret(creds.appSecret, creds.qimenSecret);
-        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
-        if (settings.mode !== 'direct' && settings.mode !== 'qimen') throw cfg('mode', 'must be direct or qimen');
-        if (!settings.appKey) throw cfg('appKey', 'is required');
-        if (!creds.appSecret) throw cfg('appSecret', 'is required');
+        // A setting refused naming it: a text of the catalog (jackyun-config.test.setting.<name>), or the core's English.
+        const cfg = (field: string, problem: string | { name: string; vars?: Record<string, string> }) => {
+            if (typeof problem === 'string') return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${problem}` });
+            const text: Text = { key: `jackyun-config.test.setting.${problem.name}`, vars: { field, ...problem.vars } };
+            return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: inEnglish(text.key, text.vars), details: { text } });
+        };
+        if (settings.mode !== 'direct' && settings.mode !== 'qimen') throw cfg('mode', { name: 'mode' });
+        if (!settings.appKey) throw cfg('appKey', { name: 'required' });
+        if (!creds.appSecret) throw cfg('appSecret', { name: 'required' });
         const signMethod = settings.signMethod || 'md5';
-        if (!TOP_SIGN_METHODS.includes(signMethod)) throw cfg('signMethod', `must be one of ${TOP_SIGN_METHODS.join(', ')}`);
+        if (!TOP_SIGN_METHODS.includes(signMethod)) throw cfg('signMethod', { name: 'signMethod', vars: { methods: TOP_SIGN_METHODS.join(', ') } });
         let gatewayUrl = settings.gatewayUrl;
         if (settings.mode === 'direct') {
             gatewayUrl = gatewayUrl || JACKYUN_DIRECT_URL;
         } else {
-            if (!gatewayUrl) throw cfg('gatewayUrl', 'is required in qimen mode (the /router/qm URL of your Qimen app)');
-            if (!settings.qimenAppKey) throw cfg('qimenAppKey', 'is required in qimen mode');
-            if (!creds.qimenSecret) throw cfg('qimenSecret', 'is required in qimen mode');
-            if (!settings.targetAppKey) throw cfg('targetAppKey', 'is required in qimen mode');
+            if (!gatewayUrl) throw cfg('gatewayUrl', { name: 'gatewayUrlQimen' });
+            if (!settings.qimenAppKey) throw cfg('qimenAppKey', { name: 'requiredQimen' });
+            if (!creds.qimenSecret) throw cfg('qimenSecret', { name: 'requiredQimen' });
+            if (!settings.targetAppKey) throw cfg('targetAppKey', { name: 'requiredQimen' });
             // §3.3/§3.4: customerId (outer, tenant routing) and jkycustomerid (inner) are sent on every Qimen call.
-            if (!settings.customerId) throw cfg('customerId', 'is required in qimen mode (the Jackyun tenant id, sent as customerId and jkycustomerid)');
+            if (!settings.customerId) throw cfg('customerId', { name: 'customerId' });
         }
-        if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', 'must be an http(s) URL');
+        if (!/^https?:\/\//i.test(gatewayUrl)) throw cfg('gatewayUrl', { name: 'gatewayUrl' });
         const query = urlQueryProblem(gatewayUrl);
         if (query) throw cfg('gatewayUrl', query);
         // Anything but a whole number from 1 (a `${NAME}` set to a word, 0.5) was read as 200, or as a page size of 0.
         const maxPageSize = isBlankValue(settings.maxPageSize) ? 200 : Number(settings.maxPageSize);
-        if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw cfg('maxPageSize', `must be a whole number of records, 1 or more (got ${JSON.stringify(settings.maxPageSize)})`);
+        if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw cfg('maxPageSize', { name: 'maxPageSize', vars: { got: String(JSON.stringify(settings.maxPageSize)) } });
         this.settings = { ...settings, gatewayUrl, version: settings.version || 'v1.0', signMethod, maxPageSize };
     }
 
@@ -279,7 +291,9 @@ export class JackyunClient extends BaseClient {
         if (code !== 200) {
             const msg = String(body.msg ?? body.message ?? '');
             const sub = String(body.subCode ?? '');
-            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: `Jackyun: ${msg || 'error'}${sub ? ` (${sub})` : ''}`, details: { code: body.code, subCode: sub } });
+            // Jackyun's own words; the palette's around them in the editor's language (jackyun-config.test.refused*).
+            const text: Text = { key: sub ? 'jackyun-config.test.refusedSub' : 'jackyun-config.test.refused', vars: { reason: msg || { key: 'jackyun-config.test.noReason.error' }, ...(sub ? { subCode: sub } : {}) } };
+            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: inEnglish(text.key, text.vars), details: { code: body.code, subCode: sub, text } });
         }
         // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
         return this.readResult(body.result === undefined && body.data !== undefined ? body : body.result);
@@ -290,7 +304,7 @@ export class JackyunClient extends BaseClient {
         if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Qimen' });
         const err = body.error_response;
         // No session is sent, so none can be renewed: a session code (26, 27) is a configuration problem, as in wdt-wms.
-        if (isObj(err)) throw topGatewayError(SYSTEM, err, topErrorKind(Number(err.code)) === 'auth' ? { kind: 'config' } : {});
+        if (isObj(err)) throw topGatewayError(SYSTEM, err, topErrorKind(Number(err.code)) === 'auth' ? { kind: 'config' } : {}, CATALOG);
         const response = isObj(body.response) ? body.response : body;
         // Jackyun's own envelope answered unwrapped (§3.7: where the payload sits in /router/qm answers is
         // unconfirmed): its code decides, or an error envelope would pass for an answer without trades.
@@ -302,12 +316,16 @@ export class JackyunClient extends BaseClient {
             const sub = text('sub_message', 'sub_msg');
             const code = text('code', 'sub_code');
             const subCode = text('sub_code');
-            const reason = `${message}${sub && sub !== message ? ` (${sub})` : ''}`;
+            // Qimen's words (its message, and its sub-message where it says more); the palette's around them in the
+            // editor's language (jackyun-config.test.viaQimen*).
+            const reason: Text | string = sub && sub !== message ? { key: 'jackyun-config.test.reasonSub', vars: { message, sub } } : message || { key: 'jackyun-config.test.noReason.failure' };
+            const said: Text = subCode && subCode !== code ? { key: 'jackyun-config.test.viaQimenSub', vars: { reason, subCode } } : { key: 'jackyun-config.test.viaQimen', vars: { reason } };
             throw new ConnectorError({
                 system: SYSTEM,
                 kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`),
                 code: code || 'FAILURE',
-                message: `Jackyun via Qimen: ${reason || 'failure'}${subCode && subCode !== code ? ` [${subCode}]` : ''}`,
+                message: inEnglish(said.key, said.vars),
+                details: { text: said },
             });
         }
         const raw = response.result ?? response.jackyunData;

@@ -4,8 +4,15 @@
  * token header / md5 signature (jingchengSign), and a success rule (dotted path + expected value, compared as text).
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, nonFiniteNumber, parseVendorJson, validationError } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, english, nonFiniteNumber, parseVendorJson, validationError, type Text } from '../core';
 import { jingchengSign } from './sign';
+
+/**
+ * The config node's catalog in English: the settings it refuses and the refusals the test button shows are its texts
+ * (jingcheng-config.test.*), which the button shows in the editor's language (details.text, core/config-node.ts).
+ */
+const inEnglish = english(path.join(__dirname, 'jingcheng-config.js'));
 
 export type JingchengAuthMode = 'none' | 'token' | 'md5';
 
@@ -150,7 +157,10 @@ export class JingchengClient extends BaseClient {
                 return c === undefined || c === null || c === '' ? fallback : String(c);
             };
             if (res.status === 401 || res.status === 403) {
-                throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: `authentication refused (HTTP ${res.status}: ${message('unauthorized')}); check the auth mode, token or secret and the server clock` });
+                // The server's own words, what to check around them in the editor's language.
+                const said = message('');
+                const text: Text = { key: 'jingcheng-config.test.authRefused', vars: { status: res.status, reason: said || { key: 'jingcheng-config.test.unauthorized' } } };
+                throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: inEnglish(text.key, text.vars), details: { text } });
             }
             // 413: the server's front refused the body before the service read it (an error page, no answer of its own).
             if (res.status === 413 || res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
@@ -181,7 +191,9 @@ export class JingchengClient extends BaseClient {
             return { message: 'reachable; warning: the server accepted an empty sheet', key: 'emptyAccepted' };
         } catch (err) {
             if (err instanceof ConnectorError && err.kind === 'validation' && (err.httpStatus === 404 || err.httpStatus === 405)) {
-                throw err.copyWith({ kind: 'config', code: `HTTP_${err.httpStatus}`, message: `no interface at ${this.url} (HTTP ${err.httpStatus}: ${err.message}); check the base URL and the interface path` });
+                const text: Text = { key: 'jingcheng-config.test.noInterface', vars: { url: this.url, status: err.httpStatus, reason: err.message } };
+                const details = err.details !== null && typeof err.details === 'object' ? { ...(err.details as object), text } : { text };
+                throw err.copyWith({ kind: 'config', code: `HTTP_${err.httpStatus}`, message: inEnglish(text.key, text.vars), details });
             }
             if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) {
                 return { message: `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`, key: 'accepted', vars: { answer: err.message } };
@@ -191,8 +203,18 @@ export class JingchengClient extends BaseClient {
     }
 }
 
-export function jingchengConfigError(message: string): ConnectorError {
-    return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message });
+/**
+ * A setting the config node cannot take: a text of the catalog (`jingcheng-config.test.setting.*`), whose English is
+ * the message and which the editor's button shows in its language (core/config-node.ts), or an English message alone.
+ */
+export function jingchengConfigError(problem: Text | string): ConnectorError {
+    if (typeof problem === 'string') return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message: problem });
+    return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message: inEnglish(problem.key, problem.vars), details: { text: problem } });
+}
+
+/** The text `jingcheng-config.test.setting.<name>` about setting `field`. */
+export function jingchengSetting(name: string, field: string, vars: Record<string, string> = {}): Text {
+    return { key: `jingcheng-config.test.setting.${name}`, vars: { field, ...vars } };
 }
 
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -212,17 +234,17 @@ export function parseExtraHeaders(value: unknown): Record<string, string> {
             // A value written as a long number (a tenant id) is sent with every digit, not rounded (see core/json.ts).
             obj = parseVendorJson(value);
         } catch {
-            throw jingchengConfigError('extraHeaders: must be a JSON object, e.g. {"X-App": "erp"}');
+            throw jingchengConfigError(jingchengSetting('jsonObject', 'extraHeaders'));
         }
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw jingchengConfigError('extraHeaders: must be a JSON object, e.g. {"X-App": "erp"}');
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw jingchengConfigError(jingchengSetting('jsonObject', 'extraHeaders'));
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-        if (!HEADER_NAME.test(k)) throw jingchengConfigError(`extraHeaders: "${k}" is not a valid header name`);
-        if (v !== null && typeof v === 'object') throw jingchengConfigError(`extraHeaders: the value of "${k}" must be text`);
+        if (!HEADER_NAME.test(k)) throw jingchengConfigError(jingchengSetting('headerName', 'extraHeaders', { name: k }));
+        if (v !== null && typeof v === 'object') throw jingchengConfigError(jingchengSetting('headerValueText', 'extraHeaders', { name: k }));
         const text = String(v ?? '');
         const bad = NOT_IN_HEADER.exec(text);
-        if (bad) throw jingchengConfigError(`extraHeaders: the value of "${k}" holds ${JSON.stringify(bad[0])}, which an HTTP header cannot carry (it would be sent without it)`);
+        if (bad) throw jingchengConfigError(jingchengSetting('headerValueChar', 'extraHeaders', { name: k, char: JSON.stringify(bad[0]) }));
         out[k] = text;
     }
     return out;

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerConfigNode, commonClientSettings, urlQueryProblem } from '../core';
-import { JingchengClient, JingchengAuthMode, HEADER_NAME, NOT_IN_HEADER, parseExtraHeaders, jingchengConfigError as configError } from './client';
+import { JingchengClient, JingchengAuthMode, HEADER_NAME, NOT_IN_HEADER, parseExtraHeaders, jingchengConfigError as configError, jingchengSetting as setting } from './client';
 
 export = function (RED: NodeAPI) {
     registerConfigNode(RED, {
@@ -9,20 +9,20 @@ export = function (RED: NodeAPI) {
         credentials: { token: { type: 'password' }, secret: { type: 'password' } },
         createClient: (config, creds) => {
             const baseUrl = String(config.baseUrl ?? '').trim();
-            if (!baseUrl) throw configError('baseUrl: is required');
-            if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) throw configError('baseUrl: must start with http:// or https://');
+            if (!baseUrl) throw configError(setting('required', 'baseUrl'));
+            if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) throw configError(setting('url', 'baseUrl'));
             const query = urlQueryProblem(baseUrl);
             if (query) throw configError(`baseUrl: ${query}`);
             const auth = String(config.auth || 'none') as JingchengAuthMode;
-            if (!['none', 'token', 'md5'].includes(auth)) throw configError(`auth: must be none, token or md5 (got "${auth}")`);
-            if (auth === 'token' && !creds.token) throw configError('token: is required for token auth');
-            if (auth === 'md5' && !creds.secret) throw configError('secret: is required for md5 auth');
+            if (!['none', 'token', 'md5'].includes(auth)) throw configError(setting('auth', 'auth', { got: auth }));
+            if (auth === 'token' && !creds.token) throw configError(setting('requiredToken', 'token'));
+            if (auth === 'md5' && !creds.secret) throw configError(setting('requiredMd5', 'secret'));
             // The token goes in a header: what a header cannot carry would be dropped on the way, and the ERP say only
             // "authentication refused". The token's own characters are not quoted (it is a secret).
-            if (auth === 'token' && NOT_IN_HEADER.test(String(config.tokenTemplate ?? ''))) throw configError(`tokenTemplate: holds ${JSON.stringify(NOT_IN_HEADER.exec(String(config.tokenTemplate))![0])}, which an HTTP header cannot carry`);
-            if (auth === 'token' && NOT_IN_HEADER.test(creds.token)) throw configError('token: holds a character an HTTP header cannot carry (Chinese text, a line break inside it)');
+            if (auth === 'token' && NOT_IN_HEADER.test(String(config.tokenTemplate ?? ''))) throw configError(setting('notInHeader', 'tokenTemplate', { char: JSON.stringify(NOT_IN_HEADER.exec(String(config.tokenTemplate))![0]) }));
+            if (auth === 'token' && NOT_IN_HEADER.test(creds.token)) throw configError(setting('tokenNotInHeader', 'token'));
             for (const name of ['tokenHeader', 'timestampHeader', 'signHeader'] as const) {
-                if (config[name] && !HEADER_NAME.test(String(config[name]))) throw configError(`${name}: "${config[name]}" is not a valid header name`);
+                if (config[name] && !HEADER_NAME.test(String(config[name]))) throw configError(setting('headerName', name, { name: String(config[name]) }));
             }
             return new JingchengClient(
                 commonClientSettings('jingcheng', config, { rps: 2, concurrency: 1 }),

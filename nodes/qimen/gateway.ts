@@ -2,7 +2,13 @@
  * The Alibaba TOP / Qimen gateway's own errors (protocols.md §3.5): `<error_response>` (XML) or `{"error_response":…}`
  * (JSON) with a numeric code, answered by the gateway before the request reaches the target system.
  */
-import { ConnectorError, ConnectorErrorInit, ErrorKind } from '../core';
+import { ConnectorError, ConnectorErrorInit, ErrorKind, type Text, type Translate } from '../core';
+
+/** A config node's catalog: its type (`jackyun-config`) and its English (core english()). */
+export interface GatewayCatalog {
+    type: string;
+    inEnglish: Translate;
+}
 
 /** §3.5: 7 call limit → rate-limit; 10, 15 service unavailable → transient; 26, 27 session → auth; 40, 41 parameters → validation; else config. */
 export function topErrorKind(code: number): ErrorKind {
@@ -19,8 +25,12 @@ export function topErrorKind(code: number): ErrorKind {
  */
 const BAN_SECONDS = /\blast for (\d+) more seconds?\b/i;
 
-/** An `error_response` as the error of `system`: its kind by code, the gateway's message and sub_code; `init` overrides. */
-export function topGatewayError(system: string, err: Record<string, unknown>, init: Partial<ConnectorErrorInit> = {}): ConnectorError {
+/**
+ * An `error_response` as the error of `system`: its kind by code, the gateway's message and sub_code; `init` overrides.
+ * With `catalog` (the config node's), the same is said for the editor's button in its language: the catalog's
+ * `test.qimenGateway*` text in `details.text`, the gateway's own words as its reason, and its English as the message.
+ */
+export function topGatewayError(system: string, err: Record<string, unknown>, init: Partial<ConnectorErrorInit> = {}, catalog?: GatewayCatalog): ConnectorError {
     const sub = err.sub_code ? ` [${String(err.sub_code)}]` : '';
     const kind = topErrorKind(Number(err.code));
     const text = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
@@ -28,12 +38,20 @@ export function topGatewayError(system: string, err: Record<string, unknown>, in
     const subMsg = text(err.sub_msg);
     const reason = msg && subMsg && subMsg !== msg ? `${msg}: ${subMsg}` : msg || subMsg || 'error';
     const ban = kind === 'rate-limit' ? BAN_SECONDS.exec(subMsg) : null;
+    let message = `Qimen gateway: ${reason} (code ${String(err.code)})${sub}`;
+    let said: Text | undefined;
+    if (catalog) {
+        const why: Text | string = msg && subMsg && subMsg !== msg ? { key: `${catalog.type}.test.qimenReasonSub`, vars: { message: msg, sub: subMsg } } : msg || subMsg || { key: `${catalog.type}.test.noReason.error` };
+        const code = String(err.code);
+        said = err.sub_code ? { key: `${catalog.type}.test.qimenGatewaySub`, vars: { reason: why, code, subCode: String(err.sub_code) } } : { key: `${catalog.type}.test.qimenGateway`, vars: { reason: why, code } };
+        message = catalog.inEnglish(said.key, said.vars);
+    }
     return new ConnectorError({
         system,
         kind,
         code: `TOP_${String(err.code)}`,
-        message: `Qimen gateway: ${reason} (code ${String(err.code)})${sub}`,
-        details: { sub_code: err.sub_code, request_id: err.request_id },
+        message,
+        details: { sub_code: err.sub_code, request_id: err.request_id, ...(said ? { text: said } : {}) },
         ...(ban ? { retryAfterMs: Number(ban[1]) * 1000 } : {}),
         ...init,
     });

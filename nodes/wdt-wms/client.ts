@@ -4,14 +4,20 @@
  * `<response><flag/><code/><message/></response>` answer. The `qimen` style speaks the same operation with the
  * Qimen names (taobao.qimen.order.cancel, app_key/customerId, plain TOP sign).
  */
+import path from 'path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, parseVendorJson, urlQueryProblem } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, english, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
 
 export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
 const SYSTEM = 'wdt-wms';
+/**
+ * The config node's catalog in English: the settings it refuses and the refusals the test button shows are its texts
+ * (wdt-wms-config.test.*), which the button shows in the editor's language (details.text, core/config-node.ts).
+ */
+const inEnglish = english(path.join(__dirname, 'wdt-wms-config.js'));
 
 export type WmsApiStyle = 'wdt' | 'qimen';
 
@@ -71,7 +77,7 @@ function xmlText(field: string, v: unknown): string {
  */
 function gatewayRefusal(err: Record<string, unknown>): ConnectorError {
     const kind = topErrorKind(Number(err.code));
-    return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: Number(err.code) !== 15 });
+    return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: Number(err.code) !== 15 }, { type: 'wdt-wms-config', inEnglish });
 }
 
 /** The `<request>` document of a cancellation, elements in the Qimen order, empty optional fields left out. */
@@ -142,17 +148,22 @@ export class WdtWmsClient extends BaseClient {
     ) {
         super(clientSettings);
         this.keepSecret(secret);
-        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
+        // A setting refused naming it: a text of the catalog (wdt-wms-config.test.setting.<name>), or the core's English.
+        const cfg = (field: string, problem: string | { name: string }) => {
+            if (typeof problem === 'string') return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${problem}` });
+            const said: Text = { key: `wdt-wms-config.test.setting.${problem.name}`, vars: { field } };
+            return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: inEnglish(said.key, said.vars), details: { text: said } });
+        };
         const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
-        if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', 'must be an http(s) URL');
+        if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', { name: 'serviceUrl' });
         const query = urlQueryProblem(serviceUrl);
         if (query) throw cfg('serviceUrl', query);
-        if (!settings.appkey) throw cfg('appkey', 'is required');
-        if (!secret) throw cfg('secret', 'is required');
-        if (!settings.sid) throw cfg('sid', 'is required');
-        if (settings.format && settings.format !== 'xml') throw cfg('format', 'only xml is supported');
+        if (!settings.appkey) throw cfg('appkey', { name: 'required' });
+        if (!secret) throw cfg('secret', { name: 'required' });
+        if (!settings.sid) throw cfg('sid', { name: 'required' });
+        if (settings.format && settings.format !== 'xml') throw cfg('format', { name: 'format' });
         const apiStyle = settings.apiStyle || 'wdt';
-        if (apiStyle !== 'wdt' && apiStyle !== 'qimen') throw cfg('apiStyle', 'must be wdt or qimen');
+        if (apiStyle !== 'wdt' && apiStyle !== 'qimen') throw cfg('apiStyle', { name: 'apiStyle' });
         this.settings = { serviceUrl, appkey: settings.appkey, sid: settings.sid, format: 'xml', apiStyle };
     }
 
@@ -201,7 +212,11 @@ export class WdtWmsClient extends BaseClient {
             delete answer.msg;
             if (answer.flag === 'success') return answer;
             const kind = classifyWms(answer.code, answer.message);
-            throw new ConnectorError({ system: SYSTEM, kind, code: answer.code || 'FAILURE', message: `WDT WMS: ${answer.message || 'failure'}`, details: answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' });
+            // The WMS's own words; the palette's around them in the editor's language. A refusal of the account, which
+            // the test button shows, carries that text (details.text); a business one's details are the answer alone,
+            // as the cancel node passes them on (an order cancelled already).
+            const said: Text = { key: 'wdt-wms-config.test.refused', vars: { reason: answer.message || { key: 'wdt-wms-config.test.noReason.failure' } } };
+            throw new ConnectorError({ system: SYSTEM, kind, code: answer.code || 'FAILURE', message: inEnglish(said.key, said.vars), details: kind === 'config' ? { ...answer, text: said } : answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' });
         }, ctx, { write });
     }
 

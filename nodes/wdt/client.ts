@@ -4,8 +4,12 @@
  * business parameters are flat form fields with nested structures as JSON text, serialised once so that the text
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, isRoundedInteger, nonFiniteNumber, parseVendorJson } from '../core';
+import path from 'path';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, isRoundedInteger, nonFiniteNumber, parseVendorJson, type Text } from '../core';
 import { wdt } from './sign';
+
+/** The config node's catalog in English: the refusals the test button shows are its texts (wdt-config.test.*). */
+const inEnglish = english(path.join(__dirname, 'wdt-config.js'));
 
 export const WDT_HOSTS: Record<string, string> = {
     production: 'https://api.wangdian.cn/openapi2',
@@ -40,8 +44,18 @@ const CLOCK_TEXT = /时间戳|timestamp/i;
 // Looser than core FREQUENCY_TEXT (tested first): only after the account and clock words.
 const RATE_TEXT = /超过|(?<![a-z])limit/i;
 
-export function wdtConfigError(message: string): ConnectorError {
-    return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message });
+/**
+ * A setting the config node cannot take: its text of the catalog (`wdt-config.test.setting.*`), the English as the
+ * message and the text for the editor's button, in its language (core/config-node.ts).
+ */
+export function wdtConfigError(text: Text): ConnectorError {
+    return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message: inEnglish(text.key, text.vars), details: { text } });
+}
+
+/** A refusal of the account or the clock: WDT's own words (`reason`) and what to check, as a text of the catalog. */
+function refusal(code: unknown, key: 'clock' | 'credentials', reason: string): ConnectorError {
+    const text: Text = { key: `wdt-config.test.${key}`, vars: { reason } };
+    return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: inEnglish(text.key, text.vars), details: { text } });
 }
 
 /** Half of a UTF-16 surrogate pair standing alone. */
@@ -168,8 +182,8 @@ export class WdtClient extends BaseClient {
         const rateLimit = () => new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
         // A frequency text is a rate limit even when it names the sid or appkey (core FREQUENCY_TEXT).
         if (FREQUENCY_TEXT.test(text)) return rateLimit();
-        if (CLOCK_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check this host's clock)` });
-        if (CONFIG_TEXT.test(text)) return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: `${text} (check sid, appkey and appsecret)` });
+        if (CLOCK_TEXT.test(text)) return refusal(code, 'clock', text);
+        if (CONFIG_TEXT.test(text)) return refusal(code, 'credentials', text);
         if (RATE_TEXT.test(text)) return rateLimit();
         return new ConnectorError({ system: 'wdt', kind: 'business', code: String(code), message: text, safeToRepeat: false });
     }
@@ -241,12 +255,12 @@ export function wdtBaseUrl(config: Record<string, any>): string {
     const server = String(config.server || 'production');
     if (server === 'custom') {
         const url = String(config.baseUrl ?? '').trim();
-        if (!url) throw wdtConfigError('baseUrl: is required for a custom server');
-        if (!/^https?:\/\/[^\s/]+/i.test(url)) throw wdtConfigError('baseUrl: must start with http:// or https://');
+        if (!url) throw wdtConfigError({ key: 'wdt-config.test.setting.baseUrlRequired' });
+        if (!/^https?:\/\/[^\s/]+/i.test(url)) throw wdtConfigError({ key: 'wdt-config.test.setting.baseUrl' });
         return normaliseBase(url);
     }
     const host = WDT_HOSTS[server];
-    if (!host) throw wdtConfigError(`server: must be production, sandbox or custom (got "${server}")`);
+    if (!host) throw wdtConfigError({ key: 'wdt-config.test.setting.server', vars: { server } });
     return host;
 }
 

@@ -301,6 +301,25 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(sim.requests).have.length(0);
     });
 
+    it("Test connection in a zh-CN editor: a refused sessionkey, appkey or signature reads in Chinese around Guanyi's own words, a missing sessionkey too; the English messages as before, no secret", async () => {
+        await loadFlow();
+        const test = (appkey: string, c: Msg) => helper.request().post('/cn-erp/guanyi-config/test').send({ config: { url: `${sim.baseUrl}/rest/erp_open`, appkey }, credentials: c }).expect(200);
+        const session = (await test(GUANYI_DEMO.appkey, { sessionkey: 'not-the-session-key', secret: GUANYI_DEMO.secret })).body;
+        should(session).match({ ok: false, kind: 'config', code: 'SESSIONKEY_INVALID', message: 'sessionkey无效 (check appkey, sessionkey and secret)', text: { key: 'guanyi-config.test.credentials', vars: { reason: 'sessionkey无效' } } });
+        should(testButtonText('guanyi', 'guanyi-config', session, 'zh-CN')).equal('✘ SESSIONKEY_INVALID: sessionkey无效（请核对 appkey、sessionkey 和 secret）');
+        should(testButtonText('guanyi', 'guanyi-config', session, 'en-US')).equal(`✘ SESSIONKEY_INVALID: ${session.message}`);
+        should(JSON.stringify(session)).not.containEql('not-the-session-key');
+        const appkey = (await test('no-such-app', creds)).body;
+        should(testButtonText('guanyi', 'guanyi-config', appkey, 'zh-CN')).equal('✘ APPKEY_INVALID: appkey不存在（请核对 appkey、sessionkey 和 secret）');
+        const sign = (await test(GUANYI_DEMO.appkey, { sessionkey: GUANYI_DEMO.sessionkey, secret: 'not-the-secret' })).body;
+        should(testButtonText('guanyi', 'guanyi-config', sign, 'zh-CN')).equal('✘ SIGN_INVALID: 签名sign验证失败（请核对 appkey、sessionkey 和 secret）');
+        should(JSON.stringify(sign)).not.containEql('not-the-secret');
+        const missing = (await test(GUANYI_DEMO.appkey, { secret: GUANYI_DEMO.secret })).body;
+        should(missing).match({ ok: false, kind: 'config', code: 'CONFIG', message: 'sessionkey: is required' });
+        should(testButtonText('guanyi', 'guanyi-config', missing, 'zh-CN')).equal('✘ CONFIG: sessionkey：必填');
+        should(sim.requests).have.length(3);
+    });
+
     it('sessionkey and secret pasted with a trailing space, a tab or a full-width space (U+3000) are used without it; a secret in quotes is refused naming it (test-connection route)', async () => {
         await loadFlow();
         const test = (c: Msg) => helper.request().post('/cn-erp/guanyi-config/test').send({ config: { url: `${sim.baseUrl}/rest/erp_open`, appkey: GUANYI_DEMO.appkey }, credentials: c }).expect(200);

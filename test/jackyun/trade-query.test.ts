@@ -594,6 +594,30 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(missing.body.message).match(/gatewayUrl: is required/);
     });
 
+    it("test-connection route in a zh-CN editor: a refused signature, directly, via Qimen (inner jkysign) or at the Qimen gateway, and a missing setting read in Chinese around the vendor's own words; the English messages as before, no secret", async () => {
+        await start(direct());
+        const test = (config: Msg, credentials: Msg) => helper.request().post('/cn-erp/jackyun-config/test').send({ config, credentials }).expect(200);
+        const viaQimen = { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId };
+        const d = (await test({ mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey }, { appSecret: 'secret-d1' })).body;
+        should(d).match({ ok: false, kind: 'config', code: '0130010003', message: 'Jackyun: 签名验证失败 (0130010003)', text: { key: 'jackyun-config.test.refusedSub', vars: { reason: '签名验证失败', subCode: '0130010003' } } });
+        should(testButtonText('jackyun', 'jackyun-config', d, 'zh-CN')).equal('✘ 0130010003: 吉客云：签名验证失败（0130010003）');
+        should(testButtonText('jackyun', 'jackyun-config', d, 'en-US')).equal(`✘ 0130010003: ${d.message}`);
+        const inner = (await test(viaQimen, { appSecret: 'secret-i2', qimenSecret: JACKYUN_DEMO.qimenSecret })).body;
+        should(inner).match({ ok: false, kind: 'config', code: '0130010003', message: 'Jackyun via Qimen: 吉客云签名(jkysign)验证失败', text: { key: 'jackyun-config.test.viaQimen' } });
+        should(testButtonText('jackyun', 'jackyun-config', inner, 'zh-CN')).equal('✘ 0130010003: 吉客云（经奇门）：吉客云签名(jkysign)验证失败');
+        const gateway = (await test(viaQimen, { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: 'secret-g3' })).body;
+        should(gateway).match({ ok: false, kind: 'config', code: 'TOP_25', message: 'Qimen gateway: Invalid signature (code 25) [isv.invalid-signature]', text: { key: 'jackyun-config.test.qimenGatewaySub', vars: { reason: 'Invalid signature', code: '25', subCode: 'isv.invalid-signature' } } });
+        should(testButtonText('jackyun', 'jackyun-config', gateway, 'zh-CN')).equal('✘ TOP_25: 奇门网关：Invalid signature（错误码 25，子错误码 isv.invalid-signature）');
+        should(testButtonText('jackyun', 'jackyun-config', gateway, 'en-US')).equal(`✘ TOP_25: ${gateway.message}`);
+        for (const body of [d, inner, gateway]) should(JSON.stringify(body)).not.match(/secret-[dig]\d/);
+        const missing = (await test({ mode: 'qimen', appKey: 'a' }, { appSecret: 's' })).body;
+        should(missing).match({ ok: false, kind: 'config', code: 'CONFIG', message: 'gatewayUrl: is required in qimen mode (the /router/qm URL of your Qimen app)' });
+        should(testButtonText('jackyun', 'jackyun-config', missing, 'zh-CN')).equal('✘ CONFIG: gatewayUrl：经奇门接入时必填，即奇门应用的 /router/qm 地址');
+        const pageSize = (await test({ mode: 'direct', appKey: 'a', maxPageSize: 'many' }, { appSecret: 's' })).body;
+        should(pageSize).match({ ok: false, kind: 'config', message: 'maxPageSize: must be a whole number of records, 1 or more (got "many")' });
+        should(testButtonText('jackyun', 'jackyun-config', pageSize, 'zh-CN')).equal('✘ CONFIG: maxPageSize：须为 1 或以上的整数条数，填的是 "many"');
+    });
+
     it('test-connection route: appSecret and qimenSecret pasted with a trailing space, a tab or a full-width space (U+3000) sign without it; a secret in quotes is refused naming it', async () => {
         await start(direct());
         const qimenConfig = { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId };

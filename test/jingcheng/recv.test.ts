@@ -374,6 +374,35 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(sim.sheets.size).equal(0);
     });
 
+    it("POST /cn-erp/jingcheng-config/test in a zh-CN editor: refused authentication, no interface at the path and settings it cannot take read in Chinese around the server's own words; the English messages as before, no secret", async () => {
+        await start();
+        await loadFlow();
+        const test = (config: Msg, credentials: Msg) => helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5', ...config }, credentials }).expect(200);
+        const bad = (await test({}, { secret: 'not-the-secret' })).body;
+        should(bad).match({ ok: false, kind: 'config', code: 'AUTH_FAILED', message: 'authentication refused (HTTP 401: unauthorized); check the auth mode, token or secret and the server clock', text: { key: 'jingcheng-config.test.authRefused', vars: { status: 401, reason: 'unauthorized' } } });
+        should(testButtonText('jingcheng', 'jingcheng-config', bad, 'zh-CN')).equal('✘ AUTH_FAILED: 认证被拒（HTTP 401：unauthorized）；请检查认证方式、令牌或密钥，以及服务器时钟');
+        should(testButtonText('jingcheng', 'jingcheng-config', bad, 'en-US')).equal(`✘ AUTH_FAILED: ${bad.message}`);
+        should(JSON.stringify(bad)).not.containEql('not-the-secret');
+        // Refused without a word of the server's own: the palette says why in the editor's language.
+        sim.inject({ type: 'http', status: 403, body: '' });
+        const silent = (await test({}, { secret: JINGCHENG_DEMO.secret })).body;
+        should(silent).match({ ok: false, kind: 'config', code: 'HTTP_403', message: 'authentication refused (HTTP 403: unauthorized); check the auth mode, token or secret and the server clock' });
+        should(testButtonText('jingcheng', 'jingcheng-config', silent, 'zh-CN')).equal('✘ HTTP_403: 认证被拒（HTTP 403：未授权）；请检查认证方式、令牌或密钥，以及服务器时钟');
+        const wrongPath = (await test({ path: 'ExtApi_RecvExSheetX' }, { secret: JINGCHENG_DEMO.secret })).body;
+        should(wrongPath).match({ ok: false, kind: 'config', code: 'HTTP_404', message: `no interface at ${sim.baseUrl}/ExtApi_RecvExSheetX (HTTP 404: no interface at /ExtApi_RecvExSheetX); check the base URL and the interface path`, text: { key: 'jingcheng-config.test.noInterface' } });
+        should(testButtonText('jingcheng', 'jingcheng-config', wrongPath, 'zh-CN')).equal(`✘ HTTP_404: 在 ${sim.baseUrl}/ExtApi_RecvExSheetX 找不到接口（HTTP 404：no interface at /ExtApi_RecvExSheetX）；请检查服务地址和接口路径`);
+        const noSecret = (await test({}, {})).body;
+        should(noSecret).match({ ok: false, kind: 'config', code: 'CONFIG', message: 'secret: is required for md5 auth' });
+        should(testButtonText('jingcheng', 'jingcheng-config', noSecret, 'zh-CN')).equal('✘ CONFIG: secret：使用 md5 签名认证时必填');
+        const header = (await test({ signHeader: 'X Sign' }, { secret: JINGCHENG_DEMO.secret })).body;
+        should(header.message).equal('signHeader: "X Sign" is not a valid header name');
+        should(testButtonText('jingcheng', 'jingcheng-config', header, 'zh-CN')).equal('✘ CONFIG: signHeader：“X Sign”不是有效的请求头名称');
+        const extra = (await test({ extraHeaders: '{"X-App": "精诚"}' }, { secret: JINGCHENG_DEMO.secret })).body;
+        should(extra.message).equal('extraHeaders: the value of "X-App" holds "精", which an HTTP header cannot carry (it would be sent without it)');
+        should(testButtonText('jingcheng', 'jingcheng-config', extra, 'zh-CN')).equal('✘ CONFIG: extraHeaders：“X-App”的值含有 "精"，HTTP 请求头无法携带，发送时会被丢掉');
+        should(sim.sheets.size).equal(0);
+    });
+
     it('POST /cn-erp/jingcheng-config/test: a secret or token pasted with a trailing space, a tab or a full-width space (U+3000) authenticates; one in quotes is refused naming it', async () => {
         await start();
         await loadFlow();

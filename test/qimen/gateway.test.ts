@@ -1,6 +1,9 @@
+import path from 'path';
 import should from 'should';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core/retry';
+import { english } from '../../nodes/core/i18n';
 import { topGatewayError } from '../../nodes/qimen/gateway';
+import { testButtonText } from '../helpers/editor-locales';
 
 describe('qimen/gateway: topGatewayError (protocols.md §3.5)', () => {
     const ban = { code: 7, msg: 'App Call Limited', sub_code: 'accesscontrol.limited-by-app-access-count', sub_msg: 'This ban will last for 12 more seconds' };
@@ -22,5 +25,23 @@ describe('qimen/gateway: topGatewayError (protocols.md §3.5)', () => {
     it('no wait is read from a call limit that names none, nor from another code', () => {
         should(topGatewayError('jackyun', { ...ban, sub_msg: '调用频率超限' }).retryAfterMs).be.undefined();
         should(topGatewayError('jackyun', { code: 15, msg: 'Remote service error', sub_msg: 'This ban will last for 12 more seconds' }).retryAfterMs).be.undefined();
+    });
+
+    it("with the config node's catalog: the same English message, kind and wait, and the text the test button shows in a zh-CN editor", () => {
+        const catalog = (system: string) => ({ type: `${system}-config`, inEnglish: english(path.join(__dirname, '..', '..', 'nodes', system, `${system}-config.js`)) });
+        for (const system of ['jackyun', 'wdt-wms']) {
+            for (const answer of [ban, { code: 25, msg: 'Invalid signature', sub_code: 'isv.invalid-signature' }, { code: 25, msg: 'Invalid signature' }, { code: 15, sub_msg: '远程服务错误' }, { code: 11 }]) {
+                const plain = topGatewayError(system, answer);
+                const said = topGatewayError(system, answer, {}, catalog(system));
+                should(said).match({ message: plain.message, kind: plain.kind, code: plain.code, retryAfterMs: plain.retryAfterMs, details: { sub_code: (answer as { sub_code?: string }).sub_code, text: { key: /^\S+-config\.test\.qimenGateway(Sub)?$/ } } });
+            }
+        }
+        const zh = (system: string, answer: Record<string, unknown>) => {
+            const e = topGatewayError(system, answer, {}, catalog(system));
+            return testButtonText(system, `${system}-config`, { ok: false, kind: e.kind, code: e.code, message: e.message, text: (e.details as { text: unknown }).text }, 'zh-CN');
+        };
+        should(zh('jackyun', ban)).equal('✘ TOP_7: 奇门网关：App Call Limited：This ban will last for 12 more seconds（错误码 7，子错误码 accesscontrol.limited-by-app-access-count）');
+        should(zh('wdt-wms', { code: 15, sub_msg: '远程服务错误' })).equal('✘ TOP_15: 奇门网关：远程服务错误（错误码 15）');
+        should(zh('wdt-wms', { code: 11 })).equal('✘ TOP_11: 奇门网关：未说明原因（错误码 11）');
     });
 });

@@ -332,6 +332,28 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(spec.body.recordSchema.properties.warehouseCode.title).equal('仓库编码');
     });
 
+    it("test-connection route in a zh-CN editor: a refused signature or sid, a Qimen gateway's refusal and a missing setting read in Chinese around the WMS's own words; the English messages as before, no secret", async () => {
+        await start();
+        const test = (config: Msg, secret: string) => helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid, ...config }, credentials: { secret } }).expect(200);
+        const sign = (await test({}, 'zzz-secret')).body;
+        should(sign).match({ ok: false, kind: 'config', code: 'SIGN_ERROR', message: 'WDT WMS: 签名错误', text: { key: 'wdt-wms-config.test.refused', vars: { reason: '签名错误' } } });
+        should(testButtonText('wdt-wms', 'wdt-wms-config', sign, 'zh-CN')).equal('✘ SIGN_ERROR: 旺店通WMS：签名错误');
+        should(testButtonText('wdt-wms', 'wdt-wms-config', sign, 'en-US')).equal(`✘ SIGN_ERROR: ${sign.message}`);
+        should(JSON.stringify(sign)).not.containEql('zzz-secret');
+        const sid = (await test({ sid: 'nobody' }, WDT_WMS_DEMO.secret)).body;
+        should(testButtonText('wdt-wms', 'wdt-wms-config', sid, 'zh-CN')).equal('✘ SIGN_ERROR: 旺店通WMS：sid不存在');
+        sim.inject({ type: 'http', status: 200, body: '<?xml version="1.0" encoding="utf-8"?><error_response><code>25</code><msg>Invalid signature</msg><sub_code>isv.invalid-signature</sub_code></error_response>' });
+        const gateway = (await test({ apiStyle: 'qimen' }, WDT_WMS_DEMO.secret)).body;
+        should(gateway).match({ ok: false, kind: 'config', code: 'TOP_25', message: 'Qimen gateway: Invalid signature (code 25) [isv.invalid-signature]', text: { key: 'wdt-wms-config.test.qimenGatewaySub' } });
+        should(testButtonText('wdt-wms', 'wdt-wms-config', gateway, 'zh-CN')).equal('✘ TOP_25: 奇门网关：Invalid signature（错误码 25，子错误码 isv.invalid-signature）');
+        const missing = (await test({ sid: '' }, WDT_WMS_DEMO.secret)).body;
+        should(missing).match({ ok: false, kind: 'config', code: 'CONFIG', message: 'sid: is required' });
+        should(testButtonText('wdt-wms', 'wdt-wms-config', missing, 'zh-CN')).equal('✘ CONFIG: sid：必填');
+        const style = (await test({ apiStyle: 'soap' }, WDT_WMS_DEMO.secret)).body;
+        should(testButtonText('wdt-wms', 'wdt-wms-config', style, 'zh-CN')).equal('✘ CONFIG: apiStyle：须为 wdt 或 qimen');
+        should(style.message).equal('apiStyle: must be wdt or qimen');
+    });
+
     it('test-connection route: a secret pasted with a trailing space, a tab or a full-width space (U+3000) signs without it, in either API style; one in quotes is refused naming secret', async () => {
         await start();
         for (const apiStyle of ['wdt', 'qimen']) {

@@ -6,6 +6,7 @@ import wdtConfig = require('../../nodes/wdt/wdt-config');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
 import { normaliseBase } from '../../nodes/wdt/client';
 import tradePushRecord from '../../nodes/wdt/schemas/trade-push.record.json';
+import { testButtonText } from '../helpers/editor-locales';
 
 describe('wdt-trade-push against the WDT simulator', function () {
     let sim: WdtSim;
@@ -561,6 +562,28 @@ describe('wdt-trade-push against the WDT simulator', function () {
         const r = await run('n1', { payload: [demoTrade('T1')] }, 2);
         should(r.caught!._error).match({ kind: 'config', message: /appsecret: is required/ });
         should(sim.requests).have.length(0);
+    });
+
+    it("Test connection in a zh-CN editor: a wrong appsecret, a host clock 10 min off and a missing sid read in Chinese around WDT's own words; the English messages as before, no secret", async () => {
+        await loadFlow();
+        const test = (cfg: Msg, appsecret: string) => helper.request().post('/cn-erp/wdt-config/test').send({ config: config(cfg), credentials: { appsecret } }).expect(200);
+        const wrong = (await test({}, 'wrong-secret-xyz')).body;
+        should(wrong).match({ ok: false, kind: 'config', code: '1070', message: '签名sign错误 (check sid, appkey and appsecret)', text: { key: 'wdt-config.test.credentials', vars: { reason: '签名sign错误' } } });
+        should(testButtonText('wdt', 'wdt-config', wrong, 'zh-CN')).equal('✘ 1070: 签名sign错误（请核对 sid、appkey 和 appsecret）');
+        should(testButtonText('wdt', 'wdt-config', wrong, 'en-US')).equal(`✘ 1070: ${wrong.message}`);
+        should(JSON.stringify(wrong)).not.containEql('wrong-secret-xyz');
+        sim.clockOffsetS = 600;
+        const clock = (await test({}, WDT_DEMO.appsecret)).body;
+        should(clock).match({ ok: false, kind: 'config', code: '1060', message: /^时间戳.* \(check this host's clock\)$/, text: { key: 'wdt-config.test.clock' } });
+        should(testButtonText('wdt', 'wdt-config', clock, 'zh-CN')).match(/^✘ 1060: 时间戳timestamp超出允许范围.*（请检查本机时钟）$/);
+        sim.clockOffsetS = 0;
+        const missing = (await test({ sid: ' ' }, WDT_DEMO.appsecret)).body;
+        should(missing).match({ ok: false, kind: 'config', code: 'CONFIG', message: 'sid: is required', text: { key: 'wdt-config.test.setting.required', vars: { field: 'sid' } } });
+        should(testButtonText('wdt', 'wdt-config', missing, 'zh-CN')).equal('✘ CONFIG: sid：必填');
+        const server = (await test({ server: 'staging' }, WDT_DEMO.appsecret)).body;
+        should(server).match({ ok: false, kind: 'config', message: 'server: must be production, sandbox or custom (got "staging")' });
+        should(testButtonText('wdt', 'wdt-config', server, 'zh-CN')).equal('✘ CONFIG: server：须为 production、sandbox 或 custom，填的是“staging”');
+        should(sim.requests).have.length(2);
     });
 
     it('appsecret pasted with a trailing space, a tab or a full-width space (U+3000) is signed without it; one pasted in quotes is refused naming appsecret, not the secret, nothing sent', async () => {
