@@ -7,6 +7,7 @@ import http from 'http';
 import https from 'https';
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import { ConnectorError, cancelledError } from './errors';
+import type { Text } from './i18n';
 
 export interface TransportOptions {
     system: string;
@@ -194,7 +195,23 @@ export class HttpTransport {
             const size = Buffer.byteLength(req.body ?? '');
             return new ConnectorError({ system: this.system, kind: 'transient', code: 'RESET_WHILE_SENDING', message: `connection reset while the request (${size} bytes) was being sent; nothing of it was processed (a server refusing a request this large may reset the connection instead of answering 413: if it happens again, ${FEWER_RECORDS})`, safeToRepeat: true, cause });
         }
-        return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code}`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause });
+        // Said with the server it was for (a wrong address or port is the usual cause), and as a text of the catalog
+        // for the editor's Test connection button to say in its language.
+        const server = originOf(req.url);
+        const text: Text = { key: 'runtime.test.network', vars: { server, code, why: { key: NETWORK_WHY.has(code) ? `runtime.test.networkWhy.${code}` : 'runtime.test.networkWhy.other' } } };
+        return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code} (${server})`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause, details: { text } });
+    }
+}
+
+/** The network errors the catalog explains (runtime.test.networkWhy.*). */
+const NETWORK_WHY = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The scheme, host and port of a URL: never its path or query, which may carry a signature or a key. */
+function originOf(url: string): string {
+    try {
+        return new URL(url).origin;
+    } catch {
+        return '(invalid URL)';
     }
 }
 

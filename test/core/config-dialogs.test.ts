@@ -181,6 +181,30 @@ describe('config dialogs: every field the runtime refuses is marked invalid', ()
     }
 });
 
+describe('config dialogs: Test connection to an address nothing listens on', () => {
+    // Port 9 on this host refuses at once.
+    const host = 'http://127.0.0.1:9';
+    const accounts: Array<[string, Record<string, unknown>, Record<string, string>]> = [
+        ['kingdee', { serverUrl: `${host}/k3cloud/`, acctId: 'a1', username: 'u', authMode: 'password' }, { password: 'p' }],
+        ['jackyun', { mode: 'direct', gatewayUrl: `${host}/open/openapi/do`, appKey: 'k' }, { appSecret: 's3cret' }],
+        ['wdt-wms', { serviceUrl: `${host}/wms_api/wdt_service.php`, appkey: 'k', sid: 's' }, { secret: 's3cret' }],
+        // An app of its own: Maycur's logins per minute are counted by app in this process, and the tests above log in.
+        ['maycur', { server: 'custom', baseUrl: host, appCode: 'AC-unreachable' }, { appSecret: 's3cret' }],
+        ['jingcheng', { baseUrl: `${host}/erp`, auth: 'md5' }, { token: 't0ken', secret: 's3cret' }],
+        ['guanyi', { url: `${host}/rest/erp_open`, appkey: 'k' }, { sessionkey: 'sk', secret: 's3cret' }],
+        ['wdt', { server: 'custom', baseUrl: `${host}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
+    ];
+    for (const [system, config, credentials] of accounts) {
+        it(`${system}-config: says which server could not be reached and why, in the editor's language`, async () => {
+            const answer = await testRoute(system)({ ...config, rps: '0' }, credentials);
+            should(answer).match({ ok: false, kind: 'transient', code: 'ECONNREFUSED' });
+            should(answer.message).startWith(`network error: ECONNREFUSED (${host})`);
+            should(testButtonText(system, `${system}-config`, answer, 'zh-CN')).equal(`✘ ECONNREFUSED: 无法连接 ${host}：连接被拒绝（地址或端口有误，或服务未启动）（ECONNREFUSED）`);
+            should(testButtonText(system, `${system}-config`, answer, 'en-US')).equal(`✘ ECONNREFUSED: could not reach ${host}: the connection was refused (a wrong address or port, or the service is not running) (ECONNREFUSED)`);
+        });
+    }
+});
+
 describe('dialogs: a field holding ${NAME} (an environment variable: a subflow instance\'s property, a flow\'s, the process\'s)', () => {
     // Node-RED puts the variable in place of a value that is wholly ${NAME} when it starts the node, so one subflow
     // serves two shops or two Kingdee organisations with a property of each instance. Its own number validator takes
