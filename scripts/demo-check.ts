@@ -414,7 +414,7 @@ const SCENARIOS: Scenario[] = [
                 if (lines.length > 0) notes.push(`kept for Replay in ${path.relative(ctx.demo.userDir, at)}`);
             } else {
                 if (seen.counts.read !== 0) problems.push(`the incremental run read ${seen.counts.read} rows again`);
-                notes.push(`incremental: nothing modified since, ${wms.cancellations.length} cancel calls in all`);
+                notes.push(`incremental: nothing voided since, ${wms.cancellations.length} cancel calls in all`);
             }
             return problems;
         },

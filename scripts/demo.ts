@@ -237,7 +237,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 export function howToRun(url: string): string[] {
     return [
         `01 吉客云销售单 → 金蝶销售出库:  click "运行 Run" on tab 01 (run it twice: the duplicate guard saves nothing twice)`,
-        `02 金蝶退料申请 → 旺店通WMS取消:  click "运行 Run" on tab 02: incremental, it reads only the requests modified since (none in the demo: nothing is cancelled twice)`,
+        `02 金蝶退料申请 → 旺店通WMS取消:  click "运行 Run" on tab 02: incremental, it reads only the requests voided since (by their void date FCANCELDATE; none in the demo: nothing is cancelled twice)`,
         `03 管易云退货单 → 精诚ERP退货单:  click "运行 Run" on tab 03: incremental, it reads only the returns modified since (none in the demo: nothing is sent twice)`,
         `04 回调订单 → 旺店通订单推送:    POST a signed order to ${url}/qeasy/orders, e.g. paste:`,
         `05 每刻已付款 → 金蝶付款单下推:  "加载银行账号" ran at deploy; click "运行 Run" on tab 05: incremental, it reads only the payments paid since (none in the demo); write-back in flow.maycurWriteback`,

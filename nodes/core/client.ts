@@ -35,6 +35,11 @@ export interface RequestContext {
     refusedSizes?: RefusedSizes;
     /** Ahead of the account's queued calls (the editor's connection test: one call, while a flow may have thousands). */
     first?: boolean;
+    /**
+     * Tells the user something of the call's node (node.warn, in Node-RED's language): what a client learns in a call
+     * made for the node on its behalf (a write's lookups), where the node passes no warning callback of its own.
+     */
+    warn?: (text: Text) => void;
 }
 
 export interface CallKind {

@@ -622,12 +622,14 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
             const client = configNode.getClient();
             const timeoutMs = num(msg.requestTimeout) ?? nodeTimeoutMs;
+            const warn: EndpointContext<C>['warn'] = (text) => node.warn(typeof text === 'string' ? text : _(text.key, text.vars));
             const request: RequestContext = {
                 signal,
                 timeoutMs,
                 onBackoff: (delayMs, err) => status.backingOff(_('runtime.status.retryIn', { code: err.code, seconds: Math.ceil(delayMs / 1000) })),
                 onAccountPaused: (ms) => status.backingOff(_('runtime.status.accountPaused', { seconds: Math.ceil(ms / 1000) })),
                 refusedSizes: spec.kind === 'write' ? new RefusedSizes() : undefined,
+                warn,
             };
             const ctx: EndpointContext<C> = {
                 client,
@@ -635,7 +637,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 signal,
                 msg,
                 progress: (text) => status.working(typeof text === 'string' ? text : _(text.key, text.vars)),
-                warn: (text) => node.warn(typeof text === 'string' ? text : _(text.key, text.vars)),
+                warn,
             };
             if (spec.kind === 'query') {
                 if (watermark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {

@@ -16,7 +16,7 @@
  */
 import path from 'path';
 import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
-import { kingdeeApiHeaders, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
+import { kingdeeApiHeaders, kingdeeAppData, kingdeeKdSignature, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
 const A = 'Kingdee.BOS.WebApi.ServicesStub.AuthService.';
@@ -99,6 +99,13 @@ export function classifyMsgCode(code: number): ErrorKind {
 }
 
 const SESSION_WORDS = /会话信息已丢失|会话已过期|请重新登录|session lost/i;
+/**
+ * The words of a service's exception that the request itself could not be read (its body or `data` not JSON, as the
+ * server parses it before doing anything): a write thrown so saved nothing. Narrower than the read's test on purpose:
+ * "参数"/"parameter"/"format" also come from exceptions thrown after saving (.NET's "Parameter name: …", "Input string
+ * was not in a correct format", a parameterised SQL statement's).
+ */
+const UNREADABLE_REQUEST = /请求格式错误|不是有效的\s*JSON|JSON\s*格式|(invalid|malformed)\s+JSON|JsonReader|parsing (value|JSON)|反序列化|deserializ/i;
 /** MsgCodes whose Errors describe individual records (DIndex) of a Save/BatchSave/Push. */
 const PER_RECORD_CODES = new Set([0, 4, 6, 9, 10, 11, 12]);
 
@@ -246,6 +253,12 @@ export class KingdeeClient extends BaseClient {
     private readonly sharedLogin: SharedLogin<Session>;
     /** Logins sent (tests, status). */
     loginCount = 0;
+    /**
+     * The rows a page the server was found to serve, below the page size asked (its WebAPIMaxQueryLimit below the
+     * config's maxLimit): later reads ask no more (queryBills).
+     */
+    servedLimit: number | undefined;
+    private warnedServedLimit = false;
 
     constructor(
         clientSettings: ClientSettings,
@@ -297,9 +310,13 @@ export class KingdeeClient extends BaseClient {
             loginCooldownMs: settings.loginCooldownMs ?? 60000,
             maxLoginCooldownMs: settings.maxLoginCooldownMs ?? 30 * 60000,
         };
+        const s = this.settings;
+        // API-signature mode: X-Kd-Signature has no timestamp in it, so it is the same on every request and, with the
+        // app id and app data sent in clear beside it, authenticates a request on its own for as long as the app
+        // secret is valid: as secret as the app secret, never quoted in an error (an answer may echo the headers).
+        if (mode === 'apisign') this.keepSecret(kingdeeKdSignature(s.appId!, creds.appSecret!, kingdeeAppData(s.acctId, s.username, s.lcid, s.orgNum)));
         // Kingdee locks the user after failed logins in a row, whichever client sends them (登录失败次数超限): the key
         // is the user and the credentials the login checks (API-signature mode has no login).
-        const s = this.settings;
         const checked = mode === 'password' ? [creds.password] : mode === 'appsecret' ? [s.appId, creds.appSecret] : [s.appId, creds.appSecret, alg];
         const loginKey = this.loginKey([url, s.acctId, s.username], [mode, ...checked]);
         this.sharedLogin = new SharedLogin({ system: SYSTEM, lifetime: this.lifetime.signal, cooldownMs: s.loginCooldownMs, maxCooldownMs: s.maxLoginCooldownMs, loginKey });
@@ -458,7 +475,16 @@ export class KingdeeClient extends BaseClient {
         await this.limiter.schedule(() => this.http.request(logout, { signal: deadline }), deadline, undefined, true);
     }
 
-    private responseError(body: string, what: string): ConnectorError {
+    /**
+     * A `response_error:` answer: the service threw. A read or a login: `validation` when the words say the request
+     * was malformed, else `business`, never retried. A write (`write`): the service may have thrown after saving (a
+     * SQL timeout, a plug-in's exception in the save's later steps, the answer's own building), so unless the words say
+     * the request itself could not be read (its JSON), nothing proves the bills were not saved: `transient`, not safe
+     * to repeat, as an answer that cannot be read: its records go to output 2 marked possibly processed, never to
+     * Catch as "nothing written" (whose replay would save them twice), and the duplicate guard holds their values as
+     * for a lost answer.
+     */
+    private responseError(body: string, what: string, write = false): ConnectorError {
         const text = body.slice('response_error:'.length);
         let message = this.http.quote(text, 300);
         try {
@@ -466,6 +492,9 @@ export class KingdeeClient extends BaseClient {
             if (isObj(j) && j.Message) message = str(j.Message);
         } catch {
             /* keep text */
+        }
+        if (write && !UNREADABLE_REQUEST.test(message)) {
+            return new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'RESPONSE_ERROR', message: `${what}: the server threw: ${message}`, safeToRepeat: false });
         }
         const malformed = /格式|参数|JSON|format|parameter|malformed/i.test(message);
         return new ConnectorError({ system: SYSTEM, kind: malformed ? 'validation' : 'business', code: 'RESPONSE_ERROR', message: `${what}: the server threw: ${message}`, safeToRepeat: false });
@@ -515,7 +544,7 @@ export class KingdeeClient extends BaseClient {
                 const httpErr = this.statusError(res);
                 if (httpErr) throw httpErr;
                 if (s.authMode === 'apisign') this.keepSignedSession(res.headers['set-cookie']);
-                if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation);
+                if (res.body.startsWith('response_error:')) throw this.responseError(res.body, operation, write);
                 let answer: unknown;
                 try {
                     answer = parseVendorJson(res.body);
@@ -573,13 +602,28 @@ export class KingdeeClient extends BaseClient {
 
     /**
      * Lazily pages a bill query: stable order, StartRow/Limit, until a short page; rows keyed by the requested keys.
-     * `warn` hears, once per read, of one bill's rows spanning two pages while no entry id orders them (below).
+     * `warn` hears, once per read, of one bill's rows spanning two pages while no entry id orders them (below), and,
+     * once per client, of a server serving fewer rows a page than asked (below); without `warn`, the call's (`ctx.warn`).
+     *
+     * A server whose WebAPIMaxQueryLimit is below the Limit asked answers a page of its own limit (protocols.md §1.5,
+     * paging rule 3): taken for the last page, it ended the read early (an incremental run's watermark then moved
+     * past rows never read; the duplicate guard's lookups missed bills and saved them again). So a short page of at
+     * least MIN_SERVED_LIMIT rows (no Kingdee server serves fewer unless its administrator set it so) is not taken
+     * for the last until the next StartRow is asked, at that page's size: no rows there, it was the last (one request
+     * more, only for a read ending on a page that large); rows there, the server's limit is that size: the read goes
+     * on at it, the client keeps it for its later reads, and the user is told once to lower maxLimit.
      */
     async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: Text) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
         const keys = normaliseFieldKeys(params.FieldKeys);
         const wire = keys.map(wireFieldKey);
-        const pageSize = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
+        const asked = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
+        let pageSize = Math.min(asked, this.servedLimit ?? Infinity);
         const cap = Number(params.TopRowCount) > 0 ? Number(params.TopRowCount) : Infinity;
+        const warnServed = warn ?? ctx.warn;
+        // Learnt by an earlier read of this client (a guard's lookup, without a node to tell): said now, once.
+        if (pageSize < asked) this.warnServedLimit(asked, warnServed);
+        // The page just read was short but may be the server's own limit: the next one tells (see above).
+        let probing = false;
         const order = stableOrder(params.FormId, wire, params.OrderString, params.PrimaryKey);
         // Entry rows of one bill tie on the bill's key: unless an entry id is in the order, the server may order them
         // differently for each page, and a bill whose rows span two pages can lose one row and repeat another
@@ -644,13 +688,23 @@ export class KingdeeClient extends BaseClient {
                 }
                 skip = resume.at + 1;
             }
-            const full = records.length === limit;
+            // As the server answered it (the row read again at its start included), before any is skipped or cut.
+            const got = records.length;
+            const full = got === limit;
             progress?.(page);
             if (skip > 0 || seen + records.length > cap) {
                 records = records.slice(skip, skip + cap - seen);
                 tails = tails?.slice(skip, skip + cap - seen);
             }
             const count = records.length;
+            if (probing) {
+                probing = false;
+                // Nothing after the short page: it was the last.
+                if (count === 0) return;
+                // More rows: the short page was the server's limit, the size this read goes on at.
+                this.servedLimit = pageSize;
+                this.warnServedLimit(asked, warnServed);
+            }
             if ((billKey !== undefined || billHidden) && count > 0) {
                 const bill = (i: number) => (billKey !== undefined ? records![i][billKey] : tails?.[i]);
                 const firstBill = bill(0);
@@ -671,8 +725,23 @@ export class KingdeeClient extends BaseClient {
             records = tails = undefined;
             seen += count;
             start = from + skip + count;
-            if (!full) return;
+            if (!full) {
+                // Short, but maybe of the server's limit (see above): unless the server is known to serve as many as asked.
+                if (got >= MIN_SERVED_LIMIT && limit > (this.servedLimit ?? 0) && seen < cap) {
+                    probing = true;
+                    pageSize = got;
+                    continue;
+                }
+                return;
+            }
         }
+    }
+
+    /** Tells the user once per client (when there is a node to tell) that the server serves fewer rows a page than asked. */
+    private warnServedLimit(asked: number, warn: ((t: Text) => void) | undefined): void {
+        if (this.warnedServedLimit || warn === undefined || this.servedLimit === undefined) return;
+        this.warnedServedLimit = true;
+        warn({ key: 'runtime.warn.serverPageLimit', vars: { served: this.servedLimit, asked, setting: 'maxLimit' } });
     }
 
     /**
@@ -834,6 +903,14 @@ export function normaliseFieldKeys(v: unknown): string[] {
     for (const k of keys) if (!/^[A-Za-z_][\w.]*$/.test(k)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: 'FieldKeys', message: `FieldKeys: "${k}" is not a field key` });
     return keys;
 }
+
+/**
+ * The fewest rows a page a short page must hold to be checked for being the server's own limit rather than the last
+ * page (queryBills): Kingdee servers serve 2000 (10 000 from 23.11) unless their administrator lowered it; 1000 leaves
+ * room for that, while a read ending on a smaller page (most reads, every lookup of the duplicate guard) costs no
+ * request more.
+ */
+const MIN_SERVED_LIMIT = 1000;
 
 /** How many of the last rows emitted a bill query looks for when it checks where the next page starts. */
 const RECENT_ROWS = 20;

@@ -274,11 +274,12 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
     if (toSave.length > 0) {
         const saved = await ctx.client.batchSave(formId, toSave.map((i) => models[i]), options, ctx.request);
         saved.forEach((o, k) => (outcomes[toSave[k]] = o));
+        markNumberedByKingdee(ctx, formId, field, toSave.map((i) => [outcomes[i], values[i]]));
     }
     for (const [i, first] of copies) {
         const o = outcomes[first];
         const result = o.ok ? (o.result as Obj) : undefined;
-        outcomes[i] = o.ok ? { ok: true, result: { Id: result?.Id, Number: result?.Number, alreadyPresent: true, model: models[i] } } : o;
+        outcomes[i] = o.ok ? { ok: true, result: { Id: result?.Id, Number: result?.Number, alreadyPresent: true, ...(result?.guardIneffective ? { guardIneffective: true } : {}), model: models[i] } } : o;
     }
     if (later.length > 0) {
         try {
@@ -296,6 +297,36 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
         }
     }
     return outcomes;
+}
+
+/** The msgs already warned of bills Kingdee numbered itself while the duplicate guard is on their number. */
+const warnedIneffective = new WeakSet<object>();
+
+/**
+ * When the guard field is the form's own number (FBillNo; FNumber on basic data) and Kingdee saved a bill under
+ * another number than the one sent, the bill type's coding rule (编码规则) does not take a number from outside: the
+ * guard, looking the value sent up (compared as the database compares it: case and trailing spaces ignored), will
+ * never find this bill, and a re-read or replay saves it again. Such a bill keeps its place on output 1 (it was
+ * saved), marked `guardIneffective: true`, and the node warns once per msg. `saved` pairs each outcome of a save
+ * with the guard value sent for it.
+ */
+function markNumberedByKingdee(ctx: EndpointContext<KingdeeClient>, formId: string, field: string, saved: Array<[RecordOutcome, string | undefined]>): void {
+    const numberField = primaryKeyOf(formId) === 'FID' ? 'FBillNo' : 'FNumber';
+    if (field.toLowerCase() !== numberField.toLowerCase()) return;
+    let first: { sent: string; number: string } | undefined;
+    for (const [o, sent] of saved) {
+        if (!o?.ok || sent === undefined || !isPlainObject(o.result)) continue;
+        const result = o.result as Obj;
+        const number = result.Number === undefined || result.Number === null ? '' : String(result.Number);
+        // No number in the answer (a draft saved without one): nothing to compare.
+        if (number === '' || collated(number) === collated(sent)) continue;
+        result.guardIneffective = true;
+        first ??= { sent, number };
+    }
+    if (first && !warnedIneffective.has(ctx.msg)) {
+        warnedIneffective.add(ctx.msg);
+        ctx.warn({ key: 'kingdee-batch-save.warn.guardIneffective', vars: { field, sent: first.sent, number: first.number, form: formId } });
+    }
 }
 
 function register(RED: NodeAPI) {

@@ -61,6 +61,15 @@ export function kingdeeAppData(acctId: string, username: string, lcid: number | 
     return `${acctId},${username},${lcid},${org}`;
 }
 
+/**
+ * `X-Kd-Signature` = kdHmac(appId + appData, appSecret). No timestamp goes into it: for one app, data centre, user,
+ * language and organisation it never changes, and with the app id and app data (sent in clear beside it) it
+ * authenticates a request on its own, for as long as the app secret is valid: a credential like the secret itself.
+ */
+export function kingdeeKdSignature(appId: string, appSecret: string, appData: string): string {
+    return kdHmac(appId + appData, appSecret);
+}
+
 /** The gateway's v2 string to sign: method, encoded path, empty query line, then the two signed headers. */
 export function kingdeeStringToSign(path: string, timestamp: number | string, nonce: number | string): string {
     return `POST\n${kingdeePathEncode(path)}\n\nx-api-nonce:${nonce}\nx-api-timestamp:${timestamp}\n`;
@@ -108,6 +117,6 @@ export function kingdeeApiHeaders(input: KingdeeApiHeaderInput): KingdeeApiHeade
         'X-Api-Signature': kdHmac(kingdeeStringToSign(input.path, input.timestamp, input.nonce), clientSec),
         'X-Kd-Appkey': input.appId,
         'X-Kd-Appdata': Buffer.from(appData, 'utf8').toString('base64'),
-        'X-Kd-Signature': kdHmac(input.appId + appData, input.appSecret),
+        'X-Kd-Signature': kingdeeKdSignature(input.appId, input.appSecret, appData),
     };
 }

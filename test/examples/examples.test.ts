@@ -168,7 +168,7 @@ describe('npm start\'s run-again hints', function () {
         should(incremental).eql(['02', '03', '05']);
         for (const key of incremental) {
             const line = lines.find((l) => l.startsWith(key))!;
-            should(line).match(/modified since|paid since/, `${key}: ${line}`);
+            should(line).match(/modified since|voided since|paid since/, `${key}: ${line}`);
         }
         should(lines.join('\n')).match(/DEMO_NO_RUN=1 npm start/);
     });

@@ -638,13 +638,17 @@ class Sightings {
     }
 }
 
-/** Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId). */
+/**
+ * Derived credentials: the session ids and tokens the client sent (Kingdee's session, Maycur's tokenId), and Kingdee's
+ * X-Kd-Signature (API-signature mode): no timestamp goes into it, so with the app id and app data sent beside it in
+ * clear it authenticates any request for as long as the app secret is valid.
+ */
 function sessionIds(sim: SimServer): Array<[string, string]> {
     const derived: Array<[string, string]> = [];
     for (const req of sim.requests) {
-        for (const h of ['kdservice-sessionid', 'tokenid']) {
+        for (const h of ['kdservice-sessionid', 'tokenid', 'x-kd-signature']) {
             const v = req.headers[h];
-            if (typeof v === 'string' && v.length >= 8) derived.push([`session header ${h}`, v]);
+            if (typeof v === 'string' && v.length >= 8) derived.push([`${h === 'x-kd-signature' ? 'signature' : 'session'} header ${h}`, v]);
         }
     }
     return derived;

@@ -856,6 +856,55 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(warnings).eql(['kingdee-batch-save: duplicate guard: 3 record(s) of this msg carry no FBillNo (on the header or the first line) and are saved without the check']);
         });
 
+        it('duplicate guard on FBillNo while the coding rule numbers the bills itself (编码规则 taking no number from outside: Kingdee ignores the FBillNo sent) → each saved bill on output 1 marked guardIneffective with Kingdee\'s number, one warning per msg naming the coding rule and a source-order field; a bill keeping the number sent (case, trailing spaces aside) is not marked; a guard on a source-order field finds the replay', async () => {
+            await start({ autoBillNo: true });
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, chunkSize: { value: '2', type: 'num' } }));
+            const warnings = () => helper.getNode('n1').warn.args.map((a: unknown[]) => String(a[0])).filter((t: string) => /coding rule/.test(t));
+            const order = (billNo: string, shop: string) => model(undefined, { FBillNo: billNo, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: shop }] });
+            // Three bills in two chunks, the third a copy of the first (the chunk's copy gets the first's outcome).
+            const r = await run('n1', { payload: [order('JKY-T0001', 'SHOP-1'), order('JKY-T0002', 'SHOP-2'), order('JKY-T0001', 'SHOP-1')] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            const out: Msg[] = r.outputs[0].flatMap((m) => m.payload);
+            should(out).have.length(3);
+            for (const o of out) {
+                should(o.Number).match(/^XSCKD\d{6}$/);
+                should(o.guardIneffective).equal(true, `${o.model.FBillNo} saved as ${o.Number}: not marked`);
+            }
+            should(warnings()).have.length(1);
+            should(warnings()[0]).match(/FBillNo/).and.match(/JKY-T0001/).and.match(new RegExp(out[0].Number)).and.match(/编码规则/).and.match(/source order number/).and.match(/duplicateField/);
+            // What the mark warns of: the replay is not found and saved again (Kingdee holds each order twice).
+            const replay = await run('n1', { payload: order('JKY-T0002', 'SHOP-2') }, 2);
+            should(replay.outputs[0][0].payload).match({ guardIneffective: true });
+            should(replay.outputs[0][0].payload.alreadyPresent).be.undefined();
+            should(warnings()).have.length(2);
+            should(saved().filter((b) => b.FJKShopNumber === 'SHOP-2').map((b) => b.FID).filter((v, i, a) => a.indexOf(v) === i)).have.length(2);
+            // A coding rule taking the number sent: not marked. Compared as the lookup compares them (case and trailing
+            // spaces ignored, a leading space not): 'jky-t0005 ' answered as JKY-T0005 is the number sent, ' JKY-T0007'
+            // answered as JKY-T0007 is not (the lookup of ' JKY-T0007' would not find it).
+            sim.autoBillNo = false;
+            const kept = await run('n1', { payload: order('JKY-T0004', 'SHOP-4') }, 2);
+            should(kept.outputs[0][0].payload).match({ Number: 'JKY-T0004' });
+            should(kept.outputs[0][0].payload.guardIneffective).be.undefined();
+            const answer = (n: string) => JSON.stringify({ Result: { ResponseStatus: { ErrorCode: '', IsSuccess: true, Errors: [], SuccessEntitys: [{ Id: '290001', Number: n, DIndex: 0 }], SuccessMessages: [], MsgCode: 0 } } });
+            sim.inject({ type: 'http', status: 200, body: answer('JKY-T0005') }, 1, isSave);
+            const folded = await run('n1', { payload: order('jky-t0005 ', 'SHOP-5') }, 2);
+            should(folded.outputs[0][0].payload).match({ Number: 'JKY-T0005' });
+            should(folded.outputs[0][0].payload.guardIneffective).be.undefined();
+            should(warnings()).have.length(2);
+            sim.inject({ type: 'http', status: 200, body: answer('JKY-T0007') }, 1, isSave);
+            const leading = await run('n1', { payload: order(' JKY-T0007', 'SHOP-7') }, 2);
+            should(leading.outputs[0][0].payload).match({ Number: 'JKY-T0007', guardIneffective: true });
+            should(warnings()).have.length(3);
+            // Guarded on a field holding the source order number, the replay is found though Kingdee numbered the bill.
+            sim.autoBillNo = true;
+            const first = await run('n1', { payload: order('JKY-T0006', 'SHOP-6'), params: { duplicateField: 'FJKShopNumber' } }, 2);
+            const again = await run('n1', { payload: order('JKY-T0006', 'SHOP-6'), params: { duplicateField: 'FJKShopNumber' } }, 2);
+            should(first.outputs[0][0].payload.guardIneffective).be.undefined();
+            should(again.outputs[0][0].payload).match({ Id: first.outputs[0][0].payload.Id, alreadyPresent: true });
+            should(warnings()).have.length(3);
+        });
+
         it('duplicate guard: a record modifying an existing bill (its FID set) is saved, not skipped as "already present"', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));

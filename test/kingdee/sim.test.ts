@@ -279,6 +279,50 @@ describe('KingdeeSim (protocols.md §1 reference behaviour)', () => {
         }
     });
 
+    it('BatchSave with autoBillNo (a coding rule numbering bills itself, 编码规则 without manual numbers): the FBillNo sent is ignored, not checked nor stored; every bill gets the next number of the rule; a modification keeps its number', async () => {
+        await sim.stop();
+        sim = new KingdeeSim({ autoBillNo: true });
+        await sim.start();
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const bill = (extra: Record<string, unknown> = {}) => ({ FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: { FNumber: '100' }, FCustomerID: { FNumber: 'CUST001' }, FBillNo: 'JKY-T0001', FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1 }], ...extra });
+        const save = async (models: unknown[]) => JSON.parse(await post(D + 'BatchSave', { formid: 'SAL_OutStock', data: { NeedReturnFields: ['FBillNo', 'FID'], Model: models } }, h)).Result;
+        const a = await save([bill(), bill()]);
+        should(a.ResponseStatus.IsSuccess).be.true();
+        const numbers = a.ResponseStatus.SuccessEntitys.map((e: any) => e.Number);
+        should(numbers).have.length(2);
+        for (const n of numbers) should(n).match(/^XSCKD\d{6}$/);
+        should(numbers[0]).not.equal(numbers[1]);
+        should(a.NeedReturnData.map((d: any) => d.FBillNo)).eql(numbers);
+        should(sim.rows('SAL_OutStock').some((r) => r.FBillNo === 'JKY-T0001')).be.false();
+        const id = Number(a.ResponseStatus.SuccessEntitys[0].Id);
+        const b = await save([bill({ FID: id, FBillNo: 'OTHER', FNote: 'changed' })]);
+        should(b.ResponseStatus.SuccessEntitys[0]).match({ Id: String(id), Number: numbers[0] });
+    });
+
+    it('作废 (ExcuteOperation Cancel) sets FCANCELSTATUS, FCANCELDATE (the server\'s time now, China time) and FCANCELLERID, never FModifyDate; the seed\'s voided bills were voided after their last save', async () => {
+        const rows = sim.rows(RETURN_REQUEST_FORM);
+        for (const r of rows.filter((x) => x.FCANCELSTATUS === 'B')) should(String(r.FCANCELDATE) > String(r.FModifyDate)).be.true(`${r.FBillNo}: voided at ${r.FCANCELDATE}, last saved ${r.FModifyDate}`);
+        const bill = rows.filter((r) => r.FBillNo === 'TL2024010003');
+        should(bill.map((r) => r.FCANCELSTATUS)).eql(['A', 'A']);
+        const modified = bill[0].FModifyDate;
+        const { sid } = await login();
+        const h = { 'kdservice-sessionid': sid };
+        const before = new Date(Date.now() + 8 * 3600000 - 1000).toISOString().slice(0, 19);
+        const cancel = async (data: unknown, positional = false) => JSON.parse(await post(D + 'ExcuteOperation', positional ? { parameters: [RETURN_REQUEST_FORM, 'Cancel', JSON.stringify(data)] } : { formid: RETURN_REQUEST_FORM, opNumber: 'Cancel', data }, h)).Result.ResponseStatus;
+        const st = await cancel({ Numbers: ['TL2024010003', 'TL2099999999'] });
+        should(st.SuccessEntitys).match([{ Number: 'TL2024010003', DIndex: 0 }]);
+        should(st.Errors).match([{ DIndex: 1, Message: /不存在/ }]);
+        for (const r of bill) {
+            should(r).match({ FCANCELSTATUS: 'B', FCANCELLERID: 16394, FModifyDate: modified });
+            should(String(r.FCANCELDATE) >= before).be.true(`FCANCELDATE ${r.FCANCELDATE} is not now (${before})`);
+        }
+        // Positional, by id; voided already → refused.
+        should((await cancel({ Ids: String(bill[0].FID) }, true)).Errors).match([{ Message: /已经作废/ }]);
+        const q = JSON.parse(await post(D + 'ExecuteBillQuery', { data: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo', FilterString: `FCANCELSTATUS = 'B' and FCANCELDATE >= '${before.replace('T', ' ')}'` } }, h));
+        should(q.map((r: unknown[]) => r[0])).eql(['TL2024010003']);
+    });
+
     it('BatchSave: an organisation named by its internal id ({"FOrgID": …}) is as good as by its number: stored as K/3 Cloud answers it (the field its id, .FNumber its number), a filter on the field alone compares the id; another key ({"FID": …}) is refused as ill-formed', async () => {
         const { sid } = await login();
         const h = { 'kdservice-sessionid': sid };

@@ -2,7 +2,7 @@
  * Kingdee K/3 Cloud (金蝶云星空) WebAPI simulator (protocols.md §1). Reference behaviour of the palette:
  *
  *   POST {virtualDir}Kingdee.BOS.WebApi.ServicesStub.AuthService.{ValidateUser|LoginByAppSecret|LoginBySign|Logout}.common.kdsvc
- *   POST {virtualDir}Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.{ExecuteBillQuery|BatchSave|Save|Push}.common.kdsvc
+ *   POST {virtualDir}Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.{ExecuteBillQuery|BatchSave|Save|Push|ExcuteOperation}.common.kdsvc
  *
  * Both body forms (`{"parameters":[…]}` and named, case-insensitive names; `data` as object or JSON text); the
  * Content-Type is not checked. Malformed JSON → `response_error:{…}`. Logins answer LoginResultType 1 with
@@ -18,7 +18,9 @@
  * columns as times (a literal that is no time fails the query), text ignoring case and trailing spaces, NULL matching
  * no comparison (`is [not] null` tests it) and sorting first. A saved bill's organisation field, named by
  * `{"FNumber": …}` or by its internal id `{"FOrgID": …}`, is stored as K/3 Cloud answers it: the field alone is the
- * organisation's id (what a filter on it compares), `<field>.FNumber` its number.
+ * organisation's id (what a filter on it compares), `<field>.FNumber` its number. ExcuteOperation's Cancel (作废) voids
+ * bills as K/3 Cloud does: FCANCELSTATUS, FCANCELDATE and FCANCELLERID change, FModifyDate does not (`voidBills`).
+ * Option `autoBillNo`: a coding rule numbering bills itself, ignoring the FBillNo sent.
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse } from '../harness';
@@ -39,6 +41,9 @@ export const KINGDEE_DEMO = {
 
 /** Seed 001 (退料申请查询) names no FormId; 退料申请 is PUR_MRAPP in K/3 Cloud [unconfirmed]. */
 export const RETURN_REQUEST_FORM = 'PUR_MRAPP';
+
+/** The demo user's internal id (Context.UserId of a login; who voids a bill: FCANCELLERID). */
+const DEMO_USER_ID = 16394;
 
 const SVC = /^(.*\/)Kingdee\.BOS\.WebApi\.ServicesStub\.(AuthService|DynamicFormService)\.(\w+)\.common\.kdsvc$/i;
 const SESSION_LOST = '会话信息已丢失，请重新登录';
@@ -98,6 +103,19 @@ export interface KingdeeSimOptions {
      * the whole form (the default).
      */
     billNoPerOrg?: boolean;
+    /**
+     * The bill types' coding rule (编码规则) numbers every saved bill itself and takes no number from outside: the FBillNo
+     * a new bill is sent with is ignored (not checked, not stored) and the bill gets the next number of the rule
+     * (XSCKD000001 …), as K/3 Cloud does when the rule does not allow manual numbers. A modification keeps its number.
+     * Default false: a bill sent with a FBillNo is saved under it.
+     */
+    autoBillNo?: boolean;
+    /**
+     * Save, BatchSave and Push do their work (bills saved, targets made) and then throw: each answers
+     * `response_error:` with this exception message, as K/3 Cloud does when something after the save fails (a SQL
+     * timeout, a plug-in's exception). Also settable on the simulator (KingdeeSim.throwAfterWrite); undefined: never.
+     */
+    throwAfterWrite?: string;
 }
 
 interface Session {
@@ -397,6 +415,10 @@ export class KingdeeSim extends SimServer {
     staleSignedSession: 'renew' | 'refuse';
     /** See KingdeeSimOptions.billNoPerOrg. */
     private readonly billNoPerOrg: boolean;
+    /** See KingdeeSimOptions.autoBillNo. */
+    autoBillNo: boolean;
+    /** See KingdeeSimOptions.throwAfterWrite. */
+    throwAfterWrite: string | undefined;
     private readonly sessions = new Map<string, Session>();
     private nextId = 200001;
     private nextNumber = 1;
@@ -414,6 +436,8 @@ export class KingdeeSim extends SimServer {
         this.lockAfterFailures = options.lockAfterFailures ?? Infinity;
         this.staleSignedSession = options.staleSignedSession ?? 'renew';
         this.billNoPerOrg = options.billNoPerOrg ?? false;
+        this.autoBillNo = options.autoBillNo ?? false;
+        this.throwAfterWrite = options.throwAfterWrite;
         this.seed(options.returnRequests ?? 10);
         this.route('POST', SVC, (req) => this.service(req));
     }
@@ -464,9 +488,10 @@ export class KingdeeSim extends SimServer {
         });
         // Seed 001: 退料申请 bills TL2024010001…, two entries each, stock WH01. Seed 001's field table lists the
         // header's fields first, then the entry's (FEntity) from FRowType on.
-        // Most of them voided (作废状态 FCANCELSTATUS 'B' 已作废, with their FCANCELDATE), the WMS orders of which example
-        // 02 cancels; every fourth from the third on (TL2024010003, TL2024010007, …) not voided ('A' 未作废).
-        // TL2024010010, whose WMS order has shipped, is voided.
+        // Most of them voided (作废状态 FCANCELSTATUS 'B' 已作废), the WMS orders of which example 02 cancels; every fourth
+        // from the third on (TL2024010003, TL2024010007, …) not voided ('A' 未作废). TL2024010010, whose WMS order has
+        // shipped, is voided. Voided later the same day than last saved: 作废 sets FCANCELSTATUS, FCANCELDATE (作废日期)
+        // and FCANCELLERID (作废人), never FModifyDate, which only a save changes (see voidBills).
         const ret: SimForm = { keys: ['FID', 'FEntity_FEntryID'], rows: [] };
         for (let b = 0; b < returnRequests; b++) {
             const fid = 500001 + b;
@@ -490,8 +515,9 @@ export class KingdeeSim extends SimServer {
                 FCreateDate: `2024-01-${day}T09:30:00`,
                 FModifyDate: `2024-01-${day}T10:00:00`,
                 FAPPROVEDATE: b % 3 === 2 ? null : `2024-01-${day}T11:00:00`,
-                FCANCELDATE: voided ? `2024-01-${day}T10:00:00` : null,
+                FCANCELDATE: voided ? `2024-01-${day}T16:30:00` : null,
                 FCANCELSTATUS: voided ? 'B' : 'A',
+                FCANCELLERID: voided ? DEMO_USER_ID : 0,
                 FSubProOwnTypeIdH: 'BD_OwnerOrg',
                 'FSubProOwnerIdH.FNumber': '100',
             };
@@ -594,6 +620,11 @@ export class KingdeeSim extends SimServer {
         }
     }
 
+    /** A write's answer, or (throwAfterWrite) the exception its service threw once the write was done. */
+    private afterWrite(answer: SimResponse): SimResponse {
+        return this.throwAfterWrite === undefined ? answer : this.responseError(this.throwAfterWrite);
+    }
+
     /** One DynamicFormService operation of an authorised request. */
     private operation(svc: string, name: string, wrap: boolean, arg: (i: number, name: string) => unknown): SimResponse {
         const parseData = (v: unknown): Record<string, any> => {
@@ -613,9 +644,11 @@ export class KingdeeSim extends SimServer {
                     return { body: this.executeBillQuery(parseData(arg(0, 'data'))) };
                 case 'batchsave':
                 case 'save':
-                    return { body: this.save(str(arg(0, 'formid')), parseData(arg(1, 'data')), svc === 'batchsave') };
+                    return this.afterWrite({ body: this.save(str(arg(0, 'formid')), parseData(arg(1, 'data')), svc === 'batchsave') });
                 case 'push':
-                    return { body: this.push(str(arg(0, 'formid')), parseData(arg(1, 'data'))) };
+                    return this.afterWrite({ body: this.push(str(arg(0, 'formid')), parseData(arg(1, 'data'))) });
+                case 'excuteoperation':
+                    return { body: this.executeOperation(str(arg(0, 'formid')), str(arg(1, 'opNumber')), parseData(arg(2, 'data'))) };
                 default:
                     return this.responseError(`服务 ${name} 未在模拟器中实现`);
             }
@@ -679,7 +712,7 @@ export class KingdeeSim extends SimServer {
         const s = this.openSession();
         return {
             headers: { 'Set-Cookie': this.sessionCookies(s) },
-            body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, KDSVCSessionId: s.id, Context: { UserId: 16394, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
+            body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, KDSVCSessionId: s.id, Context: { UserId: DEMO_USER_ID, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
         };
     }
 
@@ -946,7 +979,8 @@ export class KingdeeSim extends SimServer {
                 ref('FStockID', 'BD_STOCK', e.FStockID, '仓库');
                 if (e.FRealQty === undefined || !(Number(e.FRealQty) > 0)) err('FRealQty', '字段“实发数量”必须大于0');
             });
-        const no = str(model.FBillNo);
+        // Under a coding rule numbering bills itself the number sent is ignored, so never a duplicate.
+        const no = this.autoBillNo ? '' : str(model.FBillNo);
         // FID 0 or blank creates a bill; an existing bill's FID modifies it (its own number is no duplicate).
         const fid = Number(model.FID) || 0;
         if (fid && !this.rows('SAL_OutStock').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
@@ -979,7 +1013,7 @@ export class KingdeeSim extends SimServer {
                 ref('FMaterialId', 'BD_MATERIAL', e.FMaterialId, '物料编码');
                 if (e.FQty === undefined || !(Number(e.FQty) > 0)) err('FQty', '字段“销售数量”必须大于0');
             });
-        const no = str(model.FBillNo);
+        const no = this.autoBillNo ? '' : str(model.FBillNo);
         const fid = Number(model.FID) || 0;
         if (fid && !this.rows('SAL_SaleOrder').some((r) => r.FID === fid)) err('FID', `单据内码“${fid}”不存在`);
         if (no && this.rows('SAL_SaleOrder').some((r) => r.FBillNo === no && r.FID !== fid && this.sameNumbering(r['FSaleOrgId.FNumber'], model.FSaleOrgId))) err('FBillNo', `单据编号“${no}”已经存在，不能重复`);
@@ -1008,7 +1042,8 @@ export class KingdeeSim extends SimServer {
             // A modification replaces the bill's rows (IsDeleteEntry), keeping its id and, unless given, its number.
             if (old) for (let k = store.rows.length - 1; k >= 0; k--) if (store.rows[k].FID === fid) store.rows.splice(k, 1);
             const id = old ? fid : this.nextId++;
-            const number = str(m.FBillNo) || (old ? str(old.FBillNo) : `${outStock ? 'XSCKD' : 'XSDD'}${String(this.nextNumber++).padStart(6, '0')}`);
+            const sent = this.autoBillNo ? '' : str(m.FBillNo);
+            const number = sent || (old ? str(old.FBillNo) : `${outStock ? 'XSCKD' : 'XSDD'}${String(this.nextNumber++).padStart(6, '0')}`);
             const date = str(m.FDate).length === 10 ? `${m.FDate}T00:00:00` : str(m.FDate);
             const status = data.IsAutoSubmitAndAudit === true || data.IsAutoSubmitAndAudit === 'true' ? 'C' : 'A';
             const [head, entries]: [Row, Row[]] = outStock
@@ -1042,6 +1077,53 @@ export class KingdeeSim extends SimServer {
         const result: Record<string, unknown> = { ResponseStatus: status, NeedReturnData: returnData };
         if (!batch && success.length === 1) Object.assign(result, { Id: success[0].Id, Number: success[0].Number });
         return { Result: result };
+    }
+
+    // ---- 作废 (void) ----
+
+    /**
+     * Voids (作废) bills of a form, by number, as K/3 Cloud's Cancel operation does: FCANCELSTATUS 'B' (已作废),
+     * FCANCELDATE the server's time now (China time, zone-less) or `at`, FCANCELLERID the user; FModifyDate is left as it
+     * was (only a save changes it), so a read by modification time never sees a bill voided after its last save.
+     * Every entry row of each bill. Returns the numbers voided; a number no bill has, or one voided already, is not
+     * [which document statuses may be voided is not checked: unconfirmed].
+     */
+    voidBills(formId: string, numbers: string[], at?: string): string[] {
+        const rows = this.rows(formId);
+        const when = at ?? new Date(this.nowSeconds() * 1000 + 8 * 3600000).toISOString().slice(0, 19);
+        const done: string[] = [];
+        for (const no of numbers) {
+            const bill = rows.filter((r) => str(r.FBillNo) === no);
+            if (bill.length === 0 || bill.every((r) => r.FCANCELSTATUS === 'B')) continue;
+            for (const r of bill) Object.assign(r, { FCANCELSTATUS: 'B', FCANCELDATE: when, FCANCELLERID: DEMO_USER_ID });
+            done.push(no);
+        }
+        return done;
+    }
+
+    /**
+     * ExcuteOperation (sic, protocols.md §1.1) `[formid, opNumber, data]`: only opNumber Cancel (作废), with
+     * `data.Numbers` (a list) or `data.Ids` (comma text); the answer has the Save shape, an Errors entry for a bill not
+     * found or voided already.
+     */
+    private executeOperation(formId: string, opNumber: string, data: Record<string, any>): unknown {
+        if (!formId) throw new SimFault('单据标识为空: formid', 5);
+        if (opNumber.toLowerCase() !== 'cancel') throw new SimFault(`模拟器不支持操作"${opNumber}"`, 4);
+        const rows = this.rows(formId);
+        const list = (v: unknown) => (Array.isArray(v) ? v.map(str) : str(v).split(',')).map((x) => x.trim()).filter(Boolean);
+        const byNumber = list(data.Numbers);
+        const numbers = byNumber.length ? byNumber : list(data.Ids).map((id) => str(rows.find((r) => str(r.FID) === id)?.FBillNo ?? `#${id}`));
+        if (numbers.length === 0) throw new SimFault('参数错误: Ids 和 Numbers 不能同时为空', 8, 'Numbers');
+        const errors: Array<{ FieldName: string | null; Message: string; DIndex: number }> = [];
+        const success: Array<Record<string, unknown>> = [];
+        numbers.forEach((no, i) => {
+            const row = rows.find((r) => str(r.FBillNo) === no);
+            if (!row) return errors.push({ FieldName: null, Message: `单据“${no}”不存在`, DIndex: i });
+            if (this.voidBills(formId, [no]).length === 0) return errors.push({ FieldName: null, Message: `单据“${no}”已经作废，不能重复作废`, DIndex: i });
+            success.push({ Id: String(row.FID), Number: no, DIndex: i });
+        });
+        const status = responseStatus(errors, success, 11);
+        return { Result: { ResponseStatus: status } };
     }
 
     // ---- Push ----
