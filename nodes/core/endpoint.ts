@@ -21,7 +21,7 @@ import { ConnectorError, notSentError, sentWriteError, toConnectorError } from '
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { RunTally, StatusReporter, writtenBefore } from './status';
-import { Translate, translator } from './i18n';
+import { Text, Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { UnreadableWatermark, Watermark, clearedOnDeploy, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
@@ -526,7 +526,10 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     if (source !== undefined) msg.error.source = source;
                     // Its records failed too: the next msg of the run must not show the run green with none failed.
                     if (spec.kind === 'write') tally.addCaught(msg.payload);
-                    status.error(ce.code);
+                    // Why, in Node-RED's language where the error is a text of the shared catalog, else its message
+                    // (a vendor's own words; a config node's catalog is not the endpoint's to read).
+                    const said = (ce.details as { text?: Text } | undefined)?.text;
+                    status.error(ce.code, said && said.key.startsWith('runtime.') ? _(said.key, said.vars) : ce.message);
                     finished();
                     done(e);
                 })

@@ -1,6 +1,6 @@
 /**
  * Node status, the same for every node: blue while working, yellow while backing off, green with counts when done,
- * red ring with the error code. Each new input clears a stale error.
+ * red ring with the error code and, briefly, why. Each new input clears a stale error.
  */
 import type { Node, NodeStatus } from 'node-red';
 import { monotonicNow } from './retry';
@@ -70,9 +70,10 @@ export class StatusReporter {
         this.put({ fill: hadFailures ? 'yellow' : 'green', shape: 'dot', text });
     }
 
-    error(code: string): void {
+    /** The code, and briefly why (`reason`): a bare "LOGIN_0" or "1070" under a node tells an integrator nothing. */
+    error(code: string, reason?: string): void {
         if (this.closed) return;
-        this.put({ fill: 'red', shape: 'ring', text: code });
+        this.put({ fill: 'red', shape: 'ring', text: reason ? `${code}: ${brief(reason)}` : code });
     }
 
     clear(): void {
@@ -89,6 +90,14 @@ export class StatusReporter {
         this.dropHeld();
         this.node.status({});
     }
+}
+
+/** What fits under a node on the canvas: the first STATUS_REASON_CHARS characters of a reason. */
+export const STATUS_REASON_CHARS = 80;
+
+function brief(reason: string): string {
+    const text = reason.replace(/\s+/g, ' ').trim();
+    return text.length > STATUS_REASON_CHARS ? `${text.slice(0, STATUS_REASON_CHARS - 1)}…` : text;
 }
 
 /** The pause after which a run's tally starts anew: msgs closer together are one run of a sync (its pages or records). */

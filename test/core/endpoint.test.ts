@@ -7,6 +7,7 @@ import { readCounter } from '../helpers/reads';
 import { waitFor } from '../helpers/wait';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
 import { testConnectionLimit, commonClientSettings } from '../../nodes/core/config-node';
+import { STATUS_REASON_CHARS } from '../../nodes/core/status';
 
 describe('core/endpoint: the endpoint mechanism, through nodes defined in the tests', function () {
     let sim: KitSim;
@@ -108,6 +109,18 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(caughtCode(r.caught)).equal('INVALID_INPUT');
             should(r.caught!.error.cause).match({ system: 'kit', kind: 'validation', retryable: false });
             should(sim.requests).have.length(0);
+            // The red status says why beside the code, cut to fit under the node.
+            const shown = (helper.getNode('n1').status as sinon.SinonSpy).lastCall.args[0];
+            should(shown).match({ fill: 'red', shape: 'ring' });
+            should(shown.text).startWith('INVALID_INPUT: pageSize: must be <= 100');
+            should(shown.text.length).be.belowOrEqual('INVALID_INPUT: '.length + STATUS_REASON_CHARS);
+        });
+
+        it('a network error at Catch: the red status names the server it could not reach, in Node-RED\'s language', async () => {
+            await loadQuery(queryNode(), { url: 'http://127.0.0.1:9', maxRetries: 0 });
+            const r = await run('n1', { payload: 1 }, 1);
+            should(caughtCode(r.caught)).equal('ECONNREFUSED');
+            should((helper.getNode('n1').status as sinon.SinonSpy).lastCall.args[0]).match({ fill: 'red', text: /^ECONNREFUSED: could not reach http:\/\/127\.0\.0\.1:9: the connection was refused/ });
         });
     });
 
