@@ -107,6 +107,16 @@ function linkPalette(dir: string): void {
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: DEMO_PACKAGE, private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
 }
 
+/**
+ * The language of the nodes' status texts and warnings (Node-RED's `lang`; the editor follows the browser's):
+ * DEMO_LANG, else Chinese on a host whose LANG or LC_ALL is Chinese. Node-RED itself reads LANG=zh_CN.UTF-8 as "zh",
+ * for which no catalog ships, and falls back to English.
+ */
+export function demoLanguage(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    if (env.DEMO_LANG) return env.DEMO_LANG;
+    return /^zh/i.test(env.LC_ALL || env.LANG || '') ? 'zh-CN' : undefined;
+}
+
 function prepareUserDir(dir: string, port: number, ports: Map<number, number>): void {
     resetUserDir(dir);
     linkPalette(dir);
@@ -131,7 +141,7 @@ function prepareUserDir(dir: string, port: number, ports: Map<number, number>): 
     fileWorkingDirectory: ${JSON.stringify(dir)},
     logging: { console: { level: 'info', metrics: false, audit: false } },
     // No update-check prompt over the demo (and no call home).
-    telemetry: { enabled: false, updateNotification: false },
+    telemetry: { enabled: false, updateNotification: false },${demoLanguage() ? `\n    lang: ${JSON.stringify(demoLanguage())},` : ''}
 };
 `,
     );

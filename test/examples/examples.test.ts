@@ -8,7 +8,7 @@ import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { exampleFiles, startDemo, howToRun } from '../../scripts/demo';
+import { exampleFiles, startDemo, howToRun, demoLanguage } from '../../scripts/demo';
 import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
 import { runCheck, inject, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
 import { JackyunSim } from '../sim/jackyun';
@@ -171,6 +171,17 @@ describe('npm start\'s run-again hints', function () {
             should(line).match(/modified since|voided since|paid since/, `${key}: ${line}`);
         }
         should(lines.join('\n')).match(/DEMO_NO_RUN=1 npm start/);
+    });
+});
+
+describe('npm start\'s language', function () {
+    it('status texts in Chinese with DEMO_LANG=zh-CN or on a Chinese host (Node-RED reads LANG=zh_CN.UTF-8 as "zh", which has no catalog); else Node-RED\'s own choice', function () {
+        should(demoLanguage({ DEMO_LANG: 'zh-CN', LANG: 'en_US.UTF-8' })).equal('zh-CN');
+        should(demoLanguage({ LANG: 'zh_CN.UTF-8' })).equal('zh-CN');
+        should(demoLanguage({ LC_ALL: 'zh_TW.UTF-8', LANG: 'en_US.UTF-8' })).equal('zh-CN');
+        should(demoLanguage({ DEMO_LANG: 'en-US', LANG: 'zh_CN.UTF-8' })).equal('en-US');
+        should(demoLanguage({ LANG: 'en_US.UTF-8' })).be.undefined();
+        should(demoLanguage({})).be.undefined();
     });
 });
 
