@@ -15,7 +15,10 @@ export interface QeasyConfigNode extends Node {
     auth: CallbackAuth;
     tokenHeader: TokenHeader;
     windowSeconds: number;
-    /** Defaults for the callback nodes using this config (each node may override them). */
+    /**
+     * Defaults for the callback nodes using this config (each node may override them). `dedupeKey`: the fields that
+     * identify one order, comma-separated (`shop_no,tid` by default; one field, e.g. `tid`, as earlier releases saved it).
+     */
     dedupeKey: string;
     dedupeWindowSeconds: number;
     numberSource: string;

@@ -10,8 +10,12 @@
  * signature is checked over the exact bytes even if a middleware would parse JSON: `req._body` is set, which every
  * body-parser honours by skipping the request.
  * Handler: 401 (not authentic; generic message) → replayed (ts, sig) → stored reply → 400 (charset, malformed JSON,
- * then schema, listing each field) → duplicate by key (same reply again, no msg) → msg + reply.
+ * then schema, listing each field) → duplicate (same key and same content: same reply again, no msg) → msg + reply.
+ *
+ * A duplicate is the same delivery again: the same duplicate key (the shop and the tid by default) and the same order
+ * (a short digest of its canonical body is kept beside the key). An order changed since (paid → refunded) is new.
  */
+import { createHash } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compileRecordSchema, describeErrors, formatErrors, FieldError } from '../core/validate';
@@ -21,9 +25,11 @@ import { MAX_TIMER_MS } from '../core/retry';
 import { translator, type Text } from '../core/i18n';
 import { mayHoldLongIntegers, parseVendorJson } from '../core/json';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
+import { ACK_PROPERTY, followTickets, openAckRun } from '../core/ack';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
 import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
+import { DEFAULT_DEDUPE_KEY, dedupePaths } from './settings';
 
 type Msg = Record<string, any>;
 type Req = IncomingMessage & { ip?: string; body?: unknown; _body?: boolean; skipRawBodyParser?: boolean; qeasyRawBody?: Buffer; qeasyCharset?: string; qeasyDeferred?: boolean };
@@ -35,6 +41,11 @@ interface StoredReply {
     body: unknown;
     /** A reply the flow sent as text (not JSON): sent again exactly, with its Content-Type. */
     text?: { body: string; contentType?: string };
+    /**
+     * The digest of the order answered (see digestOf), for a delivered order's key: a delivery with the same key and
+     * another digest is a changed order, not a duplicate. Absent in what earlier releases stored (taken as the same order).
+     */
+    d?: string;
 }
 
 interface CallbackDef extends NodeDef {
@@ -48,6 +59,26 @@ interface CallbackDef extends NodeDef {
     numberSource?: string;
     replyMode?: 'auto' | 'flow';
     replyTimeout?: string | number;
+    /** Seconds an order answered 504 is held at most when the flow cannot be followed (blank: HOLD_TIMEOUTS reply timeouts). */
+    replyHold?: string | number;
+}
+
+/** What a flow does with the msgs of one delivery (reply after the flow), followed through Node-RED's message hooks. */
+interface FlowFollow {
+    /** Puts a delivery ticket on a msg about to be sent. */
+    tag(msg: Msg): void;
+    /** Every msg of the delivery was sent. */
+    sent(): void;
+    /**
+     * Resolves once the flow is done with them (FLOW_DONE_GRACE_MS after): every msg made of them ended somewhere
+     * (completed having sent nothing: an http response or debug node, a function node returning null, a node failing
+     * with no Catch; dropped by a Switch; handed back by a write node), or was cut off by a deploy.
+     */
+    done: Promise<void>;
+    /** Whether a msg of it is held where it cannot be followed (a node that never reports done), or none can be. */
+    untraceable(): boolean;
+    /** Stops following (the flow answered, or the order was let go). */
+    stop(): void;
 }
 
 const validateOrder = compileRecordSchema(requestSchema);
@@ -55,6 +86,40 @@ const DEDUPE_CONTEXT_KEY = 'qeasyDelivered';
 const SIGNATURES_CONTEXT_KEY = 'qeasySignatures';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+/**
+ * Reply after the flow, an order answered 504: how long after the flow is done with its msgs (Node-RED's message hooks
+ * say so) the order stays in hand, for an answer sent on its way just before (a write node finishes, then the http
+ * response node behind it answers).
+ */
+const FLOW_DONE_GRACE_MS = 1000;
+/**
+ * Reply after the flow, an order answered 504 while a msg of it is held where Node-RED cannot tell when it is done (a
+ * node that never reports done): by default the order stays in hand for at most this many reply timeouts after the 504
+ * (the node's "hold after 504" setting, in seconds, says otherwise).
+ */
+const HOLD_TIMEOUTS = 2;
+
+/**
+ * A short digest of an order's canonical JSON (keys sorted at every level, so a resend whose fields come in another
+ * order or with other white space is the same order): 96 bits, kept beside the order's duplicate key.
+ */
+function digestOf(order: unknown): string {
+    return createHash('sha256').update(canonicalJson(order)).digest('base64url').slice(0, 16);
+}
+function canonicalJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+    if (v !== null && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o)
+            .filter((k) => o[k] !== undefined)
+            .sort();
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(v) ?? 'null';
+}
+
+/** What a duplicate key's field may hold: text or a number, not empty. */
+const keyValue = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && typeof v !== 'object';
 
 /**
  * What one context key of the duplicate store holds (the delivered keys, or the accepted signatures): entries kept for
@@ -219,6 +284,7 @@ function register(RED: NodeAPI) {
         const emitMode = def.emit === 'all' ? 'all' : 'order';
         const replyMode = def.replyMode === 'flow' ? 'flow' : 'auto';
         const replyTimeoutMs = (Number(def.replyTimeout) > 0 ? Number(def.replyTimeout) : 30) * 1000;
+        const holdMs = def.replyHold !== undefined && def.replyHold !== '' && Number(def.replyHold) >= 0 ? Number(def.replyHold) * 1000 : HOLD_TIMEOUTS * replyTimeoutMs;
         const dedupeStore = def.dedupeStore || undefined;
 
         if (!config) {
@@ -249,8 +315,13 @@ function register(RED: NodeAPI) {
             status.error(_('qeasy-callback.status.path'));
             return;
         }
-        // Node settings win where filled in; otherwise the config node's defaults (tid, 24 h, tid).
-        const dedupeKey = String(def.dedupeKey ?? '').trim() || config.dedupeKey || 'tid';
+        // Node settings win where filled in; otherwise the config node's defaults (shop_no,tid; 24 h; tid).
+        const keyPaths = [String(def.dedupeKey ?? ''), config.dedupeKey, DEFAULT_DEDUPE_KEY].map(dedupePaths).find((p) => p.length > 0)!;
+        const keyName = keyPaths.join(',');
+        // The key earlier releases stored by default (`tid:<tid>`, whatever the shop), looked up when the key is the
+        // new default: an order delivered before an upgrade is still known by its digest (or, stored without one, as
+        // it was then).
+        const formerPath = keyName === DEFAULT_DEDUPE_KEY ? 'tid' : undefined;
         const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
         const dedupeMs = dedupeWindowS * 1000;
         const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
@@ -298,10 +369,67 @@ function register(RED: NodeAPI) {
         const contextSet = (key: string, v: Record<string, StoredReply>): Promise<void> =>
             new Promise((resolve, reject) => node.context().set(key, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
 
+        /**
+         * An order's duplicate key: `tid:T1` for one field (as earlier releases stored it), `shop_no,tid:["S1","T1"]`
+         * for several. Undefined with the check off, or when a field of it is missing.
+         */
         function keyOf(order: Order): string | undefined {
             if (!(dedupeMs > 0)) return undefined;
-            const v = fieldOf(order, dedupeKey);
-            return v === undefined || v === null || v === '' || typeof v === 'object' ? undefined : `${dedupeKey}:${String(v)}`;
+            const values: string[] = [];
+            for (const p of keyPaths) {
+                const v = fieldOf(order, p);
+                if (!keyValue(v)) return undefined;
+                values.push(String(v));
+            }
+            return values.length === 1 ? `${keyName}:${values[0]}` : `${keyName}:${JSON.stringify(values)}`;
+        }
+        function formerKeyOf(order: Order): string | undefined {
+            const v = formerPath ? fieldOf(order, formerPath) : undefined;
+            return keyValue(v) ? `${formerPath}:${String(v)}` : undefined;
+        }
+
+        /** See FlowFollow. */
+        function followFlow(): FlowFollow {
+            let finished!: () => void;
+            const done = new Promise<void>((resolve) => (finished = resolve));
+            let grace: NodeJS.Timeout | undefined;
+            let stopped = false;
+            const ended = () => {
+                if (stopped || grace) return;
+                grace = setTimeout(finished, FLOW_DONE_GRACE_MS);
+            };
+            const stop = () => {
+                stopped = true;
+                clearTimeout(grace);
+            };
+            const noop = () => undefined;
+            // An output wired to nothing: no msg goes anywhere, and nothing can answer.
+            const wires = (node as unknown as { wires?: unknown[][] }).wires;
+            if (Array.isArray(wires) && !wires.some((w) => Array.isArray(w) && w.length > 0)) {
+                ended();
+                return { tag: noop, sent: noop, done, untraceable: () => false, stop };
+            }
+            // A runtime without message hooks: nothing to follow the msgs with.
+            const hooks = (RED as unknown as { hooks?: { add?: unknown; has?: unknown } }).hooks;
+            if (!hooks || typeof hooks.add !== 'function' || typeof hooks.has !== 'function') return { tag: noop, sent: noop, done, untraceable: () => true, stop };
+            followTickets(hooks as Parameters<typeof followTickets>[0]);
+            const run = openAckRun(ended, ended);
+            return {
+                tag: (msg) => {
+                    msg[ACK_PROPERTY] = run.issue(msg);
+                },
+                sent: () => run.seal(),
+                done,
+                untraceable: () => {
+                    if (!run.open) return false;
+                    const held = run.heldAt();
+                    return held.length === 0 || held.some((h) => !h.completes);
+                },
+                stop: () => {
+                    stop();
+                    run.abandon();
+                },
+            };
         }
 
         // A (ts, sig) pair is valid while its ts is within the window of now, and a ts may lie up to one window ahead
@@ -312,27 +440,30 @@ function register(RED: NodeAPI) {
 
         /**
          * The wait for the flow's answers to orders already answered 504, held in `waiting` so a stopping node ends
-         * it: `came` is true once `come()` is called, false when the duplicate window ends or the node stops first.
+         * it: `came` is true once `come()` is called, false when the node stops first, or the orders are let go: once
+         * the flow is done with their msgs (`follow`, no answer came: a resend is handled afresh), `holdMs` after the
+         * 504 when a msg is held where it cannot be followed, at the latest when the duplicate window ends.
          */
-        function awaitLateAnswers(): { come: () => void; came: Promise<boolean> } {
+        function awaitLateAnswers(follow: FlowFollow): { come: () => void; came: Promise<boolean> } {
             let come = (): void => undefined;
             const came = new Promise<boolean>((resolve) => {
-                const entry = {
-                    timer: setTimeout(() => {
-                        waiting.delete(entry);
-                        resolve(false);
-                    }, Math.min(dedupeMs, MAX_TIMER_MS)),
-                    cancel: () => {
-                        clearTimeout(entry.timer);
-                        resolve(false);
-                    },
-                };
-                waiting.add(entry);
-                come = () => {
+                const window = Math.min(dedupeMs, MAX_TIMER_MS);
+                const cap = Math.min(holdMs, window);
+                const end = (came: boolean) => {
                     clearTimeout(entry.timer);
                     waiting.delete(entry);
-                    resolve(true);
+                    resolve(came);
                 };
+                const entry = {
+                    timer: setTimeout(() => {
+                        if (follow.untraceable()) return end(false);
+                        entry.timer = setTimeout(() => end(false), window - cap);
+                    }, cap),
+                    cancel: () => end(false),
+                };
+                waiting.add(entry);
+                void follow.done.then(() => end(false));
+                come = () => end(true);
             });
             return { come, came };
         }
@@ -348,6 +479,9 @@ function register(RED: NodeAPI) {
             if (closed && !evenIfClosed) return false;
             const order = expire(held, kept.order, kept.windowMs(), Date.now());
             kept.order = order;
+            // An order's answer that comes late (after a 504, the order let go) does not replace what a later
+            // delivery of the order stored meanwhile.
+            if (kept === keysKept) for (const [k, v] of entries) if (held[k] && held[k].at > v.at) entries.delete(k);
             // What each new entry replaced (an expired one, or nothing), to be put back if the store fails.
             const replaced = new Map<string, StoredReply | undefined>();
             for (const [k, v] of entries) {
@@ -503,9 +637,12 @@ function register(RED: NodeAPI) {
                 if (!validateOrder(ordersAsSent[i])) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
                 // Without its duplicate key an order could not be recognised when it is delivered again.
                 else if (dedupeMs > 0 && keyOf(order) === undefined) {
-                    const v = fieldOf(order, dedupeKey);
-                    const reason = v === undefined || v === null || v === '' ? 'is required (the duplicate key)' : 'must be text or a number (the duplicate key)';
-                    errors.push({ field: `${single ? '' : `[${i}].`}${dedupeKey}`, reason });
+                    for (const p of keyPaths) {
+                        const v = fieldOf(order, p);
+                        if (keyValue(v)) continue;
+                        const reason = v === undefined || v === null || v === '' ? 'is required (the duplicate key)' : 'must be text or a number (the duplicate key)';
+                        errors.push({ field: `${single ? '' : `[${i}].`}${p}`, reason });
+                    }
                 }
             });
             if (errors.length > 0) {
@@ -538,8 +675,20 @@ function register(RED: NodeAPI) {
                 remoteAddress: req.ip ?? req.socket?.remoteAddress,
             };
 
-            // Admission: which orders are new, which were delivered before (stored reply), which are in flight.
+            // Admission: which orders are new, which were delivered before (stored reply), which are in flight. A
+            // duplicate has the key and the content (digest) of the order last accepted under that key; one whose
+            // content changed is new, and is handled once an earlier delivery of its key still in hand is done.
             const keys = orders.map(keyOf);
+            const digests = orders.map((o, i) => (keys[i] ? digestOf(o) : undefined));
+            const formerKeys = orders.map((o, i) => (keys[i] ? formerKeyOf(o) : undefined));
+            /** What was stored for order `i` when the same order was delivered within the window, or undefined. */
+            const deliveredBefore = (delivered: Record<string, StoredReply>, i: number): StoredReply | undefined => {
+                const within = (e: StoredReply | undefined) => (e && now - e.at <= dedupeMs ? e : undefined);
+                const k = keys[i]!;
+                const former = formerKeys[i];
+                const e = within(delivered[k]) ?? (former ? within(delivered[former]) : undefined);
+                return e && (e.d === undefined || e.d === digests[i]) ? e : undefined;
+            };
             let fresh: number[] = [];
             let stored = new Map<number, StoredReply>();
             let mine: Map<string, Deferred> = new Map();
@@ -551,21 +700,22 @@ function register(RED: NodeAPI) {
                     stored = new Map();
                     const inBatch = new Set<string>();
                     keys.forEach((k, i) => {
-                        const prior = k ? delivered[k] : undefined;
-                        if (k && prior && now - prior.at <= dedupeMs) stored.set(i, prior);
+                        const prior = k ? deliveredBefore(delivered, i) : undefined;
+                        if (prior) stored.set(i, prior);
                         else if (k && pending.has(k)) waitFor.push(pending.get(k)!);
-                        else if (k && inBatch.has(k)) {
+                        else if (k && inBatch.has(`${k}\u0000${digests[i]}`)) {
                             // the same order twice in one delivery: emitted once
                         } else {
+                            // (two versions of an order in one delivery: both emitted, in request order)
                             fresh.push(i);
-                            if (k) inBatch.add(k);
+                            if (k) inBatch.add(`${k}\u0000${digests[i]}`);
                         }
                     });
                     if (waitFor.length > 0) return false;
                     mine = new Map();
                     for (const i of fresh) {
                         const k = keys[i];
-                        if (k) {
+                        if (k && !mine.has(k)) {
                             const d = deferred();
                             mine.set(k, d);
                             pending.set(k, d.promise);
@@ -611,7 +761,8 @@ function register(RED: NodeAPI) {
                         const status = typeof code === 'number' ? code : code(i);
                         // A failed order is not stored: its next delivery is handled again.
                         if (!k || status >= 300) continue;
-                        entries.set(k, text && single ? { at: now, status, body: replyOf(i), text } : { at: now, status, body: replyOf(i) });
+                        // (of two versions of an order in one delivery, the later one's answer)
+                        entries.set(k, text && single ? { at: now, status, body: replyOf(i), text, d: digests[i] } : { at: now, status, body: replyOf(i), d: digests[i] });
                     }
                     return keep(keysKept, entries, flowAnswered);
                 });
@@ -627,8 +778,8 @@ function register(RED: NodeAPI) {
                 return text ? answerStored(res, { at: now, status: code, body: reply, text }) : answer(res, code, reply);
             }
 
-            /** The new order a copy later in the same delivery repeats (same duplicate key). */
-            const firstOf = (i: number) => fresh.find((j) => keys[i] !== undefined && keys[j] === keys[i]);
+            /** The new order a copy later in the same delivery repeats (same duplicate key and content). */
+            const firstOf = (i: number) => fresh.find((j) => keys[i] !== undefined && keys[j] === keys[i] && digests[j] === digests[i]);
 
             if (replyMode === 'auto') {
                 // A second copy within the delivery is answered as the first (the reply its resend will get).
@@ -650,9 +801,11 @@ function register(RED: NodeAPI) {
                 // Reply after the flow, an array of orders: one msg per new order, each answered on its own (an http
                 // response node or msg.callback.reply); the caller gets the array of answers in request order once
                 // all are in, each order's answer stored for its repeats.
+                const follow = followFlow();
                 try {
-                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, firstOf);
+                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, firstOf, follow);
                 } finally {
+                    follow.stop();
                     release();
                 }
                 return;
@@ -661,6 +814,7 @@ function register(RED: NodeAPI) {
             // Reply after the flow: one msg with the new orders; the flow answers through an http response node
             // (msg.res) or msg.callback.reply(body, status); no answer in time → 504. A single order's answer is sent
             // as the flow sends it; an array's is held back and made into one reply per order (see below).
+            const follow = followFlow();
             try {
                 let sent: Msg | undefined;
                 // The flow's answer after a 504: the order was handled all the same (pushed, say).
@@ -724,23 +878,27 @@ function register(RED: NodeAPI) {
                     hideSecrets(req);
                     req.body = payload;
                     sent = { _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } };
+                    follow.tag(sent);
                     node.send(sent);
+                    follow.sent();
                 });
                 if (single) {
                     if (outcome.code < 300) {
                         await store(() => outcome.reply, outcome.code, outcome.text);
                         await remember(outcome.code, outcome.reply, outcome.text);
                     } else if (timedOut && !closed) {
-                        // The caller got 504, but the flow is still at work on the order (its push waiting for the
+                        // The caller got 504, but the flow may still be at work on the order (its push waiting for the
                         // account's rate): a 2xx answer that comes late is kept for the copies, so the upstream's
-                        // resend does not push it again. Until it comes (within the duplicate window) the order stays
-                        // in hand: a copy delivered meanwhile waits, then is told to deliver again later.
+                        // resend does not push it again. Until it comes the order stays in hand: a copy delivered
+                        // meanwhile waits, then is told to deliver again later. Not once the flow is done with the
+                        // msg with no answer (a Switch with no rule for it, a function returning null, an error with
+                        // no Catch): then no answer is coming, and a resend is handled afresh (see awaitLateAnswers).
                         const keepLate = async (a: { code: number; reply: unknown; text?: StoredReply['text'] }) => {
                             if (a.code >= 300) return;
                             await store(() => a.reply, a.code, a.text);
                             await remember(a.code, a.reply, a.text);
                         };
-                        const wait = awaitLateAnswers();
+                        const wait = awaitLateAnswers(follow);
                         void late.then(wait.come);
                         if (await wait.came) await keepLate(await late);
                         else void late.then((a) => (closed ? undefined : keepLate(a))).catch((err) => node.error(`qeasy-callback: ${(err as Error).message}`));
@@ -776,6 +934,7 @@ function register(RED: NodeAPI) {
                 }
                 answer(res, code, replies);
             } finally {
+                follow.stop();
                 release();
             }
         }
@@ -792,6 +951,7 @@ function register(RED: NodeAPI) {
             remember: (code: number, reply: unknown) => Promise<boolean>,
             /** The new order a copy later in the same delivery repeats (same duplicate key). */
             firstOf: (i: number) => number | undefined,
+            follow: FlowFollow,
         ): Promise<void> {
             const answers = new Map<number, { code: number; body: unknown }>();
             // The flow's answers after a 504 (see the single order's case): kept for the copies.
@@ -836,8 +996,11 @@ function register(RED: NodeAPI) {
                 const headers = withoutSecrets(req.headers);
                 for (const i of fresh) {
                     const callback = { ...meta, index: i, reply: (body: unknown, code = 200) => settle(i, code, body) };
-                    node.send({ _msgid: RED.util.generateId(), payload: orders[i], callback, req: { headers, body: orders[i], ip: req.ip }, res: { _res: orderResponse((code, body) => settle(i, code, body)) } });
+                    const msg: Msg = { _msgid: RED.util.generateId(), payload: orders[i], callback, req: { headers, body: orders[i], ip: req.ip }, res: { _res: orderResponse((code, body) => settle(i, code, body)) } };
+                    follow.tag(msg);
+                    node.send(msg);
                 }
+                follow.sent();
             });
             // A copy of an order earlier in the delivery was not emitted: it gets that order's answer, not an echo.
             const replies = orders.map((o, i) => answers.get(i)?.body ?? stored.get(i)?.body ?? answers.get(firstOf(i) ?? -1)?.body ?? echoReply(o, numberSource));
@@ -848,10 +1011,11 @@ function register(RED: NodeAPI) {
             answer(res, code, replies);
             if (timedOut.size === 0 || closed) return;
             // Orders answered 504 the flow is still at work on: their 2xx answers that come late are kept for the
-            // copies, and the orders stay in hand until they come (see the single order's case).
+            // copies, and the orders stay in hand until they come, or the flow is done with their msgs (see the single
+            // order's case).
             const keepLate = () => store((i) => late.get(i)?.body, (i) => late.get(i)?.code ?? 504);
             const allLate = () => [...timedOut].every((i) => late.has(i));
-            const wait = awaitLateAnswers();
+            const wait = awaitLateAnswers(follow);
             lateAnswer = () => {
                 if (allLate()) wait.come();
             };

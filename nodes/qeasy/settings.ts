@@ -8,6 +8,19 @@ function num(v: unknown, fallback: number, min = 0): number {
     return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
+/** The duplicate key by default: the shop and its order number (a tid is unique within a shop only). */
+export const DEFAULT_DEDUPE_KEY = 'shop_no,tid';
+
+/**
+ * The fields of a duplicate key setting: field names or dotted paths separated by commas (`shop_no,tid`), or one
+ * (`tid`, as flows saved by earlier releases hold it). Empty for a blank setting.
+ */
+export function dedupePaths(setting: string): string[] {
+    return String(setting ?? '')
+        .split(/[,，\s]+/)
+        .filter((p) => p !== '');
+}
+
 export interface QeasySettings {
     auth: 'token' | 'hmac';
     tokenHeader: TokenHeader;
@@ -23,7 +36,9 @@ export function readSettings(config: Record<string, any>): QeasySettings {
         auth: config.auth === 'token' ? 'token' : 'hmac',
         tokenHeader: config.tokenHeader === 'bearer' ? 'bearer' : 'x-token',
         windowSeconds: num(config.windowSeconds, 300, 1),
-        dedupeKey: String(config.dedupeKey ?? '').trim() || 'tid',
+        // What identifies one order (see dedupePaths): WDT's tid is unique within a shop only. A config node saved with
+        // one path (an earlier release's default `tid`) keeps it.
+        dedupeKey: String(config.dedupeKey ?? '').trim() || DEFAULT_DEDUPE_KEY,
         dedupeWindowSeconds: num(config.dedupeWindow, 86400, 0),
         numberSource: String(config.numberSource ?? '').trim() || 'tid',
         rps: num(config.rps, 0, 0),

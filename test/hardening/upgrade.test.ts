@@ -244,6 +244,7 @@ describe('upgrade: the editor with nodes saved by an earlier release', () => {
     /** The settings each node type gained after its first release (git log of its dialog's defaults). */
     const GAINED: Record<string, string[]> = {
         'qeasy/qeasy-config': ['tokenHeader', 'dedupeKey', 'dedupeWindow', 'numberSource', 'rps'],
+        'qeasy/qeasy-callback': ['replyHold'],
         'kingdee/kingdee-bill-query': ['ackTimeout'],
         'jackyun/jackyun-trade-query': ['ackTimeout'],
         'guanyi/guanyi-return-get': ['ackTimeout'],

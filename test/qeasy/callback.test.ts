@@ -3,6 +3,7 @@
  * only the admin app, so a capture node hands the httpNode over and the test mounts it under an httpNodeRoot of
  * `/api` on a real port, as Node-RED's red.js does (`app.use(httpNodeRoot, RED.httpNode)`).
  */
+import { createHash } from 'crypto';
 import fs from 'fs';
 import http from 'http';
 import net, { AddressInfo } from 'net';
@@ -10,7 +11,7 @@ import path from 'path';
 import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
-import { catchNode, helper } from '../helpers/nodered';
+import { catchNode, functionNode, helper, runtimeHooks, switchNode } from '../helpers/nodered';
 import { fakeContextStore } from '../helpers/context-store';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
@@ -54,6 +55,14 @@ function captureHttpNode(RED: any) {
     });
 }
 
+/** A node module given Node-RED's message hooks, as a running Node-RED hands them over (the test helper leaves them out). */
+const withHooks =
+    (m: (red: any) => unknown) =>
+    (red: any): unknown => {
+        red.hooks ??= runtimeHooks;
+        return m(red);
+    };
+
 const order = (tid: string, extra: Msg = {}) => ({
     shop_no: 'SHOP01',
     tid,
@@ -67,6 +76,26 @@ const order = (tid: string, extra: Msg = {}) => ({
     order_list: [{ oid: `${tid}-1`, num: '2', price: '50.00', goods_no: 'G001', goods_name: '保温杯', spec_no: 'G001-RED', share_discount: '0', goods_id: 'P1' }],
     ...extra,
 });
+
+/** An order's key in the duplicate store, under the default duplicate key (the shop and the tid). */
+const keyOf = (tid: string, shop = 'SHOP01') => `shop_no,tid:${JSON.stringify([shop, tid])}`;
+
+/** The digest the node keeps beside an order's key (sha256 of its canonical JSON, 16 base64url characters). */
+function digestOf(o: Msg): string {
+    const canonical = (v: unknown): string =>
+        Array.isArray(v)
+            ? `[${v.map(canonical).join(',')}]`
+            : v !== null && typeof v === 'object'
+              ? `{${Object.keys(v)
+                    .sort()
+                    .map((k) => `${JSON.stringify(k)}:${canonical((v as Msg)[k])}`)
+                    .join(',')}}`
+              : JSON.stringify(v);
+    return createHash('sha256').update(canonical(o)).digest('base64url').slice(0, 16);
+}
+
+/** The same order, its fields in reverse order (another sender's JSON serialiser): the same content. */
+const reordered = (o: Msg): Msg => Object.fromEntries(Object.entries(o).reverse());
 
 // A repeat of a post signs with the first post's timestamp − 1: two reads of now() can straddle a second and give
 // both posts one signature, which the node refuses as a replay.
@@ -95,7 +124,8 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     async function deploy(config: Msg = {}, node: Msg = {}, extra: Msg[] = [], secret = SECRET, layout: 'api' | 'node-red' = 'api'): Promise<void> {
         nodeRedLayout = layout === 'node-red';
-        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, qeasyCallback, httpIn, ...(extra.some((n) => n.type === 'catch') ? [catchNode] : [])], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
+        const core = [...(extra.some((n) => n.type === 'catch') ? [catchNode] : []), ...(extra.some((n) => n.type === 'function') ? [functionNode] : []), ...(extra.some((n) => n.type === 'switch') ? [switchNode] : [])];
+        await new Promise<void>((resolve) => helper.load([captureHttpNode, qeasyConfig, withHooks(qeasyCallback), httpIn, ...core], flowOf(config, node, extra), { c1: { secret } }, () => resolve()));
         received = [];
         helper.getNode('out').on('input', (m: Msg) => received.push(m));
         let app = nodeRedApp;
@@ -509,7 +539,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
     it('reply after the flow, an array holding one order twice: one msg, and the copy gets the flow\'s answer for that order, not an echo', async () => {
         await deploy({}, { replyMode: 'flow', replyTimeout: 2 });
         helper.getNode('out').on('input', (m: Msg) => m.callback.reply({ success: false, code: 'REFUSED', tid: m.payload.tid }, 422));
-        const batch = JSON.stringify([order('T4801'), order('T4802'), order('T4801', { paid: '1' })]);
+        const batch = JSON.stringify([order('T4801'), order('T4802'), reordered(order('T4801'))]);
         const res = await post(batch, signed(batch));
         should(res.status).equal(422);
         should(res.body).eql([
@@ -541,7 +571,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
             ],
         });
         // the repeat last, and a copy of a new order within the array
-        should(await send([order('T5004'), order('T5004', { paid: '1' }), order('T5002')])).eql({
+        should(await send([order('T5004'), reordered(order('T5004')), order('T5002')])).eql({
             status: 200,
             body: [
                 { ok: true, tid: 'T5004' },
@@ -766,25 +796,25 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(2);
     });
 
-    it('the same tid twice (even with a new signature and changed fields): one msg, two identical 200s; kept in node context', async () => {
+    it('the same order twice (a new signature, its fields in another order and spacing): one msg, two identical 200s; kept in node context by shop and tid with a short digest', async () => {
         await deploy();
         const body = JSON.stringify(order('T9001'));
         const a = await post(body, signed(body));
-        const body2 = JSON.stringify(order('T9001', { trade_status: '40' }));
+        const body2 = JSON.stringify(reordered(order('T9001')), null, 2);
         const b = await post(body2, signed(body2, SECRET, now() - 1));
         should(a.status).equal(200);
         should(strip(b)).eql(strip(a));
-        should(b.body.trade_status).equal('30');
         await settle();
         should(received).have.length(1);
         const stored = helper.getNode('n1').context().get('qeasyDelivered');
-        should(Object.keys(stored)).eql(['tid:T9001']);
-        should(stored['tid:T9001'].body).eql(a.body);
+        should(Object.keys(stored)).eql([keyOf('T9001')]);
+        should(stored[keyOf('T9001')].body).eql(a.body);
+        should(stored[keyOf('T9001')].d).be.a.String().and.have.length(16);
     });
 
     it('two copies of one order arriving at the same moment still make one msg', async () => {
         await deploy();
-        const bodies = [JSON.stringify(order('T9101')), JSON.stringify(order('T9101', { paid: '1' }))];
+        const bodies = [JSON.stringify(order('T9101')), JSON.stringify(reordered(order('T9101')))];
         const answers = await Promise.all(bodies.map((b, i) => post(b, signed(b, SECRET, now() - i))));
         should(answers.map((a) => a.status)).eql([200, 200]);
         should(answers[0].body).eql(answers[1].body);
@@ -812,22 +842,29 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received).have.length(1);
     });
 
-    it('duplicate key, window and store are configurable: dedupe by shop_no, window 0 turns it off, a named context store holds the keys', async () => {
+    it('duplicate key, window and store are configurable: one field (tid, as earlier releases saved it), window 0 turns it off, a named context store holds the keys', async () => {
         // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
         helper.settings({ contextStorage: { default: { module: 'memory' }, orders: { module: 'memory' } } });
-        await deploy({ dedupeKey: 'shop_no' }, { dedupeStore: 'orders' });
+        await deploy({ dedupeKey: 'tid' }, { dedupeStore: 'orders' });
         await (helper as any)._context.load();
         {
             const a = JSON.stringify(order('TA001'));
             const b = JSON.stringify(order('TA002'));
-            should((await post(a, signed(a))).body.tid).equal('TA001');
-            // same shop_no → the first reply again
-            should((await post(b, signed(b))).body.tid).equal('TA001');
+            const t = now();
+            should((await post(a, signed(a, SECRET, t))).body.tid).equal('TA001');
+            should((await post(b, signed(b, SECRET, t))).body.tid).equal('TA002');
+            // the same order again → the first reply again
+            should((await post(a, signed(a, SECRET, t - 1))).body.tid).equal('TA001');
             await settle();
-            should(received.map((m) => m.payload.tid)).eql(['TA001']);
+            should(received.map((m) => m.payload.tid)).eql(['TA001', 'TA002']);
             const n1 = helper.getNode('n1');
-            should(Object.keys(n1.context().get('qeasyDelivered', 'orders'))).eql(['shop_no:SHOP01']);
+            should(Object.keys(n1.context().get('qeasyDelivered', 'orders'))).eql(['tid:TA001', 'tid:TA002']);
             should(n1.context().get('qeasyDelivered', 'default')).be.undefined();
+            // by tid alone, the same tid from another shop is not taken for the first shop's order: its content differs
+            const other = JSON.stringify(order('TA001', { shop_no: 'SHOP02' }));
+            should((await post(other, signed(other, SECRET, t - 2))).body.shop_no).equal('SHOP02');
+            await settle();
+            should(received.map((m) => m.payload.shop_no)).eql(['SHOP01', 'SHOP01', 'SHOP02']);
         }
         helper.settings({});
         await helper.unload();
@@ -862,18 +899,18 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         clock.tick(300_000);
         await deliver('TE002');
         clock.tick(299_000);
-        should(strip(await deliver('TE001', { paid: '1' }))).eql(strip(first));
-        should(keys()).eql(['tid:TE001', 'tid:TE002']);
+        should(strip(await deliver('TE001'))).eql(strip(first));
+        should(keys()).eql([keyOf('TE001'), keyOf('TE002')]);
         // A redeploy: the new node starts from the keys the store kept.
         await helper.setFlows(flowOf({}, { dedupeWindow: 600 }), 'full', { c1: { secret: SECRET } });
         received = [];
         helper.getNode('out').on('input', (m: Msg) => received.push(m));
         clock.tick(2_000);
-        await deliver('TE001', { paid: '2' });
-        should(keys()).eql(['tid:TE002', 'tid:TE001']);
+        await deliver('TE001');
+        should(keys()).eql([keyOf('TE002'), keyOf('TE001')]);
         clock.tick(300_000);
         await deliver('TE003');
-        should(keys()).eql(['tid:TE001', 'tid:TE003']);
+        should(keys()).eql([keyOf('TE001'), keyOf('TE003')]);
         should(tids).eql(['TE001', 'TE002', 'TE001', 'TE003']);
     });
 
@@ -894,7 +931,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(b, signed(b, SECRET, now() - 2))).status).equal(200);
         await settle();
         should(received.map((m) => m.payload.tid)).eql(['TF001', 'TF002']);
-        should(Object.keys(store.read('qeasyDelivered'))).eql(['tid:TF001', 'tid:TF002']);
+        should(Object.keys(store.read('qeasyDelivered'))).eql([keyOf('TF001'), keyOf('TF002')]);
     });
 
     it('a persistent duplicate store whose first save fails (a store handing out copies): the expired keys of a previous run still leave it at the next save', async () => {
@@ -912,7 +949,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should((await post(a, signed(a))).status).equal(500);
         failing = false;
         should((await post(b, signed(b))).status).equal(200);
-        should(Object.keys(store.read('qeasyDelivered'))).eql(['tid:TG002']);
+        should(Object.keys(store.read('qeasyDelivered'))).eql([keyOf('TG002')]);
     });
 
     it('a duplicate store settings.js does not define (a typo, or no file store): a warning at deploy naming it, saying the delivered keys (with the check off, the signatures) are kept in memory and lost on restart', async () => {
@@ -1095,7 +1132,7 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         await deploy({ numberSource: 'shop_no' });
         const first = JSON.stringify(order('TB001'));
         await post(first, signed(first));
-        const body = JSON.stringify([order('TB002'), order('TB001', { buyer_nick: '改' }), order('TB003')]);
+        const body = JSON.stringify([order('TB002'), reordered(order('TB001')), order('TB003')]);
         const res = await post(body, signed(body));
         should(res.status).equal(200);
         should(res.body.map((r: Msg) => [r.tid, r.number, r.buyer_nick])).eql([
@@ -1118,10 +1155,10 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     it('an array holding one order twice (reply at once): one msg, and the copy gets the first copy\'s reply, the one its resend gets', async () => {
         await deploy();
-        const body = JSON.stringify([order('TB201'), order('TB201', { buyer_nick: '改' })]);
+        const body = JSON.stringify([order('TB201'), reordered(order('TB201'))]);
         const res = await post(body, signed(body));
         should(res.status).equal(200);
-        const again = JSON.stringify(order('TB201', { buyer_nick: '改' }));
+        const again = JSON.stringify(reordered(order('TB201')));
         const resend = await post(again, signed(again, SECRET, now() - 1));
         should(res.body.map((r: Msg) => r.buyer_nick)).eql(['张三', '张三']);
         should(res.body[1]).eql(resend.body);
@@ -1382,5 +1419,217 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(all).match(/TF-token/);
         should(all).match(/secret: is required/);
         should(all.includes(SECRET)).be.false();
+    });
+
+    describe('a duplicate is the same delivery again: the same shop, tid and content', () => {
+        const tids = () => received.map((m) => `${m.payload.shop_no}/${m.payload.tid}/${m.payload.trade_status}`);
+
+        it('an order changed within the duplicate window (paid → refunded) is new: answered with its own echo and emitted, for trade_push to take the update; a resend of it is then the duplicate', async () => {
+            await deploy();
+            const t = now();
+            const paid = JSON.stringify(order('T7001', { pay_status: '2' }));
+            const refunded = JSON.stringify(order('T7001', { pay_status: '2', trade_status: '80', order_list: [{ oid: 'T7001-1', num: '2', price: '50.00', refund_status: '2' }] }));
+            const a = await post(paid, signed(paid, SECRET, t));
+            const b = await post(refunded, signed(refunded, SECRET, t - 1));
+            should([a.status, b.status]).eql([200, 200]);
+            should(a.body.trade_status).equal('30');
+            should(b.body).containDeep({ tid: 'T7001', trade_status: '80', order_list: [{ oid: 'T7001-1' }] });
+            // the refund sent again (its fields in another order): the refund's answer, no msg
+            const again = JSON.stringify(reordered(JSON.parse(refunded)));
+            should(strip(await post(again, signed(again, SECRET, t - 2)))).eql(strip(b));
+            await settle();
+            should(tids()).eql(['SHOP01/T7001/30', 'SHOP01/T7001/80']);
+            should(received[1].payload.order_list[0].refund_status).equal('2');
+            const stored = helper.getNode('n1').context().get('qeasyDelivered');
+            should(Object.keys(stored)).eql([keyOf('T7001')]);
+            should(stored[keyOf('T7001')].body.trade_status).equal('80');
+        });
+
+        it('the same tid from another shop is another order (WDT\'s tid is unique within a shop): emitted and answered with its own echo; each shop\'s resend is its duplicate', async () => {
+            await deploy();
+            const t = now();
+            const one = JSON.stringify(order('1001'));
+            const two = JSON.stringify(order('1001', { shop_no: 'SHOP02' }));
+            const a = await post(one, signed(one, SECRET, t));
+            const b = await post(two, signed(two, SECRET, t - 1));
+            should([a.body.shop_no, b.body.shop_no]).eql(['SHOP01', 'SHOP02']);
+            should(strip(await post(two, signed(two, SECRET, t - 2)))).eql(strip(b));
+            should(strip(await post(one, signed(one, SECRET, t - 3)))).eql(strip(a));
+            await settle();
+            should(tids()).eql(['SHOP01/1001/30', 'SHOP02/1001/30']);
+            should(Object.keys(helper.getNode('n1').context().get('qeasyDelivered'))).eql([keyOf('1001'), keyOf('1001', 'SHOP02')]);
+        });
+
+        it('under the default key, an order key an earlier release stored (tid:<tid>) still answers its resend: with no digest (as stored then) as it did, with one only for the same order', async () => {
+            helper.settings({ contextStorage: { default: { module: 'memory' } } });
+            await deploy();
+            await (helper as any)._context.load();
+            const same = order('TU001');
+            helper.getNode('n1').context().set('qeasyDelivered', {
+                'tid:TU001': { at: Date.now() - 60_000, status: 200, body: { stored: 'then' } },
+                'tid:TU002': { at: Date.now() - 60_000, status: 200, body: { stored: 'same order' }, d: digestOf(order('TU002')) },
+            });
+            const t = now();
+            const a = JSON.stringify(same);
+            should(strip(await post(a, signed(a, SECRET, t)))).eql({ status: 200, body: { stored: 'then' } });
+            const b = JSON.stringify(order('TU002'));
+            should(strip(await post(b, signed(b, SECRET, t)))).eql({ status: 200, body: { stored: 'same order' } });
+            const changed = JSON.stringify(order('TU002', { trade_status: '80' }));
+            should((await post(changed, signed(changed, SECRET, t))).body.trade_status).equal('80');
+            await settle();
+            should(tids()).eql(['SHOP01/TU002/80']);
+        });
+
+        it('a key of several fields, a single field as earlier flows saved it, and a missing field of the key named in the 400', async () => {
+            await deploy({ dedupeKey: 'tid' }, { dedupeKey: 'shop_no, tid ,pay_id' });
+            const t = now();
+            const a = JSON.stringify(order('TK001', { pay_id: 'P1' }));
+            const b = JSON.stringify(order('TK001', { pay_id: 'P2' }));
+            await post(a, signed(a, SECRET, t));
+            await post(b, signed(b, SECRET, t));
+            should((await post(a, signed(a, SECRET, t - 1))).status).equal(200);
+            const noPay = JSON.stringify([order('TK002')]);
+            should((await post(noPay, signed(noPay, SECRET, t))).body.errors).eql([{ field: '[0].pay_id', reason: 'is required (the duplicate key)' }]);
+            await settle();
+            should(received.map((m) => m.payload.pay_id)).eql(['P1', 'P2']);
+            should(Object.keys(helper.getNode('n1').context().get('qeasyDelivered'))).eql(['shop_no,tid,pay_id:["SHOP01","TK001","P1"]', 'shop_no,tid,pay_id:["SHOP01","TK001","P2"]']);
+        });
+
+        it('two versions of an order arriving together (reply at once) are both handled, one after the other: none lost, each answered with its own echo; in one array too', async () => {
+            await deploy();
+            const t = now();
+            const v1 = JSON.stringify(order('T7201'));
+            const v2 = JSON.stringify(order('T7201', { trade_status: '80' }));
+            const answers = await Promise.all([post(v1, signed(v1, SECRET, t)), post(v2, signed(v2, SECRET, t - 1))]);
+            should(answers.map((a) => [a.status, a.body.trade_status])).eql([
+                [200, '30'],
+                [200, '80'],
+            ]);
+            await settle();
+            should(tids().sort()).eql(['SHOP01/T7201/30', 'SHOP01/T7201/80']);
+            received = [];
+            // both versions in one delivery: each emitted once, in request order; the later one is remembered
+            const both = JSON.stringify([order('T7202'), order('T7202', { trade_status: '80' }), order('T7202', { trade_status: '80' })]);
+            const r = await post(both, signed(both, SECRET, t));
+            should(r.body.map((x: Msg) => x.trade_status)).eql(['30', '80', '80']);
+            const later = JSON.stringify(order('T7202', { trade_status: '80' }));
+            should(strip(await post(later, signed(later, SECRET, t - 1)))).eql({ status: 200, body: r.body[1] });
+            await settle();
+            should(tids()).eql(['SHOP01/T7202/30', 'SHOP01/T7202/80']);
+        });
+
+        it('reply after the flow: a changed order arriving while its first version is still in the flow waits for it, then goes through the flow itself; past the reply timeout it is told 503 to deliver again later', async () => {
+            await deploy({}, { replyMode: 'flow', replyTimeout: 1 });
+            const t = now();
+            const v1 = JSON.stringify(order('T7301'));
+            const v2 = JSON.stringify(order('T7301', { trade_status: '80' }));
+            const first = post(v1, signed(v1, SECRET, t));
+            while (received.length === 0) await new Promise((r) => setTimeout(r, 10));
+            const second = post(v2, signed(v2, SECRET, t - 1));
+            await new Promise((r) => setTimeout(r, 200));
+            // not in the flow beside the first: the two would be written in either order
+            should(tids()).eql(['SHOP01/T7301/30']);
+            received[0].callback.reply({ pushed: '30' });
+            while (received.length < 2) await new Promise((r) => setTimeout(r, 10));
+            should(tids()).eql(['SHOP01/T7301/30', 'SHOP01/T7301/80']);
+            received[1].callback.reply({ pushed: '80' });
+            should((await Promise.all([first, second])).map(strip)).eql([
+                { status: 200, body: { pushed: '30' } },
+                { status: 200, body: { pushed: '80' } },
+            ]);
+            // the first version still in the flow past the reply timeout: the changed one is told to come back later
+            const v3 = JSON.stringify(order('T7302'));
+            const v4 = JSON.stringify(order('T7302', { trade_status: '80' }));
+            const third = post(v3, signed(v3, SECRET, t));
+            while (received.length < 3) await new Promise((r) => setTimeout(r, 10));
+            const fourth = await post(v4, signed(v4, SECRET, t - 1));
+            should([fourth.status, fourth.body.code, fourth.headers.get('retry-after')]).eql([503, 'IN_PROGRESS', '1']);
+            should((await third).status).equal(504);
+            should(tids()).eql(['SHOP01/T7301/30', 'SHOP01/T7301/80', 'SHOP01/T7302/30']);
+        });
+    });
+
+    describe('reply after the flow: an order the flow is done with, unanswered, is let go', () => {
+        const fn = (id: string, func: string, wires: string[][] = [[]]) => ({ id, type: 'function', z: 'f1', func, outputs: wires.length, noerr: 0, initialize: '', finalize: '', libs: [], wires });
+        const resp = { id: 'resp', type: 'http response', z: 'f1' };
+        const count = (tid: string) => received.filter((m) => m.payload.tid === tid).length;
+        /** The probe reports each msg done, as a debug node does (the test helper's node never does). */
+        const probeCompletes = () => helper.getNode('out').on('input', (_m: Msg, _send: unknown, done: () => void) => done());
+
+        const drops: Array<[string, Msg[], number]> = [
+            ['a function node returning null', [fn('drop', 'return null;')], 1000],
+            ['a node failing with no Catch', [fn('drop', 'throw new Error("no rule for this shop");')], 1000],
+            ['a Switch node with no rule for it', [{ id: 'drop', type: 'switch', z: 'f1', property: 'payload.shop_no', propertyType: 'msg', rules: [{ t: 'eq', v: 'SHOP99', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, wires: [['resp']] }, resp], 3500],
+        ];
+        for (const [what, nodes, settleMs] of drops) {
+            it(`${what}: once the flow is done with the msg, a resend after the 504 is handled afresh (emitted again, its own 504), not refused 503 for the duplicate window`, async () => {
+                await deploy({}, { replyMode: 'flow', replyTimeout: 0.5, wires: [['out', 'drop']] }, nodes);
+                probeCompletes();
+                const body = JSON.stringify(order('T7401'));
+                const t = now();
+                const first = await post(body, signed(body, SECRET, t));
+                should([first.status, first.body.code]).eql([504, 'REPLY_TIMEOUT']);
+                // (a Switch node is known to have dropped it once it has been quiet for a while)
+                await new Promise((r) => setTimeout(r, settleMs));
+                const again = await post(body, signed(body, SECRET, t - 1));
+                should([again.status, again.body.code]).eql([504, 'REPLY_TIMEOUT']);
+                await settle();
+                should(count('T7401')).equal(2);
+            });
+        }
+
+        it('a flow still at work on the order keeps it in hand (a copy gets 503), and its late answer is what a resend gets, with no second msg', async () => {
+            // the push takes 1.5 s, then the http response node answers
+            await deploy({}, { replyMode: 'flow', replyTimeout: 0.5, wires: [['out', 'slow']] }, [fn('slow', 'setTimeout(() => { msg.payload = { pushed: msg.payload.tid }; node.send(msg); node.done(); }, 1500);', [['resp']]), resp]);
+            probeCompletes();
+            const body = JSON.stringify(order('T7501'));
+            const t = now();
+            should((await post(body, signed(body, SECRET, t))).status).equal(504);
+            const copy = await post(body, signed(body, SECRET, t - 1));
+            should([copy.status, copy.body.code]).eql([503, 'IN_PROGRESS']);
+            await new Promise((r) => setTimeout(r, 1000));
+            should(strip(await post(body, signed(body, SECRET, t - 2)))).eql({ status: 200, body: { pushed: 'T7501' } });
+            await settle();
+            should(count('T7501')).equal(1);
+        });
+
+        it('a msg held where Node-RED cannot tell when it is done (a node that never reports done): the order is let go twice the reply timeout after its 504, or after "hold after 504"', async () => {
+            await deploy({}, { replyMode: 'flow', replyTimeout: 0.5 });
+            const body = JSON.stringify(order('T7601'));
+            const t = now();
+            should((await post(body, signed(body, SECRET, t))).status).equal(504);
+            should((await post(body, signed(body, SECRET, t - 1))).status).equal(503);
+            await new Promise((r) => setTimeout(r, 1000));
+            const again = await post(body, signed(body, SECRET, t - 2));
+            should([again.status, again.body.code]).eql([504, 'REPLY_TIMEOUT']);
+            await settle();
+            should(count('T7601')).equal(2);
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+            server = undefined;
+            // held longer when told to
+            await deploy({}, { replyMode: 'flow', replyTimeout: 0.5, replyHold: 3 });
+            should((await post(body, signed(body, SECRET, t))).status).equal(504);
+            await new Promise((r) => setTimeout(r, 1000));
+            should((await post(body, signed(body, SECRET, t - 1))).body.code).equal('IN_PROGRESS');
+            await new Promise((r) => setTimeout(r, 2000));
+            should((await post(body, signed(body, SECRET, t - 2))).body.code).equal('REPLY_TIMEOUT');
+            await settle();
+            should(count('T7601')).equal(2);
+        });
+
+        it('an array of orders ("one msg per order"): the orders whose msgs the flow dropped are let go; one it answered late is remembered', async () => {
+            await deploy({}, { replyMode: 'flow', replyTimeout: 0.5, wires: [['out', 'route']] }, [fn('route', 'if (msg.payload.tid === "T7702") { setTimeout(() => { msg.callback.reply({ pushed: "T7702" }); node.done(); }, 1000); return; } node.done(); return null;')]);
+            probeCompletes();
+            const pair = JSON.stringify([order('T7701'), order('T7702')]);
+            const t = now();
+            const first = await post(pair, signed(pair, SECRET, t));
+            should(first.body.map((a: Msg) => a.code)).eql(['REPLY_TIMEOUT', 'REPLY_TIMEOUT']);
+            await new Promise((r) => setTimeout(r, 2500));
+            const again = await post(pair, signed(pair, SECRET, t - 1));
+            should(again.body).eql([{ success: false, code: 'REPLY_TIMEOUT', message: 'the flow did not answer within 0.5 s' }, { pushed: 'T7702' }]);
+            await settle();
+            should([count('T7701'), count('T7702')]).eql([2, 1]);
+        });
     });
 });
