@@ -5,6 +5,8 @@
  */
 import http from 'http';
 import https from 'https';
+import net from 'net';
+import { TLSSocket } from 'tls';
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import { ConnectorError, cancelledError } from './errors';
 import type { Text } from './i18n';
@@ -176,7 +178,17 @@ export class HttpTransport {
         // and a login body or a signed request would carry credentials into any log or inspection of the error.
         const cause = Object.assign(new Error(ax.message), { name: ax.name, code: ax.code });
         if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-            return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${options.timeoutMs ?? this.defaultTimeoutMs} ms`, safeToRepeat: false, cause });
+            const ms = options.timeoutMs ?? this.defaultTimeoutMs;
+            // Timed out before its connection was ever open (a firewall dropping the connection attempt, a server
+            // rebooting, a slow name lookup): nothing of the request left this host, so it is safe to send again, as
+            // after a refused connection. Once connected, the server may have the request and act on it.
+            const request = ax.request as http.ClientRequest | undefined;
+            if (request && !connectedSockets.has(request.socket ?? {})) {
+                const server = originOf(req.url);
+                const text: Text = { key: 'runtime.test.network', vars: { server, code: 'CONNECT_TIMEOUT', why: { key: 'runtime.test.networkWhy.CONNECT_TIMEOUT', vars: { ms } } } };
+                return new ConnectorError({ system: this.system, kind: 'transient', code: 'CONNECT_TIMEOUT', message: `could not connect to ${server} within ${ms} ms; nothing was sent`, safeToRepeat: true, cause, details: { text } });
+            }
+            return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${ms} ms`, safeToRepeat: false, cause });
         }
         if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(ax.message)) {
             const limit = this.axios.defaults.maxContentLength as number;
@@ -335,9 +347,22 @@ function idleTimeoutOnly<A extends http.Agent>(agent: A): A {
     const connecting = agent as unknown as { createConnection(options: object, callback: unknown): unknown };
     const open = connecting.createConnection;
     connecting.createConnection = function (this: A, options: object, callback: unknown) {
-        return open.call(this, { ...options, timeout: undefined }, callback);
+        const socket = open.call(this, { ...options, timeout: undefined }, callback);
+        if (socket instanceof net.Socket) whenConnected(socket);
+        return socket;
     };
     return agent;
+}
+
+/**
+ * The sockets of the agents (idleTimeoutOnly) whose connection opened: TCP connected, and for TLS the handshake done
+ * (before it, a request's bytes wait in the socket, unsent). A request timing out on a socket not among them sent
+ * nothing (CONNECT_TIMEOUT, safe to repeat).
+ */
+const connectedSockets = new WeakSet<object>();
+
+function whenConnected(socket: net.Socket): void {
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => void connectedSockets.add(socket));
 }
 
 /** The variables axios reads a proxy from (either case), as its own env lookup does. */

@@ -111,6 +111,8 @@ export class JingchengClient extends BaseClient {
             extraHeaders: jc.extraHeaders ?? {},
         };
         this.creds = credentials;
+        const template = this.s.auth === 'token' ? tokenTemplateProblem(this.s.tokenTemplate) : undefined;
+        if (template) throw jingchengConfigError(template);
     }
 
     /** The ERP's service, a company's own server: what it limits is its own load, whoever calls (the token is a secret). */
@@ -123,7 +125,7 @@ export class JingchengClient extends BaseClient {
         const h: Record<string, string> = { ...this.s.extraHeaders, 'Content-Type': 'application/json; charset=utf-8' };
         if (this.s.auth === 'token') {
             const token = this.creds.token ?? '';
-            h[this.s.tokenHeader] = this.s.tokenTemplate.includes('<token>') ? this.s.tokenTemplate.split('<token>').join(token) : token;
+            h[this.s.tokenHeader] = this.s.tokenTemplate.split('<token>').join(token);
         } else if (this.s.auth === 'md5') {
             const ts = String(Math.floor(Date.now() / 1000));
             h[this.s.timestampHeader] = ts;
@@ -224,6 +226,15 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * HTTP client drops such characters without a word: "精诚总部" would go out as an empty header.
  */
 export const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Why a token header template cannot be used (a reason to follow the field's name), or undefined. Without `<token>`
+ * (a template written `Bearer {token}` or `Bearer $token`) the token has no place in the header: sent without it, or
+ * with the raw token instead, every sheet fails as "authentication refused".
+ */
+export function tokenTemplateProblem(template: string): Text | undefined {
+    return template.includes('<token>') ? undefined : jingchengSetting('tokenTemplate', 'tokenTemplate', { template: JSON.stringify(template) });
+}
 
 /** `extraHeaders`: a JSON object of header name → text (from the editor as text, or already an object). */
 export function parseExtraHeaders(value: unknown): Record<string, string> {

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerConfigNode, commonClientSettings, urlQueryProblem } from '../core';
-import { JingchengClient, JingchengAuthMode, HEADER_NAME, NOT_IN_HEADER, parseExtraHeaders, jingchengConfigError as configError, jingchengSetting as setting } from './client';
+import { JingchengClient, JingchengAuthMode, HEADER_NAME, NOT_IN_HEADER, parseExtraHeaders, tokenTemplateProblem, jingchengConfigError as configError, jingchengSetting as setting } from './client';
 
 export = function (RED: NodeAPI) {
     registerConfigNode(RED, {
@@ -20,6 +20,8 @@ export = function (RED: NodeAPI) {
             // The token goes in a header: what a header cannot carry would be dropped on the way, and the ERP say only
             // "authentication refused". The token's own characters are not quoted (it is a secret).
             if (auth === 'token' && NOT_IN_HEADER.test(String(config.tokenTemplate ?? ''))) throw configError(setting('notInHeader', 'tokenTemplate', { char: JSON.stringify(NOT_IN_HEADER.exec(String(config.tokenTemplate))![0]) }));
+            const template = auth === 'token' && config.tokenTemplate ? tokenTemplateProblem(String(config.tokenTemplate)) : undefined;
+            if (template) throw configError(template);
             if (auth === 'token' && NOT_IN_HEADER.test(creds.token)) throw configError(setting('tokenNotInHeader', 'token'));
             for (const name of ['tokenHeader', 'timestampHeader', 'signHeader'] as const) {
                 if (config[name] && !HEADER_NAME.test(String(config[name]))) throw configError(setting('headerName', name, { name: String(config[name]) }));

@@ -5,7 +5,7 @@
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, isRoundedInteger, nonFiniteNumber, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, isRoundedInteger, nonFiniteNumber, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdt } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (wdt-config.test.*). */
@@ -36,6 +36,8 @@ export interface TradePushResult {
     /** Strict mode refused the whole batch: no trade of the call was accepted. */
     batchRejected?: string;
     message: string;
+    /** The answer carries new_count or chg_count (newCount + chgCount is then what WDT says it stored). */
+    counted: boolean;
 }
 
 // Whole words only for the ASCII terms ("assign" or "inside" in a business message are not about the account).
@@ -205,7 +207,13 @@ export class WdtClient extends BaseClient {
     /** trade_push (protocols.md §5.1): per-trade errors keyed by tid. */
     async tradePush(shopNo: string, strictSwitch: '0' | '1', trades: Array<Record<string, unknown>>, ctx: RequestContext = {}): Promise<TradePushResult> {
         const tradeList = JSON.stringify(trades.map(toWireTrade));
-        const listOf = (a: Record<string, any>): unknown[] | undefined => (Array.isArray(a.error_list) ? a.error_list : Array.isArray(a.errors) ? a.errors : undefined);
+        // The list's name is unconfirmed (§5.5): error_list, errors, else a list named as failures (fail_list, failed_trades…).
+        const listOf = (a: Record<string, any>): unknown[] | undefined => {
+            if (Array.isArray(a.error_list)) return a.error_list;
+            if (Array.isArray(a.errors)) return a.errors;
+            const named = Object.keys(a).find((k) => /err|fail|invalid|reject|refus/i.test(k) && Array.isArray(a[k]));
+            return named === undefined ? undefined : a[named];
+        };
         // The tids sent, by their text as WDT may echo it (surrounding spaces dropped).
         const sentTid = new Map(trades.map((t) => [String(t.tid).trim(), String(t.tid)] as const));
         const entryTid = (e: unknown) => String((e as Record<string, unknown> | null)?.tid ?? (e as Record<string, unknown> | null)?.src_tid ?? '').trim();
@@ -229,6 +237,7 @@ export class WdtClient extends BaseClient {
             unmatched,
             batchRejected: ok ? undefined : String(answer.message || `code ${answer.code}`),
             message: String(answer.message ?? ''),
+            counted: [answer.new_count, answer.chg_count].some((v) => v !== undefined && v !== null && String(v).trim() !== ''),
         };
     }
 
@@ -257,6 +266,7 @@ export function wdtBaseUrl(config: Record<string, any>): string {
         const url = String(config.baseUrl ?? '').trim();
         if (!url) throw wdtConfigError({ key: 'wdt-config.test.setting.baseUrlRequired' });
         if (!/^https?:\/\/[^\s/]+/i.test(url)) throw wdtConfigError({ key: 'wdt-config.test.setting.baseUrl' });
+        if (urlQueryProblem(url)) throw wdtConfigError({ key: 'wdt-config.test.setting.baseUrlQuery' });
         return normaliseBase(url);
     }
     const host = WDT_HOSTS[server];

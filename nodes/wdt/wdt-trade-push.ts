@@ -9,7 +9,9 @@ import responseSchema from './schemas/trade-push.response.json';
  * 旺店通·企业版 trade_push (seed 003's target, protocols.md §5): each record is one trade of trade_list; chunks of
  * `chunkSize` trades, one call per shop (a trade's own `shop_no` wins over the node's), with `shop_no` and `switch`
  * (always sent; default 0, non-strict). The answer's per-trade errors are matched back by tid: refused trades go to
- * output 2 with the vendor's message, the others to output 1 with the call's new/changed counts. An unknown shop or
+ * output 2 with the vendor's message, the others to output 1 with the call's new/changed counts; when the counts fall
+ * short of the trades not refused by tid, none of those is reported stored that may not be (refused where the answer
+ * names it, else OUTCOME_UNCLEAR, possibly processed). An unknown shop or
  * an account-level failure fails the chunk (the kit sends it to Catch while nothing was written); with several shops
  * in a msg, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
  * known to be idempotent.
@@ -48,6 +50,17 @@ const CALL_FIELD_HINT: Record<string, string> = {
     switch: 'set switch in the node or msg.params.switch',
     trade_list: 'each record is one trade of it',
 };
+
+/**
+ * Whether `text` (an answer's message) names the trade `tid` as a word of its own: "T2 货品不存在" or "订单T2:…" names
+ * T2, while "T20", "T2-1" (a line's oid) and "AT2" do not.
+ */
+function namesTid(text: string, tid: string): boolean {
+    const t = tid.trim();
+    if (!t) return false;
+    const escaped = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![A-Za-z0-9_.-])${escaped}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`).test(text);
+}
 
 /** The shops of each msg's trades (its context), worked out with its first chunk. */
 const shopsOfMsg = new WeakMap<object, Set<string>>();
@@ -119,12 +132,22 @@ const spec: WriteSpec<WdtClient> = {
             const r: TradePushResult = await ctx.client.tradePush(shopNo, sw, sent, ctx.request);
             const unmatched = r.unmatched.map((u) => `${u.tid}: ${u.error}`).join('; ').slice(0, 300);
             if (r.unmatched.length > 0) ctx.warn({ key: 'wdt-trade-push.warn.unmatched', vars: { n: r.unmatched.length, errors: unmatched } });
-            const rejected = r.batchRejected ? sent.length : sent.filter((t) => r.errors.has(String(t.tid))).length;
+            // The trades not refused by tid, and what WDT says it stored of them.
+            const candidates = r.batchRejected ? [] : sent.filter((t) => !r.errors.has(String(t.tid)));
+            const stored = r.newCount + r.chgCount;
+            // Fewer stored than not refused by tid (the answer counts, or names refusals of no trade of the call): the
+            // per-trade list was missed (its name is unconfirmed, protocols.md §5.5) or the refusals are worded in the
+            // message alone. Trades the answer's texts name by tid, no more than are missing, are the refused ones;
+            // which of the others is not stored is unknown, so none is reported stored, and each may be (as after a
+            // lost answer: whether pushing a stored trade again only updates it is unconfirmed).
+            const short = (r.counted || r.unmatched.length > 0) && stored < candidates.length;
+            const answerText = [r.message, ...r.unmatched.map((u) => `${u.tid}: ${u.error}`)].join('\n');
+            const named = short ? candidates.filter((t) => namesTid(answerText, String(t.tid))) : [];
+            const refusedByText = new Set(named.length <= candidates.length - stored ? named.map((t) => String(t.tid)) : []);
+            const unclear = short && candidates.length - refusedByText.size > stored;
+            const quoted = JSON.stringify(r.message.slice(0, 200));
+            const rejected = r.batchRejected ? sent.length : sent.length - candidates.length + refusedByText.size;
             const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
-            // Refusals naming no trade of the call, and fewer trades stored than were not refused by name: which of
-            // those is not stored is unknown, so none is reported stored, and each may be (as after a lost answer:
-            // whether pushing a stored trade again only updates it is unconfirmed, protocols.md §5.5).
-            const unclear = !r.batchRejected && r.unmatched.length > 0 && r.newCount + r.chgCount < sent.length - rejected;
             // An error answer that still counts trades stored did not refuse the whole call: which are stored is unknown.
             const storedOfRefused = r.batchRejected ? r.newCount + r.chgCount : 0;
             return sent.map((trade): RecordOutcome => {
@@ -134,7 +157,8 @@ const spec: WriteSpec<WdtClient> = {
                 if (storedOfRefused > 0) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) and yet counts ${storedOfRefused} trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
                 // Refused for the others' sake, the call storing nothing: fine to push again as it is, as NOT_SENT is.
                 if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
-                if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${r.newCount + r.chgCount} of the ${sent.length - rejected} trades it did not refuse by tid, and refused trades it names otherwise (${unmatched}): this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                if (refusedByText.has(tid)) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse in its list, and names this one in its answer: ${unmatched ? `${unmatched}; ` : ''}${quoted}`, safeToRepeat: false, field: 'tid' }) };
+                if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse by tid${unmatched ? `, and refused trades it names otherwise (${unmatched})` : ''}; its message: ${quoted}: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
                 return { ok: true, result: { tid, shop_no: shopNo, batch } };
             });
         }, msgShops.size > 1);

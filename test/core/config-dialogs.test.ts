@@ -4,6 +4,7 @@ import vm from 'vm';
 import should from 'should';
 import { cleanCredentials, commonClientSettings } from '../../nodes/core/config-node';
 import { editorKit, testButtonText } from '../helpers/editor-locales';
+import { droppingListener } from '../helpers/dropping';
 
 // The config dialogs' numbers and URLs against the runtime: what the dialog lets through, the runtime must read as the
 // dialog's tips say (0 = unlimited), and what the runtime refuses, the dialog marks invalid.
@@ -107,6 +108,7 @@ describe('config dialogs: server URLs with a query string', () => {
         { system: 'maycur', field: 'baseUrl', config: { server: 'custom', appCode: 'AC' }, credentials: { appSecret: 's3cret' }, url: `${host}?tenant=1` },
         { system: 'jingcheng', field: 'baseUrl', config: {}, credentials: {}, url: `${host}/erp?x=1` },
         { system: 'guanyi', field: 'url', config: { appkey: 'k' }, credentials: { sessionkey: 'sk', secret: 's3cret' }, url: `${host}/rest/erp_open?appkey=k` },
+        { system: 'wdt', field: 'baseUrl', config: { server: 'custom', sid: 's', appkey: 'k' }, credentials: { appsecret: 's3cret' }, url: `${host}/openapi2/trade_push.php?sid=s` },
     ];
 
     for (const c of cases) {
@@ -123,8 +125,32 @@ describe('config dialogs: server URLs with a query string', () => {
             const node = { ...c.config, server: c.config.server, _: (key: string) => `[${key}]` };
             should(def.defaults[c.field].validate.call(node, c.url)).not.be.true();
             should(def.defaults[c.field].validate.call(node, c.url.replace(/\?.*$/, ''))).be.true();
+            if (c.system === 'wdt') should(testButtonText('wdt', 'wdt-config', answer, 'zh-CN')).equal('✘ CONFIG: baseUrl：不能含查询串或片段，即 ? 或 #：只填地址，参数由节点自行添加');
         });
     }
+});
+
+describe('jingcheng-config: the token header template', () => {
+    it('a template without <token> (Bearer {token}) is refused naming tokenTemplate by the runtime under token auth, and marked invalid in the dialog; blank (the default) and <token> alone are taken', async () => {
+        const route = testRoute('jingcheng');
+        const def = definition('jingcheng');
+        const node = (auth: string) => ({ auth, _: (key: string) => `[${key}]` });
+        const config = { baseUrl: 'http://127.0.0.1:9/erp', auth: 'token', rps: '0' };
+        const refused = await route({ ...config, tokenTemplate: 'Bearer {token}' }, { token: 't0ken' });
+        should(testButtonText('jingcheng', 'jingcheng-config', refused, 'zh-CN')).equal('✘ CONFIG: tokenTemplate："Bearer {token}" 中没有 <token>，即令牌所在的位置，请写作例如“Bearer <token>”，或只写“<token>”');
+        for (const v of ['Bearer {token}', 'Token $token', 'Bearer', '   ']) {
+            should(await route({ ...config, tokenTemplate: v }, { token: 't0ken' })).match({ ok: false, kind: 'config', message: /^tokenTemplate: .*has no <token>/ });
+            should(def.defaults.tokenTemplate.validate.call(node('token'), v)).equal('[jingcheng-config.validation.tokenTemplate]');
+            // Under md5 or no auth the template is not used: not refused.
+            should(await route({ ...config, auth: 'md5', tokenTemplate: v }, { secret: 's3cret' })).not.match({ kind: 'config' });
+            should(def.defaults.tokenTemplate.validate.call(node('md5'), v)).be.true();
+        }
+        for (const v of ['', 'Bearer <token>', '<token>', 'Token <token>']) {
+            should(await route({ ...config, tokenTemplate: v }, { token: 't0ken' })).not.match({ kind: 'config' });
+            should(def.defaults.tokenTemplate.validate.call(node('token'), v)).be.true();
+        }
+        should(def.defaults.tokenTemplate.validate.call(node('token'), '令牌 <token>')).not.be.true();
+    });
 });
 
 describe('config dialogs: every field the runtime refuses is marked invalid', () => {
@@ -205,6 +231,22 @@ describe('config dialogs: Test connection to an address nothing listens on', () 
     }
 });
 
+describe('config dialogs: Test connection to a server that never takes the connection (a firewall dropping it)', () => {
+    it('wdt-config: says the server could not be connected to in time and that nothing was sent, in the editor\'s language', async () => {
+        const listener = await droppingListener();
+        try {
+            const host = `http://127.0.0.1:${listener.port}`;
+            const answer = await testRoute('wdt')({ server: 'custom', baseUrl: `${host}/openapi2`, sid: 's', appkey: 'k', rps: '0', timeout: '0.2', maxRetries: '0' }, { appsecret: 's3cret' });
+            should(answer).match({ ok: false, kind: 'transient', code: 'CONNECT_TIMEOUT' });
+            should(answer.message).startWith(`could not connect to ${host} within 200 ms; nothing was sent`);
+            should(testButtonText('wdt', 'wdt-config', answer, 'zh-CN')).equal(`✘ CONNECT_TIMEOUT: 无法连接 ${host}：200 毫秒内未能建立连接（被防火墙丢弃，或服务器停机、重启中）；未发送任何内容（CONNECT_TIMEOUT）`);
+            should(testButtonText('wdt', 'wdt-config', answer, 'en-US')).equal(`✘ CONNECT_TIMEOUT: could not reach ${host}: no connection within 200 ms (a firewall dropping it, or the server down or restarting); nothing was sent (CONNECT_TIMEOUT)`);
+        } finally {
+            listener.close();
+        }
+    });
+});
+
 describe('dialogs: a field holding ${NAME} (an environment variable: a subflow instance\'s property, a flow\'s, the process\'s)', () => {
     // Node-RED puts the variable in place of a value that is wholly ${NAME} when it starts the node, so one subflow
     // serves two shops or two Kingdee organisations with a property of each instance. Its own number validator takes
@@ -263,6 +305,16 @@ describe('dialogs: a field holding ${NAME} (an environment variable: a subflow i
         const d = definition('qeasy', 'qeasy-callback').defaults;
         should(d.path.validate.call(node(), '${SHOP_PATH}')).be.true();
         should(d.path.validate.call(node(), '/qeasy/${SHOP}')).not.be.true();
+    });
+
+    it('qeasy-config and qeasy-callback: the duplicate key takes a list of fields (shop_no,tid, the new default) as well as one field (tid, as earlier flows saved it)', () => {
+        const config = definition('qeasy').defaults;
+        const callback = definition('qeasy', 'qeasy-callback').defaults;
+        should(config.dedupeKey.value).equal('shop_no,tid');
+        for (const d of [config, callback]) {
+            for (const v of ['shop_no,tid', 'shop_no, tid', 'shop_no，tid', 'tid', 'receiver.mobile,tid']) should(d.dedupeKey.validate.call(node(), v)).be.true(v);
+            for (const v of ['shop_no;tid', 'tid/x', ',']) should(d.dedupeKey.validate.call(node(), v)).not.be.true(v);
+        }
     });
 
     it('query and write nodes: the request timeout, max records, overlap and ack timeout take ${NAME}', () => {

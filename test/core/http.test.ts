@@ -1,9 +1,10 @@
 import dns from 'dns';
 import http from 'http';
-import { AddressInfo } from 'net';
+import net, { AddressInfo } from 'net';
 import should from 'should';
 import sinon from 'sinon';
 import { HttpTransport, IDLE_SOCKET_MS, parseRetryAfter, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
+import { DroppingListener, droppingListener } from '../helpers/dropping';
 
 describe('core/http: transport against a real local server', () => {
     let server: http.Server;
@@ -122,7 +123,8 @@ describe('core/http: transport against a real local server', () => {
             // Connecting is still bounded by the request's timeout.
             const short = new HttpTransport({ system: 't', idleSocketMs: 100, timeoutMs: 150 });
             try {
-                should(await short.request({ url, body: 'x' }).catch((x) => x)).match({ kind: 'transient', code: 'TIMEOUT' });
+                // Timed out before connecting: nothing was sent (safe to repeat, as a refused connection).
+                should(await short.request({ url, body: 'x' }).catch((x) => x)).match({ kind: 'transient', code: 'CONNECT_TIMEOUT', safeToRepeat: true });
             } finally {
                 short.close();
             }
@@ -130,6 +132,73 @@ describe('core/http: transport against a real local server', () => {
             lookup.restore();
             server.off('request', onRequest);
         }
+    });
+
+    describe('a timeout before the connection opened (SYNs dropped) vs after (the server has the request)', () => {
+        let listener: DroppingListener;
+        let dropping = 0;
+        before(async () => {
+            listener = await droppingListener();
+            dropping = listener.port;
+        });
+        after(() => listener.close());
+
+        it('no connection within the timeout: CONNECT_TIMEOUT, transient and safe to repeat (nothing left this host)', async () => {
+            const t = new HttpTransport({ system: 't', timeoutMs: 150 });
+            try {
+                const t0 = Date.now();
+                const e = await t.request({ url: `http://127.0.0.1:${dropping}/write`, body: 'x' }).catch((x) => x);
+                should(e).match({ kind: 'transient', code: 'CONNECT_TIMEOUT', safeToRepeat: true, message: /could not connect .* within 150 ms; nothing was sent/ });
+                should(e.outcomeUnknown).be.false();
+                // Said with the server, as a text of the catalog for Test connection (runtime.test.network).
+                should(e.message).startWith(`could not connect to http://127.0.0.1:${dropping} within 150 ms`);
+                should(e.details.text).match({ key: 'runtime.test.network', vars: { server: `http://127.0.0.1:${dropping}`, code: 'CONNECT_TIMEOUT', why: { key: 'runtime.test.networkWhy.CONNECT_TIMEOUT', vars: { ms: 150 } } } });
+                should(Date.now() - t0).be.below(1500);
+            } finally {
+                t.close();
+            }
+        });
+
+        it('a TLS server that accepts the connection but never completes the handshake: nothing was sent either', async () => {
+            const held: net.Socket[] = [];
+            const silent = net.createServer((s) => void held.push(s));
+            await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+            const t = new HttpTransport({ system: 't', timeoutMs: 150 });
+            try {
+                const e = await t.request({ url: `https://127.0.0.1:${(silent.address() as AddressInfo).port}/write`, body: 'x' }).catch((x) => x);
+                should(e).match({ kind: 'transient', code: 'CONNECT_TIMEOUT', safeToRepeat: true });
+            } finally {
+                t.close();
+                for (const s of held) s.destroy();
+                silent.close();
+            }
+        });
+
+        it('connected, the request sent, no answer: TIMEOUT, not safe to repeat (the server may act on it), on a new and on a kept-alive connection', async () => {
+            const t = new HttpTransport({ system: 't', timeoutMs: 150 });
+            try {
+                const fresh = await t.request({ url: `${base}/slow`, body: 'x' }).catch((x) => x);
+                should(fresh).match({ kind: 'transient', code: 'TIMEOUT', safeToRepeat: false });
+                should(fresh.outcomeUnknown).be.true();
+                // A server that accepts the connection and never answers at all.
+                const held: net.Socket[] = [];
+                const silent = net.createServer((c) => void held.push(c));
+                await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+                try {
+                    const e = await t.request({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/write`, body: 'x' }).catch((x) => x);
+                    should(e).match({ kind: 'transient', code: 'TIMEOUT', safeToRepeat: false, message: 'no answer within 150 ms' });
+                } finally {
+                    for (const c of held) c.destroy();
+                    silent.close();
+                }
+                // A connection kept alive from an earlier request, used again.
+                await t.request({ url: `${base}/echo`, body: '1' });
+                const reused = await t.request({ url: `${base}/slow`, body: 'x' }).catch((x) => x);
+                should(reused).match({ kind: 'transient', code: 'TIMEOUT', safeToRepeat: false });
+            } finally {
+                t.close();
+            }
+        });
     });
 
     it('the default idle time is under the shortest common server keep-alive (Node\'s 5 s)', () => {

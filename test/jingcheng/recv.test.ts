@@ -428,4 +428,27 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
         should(template.body).match({ ok: false, kind: 'config', message: /^tokenTemplate: holds "令"/ });
         should(sim.requests).have.length(0);
     });
+
+    it('a token template without <token> (Bearer {token}) is refused naming tokenTemplate, by the test button and at run time; nothing sent (the raw token was, and every sheet failed as "authentication refused")', async () => {
+        await start({ auth: 'token' });
+        for (const tokenTemplate of ['Bearer {token}', 'Bearer $token', 'Bearer']) {
+            const r = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'token', tokenTemplate }, credentials: { token: JINGCHENG_DEMO.token } }).expect(200);
+            should(r.body).match({ ok: false, kind: 'config', message: /^tokenTemplate: ".*" has no <token>, where the token goes/ });
+            should(JSON.stringify(r.body)).not.containEql(JINGCHENG_DEMO.token);
+        }
+        await loadFlow({ auth: 'token', tokenTemplate: 'Bearer {token}' }, { token: JINGCHENG_DEMO.token });
+        const r = await run('n1', { payload: demoSheet('RS1') }, 2);
+        should(r.caught!._error).match({ kind: 'config', message: /^tokenTemplate: "Bearer \{token\}" has no <token>/ });
+        should(r.outputs[0]).have.length(0);
+        should(sim.requests).have.length(0);
+        await helper.unload();
+        // "<token>" alone sends the token as it is; a template is no matter under md5 auth.
+        await loadFlow({ auth: 'token', tokenTemplate: '<token>', tokenHeader: 'X-Token' }, { token: JINGCHENG_DEMO.token });
+        should(sim.requests).have.length(0);
+        await run('n1', { payload: demoSheet('RS2') }, 2);
+        should(sim.requests[0]?.headers['x-token']).equal(JINGCHENG_DEMO.token);
+        await helper.unload();
+        const md5 = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'md5', tokenTemplate: 'Bearer {token}' }, credentials: { secret: JINGCHENG_DEMO.secret } }).expect(200);
+        should(md5.body).not.match({ kind: 'config', message: /^tokenTemplate/ });
+    });
 });

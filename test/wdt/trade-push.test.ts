@@ -1,6 +1,7 @@
 import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { WdtSim, WDT_DEMO, demoTrade } from '../sim/wdt';
+import { droppingListener } from '../helpers/dropping';
 import { wdt } from '../../nodes/wdt/sign';
 import wdtConfig = require('../../nodes/wdt/wdt-config');
 import wdtTradePush = require('../../nodes/wdt/wdt-trade-push');
@@ -466,6 +467,58 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r3.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T5', 'T6']);
     });
 
+    it('an answer storing fewer trades than it leaves unrefused by tid, its per-trade list under another name or its refusal in the message alone: no trade of it reported stored that may not be', async () => {
+        await loadFlow();
+        const answer = (body: Msg) => sim.inject({ type: 'http', status: 200, body: JSON.stringify(body) }, 1);
+        const outcome = (r: Msg) => [r.outputs[0].flatMap((m: Msg) => m.payload.map((x: Msg) => x.tid)), r.outputs[1].map((m: Msg) => [m.payload.tid, m.error.code])];
+
+        // The list under another name (fail_list): matched by tid as error_list is.
+        answer({ code: 0, message: '', new_count: 1, chg_count: 0, fail_list: [{ tid: 'T2', error: '货品不存在' }] });
+        const r1 = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(outcome(r1)).eql([['T1'], [['T2', 'TRADE_REFUSED']]]);
+        should(r1.outputs[1][0].error.message).equal('货品不存在');
+        should(r1.outputs[0][0].payload[0].batch).eql({ new_count: 1, chg_count: 0, accepted: 1, rejected: 1 });
+
+        // The refusal in the message alone, naming the trade: exactly that one refused, quoting the message.
+        answer({ code: 0, message: '部分订单推送失败: T2 货品不存在', new_count: 1, chg_count: 0 });
+        const r2 = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(outcome(r2)).eql([['T1'], [['T2', 'TRADE_REFUSED']]]);
+        should(r2.outputs[1][0].error).match({ retryable: false, message: /部分订单推送失败: T2 货品不存在/ });
+        should(r2.outputs[1][0].error).not.have.property('possiblyProcessed');
+        should(r2.outputs[0][0].payload[0].batch).eql({ new_count: 1, chg_count: 0, accepted: 1, rejected: 1 });
+
+        // A tid only inside a longer one (T2 in T20, a line's oid T2-1) is not named.
+        answer({ code: 0, message: '订单T20货品不存在; 子订单T2-1已更新', new_count: 1, chg_count: 0 });
+        const r3 = await run('n1', { payload: [demoTrade('T2'), demoTrade('T20')] }, 2);
+        should(outcome(r3)).eql([['T2'], [['T20', 'TRADE_REFUSED']]]);
+
+        // Naming no trade (or a list of a name not known): which is not stored is unknown, each may be: check WDT first.
+        for (const body of [
+            { code: 0, message: '部分订单推送失败', new_count: 1, chg_count: 0 },
+            { code: 0, message: '部分订单推送失败', new_count: '1', chg_count: '0', result: [{ tid: 'T6', status: 'failed' }] },
+        ]) {
+            answer(body);
+            const r4 = await run('n1', { payload: [demoTrade('T5'), demoTrade('T6')] }, 2);
+            should(outcome(r4)).eql([[], [['T5', 'OUTCOME_UNCLEAR'], ['T6', 'OUTCOME_UNCLEAR']]]);
+            for (const m of r4.outputs[1]) should(m.error).match({ possiblyProcessed: true, retryable: false, message: /WDT stored 1 of the 2 trades.*"部分订单推送失败".*check WDT before pushing it again/ });
+        }
+
+        // Naming more trades than are missing: which it refused is unclear too.
+        answer({ code: 0, message: 'T7, T8: 货品不存在', new_count: 1, chg_count: 0 });
+        const r5 = await run('n1', { payload: [demoTrade('T7'), demoTrade('T8')] }, 2);
+        should(outcome(r5)).eql([[], [['T7', 'OUTCOME_UNCLEAR'], ['T8', 'OUTCOME_UNCLEAR']]]);
+
+        // Two missing of three, one named: it is refused, the other two may or may not be stored.
+        answer({ code: 0, message: '部分订单推送失败: T9 货品不存在', new_count: 1, chg_count: 0 });
+        const r6 = await run('n1', { payload: [demoTrade('T9'), demoTrade('T10'), demoTrade('T11')] }, 2);
+        should(outcome(r6)).eql([[], [['T9', 'TRADE_REFUSED'], ['T10', 'OUTCOME_UNCLEAR'], ['T11', 'OUTCOME_UNCLEAR']]]);
+
+        // Counts accounting for every trade: a message naming one changes nothing (updated trades counted in chg_count).
+        answer({ code: 0, message: 'T12 已更新', new_count: 1, chg_count: 1 });
+        const r7 = await run('n1', { payload: [demoTrade('T12'), demoTrade('T13')] }, 2);
+        should(outcome(r7)).eql([['T12', 'T13'], []]);
+    });
+
     it('strict mode: a per-trade refusal whose message says 超过 (over stock) is the trades\' outcome on output 2, sent once, not a call limit', async () => {
         await loadFlow();
         sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '严格模式下订单校验失败: T2 子订单T2-1数量超过库存', error_list: [{ tid: 'T2', error: '子订单T2-1数量超过库存' }] }) }, 1);
@@ -491,6 +544,19 @@ describe('wdt-trade-push against the WDT simulator', function () {
         // WDT says it stored one trade: a flow replaying msg.error.retryable must not push T1 again blindly.
         should(r.outputs[1][0].error).match({ possiblyProcessed: true, retryable: false, message: /check WDT before pushing it again/ });
         should(r.outputs[1][0].error.message).not.match(/nothing of the call was stored/);
+    });
+
+    it('a server whose connection attempts go unanswered (a firewall dropping them, a server rebooting): nothing was sent, so the push is retried, then fails to Catch, not "may have been processed"', async () => {
+        const listener = await droppingListener();
+        try {
+            await loadFlow({ baseUrl: `http://127.0.0.1:${listener.port}/openapi2`, timeout: '0.2', maxRetries: 2 });
+            const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1]).have.length(0);
+            should(r.caught!._error).match({ system: 'wdt', kind: 'transient', code: 'CONNECT_TIMEOUT', message: /nothing was sent.*gave up after 3 attempts/ });
+        } finally {
+            listener.close();
+        }
     });
 
     it('second shop\'s call processed but its answer lost after the first was written → its trades on output 2 (may have been processed), none to Catch', async () => {
