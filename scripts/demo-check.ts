@@ -371,6 +371,12 @@ const SCENARIOS: Scenario[] = [
                 notes.push(`${present} already present (duplicate guard), Kingdee still ${bills.size} bills`);
             }
             notes.push(`${skipped} trades not shipped (cancelled, split, waiting) skipped`);
+            // The "shipped only" node's status tells what this run did (not every run since deploy), in both languages.
+            const filter = [...ctx.topo.nodes.values()].find((n) => n.type === 'function' && (ctx.topo.source.wires?.[0] ?? []).includes(n.id) && (n.wires?.[0] ?? []).includes(ctx.topo.mapper.id));
+            const shown = filter ? ctx.comms.statuses.filter((st) => st.id === filter.id).pop()?.text : undefined;
+            const want = `已发货 ${seen.counts.toMap}，跳过 ${seen.counts.read - seen.counts.toMap} · shipped ${seen.counts.toMap}, skipped ${seen.counts.read - seen.counts.toMap}`;
+            if (!filter) problems.push('no function node between the query and the mapper ("shipped only")');
+            else if (shown !== want) problems.push(`the "shipped only" status reads ${JSON.stringify(shown)} after this run, not ${JSON.stringify(want)}`);
             return problems;
         },
     },

@@ -117,6 +117,34 @@ describe('example flows', function () {
         });
     });
 
+    it('show no internal names (种子 / seed) and cite no document the user does not have, in any text the editor shows', function () {
+        for (const file of files) {
+            for (const n of flowsOf(file)) {
+                // The tab's flow info, the Read me, node names and the code of function nodes (opened in the editor).
+                for (const text of [n.info, n.name, n.label, n.func].filter((x) => typeof x === 'string')) {
+                    should(text).not.match(/种子|\bseeds?\b|protocols\.md|协议文档|§\s*\d|字段表|参数表/i, `${path.basename(file)}: ${n.id}`);
+                }
+            }
+        }
+    });
+
+    it('give the status and warning texts of their function nodes in both languages, Chinese first, as their node names', function () {
+        let seen = 0;
+        for (const file of files) {
+            for (const n of flowsOf(file).filter((x) => x.type === 'function')) {
+                for (const line of String(n.func).split('\n').filter((l) => /node\.(status|warn)\(/.test(l) && !/node\.status\(\{\}\)/.test(l))) {
+                    seen++;
+                    const [zh, en] = line.split(' · ');
+                    should(en !== undefined).be.true(`${path.basename(file)}: ${n.id}: no " · " between Chinese and English in ${line.trim()}`);
+                    should(zh).match(/[\u4e00-\u9fff]/, `${path.basename(file)}: ${n.id}: ${line.trim()}`);
+                    should(en).match(/[a-z]{3}/, `${path.basename(file)}: ${n.id}: ${line.trim()}`);
+                }
+            }
+        }
+        // "shipped only", and "failure line" and "one msg a line" in every tab.
+        should(seen).be.above(20);
+    });
+
     it('together use every non-config node type of the palette', function () {
         const used = new Set(files.flatMap((f) => flowsOf(f).map((n) => n.type)));
         const types = Object.keys(pkg['node-red'].nodes).filter((t) => !isConfig(t));

@@ -338,7 +338,7 @@ describe('example flows through a bad night (faults on both sides), then run aga
         while (statuses.length === 0 && ex.caught().length === 0 && Date.now() < until) await sleep(50);
         await sleep(300);
         should(ex.caught().map((e) => e.error?.message)).eql([], 'an error at Catch');
-        should(statuses.map((s) => s.text)).eql(['nothing to replay']);
+        should(statuses.map((s) => s.text)).eql(['没有要重放的记录 · nothing to replay']);
         should(failureLines(ex)).eql([]);
     });
 

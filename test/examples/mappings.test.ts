@@ -76,19 +76,47 @@ describe('example 01 mapping (seed 000: Jackyun trade → Kingdee SAL_OutStock)'
         should(between[0].wires).eql([[mapper.id]]);
         should(query.wires[0]).not.containEql(mapper.id);
         const statuses: string[] = [];
-        const run = (payload: unknown) => {
-            const ctx = new Map<string, unknown>();
-            const msg: Record<string, any> = { payload, _msgid: 'm1' };
+        // The node's context, kept across msgs and runs as Node-RED keeps it (across deploys too, with contextStorage).
+        const ctx = new Map<string, unknown>();
+        const run = (payload: unknown, extra: Record<string, unknown> = {}) => {
+            const msg: Record<string, any> = { payload, _msgid: 'm1', ...extra };
             const out = new Function('msg', 'node', 'context', between[0].func)(msg, { status: (s: any) => statuses.push(s.text) }, { get: (k: string) => ctx.get(k), set: (k: string, v: unknown) => ctx.set(k, v) });
             return out.payload;
         };
         const t = (no: string, status: unknown, where: 'trade' | 'line' = 'line') => ({ ...trade(), TradeNo: no, ...(where === 'trade' ? { tradeStatus: status } : {}), goodsDetail: [{ ...trade().goodsDetail[0], ...(where === 'line' ? { tradeStatus: status } : {}) }] });
         const page = [t('A', '6000'), t('B', '5030'), t('C', 9090, 'trade'), t('D', '5010'), t('E', '1010'), t('F', 5020, 'trade'), t('G', '4130'), t('H', undefined)];
         should(run(page).map((x: any) => x.TradeNo)).eql(['A', 'C', 'H']);
-        should(statuses[statuses.length - 1]).match(/5/);
+        // Bilingual, as the example's node names are, Chinese first.
+        should(statuses[statuses.length - 1]).equal('已发货 3，跳过 5 · shipped 3, skipped 5');
         // One trade per msg: a skipped one leaves an empty list (the mapper sends nothing on and hands back its ticket).
         should(run(t('B', '5030'))).eql([]);
         should(run(t('A', '6000')).TradeNo).equal('A');
+    });
+
+    it('the "shipped only" status counts the last run, not every run since deploy: a run\'s first msg starts the count again', () => {
+        const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith('01'))!, 'utf8'));
+        const node = flow.find((n) => n.id === 'ex01-shipped')!;
+        const ctx = new Map<string, unknown>();
+        const statuses: string[] = [];
+        const run = (payload: unknown, extra: Record<string, unknown> = {}) =>
+            new Function('msg', 'node', 'context', node.func)({ payload, ...extra }, { status: (s: any) => statuses.push(s.text) }, { get: (k: string) => ctx.get(k), set: (k: string, v: unknown) => ctx.set(k, v) });
+        const t = (no: string, status: string) => ({ ...trade(), TradeNo: no, tradeStatus: status });
+        const last = () => statuses[statuses.length - 1];
+        // One msg a page (the example's output mode): msg.page.first is 0 on a run's first page.
+        for (let runNo = 0; runNo < 2; runNo++) {
+            run([t('A', '6000'), t('B', '5030')], { page: { page: 1, first: 0, count: 2 } });
+            run([t('C', '9090'), t('D', '1010'), t('E', '5010')], { page: { page: 2, first: 2, count: 3 } });
+            should(last()).equal('已发货 2，跳过 3 · shipped 2, skipped 3', `run ${runNo + 1}`);
+        }
+        // One msg a trade: msg.page.index 0 is the run's first trade.
+        run(t('A', '6000'), { page: { page: 1, first: 0, count: 2, index: 0 } });
+        run(t('B', '5030'), { page: { page: 1, first: 0, count: 2, index: 1 } });
+        should(last()).equal('已发货 1，跳过 1 · shipped 1, skipped 1');
+        // The whole run in one msg (no msg.page): that msg alone.
+        run([t('A', '6000'), t('C', '9090'), t('B', '5030')], { count: 3, pages: 1 });
+        should(last()).equal('已发货 2，跳过 1 · shipped 2, skipped 1');
+        run([t('A', '6000')], { count: 1, pages: 1 });
+        should(last()).equal('已发货 1，跳过 0 · shipped 1, skipped 0');
     });
 
     it('a trade whose one goods line comes as an object, not a list, maps whole: its date and customer come from that line', async () => {
