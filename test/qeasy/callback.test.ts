@@ -810,6 +810,8 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(Object.keys(stored)).eql([keyOf('T9001')]);
         should(stored[keyOf('T9001')].body).eql(a.body);
         should(stored[keyOf('T9001')].d).be.a.String().and.have.length(16);
+        // The status says the last delivery was a repeat answered as before, not that one of the orders received was.
+        should(helper.getNode('n1').status.lastCall.args[0]).match({ fill: 'green', text: 'received 1; a repeat of 1 order(s) answered as before' });
     });
 
     it('two copies of one order arriving at the same moment still make one msg', async () => {
