@@ -6,14 +6,11 @@
  * the next "Run" after the void reads it and cancels its WMS order (once; nothing else is cancelled again).
  */
 import fs from 'fs';
-import os from 'os';
-import path from 'path';
 import should from 'should';
-import { helper, load, Msg } from '../helpers/nodered';
-import { CORE, palette } from './example-nodes';
+import { helper, Msg } from '../helpers/nodered';
+import { loadExampleTab } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
-import { demoFlows } from '../../scripts/demo';
-import { SIMULATORS, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
+import { startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { WdtWmsSim } from '../sim/wdt-wms';
 
@@ -35,29 +32,13 @@ describe('example 02: a return request voided after its last save is read by the
         dir = '';
     });
 
-    /** Example 02 as the demo deploys it (config nodes on the simulators), with a probe counting completed reads. */
+    /** Example 02 as the demo deploys it, and what its debug node of the records read shows. */
     async function loadExample(): Promise<{ completedReads: () => number; read: Msg[][] }> {
-        const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims!.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]));
-        const { flows, credentials } = demoFlows(ports);
-        const tab = flows.find((n) => n.type === 'tab' && String(n.label).startsWith('02'));
-        const flow: Msg[] = flows.filter((n) => n.id === tab.id || n.z === tab.id);
-        // Its failures file (the shipped order's refusal goes there) in a directory of the test's.
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-ex02-'));
-        for (const n of flow) if (n.type === 'file' || n.type === 'file in') n.filename = path.join(dir, n.filename);
-        const creds: Record<string, Msg> = {};
-        for (const n of flow) if (credentials[n.id]) creds[n.id] = credentials[n.id];
-        const types = new Set(flow.map((n) => n.type).filter((t) => t !== 'tab' && t !== 'catch'));
-        const modules = [...types].map((t) => CORE[t] ?? palette(t));
-        const probe = [
-            { id: 'probe-complete', type: 'complete', z: tab.id, scope: ['ex02-query'], uncaught: false, wires: [['probe-completed']] },
-            { id: 'probe-completed', type: 'helper', z: tab.id },
-        ];
-        await load([...new Set(modules)], [...flow, ...probe], creds);
-        let reads = 0;
-        helper.getNode('probe-completed').on('input', () => reads++);
+        const ex = await loadExampleTab(sims!, '02', 'ex02-query');
+        dir = ex.dir;
         const read: Msg[][] = [];
         helper.getNode('ex02-debug-read').on('input', (m: Msg) => read.push(m.payload));
-        return { completedReads: () => reads, read };
+        return { completedReads: ex.completedReads, read };
     }
 
     it('the example reads by the void date (FCANCELDATE): the request voided today, last saved in January, is cancelled in the WMS on the next run; nothing is cancelled twice', async () => {

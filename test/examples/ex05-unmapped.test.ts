@@ -6,14 +6,11 @@
  * account is in Kingdee and "Load accounts" was clicked, it is pushed down, once.
  */
 import fs from 'fs';
-import os from 'os';
-import path from 'path';
 import should from 'should';
-import { helper, load, Msg, runtimeHooks } from '../helpers/nodered';
-import { CORE, palette } from './example-nodes';
+import { helper, Msg, runtimeHooks } from '../helpers/nodered';
+import { loadExampleTab } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
-import { demoFlows } from '../../scripts/demo';
-import { SIMULATORS, startSimulators, StartedSimulators } from '../../scripts/demo-sims';
+import { startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim } from '../sim/kingdee';
 import { MaycurSim, MAYCUR_DEMO_ACCOUNTS } from '../sim/maycur';
 
@@ -38,27 +35,12 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
         dir = '';
     });
 
-    /** Example 05 as the demo deploys it (config nodes on the simulators), its files in a directory of the test's. */
+    /** Example 05 as the demo deploys it, and its failures file. */
     async function loadExample(): Promise<{ failures: string; completedReads: () => number }> {
-        const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims!.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]));
-        const { flows, credentials } = demoFlows(ports);
-        const tab = flows.find((n) => n.type === 'tab' && String(n.label).startsWith('05'));
-        const flow: Msg[] = flows.filter((n) => n.id === tab.id || n.z === tab.id);
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-ex05-'));
-        for (const n of flow) if (n.type === 'file' || n.type === 'file in') n.filename = path.join(dir, n.filename);
-        const failures = flow.find((n) => n.type === 'file' && n.overwriteFile === 'false')!.filename as string;
-        const creds: Record<string, Msg> = {};
-        for (const n of flow) if (credentials[n.id]) creds[n.id] = credentials[n.id];
-        const types = new Set(flow.map((n) => n.type).filter((t) => t !== 'tab' && t !== 'catch'));
-        const modules = [...types].map((t) => CORE[t] ?? palette(t));
-        const probe = [
-            { id: 'probe-complete', type: 'complete', z: tab.id, scope: ['ex05-query'], uncaught: false, wires: [['probe-completed']] },
-            { id: 'probe-completed', type: 'helper', z: tab.id },
-        ];
-        await load([...new Set(modules)], [...flow, ...probe], creds);
-        let reads = 0;
-        helper.getNode('probe-completed').on('input', () => reads++);
-        return { failures, completedReads: () => reads };
+        const ex = await loadExampleTab(sims!, '05', 'ex05-query');
+        dir = ex.dir;
+        const failures = ex.flow.find((n: Msg) => n.type === 'file' && n.overwriteFile === 'false')!.filename as string;
+        return { failures, completedReads: ex.completedReads };
     }
 
     const linesOf = (file: string): Msg[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : []);

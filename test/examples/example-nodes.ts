@@ -4,8 +4,11 @@
  * build.
  */
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
-import { functionNode } from '../helpers/nodered';
+import { functionNode, helper, load, Msg } from '../helpers/nodered';
+import { demoFlows } from '../../scripts/demo';
+import { SIMULATORS, StartedSimulators } from '../../scripts/demo-sims';
 
 const nodeRedPath = process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
 const nodesDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath)] }));
@@ -27,3 +30,29 @@ export const CORE: Record<string, unknown> = {
     file: core('storage/10-file.js'),
     'file in': core('storage/10-file.js'),
 };
+
+/**
+ * Loads the example tab whose label starts with `prefix` ("02") as the demo deploys it, its config nodes on `sims`, its
+ * files in a new directory (`dir`, for the caller to remove), with a probe counting the completed reads of its query
+ * node `queryId`.
+ */
+export async function loadExampleTab(sims: StartedSimulators, prefix: string, queryId: string): Promise<{ dir: string; flow: Msg[]; completedReads: () => number }> {
+    const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]));
+    const { flows, credentials } = demoFlows(ports);
+    const tab = flows.find((n) => n.type === 'tab' && String(n.label).startsWith(prefix));
+    const flow: Msg[] = flows.filter((n) => n.id === tab.id || n.z === tab.id);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cn-erp-ex${prefix}-`));
+    for (const n of flow) if (n.type === 'file' || n.type === 'file in') n.filename = path.join(dir, n.filename);
+    const creds: Record<string, Msg> = {};
+    for (const n of flow) if (credentials[n.id]) creds[n.id] = credentials[n.id];
+    const types = new Set(flow.map((n) => n.type).filter((t) => t !== 'tab' && t !== 'catch'));
+    const modules = [...types].map((t) => CORE[t] ?? palette(t));
+    const probe = [
+        { id: 'probe-complete', type: 'complete', z: tab.id, scope: [queryId], uncaught: false, wires: [['probe-completed']] },
+        { id: 'probe-completed', type: 'helper', z: tab.id },
+    ];
+    await load([...new Set(modules)], [...flow, ...probe], creds);
+    let reads = 0;
+    helper.getNode('probe-completed').on('input', () => reads++);
+    return { dir, flow, completedReads: () => reads };
+}
