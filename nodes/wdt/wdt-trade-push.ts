@@ -137,18 +137,15 @@ const spec: WriteSpec<WdtClient> = {
             const stored = r.newCount + r.chgCount;
             // Fewer stored than not refused by tid (the answer counts, or names refusals of no trade of the call): the
             // per-trade list was missed (its name is unconfirmed, protocols.md §5.5) or the refusals are worded in the
-            // message alone. Trades the answer's texts name by tid, no more than are missing, are the refused ones;
-            // which of the others is not stored is unknown, so none is reported stored, and each may be (as after a
-            // lost answer: whether pushing a stored trade again only updates it is unconfirmed).
+            // message alone. Which trades are not stored is unknown: free text naming a trade may name it as refused,
+            // as stored, or a count may read as a tid ("失败1条"). None is reported stored, none refused: each may be
+            // stored (as after a lost answer: whether pushing a stored trade again only updates it is unconfirmed),
+            // and the error says whether the answer names it.
             const short = (r.counted || r.unmatched.length > 0) && stored < candidates.length;
             const answerText = [r.message, ...r.unmatched.map((u) => `${u.tid}: ${u.error}`)].join('\n');
-            const named = short ? candidates.filter((t) => namesTid(answerText, String(t.tid))) : [];
-            const refusedByText = new Set(named.length <= candidates.length - stored ? named.map((t) => String(t.tid)) : []);
-            const unclear = short && candidates.length - refusedByText.size > stored;
             const quoted = JSON.stringify(r.message.slice(0, 200));
-            const rejected = r.batchRejected ? sent.length : sent.length - candidates.length + refusedByText.size;
+            const rejected = r.batchRejected ? sent.length : sent.length - candidates.length;
             const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
-            // An error answer that still counts trades stored did not refuse the whole call: which are stored is unknown.
             const storedOfRefused = r.batchRejected ? r.newCount + r.chgCount : 0;
             return sent.map((trade): RecordOutcome => {
                 const tid = String(trade.tid);
@@ -157,8 +154,10 @@ const spec: WriteSpec<WdtClient> = {
                 if (storedOfRefused > 0) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) and yet counts ${storedOfRefused} trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
                 // Refused for the others' sake, the call storing nothing: fine to push again as it is, as NOT_SENT is.
                 if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
-                if (refusedByText.has(tid)) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse in its list, and names this one in its answer: ${unmatched ? `${unmatched}; ` : ''}${quoted}`, safeToRepeat: false, field: 'tid' }) };
-                if (unclear) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse by tid${unmatched ? `, and refused trades it names otherwise (${unmatched})` : ''}; its message: ${quoted}: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                if (short) {
+                    const named = namesTid(answerText, tid) ? ', and its answer names this trade' : '';
+                    return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse by tid${unmatched ? `, and refused trades it names otherwise (${unmatched})` : ''}${named}; its message: ${quoted}: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                }
                 return { ok: true, result: { tid, shop_no: shopNo, batch } };
             });
         }, msgShops.size > 1);

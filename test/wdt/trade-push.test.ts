@@ -479,18 +479,26 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(r1.outputs[1][0].error.message).equal('货品不存在');
         should(r1.outputs[0][0].payload[0].batch).eql({ new_count: 1, chg_count: 0, accepted: 1, rejected: 1 });
 
-        // The refusal in the message alone, naming the trade: exactly that one refused, quoting the message.
+        // The refusal in the message alone, naming the trade: free text may name a trade as refused or as stored, or a
+        // count may read as a tid; none is reported stored or refused, each may be stored, and the error says whether
+        // the answer names it.
         answer({ code: 0, message: '部分订单推送失败: T2 货品不存在', new_count: 1, chg_count: 0 });
         const r2 = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
-        should(outcome(r2)).eql([['T1'], [['T2', 'TRADE_REFUSED']]]);
-        should(r2.outputs[1][0].error).match({ retryable: false, message: /部分订单推送失败: T2 货品不存在/ });
-        should(r2.outputs[1][0].error).not.have.property('possiblyProcessed');
-        should(r2.outputs[0][0].payload[0].batch).eql({ new_count: 1, chg_count: 0, accepted: 1, rejected: 1 });
+        should(outcome(r2)).eql([[], [['T1', 'OUTCOME_UNCLEAR'], ['T2', 'OUTCOME_UNCLEAR']]]);
+        should(r2.outputs[1][1].error).match({ possiblyProcessed: true, retryable: false, message: /and its answer names this trade; its message: "部分订单推送失败: T2 货品不存在"/ });
+        should(r2.outputs[1][0].error.message).not.match(/names this trade/);
+        answer({ code: 0, message: 'T1 已推送；1 单货品不存在', new_count: 1, chg_count: 0 });
+        const named = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(outcome(named)).eql([[], [['T1', 'OUTCOME_UNCLEAR'], ['T2', 'OUTCOME_UNCLEAR']]]);
+        answer({ code: 0, message: '推送完成，失败1条', new_count: 2, chg_count: 0 });
+        const counted = await run('n1', { payload: [demoTrade('1'), demoTrade('2'), demoTrade('3')] }, 2);
+        should(outcome(counted)).eql([[], [['1', 'OUTCOME_UNCLEAR'], ['2', 'OUTCOME_UNCLEAR'], ['3', 'OUTCOME_UNCLEAR']]]);
 
         // A tid only inside a longer one (T2 in T20, a line's oid T2-1) is not named.
         answer({ code: 0, message: '订单T20货品不存在; 子订单T2-1已更新', new_count: 1, chg_count: 0 });
         const r3 = await run('n1', { payload: [demoTrade('T2'), demoTrade('T20')] }, 2);
-        should(outcome(r3)).eql([['T2'], [['T20', 'TRADE_REFUSED']]]);
+        should(outcome(r3)).eql([[], [['T2', 'OUTCOME_UNCLEAR'], ['T20', 'OUTCOME_UNCLEAR']]]);
+        should(r3.outputs[1].map((m) => /names this trade/.test(m.error.message))).eql([false, true]);
 
         // Naming no trade (or a list of a name not known): which is not stored is unknown, each may be: check WDT first.
         for (const body of [
@@ -508,10 +516,6 @@ describe('wdt-trade-push against the WDT simulator', function () {
         const r5 = await run('n1', { payload: [demoTrade('T7'), demoTrade('T8')] }, 2);
         should(outcome(r5)).eql([[], [['T7', 'OUTCOME_UNCLEAR'], ['T8', 'OUTCOME_UNCLEAR']]]);
 
-        // Two missing of three, one named: it is refused, the other two may or may not be stored.
-        answer({ code: 0, message: '部分订单推送失败: T9 货品不存在', new_count: 1, chg_count: 0 });
-        const r6 = await run('n1', { payload: [demoTrade('T9'), demoTrade('T10'), demoTrade('T11')] }, 2);
-        should(outcome(r6)).eql([[], [['T9', 'TRADE_REFUSED'], ['T10', 'OUTCOME_UNCLEAR'], ['T11', 'OUTCOME_UNCLEAR']]]);
 
         // Counts accounting for every trade: a message naming one changes nothing (updated trades counted in chg_count).
         answer({ code: 0, message: 'T12 已更新', new_count: 1, chg_count: 1 });
