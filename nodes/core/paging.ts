@@ -112,9 +112,12 @@ export async function* pageNumbers<R>(
             before = forward ? { n, total, keys: new Set(page.records.map(key).filter((k) => k !== undefined && k !== null)) } : undefined;
         }
         // A total below the rows this very page proves are there (a Java int left 0 when no total was counted, or
-        // counted on the first page only) is not one: taken, it would end the read here, green, past the rest.
+        // counted on the first page only) is not one: taken, it would end the read here, green, past the rest. Once
+        // one is found so, no later total of the read is taken either (an empty last page answering 0 would read as
+        // every row gone and send the read back over its pages, for ever).
         const upTo = (n - first) * pageSize + count;
-        if (total !== undefined && count > 0 && total < upTo) {
+        if (totalIgnored) total = undefined;
+        else if (total !== undefined && count > 0 && total < upTo) {
             if (!totalIgnored) options.warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page: n, count: upTo, total } });
             totalIgnored = true;
             total = undefined;
