@@ -296,7 +296,8 @@ export class JackyunClient extends BaseClient {
             throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: inEnglish(text.key, text.vars), details: { code: body.code, subCode: sub, text } });
         }
         // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
-        return this.readResult(body.result === undefined && body.data !== undefined ? body : body.result);
+        // (`result: null` too: Jackyun writes its null fields out.)
+        return this.readResult((body.result === undefined || body.result === null) && body.data !== undefined && body.data !== null ? body : body.result);
     }
 
     /** Qimen answers: TOP error_response, or {"response":{flag, …, result | jackyunData}}. */

@@ -247,7 +247,7 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         for (const [mode, config, wrap] of [['direct', direct(), (x: unknown) => x], ['qimen', qimen('md5'), viaQimen]] as const) {
             await start(config);
             // Read: the trades are where they can be told.
-            for (const body of [{ code: 200, msg: '', data: { trades, totalResults: trades.length } }, envelope({ trades, totalResults: trades.length })]) {
+            for (const body of [{ code: 200, msg: '', data: { trades, totalResults: trades.length } }, { ...envelope(null), data: { trades, totalResults: trades.length } }, envelope({ trades, totalResults: trades.length })]) {
                 sim.inject({ type: 'http', status: 200, body: JSON.stringify(wrap(body)) });
                 const r = await run('n1', { params }, 1);
                 should(r.caught).be.undefined();
