@@ -119,11 +119,13 @@ export function cancelXml(record: CancelRecord): string {
  * for it [unconfirmed]). The order is cancelled, which is what was asked.
  */
 export function isAlreadyCancelled(code: string, message: string): boolean {
-    const t = `${code} ${message}`;
-    // Refusals that only mention a cancelled state: the order is missing ("不存在或已取消"), part of it is cancelled
-    // ("部分明细已取消，整单不能取消"), or it cannot be cancelled. "不能重复取消" (cannot cancel again) says it is.
-    if (/不存在|未找到|找不到|部分|或已|(不能|无法|不允许|不可)(?!重复)(取消|作废)|not\s+(exist|found)|partial|NOT_?(EXIST|FOUND)|CAN_?NOT|PARTIAL/i.test(t)) return false;
-    return /已取消|已作废|already\s+(been\s+)?cancel/i.test(t) || /^ORDER_(ALREADY_)?CANCEL+ED$/i.test(code);
+    // The code says it, whatever the message adds ("单据已取消，不能取消": cannot, being cancelled).
+    if (/^ORDER_(ALREADY_)?CANCEL+ED$/i.test(code)) return true;
+    if (/NOT_?(EXIST|FOUND)|CAN_?NOT|PARTIAL/i.test(code)) return false;
+    // Messages that only mention a cancelled state: the order is missing ("不存在或已取消"), part of it is cancelled
+    // ("部分明细已取消"), or cancelled is one of two states ("已作废或已发货，无法取消").
+    if (/不存在|未找到|找不到|部分|或已|not\s+(exist|found)|partial/i.test(message)) return false;
+    return /已取消|已作废|already\s+(been\s+)?cancel/i.test(message);
 }
 
 /** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */

@@ -102,6 +102,10 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(isAlreadyCancelled('ORDER_CANCELLED', '单据已取消，不能重复取消')).be.true();
         should(isAlreadyCancelled('FAILURE', '该单据已作废')).be.true();
         should(isAlreadyCancelled('FAILURE', 'order has already been cancelled')).be.true();
+        // The code says it, whatever the message adds.
+        should(isAlreadyCancelled('ORDER_CANCELLED', '单据已取消，不能取消')).be.true();
+        should(isAlreadyCancelled('ORDER_CANCELLED', '单据已取消或已作废，不能重复操作')).be.true();
+        should(isAlreadyCancelled('FAILURE', 'order already cancelled, cannot cancel it again')).be.true();
     });
 
     it('a cancellation over the front server\'s body limit (HTTP 413) → only it on output 2, saying it is too large alone, not to lower a chunk size this node does not have; the others cancelled', async () => {
