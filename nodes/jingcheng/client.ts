@@ -233,7 +233,8 @@ export const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
  * with the raw token instead, every sheet fails as "authentication refused".
  */
 export function tokenTemplateProblem(template: string): Text | undefined {
-    return template.includes('<token>') ? undefined : jingchengSetting('tokenTemplate', 'tokenTemplate', { template: JSON.stringify(template) });
+    // Not quoted: a template without <token> is most often one with the token itself pasted in ("Bearer eyJ…").
+    return template.includes('<token>') ? undefined : jingchengSetting('tokenTemplate', 'tokenTemplate');
 }
 
 /** `extraHeaders`: a JSON object of header name → text (from the editor as text, or already an object). */

@@ -137,7 +137,7 @@ describe('jingcheng-config: the token header template', () => {
         const node = (auth: string) => ({ auth, _: (key: string) => `[${key}]` });
         const config = { baseUrl: 'http://127.0.0.1:9/erp', auth: 'token', rps: '0' };
         const refused = await route({ ...config, tokenTemplate: 'Bearer {token}' }, { token: 't0ken' });
-        should(testButtonText('jingcheng', 'jingcheng-config', refused, 'zh-CN')).equal('✘ CONFIG: tokenTemplate："Bearer {token}" 中没有 <token>，即令牌所在的位置，请写作例如“Bearer <token>”，或只写“<token>”');
+        should(testButtonText('jingcheng', 'jingcheng-config', refused, 'zh-CN')).equal('✘ CONFIG: tokenTemplate：其中没有 <token>，即令牌所在的位置，请写作例如“Bearer <token>”，或只写“<token>”（令牌本身填在令牌字段中）');
         for (const v of ['Bearer {token}', 'Token $token', 'Bearer', '   ']) {
             should(await route({ ...config, tokenTemplate: v }, { token: 't0ken' })).match({ ok: false, kind: 'config', message: /^tokenTemplate: .*has no <token>/ });
             should(def.defaults.tokenTemplate.validate.call(node('token'), v)).equal('[jingcheng-config.validation.tokenTemplate]');

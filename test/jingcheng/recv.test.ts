@@ -431,14 +431,21 @@ describe('jingcheng-recv against the Jingcheng simulator', function () {
 
     it('a token template without <token> (Bearer {token}) is refused naming tokenTemplate, by the test button and at run time; nothing sent (the raw token was, and every sheet failed as "authentication refused")', async () => {
         await start({ auth: 'token' });
-        for (const tokenTemplate of ['Bearer {token}', 'Bearer $token', 'Bearer']) {
+        // The last: the token itself pasted into the template, which the refusal must not quote.
+        for (const tokenTemplate of ['Bearer {token}', 'Bearer $token', 'Bearer', `Bearer ${JINGCHENG_DEMO.token}`]) {
             const r = await helper.request().post('/cn-erp/jingcheng-config/test').send({ config: { baseUrl: sim.baseUrl, auth: 'token', tokenTemplate }, credentials: { token: JINGCHENG_DEMO.token } }).expect(200);
-            should(r.body).match({ ok: false, kind: 'config', message: /^tokenTemplate: ".*" has no <token>, where the token goes/ });
+            should(r.body).match({ ok: false, kind: 'config', message: /^tokenTemplate: has no <token>, where the token goes/ });
             should(JSON.stringify(r.body)).not.containEql(JINGCHENG_DEMO.token);
         }
         await loadFlow({ auth: 'token', tokenTemplate: 'Bearer {token}' }, { token: JINGCHENG_DEMO.token });
         const r = await run('n1', { payload: demoSheet('RS1') }, 2);
-        should(r.caught!._error).match({ kind: 'config', message: /^tokenTemplate: "Bearer \{token\}" has no <token>/ });
+        should(r.caught!._error).match({ kind: 'config', message: /^tokenTemplate: has no <token>/ });
+        await helper.unload();
+        // The token pasted into the template: in no error, status or log line.
+        await loadFlow({ auth: 'token', tokenTemplate: `Bearer ${JINGCHENG_DEMO.token}` }, { token: JINGCHENG_DEMO.token });
+        const pasted = await run('n1', { payload: demoSheet('RS1') }, 2);
+        should(JSON.stringify(pasted.caught)).not.containEql(JINGCHENG_DEMO.token);
+        should(JSON.stringify(helper.getNode('n1').status.args)).not.containEql(JINGCHENG_DEMO.token);
         should(r.outputs[0]).have.length(0);
         should(sim.requests).have.length(0);
         await helper.unload();
