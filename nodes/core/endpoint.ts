@@ -20,7 +20,7 @@ import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
-import { RunTally, StatusReporter, writtenBefore } from './status';
+import { RunTally, StatusReporter, writtenBefore, writtenUnguarded } from './status';
 import { Text, Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { UnreadableWatermark, Watermark, clearedOnDeploy, undefinedStore } from './watermark';
@@ -866,9 +866,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const failed = failures.length;
             if (saved.length > 0) send([derive(RED, msg, single ? saved[0] : saved, { count: saved.length }), null]);
             const before = saved.filter(writtenBefore).length;
-            tally.add(saved.length - before, failed, before);
+            tally.add(saved.length - before, failed, before, saved.filter(writtenUnguarded).length);
             const counts = { ok: tally.ok, already: tally.already, failed: tally.failed };
-            status.done(_(tally.already > 0 ? 'runtime.status.okAlreadyFailed' : 'runtime.status.okFailed', counts), tally.failed > 0);
+            const text = _(tally.already > 0 ? 'runtime.status.okAlreadyFailed' : 'runtime.status.okFailed', counts);
+            const unguarded = tally.unguarded > 0 ? `; ${_('runtime.status.unguarded', { n: tally.unguarded })}` : '';
+            status.done(text + unguarded, tally.failed > 0 || tally.unguarded > 0);
             // Cut off by a close, the failures go out of a stopping node, maybe into a stopping flow: said in the log too.
             if (closing && failed > 0) {
                 const possibly = outcomes.filter((o) => !o.ok && o.error.possiblyProcessed).length;

@@ -112,15 +112,18 @@ export class RunTally {
     ok = 0;
     /** Records found written before (the duplicate guard's, a push or cancel done already): on output 1, not written again. */
     already = 0;
+    /** Records written that the duplicate guard cannot find again (writtenUnguarded): each re-read writes them again. */
+    unguarded = 0;
     failed = 0;
     private lastAt = -Infinity;
 
-    add(ok: number, failed: number, already = 0): this {
+    add(ok: number, failed: number, already = 0, unguarded = 0): this {
         const now = monotonicNow();
-        if (now - this.lastAt > TALLY_GAP_MS) this.ok = this.failed = this.already = 0;
+        if (now - this.lastAt > TALLY_GAP_MS) this.ok = this.failed = this.already = this.unguarded = 0;
         this.ok += ok;
         this.failed += failed;
         this.already += already;
+        this.unguarded += unguarded;
         this.lastAt = now;
         return this;
     }
@@ -140,4 +143,13 @@ export function writtenBefore(result: unknown): boolean {
     if (typeof result !== 'object' || result === null) return false;
     const r = result as Record<string, unknown>;
     return r.alreadyPresent === true || r.alreadyPushed === true || r.alreadyCancelled === true;
+}
+
+/**
+ * Whether a write node's result is a record written that its duplicate guard cannot find again: kingdee-batch-save's
+ * guardIneffective (the bill number sent is not the one the bill got). Each re-read writes it again, so the run shows
+ * yellow, not a green sync.
+ */
+export function writtenUnguarded(result: unknown): boolean {
+    return typeof result === 'object' && result !== null && (result as Record<string, unknown>).guardIneffective === true;
 }
