@@ -701,9 +701,14 @@ export class KingdeeClient extends BaseClient {
                 probing = false;
                 // Nothing after the short page: it was the last.
                 if (count === 0) return;
-                // More rows: the short page was the server's limit, the size this read goes on at.
-                this.servedLimit = pageSize;
-                this.warnServedLimit(asked, warnServed);
+                // More rows: the short page was the server's limit, the size this read goes on at. Learnt (for later
+                // reads, and told) when the check page is full too, or the short page a round size (a multiple of
+                // 500, as a limit is set): a short check page after one of another size is more likely a row saved
+                // at the end while the last page was read.
+                if (full || pageSize % 500 === 0) {
+                    this.servedLimit = pageSize;
+                    this.warnServedLimit(asked, warnServed);
+                }
             }
             if ((billKey !== undefined || billHidden) && count > 0) {
                 const bill = (i: number) => (billKey !== undefined ? records![i][billKey] : tails?.[i]);

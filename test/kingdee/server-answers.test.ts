@@ -98,6 +98,24 @@ describe('kingdee: what the server answers', function () {
             should(warn.callCount).equal(0);
         });
 
+        it('a row saved at the end while a short last page of 1000 rows or more is read: read by the check of the next StartRow, and no page limit learnt or warned of (the check page was short, and the last page no round size)', async () => {
+            // 1502 rows: a last page of no size a limit is set to.
+            await start({ returnRequests: 751 });
+            const c = make();
+            const warned: Text[] = [];
+            const iterator = c.queryBills({ FormId: RETURN_REQUEST_FORM, FieldKeys: 'FID,FEntity_FEntryID' }, {}, undefined, (t) => warned.push(t))[Symbol.asyncIterator]();
+            const ids: unknown[] = [];
+            const firstPage = await iterator.next();
+            ids.push(...firstPage.value.records.map((r: Msg) => r.FEntity_FEntryID));
+            const rows = sim.rows(RETURN_REQUEST_FORM);
+            rows.push({ ...rows[rows.length - 1], FID: 900001, FEntity_FEntryID: 900001 });
+            for (let p = await iterator.next(); !p.done; p = await iterator.next()) ids.push(...p.value.records.map((r: Msg) => r.FEntity_FEntryID));
+            should(ids).have.length(rows.length);
+            should(ids[ids.length - 1]).equal(900001);
+            should(c.servedLimit).be.undefined();
+            should(warned).eql([]);
+        });
+
         it('the duplicate guard\'s lookup past a server page of 1000 rows (maxLimit 2000): a bill whose lines come after the first 1000 is found, not saved a second time; the save node warns once', async () => {
             await start({ maxLimit: 1000 });
             const save = { id: 'n1', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params: { FormId: { value: 'SAL_OutStock', type: 'str' } } };
