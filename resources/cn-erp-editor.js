@@ -390,6 +390,7 @@
         typesFor: typesFor,
         isZh: isZh,
         esc: esc,
+        translated: translated,
         validators: validators,
         endpointDefaults: endpointDefaults,
     };

@@ -241,6 +241,16 @@
         }).fail(function () { draw({}); });
     }
 
+    /**
+     * Why a field failed, in the editor's language: the runtime sends each reason also as a text of the catalog
+     * ({key, vars}), translated as the palette's kit translates every text (CnErpEditor.translated); the English
+     * reason where the catalog has none.
+     */
+    function reasonText(node, e) {
+        var kit = window.CnErpEditor;
+        return (e.text && kit && kit.translated && kit.translated(node, e.text)) || e.reason;
+    }
+
     window.ErpMapperEditor = {
         // The table's text ↔ rule conversions, pure (unit-tested in test/mapper/).
         ruleText: ruleText,
@@ -330,7 +340,7 @@
                 }).done(function (res) {
                     var lines = (res.results || []).map(function (r, i) {
                         return '#' + (i + 1) + (r.ok ? ' ✔\n' + JSON.stringify(r.record, null, 2)
-                            : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + e.reason; }).join('\n'));
+                            : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + reasonText(node, e); }).join('\n'));
                     });
                     out.text(lines.join('\n\n'));
                 }).fail(function (xhr) {

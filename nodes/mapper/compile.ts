@@ -16,6 +16,7 @@
  */
 import jsonata from 'jsonata';
 import type { JsonSchema } from '../core/spec';
+import type { Text } from '../core/i18n';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
@@ -58,7 +59,14 @@ export interface MappingError {
     field: string;
     /** Source path (or rule) it came from, e.g. `goodsDetail[1].goodsNo`. */
     source: string;
+    /** Why, in English, worded as it always was: flows match on it. */
     reason: string;
+    /**
+     * The same reason as a text of the catalog ({key, vars}: the mapper's `erp-mapper.reason.*`, the target schema's
+     * `runtime.validate.*`), for showing it in the user's language; values quoted from the record are its vars, as they
+     * are. Absent only for a rarer schema rule (anyOf …): `reason` then.
+     */
+    text?: Text;
 }
 
 export type MapResult = { ok: true; record: Record<string, unknown> } | { ok: false; errors: MappingError[] };
@@ -189,9 +197,48 @@ function makeGetter(path: string, field: string): (cur: any, root: any) => unkno
 
 /** Marks a field that failed (its error is recorded) and is not set. */
 const FAIL = Symbol('fail');
-/** What an async rule returns when it fails: the reason; the generated code adds field and source. */
+/**
+ * Why a field failed, by name: the English `reason` as it always read (flows match on it; the en-US catalog's
+ * `erp-mapper.reason.<name>` says the same, test/mapper checks), with `__name__` standing for the values given as vars.
+ */
+const REASONS = {
+    required: 'is required (source is empty)',
+    notNumber: '__value__ is not a number',
+    bigNumber: '__value__ is a whole number beyond 2^53: as a number it would lose its last digits (leave convert off to write it as text)',
+    // A 19-digit id sent as a JSON number: written as text it would name another order or goods.
+    digitsLost: '__value__ is a whole number beyond 2^53: its last digits were lost when the JSON was read (the source must send it as text)',
+    notBoolean: '__value__ is not a boolean (true/false, 1/0, 是/否)',
+    notDate: '__value__ is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
+    notInTable: '__value__ is not in the value table',
+    notSingleValue: '__value__ is not a single value for the value table',
+    notList: '__value__ is not a list',
+    jsonataFailed: 'JSONata failed: __error__',
+    lookupNoReturn: '__store__.__key__ has __match__ but no __return__',
+    lookupNoMatch: 'no match in __store__.__key__ where __match__',
+    lookupNoCollection: '__store__ context "__key__" holds no collection',
+    notObject: 'source record must be an object',
+} as const;
+export type ReasonName = keyof typeof REASONS;
+/** The English of each reason (`__name__` placeholders), for checking the catalogs against it. */
+export const REASON_TEXTS: Readonly<Record<ReasonName, string>> = REASONS;
+
+/** Why a field failed: its English reason and its catalog text. An async rule returns one; the generated code adds field and source. */
 class Failure {
-    constructor(readonly reason: string) {}
+    constructor(
+        readonly reason: string,
+        readonly text: Text,
+    ) {}
+}
+
+function why(name: ReasonName, vars?: Record<string, string>): Failure {
+    if (!vars) return new Failure(REASONS[name], { key: `erp-mapper.reason.${name}` });
+    const reason = REASONS[name].replace(/__(\w+)__/g, (whole, n: string) => (has(vars, n) ? vars[n] : whole));
+    return new Failure(reason, { key: `erp-mapper.reason.${name}`, vars });
+}
+
+/** why() of a value from the record, quoted as `show` quotes it. */
+function whyValue(name: ReasonName, v: unknown): Failure {
+    return why(name, { value: show(v) });
 }
 
 function show(v: unknown): string {
@@ -322,25 +369,22 @@ function toTimestamp(v: unknown): number | typeof FAIL {
     return ms === ms ? ms : FAIL;
 }
 
-function pushError(E: MappingError[] | null, field: string, source: string, reason: string): MappingError[] {
+function pushError(E: MappingError[] | null, field: string, source: string, failure: Failure): MappingError[] {
     const errors = E ?? [];
-    errors.push({ field, source, reason });
+    errors.push({ field, source, reason: failure.reason, text: failure.text });
     return errors;
 }
 
-const HELPERS = { err: pushError, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
+const HELPERS = { err: pushError, why, whyValue, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
 
 const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
-const DATE_REASON = 'is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)';
-const BIG_TEXT_REASON = 'is a whole number beyond 2^53: as a number it would lose its last digits (leave convert off to write it as text)';
-const CONVERT_REASON: Record<Convert, string> = {
-    number: 'is not a number',
-    // A 19-digit id sent as a JSON number: written as text it would name another order or goods.
-    string: 'is a whole number beyond 2^53: its last digits were lost when the JSON was read (the source must send it as text)',
-    boolean: 'is not a boolean (true/false, 1/0, 是/否)',
-    date: DATE_REASON,
-    datetime: DATE_REASON,
-    timestamp: DATE_REASON,
+const CONVERT_REASON: Record<Convert, ReasonName> = {
+    number: 'notNumber',
+    string: 'digitsLost',
+    boolean: 'notBoolean',
+    date: 'notDate',
+    datetime: 'notDate',
+    timestamp: 'notDate',
 };
 
 // ---- Code generation ----
@@ -455,7 +499,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     const x = `x${d}`;
     const fieldName = concat([...scope.fieldParts, key]);
     const sourceName = (desc: string) => (absolute(desc) ? q(desc) : concat([...scope.srcParts, desc]));
-    const fail = (desc: string, reason: string) => `E = H.err(E, ${fieldName}, ${sourceName(desc)}, ${reason}); ${v} = FAIL;`;
+    /** Code recording the failure `failure` (an expression giving a Failure) of this field. */
+    const fail = (desc: string, failure: string) => `E = H.err(E, ${fieldName}, ${sourceName(desc)}, ${failure}); ${v} = FAIL;`;
 
     let code = '';
     let desc: string;
@@ -511,9 +556,9 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             const dflt = hasDefault ? ref(g, clone(r.default)) : 'undefined';
             code += `${x} = ${readPath(r.path, field, scope)};\n`;
             code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = ${dflt};\n`;
-            code += `else if (typeof ${x} === "object") { ${fail(desc, `H.show(${x}) + " is not a single value for the value table"`)} }\n`;
+            code += `else if (typeof ${x} === "object") { ${fail(desc, `H.whyValue("notSingleValue", ${x})`)} }\n`;
             code += `else if ((${v} = ${M}.get(typeof ${x} === "string" ? ${x} : String(${x}))) === undefined) { `;
-            code += hasDefault ? `${v} = ${dflt}; }\n` : `${fail(desc, `H.show(${x}) + " is not in the value table"`)} }\n`;
+            code += hasDefault ? `${v} = ${dflt}; }\n` : `${fail(desc, `H.whyValue("notInTable", ${x})`)} }\n`;
             break;
         }
         case 'array': {
@@ -536,7 +581,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             // Empty source → no lines (the field is left out; default/required apply); one object → one line;
             // anything else (text, a number) is not a list: the record fails rather than silently losing its lines.
             code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = undefined;\n`;
-            code += `else if (typeof ${x} !== "object") { ${fail(desc, `H.show(${x}) + " is not a list"`)} }\n`;
+            code += `else if (typeof ${x} !== "object") { ${fail(desc, `H.whyValue("notList", ${x})`)} }\n`;
             code += `else {\nl${n} = Array.isArray(${x}) ? ${x} : [${x}]; a${n} = [];\n`;
             code += `for (i${n} = 0; i${n} < l${n}.length; i${n}++) {\nc${n} = l${n}[i${n}]; o${n} = {};\n${body}a${n}.push(o${n});\n}\n`;
             code += `${v} = a${n};\n}\n`;
@@ -560,11 +605,11 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                     // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004).
                     return typeof out === 'number' ? decimal(out) : out;
                 } catch (err: any) {
-                    return new Failure(`JSONata failed: ${err.message ?? err}`);
+                    return why('jsonataFailed', { error: String(err.message ?? err) });
                 }
             };
             code += `${v} = await ${ref(g, run)}(${scope.cur}, rec);\n`;
-            code += `if (${v} instanceof H.Failure) { ${fail(desc, `${v}.reason`)} }\n`;
+            code += `if (${v} instanceof H.Failure) { ${fail(desc, v)} }\n`;
             break;
         }
         case 'lookup': {
@@ -617,13 +662,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 // target would silently get no value (a push to the node's default org).
                 if (isEmpty(found) && onMissing === 'fail') {
                     const what = matchFields.map((f, k) => `${f}=${show(values[k])}`).join(', ');
-                    if (hit) return new Failure(`${store}.${ctxKey} has ${what} but no ${ret}`);
-                    return new Failure(idx ? `no match in ${store}.${ctxKey} where ${what}` : `${store} context "${ctxKey}" holds no collection`);
+                    if (hit) return why('lookupNoReturn', { store, key: ctxKey, match: what, return: ret });
+                    return idx ? why('lookupNoMatch', { store, key: ctxKey, match: what }) : why('lookupNoCollection', { store, key: ctxKey });
                 }
                 return found;
             };
             code += `${v} = await ${ref(g, find)}(${scope.cur}, rec, ctx);\n`;
-            code += `if (${v} instanceof H.Failure) { ${fail(desc, `${v}.reason`)} }\n`;
+            code += `if (${v} instanceof H.Failure) { ${fail(desc, v)} }\n`;
             break;
         }
     }
@@ -649,13 +694,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
     if (hasDefault || required) {
         const emptyList = required ? ` || (Array.isArray(${v}) && ${v}.length === 0)` : '';
         code += `if (${v} === undefined || ${v} === null || ${v} === ""${emptyList}) { `;
-        code += hasDefault ? `${v} = ${ref(g, clone(r.default))}; }\n` : `${fail(desc!, q('is required (source is empty)'))} }\n`;
+        code += hasDefault ? `${v} = ${ref(g, clone(r.default))}; }\n` : `${fail(desc!, 'H.why("required")')} }\n`;
     }
     if (conv || mayAlias || basedata) {
         code += `if (${v} !== undefined && ${v} !== null && ${v} !== "" && ${v} !== FAIL) {\n`;
-        let reason = `H.show(${v}) + ${q(' ' + CONVERT_REASON[conv!])}`;
+        let reason = `H.whyValue(${q(CONVERT_REASON[conv!])}, ${v})`;
         if (conv === 'number') {
-            reason = `H.show(${v}) + (H.bigText(${v}) ? ${q(' ' + BIG_TEXT_REASON)} : ${q(' ' + CONVERT_REASON.number)})`;
+            reason = `H.whyValue(H.bigText(${v}) ? "bigNumber" : "notNumber", ${v})`;
             // Numbers pass as they are (a fraction as its decimal); a text starting with a digit 1 – 9 giving a number
             // up to 2^53 - 1 is taken at once (it can be neither blank, `+"  "` being 0, nor "0x10", 16 to JavaScript);
             // everything else goes through the helper, which also reads "1,234.5" and refuses the rest (a 19-digit id
@@ -748,9 +793,11 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
 
     const done = validate
         ? (record: Record<string, unknown>): MapResult =>
-              validate(record) ? { ok: true, record } : { ok: false, errors: describeErrors(validate.errors).map((e) => ({ field: e.field, source: sourceOf(e.field), reason: e.reason })) }
+              validate(record)
+                  ? { ok: true, record }
+                  : { ok: false, errors: describeErrors(validate.errors).map((e) => ({ field: e.field, source: sourceOf(e.field), reason: e.reason, ...(e.text ? { text: e.text } : {}) })) }
         : (record: Record<string, unknown>): MapResult => ({ ok: true, record });
-    const notObject = (): MapResult => ({ ok: false, errors: [{ field: '(root)', source: '(input)', reason: 'source record must be an object' }] });
+    const notObject = (): MapResult => ({ ok: false, errors: [pushError(null, '(root)', '(input)', why('notObject'))[0]] });
 
     // The source is made by generateMapping from the checked mapping structure (see the header comment).
     const fn: any = new Function('K', 'H', 'FAIL', 'DONE', 'NOT_OBJECT', gen.source)(gen.refs, HELPERS, FAIL, done, notObject);

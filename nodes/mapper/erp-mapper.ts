@@ -8,7 +8,7 @@ import { ACK_PROPERTY, acknowledge } from '../core/ack';
 import { ConnectorError } from '../core/errors';
 import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint';
 import { RunTally, StatusReporter } from '../core/status';
-import { translator } from '../core/i18n';
+import { Translate, translator } from '../core/i18n';
 import { parseVendorJson } from '../core/json';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
 
@@ -40,21 +40,31 @@ function sampleOf(record: unknown): string | number | undefined {
     return text !== undefined && text.length > SAMPLE_MAX_CHARS ? text.length : text;
 }
 
-function summary(errors: MappingError[]): string {
-    return errors.map((e) => `${e.field}: ${e.reason}${e.source && !e.source.startsWith('(') ? ` (from ${e.source})` : ''}`).join('; ');
+/** The failures in one line, in Node-RED's language (`_`): each reason's text, its English reason where it has none. */
+function summary(errors: MappingError[], _: Translate): string {
+    return errors
+        .map((e) => {
+            const reason = e.text ? _(e.text.key, e.text.vars) : e.reason;
+            return e.source && !e.source.startsWith('(') ? _('erp-mapper.error.fieldFrom', { field: e.field, reason, source: e.source }) : _('erp-mapper.error.field', { field: e.field, reason });
+        })
+        .join(_('erp-mapper.error.separator'));
 }
 
-function mapperError(errors: MappingError[], record: unknown): Record<string, unknown> {
+/**
+ * msg.error of a record that failed: its message in Node-RED's language; `errors` each {field, source, reason} with
+ * the English reason, as the help gives them (flows match on them).
+ */
+function mapperError(errors: MappingError[], record: unknown, _: Translate): Record<string, unknown> {
     const first = errors[0] ?? { field: '(root)', source: '', reason: 'mapping failed' };
     return {
         system: 'mapper',
         kind: 'validation',
         code: 'MAPPING_FAILED',
-        message: summary(errors),
+        message: summary(errors, _),
         retryable: false,
         field: first.field,
         source: first.source,
-        errors,
+        errors: errors.map(({ field, source, reason }) => ({ field, source, reason })),
         record,
     };
 }
@@ -148,7 +158,7 @@ export = function (RED: NodeAPI) {
                     if (compiled.async) r = await r;
                     const res = r as MapResult;
                     if (res.ok) ok.push(res.record);
-                    else failed.push(derive(RED, msg, records[i], { error: mapperError(res.errors, records[i]), ...(isArray ? { recordIndex: i } : {}) }));
+                    else failed.push(derive(RED, msg, records[i], { error: mapperError(res.errors, records[i], _), ...(isArray ? { recordIndex: i } : {}) }));
                 }
                 let first: Msg | null = null;
                 if (ok.length > 0) {

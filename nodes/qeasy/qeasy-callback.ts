@@ -634,7 +634,8 @@ function register(RED: NodeAPI) {
             const errors: FieldError[] = [];
             if (orders.length === 0) errors.push({ field: '(root)', reason: 'must hold at least one order' });
             orders.forEach((order, i) => {
-                if (!validateOrder(ordersAsSent[i])) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`));
+                // The answer lists each as {field, reason}, as it always did (the texts are for the editor and the runtime's language).
+                if (!validateOrder(ordersAsSent[i])) errors.push(...describeErrors(validateOrder.errors, single ? '' : `[${i}]`).map(({ field, reason }) => ({ field, reason })));
                 // Without its duplicate key an order could not be recognised when it is delivered again.
                 else if (dedupeMs > 0 && keyOf(order) === undefined) {
                     for (const p of keyPaths) {

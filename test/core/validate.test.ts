@@ -1,5 +1,8 @@
+import fs from 'fs';
+import path from 'path';
 import should from 'should';
 import { compileRecordSchema, compileParamsSchema, describeErrors, formatErrors, toEpochMs, toEpochEndMs, chinaTime, parseChinaTime } from '../../nodes/core';
+import { english, translator } from '../../nodes/core/i18n';
 
 describe('core/validate: messages name the field and the rule', () => {
     const schema = {
@@ -36,6 +39,78 @@ describe('core/validate: messages name the field and the rule', () => {
         should(params).eql({ Top: 20, Limit: 100 });
         const r = compileRecordSchema({ type: 'object', properties: { Top: { type: 'integer' } } });
         should(r({ Top: '20' })).be.false();
+    });
+});
+
+describe('core/validate: each common rule broken also as a text of the core catalog, for the user\'s language', () => {
+    // test/core → the source tree's core catalog (the build merges it into every node set's).
+    const zhCatalog = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'nodes', 'core', 'locales', 'zh-CN', 'runtime.json'), 'utf8'));
+    const lookup = (key: string) => key.split('.').reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), zhCatalog);
+    const inChinese = translator({ _: (key: string, vars: Record<string, unknown> = {}) => String(lookup(key) ?? key).replace(/__(\w+)__/g, (w: string, n: string) => (n in vars ? String(vars[n]) : w)) } as any);
+    const inEnglish = english();
+    const schema = {
+        type: 'object',
+        required: ['FBillNo', 'Lines'],
+        additionalProperties: false,
+        properties: {
+            FBillNo: { type: 'string', maxLength: 5 },
+            Code: { type: 'string', minLength: 2, pattern: '^[A-Z]+$' },
+            Name: { type: 'string', pattern: '\\S', 'x-pattern-reason': 'must not be blank' },
+            Other: { type: 'string', pattern: '^x', 'x-pattern-reason': 'must start with x' },
+            Qty: { type: ['string', 'number'], minimum: 1, maximum: 9 },
+            Rate: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+            Kind: { enum: ['a', 'b'] },
+            Type: { enum: [0, '0', 1, '1'] },
+            Lines: { type: 'array', minItems: 1, maxItems: 2 },
+            Either: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+        },
+    };
+    const errorsOf = (record: unknown) => {
+        const v = compileRecordSchema(schema);
+        should(v(record)).be.false();
+        return describeErrors(v.errors);
+    };
+    const shown = (record: unknown) => errorsOf(record).map((e) => `${e.field}: ${e.text ? inChinese(e.text.key, e.text.vars) : e.reason}`);
+
+    it('required, type, maxLength/minLength, enum, minimum/maximum, pattern, minItems/maxItems: in Chinese with the values as they are; the reasons as before', () => {
+        const record = { FBillNo: 'ABCDEFG', Code: 'a', Name: ' ', Qty: 10, Rate: 1, Kind: 'c', Type: 2, Lines: [], Extra: 1 };
+        should(errorsOf(record).map((e) => `${e.field}: ${e.reason}`)).eql([
+            'Extra: is not a known field',
+            'FBillNo: must NOT have more than 5 characters',
+            'Code: must NOT have fewer than 2 characters',
+            'Code: must match pattern "^[A-Z]+$"',
+            'Name: must not be blank',
+            'Qty: must be <= 9',
+            'Rate: must be < 1',
+            'Kind: must be one of "a", "b"',
+            'Type: must be one of "0", "1" (as text or a number)',
+            'Lines: must NOT have fewer than 1 items',
+        ]);
+        should(shown(record)).eql([
+            'Extra: 不是目标的字段',
+            'FBillNo: 不能超过 5 个字符',
+            'Code: 不能少于 2 个字符',
+            'Code: 须符合格式 “^[A-Z]+$”',
+            'Name: 不能为空白',
+            'Qty: 不能大于 9',
+            'Rate: 须小于 1',
+            'Kind: 须为以下之一："a", "b"',
+            'Type: 须为以下之一："0", "1"（文本或数字均可）',
+            'Lines: 不能少于 1 项',
+        ]);
+        should(shown({ Code: 7, Qty: true, Rate: 0, Lines: [1, 2, 3] })).eql(['FBillNo: 必填', 'Code: 须为文本', 'Qty: 须为文本或数字', 'Rate: 须大于 0', 'Lines: 不能超过 2 项']);
+        should(shown({ FBillNo: 'A', Qty: 0, Lines: [1] })).eql(['Qty: 不能小于 1']);
+    });
+
+    it('each text says in English what its reason says; a rarer rule (anyOf) and a pattern reason the catalog does not hold keep their English reason only', () => {
+        const all = [
+            ...errorsOf({ FBillNo: 'ABCDEFG', Code: 'a', Name: ' ', Qty: 10, Rate: 1, Kind: 'c', Type: 2, Lines: [], Extra: 1 }),
+            ...errorsOf({ Code: 7, Qty: true, Rate: 0, Lines: [1, 2, 3] }),
+        ];
+        for (const e of all) should(inEnglish(e.text!.key, e.text!.vars)).equal(e.reason);
+        const rare = errorsOf({ FBillNo: 'A', Lines: [1], Other: 'y', Either: true });
+        should(rare.find((e) => e.field === 'Other')).eql({ field: 'Other', reason: 'must start with x' });
+        should(rare.find((e) => e.field === 'Either' && /anyOf/.test(e.reason))).not.have.property('text');
     });
 });
 

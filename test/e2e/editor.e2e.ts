@@ -472,7 +472,7 @@ runtimes().forEach((rt) => {
             should(record).eql({ FBillNo: 'JY-E2E-0001', FCustomerID: { FNumber: 'CUST001' }, FEntity: [{ FMaterialID: { FNumber: 'SP001' }, FRealQty: 2 }] });
             const bad = await preview(page, { shopId: 'S1', goodsDetail: [{ goodsNo: 'SP001', sellCount: 2 }] });
             should(bad).match(/✘/);
-            should(bad).match(/FBillNo ← tradeNo/);
+            should(bad).match(/FBillNo ← tradeNo: is required \(source is empty\)/);
             // A trade number pasted as a whole number beyond 2^53 previews with every digit, as the node maps it (the
             // browser's JSON.parse would make it 1234567890123456800).
             const long = await preview(page, '{"tradeNo":1234567890123456789,"shopId":"S1","goodsDetail":[{"goodsNo":"SP001","sellCount":2}]}');
@@ -670,6 +670,11 @@ runtimes().forEach((rt) => {
             const lines = await zh.page.locator('.erp-mapper-row[data-field="FBillNo"] .erp-mapper-label span').first().evaluate((e) => e.getClientRects().length);
             should(lines).equal(1, 'lines of the label 单据编号');
             should(await zh.page.locator('.erp-mapper-last').innerText()).match(/最近收到/);
+            // The preview says why a record fails in Chinese (it said "is required (source is empty)"), the values as in the record.
+            should(await preview(zh.page, {})).match(/FBillNo ← TradeNo: 必填（源为空）/);
+            const date = await preview(zh.page, { TradeNo: 'T1', goodsDetail: [{ consignTime: '2024-13-45', shopId: '1001', goodsNo: 'SP001', sellCount: 1 }] });
+            should(date).match(/FDate ← goodsDetail\[0\]\.consignTime: "2024-13-45" 不是日期：/);
+            should(date).not.match(/is not a date/);
             await closeTray(zh.page);
             should(zh.errors).eql([]);
             await zh.page.context().close();

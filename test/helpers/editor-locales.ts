@@ -199,11 +199,7 @@ export function editorKit(globals: Record<string, unknown> = {}): Record<string,
  */
 export function testButtonText(system: string, type: string, body: unknown, lang: string): string {
     const dist = path.resolve(__dirname, '..', '..');
-    const catalogue = JSON.parse(fs.readFileSync(path.join(dist, 'nodes', system, 'locales', lang, `${type}.json`), 'utf8'));
-    const _ = (key: string, vars: Record<string, unknown> = {}) => {
-        const v = lookup(catalogue, key);
-        return typeof v === 'string' ? v.replace(/__(\w+)__/g, (w, n: string) => (n in vars ? String(vars[n]) : w)) : key;
-    };
+    const _ = editorTranslator(system, type, lang);
     const { $, elements } = jqueryStub();
     $.ajax = () => ({ done(fn: (r: unknown) => void) { fn(body); return this; }, fail() { return this; }, always(fn: () => void) { fn(); return this; } });
     const window: Record<string, any> = {};
@@ -212,6 +208,35 @@ export function testButtonText(system: string, type: string, body: unknown, lang
     window.CnErpEditor.prepareConfig({ id: 'c1', type, _, _def: { defaults: {}, credentials: {} } });
     elements.find((e) => /cn-erp-test-button/.test(e.html))!.click!();
     return elements.find((e) => /cn-erp-test-result/.test(e.html))!.text;
+}
+
+/**
+ * RED._ of a node set in `lang`, as Node-RED's (a node's `_` in the editor, RED._ in the runtime): the set's catalog as
+ * the build ships it (nodes/<sys>/locales/<lang>/<type>.json, the shared texts merged in), `__name__` filled from vars.
+ */
+export function editorTranslator(system: string, type: string, lang: string): (key: string, vars?: Record<string, unknown>) => string {
+    const catalogue = JSON.parse(fs.readFileSync(path.join(nodesDir, system, 'locales', lang, `${type}.json`), 'utf8'));
+    return (key, vars = {}) => {
+        const v = lookup(catalogue, key);
+        return typeof v === 'string' ? v.replace(/__(\w+)__/g, (w, n: string) => (n in vars ? String(vars[n]) : w)) : key;
+    };
+}
+
+/**
+ * What the mapper dialog shows for the runtime's answer `body` to its preview (POST cn-erp/mapper/preview), in an
+ * editor set to `lang`: the palette's kit (cn-erp-editor.js, which erp-mapper.html loads first) and the mapper's editor
+ * run with a small stand-in for jQuery, the node's `_` reading the mapper's catalog as the build ships it.
+ */
+export function mapperPreviewText(body: unknown, lang: string): string {
+    const { $, elements } = jqueryStub();
+    $.ajax = () => ({ done(fn: (r: unknown) => void) { fn(body); return this; }, fail() { return this; } });
+    const window: Record<string, any> = {};
+    const RED = { i18n: { lang: () => lang }, nodes: {}, notify() {}, settings: {} };
+    const context = vm.createContext({ RED, $, window, navigator: {} });
+    for (const file of ['cn-erp-editor.js', 'erp-mapper-editor.js']) vm.runInContext(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'resources', file), 'utf8'), context);
+    window.ErpMapperEditor.prepare({ id: 'm1', type: 'erp-mapper', _: editorTranslator('mapper', 'erp-mapper', lang) });
+    elements.filter((e) => e.html === '.erp-mapper-preview').forEach((e) => e.click?.());
+    return elements.filter((e) => e.html === '.erp-mapper-result').map((e) => e.text).pop()!;
 }
 
 /** What the mapper dialog shows when "use last received" gets the runtime's failure `xhr` (status, responseJSON), in `lang`. */

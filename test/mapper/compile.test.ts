@@ -1,5 +1,8 @@
+import fs from 'fs';
+import path from 'path';
 import should from 'should';
-import { compileMapping, MapResult, MappingCompileError } from '../../nodes/mapper/compile';
+import { compileMapping, MapResult, MappingCompileError, MappingError, REASON_TEXTS } from '../../nodes/mapper/compile';
+import { english, translator } from '../../nodes/core/i18n';
 import { fixture } from './fixtures';
 import wdtWmsCancel = require('../../nodes/wdt-wms/wdt-wms-cancel');
 import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
@@ -9,7 +12,9 @@ const ok = (r: MapResult) => {
     if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.errors)}`);
     return r.record;
 };
-const bad = (r: MapResult) => {
+/** The errors as {field, source, reason}: the English reasons, as they always read (their texts are checked below). */
+const bad = (r: MapResult) => errorsOf(r).map(({ field, source, reason }) => ({ field, source, reason }));
+const errorsOf = (r: MapResult) => {
     if (r.ok) throw new Error(`expected errors, got ${JSON.stringify(r.record)}`);
     return r.errors;
 };
@@ -538,5 +543,96 @@ describe('compileMapping: validation inside nested arrays', function () {
         const fields = { L: { array: 'lines', fields: { S: { array: 'subs', fields: { q: { path: 'qty' } } } } } };
         const errs = bad(run(fields, { lines: [{ subs: [{ qty: 1 }] }, { subs: [{ qty: 2 }, { qty: 'x' }] }] }, { schema }));
         should(errs).eql([{ field: 'L[1].S[1].q', source: 'lines[1].subs[1].qty', reason: 'must be number' }]);
+    });
+});
+
+describe('compileMapping: each reason also as a text of the catalog, for the user\'s language', function () {
+    // dist/test/mapper → the mapper's js in the build, its catalogs beside it (the core's texts merged in).
+    const mapperJs = path.resolve(__dirname, '..', '..', 'nodes', 'mapper', 'erp-mapper.js');
+    const catalog = (lang: string) => JSON.parse(fs.readFileSync(path.join(path.dirname(mapperJs), 'locales', lang, 'erp-mapper.json'), 'utf8'));
+    const lookup = (c: any, key: string) => key.split('.').reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), c);
+    const zh = catalog('zh-CN');
+    /** RED._ of a Node-RED running in zh-CN, as the mapper's translator uses it. */
+    const inChinese = translator({ _: (key: string, vars: Record<string, unknown> = {}) => String(lookup(zh, key) ?? key).replace(/__(\w+)__/g, (w: string, n: string) => (n in vars ? String(vars[n]) : w)) } as any, mapperJs);
+    const inEnglish = english(mapperJs);
+    const chinese = (errors: MappingError[]) => errors.map((e) => `${e.field} ← ${e.source}: ${e.text ? inChinese(e.text.key, e.text.vars) : e.reason}`);
+
+    /** A failure of every kind the mapping decides (the target schema's come from core/validate). */
+    async function everyFailure(): Promise<MappingError[]> {
+        const schema = { type: 'object', required: ['FBillNo'], properties: { FBillNo: { type: 'string' }, FName: { type: 'string', maxLength: 3 }, FKind: { enum: ['A', 'B'] } } };
+        const fields: Record<string, any> = {
+            req: { path: 'none', required: true },
+            num: { path: 'text', convert: 'number' },
+            big: { path: 'bigText', convert: 'number' },
+            lost: { path: 'bigNumber', convert: 'string' },
+            bool: { path: 'text', convert: 'boolean' },
+            date: { path: 'text', convert: 'date' },
+            table: { table: { A: 1 }, path: 'text' },
+            single: { table: { A: 1 }, path: 'obj' },
+            list: { array: 'text', fields: {} },
+            js: { jsonata: '$error("nope")' },
+            noMatch: { lookup: { key: 'accts', match: { FNumber: 'text' }, return: 'FUseOrgId' } },
+            noReturn: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId' } },
+            noColl: { lookup: { store: 'global', key: 'none', match: { FNumber: 'acct' }, return: 'FUseOrgId' } },
+            FName: { path: 'text' },
+            FKind: { const: 'C' },
+        };
+        const ctx = { getContext: (store: string, key: string) => (store === 'flow' && key === 'accts' ? [{ FNumber: 'A1' }] : undefined) };
+        const fn = compileMapping({ fields }, { schema, validate: false });
+        const rec = { text: 'abcd', bigText: '12345678901234567890', bigNumber: 12345678901234567890, obj: { a: 1 }, acct: 'A1' };
+        const mapped = errorsOf(await fn(rec, ctx));
+        const validated = errorsOf(await compileMapping({ fields: { FName: { path: 'text' }, FKind: { const: 'C' } } }, { schema })(rec));
+        return [...mapped, ...validated, ...errorsOf(await fn('text', ctx))];
+    }
+
+    it('in a zh-CN runtime or editor: a required field left empty, a conversion, a value table, a list, a lookup, JSONata and the target schema read in Chinese, the values quoted from the record as they are', async function () {
+        should(chinese(await everyFailure())).eql([
+            'req ← none: 必填（源为空）',
+            'num ← text: "abcd" 不是数字',
+            'big ← bigText: "12345678901234567890" 是超过 2^53 的整数：转成数字会丢失末几位（不设 convert 即按文本写入）',
+            'lost ← bigNumber: 12345678901234567000 是超过 2^53 的整数：读取 JSON 时末几位已丢失（源数据须以文本发送）',
+            'bool ← text: "abcd" 不是布尔值（true/false、1/0、是/否）',
+            'date ← text: "abcd" 不是日期：可用 yyyy-MM-dd、yyyy-MM-dd HH:mm:ss、毫秒时间戳或 /Date(ms)/',
+            'table ← text: "abcd" 不在值对照表中',
+            'single ← obj: {"a":1} 不是单个值，无法按值对照表转换',
+            'list ← text: "abcd" 不是列表',
+            'js ← (jsonata $error("nope")): JSONata 执行失败：nope',
+            'noMatch ← text: flow.accts 中找不到 FNumber="abcd" 的项',
+            'noReturn ← acct: flow.accts 中有 FNumber="A1" 的项，但它没有 FUseOrgId',
+            'noColl ← acct: global 上下文 “none” 中没有集合',
+            'FBillNo ← (not mapped): 必填',
+            'FName ← text: 不能超过 3 个字符',
+            'FKind ← (const): 须为以下之一："A", "B"',
+            '(root) ← (input): 源记录须为对象',
+        ]);
+    });
+
+    it('the English reasons as before, and each text says in English exactly what its reason says', async function () {
+        const errors = await everyFailure();
+        should(errors.map((e) => e.reason)).eql([
+            'is required (source is empty)',
+            '"abcd" is not a number',
+            '"12345678901234567890" is a whole number beyond 2^53: as a number it would lose its last digits (leave convert off to write it as text)',
+            '12345678901234567000 is a whole number beyond 2^53: its last digits were lost when the JSON was read (the source must send it as text)',
+            '"abcd" is not a boolean (true/false, 1/0, 是/否)',
+            '"abcd" is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
+            '"abcd" is not in the value table',
+            '{"a":1} is not a single value for the value table',
+            '"abcd" is not a list',
+            'JSONata failed: nope',
+            'no match in flow.accts where FNumber="abcd"',
+            'flow.accts has FNumber="A1" but no FUseOrgId',
+            'global context "none" holds no collection',
+            'is required',
+            'must NOT have more than 3 characters',
+            'must be one of "A", "B"',
+            'source record must be an object',
+        ]);
+        for (const e of errors) should(inEnglish(e.text!.key, e.text!.vars)).equal(e.reason);
+        // The catalogs hold every reason, en-US in the very words of the code's.
+        for (const [name, text] of Object.entries(REASON_TEXTS)) {
+            should(lookup(catalog('en-US'), `erp-mapper.reason.${name}`)).equal(text);
+            should(lookup(zh, `erp-mapper.reason.${name}`)).match(/[\u4e00-\u9fff]/);
+        }
     });
 });

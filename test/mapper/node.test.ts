@@ -4,7 +4,7 @@ import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/noder
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
 import { waitFor } from '../helpers/wait';
-import { mapperLastSampleText } from '../helpers/editor-locales';
+import { editorTranslator, mapperLastSampleText, mapperPreviewText } from '../helpers/editor-locales';
 import { openAckRun, pendingTickets, ACK_PROPERTY } from '../../nodes/core/ack';
 import erpMapper = require('../../nodes/mapper/erp-mapper');
 import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
@@ -213,6 +213,71 @@ describe('erp-mapper node', function () {
         const res = await helper.request().post('/cn-erp/mapper/preview').send({ mapping, sample: '{"id":1234567890123456789,"lines":[{"entryId":1234567890123456791}]}' }).expect(200);
         should(res.body.results).have.length(1);
         should(res.body.results[0]).match({ ok: true, record: { FID: '1234567890123456789', FEntryID: '1234567890123456791' } });
+    });
+
+    /** Seed 002 (Guanyi return → Jingcheng sheet) with the sheet date required, as example 03 maps it. */
+    const sheetMapping = () => {
+        const fx = fixture(2);
+        fx.mapping.fields.SheetDate.required = true;
+        return fx;
+    };
+
+    it('preview in a zh-CN editor: a required field left empty, a date that is no date and the target schema\'s refusals read in Chinese, the values as in the record; in en-US as before', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const fx = sheetMapping();
+        const sample = [{ ...fx.source, receive_date: '' }, { ...fx.source, receive_date: '2024-13-45' }, { ...fx.source, code: ' ', details: [] }];
+        const res = await helper.request().post('/cn-erp/mapper/preview').send({ mapping: JSON.stringify(fx.mapping), target: 'jingcheng-recv', sample: JSON.stringify(sample) }).expect(200);
+        // The answer's reasons are the English ones, as before, each with its text beside it.
+        should(res.body.results[0].errors).eql([{ field: 'SheetDate', source: 'receive_date', reason: 'is required (source is empty)', text: { key: 'erp-mapper.reason.required' } }]);
+        should(mapperPreviewText(res.body, 'zh-CN')).equal(
+            [
+                '#1 ✘\nSheetDate ← receive_date: 必填（源为空）',
+                '#2 ✘\nSheetDate ← receive_date: "2024-13-45" 不是日期：可用 yyyy-MM-dd、yyyy-MM-dd HH:mm:ss、毫秒时间戳或 /Date(ms)/',
+                '#3 ✘\nSheetID ← code: 不能为空白\nItems ← details: 不能少于 1 项',
+            ].join('\n\n'),
+        );
+        should(mapperPreviewText(res.body, 'en-US')).equal(
+            [
+                '#1 ✘\nSheetDate ← receive_date: is required (source is empty)',
+                '#2 ✘\nSheetDate ← receive_date: "2024-13-45" is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
+                '#3 ✘\nSheetID ← code: must not be blank\nItems ← details: must NOT have fewer than 1 items',
+            ].join('\n\n'),
+        );
+    });
+
+    it('Node-RED running in zh-CN: output 2 msg.error.message reads in Chinese; msg.error.errors keep {field, source, reason} with the English reason; in en-US the message as before', async function () {
+        const fx = sheetMapping();
+        const records = [fx.source, { ...fx.source, receive_date: '' }, { ...fx.source, receive_date: '2024-13-45', details: [{ qty: 1 }] }];
+        // Node-RED with lang "zh-CN": RED._ reads the mapper's zh-CN catalog as the build ships it.
+        const chinese = editorTranslator('mapper', 'erp-mapper', 'zh-CN');
+        const inChinese = (red: any) => (erpMapper as any)({ ...red, _: chinese });
+        const failures = async (nodeModules: unknown[]) => {
+            await load(nodeModules, withProbes([mapperNode(fx.mapping, { target: 'jingcheng-recv' })], 'n1', 2));
+            const r = await run('n1', { payload: records }, 2);
+            should(r.outputs[0][0].payload).have.length(1);
+            await helper.unload();
+            return r.outputs[1].map((m: Msg) => m.error);
+        };
+        const errors = [
+            [{ field: 'SheetDate', source: 'receive_date', reason: 'is required (source is empty)' }],
+            [
+                { field: 'SheetDate', source: 'receive_date', reason: '"2024-13-45" is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)' },
+                { field: 'Items[0].GoodsID', source: 'details[0].sku_code', reason: 'is required (source is empty)' },
+            ],
+        ];
+        const zh = await failures([jingchengConfig, jingchengRecv, inChinese]);
+        should(zh.map((e: Msg) => e.message)).eql([
+            'SheetDate（来自 receive_date）：必填（源为空）',
+            'SheetDate（来自 receive_date）："2024-13-45" 不是日期：可用 yyyy-MM-dd、yyyy-MM-dd HH:mm:ss、毫秒时间戳或 /Date(ms)/；Items[0].GoodsID（来自 details[0].sku_code）：必填（源为空）',
+        ]);
+        should(zh.map((e: Msg) => e.errors)).eql(errors);
+        should(zh[0]).match({ system: 'mapper', kind: 'validation', code: 'MAPPING_FAILED', field: 'SheetDate', source: 'receive_date', retryable: false });
+        const en = await failures(modules);
+        should(en.map((e: Msg) => e.message)).eql([
+            'SheetDate: is required (source is empty) (from receive_date)',
+            'SheetDate: "2024-13-45" is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/) (from receive_date); Items[0].GoodsID: is required (source is empty) (from details[0].sku_code)',
+        ]);
+        should(en.map((e: Msg) => e.errors)).eql(errors);
     });
 
     /** A mapper (m1) inside a subflow used twice, by instances shopA and shopB. */
