@@ -13,7 +13,9 @@
  * then schema, listing each field) → duplicate (same key and same content: same reply again, no msg) → msg + reply.
  *
  * A duplicate is the same delivery again: the same duplicate key (the shop and the tid by default) and the same order
- * (a short digest of its canonical body is kept beside the key). An order changed since (paid → refunded) is new.
+ * (a short digest of its seed fields is kept beside the key, one per version of the order seen within the window, up
+ * to MAX_VERSIONS). An order changed since (paid → refunded) is new; a version seen before (a late retry of the paid
+ * one after the refund) is a duplicate, answered as that version was.
  */
 import { createHash } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
@@ -25,7 +27,6 @@ import { MAX_TIMER_MS } from '../core/retry';
 import { translator, type Text } from '../core/i18n';
 import { mayHoldLongIntegers, parseVendorJson } from '../core/json';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
-import { ACK_PROPERTY, followTickets, openAckRun } from '../core/ack';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
 import { echoReply, fieldOf, Order, QeasyConfigNode } from './callback';
@@ -43,9 +44,15 @@ interface StoredReply {
     text?: { body: string; contentType?: string };
     /**
      * The digest of the order answered (see digestOf), for a delivered order's key: a delivery with the same key and
-     * another digest is a changed order, not a duplicate. Absent in what earlier releases stored (taken as the same order).
+     * a digest of none of its versions is a changed order, not a duplicate. Absent in what earlier releases stored
+     * (see sameAsEcho).
      */
     d?: string;
+    /**
+     * The earlier versions of the order still within the window (at most MAX_VERSIONS − 1, newest first), each with
+     * its own reply: a delivery of one of them is a duplicate too. Absent while the key has one version (most keys).
+     */
+    v?: StoredReply[];
 }
 
 interface CallbackDef extends NodeDef {
@@ -59,26 +66,8 @@ interface CallbackDef extends NodeDef {
     numberSource?: string;
     replyMode?: 'auto' | 'flow';
     replyTimeout?: string | number;
-    /** Seconds an order answered 504 is held at most when the flow cannot be followed (blank: HOLD_TIMEOUTS reply timeouts). */
+    /** Seconds an order answered 504 is held at most, waiting for the flow's late answer (blank: HOLD_TIMEOUTS reply timeouts). */
     replyHold?: string | number;
-}
-
-/** What a flow does with the msgs of one delivery (reply after the flow), followed through Node-RED's message hooks. */
-interface FlowFollow {
-    /** Puts a delivery ticket on a msg about to be sent. */
-    tag(msg: Msg): void;
-    /** Every msg of the delivery was sent. */
-    sent(): void;
-    /**
-     * Resolves once the flow is done with them (FLOW_DONE_GRACE_MS after): every msg made of them ended somewhere
-     * (completed having sent nothing: an http response or debug node, a function node returning null, a node failing
-     * with no Catch; dropped by a Switch; handed back by a write node), or was cut off by a deploy.
-     */
-    done: Promise<void>;
-    /** Whether a msg of it is held where it cannot be followed (a node that never reports done), or none can be. */
-    untraceable(): boolean;
-    /** Stops following (the flow answered, or the order was let go). */
-    stop(): void;
 }
 
 const validateOrder = compileRecordSchema(requestSchema);
@@ -87,24 +76,53 @@ const SIGNATURES_CONTEXT_KEY = 'qeasySignatures';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 /**
- * Reply after the flow, an order answered 504: how long after the flow is done with its msgs (Node-RED's message hooks
- * say so) the order stays in hand, for an answer sent on its way just before (a write node finishes, then the http
- * response node behind it answers).
+ * Reply after the flow, an order answered 504: the flow may still be at work on it (a push waiting for the account's
+ * rate, a function node answering from a timer), and nothing tells when it is done with it (a function node that sends
+ * later is reported done at once, a write node's output msg is another msg). So the order stays in hand, its copies
+ * told to deliver again later, until the flow answers or for at most this many reply timeouts after the 504 (the
+ * node's "hold after 504" setting, in seconds, says otherwise), at the latest until the duplicate window ends.
  */
-const FLOW_DONE_GRACE_MS = 1000;
-/**
- * Reply after the flow, an order answered 504 while a msg of it is held where Node-RED cannot tell when it is done (a
- * node that never reports done): by default the order stays in hand for at most this many reply timeouts after the 504
- * (the node's "hold after 504" setting, in seconds, says otherwise).
- */
-const HOLD_TIMEOUTS = 2;
+const HOLD_TIMEOUTS = 10;
+/** The versions of one order (one duplicate key) remembered within the window, each with its reply (see StoredReply.v). */
+const MAX_VERSIONS = 8;
+
+const ORDER_FIELDS = Object.keys((requestSchema as any).properties);
+const LINE_FIELDS = Object.keys((requestSchema as any).properties.order_list.items.properties);
 
 /**
- * A short digest of an order's canonical JSON (keys sorted at every level, so a resend whose fields come in another
- * order or with other white space is the same order): 96 bits, kept beside the order's duplicate key.
+ * What of an order tells one version from another: the fields of seed 003's request table only (a field the upstream
+ * adds per send, its send time say, does not make a resend another order), and `order_list` with those of its line
+ * table, its lines sorted by `oid` (a resend listing them in another order is the same order).
  */
-function digestOf(order: unknown): string {
-    return createHash('sha256').update(canonicalJson(order)).digest('base64url').slice(0, 16);
+function orderContent(order: Order): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of ORDER_FIELDS) if (order[k] !== undefined && k !== 'order_list') out[k] = order[k];
+    if (Array.isArray(order.order_list)) {
+        const lines = order.order_list.map((line) => {
+            if (line === null || typeof line !== 'object') return line;
+            const l: Record<string, unknown> = {};
+            for (const k of LINE_FIELDS) if ((line as Order)[k] !== undefined) l[k] = (line as Order)[k];
+            return l;
+        });
+        out.order_list = sortedLines(lines);
+    } else if (order.order_list !== undefined) out.order_list = order.order_list;
+    return out;
+}
+
+/** Lines sorted by `oid` (then by their canonical JSON, for lines sharing one). */
+function sortedLines(lines: unknown[]): unknown[] {
+    const keyed = lines.map((l) => ({ l, oid: String((l as Order | null)?.oid ?? ''), json: canonicalJson(l) }));
+    keyed.sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : a.json < b.json ? -1 : a.json > b.json ? 1 : 0));
+    return keyed.map((k) => k.l);
+}
+
+/**
+ * A short digest of an order's content (see orderContent) as canonical JSON (keys sorted at every level, so a resend
+ * whose fields come in another order or with other white space is the same order): 96 bits, kept beside the order's
+ * duplicate key.
+ */
+function digestOf(order: Order): string {
+    return createHash('sha256').update(canonicalJson(orderContent(order))).digest('base64url').slice(0, 16);
 }
 function canonicalJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
@@ -120,6 +138,55 @@ function canonicalJson(v: unknown): string {
 
 /** What a duplicate key's field may hold: text or a number, not empty. */
 const keyValue = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && typeof v !== 'object';
+
+/**
+ * Whether a reply stored by an earlier release, with no digest beside it, was given to this order: the echo of this
+ * very order (same shop, same fields, its lines in any order; `number` aside, its source may have been set otherwise).
+ * Such an entry lies under a key naming no shop (`tid:<tid>`): any other reply (another shop's echo, a flow's answer
+ * not naming the order) cannot tell which order it answered, and the order is taken as new.
+ */
+function sameAsEcho(body: unknown, order: Order, numberSource: string): boolean {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+    const b = body as Order;
+    if (!keyValue(b.shop_no) || String(b.shop_no) !== String(order.shop_no)) return false;
+    const content = (e: Order) => {
+        const { number: _number, ...rest } = e;
+        return canonicalJson(Array.isArray(rest.order_list) ? { ...rest, order_list: sortedLines(rest.order_list) } : rest);
+    };
+    return content(b) === content(echoReply(order, numberSource));
+}
+
+/** The versions an entry holds: itself (without its list) and the earlier ones, newest first. */
+function versionsOf(e: StoredReply): StoredReply[] {
+    const { v, ...latest } = e;
+    return Array.isArray(v) ? [latest, ...v] : [latest];
+}
+
+/**
+ * An entry holding the versions of `next` and `prev` (what is stored under the key) still within the window: the
+ * newest is the entry itself (of two stored at the same time, `next`'s), the others, one per digest (the newest of
+ * each), in its `v`, at most MAX_VERSIONS in all. An order's answer that comes late (after a 504, the order let go)
+ * so joins the versions without replacing what a later delivery of the order stored meanwhile. Undefined when none
+ * is still within the window.
+ */
+function withVersions(next: StoredReply, prev: StoredReply | undefined, windowMs: number, at: number): StoredReply | undefined {
+    const all = [...versionsOf(next), ...(prev && typeof prev === 'object' ? versionsOf(prev) : [])].filter((x) => x && typeof x.at === 'number' && at - x.at <= windowMs);
+    // (a stable sort: of equal times, the one listed first)
+    all.sort((a, b) => b.at - a.at);
+    const seen = new Set<string>();
+    const kept: StoredReply[] = [];
+    for (const x of all) {
+        if (x.d !== undefined) {
+            if (seen.has(x.d)) continue;
+            seen.add(x.d);
+        }
+        kept.push(x);
+        if (kept.length === MAX_VERSIONS) break;
+    }
+    if (kept.length === 0) return undefined;
+    const [latest, ...earlier] = kept;
+    return earlier.length > 0 ? { ...latest, v: earlier } : latest;
+}
 
 /**
  * What one context key of the duplicate store holds (the delivered keys, or the accepted signatures): entries kept for
@@ -319,12 +386,16 @@ function register(RED: NodeAPI) {
         const keyPaths = [String(def.dedupeKey ?? ''), config.dedupeKey, DEFAULT_DEDUPE_KEY].map(dedupePaths).find((p) => p.length > 0)!;
         const keyName = keyPaths.join(',');
         // The key earlier releases stored by default (`tid:<tid>`, whatever the shop), looked up when the key is the
-        // new default: an order delivered before an upgrade is still known by its digest (or, stored without one, as
-        // it was then).
+        // new default: an order delivered before an upgrade is still known by its digest (or, stored without one, by
+        // its echo: see sameAsEcho).
         const formerPath = keyName === DEFAULT_DEDUPE_KEY ? 'tid' : undefined;
         const dedupeWindowS = def.dedupeWindow !== undefined && def.dedupeWindow !== '' && Number(def.dedupeWindow) >= 0 ? Number(def.dedupeWindow) : config.dedupeWindowSeconds;
         const dedupeMs = dedupeWindowS * 1000;
         const numberSource = String(def.numberSource ?? '').trim() || config.numberSource || 'tid';
+        // WDT's tid is unique within a shop only: a key without the shop (`tid`, the default config nodes of earlier
+        // releases saved) puts two shops' orders of one tid under one key, where they share its versions and wait on
+        // each other. Said at deploy, as such a config node does not show it.
+        if (dedupeMs > 0 && !keyPaths.includes('shop_no')) node.warn(_('qeasy-callback.warn.dedupeKeyNoShop', { key: keyName }));
         // What the node keeps in its duplicate store: the keys of delivered orders (duplicate check on) and the
         // signatures of accepted deliveries (HMAC), so that a redeploy or a restart with a persistent store still knows them.
         const keepsKeys = dedupeMs > 0;
@@ -388,81 +459,34 @@ function register(RED: NodeAPI) {
             return keyValue(v) ? `${formerPath}:${String(v)}` : undefined;
         }
 
-        /** See FlowFollow. */
-        function followFlow(): FlowFollow {
-            let finished!: () => void;
-            const done = new Promise<void>((resolve) => (finished = resolve));
-            let grace: NodeJS.Timeout | undefined;
-            let stopped = false;
-            const ended = () => {
-                if (stopped || grace) return;
-                grace = setTimeout(finished, FLOW_DONE_GRACE_MS);
-            };
-            const stop = () => {
-                stopped = true;
-                clearTimeout(grace);
-            };
-            const noop = () => undefined;
-            // An output wired to nothing: no msg goes anywhere, and nothing can answer.
-            const wires = (node as unknown as { wires?: unknown[][] }).wires;
-            if (Array.isArray(wires) && !wires.some((w) => Array.isArray(w) && w.length > 0)) {
-                ended();
-                return { tag: noop, sent: noop, done, untraceable: () => false, stop };
-            }
-            // A runtime without message hooks: nothing to follow the msgs with.
-            const hooks = (RED as unknown as { hooks?: { add?: unknown; has?: unknown } }).hooks;
-            if (!hooks || typeof hooks.add !== 'function' || typeof hooks.has !== 'function') return { tag: noop, sent: noop, done, untraceable: () => true, stop };
-            followTickets(hooks as Parameters<typeof followTickets>[0]);
-            const run = openAckRun(ended, ended);
-            return {
-                tag: (msg) => {
-                    msg[ACK_PROPERTY] = run.issue(msg);
-                },
-                sent: () => run.seal(),
-                done,
-                untraceable: () => {
-                    if (!run.open) return false;
-                    const held = run.heldAt();
-                    return held.length === 0 || held.some((h) => !h.completes);
-                },
-                stop: () => {
-                    stop();
-                    run.abandon();
-                },
-            };
-        }
-
         // A (ts, sig) pair is valid while its ts is within the window of now, and a ts may lie up to one window ahead
         // of the time it arrives (a sender's clock running fast): it is remembered for two windows.
         const replayMs = () => 2 * config!.windowSeconds * 1000;
         const keysKept: Kept = { contextKey: DEDUPE_CONTEXT_KEY, windowMs: () => dedupeMs };
         const signaturesKept: Kept = { contextKey: SIGNATURES_CONTEXT_KEY, windowMs: replayMs };
 
+        // An output wired to nothing: no msg goes anywhere, and nothing can answer an order answered 504.
+        const wires = (node as unknown as { wires?: unknown[][] }).wires;
+        const unwired = Array.isArray(wires) && !wires.some((w) => Array.isArray(w) && w.length > 0);
+
         /**
          * The wait for the flow's answers to orders already answered 504, held in `waiting` so a stopping node ends
-         * it: `came` is true once `come()` is called, false when the node stops first, or the orders are let go: once
-         * the flow is done with their msgs (`follow`, no answer came: a resend is handled afresh), `holdMs` after the
-         * 504 when a msg is held where it cannot be followed, at the latest when the duplicate window ends.
+         * it: `came` is true once `come()` is called, false when the node stops first, or the orders are let go
+         * (a resend is then handled afresh): `holdMs` after the 504 ("hold after 504"), at the latest when the
+         * duplicate window ends, at once when the node's output is wired to nothing. Whether the flow is done with an
+         * order cannot be told (see HOLD_TIMEOUTS), so only the time lets it go.
          */
-        function awaitLateAnswers(follow: FlowFollow): { come: () => void; came: Promise<boolean> } {
+        function awaitLateAnswers(): { come: () => void; came: Promise<boolean> } {
             let come = (): void => undefined;
             const came = new Promise<boolean>((resolve) => {
-                const window = Math.min(dedupeMs, MAX_TIMER_MS);
-                const cap = Math.min(holdMs, window);
+                const cap = unwired ? 0 : Math.min(holdMs, dedupeMs, MAX_TIMER_MS);
                 const end = (came: boolean) => {
                     clearTimeout(entry.timer);
                     waiting.delete(entry);
                     resolve(came);
                 };
-                const entry = {
-                    timer: setTimeout(() => {
-                        if (follow.untraceable()) return end(false);
-                        entry.timer = setTimeout(() => end(false), window - cap);
-                    }, cap),
-                    cancel: () => end(false),
-                };
+                const entry = { timer: setTimeout(() => end(false), cap), cancel: () => end(false) };
                 waiting.add(entry);
-                void follow.done.then(() => end(false));
                 come = () => end(true);
             });
             return { come, came };
@@ -477,11 +501,17 @@ function register(RED: NodeAPI) {
             if (closed && !evenIfClosed) return false;
             const held = await contextGet(kept.contextKey);
             if (closed && !evenIfClosed) return false;
-            const order = expire(held, kept.order, kept.windowMs(), Date.now());
+            const at = Date.now();
+            const order = expire(held, kept.order, kept.windowMs(), at);
             kept.order = order;
-            // An order's answer that comes late (after a 504, the order let go) does not replace what a later
-            // delivery of the order stored meanwhile.
-            if (kept === keysKept) for (const [k, v] of entries) if (held[k] && held[k].at > v.at) entries.delete(k);
+            // An order's key keeps its versions seen within the window, each with its reply (see withVersions).
+            if (kept === keysKept) {
+                for (const [k, v] of [...entries]) {
+                    const merged = withVersions(v, held[k], kept.windowMs(), at);
+                    if (merged) entries.set(k, merged);
+                    else entries.delete(k);
+                }
+            }
             // What each new entry replaced (an expired one, or nothing), to be put back if the store fails.
             const replaced = new Map<string, StoredReply | undefined>();
             for (const [k, v] of entries) {
@@ -677,18 +707,23 @@ function register(RED: NodeAPI) {
             };
 
             // Admission: which orders are new, which were delivered before (stored reply), which are in flight. A
-            // duplicate has the key and the content (digest) of the order last accepted under that key; one whose
-            // content changed is new, and is handled once an earlier delivery of its key still in hand is done.
+            // duplicate has the key and the content (digest) of a version of the order accepted under that key within
+            // the window (the last one, or an earlier one delivered again: answered as that version was); one whose
+            // content is none of them is new, and is handled once an earlier delivery of its key still in hand is done.
             const keys = orders.map(keyOf);
             const digests = orders.map((o, i) => (keys[i] ? digestOf(o) : undefined));
             const formerKeys = orders.map((o, i) => (keys[i] ? formerKeyOf(o) : undefined));
             /** What was stored for order `i` when the same order was delivered within the window, or undefined. */
             const deliveredBefore = (delivered: Record<string, StoredReply>, i: number): StoredReply | undefined => {
-                const within = (e: StoredReply | undefined) => (e && now - e.at <= dedupeMs ? e : undefined);
-                const k = keys[i]!;
                 const former = formerKeys[i];
-                const e = within(delivered[k]) ?? (former ? within(delivered[former]) : undefined);
-                return e && (e.d === undefined || e.d === digests[i]) ? e : undefined;
+                for (const e of [delivered[keys[i]!], former ? delivered[former] : undefined]) {
+                    if (!e || typeof e !== 'object') continue;
+                    for (const version of versionsOf(e)) {
+                        if (!version || !(now - version.at <= dedupeMs)) continue;
+                        if (version.d === undefined ? sameAsEcho(version.body, orders[i], numberSource) : version.d === digests[i]) return version;
+                    }
+                }
+                return undefined;
             };
             let fresh: number[] = [];
             let stored = new Map<number, StoredReply>();
@@ -762,8 +797,10 @@ function register(RED: NodeAPI) {
                         const status = typeof code === 'number' ? code : code(i);
                         // A failed order is not stored: its next delivery is handled again.
                         if (!k || status >= 300) continue;
-                        // (of two versions of an order in one delivery, the later one's answer)
-                        entries.set(k, text && single ? { at: now, status, body: replyOf(i), text, d: digests[i] } : { at: now, status, body: replyOf(i), d: digests[i] });
+                        const entry: StoredReply = text && single ? { at: now, status, body: replyOf(i), text, d: digests[i] } : { at: now, status, body: replyOf(i), d: digests[i] };
+                        // (two versions of an order in one delivery: both kept, the later one as the latest)
+                        const before = entries.get(k);
+                        entries.set(k, before ? withVersions(entry, before, dedupeMs, now)! : entry);
                     }
                     return keep(keysKept, entries, flowAnswered);
                 });
@@ -802,11 +839,9 @@ function register(RED: NodeAPI) {
                 // Reply after the flow, an array of orders: one msg per new order, each answered on its own (an http
                 // response node or msg.callback.reply); the caller gets the array of answers in request order once
                 // all are in, each order's answer stored for its repeats.
-                const follow = followFlow();
                 try {
-                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, firstOf, follow);
+                    await replyPerOrder(req, res, orders, fresh, stored, meta, store, remember, firstOf);
                 } finally {
-                    follow.stop();
                     release();
                 }
                 return;
@@ -815,7 +850,6 @@ function register(RED: NodeAPI) {
             // Reply after the flow: one msg with the new orders; the flow answers through an http response node
             // (msg.res) or msg.callback.reply(body, status); no answer in time → 504. A single order's answer is sent
             // as the flow sends it; an array's is held back and made into one reply per order (see below).
-            const follow = followFlow();
             try {
                 let sent: Msg | undefined;
                 // The flow's answer after a 504: the order was handled all the same (pushed, say).
@@ -879,9 +913,7 @@ function register(RED: NodeAPI) {
                     hideSecrets(req);
                     req.body = payload;
                     sent = { _msgid: RED.util.generateId(), payload, callback, req, res: { _res: res } };
-                    follow.tag(sent);
                     node.send(sent);
-                    follow.sent();
                 });
                 if (single) {
                     if (outcome.code < 300) {
@@ -890,16 +922,15 @@ function register(RED: NodeAPI) {
                     } else if (timedOut && !closed) {
                         // The caller got 504, but the flow may still be at work on the order (its push waiting for the
                         // account's rate): a 2xx answer that comes late is kept for the copies, so the upstream's
-                        // resend does not push it again. Until it comes the order stays in hand: a copy delivered
-                        // meanwhile waits, then is told to deliver again later. Not once the flow is done with the
-                        // msg with no answer (a Switch with no rule for it, a function returning null, an error with
-                        // no Catch): then no answer is coming, and a resend is handled afresh (see awaitLateAnswers).
+                        // resend does not push it again. Until it comes, or "hold after 504" has passed, the order
+                        // stays in hand: a copy delivered meanwhile waits, then is told to deliver again later (see
+                        // awaitLateAnswers). An answer coming after that is still kept.
                         const keepLate = async (a: { code: number; reply: unknown; text?: StoredReply['text'] }) => {
                             if (a.code >= 300) return;
                             await store(() => a.reply, a.code, a.text);
                             await remember(a.code, a.reply, a.text);
                         };
-                        const wait = awaitLateAnswers(follow);
+                        const wait = awaitLateAnswers();
                         void late.then(wait.come);
                         if (await wait.came) await keepLate(await late);
                         else void late.then((a) => (closed ? undefined : keepLate(a))).catch((err) => node.error(`qeasy-callback: ${(err as Error).message}`));
@@ -935,7 +966,6 @@ function register(RED: NodeAPI) {
                 }
                 answer(res, code, replies);
             } finally {
-                follow.stop();
                 release();
             }
         }
@@ -952,7 +982,6 @@ function register(RED: NodeAPI) {
             remember: (code: number, reply: unknown) => Promise<boolean>,
             /** The new order a copy later in the same delivery repeats (same duplicate key). */
             firstOf: (i: number) => number | undefined,
-            follow: FlowFollow,
         ): Promise<void> {
             const answers = new Map<number, { code: number; body: unknown }>();
             // The flow's answers after a 504 (see the single order's case): kept for the copies.
@@ -998,10 +1027,8 @@ function register(RED: NodeAPI) {
                 for (const i of fresh) {
                     const callback = { ...meta, index: i, reply: (body: unknown, code = 200) => settle(i, code, body) };
                     const msg: Msg = { _msgid: RED.util.generateId(), payload: orders[i], callback, req: { headers, body: orders[i], ip: req.ip }, res: { _res: orderResponse((code, body) => settle(i, code, body)) } };
-                    follow.tag(msg);
                     node.send(msg);
                 }
-                follow.sent();
             });
             // A copy of an order earlier in the delivery was not emitted: it gets that order's answer, not an echo.
             const replies = orders.map((o, i) => answers.get(i)?.body ?? stored.get(i)?.body ?? answers.get(firstOf(i) ?? -1)?.body ?? echoReply(o, numberSource));
@@ -1011,12 +1038,12 @@ function register(RED: NodeAPI) {
             await remember(code, replies);
             answer(res, code, replies);
             if (timedOut.size === 0 || closed) return;
-            // Orders answered 504 the flow is still at work on: their 2xx answers that come late are kept for the
-            // copies, and the orders stay in hand until they come, or the flow is done with their msgs (see the single
+            // Orders answered 504 the flow may still be at work on: their 2xx answers that come late are kept for the
+            // copies, and the orders stay in hand until they come, or "hold after 504" has passed (see the single
             // order's case).
             const keepLate = () => store((i) => late.get(i)?.body, (i) => late.get(i)?.code ?? 504);
             const allLate = () => [...timedOut].every((i) => late.has(i));
-            const wait = awaitLateAnswers(follow);
+            const wait = awaitLateAnswers();
             lateAnswer = () => {
                 if (allLate()) wait.come();
             };

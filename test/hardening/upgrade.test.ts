@@ -191,10 +191,14 @@ describe('upgrade: what an earlier release left in a persistent context store', 
         });
     }
 
-    it('an order key saved by the first release: the order delivered again gets the stored answer and starts no flow', async () => {
+    it('an order key saved by the first release (by tid alone, no digest): the order delivered again gets the stored answer and starts no flow when that answer is its echo (same shop); a stored answer naming no shop cannot tell the shop, so the order starts the flow', async () => {
         const SECRET = 'qeasy-upgrade-secret-41c7e2';
-        const reply = { success: true, code: '0', message: 'ok', tid: 'T7001', number: 'T7001' };
-        stored('f1', 'n1', { qeasyDelivered: { 'tid:T7001': { at: Date.now() - 60000, status: 200, body: reply } } });
+        const order = (tid: string) => ({ shop_no: 'SHOP01', tid, trade_status: '30', trade_time: '2024-01-09 10:11:12', order_list: [{ oid: `${tid}-1`, num: '1', price: '9.90', goods_no: 'G001' }] });
+        // The first release's answer in reply-at-once mode: the order echoed, number = tid.
+        const echo = { ...order('T7001'), number: 'T7001' };
+        // An answer of the flow (reply after the flow) naming no shop: another shop's T7003 would match it as well.
+        const flowReply = { success: true, code: '0', message: 'ok', tid: 'T7003', number: 'T7003' };
+        stored('f1', 'n1', { qeasyDelivered: { 'tid:T7001': { at: Date.now() - 60000, status: 200, body: echo }, 'tid:T7003': { at: Date.now() - 60000, status: 200, body: flowReply } } });
         let httpNode: any;
         const capture = (RED: any) => {
             httpNode = RED.httpNode;
@@ -214,7 +218,7 @@ describe('upgrade: what an earlier release left in a persistent context store', 
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
         try {
             const post = async (tid: string) => {
-                const body = JSON.stringify({ shop_no: 'SHOP01', tid, trade_status: '30', trade_time: '2024-01-09 10:11:12', order_list: [{ oid: `${tid}-1`, num: '1', price: '9.90', goods_no: 'G001' }] });
+                const body = JSON.stringify(order(tid));
                 const ts = Math.floor(Date.now() / 1000);
                 const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/qeasy/orders`, {
                     method: 'POST',
@@ -223,11 +227,12 @@ describe('upgrade: what an earlier release left in a persistent context store', 
                 });
                 return { status: res.status, body: await res.json() };
             };
-            should(await post('T7001')).eql({ status: 200, body: reply });
+            should(await post('T7001')).eql({ status: 200, body: echo });
             // A new order still starts the flow: the store was read, not refused.
             should((await post('T7002')).status).equal(200);
+            should((await post('T7003')).status).equal(200);
             await new Promise((r) => setImmediate(() => setImmediate(r)));
-            should(received.map((m) => m.payload.tid)).eql(['T7002']);
+            should(received.map((m) => m.payload.tid)).eql(['T7002', 'T7003']);
         } finally {
             await new Promise((r) => server.close(() => r(undefined)));
         }
