@@ -185,7 +185,7 @@ export class HttpTransport {
             const request = ax.request as http.ClientRequest | undefined;
             if (request && !connectedSockets.has(request.socket ?? {})) {
                 const server = originOf(req.url);
-                const text: Text = { key: 'runtime.test.network', vars: { server, code: 'CONNECT_TIMEOUT', why: { key: 'runtime.test.networkWhy.CONNECT_TIMEOUT', vars: { ms } } } };
+                const text = networkText(server, 'CONNECT_TIMEOUT', { key: 'runtime.test.networkWhy.CONNECT_TIMEOUT', vars: { ms } });
                 return new ConnectorError({ system: this.system, kind: 'transient', code: 'CONNECT_TIMEOUT', message: `could not connect to ${server} within ${ms} ms; nothing was sent`, safeToRepeat: true, cause, details: { text } });
             }
             return new ConnectorError({ system: this.system, kind: 'transient', code: 'TIMEOUT', message: `no answer within ${ms} ms`, safeToRepeat: false, cause });
@@ -210,9 +210,14 @@ export class HttpTransport {
         // Said with the server it was for (a wrong address or port is the usual cause), and as a text of the catalog
         // for the editor's Test connection button to say in its language.
         const server = originOf(req.url);
-        const text: Text = { key: 'runtime.test.network', vars: { server, code, why: { key: NETWORK_WHY.has(code) ? `runtime.test.networkWhy.${code}` : 'runtime.test.networkWhy.other' } } };
+        const text = networkText(server, code, { key: NETWORK_WHY.has(code) ? `runtime.test.networkWhy.${code}` : 'runtime.test.networkWhy.other' });
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code} (${server})`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause, details: { text } });
     }
+}
+
+/** "could not reach `server`: `why` (`code`)" as a text of the catalog, for the editor's button to say in its language. */
+function networkText(server: string, code: string, why: Text): Text {
+    return { key: 'runtime.test.network', vars: { server, code, why } };
 }
 
 /** The network errors the catalog explains (runtime.test.networkWhy.*). */

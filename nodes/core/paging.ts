@@ -118,11 +118,11 @@ export async function* pageNumbers<R>(
         const upTo = (n - first) * pageSize + count;
         if (totalIgnored) total = undefined;
         else if (total !== undefined && count > 0 && total < upTo) {
-            if (!totalIgnored) options.warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page: n, count: upTo, total } });
+            options.warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page: n, count: upTo, total } });
             totalIgnored = true;
             total = undefined;
         }
-        if (forward && count > 0 && count < pageSize && total !== undefined && (n - first) * pageSize + count < total) {
+        if (forward && count > 0 && count < pageSize && total !== undefined && upTo < total) {
             options.warn?.(shortPageWarning(n, count, pageSize, total));
             pageSize = count;
         }
