@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { BaseClient, ClientSettings } from './client';
-import { ConnectorError, cancelledError, toConnectorError } from './errors';
+import { ConnectorError, cancelledError, textError, toConnectorError } from './errors';
 import { english, isText, translator, type Text } from './i18n';
 import type { Limits } from './limiter';
 import { isBlankValue, isEnvVarText } from './params';
@@ -198,10 +198,10 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
             let text: Text | undefined;
             if (pausedMs > 0) {
                 text = { key: 'runtime.test.accountPaused', vars: { seconds: Math.ceil(pausedMs / 1000) } };
-                e = new ConnectorError({ system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: inEnglish(text.key, text.vars) });
+                e = textError(inEnglish, text, { system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });
             } else if (abort.signal.aborted) {
                 text = { key: 'runtime.test.timeout', vars: { seconds: testConnectionLimit.ms / 1000 } };
-                e = new ConnectorError({ system: def.system, kind: 'transient', code: 'TIMEOUT', message: inEnglish(text.key, text.vars) });
+                e = textError(inEnglish, text, { system: def.system, kind: 'transient', code: 'TIMEOUT' });
             } else {
                 e = toConnectorError(err, def.system);
                 // The error's own text of the catalog, where it has one (a refused login, said in the editor's language).

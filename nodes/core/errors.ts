@@ -8,6 +8,8 @@
  *   config      credentials, signature, subscription, clock: never retried
  *   cancelled   the node was closed or the flow redeployed while the call was in flight
  */
+import type { Text, Translate } from './i18n';
+
 export type ErrorKind = 'auth' | 'rate-limit' | 'transient' | 'business' | 'validation' | 'config' | 'cancelled';
 
 export interface ConnectorErrorInit {
@@ -128,6 +130,17 @@ export function toConnectorError(err: unknown, system: string): ConnectorError {
     if (err instanceof ConnectorError) return err;
     const message = err instanceof Error ? err.message : String(err);
     return new ConnectorError({ system, kind: 'business', code: 'UNEXPECTED', message, cause: err });
+}
+
+/**
+ * An error told in a text of a catalog: its message is the text's English (logs, msg.error, Catch, whatever
+ * Node-RED's language) and its details carry the text itself, which the editor's test button (core/config-node.ts)
+ * and the node's status show in the user's language. `inEnglish` is the English of the catalog the key is in (core
+ * i18n english()); details other than an object are replaced by `{ text }`.
+ */
+export function textError(inEnglish: Translate, text: Text, init: Omit<ConnectorErrorInit, 'message'>): ConnectorError {
+    const details = init.details !== null && typeof init.details === 'object' ? { ...(init.details as object), text } : { text };
+    return new ConnectorError({ ...init, message: inEnglish(text.key, text.vars), details });
 }
 
 export function validationError(system: string, field: string, reason: string): ConnectorError {

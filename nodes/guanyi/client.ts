@@ -4,7 +4,7 @@
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, english, missingListError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, english, textError, missingListError, parseVendorJson, type Text } from '../core';
 import { guanyiBody } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (guanyi-config.test.*). */
@@ -86,7 +86,7 @@ export function normaliseReturn(raw: unknown): Record<string, unknown> {
  */
 export function guanyiConfigError(problem: Text | string): ConnectorError {
     if (typeof problem === 'string') return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message: problem });
-    return new ConnectorError({ system: 'guanyi', kind: 'config', code: 'CONFIG', message: inEnglish(problem.key, problem.vars), details: { text: problem } });
+    return textError(inEnglish, problem, { system: 'guanyi', kind: 'config', code: 'CONFIG' });
 }
 
 export class GuanyiClient extends BaseClient {
@@ -119,7 +119,7 @@ export class GuanyiClient extends BaseClient {
         if (CONFIG_TEXT.test(text)) {
             // Guanyi's own words, what to check around them in the editor's language.
             const refused: Text = { key: 'guanyi-config.test.credentials', vars: { reason: message } };
-            return new ConnectorError({ system: 'guanyi', kind: 'config', code, message: inEnglish(refused.key, refused.vars), details: { text: refused } });
+            return textError(inEnglish, refused, { system: 'guanyi', kind: 'config', code });
         }
         if (RATE_TEXT.test(text)) return rateLimit();
         const sub = String(answer.subErrorCode ?? '');

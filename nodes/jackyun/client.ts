@@ -6,7 +6,7 @@
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, english, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -219,7 +219,7 @@ export class JackyunClient extends BaseClient {
         const cfg = (field: string, problem: string | { name: string; vars?: Record<string, string> }) => {
             if (typeof problem === 'string') return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${problem}` });
             const text: Text = { key: `jackyun-config.test.setting.${problem.name}`, vars: { field, ...problem.vars } };
-            return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: inEnglish(text.key, text.vars), details: { text } });
+            return textError(inEnglish, text, { system: SYSTEM, kind: 'config', code: 'CONFIG', field });
         };
         if (settings.mode !== 'direct' && settings.mode !== 'qimen') throw cfg('mode', { name: 'mode' });
         if (!settings.appKey) throw cfg('appKey', { name: 'required' });
@@ -293,7 +293,7 @@ export class JackyunClient extends BaseClient {
             const sub = String(body.subCode ?? '');
             // Jackyun's own words; the palette's around them in the editor's language (jackyun-config.test.refused*).
             const text: Text = { key: sub ? 'jackyun-config.test.refusedSub' : 'jackyun-config.test.refused', vars: { reason: msg || { key: 'jackyun-config.test.noReason.error' }, ...(sub ? { subCode: sub } : {}) } };
-            throw new ConnectorError({ system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), message: inEnglish(text.key, text.vars), details: { code: body.code, subCode: sub, text } });
+            throw textError(inEnglish, text, { system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), details: { code: body.code, subCode: sub } });
         }
         // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
         // (`result: null` too: Jackyun writes its null fields out.)
@@ -321,13 +321,7 @@ export class JackyunClient extends BaseClient {
             // editor's language (jackyun-config.test.viaQimen*).
             const reason: Text | string = sub && sub !== message ? { key: 'jackyun-config.test.reasonSub', vars: { message, sub } } : message || { key: 'jackyun-config.test.noReason.failure' };
             const said: Text = subCode && subCode !== code ? { key: 'jackyun-config.test.viaQimenSub', vars: { reason, subCode } } : { key: 'jackyun-config.test.viaQimen', vars: { reason } };
-            throw new ConnectorError({
-                system: SYSTEM,
-                kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`),
-                code: code || 'FAILURE',
-                message: inEnglish(said.key, said.vars),
-                details: { text: said },
-            });
+            throw textError(inEnglish, said, { system: SYSTEM, kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`), code: code || 'FAILURE' });
         }
         const raw = response.result ?? response.jackyunData;
         // No payload where §3.4 puts it: an answer of another shape, not a window without trades (taken for one, an

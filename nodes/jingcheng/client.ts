@@ -5,7 +5,7 @@
  * A sheet is never sent twice after a timeout or an unclear answer: the server's idempotency is unknown.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, english, nonFiniteNumber, parseVendorJson, validationError, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, RequestContext, decimalText, english, textError, nonFiniteNumber, parseVendorJson, validationError, type Text } from '../core';
 import { jingchengSign } from './sign';
 
 /**
@@ -162,7 +162,7 @@ export class JingchengClient extends BaseClient {
                 // The server's own words, what to check around them in the editor's language.
                 const said = message('');
                 const text: Text = { key: 'jingcheng-config.test.authRefused', vars: { status: res.status, reason: said || { key: 'jingcheng-config.test.unauthorized' } } };
-                throw new ConnectorError({ system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status, message: inEnglish(text.key, text.vars), details: { text } });
+                throw textError(inEnglish, text, { system: 'jingcheng', kind: 'config', code: code(`HTTP_${res.status}`), httpStatus: res.status });
             }
             // 413: the server's front refused the body before the service read it (an error page, no answer of its own).
             if (res.status === 413 || res.status === 429 || res.status >= 500) throw this.http.statusError(res)!;
@@ -194,8 +194,7 @@ export class JingchengClient extends BaseClient {
         } catch (err) {
             if (err instanceof ConnectorError && err.kind === 'validation' && (err.httpStatus === 404 || err.httpStatus === 405)) {
                 const text: Text = { key: 'jingcheng-config.test.noInterface', vars: { url: this.url, status: err.httpStatus, reason: err.message } };
-                const details = err.details !== null && typeof err.details === 'object' ? { ...(err.details as object), text } : { text };
-                throw err.copyWith({ kind: 'config', code: `HTTP_${err.httpStatus}`, message: inEnglish(text.key, text.vars), details });
+                throw textError(inEnglish, text, { system: err.system, kind: 'config', code: `HTTP_${err.httpStatus}`, httpStatus: err.httpStatus, details: err.details });
             }
             if (err instanceof ConnectorError && (err.kind === 'validation' || err.kind === 'business')) {
                 return { message: `reachable, authentication accepted (an empty sheet was refused as expected: ${err.message})`, key: 'accepted', vars: { answer: err.message } };
@@ -211,7 +210,7 @@ export class JingchengClient extends BaseClient {
  */
 export function jingchengConfigError(problem: Text | string): ConnectorError {
     if (typeof problem === 'string') return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message: problem });
-    return new ConnectorError({ system: 'jingcheng', kind: 'config', code: 'CONFIG', message: inEnglish(problem.key, problem.vars), details: { text: problem } });
+    return textError(inEnglish, problem, { system: 'jingcheng', kind: 'config', code: 'CONFIG' });
 }
 
 /** The text `jingcheng-config.test.setting.<name>` about setting `field`. */

@@ -15,7 +15,7 @@
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, textError, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { kingdeeApiHeaders, kingdeeAppData, kingdeeKdSignature, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -449,7 +449,7 @@ export class KingdeeClient extends BaseClient {
             // The same text for the editor's button, in its language (core/config-node.ts); the vendor's reason as it said it.
             const reason = vendor || { key: 'kingdee-config.test.noReason' };
             const text: Text = { key: hint ? 'kingdee-config.test.loginRefused' : 'kingdee-config.test.loginRefusedNoHint', vars: { user: s.username, reason, ...(hint ? { hint } : {}) } };
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code, message: inEnglish(text.key, text.vars), details: { locked, credentials, text } });
+            throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code, details: { locked, credentials } });
         }
         const cookies = parseSetCookie(res.headers['set-cookie']);
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];

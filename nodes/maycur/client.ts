@@ -7,7 +7,7 @@
  * accounts that log in per request).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, english, monotonicNow, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, english, textError, monotonicNow, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -17,7 +17,7 @@ const inEnglish = english(path.join(__dirname, 'maycur-config.js'));
 /** A login Maycur refused (`credentials`: for the app's code or secret, which every client sending them is held by). */
 function refusedLogin(code: string, reason: string, credentials: boolean, httpStatus?: number): ConnectorError {
     const text: Text = { key: 'maycur-config.test.loginRefused', vars: { reason } };
-    return new ConnectorError({ system: 'maycur', kind: 'config', code, httpStatus, message: inEnglish(text.key, text.vars), details: { credentials, text } });
+    return textError(inEnglish, text, { system: 'maycur', kind: 'config', code, httpStatus, details: { credentials } });
 }
 
 export const MAYCUR_HOSTS: Record<string, string> = {
@@ -230,7 +230,7 @@ export class MaycurClient extends BaseClient {
         if (this.logins.sent.length >= LOGINS_PER_MINUTE) {
             const waitMs = this.logins.sent[0] + 60000 - now;
             const text: Text = { key: 'maycur-config.test.loginsPerMinute', vars: { logins: this.logins.sent.length, seconds: Math.ceil(waitMs / 1000) } };
-            throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: 'LOGINS_PER_MINUTE', message: inEnglish(text.key, text.vars), retryAfterMs: waitMs, safeToRepeat: true, details: { text } });
+            throw textError(inEnglish, text, { system: 'maycur', kind: 'rate-limit', code: 'LOGINS_PER_MINUTE', retryAfterMs: waitMs, safeToRepeat: true });
         }
         this.logins.sent.push(now);
     }
@@ -244,7 +244,7 @@ export class MaycurClient extends BaseClient {
         // The block is kept on the monotonic clock (a clock set back would lengthen it); shown as the time it ends.
         const until = chinaTime(Date.now() + this.logins.blockedUntil - monotonicNow()).slice(11, 16);
         const text: Text = message ? { key: 'maycur-config.test.loginBlockedSaid', vars: { message, until } } : { key: 'maycur-config.test.loginBlocked', vars: { until } };
-        return new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'LOGIN_TOO_FREQUENT', message: inEnglish(text.key, text.vars), safeToRepeat: true, details: { text } });
+        return textError(inEnglish, text, { system: 'maycur', kind: 'rate-limit', code: code || 'LOGIN_TOO_FREQUENT', safeToRepeat: true });
     }
 
     /** Parses the JSON envelope; transport-level failures become classified errors. */

@@ -2,7 +2,7 @@
  * The Alibaba TOP / Qimen gateway's own errors (protocols.md §3.5): `<error_response>` (XML) or `{"error_response":…}`
  * (JSON) with a numeric code, answered by the gateway before the request reaches the target system.
  */
-import { ConnectorError, ConnectorErrorInit, ErrorKind, type Text, type Translate } from '../core';
+import { ConnectorError, ConnectorErrorInit, ErrorKind, textError, type Text, type Translate } from '../core';
 
 /** A config node's catalog: its type (`jackyun-config`) and its English (core english()). */
 export interface GatewayCatalog {
@@ -38,21 +38,18 @@ export function topGatewayError(system: string, err: Record<string, unknown>, in
     const subMsg = text(err.sub_msg);
     const reason = msg && subMsg && subMsg !== msg ? `${msg}: ${subMsg}` : msg || subMsg || 'error';
     const ban = kind === 'rate-limit' ? BAN_SECONDS.exec(subMsg) : null;
-    let message = `Qimen gateway: ${reason} (code ${String(err.code)})${sub}`;
-    let said: Text | undefined;
-    if (catalog) {
-        const why: Text | string = msg && subMsg && subMsg !== msg ? { key: `${catalog.type}.test.qimenReasonSub`, vars: { message: msg, sub: subMsg } } : msg || subMsg || { key: `${catalog.type}.test.noReason.error` };
-        const code = String(err.code);
-        said = err.sub_code ? { key: `${catalog.type}.test.qimenGatewaySub`, vars: { reason: why, code, subCode: String(err.sub_code) } } : { key: `${catalog.type}.test.qimenGateway`, vars: { reason: why, code } };
-        message = catalog.inEnglish(said.key, said.vars);
-    }
-    return new ConnectorError({
+    const error: ConnectorErrorInit = {
         system,
         kind,
         code: `TOP_${String(err.code)}`,
-        message,
-        details: { sub_code: err.sub_code, request_id: err.request_id, ...(said ? { text: said } : {}) },
+        message: `Qimen gateway: ${reason} (code ${String(err.code)})${sub}`,
+        details: { sub_code: err.sub_code, request_id: err.request_id },
         ...(ban ? { retryAfterMs: Number(ban[1]) * 1000 } : {}),
         ...init,
-    });
+    };
+    if (!catalog) return new ConnectorError(error);
+    const why: Text | string = msg && subMsg && subMsg !== msg ? { key: `${catalog.type}.test.qimenReasonSub`, vars: { message: msg, sub: subMsg } } : msg || subMsg || { key: `${catalog.type}.test.noReason.error` };
+    const code = String(err.code);
+    const said: Text = err.sub_code ? { key: `${catalog.type}.test.qimenGatewaySub`, vars: { reason: why, code, subCode: String(err.sub_code) } } : { key: `${catalog.type}.test.qimenGateway`, vars: { reason: why, code } };
+    return textError(catalog.inEnglish, said, error);
 }

@@ -6,7 +6,7 @@
  */
 import path from 'path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, english, parseVendorJson, urlQueryProblem, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, english, textError, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -154,7 +154,7 @@ export class WdtWmsClient extends BaseClient {
         const cfg = (field: string, problem: string | { name: string }) => {
             if (typeof problem === 'string') return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${problem}` });
             const said: Text = { key: `wdt-wms-config.test.setting.${problem.name}`, vars: { field } };
-            return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: inEnglish(said.key, said.vars), details: { text: said } });
+            return textError(inEnglish, said, { system: SYSTEM, kind: 'config', code: 'CONFIG', field });
         };
         const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
         if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', { name: 'serviceUrl' });
@@ -218,7 +218,9 @@ export class WdtWmsClient extends BaseClient {
             // the test button shows, carries that text (details.text); a business one's details are the answer alone,
             // as the cancel node passes them on (an order cancelled already).
             const said: Text = { key: 'wdt-wms-config.test.refused', vars: { reason: answer.message || { key: 'wdt-wms-config.test.noReason.failure' } } };
-            throw new ConnectorError({ system: SYSTEM, kind, code: answer.code || 'FAILURE', message: inEnglish(said.key, said.vars), details: kind === 'config' ? { ...answer, text: said } : answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' });
+            const init = { system: SYSTEM, kind, code: answer.code || 'FAILURE', details: answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' };
+            if (kind === 'config') throw textError(inEnglish, said, init);
+            throw new ConnectorError({ ...init, message: inEnglish(said.key, said.vars) });
         }, ctx, { write });
     }
 

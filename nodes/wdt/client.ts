@@ -5,7 +5,7 @@
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, isRoundedInteger, nonFiniteNumber, parseVendorJson, urlQueryProblem, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, textError, isRoundedInteger, nonFiniteNumber, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdt } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (wdt-config.test.*). */
@@ -51,13 +51,13 @@ const RATE_TEXT = /超过|(?<![a-z])limit/i;
  * message and the text for the editor's button, in its language (core/config-node.ts).
  */
 export function wdtConfigError(text: Text): ConnectorError {
-    return new ConnectorError({ system: 'wdt', kind: 'config', code: 'CONFIG', message: inEnglish(text.key, text.vars), details: { text } });
+    return textError(inEnglish, text, { system: 'wdt', kind: 'config', code: 'CONFIG' });
 }
 
 /** A refusal of the account or the clock: WDT's own words (`reason`) and what to check, as a text of the catalog. */
 function refusal(code: unknown, key: 'clock' | 'credentials', reason: string): ConnectorError {
     const text: Text = { key: `wdt-config.test.${key}`, vars: { reason } };
-    return new ConnectorError({ system: 'wdt', kind: 'config', code: String(code), message: inEnglish(text.key, text.vars), details: { text } });
+    return textError(inEnglish, text, { system: 'wdt', kind: 'config', code: String(code) });
 }
 
 /** Half of a UTF-16 surrogate pair standing alone. */

@@ -2,7 +2,8 @@ import fs from 'fs';
 import path from 'path';
 import should from 'should';
 import sinon from 'sinon';
-import { translator, type Text } from '../../nodes/core/i18n';
+import { english, translator, type Text } from '../../nodes/core/i18n';
+import { textError } from '../../nodes/core/errors';
 import { Watermark } from '../../nodes/core/watermark';
 import { JackyunSim, JACKYUN_DEMO } from '../sim/jackyun';
 import { chinaTime } from '../../nodes/core/time';
@@ -69,6 +70,23 @@ function leaves(v: unknown, prefix = ''): Map<string, string> {
 const placeholders = (text: string) => [...new Set(text.match(/__\w+__/g) ?? [])].sort();
 
 describe('runtime texts in the language Node-RED runs in', function () {
+    describe('an error told in a text of a catalog (core textError)', () => {
+        const inEnglish = english();
+        const text: Text = { key: 'runtime.test.timeout', vars: { seconds: 20 } };
+
+        it("says the text's English as its message and carries the text beside the details it was given", () => {
+            const e = textError(inEnglish, text, { system: 'wdt', kind: 'config', code: 'X', field: 'sid', details: { credentials: true } });
+            should(e.message).equal('no answer within 20 s');
+            should(e.details).eql({ credentials: true, text });
+            should(e).match({ system: 'wdt', kind: 'config', code: 'X', field: 'sid', safeToRepeat: false });
+        });
+
+        it('replaces details that are no object by the text alone', () => {
+            should(textError(inEnglish, text, { system: 'wdt', kind: 'config', details: 'answer' }).details).eql({ text });
+            should(textError(inEnglish, text, { system: 'wdt', kind: 'config' }).details).eql({ text });
+        });
+    });
+
     describe('catalogs', () => {
         it('every key the code uses has a text in en-US and zh-CN with the same __placeholders__', () => {
             const keys = keysInCode();
