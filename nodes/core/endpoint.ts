@@ -19,7 +19,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
 import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
-import type { ActionSpec, EndpointContext, EndpointSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
+import type { ActionSpec, EndpointContext, EndpointSpec, IncrementalSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { RunTally, StatusReporter, writtenBefore, writtenUnguarded } from './status';
 import { Text, Translate, translator } from './i18n';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
@@ -282,6 +282,15 @@ function num(value: unknown): number | undefined {
     if (value === '' || value === undefined || value === null) return undefined;
     const n = Number(value);
     return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * What a trigger chose of the records an incremental read holds (ParamReader.fromTrigger): its parameters but the
+ * window's own and those that only say how it is paged (the spec's notFilters).
+ */
+function readFilters(inc: IncrementalSpec, chosen: Record<string, unknown>): Record<string, unknown> {
+    const notChoosing = new Set([inc.startParam, inc.endParam, ...(inc.endAliases ?? []), ...Object.keys(inc.wholeWindow ?? {}), ...(inc.notFilters ?? [])]);
+    return Object.fromEntries(Object.entries(chosen).filter(([name]) => !notChoosing.has(name)));
 }
 
 /**
@@ -578,12 +587,15 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`, inputError(spec.system, (err as Error).message));
             }
             let watermarkEnd: number | undefined;
+            // The watermark of the read this trigger asks for: the node's, or its own for other records (watermarkKey).
+            let mark: Watermark | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
-                if (resetAsked(msg)) await watermark.clear();
                 const inc = spec.incremental;
+                mark = watermark.forRead(readFilters(inc, reader.fromTrigger(params)));
+                if (resetAsked(msg)) await mark.clear();
                 let from: number | undefined;
                 try {
-                    from = await watermark.get();
+                    from = await mark.get();
                 } catch (err) {
                     if (!(err instanceof UnreadableWatermark)) throw err;
                     throw new WholeMessageError(`${spec.type}: ${err.message}`, new ConnectorError({ system: spec.system, kind: 'config', code: 'WATERMARK_INVALID', message: err.message }));
@@ -643,7 +655,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 warn,
             };
             if (spec.kind === 'query') {
-                if (watermark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {
+                if (mark && watermarkEnd !== undefined && def.watermarkCommit === 'ack') {
+                    const committed = mark;
                     const end = watermarkEnd;
                     let release!: () => void;
                     const settled = new Promise<void>((resolve) => (release = resolve));
@@ -654,7 +667,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                         () => {
                             ack.committing = true;
                             if (ack.timer) clearTimeout(ack.timer);
-                            watermark
+                            committed
                                 .set(end)
                                 .catch((err) => node.error(`${spec.type}: ${err.message} (the watermark stays where it was, so the next run reads these records again)`))
                                 .finally(release);
@@ -676,9 +689,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     else abandonWait(ack);
                 } else {
                     const complete = await runQuery(spec, ctx, params, msg, send, passOn ? [passOn] : []);
-                    if (watermark && watermarkEnd !== undefined && complete) {
+                    if (mark && watermarkEnd !== undefined && complete) {
                         try {
-                            await watermark.set(watermarkEnd);
+                            await mark.set(watermarkEnd);
                         } catch (err) {
                             // The records are out already: Catch learns that they will come again.
                             const reason = `${(err as Error).message} (the records were sent; the watermark stays where it was, so the next run reads these records again)`;

@@ -14,6 +14,8 @@ export interface TypedValue {
 }
 
 const BLANKABLE = new Set(['str', 'num', 'json', 'bool', 'date', '']);
+/** TypedInput types whose value may differ from one trigger to the next. */
+const PER_TRIGGER = new Set(['msg', 'flow', 'global', 'jsonata']);
 
 function isBlank(tv: TypedValue | undefined): boolean {
     return !tv || ((tv.value === '' || tv.value === undefined || tv.value === null) && BLANKABLE.has(tv.type ?? ''));
@@ -77,6 +79,19 @@ export class ParamReader {
         private readonly payloadFallback: boolean,
         private readonly _: Translate = translator(RED),
     ) {}
+
+    /**
+     * The parameters of `params` (as read()) whose value the trigger chose: taken from the msg (the setting blank) or
+     * from a setting evaluated against the msg or the context (msg, flow, global, JSONata). Blank values choose nothing.
+     */
+    fromTrigger(params: Record<string, unknown>): Record<string, unknown> {
+        const out: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(params)) {
+            const tv = this.settings[name];
+            if (!isBlankValue(value) && (isBlank(tv) || PER_TRIGGER.has(tv!.type))) out[name] = value;
+        }
+        return out;
+    }
 
     /** Throws an Error naming the parameter when a TypedInput cannot be evaluated (bad JSON, bad JSONata). */
     async read(msg: Record<string, unknown>): Promise<Record<string, unknown>> {

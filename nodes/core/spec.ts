@@ -74,6 +74,12 @@ export interface IncrementalSpec {
      * unread and move the watermark past it: refused (blank is fine).
      */
     wholeWindow?: Record<string, number>;
+    /**
+     * Parameters that do not choose which records a window holds (a page size, a paging mode, the vendor's other name
+     * for the start): a trigger giving them in msg.params still reads with the node's watermark. Any other parameter
+     * the trigger chooses gets a watermark of its own (core watermarkKey); the window's own parameters never count.
+     */
+    notFilters?: string[];
 }
 
 export interface QuerySpec<C extends BaseClient = BaseClient> extends SpecBase {

@@ -3,10 +3,24 @@
  * user selects (a persistent or shared store survives restarts). The next run starts from the watermark minus an
  * overlap, to catch records updated late or committed out of order.
  */
+import { createHash } from 'crypto';
 import type { Node } from 'node-red';
 import type { Translate } from './i18n';
 
 const KEY = 'cnErpWatermark';
+
+/**
+ * The context key of one read's watermark: `cnErpWatermark` for the node's own read, and for a trigger choosing other
+ * records (its own msg.params: another shop, another filter) `cnErpWatermark-` and a digest of what it chose. Shared,
+ * one node fed by two injects, SHOP01 every half hour and SHOP02 every hour, had SHOP01's run move the watermark past
+ * SHOP02's records not yet read. `filters` holds the trigger's choices only (no window times, no page size).
+ */
+export function watermarkKey(filters: Record<string, unknown>): string {
+    const names = Object.keys(filters).sort();
+    if (names.length === 0) return KEY;
+    const chosen = JSON.stringify(names.map((name) => [name, filters[name]]));
+    return `${KEY}-${createHash('sha256').update(chosen).digest('hex').slice(0, 16)}`;
+}
 
 /**
  * Where Node-RED keeps what a node puts in `store` when settings.js does not define it, or undefined when it does.
@@ -63,7 +77,14 @@ export class Watermark {
         readonly overlapMs: number,
         /** Node-RED's language for the warning below (a warning is read in the debug sidebar, like the status). */
         private readonly _: Translate,
+        /** The node context key it is kept under (watermarkKey). */
+        readonly key: string = KEY,
     ) {}
+
+    /** The watermark of the read a trigger's `filters` choose (watermarkKey), in the same store with the same overlap. */
+    forRead(filters: Record<string, unknown>): Watermark {
+        return new Watermark(this.node, this.store, this.overlapMs, this._, watermarkKey(filters));
+    }
 
     /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
     private failed(what: string, err: unknown): Error {
@@ -75,7 +96,7 @@ export class Watermark {
         return new Promise((resolve, reject) => {
             // A custom store may throw rather than call back.
             try {
-                this.node.context().get(KEY, this.store as string, (err: Error | undefined, value: unknown) => {
+                this.node.context().get(this.key, this.store as string, (err: Error | undefined, value: unknown) => {
                     if (err) return reject(this.failed('read', err));
                     if (value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))) return resolve(value ?? undefined);
                     // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
@@ -85,7 +106,7 @@ export class Watermark {
                         return resolve(ms);
                     }
                     // Read as no watermark, the run would silently read everything again from the user's start.
-                    reject(new UnreadableWatermark(`the watermark stored ${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${KEY}) is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true to read again from your start`));
+                    reject(new UnreadableWatermark(`the watermark stored ${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${this.key}) is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true to read again from your start`));
                 });
             } catch (err) {
                 reject(this.failed('read', err));
@@ -104,7 +125,7 @@ export class Watermark {
     private write(value: number | undefined, what: string): Promise<void> {
         return new Promise((resolve, reject) => {
             try {
-                this.node.context().set(KEY, value, this.store as string, (err?: Error) => (err ? reject(this.failed(what, err)) : resolve()));
+                this.node.context().set(this.key, value, this.store as string, (err?: Error) => (err ? reject(this.failed(what, err)) : resolve()));
             } catch (err) {
                 reject(this.failed(what, err));
             }

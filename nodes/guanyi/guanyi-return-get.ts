@@ -30,7 +30,7 @@ const spec: QuerySpec<GuanyiClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'modify_start_date', endParam: 'modify_end_date', format: (ms) => chinaTime(ms), wholeWindow: { page_no: 1 } },
+    incremental: { startParam: 'modify_start_date', endParam: 'modify_end_date', format: (ms) => chinaTime(ms), wholeWindow: { page_no: 1 }, notFilters: ['page_size'] },
     query(ctx, params) {
         const fields: Record<string, unknown> = {};
         for (const name of Object.keys((requestSchema as any).properties)) {

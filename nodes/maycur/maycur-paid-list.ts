@@ -42,7 +42,7 @@ const spec: QuerySpec<MaycurClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'startPaidTime', endParam: 'endPaidTime', format: (ms) => ms },
+    incremental: { startParam: 'startPaidTime', endParam: 'endPaidTime', format: (ms) => ms, notFilters: ['pageSize'] },
     query(ctx, params) {
         // Converted before the generator starts: a bad time fails the msg with nothing sent.
         const startPaidTime = paidTime('startPaidTime', params.startPaidTime);

@@ -1,10 +1,10 @@
 import should from 'should';
 import sinon from 'sinon';
 import { waitFor } from '../helpers/wait';
-import { helper, load, withProbes, Msg } from '../helpers/nodered';
+import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
-import { Watermark } from '../../nodes/core/watermark';
+import { Watermark, watermarkKey } from '../../nodes/core/watermark';
 import { acknowledge, openAckRun } from '../../nodes/core/ack';
 import { ackTimeout, sameRead } from '../../nodes/core/endpoint';
 import path from 'path';
@@ -172,6 +172,60 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         should(bodies.map((b) => [b.page, b.since === undefined, b.size])).eql([[1, true, 50], [2, true, 50], [3, true, 50], [4, true, 50], [5, true, 50], [1, false, 50], [1, false, 100]]);
         const status = q.status as sinon.SinonSpy;
         should(status.args.some((a) => /2 runs waiting/.test(a[0].text))).be.true();
+    });
+
+    describe('one watermark per read a trigger chooses', () => {
+        /** The `since` of the first request of a run of `msg` (undefined: read from the user's start, no watermark). */
+        async function sinceOfRun(msg: Msg): Promise<number | undefined> {
+            const before = queries().length;
+            const r = await run('q1', msg, 1);
+            should(r.caught).be.undefined();
+            return queries()[before].since;
+        }
+
+        it("each filter a trigger gives in msg.params reads from its own watermark; the page size alone reads with the node's; a reset forgets its read's only", async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            const q = helper.getNode('q1');
+            const stored = (key: string) => q.context().get(key) as number | undefined;
+            const a = watermarkKey({ category: 'A' });
+            const b = watermarkKey({ category: 'B' });
+
+            should(await sinceOfRun({ params: { category: 'A' } })).be.undefined();
+            // B's first run: from the start, not from A's watermark (which would skip B's records modified before it).
+            should(await sinceOfRun({ params: { category: 'B' } })).be.undefined();
+            const aFirst = stored(a)!;
+            should(await sinceOfRun({ params: { category: 'A' } })).equal(aFirst - 60000);
+            should(stored(b)).be.a.Number();
+            // The node's own read (no filter from the trigger), then one asking only another page size: one watermark.
+            should(await sinceOfRun({})).be.undefined();
+            const own = stored('cnErpWatermark')!;
+            should(await sinceOfRun({ params: { pageSize: 20 } })).equal(own - 60000);
+            // msg.resetWatermark with B's filter forgets B's watermark, not A's.
+            const aBefore = stored(a)!;
+            should(await sinceOfRun({ params: { category: 'B' }, resetWatermark: true })).be.undefined();
+            should(await sinceOfRun({ params: { category: 'A' } })).equal(aBefore - 60000);
+        });
+
+        it('a filter set in the node from the msg (a msg-typed setting) chooses the watermark as msg.params does; one typed in the node does not', async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: { category: { value: 'shop', type: 'msg' } } })], 'q1', 1), creds);
+            should(await sinceOfRun({ shop: 'A' })).be.undefined();
+            should(await sinceOfRun({ shop: 'B' })).be.undefined();
+            should(await sinceOfRun({ shop: 'A' })).be.a.Number();
+            await helper.unload();
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: { category: { value: 'A', type: 'str' } } })], 'q1', 1), creds);
+            should(await sinceOfRun({})).be.undefined();
+            should(await sinceOfRun({})).be.a.Number();
+            should(helper.getNode('q1').context().keys()).eql(['cnErpWatermark']);
+        });
+
+        it('the key: the plain one for no filter, a digest of the filters in any order otherwise', () => {
+            should(watermarkKey({})).equal('cnErpWatermark');
+            should(watermarkKey({ shop: 'A', form: 'X' })).equal(watermarkKey({ form: 'X', shop: 'A' }));
+            should(watermarkKey({ shop: 'A' })).match(/^cnErpWatermark-[0-9a-f]{16}$/);
+            should(watermarkKey({ shop: 'A' })).not.equal(watermarkKey({ shop: 'B' }));
+            // Context keys are paths in Node-RED: no dot or bracket in them.
+            should(watermarkKey({ 'a.b': '[x]' })).not.match(/[.[\]]/);
+        });
     });
 
     it('which triggers ask for the same read: all but the msg id, the reset and an inject-style payload must match', () => {

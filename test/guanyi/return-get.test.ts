@@ -1,4 +1,5 @@
 import should from 'should';
+import sinon from 'sinon';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { GuanyiSim, GUANYI_DEMO, demoReturns } from '../sim/guanyi';
 import { toJson } from '../sim/harness';
@@ -292,6 +293,30 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         const next = await run('n1', {}, 1);
         should(next.caught).be.undefined();
         should(next.outputs[0][0].payload.map((x: Msg) => x.code).sort()).eql(late.map((x) => x.code).sort());
+    });
+
+    it("one incremental node read for two shops (msg.params.shop_code, each trigger a run of its own): a return of the shop read less often is not skipped because the other shop's run moved the watermark", async () => {
+        const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'], shouldAdvanceTime: true });
+        try {
+            const t0 = Date.now();
+            // Default overlap (10 minutes); SHOP01 read every half hour, SHOP02 every hour, by two injects into one node.
+            await loadFlow(node({ page_size: { value: '50', type: 'num' } }, { incremental: true }));
+            const codes = (r: { outputs: Msg[][] }) => r.outputs[0].flatMap((m) => (m.payload as Msg[]).map((x) => x.code as string));
+            const shop2 = await run('n1', { params: { shop_code: 'SHOP02' } }, 1);
+            should(codes(shop2).length).be.above(0);
+            // A SHOP02 return modified 5 minutes after that run.
+            const fresh: Msg = { ...demoReturns(2)[1], code: 'RTN-SHOP02-NEW', id: '9999000001' };
+            should(fresh.shop_code).equal('SHOP02');
+            for (const line of fresh.details) for (const p of line.payments) p.modify_date = chinaTime(t0 + 5 * 60000);
+            sim.returns.push(fresh);
+            clock.setSystemTime(t0 + 30 * 60000);
+            should(codes(await run('n1', { params: { shop_code: 'SHOP01' } }, 1))).not.containEql('RTN-SHOP02-NEW');
+            clock.setSystemTime(t0 + 60 * 60000);
+            // SHOP02's second run reads from its own last run (minus the overlap), not from SHOP01's.
+            should(codes(await run('n1', { params: { shop_code: 'SHOP02' } }, 1))).containEql('RTN-SHOP02-NEW');
+        } finally {
+            clock.restore();
+        }
     });
 
     it('missing sessionkey → config error naming it, nothing sent', async () => {

@@ -64,9 +64,11 @@ const querySpec: QuerySpec<KitClient> = {
             pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 50, title: '每页条数', 'x-title-en': 'Page size' },
             since: { type: 'integer', title: '起始时间', 'x-title-en': 'Updated since (ms)' },
             until: { type: 'integer', title: '截止时间', 'x-title-en': 'Updated until (ms)' },
+            // A filter, as a shop or a form is: the simulator does not filter by it (which watermark a read uses is tested).
+            category: { type: 'string', title: '类别', 'x-title-en': 'Category' },
         },
     },
-    incremental: { startParam: 'since', endParam: 'until', format: (ms) => ms },
+    incremental: { startParam: 'since', endParam: 'until', format: (ms) => ms, notFilters: ['pageSize'] },
     query(ctx, params) {
         return pageNumbers<unknown>(async (page): Promise<QueryPage> => {
             ctx.progress(`page ${page}`);
