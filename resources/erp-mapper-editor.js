@@ -242,19 +242,26 @@
     }
 
     /**
-     * Why a field failed, in the editor's language: the runtime sends each reason also as a text of the catalog
-     * ({key, vars}), translated as the palette's kit translates every text (CnErpEditor.translated); the English
-     * reason where the catalog has none.
+     * What the runtime said, in the editor's language: it sends why a field failed, and why a mapping does not
+     * compile, also as a text of the catalog ({key, vars}), translated as the palette's kit translates every text
+     * (CnErpEditor.translated); its `english` where the catalog has none.
      */
-    function reasonText(node, e) {
+    function inEditorLanguage(node, text, english) {
         var kit = window.CnErpEditor;
-        return (e.text && kit && kit.translated && kit.translated(node, e.text)) || e.reason;
+        return (text && kit && kit.translated && kit.translated(node, text)) || english;
+    }
+
+    /** Why the runtime refused the preview (a mapping that does not compile: 400 {error, text}), in the editor's language. */
+    function refusalText(node, xhr) {
+        var answer = xhr.responseJSON || {};
+        return inEditorLanguage(node, answer.text, answer.error) || xhr.statusText;
     }
 
     window.ErpMapperEditor = {
-        // The table's text ↔ rule conversions, pure (unit-tested in test/mapper/).
+        // The table's text ↔ rule conversions and the preview's refusal, pure (unit-tested in test/mapper/).
         ruleText: ruleText,
         ruleFromText: ruleFromText,
+        refusalText: refusalText,
         prepare: function (node) {
             var select = $('#node-input-target');
             $('<option>').val('').text(t('（无：不校验）', '(none: no schema)')).appendTo(select);
@@ -340,11 +347,11 @@
                 }).done(function (res) {
                     var lines = (res.results || []).map(function (r, i) {
                         return '#' + (i + 1) + (r.ok ? ' ✔\n' + JSON.stringify(r.record, null, 2)
-                            : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + reasonText(node, e); }).join('\n'));
+                            : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + inEditorLanguage(node, e.text, e.reason); }).join('\n'));
                     });
                     out.text(lines.join('\n\n'));
                 }).fail(function (xhr) {
-                    out.text((xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText);
+                    out.text(refusalText(node, xhr));
                 });
             }
         },

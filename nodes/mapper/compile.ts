@@ -14,9 +14,10 @@
  * Outputs share no object with the input, the mapping or a lookup's collection: object values are copied.
  * The returned function is synchronous unless a rule needs JSONata or a context lookup (both async).
  */
+import { join } from 'path';
 import jsonata from 'jsonata';
 import type { JsonSchema } from '../core/spec';
-import type { Text } from '../core/i18n';
+import { english, type Text, type TextVars } from '../core/i18n';
 import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
@@ -99,13 +100,29 @@ export interface CompiledMapping {
     readonly unmapped: string[];
 }
 
-/** Thrown for a mapping that cannot compile; names the target field. */
+/** The mapper's English catalog (locales/en-US/erp-mapper.json, named after the node's js): a compile error's message. */
+const inEnglish = english(join(__dirname, 'erp-mapper.js'));
+type CompileTexts = (typeof import('./locales/en-US/erp-mapper.json'))['erp-mapper']['compile'];
+type CompileName = Exclude<keyof CompileTexts, 'where'> | `where.${keyof CompileTexts['where']}`;
+
+/** Why a mapping does not compile (or a part of it): the catalog's `erp-mapper.compile.<name>`. */
+function says(name: CompileName, vars?: TextVars): Text {
+    return vars ? { key: `erp-mapper.compile.${name}`, vars } : { key: `erp-mapper.compile.${name}` };
+}
+
+/**
+ * Thrown for a mapping that cannot compile; names the target field. `text` is the message as a text of the catalog
+ * (`erp-mapper.compile.*` after the field), for the user's language; the message is its English.
+ */
 export class MappingCompileError extends Error {
+    readonly text: Text;
     constructor(
         readonly field: string,
-        reason: string,
+        reason: Text,
     ) {
-        super(field ? `${field}: ${reason}` : reason);
+        const text = field ? { key: 'erp-mapper.error.field', vars: { field, reason } } : reason;
+        super(inEnglish(text.key, text.vars));
+        this.text = text;
         this.name = 'MappingCompileError';
     }
 }
@@ -124,12 +141,15 @@ const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
-function checkSegment(seg: string, where: string, field: string): void {
-    if (FORBIDDEN.has(seg)) throw new MappingCompileError(field, `${where}: "${seg}" is not allowed (prototype pollution)`);
+/** Where a name was found: a text of the catalog (`where.*`), or a property's name as it is (`lookup.return`). */
+type Where = Text | string;
+
+function checkSegment(seg: string, where: Where, field: string): void {
+    if (FORBIDDEN.has(seg)) throw new MappingCompileError(field, says('forbidden', { where, name: seg }));
 }
 
 /** Constants, defaults and value tables are data: refuse the pollution keys anywhere inside them. */
-function checkData(v: unknown, where: string, field: string): void {
+function checkData(v: unknown, where: Where, field: string): void {
     if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
         for (const x of v) checkData(x, where, field);
@@ -143,7 +163,7 @@ function checkData(v: unknown, where: string, field: string): void {
 
 /** `a.b[0].c` → ['a', 'b', 0, 'c']; `$root.` prefix marks the top record. */
 export function parsePath(path: string, field = ''): { root: boolean; segments: Array<string | number> } {
-    if (typeof path !== 'string') throw new MappingCompileError(field, 'path must be text');
+    if (typeof path !== 'string') throw new MappingCompileError(field, says('pathNotText'));
     let text = path.trim();
     let root = false;
     if (text === '$root') return { root: true, segments: [] };
@@ -151,7 +171,7 @@ export function parsePath(path: string, field = ''): { root: boolean; segments: 
         root = true;
         text = text.slice(6);
     }
-    if (text === '') throw new MappingCompileError(field, 'path is empty');
+    if (text === '') throw new MappingCompileError(field, says('pathEmpty'));
     const segments: Array<string | number> = [];
     const re = /([^.[\]]+)|\[(\d+)\]|\[["']([^"']*)["']\]|(\.)/gy;
     let m: RegExpExecArray | null;
@@ -163,11 +183,11 @@ export function parsePath(path: string, field = ''): { root: boolean; segments: 
         if (seg !== undefined) {
             // A quoted key is exact (a column "备注 " is not "备注"); spaces around a bare one are layout.
             const s = m[3] ?? seg.trim();
-            checkSegment(s, `path "${path}"`, field);
+            checkSegment(s, says('where.path', { path }), field);
             segments.push(s);
         } else segments.push(Number(m[2]));
     }
-    if (last !== text.length) throw new MappingCompileError(field, `path "${path}" is malformed`);
+    if (last !== text.length) throw new MappingCompileError(field, says('pathMalformed', { path }));
     return { root, segments };
 }
 
@@ -460,14 +480,14 @@ function readPath(path: unknown, field: string, scope: Scope): string {
 /** Code that compiles `fields` into object variable `obj` at the scope's depth. */
 function genFields(fields: unknown, schema: JsonSchema | undefined, obj: string, scope: Scope, g: Gen): string {
     const where = scope.fieldPattern.replace(/\.$/, '');
-    if (!isPlainObject(fields)) throw new MappingCompileError(where, 'fields must be an object of target field → rule');
+    if (!isPlainObject(fields)) throw new MappingCompileError(where, says('fieldsNotObject'));
     const required = schema && Array.isArray(schema.required) ? (schema.required as unknown[]) : [];
     for (const name of required) if (typeof name === 'string' && !has(fields, name)) g.unmapped.push(scope.fieldPattern + name);
     let code = '';
     const v = `v${scope.depth}`;
     for (const key of Object.keys(fields)) {
         const field = scope.fieldPattern + key;
-        checkSegment(key, 'target field', field);
+        checkSegment(key, says('where.targetField'), field);
         const props = schema && (schema.properties as Record<string, JsonSchema> | undefined);
         const propSchema = props && has(props, key) ? props[key] : undefined;
         code += genRule(fields[key], key, field, propSchema, scope, g);
@@ -479,21 +499,21 @@ function genFields(fields: unknown, schema: JsonSchema | undefined, obj: string,
 
 /** Code that leaves the rule's value in v<depth>: a value, undefined (left out) or FAIL (error recorded). */
 function genRule(rule: unknown, key: string, field: string, schema: JsonSchema | undefined, scope: Scope, g: Gen): string {
-    if (!isPlainObject(rule)) throw new MappingCompileError(field, 'rule must be an object such as {"path": "a.b"} or {"const": 1}');
+    if (!isPlainObject(rule)) throw new MappingCompileError(field, says('ruleNotObject'));
     let kinds: string[] = RULE_KINDS.filter((k) => has(rule, k));
     // A value table reads its own `path`.
     if (kinds.includes('table')) kinds = kinds.filter((k) => k !== 'path');
     if (kinds.length !== 1) {
-        throw new MappingCompileError(field, kinds.length === 0 ? `rule needs one of ${RULE_KINDS.join(', ')}` : `rule has several kinds (${kinds.join(', ')})`);
+        throw new MappingCompileError(field, kinds.length === 0 ? says('ruleNoKind', { kinds: RULE_KINDS.join(', ') }) : says('ruleSeveralKinds', { kinds: kinds.join(', ') }));
     }
     const kind = kinds[0] as (typeof RULE_KINDS)[number];
     const r = rule as Record<string, any>;
     // A mistyped option ("requried", "defualt", "required": "true") would be ignored: the record it was meant to
     // stop would reach the target, found only when the target refuses it or someone notices.
     for (const k of Object.keys(r)) {
-        if (!RULE_OPTIONS.has(k)) throw new MappingCompileError(field, `rule has an unknown property "${k}" (a rule takes convert, default, required)`);
+        if (!RULE_OPTIONS.has(k)) throw new MappingCompileError(field, says('unknownOption', { name: k }));
     }
-    if (has(r, 'required') && typeof r.required !== 'boolean') throw new MappingCompileError(field, `required must be true or false (got ${show(r.required)})`);
+    if (has(r, 'required') && typeof r.required !== 'boolean') throw new MappingCompileError(field, says('requiredNotBoolean', { value: show(r.required) }));
     const d = scope.depth;
     const v = `v${d}`;
     const x = `x${d}`;
@@ -509,7 +529,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
 
     switch (kind) {
         case 'const': {
-            checkData(r.const, 'constant', field);
+            checkData(r.const, says('where.constant'), field);
             desc = '(const)';
             mayAlias = r.const !== null && typeof r.const === 'object';
             code += `${v} = ${ref(g, clone(r.const))};\n`;
@@ -522,7 +542,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             break;
         }
         case 'template': {
-            if (typeof r.template !== 'string') throw new MappingCompileError(field, 'template must be text');
+            if (typeof r.template !== 'string') throw new MappingCompileError(field, says('templateNotText'));
             const text: string = r.template;
             const re = /\{\{\s*([^}]+?)\s*\}\}/g;
             const paths: string[] = [];
@@ -544,12 +564,12 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             break;
         }
         case 'table': {
-            if (!isPlainObject(r.table)) throw new MappingCompileError(field, `table must be a JSON object of source value → target value${typeof r.table === 'string' ? ` (got text ${show(r.table)})` : ''}`);
-            checkData(r.table, 'value table', field);
+            if (!isPlainObject(r.table)) throw new MappingCompileError(field, typeof r.table === 'string' ? says('tableText', { text: show(r.table) }) : says('tableNotObject'));
+            checkData(r.table, says('where.table'), field);
             const table = new Map<string, unknown>();
             for (const k of Object.keys(r.table)) if (r.table[k] !== undefined) table.set(k, clone(r.table[k]));
             const hasDefault = has(r, 'default');
-            if (hasDefault) checkData(r.default, 'default', field);
+            if (hasDefault) checkData(r.default, says('where.default'), field);
             desc = String(r.path).trim();
             mayAlias = [...table.values(), r.default].some((t) => t !== null && typeof t === 'object');
             const M = ref(g, table);
@@ -588,14 +608,14 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             break;
         }
         case 'jsonata': {
-            if (typeof r.jsonata !== 'string' || r.jsonata.trim() === '') throw new MappingCompileError(field, 'jsonata must be an expression');
+            if (typeof r.jsonata !== 'string' || r.jsonata.trim() === '') throw new MappingCompileError(field, says('jsonataEmpty'));
             let expr: jsonata.Expression;
             try {
                 // Bounded per evaluation: a runaway expression (recursion, an endless tail call) never yields to the
                 // event loop, so without a limit it would freeze the whole runtime, not only this record.
                 expr = jsonata(r.jsonata, { stack: JSONATA_STACK, timeout: JSONATA_TIMEOUT_MS });
             } catch (err: any) {
-                throw new MappingCompileError(field, `JSONata: ${err.message ?? err}`);
+                throw new MappingCompileError(field, says('jsonataBad', { error: String(err.message ?? err) }));
             }
             desc = `(jsonata ${r.jsonata.length > 40 ? r.jsonata.slice(0, 37) + '…' : r.jsonata})`;
             mayAlias = true;
@@ -614,17 +634,17 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
         }
         case 'lookup': {
             const l = r.lookup;
-            if (!isPlainObject(l)) throw new MappingCompileError(field, `lookup must be a JSON object${typeof l === 'string' ? ` (got text ${show(l)})` : ''}`);
+            if (!isPlainObject(l)) throw new MappingCompileError(field, typeof l === 'string' ? says('lookupText', { text: show(l) }) : says('lookupNotObject'));
             const store = l.store ?? 'flow';
-            if (store !== 'flow' && store !== 'global') throw new MappingCompileError(field, 'lookup.store must be "flow" or "global"');
-            if (typeof l.key !== 'string' || l.key.trim() === '') throw new MappingCompileError(field, 'lookup.key is required');
+            if (store !== 'flow' && store !== 'global') throw new MappingCompileError(field, says('lookupStore'));
+            if (typeof l.key !== 'string' || l.key.trim() === '') throw new MappingCompileError(field, says('lookupKeyMissing'));
             // Node-RED reads the key as a property expression: `orgs["__proto__"]` is orgs.__proto__, spaces trimmed.
-            for (const seg of l.key.split(/[.[\]]/)) checkSegment(seg.trim().replace(/^(["'])(.*)\1$/, '$2'), `lookup key "${l.key}"`, field);
-            if (!isPlainObject(l.match) || Object.keys(l.match).length === 0) throw new MappingCompileError(field, 'lookup.match needs at least one collection field → source path');
-            if (typeof l.return !== 'string' || l.return === '') throw new MappingCompileError(field, 'lookup.return is required');
+            for (const seg of l.key.split(/[.[\]]/)) checkSegment(seg.trim().replace(/^(["'])(.*)\1$/, '$2'), says('where.lookupKey', { key: l.key }), field);
+            if (!isPlainObject(l.match) || Object.keys(l.match).length === 0) throw new MappingCompileError(field, says('lookupMatchEmpty'));
+            if (typeof l.return !== 'string' || l.return === '') throw new MappingCompileError(field, says('lookupReturnMissing'));
             checkSegment(l.return, 'lookup.return', field);
             const onMissing = l.onMissing ?? 'fail';
-            if (onMissing !== 'fail' && onMissing !== 'empty') throw new MappingCompileError(field, 'lookup.onMissing must be "fail" or "empty"');
+            if (onMissing !== 'fail' && onMissing !== 'empty') throw new MappingCompileError(field, says('lookupOnMissing'));
             const matchFields = Object.keys(l.match as object);
             matchFields.forEach((f) => checkSegment(f, 'lookup.match', field));
             const getters = matchFields.map((f) => makeGetter((l.match as any)[f], field));
@@ -677,8 +697,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
 
     // Post-processing common to every rule: default, required, conversion, copy, Kingdee basic-data wrapping.
     const hasDefault = kind !== 'table' && has(r, 'default') && !isEmpty(r.default);
-    if (kind !== 'table' && has(r, 'default')) checkData(r.default, 'default', field);
-    if (r.convert !== undefined && !CONVERTS.has(r.convert)) throw new MappingCompileError(field, `convert must be one of ${[...CONVERTS].join(', ')}`);
+    if (kind !== 'table' && has(r, 'default')) checkData(r.default, says('where.default'), field);
+    if (r.convert !== undefined && !CONVERTS.has(r.convert)) throw new MappingCompileError(field, says('convertUnknown', { converts: [...CONVERTS].join(', ') }));
     const conv = r.convert as Convert | undefined;
     const required = r.required === true;
     const basedata = schema && typeof schema['x-basedata'] === 'string' ? (schema['x-basedata'] as string) : undefined;
@@ -762,15 +782,15 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
             // text: JSON.parse rounded 1234567890123456789 to …800, another record. The target schema checks its type.
             m = parseVendorJson(m);
         } catch (err: any) {
-            throw new MappingCompileError('', `mapping is not valid JSON: ${err.message}`);
+            throw new MappingCompileError('', says('notJson', { error: String(err.message) }));
         }
     }
-    if (!isPlainObject(m)) throw new MappingCompileError('', 'mapping must be an object {target?, fields}');
+    if (!isPlainObject(m)) throw new MappingCompileError('', says('notObject'));
     const target: string | undefined = options.target || (typeof m.target === 'string' && m.target) || undefined;
     let schema = options.schema;
     if (!schema && target) {
         schema = targetSchema(target);
-        if (!schema) throw new MappingCompileError('', `target "${target}" is not a known node type`);
+        if (!schema) throw new MappingCompileError('', says('unknownTarget', { target }));
     }
     const gen = generateMapping(m as unknown as Mapping, schema);
     const validate = schema && options.validate !== false ? compileRecordSchema(schema) : undefined;

@@ -10,7 +10,7 @@ import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint
 import { RunTally, StatusReporter } from '../core/status';
 import { Translate, translator } from '../core/i18n';
 import { parseVendorJson } from '../core/json';
-import { compileMapping, CompiledMapping, MapContext, MapResult, MappingError } from './compile';
+import { compileMapping, CompiledMapping, MapContext, MapResult, MappingCompileError, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
     target?: string;
@@ -84,16 +84,17 @@ export = function (RED: NodeAPI) {
         const status = new StatusReporter(node);
         const tally = new RunTally();
         let compiled: CompiledMapping | undefined;
-        let compileError: Error | undefined;
+        /** Why the mapping does not compile, in Node-RED's language. */
+        let badMapping: string | undefined;
         try {
             compiled = compileFromDef(def.target, def.mapping);
             status.clear();
             // Said on deploy, not found in the first night's records: each of them would fail on these fields.
             if (compiled.unmapped.length > 0) node.warn(_('erp-mapper.warn.unmapped', { fields: compiled.unmapped.join(', ') }));
         } catch (err: any) {
-            compileError = err instanceof Error ? err : new Error(String(err));
+            badMapping = err instanceof MappingCompileError ? _(err.text.key, err.text.vars) : String(err?.message ?? err);
             status.error(_('erp-mapper.status.badMapping'));
-            node.error(`erp-mapper: ${compileError.message}`);
+            node.error(`erp-mapper: ${badMapping}`);
         }
 
         // A fresh context reader per msg: each collection is read (and indexed by lookup rules) once per msg, and
@@ -127,7 +128,7 @@ export = function (RED: NodeAPI) {
                 done(Object.assign(err, { code, cause: new ConnectorError({ system: 'mapper', kind, code, message: err.message }).toMsgError() }));
             };
             if (!compiled) {
-                toCatch(new Error(`erp-mapper: bad mapping: ${compileError?.message}`), 'BAD_MAPPING');
+                toCatch(new Error(`erp-mapper: ${_('erp-mapper.error.badMapping', { error: badMapping ?? '' })}`), 'BAD_MAPPING');
                 return;
             }
             // Nested deeper than any business record, or a part that throws when read: Node-RED copying the msg on the way
@@ -199,7 +200,8 @@ export = function (RED: NodeAPI) {
             try {
                 compiled = compileFromDef(typeof body.target === 'string' ? body.target : undefined, body.mapping);
             } catch (err: any) {
-                res.status(400).json({ error: String(err?.message ?? err) });
+                // With its text, which the dialog shows in the editor's language (the English error where it has none).
+                res.status(400).json({ error: String(err?.message ?? err), ...(err instanceof MappingCompileError ? { text: err.text } : {}) });
                 return;
             }
             let sample = body.sample;

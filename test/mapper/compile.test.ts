@@ -546,15 +546,16 @@ describe('compileMapping: validation inside nested arrays', function () {
     });
 });
 
+// dist/test/mapper → the mapper's js in the build, its catalogs beside it (the core's texts merged in).
+const mapperJs = path.resolve(__dirname, '..', '..', 'nodes', 'mapper', 'erp-mapper.js');
+const catalog = (lang: string) => JSON.parse(fs.readFileSync(path.join(path.dirname(mapperJs), 'locales', lang, 'erp-mapper.json'), 'utf8'));
+const lookup = (c: any, key: string) => key.split('.').reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), c);
+const zh = catalog('zh-CN');
+/** RED._ of a Node-RED running in zh-CN, as the mapper's translator uses it. */
+const inChinese = translator({ _: (key: string, vars: Record<string, unknown> = {}) => String(lookup(zh, key) ?? key).replace(/__(\w+)__/g, (w: string, n: string) => (n in vars ? String(vars[n]) : w)) } as any, mapperJs);
+const inEnglish = english(mapperJs);
+
 describe('compileMapping: each reason also as a text of the catalog, for the user\'s language', function () {
-    // dist/test/mapper → the mapper's js in the build, its catalogs beside it (the core's texts merged in).
-    const mapperJs = path.resolve(__dirname, '..', '..', 'nodes', 'mapper', 'erp-mapper.js');
-    const catalog = (lang: string) => JSON.parse(fs.readFileSync(path.join(path.dirname(mapperJs), 'locales', lang, 'erp-mapper.json'), 'utf8'));
-    const lookup = (c: any, key: string) => key.split('.').reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), c);
-    const zh = catalog('zh-CN');
-    /** RED._ of a Node-RED running in zh-CN, as the mapper's translator uses it. */
-    const inChinese = translator({ _: (key: string, vars: Record<string, unknown> = {}) => String(lookup(zh, key) ?? key).replace(/__(\w+)__/g, (w: string, n: string) => (n in vars ? String(vars[n]) : w)) } as any, mapperJs);
-    const inEnglish = english(mapperJs);
     const chinese = (errors: MappingError[]) => errors.map((e) => `${e.field} ← ${e.source}: ${e.text ? inChinese(e.text.key, e.text.vars) : e.reason}`);
 
     /** A failure of every kind the mapping decides (the target schema's come from core/validate). */
@@ -633,6 +634,92 @@ describe('compileMapping: each reason also as a text of the catalog, for the use
         for (const [name, text] of Object.entries(REASON_TEXTS)) {
             should(lookup(catalog('en-US'), `erp-mapper.reason.${name}`)).equal(text);
             should(lookup(zh, `erp-mapper.reason.${name}`)).match(/[\u4e00-\u9fff]/);
+        }
+    });
+});
+
+describe('compileMapping: a mapping that does not compile says why also as a text of the catalog, for the user\'s language', function () {
+    /** The compile error of `mapping` (with `options`). */
+    function refusal(mapping: unknown, options = {}): MappingCompileError {
+        try {
+            compileMapping(mapping as any, options);
+        } catch (err) {
+            if (err instanceof MappingCompileError) return err;
+            throw err;
+        }
+        throw new Error('the mapping compiled');
+    }
+    const field = (name: string, reason: unknown) => ({ key: 'erp-mapper.error.field', vars: { field: name, reason } });
+
+    it('a bad path, a rule of no known kind, an unknown option, bad JSONata, lookup settings, a forbidden name, an unknown target, no JSON: the text names the reason and its values; the message is the English as before; in zh-CN it reads in Chinese', function () {
+        const cases: Array<[unknown, object, unknown, string, string]> = [
+            [
+                { fields: { L: { array: 'l', fields: { b: { path: 'a..[' } } } } },
+                {},
+                field('L[].b', { key: 'erp-mapper.compile.pathMalformed', vars: { path: 'a..[' } }),
+                'L[].b: path "a..[" is malformed',
+                'L[].b：路径 “a..[” 格式有误',
+            ],
+            [
+                { fields: { a: { colum: 'x' } } },
+                {},
+                field('a', { key: 'erp-mapper.compile.ruleNoKind', vars: { kinds: 'const, path, template, array, table, lookup, jsonata' } }),
+                'a: rule needs one of const, path, template, array, table, lookup, jsonata',
+                'a：规则须含以下之一：const, path, template, array, table, lookup, jsonata',
+            ],
+            [
+                { fields: { FBillNo: { path: 'TradeNo', requried: true } } },
+                {},
+                field('FBillNo', { key: 'erp-mapper.compile.unknownOption', vars: { name: 'requried' } }),
+                'FBillNo: rule has an unknown property "requried" (a rule takes convert, default, required)',
+                'FBillNo：规则有未知属性 “requried”：规则可带 convert、default、required',
+            ],
+            [
+                { fields: { total: { jsonata: '$sum(' } } },
+                {},
+                field('total', { key: 'erp-mapper.compile.jsonataBad', vars: { error: 'Expected ")" before end of expression' } }),
+                'total: JSONata: Expected ")" before end of expression',
+                'total：JSONata 表达式有误：Expected ")" before end of expression',
+            ],
+            [
+                { fields: { org: { lookup: { store: 'session', key: 'orgs', match: { FNumber: 'shop' }, return: 'FOrgID' } } } },
+                {},
+                field('org', { key: 'erp-mapper.compile.lookupStore' }),
+                'org: lookup.store must be "flow" or "global"',
+                'org：lookup.store 须为 flow 或 global',
+            ],
+            [
+                { fields: { x: { path: '__proto__.y' } } },
+                {},
+                field('x', { key: 'erp-mapper.compile.forbidden', vars: { where: { key: 'erp-mapper.compile.where.path', vars: { path: '__proto__.y' } }, name: '__proto__' } }),
+                'x: path "__proto__.y": "__proto__" is not allowed (prototype pollution)',
+                'x：路径 “__proto__.y”：不允许使用 “__proto__”（防止原型污染）',
+            ],
+            [{ fields: {} }, { target: 'no-such-node' }, { key: 'erp-mapper.compile.unknownTarget', vars: { target: 'no-such-node' } }, 'target "no-such-node" is not a known node type', '目标 “no-such-node” 不是已知的节点类型'],
+        ];
+        for (const [mapping, options, text, message, chinese] of cases) {
+            const err = refusal(mapping, options);
+            should(err.text).eql(text);
+            should(err.message).equal(message);
+            should(inChinese(err.text.key, err.text.vars)).equal(chinese);
+        }
+        // JSON's parser says why in its own words (in English), within the sentence.
+        const json = refusal('{nope');
+        const parser = String(json.text.vars?.error);
+        should(json.text).eql({ key: 'erp-mapper.compile.notJson', vars: { error: parser } });
+        should(json.message).equal(`mapping is not valid JSON: ${parser}`);
+        should(inChinese(json.text.key, json.text.vars)).equal(`映射不是有效的 JSON：${parser}`);
+    });
+
+    it('the catalogs hold every compile text: zh-CN in Chinese, with the placeholders of the en-US one', function () {
+        const leaves = (o: any, prefix: string): Array<[string, string]> => Object.entries(o).flatMap(([k, v]) => (typeof v === 'string' ? [[`${prefix}.${k}`, v] as [string, string]] : leaves(v, `${prefix}.${k}`)));
+        const placeholders = (t: string) => (t.match(/__\w+__/g) ?? []).sort();
+        const en = leaves(catalog('en-US')['erp-mapper'].compile, 'erp-mapper.compile');
+        should(en.length).be.above(20);
+        for (const [key, text] of en) {
+            const other = lookup(zh, key);
+            should(other).match(/[\u4e00-\u9fff]/, `${key}: no Chinese`);
+            should(placeholders(other)).eql(placeholders(text), key);
         }
     });
 });

@@ -1,10 +1,13 @@
+import fs from 'fs';
+import path from 'path';
+import vm from 'vm';
 import should from 'should';
 import type { SinonSpy } from 'sinon';
 import { helper, load, run, withProbes, Msg, caughtCode } from '../helpers/nodered';
 import { fixture } from './fixtures';
 import { readCounter } from '../helpers/reads';
 import { waitFor } from '../helpers/wait';
-import { editorTranslator, mapperLastSampleText, mapperPreviewText } from '../helpers/editor-locales';
+import { editorKit, editorTranslator, mapperLastSampleText, mapperPreviewText } from '../helpers/editor-locales';
 import { openAckRun, pendingTickets, ACK_PROPERTY } from '../../nodes/core/ack';
 import erpMapper = require('../../nodes/mapper/erp-mapper');
 import jingchengRecv = require('../../nodes/jingcheng/jingcheng-recv');
@@ -12,6 +15,17 @@ import jingchengConfig = require('../../nodes/jingcheng/jingcheng-config');
 
 const mapperNode = (mapping: unknown, extra: Msg = {}) => ({ id: 'n1', type: 'erp-mapper', z: 'f1', name: '', target: '', mapping: typeof mapping === 'string' ? mapping : JSON.stringify(mapping), ...extra });
 const modules = [jingchengConfig, jingchengRecv, erpMapper];
+
+/**
+ * What the mapper dialog shows when the runtime refuses its preview (`xhr`: status, responseJSON), in an editor set to
+ * `lang`: resources/erp-mapper-editor.js beside the palette's kit, the node's `_` reading the mapper's catalog as built.
+ */
+function previewRefusalText(xhr: { status: number; responseJSON?: unknown; statusText?: string }, lang: string): string {
+    const window: Record<string, any> = { CnErpEditor: editorKit() };
+    const script = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'resources', 'erp-mapper-editor.js'), 'utf8');
+    vm.runInContext(script, vm.createContext({ RED: { i18n: { lang: () => lang } }, $: () => ({}), window, navigator: {} }));
+    return window.ErpMapperEditor.refusalText({ id: 'm1', type: 'erp-mapper', _: editorTranslator('mapper', 'erp-mapper', lang) }, xhr);
+}
 
 describe('erp-mapper node', function () {
     afterEach(async () => {
@@ -169,6 +183,43 @@ describe('erp-mapper node', function () {
         should(r.outputs[0]).have.length(0);
         should(r.outputs[1]).have.length(0);
         should(({} as any).y).be.undefined();
+    });
+
+    it('Node-RED running in zh-CN: a bad mapping is said in Chinese at deploy (node.error) and in the error every msg takes to Catch; in en-US as before', async function () {
+        const inChinese = (red: any) => (erpMapper as any)({ ...red, _: editorTranslator('mapper', 'erp-mapper', 'zh-CN') });
+        const badMapping = async (mapper: unknown) => {
+            await load([mapper], withProbes([mapperNode({ fields: { x: { path: '__proto__.y' } } })], 'n1', 2));
+            const status = (helper.getNode('n1').status as any).lastCall.args[0];
+            const logged = (helper.log() as SinonSpy).args.map((a) => a[0]).filter((l: Msg) => l.level === 20 && l.id === 'n1').map((l: Msg) => String(l.msg));
+            const r = await run('n1', { payload: { a: 1 } }, 2);
+            await helper.unload();
+            return { status, logged, caught: r.caught!.error, code: caughtCode(r.caught) };
+        };
+        const zh = await badMapping(inChinese);
+        should(zh.logged).eql(['erp-mapper: x：路径 “__proto__.y”：不允许使用 “__proto__”（防止原型污染）']);
+        should(zh.status).match({ fill: 'red', text: '映射有误' });
+        const chinese = 'erp-mapper: 映射有误：x：路径 “__proto__.y”：不允许使用 “__proto__”（防止原型污染）';
+        should(zh.caught.message).endWith(chinese);
+        should(zh.caught.cause).match({ system: 'mapper', kind: 'config', code: 'BAD_MAPPING', message: chinese });
+        should(zh.code).equal('BAD_MAPPING');
+        const en = await badMapping(erpMapper);
+        should(en.logged).eql(['erp-mapper: x: path "__proto__.y": "__proto__" is not allowed (prototype pollution)']);
+        should(en.status).match({ fill: 'red', text: 'bad mapping' });
+        should(en.caught.message).endWith('erp-mapper: bad mapping: x: path "__proto__.y": "__proto__" is not allowed (prototype pollution)');
+    });
+
+    it('preview of a mapping that does not compile: the answer carries the English error and its text; a zh-CN editor shows it in Chinese, an en-US one as before', async function () {
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        const mapping = JSON.stringify({ fields: { FBillNo: { path: 'TradeNo', requried: true }, id: { path: 'id' } } });
+        const res = await helper.request().post('/cn-erp/mapper/preview').send({ mapping, sample: '{"TradeNo": "T1"}' }).expect(400);
+        const english = 'FBillNo: rule has an unknown property "requried" (a rule takes convert, default, required)';
+        should(res.body).eql({ error: english, text: { key: 'erp-mapper.error.field', vars: { field: 'FBillNo', reason: { key: 'erp-mapper.compile.unknownOption', vars: { name: 'requried' } } } } });
+        const xhr = { status: 400, responseJSON: res.body };
+        should(previewRefusalText(xhr, 'zh-CN')).equal('FBillNo：规则有未知属性 “requried”：规则可带 convert、default、required');
+        should(previewRefusalText(xhr, 'en-US')).equal(english);
+        // JSONata's parser says why in its own words, within the sentence.
+        const jsonata = await helper.request().post('/cn-erp/mapper/preview').send({ mapping: JSON.stringify({ fields: { total: { jsonata: '$sum(' } } }), sample: '{}' }).expect(400);
+        should(previewRefusalText({ status: 400, responseJSON: jsonata.body }, 'zh-CN')).equal('total：JSONata 表达式有误：Expected ")" before end of expression');
     });
 
     it('a mapping edited with a mistyped option ("requried") fails at deploy naming the field; no record passes without the check', async function () {
