@@ -8,9 +8,11 @@
  * paging generator here clears its page variable right after the yield and reads pages in helpers whose locals end
  * with them (the same rule for the clients' own generators).
  */
-import { ConnectorError } from './errors';
+import { ConnectorError, textError } from './errors';
 import type { QueryPage } from './spec';
-import type { Text } from './i18n';
+import { english, type Text } from './i18n';
+
+const inEnglish = english();
 
 /**
  * Splits [start, end] (epoch ms, inclusive) into consecutive windows no longer than `maxMs`. Consecutive windows
@@ -32,6 +34,28 @@ export function splitWindow(start: number, end: number, maxMs: number): Array<[n
 export function shortPageWarning(page: number, count: number, pageSize: number, total: number, what: 'records' | 'trades' = 'records'): Text {
     return { key: what === 'trades' ? 'runtime.warn.shortPageTrades' : 'runtime.warn.shortPage', vars: { page, count, pageSize, total } };
 }
+
+/**
+ * The error for a page that came back empty while its total says more records follow the `before` rows ahead of it
+ * (a replica behind, a cache miss, a deep-paging limit). Taken for the end, the read would end complete and an
+ * incremental run move its watermark past the rest for good; failed, the watermark stays and the next run reads them.
+ * `times` the page was asked; without it, a cursor's page (asked once: a cursor cannot be asked again).
+ */
+export function emptyPageError(system: string, page: number, total: number, before: number, times?: number): ConnectorError {
+    const text: Text = times === undefined ? { key: 'runtime.error.emptyCursorPage', vars: { page, total, before } } : { key: 'runtime.error.emptyPage', vars: { page, times, total, before } };
+    return textError(inEnglish, text, { system, kind: 'transient', code: 'EMPTY_PAGE', safeToRepeat: true });
+}
+
+/** How many more times pageNumbers asks for a forward page that came back empty while its total says more follow. */
+const EMPTY_PAGE_RETRIES = 2;
+
+/**
+ * The pages a read of pageNumbers may read again beyond twice the pages it read forward. A change of the total has
+ * at most every page read forward so far read again (each once), so twice that allows for two such changes; the few
+ * more, for a short read. A total that flips between two values (two replicas, one a row behind, answering in turn)
+ * has pages read again without end, never a page forward: past this, the read fails.
+ */
+const REREAD_SLACK = 10;
 
 /**
  * The error for a success answer that holds no `expected` list (the caller tells) while it counts records (`total`
@@ -58,6 +82,11 @@ export function missingListError(system: string, holder: Record<string, unknown>
  * the pages after it, read again too. Rows leaving and as many arriving between two pages leave the total as it was:
  * that is not seen.
  *
+ * A forward page that comes back empty while its total says more rows follow the pages before it is asked again
+ * (twice); still empty, the read fails (emptyPageError) rather than end there, complete, past those rows. A total
+ * that keeps changing from one answer to the next has pages read again past a budget (REREAD_SLACK): the read fails
+ * (TOTAL_UNSTABLE) rather than go on for ever. Both fail with nothing skipped: an incremental run keeps its watermark.
+ *
  * `offsetCheck`, for an API whose servers may read the page number as a record offset: such a server answers page n
  * with rows n, n+1 … and page n+1 with rows n+1, n+2 …, so the first row is never read and each page repeats all but
  * one row of the page before; dedupeBy would drop the repeats without a word and the total end the read early. A page
@@ -68,6 +97,8 @@ export function missingListError(system: string, holder: Record<string, unknown>
 export async function* pageNumbers<R>(
     fetchPage: (n: number, pageSize: number) => Promise<QueryPage<R>>,
     options: {
+        /** The vendor, for the errors (ConnectorError.system). */
+        system: string;
         first: number;
         pageSize: number;
         start?: number;
@@ -87,6 +118,10 @@ export async function* pageNumbers<R>(
     let totalIgnored = false;
     // Pages to read again before going on, lowest first.
     const again: number[] = [];
+    // Pages read again so far, and the lowest and highest totals taken: for the budget of pages read again.
+    let reread = 0;
+    let low = Infinity;
+    let high = -Infinity;
     // The keys of the page just read forward, for offsetCheck: keys only, never the page itself.
     let before: { n: number; total: number | undefined; keys: Set<unknown> } | undefined;
     // Let go of each page once handed over (see the note at the top of this file).
@@ -96,8 +131,19 @@ export async function* pageNumbers<R>(
         const n = again.length > 0 ? again.shift()! : highest + 1;
         const forward = n > highest;
         if (forward) highest = n;
+        else if (++reread > 2 * (highest - start + 1) + REREAD_SLACK) {
+            const text: Text = { key: 'runtime.error.totalUnstable', vars: { low, high, again: reread - 1, forward: highest - start + 1 } };
+            throw textError(inEnglish, text, { system: options.system, kind: 'transient', code: 'TOTAL_UNSTABLE', safeToRepeat: true });
+        }
         const asked = pageSize;
         page = await fetchPage(n, pageSize);
+        // The rows on the pages before this one. An empty forward page whose trusted total says more follow them is
+        // not the end (below, count < pageSize would take it for one): asked again, then the read fails.
+        const rowsBefore = (n - first) * pageSize;
+        for (let times = 1; forward && page.records.length === 0 && !totalIgnored && page.total !== undefined && rowsBefore < page.total; times++) {
+            if (times > EMPTY_PAGE_RETRIES) throw emptyPageError(options.system, n, page.total, rowsBefore, times);
+            page = await fetchPage(n, pageSize);
+        }
         const count = page.records.length;
         // The total as answered: the offset check compares it from page to page.
         let total = page.total;
@@ -115,7 +161,7 @@ export async function* pageNumbers<R>(
         // counted on the first page only) is not one: taken, it would end the read here, green, past the rest. Once
         // one is found so, no later total of the read is taken either (an empty last page answering 0 would read as
         // every row gone and send the read back over its pages, for ever).
-        const upTo = (n - first) * pageSize + count;
+        const upTo = rowsBefore + count;
         if (totalIgnored) total = undefined;
         else if (total !== undefined && count > 0 && total < upTo) {
             options.warn?.({ key: 'runtime.warn.totalBelowPage', vars: { page: n, count: upTo, total } });
@@ -151,7 +197,11 @@ export async function* pageNumbers<R>(
             }
             again.sort((a, b) => a - b);
         }
-        if (total !== undefined) lastTotal = total;
+        if (total !== undefined) {
+            lastTotal = total;
+            low = Math.min(low, total);
+            high = Math.max(high, total);
+        }
         if (forward && (count < pageSize || (total !== undefined && (n - first + 1) * pageSize >= total))) ended = true;
     }
 }

@@ -52,7 +52,7 @@ const spec: QuerySpec<GuanyiClient> = {
         const pages = pageNumbers(async (pageNo, size): Promise<ReturnPage> => {
             ctx.progress({ key: 'runtime.status.page', vars: { page: pageNo } });
             return ctx.client.returnGet(fields, pageNo, size, ctx.request);
-        }, { first: 1, start: first, pageSize, warn: ctx.warn });
+        }, { system: 'guanyi', first: 1, start: first, pageSize, warn: ctx.warn });
         return dedupeBy(pages, (r: Record<string, unknown>) => (r.id ?? r.code) as unknown);
     },
 };

@@ -6,7 +6,7 @@
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, emptyPageError, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -486,7 +486,7 @@ export class JackyunClient extends BaseClient {
             progress(n - plan.first + 1);
             const got = await this.tradePage(plan.hasTotal ? { ...biz, pageSize, pageIndex: n, hasTotal: 1 } : { ...biz, pageSize, pageIndex: n }, ctx);
             return got.total === undefined ? { records: got.records } : { records: got.records, total: got.total };
-        }, { first: 0, start: plan.first, pageSize: plan.pageSize, warn });
+        }, { system: SYSTEM, first: 0, start: plan.first, pageSize: plan.pageSize, warn });
     }
 
     /** The pages of one window in cursor mode: the first call with scrollId "", then the scroll id each answer gives. */
@@ -512,6 +512,9 @@ export class JackyunClient extends BaseClient {
             }
             if (count > 0) yield total !== undefined ? { records: got.records, total } : { records: got.records };
             got = undefined;
+            // An empty page while the total says more trades follow is not the end (core pageNumbers), and a cursor's
+            // page cannot be asked again: the read fails rather than end complete past them.
+            if (count === 0 && total !== undefined && seen < total) throw emptyPageError(SYSTEM, page, total, seen);
             if (count === 0 || (total !== undefined && seen >= total)) return;
             if (count < plan.pageSize) {
                 // A short page ends the read, unless the total says more follow: the server serves fewer a page than

@@ -61,6 +61,7 @@ const spec: QuerySpec<MaycurClient> = {
             const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request);
             return { records: page.list, total: page.totalCount };
         }, {
+            system: 'maycur',
             first: 1,
             pageSize,
             warn: ctx.warn,

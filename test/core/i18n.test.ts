@@ -37,11 +37,11 @@ function filesUnder(dir: string, ext: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), ext) : e.name.endsWith(ext) ? [path.join(dir, e.name)] : []));
 }
 
-/** Every runtime text key in the node sources: a quoted `<type or runtime>.status|warn.<name>`. */
+/** Every runtime text key in the node sources: a quoted `<type or runtime>.status|warn|error.<name>`. */
 function keysInCode(): Map<string, string> {
     const keys = new Map<string, string>();
     for (const file of filesUnder(path.join(root, 'nodes'), '.ts')) {
-        for (const m of fs.readFileSync(file, 'utf8').matchAll(/'([a-z][\w-]*\.(?:status|warn)\.\w+)'/g)) keys.set(m[1], path.relative(root, file));
+        for (const m of fs.readFileSync(file, 'utf8').matchAll(/'([a-z][\w-]*\.(?:status|warn|error)\.\w+)'/g)) keys.set(m[1], path.relative(root, file));
     }
     return keys;
 }
@@ -283,7 +283,7 @@ describe('runtime texts in the language Node-RED runs in', function () {
                 const en = translator({ _: (key: string) => key } as any);
                 const warnings: unknown[] = [];
                 const rows = Array.from({ length: 10 }, (_, i) => i);
-                const pages = pageNumbers(async (n) => ({ records: rows.slice((n - 1) * 3, n * 3), total: rows.length }), { first: 1, pageSize: 5, warn: (t: unknown) => warnings.push(t) });
+                const pages = pageNumbers(async (n) => ({ records: rows.slice((n - 1) * 3, n * 3), total: rows.length }), { system: 'test', first: 1, pageSize: 5, warn: (t: unknown) => warnings.push(t) });
                 for await (const _ of pages) void _;
                 should(warnings).have.length(1);
                 should(shown(warnings[0], zh)).equal('第 1 页按每页 5 条只返回了 3 条记录，而总数（10）表明后面还有：服务器每页最多返回 3 条；继续读取（请把每页条数设为 3 或更小）');

@@ -45,14 +45,14 @@ async function firstLetGoWhileSecondIsRead(pages: AsyncGenerator<QueryPage<Rec>>
 describe('core paging memory: a page sent on is not held while the next is read', function () {
     it('pageNumbers', async () => {
         const { state, fetchPage } = heldSource();
-        const pages = pageNumbers(fetchPage, { first: 1, pageSize: 2 });
+        const pages = pageNumbers(fetchPage, { system: 'test', first: 1, pageSize: 2 });
         should(await firstLetGoWhileSecondIsRead(pages, state)).eql([{ id: 3 }]);
         should((await pages.next()).done).be.true();
     });
 
     it('dedupeBy over pageNumbers (and a stop part-way ends the source)', async () => {
         const { state, fetchPage } = heldSource();
-        const pages = dedupeBy(pageNumbers(fetchPage, { first: 1, pageSize: 2 }), (r) => r.id);
+        const pages = dedupeBy(pageNumbers(fetchPage, { system: 'test', first: 1, pageSize: 2 }), (r) => r.id);
         should(await firstLetGoWhileSecondIsRead(pages, state)).eql([{ id: 3 }]);
         should((await pages.return(undefined)).done).be.true();
         should((await pages.next()).done).be.true();
@@ -71,7 +71,7 @@ describe('core paging memory: a page sent on is not held while the next is read'
                     configType: 'kit-config',
                     kind: 'query',
                     requestSchema: { type: 'object', properties: {} },
-                    query: () => pageNumbers(fetchPage, { first: 1, pageSize: 2 }),
+                    query: () => pageNumbers(fetchPage, { system: 'kit', first: 1, pageSize: 2 }),
                 };
                 const flow = withProbes([{ id: 'c1', type: 'kit-config', url: 'http://127.0.0.1:9', user: 'u' }, { id: 'n1', type: spec.type, z: 'f1', config: 'c1', params: {}, outputMode: mode }], 'n1', 1);
                 await load([kitConfig, (RED: NodeAPI) => registerEndpoint(RED, spec)], flow, { c1: { password: 'p' } });

@@ -1,5 +1,5 @@
 import should from 'should';
-import { splitWindow, pageNumbers, dedupeBy, QueryPage, RECENT_KEYS, english } from '../../nodes/core';
+import { splitWindow, pageNumbers, dedupeBy, QueryPage, RECENT_KEYS, english, ConnectorError } from '../../nodes/core';
 
 const inEnglish = english();
 
@@ -31,7 +31,7 @@ describe('core/paging', () => {
         const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: n < 3 ? [1, 2] : [3] };
-        }, { first: 1, pageSize: 2 });
+        }, { system: 'test', first: 1, pageSize: 2 });
         const it = pages[Symbol.asyncIterator]();
         await it.next();
         should(fetched).eql([1]);
@@ -49,7 +49,7 @@ describe('core/paging', () => {
         const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: rows.slice((n - 1) * 3, n * 3), total: rows.length };
-        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
+        }, { system: 'test', first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
         const got: number[] = [];
         for await (const p of pages) got.push(...p.records);
         should(got).eql(rows);
@@ -64,7 +64,7 @@ describe('core/paging', () => {
         const pages = pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: n === 1 ? [1, 2, 3, 4, 5] : [6, 7], total: 7 };
-        }, { first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
+        }, { system: 'test', first: 1, pageSize: 5, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
         for await (const _ of pages) void _;
         should(fetched).eql([1, 2]);
         should(warnings).eql([]);
@@ -78,14 +78,14 @@ describe('core/paging', () => {
             fetched.push(n);
             // A Java int left 0 on every page; then a total counted on the first page only (5), below page 2's rows.
             return { records: rows.slice(n * 10, n * 10 + 10), total: 0 };
-        }, { first: 0, pageSize: 10, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
+        }, { system: 'test', first: 0, pageSize: 10, warn: (t) => warnings.push(inEnglish(t.key, t.vars)) });
         const got: number[] = [];
         for await (const p of pages) got.push(...p.records);
         should(got).eql(rows);
         should(fetched).eql([0, 1, 2]);
         should(warnings).eql(["10 records by page 0, more than the answer's total (0): the total is not taken (reading on to a short page)"]);
         const first: number[] = [];
-        for await (const p of pageNumbers(async (n) => ({ records: rows.slice(n * 10, n * 10 + 10), total: n === 0 ? 15 : 5 }), { first: 0, pageSize: 10 })) first.push(...p.records);
+        for await (const p of pageNumbers(async (n) => ({ records: rows.slice(n * 10, n * 10 + 10), total: n === 0 ? 15 : 5 }), { system: 'test', first: 0, pageSize: 10 })) first.push(...p.records);
         should(first).eql(rows);
         // A total counted on the first page only, the rows an exact multiple of the page size: the empty last page's
         // 0 is not taken for every row gone (the read went back over its pages for ever).
@@ -96,9 +96,111 @@ describe('core/paging', () => {
             asked.push(n);
             if (asked.length > 20) throw new Error(`pages asked: ${asked.join(',')}`);
             return { records: three.slice((n - 1) * 100, n * 100), total: n === 1 ? 300 : 0 };
-        }, { first: 1, pageSize: 100 })) out.push(...p.records);
+        }, { system: 'test', first: 1, pageSize: 100 })) out.push(...p.records);
         should(asked).eql([1, 2, 3, 4]);
         should(out).eql(three);
+    });
+
+    describe('an empty page while the total says more records follow', () => {
+        const rows = Array.from({ length: 30 }, (_, i) => i);
+        /** Reads pages of 10 of `rows` (total 30), page `emptyPage` answered empty its first `emptyTimes` times. */
+        const read = async (emptyPage: number, emptyTimes: number) => {
+            const fetched: number[] = [];
+            const out: number[] = [];
+            let empties = 0;
+            for await (const p of pageNumbers(async (n): Promise<QueryPage<number>> => {
+                fetched.push(n);
+                if (n === emptyPage && empties++ < emptyTimes) return { records: [], total: rows.length };
+                return { records: rows.slice((n - 1) * 10, n * 10), total: rows.length };
+            }, { system: 'test', first: 1, pageSize: 10 })) out.push(...p.records);
+            return { fetched, out };
+        };
+
+        it('is asked again: once it holds records, the read goes on to the end', async () => {
+            for (const times of [1, 2]) {
+                const { fetched, out } = await read(2, times);
+                should(out).eql(rows);
+                should(fetched).eql([1, ...Array(times + 1).fill(2), 3]);
+            }
+        });
+
+        it('still empty after two more asks: the read fails (EMPTY_PAGE, transient, safe to repeat) instead of ending complete', async () => {
+            const err = await read(2, 3).then(() => undefined, (e: ConnectorError) => e);
+            should(err).be.instanceOf(ConnectorError);
+            should(err).match({ system: 'test', kind: 'transient', code: 'EMPTY_PAGE', safeToRepeat: true });
+            should(err!.message).equal('page 2 came back empty 3 times while the total (30) says more records follow the 10 on the pages before it: the read was stopped so that those records are not skipped (an incremental node keeps its watermark, so the next run reads them)');
+            should((err!.details as { text: unknown }).text).eql({ key: 'runtime.error.emptyPage', vars: { page: 2, times: 3, total: 30, before: 10 } });
+        });
+
+        it('an empty page the total agrees with (rows exactly a multiple of the page size, no total, or a total not taken) ends the read as before, the empty page asked once', async () => {
+            const page = (records: number[], total?: number): QueryPage<number> => (total === undefined ? { records } : { records, total });
+            let left = false;
+            const cases: Array<[string, (n: number) => QueryPage<number>, number[]]> = [
+                // 20 rows leave after page 1: page 2 empty, its total at the rows before it (page 1 is read again).
+                ['total at the rows before it', (n) => (n === 1 ? page(rows.slice(0, 10), left ? 10 : ((left = true), 30)) : page([], 10)), [1, 2, 1]],
+                ['no total', (n) => page(rows.slice((n - 1) * 10, n * 10).filter((r) => r < 20)), [1, 2, 3]],
+                ['a total found below the rows (not taken)', (n) => page(rows.slice((n - 1) * 10, n * 10).filter((r) => r < 20), n === 1 ? 30 : 5), [1, 2, 3]],
+            ];
+            for (const [what, answer, expected] of cases) {
+                const fetched: number[] = [];
+                for await (const p of pageNumbers(async (n) => (fetched.push(n), answer(n)), { system: 'test', first: 1, pageSize: 10 })) void p;
+                should(fetched).eql(expected, what);
+            }
+        });
+    });
+
+    describe('a total that changes from one answer to the next', () => {
+        it('flipping between two values (two replicas, one a row behind): the read fails (TOTAL_UNSTABLE) within a bounded number of pages instead of going on for ever', async () => {
+            const rows = Array.from({ length: 30 }, (_, i) => i);
+            let calls = 0;
+            const fetched: number[] = [];
+            const err = await (async () => {
+                for await (const p of pageNumbers(async (n): Promise<QueryPage<number>> => {
+                    fetched.push(n);
+                    if (++calls > 1000) throw new Error(`pages asked: ${fetched.slice(0, 20).join(',')} …`);
+                    return { records: rows.slice((n - 1) * 10, n * 10), total: calls % 2 === 0 ? 31 : 30 };
+                }, { system: 'test', first: 1, pageSize: 10 })) void p;
+            })().then(() => undefined, (e: Error) => e);
+            should(err).be.instanceOf(ConnectorError);
+            should(err).match({ system: 'test', kind: 'transient', code: 'TOTAL_UNSTABLE', safeToRepeat: true });
+            should(err!.message).match(/^the total kept changing from one answer to the next \(values from 30 to 31\): \d+ pages were read again for 3 read forward, and the read was stopped so that no record is skipped/);
+            // The three pages forward, twice as many read again, and the few more.
+            should(fetched.length).be.belowOrEqual(3 + 2 * 3 + 10);
+        });
+
+        it('genuine changes still have pages read again and the read completes: many rows leaving at once, and a row leaving after every page of a long read', async () => {
+            // 300 rows in pages of 10; after page 10, 45 rows already read leave at once.
+            let rows = Array.from({ length: 300 }, (_, i) => i);
+            let fetched: number[] = [];
+            let out: number[] = [];
+            for await (const p of dedupeBy(pageNumbers(async (n): Promise<QueryPage<number>> => {
+                fetched.push(n);
+                const page = { records: rows.slice((n - 1) * 10, n * 10), total: rows.length };
+                if (fetched.length === 10) rows = rows.slice(45);
+                return page;
+            }, { system: 'test', first: 1, pageSize: 10 }), (r: number) => r)) out.push(...p.records);
+            should(Array.from({ length: 300 }, (_, i) => i).filter((r) => !out.includes(r))).eql([]);
+            // Page 11 sees the total 45 lower: pages 6 – 10 are read again, then the read goes on.
+            should(fetched.slice(10, 17)).eql([11, 6, 7, 8, 9, 10, 12]);
+            // 200 rows in pages of 10; after every forward page one row already read leaves: every page after the
+            // first sees a smaller total and has the page before it read again.
+            rows = Array.from({ length: 200 }, (_, i) => i);
+            const all = rows.slice();
+            fetched = [];
+            out = [];
+            let highest = 0;
+            for await (const p of dedupeBy(pageNumbers(async (n): Promise<QueryPage<number>> => {
+                fetched.push(n);
+                const page = { records: rows.slice((n - 1) * 10, n * 10), total: rows.length };
+                if (n > highest) {
+                    highest = n;
+                    rows = rows.slice(1);
+                }
+                return page;
+            }, { system: 'test', first: 1, pageSize: 10 }), (r: number) => r)) out.push(...p.records);
+            should(all.filter((r) => !out.includes(r))).eql([]);
+            should(fetched.length).be.above(highest);
+        });
     });
 
     it('stops at the reported total without asking for an empty page', async () => {
@@ -107,7 +209,7 @@ describe('core/paging', () => {
         for await (const p of pageNumbers(async (n) => {
             fetched.push(n);
             return { records: [n * 2, n * 2 + 1], total: 4 };
-        }, { first: 0, pageSize: 2 })) out.push(...p.records);
+        }, { system: 'test', first: 0, pageSize: 2 })) out.push(...p.records);
         should(fetched).eql([0, 1]);
         should(out).eql([0, 1, 2, 3]);
     });
@@ -123,7 +225,7 @@ describe('core/paging', () => {
             const page = { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
             if (fetched.length === 2) rows = rows.filter((r) => r > 2);
             return page;
-        }, { first: 1, pageSize: 2 });
+        }, { system: 'test', first: 1, pageSize: 2 });
         for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
         should(out.sort((a, b) => a - b)).eql([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         // page 3 showed 8 rows where there were 10: two rows at most slid back across one page boundary, so page 2
@@ -142,7 +244,7 @@ describe('core/paging', () => {
             if (fetched.length === 3) rows = rows.filter((r) => r !== 1);
             if (fetched.length === 4) rows = rows.filter((r) => r !== 2);
             return { records: rows.slice(n - 1, n), total: rows.length };
-        }, { first: 1, pageSize: 1 });
+        }, { system: 'test', first: 1, pageSize: 1 });
         for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
         should(rows.filter((r) => !out.includes(r))).eql([]);
         should(out.filter((r, i) => out.indexOf(r) !== i)).eql([]);
@@ -159,7 +261,7 @@ describe('core/paging', () => {
             if (fetched.length === 3) rows = rows.filter((r) => r !== 1);
             if (fetched.length === 4) rows = [-1, 0, ...rows];
             return { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
-        }, { first: 1, pageSize: 2 });
+        }, { system: 'test', first: 1, pageSize: 2 });
         for await (const p of dedupeBy(src, (r: number) => r)) out.push(...p.records);
         should([2, 3, 4, 5, 6].filter((r) => !out.includes(r))).eql([]);
         should(out.filter((r, i) => out.indexOf(r) !== i)).eql([]);
@@ -176,7 +278,7 @@ describe('core/paging', () => {
             if (call === 3) rows = rows.filter((r) => r > 2);
             if (call === 5) rows = [-1, 0, ...rows];
             return { records: rows.slice((n - 1) * 2, n * 2), total: rows.length };
-        }, { first: 1, pageSize: 2 });
+        }, { system: 'test', first: 1, pageSize: 2 });
         for await (const p of src) marks.push([p.records, p.mayRepeatEarlier === true]);
         should(marks).eql([
             [[1, 2], false],
@@ -200,7 +302,7 @@ describe('core/paging', () => {
             if (call === 9) rows = [...Array.from({ length: 3000 }, (_, i) => ({ id: -i - 1 })), ...rows];
             if (call === 15) rows = rows.slice(2500);
             return { records: rows.slice((n - 1) * pageSize, n * pageSize), total: rows.length };
-        }, { first: 1, pageSize });
+        }, { system: 'test', first: 1, pageSize });
         const counts = new Map<number, number>();
         for await (const p of dedupeBy(src, (r) => r.id)) for (const r of p.records) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
         should([...counts].filter(([, c]) => c > 1)).eql([]);
@@ -225,7 +327,7 @@ describe('core/paging', () => {
         const check = { key: (r: number) => r, fail: (seen: { page: number; repeated: number; count: number }) => new Error(`offset at page ${seen.page}: ${seen.repeated}/${seen.count}`) };
         const read = async (fetch: (n: number, size: number) => QueryPage<number>, pageSize: number, offsetCheck?: typeof check) => {
             const out: number[] = [];
-            for await (const p of dedupeBy(pageNumbers(async (n, size) => fetch(n, size), { first: 1, pageSize, offsetCheck }), (r: number) => r)) out.push(...p.records);
+            for await (const p of dedupeBy(pageNumbers(async (n, size) => fetch(n, size), { system: 'test', first: 1, pageSize, offsetCheck }), (r: number) => r)) out.push(...p.records);
             return out;
         };
         const offsets = (n: number, size: number) => ({ records: rows.slice(n, n + size), total: rows.length });
@@ -268,7 +370,7 @@ describe('core/paging', () => {
         for await (const p of pageNumbers(async (n): Promise<QueryPage<number>> => {
             fetched.push(n);
             return { records: [n, n], total: 8 };
-        }, { first: 1, start: 3, pageSize: 2 })) void p;
+        }, { system: 'test', first: 1, start: 3, pageSize: 2 })) void p;
         should(fetched).eql([3, 4]);
     });
 

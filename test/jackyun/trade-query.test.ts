@@ -808,4 +808,90 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         // page 1 (index 1) showed the smaller total: page 0 was read again
         should(sent().map((b) => b.pageIndex)).eql([0, 1, 0, 2]);
     });
+
+    describe('incremental runs: no trade skipped for good, every read ends', () => {
+        let flipping = false;
+        afterEach(() => {
+            flipping = false;
+        });
+
+        /** A store of `trades` trades modified over the last days, and the incremental node reading it. */
+        async function storeOfTheLastDays(trades: number) {
+            await sim.stop();
+            const now = Date.now();
+            sim = new JackyunSim({ base: now - 5 * DAY, spanDays: 4, trades });
+            await sim.start();
+            await start(direct({ maxRetries: 0 }), node({ incremental: true }));
+            return now;
+        }
+        const emitted = (r: { outputs: Msg[][] }) => r.outputs[0].flatMap((m) => (m.payload as Msg[]).map((t) => t.TradeNo as string));
+        const emptyAnswer = (totalResults: number) => ({ type: 'http' as const, status: 200, body: JSON.stringify({ code: 200, msg: '', subCode: '', result: { data: { trades: [], totalResults }, contextId: 'c0a8' } }), headers: { 'Content-Type': 'application/json' } });
+
+        it('an empty page in the middle of a window whose total says more follow does not end the read as complete: the trades after it are not skipped for good', async () => {
+            const now = await storeOfTheLastDays(30);
+            const all = numbers(sim.trades);
+            // Page 2 (pageIndex 1) answered empty once, its total unchanged (a replica not caught up, a cache miss, a
+            // deep-paging limit): the 20 trades after page 1 are there, the total says so.
+            sim.inject(emptyAnswer(all.length), 1, (r) => JSON.parse(new URLSearchParams(r.body).get('bizcontent') ?? '{}').pageIndex === 1);
+            const params = { startModified: chinaTime(now - 6 * DAY), pageSize: 10 };
+            const first = await run('n1', { params }, 1);
+            // The next run, a few minutes later (inject), reads on from the watermark.
+            const second = await run('n1', { params }, 1);
+            const got = new Set([...emitted(first), ...emitted(second)]);
+            const missing = all.filter((no) => !got.has(no));
+            should(missing).eql([], `${missing.length} trades never emitted by either run; run 1 caught: ${first.caught?.error?.message}`);
+        });
+
+        it('an empty page that stays empty while the total says more follow fails the run (EMPTY_PAGE), by page number after asking it twice more and by cursor at once; the next run reads every trade', async () => {
+            const now = await storeOfTheLastDays(30);
+            const all = numbers(sim.trades);
+            const params = { startModified: chinaTime(now - 6 * DAY), pageSize: 10 };
+            for (const pagingMode of ['page', 'scroll']) {
+                sim.clearRequests();
+                // The second page asked, every time it is asked (three times by page number): pageIndex 1, or the
+                // cursor's first scroll id.
+                sim.inject(emptyAnswer(all.length), pagingMode === 'page' ? 3 : 1, (r) => {
+                    const biz = JSON.parse(new URLSearchParams(r.body).get('bizcontent') ?? '{}');
+                    return pagingMode === 'page' ? biz.pageIndex === 1 : biz.scrollId !== undefined && biz.scrollId !== '';
+                });
+                // From the start (the page mode's second run moved the watermark).
+                const failed = await run('n1', { params: { ...params, pagingMode }, resetWatermark: true }, 1);
+                should(failed.caught?._error).match({ code: 'EMPTY_PAGE', kind: 'transient', retryable: true }, pagingMode);
+                should(failed.caught!._error.message).match(/came back empty .*total \(30\) says more .* the read was stopped so that those (records|trades) are not skipped/);
+                // Page 2 asked three times by page number; a cursor's page once.
+                should(sim.requests).have.length(pagingMode === 'page' ? 4 : 2);
+                // The watermark stayed where it was: the next run reads every trade.
+                const next = await run('n1', { params: { ...params, pagingMode } }, 1);
+                should(next.caught).be.undefined();
+                should(emitted(next).sort()).eql(all.slice().sort(), pagingMode);
+            }
+        });
+
+        it('a total that differs from one answer to the next (two replicas, one a trade behind) does not keep the read going for ever: the run ends', async () => {
+            const now = await storeOfTheLastDays(30);
+            const total = sim.trades.length;
+            // Each answer's total is counted by the other replica: 30, 31, 30, 31 …
+            flipping = true;
+            let n = 0;
+            const flip = () => {
+                if (!flipping) return;
+                sim.totalAs = n++ % 2 === 0 ? total + 1 : total;
+                sim.afterRequest(flip);
+            };
+            sim.totalAs = total;
+            sim.afterRequest(flip);
+            let outcome: string;
+            try {
+                const r = await run('n1', { params: { startModified: chinaTime(now - 6 * DAY), pageSize: 10 } }, 1, 5000);
+                outcome = r.caught ? `caught: ${r.caught.error?.message}` : 'done';
+            } catch (err) {
+                outcome = (err as Error).message;
+            }
+            const asked = sim.requestCount;
+            flipping = false;
+            // Three pages of 10: a handful of requests, not thousands, and the msg finished one way or the other.
+            should(outcome).not.match(/did not call done\(\)/, `the read never ended: ${asked} requests in 5 s (pageIndex ${sent().slice(-6).map((b) => b.pageIndex).join(', ')} …)`);
+            should(asked).be.below(100);
+        });
+    });
 });

@@ -74,7 +74,7 @@ const querySpec: QuerySpec<KitClient> = {
             ctx.progress(`page ${page}`);
             const body = await ctx.client.post('/items/query', { page, size: params.pageSize, since: params.since }, ctx.request);
             return { records: body.items, total: body.total };
-        }, { first: 1, pageSize: params.pageSize });
+        }, { system: 'kit', first: 1, pageSize: params.pageSize });
     },
 };
 
