@@ -61,11 +61,13 @@ export interface ConnectionCheck {
 }
 
 /**
- * A URL of an account's key as the server sees it: the scheme and host in lower case, no default port, no trailing
- * slash. Typed `HTTP://Host/api/` in one config node and `http://host/api` in another, one account was two, each
- * allowed the whole rate. The path keeps its case (a server may tell /Api from /api).
+ * A server URL as the server sees it, for keys meaning "the same server" (an account's limiter and login, the
+ * duplicate guard's hold): the scheme and host in lower case, no default port, no trailing slash. Typed
+ * `HTTP://Host/api/` in one config node and `http://host/api` in another, one server was two (each allowed the whole
+ * rate; the duplicate guard let each save the same bill). The path keeps its case (a server may tell /Api from
+ * /api). Any other text (an account key's ids) is returned as it is.
  */
-function sameServer(part: string): string {
+export function serverKey(part: string): string {
     if (!/^https?:\/\//i.test(part)) return part;
     try {
         const url = new URL(part);
@@ -126,13 +128,13 @@ export abstract class BaseClient {
      * server and the user or app, no secret) with a digest of the credentials the login sends (`sent`, secrets too).
      */
     protected loginKey(who: string[], sent: unknown[]): string {
-        return credentialsKey(JSON.stringify([this.system, ...who.map(sameServer)]), sent);
+        return credentialsKey(JSON.stringify([this.system, ...who.map(serverKey)]), sent);
     }
 
     /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */
     protected accountId(): string | undefined {
         const key = this.accountKey();
-        return key === undefined ? undefined : JSON.stringify([this.system, ...key.map(sameServer)]);
+        return key === undefined ? undefined : JSON.stringify([this.system, ...key.map(serverKey)]);
     }
 
     /**

@@ -100,12 +100,12 @@ export function classifyMsgCode(code: number): ErrorKind {
 
 const SESSION_WORDS = /会话信息已丢失|会话已过期|请重新登录|session lost/i;
 /**
- * The words of a service's exception that the request itself could not be read (its body or `data` not JSON, as the
- * server parses it before doing anything): a write thrown so saved nothing. Narrower than the read's test on purpose:
- * "参数"/"parameter"/"format" also come from exceptions thrown after saving (.NET's "Parameter name: …", "Input string
- * was not in a correct format", a parameterised SQL statement's).
+ * Kingdee's own words for a request it could not read (its body or `data` not JSON, parsed before anything is done):
+ * the only write exception that proves nothing was saved. Not the JSON library's words ("JsonReader", "parsing
+ * value", "反序列化", "invalid JSON"): the node always sends JSON it serialised itself, and a save plug-in parsing an
+ * external system's HTML answer throws those after the bills were saved. Reads keep a wider test (responseError).
  */
-const UNREADABLE_REQUEST = /请求格式错误|不是有效的\s*JSON|JSON\s*格式|(invalid|malformed)\s+JSON|JsonReader|parsing (value|JSON)|反序列化|deserializ/i;
+const UNREADABLE_REQUEST = /请求格式错误/;
 /** MsgCodes whose Errors describe individual records (DIndex) of a Save/BatchSave/Push. */
 const PER_RECORD_CODES = new Set([0, 4, 6, 9, 10, 11, 12]);
 
@@ -478,8 +478,8 @@ export class KingdeeClient extends BaseClient {
     /**
      * A `response_error:` answer: the service threw. A read or a login: `validation` when the words say the request
      * was malformed, else `business`, never retried. A write (`write`): the service may have thrown after saving (a
-     * SQL timeout, a plug-in's exception in the save's later steps, the answer's own building), so unless the words say
-     * the request itself could not be read (its JSON), nothing proves the bills were not saved: `transient`, not safe
+     * SQL timeout, a plug-in's exception in the save's later steps, the answer's own building), so unless Kingdee says
+     * it could not read the request (UNREADABLE_REQUEST), nothing proves the bills were not saved: `transient`, not safe
      * to repeat, as an answer that cannot be read: its records go to output 2 marked possibly processed, never to
      * Catch as "nothing written" (whose replay would save them twice), and the duplicate guard holds their values as
      * for a lost answer.

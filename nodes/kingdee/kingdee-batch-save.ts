@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, StoppedMidChunk, sentWriteError, toConnectorError, validationError } from '../core';
+import { registerEndpoint, EndpointContext, KeyedLock, WriteSpec, RecordOutcome, isPlainObject, ConnectorError, StoppedMidChunk, sentWriteError, serverKey, toConnectorError, validationError } from '../core';
 import { collated, mainOrgFieldOf, primaryKeyOf, warnRequestErrors, type KingdeeClient, type OrgScope } from './client';
 import requestSchema from './schemas/batch-save.request.json';
 import recordSchema from './schemas/batch-save.record.json';
@@ -197,11 +197,12 @@ async function saveChunk(ctx: EndpointContext<KingdeeClient>, records: Obj[], pa
     // answer (timeout, connection cut) may still be running at Kingdee: its keys stay held as long again as its
     // timeout, so a copy checked meanwhile finds the bill instead of saving it a second time.
     const { serverUrl, acctId } = ctx.client.settings;
-    // Keyed as Kingdee compares them: form ids and field keys in any case, values as SQL Server's collation does
-    // (case and trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
+    // Keyed as Kingdee compares them: the server URL as the server sees it (two config nodes of one data centre may
+    // spell it differently), form ids and field keys in any case, values as SQL Server's collation does (case and
+    // trailing spaces ignored; holding a value a case-sensitive database tells apart only makes it wait).
     // Not by organisation: two organisations' bills of one value then wait for each other, but a bill naming no
     // organisation (looked up in all of them) still cannot be checked while one naming its organisation is saved.
-    const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverUrl, acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
+    const keys = values.filter((v): v is string => v !== undefined).map((v) => JSON.stringify([serverKey(serverUrl), acctId, String(params.FormId).toLowerCase(), field.toLowerCase(), collated(v)]));
     const holdMs = ctx.request.timeoutMs ?? ctx.client.http.defaultTimeoutMs;
     const unanswered = (err: unknown) => {
         const reason = err instanceof StoppedMidChunk ? err.reason : err;

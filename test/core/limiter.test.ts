@@ -1,6 +1,6 @@
 import sinon from 'sinon';
 import should from 'should';
-import { BaseClient, Limiter, RefusedSizes } from '../../nodes/core';
+import { BaseClient, Limiter, RefusedSizes, serverKey } from '../../nodes/core';
 import { JackyunClient } from '../../nodes/jackyun/client';
 import { GuanyiClient } from '../../nodes/guanyi/client';
 
@@ -440,6 +440,16 @@ describe('core/limiter: config nodes of one account share one', () => {
 describe('core/limiter: one account, however its address is spelled', () => {
     const jackyun = (gatewayUrl: string) => new JackyunClient({ system: 'jackyun', rps: 1, concurrency: 1 }, { mode: 'direct', gatewayUrl, appKey: 'app-1' }, { appSecret: 'jackyun-secret-1' });
     const guanyi = (url: string) => new GuanyiClient({ system: 'guanyi', rps: 1, concurrency: 1 }, { url, appkey: 'app-1' }, { sessionkey: 'guanyi-session-1', secret: 'guanyi-secret-1' });
+
+    it('serverKey: a URL as the server sees it (scheme and host in lower case, no default port, no trailing slash, the path\'s case and the query kept); any other text as it is', () => {
+        should(serverKey('HTTP://Host:80/K3Cloud/')).equal('http://host/K3Cloud');
+        should(serverKey('https://Api.Example.com:443/rest//')).equal('https://api.example.com/rest');
+        should(serverKey('http://host:8080/api?v=1')).equal('http://host:8080/api?v=1');
+        should(serverKey('HTTP://host')).equal('http://host');
+        should(serverKey('http://host/K3Cloud')).not.equal(serverKey('http://host/k3cloud'));
+        should(serverKey('acct-1')).equal('acct-1');
+        should(serverKey('http://[bad')).equal('http://[bad');
+    });
 
     it('config nodes whose URLs differ only in a trailing slash, the case of the scheme and host, or a default port share the limiter; another path does not', () => {
         const clients = [

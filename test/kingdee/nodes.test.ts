@@ -1034,6 +1034,22 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(records.map((x) => [x.model.FNote, x.alreadyPresent === true])).eql([['first', false], ['second', true]]);
         });
 
+        it('duplicate guard: two config nodes of one data centre whose server URLs differ only in the case of the scheme (one account for the limiter), one order number sent through both at once → saved once', async () => {
+            await start();
+            const guarded = { duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } };
+            // The same server typed two ways (say by a config node a flow import brought with it).
+            const flow = [config(), config({ id: 'c2', serverUrl: sim.serverUrl.replace(/^http:/, 'HTTP:') }), node(guarded), { ...node(guarded), id: 'n2', config: 'c2' }];
+            await load([kingdeeConfig, kingdeeBatchSave], withProbes(withProbes(flow, 'n1', 2), 'n2', 2), { c1: creds, c2: creds });
+            const order = (no: string, note: string) => model(undefined, { FNote: note, FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no }] });
+            // Kingdee saves slowly: the second check must wait for the first save.
+            sim.inject({ type: 'delay', ms: 300, thenProcess: true }, 10, isSave);
+            const [a, b] = await Promise.all([run('n1', { payload: order('JK-URL-1', 'first') }, 2), run('n2', { payload: order('JK-URL-1', 'second') }, 2)]);
+            should(a.caught).be.undefined();
+            should(b.caught).be.undefined();
+            should(saved().filter((x) => x.FJKShopNumber === 'JK-URL-1')).have.length(1, 'the order was saved twice: the server URL as typed split the guard\'s hold');
+            should([a, b].map((r) => r.outputs[0][0].payload.alreadyPresent === true).sort()).eql([false, true]);
+        });
+
         it('save options go to BatchSave as set (IsAutoSubmitAndAudit → the bill is audited); palette settings stay out', async () => {
             await start();
             await loadSave(

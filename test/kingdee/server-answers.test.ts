@@ -20,6 +20,11 @@ const isSave = isOp('BatchSave');
 const isPush = isOp('Push');
 /** An exception K/3 Cloud's services throw after saving (SQL Server's timeout, as its message reads in Chinese). */
 const SQL_TIMEOUT = '超时时间已到。在操作完成之前超时时间已过或服务器未响应。';
+/**
+ * What Newtonsoft.Json (K/3 Cloud's JSON library) throws when a save plug-in, after saving, parses an external
+ * system's answer that is not JSON (an HTML error page): a JSON library's words, thrown after the write.
+ */
+const PLUGIN_JSON_ERROR = "Newtonsoft.Json.JsonReaderException: Unexpected character encountered while parsing value: <. Path '', line 0, position 0. 在 Kingdee.K3.SCM.App.Sal.ServicePlugIn.OutStock.Save.AfterExecuteOperationTransaction(…)";
 
 describe('kingdee: what the server answers', function () {
     let sim: KingdeeSim;
@@ -214,6 +219,18 @@ describe('kingdee: what the server answers', function () {
             should(bad.caught).not.be.undefined();
             should(bad.caught!._error).match({ kind: 'validation', code: 'RESPONSE_ERROR' });
             should(bad.outputs[1]).have.length(0);
+        });
+
+        it('batch save: the bills saved, then a plug-in threw a JSON parse error → on output 2 possibly processed, not to Catch as a request Kingdee could not read (whose replay saves them again)', async () => {
+            await start({ throwAfterWrite: PLUGIN_JSON_ERROR });
+            await loadSave();
+            const r = await run('n1', { payload: [model({ FNote: 'plug-in-a' }), model({ FNote: 'plug-in-b' })] }, 2);
+            should(sim.rows('SAL_OutStock').map((b) => b.FNote)).eql(['plug-in-a', 'plug-in-b']);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m) => [m.error.code, m.error.possiblyProcessed, m.error.retryable])).eql([
+                ['RESPONSE_ERROR', true, false],
+                ['RESPONSE_ERROR', true, false],
+            ]);
         });
 
         it('push: the targets made, then the service threw → the sources on output 2 possibly processed; replayed, each comes out with its target (alreadyPushed), none made twice', async () => {
