@@ -605,7 +605,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 if (from !== undefined && from - watermark.overlapMs - 60000 > watermarkEnd) {
                     // Committed while the clock ran ahead: the window would start after it ends, and committing now
                     // would skip what changed between the last real read and now.
-                    const reason = `the stored watermark (${new Date(from).toISOString()}) is later than now (${new Date(watermarkEnd).toISOString()}) by more than the overlap: was the clock set back? Nothing was read and the watermark was not moved (read from it, what changed since the last run would be skipped); send msg.resetWatermark = true to read again from your start`;
+                    const reason = `the stored watermark (${new Date(from).toISOString()}) is later than now (${new Date(watermarkEnd).toISOString()}) by more than the overlap: was the clock set back? Nothing was read and the watermark was not moved (read from it, what changed since the last run would be skipped); send msg.resetWatermark = true${mark.read ? ' with the same msg.params' : ''} to read again from your start`;
                     throw new WholeMessageError(`${spec.type}: ${reason}`, new ConnectorError({ system: spec.system, kind: 'config', code: 'WATERMARK_AHEAD', message: reason }));
                 }
                 // Within the grace, the window starts no later than it ends (what lies between was read last run).

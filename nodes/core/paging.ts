@@ -50,10 +50,11 @@ export function emptyPageError(system: string, page: number, total: number, befo
 const EMPTY_PAGE_RETRIES = 2;
 
 /**
- * The pages a read of pageNumbers may read again beyond twice the pages it read forward. A change of the total has
- * at most every page read forward so far read again (each once), so twice that allows for two such changes; the few
- * more, for a short read. A total that flips between two values (two replicas, one a row behind, answering in turn)
- * has pages read again without end, never a page forward: past this, the read fails.
+ * The pages a read of pageNumbers may read again, since it last read a page forward, beyond twice the pages it read
+ * forward. A change of the total has at most every page read forward so far read again (each once), so twice that
+ * allows for two changes in a row; the few more, for a short read. A read in a busy system (a row leaving every few
+ * pages) reads pages forward between its re-reads; a total that flips between two values (two replicas, one a row
+ * behind, answering in turn) reads pages again without end and never one forward: past this, the read fails.
  */
 const REREAD_SLACK = 10;
 
@@ -130,8 +131,12 @@ export async function* pageNumbers<R>(
         if (again.length === 0 && ended) return;
         const n = again.length > 0 ? again.shift()! : highest + 1;
         const forward = n > highest;
-        if (forward) highest = n;
-        else if (++reread > 2 * (highest - start + 1) + REREAD_SLACK) {
+        // Counted since the last page read forward: a busy read (a row leaving every few pages) goes on, a total
+        // flipping between two values never reads a page forward.
+        if (forward) {
+            highest = n;
+            reread = 0;
+        } else if (++reread > 2 * (highest - start + 1) + REREAD_SLACK) {
             const text: Text = { key: 'runtime.error.totalUnstable', vars: { low, high, again: reread - 1, forward: highest - start + 1 } };
             throw textError(inEnglish, text, { system: options.system, kind: 'transient', code: 'TOTAL_UNSTABLE', safeToRepeat: true });
         }
@@ -141,7 +146,8 @@ export async function* pageNumbers<R>(
         // not the end (below, count < pageSize would take it for one): asked again, then the read fails.
         const rowsBefore = (n - first) * pageSize;
         for (let times = 1; forward && page.records.length === 0 && !totalIgnored && page.total !== undefined && rowsBefore < page.total; times++) {
-            if (times > EMPTY_PAGE_RETRIES) throw emptyPageError(options.system, n, page.total, rowsBefore, times);
+            // Counted from 1, as the node's status counts pages (Jackyun numbers them from 0).
+            if (times > EMPTY_PAGE_RETRIES) throw emptyPageError(options.system, n - first + 1, page.total, rowsBefore, times);
             page = await fetchPage(n, pageSize);
         }
         const count = page.records.length;

@@ -7,19 +7,33 @@ import { createHash } from 'crypto';
 import type { Node } from 'node-red';
 import type { Translate } from './i18n';
 
+/** The node's own read's watermark: epoch ms, as every release kept it. */
 const KEY = 'cnErpWatermark';
+/**
+ * The watermarks of the reads triggers choose (their own msg.params: another shop, another filter), in one object by
+ * readDigest: `{ <digest>: { at, used } }`, `at` the epoch ms read up to (null after msg.resetWatermark: from the
+ * user's start), `used` when it was last saved. Shared, one node fed by two injects, SHOP01 every half hour and SHOP02
+ * every hour, had SHOP01's run move the watermark past SHOP02's records not yet read. One object, kept to the
+ * READS_KEPT most recently used reads and to those used within READ_UNUSED_MS, so that a trigger choosing a new read
+ * each time (a lookup fed records) does not grow the node's context for ever.
+ */
+const READS_KEY = 'cnErpWatermarkReads';
+const READS_KEPT = 1000;
+const READ_UNUSED_MS = 90 * 86400000;
+
+interface ReadMark {
+    at: number | null;
+    used: number;
+}
 
 /**
- * The context key of one read's watermark: `cnErpWatermark` for the node's own read, and for a trigger choosing other
- * records (its own msg.params: another shop, another filter) `cnErpWatermark-` and a digest of what it chose. Shared,
- * one node fed by two injects, SHOP01 every half hour and SHOP02 every hour, had SHOP01's run move the watermark past
- * SHOP02's records not yet read. `filters` holds the trigger's choices only (no window times, no page size).
+ * The digest a read is kept under among the node's reads, or undefined for the node's own read (nothing chosen).
+ * `filters` holds the trigger's choices only (no window times, no page size), in any order.
  */
-export function watermarkKey(filters: Record<string, unknown>): string {
+export function readDigest(filters: Record<string, unknown>): string | undefined {
     const names = Object.keys(filters).sort();
-    if (names.length === 0) return KEY;
-    const chosen = JSON.stringify(names.map((name) => [name, filters[name]]));
-    return `${KEY}-${createHash('sha256').update(chosen).digest('hex').slice(0, 16)}`;
+    if (names.length === 0) return undefined;
+    return createHash('sha256').update(JSON.stringify(names.map((name) => [name, filters[name]]))).digest('hex').slice(0, 16);
 }
 
 /**
@@ -77,13 +91,18 @@ export class Watermark {
         readonly overlapMs: number,
         /** Node-RED's language for the warning below (a warning is read in the debug sidebar, like the status). */
         private readonly _: Translate,
-        /** The node context key it is kept under (watermarkKey). */
-        readonly key: string = KEY,
+        /** The read a trigger chose (readDigest), or undefined: the node's own. */
+        readonly read?: string,
     ) {}
 
-    /** The watermark of the read a trigger's `filters` choose (watermarkKey), in the same store with the same overlap. */
+    /** The watermark of the read a trigger's `filters` choose (readDigest), in the same store with the same overlap. */
     forRead(filters: Record<string, unknown>): Watermark {
-        return new Watermark(this.node, this.store, this.overlapMs, this._, watermarkKey(filters));
+        return new Watermark(this.node, this.store, this.overlapMs, this._, readDigest(filters));
+    }
+
+    /** Where it is kept, as a message names it. */
+    private get where(): string {
+        return `${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${this.read ? `${READS_KEY}, read ${this.read}` : KEY})`;
     }
 
     /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
@@ -92,40 +111,78 @@ export class Watermark {
         return new Error(`watermark store ${where}: could not ${what} the watermark: ${err instanceof Error ? err.message : String(err)}`);
     }
 
-    get(): Promise<number | undefined> {
+    /**
+     * Read up to when, or undefined: from the user's start. A read a trigger chose that has none of its own yet (a
+     * new one, or one an earlier release kept in the node's own watermark) starts from the node's own, if any.
+     */
+    async get(): Promise<number | undefined> {
+        if (this.read) {
+            const mark = (await this.reads())[this.read];
+            if (mark !== undefined) {
+                if (mark !== null && typeof mark === 'object' && (mark.at === null || (typeof mark.at === 'number' && Number.isFinite(mark.at)))) return mark.at ?? undefined;
+                throw this.unreadable(mark);
+            }
+        }
+        const value = await this.load(KEY);
+        if (value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))) return (value as number | null) ?? undefined;
+        // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
+        if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+            const ms = Number(value);
+            this.node.warn(this._('runtime.warn.watermarkText', { type: this.node.type, stored: JSON.stringify(value), at: new Date(ms).toISOString() }));
+            return ms;
+        }
+        throw this.unreadable(value, KEY);
+    }
+
+    set(ms: number): Promise<void> {
+        return this.read ? this.saveRead(ms, 'save') : this.save(KEY, ms, 'save');
+    }
+
+    /** Forgets it: the next run reads from the user's start (a read a trigger chose, not from the node's own either). */
+    clear(): Promise<void> {
+        return this.read ? this.saveRead(null, 'clear') : this.save(KEY, undefined, 'clear');
+    }
+
+    // Read as no watermark, the run would silently read everything again from the user's start.
+    private unreadable(value: unknown, key?: string): UnreadableWatermark {
+        const where = key ? `${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${key})` : this.where;
+        return new UnreadableWatermark(`the watermark stored ${where} is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true${this.read ? ' with the same msg.params' : ''} to read again from your start`);
+    }
+
+    /** The node's reads (READS_KEY); anything but an object there is none. */
+    private async reads(): Promise<Record<string, ReadMark>> {
+        const v = await this.load(READS_KEY);
+        return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, ReadMark>) : {};
+    }
+
+    /** This read's mark saved, the reads unused for READ_UNUSED_MS and those past the READS_KEPT most recent dropped. */
+    private async saveRead(at: number | null, what: string): Promise<void> {
+        const now = Date.now();
+        const kept = Object.entries(await this.reads())
+            .filter(([digest, mark]) => digest !== this.read && typeof mark?.used === 'number' && now - mark.used < READ_UNUSED_MS)
+            .sort((a, b) => b[1].used - a[1].used)
+            .slice(0, READS_KEPT - 1);
+        // A new object: the memory store hands out the one it keeps.
+        const reads: Record<string, ReadMark> = Object.fromEntries(kept);
+        reads[this.read!] = { at, used: now };
+        await this.save(READS_KEY, reads, what);
+    }
+
+    private load(key: string): Promise<unknown> {
         return new Promise((resolve, reject) => {
             // A custom store may throw rather than call back.
             try {
-                this.node.context().get(this.key, this.store as string, (err: Error | undefined, value: unknown) => {
-                    if (err) return reject(this.failed('read', err));
-                    if (value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))) return resolve(value ?? undefined);
-                    // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
-                    if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
-                        const ms = Number(value);
-                        this.node.warn(this._('runtime.warn.watermarkText', { type: this.node.type, stored: JSON.stringify(value), at: new Date(ms).toISOString() }));
-                        return resolve(ms);
-                    }
-                    // Read as no watermark, the run would silently read everything again from the user's start.
-                    reject(new UnreadableWatermark(`the watermark stored ${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${this.key}) is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true to read again from your start`));
-                });
+                this.node.context().get(key, this.store as string, (err: Error | undefined, value: unknown) => (err ? reject(this.failed('read', err)) : resolve(value)));
             } catch (err) {
                 reject(this.failed('read', err));
             }
         });
     }
 
-    set(ms: number): Promise<void> {
-        return this.write(ms, 'save');
-    }
-
-    clear(): Promise<void> {
-        return this.write(undefined, 'clear');
-    }
-
-    private write(value: number | undefined, what: string): Promise<void> {
+    private save(key: string, value: unknown, what: string): Promise<void> {
         return new Promise((resolve, reject) => {
             try {
-                this.node.context().set(this.key, value, this.store as string, (err?: Error) => (err ? reject(this.failed(what, err)) : resolve()));
+                this.node.context().set(key, value, this.store as string, (err?: Error) => (err ? reject(this.failed(what, err)) : resolve()));
             } catch (err) {
                 reject(this.failed(what, err));
             }

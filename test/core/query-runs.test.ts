@@ -4,7 +4,7 @@ import { waitFor } from '../helpers/wait';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { KitSim, KIT_DEMO } from '../sim/kit';
 import { kitConfig, kitQuery, kitSave } from '../kit/kit-nodes';
-import { Watermark, watermarkKey } from '../../nodes/core/watermark';
+import { Watermark, readDigest } from '../../nodes/core/watermark';
 import { acknowledge, openAckRun } from '../../nodes/core/ack';
 import { ackTimeout, sameRead } from '../../nodes/core/endpoint';
 import path from 'path';
@@ -186,9 +186,10 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
         it("each filter a trigger gives in msg.params reads from its own watermark; the page size alone reads with the node's; a reset forgets its read's only", async () => {
             await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
             const q = helper.getNode('q1');
-            const stored = (key: string) => q.context().get(key) as number | undefined;
-            const a = watermarkKey({ category: 'A' });
-            const b = watermarkKey({ category: 'B' });
+            // The watermark of a read a trigger chose (in the node's reads), or the node's own.
+            const stored = (digest: string | undefined) => (digest ? (q.context().get('cnErpWatermarkReads') as Record<string, { at: number | null }>)[digest]?.at : q.context().get('cnErpWatermark')) as number | null | undefined;
+            const a = readDigest({ category: 'A' });
+            const b = readDigest({ category: 'B' });
 
             should(await sinceOfRun({ params: { category: 'A' } })).be.undefined();
             // B's first run: from the start, not from A's watermark (which would skip B's records modified before it).
@@ -198,12 +199,15 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(stored(b)).be.a.Number();
             // The node's own read (no filter from the trigger), then one asking only another page size: one watermark.
             should(await sinceOfRun({})).be.undefined();
-            const own = stored('cnErpWatermark')!;
+            const own = stored(undefined)!;
             should(await sinceOfRun({ params: { pageSize: 20 } })).equal(own - 60000);
-            // msg.resetWatermark with B's filter forgets B's watermark, not A's.
+            // msg.resetWatermark with B's filter forgets B's watermark, not A's, and B does not fall back to the node's.
             const aBefore = stored(a)!;
             should(await sinceOfRun({ params: { category: 'B' }, resetWatermark: true })).be.undefined();
             should(await sinceOfRun({ params: { category: 'A' } })).equal(aBefore - 60000);
+            // A read new to the node starts from the node's own watermark (as a read an earlier release kept there).
+            should(await sinceOfRun({ params: { category: 'C' } })).equal(stored(undefined)! - 60000);
+            should(q.context().keys().sort()).eql(['cnErpWatermark', 'cnErpWatermarkReads']);
         });
 
         it('a filter set in the node from the msg (a msg-typed setting) chooses the watermark as msg.params does; one typed in the node does not', async () => {
@@ -218,13 +222,44 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(helper.getNode('q1').context().keys()).eql(['cnErpWatermark']);
         });
 
-        it('the key: the plain one for no filter, a digest of the filters in any order otherwise', () => {
-            should(watermarkKey({})).equal('cnErpWatermark');
-            should(watermarkKey({ shop: 'A', form: 'X' })).equal(watermarkKey({ form: 'X', shop: 'A' }));
-            should(watermarkKey({ shop: 'A' })).match(/^cnErpWatermark-[0-9a-f]{16}$/);
-            should(watermarkKey({ shop: 'A' })).not.equal(watermarkKey({ shop: 'B' }));
-            // Context keys are paths in Node-RED: no dot or bracket in them.
-            should(watermarkKey({ 'a.b': '[x]' })).not.match(/[.[\]]/);
+        it('a node fed by one inject whose msg.params choose its read keeps the watermark an earlier release stored (under cnErpWatermark) on upgrade', async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            // What the release before this change kept for this node: one watermark, under the plain key, whatever
+            // msg.params the only trigger (an inject every half hour, msg.params.category "A") gave.
+            const stored = Date.now() - 30 * 60000;
+            helper.getNode('q1').context().set('cnErpWatermark', stored);
+            // The first run after the upgrade: from that watermark (minus the overlap), not again from the user's start.
+            should(await sinceOfRun({ params: { category: 'A' } })).equal(stored - 60000);
+        });
+
+        it('a query fed upstream records (object payloads, incremental on) does not keep a watermark key for every record it was ever fed; the reads kept are bounded', async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            // A lookup fed per record: each record's schema-named field (category) is read from msg.payload.
+            for (let i = 0; i < 30; i++) await sinceOfRun({ payload: { category: `C${i}`, other: i } });
+            const keys = helper.getNode('q1').context().keys() as string[];
+            should(keys.length).be.belowOrEqual(2, `${keys.length} watermark keys kept in the node's context, one per record fed`);
+        });
+
+        it('the digest: none for no filter, the same for the filters in any order, another for other values', () => {
+            should(readDigest({})).be.undefined();
+            should(readDigest({ shop: 'A', form: 'X' })).equal(readDigest({ form: 'X', shop: 'A' }));
+            should(readDigest({ shop: 'A' })).match(/^[0-9a-f]{16}$/);
+            should(readDigest({ shop: 'A' })).not.equal(readDigest({ shop: 'B' }));
+        });
+
+        it('the reads kept: those used within 90 days, the 1,000 most recent', async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            const q = helper.getNode('q1');
+            const now = Date.now();
+            const reads: Record<string, { at: number; used: number }> = {};
+            for (let i = 0; i < 1005; i++) reads[`d${i}`] = { at: now - 1000, used: now - i * 1000 };
+            reads.old = { at: now, used: now - 91 * 86400000 };
+            q.context().set('cnErpWatermarkReads', reads);
+            await sinceOfRun({ params: { category: 'A' } });
+            const kept = q.context().get('cnErpWatermarkReads') as Record<string, unknown>;
+            should(Object.keys(kept)).have.length(1000);
+            should(kept).have.properties([readDigest({ category: 'A' })!, 'd0', 'd998']);
+            should(kept).not.have.properties(['old', 'd999', 'd1004']);
         });
     });
 

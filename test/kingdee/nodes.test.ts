@@ -6,7 +6,7 @@ import { SimRequest } from '../sim/harness';
 import { waitFor } from '../helpers/wait';
 import { testButtonText } from '../helpers/editor-locales';
 import { testConnectionLimit } from '../../nodes/core/config-node';
-import { watermarkKey } from '../../nodes/core/watermark';
+import { readDigest } from '../../nodes/core/watermark';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
 import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
 import kingdeeBatchSave = require('../../nodes/kingdee/kingdee-batch-save');
@@ -332,21 +332,20 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             const n1 = helper.getNode('n1');
             const ahead = Date.now() + 86400000;
             const msg = { params: { FormId: RETURN_REQUEST_FORM, FieldKeys: 'FBillNo,FModifyDate,FEntity_FEntryID' } };
-            // The watermark of the read these msg.params choose.
-            const key = watermarkKey(msg.params);
-            n1.context().set(key, ahead);
+            // The node's watermark, which the read these msg.params choose starts from (it has none of its own yet).
+            n1.context().set('cnErpWatermark', ahead);
             const r = await run('n1', msg, 1);
             // Read "FModifyDate >= tomorrow and < now" (nothing) and committed now, the bills modified between the last
             // real read and now would never be read.
             should(sentData(isQuery)).have.length(0);
-            should(n1.context().get(key)).equal(ahead);
+            should(n1.context().get('cnErpWatermark')).equal(ahead);
             should(r.caught!.error.message).match(/kingdee-bill-query: the stored watermark .* is later than now .*resetWatermark = true/);
             should(r.caught!._error).match({ kind: 'config', code: 'WATERMARK_AHEAD' });
             // The way out the message names: a reset reads from the start again.
             const again = await run('n1', { ...msg, resetWatermark: true }, 1);
             should(again.caught).be.undefined();
             should(again.outputs[0][0].payload).have.length(sim.rows(RETURN_REQUEST_FORM).length);
-            should(n1.context().get(key)).be.below(Date.now() + 1);
+            should(n1.context().get('cnErpWatermarkReads')[readDigest(msg.params)!].at).be.below(Date.now() + 1);
         });
 
         it('output mode "record" with a cap (maxRecords): one msg per row, paging stops at the cap', async () => {
