@@ -100,11 +100,6 @@ export class Watermark {
         return new Watermark(this.node, this.store, this.overlapMs, this._, readDigest(filters));
     }
 
-    /** Where it is kept, as a message names it. */
-    private get where(): string {
-        return `${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${this.read ? `${READS_KEY}, read ${this.read}` : KEY})`;
-    }
-
     /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
     private failed(what: string, err: unknown): Error {
         const where = this.store ? `"${this.store}"` : '(the default store)';
@@ -120,7 +115,7 @@ export class Watermark {
             const mark = (await this.reads())[this.read];
             if (mark !== undefined) {
                 if (mark !== null && typeof mark === 'object' && (mark.at === null || (typeof mark.at === 'number' && Number.isFinite(mark.at)))) return mark.at ?? undefined;
-                throw this.unreadable(mark);
+                throw this.unreadable(mark, `${READS_KEY}, read ${this.read}`);
             }
         }
         const value = await this.load(KEY);
@@ -144,8 +139,8 @@ export class Watermark {
     }
 
     // Read as no watermark, the run would silently read everything again from the user's start.
-    private unreadable(value: unknown, key?: string): UnreadableWatermark {
-        const where = key ? `${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${key})` : this.where;
+    private unreadable(value: unknown, key: string): UnreadableWatermark {
+        const where = `${this.store ? `in store "${this.store}"` : 'in the default store'} (key ${key})`;
         return new UnreadableWatermark(`the watermark stored ${where} is ${describeStored(value)}, not a number of milliseconds: nothing was read and it was not moved; store the epoch milliseconds to read from, or send msg.resetWatermark = true${this.read ? ' with the same msg.params' : ''} to read again from your start`);
     }
 

@@ -247,6 +247,16 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(readDigest({ shop: 'A' })).not.equal(readDigest({ shop: 'B' }));
         });
 
+        it("a read's watermark that is no number of milliseconds (the context edited by hand) stops the run naming where it is, nothing read", async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            const digest = readDigest({ category: 'A' })!;
+            helper.getNode('q1').context().set('cnErpWatermarkReads', { [digest]: { at: 'yesterday', used: Date.now() } });
+            const r = await run('q1', { params: { category: 'A' } }, 1);
+            should(r.caught!._error).match({ code: 'WATERMARK_INVALID' });
+            should(r.caught!.error.message).match(new RegExp(`\\(key cnErpWatermarkReads, read ${digest}\\) is an object, not a number of milliseconds.*msg.resetWatermark = true with the same msg.params`));
+            should(queries()).have.length(0);
+        });
+
         it('the reads kept: those used within 90 days, the 1,000 most recent', async () => {
             await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
             const q = helper.getNode('q1');
