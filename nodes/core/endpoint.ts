@@ -425,6 +425,16 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             node.warn(_('runtime.warn.ackTimeout', { type: spec.type, got: JSON.stringify(def.ackTimeout) }));
         }
         const ackTimeoutMinutes = ackTimeoutMs === undefined ? '' : Number((ackTimeoutMs / 60000).toFixed(3));
+        /**
+         * What a trigger chose, as the request reads it: coerced as the parameters will be (7 and "7" are one read), and
+         * without a value equal to the parameter's default (given or not, one read).
+         */
+        function chosenAsRead(chosen: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
+            const read: Record<string, unknown> = { ...params };
+            validateParams(read);
+            const props = ((spec.requestSchema as { properties?: Record<string, { default?: unknown }> }).properties ?? {}) as Record<string, { default?: unknown }>;
+            return Object.fromEntries(Object.keys(chosen).filter((name) => !sameData(read[name], props[name]?.default)).map((name) => [name, read[name]]));
+        }
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];
 
@@ -591,7 +601,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             let mark: Watermark | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
                 const inc = spec.incremental;
-                mark = watermark.forRead(readFilters(inc, reader.fromTrigger(params)));
+                mark = watermark.forRead(readFilters(inc, chosenAsRead(reader.fromTrigger(params), params)));
                 if (resetAsked(msg)) await mark.clear();
                 let from: number | undefined;
                 try {

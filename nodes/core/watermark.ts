@@ -14,12 +14,14 @@ const KEY = 'cnErpWatermark';
  * readDigest: `{ <digest>: { at, used } }`, `at` the epoch ms read up to (null after msg.resetWatermark: from the
  * user's start), `used` when it was last saved. Shared, one node fed by two injects, SHOP01 every half hour and SHOP02
  * every hour, had SHOP01's run move the watermark past SHOP02's records not yet read. One object, kept to the
- * READS_KEPT most recently used reads and to those used within READ_UNUSED_MS, so that a trigger choosing a new read
- * each time (a lookup fed records) does not grow the node's context for ever.
+ * READS_KEPT most recently saved reads, so that a trigger choosing a new read each time (a lookup fed records) does
+ * not grow the node's context for ever; the reads let go of leave their lowest mark under DROPPED, from which one of
+ * them coming back starts (read again, never skipped).
  */
 const READS_KEY = 'cnErpWatermarkReads';
 const READS_KEPT = 1000;
-const READ_UNUSED_MS = 90 * 86400000;
+/** The entry of READS_KEY holding the lowest mark of the reads let go of (no digest: those are hex). */
+const DROPPED = 'dropped';
 
 interface ReadMark {
     at: number | null;
@@ -31,9 +33,15 @@ interface ReadMark {
  * `filters` holds the trigger's choices only (no window times, no page size), in any order.
  */
 export function readDigest(filters: Record<string, unknown>): string | undefined {
-    const names = Object.keys(filters).sort();
-    if (names.length === 0) return undefined;
-    return createHash('sha256').update(JSON.stringify(names.map((name) => [name, filters[name]]))).digest('hex').slice(0, 16);
+    if (Object.keys(filters).length === 0) return undefined;
+    return createHash('sha256').update(JSON.stringify(sortedKeys(filters))).digest('hex').slice(0, 16);
+}
+
+/** Objects with their keys in order, at every depth: the same read whatever order its filters were written in. */
+function sortedKeys(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(sortedKeys);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]);
 }
 
 /**
@@ -107,17 +115,35 @@ export class Watermark {
     }
 
     /**
-     * Read up to when, or undefined: from the user's start. A read a trigger chose that has none of its own yet (a
-     * new one, or one an earlier release kept in the node's own watermark) starts from the node's own, if any.
+     * Read up to when, or undefined: from the user's start. A read a trigger chose that has none of its own (a new
+     * one, or one an earlier release kept in the node's own watermark) starts from the node's own, if any, or from the
+     * mark of the reads let go of when that is earlier (it may be one of them).
      */
     async get(): Promise<number | undefined> {
+        let dropped: number | undefined;
         if (this.read) {
-            const mark = (await this.reads())[this.read];
-            if (mark !== undefined) {
-                if (mark !== null && typeof mark === 'object' && (mark.at === null || (typeof mark.at === 'number' && Number.isFinite(mark.at)))) return mark.at ?? undefined;
-                throw this.unreadable(mark, `${READS_KEY}, read ${this.read}`);
+            const reads = await this.reads();
+            const mark = reads[this.read];
+            if (mark !== undefined) return this.markAt(mark, this.read);
+            if (reads[DROPPED] !== undefined) {
+                dropped = this.markAt(reads[DROPPED], DROPPED);
+                // One of the reads let go of was to start from the user's start.
+                if (dropped === undefined) return undefined;
             }
         }
+        const own = await this.own();
+        return dropped === undefined ? own : Math.min(dropped, own ?? dropped);
+    }
+
+    /** A read's mark as a watermark (null: from the user's start), or the error naming it. */
+    private markAt(mark: unknown, read: string): number | undefined {
+        const at = (mark as ReadMark | null)?.at;
+        if (typeof mark === 'object' && mark !== null && (at === null || (typeof at === 'number' && Number.isFinite(at)))) return at ?? undefined;
+        throw this.unreadable(mark, `${READS_KEY}, read ${read}`);
+    }
+
+    /** The node's own watermark. */
+    private async own(): Promise<number | undefined> {
         const value = await this.load(KEY);
         if (value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))) return (value as number | null) ?? undefined;
         // Every release stores a number; a context file edited by hand may hold it as text: read as that number.
@@ -150,16 +176,22 @@ export class Watermark {
         return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, ReadMark>) : {};
     }
 
-    /** This read's mark saved, the reads unused for READ_UNUSED_MS and those past the READS_KEPT most recent dropped. */
+    /**
+     * This read's mark saved; past READS_KEPT reads, the least recently saved are let go of, their lowest mark kept
+     * under DROPPED (null, from the user's start, when one of them was).
+     */
     private async saveRead(at: number | null, what: string): Promise<void> {
-        const now = Date.now();
-        const kept = Object.entries(await this.reads())
-            .filter(([digest, mark]) => digest !== this.read && typeof mark?.used === 'number' && now - mark.used < READ_UNUSED_MS)
-            .sort((a, b) => b[1].used - a[1].used)
-            .slice(0, READS_KEPT - 1);
+        const { [DROPPED]: before, [this.read!]: _this, ...others } = await this.reads();
+        const used = (m: ReadMark) => (typeof m?.used === 'number' && Number.isFinite(m.used) ? m.used : 0);
+        const byUse = Object.entries(others).sort((a, b) => used(b[1]) - used(a[1]));
+        const letGo = [...(before !== undefined ? [before] : []), ...byUse.slice(READS_KEPT - 1).map(([, m]) => m)];
         // A new object: the memory store hands out the one it keeps.
-        const reads: Record<string, ReadMark> = Object.fromEntries(kept);
-        reads[this.read!] = { at, used: now };
+        const reads: Record<string, ReadMark> = Object.fromEntries(byUse.slice(0, READS_KEPT - 1));
+        if (letGo.length > 0) {
+            const marks = letGo.map((m) => (typeof m?.at === 'number' && Number.isFinite(m.at) ? m.at : null));
+            reads[DROPPED] = { at: marks.includes(null) ? null : Math.min(...(marks as number[])), used: Date.now() };
+        }
+        reads[this.read!] = { at, used: Date.now() };
         await this.save(READS_KEY, reads, what);
     }
 

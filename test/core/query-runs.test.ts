@@ -257,19 +257,33 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(queries()).have.length(0);
         });
 
-        it('the reads kept: those used within 90 days, the 1,000 most recent', async () => {
+        it("the reads kept: the 1,000 most recently saved; one let go of comes back from the lowest mark of those let go of, not from the node's later one", async () => {
             await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
             const q = helper.getNode('q1');
             const now = Date.now();
+            const digest = (i: number) => readDigest({ category: `C${i}` })!;
             const reads: Record<string, { at: number; used: number }> = {};
-            for (let i = 0; i < 1005; i++) reads[`d${i}`] = { at: now - 1000, used: now - i * 1000 };
-            reads.old = { at: now, used: now - 91 * 86400000 };
+            for (let i = 0; i < 1000; i++) reads[digest(i)] = { at: now - 1000, used: now - i * 1000 };
+            // The least recently saved read (a quarterly one), its mark 90 days back; the node's own read a minute ago.
+            reads[digest(999)].at = now - 90 * 86400000;
             q.context().set('cnErpWatermarkReads', reads);
-            await sinceOfRun({ params: { category: 'A' } });
-            const kept = q.context().get('cnErpWatermarkReads') as Record<string, unknown>;
-            should(Object.keys(kept)).have.length(1000);
-            should(kept).have.properties([readDigest({ category: 'A' })!, 'd0', 'd998']);
-            should(kept).not.have.properties(['old', 'd999', 'd1004']);
+            q.context().set('cnErpWatermark', now - 60000);
+            // A read new to the node: from the node's own watermark; saving it lets go of C999.
+            should(await sinceOfRun({ params: { category: 'A' } })).equal(now - 60000 - 60000);
+            const kept = q.context().get('cnErpWatermarkReads') as Record<string, { at: number | null }>;
+            should(Object.keys(kept)).have.length(1001);
+            should(kept).have.properties([readDigest({ category: 'A' })!, digest(0), digest(998), 'dropped']);
+            should(kept).not.have.property(digest(999));
+            should(kept.dropped.at).equal(now - 90 * 86400000);
+            // C999 again: from the mark it had (read again, never skipped), not from the node's later one.
+            should(await sinceOfRun({ params: { category: 'C999' } })).equal(now - 90 * 86400000 - 60000);
+        });
+
+        it('the same filter given as a number and as text, or given as its default, is one read', async () => {
+            await load([kitConfig, kitQuery], withProbes([config(), query({ params: {} })], 'q1', 1), creds);
+            should(await sinceOfRun({ params: { category: 7 } })).be.undefined();
+            should(await sinceOfRun({ params: { category: '7' } })).be.a.Number();
+            should(readDigest({ a: { x: 1, y: 2 } })).equal(readDigest({ a: { y: 2, x: 1 } }));
         });
     });
 
