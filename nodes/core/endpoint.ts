@@ -432,7 +432,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         function chosenAsRead(chosen: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
             const read: Record<string, unknown> = { ...params };
             validateParams(read);
-            const props = ((spec.requestSchema as { properties?: Record<string, { default?: unknown }> }).properties ?? {}) as Record<string, { default?: unknown }>;
+            const props: Record<string, { default?: unknown }> = (spec.requestSchema as any).properties ?? {};
             return Object.fromEntries(Object.keys(chosen).filter((name) => !sameData(read[name], props[name]?.default)).map((name) => [name, read[name]]));
         }
         let current: IncrementalRun | undefined;
@@ -597,7 +597,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`, inputError(spec.system, (err as Error).message));
             }
             let watermarkEnd: number | undefined;
-            // The watermark of the read this trigger asks for: the node's, or its own for other records (watermarkKey).
+            // The watermark of the read this trigger asks for: the node's, or its own for other records (readDigest).
             let mark: Watermark | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
                 const inc = spec.incremental;

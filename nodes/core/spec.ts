@@ -77,7 +77,7 @@ export interface IncrementalSpec {
     /**
      * Parameters that do not choose which records a window holds (a page size, a paging mode, the vendor's other name
      * for the start): a trigger giving them in msg.params still reads with the node's watermark. Any other parameter
-     * the trigger chooses gets a watermark of its own (core watermarkKey); the window's own parameters never count.
+     * the trigger chooses gets a watermark of its own (core readDigest); the window's own parameters never count.
      */
     notFilters?: string[];
 }
