@@ -198,6 +198,13 @@ interface Kept {
     order?: Map<string, number>;
 }
 
+/** One save of `keep`: the entries it put under `kept.contextKey`, and what each replaced (see `forget`). */
+interface Save {
+    kept: Kept;
+    saved: Map<string, StoredReply>;
+    replaced: Map<string, StoredReply | undefined>;
+}
+
 /**
  * Drops the entries of `held` (what the store holds) older than `windowMs`, and returns `order`: their keys in the
  * order they were stored, with the time of each. The oldest are at its front, so expiry looks at those only, not at
@@ -495,9 +502,9 @@ function register(RED: NodeAPI) {
         /**
          * Puts `entries` into what the store holds under `kept.contextKey`, dropping the expired ones, in one save.
          * Called under the lock. False when the node closed first (unless `evenIfClosed`): then nothing is saved.
-         * A failed save is thrown.
+         * A failed save is thrown. A save made is added to `saves`, for `forget`.
          */
-        async function keep(kept: Kept, entries: Map<string, StoredReply>, evenIfClosed = false): Promise<boolean> {
+        async function keep(kept: Kept, entries: Map<string, StoredReply>, evenIfClosed = false, saves?: Save[]): Promise<boolean> {
             if (closed && !evenIfClosed) return false;
             const held = await contextGet(kept.contextKey);
             if (closed && !evenIfClosed) return false;
@@ -538,7 +545,31 @@ function register(RED: NodeAPI) {
                 order.delete(k);
                 order.set(k, v.at);
             }
+            saves?.push({ kept, saved: new Map(entries), replaced });
             return true;
+        }
+
+        /**
+         * Takes out again what `saves` put in the store (under the lock, even while the node stops): each key gets back
+         * what it held before, unless a later save changed it since. For a delivery the node could not hand to a flow
+         * after all: its resend must not be taken as a repeat.
+         */
+        function forget(saves: Save[]): Promise<void> {
+            return withLock(async () => {
+                for (const { kept, saved, replaced } of saves.splice(0).reverse()) {
+                    const held = await contextGet(kept.contextKey);
+                    for (const [k, v] of saved) {
+                        const current = held[k];
+                        if (!current || current.at !== v.at || current.d !== v.d) continue;
+                        const before = replaced.get(k);
+                        if (before) held[k] = before;
+                        else delete held[k];
+                    }
+                    await contextSet(kept.contextKey, held);
+                    // Built again from what the store holds at the next save.
+                    kept.order = undefined;
+                }
+            });
         }
 
         // ---- step 1: rate limit, media type, size; keeps the exact bytes -------------------------------------------
@@ -683,6 +714,8 @@ function register(RED: NodeAPI) {
 
             // With reply after the flow, what is recorded is what the flow answered (see `store`).
             const flowAnswered = replyMode === 'flow';
+            // What this delivery saved in the duplicate store (see `forget`).
+            const saves: Save[] = [];
             /**
              * Keeps the answer to this delivery's (ts, sig) for its replays, in the duplicate store (after the orders'
              * keys). False when the node closed first (as `store`). A failed save is thrown (nothing recorded: a 500, and a replay
@@ -692,7 +725,7 @@ function register(RED: NodeAPI) {
                 if (!replayKey || code >= 300) return true;
                 const entry: StoredReply = text ? { at: Date.now(), status: code, body: reply, text } : { at: Date.now(), status: code, body: reply };
                 try {
-                    return await withLock(() => keep(signaturesKept, new Map([[replayKey, entry]]), flowAnswered));
+                    return await withLock(() => keep(signaturesKept, new Map([[replayKey, entry]]), flowAnswered, saves));
                 } catch (err) {
                     if (!keepsKeys) throw err;
                     node.error(`qeasy-callback: the signature of a delivery could not be kept in the duplicate store (${(err as Error).message}); its orders' keys were, and recognise a replay`);
@@ -802,7 +835,7 @@ function register(RED: NodeAPI) {
                         const before = entries.get(k);
                         entries.set(k, before ? withVersions(entry, before, dedupeMs, now)! : entry);
                     }
-                    return keep(keysKept, entries, flowAnswered);
+                    return keep(keysKept, entries, flowAnswered, saves);
                 });
 
             if (fresh.length === 0) {
@@ -826,6 +859,12 @@ function register(RED: NodeAPI) {
                 let kept: boolean;
                 try {
                     kept = (await store((i) => echoes[i], 200)) && (await remember(200, reply));
+                    // Closed while the keys or the signature were being saved (a store over the network answers late):
+                    // the msg would reach no flow, so what was saved comes out again and the resend is handled anew.
+                    if (!kept || closed) {
+                        kept = false;
+                        await forget(saves).catch((err) => node.error(`qeasy-callback: a delivery the stopping node did not hand to the flow is still recorded in the duplicate store (${(err as Error).message}): its resend will be taken as a repeat`));
+                    }
                 } finally {
                     release();
                 }

@@ -1226,6 +1226,33 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received.map((m) => m.payload.tid)).eql(['TC101']);
     });
 
+    it('reply at once, a slow duplicate store: a redeploy while the order\'s key is being saved answers 503 and keeps no key, so the resend reaches the new flow (HMAC and token)', async () => {
+        // A store over the network: a save is answered late, and the deploy comes meanwhile.
+        const slow = fakeContextStore({ copies: true, setDelayMs: 300 });
+        for (const [auth, tid] of [['hmac', 'TR001'], ['token', 'TR002']]) {
+            slow.clear();
+            helper.settings({ contextStorage: { default: { module: slow.module } } });
+            const tokenHeaders = { 'X-Token': SECRET };
+            await deploy({ auth });
+            await (helper as any)._context.load();
+            const body = JSON.stringify(order(tid));
+            const t = now();
+            const first = post(body, auth === 'hmac' ? signed(body, SECRET, t) : tokenHeaders);
+            await new Promise((r) => setTimeout(r, 100));
+            await helper.setFlows(flowOf({ auth }), 'full', { c1: { secret: SECRET } });
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => received.push(m));
+            // The old node's flow is gone: not a 200 the order never got through.
+            should(strip(await first)).eql({ status: 503, body: { success: false, code: 'UNAVAILABLE', message: 'the callback node is stopping' } }, auth);
+            const resend = await post(body, auth === 'hmac' ? signed(body, SECRET, t - 1) : tokenHeaders);
+            should(resend.status).equal(200, auth);
+            await settle();
+            should(received.map((m) => m.payload.tid)).eql([tid], `${auth}: the order reached no flow`);
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+        }
+    });
+
     it('reply after the flow, an array: a redeploy while some orders are still in the flow keeps the answers of those the flow already answered, so a resend of the delivery repeats only the others (a slow store too)', async () => {
         // A store that answers late, as one over the network does.
         const slow = fakeContextStore({ copies: true, setDelayMs: 100 }).module;
