@@ -305,7 +305,7 @@ export class JackyunClient extends BaseClient {
         if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Qimen' });
         const err = body.error_response;
         // No session is sent, so none can be renewed: a session code (26, 27) is a configuration problem, as in wdt-wms.
-        if (isObj(err)) throw topGatewayError(SYSTEM, err, topErrorKind(Number(err.code)) === 'auth' ? { kind: 'config' } : {}, CATALOG);
+        if (isObj(err)) throw topGatewayError(SYSTEM, err, topErrorKind(Number(err.code), err.sub_code) === 'auth' ? { kind: 'config' } : {}, CATALOG);
         const response = isObj(body.response) ? body.response : body;
         // Jackyun's own envelope answered unwrapped (§3.7: where the payload sits in /router/qm answers is
         // unconfirmed): its code decides, or an error envelope would pass for an answer without trades.

@@ -10,10 +10,20 @@ export interface GatewayCatalog {
     inEnglish: Translate;
 }
 
-/** §3.5: 7 call limit → rate-limit; 10, 15 service unavailable → transient; 26, 27 session → auth; 40, 41 parameters → validation; else config. */
-export function topErrorKind(code: number): ErrorKind {
-    if (code === 7) return 'rate-limit';
-    if (code === 10 || code === 15) return 'transient';
+/**
+ * §3.5: 4–8 call limits → rate-limit; 10, 15 service unavailable → transient; 26, 27 session → auth; 40, 41 parameters
+ * → validation; else config. TOP's call limits are a family (4 user, 5 session, 6 partner, 7 app count, 8 "App Call
+ * Exceeds Limited Frequency", the per-minute one): each is waited out. A remote service error (15) is the platform's
+ * (sub_code `isp.*`, or none) or the target service's refusal (`isv.*`, or its own codes: "isv.invalid-parameter",
+ * "2401"): the refusal comes back the same on every retry, and the target did not act on it.
+ */
+export function topErrorKind(code: number, subCode?: unknown): ErrorKind {
+    if (code >= 4 && code <= 8) return 'rate-limit';
+    if (code === 15) {
+        const sub = subCode === undefined || subCode === null ? '' : String(subCode).trim();
+        return sub === '' || /^isp\./i.test(sub) ? 'transient' : 'business';
+    }
+    if (code === 10) return 'transient';
     if (code === 26 || code === 27) return 'auth';
     if (code === 40 || code === 41) return 'validation';
     return 'config';
@@ -32,7 +42,7 @@ const BAN_SECONDS = /\blast for (\d+) more seconds?\b/i;
  */
 export function topGatewayError(system: string, err: Record<string, unknown>, init: Partial<ConnectorErrorInit> = {}, catalog?: GatewayCatalog): ConnectorError {
     const sub = err.sub_code ? ` [${String(err.sub_code)}]` : '';
-    const kind = topErrorKind(Number(err.code));
+    const kind = topErrorKind(Number(err.code), err.sub_code);
     const text = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
     const msg = text(err.msg);
     const subMsg = text(err.sub_msg);

@@ -1,13 +1,19 @@
 /**
  * Alibaba TOP / Qimen (奇门) signature (protocols.md §3.1), pure:
- *   drop `sign` and every parameter whose key or value is empty; sort keys ordinally; q = k1v1k2v2…; append the raw
- *   body when there is one; md5 → MD5(secret + q + secret), hmac → HMAC-MD5(secret, q), hmac-sha256 → HMAC-SHA256(secret, q);
- *   uppercase hex.
+ *   drop `sign` and every parameter whose key or value is empty or whitespace alone (the SDK's StringUtils.isEmpty);
+ *   sort keys ordinally; q = k1v1k2v2…; append the raw body when there is one; md5 → MD5(secret + q + secret),
+ *   hmac → HMAC-MD5(secret, q), hmac-sha256 → HMAC-SHA256(secret, q); uppercase hex.
  */
 import crypto from 'crypto';
 
 export type TopSignMethod = 'md5' | 'hmac' | 'hmac-sha256';
 export const TOP_SIGN_METHODS: readonly TopSignMethod[] = ['md5', 'hmac', 'hmac-sha256'];
+
+/**
+ * A key or value the TOP SDK counts as empty (StringUtils.isEmpty): whitespace alone by Java's Character.isWhitespace,
+ * which, unlike JS trim(), leaves out the no-break spaces (U+00A0, U+2007, U+202F) and takes in U+001C–U+001F.
+ */
+const BLANK = /^[\t\n\v\f\r\x1C-\x1F \u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]*$/;
 
 function text(value: unknown): string {
     if (typeof value === 'string') return value;
@@ -19,11 +25,12 @@ function text(value: unknown): string {
 export function topPlaintext(params: Record<string, unknown>, body?: string): string {
     let q = '';
     for (const k of Object.keys(params).sort()) {
-        if (k === 'sign' || k === '') continue;
+        if (k === 'sign' || BLANK.test(k)) continue;
         const v = params[k];
         if (v === undefined || v === null) continue;
         const t = text(v);
-        if (t === '') continue;
+        // As the SDK, which neither sends nor signs a value of spaces alone.
+        if (BLANK.test(t)) continue;
         q += k + t;
     }
     if (body) q += body;

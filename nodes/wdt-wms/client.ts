@@ -72,11 +72,11 @@ function xmlText(field: string, v: unknown): string {
 
 /**
  * The Qimen gateway's own refusal (`<error_response>`, protocols.md §3.5): given before the request reached the WMS, so
- * sending it again is safe, but for a remote service error (15), which the WMS may have half-done. There is no
- * session to renew here: a session code is a configuration problem.
+ * sending it again is safe, but for a remote service error (15), which the WMS may have half-done unless it refused it
+ * (isv.*: business, this record's failure). There is no session to renew here: a session code is a configuration problem.
  */
 function gatewayRefusal(err: Record<string, unknown>): ConnectorError {
-    const kind = topErrorKind(Number(err.code));
+    const kind = topErrorKind(Number(err.code), err.sub_code);
     return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: Number(err.code) !== 15 }, { type: 'wdt-wms-config', inEnglish });
 }
 

@@ -515,6 +515,28 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         }
     });
 
+    it('Qimen answering "App Call Exceeds Limited Frequency" (TOP 8) is backed off and read again, not a config error to Catch', async () => {
+        await start(qimen('md5'));
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ error_response: { code: 8, msg: 'App Call Exceeds Limited Frequency', sub_code: 'accesscontrol.limited-by-app-frequency', request_id: 'r1' } }) }, 1);
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
+    });
+
+    it("Qimen's remote service error refused by the target (TOP 15, sub_code isv.*) → Catch as business, sent once, not retryable; a platform one (isp.*) is still retried", async () => {
+        await start(qimen('md5'));
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ error_response: { code: 15, msg: 'Remote service error', sub_code: 'isv.invalid-parameter', sub_msg: '参数无效', request_id: 'r1' } }) }, 10);
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught!._error).match({ system: 'jackyun', kind: 'business', code: 'TOP_15', retryable: false, message: /参数无效/ });
+        should(sim.requests).have.length(1);
+        sim.clearRequests();
+        sim.clearFaults();
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ error_response: { code: 15, msg: 'Remote service error', sub_code: 'isp.remote-service-timeout', request_id: 'r2' } }) }, 1);
+        const t = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(t.caught).be.undefined();
+        should(t.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
+    });
+
     it('a bad Jackyun secret behind Qimen (inner jkysign) and direct fails at once (config: not retried)', async () => {
         await start(qimen('hmac'), node(), creds({ appSecret: 'wrong-jky' }));
         let r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);

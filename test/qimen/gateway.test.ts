@@ -2,7 +2,7 @@ import path from 'path';
 import should from 'should';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core/retry';
 import { english } from '../../nodes/core/i18n';
-import { topGatewayError } from '../../nodes/qimen/gateway';
+import { topErrorKind, topGatewayError } from '../../nodes/qimen/gateway';
 import { testButtonText } from '../helpers/editor-locales';
 
 describe('qimen/gateway: topGatewayError (protocols.md §3.5)', () => {
@@ -14,6 +14,20 @@ describe('qimen/gateway: topGatewayError (protocols.md §3.5)', () => {
         should(err.retryAfterMs).equal(12000);
         // Every attempt of the default policy waits out the ban (its own backoff reaches 8 s by the last).
         for (let attempt = 0; attempt < DEFAULT_RETRY_POLICY.maxRetries; attempt++) should(backoffDelay(attempt, DEFAULT_RETRY_POLICY, err, () => 1)).equal(12000);
+    });
+
+    it('every call limit is a rate limit: user (4), session (5), partner (6), app count (7) and app frequency (8, "App Call Exceeds Limited Frequency")', () => {
+        for (const code of [4, 5, 6, 7, 8]) should(topErrorKind(code)).equal('rate-limit', String(code));
+        should(topGatewayError('jackyun', { code: 8, msg: 'App Call Exceeds Limited Frequency' })).match({ kind: 'rate-limit', code: 'TOP_8', safeToRepeat: true });
+    });
+
+    it("a remote service error (15) is transient only when the platform failed (isp.*, or no sub_code); the target's own refusal (isv.*, its own codes) is business, never retried", () => {
+        should(topErrorKind(15)).equal('transient');
+        for (const sub of ['isp.remote-service-timeout', 'isp.top-remote-connection-error', 'isp.unknown-error']) should(topErrorKind(15, sub)).equal('transient', sub);
+        for (const sub of ['isv.invalid-parameter:orderType', 'isv.SMS_SIGNATURE_ILLEGAL', '2401']) should(topErrorKind(15, sub)).equal('business', sub);
+        should(topGatewayError('jackyun', { code: 15, msg: 'Remote service error', sub_code: 'isv.invalid-parameter', sub_msg: '参数无效' })).match({ kind: 'business', retryable: false });
+        // The sub_code decides only for code 15: a signature refused (25, isv.invalid-signature) stays a config error.
+        should(topErrorKind(25, 'isv.invalid-signature')).equal('config');
     });
 
     it('says what the gateway said: msg and sub_msg, the code and sub_code', () => {

@@ -27,6 +27,16 @@ describe('qimen/sign: top (protocols.md §3.6)', () => {
         should(top({ ...Q0, partner_id: '', session: undefined, sign: 'ABC' }, '', 'test')).equal('D06D88CB34B2EC0E5C9BAB396C9542B6');
     });
 
+    it('drops values of whitespace alone as the TOP SDK does (StringUtils.isEmpty: Character.isWhitespace on every char), keeps a no-break space as text', () => {
+        for (const blank of [' ', '  ', '\t', '\r\n', '\u3000', ' \u2003 ']) {
+            should(top({ ...Q0, partner_id: blank }, '', 'test')).equal('D06D88CB34B2EC0E5C9BAB396C9542B6', JSON.stringify(blank));
+            should(top({ ...Q1, partner_id: blank }, 'body', 'test', 'hmac')).equal('B733068DA131E38C899292B09C049717', JSON.stringify(blank));
+        }
+        // Java's isWhitespace excludes the no-break spaces: such a value is signed like any text.
+        should(topPlaintext({ ...Q0, partner_id: '\u00A0' })).containEql('partner_id\u00A0');
+        should(topPlaintext({ ...Q0, partner_id: ' x ' })).containEql('partner_id x ');
+    });
+
     it('Chinese values, all three algorithms (md5sum / openssl dgst of the UTF-8 plaintext)', () => {
         const params = { app_key: 'qm123', method: 'order.cancel', customerId: '客户A', timestamp: '2024-01-08 10:00:00', v: '2.0', sign_method: 'md5', format: 'xml' };
         const body = '<request><cancelReason>作废</cancelReason></request>';

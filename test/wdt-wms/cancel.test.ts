@@ -249,6 +249,37 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(4);
     });
 
+    it('Qimen style: "App Call Exceeds Limited Frequency" (TOP code 8) and the other call limits (4, 5, 6) are waited out and sent again, not a config error to Catch', async () => {
+        await start(node(), config({ apiStyle: 'qimen' }));
+        const gateway = (code: number, msg: string) => ({ type: 'http' as const, status: 200, body: `<?xml version="1.0" encoding="utf-8"?><error_response><code>${code}</code><msg>${msg}</msg></error_response>` });
+        const limits: Array<[number, string]> = [[8, 'App Call Exceeds Limited Frequency'], [4, 'User Call Limited'], [5, 'Session Call Limited'], [6, 'Partner Call Limited']];
+        let sent = 0;
+        for (const [i, [code, msg]] of limits.entries()) {
+            sim.inject(gateway(code, msg), 1);
+            const r = await run('n1', { payload: [rec(`TL202401000${i + 1}`)] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            should(r.outputs[0][0].payload.map((x: Msg) => x.flag)).eql(['success'], msg);
+            sent += 2;
+            should(sim.requests).have.length(sent);
+        }
+    });
+
+    it('Qimen style: a remote service error the target refused (code 15, sub_code isv.*) fails that record on output 2, not "possibly processed", and the next order is still sent', async () => {
+        await start(node(), config({ apiStyle: 'qimen' }));
+        sim.inject({ type: 'http', status: 200, body: '<?xml version="1.0" encoding="utf-8"?><error_response><code>15</code><msg>Remote service error</msg><sub_code>isv.invalid-parameter:orderType</sub_code><sub_msg>orderType无效</sub_msg></error_response>' }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.kind, m.error.code, m.error.retryable, m.error.possiblyProcessed === true])).eql([['TL2024010001', 'business', 'TOP_15', false, false]]);
+        should(r.outputs[1][0].error.message).match(/orderType无效/);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.orderCode)).eql(['TL2024010002']);
+        should(sim.requests).have.length(2);
+        // A platform failure (isp.*) is still a lost answer: the WMS may have cancelled it.
+        sim.inject({ type: 'http', status: 200, body: '<?xml version="1.0" encoding="utf-8"?><error_response><code>15</code><msg>Remote service error</msg><sub_code>isp.remote-service-timeout</sub_code></error_response>' }, 1);
+        const t = await run('n1', { payload: [rec('TL2024010003'), rec('TL2024010004')] }, 2);
+        should(t.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code, m.error.possiblyProcessed === true])).eql([['TL2024010003', 'TOP_15', true], ['TL2024010004', 'NOT_SENT', false]]);
+    });
+
     it('an answer with blank lines or a BOM before its XML declaration (as PHP servers print) is read: success on output 1, not "possibly processed"', async () => {
         await start();
         sim.inject({ type: 'http', status: 200, body: '\r\n\uFEFF<?xml version="1.0" encoding="utf-8"?><response><flag>success</flag><code>0</code><message>取消成功</message></response>' }, 1);
