@@ -60,6 +60,17 @@ function refusal(code: unknown, key: 'clock' | 'credentials', reason: string): C
     return textError(inEnglish, text, { system: 'wdt', kind: 'config', code: String(code) });
 }
 
+/**
+ * Whether `text` (an answer's message) names the trade `tid` as a word of its own: "T2 货品不存在" or "订单T2:…" names
+ * T2, while "T20", "T2-1" (a line's oid) and "AT2" do not.
+ */
+export function namesTid(text: string, tid: string): boolean {
+    const t = tid.trim();
+    if (!t) return false;
+    const escaped = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![A-Za-z0-9_.-])${escaped}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`).test(text);
+}
+
 /** Half of a UTF-16 surrogate pair standing alone. */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -178,29 +189,34 @@ export class WdtClient extends BaseClient {
         return obj as Record<string, any>;
     }
 
-    /** Classifies a non-zero `code` (protocols.md §5.3). */
-    classify(code: unknown, message: string): ConnectorError {
+    /**
+     * Classifies a non-zero `code` (protocols.md §5.3). `aboutRecord`: the message names a record of the call, so 超过 or
+     * "limit" in it is about that record ("T2 receiver_address长度超过255"), not a call limit to back off and repeat.
+     */
+    classify(code: unknown, message: string, aboutRecord = false): ConnectorError {
         const text = message || `code ${code}`;
         const rateLimit = () => new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
         // A frequency text is a rate limit even when it names the sid or appkey (core FREQUENCY_TEXT).
         if (FREQUENCY_TEXT.test(text)) return rateLimit();
         if (CLOCK_TEXT.test(text)) return refusal(code, 'clock', text);
         if (CONFIG_TEXT.test(text)) return refusal(code, 'credentials', text);
-        if (RATE_TEXT.test(text)) return rateLimit();
+        if (RATE_TEXT.test(text) && !aboutRecord) return rateLimit();
         return new ConnectorError({ system: 'wdt', kind: 'business', code: String(code), message: text, safeToRepeat: false });
     }
 
     /**
      * One openapi2 call. Resolves with the answer when `code` is 0; `acceptFailure` may claim a non-zero answer
-     * (strict-mode trade_push with a per-trade list) instead of it being thrown.
+     * (strict-mode trade_push with a per-trade list) instead of it being thrown; `namesRecord` tells whether a
+     * failure's message names a record of the call (classify's `aboutRecord`).
      */
-    async request(api: string, fields: Record<string, string>, ctx: RequestContext = {}, write = false, acceptFailure?: (answer: Record<string, any>) => boolean): Promise<Record<string, any>> {
+    async request(api: string, fields: Record<string, string>, ctx: RequestContext = {}, write = false, acceptFailure?: (answer: Record<string, any>) => boolean, namesRecord?: (message: string) => boolean): Promise<Record<string, any>> {
         return this.call(async (opts) => {
             const res = await this.http.request({ url: `${this.baseUrl}/${api}.php`, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: this.formBody(fields) }, opts);
             const answer = this.parse(res);
             if (Number(answer.code) === 0 && String(answer.code ?? '').trim() !== '') return answer;
             if (acceptFailure?.(answer)) return answer;
-            throw this.classify(answer.code, String(answer.message ?? ''));
+            const message = String(answer.message ?? '');
+            throw this.classify(answer.code, message, namesRecord?.(message) ?? false);
         }, ctx, { write });
     }
 
@@ -218,8 +234,9 @@ export class WdtClient extends BaseClient {
         const sentTid = new Map(trades.map((t) => [String(t.tid).trim(), String(t.tid)] as const));
         const entryTid = (e: unknown) => String((e as Record<string, unknown> | null)?.tid ?? (e as Record<string, unknown> | null)?.src_tid ?? '').trim();
         // A non-zero answer whose list names trades of the call is strict mode's per-trade refusal, whatever words its
-        // message repeats from the trades' errors ("数量超过库存" is no call limit).
-        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a) ?? []).some((e) => sentTid.has(entryTid(e))));
+        // message repeats from the trades' errors ("数量超过库存" is no call limit); without a list, a message naming one is
+        // no call limit either.
+        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a) ?? []).some((e) => sentTid.has(entryTid(e))), (m) => [...sentTid.keys()].some((t) => namesTid(m, t)));
         const errors = new Map<string, string>();
         const unmatched: Array<{ tid: string; error: string }> = [];
         for (const e of listOf(answer) ?? []) {

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests, oncePerMsg } from '../core';
-import { halfCharacterField, inexactNumberField, type WdtClient, type TradePushResult } from './client';
+import { halfCharacterField, inexactNumberField, namesTid, type WdtClient, type TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
 import responseSchema from './schemas/trade-push.response.json';
@@ -11,10 +11,10 @@ import responseSchema from './schemas/trade-push.response.json';
  * (always sent; default 0, non-strict). The answer's per-trade errors are matched back by tid: refused trades go to
  * output 2 with the vendor's message, the others to output 1 with the call's new/changed counts; when the counts fall
  * short of the trades not refused by tid, none of those is reported stored that may not be (refused where the answer
- * names it, else OUTCOME_UNCLEAR, possibly processed). An unknown shop or
- * an account-level failure fails the chunk (the kit sends it to Catch while nothing was written); with several shops
- * in a msg, a shop the vendor refuses fails only its own trades. Never retried after a timeout: trade_push is not
- * known to be idempotent.
+ * names it, else OUTCOME_UNCLEAR, possibly processed), nor of a non-strict call answered with an error and no counts
+ * (that mode stores the good trades). An unknown shop or an account-level failure fails the chunk (the kit sends it to
+ * Catch while nothing was written); with several shops in a msg, a shop the vendor refuses fails only its own trades.
+ * Never retried after a timeout: trade_push is not known to be idempotent.
  */
 
 /** The shop a trade is pushed to: its own shop_no, else the node's (undefined: none). */
@@ -50,17 +50,6 @@ const CALL_FIELD_HINT: Record<string, string> = {
     switch: 'set switch in the node or msg.params.switch',
     trade_list: 'each record is one trade of it',
 };
-
-/**
- * Whether `text` (an answer's message) names the trade `tid` as a word of its own: "T2 货品不存在" or "订单T2:…" names
- * T2, while "T20", "T2-1" (a line's oid) and "AT2" do not.
- */
-function namesTid(text: string, tid: string): boolean {
-    const t = tid.trim();
-    if (!t) return false;
-    const escaped = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`(?<![A-Za-z0-9_.-])${escaped}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`).test(text);
-}
 
 /** The shops of each msg's trades (its context), worked out with its first chunk. */
 const shopsOfMsg = new WeakMap<object, Set<string>>();
@@ -147,13 +136,17 @@ const spec: WriteSpec<WdtClient> = {
             const rejected = r.batchRejected ? sent.length : sent.length - candidates.length;
             const batch = { new_count: r.newCount, chg_count: r.chgCount, accepted: sent.length - rejected, rejected };
             const storedOfRefused = r.batchRejected ? r.newCount + r.chgCount : 0;
+            // Non-strict mode stores the good trades of a call (protocols.md §5.1): an error answer to it proves nothing
+            // of the call stored only when it counts none.
+            const laxUncounted = r.batchRejected !== undefined && sw === '0' && !r.counted;
             return sent.map((trade): RecordOutcome => {
                 const tid = String(trade.tid);
                 const own = r.errors.get(tid);
                 if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
                 if (storedOfRefused > 0) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) and yet counts ${storedOfRefused} trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                if (laxUncounted) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) naming other trades, in non-strict mode (switch=0), where it stores the good trades, and gives no count of trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
                 // Refused for the others' sake, the call storing nothing: fine to push again as it is, as NOT_SENT is.
-                if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
+                if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades and counting none stored'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
                 if (short) {
                     const named = namesTid(answerText, tid) ? ', and its answer names this trade' : '';
                     return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT stored ${stored} of the ${candidates.length} trades it did not refuse by tid${unmatched ? `, and refused trades it names otherwise (${unmatched})` : ''}${named}; its message: ${quoted}: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };

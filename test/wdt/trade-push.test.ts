@@ -531,11 +531,42 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.requests).have.length(1);
         should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'BATCH_REFUSED'], ['T2', 'TRADE_REFUSED']]);
         should(r.outputs[1][0].error.message).match(/strict mode \(switch=1\) refused the whole call/);
-        // The same answer to a non-strict call (not documented): the others are not said to be refused by strict mode.
-        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '订单校验失败', error_list: [{ tid: 'T2', error: '货品不存在' }] }) }, 1);
+        // The same answer to a non-strict call counting nothing stored (not documented): the others are not said to be
+        // refused by strict mode.
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '订单校验失败', new_count: 0, chg_count: 0, error_list: [{ tid: 'T2', error: '货品不存在' }] }) }, 1);
         const lax = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')], params: { switch: '0' } }, 2);
         should(lax.outputs[1][0].error).match({ code: 'BATCH_REFUSED' });
         should(lax.outputs[1][0].error.message).not.match(/strict/);
+    });
+
+    it('non-strict mode: an error answer naming some trades refused and giving no counts (WDT took the good ones) → the others possibly stored, not retryable as "nothing stored"', async () => {
+        await loadFlow();
+        // WDT in non-strict mode stores the good trades of the call (protocols.md §5.1); here it stored T1 and T3 and
+        // answered with an error code, naming T2 alone, without counts.
+        await run('n1', { payload: [demoTrade('T1'), demoTrade('T3')] }, 2);
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '部分订单推送失败', error_list: [{ tid: 'T2', error: '货品不存在' }] }) }, 1);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2'), demoTrade('T3')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[0]).have.length(0);
+        should(r.outputs[1].map((m) => [m.payload.tid, m.error.code])).eql([['T1', 'OUTCOME_UNCLEAR'], ['T2', 'TRADE_REFUSED'], ['T3', 'OUTCOME_UNCLEAR']]);
+        for (const m of [r.outputs[1][0], r.outputs[1][2]]) {
+            should(m.error).match({ possiblyProcessed: true, retryable: false, message: /non-strict.*no count of trades stored.*check WDT before pushing it again/ });
+            should(m.error.message).not.match(/nothing of the call was stored/);
+        }
+        // A flow replaying msg.error.retryable pushes nothing again: T1 and T3 were pushed once each.
+        for (const m of r.outputs[1].filter((x) => x.error.retryable)) await run('n1', m, 2);
+        should(sim.trades.get('SHOP01/T1')!.pushes).equal(1);
+        should(sim.trades.get('SHOP01/T3')!.pushes).equal(1);
+    });
+
+    it('strict mode: a refusal worded in the message alone, naming a trade and saying 超过 (a field over its length), is the vendor\'s business refusal at Catch, sent once: not a rate limit retried and pausing the account', async () => {
+        await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '严格模式下订单校验失败: T2 receiver_address长度超过255' }) }, 5);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(sim.requests).have.length(1);
+        should(r.caught!._error).match({ system: 'wdt', kind: 'business', code: '100', message: /T2 receiver_address长度超过255/ });
+        should(r.caught!._error.message).not.match(/gave up/);
+        should(sim.trades.size).equal(0);
     });
 
     it('an error answer naming a refused trade that also counts trades stored: the others are possibly stored, not retryable as "nothing stored"', async () => {
