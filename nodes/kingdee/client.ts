@@ -612,8 +612,10 @@ export class KingdeeClient extends BaseClient {
      * for the last until the next StartRow is asked, at that page's size: no rows there, it was the last (one request
      * more, only for a read ending on a page that large); rows there, the server's limit is that size: the read goes
      * on at it, the client keeps it for its later reads, and the user is told once to lower maxLimit.
+     * `confirmEnd`: every short page with rows is checked so, whatever its size (a lookup that must miss no row: a
+     * server an administrator set below MIN_SERVED_LIMIT would otherwise end it on its first page).
      */
-    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: Text) => void): AsyncGenerator<QueryPage<Record<string, unknown>>> {
+    async *queryBills(params: BillQueryParams, ctx: RequestContext, progress?: (page: number) => void, warn?: (t: Text) => void, confirmEnd = false): AsyncGenerator<QueryPage<Record<string, unknown>>> {
         const keys = normaliseFieldKeys(params.FieldKeys);
         const wire = keys.map(wireFieldKey);
         const asked = Math.min(Number(params.Limit) > 0 ? Number(params.Limit) : this.settings.maxLimit, this.settings.maxLimit);
@@ -705,7 +707,9 @@ export class KingdeeClient extends BaseClient {
                 // reads, and told) when the check page is full too, or the short page a round size (a multiple of
                 // 500, as a limit is set): a short check page after one of another size is more likely a row saved
                 // at the end while the last page was read.
-                if (full || pageSize % 500 === 0) {
+                // Below MIN_SERVED_LIMIT (checked only with confirmEnd), only a size a limit is set to (a multiple of
+                // 100): a check page filled by rows saved meanwhile must not leave later reads at a few rows a page.
+                if ((full || pageSize % 500 === 0) && (pageSize >= MIN_SERVED_LIMIT || pageSize % 100 === 0)) {
                     this.servedLimit = pageSize;
                     this.warnServedLimit(asked, warnServed);
                 }
@@ -732,7 +736,7 @@ export class KingdeeClient extends BaseClient {
             start = from + skip + count;
             if (!full) {
                 // Short, but maybe of the server's limit (see above): unless the server is known to serve as many as asked.
-                if (got >= MIN_SERVED_LIMIT && limit > (this.servedLimit ?? 0) && seen < cap) {
+                if ((got >= MIN_SERVED_LIMIT || (confirmEnd && count > 0)) && limit > (this.servedLimit ?? 0) && seen < cap) {
                     probing = true;
                     pageSize = got;
                     continue;
@@ -764,10 +768,14 @@ export class KingdeeClient extends BaseClient {
         return { records, tails: hidden === 0 ? undefined : rows.map((r) => (hidden === 1 ? r[n] : r.slice(n))) };
     }
 
-    /** All rows of a query (small lookups: the duplicate guard). */
+    /**
+     * All rows of a query (small lookups: the duplicate guard, a push's targets): a short page is the last only once
+     * the next StartRow is found empty (one request more when rows were found), since a row missed here is a bill
+     * saved or pushed twice.
+     */
     async queryAll(params: BillQueryParams, ctx: RequestContext): Promise<Record<string, unknown>[]> {
         const out: Record<string, unknown>[] = [];
-        for await (const p of this.queryBills(params, ctx)) out.push(...p.records);
+        for await (const p of this.queryBills(params, ctx, undefined, undefined, true)) out.push(...p.records);
         return out;
     }
 
@@ -912,8 +920,8 @@ export function normaliseFieldKeys(v: unknown): string[] {
 /**
  * The fewest rows a page a short page must hold to be checked for being the server's own limit rather than the last
  * page (queryBills): Kingdee servers serve 2000 (10 000 from 23.11) unless their administrator lowered it; 1000 leaves
- * room for that, while a read ending on a smaller page (most reads, every lookup of the duplicate guard) costs no
- * request more.
+ * room for that, while a read ending on a smaller page (most reads) costs no request more. Lookups that must miss no
+ * row (queryAll: the duplicate guard's, a push's targets) check every short page with rows, whatever its size.
  */
 const MIN_SERVED_LIMIT = 1000;
 

@@ -142,6 +142,38 @@ describe('kingdee: what the server answers', function () {
             should(warnings('n2').filter((w) => /1000 rows a page/.test(w))).have.length(1);
         });
 
+        it('the duplicate guard\'s lookup past a server page an administrator set below 1000 rows (500; maxLimit left at 2000): a bill whose lines come after the first 500 is found, not saved a second time', async () => {
+            await start({ maxLimit: 500 });
+            const save = { id: 'n1', type: 'kingdee-batch-save', z: 'f1', config: 'c1', params: { FormId: { value: 'SAL_OutStock', type: 'str' } } };
+            const guarded = { ...save, id: 'n2', params: { ...save.params, duplicateGuard: { value: 'true', type: 'bool' }, duplicateField: { value: 'FJKShopNumber', type: 'str' } } };
+            await load([kingdeeConfig, kingdeeBatchSave], [...withProbes([config(), save], 'n1', 2), ...withProbes([guarded], 'n2', 2)], { c1: creds });
+            const line = (no: string) => ({ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 1, FStockID: { FNumber: 'CK01' }, FJKShopNumber: no });
+            const order = (no: string, lines: number) => ({ FBillTypeID: { FNUMBER: 'XSCKD01_SYS' }, FDate: '2024-01-08', FSaleOrgID: { FNumber: '100' }, FStockOrgID: { FNumber: '100' }, FCustomerID: { FNumber: 'CUST001' }, FEntity: Array.from({ length: lines }, () => line(no)) });
+            // A source order of 600 lines, then one of a single line: the lookup of both answers 601 rows, in FID order.
+            const first = await run('n1', { payload: [order('JK-BIG', 600), order('JK-SMALL', 1)] }, 2);
+            should(first.outputs[0][0].payload).have.length(2);
+            sim.clearRequests();
+            const r = await run('n2', { payload: [order('JK-BIG', 600), order('JK-SMALL', 1)] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1]).have.length(0);
+            should(r.outputs[0][0].payload.map((b: Msg) => b.alreadyPresent)).eql([true, true]);
+            should(sim.requests.filter(isSave)).have.length(0);
+            should(sim.rows('SAL_OutStock').filter((row) => row.FJKShopNumber === 'JK-SMALL')).have.length(1);
+            // The page of 500 was checked (the next StartRow had rows) and the read went on at 500, a size learnt and told once
+            // (so the short page after it is the last).
+            should(sentData(isQuery).map((d) => [d.StartRow, d.Limit])).eql([[0, 2000], [499, 500]]);
+            should(warnings('n2').filter((w) => /500 rows a page/.test(w))).have.length(1);
+        });
+
+        it('a lookup finding a few bills checks the next StartRow (found empty), and learns no page limit from it', async () => {
+            await start();
+            const c = make();
+            const found = await c.billsOf('CN_PAYAPPLY', 'FBillNo', ['FKSQ000101', 'FKSQ000102', 'FKSQ000103'].map((value) => ({ value })), {}, { setting: 'duplicateField' });
+            should(found.map((bills) => bills.map((b) => b.Number))).eql([['FKSQ000101'], ['FKSQ000102'], ['FKSQ000103']]);
+            should(sentData(isQuery).map((d) => [d.StartRow, d.Limit])).eql([[0, 2000], [2, 3]]);
+            should(c.servedLimit).be.undefined();
+        });
+
         it('the query node warns once, naming the size to set, and reads every row (an incremental run\'s watermark moves past none unread)', async () => {
             await start({ returnRequests: 1500, maxLimit: 2000 });
             const node = { id: 'n1', type: 'kingdee-bill-query', z: 'f1', config: 'c1', outputMode: 'all', params: { FormId: { value: RETURN_REQUEST_FORM, type: 'str' }, FieldKeys: { value: 'FID,FEntity_FEntryID', type: 'str' } } };
