@@ -13,7 +13,8 @@
  * A msg cut into pieces downstream (a Split node: each piece carries the ticket and `msg.parts`) is finished only once
  * every piece was: its ticket comes back with the last piece, not the first, since the others are still being written.
  * Pieces are counted per sequence (`msg.parts.id`), whatever ticket they carry: msgs of a run grouped into a sequence
- * (a Batch node) come back together once the whole sequence did.
+ * (a Batch node) come back together once the whole sequence did. A msg a Join node makes of pieces carries one piece's
+ * ticket without their `parts`: that ticket back, the pieces it was delivered as are back with it.
  *
  * A msg sent to several wires at once (a query wired to two write nodes, a write node and a debug node beside it) is
  * copied by Node-RED, one copy a wire; several msgs a node makes of one and sends at once (a function node returning
@@ -110,6 +111,11 @@ interface Run {
      * timeout was held.
      */
     lastAt: Map<number, Pieces>;
+    /**
+     * The pieces each open ticket's msg was delivered as (its `parts` levels since the ticket, innermost first, by their
+     * outermostFirst key): a msg joined of several pieces comes back without their levels (see piecesJoined).
+     */
+    pieces: Map<number, { at: Map<string, Part[]>; deepest: number }>;
     /** The next seq, for issued tickets and copies alike. */
     next: number;
     /** Tickets issued (copies not counted). */
@@ -179,7 +185,7 @@ export interface AckRun {
  */
 export function openAckRun(settled: () => void, lost?: () => void, passes?: Record<string, unknown>): AckRun {
     const id = `${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), lastAt: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
+    const run: Run = { outstanding: new Set(), copies: new Map(), live: new Map(), due: new Set(), sent: new Map(), sequences: new Map(), waitsOn: new Map(), lastAt: new Map(), pieces: new Map(), next: 0, issued: 0, sealed: false, settled, lost };
     if (passes) {
         run.from = [...new Set(openTickets(passes).map((t) => t.ticket.run))];
         for (const f of run.from) (runs.get(f)!.feeds ??= new Set()).add(id);
@@ -263,6 +269,7 @@ function levelsSince(ticket: AckTicket, chain: Part[]): Part[] {
 function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
     if (!isOpen(run, ticket.seq)) return;
     const levels = levelsSince(ticket, chain);
+    piecesJoined(ticket.run, run, ticket.seq, levels);
     if (levels.length === 0) {
         ticketBack(ticket.run, run, ticket.seq);
         return;
@@ -284,6 +291,35 @@ function ticketBackAs(ticket: AckTicket, run: Run, chain: Part[]): void {
     }
     for (const seq of [ticket.seq, ...completed.flatMap((c) => [...c.waiting])]) {
         if (isOpen(run, seq) && [...(run.waitsOn.get(seq) ?? [])].every((id) => isComplete(sequenceOf(run, id)))) ticketBack(ticket.run, run, seq);
+    }
+}
+
+/**
+ * The ticket is back as the piece `levels` (innermost first; none: its msg whole), so are the pieces of it delivered
+ * further in. A Join node makes one msg of a sequence and sends it with the last piece's ticket and without the
+ * sequence's `parts`: behind a Batch node, the other pieces (each of another msg of the run) ended at the Join and wait
+ * for the sequence to be complete, which the last one, back only as the joined msg, made it — or they waited for ever.
+ */
+function piecesJoined(id: string, run: Run, seq: number, levels: Part[]): void {
+    const pieces = run.pieces.get(seq);
+    const key = outermostFirst(levels).join('/');
+    pieces?.at.delete(key);
+    // None delivered further in (a Split's piece back as it was cut): nothing to look for among a page's pieces.
+    if (!pieces || levels.length >= pieces.deepest) return;
+    const completed: Sequence[] = [];
+    for (const [k, inner] of pieces.at) {
+        if (key !== '' && !k.startsWith(`${key}/`)) continue;
+        pieces.at.delete(k);
+        for (const level of inner.slice(0, inner.length - levels.length)) {
+            const s = sequenceOf(run, level.id);
+            if (level.count !== undefined) s.count = level.count;
+            const was = isComplete(s);
+            s.back.add(level.index);
+            if (!was && isComplete(s)) completed.push(s);
+        }
+    }
+    for (const w of completed.flatMap((c) => [...c.waiting])) {
+        if (w !== seq && isOpen(run, w) && [...(run.waitsOn.get(w) ?? [])].every((sid) => isComplete(sequenceOf(run, sid)))) ticketBack(id, run, w);
     }
 }
 
@@ -330,6 +366,7 @@ function copyBack(id: string, run: Run, seq: number): void {
     run.waitsOn.delete(seq);
     run.sent.delete(seq);
     run.lastAt.delete(seq);
+    run.pieces.delete(seq);
     if (--fork.open > 0) return;
     const parent = run.copies.get(fork.parent.seq);
     if (parent) parent.forks--;
@@ -515,6 +552,7 @@ function onDeliver(event: SendEvent): void {
     const chain = at ? partsOf(msg) : [];
     for (const { ticket, run } of openTickets(msg)) {
         if (at && isOpen(run, ticket.seq)) deliveredTo(run, ticket, chain, at);
+        if (msg.parts !== undefined && isOpen(run, ticket.seq)) notePiece(run, ticket, partsOf(msg));
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
         if (!completes(event) || !isOpen(run, ticket.seq)) continue;
         moreLive(run, ticket.seq);
@@ -528,6 +566,16 @@ function onDeliver(event: SendEvent): void {
     if (list) list.push(held);
     else byNode.set(event.destination.id, [held]);
     deliveredOpen++;
+}
+
+/** A msg carrying the ticket was delivered as a piece of its msg (cut up or grouped since): kept for piecesJoined. */
+function notePiece(run: Run, ticket: AckTicket, chain: Part[]): void {
+    const levels = levelsSince(ticket, chain);
+    if (levels.length === 0) return;
+    let pieces = run.pieces.get(ticket.seq);
+    if (!pieces) run.pieces.set(ticket.seq, (pieces = { at: new Map(), deepest: 0 }));
+    pieces.at.set(outermostFirst(levels).join('/'), levels);
+    pieces.deepest = Math.max(pieces.deepest, levels.length);
 }
 
 /** Which piece of its ticket's msg a msg is (a key of `Pieces`): its levelsSince, outermost first ('' for the msg itself). */
@@ -941,6 +989,7 @@ function ticketBack(id: string, run: Run, seq: number): void {
     run.waitsOn.delete(seq);
     run.sent.delete(seq);
     run.lastAt.delete(seq);
+    run.pieces.delete(seq);
     settleIfComplete(id, run);
 }
 

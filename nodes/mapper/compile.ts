@@ -200,6 +200,20 @@ function lineZero(v: any): unknown {
     return Array.isArray(v) || v[0] !== undefined ? v[0] : v;
 }
 
+/** A list index written as an object key ("0", "17"), as json_encode writes a PHP list with gaps. */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,8})$/;
+
+/**
+ * The lines of an array rule's source object: an object keyed only "0", "1"… is a list PHP's json_encode wrote as an
+ * object (one with gaps, or counted from 1), its lines in the order of their keys; any other object is one line. Taken
+ * as one line, such a list became a single line of nothing but the constants: the bill's goods silently gone.
+ */
+function linesOf(v: Record<string, unknown>): unknown[] {
+    if (ArrayBuffer.isView(v)) return [v];
+    const keys = Object.keys(v);
+    return keys.length > 0 && keys.every((k) => INDEX_KEY.test(k)) ? Object.values(v) : [v];
+}
+
 /** A closure getter, for the async rules (lookup match paths); the generated code inlines its own reads. */
 function makeGetter(path: string, field: string): (cur: any, root: any) => unknown {
     const { root, segments } = parsePath(path, field);
@@ -395,7 +409,7 @@ function pushError(E: MappingError[] | null, field: string, source: string, fail
     return errors;
 }
 
-const HELPERS = { err: pushError, why, whyValue, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, Failure };
+const HELPERS = { err: pushError, why, whyValue, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, lines: linesOf, Failure };
 
 const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
 const CONVERT_REASON: Record<Convert, ReasonName> = {
@@ -598,11 +612,12 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             };
             const body = genFields(r.fields, itemSchema, `o${n}`, child, g);
             code += `${x} = ${readPath(r.array, field, scope)};\n`;
-            // Empty source → no lines (the field is left out; default/required apply); one object → one line;
-            // anything else (text, a number) is not a list: the record fails rather than silently losing its lines.
+            // Empty source → no lines (the field is left out; default/required apply); one object → one line (a PHP
+            // list written as an object: its lines); anything else (text, a number) is not a list: the record fails
+            // rather than silently losing its lines.
             code += `if (${x} === undefined || ${x} === null || ${x} === "") ${v} = undefined;\n`;
             code += `else if (typeof ${x} !== "object") { ${fail(desc, `H.whyValue("notList", ${x})`)} }\n`;
-            code += `else {\nl${n} = Array.isArray(${x}) ? ${x} : [${x}]; a${n} = [];\n`;
+            code += `else {\nl${n} = Array.isArray(${x}) ? ${x} : H.lines(${x}); a${n} = [];\n`;
             code += `for (i${n} = 0; i${n} < l${n}.length; i${n}++) {\nc${n} = l${n}[i${n}]; o${n} = {};\n${body}a${n}.push(o${n});\n}\n`;
             code += `${v} = a${n};\n}\n`;
             break;

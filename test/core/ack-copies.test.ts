@@ -12,7 +12,7 @@ import type { SimRequest } from '../sim/harness';
 // Node-RED's own nodes, as an integrator wires them beside and between ours.
 const coreNodes = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red'))] })), 'core');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const [debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes, filterNode] = ['common/21-debug.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'function/89-trigger.js', 'sequence/17-split.js', 'common/05-junction.js', 'common/60-link.js', 'function/rbe.js'].map((f) => require(path.join(coreNodes, f)));
+const [debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes, filterNode, batchNode] = ['common/21-debug.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-delay.js', 'function/89-trigger.js', 'sequence/17-split.js', 'common/05-junction.js', 'common/60-link.js', 'function/rbe.js', 'sequence/19-batch.js'].map((f) => require(path.join(coreNodes, f)));
 
 /**
  * A query node whose watermark is committed after the writes, its msgs sent to several wires at once: Node-RED copies
@@ -65,7 +65,7 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
 
     /** Loads the flow, makes every save after the first `fast` slow at the vendor, triggers one run. */
     async function run(nodes: Msg[], fast = 1): Promise<number[]> {
-        await load([kitConfig, kitQuery, kitSave, debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes, filterNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
+        await load([kitConfig, kitQuery, kitSave, debugNode, functionNode, changeNode, switchNode, delayNode, triggerNode, splitNode, junctionNode, linkNodes, filterNode, batchNode], [{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...nodes], creds);
         let saves = 0;
         sim.inject({ type: 'delay', ms: 500, thenProcess: true }, 100, (r) => isSave(r) && ++saves > fast);
         const at = savedAtCommits();
@@ -226,6 +226,21 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         );
         await commitsOnce(at, 3);
         should(at).eql([3], 'the run was not committed: the dropped records held it to the ack timeout');
+    });
+
+    it('record mode, a Batch node grouping the msgs and a Join node (automatic) making one msg of them for the write node: committed once it was written, not held to the ack timeout', async () => {
+        const at = await run(
+            [
+                query(['bt'], { outputMode: 'record' }),
+                { id: 'bt', type: 'batch', z: 'f1', mode: 'count', count: 5, overlap: 0, interval: 10, allowEmptySequence: false, topics: [], wires: [['jn']] },
+                { id: 'jn', type: 'join', z: 'f1', mode: 'auto', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '', count: '', reduceRight: false, wires: [['s1']] },
+                save('s1'),
+            ],
+            1,
+        );
+        await commitsOnce(at, 5);
+        // The joined msg carries the last record's ticket, without the Batch's parts: the other four ended at the Join.
+        should(at).eql([5], 'the run was not committed: the records the Join node made one msg of held it to the ack timeout');
     });
 
     it('record mode, a function node deciding after an await, dropping some records (it holds several msgs at once): committed once the write node wrote the others, not held to the ack timeout', async () => {

@@ -436,6 +436,27 @@ describe('compileMapping: reviewed defects (issue 7)', function () {
         should(bad(run({ L: { array: 'l', required: true, fields: {} } }, { l: [] }))).eql([{ field: 'L', source: 'l', reason: 'is required (source is empty)' }]);
     });
 
+    it('an array rule over an object keyed "0", "1"… (a PHP list with gaps, as json_encode writes it) maps each of its lines, not the object as one empty line', function () {
+        const fields = { FEntity: { array: 'goodsDetail', fields: { FMaterialID: { path: 'goodsNo' }, FRealQty: { path: 'qty', convert: 'number' }, FStockID: { const: 'CK01' }, no: { path: '$root.no' } } } };
+        // [{goodsNo: G1}, {goodsNo: G2}, {goodsNo: G3}] with the second filtered out before json_encode.
+        should(ok(run(fields, { no: 'T1', goodsDetail: { 0: { goodsNo: 'G1', qty: '2' }, 2: { goodsNo: 'G3', qty: '5' } } }))).eql({
+            FEntity: [
+                { FMaterialID: 'G1', FRealQty: 2, FStockID: 'CK01', no: 'T1' },
+                { FMaterialID: 'G3', FRealQty: 5, FStockID: 'CK01', no: 'T1' },
+            ],
+        });
+        // Counted from 1, as a PHP list built by hand often is: in the order of its keys.
+        should(ok(run(fields, { no: 'T1', goodsDetail: { 2: { goodsNo: 'G2' }, 1: { goodsNo: 'G1' } } })).FEntity).eql([
+            { FMaterialID: 'G1', FStockID: 'CK01', no: 'T1' },
+            { FMaterialID: 'G2', FStockID: 'CK01', no: 'T1' },
+        ]);
+        // A single line given as an object stays one line, an empty one too; a line keyed by other names is no list.
+        should(ok(run(fields, { no: 'T1', goodsDetail: { goodsNo: 'G1', 0: 'x' } })).FEntity).eql([{ FMaterialID: 'G1', FStockID: 'CK01', no: 'T1' }]);
+        should(ok(run(fields, { no: 'T1', goodsDetail: {} })).FEntity).eql([{ FStockID: 'CK01', no: 'T1' }]);
+        // Without gaps, as the path rule reads it: lines[1] is the line the array rule maps second.
+        should(ok(run({ L: { array: 'l', fields: { a: { path: 'a' } } }, b: { path: 'l[1].a' } }, { l: { 0: { a: 1 }, 1: { a: 2 } } }))).eql({ L: [{ a: 1 }, { a: 2 }], b: 2 });
+    });
+
     it('dates: China time whatever the host zone; /Date(ms±zzzz)/ is an instant; impossible dates and times fail naming the field', function () {
         const tz = process.env.TZ;
         process.env.TZ = 'America/Los_Angeles';
