@@ -436,8 +436,9 @@ export class JackyunClient extends BaseClient {
             ranges.push({ begin: b, end: e, from, to });
             names[b] = [b, e];
         }
-        if (ranges.length === 0 && !present(p.tradeNo)) {
-            throw validationError(SYSTEM, 'modified_begin', 'a time range (modified, created, audit or consign) or tradeNo is required');
+        // Seed 000: the range and 线上单号 (the online order number, sourceTradeNos) cannot both be empty; tradeNo as well.
+        if (ranges.length === 0 && !present(p.tradeNo) && !present(p.sourceTradeNos)) {
+            throw validationError(SYSTEM, 'modified_begin', 'a time range (modified, created, audit or consign), tradeNo or sourceTradeNos is required');
         }
         const long = ranges.filter((r) => r.to - r.from > WINDOW_MAX_MS);
         // A long range is split up to tomorrow at most (a clock a little ahead): trades are not modified, created,

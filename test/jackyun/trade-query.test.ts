@@ -401,7 +401,7 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
     it('no time range and no tradeNo, or a half range → error naming the field, nothing sent', async () => {
         await start(direct());
         let r = await run('n1', { params: { tradeStatus: '6000' } }, 1);
-        should(r.caught!.error.message).match(/modified_begin: a time range .* or tradeNo is required/);
+        should(r.caught!.error.message).match(/modified_begin: a time range .*, tradeNo or sourceTradeNos is required/);
         r = await run('n1', { params: { startCreated: chinaTime(sim.base) } }, 1);
         should(r.caught!.error.message).match(/endCreated: is required together with startCreated/);
         should(sim.requests).have.length(0);
@@ -455,6 +455,15 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         const r = await run('n1', { params: { tradeNo: want.join(',') } }, 1);
         should(r.caught).be.undefined();
         should(r.outputs[0][0].payload.map((t: any) => t.TradeNo).sort()).eql(want.sort());
+    });
+
+    it('sourceTradeNos (网店订单号) alone needs no window either: seed 000 says a time range and the online order number (线上单号) cannot both be empty', async () => {
+        await start(direct());
+        const want = [sim.trades[3], sim.trades[40]];
+        const r = await run('n1', { params: { sourceTradeNos: want.map((t) => t.sourceTradeNo).join(',') } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.map((t: any) => t.TradeNo).sort()).eql(numbers(want).sort());
+        should(sent().map((b) => b.sourceTradeNos)).matchEach(want.map((t) => t.sourceTradeNo).join(','));
     });
 
     for (const [field, value] of [

@@ -19,7 +19,7 @@
  *   Signatures are verified by verify.ts, written from protocols.md independently of the clients' signers.
  *
  * jackyun.tradenotsensitiveinfos.list.get (seed 000): a time range (modified_begin/_end ≡ startModified/endModified,
- * created, audit, consign) or tradeNo is required; each pair both-or-neither and ≤ 7 days (inclusive on both ends);
+ * created, audit, consign), tradeNo or sourceTradeNos is required; each pair both-or-neither and ≤ 7 days (inclusive on both ends);
  * pageIndex from 0; pageSize ≤ maxPageSize (default 200); hasTotal=1 adds totalResults; `scrollId` in the request
  * switches to cursor mode (pageIndex ignored). Trades are ordered by modified time, then trade number.
  * `dataAsString` sends result.data as JSON text in PascalCase ({"Trades","ScrollId","TotalResults"}) with the
@@ -367,9 +367,10 @@ export class JackyunSim extends SimServer {
             filters.push((tr) => (tr[field] as number) >= f && (tr[field] as number) <= t);
         }
         const tradeNos = str(q.tradeNo).split(',').map((s) => s.trim()).filter(Boolean);
-        if (!hasRange && tradeNos.length === 0) return { error: ['0130040005', '时间范围与销售单号不能同时为空'] };
-        if (tradeNos.length) filters.push((t) => tradeNos.includes(t.tradeNo));
         const sourceNos = str(q.sourceTradeNos).split(',').map((s) => s.trim()).filter(Boolean);
+        // Seed 000: a time range and 线上单号 (sourceTradeNos) cannot both be empty; tradeNo is taken as well.
+        if (!hasRange && tradeNos.length === 0 && sourceNos.length === 0) return { error: ['0130040005', '时间范围与线上单号不能同时为空'] };
+        if (tradeNos.length) filters.push((t) => tradeNos.includes(t.tradeNo));
         if (sourceNos.length) filters.push((t) => sourceNos.includes(t.sourceTradeNo));
         if (str(q.tradeStatus)) filters.push((t) => str(q.tradeStatus).split(',').includes(t.tradeStatus));
         if (str(q.tradeType)) filters.push((t) => str(q.tradeType).split(',').includes(t.tradeType));
