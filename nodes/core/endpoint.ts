@@ -17,11 +17,12 @@ import { MAX_TIMER_MS } from './retry';
 import { RefusedSizes } from './http';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BaseClient, RequestContext } from './client';
-import { ConnectorError, notSentError, sentWriteError, toConnectorError } from './errors';
+import { ConnectorError, notSentError, sentWriteError, textError, toConnectorError } from './errors';
 import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, IncrementalSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { RunTally, StatusReporter, writtenBefore, writtenUnguarded } from './status';
-import { Text, Translate, translator } from './i18n';
+import { english, Text, Translate, translator } from './i18n';
+import { unsendableNumber } from './json';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { UnreadableWatermark, Watermark, clearedOnDeploy, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
@@ -201,9 +202,17 @@ class WholeMessageError extends Error {
 
 type MsgErrorShape = ReturnType<ConnectorError['toMsgError']>;
 
+const inEnglish = english();
+
 /** A whole-message input error (bad parameters, bad payload, no config): never sent, never retried. */
 function inputError(system: string, message: string, field?: string): ConnectorError {
     return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', message, field });
+}
+
+/** A record holding a number JSON cannot carry (see unsendableNumber), refused naming the field, before anything is sent. */
+function unsendableError(system: string, at: { field: string; value: string; bigint: boolean }): ConnectorError {
+    const key = at.bigint ? 'runtime.error.bigintField' : 'runtime.error.nonFiniteField';
+    return textError(inEnglish, { key, vars: { field: at.field || '(root)', value: at.value } }, { system, kind: 'validation', code: 'INVALID_RECORD', field: at.field || '(root)' });
 }
 
 /** No business document nests this deep; deeper input is hostile and would overflow Node-RED's msg cloning. */
@@ -817,7 +826,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const valid: number[] = [];
             records.forEach((record, i) => {
                 if (validateRecord!(record)) {
-                    valid.push(i);
+                    // NaN would go as null (a blank quantity or price the vendor saves as 0), and is no type error to
+                    // the schema, which leaves most fields of a bill unlisted anyway.
+                    const unsendable = unsendableNumber(record);
+                    if (unsendable) outcomes[i] = { ok: false, error: unsendableError(ws.system, unsendable) };
+                    else valid.push(i);
                 } else {
                     const errors = describeErrors(validateRecord!.errors, single ? '' : `payload[${i}]`);
                     outcomes[i] = { ok: false, error: new ConnectorError({ system: ws.system, kind: 'validation', code: 'INVALID_RECORD', field: errors[0]?.field, message: formatErrors(errors) }) };

@@ -1,5 +1,5 @@
 import should from 'should';
-import { mayHoldLongIntegers, parseVendorJson } from '../../nodes/core/json';
+import { mayHoldLongIntegers, parseVendorJson, unsendableNumber } from '../../nodes/core/json';
 
 describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', function () {
     it('a 19-digit id as a JSON number comes out as its exact decimal text (JSON.parse rounds it)', function () {
@@ -70,5 +70,15 @@ describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', funct
         for (const text of ['{"a":1234567890123456789', '{"a":01234567890123456789}', '{"a":1234567890123456789x}', '', 'response_error:']) {
             should(() => parseVendorJson(text)).throw(SyntaxError);
         }
+    });
+});
+
+describe('core/json: unsendableNumber, a number JSON cannot carry in a record', () => {
+    it('finds NaN, ±Infinity and a BigInt at any depth, listed field or not, with its path; -0, bytes, Dates and holes are fine', () => {
+        should(unsendableNumber({ a: 1, b: -0, c: 'NaN', d: new Date(0), e: Buffer.from([1]), f: [1, , 3], g: null })).be.undefined();
+        should(unsendableNumber({ Amo: Number.NaN })).eql({ field: 'Amo', value: 'NaN', bigint: false });
+        should(unsendableNumber({ FEntity: [{ FQty: 1 }, { FPrice: -Infinity }] })).eql({ field: 'FEntity[1].FPrice', value: '-Infinity', bigint: false });
+        should(unsendableNumber({ ext: { id: 5n } })).eql({ field: 'ext.id', value: '5n', bigint: true });
+        should(unsendableNumber(Number.NaN)).eql({ field: '', value: 'NaN', bigint: false });
     });
 });

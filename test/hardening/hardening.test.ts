@@ -398,6 +398,31 @@ for (const fixture of FIXTURES) {
             }
         });
 
+        if (fixture.kind === 'write') {
+            it('bad input: NaN, Infinity or a BigInt in a field, listed in the schema or not (a sum over a missing amount in a function node) → that record on output 2 naming the field, none of it sent; the others written', async () => {
+                await load(fixture.modules, flowOf(fixture, sim), { c1: fixture.credentials });
+                const cases: Array<[unknown, RegExp]> = [
+                    [Number.NaN, /^zzAmount: must be a finite number, not NaN; not sent$/],
+                    [-Infinity, /^zzAmount: must be a finite number, not -Infinity; not sent$/],
+                    [12n, /^zzAmount: must be a number or text, not a BigInt \(12n\)/],
+                ];
+                for (const [value, reason] of cases) {
+                    sim.requests.length = 0;
+                    const good = fixture.validMsg(sim).payload;
+                    const bad = { ...fixture.validMsg(sim).payload, zzAmount: value };
+                    const r = await send('n1', { payload: [bad, good] }, outputs);
+                    should(r.caught).be.undefined();
+                    should(r.outputs[1]).have.length(1, `${String(value)} was not refused`);
+                    should(r.outputs[1][0]).match({ recordIndex: 0, error: { kind: 'validation', code: 'INVALID_RECORD', field: 'zzAmount' } });
+                    should(String(r.outputs[1][0].error.message)).match(reason);
+                    should(r.outputs[0]).have.length(1);
+                    should(r.outputs[0][0].payload).have.length(1);
+                    // Only the good record went out: the bad one's marker is in no request (NaN would have gone as null).
+                    should(sim.requests.some((q) => /zzAmount/.test(q.body))).be.false(`a request carried the record with ${String(value)}`);
+                }
+            });
+        }
+
         const textParams = Object.entries<any>(specOf(fixture).requestSchema.properties ?? {}).filter(([, p]) => p.type === 'string' && !p.enum).map(([n]) => n);
         if (textParams.length > 0) it("bad input: a name of Object.prototype's ('constructor', '__proto__') for any text parameter → the vendor's refusal or an error naming a field, never a TypeError of ours", async () => {
             const spec = specOf(fixture);

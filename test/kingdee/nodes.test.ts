@@ -686,6 +686,26 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(new Set(saved().map((b) => b.FNote))).eql(new Set(['a', 'c']));
         });
 
+        it('NaN or Infinity in a price or amount of a line (a sum over a missing value) → that bill on output 2 naming the field, not sent with null there (saved at price 0); the others saved', async () => {
+            await start();
+            await loadSave(node({ FormId: { value: 'SAL_OutStock', type: 'str' } }));
+            const noPrice = model(undefined, { FNote: 'nan' });
+            (noPrice.FEntity[0] as Msg).FPrice = 0.1 * Number.NaN;
+            // FAllAmount is no field of the record schema: a form's hundreds of other fields are sent as they are.
+            const infinite = model(undefined, { FNote: 'inf', FEntity: [{ FMaterialID: { FNumber: 'MAT001' }, FRealQty: 2, FStockID: { FNumber: 'CK01' } }, { FMaterialID: { FNumber: 'MAT002' }, FRealQty: 1, FAllAmount: 1 / 0, FStockID: { FNumber: 'CK01' } }] });
+            const r = await run('n1', { payload: [noPrice, infinite, model(undefined, { FNote: 'ok' })] }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[1].map((m: Msg) => [m.recordIndex, m.error.code, m.error.field, m.error.message])).eql([
+                [0, 'INVALID_RECORD', 'FEntity[0].FPrice', 'FEntity[0].FPrice: must be a finite number, not NaN; not sent'],
+                [1, 'INVALID_RECORD', 'FEntity[1].FAllAmount', 'FEntity[1].FAllAmount: must be a finite number, not Infinity; not sent'],
+            ]);
+            should(r.outputs[0][0].payload.map((o: Msg) => o.model.FNote)).eql(['ok']);
+            const [sent, ...more] = sentData(isSave);
+            should(more).have.length(0);
+            should(sent.Model.map((m: Msg) => m.FNote)).eql(['ok']);
+            should(saved().map((b) => b.FNote)).eql(['ok']);
+        });
+
         it('replay: the output-2 msg, fixed and fed back whole (params, topic, error, recordIndex and all), is saved once and leaves output 1 without the old msg.error or recordIndex', async () => {
             await start();
             await loadSave();
