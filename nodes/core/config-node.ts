@@ -4,7 +4,7 @@
  * config node of the same account too), closes it on redeploy, and serves the editor's "test connection" button.
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import type { BaseClient, ClientSettings } from './client';
+import { serverKey, type BaseClient, type ClientSettings } from './client';
 import { ConnectorError, cancelledError, textError, toConnectorError } from './errors';
 import { english, isText, translator, type Text } from './i18n';
 import type { Limits } from './limiter';
@@ -18,6 +18,12 @@ export interface ConfigNodeDef<C extends BaseClient> {
     credentials: Record<string, { type: 'text' | 'password' }>;
     /** Credentials used exactly as typed (a user's own password may begin or end with a space); see cleanCredentials. */
     verbatim?: string[];
+    /**
+     * The settings naming the server the credentials are sent to (its URL, a choice of servers). Test connection sends
+     * the deployed node's stored credentials only while these are the deployed node's; without the list, only while
+     * every setting is.
+     */
+    server?: string[];
     createClient(config: Record<string, any>, credentials: Record<string, string>): C;
 }
 
@@ -112,6 +118,19 @@ export function cleanCredentials(system: string, credentials: Record<string, str
 
 const testRoutes = new WeakMap<object, Set<string>>();
 
+/** The settings each running config node was deployed with, for Test connection to tell its server from another. */
+const deployedSettings = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * The first of `fields` (all settings when undefined) whose value in the dialog is not the deployed one's, or
+ * undefined. URLs compare as the server sees them (serverKey: `HTTP://Host/api/` is `http://host/api`), and a blank
+ * setting is one left out.
+ */
+function changedSetting(dialog: Record<string, unknown>, deployed: Record<string, unknown>, fields = Object.keys(dialog)): string | undefined {
+    const norm = (v: unknown) => (v === undefined || v === null ? '' : serverKey(String(v).trim()));
+    return fields.find((f) => norm(dialog[f]) !== norm(deployed[f]));
+}
+
 /** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
 export const testConnectionLimit = { ms: 20000 };
 
@@ -119,6 +138,7 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
     function ConfigNodeConstructor(this: ConfigNode<C>, config: NodeDef & Record<string, any>) {
         RED.nodes.createNode(this, config);
         const node = this;
+        deployedSettings.set(node, config);
         const _ = translator(RED);
         let client: C | undefined;
         let closed = false;
@@ -151,18 +171,28 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
     RED.nodes.registerType(def.type, ConfigNodeConstructor as any, { credentials: def.credentials });
 
     // The "test connection" button: POST with the dialog's current settings; blank credentials fall back to the
-    // stored ones of the deployed node with that id. Only the outcome is returned, never a credential.
+    // stored ones of the deployed node with that id, while the dialog names that node's server. Only the outcome is
+    // returned, never a credential.
     let registered = testRoutes.get(RED.httpAdmin);
     if (!registered) testRoutes.set(RED.httpAdmin, (registered = new Set()));
     if (registered.has(def.type)) return;
     registered.add(def.type);
     RED.httpAdmin.post(`/cn-erp/${def.type}/test`, RED.auth.needsPermission(`${def.type}.write`), async (req: any, res: any) => {
         const body = req.body ?? {};
-        const stored = (body.id && RED.nodes.getCredentials(body.id)) || {};
-        const credentials: Record<string, string> = { ...stored };
+        const stored: Record<string, string> = (body.id && RED.nodes.getCredentials(body.id)) || {};
+        const given: Record<string, string> = {};
         for (const [k, v] of Object.entries(body.credentials ?? {})) {
-            if (typeof v === 'string' && v !== '' && v !== '__PWRD__') credentials[k] = v;
+            if (typeof v === 'string' && v !== '' && v !== '__PWRD__') given[k] = v;
         }
+        // The stored credentials go only to the server they were saved for: the dialog's server changed (a test server,
+        // a typo, or the address of whoever opened the dialog) would otherwise be sent the production password, or a
+        // signature made with the secret. The deployed node must be of this type: another type's id would lend its
+        // secrets (a `secret` field) too. Withheld, a credential the client needs is asked for again (below).
+        const running = body.id ? (RED.nodes.getNode(body.id) as object | null) : null;
+        const deployed = running && (running as { type?: string }).type === def.type ? deployedSettings.get(running) : undefined;
+        const otherServer = deployed ? changedSetting(body.config ?? {}, deployed, def.server) : (def.server?.[0] ?? 'server');
+        const withheld = otherServer === undefined ? [] : Object.keys(stored).filter((k) => !(k in given) && stored[k] !== '');
+        const credentials: Record<string, string> = { ...(withheld.length > 0 ? {} : stored), ...given };
         // A field holding `${NAME}`: Node-RED puts the variable in its place only in a node it starts (from a subflow
         // instance, a flow, the process). Tried as typed it would fail as a wrong URL or key, which it is not. Named by
         // the field only. A credential holding one is refused by cleanCredentials below: Node-RED never replaces it.
@@ -211,6 +241,12 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 if (e.code === 'ENV_VAR' && e.field) text = { key: 'runtime.test.envVarCredential', vars: { field: e.field } };
                 else if (held) text = { key: 'runtime.test.loginHeld', vars: { reason: isText(own) ? own : held.reason, seconds: held.seconds } };
                 else if (isText(own)) text = own;
+                // A credential the dialog left blank and the client needs: the stored one was withheld (another server).
+                const missing = e.kind === 'config' ? withheld.find((f) => e.field === f || e.message.startsWith(`${f}:`)) : undefined;
+                if (missing) {
+                    text = { key: 'runtime.test.storedCredentials', vars: { field: missing, server: otherServer! } };
+                    e = textError(inEnglish, text, { system: def.system, kind: 'config', code: 'STORED_CREDENTIALS', field: missing });
+                }
             }
             res.json({ ok: false, kind: e.kind, code: e.code, message: e.message, ...(text ? { text } : {}) });
         } finally {

@@ -7,6 +7,7 @@ export = function (RED: NodeAPI) {
         type: 'guanyi-config',
         system: 'guanyi',
         credentials: { sessionkey: { type: 'password' }, secret: { type: 'password' } },
+        server: ['url'],
         createClient: (config, creds) => {
             const url = String(config.url || GUANYI_DEFAULT_URL).trim();
             if (!/^https?:\/\/[^\s/]+/i.test(url)) throw configError({ key: 'guanyi-config.test.setting.url' });

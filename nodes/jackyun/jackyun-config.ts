@@ -9,6 +9,7 @@ export = function (RED: NodeAPI) {
         type: 'jackyun-config',
         system: 'jackyun',
         credentials: { appSecret: { type: 'password' }, qimenSecret: { type: 'password' } },
+        server: ['gatewayUrl'],
         createClient: (config, creds) =>
             new JackyunClient(
                 // Jackyun: about 1 request/s per app [unconfirmed]; one at a time.

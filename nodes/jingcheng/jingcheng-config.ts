@@ -7,6 +7,7 @@ export = function (RED: NodeAPI) {
         type: 'jingcheng-config',
         system: 'jingcheng',
         credentials: { token: { type: 'password' }, secret: { type: 'password' } },
+        server: ['baseUrl'],
         createClient: (config, creds) => {
             const baseUrl = String(config.baseUrl ?? '').trim();
             if (!baseUrl) throw configError(setting('required', 'baseUrl'));

@@ -13,6 +13,7 @@ export = function (RED: NodeAPI) {
         credentials: { password: { type: 'password' }, appSecret: { type: 'password' } },
         // The user's own password: it may end in a space, so it goes as typed (the app secret is Kingdee's, trimmed).
         verbatim: ['password'],
+        server: ['serverUrl'],
         createClient: (config, creds) =>
             new KingdeeClient(
                 commonClientSettings('kingdee', config, { rps: 5, concurrency: 2 }),

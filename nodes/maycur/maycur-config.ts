@@ -7,6 +7,7 @@ export = function (RED: NodeAPI) {
         type: 'maycur-config',
         system: 'maycur',
         credentials: { appSecret: { type: 'password' } },
+        server: ['server', 'baseUrl'],
         createClient: (config, creds) => {
             const baseUrl = maycurBaseUrl(config);
             const appCode = String(config.appCode ?? '').trim();

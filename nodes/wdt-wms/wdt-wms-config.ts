@@ -8,6 +8,7 @@ export = function (RED: NodeAPI) {
         type: 'wdt-wms-config',
         system: 'wdt-wms',
         credentials: { secret: { type: 'password' } },
+        server: ['serviceUrl'],
         createClient: (config, creds) =>
             new WdtWmsClient(
                 commonClientSettings('wdt-wms', config, { rps: 5, concurrency: 2 }),

@@ -7,6 +7,7 @@ export = function (RED: NodeAPI) {
         type: 'wdt-config',
         system: 'wdt',
         credentials: { appsecret: { type: 'password' } },
+        server: ['server', 'baseUrl'],
         createClient: (config, creds) => {
             const baseUrl = wdtBaseUrl(config);
             const sid = String(config.sid ?? '').trim();
