@@ -210,4 +210,19 @@ describe('example 02 mapping (seed 001: Kingdee return request → WDT WMS cance
         const row = { FID: 500001, FBillNo: 'TL2024010001', FBillTypeID: '6f3c1f0b2e8d4b4f9a7e5c1d2b3a4f50', FBillTypeID_FNumber: 'TLSQ01_SYS', FNote: '', FStockID_FNumber: 'WH01' };
         should(await mappingOf('02')(row)).match({ warehouseCode: 'WH01', orderCode: 'TL2024010001', orderType: 'CGTH' });
     });
+
+    it('"one row per bill" keeps the first row of each bill and drops no row without a bill number: each goes on, for the mapper to fail it naming orderCode', async () => {
+        const flow: Array<Record<string, any>> = JSON.parse(fs.readFileSync(exampleFiles().find((f) => path.basename(f).startsWith('02'))!, 'utf8'));
+        const node = flow.find((n) => n.id === 'ex02-onePerBill')!;
+        const run = (payload: unknown[]) => new Function('msg', 'node', 'context', node.func)({ payload }, {}, {}).payload as Array<Record<string, any>>;
+        const row = (FID: number, FBillNo: unknown, entry: number) => ({ FID, FBillNo, FBillTypeID_FNumber: 'TLSQ01_SYS', FNote: '', FStockID_FNumber: 'WH01', FEntity_FEntryID: entry });
+        // Two entry lines of one bill: one row.
+        should(run([row(1, 'TL1', 11), row(1, 'TL1', 12), row(2, 'TL2', 21)]).map((r) => r.FEntity_FEntryID)).eql([11, 21]);
+        // Rows whose bill number is missing (FieldKeys edited, a form numbering by another field): not one of them
+        // dropped as a "second line" of another — each fails visibly in the mapper.
+        const kept = run([row(3, undefined, 31), row(4, undefined, 41), row(5, '', 51), row(6, '', 61), row(7, 'TL7', 71)]);
+        should(kept.map((r) => r.FEntity_FEntryID)).eql([31, 41, 51, 61, 71]);
+        const failures = mappingFailures('02');
+        for (const r of kept.slice(0, 4)) should((await failures(r)).map((e: any) => e.field)).containEql('orderCode');
+    });
 });
