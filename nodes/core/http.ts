@@ -79,7 +79,8 @@ export class HttpTransport {
             httpsAgent: this.httpsAgent,
             maxContentLength: options.maxResponseBytes ?? 50 * 1024 * 1024,
             maxBodyLength: Infinity,
-            responseType: 'text',
+            // Bytes, decoded here in the charset the answer names (decodeBody): axios reads text as UTF-8 whatever it says.
+            responseType: 'arraybuffer',
             transformResponse: [(data: unknown) => data],
             validateStatus: () => true,
             maxRedirects: 0,
@@ -103,7 +104,8 @@ export class HttpTransport {
                 timeout: Math.min(options.timeoutMs ?? this.defaultTimeoutMs, 2147483647),
                 signal: options.signal,
             });
-            const answer: HttpResponse = { status: res.status, headers: res.headers as HttpResponse['headers'], body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+            const headers = res.headers as HttpResponse['headers'];
+            const answer: HttpResponse = { status: res.status, headers, body: decodeBody(res.data, headers['content-type']) };
             if (refused) {
                 if (refusedAsTooLarge(answer)) refused.refused(req.url, size, 'REQUEST_TOO_LARGE');
                 else refused.answered(req.url, size);
@@ -183,7 +185,7 @@ export class HttpTransport {
             // rebooting, a slow name lookup): nothing of the request left this host, so it is safe to send again, as
             // after a refused connection. Once connected, the server may have the request and act on it.
             const request = ax.request as http.ClientRequest | undefined;
-            if (request && !connectedSockets.has(request.socket ?? {})) {
+            if (request && !opened(request.socket)) {
                 const server = originOf(req.url);
                 const text = networkText(server, 'CONNECT_TIMEOUT', { key: 'runtime.test.networkWhy.CONNECT_TIMEOUT', vars: { ms } });
                 return new ConnectorError({ system: this.system, kind: 'transient', code: 'CONNECT_TIMEOUT', message: `could not connect to ${server} within ${ms} ms; nothing was sent`, safeToRepeat: true, cause, details: { text } });
@@ -213,6 +215,28 @@ export class HttpTransport {
         const text = networkText(server, code, { key: NETWORK_WHY.has(code) ? `runtime.test.networkWhy.${code}` : 'runtime.test.networkWhy.other' });
         return new ConnectorError({ system: this.system, kind: 'transient', code, message: `network error: ${code} (${server})`, safeToRepeat: SAFE_NETWORK_CODES.has(code), cause, details: { text } });
     }
+}
+
+/**
+ * An answer's body as text, in the charset its Content-Type names: a vendor's or its gateway's answer in GBK or GB18030
+ * (an older ASP.NET or PHP server, a Chinese error page) read as UTF-8 had every Chinese character turned to U+FFFD,
+ * silently, and a name or an address was written on garbled. No charset, UTF-8 or one Node does not know: UTF-8, its
+ * BOM dropped (PHP servers print one).
+ */
+function decodeBody(data: unknown, contentType: unknown): string {
+    if (typeof data === 'string') return data;
+    if (!Buffer.isBuffer(data)) return data === undefined || data === null ? '' : String(data);
+    const label = typeof contentType === 'string' ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
+    let decoder: TextDecoder | undefined;
+    try {
+        decoder = label ? new TextDecoder(label) : undefined;
+    } catch {
+        // An unknown charset: read as UTF-8.
+    }
+    // TextDecoder drops a BOM of its own encoding.
+    if (decoder && decoder.encoding !== 'utf-8') return decoder.decode(data);
+    const text = data.toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** "could not reach `server`: `why` (`code`)" as a text of the catalog, for the editor's button to say in its language. */
@@ -356,6 +380,11 @@ function idleTimeoutOnly<A extends http.Agent>(agent: A): A {
         if (socket instanceof net.Socket) whenConnected(socket);
         return socket;
     };
+    // Kept out of every copy of the agent's options (the agent's own reads it, keepSocketAlive): axios makes an https
+    // request through HTTPS_PROXY with a CONNECT tunnel agent built from them, which took it as the time to open the
+    // tunnel, and a proxy slower than that failed the call with nothing sent (ETIMEOUT, a write as possibly processed).
+    const options = (agent as unknown as { options: Record<string, unknown> }).options;
+    Object.defineProperty(options, 'timeout', { value: options.timeout, enumerable: false, writable: true, configurable: true });
     return agent;
 }
 
@@ -368,6 +397,18 @@ const connectedSockets = new WeakSet<object>();
 
 function whenConnected(socket: net.Socket): void {
     socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => void connectedSockets.add(socket));
+}
+
+/**
+ * Whether a request's socket was open for its bytes to reach the server. A TLS socket says so itself: its alpnProtocol
+ * is null until the handshake is done (false after one without ALPN). That covers the sockets axios makes without our
+ * agents: an https request through HTTPS_PROXY goes through a CONNECT tunnel of axios's own, and its timeouts, unseen
+ * by whenConnected, were all taken for "nothing was sent", a write the server had sent again.
+ */
+function opened(socket: net.Socket | null | undefined): boolean {
+    if (!socket) return false;
+    if (socket instanceof TLSSocket) return socket.alpnProtocol !== null;
+    return connectedSockets.has(socket);
 }
 
 /** The variables axios reads a proxy from (either case), as its own env lookup does. */

@@ -1,10 +1,12 @@
 import dns from 'dns';
 import http from 'http';
+import https from 'https';
 import net, { AddressInfo } from 'net';
 import should from 'should';
 import sinon from 'sinon';
 import { HttpTransport, IDLE_SOCKET_MS, parseRetryAfter, parseSetCookie, proxyFromEnvironment } from '../../nodes/core';
 import { DroppingListener, droppingListener } from '../helpers/dropping';
+import { LOOPBACK_TLS } from '../helpers/tls';
 
 describe('core/http: transport against a real local server', () => {
     let server: http.Server;
@@ -18,6 +20,11 @@ describe('core/http: transport against a real local server', () => {
             if (req.url === '/503') return void res.writeHead(503).end('busy');
             if (req.url === '/500') return void res.writeHead(500).end('boom');
             if (req.url === '/big') return void res.end('x'.repeat(4096));
+            // {"name":"张三"} in GBK (张 = D5 C5, 三 = C8 FD) and in GB18030 with a character GBK lacks (𠀀 = 95 32 82 36).
+            if (req.url === '/gbk') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=GBK' }).end(Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('"}')]));
+            if (req.url === '/gb18030') return void res.writeHead(200, { 'Content-Type': 'text/xml;charset="gb18030"' }).end(Buffer.concat([Buffer.from('<r>'), Buffer.from([0xd5, 0xc5, 0x95, 0x32, 0x82, 0x36]), Buffer.from('</r>')]));
+            if (req.url === '/bom') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end('\uFEFF{"name":"张三"}');
+            if (req.url === '/unknown-charset') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=x-no-such' }).end('{"name":"张三"}');
             if (req.url === '/cookie') return void res.writeHead(200, { 'Set-Cookie': ['kdservice-sessionid=abc; path=/', 'ASP.NET_SessionId=def; path=/; HttpOnly'] }).end('{}');
             let body = '';
             req.on('data', (c) => (body += c));
@@ -35,6 +42,13 @@ describe('core/http: transport against a real local server', () => {
         const res = await transport.request({ url: `${base}/echo`, body: '{"中文":1}', headers: { 'Content-Type': 'application/json' } });
         should(res.status).equal(200);
         should(JSON.parse(res.body)).eql({ method: 'POST', body: '{"中文":1}', ct: 'application/json' });
+    });
+
+    it('reads an answer in the charset its Content-Type names (GBK, GB18030), not as UTF-8 (Chinese garbled to U+FFFD); a UTF-8 BOM is dropped; an unknown charset is read as UTF-8', async () => {
+        should((await transport.request({ url: `${base}/gbk` })).body).equal('{"name":"张三"}');
+        should((await transport.request({ url: `${base}/gb18030` })).body).equal('<r>张\u{20000}</r>');
+        should((await transport.request({ url: `${base}/bom` })).body).equal('{"name":"张三"}');
+        should((await transport.request({ url: `${base}/unknown-charset` })).body).equal('{"name":"张三"}');
     });
 
     it('a timeout is transient and not safe to repeat (the server may have acted)', async () => {
@@ -261,6 +275,92 @@ describe('core/http: transport against a real local server', () => {
             process.env.NO_PROXY = '127.0.0.1';
             should(JSON.parse(await echo(new HttpTransport({ system: 't' }))).body).equal('x');
             should(seenByProxy).eql([]);
+        });
+
+        describe('HTTPS_PROXY to an https server: a CONNECT tunnel of axios\'s own, not the transport\'s agent', () => {
+            const received: string[] = [];
+            const tunnels = new Set<net.Socket>();
+            let origin: https.Server;
+            let tunnelling: http.Server;
+            let url = '';
+            /** How the proxy answers a CONNECT: after this many ms, or never (undefined). */
+            let connectAfterMs: number | undefined = 0;
+
+            before(async () => {
+                origin = https.createServer(LOOPBACK_TLS, (req, res) => {
+                    let body = '';
+                    req.on('data', (c) => (body += c));
+                    req.on('end', () => {
+                        received.push(body);
+                        if (req.url === '/slow') setTimeout(() => res.end('late'), 1000);
+                        else res.end('ok');
+                    });
+                });
+                await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
+                url = `https://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+                tunnelling = http.createServer();
+                tunnelling.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+                    tunnels.add(client);
+                    client.on('error', () => client.destroy());
+                    if (connectAfterMs === undefined) return;
+                    setTimeout(() => {
+                        const [host, port] = (req.url ?? '').split(':');
+                        const upstream = net.connect(Number(port), host, () => {
+                            client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+                            upstream.write(head);
+                            upstream.pipe(client).pipe(upstream);
+                        });
+                        tunnels.add(upstream);
+                        upstream.on('error', () => client.destroy());
+                        client.on('error', () => upstream.destroy());
+                    }, connectAfterMs);
+                });
+                await new Promise<void>((r) => tunnelling.listen(0, '127.0.0.1', () => r()));
+            });
+            beforeEach(() => {
+                received.length = 0;
+                connectAfterMs = 0;
+                process.env.HTTPS_PROXY = `http://127.0.0.1:${(tunnelling.address() as AddressInfo).port}`;
+            });
+            after(() => {
+                for (const s of tunnels) s.destroy();
+                tunnelling.close();
+                origin.closeAllConnections();
+                origin.close();
+            });
+
+            it('a write sent and not answered in time is TIMEOUT, not safe to repeat; one whose tunnel never opened sent nothing', async () => {
+                // Its sockets were never seen connecting by the transport, and every timeout was taken for "could not
+                // connect; nothing was sent": a write the server had was sent again.
+                const t = new HttpTransport({ system: 't', timeoutMs: 300, allowSelfSigned: true });
+                try {
+                    should((await t.request({ url: `${url}/ok`, body: 'read' })).body).equal('ok');
+                    const e = await t.request({ url: `${url}/slow`, body: 'write' }).catch((x) => x);
+                    should(received).eql(['read', 'write']);
+                    should(e).match({ kind: 'transient', code: 'TIMEOUT', safeToRepeat: false });
+                    should(e.outcomeUnknown).be.true();
+                    // The proxy never answers the CONNECT: nothing reached the server.
+                    connectAfterMs = undefined;
+                    const unsent = await t.request({ url: `${url}/ok`, body: 'never' }).catch((x) => x);
+                    should(unsent).match({ kind: 'transient', code: 'CONNECT_TIMEOUT', safeToRepeat: true });
+                    should(received).eql(['read', 'write']);
+                } finally {
+                    t.close();
+                }
+            });
+
+            it('a tunnel opened more slowly than idleSocketMs: the request waits its own timeout, not failing (a write as possibly processed) with nothing sent', async () => {
+                // The tunnel's agent took the transport agent's options, idle timeout included, as its time to make a socket.
+                connectAfterMs = 400;
+                const t = new HttpTransport({ system: 't', timeoutMs: 3000, idleSocketMs: 100, allowSelfSigned: true });
+                try {
+                    const res = await t.request({ url: `${url}/ok`, body: 'write' }).catch((x) => x);
+                    should(res).match({ status: 200, body: 'ok' });
+                    should(received).eql(['write']);
+                } finally {
+                    t.close();
+                }
+            });
         });
     });
 
