@@ -267,21 +267,26 @@ export class KingdeeClient extends BaseClient {
     ) {
         super(clientSettings);
         this.keepSecret(creds.password, creds.appSecret);
-        const cfg = (field: string, reason: string) => new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${reason}` });
+        // A setting refused naming it: a text of the catalog (kingdee-config.test.setting.<name>), which the "test
+        // connection" button shows in the editor's language, or an English reason of its own.
+        const cfg = (field: string, problem: string | { name: string; vars?: Record<string, string> }) => {
+            if (typeof problem === 'string') return new ConnectorError({ system: SYSTEM, kind: 'config', code: 'CONFIG', field, message: `${field}: ${problem}` });
+            return textError(inEnglish, { key: `kingdee-config.test.setting.${problem.name}`, vars: { field, ...problem.vars } }, { system: SYSTEM, kind: 'config', code: 'CONFIG', field });
+        };
         let url = str(settings.serverUrl).trim();
-        if (!url) throw cfg('serverUrl', 'is required');
-        if (!/^https?:\/\//i.test(url)) throw cfg('serverUrl', 'must start with http:// or https://');
+        if (!url) throw cfg('serverUrl', { name: 'required' });
+        if (!/^https?:\/\//i.test(url)) throw cfg('serverUrl', { name: 'url' });
         const query = urlQueryProblem(url);
         if (query) throw cfg('serverUrl', query);
         if (!url.endsWith('/')) url += '/';
-        if (!settings.acctId) throw cfg('acctId', 'is required');
-        if (!settings.username) throw cfg('username', 'is required');
+        if (!settings.acctId) throw cfg('acctId', { name: 'required' });
+        if (!settings.username) throw cfg('username', { name: 'required' });
         const mode = settings.authMode;
-        if (!['password', 'appsecret', 'sign', 'apisign'].includes(mode)) throw cfg('authMode', 'must be password, appsecret, sign or apisign');
-        if (mode === 'password' && !creds.password) throw cfg('password', 'is required');
+        if (!['password', 'appsecret', 'sign', 'apisign'].includes(mode)) throw cfg('authMode', { name: 'authMode' });
+        if (mode === 'password' && !creds.password) throw cfg('password', { name: 'required' });
         if (mode !== 'password') {
-            if (!settings.appId) throw cfg('appId', 'is required');
-            if (!creds.appSecret) throw cfg('appSecret', 'is required');
+            if (!settings.appId) throw cfg('appId', { name: 'required' });
+            if (!creds.appSecret) throw cfg('appSecret', { name: 'required' });
         }
         if (mode === 'apisign') {
             try {

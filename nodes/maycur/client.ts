@@ -343,8 +343,13 @@ function errorMessage(env: Record<string, unknown>): string {
     return m === undefined || m === null ? '' : String(m);
 }
 
-export function maycurConfigError(message: string): ConnectorError {
-    return new ConnectorError({ system: 'maycur', kind: 'config', code: 'CONFIG', message });
+/**
+ * A setting the config node cannot take: a text of the catalog (`maycur-config.test.setting.*`), whose English is the
+ * message and which the editor's button shows in its language (core/config-node.ts), or an English message alone.
+ */
+export function maycurConfigError(problem: Text | string): ConnectorError {
+    if (typeof problem === 'string') return new ConnectorError({ system: 'maycur', kind: 'config', code: 'CONFIG', message: problem });
+    return textError(inEnglish, problem, { system: 'maycur', kind: 'config', code: 'CONFIG' });
 }
 
 /** The base URL chosen in the config node: a named host (production, uat, …) or a custom URL. */
@@ -352,12 +357,12 @@ export function maycurBaseUrl(config: Record<string, any>): string {
     const server = String(config.server || 'production');
     if (server !== 'custom') {
         const url = MAYCUR_HOSTS[server];
-        if (!url) throw maycurConfigError(`server: unknown choice "${server}"`);
+        if (!url) throw maycurConfigError({ key: 'maycur-config.test.setting.server', vars: { server } });
         return url;
     }
     const url = String(config.baseUrl ?? '').trim();
-    if (!url) throw maycurConfigError('baseUrl: is required when the server is custom');
-    if (!/^https?:\/\/[^\s/]+/i.test(url)) throw maycurConfigError('baseUrl: must start with http:// or https://');
+    if (!url) throw maycurConfigError({ key: 'maycur-config.test.setting.baseUrlRequired' });
+    if (!/^https?:\/\/[^\s/]+/i.test(url)) throw maycurConfigError({ key: 'maycur-config.test.setting.baseUrl' });
     const query = urlQueryProblem(url);
     if (query) throw maycurConfigError(`baseUrl: ${query}`);
     // Every call's path starts /api/openapi/ (protocols.md §7.1–7.3): a base URL typed with it, or with a whole call's

@@ -11,8 +11,8 @@ export = function (RED: NodeAPI) {
         createClient: (config, creds) => {
             const baseUrl = maycurBaseUrl(config);
             const appCode = String(config.appCode ?? '').trim();
-            if (!appCode) throw configError('appCode: is required');
-            if (!creds.appSecret) throw configError('appSecret: is required');
+            if (!appCode) throw configError({ key: 'maycur-config.test.setting.required', vars: { field: 'appCode' } });
+            if (!creds.appSecret) throw configError({ key: 'maycur-config.test.setting.required', vars: { field: 'appSecret' } });
             const pagingMode = config.pagingMode === 'offset' ? 'offset' : 'page';
             return new MaycurClient(commonClientSettings('maycur', config, { rps: 5, concurrency: 2 }), { baseUrl, appCode, pagingMode }, { appSecret: creds.appSecret });
         },

@@ -101,7 +101,11 @@ export = function (RED: NodeAPI) {
         if (typeof given === 'string' && given !== '' && given !== '__PWRD__') credentials.secret = given;
         const config = body.config ?? {};
         const problems = checkSettings(config, credentials);
-        if (problems.length > 0) return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.map((p) => inEnglish(p.key, p.vars)).join('; ') });
+        if (problems.length > 0) {
+            // Also as a text of the catalog, for the editor to show in its own language: several problems as a list.
+            const text = problems.reduceRight((rest, first) => ({ key: 'qeasy-config.test.problems', vars: { first, rest } }));
+            return res.json({ ok: false, kind: 'config', code: 'CONFIG', message: problems.map((p) => inEnglish(p.key, p.vars)).join('; '), text });
+        }
         const s = readSettings(config);
         const header = s.tokenHeader === 'bearer' ? 'Authorization: Bearer <secret>' : 'X-Token: <secret>';
         const message =

@@ -247,6 +247,34 @@ describe('config dialogs: Test connection to a server that never takes the conne
     });
 });
 
+describe('config dialogs: Test connection with a setting or a credential missing (the password never typed in)', () => {
+    // What the runtime refuses before sending anything: the secret fields have no check in the dialog, so the button
+    // is where a user learns of a missing one. A zh-CN editor shows the reason in Chinese, naming the field, as the
+    // other systems' buttons do (it said "password: is required" in English for Kingdee, Maycur and the callbacks).
+    const host = 'http://127.0.0.1:9';
+    const cases: Array<[string, Record<string, unknown>, Record<string, string>, string, string]> = [
+        ['kingdee', { serverUrl: `${host}/k3cloud/`, acctId: 'a1', username: 'u', authMode: 'password' }, {}, 'password: is required', 'password：必填'],
+        ['kingdee', { serverUrl: `${host}/k3cloud/`, acctId: 'a1', username: 'u', authMode: 'sign', appId: '225649_7eeAwdDqQkoY0aUvSe4q3/2rUo4UUqlE' }, {}, 'appSecret: is required', 'appSecret：必填'],
+        ['kingdee', { serverUrl: `${host}/k3cloud/`, acctId: '', username: 'u', authMode: 'password' }, { password: 'p' }, 'acctId: is required', 'acctId：必填'],
+        ['kingdee', { serverUrl: 'erp.example.com/k3cloud/', acctId: 'a1', username: 'u', authMode: 'password' }, { password: 'p' }, 'serverUrl: must start with http:// or https://', 'serverUrl：须以 http:// 或 https:// 开头'],
+        ['maycur', { server: 'custom', baseUrl: host, appCode: 'AC' }, {}, 'appSecret: is required', 'appSecret：必填'],
+        ['maycur', { server: 'custom', baseUrl: host, appCode: '' }, { appSecret: 's3cret' }, 'appCode: is required', 'appCode：必填'],
+        ['maycur', { server: 'custom', baseUrl: '', appCode: 'AC' }, { appSecret: 's3cret' }, 'baseUrl: is required when the server is custom', 'baseUrl：选择自定义地址时必填'],
+        ['qeasy', { auth: 'hmac' }, {}, 'secret: is required', 'secret（密钥）必填'],
+        ['qeasy', { auth: 'token' }, { secret: 'short' }, 'secret: use at least 16 characters', 'secret（密钥）至少须 16 个字符'],
+        ['qeasy', { auth: 'hmac', windowSeconds: '0' }, {}, 'secret: is required; windowSeconds: must be a number of seconds ≥ 1', 'secret（密钥）必填；windowSeconds（时间窗口）须为 ≥ 1 的秒数'],
+    ];
+    for (const [system, config, credentials, english, chinese] of cases) {
+        it(`${system}-config: "${english}" is said in the editor's language`, async () => {
+            const answer = await testRoute(system)({ ...config, rps: '0' }, credentials);
+            should(answer).match({ ok: false, kind: 'config' });
+            should(answer.message).equal(english);
+            should(testButtonText(system, `${system}-config`, answer, 'zh-CN')).equal(`✘ ${answer.code}: ${chinese}`);
+            should(testButtonText(system, `${system}-config`, answer, 'en-US')).equal(`✘ ${answer.code}: ${english}`);
+        });
+    }
+});
+
 describe('dialogs: a field holding ${NAME} (an environment variable: a subflow instance\'s property, a flow\'s, the process\'s)', () => {
     // Node-RED puts the variable in place of a value that is wholly ${NAME} when it starts the node, so one subflow
     // serves two shops or two Kingdee organisations with a property of each instance. Its own number validator takes

@@ -12,11 +12,11 @@ const QUERY_NODES = ['kingdee/kingdee-bill-query', 'jackyun/jackyun-trade-query'
  * Runs the inline editor script of nodes/<file>.html, after the palette's editor kit (resources/cn-erp-editor.js) as
  * the page loads it, and returns the definition it registers.
  */
-function definition(file: string): any {
+function definition(file: string, validators: Record<string, unknown> = { number: () => () => true }): any {
     const html = fs.readFileSync(path.join(root, 'nodes', `${file}.html`), 'utf8');
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
     let def: any;
-    const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators: { number: () => () => true } };
+    const RED = { nodes: { registerType: (_t: string, d: any) => (def = d) }, validators };
     const window: Record<string, unknown> = {};
     const context = vm.createContext({ RED, $: () => ({}), window });
     vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'cn-erp-editor.js'), 'utf8'), context);
@@ -89,6 +89,17 @@ describe('qeasy-callback dialog', () => {
         const windowSeconds = definition('qeasy/qeasy-config').defaults.windowSeconds.validate as (v: unknown) => boolean;
         should(['', '300', '1'].map((v) => windowSeconds(v))).eql([true, true, true]);
         should(['0', '0.5', '-300', 'abc'].map((v) => windowSeconds(v))).eql([false, false, false, false]);
+    });
+
+    it('a duplicate window must be blank or ≥ 0 s and the body limit blank (1 MB) or a whole number of bytes ≥ 1 (the runtime silently used the config\'s window and 1 MB, or cut the limit to 1 byte)', () => {
+        // Node-RED's own number check (its editor's RED.validators.number): any number, or ${NAME}.
+        const number = (blank?: boolean) => (v: unknown) => (blank && (v === '' || v === undefined)) || (v !== '' && (/^[+-]?[0-9]*\.?[0-9]*([eE][-+]?[0-9]+)?$/.test(String(v)) || /^\${[^}]+}$/.test(String(v)))) || !isNaN(v as number);
+        const d = definition('qeasy/qeasy-callback', { number }).defaults;
+        const ok = (name: string, v: unknown) => d[name].validate.call({ _: (key: string) => `[${key}]` }, v) === true;
+        for (const v of ['', '0', '3600', '${DEDUPE_S}']) should(ok('dedupeWindow', v)).be.true(`dedupeWindow ${JSON.stringify(v)}`);
+        for (const v of ['-1', 'abc']) should(ok('dedupeWindow', v)).be.false(`dedupeWindow ${JSON.stringify(v)}`);
+        for (const v of ['', '1048576', '1', '${MAX_BYTES}']) should(ok('maxBytes', v)).be.true(`maxBytes ${JSON.stringify(v)}`);
+        for (const v of ['0', '-1', '1.5', 'abc']) should(ok('maxBytes', v)).be.false(`maxBytes ${JSON.stringify(v)}`);
     });
 });
 
