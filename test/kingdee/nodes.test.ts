@@ -849,6 +849,9 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             n1.receive(bill());
             await new Promise((r) => setTimeout(r, 50));
             await n1.close();
+            // done() was called before the close ended; its msgs reach the nodes after n1 a few hops (each a turn of the
+            // event loop) later, and a busy machine lets the close's poll timer run between those hops.
+            for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
             should(finished).equal(2, 'a msg was still waiting for the bill number after its node had closed');
             should(failed.map((m) => [m.error.code, m.error.retryable, m.error.possiblyProcessed === true]).sort()).eql([
                 ['CANCELLED', false, true],
