@@ -235,8 +235,11 @@ export class WdtClient extends BaseClient {
         const entryTid = (e: unknown) => String((e as Record<string, unknown> | null)?.tid ?? (e as Record<string, unknown> | null)?.src_tid ?? '').trim();
         // A non-zero answer whose list names trades of the call is strict mode's per-trade refusal, whatever words its
         // message repeats from the trades' errors ("数量超过库存" is no call limit); without a list, a message naming one is
-        // no call limit either.
-        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, (a) => (listOf(a) ?? []).some((e) => sentTid.has(entryTid(e))), (m) => [...sentTid.keys()].some((t) => namesTid(m, t)));
+        // no call limit either. Non-strict, such a message is a trade's refusal in a call whose good trades were stored:
+        // the call's outcome, not an error to Catch, whose replay would push those again.
+        const namesSent = (m: string) => [...sentTid.keys()].some((t) => namesTid(m, t));
+        const perTrade = (a: Record<string, any>) => (listOf(a) ?? []).some((e) => sentTid.has(entryTid(e))) || (strictSwitch === '0' && namesSent(String(a.message ?? '')));
+        const answer = await this.request('trade_push', { shop_no: shopNo, switch: strictSwitch, trade_list: tradeList }, ctx, true, perTrade, namesSent);
         const errors = new Map<string, string>();
         const unmatched: Array<{ tid: string; error: string }> = [];
         for (const e of listOf(answer) ?? []) {

@@ -144,7 +144,11 @@ const spec: WriteSpec<WdtClient> = {
                 const own = r.errors.get(tid);
                 if (own !== undefined) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'TRADE_REFUSED', message: own, safeToRepeat: false, field: 'tid' }) };
                 if (storedOfRefused > 0) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) and yet counts ${storedOfRefused} trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
-                if (laxUncounted) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) naming other trades, in non-strict mode (switch=0), where it stores the good trades, and gives no count of trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                if (laxUncounted) {
+                    // Named in the message alone (no list), the trade may be named as refused or as stored.
+                    const which = namesTid(r.message, tid) ? 'naming this trade' : 'naming other trades';
+                    return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'business', code: 'OUTCOME_UNCLEAR', message: `WDT answered the call with an error (${r.batchRejected}) ${which}, in non-strict mode (switch=0), where it stores the good trades, and gives no count of trades stored: this trade may or may not be stored; check WDT before pushing it again`, safeToRepeat: false, possiblyProcessed: true, field: 'tid' }) };
+                }
                 // Refused for the others' sake, the call storing nothing: fine to push again as it is, as NOT_SENT is.
                 if (r.batchRejected) return { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BATCH_REFUSED', message: `not accepted: ${sw === '1' ? 'strict mode (switch=1) refused the whole call' : 'WDT answered the call with an error naming other trades and counting none stored'} (${r.batchRejected}); nothing of the call was stored`, safeToRepeat: true }) };
                 if (short) {

@@ -559,6 +559,23 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(sim.trades.get('SHOP01/T3')!.pushes).equal(1);
     });
 
+    it('non-strict mode: an error answer naming a refused trade in its message alone, without counts (WDT took the good ones) → each trade possibly stored on output 2, not Catch, whose replay pushed the stored ones again', async () => {
+        await loadFlow();
+        // WDT stored T1 and T3 in an earlier call; now it answers an error naming T2 in its message, with no list and no counts.
+        await run('n1', { payload: [demoTrade('T1'), demoTrade('T3')] }, 2);
+        for (const message of ['部分订单推送失败: T2 货品不存在', '订单T2 receiver_address长度超过255']) {
+            sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message }) }, 1);
+            const before = sim.requests.length;
+            const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2'), demoTrade('T3')] }, 2);
+            should(r.caught).be.undefined();
+            should(sim.requests.length - before).equal(1, message);
+            should(r.outputs[0]).have.length(0);
+            should(r.outputs[1].map((m) => [m.payload.tid, m.error.code, m.error.possiblyProcessed === true, m.error.retryable])).eql([['T1', 'OUTCOME_UNCLEAR', true, false], ['T2', 'OUTCOME_UNCLEAR', true, false], ['T3', 'OUTCOME_UNCLEAR', true, false]]);
+            should(r.outputs[1].map((m) => /\) naming this trade, in non-strict mode/.test(m.error.message))).eql([false, true, false]);
+        }
+        should(sim.trades.get('SHOP01/T1')!.pushes).equal(1);
+    });
+
     it('strict mode: a refusal worded in the message alone, naming a trade and saying 超过 (a field over its length), is the vendor\'s business refusal at Catch, sent once: not a rate limit retried and pausing the account', async () => {
         await loadFlow({}, node({ shop_no: { value: 'SHOP01', type: 'str' }, switch: { value: '1', type: 'str' } }));
         sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 100, message: '严格模式下订单校验失败: T2 receiver_address长度超过255' }) }, 5);
