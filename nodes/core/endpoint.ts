@@ -225,14 +225,31 @@ const MAX_DEPTH = 100;
  * and without paths; the path of an unreadable part is found only then.
  */
 export function unfitInput(value: unknown, name: string, limit = MAX_DEPTH): string | undefined {
-    let deepest = 0;
-    const stack: Array<[unknown, number]> = [[value, 0]];
+    // Objects and their depths on two stacks, values left off (only a child's level counts): this runs on every msg,
+    // and a pair per value made a msg of 100,000 bills hold the event loop for most of a second.
+    const objects: object[] = [];
+    const depths: number[] = [];
+    const enter = (v: unknown, d: number) => {
+        if (v !== null && typeof v === 'object') {
+            objects.push(v);
+            depths.push(d);
+        }
+    };
+    const deeper = () => `${name}: nested deeper than ${limit} levels`;
     try {
-        while (stack.length > 0) {
-            const [v, d] = stack.pop()!;
-            if (d > deepest) deepest = d;
-            if (deepest > limit) return `${name}: nested deeper than ${limit} levels`;
-            if (v !== null && typeof v === 'object') for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+        if (limit < 0) return deeper();
+        enter(value, 0);
+        while (objects.length > 0) {
+            const v = objects.pop()!;
+            const d = depths.pop()! + 1;
+            if (Array.isArray(v)) {
+                if (v.length > 0 && d > limit) return deeper();
+                for (let i = 0; i < v.length; i++) enter(v[i], d);
+            } else {
+                const children = Object.values(v);
+                if (children.length > 0 && d > limit) return deeper();
+                for (const child of children) enter(child, d);
+            }
         }
     } catch (err) {
         const part = unreadablePart(value, name) ?? { path: name, reason: err instanceof Error ? err.message : String(err) };
