@@ -163,6 +163,17 @@ describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet
         should(failures.map((e: { field: string }) => e.field)).eql(['Items[1].Qua']);
     });
 
+    it('a line of a goods without specs (Guanyi answers sku_code null, the goods by its item_code) is sent with GoodsID = item_code: the sheet is not refused on every run', async () => {
+        // Real Guanyi details of a goods without 规格: {"item_code":"KFJ888","sku_code":null,…}
+        const sheet = await map({ ...ret, details: [ret.details[0], { item_code: 'KFJ888', sku_code: null, qty: 1, real_in: 1, price: '146.0000', amount: '146.0000', note: null }] });
+        should(sheet.Items.map((i: Record<string, unknown>) => i.GoodsID)).eql(['G001', 'KFJ888']);
+        should(sheet).match({ Qua: '2', Amo: '196' });
+        // An empty sku_code too; with neither code the line still fails naming GoodsID.
+        should((await map({ ...ret, details: [{ ...ret.details[0], item_code: 'G001', sku_code: '' }] })).Items[0].GoodsID).equal('G001');
+        const failures = await mappingFailures('03')({ ...ret, details: [{ ...ret.details[0], item_code: null, sku_code: null }] });
+        should(failures.map((e: { field: string }) => e.field)).eql(['Items[0].GoodsID']);
+    });
+
     it('a line with an empty amount or received quantity does not fail the sheet (sums skip empty text)', async () => {
         const sheet = await map({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '1', real_in: '', price: '', amount: '', note: '赠品' }] });
         should(sheet).match({ Qua: '2', Amo: '50' });
