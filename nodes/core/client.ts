@@ -8,7 +8,7 @@ import { ConnectorError, cancelledError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { credentialsKey } from './login';
-import { RetryPolicy, DEFAULT_RETRY_POLICY, withRetry } from './retry';
+import { RetryPolicy, DEFAULT_RETRY_POLICY, backoffDelay, withRetry } from './retry';
 import { isText, type Text, type TextVars } from './i18n';
 
 export interface ClientSettings {
@@ -221,6 +221,15 @@ export abstract class BaseClient {
      */
     protected pausesAccount(_err: ConnectorError): boolean {
         return true;
+    }
+
+    /**
+     * A rate-limit refusal inside an answer the call returns rather than throws (a write's records refused for the
+     * vendor's call limit beside records it saved: not to be sent again whole): the account pauses as it does for a
+     * thrown one (withRetry's first backoff), so that its next calls do not go out at once into the limit.
+     */
+    protected rateLimitedWithin(err: ConnectorError): void {
+        if (this.pausesAccount(err)) this.limiter.pause(backoffDelay(0, this.retryPolicy, err));
     }
 
     /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */

@@ -586,6 +586,9 @@ export class KingdeeClient extends BaseClient {
                             safeToRepeat: kind === 'rate-limit' || kind === 'validation' || code === 13,
                         });
                     }
+                    // Records refused for the call limit beside saved ones: read record by record, and the account
+                    // waits all the same, as after a call refused whole for it.
+                    if (classifyMsgCode(code) === 'rate-limit') this.rateLimitedWithin(new ConnectorError({ system: SYSTEM, kind: 'rate-limit', code: `MSGCODE_${code}`, message: `${operation}: ${errorsText(status.Errors)}` }));
                 }
                 return answer;
             },

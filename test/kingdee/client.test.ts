@@ -291,6 +291,30 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         });
     }
 
+    it('MsgCode 14 (call limit) on a partly saved batch: the saved record reported saved, the refused one on output 2 retryable (not possibly processed), and the account pauses as after a whole call refused for the limit: the next call waits', async () => {
+        const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: 14,
+            SuccessEntitys: [{ Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
+            Errors: [{ FieldName: null, Message: '调用限制：接口调用次数超过限制，请稍后再试', DIndex: 1 }] } } };
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(answer) }, 1, (r) => r.path.includes('BatchSave'));
+        // A backoff of 200 to 400 ms for the first rate-limit answer.
+        const c = (kd.client = new KingdeeClient(
+            commonClientSettings('kingdee', { rps: 0, concurrency: 0, retryBaseMs: 400, maxRetries: 3 }, { rps: 5, concurrency: 2 }),
+            { serverUrl: kd.sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, appId: KINGDEE_DEMO.appId, authMode: 'sign' } as KingdeeSettings,
+            { appSecret: KINGDEE_DEMO.appSecret },
+        ));
+        const out = await c.batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], {}, {});
+        should(out.map((o) => o.ok)).eql([true, false]);
+        const refused = (out[1] as any).error as ConnectorError;
+        should(refused.toMsgError()).match({ kind: 'rate-limit', code: 'MSGCODE_14', retryable: true });
+        should(refused.possiblyProcessed).be.false();
+        // Every node of the account would otherwise send its next call at once into the limit.
+        should(c.limiter.pausedFor()).be.above(100);
+        await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+        const [save] = calls('BatchSave');
+        const [query] = calls('ExecuteBillQuery');
+        should(query.time - save.time).be.aboveOrEqual(150);
+    });
+
     for (const [label, msgCode, message] of [['MsgCode 1', 1, '会话信息已丢失，请重新登录'], ['the session keywords', 11, '会话已过期，请重新登录']] as const) {
         it(`a session-lost answer (${label}) naming saved records (the session expired in the middle of the chunk) is not sent again: the saved one reported saved, the other failed`, async () => {
             const answer = { Result: { ResponseStatus: { IsSuccess: false, MsgCode: msgCode,
