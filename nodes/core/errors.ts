@@ -119,11 +119,12 @@ export function isConnectorError(err: unknown): err is ConnectorError {
 }
 
 /**
- * Words of a frequency refusal (调用过于频繁, 触发限流, too many requests). The vendors' classifiers test them before
- * their account words: "appkey调用过于频繁" names the appkey but asks to slow down, and taken for a config error it would
- * stop the msg with "check the appkey" instead of backing off (and a re-login for it is what gets accounts disabled).
+ * Words of a frequency refusal (调用过于频繁, 触发限流, 调用频率超限, 访问频率过高, too many requests). The vendors'
+ * classifiers test them before their account words: "appkey调用过于频繁" names the appkey but asks to slow down, and
+ * taken for a config error it would stop the msg with "check the appkey" instead of backing off (and a re-login for it
+ * is what gets accounts disabled).
  */
-export const FREQUENCY_TEXT = /频繁|限流|too.?frequent|too many requests|(?<![a-z])rate.?limit/i;
+export const FREQUENCY_TEXT = /频繁|限流|频率(?:超|过|太|限)|(?:超过|超出)\S{0,4}频率|too.?frequent|too many requests|(?<![a-z])rate.?limit/i;
 
 /** Wraps anything thrown into a ConnectorError without losing an existing classification. */
 export function toConnectorError(err: unknown, system: string): ConnectorError {

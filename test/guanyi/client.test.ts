@@ -23,6 +23,9 @@ describe('guanyi client: classification, record shape, test connection', () => {
         // A frequency text naming the appkey or sessionkey is a rate limit (backed off), not "check appkey, sessionkey and secret".
         should(k('APPKEY_LIMIT', 'appkey调用过于频繁,请稍后再试')).match({ kind: 'rate-limit', message: /^((?!check appkey).)*$/ });
         should(k('FAILED', 'sessionkey请求触发限流').kind).equal('rate-limit');
+        // Worded with 频率 (frequency) rather than 频繁 (too often): a rate limit too, also naming the appkey.
+        should(k('FAILED', 'appkey调用频率超限').kind).equal('rate-limit');
+        should(k('FAILED', '超过调用频率限制，请稍后再试').kind).equal('rate-limit');
         should(k('PARAM_ERROR', 'page_size不能大于100', 'isv.page_size')).match({ kind: 'business', field: 'page_size' });
         should(k('BIZ_ERROR', 'item assigned elsewhere').kind).equal('business');
         c.close();

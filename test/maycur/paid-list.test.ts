@@ -514,7 +514,7 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.loginAttempts).equal(1);
             should(sim.requests.filter(isData)).have.length(5);
             // Worded as the other vendors word it (限流, too many requests) under a code of its own: a rate limit too.
-            for (const [errorCode, message] of [['FLOW_CONTROL', '触发限流，请稍后重试'], ['SYS_BUSY', 'Too Many Requests']]) {
+            for (const [errorCode, message] of [['FLOW_CONTROL', '触发限流，请稍后重试'], ['SYS_BUSY', 'Too Many Requests'], ['API_LIMIT', '调用频率超限'], ['API_LIMIT', '访问频率过高，请稍后重试'], ['API_LIMIT', '超出接口调用频率限制']]) {
                 sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode, message, data: null }) }, 1, isData);
                 r = await run('n1', {}, 1);
                 should(r.caught).be.undefined();
