@@ -5,12 +5,10 @@
  * of a read by FModifyDate: its WMS order would never be cancelled. The example reads incrementally by FCANCELDATE, so
  * the next "Run" after the void reads it and cancels its WMS order (once; nothing else is cancelled again).
  */
-import fs from 'fs';
 import should from 'should';
 import { helper, Msg } from '../helpers/nodered';
-import { loadExampleTab } from './example-nodes';
+import { exampleTabPerTest } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
-import { startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { WdtWmsSim } from '../sim/wdt-wms';
 
@@ -19,31 +17,19 @@ const VOIDED_LATER = 'TL2024010003';
 
 describe('example 02: a return request voided after its last save is read by the next run and its WMS order cancelled', function () {
     this.timeout(60000);
-    let sims: StartedSimulators | undefined;
-    let dir = '';
-
-    beforeEach(async () => {
-        sims = await startSimulators({ freePorts: true });
-    });
-    afterEach(async () => {
-        await helper.unload();
-        await sims?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        dir = '';
-    });
+    const example = exampleTabPerTest();
 
     /** Example 02 as the demo deploys it, and what its debug node of the records read shows. */
     async function loadExample(): Promise<{ completedReads: () => number; read: Msg[][] }> {
-        const ex = await loadExampleTab(sims!, '02', 'ex02-query');
-        dir = ex.dir;
+        const ex = await example.load('02', 'ex02-query');
         const read: Msg[][] = [];
         helper.getNode('ex02-debug-read').on('input', (m: Msg) => read.push(m.payload));
         return { completedReads: ex.completedReads, read };
     }
 
     it('the example reads by the void date (FCANCELDATE): the request voided today, last saved in January, is cancelled in the WMS on the next run; nothing is cancelled twice', async () => {
-        const kingdee = sims!.get('kingdee') as KingdeeSim;
-        const wms = sims!.get('wdt-wms') as WdtWmsSim;
+        const kingdee = example.sims().get('kingdee') as KingdeeSim;
+        const wms = example.sims().get('wdt-wms') as WdtWmsSim;
         const request = kingdee.rows(RETURN_REQUEST_FORM).filter((r) => r.FBillNo === VOIDED_LATER);
         should(request.map((r) => [r['FStockID.FNumber'], r.FCANCELSTATUS])).eql([['WH01', 'A'], ['WH01', 'A']]);
         const lastSaved = request[0].FModifyDate;

@@ -8,9 +8,8 @@
 import fs from 'fs';
 import should from 'should';
 import { helper, Msg, runtimeHooks } from '../helpers/nodered';
-import { loadExampleTab } from './example-nodes';
+import { exampleTabPerTest } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
-import { startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim } from '../sim/kingdee';
 import { MaycurSim, MAYCUR_DEMO_ACCOUNTS } from '../sim/maycur';
 
@@ -21,24 +20,14 @@ const UNMAPPED = 'FKSQ000101';
 
 describe('example 05: payments the mapper cannot map (unknown payer account) are kept in the failures file and replayed into the mapper', function () {
     this.timeout(120000);
-    let sims: StartedSimulators | undefined;
-    let dir = '';
-
-    beforeEach(async () => {
-        sims = await startSimulators({ freePorts: true });
-    });
-    afterEach(async () => {
+    afterEach(() => {
         runtimeHooks.remove('*.ex05unmapped');
-        await helper.unload();
-        await sims?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        dir = '';
     });
+    const example = exampleTabPerTest();
 
     /** Example 05 as the demo deploys it, and its failures file. */
     async function loadExample(): Promise<{ failures: string; completedReads: () => number }> {
-        const ex = await loadExampleTab(sims!, '05', 'ex05-query');
-        dir = ex.dir;
+        const ex = await example.load('05', 'ex05-query');
         const failures = ex.flow.find((n: Msg) => n.type === 'file' && n.overwriteFile === 'false')!.filename as string;
         return { failures, completedReads: ex.completedReads };
     }
@@ -48,8 +37,8 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
     const press = (id: string) => helper.getNode(id).receive({});
 
     function setUp() {
-        const maycur = sims!.get('maycur') as MaycurSim;
-        const kingdee = sims!.get('kingdee') as KingdeeSim;
+        const maycur = example.sims().get('maycur') as MaycurSim;
+        const kingdee = example.sims().get('kingdee') as KingdeeSim;
         const payment = maycur.payments.find((p) => p.payeeTargetBusinessCode === UNMAPPED)!;
         payment.payerAccountNumber = NEW_ACCOUNT;
         /** Payment bills in Kingdee per source bill (a count above 1: pushed twice). */

@@ -4,42 +4,28 @@
  * a bill paid to several payees, or in instalments): Kingdee pushes the request once, and each of those payments is
  * paid by that bill, so each must get its write-back entry; none may be left out because another shares its bill.
  */
-import fs from 'fs';
 import should from 'should';
 import { helper, Msg } from '../helpers/nodered';
-import { loadExampleTab } from './example-nodes';
+import { exampleTabPerTest } from './example-nodes';
 import { sleep, waitFor } from '../helpers/wait';
-import { startSimulators, StartedSimulators } from '../../scripts/demo-sims';
 import { KingdeeSim } from '../sim/kingdee';
 import { MaycurSim } from '../sim/maycur';
 
 describe('example 05: the write-back of payments that share a payment request', function () {
     this.timeout(120000);
-    let sims: StartedSimulators | undefined;
-    let dir = '';
-
-    beforeEach(async () => {
-        sims = await startSimulators({ freePorts: true });
-    });
-    afterEach(async () => {
-        await helper.unload();
-        await sims?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        dir = '';
-    });
+    const example = exampleTabPerTest();
 
     const flowGet = (key: string) => helper.getNode('ex05-mapper').context().flow.get(key);
     const press = (id: string) => helper.getNode(id).receive({});
 
     it('two payments of the same request, read in one page: the request is pushed once and both payments are written back against its bill', async () => {
-        const maycur = sims!.get('maycur') as MaycurSim;
-        const kingdee = sims!.get('kingdee') as KingdeeSim;
+        const maycur = example.sims().get('maycur') as MaycurSim;
+        const kingdee = example.sims().get('kingdee') as KingdeeSim;
         // The third payment (paid from the same account as the first) pays the first one's request too.
         const [first, , third] = maycur.payments;
         should(third.payerAccountNumber).equal(first.payerAccountNumber);
         third.payeeTargetBusinessCode = first.payeeTargetBusinessCode;
-        const ex = await loadExampleTab(sims!, '05', 'ex05-query');
-        dir = ex.dir;
+        const ex = await example.load('05', 'ex05-query');
         await waitFor('the bank accounts loaded after deploy', () => (flowGet('kingdeeAccounts') ?? []).length === 2, 20000);
         press('ex05-inject');
         await waitFor('the run read and its nine requests pushed', () => ex.completedReads() === 1 && kingdee.rows('AP_PAYBILL').length === 9 && Object.keys(flowGet('maycurWriteback') ?? {}).length >= 9, 30000);

@@ -8,7 +8,7 @@ import os from 'os';
 import path from 'path';
 import { functionNode, helper, load, Msg } from '../helpers/nodered';
 import { demoFlows } from '../../scripts/demo';
-import { SIMULATORS, StartedSimulators } from '../../scripts/demo-sims';
+import { SIMULATORS, StartedSimulators, startSimulators } from '../../scripts/demo-sims';
 
 const nodeRedPath = process.env.NODE_RED_PATH ? require.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
 const nodesDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath)] }));
@@ -55,4 +55,31 @@ export async function loadExampleTab(sims: StartedSimulators, prefix: string, qu
     let reads = 0;
     helper.getNode('probe-completed').on('input', () => reads++);
     return { dir, flow, completedReads: () => reads };
+}
+
+/**
+ * Mocha hooks for tests of one example tab against the demo simulators: started afresh for each test (on free ports);
+ * after it, the flow unloaded, the simulators stopped and the tab's files removed. For the test's body: `sims()`, and
+ * `load(prefix, queryId)` (loadExampleTab on them).
+ */
+export function exampleTabPerTest(): { sims(): StartedSimulators; load(prefix: string, queryId: string): ReturnType<typeof loadExampleTab> } {
+    let sims: StartedSimulators | undefined;
+    let dir = '';
+    beforeEach(async () => {
+        sims = await startSimulators({ freePorts: true });
+    });
+    afterEach(async () => {
+        await helper.unload();
+        await sims?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        dir = '';
+    });
+    return {
+        sims: () => sims!,
+        load: async (prefix, queryId) => {
+            const ex = await loadExampleTab(sims!, prefix, queryId);
+            dir = ex.dir;
+            return ex;
+        },
+    };
 }
