@@ -6,7 +6,7 @@
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, emptyPageError, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, emptyPageError, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, parseChinaTime, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -61,6 +61,9 @@ const RANGE_PAIRS: Array<[string, string]> = [
     ['startAuditTime', 'endAuditTime'],
     ['startConsignTime', 'endConsignTime'],
 ];
+
+/** The trade's own time each range selects on (seed 000 response fields), by the range's start parameter. */
+const RANGE_FIELDS: Record<string, string> = { modified_begin: 'gmtModified', startModified: 'gmtModified', startCreated: 'gmtCreate', startAuditTime: 'auditTime', startConsignTime: 'consignTime' };
 
 /** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
 export function classifyJackyun(text: string): ErrorKind {
@@ -369,7 +372,16 @@ export class JackyunClient extends BaseClient {
         async function* windows(): AsyncGenerator<QueryPage> {
             // Lazily, so the kit reports a bad parameter like any other failure, before anything is sent.
             const plan = self.planTradeQuery(params);
+            // The trades of the window before whose time (on the split range) is at its end or later, or unknown
+            // (not in `fields`): the only ones the next window, sharing that instant, can repeat. dedupeBy remembers
+            // the last 10,000 trades only, and a busy week holds more than that between a trade's two copies (the
+            // order within a window need not follow the split time); these few are remembered for the next window.
+            let atEnd = new Set<unknown>();
             for (let w = 0; w < plan.windows.length; w++) {
+                const field = plan.split ? RANGE_FIELDS[plan.split.begin] : undefined;
+                const end = plan.split ? parseChinaTime(plan.windows[w][plan.split.end]) : NaN;
+                const repeats = atEnd;
+                atEnd = new Set();
                 const biz = { ...plan.base, ...plan.windows[w] };
                 // The first page asked (pageIndex) is where the read starts: the first window's, every later window
                 // from its own first page.
@@ -385,8 +397,9 @@ export class JackyunClient extends BaseClient {
                         next = undefined;
                         // A window's total is the run's only when there is one window.
                         if (plan.windows.length > 1 && page.total !== undefined) page = withoutTotal(page);
-                        // A trade at the instant two windows share is in both, and the order within a window need not
-                        // follow the split time: its first copy may be anywhere in the window before.
+                        if (field !== undefined) page = splitRepeats(page, field, end, repeats, atEnd);
+                        // A trade at the instant two windows share is in both (dropped above); a trade modified while the
+                        // windows are read may move into a later one: checked against the last 10,000 (dedupeBy).
                         if (firstOfWindow) page = { ...page, mayRepeatEarlier: true };
                         firstOfWindow = false;
                         yield page;
@@ -402,7 +415,7 @@ export class JackyunClient extends BaseClient {
     }
 
     /** Checks the parameters and works out the windows; throws a validation error naming the field. */
-    planTradeQuery(params: Record<string, any>): { base: Record<string, unknown>; windows: Array<Record<string, string>>; pageSize: number; first: number; scroll: boolean; hasTotal: boolean } {
+    planTradeQuery(params: Record<string, any>): { base: Record<string, unknown>; windows: Array<Record<string, string>>; split?: { begin: string; end: string }; pageSize: number; first: number; scroll: boolean; hasTotal: boolean } {
         const present = (v: unknown) => !isBlankValue(v);
         // The two modified pairs are aliases: merge them (incremental mode sets startModified/endModified).
         const p: Record<string, any> = { ...params };
@@ -471,7 +484,7 @@ export class JackyunClient extends BaseClient {
         const windows: Array<Record<string, string>> = long.length
             ? splitWindow(long[0].from, Math.max(long[0].from, Math.min(long[0].to, Date.now() + 86400000)), WINDOW_MAX_MS).map(([from, to]) => ({ [long[0].begin]: chinaTime(from), [long[0].end]: chinaTime(to) }))
             : [{}];
-        return { base, windows, pageSize, first, scroll, hasTotal };
+        return { base, windows, ...(long.length ? { split: { begin: long[0].begin, end: long[0].end } } : {}), pageSize, first, scroll, hasTotal };
     }
 
     /**
@@ -552,6 +565,20 @@ export class JackyunClient extends BaseClient {
             vars: { sign, total: total ?? '' },
         };
     }
+}
+
+/**
+ * `page` without the trades in `repeats` (the window before's, at the instant the two share); the trades whose `field`
+ * is at `end` or later, or cannot be read, are added to `atEnd` (the next window's repeats).
+ */
+function splitRepeats(page: QueryPage, field: string, end: number, repeats: Set<unknown>, atEnd: Set<unknown>): QueryPage {
+    const records = repeats.size ? page.records.filter((r: any) => !repeats.has(r.TradeNo)) : page.records;
+    for (const r of records as Array<Record<string, unknown>>) {
+        if (r.TradeNo === undefined || r.TradeNo === null) continue;
+        const at = toEpochMs(pick(r, field));
+        if (!(at < end)) atEnd.add(r.TradeNo);
+    }
+    return records === page.records || records.length === page.records.length ? page : { ...page, records };
 }
 
 function withoutTotal(page: QueryPage): QueryPage {

@@ -107,6 +107,26 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(got).have.length(2501);
     });
 
+    it('a trade at the instant two windows share is emitted once even when more trades than the dedupe window (10,000) lie between its two copies, by page and by cursor', async function () {
+        this.timeout(120000);
+        // A 7-day window of a busy tenant (200k trades a month: ~47k a week) holds far more trades than the last
+        // 10,000 keys dedupeBy remembers: the boundary trade's first copy, early in the window before, was forgotten.
+        const boundary = sim.base + 7 * DAY;
+        const template = sim.trades[0];
+        const trade = (no: string, created: number, modified: number): SimTrade => ({ ...template, tradeNo: no, sourceTradeNo: `TB${no}`, gmtCreate: created, gmtModified: modified, body: { ...template.body, gmtCreate: chinaTime(created), gmtModified: chinaTime(modified) } });
+        sim.trades.length = 0;
+        sim.addTrade(trade('JYEDGE', boundary, boundary));
+        for (let i = 0; i < 10500; i++) sim.addTrade(trade(`JYW${String(i).padStart(5, '0')}`, sim.base + 3600000 + i * 10, boundary + 60000 + i * 1000));
+        await start(direct());
+        for (const pagingMode of ['page', 'scroll']) {
+            const r = await run('n1', { params: { startCreated: chinaTime(sim.base), endCreated: chinaTime(sim.base + 10 * DAY), pageSize: 200, pagingMode } }, 1, 60000);
+            should(r.caught).be.undefined();
+            const got: string[] = r.outputs[0][0].payload.map((t: any) => t.TradeNo);
+            should(got.filter((no) => no === 'JYEDGE')).have.length(1, pagingMode);
+            should(got).have.length(10501);
+        }
+    });
+
     it('modified_begin/modified_end (seed names) are sent as given and split the same way', async () => {
         await start(direct());
         const r = await run('n1', { payload: { modified_begin: chinaTime(sim.base), modified_end: chinaTime(sim.base + 10 * DAY) } }, 1);
