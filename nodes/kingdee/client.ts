@@ -895,8 +895,18 @@ export class KingdeeClient extends BaseClient {
     async push(formId: string, kind: PushSourceKind, values: string[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
         const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? values.join(',') : '', Numbers: kind === 'Number' ? values : [], EntryIds: kind === 'EntryId' ? values.join(',') : '' };
         const answer = await this.invoke('Push', formId, data, ctx, true);
-        const status = responseStatusOf(answer);
+        let status = responseStatusOf(answer);
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
+        // The conversion's refusals (a source not audited, no rule) may be listed only in ConvertResponseStatus, beside
+        // the targets made of the others: read alone, ResponseStatus leaves those sources with no outcome ("may have
+        // been processed") and hides the reason. Errors listed in both are taken once.
+        const convert = (answer as any)?.Result?.ConvertResponseStatus as KdStatus | undefined;
+        if (isObj(convert) && Array.isArray(convert.Errors) && convert.Errors.length > 0) {
+            const key = (e: KdError) => JSON.stringify([dIndexOf(e?.DIndex) ?? null, str(e?.Message)]);
+            const listed = new Set((status.Errors ?? []).map(key));
+            const extra = convert.Errors.filter((e) => !listed.has(key(e)));
+            if (extra.length > 0) status = { ...status, Errors: [...(status.Errors ?? []), ...extra], MsgCode: Number(status.MsgCode) || convert.MsgCode };
+        }
         const target = (e: SuccessEntity) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo) });
         // A source made into several target bills: the first's Id and Number, and `targets` listing them all.
         return splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push');

@@ -448,6 +448,24 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should(bodies('Push').map((b) => [b.data.Numbers, b.data.Ids])).eql([[['FKSQ000101', 'FKSQ999999'], ''], [[], '700003']]);
     });
 
+    it('push: a source the conversion refuses, named only in ConvertResponseStatus beside the others\' targets → that source fails with the conversion\'s reason, not "neither success nor an error … may have been processed"', async () => {
+        const c = make();
+        const refusal = { FieldName: null, Message: '源单“FKSQ000111”未审核，不能下推', DIndex: 0 };
+        const body = { Result: {
+            ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [{ Id: '900001', Number: 'FKD00000001', DIndex: 1 }], SuccessMessages: [], MsgCode: 0 },
+            ConvertResponseStatus: { IsSuccess: false, Errors: [refusal], SuccessEntitys: [], SuccessMessages: [], MsgCode: 11 },
+        } };
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(body) }, 1, (r) => /\.Push\./.test(r.path));
+        const options = { TargetFormId: 'AP_PAYBILL', IsEnableDefaultRule: false, IsDraftWhenSaveFail: false, RuleId: 'r', TargetOrgId: 0, CustomParams: {} };
+        const out = await c.push('CN_PAYAPPLY', 'Number', ['FKSQ000111', 'FKSQ000101'], options, {});
+        should(out.map((o) => o.ok)).eql([false, true]);
+        const err = (out[0] as any).error as ConnectorError;
+        should(err.message).match(/未审核/);
+        should(err.kind).equal('business');
+        should(err.possiblyProcessed).not.be.true();
+        should((out[1] as any).result).match({ Number: 'FKD00000001', source: { Number: 'FKSQ000101' } });
+    });
+
     it('positional body form and response_error: classified, never retried', async () => {
         const c = make({ bodyForm: 'positional' });
         const rows = await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {});
