@@ -349,6 +349,9 @@
                         return '#' + (i + 1) + (r.ok ? ' ✔\n' + JSON.stringify(r.record, null, 2)
                             : ' ✘\n' + r.errors.map(function (e) { return e.field + ' ← ' + e.source + ': ' + inEditorLanguage(node, e.text, e.reason); }).join('\n'));
                     });
+                    var shown = (res.results || []).length;
+                    // The runtime previews at most 200 records, and stops early when they take too long (a slow JSONata rule).
+                    if (res.total > shown) lines.push(t('只预览了前 ' + shown + ' 条记录（共 ' + res.total + ' 条）', 'Previewed the first ' + shown + ' of ' + res.total + ' records'));
                     out.text(lines.join('\n\n'));
                 }).fail(function (xhr) {
                     out.text(refusalText(node, xhr));

@@ -21,6 +21,9 @@ type Msg = Record<string, any>;
 
 const previewRoutes = new WeakSet<object>();
 const PREVIEW_MAX = 200;
+// A preview stops starting records after this long: each evaluation of a runaway JSONata rule holds the event loop (every
+// flow of the runtime) for its whole time limit, so a pasted sample of 200 records would freeze the runtime for minutes.
+const PREVIEW_BUDGET_MS = 2000;
 // The last record each deployed mapper received, by the id the editor knows it by, for the editor's preview ("last
 // received"); memory only. A mapper inside a subflow runs under an id of each instance's (`_alias` is the editor's):
 // there each instance's last record, by the id it runs under, the one received last shown, so an instance stopping
@@ -217,13 +220,18 @@ export = function (RED: NodeAPI) {
             const many = Array.isArray(sample);
             const list: unknown[] = many ? sample.slice(0, PREVIEW_MAX) : [sample];
             const results: MapResult[] = [];
+            const started = Date.now();
             try {
-                for (const rec of list) results.push(await compiled(rec, {}));
+                for (const rec of list) {
+                    if (results.length > 0 && Date.now() - started >= PREVIEW_BUDGET_MS) break;
+                    results.push(await compiled(rec, {}));
+                }
             } catch (err: any) {
                 res.status(400).json({ error: String(err?.message ?? err) });
                 return;
             }
-            res.json({ target: compiled.target ?? null, async: compiled.async, results });
+            // `total`: the sample's records, so the editor can say when only the first of them were previewed.
+            res.json({ target: compiled.target ?? null, async: compiled.async, results, total: many ? sample.length : 1 });
         });
         RED.httpAdmin.get('/cn-erp/mapper/:id/sample', RED.auth.needsPermission('erp-mapper.read'), (req: any, res: any) => {
             const samples = lastSamples.get(req.params.id);

@@ -222,6 +222,27 @@ describe('erp-mapper node', function () {
         should(previewRefusalText({ status: 400, responseJSON: jsonata.body }, 'zh-CN')).equal('total：JSONata 表达式有误：Expected ")" before end of expression');
     });
 
+    it('preview of a pasted sample of many records with a runaway JSONata rule: the runtime is held about one time limit, not one per record; the dialog says only the first records were previewed', async function () {
+        this.timeout(40000);
+        await load(modules, withProbes([mapperNode({ fields: { id: { path: 'id' } } })], 'n1', 2));
+        // Tail recursion: within the stack limit, stopped only by the 2 s time limit, during which no timer of any flow fires.
+        const mapping = JSON.stringify({ fields: { id: { path: 'id' }, a: { jsonata: '($f := function($n){ $n < 0 ? 0 : $f($n + 1) }; $f(0))' } } });
+        const sample = JSON.stringify(Array.from({ length: 8 }, (_, i) => ({ id: i })));
+        const started = Date.now();
+        const res = await helper.request().post('/cn-erp/mapper/preview').send({ mapping, sample }).timeout(35000).expect(200);
+        should(Date.now() - started).be.below(6000);
+        should(res.body.results.length).be.within(1, 2);
+        should(res.body.results[0].errors[0]).match({ field: 'a', reason: /timeout/ });
+        should(res.body.total).equal(8);
+        const shown = res.body.results.length;
+        should(mapperPreviewText(res.body, 'en-US')).endWith(`Previewed the first ${shown} of 8 records`);
+        should(mapperPreviewText(res.body, 'zh-CN')).endWith(`只预览了前 ${shown} 条记录（共 8 条）`);
+        // A sample over the 200 records a preview maps says so too.
+        const big = await helper.request().post('/cn-erp/mapper/preview').send({ mapping: JSON.stringify({ fields: { id: { path: 'id' } } }), sample: JSON.stringify(Array.from({ length: 250 }, (_, i) => ({ id: i }))) }).expect(200);
+        should(big.body.results).have.length(200);
+        should(mapperPreviewText(big.body, 'en-US')).endWith('Previewed the first 200 of 250 records');
+    });
+
     it('a mapping edited with a mistyped option ("requried") fails at deploy naming the field; no record passes without the check', async function () {
         await load(modules, withProbes([mapperNode({ fields: { tid: { path: 'tid', requried: true } } })], 'n1', 2));
         const r = await run('n1', { payload: { shop: 'S1' } }, 2);
