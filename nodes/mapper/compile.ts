@@ -247,6 +247,7 @@ const REASONS = {
     notSingleValue: '__value__ is not a single value for the value table',
     notList: '__value__ is not a list',
     jsonataFailed: 'JSONata failed: __error__',
+    jsonataTimedOut: 'JSONata not run: it ran out of time (__ms__ ms) on an earlier record of this msg',
     lookupNoReturn: '__store__.__key__ has __match__ but no __return__',
     lookupNoMatch: 'no match in __store__.__key__ where __match__',
     lookupNoCollection: '__store__ context "__key__" holds no collection',
@@ -634,16 +635,22 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             }
             desc = `(jsonata ${r.jsonata.length > 40 ? r.jsonata.slice(0, 37) + '…' : r.jsonata})`;
             mayAlias = true;
-            const run = async (cur: unknown, root: unknown): Promise<unknown> => {
+            // The msgs (ctx) on which this rule ran out of time: each evaluation holds the event loop, every flow of the
+            // runtime, for the whole limit, so a msg of 1,000 records would freeze it for half an hour. The msg's later
+            // records fail at once instead (output 2, replayable once the rule is fixed).
+            const timedOut = new WeakSet<object>();
+            const run = async (cur: unknown, root: unknown, ctx: MapContext | undefined): Promise<unknown> => {
+                if (ctx && timedOut.has(ctx)) return why('jsonataTimedOut', { ms: String(JSONATA_TIMEOUT_MS) });
                 try {
                     const out = await expr.evaluate(cur, { root });
                     // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004).
                     return typeof out === 'number' ? decimal(out) : out;
                 } catch (err: any) {
+                    if (ctx && err?.code === 'D1012') timedOut.add(ctx);
                     return why('jsonataFailed', { error: String(err.message ?? err) });
                 }
             };
-            code += `${v} = await ${ref(g, run)}(${scope.cur}, rec);\n`;
+            code += `${v} = await ${ref(g, run)}(${scope.cur}, rec, ctx);\n`;
             code += `if (${v} instanceof H.Failure) { ${fail(desc, v)} }\n`;
             break;
         }
