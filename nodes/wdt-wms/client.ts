@@ -128,11 +128,15 @@ export function isAlreadyCancelled(code: string, message: string): boolean {
     return /已取消|已作废|already\s+(been\s+)?cancel/i.test(message);
 }
 
-/** §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit. */
+/**
+ * §4.4: flag=failure is business, or config when it is about the signature, appkey or sid; frequency → rate-limit;
+ * "system busy" (SYSTEM_BUSY 系统繁忙) → transient: the WMS turned the call away without looking at the order.
+ */
 export function classifyWms(code: string, message: string): ErrorKind {
     const t = `${code} ${message}`;
     // A frequency text is a rate limit even when it names the appkey or sid (core FREQUENCY_TEXT).
     if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
+    if (/^SYSTEM_?BUSY$/i.test(code) || /系统繁忙|服务繁忙|\b(system|server|service) (is )?busy\b/i.test(message)) return 'transient';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
     if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
     // Looser words than FREQUENCY_TEXT: only after the account words.
@@ -218,7 +222,7 @@ export class WdtWmsClient extends BaseClient {
             // the test button shows, carries that text (details.text); a business one's details are the answer alone,
             // as the cancel node passes them on (an order cancelled already).
             const said: Text = { key: 'wdt-wms-config.test.refused', vars: { reason: answer.message || { key: 'wdt-wms-config.test.noReason.failure' } } };
-            const init = { system: SYSTEM, kind, code: answer.code || 'FAILURE', details: answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' };
+            const init = { system: SYSTEM, kind, code: answer.code || 'FAILURE', details: answer, safeToRepeat: kind === 'rate-limit' || kind === 'config' || kind === 'transient' };
             if (kind === 'config') throw textError(inEnglish, said, init);
             throw new ConnectorError({ ...init, message: inEnglish(said.key, said.vars) });
         }, ctx, { write });

@@ -32,10 +32,11 @@ function mergeRecord(record: Record<string, unknown>, params: Record<string, any
     const out: Record<string, unknown> = { ...record };
     for (const k of ['warehouseCode', 'ownerCode', 'orderType', 'cancelReason']) if (blank(out[k]) && !blank(params[k])) out[k] = params[k];
     const nodeExt = extendObject(params.extendProps);
-    const recordExt = out.extendProps === undefined ? {} : extendObject(out.extendProps);
+    // A blank one (null, '': a mapped column with nothing in it) is none, as for the other fields: the node's applies.
+    const recordExt = blank(out.extendProps) ? {} : extendObject(out.extendProps);
     if (nodeExt && recordExt) {
         out.extendProps = { ...nodeExt, ...recordExt };
-    } else if (out.extendProps === undefined && params.extendProps !== undefined) {
+    } else if (blank(out.extendProps) && params.extendProps !== undefined) {
         out.extendProps = params.extendProps;
     }
     return out as unknown as CancelRecord;

@@ -192,6 +192,12 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.cancellations[1].request.extendProps).eql({ source: '金蝶', note: '记录自己的' });
     });
 
+    it('a blank extendProps in a record (\'\' or spaces: a mapped column with nothing in it) takes the node\'s, as the other fields do', async () => {
+        await start(node({ warehouseCode: { value: 'WH01', type: 'str' }, orderType: { value: 'CGTH', type: 'str' }, cancelReason: { value: '作废', type: 'str' }, extendProps: { value: '{"source":"金蝶"}', type: 'json' } }));
+        const r = await run('n1', { payload: [{ orderCode: 'TL2024010006', extendProps: '' }, { orderCode: 'TL2024010008', extendProps: '  ' }] }, 2);
+        should(r.outputs[1]).have.length(0);
+        should(sim.cancellations.map((c: any) => c.request.extendProps)).eql([{ source: '金蝶' }, { source: '金蝶' }]);
+    });
     it('extendProps as JSON text holding a whole number beyond 2^53 (a platform\'s long id) is sent with every digit, alone or merged with the node\'s', async () => {
         // JSON.parse reads 1234567890123456789 as 1234567890123456800: the WMS was told another order's id.
         await start(node({ extendProps: { value: '{"source":"金蝶"}', type: 'str' } }));
@@ -423,6 +429,22 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
             should(await kindOf(client(), 'TL2024010001')).equal('rate-limit:REQUEST_TOO_FREQUENT');
             should(sim.requests).have.length(2);
             should(await kindOf(client('x', 'qimen'), 'TL2024010001')).equal('config:SIGN_ERROR');
+        });
+        it('SYSTEM_BUSY 系统繁忙 is transient, safe to repeat: backed off and sent again (not a refusal of the order on output 2)', async () => {
+            should(classifyWms('SYSTEM_BUSY', '系统繁忙，请稍后重试')).equal('transient');
+            should(classifyWms('FAILURE', 'server busy, try later')).equal('transient');
+            should(classifyWms('FAILURE', '仓库作业中，不能取消')).equal('business');
+            sim.inject({ type: 'vendor', name: 'system-busy' }, 1);
+            sim.clearRequests();
+            should(await kindOf(client(), 'TL2024010001')).equal('ok:success');
+            should(sim.requests).have.length(2);
+            sim.inject({ type: 'vendor', name: 'system-busy' }, 2);
+            sim.clearRequests();
+            const c = client();
+            const err = await c.cancelOrder(rec('TL2024010002')).then(() => undefined, (e: ConnectorError) => e);
+            c.close();
+            should(err).match({ kind: 'transient', code: 'SYSTEM_BUSY', safeToRepeat: true });
+            should(sim.requests).have.length(2);
         });
         it('account words are matched as whole words: a refused order whose message says "outside" or "assigned" is a business error', () => {
             should(classifyWms('FAILURE', 'order is outside the cancellable window')).equal('business');
