@@ -220,23 +220,52 @@ export class HttpTransport {
 /**
  * An answer's body as text, in the charset its Content-Type names: a vendor's or its gateway's answer in GBK or GB18030
  * (an older ASP.NET or PHP server, a Chinese error page) read as UTF-8 had every Chinese character turned to U+FFFD,
- * silently, and a name or an address was written on garbled. No charset, UTF-8 or one Node does not know: UTF-8, its
- * BOM dropped (PHP servers print one).
+ * silently, and a name or an address was written on garbled. As browsers decide (WHATWG encoding sniffing): a byte-order
+ * mark first — a server's default label (GBK) on a UTF-8 body with a BOM made it unreadable —, then the label. No label,
+ * or one Node does not know: UTF-8, unless the bytes are not UTF-8 and an XML declaration names the encoding (a PHP
+ * WMS answering GBK XML as bare text/xml).
  */
 function decodeBody(data: unknown, contentType: unknown): string {
     if (typeof data === 'string') return data;
     if (!Buffer.isBuffer(data)) return data === undefined || data === null ? '' : String(data);
+    const bom = bomEncoding(data);
+    // TextDecoder drops the BOM of its own encoding.
+    if (bom) return new TextDecoder(bom).decode(data);
     const label = typeof contentType === 'string' ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
-    let decoder: TextDecoder | undefined;
-    try {
-        decoder = label ? new TextDecoder(label) : undefined;
-    } catch {
-        // An unknown charset: read as UTF-8.
-    }
-    // TextDecoder drops a BOM of its own encoding.
+    const decoder = label ? decoderFor(label) : undefined;
     if (decoder && decoder.encoding !== 'utf-8') return decoder.decode(data);
-    const text = data.toString('utf8');
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    if (!decoder) {
+        const declared = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(data.subarray(0, 200).toString('latin1'))?.[1];
+        const xml = declared ? decoderFor(declared) : undefined;
+        if (xml && xml.encoding !== 'utf-8' && !isUtf8(data)) return xml.decode(data);
+    }
+    return data.toString('utf8');
+}
+
+/** The encoding a byte-order mark at the start names, or undefined. */
+function bomEncoding(data: Buffer): string | undefined {
+    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return 'utf-8';
+    if (data[0] === 0xff && data[1] === 0xfe) return 'utf-16le';
+    if (data[0] === 0xfe && data[1] === 0xff) return 'utf-16be';
+    return undefined;
+}
+
+/** A decoder for a charset label, or undefined for one Node does not know. */
+function decoderFor(label: string): TextDecoder | undefined {
+    try {
+        return new TextDecoder(label);
+    } catch {
+        return undefined;
+    }
+}
+
+function isUtf8(data: Buffer): boolean {
+    try {
+        new TextDecoder('utf-8', { fatal: true }).decode(data);
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** "could not reach `server`: `why` (`code`)" as a text of the catalog, for the editor's button to say in its language. */

@@ -25,6 +25,12 @@ describe('core/http: transport against a real local server', () => {
             if (req.url === '/gb18030') return void res.writeHead(200, { 'Content-Type': 'text/xml;charset="gb18030"' }).end(Buffer.concat([Buffer.from('<r>'), Buffer.from([0xd5, 0xc5, 0x95, 0x32, 0x82, 0x36]), Buffer.from('</r>')]));
             if (req.url === '/bom') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end('\uFEFF{"name":"张三"}');
             if (req.url === '/unknown-charset') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=x-no-such' }).end('{"name":"张三"}');
+            // A UTF-8 BOM wins over a label that names another charset (the WHATWG rule: a server's default label, the body UTF-8).
+            if (req.url === '/bom-gbk') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=GBK' }).end('\uFEFF{"name":"张三"}');
+            if (req.url === '/bom-utf16') return void res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' }).end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<r>张三</r>', 'utf16le')]));
+            // No charset in the header: the XML declaration names GBK (a WMS's PHP answer); only bytes that are not UTF-8 follow it.
+            if (req.url === '/xml-gbk') return void res.writeHead(200, { 'Content-Type': 'text/xml' }).end(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="GBK"?><r>'), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('</r>')]));
+            if (req.url === '/xml-gbk-utf8') return void res.writeHead(200, { 'Content-Type': 'text/xml' }).end('<?xml version="1.0" encoding="GBK"?><r>张三</r>');
             if (req.url === '/cookie') return void res.writeHead(200, { 'Set-Cookie': ['kdservice-sessionid=abc; path=/', 'ASP.NET_SessionId=def; path=/; HttpOnly'] }).end('{}');
             let body = '';
             req.on('data', (c) => (body += c));
@@ -49,6 +55,13 @@ describe('core/http: transport against a real local server', () => {
         should((await transport.request({ url: `${base}/gb18030` })).body).equal('<r>张\u{20000}</r>');
         should((await transport.request({ url: `${base}/bom` })).body).equal('{"name":"张三"}');
         should((await transport.request({ url: `${base}/unknown-charset` })).body).equal('{"name":"张三"}');
+    });
+
+    it('a byte-order mark decides before the Content-Type label (UTF-8 BOM under a GBK label, UTF-16LE); with no charset label, an XML declaration\'s encoding is followed when the bytes are not UTF-8', async () => {
+        should((await transport.request({ url: `${base}/bom-gbk` })).body).equal('{"name":"张三"}');
+        should((await transport.request({ url: `${base}/bom-utf16` })).body).equal('<r>张三</r>');
+        should((await transport.request({ url: `${base}/xml-gbk` })).body).equal('<?xml version="1.0" encoding="GBK"?><r>张三</r>');
+        should((await transport.request({ url: `${base}/xml-gbk-utf8` })).body).equal('<?xml version="1.0" encoding="GBK"?><r>张三</r>');
     });
 
     it('a timeout is transient and not safe to repeat (the server may have acted)', async () => {
