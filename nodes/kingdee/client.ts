@@ -432,9 +432,18 @@ export class KingdeeClient extends BaseClient {
         } catch {
             throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE', message: `login: the server did not answer JSON (is the server URL right? it should end in /k3cloud/)` });
         }
+        // A login turned away before it was checked may come in the general envelope, no LoginResultType in it: a call
+        // limit (MsgCode 14) or a conflict (13) is waited out and sent again — held as a refused login, every node of
+        // the account stopped for a minute with a config error at 3 a.m. —, any other a refusal quoting its Errors.
+        const general = isObj(answer) && answer.LoginResultType === undefined ? responseStatusOf(answer) : undefined;
+        const status = general && String(general.IsSuccess).toLowerCase() !== 'true' ? general : undefined;
+        const statusCode = status ? Number(status.MsgCode) || 0 : undefined;
+        if (statusCode !== undefined && (classifyMsgCode(statusCode) === 'rate-limit' || classifyMsgCode(statusCode) === 'transient')) {
+            throw new ConnectorError({ system: SYSTEM, kind: classifyMsgCode(statusCode), code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
+        }
         if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
-            const vendor = str(answer?.Message);
-            const code = str(answer?.MessageCode) || `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`;
+            const vendor = str(answer?.Message) || (status ? errorsText(status.Errors) : '');
+            const code = str(answer?.MessageCode) || (statusCode !== undefined ? `MSGCODE_${statusCode}` : `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`);
             // Why, in the user's words: a text of the config node's catalog (kingdee-config.test.hint.*).
             let hint: Text | undefined;
             // The credentials refused (counted towards the user's lock, whoever sends them), or something else.

@@ -504,6 +504,20 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         }
     });
 
+    it('a login answered with the general envelope: MsgCode 14 (call limit) is waited out and sent again, not held as a refused login; another MsgCode is a config error quoting its Errors', async () => {
+        kd.sim.inject({ type: 'vendor', name: 'rate-limit' }, 1, isKingdeeLogin);
+        const c = make({ authMode: 'password' }, { password: KINGDEE_DEMO.password });
+        const rows = await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+        should(rows.length).be.above(0);
+        should(kd.sim.requests.filter(isKingdeeLogin)).have.length(2);
+        await c.close();
+        const refusal = JSON.stringify({ Result: { ResponseStatus: { IsSuccess: false, MsgCode: 15, Errors: [{ FieldName: null, Message: '禁止管理员登录', DIndex: 0 }] } } });
+        kd.sim.inject({ type: 'http', status: 200, body: refusal }, 1, isKingdeeLogin);
+        const c2 = make({ authMode: 'password' }, { password: KINGDEE_DEMO.password });
+        await should(c2.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {})).be.rejectedWith({ kind: 'config', code: 'MSGCODE_15', message: /禁止管理员登录/ });
+        should(kd.sim.requests.filter(isKingdeeLogin)).have.length(3);
+    });
+
     it('a login refused for something other than the credentials (an unknown data centre) is held for that client only: a redeploy (once the data centre exists) tries at once', async () => {
         const c1 = make({ authMode: 'password', acctId: 'not-yet-created' }, { password: KINGDEE_DEMO.password });
         await should(c1.executeBillQuery({ FormId: 'BD_MATERIAL', FieldKeys: 'FNumber' }, {})).be.rejectedWith({ kind: 'config', message: /check the data-centre id/ });
