@@ -242,8 +242,8 @@ function decodeBody(data: unknown, contentType: unknown): string {
     return data.toString('utf8');
 }
 
-/** The encoding a byte-order mark at the start names, or undefined. */
-function bomEncoding(data: Buffer): string | undefined {
+/** The encoding a byte-order mark at the start names, or undefined: it decides before any label (WHATWG). */
+export function bomEncoding(data: Buffer): string | undefined {
     if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return 'utf-8';
     if (data[0] === 0xff && data[1] === 0xfe) return 'utf-16le';
     if (data[0] === 0xfe && data[1] === 0xff) return 'utf-16be';

@@ -26,6 +26,7 @@ import { isEnvVarText } from '../core/params';
 import { MAX_TIMER_MS } from '../core/retry';
 import { translator, type Text } from '../core/i18n';
 import { mayHoldLongIntegers, parseVendorJson } from '../core/json';
+import { bomEncoding } from '../core/http';
 import { clearedOnDeploy, undefinedStore } from '../core/watermark';
 import requestSchema from './schemas/order-request.json';
 import responseSchema from './schemas/order-response.json';
@@ -671,11 +672,14 @@ function register(RED: NodeAPI) {
         async function handleAuthentic(req: Req, res: Res, now: number, raw: Buffer, replayKey: string): Promise<void> {
 
             let text: string;
+            // A byte-order mark names the encoding before the label does: a sender's UTF-8 body with a BOM under its
+            // framework's default charset=GBK was read as GBK and refused as malformed JSON.
+            const charset = bomEncoding(raw) ?? req.qeasyCharset ?? 'utf-8';
             try {
-                text = new TextDecoder(req.qeasyCharset ?? 'utf-8', { fatal: true }).decode(raw);
+                text = new TextDecoder(charset, { fatal: true }).decode(raw);
             } catch {
                 status.error('400');
-                return answer(res, 400, failure('MALFORMED_JSON', `body: not valid ${req.qeasyCharset} text`));
+                return answer(res, 400, failure('MALFORMED_JSON', `body: not valid ${charset} text`));
             }
             const withoutForbidden = (k: string, v: unknown) => (FORBIDDEN_KEYS.has(k) ? undefined : v);
             let asSent: unknown;

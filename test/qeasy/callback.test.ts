@@ -730,6 +730,15 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
     });
 
+    it('a byte-order mark decides the body\'s encoding before the Content-Type charset: a UTF-8 body with a BOM labelled GBK is accepted, read as UTF-8', async () => {
+        await deploy();
+        const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ ...order('T6003'), buyer_nick: '张三' }))]);
+        const res = await post(bom, { 'Content-Type': 'application/json; charset=GBK', ...signed(bom) });
+        should(res.status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
+    });
+
     it('every JSON Content-Type the callback accepts (application/json, application/*+json, text/json) is named by its help, in both languages', async () => {
         await deploy();
         const accepted = ['application/json', 'application/vnd.qeasy+json', 'text/json'];
