@@ -43,6 +43,8 @@ export type Rule = RuleCommon &
 
 export interface LookupRule {
     store?: 'flow' | 'global';
+    /** The context store (settings.js contextStorage) holding it; blank: the default store. */
+    contextStore?: string;
     key: string;
     match: Record<string, string>;
     return: string;
@@ -78,7 +80,7 @@ export interface MapContext {
      * A lookup indexes a collection once per ctx object: pass a new ctx when the collections may have changed
      * (the erp-mapper node makes one per msg), so an edit another flow made in place is seen.
      */
-    getContext?(store: 'flow' | 'global', key: string): unknown;
+    getContext?(store: 'flow' | 'global', key: string, contextStore?: string): unknown;
 }
 
 export interface CompileOptions {
@@ -98,6 +100,8 @@ export interface CompiledMapping {
     readonly schema?: JsonSchema;
     /** Fields the target's schema requires that the mapping does not map (`Items[].GoodsID`): every record fails on them. */
     readonly unmapped: string[];
+    /** The context stores lookup rules name (`lookup.contextStore`), for the node to check settings.js defines them. */
+    readonly contextStores: string[];
 }
 
 /** The mapper's English catalog (locales/en-US/erp-mapper.json, named after the node's js): a compile error's message. */
@@ -452,6 +456,8 @@ interface Gen {
     maxDepth: number;
     /** Required target fields (schema `required`) with no rule. */
     unmapped: string[];
+    /** Context stores named by lookup rules. */
+    contextStores: Set<string>;
 }
 
 interface Scope {
@@ -659,6 +665,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             if (!isPlainObject(l)) throw new MappingCompileError(field, typeof l === 'string' ? says('lookupText', { text: show(l) }) : says('lookupNotObject'));
             const store = l.store ?? 'flow';
             if (store !== 'flow' && store !== 'global') throw new MappingCompileError(field, says('lookupStore'));
+            // Which of settings.js's context stores holds it (a lookup table kept in a "file" store): blank, the default.
+            const named: unknown = l.contextStore;
+            if (named !== undefined && named !== null && named !== '' && (typeof named !== 'string' || !/^[A-Za-z0-9_-]+$/.test(named))) throw new MappingCompileError(field, says('lookupContextStore'));
+            const contextStore = typeof named === 'string' && named !== '' ? named : undefined;
+            if (contextStore) g.contextStores.add(contextStore);
+            // As the reasons name where it looked: flow.orgs, or flow(file).orgs.
+            const where = contextStore ? `${store}(${contextStore})` : store;
             if (typeof l.key !== 'string' || l.key.trim() === '') throw new MappingCompileError(field, says('lookupKeyMissing'));
             // Node-RED reads the key as a property expression: `orgs["__proto__"]` is orgs.__proto__, spaces trimmed.
             for (const seg of l.key.split(/[.[\]]/)) checkSegment(seg.trim().replace(/^(["'])(.*)\1$/, '$2'), says('where.lookupKey', { key: l.key }), field);
@@ -695,7 +708,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             };
             const find = async (cur: unknown, root: unknown, ctx: MapContext | undefined): Promise<unknown> => {
                 const values = getters.map((get) => get(cur, root));
-                const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey) : undefined;
+                const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey, contextStore) : undefined;
                 const idx = ctx ? indexFor(ctx, coll) : undefined;
                 const item = values.some(isEmpty) ? undefined : idx?.get(values.map((x) => String(x)).join('\u0000'));
                 const hit = item != null && typeof item === 'object';
@@ -704,8 +717,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 // target would silently get no value (a push to the node's default org).
                 if (isEmpty(found) && onMissing === 'fail') {
                     const what = matchFields.map((f, k) => `${f}=${show(values[k])}`).join(', ');
-                    if (hit) return why('lookupNoReturn', { store, key: ctxKey, match: what, return: ret });
-                    return idx ? why('lookupNoMatch', { store, key: ctxKey, match: what }) : why('lookupNoCollection', { store, key: ctxKey });
+                    if (hit) return why('lookupNoReturn', { store: where, key: ctxKey, match: what, return: ret });
+                    return idx ? why('lookupNoMatch', { store: where, key: ctxKey, match: what }) : why('lookupNoCollection', { store: where, key: ctxKey });
                 }
                 return found;
             };
@@ -781,8 +794,8 @@ export function targetSchema(type: string): JsonSchema | undefined {
 }
 
 /** The generated function's source, for reading and tests (`compileMapping` compiles it). */
-export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source: string; refs: unknown[]; async: boolean; sources: Map<string, string>; unmapped: string[] } {
-    const g: Gen = { async: needsAsync(mapping.fields), sources: new Map(), refs: [], maxDepth: 0, unmapped: [] };
+export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source: string; refs: unknown[]; async: boolean; sources: Map<string, string>; unmapped: string[]; contextStores: string[] } {
+    const g: Gen = { async: needsAsync(mapping.fields), sources: new Map(), refs: [], maxDepth: 0, unmapped: [], contextStores: new Set() };
     const top: Scope = { depth: 0, cur: 'rec', fieldParts: [], srcParts: [], fieldPattern: '', srcPattern: '' };
     const body = genFields(mapping.fields, schema, 'o0', top, g);
     const vars = ['E = null', 't'];
@@ -793,7 +806,7 @@ export function generateMapping(mapping: Mapping, schema?: JsonSchema): { source
         `if (rec === null || typeof rec !== "object" || Array.isArray(rec)) return NOT_OBJECT();\n` +
         `let ${vars.join(', ')};\nconst o0 = {};\n${body}` +
         `return E === null ? DONE(o0) : { ok: false, errors: E };\n};`;
-    return { source, refs: g.refs, async: g.async, sources: g.sources, unmapped: g.unmapped };
+    return { source, refs: g.refs, async: g.async, sources: g.sources, unmapped: g.unmapped, contextStores: [...g.contextStores] };
 }
 
 export function compileMapping(mapping: Mapping | string, options: CompileOptions = {}): CompiledMapping {
@@ -847,5 +860,6 @@ export function compileMapping(mapping: Mapping | string, options: CompileOption
     Object.defineProperty(fn, 'target', { value: target });
     Object.defineProperty(fn, 'schema', { value: schema });
     Object.defineProperty(fn, 'unmapped', { value: validate ? gen.unmapped : [] });
+    Object.defineProperty(fn, 'contextStores', { value: gen.contextStores });
     return fn as CompiledMapping;
 }

@@ -10,6 +10,7 @@ import { asSequence, derive, unfitInput, withoutOutcome } from '../core/endpoint
 import { RunTally, StatusReporter } from '../core/status';
 import { Translate, translator } from '../core/i18n';
 import { parseVendorJson } from '../core/json';
+import { undefinedStore } from '../core/watermark';
 import { compileMapping, CompiledMapping, MapContext, MapResult, MappingCompileError, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
@@ -94,6 +95,11 @@ export = function (RED: NodeAPI) {
             status.clear();
             // Said on deploy, not found in the first night's records: each of them would fail on these fields.
             if (compiled.unmapped.length > 0) node.warn(_('erp-mapper.warn.unmapped', { fields: compiled.unmapped.join(', ') }));
+            // Node-RED reads a store settings.js does not define from its default store, saying so only in its log.
+            for (const store of compiled.contextStores) {
+                const missing = undefinedStore((RED.settings as any).contextStorage, store);
+                if (missing) node.warn(_('erp-mapper.warn.undefinedStore', { store, stores: missing.vars.stores || '-' }));
+            }
         } catch (err: any) {
             badMapping = err instanceof MappingCompileError ? _(err.text.key, err.text.vars) : String(err?.message ?? err);
             status.error(_('erp-mapper.status.badMapping'));
@@ -105,12 +111,16 @@ export = function (RED: NodeAPI) {
         const msgContext = (): MapContext => {
             const reads = new Map<string, Promise<unknown>>();
             return {
-                getContext(store, key) {
-                    const id = `${store}\u0000${key}`;
+                getContext(store, key, contextStore) {
+                    const id = `${store}\u0000${key}\u0000${contextStore ?? ''}`;
                     let p = reads.get(id);
                     if (!p) {
                         const c = store === 'global' ? node.context().global : node.context().flow;
-                        p = new Promise((resolve, reject) => c.get(key, (err: any, value: unknown) => (err ? reject(err) : resolve(value))));
+                        p = new Promise((resolve, reject) => {
+                            const got = (err: any, value: unknown) => (err ? reject(err) : resolve(value));
+                            if (contextStore) c.get(key, contextStore, got);
+                            else c.get(key, got);
+                        });
                         reads.set(id, p);
                     }
                     return p;

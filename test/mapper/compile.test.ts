@@ -703,6 +703,13 @@ describe('compileMapping: a mapping that does not compile says why also as a tex
                 'total：JSONata 表达式有误：Expected ")" before end of expression',
             ],
             [
+                { fields: { org: { lookup: { store: 'flow', contextStore: 'my store', key: 'orgs', match: { FNumber: 'shop' }, return: 'FOrgID' } } } },
+                {},
+                field('org', { key: 'erp-mapper.compile.lookupContextStore' }),
+                'org: lookup.contextStore must be the name of a context store of settings.js (letters, digits, _ and -), or left out for the default store',
+                'org：lookup.contextStore 须为 settings.js 中定义的上下文存储名称（字母、数字、_ 和 -），或省略以使用默认存储',
+            ],
+            [
                 { fields: { org: { lookup: { store: 'session', key: 'orgs', match: { FNumber: 'shop' }, return: 'FOrgID' } } } },
                 {},
                 field('org', { key: 'erp-mapper.compile.lookupStore' }),

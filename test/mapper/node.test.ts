@@ -154,6 +154,27 @@ describe('erp-mapper node', function () {
         should(r.outputs[1][0].error).match({ field: 'TargetOrgId', source: 'payerAccountNumber', message: 'TargetOrgId: no match in flow.kingdeeAccounts where FNumber="000" (from payerAccountNumber)' });
     });
 
+    it('lookup.contextStore reads the collection from that context store of settings.js (a lookup table kept in a "file" store); a store settings.js does not define is named at deploy', async function () {
+        const warned = () => (helper.log() as SinonSpy).args.map((a) => a[0]).filter((l: Msg) => l.level === 30).map((l: Msg) => `${l.id}: ${l.msg}`);
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
+        try {
+            const lookup = (contextStore: string) => ({ fields: { org: { lookup: { store: 'flow', contextStore, key: 'accts', match: { FNumber: 'acct' }, return: 'org' } } } });
+            await load(modules, [...withProbes([mapperNode(lookup('file'))], 'n1', 2), mapperNode(lookup('nosuch'), { id: 'n2' })]);
+            // The runtime reads contextStorage when the flows load; the helper skips that step, so it is run here.
+            await (helper as any)._context.load();
+            const flow = helper.getNode('n1').context().flow;
+            flow.set('accts', [{ FNumber: 'A1', org: 'FILE-ORG' }], 'file');
+            flow.set('accts', [{ FNumber: 'A1', org: 'DEFAULT-ORG' }]);
+            const r = await run('n1', { payload: [{ acct: 'A1' }, { acct: 'ZZ' }] }, 2);
+            should(r.outputs[0][0].payload).eql([{ org: 'FILE-ORG' }]);
+            should(r.outputs[1][0].error.message).equal('org: no match in flow(file).accts where FNumber="ZZ" (from acct)');
+            should(warned().filter((w) => w.startsWith('n2:'))).eql(['n2: a lookup reads context store "nosuch", which settings.js does not define (its stores: default, file): Node-RED reads its default store instead, where the collection is likely missing']);
+            should(warned().filter((w) => w.startsWith('n1:'))).eql([]);
+        } finally {
+            helper.settings({});
+        }
+    });
+
     it('lookup: a collection another flow changes in place between msgs is read afresh for each msg', async function () {
         const fx = fixture(4);
         await load(modules, withProbes([mapperNode({ fields: fx.mapping.fields })], 'n1', 2));
