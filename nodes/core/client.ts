@@ -158,7 +158,7 @@ export abstract class BaseClient {
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
             try {
-                return await this.limiter.schedule(() => attempt(options), ctx.signal, RefusedSizes.sentNothing, ctx.first);
+                return await this.limiter.schedule(() => attempt(options).catch(this.pauseOnRateLimit), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
             } catch (err) {
                 throw this.redacted(err);
             }
@@ -231,6 +231,15 @@ export abstract class BaseClient {
     protected rateLimitedWithin(err: ConnectorError): void {
         if (this.pausesAccount(err)) this.limiter.pause(backoffDelay(0, this.retryPolicy, err));
     }
+
+    /**
+     * A rate-limit answer pauses the account before its call gives its slot back: paused only afterwards (withRetry's
+     * backoff), the slot went at once to the next call waiting, sent into the limit the vendor had just announced.
+     */
+    private readonly pauseOnRateLimit = (err: unknown): never => {
+        if (err instanceof ConnectorError && err.kind === 'rate-limit') this.rateLimitedWithin(err);
+        throw err;
+    };
 
     /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */
     protected async beforeAttempt(_ctx: RequestContext): Promise<void> {}

@@ -50,6 +50,8 @@ interface Waiter {
     onAbort?: () => void;
     /** The handle it was queued through: only its own waiters are rejected when it closes. */
     owner?: Limiter;
+    /** Told of a pause set while it waits (its node's status says "account paused", not "…"). */
+    onPaused?: (ms: number) => void;
 }
 
 /** The limit a setting sets, 0 or less meaning none. */
@@ -199,15 +201,16 @@ export class Limiter {
     /**
      * Runs `fn` when the rate and concurrency allow; rejects with a cancelled error if `signal` aborts first. A failure
      * `unsent` says sent nothing (a body refused before sending) gives its slot back to the next call. `first` queues
-     * it ahead of the calls already waiting.
+     * it ahead of the calls already waiting. `onPaused` is told of a pause of a second or more set while it waits.
      */
-    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean, first = false): Promise<T> {
+    schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean, first = false, onPaused?: (ms: number) => void): Promise<T> {
         if (signal?.aborted) return Promise.reject(cancelledError(this.system));
         const a = this.account;
         return new Promise<T>((resolve, reject) => {
             const waiter: Waiter = {
                 reject,
                 owner: this,
+                onPaused,
                 start: (previous) => {
                     a.active++;
                     const taken = a.nextStartAt;
@@ -254,6 +257,9 @@ export class Limiter {
     pause(ms: number): void {
         this.account.pausedUntil = Math.max(this.account.pausedUntil, monotonicNow() + ms);
         this.account.drain();
+        // The calls already waiting, of every node of the account: held as long, and their nodes say so.
+        const left = this.pausedFor();
+        if (left >= 1000) for (const w of [...this.account.queue]) w.onPaused?.(left);
     }
 
     /** How long new starts are still held by a pause (0 when none). */

@@ -208,6 +208,31 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.requests).have.length(0);
         });
 
+        it('a rate-limit answer pauses the account before its call gives up its slot: a node\'s call queued behind it is not sent into the limit, and shows "account paused" in yellow, then finishes green', async () => {
+            const flow = withProbes(withProbes([config({ concurrency: 1 }), queryNode(), { ...queryNode(), id: 'n2' }], 'n1', 1), 'n2', 1);
+            await load([kitConfig, kitQuery], flow, creds);
+            const statusOf = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '2' }, afterMs: 300 }, 1, (r) => r.path === '/items/query');
+            const first = run('n1', {}, 1, 8000);
+            const t0 = Date.now();
+            while (sim.requests.filter((r) => r.path === '/items/query').length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+            const limited = sim.requests.find((r) => r.path === '/items/query')!;
+            // n2's first call waits for the one slot n1's slow answer holds: queued before the pause is set.
+            const second = await run('n2', {}, 1, 8000);
+            should(second.caught).be.undefined();
+            should(second.outputs[0][0].payload).have.length(250);
+            should((await first).outputs[0][0].payload).have.length(250);
+            // Nothing went out between the 429 (answered 300 ms after it came) and the end of the 2 s it asked for.
+            const next = sim.requests.filter((r) => r.path === '/items/query')[1];
+            should(next.time - limited.time).be.aboveOrEqual(300 + 1900);
+            // Said while it waits, before its first page (the status is throttled: pages in between may not show).
+            const n2 = statusOf('n2');
+            const texts = n2.map((st) => st.text);
+            should(n2[1]).match({ fill: 'yellow', text: /^account paused by a rate limit: [12] s$/ });
+            should(texts.indexOf('page 1, records: 100')).be.above(1);
+            should(n2[n2.length - 1]).match({ fill: 'green', text: 'records: 250, pages: 3' });
+        });
+
         it('a node whose calls wait out the account pause another node\'s rate-limit answer set shows it in yellow, then finishes green', async () => {
             const flow = withProbes(withProbes([config(), queryNode(), { ...queryNode(), id: 'n2' }], 'n1', 1), 'n2', 1);
             await load([kitConfig, kitQuery], flow, creds);

@@ -111,6 +111,26 @@ describe('core/limiter: one per account', () => {
         should(Date.now() - t0).be.aboveOrEqual(90);
     });
 
+    it('a pause of a second or more set while calls wait tells each waiting call (their nodes show "account paused", not "…"), not the one running', async () => {
+        const limiter = new Limiter({ rps: 0, concurrency: 1 });
+        let release!: () => void;
+        const runningTold = sinon.spy();
+        const running = limiter.schedule(() => new Promise<void>((r) => (release = r)), undefined, undefined, false, runningTold);
+        const told = [sinon.spy(), sinon.spy()];
+        const waiting = told.map((spy) => limiter.schedule(async () => undefined, undefined, undefined, false, spy));
+        limiter.pause(500);
+        should(told.map((s) => s.callCount)).eql([0, 0]);
+        limiter.pause(3000);
+        should(told.map((s) => s.callCount)).eql([1, 1]);
+        should(told[0].firstCall.args[0]).be.within(2900, 3000);
+        should(runningTold.callCount).equal(0);
+        limiter.pause(0);
+        limiter.close();
+        release();
+        await running;
+        await Promise.allSettled(waiting);
+    });
+
     it('a pause longer than a Node timer takes (a Retry-After of 30 days) holds the calls without waking every millisecond', async () => {
         const limiter = new Limiter({ rps: 0, concurrency: 0 });
         let overflows = 0;

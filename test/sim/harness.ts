@@ -34,7 +34,8 @@ export interface SimResponse {
 }
 
 export type Fault =
-    | { type: 'http'; status: number; body?: string; headers?: Record<string, string> }
+    /** `afterMs`: answered that long after the request came (a slow rate-limit answer, while other calls queue). */
+    | { type: 'http'; status: number; body?: string; headers?: Record<string, string>; afterMs?: number }
     | { type: 'reset' }
     /** Wait `ms` before answering (beyond the client's timeout, the client gives up; the request still happens). */
     | { type: 'delay'; ms: number; thenProcess?: boolean }
@@ -318,6 +319,7 @@ export class SimServer {
         if (fault) {
             switch (fault.type) {
                 case 'http':
+                    if (fault.afterMs) await new Promise((r) => setTimeout(r, fault.afterMs));
                     return this.write(res, { status: fault.status, headers: fault.headers, body: fault.body ?? `HTTP ${fault.status}` });
                 case 'reset':
                     req.headers.connection = 'close';
