@@ -24,7 +24,7 @@ import { RunTally, StatusReporter, writtenBefore, writtenUnguarded } from './sta
 import { english, Text, Translate, translator } from './i18n';
 import { unsendableNumber } from './json';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
-import { UnreadableWatermark, Watermark, clearedOnDeploy, undefinedStore } from './watermark';
+import { UnreadableWatermark, Watermark, clearedOnDeploy, settingsDigest, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
 import { queryTooLarge } from './http';
 import type { ConfigNode } from './config-node';
@@ -461,6 +461,17 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const props: Record<string, { default?: unknown }> = (spec.requestSchema as any).properties ?? {};
             return Object.fromEntries(Object.keys(chosen).filter((name) => !sameData(read[name], props[name]?.default)).map((name) => [name, read[name]]));
         }
+        /**
+         * The digest of the node's own filter settings (settingsDigest): the config node (by the id it has in the flow,
+         * the same in every instance of a subflow and after every deploy) and the filters set in the node at deploy
+         * (ParamReader.fromSettings), as the request reads them, less the window's own parameters and those that only
+         * shape the records or the paging (the spec's notFilters and shapeOnly).
+         */
+        function ownSettings(inc: IncrementalSpec, params: Record<string, unknown>): string {
+            const shape = new Set(inc.shapeOnly ?? []);
+            const filters = Object.entries(readFilters(inc, chosenAsRead(reader.fromSettings(params), params))).filter(([name]) => !shape.has(name));
+            return settingsDigest(String((configNode as { _alias?: string } | null)?._alias ?? def.config ?? ''), Object.fromEntries(filters));
+        }
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];
 
@@ -627,7 +638,11 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             let mark: Watermark | undefined;
             if (watermark && spec.kind === 'query' && spec.incremental) {
                 const inc = spec.incremental;
-                mark = watermark.forRead(readFilters(inc, chosenAsRead(reader.fromTrigger(params), params)));
+                // Filters typed into the node edited since its watermarks were saved: they belong to other records.
+                const settings = ownSettings(inc, params);
+                const seen = await watermark.checkSettings(settings);
+                if (seen === 'changed') node.warn(_('runtime.warn.watermarkSettingsChanged', { type: spec.type }));
+                mark = watermark.forRead(readFilters(inc, chosenAsRead(reader.fromTrigger(params), params)), seen === 'unsaved' ? settings : undefined);
                 if (resetAsked(msg)) await mark.clear();
                 let from: number | undefined;
                 try {

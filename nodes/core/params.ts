@@ -16,6 +16,11 @@ export interface TypedValue {
 const BLANKABLE = new Set(['str', 'num', 'json', 'bool', 'date', '']);
 /** TypedInput types whose value may differ from one trigger to the next. */
 const PER_TRIGGER = new Set(['msg', 'flow', 'global', 'jsonata']);
+/**
+ * TypedInput types whose value is fixed when the node starts (a deploy, a restart): what is typed into the node, or an
+ * environment variable ('' and a missing type are text). Not a date (the time of each trigger) nor PER_TRIGGER.
+ */
+const FIXED_AT_DEPLOY = new Set(['str', 'num', 'bool', 'json', 'env', '']);
 
 function isBlank(tv: TypedValue | undefined): boolean {
     return !tv || ((tv.value === '' || tv.value === undefined || tv.value === null) && BLANKABLE.has(tv.type ?? ''));
@@ -89,6 +94,19 @@ export class ParamReader {
         for (const [name, value] of Object.entries(params)) {
             const tv = this.settings[name];
             if (!isBlankValue(value) && (isBlank(tv) || PER_TRIGGER.has(tv!.type))) out[name] = value;
+        }
+        return out;
+    }
+
+    /**
+     * The parameters of `params` (as read()) whose value a setting fixed at deploy gave (FIXED_AT_DEPLOY, not blank):
+     * the same for every trigger, changed only by editing the node (or the environment) and deploying again.
+     */
+    fromSettings(params: Record<string, unknown>): Record<string, unknown> {
+        const out: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(params)) {
+            const tv = this.settings[name];
+            if (!isBlankValue(value) && !isBlank(tv) && FIXED_AT_DEPLOY.has(tv!.type ?? '')) out[name] = value;
         }
         return out;
     }

@@ -80,6 +80,14 @@ export interface IncrementalSpec {
      * the trigger chooses gets a watermark of its own (core readDigest); the window's own parameters never count.
      */
     notFilters?: string[];
+    /**
+     * Parameters that shape each record without choosing which records a window holds (a field list, the order, a key
+     * the rows are ordered by). The watermark belongs to the node's own filter settings (core settingsDigest): edited
+     * and deployed again, a filter makes the node read from the user's start; these, like notFilters, keep the
+     * watermark. Unlike notFilters, a trigger giving them in msg.params still reads with a watermark of its own: two
+     * triggers asking for other fields feed other flows, and sharing one watermark, each would miss what the other read.
+     */
+    shapeOnly?: string[];
 }
 
 export interface QuerySpec<C extends BaseClient = BaseClient> extends SpecBase {

@@ -22,6 +22,12 @@ const READS_KEY = 'cnErpWatermarkReads';
 const READS_KEPT = 1000;
 /** The entry of READS_KEY holding the lowest mark of the reads let go of (no digest: those are hex). */
 const DROPPED = 'dropped';
+/**
+ * The digest of the node's own filter settings (settingsDigest) its watermarks belong to. Edited and deployed again,
+ * the node read the new filter's records only from the old mark: a bill type changed on Monday lost every bill of
+ * that type modified before. Absent (kept by an earlier release, or before the first run): the watermarks are kept.
+ */
+const SETTINGS_KEY = 'cnErpWatermarkSettings';
 
 interface ReadMark {
     at: number | null;
@@ -35,6 +41,15 @@ interface ReadMark {
 export function readDigest(filters: Record<string, unknown>): string | undefined {
     if (Object.keys(filters).length === 0) return undefined;
     return createHash('sha256').update(JSON.stringify(sortedKeys(filters))).digest('hex').slice(0, 16);
+}
+
+/**
+ * The digest of what the node's own settings choose of the records it reads: the config node's id (another account,
+ * another database) and the filters set in the node at deploy (no window times, no page size, no field list), in any
+ * order. Always a digest, with no filter too: a filter typed in later is a change.
+ */
+export function settingsDigest(config: string, filters: Record<string, unknown>): string {
+    return createHash('sha256').update(JSON.stringify(sortedKeys({ config, filters }))).digest('hex').slice(0, 16);
 }
 
 /** Objects with their keys in order, at every depth: the same read whatever order its filters were written in. */
@@ -101,11 +116,16 @@ export class Watermark {
         private readonly _: Translate,
         /** The read a trigger chose (readDigest), or undefined: the node's own. */
         readonly read?: string,
+        /** The digest of the node's settings (checkSettings, unsaved) to store before this watermark is first saved. */
+        private readonly settings?: string,
     ) {}
 
-    /** The watermark of the read a trigger's `filters` choose (readDigest), in the same store with the same overlap. */
-    forRead(filters: Record<string, unknown>): Watermark {
-        return new Watermark(this.node, this.store, this.overlapMs, this._, readDigest(filters));
+    /**
+     * The watermark of the read a trigger's `filters` choose (readDigest), in the same store with the same overlap;
+     * `settings`, a digest of the node's settings none is stored for yet (checkSettings), is stored when it is saved.
+     */
+    forRead(filters: Record<string, unknown>, settings?: string): Watermark {
+        return new Watermark(this.node, this.store, this.overlapMs, this._, readDigest(filters), settings);
     }
 
     /** The store's error, saying what failed in which store (a bare "ENOSPC" or "ECONNREFUSED" names neither). */
@@ -155,7 +175,33 @@ export class Watermark {
         throw this.unreadable(value, KEY);
     }
 
-    set(ms: number): Promise<void> {
+    /**
+     * Checks the node's own filter settings (settingsDigest) against those its watermarks were saved under. Others
+     * (`changed`): every watermark of the node (its own read's and the reads triggers chose) is forgotten, so the read
+     * starts from the user's start, and `digest` stored with it, so that a run failing after this does not forget the
+     * watermarks it saves later, nor warn again. None stored, with a watermark (an earlier release's): `digest` is
+     * stored and the watermark kept; stored now, not with the next watermark, or a filter edited before a run that
+     * succeeds would go unseen. None stored and no watermark (a first run): `unsaved`, the digest to store with the
+     * first watermark (forRead): a run that saves none leaves nothing behind (and a store that fails to save fails the
+     * run after its read, as a failed watermark always did).
+     */
+    async checkSettings(digest: string): Promise<'same' | 'changed' | 'unsaved'> {
+        const before = await this.load(SETTINGS_KEY);
+        if (before === digest) return 'same';
+        if (typeof before === 'string') {
+            await this.save(KEY, undefined, 'clear');
+            await this.save(READS_KEY, undefined, 'clear');
+            await this.save(SETTINGS_KEY, digest, 'save');
+            return 'changed';
+        }
+        if ((await this.load(KEY)) === undefined && (await this.load(READS_KEY)) === undefined) return 'unsaved';
+        await this.save(SETTINGS_KEY, digest, 'save');
+        return 'same';
+    }
+
+    async set(ms: number): Promise<void> {
+        // Before the watermark: saved after it, a failure would say the watermark stayed where it was.
+        if (this.settings !== undefined) await this.save(SETTINGS_KEY, this.settings, 'save');
         return this.read ? this.saveRead(ms, 'save') : this.save(KEY, ms, 'save');
     }
 

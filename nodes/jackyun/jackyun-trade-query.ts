@@ -16,7 +16,7 @@ const spec: QuerySpec<JackyunClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'startModified', endParam: 'endModified', endAliases: ['modified_end'], format: (ms) => chinaTime(ms), wholeWindow: { pageIndex: 0 }, notFilters: ['modified_begin', 'pageSize', 'hasTotal', 'pagingMode'] },
+    incremental: { startParam: 'startModified', endParam: 'endModified', endAliases: ['modified_end'], format: (ms) => chinaTime(ms), wholeWindow: { pageIndex: 0 }, notFilters: ['modified_begin', 'pageSize', 'hasTotal', 'pagingMode'], shapeOnly: ['fields'] },
     query: (ctx, params) =>
         ctx.client.queryTrades(
             params,

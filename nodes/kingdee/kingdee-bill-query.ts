@@ -20,7 +20,7 @@ const spec: QuerySpec<KingdeeClient> = {
     kind: 'query',
     requestSchema,
     responseSchema,
-    incremental: { startParam: 'ModifiedFrom', endParam: 'ModifiedTo', format: (ms) => chinaTime(ms), wholeWindow: { StartRow: 0, TopRowCount: 0 }, notFilters: ['Limit', 'OrderString'] },
+    incremental: { startParam: 'ModifiedFrom', endParam: 'ModifiedTo', format: (ms) => chinaTime(ms), wholeWindow: { StartRow: 0, TopRowCount: 0 }, notFilters: ['Limit', 'OrderString'], shapeOnly: ['FieldKeys', 'PrimaryKey'] },
     query(ctx, params) {
         // Checked before the generator starts: a bad time or field fails the msg with nothing sent.
         normaliseFieldKeys(params.FieldKeys);

@@ -207,7 +207,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             should(await sinceOfRun({ params: { category: 'A' } })).equal(aBefore - 60000);
             // A read new to the node starts from the node's own watermark (as a read an earlier release kept there).
             should(await sinceOfRun({ params: { category: 'C' } })).equal(stored(undefined)! - 60000);
-            should(q.context().keys().sort()).eql(['cnErpWatermark', 'cnErpWatermarkReads']);
+            should(q.context().keys().sort()).eql(['cnErpWatermark', 'cnErpWatermarkReads', 'cnErpWatermarkSettings']);
         });
 
         it('a filter set in the node from the msg (a msg-typed setting) chooses the watermark as msg.params does; one typed in the node does not', async () => {
@@ -219,7 +219,7 @@ describe('core/endpoint: an incremental query never runs the same read twice at 
             await load([kitConfig, kitQuery], withProbes([config(), query({ params: { category: { value: 'A', type: 'str' } } })], 'q1', 1), creds);
             should(await sinceOfRun({})).be.undefined();
             should(await sinceOfRun({})).be.a.Number();
-            should(helper.getNode('q1').context().keys()).eql(['cnErpWatermark']);
+            should(helper.getNode('q1').context().keys().sort()).eql(['cnErpWatermark', 'cnErpWatermarkSettings']);
         });
 
         it('a node fed by one inject whose msg.params choose its read keeps the watermark an earlier release stored (under cnErpWatermark) on upgrade', async () => {
