@@ -126,6 +126,16 @@ export function isConnectorError(err: unknown): err is ConnectorError {
  */
 export const FREQUENCY_TEXT = /频繁|限流|频率(?:超|过|太|限)|(?:超过|超出)\S{0,4}频率|too.?frequent|too many requests|(?<![a-z])rate.?limit/i;
 
+/**
+ * A server saying it is too busy to take the call now (SYSTEM_BUSY, 系统繁忙, 服务器繁忙, "server is busy"): it turned
+ * the call away without acting on it, so the call is transient and safe to send again — not a refusal of the record or
+ * query (business, never retried), nor of a login's credentials (config, which a login holds back for a cooldown and
+ * tells to check the secret). Tested after FREQUENCY_TEXT and before the vendors' account words.
+ */
+export function isBusyAnswer(code: string, message: string): boolean {
+    return /^SYS(?:TEM)?_?BUSY$/i.test(code.trim()) || /(?:系统|服务器?)(?:正|繁)?忙|\b(?:system|server|service) (?:is )?(?:too )?busy\b/i.test(message);
+}
+
 /** Wraps anything thrown into a ConnectorError without losing an existing classification. */
 export function toConnectorError(err: unknown, system: string): ConnectorError {
     if (err instanceof ConnectorError) return err;

@@ -4,7 +4,7 @@
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, english, textError, missingListError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, isBusyAnswer, english, textError, missingListError, parseVendorJson, type Text } from '../core';
 import { guanyiBody } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (guanyi-config.test.*). */
@@ -107,7 +107,7 @@ export class GuanyiClient extends BaseClient {
         return [this.url, this.appkey];
     }
 
-    /** Classifies a `success:false` answer (protocols.md §6.3). */
+    /** Classifies a `success:false` answer (protocols.md §6.3; a server saying it is busy: transient). */
     classify(answer: Record<string, unknown>): ConnectorError {
         const code = String(answer.errorCode || answer.subErrorCode || 'FAILED');
         const desc = [answer.errorDesc, answer.subErrorDesc].filter((x) => x !== undefined && x !== null && x !== '').map(String);
@@ -116,6 +116,8 @@ export class GuanyiClient extends BaseClient {
         const rateLimit = () => new ConnectorError({ system: 'guanyi', kind: 'rate-limit', code, message, safeToRepeat: true });
         // A frequency text is a rate limit even when it names the appkey or sessionkey (core FREQUENCY_TEXT).
         if (FREQUENCY_TEXT.test(text)) return rateLimit();
+        // Busy: Guanyi did nothing with the read, which is asked again (core isBusyAnswer), not failed as business.
+        if (isBusyAnswer(String(answer.errorCode ?? ''), text)) return new ConnectorError({ system: 'guanyi', kind: 'transient', code, message, safeToRepeat: true });
         if (CONFIG_TEXT.test(text)) {
             // Guanyi's own words, what to check around them in the editor's language.
             const refused: Text = { key: 'guanyi-config.test.credentials', vars: { reason: message } };

@@ -6,7 +6,7 @@
  * Both answers are normalised to Jackyun's `result` ({data, scrollId?}); errors are classified as §2.3 and §3.5 say.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBlankValue, RequestContext, chinaTime, dedupeBy, emptyPageError, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, parseChinaTime, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, QueryPage, isBusyAnswer, isBlankValue, RequestContext, chinaTime, dedupeBy, emptyPageError, english, textError, missingListError, pageNumbers, shortPageWarning, splitWindow, parseChinaTime, toEpochEndMs, toEpochMs, urlQueryProblem, validationError, parseVendorJson, type Text } from '../core';
 import { jackyun as jackyunSign, jackyunViaQimen } from './sign';
 import { top as topSign, TopSignMethod, TOP_SIGN_METHODS } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -65,10 +65,14 @@ const RANGE_PAIRS: Array<[string, string]> = [
 /** The trade's own time each range selects on (seed 000 response fields), by the range's start parameter. */
 const RANGE_FIELDS: Record<string, string> = { modified_begin: 'gmtModified', startModified: 'gmtModified', startCreated: 'gmtCreate', startAuditTime: 'auditTime', startConsignTime: 'consignTime' };
 
-/** Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit. */
-export function classifyJackyun(text: string): ErrorKind {
+/**
+ * Jackyun `code != 200` and Qimen `flag=failure` (§2.3): signature/appkey/subscription → config, frequency → rate-limit,
+ * a server saying it is busy → transient (core isBusyAnswer: the read is asked again, not failed as business).
+ */
+export function classifyJackyun(text: string, code = ''): ErrorKind {
     // A frequency text is a rate limit even when it names the appkey (core FREQUENCY_TEXT).
     if (FREQUENCY_TEXT.test(text)) return 'rate-limit';
+    if (isBusyAnswer(code, text)) return 'transient';
     // `sign` as a word's start only (or Qimen's inner `jkysign`): startConsignTime (a business refusal naming a field)
     // is no signature text. A timestamp refused is the clock's (§0: clock skew is config), not the request's.
     if (/签名|(?<![a-z])(?:jky)?sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed|时间戳|(?<![a-z])timestamp/i.test(text)) return 'config';
@@ -296,7 +300,7 @@ export class JackyunClient extends BaseClient {
             const sub = String(body.subCode ?? '');
             // Jackyun's own words; the palette's around them in the editor's language (jackyun-config.test.refused*).
             const text: Text = { key: sub ? 'jackyun-config.test.refusedSub' : 'jackyun-config.test.refused', vars: { reason: msg || { key: 'jackyun-config.test.noReason.error' }, ...(sub ? { subCode: sub } : {}) } };
-            throw textError(inEnglish, text, { system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`), code: sub || String(body.code), details: { code: body.code, subCode: sub } });
+            throw textError(inEnglish, text, { system: SYSTEM, kind: classifyJackyun(`${msg} ${sub}`, sub), code: sub || String(body.code), details: { code: body.code, subCode: sub } });
         }
         // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
         // (`result: null` too: Jackyun writes its null fields out.)
@@ -324,7 +328,7 @@ export class JackyunClient extends BaseClient {
             // editor's language (jackyun-config.test.viaQimen*).
             const reason: Text | string = sub && sub !== message ? { key: 'jackyun-config.test.reasonSub', vars: { message, sub } } : message || { key: 'jackyun-config.test.noReason.failure' };
             const said: Text = subCode && subCode !== code ? { key: 'jackyun-config.test.viaQimenSub', vars: { reason, subCode } } : { key: 'jackyun-config.test.viaQimen', vars: { reason } };
-            throw textError(inEnglish, said, { system: SYSTEM, kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`), code: code || 'FAILURE' });
+            throw textError(inEnglish, said, { system: SYSTEM, kind: classifyJackyun(`${message} ${sub} ${code} ${subCode}`, code), code: code || 'FAILURE' });
         }
         const raw = response.result ?? response.jackyunData;
         // No payload where §3.4 puts it: an answer of another shape, not a window without trades (taken for one, an

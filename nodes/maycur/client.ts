@@ -7,7 +7,7 @@
  * accounts that log in per request).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, SharedLogin, english, textError, monotonicNow, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, isBusyAnswer, SharedLogin, english, textError, monotonicNow, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { chinaTime } from '../core/time';
 import { maycurLogin } from './sign';
 
@@ -204,6 +204,9 @@ export class MaycurClient extends BaseClient {
                     this.logins.blockedUntil = monotonicNow() + this.loginBlockMs;
                     throw this.blockedError(code, message);
                 }
+                // Maycur too busy to log anyone in did nothing: sent again after a backoff, not held back as a refusal of
+                // the app's code or secret (core/login.ts holds config errors, for every client, telling to check them).
+                if (isBusyAnswer(code, message)) throw new ConnectorError({ system: 'maycur', kind: 'transient', code: code || 'SYSTEM_BUSY', message: `login turned away, Maycur busy: ${message || code}`, safeToRepeat: true });
                 // The timestamp (this machine's clock) or a malformed request is no refusal of the app's code or secret.
                 const credentials = !/TIMESTAMP|PARAM|时间|clock/i.test(`${code} ${message}`);
                 throw refusedLogin(code || 'LOGIN_FAILED', message || code || 'NACK', credentials);
@@ -284,6 +287,8 @@ export class MaycurClient extends BaseClient {
             // Before the session words: "当前登录用户请求过于频繁" names the login but asks to slow down, and a re-login for
             // it is what gets the account disabled (§7.2).
             if (FREQUENCY_TEXT.test(`${code} ${message}`)) throw new ConnectorError({ system: 'maycur', kind: 'rate-limit', code: code || 'TOO_FREQUENT', message });
+            // Busy: the call was turned away undone, and is asked again on the same session (core isBusyAnswer).
+            if (isBusyAnswer(code, message)) throw new ConnectorError({ system: 'maycur', kind: 'transient', code: code || 'SYSTEM_BUSY', message, safeToRepeat: true });
             if (PERMISSION_TEXT.test(message) && !/^TOKEN/i.test(code)) throw new ConnectorError({ system: 'maycur', kind: 'config', code: code || 'NO_PERMISSION', message: `refused: ${message} (check the app's permissions in Maycur)` });
             if (/^TOKEN/i.test(code) || AUTH_TEXT.test(message)) {
                 const err = new ConnectorError({ system: 'maycur', kind: 'auth', code: code || 'TOKEN_INVALID', message: `session not accepted: ${message}` });

@@ -6,7 +6,7 @@
  */
 import path from 'path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, chinaTime, english, textError, parseVendorJson, urlQueryProblem, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, isBusyAnswer, chinaTime, english, textError, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
 import { topErrorKind, topGatewayError } from '../qimen/gateway';
@@ -136,7 +136,7 @@ export function classifyWms(code: string, message: string): ErrorKind {
     const t = `${code} ${message}`;
     // A frequency text is a rate limit even when it names the appkey or sid (core FREQUENCY_TEXT).
     if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
-    if (/^SYSTEM_?BUSY$/i.test(code) || /系统繁忙|服务繁忙|\b(system|server|service) (is )?busy\b/i.test(message)) return 'transient';
+    if (isBusyAnswer(code, message)) return 'transient';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
     if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
     // Looser words than FREQUENCY_TEXT: only after the account words.

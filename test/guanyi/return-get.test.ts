@@ -175,6 +175,15 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
         should(sim.bodies.map((b) => b.page_no)).eql([1, 2, 2, 3]);
     });
 
+    it('a "system busy" answer (SYSTEM_BUSY 系统繁忙) → backoff, then the page is read again: every record once, not a business error to Catch', async () => {
+        await loadFlow(node({ page_size: { value: '10', type: 'num' } }));
+        sim.inject({ type: 'vendor', name: 'system-busy' }, 2, (q) => JSON.parse(q.body).page_no === 2);
+        const r = await run('n1', {}, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload).have.length(25);
+        should(sim.bodies.map((b) => b.page_no)).eql([1, 2, 2, 2, 3]);
+    });
+
     it('page_no is the first page read: page_no 3 of 10 → records 21–25 only, one request, no page 4', async () => {
         await loadFlow(node({ page_size: { value: '10', type: 'num' }, page_no: { value: '3', type: 'num' } }));
         const r = await run('n1', {}, 1);

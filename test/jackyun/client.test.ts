@@ -59,6 +59,9 @@ describe('jackyun/client: classifyJackyun (protocols.md §2.3)', () => {
         for (const text of ['startConsignTime与endConsignTime时间间隔不能超过七天 0130040004', '订单已发货 consigned', 'design error']) should(classifyJackyun(text)).equal('business', text);
         for (const text of ['Invalid sign', 'isv.invalid-signature', 'sign-check-failure', 'SignError']) should(classifyJackyun(text)).equal('config', text);
     });
+    it('a server saying it is busy (系统繁忙, 服务器繁忙, system busy) → transient: it did nothing, and a read is asked again', () => {
+        for (const text of ['系统繁忙，请稍后重试 0130020002', '服务器繁忙', 'appkey 系统繁忙', 'Server is busy, try again later']) should(classifyJackyun(text)).equal('transient', text);
+    });
     it('Qimen\'s inner jkysign refused, worded without 签名, and a timestamp out of range (the clock) → config, not business', () => {
         for (const text of ['invalid jkysign', 'jkysign验证失败', '时间戳超出允许范围', 'Invalid timestamp']) should(classifyJackyun(text)).equal('config', text);
     });

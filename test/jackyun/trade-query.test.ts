@@ -525,6 +525,20 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(q.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
     });
 
+    it('a "system busy" answer (系统繁忙) is transient: read again after a backoff (direct and via Qimen), not a business error to Catch', async () => {
+        await start(direct());
+        sim.inject({ type: 'vendor', name: 'system-busy' }, 2);
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught).be.undefined();
+        should(r.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
+        await helper.unload();
+        await start(qimen('md5'));
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify({ response: { flag: 'failure', code: 'SYSTEM_BUSY', message: '服务器繁忙，请稍后重试' } }) }, 1);
+        const q = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(q.caught).be.undefined();
+        should(q.outputs[0][0].payload.length).equal(sim.tradesModifiedBetween(sim.base, sim.base + DAY).length);
+    });
+
     it('a bad Qimen secret is TOP error 25, a config error, not retried, secret not shown', async () => {
         await start(qimen('md5'), node(), creds({ qimenSecret: 'wrong' }));
         const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);

@@ -2,7 +2,7 @@ import should from 'should';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { MaycurSim, MAYCUR_DEMO, demoPayments } from '../sim/maycur';
 import { MaycurClient } from '../../nodes/maycur/client';
-import { commonClientSettings, ConnectorError } from '../../nodes/core';
+import { commonClientSettings, ConnectorError, SharedLogin } from '../../nodes/core';
 import maycurConfig = require('../../nodes/maycur/maycur-config');
 import maycurPaidList = require('../../nodes/maycur/maycur-paid-list');
 import { testButtonText } from '../helpers/editor-locales';
@@ -520,6 +520,41 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 should(r.caught).be.undefined();
                 should(r.outputs[0][0].payload).have.length(10);
             }
+            should(sim.loginAttempts).equal(1);
+        });
+
+        it('a login answered "system busy" (NACK SYSTEM_BUSY 系统繁忙) is transient: logged in again after a backoff and read, not held as a refused login telling to check appCode and appSecret', async () => {
+            await start();
+            await loadFlow();
+            const isLogin = (r: { path: string }) => r.path.endsWith('/auth/login');
+            sim.inject({ type: 'vendor', name: 'system-busy' }, 1, isLogin);
+            let r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            should(sim.requests.filter(isLogin)).have.length(2);
+            // Busy for longer than the retries: the msg fails as transient, and the next msg logs in at once (nothing held).
+            await helper.unload();
+            SharedLogin.forgetRefusals();
+            MaycurClient.forgetLogins();
+            sim.clearRequests();
+            await loadFlow();
+            sim.inject({ type: 'vendor', name: 'system-busy' }, 4, isLogin);
+            r = await run('n1', {}, 1);
+            should(r.caught!._error).match({ kind: 'transient', code: 'SYSTEM_BUSY', retryable: true });
+            should(r.caught!._error.message).not.match(/check appCode/);
+            r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+        });
+
+        it('a data call answered "system busy" (NACK 系统繁忙) is transient: read again on the same session, no re-login, not a business error to Catch', async () => {
+            await start();
+            await loadFlow();
+            sim.inject({ type: 'vendor', name: 'system-busy' }, 2, isData);
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(10);
+            should(sim.requests.filter(isData)).have.length(3);
             should(sim.loginAttempts).equal(1);
         });
 

@@ -12,7 +12,7 @@
  *   Failures: HTTP 200 {"success":false,"errorCode","subErrorCode","errorDesc","subErrorDesc"}:
  *        bad appkey APPKEY_INVALID, bad sessionkey SESSIONKEY_INVALID (sessionkey无效), bad sign SIGN_INVALID,
  *        unknown method METHOD_INVALID, bad parameter PARAM_ERROR.
- * Vendor faults: 'rate-limit' (REQUEST_LIMIT 调用过于频繁).
+ * Vendor faults: 'rate-limit' (REQUEST_LIMIT 调用过于频繁), 'system-busy' (SYSTEM_BUSY 系统繁忙).
  */
 import { SimServer, SimRequest, SimResponse, chinaTime, contentType } from '../harness';
 import { guanyiSignProblem } from './verify';
@@ -134,6 +134,7 @@ export class GuanyiSim extends SimServer {
 
     protected vendorFault(name: string, req: SimRequest): SimResponse {
         if (name === 'rate-limit') return fail('REQUEST_LIMIT', '调用过于频繁,请稍后再试');
+        if (name === 'system-busy') return fail('SYSTEM_BUSY', '系统繁忙,请稍后再试');
         return super.vendorFault(name, req);
     }
 

@@ -233,6 +233,7 @@ export class JackyunSim extends SimServer {
         }
         if (name === 'unsubscribed') return viaQimen ? { body: { response: { flag: 'failure', code: '0130010005', message: '应用未订阅该接口' } } } : { body: this.jkyFailure('0130010005', '应用未订阅该接口') };
         if (name === 'unknown-error') return { body: this.jkyFailure('0130020001', '未知错误') };
+        if (name === 'system-busy') return { body: this.jkyFailure('0130020002', '系统繁忙，请稍后重试') };
         return super.vendorFault(name, req);
     }
 

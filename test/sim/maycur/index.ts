@@ -14,7 +14,7 @@
  *        case-sensitively (only Kingdee's are case-insensitive, §1.1).
  *   Failures: {"code":"NACK","success":false,"errorCode","message","data":null} with HTTP 200.
  * Vendor faults: 'token-expired' (alias 'session-expired'), 'rate-limit' (login: LOGIN_TOO_FREQUENT; data call:
- * REQUEST_TOO_FREQUENT).
+ * REQUEST_TOO_FREQUENT), 'system-busy' (SYSTEM_BUSY 系统繁忙, login or data call: nothing done).
  */
 import crypto from 'crypto';
 import { SimServer, SimRequest, SimResponse, contentType } from '../harness';
@@ -165,6 +165,7 @@ export class MaycurSim extends SimServer {
             if (/\/auth\/login$/i.test(req.path)) return nack('LOGIN_TOO_FREQUENT', '登录过于频繁，账号已被临时禁止登录，请10分钟后再试');
             return nack('REQUEST_TOO_FREQUENT', '请求过于频繁，请稍后再试');
         }
+        if (name === 'system-busy') return nack('SYSTEM_BUSY', '系统繁忙，请稍后重试');
         return super.vendorFault(name, req);
     }
 
