@@ -157,6 +157,7 @@ export abstract class BaseClient {
             // Every node of the account waits out a pause one call's rate-limit answer set: say so, not just "working".
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
+            if (paused > this.retryPolicy.longestWaitMs) throw this.accountPaused(paused);
             try {
                 return await this.limiter.schedule(() => attempt(options).catch(this.pauseOnRateLimit), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
             } catch (err) {
@@ -172,7 +173,7 @@ export abstract class BaseClient {
             reauthenticate: (err) => this.reauthenticate(err, ctx).catch((e: unknown) => Promise.reject(this.redacted(e))),
             onBackoff: ctx.onBackoff,
             onRateLimited: (delayMs, err) => {
-                if (this.pausesAccount(err)) this.limiter.pause(delayMs);
+                if (this.pausesAccount(err)) this.pauseAccount(delayMs);
             },
         });
     }
@@ -229,7 +230,19 @@ export abstract class BaseClient {
      * thrown one (withRetry's first backoff), so that its next calls do not go out at once into the limit.
      */
     protected rateLimitedWithin(err: ConnectorError): void {
-        if (this.pausesAccount(err)) this.limiter.pause(backoffDelay(0, this.retryPolicy, err));
+        if (this.pausesAccount(err)) this.pauseAccount(backoffDelay(0, this.retryPolicy, err));
+    }
+
+    /** Pauses the account; for longer than the longest wait, the calls waiting fail at once, not sent (retry.ts). */
+    private pauseAccount(ms: number): void {
+        if (ms > this.retryPolicy.longestWaitMs) this.limiter.pause(ms, (left) => this.accountPaused(left));
+        else this.limiter.pause(ms);
+    }
+
+    /** A call not sent because the account is paused for longer than the longest wait: safe to send again later. */
+    private accountPaused(leftMs: number): ConnectorError {
+        const until = new Date(Date.now() + leftMs).toISOString();
+        return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: `not sent: the account is paused by the vendor's rate limit until ${until} (${Math.ceil(leftMs / 1000)} s more, longer than the longest wait of ${Math.round(this.retryPolicy.longestWaitMs / 60000)} min)`, retryAfterMs: leftMs, safeToRepeat: true });
     }
 
     /**

@@ -253,13 +253,24 @@ export class Limiter {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
     }
 
-    /** Holds every new start of the account for `ms` (a vendor said "too many requests"). */
-    pause(ms: number): void {
-        this.account.pausedUntil = Math.max(this.account.pausedUntil, monotonicNow() + ms);
-        this.account.drain();
-        // The calls already waiting, of every node of the account: held as long, and their nodes say so.
+    /**
+     * Holds every new start of the account for `ms` (a vendor said "too many requests"). The calls already waiting, of
+     * every node of the account, are told (their nodes say so) — or, with `refuse` (a pause too long to wait out),
+     * rejected with its error: nothing of them was sent.
+     */
+    pause(ms: number, refuse?: (leftMs: number) => Error): void {
+        const a = this.account;
+        a.pausedUntil = Math.max(a.pausedUntil, monotonicNow() + ms);
+        a.drain();
         const left = this.pausedFor();
-        if (left >= 1000) for (const w of [...this.account.queue]) w.onPaused?.(left);
+        if (refuse) {
+            for (const w of a.queue.splice(0)) {
+                if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+                w.reject?.(refuse(left));
+            }
+        } else if (left >= 1000) {
+            for (const w of [...a.queue]) w.onPaused?.(left);
+        }
     }
 
     /** How long new starts are still held by a pause (0 when none). */

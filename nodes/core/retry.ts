@@ -12,9 +12,16 @@ export interface RetryPolicy {
     maxRetries: number;
     baseDelayMs: number;
     maxDelayMs: number;
+    /**
+     * The longest wait a vendor's rate-limit answer is waited out for (its Retry-After, a Qimen ban's seconds). A
+     * longer one (a daily quota spent, a ban for hours) fails the call at once, saying until when, while the account
+     * stays paused that long: held in flight, the msg looked hung with nothing at Catch, and every later msg queued
+     * behind it to go out together when the ban ended.
+     */
+    longestWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000, longestWaitMs: 15 * 60000 };
 
 export interface RetryOptions {
     system: string;
@@ -74,12 +81,26 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
         // The account's limiter pauses even when this call gives up: the next call must not go out at once into the
         // storm the vendor asked us to wait out.
         if (err.kind === 'rate-limit') options.onRateLimited?.(delay, err);
+        if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.longestWaitMs) throw notWaited(err, policy.longestWaitMs);
         if (retries >= policy.maxRetries) throw err.copyWith({ message: `${err.message} (gave up after ${n + 1} attempts)`, cause: err });
         retries++;
         options.onBackoff?.(delay, err, retries);
         await sleep(delay, options.signal, options.system);
     }
 }
+
+/** A rate-limit error whose wait is longer than the longest waited out: said so, with until when (still retryable). */
+export function notWaited(err: ConnectorError, longestWaitMs: number): ConnectorError {
+    // Said once, however many calls it passes up through (a lookup inside a write); a call the account's pause kept
+    // from being sent (core/client.ts ACCOUNT_PAUSED) says it itself.
+    if (saidNotWaited.has(err) || err.code === 'ACCOUNT_PAUSED') return err;
+    const until = new Date(Date.now() + err.retryAfterMs!).toISOString();
+    const message = `${err.message} (the server asks to wait ${Math.ceil(err.retryAfterMs! / 1000)} s, until ${until}: not waited, being longer than ${Math.round(longestWaitMs / 60000)} min; the account's calls fail until then, nothing of them sent)`;
+    const said = err.copyWith({ message, cause: err });
+    saidNotWaited.add(said);
+    return said;
+}
+const saidNotWaited = new WeakSet<ConnectorError>();
 
 /** Largest delay a Node.js timer takes (about 24.8 days); a longer one fires after 1 ms. */
 export const MAX_TIMER_MS = 2147483647;

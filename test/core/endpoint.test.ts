@@ -252,6 +252,25 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should((await first).caught).be.undefined();
         });
 
+        it('a rate-limit wait longer than the longest waited out (Retry-After: 1 hour) fails the msg at once saying until when, and the account\'s next calls fail unsent until then: a query\'s msg and a write\'s to Catch, retryable, nothing sent', async () => {
+            const flow = [config(), queryNode(), { ...saveNode(), id: 'n2' }];
+            await load([kitConfig, kitQuery, kitSave], withProbes(withProbes(flow, 'n1', 1), 'n2', 2), creds);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '3600' } }, 1, (r) => r.path === '/items/query');
+            const t0 = Date.now();
+            const first = await run('n1', {}, 1, 8000);
+            should(Date.now() - t0).be.below(5000);
+            should(first.caught!.error.message).match(/HTTP 429 Too Many Requests \(the server asks to wait 3600 s, until .*: not waited, being longer than 15 min;/);
+            should(first.caught!.error.cause).match({ kind: 'rate-limit', retryable: true });
+            const sent = sim.requests.length;
+            const again = await run('n1', {}, 1, 8000);
+            should(again.caught!.error.message).match(/kit-query: not sent: the account is paused by the vendor's rate limit until \S+Z \(3\d\d\d s more, longer than the longest wait of 15 min\)$/);
+            // Nothing of the msg written: the whole msg to Catch, to be sent again as it is.
+            const write = await run('n2', { payload: [{ name: 'a' }, { name: 'b' }] }, 2, 8000);
+            should(write.caught!.error).match({ code: 'ACCOUNT_PAUSED', cause: { kind: 'rate-limit', retryable: true } });
+            should(write.outputs[0].length + write.outputs[1].length).equal(0);
+            should(sim.requests.length).equal(sent);
+        });
+
         it('closing the node while a call backs off leaves the status cleared, not a stale red CANCELLED for the redeployed node', async () => {
             await loadQuery(queryNode(), { retryBaseMs: 5000, maxRetries: 3 });
             const status = helper.getNode('n1').status as sinon.SinonSpy;

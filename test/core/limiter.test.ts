@@ -131,6 +131,21 @@ describe('core/limiter: one per account', () => {
         await Promise.allSettled(waiting);
     });
 
+    it('a pause given an error to refuse with (too long to wait out) rejects the calls waiting with it, of every handle, and holds new starts as any pause', async () => {
+        const limiter = new Limiter({ rps: 0, concurrency: 1 });
+        let release!: () => void;
+        const running = limiter.schedule(() => new Promise<void>((r) => (release = r)));
+        const ran: number[] = [];
+        const waiting = [1, 2].map((n) => limiter.schedule(async () => void ran.push(n)).catch((e: Error) => e.message));
+        limiter.pause(3600000, (left) => new Error(`refused, ${Math.round(left / 60000)} min left`));
+        should(await Promise.all(waiting)).eql(['refused, 60 min left', 'refused, 60 min left']);
+        should(ran).eql([]);
+        should(limiter.pending).equal(0);
+        release();
+        await running;
+        limiter.close();
+    });
+
     it('a pause longer than a Node timer takes (a Retry-After of 30 days) holds the calls without waking every millisecond', async () => {
         const limiter = new Limiter({ rps: 0, concurrency: 0 });
         let overflows = 0;

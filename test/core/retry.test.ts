@@ -145,19 +145,23 @@ describe('core/retry: policy by error kind', () => {
         should(Date.now() - started).be.below(5000);
     });
 
-    it('a Retry-After longer than a Node timer takes (about 24.8 days) still waits: the retry does not go out at once', async () => {
-        const e = err('rate-limit', { retryAfterMs: 30 * 86400000 });
+    it('a Retry-After longer than the longest wait (a daily quota spent, a ban for hours) is not waited: the call fails at once saying until when, still retryable, and the account is paused for all of it', async () => {
+        const e = err('rate-limit', { retryAfterMs: 5 * 3600000 });
         let calls = 0;
-        const abort = new AbortController();
-        const done = withRetry(async () => {
+        const paused: number[] = [];
+        const started = Date.now();
+        const failed = await withRetry(async () => {
             calls++;
             throw e;
-        }, { system: 't', policy: fast, signal: abort.signal }).catch((x) => x);
-        await new Promise((r) => setTimeout(r, 100));
-        const callsAfter100ms = calls;
-        abort.abort();
-        should(callsAfter100ms).equal(1);
-        should((await done).kind).equal('cancelled');
+        }, { system: 't', policy: fast, onRateLimited: (ms) => paused.push(ms) }).catch((x) => x);
+        should(Date.now() - started).be.below(1000);
+        should(calls).equal(1);
+        should(failed).match({ kind: 'rate-limit', retryable: true, retryAfterMs: 5 * 3600000, message: /\(the server asks to wait 18000 s, until \d{4}-\d\d-\d\dT[\d:.]+Z: not waited, being longer than 15 min; the account's calls fail until then, nothing of them sent\)$/ });
+        should(paused).eql([5 * 3600000]);
+        // A wait within the longest one is waited out as before.
+        const short = err('rate-limit', { retryAfterMs: 50 });
+        let tries = 0;
+        should(await withRetry(async () => (++tries === 1 ? Promise.reject(short) : 'ok'), { system: 't', policy: { ...fast, longestWaitMs: 100 } })).equal('ok');
     });
 
     it('a backoff is not lengthened by a clock set back (NTP) during it: the retry goes out when the wait is over', async () => {

@@ -136,6 +136,22 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(new Set(sent().map((b) => b.modified_begin)).size).equal(2);
     });
 
+    it('a Qimen ban for hours (a daily quota spent: "This ban will last for 58000 more seconds") is not waited in flight: the msg goes to Catch at once saying until when, and later runs fail unsent until the ban ends', async () => {
+        await start(qimen('md5'));
+        const ban = { error_response: { code: 7, msg: 'App Call Limited', sub_code: 'accesscontrol.limited-by-app-access-count', sub_msg: 'This ban will last for 58000 more seconds', request_id: 'r1' } };
+        sim.inject({ type: 'http', status: 200, body: JSON.stringify(ban), headers: { 'Content-Type': 'application/json;charset=utf-8' } }, 1);
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) };
+        const t0 = Date.now();
+        const r = await run('n1', { params }, 1, 8000);
+        should(Date.now() - t0).be.below(5000);
+        should(r.caught!.error.message).match(/This ban will last for 58000 more seconds \(code 7\).*\(the server asks to wait 58000 s, until .*: not waited/);
+        should(r.caught!.error.cause).match({ kind: 'rate-limit', retryable: true });
+        should(sim.requests).have.length(1);
+        const again = await run('n1', { params }, 1, 8000);
+        should(again.caught!.error.cause).match({ code: 'ACCOUNT_PAUSED', retryable: true });
+        should(sim.requests).have.length(1);
+    });
+
     for (const method of ['md5', 'hmac', 'hmac-sha256']) {
         it(`Qimen mode signs correctly (outer ${method} + inner jkysign) and reads the same trades`, async () => {
             await start(qimen(method));
