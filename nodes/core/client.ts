@@ -131,6 +131,14 @@ export abstract class BaseClient {
         return credentialsKey(JSON.stringify([this.system, ...who.map(serverKey)]), sent);
     }
 
+    /**
+     * The account as one text (accountId, no secret), or undefined: what an incremental node's watermarks belong to
+     * besides its config node and filters (a config node edited from the test data centre to production's).
+     */
+    accountIdentity(): string | undefined {
+        return this.accountId();
+    }
+
     /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */
     protected accountId(): string | undefined {
         const key = this.accountKey();

@@ -463,14 +463,18 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
         }
         /**
          * The digest of the node's own filter settings (settingsDigest): the config node (by the id it has in the flow,
-         * the same in every instance of a subflow and after every deploy) and the filters set in the node at deploy
+         * the same in every instance of a subflow and after every deploy) and the account it uses (edited in place from
+         * a test data centre to production's, the id stays: production's records before the test's mark were skipped),
+         * and the filters set in the node at deploy
          * (ParamReader.fromSettings), as the request reads them, less the window's own parameters and those that only
          * shape the records or the paging (the spec's notFilters and shapeOnly).
          */
         function ownSettings(inc: IncrementalSpec, params: Record<string, unknown>): string {
             const shape = new Set(inc.shapeOnly ?? []);
             const filters = Object.entries(readFilters(inc, chosenAsRead(reader.fromSettings(params), params))).filter(([name]) => !shape.has(name));
-            return settingsDigest(String((configNode as { _alias?: string } | null)?._alias ?? def.config ?? ''), Object.fromEntries(filters));
+            const config = String((configNode as { _alias?: string } | null)?._alias ?? def.config ?? '');
+            const account = configNode?.getClient().accountIdentity();
+            return settingsDigest(account === undefined ? config : JSON.stringify([config, account]), Object.fromEntries(filters));
         }
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];

@@ -44,8 +44,8 @@ export function readDigest(filters: Record<string, unknown>): string | undefined
 }
 
 /**
- * The digest of what the node's own settings choose of the records it reads: the config node's id (another account,
- * another database) and the filters set in the node at deploy (no window times, no page size, no field list), in any
+ * The digest of what the node's own settings choose of the records it reads: the config node's id and the account it
+ * uses (another account, another database) and the filters set in the node at deploy (no window times, no page size, no field list), in any
  * order. Always a digest, with no filter too: a filter typed in later is a change.
  */
 export function settingsDigest(config: string, filters: Record<string, unknown>): string {

@@ -256,6 +256,19 @@ describe('core/endpoint: a watermark follows the node\'s own filter settings', f
             should(warnings('n1').filter((w) => w === warnText('kingdee-bill-query'))).have.length(1, warnings('n1').join('\n'));
         });
 
+        it('its config node edited to another data centre (test → production, the same config node) and redeployed: from the start, with a warning', async () => {
+            await load([kingdeeConfig, kingdeeBillQuery], flow(base), creds);
+            await (helper as any)._context.load();
+            await runOnce();
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            // Another database of the server: its bills modified before the test data centre's watermark are not read
+            // from that mark.
+            (sim.creds as { acctId: string }).acctId = 'prod0123456789ab';
+            await helper.setFlows(flow(base).map((n) => (n.id === 'c1' ? { ...n, acctId: 'prod0123456789ab' } : n)), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate < '[^']+'$/);
+            should(warnings('n1').filter((w) => w === warnText('kingdee-bill-query'))).have.length(1);
+        });
+
         it('FormId changed: from the start', async () => {
             await load([kingdeeConfig, kingdeeBillQuery], flow(base), creds);
             await (helper as any)._context.load();
