@@ -31,3 +31,32 @@ describe('example flows\' Replay, "one msg a line"', function () {
         });
     }
 });
+
+describe('example flows\' failures file, "failure line" then "one msg a line"', function () {
+    for (const file of exampleFiles()) {
+        const flow: Node[] = JSON.parse(fs.readFileSync(file, 'utf8'));
+        const writer = flow.find((n) => n.type === 'function' && /-keep-failure$/.test(n.id))!;
+        const reader = flow.find((n) => n.type === 'function' && /-replay-lines$/.test(n.id))!;
+        const key = String(writer.id).slice(2, 4);
+        it(`${key}: a record refused for NaN, ±Infinity or a BigInt comes back on Replay with that value, to be refused again naming the field (JSON would make it null, sent and saved as 0)`, () => {
+            const fake = { warn: () => undefined, status: () => undefined, send: () => undefined };
+            const store: Record<string, unknown> = {};
+            const context = { get: (k: string) => store[k], set: (k: string, v: unknown) => (store[k] = v) };
+            const record = { FBillNo: 'NaN', F_Amount: NaN, FEntity: [{ FQty: Infinity, FPrice: -Infinity, FBig: BigInt('12345678901234567890') }], F_Note: { $number: 'text' } };
+            const failed = { payload: record, error: { code: 'INVALID_RECORD', field: 'F_Amount', message: 'F_Amount: must be a finite number, not NaN; not sent' } };
+            const [out] = new Function('msg', 'node', 'context', writer.func)(failed, fake, context) as Node[][];
+            should(out).have.length(1);
+            // As the file node writes it: an object as JSON, a text as it is.
+            const data = out[0].payload;
+            const text = typeof data === 'string' ? data : JSON.stringify(data);
+            should(text).not.match(/null/);
+            const sent = new Function('msg', 'node', 'context', reader.func)({ payload: `${text}\n`, filename: 'f.jsonl' }, fake, {}) as unknown[][];
+            const back = [...(sent[0] as Node[]), ...((sent[3] as Node[] | null) ?? [])];
+            should(back).have.length(1);
+            should(back[0].payload).eql(record);
+            should(Number.isNaN(back[0].payload.F_Amount)).be.true();
+            should(back[0].payload.FEntity[0].FBig).equal(BigInt('12345678901234567890'));
+            should(back[0].payload.FBillNo).equal('NaN');
+        });
+    }
+});
