@@ -133,7 +133,9 @@ export const FREQUENCY_TEXT = /频繁|限流|频率(?:超|过|太|限)|(?:超过
  * tells to check the secret). Tested after FREQUENCY_TEXT and before the vendors' account words.
  */
 export function isBusyAnswer(code: string, message: string): boolean {
-    return /^SYS(?:TEM)?_?BUSY$/i.test(code.trim()) || /(?:系统|服务器?)(?:正|繁)?忙|\b(?:system|server|service) (?:is )?(?:too )?busy\b/i.test(message);
+    // 繁忙 or 正忙 after the system's name, not a bare 忙: "业务系统忙于结账，禁止操作" (busy closing the period) and
+    // "仓库系统忙时不能取消" are refusals of the record.
+    return /^SYS(?:TEM)?_?BUSY$/i.test(code.trim()) || /(?:系统|服务器?|接口)(?:正在)?繁忙|(?:系统|服务器?)正忙|\b(?:system|server|service) (?:is )?(?:too )?busy\b/i.test(message);
 }
 
 /** Wraps anything thrown into a ConnectorError without losing an existing classification. */

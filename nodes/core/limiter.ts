@@ -144,7 +144,7 @@ class Account {
             const waiter = this.queue.shift()!;
             const start = waiter.start!;
             if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
-            waiter.start = waiter.reject = waiter.onAbort = waiter.signal = waiter.owner = undefined;
+            waiter.start = waiter.reject = waiter.onAbort = waiter.signal = waiter.owner = waiter.onPaused = undefined;
             // Space starts evenly. The start the rate timer woke keeps the slot it waited for, so a timer firing a
             // little late does not slow the rate (no drift). Any other start counts from now: a request arriving (or
             // freed by the concurrency bound) just after a slot would otherwise start just before the next one, two

@@ -434,6 +434,9 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
             should(classifyWms('SYSTEM_BUSY', '系统繁忙，请稍后重试')).equal('transient');
             should(classifyWms('FAILURE', 'server busy, try later')).equal('transient');
             should(classifyWms('FAILURE', '仓库作业中，不能取消')).equal('business');
+            // Busy in the server's words (接口繁忙, 系统正在繁忙, 服务器正忙), not a business state worded with 忙.
+            for (const busy of ['接口繁忙', '系统正在繁忙，请稍后', '服务器正忙']) should(classifyWms('FAILURE', busy)).equal('transient', busy);
+            for (const refusal of ['业务系统忙于结账，禁止操作', '仓库系统忙时不能取消']) should(classifyWms('FAILURE', refusal)).equal('business', refusal);
             sim.inject({ type: 'vendor', name: 'system-busy' }, 1);
             sim.clearRequests();
             should(await kindOf(client(), 'TL2024010001')).equal('ok:success');
