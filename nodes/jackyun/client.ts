@@ -259,6 +259,17 @@ export class JackyunClient extends BaseClient {
         return [s.gatewayUrl, s.mode === 'direct' ? s.appKey : s.qimenAppKey!];
     }
 
+    /**
+     * Through Qimen, the Qimen app above also serves other Jackyun tenants: the tenant (customerId) and the Jackyun app
+     * and AppKey it reaches are the account whose trades an incremental node reads (a config node edited from the test
+     * tenant to production's kept the test's watermark). No secret.
+     */
+    accountIdentity(): string | undefined {
+        const s = this.settings;
+        const id = super.accountIdentity();
+        return s.mode === 'direct' || id === undefined ? id : JSON.stringify([id, s.targetAppKey, s.appKey, s.customerId]);
+    }
+
     /** One API call; resolves with the normalised `result`. */
     invoke(method: string, biz: Record<string, unknown>, ctx: RequestContext = {}): Promise<JackyunResult> {
         return this.call(async (opts) => {

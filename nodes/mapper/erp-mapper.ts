@@ -96,7 +96,8 @@ export = function (RED: NodeAPI) {
             // Said on deploy, not found in the first night's records: each of them would fail on these fields.
             if (compiled.unmapped.length > 0) node.warn(_('erp-mapper.warn.unmapped', { fields: compiled.unmapped.join(', ') }));
             // Node-RED reads a store settings.js does not define from its default store, saying so only in its log.
-            for (const store of compiled.contextStores) {
+            // "default" always reads the default store, where a flow writing with no store chosen puts the collection.
+            for (const store of compiled.contextStores.filter((name) => name !== 'default')) {
                 const missing = undefinedStore((RED.settings as any).contextStorage, store);
                 if (missing) node.warn(_('erp-mapper.warn.undefinedStore', { store, stores: missing.vars.stores || '-' }));
             }

@@ -13,6 +13,10 @@ import { readDigest } from '../../nodes/core/watermark';
 import { english } from '../../nodes/core/i18n';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
 import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
+import { JackyunSim, JACKYUN_DEMO } from '../sim/jackyun';
+import { chinaTime } from '../../nodes/core/time';
+import jackyunConfig = require('../../nodes/jackyun/jackyun-config');
+import jackyunTradeQuery = require('../../nodes/jackyun/jackyun-trade-query');
 
 /**
  * An incremental query node's watermark belongs to the records its own settings choose (a form, a date field, a
@@ -285,6 +289,47 @@ describe('core/endpoint: a watermark follows the node\'s own filter settings', f
             await helper.setFlows(flow({ ...base, FieldKeys: str('FBillNo,FModifyDate,FDate,FEntity_FEntryID'), Limit: { value: '3', type: 'num' }, OrderString: str('FDate DESC') }), 'nodes', creds);
             should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
             should(warnings('n1').some((w) => w === warnText('kingdee-bill-query'))).be.false();
+        });
+    });
+
+    describe('jackyun-trade-query via Qimen', () => {
+        let sim: JackyunSim;
+        beforeEach(async () => {
+            sim = new JackyunSim();
+            await sim.start();
+        });
+        afterEach(async () => {
+            await sim.stop();
+        });
+
+        const config = (customerId: string) => ({
+            id: 'c1', type: 'jackyun-config', mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey,
+            targetAppKey: JACKYUN_DEMO.targetAppKey, customerId, signMethod: 'md5', rps: 0, concurrency: 0, retryBaseMs: 5, maxRetries: 0,
+        });
+        const creds = { c1: { appSecret: JACKYUN_DEMO.appSecret, qimenSecret: JACKYUN_DEMO.qimenSecret } };
+        const start = chinaTime(Date.now() - 86400000);
+        const flow = (customerId: string) =>
+            withProbes([config(customerId), { id: 'n1', type: 'jackyun-trade-query', z: 'f1', config: 'c1', params: { startModified: { value: start, type: 'str' } }, outputMode: 'all', incremental: true, watermarkStore: 'file', overlapMinutes: 10 }], 'n1', 1);
+        /** The startModified of the run's first request. */
+        async function startOfRun(): Promise<string> {
+            const before = sim.requests.length;
+            const r = await run('n1', {}, 1);
+            should(r.caught).be.undefined();
+            const form = new URLSearchParams(sim.requests[before].body);
+            return JSON.parse(form.get('bizcontent') ?? form.get('content') ?? '{}').startModified;
+        }
+
+        it('its config node edited from one Jackyun tenant to another (customerId, the same Qimen app) and redeployed: from the start, with a warning', async () => {
+            await load([jackyunConfig, jackyunTradeQuery], flow(JACKYUN_DEMO.customerId), creds);
+            await (helper as any)._context.load();
+            should(await startOfRun()).equal(start);
+            should(await startOfRun()).not.equal(start);
+            // The production tenant, through the same Qimen app and gateway: its trades modified before the test
+            // tenant's watermark are not read from that mark.
+            (sim.creds as { customerId: string }).customerId = 'jky-prod-tenant';
+            await helper.setFlows(flow('jky-prod-tenant'), 'nodes', creds);
+            should(await startOfRun()).equal(start);
+            should(warnings('n1').filter((w) => w === warnText('jackyun-trade-query'))).have.length(1);
         });
     });
 });

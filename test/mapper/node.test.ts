@@ -175,6 +175,27 @@ describe('erp-mapper node', function () {
         }
     });
 
+    it('lookup.contextStore "default" is Node-RED\'s default store whatever settings.js names it (no contextStorage, or stores with no "default"): the collection written there is read, no warning at deploy', async function () {
+        const warned = () => (helper.log() as SinonSpy).args.map((a) => a[0]).filter((l: Msg) => l.level === 30 && l.id === 'n1').map((l: Msg) => String(l.msg));
+        const lookup = { fields: { org: { lookup: { store: 'flow', contextStore: 'default', key: 'accts', match: { FNumber: 'acct' }, return: 'org' } } } };
+        // No contextStorage (Node-RED's own settings.js), then a file store listed first, its default.
+        for (const contextStorage of [undefined, { file: { module: 'memory' }, memory: { module: 'memory' } }]) {
+            helper.settings(contextStorage ? { contextStorage } : {});
+            try {
+                await load(modules, withProbes([mapperNode(lookup)], 'n1', 2));
+                await (helper as any)._context.load();
+                // Another flow's change node, no store chosen: the default store.
+                helper.getNode('n1').context().flow.set('accts', [{ FNumber: 'A1', org: 'DEFAULT-ORG' }]);
+                const r = await run('n1', { payload: [{ acct: 'A1' }] }, 2);
+                should(r.outputs[0][0].payload).eql([{ org: 'DEFAULT-ORG' }]);
+                should(warned()).eql([], JSON.stringify(contextStorage));
+            } finally {
+                await helper.unload();
+                helper.settings({});
+            }
+        }
+    });
+
     it('lookup: a collection another flow changes in place between msgs is read afresh for each msg', async function () {
         const fx = fixture(4);
         await load(modules, withProbes([mapperNode({ fields: fx.mapping.fields })], 'n1', 2));
