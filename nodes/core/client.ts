@@ -181,7 +181,8 @@ export abstract class BaseClient {
             reauthenticate: (err) => this.reauthenticate(err, ctx).catch((e: unknown) => Promise.reject(this.redacted(e))),
             onBackoff: ctx.onBackoff,
             onRateLimited: (delayMs, err) => {
-                if (this.pausesAccount(err)) this.pauseAccount(delayMs);
+                if (!this.pausesAccount(err)) return false;
+                this.pauseAccount(delayMs);
             },
         });
     }
@@ -245,6 +246,17 @@ export abstract class BaseClient {
     private pauseAccount(ms: number): void {
         if (ms > this.retryPolicy.longestWaitMs) this.limiter.pause(ms, (left) => this.accountPaused(left));
         else this.limiter.pause(ms);
+    }
+
+    /**
+     * A request sent outside call() (a login) through the account's limiter: refused at once, not sent, while the account
+     * is paused for longer than the longest wait, as call() refuses its calls. Queued, a login held every call waiting
+     * for it (a redeploy into a ban of hours: every msg of the account in flight for the whole ban, nothing at Catch).
+     */
+    protected scheduleUnlessPaused<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
+        const paused = this.limiter.pausedFor();
+        if (paused > this.retryPolicy.longestWaitMs) return Promise.reject(this.accountPaused(paused));
+        return this.limiter.schedule(fn, signal, unsent);
     }
 
     /** A call not sent because the account is paused for longer than the longest wait: safe to send again later. */

@@ -218,6 +218,13 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 pausedMs = ms;
                 abort.abort();
             };
+            // Said at once, not sent: a login the test needs (sent outside call(), which tells onAccountPaused) would wait
+            // in the account's queue for the pause, the button saying the server timed out.
+            const paused = client.limiter.pausedFor();
+            if (paused >= 1000) {
+                onAccountPaused(paused);
+                throw cancelledError(def.system);
+            }
             const { message, key, vars } = await client.connectionCheck({ signal: abort.signal, onAccountPaused, first: true });
             // The text also as a key of the config node's catalog, for the editor to show in its own language.
             res.json({ ok: true, message, ...(key ? { text: { key: `${def.type}.test.${key}`, vars: vars ?? {} } } : {}) });
@@ -226,6 +233,9 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
             // account waits out a rate-limit pause.
             let e: ConnectorError;
             let text: Text | undefined;
+            // Or refused unsent for it (a login while the account is paused for longer than the longest wait).
+            const refused = err instanceof ConnectorError && err.code === 'ACCOUNT_PAUSED' ? err.retryAfterMs ?? 0 : 0;
+            if (pausedMs === 0) pausedMs = refused;
             if (pausedMs > 0) {
                 text = { key: 'runtime.test.accountPaused', vars: { seconds: Math.ceil(pausedMs / 1000) } };
                 e = textError(inEnglish, text, { system: def.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });

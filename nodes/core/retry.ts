@@ -35,8 +35,8 @@ export interface RetryOptions {
     reauthenticate?: (err: ConnectorError) => Promise<void>;
     /** Called before each wait, for status ("backing off 2 s"). */
     onBackoff?: (delayMs: number, err: ConnectorError, attempt: number) => void;
-    /** Called on a rate-limit answer so the shared limiter pauses everyone on the account. */
-    onRateLimited?: (delayMs: number, err: ConnectorError) => void;
+    /** Called on a rate-limit answer so the shared limiter pauses everyone on the account; false: it did not pause it. */
+    onRateLimited?: (delayMs: number, err: ConnectorError) => unknown;
     /** Random source for jitter (tests). */
     random?: () => number;
 }
@@ -80,8 +80,8 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
         const delay = backoffDelay(retries, policy, err, options.random);
         // The account's limiter pauses even when this call gives up: the next call must not go out at once into the
         // storm the vendor asked us to wait out.
-        if (err.kind === 'rate-limit') options.onRateLimited?.(delay, err);
-        if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.longestWaitMs) throw notWaited(err, policy.longestWaitMs);
+        const paused = err.kind === 'rate-limit' && options.onRateLimited?.(delay, err) !== false;
+        if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.longestWaitMs) throw notWaited(err, policy.longestWaitMs, paused);
         if (retries >= policy.maxRetries) throw err.copyWith({ message: `${err.message} (gave up after ${n + 1} attempts)`, cause: err });
         retries++;
         options.onBackoff?.(delay, err, retries);
@@ -89,13 +89,17 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
     }
 }
 
-/** A rate-limit error whose wait is longer than the longest waited out: said so, with until when (still retryable). */
-export function notWaited(err: ConnectorError, longestWaitMs: number): ConnectorError {
+/**
+ * A rate-limit error whose wait is longer than the longest waited out: said so, with until when (still retryable).
+ * `paused`: the account was paused for it (not for a 503's Retry-After, nor a client's own limit on logins): only then
+ * are its other calls said to fail until then.
+ */
+export function notWaited(err: ConnectorError, longestWaitMs: number, paused = true): ConnectorError {
     // Said once, however many calls it passes up through (a lookup inside a write); a call the account's pause kept
     // from being sent (core/client.ts ACCOUNT_PAUSED) says it itself.
     if (saidNotWaited.has(err) || err.code === 'ACCOUNT_PAUSED') return err;
     const until = new Date(Date.now() + err.retryAfterMs!).toISOString();
-    const message = `${err.message} (the server asks to wait ${Math.ceil(err.retryAfterMs! / 1000)} s, until ${until}: not waited, being longer than ${Math.round(longestWaitMs / 60000)} min; the account's calls fail until then, nothing of them sent)`;
+    const message = `${err.message} (the server asks to wait ${Math.ceil(err.retryAfterMs! / 1000)} s, until ${until}: not waited, being longer than ${Math.round(longestWaitMs / 60000)} min${paused ? "; the account's calls fail until then, nothing of them sent" : ''})`;
     const said = err.copyWith({ message, cause: err });
     saidNotWaited.add(said);
     return said;

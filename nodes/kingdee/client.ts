@@ -422,7 +422,7 @@ export class KingdeeClient extends BaseClient {
         this.loginCount++;
         // `signal` (the client's lifetime) takes a login out of the queue, but one already sent is let finish: the
         // server may have opened its session, which the closing client logs out (endSession) instead of leaving it.
-        const res = await this.limiter.schedule(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }), signal);
+        const res = await this.scheduleUnlessPaused(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }), signal);
         const httpErr = this.statusError(res);
         if (httpErr) throw httpErr;
         if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');

@@ -176,7 +176,7 @@ export class MaycurClient extends BaseClient {
     private login(ctx: RequestContext): Promise<Session> {
         return this.sharedLogin.run(async (signal) => {
             let sent = false;
-            const res = await this.limiter.schedule(
+            const res = await this.scheduleUnlessPaused(
                 async () => {
                     // Checked, counted and signed as it leaves the account's queue, not as it joins it: a login held
                     // there (a pause, a busy account) goes out later, maybe after another's login was refused as too

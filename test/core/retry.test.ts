@@ -164,6 +164,15 @@ describe('core/retry: policy by error kind', () => {
         should(await withRetry(async () => (++tries === 1 ? Promise.reject(short) : 'ok'), { system: 't', policy: { ...fast, longestWaitMs: 100 } })).equal('ok');
     });
 
+    it('a wait over the longest one that pauses no account (HTTP 503 Retry-After: 1 hour, a client whose pausesAccount says no) fails at once without claiming the account\'s calls fail until then: they are sent', async () => {
+        for (const [e, onRateLimited] of [[err('transient', { retryAfterMs: 3600000, safeToRepeat: true }), undefined], [err('rate-limit', { retryAfterMs: 3600000 }), () => false as const]] as const) {
+            const failed = await withRetry(async () => {
+                throw e;
+            }, { system: 't', policy: fast, onRateLimited }).catch((x) => x);
+            should(failed.message).match(/\(the server asks to wait 3600 s, until \S+Z: not waited, being longer than 15 min\)$/);
+        }
+    });
+
     it('a backoff is not lengthened by a clock set back (NTP) during it: the retry goes out when the wait is over', async () => {
         const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
         try {

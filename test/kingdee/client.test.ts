@@ -101,6 +101,21 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         }
     });
 
+    it('a login needed while the account is paused for longer than the longest wait (a redeploy into a ban of hours, a Test connection) is not queued for the pause: the call fails at once, ACCOUNT_PAUSED, nothing sent', async () => {
+        for (const mode of ['password', 'sign'] as const) {
+            const c = make({ authMode: mode });
+            c.limiter.pause(3600000);
+            const t0 = Date.now();
+            const outcome = await Promise.race([c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {}).then(() => 'answered', (e) => e), sleep(3000).then(() => 'still waiting')]);
+            should(outcome).match({ code: 'ACCOUNT_PAUSED', kind: 'rate-limit', retryable: true });
+            should(Date.now() - t0).be.below(2000);
+            const test = await Promise.race([c.testConnection({}).then(() => 'answered', (e) => e), sleep(3000).then(() => 'still waiting')]);
+            should(test).match({ code: 'ACCOUNT_PAUSED' });
+            should(kd.sim.requests).have.length(0);
+            await c.close();
+        }
+    });
+
     it('a logout the server does not take (it is gone) ends the close all the same, without an error', async () => {
         const c = make({ authMode: 'password' });
         await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});

@@ -6,6 +6,7 @@ import { commonClientSettings, ConnectorError, SharedLogin } from '../../nodes/c
 import maycurConfig = require('../../nodes/maycur/maycur-config');
 import maycurPaidList = require('../../nodes/maycur/maycur-paid-list');
 import { testButtonText } from '../helpers/editor-locales';
+import { testConnectionLimit } from '../../nodes/core/config-node';
 
 const PAID_LIST = '/api/openapi/paymenttransaction/paid/list';
 const isData = (r: { path: string }) => r.path === PAID_LIST;
@@ -639,6 +640,45 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 should(await sixth).match({ kind: 'cancelled' });
             } finally {
                 for (const c of clients) c.close();
+            }
+        });
+
+        it('the account paused for longer than the longest wait (Retry-After: 1 hour): a msg needing a login fails at once to Catch, ACCOUNT_PAUSED, and Test connection says the account is paused, in the editor\'s language; no login sent', async () => {
+            await start();
+            await loadFlow();
+            const other = client();
+            other.shareLimiter();
+            try {
+                other.limiter.pause(3600000);
+                const t0 = Date.now();
+                const r = await run('n1', {}, 1, 5000);
+                should(r.caught!.error).match({ code: 'ACCOUNT_PAUSED', cause: { kind: 'rate-limit', retryable: true } });
+                should(Date.now() - t0).be.below(3000);
+                const test = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+                should(test.body).match({ ok: false, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });
+                should(testButtonText('maycur', 'maycur-config', test.body, 'zh-CN')).match(/^✘ ACCOUNT_PAUSED: 未测试：厂商要求该账号暂停请求（限流），请 3\d\d\d 秒后再测试$/);
+                should(sim.loginAttempts).equal(0);
+            } finally {
+                other.close();
+            }
+        });
+
+        it('Test connection while the account waits out a pause (Retry-After: 60) says the account is paused, not that the server timed out: the login it needs is not queued for the pause', async () => {
+            await start();
+            await loadFlow();
+            const other = client();
+            other.shareLimiter();
+            const limit = testConnectionLimit.ms;
+            testConnectionLimit.ms = 2000;
+            try {
+                other.limiter.pause(60000);
+                const test = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+                should(test.body).match({ ok: false, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });
+                should(testButtonText('maycur', 'maycur-config', test.body, 'en-US')).match(/^✘ ACCOUNT_PAUSED: not tested: the vendor asked this account to wait \(rate limit\); test again in (60|59) s$/);
+                should(sim.loginAttempts).equal(0);
+            } finally {
+                testConnectionLimit.ms = limit;
+                other.close();
             }
         });
 
