@@ -652,7 +652,7 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 other.limiter.pause(3600000);
                 const t0 = Date.now();
                 const r = await run('n1', {}, 1, 5000);
-                should(r.caught!.error).match({ code: 'ACCOUNT_PAUSED', cause: { kind: 'rate-limit', retryable: true } });
+                should(r.caught!.error).match({ cause: { code: 'ACCOUNT_PAUSED', kind: 'rate-limit', retryable: true } });
                 should(Date.now() - t0).be.below(3000);
                 const test = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
                 should(test.body).match({ ok: false, kind: 'rate-limit', code: 'ACCOUNT_PAUSED' });
