@@ -165,9 +165,8 @@ export abstract class BaseClient {
             // Every node of the account waits out a pause one call's rate-limit answer set: say so, not just "working".
             const paused = this.limiter.pausedFor();
             if (paused >= 1000) ctx.onAccountPaused?.(paused);
-            if (paused > this.retryPolicy.longestWaitMs) throw this.accountPaused(paused);
             try {
-                return await this.limiter.schedule(() => attempt(options).catch(this.pauseOnRateLimit), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
+                return await this.scheduleUnlessPaused(() => attempt(options).catch(this.pauseOnRateLimit), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
             } catch (err) {
                 throw this.redacted(err);
             }
@@ -249,14 +248,14 @@ export abstract class BaseClient {
     }
 
     /**
-     * A request sent outside call() (a login) through the account's limiter: refused at once, not sent, while the account
-     * is paused for longer than the longest wait, as call() refuses its calls. Queued, a login held every call waiting
-     * for it (a redeploy into a ban of hours: every msg of the account in flight for the whole ban, nothing at Catch).
+     * A request through the account's limiter (call()'s attempts, and a login sent outside call()): refused at once, not
+     * sent, while the account is paused for longer than the longest wait. Queued, a login held every call waiting for it
+     * (a redeploy into a ban of hours: every msg of the account in flight for the whole ban, nothing at Catch).
      */
-    protected scheduleUnlessPaused<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean): Promise<T> {
+    protected scheduleUnlessPaused<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean, first = false, onPaused?: (ms: number) => void): Promise<T> {
         const paused = this.limiter.pausedFor();
         if (paused > this.retryPolicy.longestWaitMs) return Promise.reject(this.accountPaused(paused));
-        return this.limiter.schedule(fn, signal, unsent);
+        return this.limiter.schedule(fn, signal, unsent, first, onPaused);
     }
 
     /** A call not sent because the account is paused for longer than the longest wait: safe to send again later. */

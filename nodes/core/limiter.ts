@@ -54,6 +54,12 @@ interface Waiter {
     onPaused?: (ms: number) => void;
 }
 
+/** Rejects a waiter taken out of the queue, dropping its abort listener. */
+function rejectWaiter(w: Waiter, err: Error): void {
+    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    w.reject?.(err);
+}
+
 /** The limit a setting sets, 0 or less meaning none. */
 const bound = (n: number) => (n > 0 ? n : Infinity);
 
@@ -264,10 +270,7 @@ export class Limiter {
         a.drain();
         const left = this.pausedFor();
         if (refuse) {
-            for (const w of a.queue.splice(0)) {
-                if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-                w.reject?.(refuse(left));
-            }
+            for (const w of a.queue.splice(0)) rejectWaiter(w, refuse(left));
         } else if (left >= 1000) {
             for (const w of [...a.queue]) w.onPaused?.(left);
         }
@@ -293,10 +296,7 @@ export class Limiter {
         const a = this.account;
         const mine = a.queue.filter((w) => w.owner === this);
         for (let i = a.queue.length - 1; i >= 0; i--) if (a.queue[i].owner === this) a.queue.splice(i, 1);
-        for (const w of mine) {
-            if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-            w.reject?.(cancelledError(this.system));
-        }
+        for (const w of mine) rejectWaiter(w, cancelledError(this.system));
     }
 
     /**

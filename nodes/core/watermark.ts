@@ -40,16 +40,21 @@ interface ReadMark {
  */
 export function readDigest(filters: Record<string, unknown>): string | undefined {
     if (Object.keys(filters).length === 0) return undefined;
-    return createHash('sha256').update(JSON.stringify(sortedKeys(filters))).digest('hex').slice(0, 16);
+    return digestOf(filters);
 }
 
 /**
  * The digest of what the node's own settings choose of the records it reads: the config node's id and the account it
- * uses (another account, another database) and the filters set in the node at deploy (no window times, no page size, no field list), in any
- * order. Always a digest, with no filter too: a filter typed in later is a change.
+ * uses (another account, another database) and the filters set in the node at deploy (no window times, no page size,
+ * no field list), in any order. Always a digest, with no filter too: a filter typed in later is a change.
  */
 export function settingsDigest(config: string, filters: Record<string, unknown>): string {
-    return createHash('sha256').update(JSON.stringify(sortedKeys({ config, filters }))).digest('hex').slice(0, 16);
+    return digestOf({ config, filters });
+}
+
+/** 16 hex digits of the SHA-256 of a value as JSON, its objects' keys in order. */
+function digestOf(v: unknown): string {
+    return createHash('sha256').update(JSON.stringify(sortedKeys(v))).digest('hex').slice(0, 16);
 }
 
 /** Objects with their keys in order, at every depth: the same read whatever order its filters were written in. */

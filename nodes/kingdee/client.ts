@@ -438,8 +438,9 @@ export class KingdeeClient extends BaseClient {
         const general = isObj(answer) && answer.LoginResultType === undefined ? responseStatusOf(answer) : undefined;
         const status = general && String(general.IsSuccess).toLowerCase() !== 'true' ? general : undefined;
         const statusCode = status ? Number(status.MsgCode) || 0 : undefined;
-        if (statusCode !== undefined && (classifyMsgCode(statusCode) === 'rate-limit' || classifyMsgCode(statusCode) === 'transient')) {
-            throw new ConnectorError({ system: SYSTEM, kind: classifyMsgCode(statusCode), code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
+        const statusKind = statusCode === undefined ? undefined : classifyMsgCode(statusCode);
+        if (statusKind === 'rate-limit' || statusKind === 'transient') {
+            throw new ConnectorError({ system: SYSTEM, kind: statusKind, code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
         }
         if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
             const vendor = str(answer?.Message) || (status ? errorsText(status.Errors) : '');

@@ -32,7 +32,7 @@ function mergeRecord(record: Record<string, unknown>, params: Record<string, any
     const out: Record<string, unknown> = { ...record };
     for (const k of ['warehouseCode', 'ownerCode', 'orderType', 'cancelReason']) if (blank(out[k]) && !blank(params[k])) out[k] = params[k];
     const nodeExt = extendObject(params.extendProps);
-    // A blank one (null, '': a mapped column with nothing in it) is none, as for the other fields: the node's applies.
+    // A blank one ('' or spaces: a mapped column with nothing in it) is none, as for the other fields: the node's applies.
     const recordExt = blank(out.extendProps) ? {} : extendObject(out.extendProps);
     if (nodeExt && recordExt) {
         out.extendProps = { ...nodeExt, ...recordExt };
