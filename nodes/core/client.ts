@@ -10,6 +10,7 @@ import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { credentialsKey } from './login';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, backoffDelay, withRetry } from './retry';
 import { isText, type Text, type TextVars } from './i18n';
+import { chinaTimeText } from './time';
 
 export interface ClientSettings {
     system: string;
@@ -260,7 +261,7 @@ export abstract class BaseClient {
 
     /** A call not sent because the account is paused for longer than the longest wait: safe to send again later. */
     private accountPaused(leftMs: number): ConnectorError {
-        const until = new Date(Date.now() + leftMs).toISOString();
+        const until = chinaTimeText(Date.now() + leftMs);
         return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: `not sent: the account is paused by the vendor's rate limit until ${until} (${Math.ceil(leftMs / 1000)} s more, longer than the longest wait of ${Math.round(this.retryPolicy.longestWaitMs / 60000)} min)`, retryAfterMs: leftMs, safeToRepeat: true });
     }
 

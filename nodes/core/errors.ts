@@ -92,6 +92,8 @@ export class ConnectorError extends Error {
         if (this.possiblyProcessed) out.possiblyProcessed = true;
         if (this.field !== undefined) out.field = this.field;
         if (this.httpStatus !== undefined) out.httpStatus = this.httpStatus;
+        // A flow replaying retryable failures (a delay node before the write) waits this long, not into the same limit.
+        if (out.retryable && this.retryAfterMs !== undefined) out.retryAfterMs = this.retryAfterMs;
         if (record !== undefined) out.record = record;
         return out;
     }
@@ -107,6 +109,8 @@ export interface MsgError {
     possiblyProcessed?: boolean;
     field?: string;
     httpStatus?: number;
+    /** Milliseconds the vendor asked to wait before sending again (a rate limit, Retry-After), counted from the failure. */
+    retryAfterMs?: number;
     record?: unknown;
 }
 
@@ -173,10 +177,10 @@ export function sentWriteError(err: ConnectorError, target = 'the target'): Conn
 
 /**
  * A record a write never sent because an earlier request of its msg failed (`cause`): sending it again is safe,
- * so it is retryable whatever stopped the msg.
+ * so it is retryable whatever stopped the msg; after the wait the vendor asked for, when it asked (a rate limit).
  */
 export function notSentError(system: string, cause: ConnectorError, earlier: string): ConnectorError {
-    return new ConnectorError({ system, kind: 'transient', code: 'NOT_SENT', message: `not sent: ${earlier} failed (${cause.message})`, safeToRepeat: true });
+    return new ConnectorError({ system, kind: 'transient', code: 'NOT_SENT', message: `not sent: ${earlier} failed (${cause.message})`, safeToRepeat: true, retryAfterMs: cause.retryAfterMs });
 }
 
 /** The node closed before the call was sent (waiting for the limiter, a retry or a login): nothing reached the server. */

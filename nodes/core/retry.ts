@@ -6,6 +6,7 @@
  * endpoint is idempotent by key: a duplicated bill is worse than a visible failure.
  */
 import { ConnectorError, cancelledError, toConnectorError } from './errors';
+import { chinaTimeText } from './time';
 
 export interface RetryPolicy {
     /** Further attempts after the first, for transient and rate-limit errors. */
@@ -98,7 +99,7 @@ export function notWaited(err: ConnectorError, longestWaitMs: number, paused = t
     // Said once, however many calls it passes up through (a lookup inside a write); a call the account's pause kept
     // from being sent (core/client.ts ACCOUNT_PAUSED) says it itself.
     if (saidNotWaited.has(err) || err.code === 'ACCOUNT_PAUSED') return err;
-    const until = new Date(Date.now() + err.retryAfterMs!).toISOString();
+    const until = chinaTimeText(Date.now() + err.retryAfterMs!);
     const message = `${err.message} (the server asks to wait ${Math.ceil(err.retryAfterMs! / 1000)} s, until ${until}: not waited, being longer than ${Math.round(longestWaitMs / 60000)} min${paused ? "; the account's calls fail until then, nothing of them sent" : ''})`;
     const said = err.copyWith({ message, cause: err });
     saidNotWaited.add(said);

@@ -7,6 +7,11 @@ export function chinaTime(ms: number): string {
     return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** Epoch milliseconds → a time told to the user, `yyyy-MM-dd HH:mm:ss (UTC+8)`: China time, as the vendors' own, whatever the host zone. */
+export function chinaTimeText(ms: number): string {
+    return `${chinaTime(ms)} (UTC+8)`;
+}
+
 const daysInMonth = (y: number, mo: number) => (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31);
 
 /**

@@ -15,7 +15,7 @@
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, textError, isBlankValue, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, textError, isBlankValue, endSessionLimit, urlQueryProblem, parseVendorJson, type Text } from '../core';
 import { kingdeeApiHeaders, kingdeeAppData, kingdeeKdSignature, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -477,7 +477,7 @@ export class KingdeeClient extends BaseClient {
      * Logs the session out (A.Logout, no parameters): a session left to idle out keeps the user logged in on the server
      * for its idle time, one more with each redeploy and each click of Test connection. A login sent before the close
      * is waited for, and its session logged out too. Best effort, before `deadline`; not sent while the account waits
-     * out a rate-limit pause longer than that. API-signature mode has no login, nor a logout the vendor documents for
+     * out a rate-limit pause longer than the close's time limit (not waited for either). API-signature mode has no login, nor a logout the vendor documents for
      * it: the session its signed requests opened is left to idle out.
      */
     protected async endSession(deadline: AbortSignal): Promise<void> {
@@ -485,7 +485,9 @@ export class KingdeeClient extends BaseClient {
         await this.sharedLogin.settled(deadline);
         const session = this.session;
         this.session = undefined;
-        if (!session || deadline.aborted) return;
+        // A pause outlasting the close's time limit (a ban of hours) would hold the redeploy for the whole limit, the
+        // logout never sent: the session is left to idle out at once.
+        if (!session || deadline.aborted || this.limiter.pausedFor() >= endSessionLimit.ms) return;
         const logout = { url: this.url(A + 'Logout'), headers: this.sessionHeaders(session), body: JSON.stringify({ parameters: [] }) };
         await this.limiter.schedule(() => this.http.request(logout, { signal: deadline }), deadline, undefined, true);
     }

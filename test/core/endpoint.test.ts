@@ -263,7 +263,7 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(first.caught!.error.cause).match({ kind: 'rate-limit', retryable: true });
             const sent = sim.requests.length;
             const again = await run('n1', {}, 1, 8000);
-            should(again.caught!.error.message).match(/kit-query: not sent: the account is paused by the vendor's rate limit until \S+Z \(3\d\d\d s more, longer than the longest wait of 15 min\)$/);
+            should(again.caught!.error.message).match(/kit-query: not sent: the account is paused by the vendor's rate limit until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\) \(3\d\d\d s more, longer than the longest wait of 15 min\)$/);
             // Nothing of the msg written: the whole msg to Catch, to be sent again as it is.
             const write = await run('n2', { payload: [{ name: 'a' }, { name: 'b' }] }, 2, 8000);
             // (error.cause on every Node-RED; 3.x puts no code on the Catch msg's error itself)
@@ -489,6 +489,24 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
                 ['f', 'NOT_SENT', true],
             ]);
             should(r.outputs[1][2].error.message).match(/^not sent: an earlier batch failed \(HTTP 403/);
+        });
+
+        it('records failed or never sent for a rate limit of hours (Retry-After: 3600 on a later chunk) carry the wait on msg.error.retryAfterMs, for a replay flow to wait it out rather than meet the pause again', async () => {
+            await loadSave(saveNode({ params: { chunkSize: { value: '2', type: 'num' } } }));
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '3600' } }, 1, (q) => q.path === '/items/save' && JSON.parse(q.body).items[0].name === 'c');
+            const r = await run('n1', { payload: ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name })) }, 2, 8000);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload).have.length(2);
+            const failed = r.outputs[1].map((m) => [m.payload.name, m.error.code, m.error.retryable]);
+            should(failed).eql([
+                ['c', 'HTTP_429', true],
+                ['d', 'HTTP_429', true],
+                ['e', 'NOT_SENT', true],
+                ['f', 'NOT_SENT', true],
+            ]);
+            for (const m of r.outputs[1]) should(m.error.retryAfterMs).be.within(3590000, 3600000);
+            // A failure the vendor asked no wait for carries none.
+            should(r.outputs[0][0].error).be.undefined();
         });
     });
 

@@ -93,7 +93,11 @@ describe('KingdeeClient against the Kingdee simulator', function () {
             const long = make({ authMode: 'password' });
             await long.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
             long.limiter.pause(60000);
+            endSessionLimit.ms = 3000;
+            const closing = Date.now();
             await long.close();
+            // Not held for the close's whole time limit (a redeploy into a ban of hours waited it out for nothing).
+            should(Date.now() - closing).be.below(1500);
             should(kd.sim.logouts).equal(1);
             should(kd.sim.sessionCount).equal(1);
         } finally {
