@@ -246,8 +246,11 @@ export class MaycurClient extends BaseClient {
     private blockedError(code?: string, message?: string): ConnectorError {
         // The block is kept on the monotonic clock (a clock set back would lengthen it); shown as the time it ends.
         const until = chinaTime(Date.now() + this.logins.blockedUntil - monotonicNow()).slice(11, 16);
-        const text: Text = message ? { key: 'maycur-config.test.loginBlockedSaid', vars: { message, until } } : { key: 'maycur-config.test.loginBlocked', vars: { until } };
-        return textError(inEnglish, text, { system: 'maycur', kind: 'rate-limit', code: code || 'LOGIN_TOO_FREQUENT', safeToRepeat: true });
+        // Always LOGIN_TOO_FREQUENT, another code Maycur gave quoted: the code is what keeps the account's data calls
+        // going (pausesAccount), whatever Maycur called the block.
+        const said = code && code !== 'LOGIN_TOO_FREQUENT' ? `${code} ${message ?? ''}`.trim() : message;
+        const text: Text = said ? { key: 'maycur-config.test.loginBlockedSaid', vars: { message: said, until } } : { key: 'maycur-config.test.loginBlocked', vars: { until } };
+        return textError(inEnglish, text, { system: 'maycur', kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT', safeToRepeat: true });
     }
 
     /** Parses the JSON envelope; transport-level failures become classified errors. */

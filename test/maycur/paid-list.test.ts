@@ -643,6 +643,25 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             }
         });
 
+        it('a login refused as too frequent under another code (REQUEST_TOO_FREQUENT 登录过于频繁) holds logins only, as LOGIN_TOO_FREQUENT does: the app\'s calls with a token in hand go on, the account is not paused', async () => {
+            await start();
+            const [withToken, loggingIn] = [client(), client()];
+            for (const c of [withToken, loggingIn]) c.shareLimiter();
+            try {
+                await withToken.paidList({ pageNum: 1, pageSize: 10 });
+                sim.inject({ type: 'http', status: 200, body: JSON.stringify({ code: 'NACK', success: false, errorCode: 'REQUEST_TOO_FREQUENT', message: '登录过于频繁，请稍后再试', data: null }) }, 1, (r) => r.path.endsWith('/auth/login'));
+                // The account's pause is read as the refused login backs off (a pause is over by the time the call ends).
+                const pausedAtBackoff: number[] = [];
+                const refused = await loggingIn.paidList({ pageNum: 1, pageSize: 10 }, { onBackoff: () => pausedAtBackoff.push(withToken.limiter.pausedFor()) }).then(() => 'read', (e) => e);
+                should(refused).match({ kind: 'rate-limit', code: 'LOGIN_TOO_FREQUENT' });
+                should(pausedAtBackoff.length).be.above(0);
+                should(pausedAtBackoff).matchEach(0);
+                should((await withToken.paidList({ pageNum: 1, pageSize: 10 })).list.length).be.above(0);
+            } finally {
+                for (const c of [withToken, loggingIn]) c.close();
+            }
+        });
+
         it('the account paused for longer than the longest wait (Retry-After: 1 hour): a msg needing a login fails at once to Catch, ACCOUNT_PAUSED, and Test connection says the account is paused, in the editor\'s language; no login sent', async () => {
             await start();
             await loadFlow();
