@@ -22,7 +22,7 @@ import { ParamReader, TypedValue, isBlankValue, isPlainObject } from './params';
 import type { ActionSpec, EndpointContext, EndpointSpec, IncrementalSpec, QuerySpec, RecordOutcome, WriteSpec } from './spec';
 import { RunTally, StatusReporter, writtenBefore, writtenUnguarded } from './status';
 import { english, Text, Translate, translator } from './i18n';
-import { unsendableNumber } from './json';
+import { unsendableValue, type UnsendableKind } from './json';
 import { compileParamsSchema, compileRecordSchema, describeErrors, formatErrors } from './validate';
 import { UnreadableWatermark, Watermark, clearedOnDeploy, settingsDigest, undefinedStore } from './watermark';
 import { toEpochEndMs } from './time';
@@ -209,9 +209,9 @@ function inputError(system: string, message: string, field?: string): ConnectorE
     return new ConnectorError({ system, kind: 'validation', code: 'INVALID_INPUT', message, field });
 }
 
-/** A record holding a number JSON cannot carry (see unsendableNumber), refused naming the field, before anything is sent. */
-function unsendableError(system: string, at: { field: string; value: string; bigint: boolean }): ConnectorError {
-    const key = at.bigint ? 'runtime.error.bigintField' : 'runtime.error.nonFiniteField';
+/** A record holding a value that cannot be sent as it is (see unsendableValue), refused naming the field, before anything is sent. */
+function unsendableError(system: string, at: { field: string; value: string; kind: UnsendableKind }): ConnectorError {
+    const key = `runtime.error.${at.kind}Field`;
     return textError(inEnglish, { key, vars: { field: at.field || '(root)', value: at.value } }, { system, kind: 'validation', code: 'INVALID_RECORD', field: at.field || '(root)' });
 }
 
@@ -862,9 +862,9 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             const valid: number[] = [];
             records.forEach((record, i) => {
                 if (validateRecord!(record)) {
-                    // NaN would go as null (a blank quantity or price the vendor saves as 0), and is no type error to
-                    // the schema, which leaves most fields of a bill unlisted anyway.
-                    const unsendable = unsendableNumber(record);
+                    // NaN would go as null (a blank quantity or price the vendor saves as 0), half a character as U+FFFD
+                    // or a refused call; neither is a type error to the schema, which leaves most fields unlisted anyway.
+                    const unsendable = unsendableValue(record);
                     if (unsendable) outcomes[i] = { ok: false, error: unsendableError(ws.system, unsendable) };
                     else valid.push(i);
                 } else {

@@ -115,20 +115,40 @@ export function nonFiniteNumber(v: unknown): string | undefined {
     return typeof v === 'number' && !Number.isFinite(v) ? `must be a finite number, not ${v}` : undefined;
 }
 
+/** Half of a UTF-16 surrogate pair standing alone. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What makes a value unsendable: a number JSON writes as null, a BigInt, or text holding half a character. */
+export type UnsendableKind = 'nonFinite' | 'bigint' | 'halfCharacter';
+
 /**
- * The first value of a record that JSON cannot carry as the number it is, as its path (`FEntity[0].FPrice`, from the
- * record) and its text, or undefined: NaN or ±Infinity (a sum over a missing amount, made in a function node or copied
- * by a mapper rule), which JSON.stringify sends as null, a blank price or quantity the vendor saves as 0; a BigInt, on
- * which it throws, naming no field. Looked for in every field, those the record schema does not list too (a Kingdee
- * form has hundreds). Objects deeper than `limit` are not entered (the kit refused deeper input already).
+ * The first value of a record that cannot be sent as it is, as its path (`FEntity[0].FPrice`, from the record), its
+ * text and why, or undefined: NaN or ±Infinity (a sum over a missing amount, made in a function node or copied by a
+ * mapper rule), which JSON.stringify sends as null, a blank price or quantity the vendor saves as 0; a BigInt, on which
+ * it throws, naming no field; a text or key holding half a character (an emoji cut in two by a substring: an unpaired
+ * surrogate), which JSON writes as a `\ud83d` escape a PHP server's json_decode refuses with the whole call and UTF-8
+ * (an XML body, a signature) turns into U+FFFD, the record then saved changed with nothing said. Looked for in every
+ * field, those the record schema does not list too (a Kingdee form has hundreds). Objects deeper than `limit` are not
+ * entered (the kit refused deeper input already).
  */
-export function unsendableNumber(record: unknown, limit = 100): { field: string; value: string; bigint: boolean } | undefined {
+export function unsendableValue(record: unknown, limit = 100): { field: string; value: string; kind: UnsendableKind } | undefined {
     // The path is kept as its parts and written out only for the value found: a batch of 100,000 bills is walked whole.
     const parts: Array<string | number> = [];
     const field = () => parts.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p), '');
+    let kind: UnsendableKind = 'nonFinite';
+    const half = (text: string): string | undefined => {
+        const at = UNPAIRED_SURROGATE.exec(text);
+        if (!at) return undefined;
+        kind = 'halfCharacter';
+        return `U+${at[0].charCodeAt(0).toString(16).toUpperCase()}`;
+    };
     const walk = (v: unknown, depth: number): string | undefined => {
         if (typeof v === 'number') return Number.isFinite(v) ? undefined : String(v);
-        if (typeof v === 'bigint') return `${v}n`;
+        if (typeof v === 'string') return half(v);
+        if (typeof v === 'bigint') {
+            kind = 'bigint';
+            return `${v}n`;
+        }
         // Bytes and typed arrays hold only finite numbers; a Date, Map or Set has no fields of its own.
         if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || depth >= limit) return undefined;
         if (Array.isArray(v)) {
@@ -142,14 +162,14 @@ export function unsendableNumber(record: unknown, limit = 100): { field: string;
         }
         for (const k of Object.keys(v)) {
             parts.push(k);
-            const found = walk((v as Record<string, unknown>)[k], depth + 1);
+            const found = half(k) ?? walk((v as Record<string, unknown>)[k], depth + 1);
             if (found !== undefined) return found;
             parts.pop();
         }
         return undefined;
     };
     const value = walk(record, 0);
-    return value === undefined ? undefined : { field: field(), value, bigint: value.endsWith('n') };
+    return value === undefined ? undefined : { field: field(), value, kind };
 }
 
 // The exponent form String() gives below 1e-6 and from 1e21: "1.5e-7", "1e+21".

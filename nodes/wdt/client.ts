@@ -71,32 +71,6 @@ export function namesTid(text: string, tid: string): boolean {
     return new RegExp(`(?<![A-Za-z0-9_.-])${escaped}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`).test(text);
 }
 
-/** Half of a UTF-16 surrogate pair standing alone. */
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * The path (`buyer_nick`, `order_list[0].goods_name`) of the first key or text in a trade that holds half a character,
- * as when a substring cuts an emoji in two; undefined when there is none. JSON.stringify writes such a half as a
- * `\ud83d` escape, and the server's json_decode (PHP, protocols.md §5.2) refuses it together with the whole
- * trade_list, the call's other trades included.
- */
-export function halfCharacterField(value: unknown, path = ''): string | undefined {
-    if (typeof value === 'string') return UNPAIRED_SURROGATE.test(value) ? path : undefined;
-    if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-            const found = halfCharacterField(value[i], `${path}[${i}]`);
-            if (found !== undefined) return found;
-        }
-    } else if (value && typeof value === 'object') {
-        for (const [k, v] of Object.entries(value)) {
-            const at = path ? `${path}.${k}` : k;
-            const found = UNPAIRED_SURROGATE.test(k) ? at : halfCharacterField(v, at);
-            if (found !== undefined) return found;
-        }
-    }
-    return undefined;
-}
-
 // The platform ids of a trade and of its lines (seed 003 types them string): a number there can only be a whole one.
 const TRADE_IDS = new Set(['tid', 'purchase_id', 'pay_id']);
 const LINE_IDS = new Set(['oid', 'goods_id', 'spec_id']);

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { registerEndpoint, WriteSpec, RecordOutcome, ConnectorError, isBlankValue as blank, writeInRequests, oncePerMsg } from '../core';
-import { halfCharacterField, inexactNumberField, namesTid, type WdtClient, type TradePushResult } from './client';
+import { inexactNumberField, namesTid, type WdtClient, type TradePushResult } from './client';
 import requestSchema from './schemas/trade-push.request.json';
 import recordSchema from './schemas/trade-push.record.json';
 import responseSchema from './schemas/trade-push.response.json';
@@ -84,12 +84,6 @@ const spec: WriteSpec<WdtClient> = {
             if (misplaced !== undefined) {
                 const hint = CALL_FIELD_HINT[misplaced.replace(/^.*\./, '')];
                 outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: misplaced, message: `${misplaced}: is a field of the trade_push call, not of a trade or line (WDT ignores it there): ${hint}; not sent` }) };
-                return;
-            }
-            // Refused here, naming its field: sent, it would make WDT refuse the whole call.
-            const half = halfCharacterField(withoutShop(t));
-            if (half !== undefined) {
-                outcomes[i] = { ok: false, error: new ConnectorError({ system: 'wdt', kind: 'validation', code: 'INVALID_RECORD', field: half, message: `${half}: holds half a character (an unpaired UTF-16 surrogate, as when an emoji is cut in two), which WDT cannot read; not sent` }) };
                 return;
             }
             // Refused here, naming its field: sent, a rounded tid or oid would name another trade or line, unseen.

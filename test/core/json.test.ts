@@ -1,5 +1,5 @@
 import should from 'should';
-import { mayHoldLongIntegers, parseVendorJson, unsendableNumber } from '../../nodes/core/json';
+import { mayHoldLongIntegers, parseVendorJson, unsendableValue } from '../../nodes/core/json';
 
 describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', function () {
     it('a 19-digit id as a JSON number comes out as its exact decimal text (JSON.parse rounds it)', function () {
@@ -73,12 +73,22 @@ describe('parseVendorJson: vendor answers with whole numbers beyond 2^53', funct
     });
 });
 
-describe('core/json: unsendableNumber, a number JSON cannot carry in a record', () => {
+describe('core/json: unsendableValue, a value of a record that cannot be sent as it is', () => {
     it('finds NaN, ±Infinity and a BigInt at any depth, listed field or not, with its path; -0, bytes, Dates and holes are fine', () => {
-        should(unsendableNumber({ a: 1, b: -0, c: 'NaN', d: new Date(0), e: Buffer.from([1]), f: [1, , 3], g: null })).be.undefined();
-        should(unsendableNumber({ Amo: Number.NaN })).eql({ field: 'Amo', value: 'NaN', bigint: false });
-        should(unsendableNumber({ FEntity: [{ FQty: 1 }, { FPrice: -Infinity }] })).eql({ field: 'FEntity[1].FPrice', value: '-Infinity', bigint: false });
-        should(unsendableNumber({ ext: { id: 5n } })).eql({ field: 'ext.id', value: '5n', bigint: true });
-        should(unsendableNumber(Number.NaN)).eql({ field: '', value: 'NaN', bigint: false });
+        should(unsendableValue({ a: 1, b: -0, c: 'NaN', d: new Date(0), e: Buffer.from([1]), f: [1, , 3], g: null })).be.undefined();
+        should(unsendableValue({ Amo: Number.NaN })).eql({ field: 'Amo', value: 'NaN', kind: 'nonFinite' });
+        should(unsendableValue({ FEntity: [{ FQty: 1 }, { FPrice: -Infinity }] })).eql({ field: 'FEntity[1].FPrice', value: '-Infinity', kind: 'nonFinite' });
+        should(unsendableValue({ ext: { id: 5n } })).eql({ field: 'ext.id', value: '5n', kind: 'bigint' });
+        should(unsendableValue(Number.NaN)).eql({ field: '', value: 'NaN', kind: 'nonFinite' });
+    });
+
+    it('finds text or a key holding half a character (an emoji cut in two: an unpaired surrogate), naming it; whole emoji and Chinese text are fine', () => {
+        const cut = '买家留言😀'.slice(0, -1);
+        should(unsendableValue({ buyer_nick: '张三😀', remark: '𠀀𡃁 中文 ＡＢＣ', list: ['😀'] })).be.undefined();
+        should(unsendableValue({ order_list: [{ goods_name: 'x' }, { remark: cut }] })).eql({ field: 'order_list[1].remark', value: 'U+D83D', kind: 'halfCharacter' });
+        should(unsendableValue({ ext: { ['\udc00key']: 1 } })).eql({ field: 'ext.\udc00key', value: 'U+DC00', kind: 'halfCharacter' });
+        // The first found wins, whatever kind.
+        should(unsendableValue({ a: '\ud800', b: Number.NaN })).match({ field: 'a', kind: 'halfCharacter' });
+        should(unsendableValue({ a: 5n, b: '\ud800' })).match({ field: 'a', kind: 'bigint' });
     });
 });

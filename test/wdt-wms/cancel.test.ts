@@ -325,6 +325,24 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(sim.requests).have.length(1);
     });
 
+    it('a value holding half a character (an emoji cut in two by a function node: an unpaired surrogate) is refused naming its field, not cancelled with U+FFFD in its place; in either API style', async () => {
+        for (const apiStyle of ['wdt', 'qimen']) {
+            await start(node(), config({ apiStyle }));
+            const r = await run('n1', { payload: [rec('TL2024010001', { cancelReason: '买家要求取消😀'.slice(0, -1) }), rec('TL2024010002', { extendProps: { buyerNote: '\udc00备注' } }), rec('TL2024010003')] }, 2);
+            should(r.outputs[1].map((m) => [m.payload.orderCode, m.error.field, m.error.code, m.error.kind])).eql([
+                ['TL2024010001', 'cancelReason', 'INVALID_RECORD', 'validation'],
+                ['TL2024010002', 'extendProps.buyerNote', 'INVALID_RECORD', 'validation'],
+            ]);
+            should(r.outputs[1][0].error.message).match(/^cancelReason: holds half a character \(U\+D83D, .*; not sent$/);
+            should(r.outputs[0][0].payload.map((a: Msg) => a.orderCode)).eql(['TL2024010003']);
+            should(sim.cancellations.map((c) => c.request.orderCode)).eql(['TL2024010003']);
+            should(sim.orders.get('TL2024010001')!.status).equal('created');
+            await helper.unload();
+            sim.cancellations.length = 0;
+            sim.orders.get('TL2024010003')!.status = 'created';
+        }
+    });
+
     it('a blank orderCode is refused naming orderCode, without pointing to a node setting there is none of', async () => {
         await start();
         const r = await run('n1', { payload: [rec('  ')] }, 2);
