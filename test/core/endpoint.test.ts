@@ -599,6 +599,32 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             }
         });
 
+        it('a run ending on a rate limit of hours (Retry-After: 3600), and the runs meeting the account\'s pause after it (ACCOUNT_PAUSED), leave the watermark where the last whole run put it, emitting or committing after the writes', async () => {
+            for (const watermarkCommit of ['emit', 'ack']) {
+                const flow = withProbes(withProbes([config(), { ...queryNode({ incremental: true, overlapMinutes: '1', watermarkCommit }), id: 'q1' }, saveNode()], 'q1', 0), 'n1', 2);
+                flow.find((n) => n.id === 'q1')!.wires = [['n1']];
+                await load([kitConfig, kitQuery, kitSave], flow, creds);
+                const q = helper.getNode('q1');
+                const whole = await run('q1', {}, 0);
+                should(whole.caught).be.undefined();
+                // Committed after the writes in ack mode.
+                const t0 = Date.now();
+                while (q.context().get('cnErpWatermark') === undefined && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+                const mark = q.context().get('cnErpWatermark');
+                should(mark).be.a.Number();
+                sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '3600' } }, 1, (r) => r.path === '/items/query' && JSON.parse(r.body).since !== undefined);
+                const limited = await run('q1', {}, 0, 8000);
+                should(limited.caught!.error.message).match(/not waited, being longer than 15 min/);
+                should(q.context().get('cnErpWatermark')).eql(mark);
+                sim.clearRequests();
+                const paused = await run('q1', {}, 0, 8000);
+                should(paused.caught!.error).match({ cause: { code: 'ACCOUNT_PAUSED' } });
+                should(q.context().get('cnErpWatermark')).eql(mark);
+                should(sim.requests).have.length(0);
+                await helper.unload();
+            }
+        });
+
         it('a watermark later than now by more than the overlap (the clock was set back): the msg goes to Catch naming the watermark and how to recover, nothing is read, the watermark stays', async () => {
             await loadQuery(queryNode({ incremental: true, overlapMinutes: '1' }));
             const n1 = helper.getNode('n1');
