@@ -242,8 +242,9 @@ async function saveAbsent(ctx: EndpointContext<KingdeeClient>, formId: string, f
         }
     } catch (err) {
         // Only the lookup (a read) failed: nothing of the chunk was sent, so it is safe to send again, not "possibly
-        // processed" (a timeout or 5xx of a write would be).
-        if (err instanceof ConnectorError && err.kind !== 'cancelled') throw err.copyWith({ safeToRepeat: true });
+        // processed" (a timeout or 5xx of a write would be). A lookup cut off in flight by a close too: kept unsafe, its
+        // bills went to output 2 as possibly saved, and their numbers were held from the redeployed node for a timeout.
+        if (err instanceof ConnectorError) throw err.copyWith({ safeToRepeat: true });
         throw err;
     }
     const toSave: number[] = [];

@@ -860,6 +860,32 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             should(sim.requests.filter(isSave)).have.length(1);
         });
 
+        it('duplicate guard: closing the node (a deploy) while the lookup is at Kingdee → the bills on output 2 NOT_SENT, retryable (only the lookup, a read, was sent), and the redeployed node saves a replay at once, once', async () => {
+            await start();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            await run('n1', { payload: model(undefined, { FNote: 'warm-up' }) }, 2);
+            sim.inject({ type: 'delay', ms: 1500 }, 1, isQuery);
+            const failed: Msg[] = [];
+            helper.getNode('n1-out2').on('input', (m: Msg) => failed.push(m));
+            const n1 = helper.getNode('n1');
+            const bill = () => ({ payload: model(undefined, { FBillNo: 'XS-LOOKUP-CLOSE-1' }) });
+            const queries = sim.requests.filter(isQuery).length;
+            n1.receive({ ...bill(), requestTimeout: 8000 });
+            await waitFor('the lookup at Kingdee', () => sim.requests.filter(isQuery).length > queries);
+            await n1.close();
+            for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+            should(sim.requests.filter(isSave)).have.length(1, 'a save was sent');
+            should(failed.map((m) => [m.error.code, m.error.retryable, m.error.possiblyProcessed === true])).eql([['NOT_SENT', true, false]], 'a bill whose lookup alone was cut off was reported as possibly saved');
+            // The redeployed node: the replay of the bill is checked and saved at once, not held for the request timeout.
+            await helper.unload();
+            await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' } }));
+            const started = Date.now();
+            const r = await run('n1', bill(), 2);
+            should(Date.now() - started).be.below(5000, 'the replay waited for a save that was never sent');
+            should(r.outputs[0]).have.length(1);
+            should(saved().filter((b) => b.FBillNo === 'XS-LOOKUP-CLOSE-1')).have.length(1);
+        });
+
         it('duplicate guard: the lookup of a second chunk fails → that chunk on output 2 retryable (not "possibly processed"), the first chunk saved', async () => {
             await start();
             await loadSave(node({ duplicateGuard: { value: 'true', type: 'bool' }, chunkSize: { value: '1', type: 'num' } }));
