@@ -353,11 +353,17 @@ export class JackyunClient extends BaseClient {
         return this.readResult(payload);
     }
 
-    private readResult(result: unknown): JackyunResult {
+    private readResult(answer: unknown): JackyunResult {
+        // The result as JSON text (as its data may come, §2.4) is read as what it says; text that is no JSON (an error
+        // worded as text, a cut-off document, "null") is an answer of another shape: taken for a result without data,
+        // it passed for a window without trades.
+        const result = parseMaybeJson(answer);
+        this.notText('result', result);
         let r = isObj(result) ? result : {};
         // The trades straight in the result, without its `data` (as some tenants answer): read as its data.
         if (!('data' in r) && (pick(r, 'trades') !== undefined || pick(r, 'scrollId') !== undefined)) r = { data: r };
         const data = parseMaybeJson(r.data);
+        this.notText('result.data', data);
         // A list where the result or its data belongs is an answer of another shape, not a window without trades
         // (taken for one, an incremental run would move its watermark past trades never read).
         for (const [where, v] of [['result', result], ['result.data', data]] as const) {
@@ -368,6 +374,12 @@ export class JackyunClient extends BaseClient {
         const d = isObj(data) ? data : {};
         const scroll = pick(d, 'scrollId') ?? pick(r, 'scrollId');
         return { data: d, scrollId: scroll === undefined || scroll === null ? undefined : String(scroll), raw: r };
+    }
+
+    /** Throws when `value` (at `where`) is neither absent (null, "") nor an object or list: text, a number, a boolean. */
+    private notText(where: string, value: unknown): void {
+        if (value === undefined || value === null || value === '' || typeof value === 'object') return;
+        throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: `${where} is ${typeof value === 'string' ? 'text' : `a ${typeof value}`}, not an object holding trades: ${this.http.quote(JSON.stringify(value), 160)}` });
     }
 
     // ------------------------------------------------------------------ trade query (seed 000)

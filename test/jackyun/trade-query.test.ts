@@ -272,6 +272,38 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(trades);
     });
 
+    it('a Jackyun result that is text fails the msg instead of passing for a window without trades (watermark kept); one that is JSON text is read, inside a Qimen jackyunData or direct', async () => {
+        await start(qimen('md5'), node({ incremental: true }));
+        const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY) };
+        const stored = sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY);
+        should(stored.length).be.within(1, 199);
+        const read = numbers(stored);
+        const viaQimen = (response: Msg) => JSON.stringify({ response: { flag: 'success', code: '200', message: '', ...response } });
+        // Text where Jackyun's result or its data belongs: no JSON in it (an error worded as text, a cut-off document, "null").
+        for (const body of [viaQimen({ result: '系统异常，请稍后重试' }), viaQimen({ jackyunData: 'null' }), viaQimen({ result: { data: '{"trades":[{"tradeNo":"JY1"' } })]) {
+            sim.inject({ type: 'http', status: 200, body });
+            const r = await run('n1', { params }, 1);
+            should(r.outputs[0]).have.length(0);
+            should(r.caught!._error).match({ system: 'jackyun', code: 'BAD_RESPONSE', retryable: false });
+        }
+        // Nothing was taken for read: the next run reads the window.
+        const next = await run('n1', { params }, 1);
+        should(next.caught).be.undefined();
+        should(next.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(read);
+        await helper.unload();
+        // The envelope's result as JSON text (as its data may come): its trades are read, not an empty window.
+        const trades = stored.map((t: SimTrade) => ({ tradeNo: t.tradeNo, sourceTradeNo: t.sourceTradeNo, ...t.body }));
+        const envelope = JSON.stringify({ code: 200, msg: '', subCode: '', result: JSON.stringify({ data: { trades, totalResults: trades.length }, contextId: 'c0a8' }) });
+        for (const [config, body] of [[qimen('md5'), viaQimen({ jackyunData: envelope })], [direct(), envelope]] as const) {
+            await start(config);
+            sim.inject({ type: 'http', status: 200, body });
+            const r = await run('n1', { params }, 1);
+            should(r.caught).be.undefined();
+            should(r.outputs[0][0].payload.map((t: any) => t.TradeNo)).eql(read, config.mode);
+            await helper.unload();
+        }
+    });
+
     it('trades in an answer of another shape are read or fail the msg, never taken for a window without trades: an envelope with data but no result, trades straight in the result, a list as the result or its data', async () => {
         const params = { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + 2 * DAY), pageSize: 50 };
         const stored = sim.tradesModifiedBetween(sim.base, sim.base + 2 * DAY);
