@@ -11,18 +11,28 @@ export interface GatewayCatalog {
 }
 
 /**
+ * TOP's "Remote service error": code 15, and the codes of a service's own (50, 520, 530, 550 … in TOP's answers; TOP
+ * counts 15 and every code from 100 among the business errors, not the platform's checks). The target service was
+ * called: it refused the request, or did not answer.
+ */
+export function isRemoteServiceError(code: number): boolean {
+    return code === 15 || code === 50 || code >= 100;
+}
+
+/**
  * §3.5: 4–8 call limits → rate-limit; 10, 15 service unavailable → transient; 26, 27 session → auth; 40, 41 parameters
  * → validation; else config. TOP's call limits are a family (4 user, 5 session, 6 partner, 7 app count, 8 "App Call
- * Exceeds Limited Frequency", the per-minute one): each is waited out. A remote service error (15) is the platform's
- * (sub_code `isp.*`, or none) or the target service's refusal (`isv.*`, or its own codes: "isv.invalid-parameter",
- * "2401"): the refusal comes back the same on every retry, and the target did not act on it.
+ * Exceeds Limited Frequency", the per-minute one): each is waited out. A remote service error (15, or a service's own
+ * code) is the platform's (sub_code `isp.*`, or none) or the target service's refusal (`isv.*`, or its own codes:
+ * "isv.invalid-parameter", "2401"): the refusal comes back the same on every retry, and the target did not act on it.
+ * A sub_code `isp.*` is the server's failure whatever the code: TOP says to try again later, and its SDK's
+ * AutoRetryTaobaoClient retries every one.
  */
 export function topErrorKind(code: number, subCode?: unknown): ErrorKind {
     if (code >= 4 && code <= 8) return 'rate-limit';
-    if (code === 15) {
-        const sub = subCode === undefined || subCode === null ? '' : String(subCode).trim();
-        return sub === '' || /^isp\./i.test(sub) ? 'transient' : 'business';
-    }
+    const sub = subCode === undefined || subCode === null ? '' : String(subCode).trim();
+    if (/^isp\./i.test(sub)) return 'transient';
+    if (isRemoteServiceError(code)) return sub === '' ? 'transient' : 'business';
     if (code === 10) return 'transient';
     if (code === 26 || code === 27) return 'auth';
     if (code === 40 || code === 41) return 'validation';

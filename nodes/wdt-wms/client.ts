@@ -9,7 +9,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, FREQUENCY_TEXT, RequestContext, isBusyAnswer, chinaTime, english, textError, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdtWms } from './sign';
 import { top as topSign } from '../qimen/sign';
-import { topErrorKind, topGatewayError } from '../qimen/gateway';
+import { isRemoteServiceError, topErrorKind, topGatewayError } from '../qimen/gateway';
 
 export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
 const SYSTEM = 'wdt-wms';
@@ -72,12 +72,12 @@ function xmlText(field: string, v: unknown): string {
 
 /**
  * The Qimen gateway's own refusal (`<error_response>`, protocols.md §3.5): given before the request reached the WMS, so
- * sending it again is safe, but for a remote service error (15), which the WMS may have half-done unless it refused it
- * (isv.*: business, this record's failure). There is no session to renew here: a session code is a configuration problem.
+ * sending it again is safe, but for a remote service error (15, or a service's own code such as 520), which the WMS may
+ * have half-done unless it refused it (isv.*: business, this record's failure). There is no session to renew here: a session code is a configuration problem.
  */
 function gatewayRefusal(err: Record<string, unknown>): ConnectorError {
     const kind = topErrorKind(Number(err.code), err.sub_code);
-    return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: Number(err.code) !== 15 }, { type: 'wdt-wms-config', inEnglish });
+    return topGatewayError(SYSTEM, err, { kind: kind === 'auth' ? 'config' : kind, safeToRepeat: !isRemoteServiceError(Number(err.code)) }, { type: 'wdt-wms-config', inEnglish });
 }
 
 /** The `<request>` document of a cancellation, elements in the Qimen order, empty optional fields left out. */

@@ -30,6 +30,20 @@ describe('qimen/gateway: topGatewayError (protocols.md §3.5)', () => {
         should(topErrorKind(25, 'isv.invalid-signature')).equal('config');
     });
 
+    it('a remote service error under a service\'s own code (50, 520, 530, 550: "Remote service error" as TOP answers them) is told apart as code 15 is: isv.* the target\'s refusal (business), isp.* the platform\'s failure (transient)', () => {
+        for (const code of [50, 520, 530, 550]) {
+            should(topErrorKind(code, 'isv.invalid-parameter:trade_id')).equal('business', String(code));
+            should(topErrorKind(code, 'isv.item-update-service-error:ERROR_PUBLISH_PERMISSION_INVALID')).equal('business', String(code));
+            should(topErrorKind(code, 'isp.remote-service-timeout')).equal('transient', String(code));
+        }
+        // TOP: a sub_code isp.* is the server's failure whatever the code (its SDK's AutoRetryTaobaoClient retries every one).
+        should(topErrorKind(10, 'isp.top-remote-connection-timeout')).equal('transient');
+        // The platform's own refusals stay as they are.
+        should(topErrorKind(25, 'isv.invalid-signature')).equal('config');
+        should(topErrorKind(11, 'isv.permission-api-package-limit')).equal('config');
+        should(topErrorKind(41, 'isv.invalid-parameter')).equal('validation');
+    });
+
     it('says what the gateway said: msg and sub_msg, the code and sub_code', () => {
         should(topGatewayError('jackyun', ban).message).equal('Qimen gateway: App Call Limited: This ban will last for 12 more seconds (code 7) [accesscontrol.limited-by-app-access-count]');
         should(topGatewayError('wdt-wms', { code: 25, msg: 'Invalid signature' }).message).equal('Qimen gateway: Invalid signature (code 25)');

@@ -286,6 +286,21 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(t.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code, m.error.possiblyProcessed === true])).eql([['TL2024010003', 'TOP_15', true], ['TL2024010004', 'NOT_SENT', false]]);
     });
 
+    it('Qimen style: a remote service error under a service\'s own code (530, 520: TOP answers them so) is told apart as code 15 is: the refused order on output 2 and the next sent; a platform failure (isp.*) "possibly processed", not sent again', async () => {
+        await start(node(), config({ apiStyle: 'qimen' }));
+        const remote = (code: number, sub: string) => ({ type: 'http' as const, status: 200, body: `<?xml version="1.0" encoding="utf-8" ?><error_response><code>${code}</code><msg>Remote service error</msg><sub_code>${sub}</sub_code><sub_msg>单据类型无效</sub_msg></error_response><!--top011023105124.center.na61-->` });
+        sim.inject(remote(530, 'isv.invalid-parameter:orderType'), 1);
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.kind, m.error.code, m.error.retryable, m.error.possiblyProcessed === true])).eql([['TL2024010001', 'business', 'TOP_530', false, false]]);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.orderCode)).eql(['TL2024010002']);
+        should(sim.requests).have.length(2);
+        sim.inject(remote(520, 'isp.remote-service-timeout'), 1);
+        const t = await run('n1', { payload: [rec('TL2024010003'), rec('TL2024010004')] }, 2);
+        should(t.outputs[1].map((m: Msg) => [m.payload.orderCode, m.error.code, m.error.possiblyProcessed === true])).eql([['TL2024010003', 'TOP_520', true], ['TL2024010004', 'NOT_SENT', false]]);
+        should(sim.requests).have.length(3);
+    });
+
     it('an answer with blank lines or a BOM before its XML declaration (as PHP servers print) is read: success on output 1, not "possibly processed"', async () => {
         await start();
         sim.inject({ type: 'http', status: 200, body: '\r\n\uFEFF<?xml version="1.0" encoding="utf-8"?><response><flag>success</flag><code>0</code><message>取消成功</message></response>' }, 1);
