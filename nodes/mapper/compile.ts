@@ -22,6 +22,7 @@ import { getSpec } from '../core/endpoint';
 import { compileRecordSchema, describeErrors } from '../core/validate';
 import { chinaTime, isCalendarDate, toEpochMs } from '../core/time';
 import { decimal, decimalText, isRoundedInteger, parseVendorJson } from '../core/json';
+import { roundHalfUp } from './round';
 
 export type Convert = 'number' | 'string' | 'boolean' | 'date' | 'datetime' | 'timestamp';
 
@@ -636,6 +637,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 // Bounded per evaluation: a runaway expression (recursion, an endless tail call) never yields to the
                 // event loop, so without a limit it would freeze the whole runtime, not only this record.
                 expr = jsonata(r.jsonata, { stack: JSONATA_STACK, timeout: JSONATA_TIMEOUT_MS });
+                // 四舍五入 beside JSONata's $round, which rounds halves to even (10.125 → 10.12): see round.ts.
+                expr.registerFunction('roundHalfUp', roundHalfUp, '<n-n?:n>');
             } catch (err: any) {
                 throw new MappingCompileError(field, says('jsonataBad', { error: String(err.message ?? err) }));
             }

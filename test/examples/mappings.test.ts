@@ -158,6 +158,12 @@ describe('example 03 mapping (seed 002: Guanyi return → Jingcheng return sheet
         should(sheet).match({ Qua: '4', Amo: '156.5' });
     });
 
+    it('a part received whose amount falls on half a cent is rounded half up (四舍五入), as the ERP computes it: 30.25 × 1 ÷ 2 = 15.125 → 15.13, not the 15.12 JSONata\'s $round gives', async () => {
+        const sheet = await map({ ...ret, details: [{ ...ret.details[0], price: '15.125', amount: '30.25' }] });
+        should(sheet.Items[0].Amo).equal('15.13');
+        should(sheet.Amo).equal('15.13');
+    });
+
     it('a line with neither a received nor an expected quantity fails the sheet naming the line\'s Qua: a return line without a quantity is not sent', async () => {
         const failures = await mappingFailures('03')({ ...ret, details: [ret.details[0], { sku_code: 'G002', qty: '', real_in: '', price: '10', amount: '10', note: '' }] });
         should(failures.map((e: { field: string }) => e.field)).eql(['Items[1].Qua']);

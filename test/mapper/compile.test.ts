@@ -129,6 +129,32 @@ describe('compileMapping: rules', function () {
         should(r).eql({ Qua: '0.3', Amo: 0.3, Big: 9007199254740991, L: [{ Amo: 0.3 }, { Amo: 0.6 }] });
     });
 
+    it('$roundHalfUp in a JSONata rule rounds halves away from zero (四舍五入), on the decimal as it reads, where $round rounds them to even', async function () {
+        const cases: Array<[string, unknown]> = [
+            ['$roundHalfUp(10.125, 2)', 10.13],
+            ['$round(10.125, 2)', 10.12],
+            ['$roundHalfUp(2.5)', 3],
+            ['$roundHalfUp(-2.5)', -3],
+            ['$roundHalfUp(-0.4)', 0],
+            ['$roundHalfUp(2.675, 2)', 2.68],
+            ['$roundHalfUp(1.005, 2)', 1.01],
+            ['$roundHalfUp(30.25 * 1 / 2, 2)', 15.13],
+            ['$roundHalfUp(1234.5, -1)', 1230],
+            ['$roundHalfUp(1235, -1)', 1240],
+            ['$roundHalfUp(0.0000001, 2)', 0],
+            ['$roundHalfUp(9007199254740993, 2)', 9007199254740992],
+            ['amount.$roundHalfUp()', 20],
+            ['$roundHalfUp(amount, 2)', 19.99],
+        ];
+        for (const [jsonata, expected] of cases) {
+            const r = await compileMapping({ fields: { v: { jsonata } } })({ amount: 19.985 });
+            should(ok(r as MapResult)).eql({ v: expected }, jsonata);
+        }
+        // Nothing to round: the field is empty, as for $round; a fraction of digits fails the record naming the rule.
+        should(ok((await compileMapping({ fields: { v: { jsonata: '$roundHalfUp(missing, 2)' } } })({})) as MapResult)).eql({});
+        should(bad((await compileMapping({ fields: { v: { jsonata: '$roundHalfUp(1.5, 0.5)' } } })({})) as MapResult)[0].reason).match(/digits must be a whole number/);
+    });
+
     it('an amount a function node upstream computed (0.1 + 0.2, 19.99 × 3) is written as the decimal by convert number, convert string and a template, as by JSONata, and as text never in exponent form', function () {
         const fields = { n: { path: 'a', convert: 'number' }, s: { path: 'a', convert: 'string' }, t: { template: '{{a}} 元' }, L: { array: 'l', fields: { amo: { path: 'amo', convert: 'string' } } } };
         should(ok(run(fields, { a: 0.1 + 0.2, l: [{ amo: 19.99 * 3 }] }))).eql({ n: 0.3, s: '0.3', t: '0.3 元', L: [{ amo: '59.97' }] });
