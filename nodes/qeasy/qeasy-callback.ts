@@ -584,6 +584,14 @@ function register(RED: NodeAPI) {
                 status.error('415');
                 return answer(res, 415, failure('UNSUPPORTED_MEDIA_TYPE', charset ? `unsupported charset ${charset}` : 'Content-Type must be application/json'));
             }
+            // A compressed body is not inflated (the signature is over the bytes sent, and a small gzip can inflate to
+            // gigabytes): said as such, or a sender whose HTTP client compresses large bodies (Feign's request
+            // compression, over 2 KB) got a bare 401 for exactly those orders.
+            const coding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+            if (coding !== '' && coding !== 'identity') {
+                status.error('415');
+                return answer(res, 415, failure('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${coding} is not supported: send the body uncompressed`), { 'Accept-Encoding': 'identity' });
+            }
             req.qeasyCharset = charset;
             // Bytes already read before this route (Node-RED's raw capture of an http-in node on the same path).
             if ((req._body && !req.qeasyDeferred) || req.readableEnded) {
@@ -1156,8 +1164,19 @@ function register(RED: NodeAPI) {
             }
             return rest.toLowerCase() === normalisePath(path).toLowerCase();
         };
+        /** The request's path, or undefined for a target no URL can be read from (`POST http://a:b/ …`): not this route's. */
+        const pathnameOf = (url: string | undefined): string | undefined => {
+            try {
+                return new URL(url ?? '/', 'http://x').pathname;
+            } catch {
+                return undefined;
+            }
+        };
         const defer = (req: Req, _res: Res, next: () => void) => {
-            if (!closed && req.method === 'POST' && !req._body && !req.readableEnded && servesPath(new URL(req.url ?? '/', 'http://x').pathname)) {
+            // Runs before every request to the server (the editor's too): it must not throw, or express answers 500
+            // with a stack trace naming the install paths.
+            const pathname = !closed && req.method === 'POST' && !req._body && !req.readableEnded ? pathnameOf(req.url) : undefined;
+            if (pathname !== undefined && servesPath(pathname)) {
                 req._body = true;
                 req.qeasyDeferred = true;
             }

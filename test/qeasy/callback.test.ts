@@ -8,6 +8,7 @@ import fs from 'fs';
 import http from 'http';
 import net, { AddressInfo } from 'net';
 import path from 'path';
+import zlib from 'zlib';
 import should from 'should';
 import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
@@ -188,6 +189,30 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
 
     /** Lets msgs sent just before an answer reach the probe (node.send delivers asynchronously). */
     const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
+
+    it('a POST whose request target is not a valid URL (an absolute form with a bad port or host) is answered as without the node, not with a 500 showing a stack trace and the install paths', async () => {
+        await deploy({}, {}, [], SECRET, 'node-red');
+        const u = new URL(base);
+        const raw = (target: string) =>
+            new Promise<string>((resolve, reject) => {
+                const socket = net.connect(Number(u.port), u.hostname, () => {
+                    socket.end(`POST ${target} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+                });
+                let text = '';
+                socket.on('data', (d) => (text += d.toString('latin1')));
+                socket.on('end', () => resolve(text));
+                socket.on('error', reject);
+            });
+        // What express answers without the node: no route for it (its path reads as "/:b/flows"), a 404.
+        for (const target of ['http://a:b/flows', 'http://[/qeasy/orders']) {
+            const text = await raw(target);
+            should(text).not.match(/^HTTP\/1\.1 500/);
+            should(text).not.match(/Invalid URL|qeasy-callback\.js|node_modules/);
+        }
+        // and the node still takes deliveries
+        const body = JSON.stringify(order('T2401'));
+        should((await post(body, signed(body))).status).equal(200);
+    });
 
     it('a secret pasted with white space around it (a copied line break, a full-width space) checks the signatures the sender makes with the secret itself', async () => {
         await deploy({}, {}, [], `  ${SECRET}\u3000\n`);
@@ -728,6 +753,22 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(res.body.buyer_nick).equal('张三');
         await settle();
         should(received.map((m) => m.payload.buyer_nick)).eql(['张三']);
+    });
+
+    it('a compressed body (Content-Encoding: gzip, as Feign\'s request compression sends orders over 2 KB) is refused with 415 naming the coding, not a bare 401; identity is accepted', async () => {
+        await deploy();
+        // The sender signs the JSON, its HTTP client gzips it on the way out.
+        const body = JSON.stringify(order('T6101'));
+        const res = await post(zlib.gzipSync(body), { 'Content-Encoding': 'gzip', ...signed(body) });
+        should(res.status).equal(415);
+        should(res.body.code).equal('UNSUPPORTED_MEDIA_TYPE');
+        should(res.body.message).match(/Content-Encoding gzip/);
+        // (signed over the bytes sent, it is refused all the same: the node does not inflate them)
+        const gz = zlib.gzipSync(body);
+        should((await post(gz, { 'Content-Encoding': 'GZIP', ...signed(gz, SECRET, now() - 1) })).status).equal(415);
+        should((await post(body, { 'Content-Encoding': 'identity', ...signed(body) })).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['T6101']);
     });
 
     it('a byte-order mark decides the body\'s encoding before the Content-Type charset: a UTF-8 body with a BOM labelled GBK is accepted, read as UTF-8', async () => {
