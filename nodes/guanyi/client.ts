@@ -3,6 +3,7 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
+import crypto from 'crypto';
 import path from 'path';
 import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, isBusyAnswer, english, textError, missingListError, parseVendorJson, type Text } from '../core';
 import { guanyiBody } from './sign';
@@ -105,6 +106,16 @@ export class GuanyiClient extends BaseClient {
     /** The app; the sessionkey (the shop's account within it) is a secret, so the app's shops count as one. */
     protected accountKey(): string[] {
         return [this.url, this.appkey];
+    }
+
+    /**
+     * The account whose returns an incremental node reads is the sessionkey's, not the app's: a config node edited from
+     * one account's sessionkey to another's (test to production, under one appkey) kept the first one's watermark and
+     * skipped the other's earlier returns. The sessionkey is a secret: only a digest of it.
+     */
+    accountIdentity(): string | undefined {
+        const session = crypto.createHash('sha256').update(this.creds.sessionkey, 'utf8').digest('hex').slice(0, 16);
+        return JSON.stringify([super.accountIdentity(), session]);
     }
 
     /** Classifies a `success:false` answer (protocols.md §6.3; a server saying it is busy: transient). */

@@ -9,6 +9,7 @@ import guanyiConfig = require('../../nodes/guanyi/guanyi-config');
 import guanyiReturnGet = require('../../nodes/guanyi/guanyi-return-get');
 import returnGetRequest from '../../nodes/guanyi/schemas/return-get.request.json';
 import { testButtonText } from '../helpers/editor-locales';
+import { english } from '../../nodes/core/i18n';
 
 describe('guanyi-return-get against the Guanyi simulator', function () {
     let sim: GuanyiSim;
@@ -325,6 +326,36 @@ describe('guanyi-return-get against the Guanyi simulator', function () {
             should(codes(await run('n1', { params: { shop_code: 'SHOP02' } }, 1))).containEql('RTN-SHOP02-NEW');
         } finally {
             clock.restore();
+        }
+    });
+
+    it("its config node's sessionkey changed to another Guanyi account (one app, another tenant's authorisation) and redeployed: the incremental node reads that account from the start, with a warning, not from the first account's watermark", async () => {
+        // A store configured in settings.js (a file or database store in production): what it holds outlives a deploy.
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: 'memory' } } });
+        try {
+            const start = chinaTime(Date.now() - 86400000);
+            const flow = () => withProbes([config(), node({ modify_start_date: { value: start, type: 'str' } }, { incremental: true, watermarkStore: 'file' })], 'n1', 1);
+            await load([guanyiConfig, guanyiReturnGet], flow(), { c1: creds });
+            await (helper as any)._context.load();
+            const startOfRun = async () => {
+                const before = sim.requests.length;
+                const r = await run('n1', {}, 1);
+                should(r.caught).be.undefined();
+                return sim.bodies[before].modify_start_date as string;
+            };
+            should(await startOfRun()).equal(start);
+            should(await startOfRun()).not.equal(start);
+            // The production account's sessionkey under the same appkey and URL: its returns modified before the test
+            // account's watermark would never be read from that mark.
+            sim.sessionkey = 'gy-prod-sessionkey-0002';
+            await helper.setFlows(flow(), 'full', { c1: { ...creds, sessionkey: 'gy-prod-sessionkey-0002' } });
+            should(await startOfRun()).equal(start);
+            const warned = (helper.getNode('n1').warn as sinon.SinonSpy).args.map((a) => String(a[0]));
+            should(warned.filter((w) => w === english()('runtime.warn.watermarkSettingsChanged', { type: 'guanyi-return-get' }))).have.length(1, warned.join('\n'));
+            // No secret in what the node keeps.
+            should(JSON.stringify(helper.getNode('n1').context().get('cnErpWatermarkSettings', 'file'))).not.containEql('gy-prod-sessionkey');
+        } finally {
+            helper.settings({});
         }
     });
 
