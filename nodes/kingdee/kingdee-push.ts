@@ -109,9 +109,10 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     } catch (err) {
         failure = toConnectorError(err, 'kingdee');
     }
-    // A lookup that failed for a passing reason (5xx, timeout, call limit): pushing the source again is safe (Kingdee
-    // refuses it again and the lookup runs again), so it fails as the lookup did, retryable.
-    const passing = failure !== undefined && (failure.kind === 'transient' || failure.kind === 'rate-limit');
+    // A lookup that failed for a passing reason (5xx, timeout, call limit), or cut off by the node's close (a deploy):
+    // pushing the source again is safe (Kingdee refuses it again and the lookup runs again), so it fails as the lookup
+    // did, retryable; a close as a transient failure.
+    const passing = failure !== undefined && (failure.kind === 'transient' || failure.kind === 'rate-limit' || failure.kind === 'cancelled');
     let recovered = 0;
     refused.forEach((i, k) => {
         const number = String(records[i].Number);
@@ -123,7 +124,7 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
         } else {
             const looked = failure ? `looking up its target bill in ${target} failed: ${failure.message}` : `no ${target} bill has ${field} = '${number}'${orgOf(i) ? ` in the organisation pushed to (${orgField} = ${orgOf(i)})` : ''}`;
             const message = `${refusal.message} (already pushed, but ${looked}: ${passing ? 'push it again to look it up again' : 'check Kingdee'})`;
-            outcomes[i] = { ok: false, error: passing ? refusal.copyWith({ message, kind: failure!.kind, code: failure!.code, httpStatus: failure!.httpStatus, retryAfterMs: failure!.retryAfterMs, safeToRepeat: true }) : refusal.copyWith({ message }) };
+            outcomes[i] = { ok: false, error: passing ? refusal.copyWith({ message, kind: failure!.kind === 'cancelled' ? 'transient' : failure!.kind, code: failure!.code, httpStatus: failure!.httpStatus, retryAfterMs: failure!.retryAfterMs, safeToRepeat: true }) : refusal.copyWith({ message }) };
         }
     });
     if (recovered > 0) ctx.progress({ key: 'runtime.status.alreadyPushed', vars: { n: recovered } });

@@ -1681,6 +1681,24 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             });
         }
 
+        it('closing the node (a deploy) while the lookup of an already pushed source\'s target is at Kingdee → the source on output 2 retryable (pushed again, it is refused and looked up again), not a refusal to check by hand', async () => {
+            await start();
+            await loadPush();
+            await run('n1', { payload: { Number: 'FKSQ000106' } }, 2);
+            sim.inject({ type: 'delay', ms: 1500 }, 1, isQuery);
+            const failed: Msg[] = [];
+            helper.getNode('n1-out2').on('input', (m: Msg) => failed.push(m));
+            const n1 = helper.getNode('n1');
+            const queries = sim.requests.filter(isQuery).length;
+            n1.receive({ payload: [{ Number: 'FKSQ000106' }] });
+            await waitFor('the lookup at Kingdee', () => sim.requests.filter(isQuery).length > queries);
+            await n1.close();
+            for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+            should(failed.map((m) => [m.payload.Number, m.error.retryable, m.error.possiblyProcessed === true])).eql([['FKSQ000106', true, false]]);
+            should(failed[0].error.message).match(/已经全部下推.*push it again to look it up again/);
+            should(sim.rows('AP_PAYBILL')).have.length(1);
+        });
+
         it('a bad lookup field (not a field key) → Catch naming targetSourceField, nothing sent', async () => {
             await start();
             await loadPush(node({ targetSourceField: { value: "FSRCBILLNO') or (1=1", type: 'str' } }));
