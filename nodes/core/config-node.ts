@@ -132,6 +132,13 @@ function changedSetting(dialog: Record<string, unknown>, deployed: Record<string
 }
 
 /** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
+/** An HTTP status answer as a text of the shared catalog (runtime.test.httpStatus), with why such a status comes. */
+function httpStatusText(status: number, answer: unknown): Text {
+    const why = status === 404 || status === 405 ? 'notFound' : status >= 500 ? 'server' : status === 401 || status === 403 ? 'refused' : 'other';
+    const vars = { status, why: { key: `runtime.test.httpWhy.${why}` } };
+    return typeof answer === 'string' && answer !== '' ? { key: 'runtime.test.httpStatus', vars: { ...vars, answer } } : { key: 'runtime.test.httpStatusBare', vars };
+}
+
 export const testConnectionLimit = { ms: 20000 };
 
 export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: ConfigNodeDef<C>): void {
@@ -251,6 +258,9 @@ export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: Conf
                 if (e.code === 'ENV_VAR' && e.field) text = { key: 'runtime.test.envVarCredential', vars: { field: e.field } };
                 else if (held) text = { key: 'runtime.test.loginHeld', vars: { reason: isText(own) ? own : held.reason, seconds: held.seconds } };
                 else if (isText(own)) text = own;
+                // A status the client said nothing more of (a server URL without its virtual directory answered 404, a
+                // proxy's 502 page): said in the editor's language too, the server's page quoted.
+                else if (e.httpStatus !== undefined) text = httpStatusText(e.httpStatus, (e.details as { answer?: unknown } | undefined)?.answer);
                 // A credential the dialog left blank and the client needs: the stored one was withheld (another server).
                 const missing = e.kind === 'config' ? withheld.find((f) => e.field === f || e.message.startsWith(`${f}:`)) : undefined;
                 if (missing) {

@@ -156,9 +156,10 @@ export class HttpTransport {
         if (refusedAsTooLarge(res)) return requestTooLarge(this.system);
         if (res.status >= 500) {
             // 503 means the server refused before doing anything; other 5xx may have half-done the work.
-            return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
+            return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']), details: { answer: snippet } });
         }
-        return new ConnectorError({ system: this.system, kind: 'config', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}` });
+        // The answer's start apart too: the Test connection button quotes it within its own words (core/config-node.ts).
+        return new ConnectorError({ system: this.system, kind: 'config', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, details: { answer: snippet } });
     }
 
     close(): void {

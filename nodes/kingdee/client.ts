@@ -347,7 +347,9 @@ export class KingdeeClient extends BaseClient {
     private statusError(res: HttpResponse): ConnectorError | undefined {
         const err = this.http.statusError(res);
         if (err && (res.status === 404 || res.status === 405)) {
-            return err.copyWith({ message: `${err.message}; no Kingdee WebAPI at ${this.settings.serverUrl}: check the server URL (serverUrl), the WebAPI root with its virtual directory, e.g. http://host/k3cloud/` });
+            // With the same hint as a text of the catalog, for the Test connection button to say in the editor's language.
+            const text: Text = { key: 'kingdee-config.test.noWebApi', vars: { server: this.settings.serverUrl, status: res.status } };
+            return err.copyWith({ message: `${err.message}; no Kingdee WebAPI at ${this.settings.serverUrl}: check the server URL (serverUrl), the WebAPI root with its virtual directory, e.g. http://host/k3cloud/`, details: { ...(err.details as object | undefined), text } });
         }
         return err;
     }

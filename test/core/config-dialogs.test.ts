@@ -1,4 +1,5 @@
 import fs from 'fs';
+import http from 'http';
 import path from 'path';
 import vm from 'vm';
 import should from 'should';
@@ -231,6 +232,54 @@ describe('config dialogs: Test connection to an address nothing listens on', () 
     }
 });
 
+describe('config dialogs: Test connection to an address that answers with an HTTP error (a wrong server URL, a proxy\'s error page)', () => {
+    // The most common first click: a server URL without its virtual directory (IIS answers 404), or a proxy in front
+    // of a server that is down (502). A zh-CN editor said it all in English ("HTTP 404 from server: … check the server
+    // URL …"), where a refused connection or a refused login is said in Chinese.
+    const PAGES: Record<number, string> = { 404: '<h1>404 - File or directory not found.</h1>', 502: '<title>502 Bad Gateway</title>' };
+    let server: http.Server;
+    let host = '';
+    before(async () => {
+        server = http.createServer((req, res) => {
+            req.resume();
+            req.on('end', () => {
+                const status = /^\/502\//.test(req.url ?? '') ? 502 : 404;
+                res.writeHead(status, { 'content-type': 'text/html' });
+                res.end(PAGES[status]);
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        host = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    after(() => server.close());
+    const accounts = (base: string): Array<[string, Record<string, unknown>, Record<string, string>]> => [
+        ['kingdee', { serverUrl: `${base}/`, acctId: 'a1', username: 'u', authMode: 'password' }, { password: 'p' }],
+        ['jackyun', { mode: 'direct', gatewayUrl: `${base}/open/openapi/do`, appKey: 'k' }, { appSecret: 's3cret' }],
+        ['wdt-wms', { serviceUrl: `${base}/wms_api/wdt_service.php`, appkey: 'k', sid: 's' }, { secret: 's3cret' }],
+        ['maycur', { server: 'custom', baseUrl: base, appCode: 'AC-http-error' }, { appSecret: 's3cret' }],
+        ['guanyi', { url: `${base}/rest/erp_open`, appkey: 'k' }, { sessionkey: 'sk', secret: 's3cret' }],
+        ['wdt', { server: 'custom', baseUrl: `${base}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
+    ];
+    for (const status of [404, 502]) {
+        for (const [system] of accounts('')) {
+            it(`${system}-config: HTTP ${status} is said in the editor's language, the server's page quoted`, async () => {
+                const [, config, credentials] = accounts(status === 502 ? `${host}/502` : host).find(([s]) => s === system)!;
+                const answer = await testRoute(system)({ ...config, rps: '0', maxRetries: '0' }, credentials);
+                should(answer).match({ ok: false, code: `HTTP_${status}` });
+                // The English message as before (flows and logs read it).
+                should(answer.message).startWith(`HTTP ${status} from server: ${PAGES[status]}`);
+                const zh = testButtonText(system, `${system}-config`, answer, 'zh-CN');
+                // Kingdee's 404 says what is wrong with the URL (no WebAPI there: the virtual directory) instead of the page.
+                if (system === 'kingdee' && status === 404) should(zh).equal(`✘ HTTP_404: ${host}/ 没有金蝶 WebAPI（HTTP 404）：请检查服务器地址（serverUrl），须为带虚拟目录的 WebAPI 根地址，如 http://host/k3cloud/`);
+                else should(zh).containEql(PAGES[status]);
+                should(zh).not.match(/from server|check the|gave up/);
+                should(zh).match(status === 404 ? /请检查/ : /服务器/);
+                should(testButtonText(system, `${system}-config`, answer, 'en-US')).containEql(`HTTP ${status}`);
+            });
+        }
+    }
+});
+
 describe('config dialogs: Test connection to a server that never takes the connection (a firewall dropping it)', () => {
     it('wdt-config: says the server could not be connected to in time and that nothing was sent, in the editor\'s language', async () => {
         const listener = await droppingListener();
@@ -327,6 +376,24 @@ describe('dialogs: a field holding ${NAME} (an environment variable: a subflow i
     it('qeasy-config: the signature window, the inbound rate limit and the duplicate window take ${NAME}', () => {
         const d = definition('qeasy').defaults;
         for (const field of ['windowSeconds', 'rps', 'dedupeWindow']) should(d[field].validate.call(node(), '${QEASY_SETTING}')).be.true(field);
+    });
+
+    it('qeasy-callback and qeasy-config: the reply timeout and hold, the duplicate key and the reply number\'s field take ${NAME}, as the body limit and the duplicate window beside them do', () => {
+        const callback = definition('qeasy', 'qeasy-callback').defaults;
+        const config = definition('qeasy').defaults;
+        const refused: string[] = [];
+        for (const field of ['maxBytes', 'dedupeWindow', 'replyTimeout', 'replyHold', 'dedupeKey', 'numberSource']) {
+            if (callback[field].validate.call(node(), '${QEASY_SETTING}') !== true) refused.push(`qeasy-callback ${field}`);
+        }
+        for (const field of ['dedupeKey', 'numberSource']) if (config[field].validate.call(node(), '${QEASY_SETTING}') !== true) refused.push(`qeasy-config ${field}`);
+        should(refused).eql([]);
+        // Still refused: what Node-RED would not replace.
+        for (const field of ['replyTimeout', 'replyHold']) should(callback[field].validate.call(node(), '${A}${B}')).not.be.true(field);
+    });
+
+    it('jingcheng-config: the header names and extra headers take ${NAME}', () => {
+        const d = definition('jingcheng').defaults;
+        for (const field of ['tokenHeader', 'timestampHeader', 'signHeader', 'extraHeaders']) should(d[field].validate.call(node(), '${JC_HEADER}')).be.true(field);
     });
 
     it('qeasy-callback: the path takes ${NAME} (one path per shop, from the subflow instance)', () => {
