@@ -86,7 +86,11 @@ export async function startSimulators(options: { freePorts?: boolean } = {}): Pr
     try {
         for (const s of SIMULATORS) {
             const sim = loadSimulator(s.dir);
-            const url = await sim.start(options.freePorts ? 0 : s.port);
+            const url = await sim.start(options.freePorts ? 0 : s.port).catch((err: NodeJS.ErrnoException) => {
+                // A fixed port taken is, nearly always, another `npm start` still running: say so, not just EADDRINUSE.
+                if (err.code !== 'EADDRINUSE' || options.freePorts) throw err;
+                throw new Error(`port ${s.port} of the ${s.name} simulator is already in use: is another \`npm start\` running? The simulators' ports are fixed (the example flows point at them), so one demo at a time: stop the other one (Ctrl-C) first`);
+            });
             list.push({ name: s.name, dir: s.dir, url, sim });
         }
     } catch (err) {

@@ -193,11 +193,13 @@ export function freePort(): Promise<number> {
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const dir = path.resolve(options.userDir ?? defaultUserDir);
-    if (options.port !== 0) await checkPortFree(options.port);
+    // The simulators first: a second `npm start` finds their fixed ports taken and says another demo runs, where the
+    // Node-RED port's message would suggest another PORT, which fails on the simulators the same way.
     const sims = await startSimulators({ freePorts: options.freePorts });
     let nodeRed: ChildProcess;
     let port = options.port;
     try {
+        if (options.port !== 0) await checkPortFree(options.port);
         port ||= await freePort();
         const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]).filter(([a, b]) => a !== b));
         prepareUserDir(dir, port, ports);

@@ -8,9 +8,11 @@ import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import should from 'should';
+import sinon from 'sinon';
 import { exampleFiles, startDemo, howToRun, demoLanguage } from '../../scripts/demo';
 import { DEMO_CREDENTIALS, SIMULATORS } from '../../scripts/demo-sims';
 import { runCheck, inject, callbackOrders, summary, topology, countsOf, conservationProblems, ScenarioResult, Counts, DebugEvent } from '../../scripts/demo-check';
+import { SimServer } from '../sim/harness';
 import { JackyunSim } from '../sim/jackyun';
 import { KingdeeSim, RETURN_REQUEST_FORM } from '../sim/kingdee';
 import { demoOrders } from '../sim/wdt-wms';
@@ -210,6 +212,32 @@ describe('npm start\'s language', function () {
         should(demoLanguage({ DEMO_LANG: 'en-US', LANG: 'zh_CN.UTF-8' })).equal('en-US');
         should(demoLanguage({ LANG: 'en_US.UTF-8' })).be.undefined();
         should(demoLanguage({})).be.undefined();
+    });
+});
+
+describe('npm start beside another demo', function () {
+    it('a second npm start (the simulators\' fixed ports taken) says another demo holds them, not "PORT=… npm start", which would fail the same way', async function () {
+        // The first demo's Node-RED (on the port asked for) and its simulators: the simulators' listen is stubbed to
+        // fail as on a taken port, so no fixed port of this machine is touched (another user's demo may hold them).
+        const first = http.createServer((req, res) => res.end(JSON.stringify({ rev: 'theirs', flows: [] })));
+        await new Promise<void>((resolve) => first.listen(0, '127.0.0.1', () => resolve()));
+        const port = (first.address() as AddressInfo).port;
+        const listen = sinon.stub(SimServer.prototype, 'start').callsFake(async (p?: number) => {
+            throw Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${p}`), { code: 'EADDRINUSE', port: p });
+        });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-erp-demo-second-'));
+        try {
+            const err: Error = await startDemo({ port, quiet: true, userDir: dir }).then(
+                () => new Error('started'),
+                (e: Error) => e,
+            );
+            should(err.message).match(new RegExp(`${SIMULATORS[0].port}.*another .*npm start`, 's'));
+            should(err.message).not.match(/PORT=/);
+        } finally {
+            listen.restore();
+            first.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

@@ -16,6 +16,7 @@ import { catchNode, functionNode, helper, runtimeHooks, switchNode } from '../he
 import { fakeContextStore } from '../helpers/context-store';
 import { qeasySignature } from '../../nodes/qeasy/sign';
 import qeasyConfig = require('../../nodes/qeasy/qeasy-config');
+import { readSettings } from '../../nodes/qeasy/settings';
 import qeasyCallback = require('../../nodes/qeasy/qeasy-callback');
 import { testButtonText } from '../helpers/editor-locales';
 
@@ -462,6 +463,13 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         const body = /^body='(.*)'$/m.exec(readme)![1];
         await deploy();
         should((await post(body, signed(body))).status).equal(200);
+    });
+
+    it('the README names the duplicate key the node uses by default (shop_no,tid: a tid is unique within a shop only)', () => {
+        const readme = require('fs').readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8') as string;
+        const stated = /remembers the key of each delivered order \(default: `([^`]*)`/.exec(readme);
+        should(stated).not.be.null();
+        should(stated![1].replace(/\s+/g, '')).equal(readSettings({}).dedupeKey);
     });
 
     it('reply after the flow in token mode: the flow sees the request without the token header', async () => {
