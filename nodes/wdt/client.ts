@@ -5,7 +5,7 @@
  * signed is the text sent. Flat JSON answers, `code` 0 = success; failures classified by their message (§5.3).
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, RequestContext, decimalText, english, textError, isRoundedInteger, nonFiniteNumber, parseVendorJson, urlQueryProblem, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, HttpResponse, isBusyAnswer, RequestContext, decimalText, english, textError, isRoundedInteger, nonFiniteNumber, parseVendorJson, urlQueryProblem, type Text } from '../core';
 import { wdt } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (wdt-config.test.*). */
@@ -164,7 +164,7 @@ export class WdtClient extends BaseClient {
     }
 
     /**
-     * Classifies a non-zero `code` (protocols.md §5.3). `aboutRecord`: the message names a record of the call, so 超过 or
+     * Classifies a non-zero `code` (protocols.md §5.3; a busy server → transient). `aboutRecord`: the message names a record of the call, so 超过 or
      * "limit" in it is about that record ("T2 receiver_address长度超过255"), not a call limit to back off and repeat.
      */
     classify(code: unknown, message: string, aboutRecord = false): ConnectorError {
@@ -172,6 +172,9 @@ export class WdtClient extends BaseClient {
         const rateLimit = () => new ConnectorError({ system: 'wdt', kind: 'rate-limit', code: String(code), message: text, safeToRepeat: true, retryAfterMs: 1100 });
         // A frequency text is a rate limit even when it names the sid or appkey (core FREQUENCY_TEXT).
         if (FREQUENCY_TEXT.test(text)) return rateLimit();
+        // The server too busy to take the call (系统繁忙) did nothing with it: sent again after a backoff, as the other
+        // vendors' busy answers are (core isBusyAnswer), not a refusal to Catch that no replay filter takes up.
+        if (isBusyAnswer(String(code ?? ''), message)) return new ConnectorError({ system: 'wdt', kind: 'transient', code: String(code), message: text, safeToRepeat: true });
         if (CLOCK_TEXT.test(text)) return refusal(code, 'clock', text);
         if (CONFIG_TEXT.test(text)) return refusal(code, 'credentials', text);
         if (RATE_TEXT.test(text) && !aboutRecord) return rateLimit();

@@ -26,6 +26,11 @@ describe('wdt client: classification and test connection', () => {
         should(c.classify(1090, 'appkey调用过于频繁,请稍后再试')).match({ kind: 'rate-limit', retryAfterMs: 1100 });
         should(c.classify(1090, '卖家账号sid接口调用触发限流').kind).equal('rate-limit');
         should(c.classify(100, '店铺不存在: SHOP9').kind).equal('business');
+        // The server too busy to take the call did nothing with it: sent again, not a refusal (core isBusyAnswer).
+        should(c.classify(1080, '系统繁忙,请稍后再试')).match({ kind: 'transient', safeToRepeat: true });
+        should(c.classify(1080, '服务器繁忙')).match({ kind: 'transient', safeToRepeat: true });
+        // 忙 in a business state is no busy server.
+        should(c.classify(100, '仓库系统忙时不能修改订单').kind).equal('business');
         // English words that merely contain the terms are not about the account
         should(c.classify(100, 'goods assigned to another shop, see inside').kind).equal('business');
         c.close();

@@ -209,6 +209,17 @@ describe('wdt-trade-push against the WDT simulator', function () {
         should(form(2).sign).equal(wdt(form(2), WDT_DEMO.appsecret));
     });
 
+    it('a "system busy" answer (系统繁忙: WDT did nothing with the call) → backoff, then pushed: each trade stored once, none on output 2 or at Catch as a business refusal', async () => {
+        await loadFlow();
+        sim.inject({ type: 'vendor', name: 'system-busy' }, 2);
+        const r = await run('n1', { payload: [demoTrade('T1'), demoTrade('T2')] }, 2);
+        should(r.caught).be.undefined();
+        should(r.outputs[1]).have.length(0);
+        should(r.outputs[0][0].payload.map((x: Msg) => x.tid)).eql(['T1', 'T2']);
+        should(sim.requests).have.length(3);
+        should([...sim.trades.values()].map((t) => t.pushes)).eql([1, 1]);
+    });
+
     it('bad input: a trade without tid or a line without oid → output 2 naming the field; only the good trade is sent', async () => {
         await loadFlow();
         const noTid = { ...demoTrade('X'), tid: undefined };

@@ -11,7 +11,7 @@
  *        (seed 003: outside that mode the field must not be sent).
  *   POST /openapi2/shop.php         shop_no?, page_no (from 0), page_size → {"code":0,"total_count":"n","shoplist":[…]}
  *   Failures: HTTP 200 {"code":<non-zero>,"message":"…"} in the vendor's words.
- * Vendor faults: 'rate-limit' (code 1090 接口调用过于频繁).
+ * Vendor faults: 'rate-limit' (code 1090 接口调用过于频繁), 'system-busy' (code 1080 系统繁忙: nothing done).
  */
 import { SimServer, SimRequest, SimResponse } from '../harness';
 import { expectedWdtSign, phpJsonDecode } from './verify';
@@ -94,6 +94,7 @@ export class WdtSim extends SimServer {
 
     protected vendorFault(name: string, req: SimRequest): SimResponse {
         if (name === 'rate-limit') return { body: { code: 1090, message: '接口调用过于频繁,请稍后再试' } };
+        if (name === 'system-busy') return { body: { code: 1080, message: '系统繁忙,请稍后再试' } };
         return super.vendorFault(name, req);
     }
 
