@@ -131,7 +131,6 @@ function changedSetting(dialog: Record<string, unknown>, deployed: Record<string
     return fields.find((f) => norm(dialog[f]) !== norm(deployed[f]));
 }
 
-/** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
 /** An HTTP status answer as a text of the shared catalog (runtime.test.httpStatus), with why such a status comes. */
 function httpStatusText(status: number, answer: unknown): Text {
     const why = status === 404 || status === 405 ? 'notFound' : status >= 500 ? 'server' : status === 401 || status === 403 ? 'refused' : 'other';
@@ -139,6 +138,7 @@ function httpStatusText(status: number, answer: unknown): Text {
     return typeof answer === 'string' && answer !== '' ? { key: 'runtime.test.httpStatus', vars: { ...vars, answer } } : { key: 'runtime.test.httpStatusBare', vars };
 }
 
+/** How long the "test connection" button waits for an answer, logins and retries included (tests shorten it). */
 export const testConnectionLimit = { ms: 20000 };
 
 export function registerConfigNode<C extends BaseClient>(RED: NodeAPI, def: ConfigNodeDef<C>): void {

@@ -52,8 +52,8 @@ export function settingsDigest(config: string, filters: Record<string, unknown>)
     return digestOf({ config, filters });
 }
 
-/** 16 hex digits of the SHA-256 of a value as JSON, its objects' keys in order. */
-function digestOf(v: unknown): string {
+/** 16 hex digits of the SHA-256 of a value as JSON, its objects' keys in order (also what stands for a secret in one). */
+export function digestOf(v: unknown): string {
     return createHash('sha256').update(JSON.stringify(sortedKeys(v))).digest('hex').slice(0, 16);
 }
 

@@ -3,9 +3,8 @@
  * (appkey, sessionkey, method, business parameters, sign) to the configured URL; the body text is serialised once,
  * signed (guanyi) and sent as is. `success === true` is success; failures classified by errorCode/errorDesc (§6.3).
  */
-import crypto from 'crypto';
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, isBusyAnswer, english, textError, missingListError, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, FREQUENCY_TEXT, RequestContext, digestOf, isBusyAnswer, english, textError, missingListError, parseVendorJson, type Text } from '../core';
 import { guanyiBody } from './sign';
 
 /** The config node's catalog in English: the refusals the test button shows are its texts (guanyi-config.test.*). */
@@ -114,8 +113,7 @@ export class GuanyiClient extends BaseClient {
      * skipped the other's earlier returns. The sessionkey is a secret: only a digest of it.
      */
     accountIdentity(): string | undefined {
-        const session = crypto.createHash('sha256').update(this.creds.sessionkey, 'utf8').digest('hex').slice(0, 16);
-        return JSON.stringify([super.accountIdentity(), session]);
+        return JSON.stringify([super.accountIdentity(), digestOf(this.creds.sessionkey)]);
     }
 
     /** Classifies a `success:false` answer (protocols.md §6.3; a server saying it is busy: transient). */

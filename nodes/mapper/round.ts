@@ -1,4 +1,4 @@
-import { decimal, decimalText } from '../core/json';
+import { decimalText } from '../core/json';
 
 /**
  * `$roundHalfUp(number, digits)` in the mapper's JSONata rules: 四舍五入, halves away from zero, as Chinese vendors and
@@ -12,7 +12,7 @@ export function roundHalfUp(n: number | undefined, digits?: number): number | un
     const places = digits ?? 0;
     if (!Number.isInteger(places)) throw new Error(`$roundHalfUp: digits must be a whole number, not ${places}`);
     // Shifted by its decimal text, as $round shifts: multiplying by 10^digits would add binary noise (1.005 × 100).
-    const shifted = Number(`${decimalText(decimal(n))}e${places}`);
+    const shifted = Number(`${decimalText(n)}e${places}`);
     // Beyond 2^53 the number holds no fraction at this precision: nothing to round.
     if (!Number.isFinite(shifted) || Math.abs(shifted) >= Number.MAX_SAFE_INTEGER) return n;
     const rounded = Math.sign(shifted) * Math.floor(Math.abs(shifted) + 0.5);
