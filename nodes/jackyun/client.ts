@@ -296,7 +296,9 @@ export class JackyunClient extends BaseClient {
             try {
                 body = parseVendorJson(res.body);
             } catch {
-                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the gateway did not answer JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: true });
+                // A web page (a portal's address, a proxy's page): quoted with the address, in the editor's language too.
+                const text: Text = { key: 'jackyun-config.test.notJson', vars: { url: this.settings.gatewayUrl, answer: this.http.quote(res.body, 120) } };
+                throw textError(inEnglish, text, { system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', safeToRepeat: true });
             }
             return this.settings.mode === 'direct' ? this.readEnvelope(body) : this.readQimen(body);
         }, ctx, { write: false });
@@ -304,7 +306,7 @@ export class JackyunClient extends BaseClient {
 
     /** Jackyun's own envelope {code, msg, subCode, result}. */
     private readEnvelope(body: unknown): JackyunResult {
-        if (!isObj(body)) throw new ConnectorError({ system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', message: 'unexpected answer from Jackyun' });
+        if (!isObj(body) || !('code' in body)) throw this.notEnvelope(body);
         const code = Number(body.code);
         if (code !== 200) {
             const msg = String(body.msg ?? body.message ?? '');
@@ -316,6 +318,25 @@ export class JackyunClient extends BaseClient {
         // No `result` but a `data` beside the code (an envelope of another build): the body is the result.
         // (`result: null` too: Jackyun writes its null fields out.)
         return this.readResult((body.result === undefined || body.result === null) && body.data !== undefined && body.data !== null ? body : body.result);
+    }
+
+    /**
+     * A direct answer that is no Jackyun envelope (no `code`). Read as one, it was "Jackyun: error" under code
+     * "undefined", whatever it said: a Qimen gateway's TOP error (the /router/qm address of a Qimen app, which the
+     * dialog keeps when the mode is switched to direct) is a setting to correct, said with Qimen's reason; anything else
+     * is quoted with the address.
+     */
+    private notEnvelope(body: unknown): ConnectorError {
+        const url = this.settings.gatewayUrl;
+        if (isObj(body) && isObj(body.error_response)) {
+            const err = body.error_response;
+            const said = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
+            const reason = [said(err.msg), said(err.sub_msg)].filter((v, i, all) => v !== '' && all.indexOf(v) === i).join(': ') || said(err.code);
+            const text: Text = { key: 'jackyun-config.test.qimenAddress', vars: { url, reason, code: said(err.code) } };
+            return textError(inEnglish, text, { system: SYSTEM, kind: 'config', code: 'QIMEN_ADDRESS', field: 'gatewayUrl', details: { error_response: err } });
+        }
+        const text: Text = { key: 'jackyun-config.test.notEnvelope', vars: { url, answer: this.http.quote(JSON.stringify(body) ?? String(body), 160) } };
+        return textError(inEnglish, text, { system: SYSTEM, kind: 'business', code: 'BAD_RESPONSE', field: 'gatewayUrl' });
     }
 
     /** Qimen answers: TOP error_response, or {"response":{flag, …, result | jackyunData}}. */

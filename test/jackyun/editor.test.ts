@@ -41,3 +41,37 @@ describe('jackyun-config editor: Qimen settings are required in Qimen mode', () 
         should(definition(undefined).defaults.gatewayUrl.validate.call(node('direct'), '')).be.true();
     });
 });
+
+describe('jackyun-config editor: switching the mode', () => {
+    // The dialog's script against a stand-in for jQuery holding the inputs' values.
+    function openDialog(values: Record<string, string>) {
+        const html = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'nodes', 'jackyun', 'jackyun-config.html'), 'utf8');
+        const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+        let def: any;
+        const handlers: Record<string, () => void> = {};
+        const $ = (sel: string) => ({
+            val: (v?: string) => (v === undefined ? values[sel] : void (values[sel] = v)),
+            toggle: () => undefined,
+            on: (_event: string, fn: () => void) => void (handlers[sel] = fn),
+        });
+        const RED = { nodes: { registerType: (t: string, d: any) => t === 'jackyun-config' && (def = d) }, validators: { number: () => () => true } };
+        vm.runInNewContext(script, { RED, $, CnErpEditor: { prepareConfig() {}, validators: editorKit().validators } });
+        def.oneditprepare.call({});
+        return (mode: string) => {
+            values['#node-config-input-mode'] = mode;
+            handlers['#node-config-input-mode']();
+            return values['#node-config-input-gatewayUrl'];
+        };
+    }
+
+    it('to direct, a Qimen gateway address (a Qimen app\'s /router/qm, taobao\'s router) becomes Jackyun\'s own (kept, every call was answered "Missing App Key" by Qimen); an address of the user\'s own is kept', () => {
+        for (const qimenUrl of ['https://zci2vl4joy.api.taobao.com/router/qm', 'http://gw.api.taobao.com/router/rest', 'http://qimenapi.tbsandbox.com/router/qimen/service']) {
+            const switchTo = openDialog({ '#node-config-input-mode': 'qimen', '#node-config-input-gatewayUrl': qimenUrl });
+            should(switchTo('direct')).equal('https://open.jackyun.com/open/openapi/do', qimenUrl);
+        }
+        const own = 'https://jky-proxy.example.cn/open/openapi/do';
+        should(openDialog({ '#node-config-input-mode': 'qimen', '#node-config-input-gatewayUrl': own })('direct')).equal(own);
+        // To Qimen: the direct default is emptied (the Qimen app's address is the user's to fill).
+        should(openDialog({ '#node-config-input-mode': 'direct', '#node-config-input-gatewayUrl': 'https://open.jackyun.com/open/openapi/do' })('qimen')).equal('');
+    });
+});

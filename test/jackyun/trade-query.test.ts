@@ -731,6 +731,32 @@ describe('jackyun-trade-query node against the Jackyun simulator', function () {
         should(testButtonText('jackyun', 'jackyun-config', pageSize, 'zh-CN')).equal('✘ CONFIG: maxPageSize：须为 1 或以上的整数条数，填的是 "many"');
     });
 
+    it('direct mode answered by something other than Jackyun: a Qimen /router/qm address (kept when the mode was switched to direct) or a web page says so, with the address and the answer, in the editor\'s language (was "Jackyun: error", code "undefined", the Qimen reason hidden)', async () => {
+        await start(direct({ gatewayUrl: `${sim.baseUrl}/router/qm` }));
+        const test = (config: Msg) => helper.request().post('/cn-erp/jackyun-config/test').send({ config, credentials: { appSecret: JACKYUN_DEMO.appSecret } }).expect(200);
+        // The address of a Qimen app, mode direct: Qimen's TOP error (Missing App Key: direct mode sends appkey, not app_key).
+        const qm = (await test({ mode: 'direct', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey })).body;
+        should(qm).match({ ok: false, kind: 'config', code: 'QIMEN_ADDRESS' });
+        should(qm.message).match(/router\/qm/).and.match(/Missing App Key/).and.match(/qimen/i);
+        should(testButtonText('jackyun', 'jackyun-config', qm, 'zh-CN')).match(/^✘ QIMEN_ADDRESS: .*奇门.*Missing App Key.*经奇门/);
+        // The flow: the msg reaches Catch saying the same, not "Jackyun: error".
+        const r = await run('n1', { params: { startModified: chinaTime(sim.base), endModified: chinaTime(sim.base + DAY) } }, 1);
+        should(r.caught).not.be.undefined();
+        should(r.caught!._error).match({ kind: 'config', code: 'QIMEN_ADDRESS' });
+        should(r.caught!.error.message).match(/Missing App Key/);
+        // A web page answered 200 (the address of a portal, a proxy's page): quoted, in the editor's language too.
+        sim.inject({ type: 'http', status: 200, body: '<!DOCTYPE html><html><body>吉客云开放平台</body></html>', headers: { 'Content-Type': 'text/html' } }, 1);
+        const page = (await test({ mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey })).body;
+        should(page).match({ ok: false, code: 'BAD_RESPONSE' });
+        should(testButtonText('jackyun', 'jackyun-config', page, 'zh-CN')).match(/^✘ BAD_RESPONSE: 网关地址 .*open\/openapi\/do 的答复不是 JSON.*吉客云开放平台/);
+        // JSON that is no Jackyun envelope (no code): quoted, not "Jackyun: error" with code "undefined".
+        sim.inject({ type: 'http', status: 200, body: '{"status":"DOWN","message":"维护中"}', headers: { 'Content-Type': 'application/json' } }, 1);
+        const other = (await test({ mode: 'direct', gatewayUrl: `${sim.baseUrl}/open/openapi/do`, appKey: JACKYUN_DEMO.appKey })).body;
+        should(other).match({ ok: false, code: 'BAD_RESPONSE' });
+        should(other.message).match(/维护中/);
+        should(testButtonText('jackyun', 'jackyun-config', other, 'zh-CN')).match(/^✘ BAD_RESPONSE: .*不是吉客云.*维护中/);
+    });
+
     it('test-connection route: appSecret and qimenSecret pasted with a trailing space, a tab or a full-width space (U+3000) sign without it; a secret in quotes is refused naming it', async () => {
         await start(direct());
         const qimenConfig = { mode: 'qimen', gatewayUrl: `${sim.baseUrl}/router/qm`, appKey: JACKYUN_DEMO.appKey, qimenAppKey: JACKYUN_DEMO.qimenAppKey, targetAppKey: JACKYUN_DEMO.targetAppKey, customerId: JACKYUN_DEMO.customerId };
