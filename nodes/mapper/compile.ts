@@ -306,6 +306,33 @@ function clone(v: any): any {
     return out;
 }
 
+/**
+ * A JSONata result with every fractional number in it as its decimal (`decimal`), as JSONata's $string writes them: a
+ * copy where an object or list holds one (the result may be an object of the input), the value itself otherwise.
+ */
+function decimals(v: any): any {
+    if (typeof v === 'number') return decimal(v);
+    if (v === null || typeof v !== 'object' || v instanceof Date || Buffer.isBuffer(v)) return v;
+    if (Array.isArray(v)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+            const x = decimals(v[i]);
+            if (x !== v[i] && !out) out = v.slice(0, i);
+            if (out) out.push(x);
+        }
+        return out ?? v;
+    }
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+        const x = decimals(v[keys[i]]);
+        if (x !== v[keys[i]] && !out) out = clone(v);
+        // A source's own "__proto__" key stays an own property of the copy (assigning it would swap the prototype).
+        if (out) Object.defineProperty(out, keys[i], { value: x, enumerable: true, writable: true, configurable: true });
+    }
+    return out ?? v;
+}
+
 const NON_DECIMAL = /^\s*0[xbo]/i;
 // Commas only as thousands separators: "1,234.5". "1,5" (a decimal comma, or two values) is no number.
 const THOUSANDS = /^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*$/;
@@ -339,9 +366,23 @@ function toText(v: unknown): string {
     return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' && v - v === 0 ? decimalText(v) : String(v);
 }
 
-/** convert "string": as toText, but a whole number beyond 2^53 has already lost digits (JSON.parse rounded it). */
+/**
+ * A number whose text would not be the amount or id it stands for: NaN or ±Infinity (a sum over a missing amount made
+ * in a function node), written "NaN", which a PHP vendor reads as 0, or a whole number beyond 2^53, which has already
+ * lost digits (JSON.parse rounded it). The write nodes refuse such a number, but not once it is text.
+ */
+function badNumberText(v: unknown): boolean {
+    return typeof v === 'number' && (v - v !== 0 || isRoundedInteger(v));
+}
+
+/** Why a number cannot be written as text (badNumberText): not a number, or digits already lost. */
+function whyNumberText(v: number): Failure {
+    return whyValue(v - v !== 0 ? 'notNumber' : 'digitsLost', v);
+}
+
+/** convert "string": as toText, but not a number whose text would be another (badNumberText). */
 function toTextExact(v: unknown): string | typeof FAIL {
-    return isRoundedInteger(v) ? FAIL : toText(v);
+    return badNumberText(v) ? FAIL : toText(v);
 }
 
 function toBoolean(v: unknown): boolean | typeof FAIL {
@@ -415,7 +456,7 @@ function pushError(E: MappingError[] | null, field: string, source: string, fail
     return errors;
 }
 
-const HELPERS = { err: pushError, why, whyValue, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, lines: linesOf, Failure };
+const HELPERS = { err: pushError, why, whyValue, badText: badNumberText, whyText: whyNumberText, show, clone, dec: decimal, num: toNumber, bigText: bigWholeText, text: toText, str: toTextExact, bool: toBoolean, date: toDate, datetime: toDateTime, timestamp: toTimestamp, noDate, line0: lineZero, lines: linesOf, Failure };
 
 const CONVERT_FN: Record<Convert, string> = { number: 'H.num', string: 'H.str', boolean: 'H.bool', date: 'H.date', datetime: 'H.datetime', timestamp: 'H.timestamp' };
 const CONVERT_REASON: Record<Convert, ReasonName> = {
@@ -575,14 +616,16 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             while ((m = re.exec(text))) {
                 if (m.index > last) body += `${s} += ${ref(g, text.slice(last, m.index))};\n`;
                 body += `${x} = ${readPath(m[1], field, scope)};\n`;
-                body += `if (${x} !== undefined && ${x} !== null && ${x} !== "") { f${d} = true; ${s} += typeof ${x} === "string" ? ${x} : H.text(${x}); }\n`;
+                // NaN or a rounded 19-digit id would be written into the text as "NaN" or another id: the field fails.
+                body += `if (H.badText(${x})) { ${fail(m[1], `H.whyText(${x})`)} f${d} = null; }\n`;
+                body += `else if (${x} !== undefined && ${x} !== null && ${x} !== "") { if (f${d} !== null) f${d} = true; ${s} += typeof ${x} === "string" ? ${x} : H.text(${x}); }\n`;
                 paths.push(m[1]);
                 last = re.lastIndex;
             }
             if (last < text.length) body += `${s} += ${ref(g, text.slice(last))};\n`;
             desc = paths.length === 1 ? paths[0] : `(template ${text})`;
             // All paths empty → the field is empty (so default/required apply), not just the text around them.
-            code += paths.length === 0 ? `${v} = ${ref(g, text)};\n` : `${s} = ""; f${d} = false;\n${body}${v} = f${d} ? ${s} : undefined;\n`;
+            code += paths.length === 0 ? `${v} = ${ref(g, text)};\n` : `${s} = ""; f${d} = false;\n${body}${v} = f${d} === null ? FAIL : f${d} ? ${s} : undefined;\n`;
             break;
         }
         case 'table': {
@@ -652,8 +695,9 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 if (ctx && timedOut.has(ctx)) return why('jsonataTimedOut', { ms: String(JSONATA_TIMEOUT_MS) });
                 try {
                     const out = await expr.evaluate(cur, { root });
-                    // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004).
-                    return typeof out === 'number' ? decimal(out) : out;
+                    // Sums and products of decimals are binary floats (0.1 + 0.2 = 0.30000000000000004), also those
+                    // inside an object or list it builds (the lines of an entry with their amounts).
+                    return decimals(out);
                 } catch (err: any) {
                     if (ctx && err?.code === 'D1012') timedOut.add(ctx);
                     return why('jsonataFailed', { error: String(err.message ?? err) });
@@ -766,6 +810,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             code += `if (typeof ${v} === "number") { if (${v} - ${v} !== 0) { ${fail(desc!, reason)} } else if (${v} % 1 !== 0) ${v} = H.dec(${v}); }\n`;
             code += `else if (typeof ${v} === "string" && (${v}.charCodeAt(0) - 49) >>> 0 < 9 && (${x} = +${v}) <= 9007199254740991) ${v} = ${x};\n`;
             code += `else if ((${x} = H.num(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
+        } else if (conv === 'string') {
+            code += `if ((${x} = H.str(${v})) === FAIL) { ${fail(desc!, `H.whyText(${v})`)} } else ${v} = ${x};\n`;
         } else if (conv) {
             code += `if ((${x} = ${CONVERT_FN[conv]}(${v})) === FAIL) { ${fail(desc!, reason)} } else ${v} = ${x};\n`;
         } else if (mayAlias) {

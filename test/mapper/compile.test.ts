@@ -129,6 +129,15 @@ describe('compileMapping: rules', function () {
         should(r).eql({ Qua: '0.3', Amo: 0.3, Big: 9007199254740991, L: [{ Amo: 0.3 }, { Amo: 0.6 }] });
     });
 
+    it('a JSONata rule returning an object or a list (an entry\'s lines with computed amounts) has the fractions in it written as the decimal too, not 3.3000000000000003', async function () {
+        const fn = compileMapping({ fields: { FEntity: { jsonata: 'lines.{"FQty": qty, "FAmount": qty * price}' }, Totals: { jsonata: '{"sum": $sum(lines.price), "all": [0.1 + 0.2]}' } } });
+        const src = { lines: [{ qty: 3, price: 1.1 }, { qty: 1, price: 0.2 }] };
+        const before = JSON.stringify(src);
+        const r = ok(await fn(src)) as any;
+        should(r).eql({ FEntity: [{ FQty: 3, FAmount: 3.3 }, { FQty: 1, FAmount: 0.2 }], Totals: { sum: 1.3, all: [0.3] } });
+        should(JSON.stringify(src)).equal(before);
+    });
+
     it('$roundHalfUp in a JSONata rule rounds halves away from zero (四舍五入), on the decimal as it reads, where $round rounds them to even', async function () {
         const cases: Array<[string, unknown]> = [
             ['$roundHalfUp(10.125, 2)', 10.13],
@@ -206,6 +215,24 @@ describe('compileMapping: conversions, default, required', function () {
         should(errs[0]).match({ field: 'goods_id', source: 'goods_id' });
         should(errs[0].reason).match(/^3581234567890123\d* is a whole number beyond 2\^53: its last digits were lost/);
         should(ok(run({ spec_id: f.spec_id, sku: f.sku }, rec))).eql({ spec_id: '9007199254740991', sku: '12.5' });
+    });
+    it('string and templates: NaN or Infinity (a sum over a missing amount, made in a function node) and a rounded whole number beyond 2^53 fail the field naming its source, not written as the text "NaN" or another id', function () {
+        const rec = JSON.parse('{"tid": 3581234567890123456, "shop": "S1"}');
+        Object.assign(rec, { paid: NaN, lines: [{ amt: 12.5 }, { amt: Infinity }] });
+        const f = {
+            paid: { path: 'paid', convert: 'string' },
+            no: { template: '{{shop}}-{{tid}}' },
+            memo: { template: '实付 {{paid}} 元', default: '-' },
+            L: { array: 'lines', fields: { amt: { template: '{{amt}}' } } },
+        };
+        should(bad(run(f, rec))).eql([
+            { field: 'paid', source: 'paid', reason: 'NaN is not a number' },
+            { field: 'no', source: 'tid', reason: '3581234567890123300 is a whole number beyond 2^53: its last digits were lost when the JSON was read (the source must send it as text)' },
+            { field: 'memo', source: 'paid', reason: 'NaN is not a number' },
+            { field: 'L[1].amt', source: 'lines[1].amt', reason: 'Infinity is not a number' },
+        ]);
+        // Numbers that read as they are still become text.
+        should(ok(run(f, { tid: 9007199254740991, shop: 'S1', paid: 0.1 + 0.2, lines: [{ amt: 12.5 }] }))).eql({ paid: '0.3', no: 'S1-9007199254740991', memo: '实付 0.3 元', L: [{ amt: '12.5' }] });
     });
     it('boolean: true/false, 1/0, 是/否; other values fail', function () {
         const f = { b: { path: 'v', convert: 'boolean' } };
