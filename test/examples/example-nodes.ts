@@ -34,15 +34,16 @@ export const CORE: Record<string, unknown> = {
 /**
  * Loads the example tab whose label starts with `prefix` ("02") as the demo deploys it, its config nodes on `sims`, its
  * files in a new directory (`dir`, for the caller to remove), with a probe counting the completed reads of its query
- * node `queryId`.
+ * node `queryId`. `edit` changes the tab's nodes before they are deployed (a user's edit, such as a broken mapping).
  */
-export async function loadExampleTab(sims: StartedSimulators, prefix: string, queryId: string): Promise<{ dir: string; flow: Msg[]; completedReads: () => number }> {
+export async function loadExampleTab(sims: StartedSimulators, prefix: string, queryId: string, edit?: (flow: Msg[]) => void): Promise<{ dir: string; flow: Msg[]; completedReads: () => number }> {
     const ports = new Map(SIMULATORS.map((s) => [s.port, Number(new URL(sims.list.find((l) => l.dir === s.dir)!.url).port)] as [number, number]));
     const { flows, credentials } = demoFlows(ports);
     const tab = flows.find((n) => n.type === 'tab' && String(n.label).startsWith(prefix));
     const flow: Msg[] = flows.filter((n) => n.id === tab.id || n.z === tab.id);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cn-erp-ex${prefix}-`));
     for (const n of flow) if (n.type === 'file' || n.type === 'file in') n.filename = path.join(dir, n.filename);
+    edit?.(flow);
     const creds: Record<string, Msg> = {};
     for (const n of flow) if (credentials[n.id]) creds[n.id] = credentials[n.id];
     const types = new Set(flow.map((n) => n.type).filter((t) => t !== 'tab' && t !== 'catch'));
@@ -62,23 +63,22 @@ export async function loadExampleTab(sims: StartedSimulators, prefix: string, qu
  * after it, the flow unloaded, the simulators stopped and the tab's files removed. For the test's body: `sims()`, and
  * `load(prefix, queryId)` (loadExampleTab on them).
  */
-export function exampleTabPerTest(): { sims(): StartedSimulators; load(prefix: string, queryId: string): ReturnType<typeof loadExampleTab> } {
+export function exampleTabPerTest(): { sims(): StartedSimulators; load(prefix: string, queryId: string, edit?: (flow: Msg[]) => void): ReturnType<typeof loadExampleTab> } {
     let sims: StartedSimulators | undefined;
-    let dir = '';
+    const dirs: string[] = [];
     beforeEach(async () => {
         sims = await startSimulators({ freePorts: true });
     });
     afterEach(async () => {
         await helper.unload();
         await sims?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        dir = '';
+        for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     });
     return {
         sims: () => sims!,
-        load: async (prefix, queryId) => {
-            const ex = await loadExampleTab(sims!, prefix, queryId);
-            dir = ex.dir;
+        load: async (prefix, queryId, edit) => {
+            const ex = await loadExampleTab(sims!, prefix, queryId, edit);
+            dirs.push(ex.dir);
             return ex;
         },
     };
