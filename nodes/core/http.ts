@@ -9,7 +9,9 @@ import net from 'net';
 import { TLSSocket } from 'tls';
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import { ConnectorError, cancelledError } from './errors';
-import type { Text } from './i18n';
+import { english, type Text } from './i18n';
+
+const inEnglish = english();
 
 export interface TransportOptions {
     system: string;
@@ -144,6 +146,15 @@ export class HttpTransport {
     /** The start of an answer for an error message: redacted before it is cut, so no part of a secret is left at the cut. */
     quote(body: string, max = 120): string {
         return this.redact(body).slice(0, max);
+    }
+
+    /**
+     * A 2xx answer that is not the vendor's JSON (a portal's or a proxy's page at a wrong address, a cut-off body):
+     * quoted, and said in the editor's language too. `safeToRepeat`: whether the call may be sent again.
+     */
+    notJson(res: HttpResponse, safeToRepeat?: boolean): ConnectorError {
+        const text: Text = { key: 'runtime.error.notJson', vars: { answer: this.quote(res.body, 120) } };
+        return new ConnectorError({ system: this.system, kind: 'transient', code: 'BAD_RESPONSE', message: inEnglish(text.key, text.vars), safeToRepeat, details: { text } });
     }
 
     /** Generic mapping of a non-2xx status (protocols.md §0): 5xx transient, 429 rate-limit, other 4xx config. */

@@ -151,7 +151,7 @@ export class GuanyiClient extends BaseClient {
                 answer = undefined;
             }
             if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
-                throw new ConnectorError({ system: 'guanyi', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}` });
+                throw this.http.notJson(res);
             }
             const a = answer as Record<string, any>;
             if (a.success === true) return a;

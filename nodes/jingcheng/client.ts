@@ -173,7 +173,7 @@ export class JingchengClient extends BaseClient {
             }
             if (answer === undefined || answer === null || typeof answer !== 'object') {
                 // A 2xx we cannot read: the sheet may have been stored.
-                throw new ConnectorError({ system: 'jingcheng', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
+                throw this.http.notJson(res, false);
             }
             const flag = readPath(answer, this.s.successPath);
             if (flag !== undefined && flag !== null && String(flag) === this.s.successValue) return { SheetID: sheet.SheetID, response: answer };

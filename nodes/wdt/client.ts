@@ -158,7 +158,7 @@ export class WdtClient extends BaseClient {
             obj = undefined;
         }
         if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-            throw new ConnectorError({ system: 'wdt', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
+            throw this.http.notJson(res, false);
         }
         return obj as Record<string, any>;
     }

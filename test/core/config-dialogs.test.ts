@@ -280,6 +280,45 @@ describe('config dialogs: Test connection to an address that answers with an HTT
     }
 });
 
+describe('config dialogs: Test connection to an address that answers a web page with 200 (a portal, a proxy\'s login page)', () => {
+    // A wrong address that answers at all answers a page: "the answer is not JSON: <html>…" was said in English in a
+    // zh-CN editor, where a refused connection or an HTTP error is said in Chinese.
+    const PAGE = '<html><head><title>统一认证门户</title></head><body>请登录</body></html>';
+    let server: http.Server;
+    let host = '';
+    before(async () => {
+        server = http.createServer((req, res) => {
+            req.resume();
+            req.on('end', () => {
+                res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+                res.end(PAGE);
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        host = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    after(() => server.close());
+    const accounts = (base: string): Array<[string, Record<string, unknown>, Record<string, string>]> => [
+        ['jackyun', { mode: 'direct', gatewayUrl: `${base}/open/openapi/do`, appKey: 'k' }, { appSecret: 's3cret' }],
+        ['jingcheng', { baseUrl: `${base}/erp`, auth: 'md5' }, { token: 't0ken', secret: 's3cret' }],
+        ['guanyi', { url: `${base}/rest/erp_open`, appkey: 'k' }, { sessionkey: 'sk', secret: 's3cret' }],
+        ['wdt', { server: 'custom', baseUrl: `${base}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
+    ];
+    for (const [system] of accounts('')) {
+        it(`${system}-config: a web page answered with 200 is said in the editor's language, the page quoted`, async () => {
+            const [, config, credentials] = accounts(host).find(([s]) => s === system)!;
+            const answer = await testRoute(system)({ ...config, rps: '0', maxRetries: '0' }, credentials);
+            should(answer).match({ ok: false, code: 'BAD_RESPONSE' });
+            should(answer.message).match(/not JSON|not answer JSON/);
+            const zh = testButtonText(system, `${system}-config`, answer, 'zh-CN');
+            should(zh).containEql(PAGE.slice(0, 60));
+            should(zh).match(/不是 JSON/);
+            should(zh).not.match(/not JSON|answer|check/);
+            should(testButtonText(system, `${system}-config`, answer, 'en-US')).match(/not JSON|not answer JSON/);
+        });
+    }
+});
+
 describe('config dialogs: Test connection to a server that never takes the connection (a firewall dropping it)', () => {
     it('wdt-config: says the server could not be connected to in time and that nothing was sent, in the editor\'s language', async () => {
         const listener = await droppingListener();
