@@ -49,6 +49,8 @@ describe('example 05: the write node\'s lines in the failures file', function ()
 
     it('a page of payments with several refused: one line each, holding only its own payment; Replay pushes them and writes each back once', async () => {
         const { maycur, kingdee, ex, failures, bills, writtenBack } = await loadExample();
+        const shown: string[] = [];
+        helper.getNode('ex05-debug-failed').on('call:log', (call: { args: unknown[] }) => shown.push(String(call.args[0])));
         // Three payment requests not audited: Kingdee refuses to push them.
         const refused = maycur.payments.slice(1, 4);
         const requests = kingdee.rows('CN_PAYAPPLY').filter((r) => refused.some((p) => p.payeeTargetBusinessCode === r.FBillNo));
@@ -66,6 +68,15 @@ describe('example 05: the write node\'s lines in the failures file', function ()
             const own = refused.find((p) => p.payeeTargetBusinessCode === line.payload.Number)!;
             should(line.maycur).have.length(1);
             should(line.maycur[0]).match({ paymentBizCode: own.paymentBizCode, payeeTargetBusinessCode: own.payeeTargetBusinessCode, payableAmount: own.payableAmount });
+        }
+        // "③ 下推失败 refused" shows (and logs) each refused record with its reason and its own payment, not with the
+        // page of payments read (msg.maycur): ten source bills in each entry, a hundred in production's pages.
+        should(shown).have.length(3);
+        for (const text of shown) {
+            const codes = new Set(text.match(/FKSQ\d+/g));
+            should(codes.size).equal(1, text);
+            should(refused.map((p) => p.payeeTargetBusinessCode)).containEql([...codes][0]);
+            should(text).match(/未审核/);
         }
 
         // Audited in Kingdee, then Replay: each pushed once, each payment written back once.

@@ -72,15 +72,18 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
     async function firstRun() {
         const s = setUp();
         const ex = await loadExample();
+        // What "② 映射失败 not mapped" shows (and logs).
+        const shown: string[] = [];
+        helper.getNode('ex05-debug-unmapped').on('call:log', (call: { args: unknown[] }) => shown.push(String(call.args[0])));
         await waitFor('the bank accounts loaded after deploy', () => (flowGet('kingdeeAccounts') ?? []).length === 2, 20000);
         press('ex05-inject');
         await waitFor('the first run: 9 payments pushed and the unmapped one in the failures file', () => s.bills().size === 9 && linesOf(ex.failures).length === 1 && ex.completedReads() === 1, 30000);
         await sleep(500);
-        return { ...s, ex };
+        return { ...s, ex, shown };
     }
 
     it('puts the unmapped payment in the failures file with the mapper\'s reason; once the account is added and loaded, Replay sends it through the mapper and it is pushed down once', async () => {
-        const { kingdee, payment, bills, reached, ex } = await firstRun();
+        const { kingdee, payment, bills, reached, ex, shown } = await firstRun();
         // The first run: nine bills pushed, the payment of the unknown account not; it is in the failures file.
         should([...bills().keys()]).not.containEql(UNMAPPED);
         should([...bills().values()].every((n) => n === 1)).be.true();
@@ -91,6 +94,10 @@ describe('example 05: payments the mapper cannot map (unknown payer account) are
         should(line.replayTo).equal('mapper');
         // Only its own payment kept for the write-back, not the whole page read.
         should(line.maycur).eql([line.payload]);
+        // The sidebar shows the payment with the mapper's reason, not the page of payments read (msg.maycur).
+        should(shown).have.length(1);
+        should(new Set(shown[0].match(/FKSQ\d+/g))).eql(new Set([UNMAPPED]));
+        should(shown[0]).match(/no match in flow\.kingdeeAccounts/);
 
         // "Run" again reads nothing: the watermark moved past the payment, the file is the only way back.
         press('ex05-inject');
