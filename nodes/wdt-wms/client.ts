@@ -125,7 +125,8 @@ export function isAlreadyCancelled(code: string, message: string): boolean {
     // Messages that only mention a cancelled state: the order is missing ("不存在或已取消"), part of it is cancelled
     // ("部分明细已取消"), or cancelled is one of two states ("已作废或已发货，无法取消").
     if (/不存在|未找到|找不到|部分|或已|not\s+(exist|found)|partial/i.test(message)) return false;
-    return /已取消|已作废|already\s+(been\s+)?cancel/i.test(message);
+    // 已取消, and as often 已经取消 / 已被取消 / 已经被作废 (already, has been): the same state in other words.
+    return /已(?:经)?(?:被)?(?:取消|作废)|already\s+(been\s+)?cancel/i.test(message);
 }
 
 /**
@@ -138,7 +139,8 @@ export function classifyWms(code: string, message: string): ErrorKind {
     if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
     if (isBusyAnswer(code, message)) return 'transient';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
-    if (/签名|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
+    // 时间戳 as "timestamp": the host's clock (skew), which no retry of the record mends (protocols.md §0).
+    if (/签名|时间戳|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';
     // Looser words than FREQUENCY_TEXT: only after the account words.
     if (/frequent|rate.?limit/i.test(t)) return 'rate-limit';
     return 'business';
@@ -211,8 +213,10 @@ export class WdtWmsClient extends BaseClient {
             }
             if (gatewayError && typeof gatewayError === 'object') throw gatewayRefusal(gatewayError);
             if (!response || typeof response !== 'object') {
-                // Not an answer the WMS composed (cut short, a gateway's page): the cancel may have been performed.
-                throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `the WMS did not answer a <response>: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
+                // Not an answer the WMS composed (cut short, a gateway's page): the cancel may have been performed. Quoted with
+                // the address (a portal's page, a JSON service at the wrong URL), in the editor's language too.
+                const said: Text = { key: 'wdt-wms-config.test.notResponse', vars: { url: this.settings.serviceUrl, answer: this.http.quote(res.body, 120) } };
+                throw textError(inEnglish, said, { system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', safeToRepeat: false });
             }
             const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg) };
             delete answer.msg;

@@ -303,18 +303,20 @@ describe('config dialogs: Test connection to an address that answers a web page 
         ['jingcheng', { baseUrl: `${base}/erp`, auth: 'md5' }, { token: 't0ken', secret: 's3cret' }],
         ['guanyi', { url: `${base}/rest/erp_open`, appkey: 'k' }, { sessionkey: 'sk', secret: 's3cret' }],
         ['wdt', { server: 'custom', baseUrl: `${base}/openapi2`, sid: 's', appkey: 'k' }, { appsecret: 's3cret' }],
+        ['wdt-wms', { serviceUrl: `${base}/wms_api/wdt_service.php`, appkey: 'k', sid: 's' }, { secret: 's3cret' }],
     ];
     for (const [system] of accounts('')) {
         it(`${system}-config: a web page answered with 200 is said in the editor's language, the page quoted`, async () => {
             const [, config, credentials] = accounts(host).find(([s]) => s === system)!;
             const answer = await testRoute(system)({ ...config, rps: '0', maxRetries: '0' }, credentials);
             should(answer).match({ ok: false, code: 'BAD_RESPONSE' });
-            should(answer.message).match(/not JSON|not answer JSON/);
+            const said = /not JSON|not answer JSON|not answer a <response>/;
+            should(answer.message).match(said);
             const zh = testButtonText(system, `${system}-config`, answer, 'zh-CN');
             should(zh).containEql(PAGE.slice(0, 60));
-            should(zh).match(/不是 JSON/);
+            should(zh).match(/不是.*(JSON|XML).*请检查/);
             should(zh).not.match(/not JSON|answer|check/);
-            should(testButtonText(system, `${system}-config`, answer, 'en-US')).match(/not JSON|not answer JSON/);
+            should(testButtonText(system, `${system}-config`, answer, 'en-US')).match(said);
         });
     }
 });

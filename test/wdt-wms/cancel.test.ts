@@ -108,6 +108,34 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(isAlreadyCancelled('FAILURE', 'order already cancelled, cannot cancel it again')).be.true();
     });
 
+    it('an order the WMS says is cancelled already in other words (单据已经取消, 已被取消, 已经作废): output 1 marked alreadyCancelled, not a failure on every replay', async () => {
+        await start();
+        for (const message of ['单据已经取消，不能重复取消', '该单据已被取消', '出库单已经被作废']) {
+            sim.inject({ type: 'http', status: 200, body: `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>1</code><message>${message}</message></response>` }, 1);
+            const r = await run('n1', { payload: rec('TL2024010001') }, 2);
+            should(r.outputs[1]).have.length(0, message);
+            should(r.outputs[0][0].payload).match({ orderCode: 'TL2024010001', alreadyCancelled: true, message });
+        }
+        // Still no cancel: only a mention of the state.
+        should(isAlreadyCancelled('FAILURE', '单据不存在或已经取消')).be.false();
+        should(isAlreadyCancelled('FAILURE', '部分明细已经取消，整单不能取消')).be.false();
+    });
+
+    it('a refusal about the timestamp in Chinese (时间戳已过期: the host\'s clock) is a config error as "timestamp" is: the test button does not say connected, and the cancel goes to Catch, the next order not sent', async () => {
+        await start();
+        const refusal = '<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>40002</code><message>时间戳已过期</message></response>';
+        sim.inject({ type: 'http', status: 200, body: refusal }, 1);
+        const t = await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: `${sim.baseUrl}/wms_api/wdt_service.php`, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: WDT_WMS_DEMO.secret } }).expect(200);
+        should(t.body).match({ ok: false, kind: 'config', code: '40002' });
+        should(testButtonText('wdt-wms', 'wdt-wms-config', t.body, 'zh-CN')).equal('✘ 40002: 旺店通WMS：时间戳已过期');
+        sim.inject({ type: 'http', status: 200, body: refusal }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010001'), rec('TL2024010002')] }, 2);
+        should(r.caught).not.be.undefined();
+        should(r.caught!.error.cause).match({ kind: 'config', message: 'WDT WMS: 时间戳已过期' });
+        should(sim.requests).have.length(2);
+        should(sim.orders.get('TL2024010002')!.status).equal('created');
+    });
+
     it('a cancellation over the front server\'s body limit (HTTP 413) → only it on output 2, saying it is too large alone, not to lower a chunk size this node does not have; the others cancelled', async () => {
         await start();
         sim.maxBodyBytes = 64 * 1024;
@@ -426,6 +454,21 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         const style = (await test({ apiStyle: 'soap' }, WDT_WMS_DEMO.secret)).body;
         should(testButtonText('wdt-wms', 'wdt-wms-config', style, 'zh-CN')).equal('✘ CONFIG: apiStyle：须为 wdt 或 qimen');
         should(style.message).equal('apiStyle: must be wdt or qimen');
+    });
+
+    it('test-connection route in a zh-CN editor: an address answering a web page, an empty body or JSON instead of a <response> reads in Chinese, naming the address', async () => {
+        await start();
+        const url = `${sim.baseUrl}/wms_api/wdt_service.php`;
+        for (const body of ['<html><head><title>旺店通</title></head><body>欢迎</body></html>', '', '{"code":0,"message":"ok"}']) {
+            sim.inject({ type: 'http', status: 200, body, headers: { 'Content-Type': 'text/html; charset=utf-8' } }, 1);
+            const r = (await helper.request().post('/cn-erp/wdt-wms-config/test').send({ config: { serviceUrl: url, appkey: WDT_WMS_DEMO.appkey, sid: WDT_WMS_DEMO.sid }, credentials: { secret: WDT_WMS_DEMO.secret } }).expect(200)).body;
+            should(r).match({ ok: false, code: 'BAD_RESPONSE' });
+            const zh = testButtonText('wdt-wms', 'wdt-wms-config', r, 'zh-CN');
+            should(zh).startWith(`✘ BAD_RESPONSE: 服务地址 ${url} 的答复不是旺店通WMS的 XML 应答`);
+            should(zh).containEql(body);
+            should(testButtonText('wdt-wms', 'wdt-wms-config', r, 'en-US')).equal(`✘ BAD_RESPONSE: ${r.message}`);
+            should(r.message).startWith('the WMS did not answer a <response>');
+        }
     });
 
     it('test-connection route: a secret pasted with a trailing space, a tab or a full-width space (U+3000) signs without it, in either API style; one in quotes is refused naming secret', async () => {
