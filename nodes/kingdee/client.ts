@@ -895,8 +895,11 @@ export class KingdeeClient extends BaseClient {
         const answer = await this.invoke('BatchSave', formId, data, ctx, true);
         const status = responseStatusOf(answer);
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'BatchSave: the answer has no ResponseStatus', safeToRepeat: false });
-        const returnData = (answer as any)?.Result?.NeedReturnData;
-        return splitOutcomes(models.length, status, (e, i) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo), ...(Array.isArray(returnData) && returnData.length === (status.SuccessEntitys ?? []).length ? { returnData: returnData[(status.SuccessEntitys ?? []).indexOf(e as any)] } : {}), model: models[i] }), 'BatchSave');
+        const returnDataOf = pairReturnData((answer as any)?.Result?.NeedReturnData, status.SuccessEntitys ?? []);
+        return splitOutcomes(models.length, status, (e, i) => {
+            const returnData = returnDataOf(e);
+            return { Id: str(e.Id), Number: str(e.Number ?? e.BillNo), ...(returnData !== undefined ? { returnData } : {}), model: models[i] };
+        }, 'BatchSave');
     }
 
     // ---------- Push ----------
@@ -1007,6 +1010,37 @@ export function resumePoint(rows: Record<string, unknown>[], keys: string[], rec
 }
 
 type SuccessEntity = NonNullable<KdStatus['SuccessEntitys']>[number];
+
+/**
+ * NeedReturnData → the saved bill (SuccessEntity) each item is of. An item naming its bill (FID or FBillNo, as
+ * NeedReturnFields usually ask) goes to the entity of that Id or Number, whatever the order of either list: the
+ * entities may come out of order (lenient answers list DIndex 2 before 0) while the items follow the bills as saved,
+ * and paired by position, one record got another bill's FID and FBillNo (written back to the wrong source order).
+ * Items naming no bill are paired by position only when the entities are in DIndex order and the counts agree (either
+ * list's order then gives the same pairs); otherwise, or when an item names another bill than its entity, none is given.
+ */
+function pairReturnData(returnData: unknown, successes: SuccessEntity[]): (e: SuccessEntity) => unknown {
+    const none = () => undefined;
+    if (!Array.isArray(returnData) || returnData.length === 0) return none;
+    const keyed = (item: unknown, name: string) => {
+        if (!isObj(item)) return undefined;
+        const k = Object.keys(item).find((x) => x.toLowerCase() === name);
+        return k === undefined || isBlankValue(item[k]) ? undefined : str(item[k]);
+    };
+    const named = returnData.map((item) => ({ id: keyed(item, 'fid'), number: keyed(item, 'fbillno') }));
+    if (named.every((n) => n.id !== undefined || n.number !== undefined)) {
+        return (e) => {
+            const id = str(e?.Id);
+            const number = str(e?.Number ?? e?.BillNo);
+            const hits = returnData.filter((_, k) => (named[k].id === undefined || named[k].id === id) && (named[k].number === undefined || collated(named[k].number!) === collated(number)) && (named[k].id !== undefined ? id !== '' : number !== ''));
+            return hits.length === 1 ? hits[0] : undefined;
+        };
+    }
+    const positions = successes.map((e) => dIndexOf(e?.DIndex));
+    const inOrder = positions.every((p, k) => p !== undefined && (k === 0 || p > positions[k - 1]!));
+    if (!inOrder || returnData.length !== successes.length) return none;
+    return (e) => returnData[successes.indexOf(e)];
+}
 
 /** Per msg, the texts of errors naming no record already warned of. */
 const warnedRequestErrors = new WeakMap<object, Set<string>>();

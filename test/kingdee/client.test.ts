@@ -426,6 +426,29 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should((bad.details as any).errors).have.length(2);
     });
 
+    it('NeedReturnData is given to the record of the bill it names (FID, FBillNo), not by position: entities out of order never give a record another bill\'s returned fields', async () => {
+        // The entities listed DIndex 2 before 0 (read leniently, as above), the returned data in the bills' own order.
+        const answer = { Result: { ResponseStatus: { IsSuccess: 'false', MsgCode: 11,
+            SuccessEntitys: [{ Id: '100125', Number: 'XSCKD000125', DIndex: 2 }, { Id: '100123', Number: 'XSCKD000123', DIndex: 0 }],
+            Errors: [{ FieldName: 'FCustomerID', Message: '客户不存在', DIndex: 1 }] },
+            NeedReturnData: [{ FBillNo: 'XSCKD000123', FID: 100123 }, { FBillNo: 'XSCKD000125', FID: 100125 }] } };
+        // The same without a bill key among the fields returned: which item is whose cannot be told, none is given.
+        const anonymous = { Result: { ...answer.Result, NeedReturnData: [{ FNote: 'a' }, { FNote: 'b' }] } };
+        for (const a of [answer, anonymous]) kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(a) }, 1, (r) => r.path.includes('BatchSave'));
+        const c = make();
+        const out = await c.batchSave('SAL_OutStock', [goodModel(), goodModel(), goodModel()], { NeedReturnFields: ['FBillNo', 'FID'] }, {});
+        should(out.map((o) => o.ok)).eql([true, false, true]);
+        should((out[0] as any).result).match({ Id: '100123', Number: 'XSCKD000123', returnData: { FBillNo: 'XSCKD000123', FID: 100123 } });
+        should((out[2] as any).result).match({ Id: '100125', Number: 'XSCKD000125', returnData: { FBillNo: 'XSCKD000125', FID: 100125 } });
+        const blind = await c.batchSave('SAL_OutStock', [goodModel(), goodModel(), goodModel()], { NeedReturnFields: ['FNote'] }, {});
+        should(blind.map((o) => o.ok)).eql([true, false, true]);
+        should((blind[0] as any).result).not.have.property('returnData');
+        should((blind[2] as any).result).not.have.property('returnData');
+        // In order, the simulator's own answer: each record its own item.
+        const real = await c.batchSave('SAL_OutStock', [goodModel('MAT001'), goodModel('MAT003')], { NeedReturnFields: ['FBillNo', 'FID'] }, {});
+        for (const o of real as any[]) should(o.result.returnData).eql({ FBillNo: o.result.Number, FID: Number(o.result.Id) });
+    });
+
     it('DIndex sent as text ("0", "1") is read as the record\'s position: nothing saved, each record refused on its own, not the whole msg', async () => {
         const answers = [
             { Result: { ResponseStatus: { ErrorCode: '500', IsSuccess: false, MsgCode: 11, SuccessEntitys: [],
