@@ -14,9 +14,12 @@ import { maycurLogin } from './sign';
 /** The config node's catalog in English: the login errors the test button shows are its texts (maycur-config.test.login*). */
 const inEnglish = english(path.join(__dirname, 'maycur-config.js'));
 
-/** A login Maycur refused (`credentials`: for the app's code or secret, which every client sending them is held by). */
-function refusedLogin(code: string, reason: string, credentials: boolean, httpStatus?: number): ConnectorError {
-    const text: Text = { key: 'maycur-config.test.loginRefused', vars: { reason } };
+/**
+ * A login Maycur refused (`credentials`: for the app's code or secret, which every client sending them is held by;
+ * `clock`: for its timestamp, this machine's clock, which the text tells to check instead of the code and secret).
+ */
+function refusedLogin(code: string, reason: string, credentials: boolean, httpStatus?: number, clock = false): ConnectorError {
+    const text: Text = { key: clock ? 'maycur-config.test.loginRefusedClock' : 'maycur-config.test.loginRefused', vars: { reason } };
     return textError(inEnglish, text, { system: 'maycur', kind: 'config', code, httpStatus, details: { credentials } });
 }
 
@@ -208,8 +211,9 @@ export class MaycurClient extends BaseClient {
                 // the app's code or secret (core/login.ts holds config errors, for every client, telling to check them).
                 if (isBusyAnswer(code, message)) throw new ConnectorError({ system: 'maycur', kind: 'transient', code: code || 'SYSTEM_BUSY', message: `login turned away, Maycur busy: ${message || code}`, safeToRepeat: true });
                 // The timestamp (this machine's clock) or a malformed request is no refusal of the app's code or secret.
-                const credentials = !/TIMESTAMP|PARAM|时间|clock/i.test(`${code} ${message}`);
-                throw refusedLogin(code || 'LOGIN_FAILED', message || code || 'NACK', credentials);
+                const clock = /TIMESTAMP|时间|clock/i.test(`${code} ${message}`);
+                const credentials = !clock && !/PARAM/i.test(`${code} ${message}`);
+                throw refusedLogin(code || 'LOGIN_FAILED', message || code || 'NACK', credentials, undefined, clock);
             }
             const data = (env.data ?? {}) as Record<string, unknown>;
             if (typeof data.entCode !== 'string' || typeof data.tokenId !== 'string' || !data.tokenId) {

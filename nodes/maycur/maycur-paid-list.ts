@@ -22,17 +22,22 @@ function paymentKey(r: Record<string, unknown>): string | undefined {
     return parts.every((v) => v === undefined || v === null) ? undefined : JSON.stringify(parts);
 }
 
-/** The config error for a server found reading pageNum as an offset, naming the setting as the editor shows it. */
-function readsOffsets(seen: { page: number; repeated: number; count: number }): ConnectorError {
-    return new ConnectorError({
-        system: 'maycur',
-        kind: 'config',
-        code: 'CONFIG',
-        field: 'pagingMode',
-        message:
-            `pagingMode: the server reads pageNum as an offset (page ${seen.page} repeats ${seen.repeated} of its ${seen.count} payments from page ${seen.page - 1}): ` +
-            'set "pageNum means" (pageNum 含义) to "record offset" (记录偏移量) in the Maycur config node',
-    });
+/**
+ * The config error for a server found reading pageNum otherwise than the config node sends it (`reads`: as what the
+ * server reads it), naming the setting as the editor shows it.
+ */
+function readsPageNumAs(reads: 'offset' | 'page') {
+    const [what, setting] = reads === 'offset' ? ['an offset', '"record offset" (记录偏移量)'] : ['a page number', '"page number" (页码)'];
+    return (seen: { page: number; repeated: number; count: number }): ConnectorError =>
+        new ConnectorError({
+            system: 'maycur',
+            kind: 'config',
+            code: 'CONFIG',
+            field: 'pagingMode',
+            message:
+                `pagingMode: the server reads pageNum as ${what} (page ${seen.page} repeats ${seen.repeated} of its ${seen.count} payments from page ${seen.page - 1}): ` +
+                `set "pageNum means" (pageNum 含义) to ${setting} in the Maycur config node`,
+        });
 }
 
 const spec: QuerySpec<MaycurClient> = {
@@ -67,9 +72,11 @@ const spec: QuerySpec<MaycurClient> = {
             warn: ctx.warn,
             // The seed words pageNum as an offset (protocols.md §7.4). A tenant reading it so while the config sends
             // page numbers would skip the first payment and end the read early on pages of repeats, green, with the
-            // watermark past what was never read: fail the msg instead, naming the setting. (The opposite mismatch,
-            // offsets sent to a server reading pages, fails by itself: pageNum 0 is refused.)
-            offsetCheck: ctx.client.pagingMode === 'page' ? { key: paymentKey, fail: readsOffsets } : undefined,
+            // watermark past what was never read: fail the msg instead, naming the setting. The opposite mismatch too:
+            // a Java server paging "reasonably" (PageHelper) reads offset 0 as page 1 and an offset past its pages as
+            // its last page, taken for a short page of a capped size, and the read went on over pages of repeats to
+            // end green past the payments between. Either way a page repeats the page before it.
+            offsetCheck: { key: paymentKey, fail: readsPageNumAs(ctx.client.pagingMode === 'page' ? 'offset' : 'page') },
         });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
         return dedupeBy(pages, paymentKey);

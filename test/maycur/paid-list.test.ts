@@ -202,6 +202,24 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             should(sim.requests.filter(isLogin)).have.length(2);
         });
 
+        it('a login refused for its timestamp tells to check this machine\'s clock, not appCode and appSecret (flow and Test connection, zh-CN too)', async () => {
+            await start();
+            const isLogin = (r: { path: string }) => /auth\/login/.test(r.path);
+            const skew = JSON.stringify({ code: 'NACK', success: false, errorCode: 'TIMESTAMP_INVALID', message: 'timestamp与服务器时间相差超过5分钟', data: null });
+            sim.inject({ type: 'http', status: 200, body: skew }, 2, isLogin);
+            await loadFlow(node());
+            const e = (await run('n1', {}, 1)).caught!._error;
+            should(e).match({ kind: 'config', code: 'TIMESTAMP_INVALID' });
+            should(e.message).match(/timestamp与服务器时间相差超过5分钟/);
+            should(e.message).match(/clock/);
+            should(e.message).not.match(/check appCode and appSecret/);
+            const test = await helper.request().post('/cn-erp/maycur-config/test').send({ config: { server: 'custom', baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, credentials: { appSecret: MAYCUR_DEMO.appSecret } }).expect(200);
+            should(test.body).match({ ok: false, code: 'TIMESTAMP_INVALID' });
+            const zh = testButtonText('maycur', 'maycur-config', test.body, 'zh-CN');
+            should(zh).match(/时钟/);
+            should(zh).not.match(/请核对 appCode 和 appSecret/);
+        });
+
         it('Chinese appCode and appSecret sign correctly (the simulator verifies the sha256)', async () => {
             await start({ appCode: '每刻应用', appSecret: '密钥ABC' });
             await loadFlow(node(), { appCode: '每刻应用' }, '密钥ABC');
@@ -327,6 +345,27 @@ describe('maycur-paid-list against the Maycur simulator', function () {
                 const r = await run('n1', {}, 1);
                 should(r.caught).be.undefined();
                 should(r.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
+            });
+        });
+
+        describe('a server reading pageNum as a page number while the config sends offsets', () => {
+            // A Java server paging with PageHelper's `reasonable` reads pageNum 0 as page 1 (not refused, as the config
+            // node's help had it) and a page number past the last as the last page: page 2 (offset 5) is the last page,
+            // taken for a capped short page, and the read went on over pages of repeats to end green without 6, 9, 10.
+            it('the msg goes to Catch naming the setting, no payment is sent, and the watermark does not move', async () => {
+                await start({ count: 12 });
+                sim.reasonable = true;
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }, { incremental: true }), { pagingMode: 'offset' });
+                const r1 = await run('n1', {}, 1);
+                should(r1.outputs[0]).have.length(0);
+                should(r1.caught!._error).match({ system: 'maycur', kind: 'config', code: 'CONFIG', field: 'pagingMode', retryable: false });
+                should(r1.caught!._error.message).match(/reads pageNum as a page number/);
+                should(r1.caught!._error.message).match(/"pageNum means" \(pageNum 含义\) to "page number" \(页码\)/);
+                // The config set right (the server now reading offsets as sent): the next run reads all 12 from the start.
+                sim.pagingMode = 'offset';
+                const r2 = await run('n1', {}, 1);
+                should(r2.caught).be.undefined();
+                should(r2.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
             });
         });
 

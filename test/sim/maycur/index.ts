@@ -108,6 +108,11 @@ export class MaycurSim extends SimServer {
      * servers that cap silently do): page numbers count pages of that size, an offset is an offset. Unset: pageSize is served.
      */
     servesAtMost: number | undefined;
+    /**
+     * Page mode as Java servers often page (PageHelper's `reasonable`, set in many Spring Boot projects): a pageNum
+     * below 1 reads page 1 and one past the last page reads the last page, instead of refusing or answering empty.
+     */
+    reasonable = false;
     /** Added to Date.now() for the simulator's clock (fast-forward token ageing with advance()). */
     private clockOffsetMs = 0;
     private readonly tokens = new Map<string, Token>();
@@ -232,7 +237,8 @@ export class MaycurSim extends SimServer {
         }
         const pageSize = values.pageSize ?? 20;
         if (pageSize < 1 || pageSize > this.maxPageSize) return nack('PARAM_ERROR', `pageSize必须在1到${this.maxPageSize}之间`);
-        const pageNum = values.pageNum ?? (this.pagingMode === 'page' ? 1 : 0);
+        let pageNum = values.pageNum ?? (this.pagingMode === 'page' ? 1 : 0);
+        if (this.pagingMode === 'page' && this.reasonable && pageNum < 1) pageNum = 1;
         if (this.pagingMode === 'page' ? pageNum < 1 : pageNum < 0) return nack('PARAM_ERROR', 'pageNum不合法');
         const paymentNo = data.paymentNo === undefined || data.paymentNo === null || data.paymentNo === '' ? undefined : String(data.paymentNo);
         const rows = this.payments
@@ -240,6 +246,7 @@ export class MaycurSim extends SimServer {
             .filter((p) => paymentNo === undefined || p.paymentNo === paymentNo)
             .sort((a, b) => a.paidTime - b.paidTime || (a.paymentNo < b.paymentNo ? -1 : a.paymentNo > b.paymentNo ? 1 : 0));
         const served = this.servesAtMost ? Math.min(pageSize, this.servesAtMost) : pageSize;
+        if (this.pagingMode === 'page' && this.reasonable) pageNum = Math.max(1, Math.min(pageNum, Math.ceil(rows.length / served)));
         const start = this.pagingMode === 'page' ? (pageNum - 1) * served : pageNum;
         return { body: { code: 'ACK', success: true, message: '', data: { pageNum, pageSize: served, totalCount: rows.length, list: rows.slice(start, start + served) } } };
     }
