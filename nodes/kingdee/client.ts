@@ -432,7 +432,9 @@ export class KingdeeClient extends BaseClient {
         try {
             answer = parseVendorJson(res.body);
         } catch {
-            throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE', message: `login: the server did not answer JSON (is the server URL right? it should end in /k3cloud/)` });
+            // A portal's or a proxy's page: quoted, and said in the editor's language too.
+            const text: Text = { key: 'kingdee-config.test.loginNotJson', vars: { server: this.settings.serverUrl, answer: this.http.quote(res.body, 120) } };
+            throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE' });
         }
         // A login turned away before it was checked may come in the general envelope, no LoginResultType in it: a call
         // limit (MsgCode 14) or a conflict (13) is waited out and sent again — held as a refused login, every node of

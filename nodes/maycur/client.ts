@@ -268,7 +268,7 @@ export class MaycurClient extends BaseClient {
         } catch {
             /* below */
         }
-        throw new ConnectorError({ system: 'maycur', kind: 'transient', code: 'BAD_RESPONSE', message: `the answer is not a JSON envelope: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
+        throw this.http.notJson(res, false);
     }
 
     /** One data call with the session headers; classifies NACKs (protocols.md §7.3). */
