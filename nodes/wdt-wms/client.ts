@@ -12,6 +12,8 @@ import { top as topSign } from '../qimen/sign';
 import { isRemoteServiceError, topErrorKind, topGatewayError } from '../qimen/gateway';
 
 export const WDT_WMS_URL = 'https://wmsapi.wdtwms.com/wms_api/wdt_service.php';
+/** Qimen's router for the standard (WMS) shape (protocols.md §3.2): the address of the Qimen style when blank. */
+export const QIMEN_ROUTER_URL = 'https://qimen.api.taobao.com/router/qimen/service';
 const SYSTEM = 'wdt-wms';
 /**
  * The config node's catalog in English: the settings it refuses and the refusals the test button shows are its texts
@@ -162,7 +164,10 @@ export class WdtWmsClient extends BaseClient {
             const said: Text = { key: `wdt-wms-config.test.setting.${problem.name}`, vars: { field } };
             return textError(inEnglish, said, { system: SYSTEM, kind: 'config', code: 'CONFIG', field });
         };
-        const serviceUrl = settings.serviceUrl || WDT_WMS_URL;
+        const apiStyle = settings.apiStyle || 'wdt';
+        if (apiStyle !== 'wdt' && apiStyle !== 'qimen') throw cfg('apiStyle', { name: 'apiStyle' });
+        // Blank: the style's own address (through Qimen, blank sent Qimen's calls to WDT's own host).
+        const serviceUrl = settings.serviceUrl || (apiStyle === 'qimen' ? QIMEN_ROUTER_URL : WDT_WMS_URL);
         if (!/^https?:\/\//i.test(serviceUrl)) throw cfg('serviceUrl', { name: 'serviceUrl' });
         const query = urlQueryProblem(serviceUrl);
         if (query) throw cfg('serviceUrl', query);
@@ -170,8 +175,6 @@ export class WdtWmsClient extends BaseClient {
         if (!secret) throw cfg('secret', { name: 'required' });
         if (!settings.sid) throw cfg('sid', { name: 'required' });
         if (settings.format && settings.format !== 'xml') throw cfg('format', { name: 'format' });
-        const apiStyle = settings.apiStyle || 'wdt';
-        if (apiStyle !== 'wdt' && apiStyle !== 'qimen') throw cfg('apiStyle', { name: 'apiStyle' });
         this.settings = { serviceUrl, appkey: settings.appkey, sid: settings.sid, format: 'xml', apiStyle };
     }
 
