@@ -140,6 +140,10 @@ export function classifyWms(code: string, message: string): ErrorKind {
     // A frequency text is a rate limit even when it names the appkey or sid (core FREQUENCY_TEXT).
     if (FREQUENCY_TEXT.test(t)) return 'rate-limit';
     if (isBusyAnswer(code, message)) return 'transient';
+    // A call quota used up (接口调用次数超限): the account's calls, not the order.
+    if (/(?:调用|访问|请求)次数\S{0,3}(?:超|达到?上限|用完)/.test(message)) return 'rate-limit';
+    // A code about the order: its message may quote the order's code (SIGN-001, SID-7), no account word.
+    if (/^ORDER_|NOT_?(EXIST|FOUND)|CAN_?NOT/i.test(code)) return 'business';
     // Whole words: "sid" is in "outside" and "sign" in "assign", which name a refused order, not the account.
     // 时间戳 as "timestamp": the host's clock (skew), which no retry of the record mends (protocols.md §0).
     if (/签名|时间戳|\b(sign\w*|appkey|app_key|sid|customerid|timestamp)\b/i.test(t)) return 'config';

@@ -533,6 +533,19 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
             should(classifyWms('', 'sid不存在')).equal('config');
             should(classifyWms('', 'appkey invalid')).equal('config');
         });
+        it('a code about the order is a refusal of that order (output 2), whatever its message quotes: an order code such as SIGN-001 or SID-7 is no account problem (it sent the whole msg to Catch)', () => {
+            should(classifyWms('ORDER_NOT_EXIST', '单据不存在: SIGN-001')).equal('business');
+            should(classifyWms('ORDER_CANNOT_CANCEL', '单据 SID-7 已发货，不能取消')).equal('business');
+            should(classifyWms('ORDER_NOT_FOUND', 'order timestamp-2024 not found')).equal('business');
+            // A generic code: the words decide, as before.
+            should(classifyWms('FAILURE', 'sign check failed')).equal('config');
+            should(classifyWms('SIGN_ERROR', '签名错误')).equal('config');
+        });
+        it('a call quota used up (接口调用次数超限, 调用次数已达上限) is a rate limit, not a refusal of the order', () => {
+            for (const quota of ['接口调用次数超限', '今日调用次数已达上限', 'API访问次数超出限制']) should(classifyWms('FAILURE', quota)).equal('rate-limit', quota);
+            // Counts of the order's own are not a quota.
+            for (const refusal of ['明细行数超限', '取消次数超过限制，请联系仓库']) should(classifyWms('FAILURE', refusal)).equal('business', refusal);
+        });
         it('a frequency text naming the appkey or sid is a rate limit (backed off and retried), not a config error', () => {
             should(classifyWms('REQUEST_TOO_FREQUENT', 'appkey调用过于频繁，请稍后再试')).equal('rate-limit');
             should(classifyWms('FAILURE', 'sid 接口触发限流')).equal('rate-limit');
