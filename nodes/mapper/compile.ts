@@ -763,6 +763,8 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 // A matching item with nothing to return (null, "", no such property) is a miss too: left out, the
                 // target would silently get no value (a push to the node's default org).
                 if (isEmpty(found) && onMissing === 'fail') {
+                    // Nothing to look up with: the source is what is missing, not an item of the collection.
+                    if (values.some(isEmpty)) return why('required');
                     const what = matchFields.map((f, k) => `${f}=${show(values[k])}`).join(', ');
                     if (hit) return why('lookupNoReturn', { store: where, key: ctxKey, match: what, return: ret });
                     return idx ? why('lookupNoMatch', { store: where, key: ctxKey, match: what }) : why('lookupNoCollection', { store: where, key: ctxKey });

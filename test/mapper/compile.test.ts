@@ -98,6 +98,8 @@ describe('compileMapping: rules', function () {
         should(seen).containEql('flow.accts').and.containEql('global.gl');
         should(bad(await fn({ acct: 'ZZ', org: 'O1' }, ctx))).eql([{ field: 'org', source: 'acct', reason: 'no match in flow.accts where FNumber="ZZ"' }]);
         should(bad(await fn({ acct: 'A1' }, {}))[0].reason).equal('flow context "accts" holds no collection');
+        // Nothing to look up with (the source field missing or blank): said so, not "no match … where FNumber=undefined".
+        for (const acct of [undefined, null, '']) should(bad(await fn({ acct, org: 'O1' }, ctx))).eql([{ field: 'org', source: 'acct', reason: 'is required (source is empty)' }]);
     });
 
     it('jsonata: compiled once, line input and $root binding; a failing expression fails the record', async function () {
