@@ -936,8 +936,10 @@ export class KingdeeClient extends BaseClient {
         if (this.settings.authMode !== 'apisign') who = (await this.ensureSession(ctx)).user ?? who;
         const rows = await this.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE', FilterString: " FNUMBER='PRE001' ", TopRowCount: 0, StartRow: 0, Limit: 0 }, ctx);
         const code = Array.isArray(rows[0]) ? str(rows[0][0]) : '';
-        const vars = { acctId: this.settings.acctId, user: String(who ?? ''), authMode: this.settings.authMode, code };
-        return { message: `connected to data centre ${vars.acctId} as ${vars.user} (${vars.authMode}); currency PRE001 = ${code || '(not found)'}`, key: code ? 'connected' : 'noCurrency', vars };
+        // The way of logging in by its name in the editor's language (a zh-CN editor showed "sign", "password").
+        const vars = { acctId: this.settings.acctId, user: String(who ?? ''), authMode: { key: `kingdee-config.test.mode.${this.settings.authMode}` }, code };
+        const key = code ? 'connected' : 'noCurrency';
+        return { message: inEnglish(`kingdee-config.test.${key}`, vars), key, vars };
     }
 }
 

@@ -612,7 +612,7 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             await start();
             await loadQuery();
             const ok = await helper.request().post('/cn-erp/kingdee-config/test').send({ config: config(), credentials: { appSecret: KINGDEE_DEMO.appSecret } }).expect(200);
-            should(testButtonText('kingdee', 'kingdee-config', ok.body, 'zh-CN')).match(/^✔ 已连接数据中心 \S+，用户 \S+（sign）；币别 PRE001 = CNY$/);
+            should(testButtonText('kingdee', 'kingdee-config', ok.body, 'zh-CN')).match(/^✔ 已连接数据中心 \S+，用户 \S+（签名登录）；币别 PRE001 = CNY$/);
             should(testButtonText('kingdee', 'kingdee-config', ok.body, 'en-US')).equal(`✔ ${ok.body.message}`);
             // The button's own time limit: the runtime's text, in Chinese too.
             const limit = testConnectionLimit.ms;
