@@ -834,13 +834,14 @@ export class KingdeeClient extends BaseClient {
      * name several (or some name none) the organisation field is asked beside (its FNumber, or the field itself for its
      * id) and each bill goes to the asks of its own organisation. Bills answer with FID/FBillNo; basic-data forms
      * (BD_MATERIAL …) have neither, so their own key and FNumber are asked. `setting` names the node setting the field
-     * comes from, in the error refusing one that is no field key.
+     * comes from, in the error refusing one that is no field key. `statusKey`: that field of each bill is asked beside
+     * and given as its `status` (a push's targets: FDocumentStatus, a draft's Z).
      */
-    async billsOf(formId: string, field: string, asks: Array<{ value: string; org?: OrgScope }>, ctx: RequestContext, opts: { primaryKey?: string; setting: string }): Promise<Array<Array<{ Id: string; Number: string }>>> {
+    async billsOf(formId: string, field: string, asks: Array<{ value: string; org?: OrgScope }>, ctx: RequestContext, opts: { primaryKey?: string; setting: string; statusKey?: string }): Promise<Array<Array<{ Id: string; Number: string; status?: string }>>> {
         const basic = BASEDATA_KEYS[formId.toLowerCase()];
         const pk = primaryKeyOf(formId, opts.primaryKey);
         const numberKey = basic ? 'FNumber' : 'FBillNo';
-        const found = asks.map(() => [] as Array<{ Id: string; Number: string }>);
+        const found = asks.map(() => [] as Array<{ Id: string; Number: string; status?: string }>);
         const unique = [...new Set(asks.map((a) => a.value).filter((v) => v !== ''))];
         if (!/^[A-Za-z_][\w.]*$/.test(field)) throw new ConnectorError({ system: SYSTEM, kind: 'validation', code: 'INVALID_INPUT', field: opts.setting, message: `${opts.setting}: "${field}" is not a field key` });
         const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
@@ -866,10 +867,10 @@ export class KingdeeClient extends BaseClient {
         for (let i = 0; i < unique.length; i += 200) {
             const slice = unique.slice(i, i + 200);
             const filter = `${field} in (${slice.map(quote).join(',')})` + orgFilter;
-            const keys = [...new Set([field, pk, numberKey, ...orgKeys])];
+            const keys = [...new Set([field, pk, numberKey, ...orgKeys, ...(opts.statusKey ? [opts.statusKey] : [])])];
             for (const row of await this.queryAll({ FormId: formId, FieldKeys: keys, FilterString: filter, PrimaryKey: pk }, ctx)) {
                 const v = str(row[field]);
-                const hit = { Id: str(row[pk]), Number: str(row[numberKey]) };
+                const hit = { Id: str(row[pk]), Number: str(row[numberKey]), ...(opts.statusKey ? { status: str(row[opts.statusKey]) } : {}) };
                 // The database compares text ignoring case and trailing spaces (SQL Server's default collation): the
                 // row is the bill of every value asked equal to its own that way, not only of the one spelt as it is;
                 // missed, those would be saved a second time.

@@ -79,6 +79,9 @@ const targetOrgOf = (r: Obj, params: Record<string, any>) => Number(r.TargetOrgI
 /** The warning of errors Kingdee's answer listed naming no source beside the targets it made. */
 const warnOf = (ctx: EndpointContext<KingdeeClient>) => (errors: string) => ctx.warn({ key: 'kingdee-push.warn.requestErrors', vars: { errors } });
 
+/** FDocumentStatus of a bill kept as a draft (暂存). */
+const DRAFT = 'Z';
+
 /** Kingdee's refusal of a source pushed before (源单“…”已经全部下推，不能重复下推): a rerun after a lost answer. */
 const ALREADY_PUSHED = /全部下推|重复下推/;
 
@@ -86,8 +89,8 @@ const ALREADY_PUSHED = /全部下推|重复下推/;
  * Sources Kingdee refuses as already pushed, named by Number, when the target form is known: their target bills are
  * looked up (one query for the chunk, on the target's source-number field, among the bills of the organisation each
  * was pushed to) and the sources put on output 1 as a fresh push gives them, marked alreadyPushed, so the write-back
- * completes after a lost answer. A source whose target is not found, or whose lookup fails, keeps Kingdee's refusal,
- * with what the lookup found.
+ * completes after a lost answer. A source whose target is not found, or only as a draft (暂存), or whose lookup fails,
+ * keeps Kingdee's refusal, with what the lookup found.
  */
 async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Record<string, any>, records: Obj[], outcomes: Array<RecordOutcome | undefined>): Promise<void> {
     const target = String(params.TargetFormId ?? '');
@@ -101,11 +104,11 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     // organisation is not known, across the data centre. One query for all of them (client.ts billsOf).
     const orgField = mainOrgFieldOf(target);
     const orgOf = (i: number) => (orgField === undefined ? 0 : targetOrgOf(records[i], params));
-    let found: Array<Array<{ Id: string; Number: string }>> = [];
+    let found: Array<Array<{ Id: string; Number: string; status?: string }>> = [];
     let failure: ConnectorError | undefined;
     try {
         const asks = refused.map((i) => ({ value: String(records[i].Number), org: orgOf(i) === 0 ? undefined : { field: orgField!, id: orgOf(i) } }));
-        found = await ctx.client.billsOf(target, field, asks, ctx.request, { setting: 'targetSourceField' });
+        found = await ctx.client.billsOf(target, field, asks, ctx.request, { setting: 'targetSourceField', statusKey: 'FDocumentStatus' });
     } catch (err) {
         failure = toConnectorError(err, 'kingdee');
     }
@@ -116,9 +119,16 @@ async function findPushedTargets(ctx: EndpointContext<KingdeeClient>, params: Re
     let recovered = 0;
     refused.forEach((i, k) => {
         const number = String(records[i].Number);
-        const bills = found[k] ?? [];
+        // A target in draft (暂存, FDocumentStatus Z: its save failed and IsDraftWhenSaveFail kept it) is no bill made:
+        // reported as the source's target, the write-back would take an unsaved bill (commonly without a number) for it.
+        const drafts = (found[k] ?? []).filter((b) => b.status === DRAFT).map(({ Id, Number }) => ({ Id, Number }));
+        const bills = (found[k] ?? []).filter((b) => b.status !== DRAFT).map(({ Id, Number }) => ({ Id, Number }));
         const refusal = (outcomes[i] as { error: ConnectorError }).error;
-        if (bills.length > 0) {
+        if (bills.length === 0 && drafts.length > 0) {
+            const named = drafts.map((b) => (b.Number ? `${b.Number} (Id ${b.Id})` : `Id ${b.Id}`)).join(', ');
+            const message = `${refusal.message} (already pushed, but its ${target} bill ${named} is only a draft (暂存, FDocumentStatus Z): its save failed and it was kept as a draft (IsDraftWhenSaveFail); complete and save it in Kingdee, then push the source again to get it)`;
+            outcomes[i] = { ok: false, error: refusal.copyWith({ message, details: { ...(refusal.details as object | undefined), drafts } }) };
+        } else if (bills.length > 0) {
             recovered++;
             outcomes[i] = { ok: true, result: { ...bills[0], FormId: target, source: { FormId: params.FormId, Number: number }, ...(bills.length > 1 ? { targets: bills } : {}), alreadyPushed: true } };
         } else {

@@ -1616,7 +1616,7 @@ describe('kingdee nodes against the Kingdee simulator', function () {
         it('the lookup of an already pushed source\'s target: a number holding a quote is quoted in the FilterString (doubled), and its target found; the field is the node\'s setting', async () => {
             await start();
             sim.rows('CN_PAYAPPLY').push({ FID: 790001, FBillNo: "FK'Q1", FDate: '2024-02-01T00:00:00', FAPPLYAMOUNTFOR_H: 1, FDocumentStatus: 'C', FPushed: true });
-            sim.rows('AP_PAYBILL').push({ FID: 790501, FBillNo: 'FKD90000001', F_SRCNO: "FK'Q1", FSRCBILLNO: "FK'Q1" });
+            sim.rows('AP_PAYBILL').push({ FID: 790501, FBillNo: 'FKD90000001', F_SRCNO: "FK'Q1", FSRCBILLNO: "FK'Q1", FDocumentStatus: 'C' });
             await loadPush(node({ targetSourceField: { value: 'F_SRCNO', type: 'str' } }));
             const r = await run('n1', { payload: { Number: "FK'Q1" } }, 2);
             should(r.caught).be.undefined();
@@ -1628,10 +1628,30 @@ describe('kingdee nodes against the Kingdee simulator', function () {
             await start();
             const src = sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000110')!;
             src.FPushed = true;
-            sim.rows('AP_PAYBILL').push({ FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110' }, { FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110' }, { FID: 790602, FBillNo: 'FKD90000602', FSRCBILLNO: 'FKSQ000110' });
+            sim.rows('AP_PAYBILL').push({ FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110', FDocumentStatus: 'C' }, { FID: 790601, FBillNo: 'FKD90000601', FSRCBILLNO: 'FKSQ000110', FDocumentStatus: 'C' }, { FID: 790602, FBillNo: 'FKD90000602', FSRCBILLNO: 'FKSQ000110', FDocumentStatus: 'C' });
             await loadPush();
             const r = await run('n1', { payload: [{ Number: 'FKSQ000110' }] }, 2);
             should(r.outputs[0][0].payload).eql([{ Id: '790601', Number: 'FKD90000601', FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', Number: 'FKSQ000110' }, targets: [{ Id: '790601', Number: 'FKD90000601' }, { Id: '790602', Number: 'FKD90000602' }], alreadyPushed: true }]);
+        });
+
+        it('IsDraftWhenSaveFail: an already pushed source whose only target is a draft (暂存, FDocumentStatus Z, no number) → output 2 naming the draft, not output 1 as a made bill (alreadyPushed, blank Number); once the draft is saved in Kingdee, the replay gets it', async () => {
+            await start();
+            await loadPush(node({ IsDraftWhenSaveFail: { value: 'true', type: 'bool' } }));
+            // Pushed before (its answer lost): the target's save failed and Kingdee kept it as a draft, without a number.
+            sim.rows('CN_PAYAPPLY').find((b) => b.FBillNo === 'FKSQ000107')!.FPushed = true;
+            sim.rows('AP_PAYBILL').push({ FID: 790801, FBillNo: '', FSRCBILLNO: 'FKSQ000107', FPAYORGID: 1, 'FPAYORGID.FNumber': '100', FDocumentStatus: 'Z' });
+            const r = await run('n1', { payload: { Number: 'FKSQ000107' } }, 2);
+            should(r.caught).be.undefined();
+            should(r.outputs[0].map((m) => m.payload)).eql([], 'a draft target was reported as the source\'s made bill');
+            should(r.outputs[1]).have.length(1);
+            should(r.outputs[1][0].payload).eql({ Number: 'FKSQ000107' });
+            should(r.outputs[1][0].error.message).match(/已经全部下推/).and.match(/draft/).and.match(/790801/);
+            should(r.outputs[1][0].error.retryable).be.false();
+            // Completed and saved by hand in Kingdee: the replay picks it up as the source's target.
+            Object.assign(sim.rows('AP_PAYBILL').find((b) => b.FID === 790801)!, { FBillNo: 'FKD90000801', FDocumentStatus: 'A' });
+            const again = await run('n1', { payload: { Number: 'FKSQ000107' } }, 2);
+            should(again.outputs[0][0].payload).eql({ Id: '790801', Number: 'FKD90000801', FormId: 'AP_PAYBILL', source: { FormId: 'CN_PAYAPPLY', Number: 'FKSQ000107' }, alreadyPushed: true });
+            should(sim.rows('AP_PAYBILL').filter((b) => b.FSRCBILLNO === 'FKSQ000107')).have.length(1);
         });
 
         it('the lookup fails (HTTP 500 every time) → the already pushed source stays on output 2 with Kingdee\'s reason and why the lookup failed; not Catch', async () => {
