@@ -58,6 +58,38 @@ export interface CallOptions {
 
 const SAFE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL', 'ERR_BAD_OPTION_VALUE']);
 
+/** How HTML pages and XML write `"` and `'` (escape-html, .NET, Spring: &quot; &#39;; Python: &#x27;; Go: &#34;; PHP: &#039;; XML: &apos;), or leave them. */
+const HTML_QUOTES = ['&quot;', '&#34;', '"'];
+const HTML_APOSTROPHES = ['&#39;', '&#x27;', '&#039;', '&apos;', "'"];
+
+/**
+ * Every form in which an answer may quote `value` back: as sent (raw, URL-encoded, inside a JSON string, and that
+ * inside another), and each of
+ * these as a page or a serializer writes what it quotes: HTML-escaped (every template engine escapes what it shows; a
+ * password with & < > " ' in it shown so is the password all the same), and in a JSON string with characters written
+ * as \uXXXX (.NET's and Java's serializers for & < > ' + and everything past ASCII; Python's for everything past ASCII).
+ */
+function secretForms(value: string): string[] {
+    const json = JSON.stringify(value).slice(1, -1);
+    // A JSON body quoted inside a JSON string (an error's message quoting the request) holds it escaped twice.
+    const sent = [value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), json, JSON.stringify(json).slice(1, -1)];
+    const forms = new Set(sent);
+    for (const f of sent) {
+        for (const quot of HTML_QUOTES) {
+            for (const apos of HTML_APOSTROPHES) forms.add(f.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? quot : apos)));
+        }
+        for (const chars of [/[&<>'+`\u0080-\uffff]/g, /[\u0080-\uffff]/g]) {
+            for (const upper of [true, false]) {
+                forms.add(f.replace(chars, (c) => {
+                    const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+                    return `\\u${upper ? hex.toUpperCase() : hex}`;
+                }));
+            }
+        }
+    }
+    return [...forms];
+}
+
 export class HttpTransport {
     readonly system: string;
     readonly defaultTimeoutMs: number;
@@ -130,7 +162,7 @@ export class HttpTransport {
         if (typeof value !== 'string' || value.length < 4) return;
         const store = session ? this.sessionSecrets : this.secrets;
         store.delete(value);
-        store.set(value, [...new Set([value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)])]);
+        store.set(value, secretForms(value));
         if (store.size > 16) store.delete(store.keys().next().value as string);
     }
 

@@ -47,8 +47,13 @@ export type Fault =
     | { type: 'truncate-after-processing'; bytes?: number }
     /** A vendor-specific answer, e.g. 'rate-limit', 'session-expired'. */
     | { type: 'vendor'; name: string }
-    /** An error page quoting the request back (its URL with the query, its headers, or its body), as some gateways do. */
-    | { type: 'echo'; status: number; part: 'url' | 'headers' | 'body' };
+    /**
+     * An error page quoting the request back (its URL with the query, its headers, or its body), as some gateways do.
+     * `escape`: quoted as a real page or answer would quote it: 'html', HTML-escaped (&amp; &lt; &gt; &quot; &#39;, as
+     * every template engine escapes what it shows); 'json', in a JSON error (.NET's and Java's serializers write &, <,
+     * >, ', + and every character past ASCII as \uXXXX). Default: as it came.
+     */
+    | { type: 'echo'; status: number; part: 'url' | 'headers' | 'body'; escape?: 'html' | 'json' };
 
 /**
  * A seeded mix of faults: every request matching `match` that no queued fault (inject()) claims draws, with
@@ -61,6 +66,18 @@ export interface FaultMix {
     rate: number;
     faults: Array<{ fault: Fault; weight?: number; max?: number; match?: (req: SimRequest) => boolean }>;
     match?: (req: SimRequest) => boolean;
+}
+
+/** Text as an HTML page shows it (escape-html, Spring's HtmlUtils, .NET's HtmlEncode). */
+export function htmlEscape(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Text inside a JSON string as .NET's serializers write it (System.Text.Json's default encoder): HTML characters and non-ASCII as \uXXXX. */
+export function jsonAscii(text: string): string {
+    return JSON.stringify(text)
+        .slice(1, -1)
+        .replace(/[&<>'+`\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
 }
 
 /** A small seeded PRNG (mulberry32): reproducible fault mixes and test data. */
@@ -351,7 +368,9 @@ export class SimServer {
                 case 'echo': {
                     const url = `${req.path}${Object.keys(req.query).length ? `?${new URLSearchParams(req.query)}` : ''}`;
                     const quoted = fault.part === 'url' ? url : fault.part === 'headers' ? Object.entries(req.headers).filter(([k]) => !/^(host|connection|accept|accept-encoding|user-agent|content-length|content-type)$/.test(k)).map(([k, v]) => `${k}: ${v}`).join('\n') : req.body;
-                    return this.write(res, { status: fault.status, headers: { 'Content-Type': 'text/html' }, body: `${quoted}<html><body>request refused</body></html>` });
+                    if (fault.escape === 'json') return this.write(res, { status: fault.status, headers: { 'Content-Type': 'application/json' }, body: `{"Message":"request refused: ${jsonAscii(quoted)}"}` });
+                    const shown = fault.escape === 'html' ? htmlEscape(quoted) : quoted;
+                    return this.write(res, { status: fault.status, headers: { 'Content-Type': 'text/html' }, body: `${shown}<html><body>request refused</body></html>` });
                 }
             }
         }
