@@ -124,6 +124,21 @@ export function responseStatusOf(body: unknown): KdStatus | undefined {
     return undefined;
 }
 
+/**
+ * A Push answer's ResponseStatus with the conversion's refusals (a source not audited, closed, no rule) that are listed
+ * only in ConvertResponseStatus: read alone, ResponseStatus leaves those sources with no outcome ("may have been
+ * processed"), or, every source refused, fails the call "without a message". Errors listed in both are taken once.
+ */
+function pushStatusOf(answer: unknown): KdStatus | undefined {
+    const status = responseStatusOf(answer);
+    const convert = (answer as any)?.Result?.ConvertResponseStatus as KdStatus | undefined;
+    if (!status || !isObj(convert) || !Array.isArray(convert.Errors) || convert.Errors.length === 0) return status;
+    const key = (e: KdError) => JSON.stringify([dIndexOf(e?.DIndex) ?? null, str(e?.Message)]);
+    const listed = new Set((status.Errors ?? []).map(key));
+    const extra = convert.Errors.filter((e) => !listed.has(key(e)));
+    return extra.length === 0 ? status : { ...status, Errors: [...(status.Errors ?? []), ...extra], MsgCode: Number(status.MsgCode) || convert.MsgCode };
+}
+
 export function isSessionLost(status: KdStatus | undefined): boolean {
     if (!status) return false;
     if (Number(status.MsgCode) === 1) return true;
@@ -573,7 +588,7 @@ export class KingdeeClient extends BaseClient {
                     // Cut short or garbled on the way (a proxy, a gateway): a write may have been performed all the same.
                     throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: `${operation}: the server's answer is not JSON: ${this.http.quote(res.body, 120)}`, safeToRepeat: false });
                 }
-                const status = responseStatusOf(answer);
+                const status = operation === 'Push' ? pushStatusOf(answer) : responseStatusOf(answer);
                 // A write answer naming saved records was acted on although the session was lost in its course: sent
                 // again after a re-login, those would be saved twice. It is read record by record below (the next call
                 // finds the session lost and logs in again).
@@ -915,18 +930,8 @@ export class KingdeeClient extends BaseClient {
     async push(formId: string, kind: PushSourceKind, values: string[], options: Record<string, unknown>, ctx: RequestContext): Promise<RecordOutcome[]> {
         const data: Record<string, unknown> = { ...options, Ids: kind === 'Id' ? values.join(',') : '', Numbers: kind === 'Number' ? values : [], EntryIds: kind === 'EntryId' ? values.join(',') : '' };
         const answer = await this.invoke('Push', formId, data, ctx, true);
-        let status = responseStatusOf(answer);
+        const status = pushStatusOf(answer);
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
-        // The conversion's refusals (a source not audited, no rule) may be listed only in ConvertResponseStatus, beside
-        // the targets made of the others: read alone, ResponseStatus leaves those sources with no outcome ("may have
-        // been processed") and hides the reason. Errors listed in both are taken once.
-        const convert = (answer as any)?.Result?.ConvertResponseStatus as KdStatus | undefined;
-        if (isObj(convert) && Array.isArray(convert.Errors) && convert.Errors.length > 0) {
-            const key = (e: KdError) => JSON.stringify([dIndexOf(e?.DIndex) ?? null, str(e?.Message)]);
-            const listed = new Set((status.Errors ?? []).map(key));
-            const extra = convert.Errors.filter((e) => !listed.has(key(e)));
-            if (extra.length > 0) status = { ...status, Errors: [...(status.Errors ?? []), ...extra], MsgCode: Number(status.MsgCode) || convert.MsgCode };
-        }
         const target = (e: SuccessEntity) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo) });
         // A source made into several target bills: the first's Id and Number, and `targets` listing them all.
         return splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push');

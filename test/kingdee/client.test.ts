@@ -508,6 +508,28 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should((out[1] as any).result).match({ Number: 'FKD00000001', source: { Number: 'FKSQ000101' } });
     });
 
+    it('push: every source refused by the conversion, the reasons listed only in ConvertResponseStatus (ResponseStatus failing with no Errors) → each source fails with its own reason, not the msg to Catch as "a failure without a message"', async () => {
+        const c = make();
+        const refusals = [
+            { FieldName: null, Message: '源单“FKSQ000111”未审核，不能下推', DIndex: 0 },
+            { FieldName: null, Message: '源单“FKSQ000112”已关闭，不能下推', DIndex: 1 },
+        ];
+        const body = { Result: {
+            ResponseStatus: { ErrorCode: 500, IsSuccess: false, Errors: [], SuccessEntitys: [], SuccessMessages: [], MsgCode: 0 },
+            ConvertResponseStatus: { ErrorCode: 500, IsSuccess: false, Errors: refusals, SuccessEntitys: [], SuccessMessages: [], MsgCode: 11 },
+        } };
+        kd.sim.inject({ type: 'http', status: 200, body: JSON.stringify(body) }, 1, (r) => /\.Push\./.test(r.path));
+        const options = { TargetFormId: 'AP_PAYBILL', IsEnableDefaultRule: false, IsDraftWhenSaveFail: false, RuleId: 'r', TargetOrgId: 0, CustomParams: {} };
+        const out = await c.push('CN_PAYAPPLY', 'Number', ['FKSQ000111', 'FKSQ000112'], options, {});
+        should(out.map((o) => o.ok)).eql([false, false]);
+        should((out[0] as any).error.message).match(/FKSQ000111.*未审核/);
+        should((out[1] as any).error.message).match(/FKSQ000112.*已关闭/);
+        for (const o of out) {
+            should((o as any).error.kind).equal('business');
+            should((o as any).error.possiblyProcessed).not.be.true();
+        }
+    });
+
     it('positional body form and response_error: classified, never retried', async () => {
         const c = make({ bodyForm: 'positional' });
         const rows = await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {});
