@@ -202,9 +202,10 @@ export abstract class BaseClient {
 
     /**
      * The error with every kept secret taken out of its message (a vendor's message or a quoted answer), and out of the
-     * same text for the editor (`details.text`, a catalog text whose values may quote the vendor).
+     * same text for the editor (`details.text`, a catalog text whose values may quote the vendor). Thrown errors pass
+     * here in call(); the endpoint passes a record's refusal (output 2) and a warning's text the same way.
      */
-    private redacted(err: unknown): ConnectorError {
+    redacted(err: unknown): ConnectorError {
         const e = toConnectorError(err, this.system);
         const message = this.http.redact(e.message);
         const details = e.details as { text?: unknown } | undefined;
@@ -212,6 +213,11 @@ export abstract class BaseClient {
         if (message === e.message && text === details?.text) return e;
         // The cause goes too: it may hold the same text unredacted.
         return e.copyWith({ message, cause: undefined, ...(text !== undefined ? { details: { ...details, text } } : {}) });
+    }
+
+    /** A text (a warning quoting the vendor) with every kept secret taken out. */
+    withoutSecrets(text: string): string {
+        return this.http.redact(text);
     }
 
     private redactedText(t: Text): Text {

@@ -692,7 +692,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             }
             const client = configNode.getClient();
             const timeoutMs = num(msg.requestTimeout) ?? nodeTimeoutMs;
-            const warn: EndpointContext<C>['warn'] = (text) => node.warn(typeof text === 'string' ? text : _(text.key, text.vars));
+            // A vendor's words quoted in a warning (an error listed for no record) may echo the request: no secret.
+            const warn: EndpointContext<C>['warn'] = (text) => node.warn(client.withoutSecrets(typeof text === 'string' ? text : _(text.key, text.vars)));
             const request: RequestContext = {
                 signal,
                 timeoutMs,
@@ -907,7 +908,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                     break;
                 }
             }
-            emitOutcomes(records, outcomes, single, msg, send);
+            emitOutcomes(ctx.client, records, outcomes, single, msg, send);
         }
 
         async function runAction(as: ActionSpec<C>, ctx: EndpointContext<C>, params: Record<string, any>, msg: Msg, send: Send): Promise<void> {
@@ -919,19 +920,20 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 throw new WholeMessageError(`${as.type}: ${ce.message}`, ce);
             }
             send([derive(RED, msg, answer.result), null]);
-            const failures = (answer.failures ?? []).map((f) => derive(RED, msg, f.record, { error: f.error.toMsgError(f.record) }));
+            const failures = (answer.failures ?? []).map((f) => derive(RED, msg, f.record, { error: ctx.client.redacted(f.error).toMsgError(f.record) }));
             asSequence(RED, failures);
             for (const f of failures) send([null, f]);
             const failed = answer.failures?.length ?? 0;
             status.done(failed ? _('runtime.status.doneFailed', { failed }) : _('runtime.status.done'), failed > 0);
         }
 
-        function emitOutcomes(records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
+        function emitOutcomes(client: C, records: unknown[], outcomes: RecordOutcome[], single: boolean, msg: Msg, send: Send): void {
             const saved: unknown[] = [];
             const failures: Msg[] = [];
             outcomes.forEach((o, i) => {
                 if (o.ok) saved.push(o.result);
-                else failures.push(derive(RED, msg, records[i], { error: o.error.toMsgError(records[i]), recordIndex: i }));
+                // A vendor's refusal of the record may quote the request back: no secret on output 2 (call() redacts thrown errors only).
+                else failures.push(derive(RED, msg, records[i], { error: client.redacted(o.error).toMsgError(records[i]), recordIndex: i }));
             });
             asSequence(RED, failures, single);
             for (const f of failures) send([null, f]);

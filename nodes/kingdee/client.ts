@@ -914,10 +914,10 @@ export class KingdeeClient extends BaseClient {
         const status = responseStatusOf(answer);
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'BatchSave: the answer has no ResponseStatus', safeToRepeat: false });
         const returnDataOf = pairReturnData((answer as any)?.Result?.NeedReturnData, status.SuccessEntitys ?? []);
-        return splitOutcomes(models.length, status, (e, i) => {
+        return this.withoutSecretsIn(splitOutcomes(models.length, status, (e, i) => {
             const returnData = returnDataOf(e);
             return { Id: str(e.Id), Number: str(e.Number ?? e.BillNo), ...(returnData !== undefined ? { returnData } : {}), model: models[i] };
-        }, 'BatchSave');
+        }, 'BatchSave'));
     }
 
     // ---------- Push ----------
@@ -934,7 +934,20 @@ export class KingdeeClient extends BaseClient {
         if (!status) throw new ConnectorError({ system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', message: 'Push: the answer has no ResponseStatus', safeToRepeat: false });
         const target = (e: SuccessEntity) => ({ Id: str(e.Id), Number: str(e.Number ?? e.BillNo) });
         // A source made into several target bills: the first's Id and Number, and `targets` listing them all.
-        return splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push');
+        return this.withoutSecretsIn(splitOutcomes(values.length, status, (e, k, all) => ({ ...target(e), FormId: options.TargetFormId ?? null, source: { FormId: formId, [kind]: values[k] }, ...(all.length > 1 ? { targets: all.map(target) } : {}) }), 'Push'));
+    }
+
+    /**
+     * The saved records' requestErrors (Kingdee's words for no record, which may quote the request back) without a
+     * kept secret: they go out on output 1 and into a warning. (A record's refusal is redacted by the endpoint.)
+     */
+    private withoutSecretsIn(outcomes: RecordOutcome[]): RecordOutcome[] {
+        for (const o of outcomes) {
+            if (!o.ok || !isObj(o.result) || !Array.isArray(o.result.requestErrors)) continue;
+            const errors = o.result.requestErrors as KdError[];
+            o.result = { ...o.result, requestErrors: errors.map((e) => (isObj(e) && typeof e.Message === 'string' ? { ...e, Message: this.withoutSecrets(e.Message) } : e)) };
+        }
+        return outcomes;
     }
 
     async checkConnection(ctx: RequestContext): Promise<ConnectionCheck> {
