@@ -76,8 +76,9 @@ export function classifyJackyun(text: string, code = ''): ErrorKind {
     // `sign` as a word's start only (or Qimen's inner `jkysign`): startConsignTime (a business refusal naming a field)
     // is no signature text. A timestamp refused is the clock's (§0: clock skew is config), not the request's.
     if (/签名|(?<![a-z])(?:jky)?sign|appkey|app_key|未授权|权限|未订阅|订阅|permission|unauthori[sz]ed|时间戳|(?<![a-z])timestamp/i.test(text)) return 'config';
-    // Looser words than FREQUENCY_TEXT: only after the account words.
-    if (/超过.*次|frequen|limit/i.test(text)) return 'rate-limit';
+    // Looser words than FREQUENCY_TEXT: only after the account words. A count of calls within one clause (超过每秒1次),
+    // not "超过7天，请缩小范围后再次查询" (a window too long, which no retry mends); a limit on calls, not a page size's.
+    if (/超过[^，。,;；]{0,10}(?<!再)次|frequen|(?:call|request|access|api|qps)s?\s*limit|limited\b/i.test(text)) return 'rate-limit';
     return 'business';
 }
 

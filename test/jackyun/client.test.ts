@@ -57,6 +57,9 @@ describe('jackyun/client: classifyJackyun (protocols.md §2.3)', () => {
     });
     it('"sign" inside another word (startConsignTime, design) is no signature text: a business refusal stays business', () => {
         for (const text of ['startConsignTime与endConsignTime时间间隔不能超过七天 0130040004', '订单已发货 consigned', 'design error']) should(classifyJackyun(text)).equal('business', text);
+        // A refusal of the request's own values is no rate limit (it was backed off and retried, then failed retryable).
+        for (const text of ['查询时间范围超过7天，请缩小范围后再次查询', '时间范围超过7天请缩小范围后再次查询', 'pageSize exceeds the limit of 200', 'pageSize超过最大限制200']) should(classifyJackyun(text)).equal('business', text);
+        for (const text of ['调用超过每分钟60次', 'api limit reached', 'Request limit exceeded', 'App Call Limited']) should(classifyJackyun(text)).equal('rate-limit', text);
         for (const text of ['Invalid sign', 'isv.invalid-signature', 'sign-check-failure', 'SignError']) should(classifyJackyun(text)).equal('config', text);
     });
     it('a server saying it is busy (系统繁忙, 服务器繁忙, system busy) → transient: it did nothing, and a read is asked again', () => {
