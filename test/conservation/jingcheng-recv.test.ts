@@ -13,12 +13,12 @@ describe('conservation under faults: jingcheng-recv', function () {
         await sim?.stop();
     });
 
-    it('1,000 return sheets one request each, sheets the ERP already has, lost answers: each received once (output 1, those it had marked alreadyPresent) or on output 2, none received twice', async () => {
+    it('2,000 return sheets one request each, sheets the ERP already has, lost answers: each received once (output 1, those it had marked alreadyPresent) or on output 2, none received twice', async () => {
         const seed = seedFor(9401);
         const rand = seededRandom(seed);
         const sheets: Msg[] = [];
         const already: Msg[] = [];
-        for (let i = 0; i < 1000; i++) {
+        for (let i = 0; i < 2000; i++) {
             const s = demoSheet(`RS${String(i).padStart(8, '0')}`);
             // 3 % are in the ERP already (DUPLICATE_SHEET: output 1, marked alreadyPresent).
             if (rand() < 0.03) already.push({ ...s, Remark: 'before the test' });

@@ -13,12 +13,12 @@ describe('conservation under faults: wdt-wms-cancel', function () {
         await sim?.stop();
     });
 
-    it('1,000 cancellations one request each, shipped and unknown orders, lost answers: each cancelled once (output 1) or on output 2, none cancelled twice', async () => {
+    it('2,000 cancellations one request each, shipped and unknown orders, lost answers: each cancelled once (output 1) or on output 2, none cancelled twice', async () => {
         const seed = seedFor(9201);
         const rand = seededRandom(seed);
         const orders: WmsOrder[] = [];
         const records: Msg[] = [];
-        for (let i = 0; i < 1000; i++) {
+        for (let i = 0; i < 2000; i++) {
             const code = `WO${String(i).padStart(6, '0')}`;
             const r = rand();
             // 3 % shipped (ORDER_CANNOT_CANCEL), 2 % unknown to the WMS (ORDER_NOT_EXIST): refusals on output 2.
