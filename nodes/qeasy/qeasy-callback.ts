@@ -440,13 +440,43 @@ function register(RED: NodeAPI) {
             return p;
         };
 
-        // The stored entries themselves, not a copy: a busy shop's day holds hundreds of thousands of keys (see `keep`).
-        const contextGet = (key: string): Promise<Record<string, StoredReply>> =>
-            new Promise((resolve, reject) =>
-                node.context().get(key, dedupeStore as string, (err: Error | undefined, v: unknown) => (err ? reject(err) : resolve(v && typeof v === 'object' ? (v as Record<string, StoredReply>) : {}))),
+        // What the node holds of its duplicate store, by context key: read once, then kept as saved. Only this node
+        // writes its node context, so after the first read its copy is what the store holds. A store handing out
+        // copies (Node-RED's localfilesystem without cache reads and parses the node's whole context file on every
+        // get) was otherwise read up to four times per delivery, every read as long as the keys of the whole window.
+        // A failed save drops the copy (the store is read again); `generation` keeps a read that was under way while a
+        // save was made from replacing the copy with what the store held before it.
+        const heldCopy = new Map<string, Record<string, StoredReply>>();
+        let generation = 0;
+        const contextGet = (key: string): Promise<Record<string, StoredReply>> => {
+            const copy = heldCopy.get(key);
+            if (copy) return Promise.resolve(copy);
+            const started = generation;
+            return new Promise((resolve, reject) =>
+                node.context().get(key, dedupeStore as string, (err: Error | undefined, v: unknown) => {
+                    if (err) return reject(err);
+                    const read = v && typeof v === 'object' ? (v as Record<string, StoredReply>) : {};
+                    if (generation !== started) return resolve(heldCopy.get(key) ?? read);
+                    // (the stored entries themselves, not a copy, with a store handing out what it keeps: see `keep`)
+                    if (!heldCopy.has(key)) heldCopy.set(key, read);
+                    resolve(heldCopy.get(key)!);
+                }),
             );
-        const contextSet = (key: string, v: Record<string, StoredReply>): Promise<void> =>
-            new Promise((resolve, reject) => node.context().set(key, v, dedupeStore as string, (err?: Error) => (err ? reject(err) : resolve())));
+        };
+        const contextSet = (key: string, v: Record<string, StoredReply>): Promise<void> => {
+            generation++;
+            return new Promise((resolve, reject) =>
+                node.context().set(key, v, dedupeStore as string, (err?: Error) => {
+                    generation++;
+                    if (err) {
+                        heldCopy.delete(key);
+                        return reject(err);
+                    }
+                    heldCopy.set(key, v);
+                    resolve();
+                }),
+            );
+        };
 
         /**
          * An order's duplicate key: `tid:T1` for one field (as earlier releases stored it), `shop_no,tid:["S1","T1"]`

@@ -1068,6 +1068,34 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(Object.keys(store.read('qeasyDelivered'))).eql([keyOf('TF001'), keyOf('TF002')]);
     });
 
+    it('a persistent store handing out copies (localfilesystem without cache: every get reads and parses the node\'s whole context file) is read once per run, not on every delivery; a redeploy or a restart still knows what it saved', async () => {
+        const store = fakeContextStore({ copies: true });
+        let gets = 0;
+        const counted = () => {
+            const m = store.module();
+            return { ...m, get: (...args: Parameters<typeof m.get>) => (gets++, m.get(...args)) };
+        };
+        helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: counted } } });
+        await deploy({}, { dedupeStore: 'file' });
+        await (helper as any)._context.load();
+        const bodies = ['TH001', 'TH002', 'TH003', 'TH004', 'TH005'].map((tid) => JSON.stringify(order(tid)));
+        for (const b of bodies) should((await post(b, signed(b))).status).equal(200);
+        // the keys and the signatures, each read once (was four reads per delivery, each as long as the whole window)
+        should(gets).be.belowOrEqual(2);
+        should(Object.keys(store.read('qeasyDelivered'))).have.length(5);
+        // A restart: only the store is left, and every order sent again is a repeat.
+        await helper.unload();
+        await new Promise((r) => server!.close(() => r(undefined)));
+        await deploy({}, { dedupeStore: 'file' });
+        await (helper as any)._context.load();
+        for (const b of bodies) should((await post(b, signed(b, SECRET, now() - 1))).status).equal(200);
+        const c = JSON.stringify(order('TH006'));
+        should((await post(c, signed(c))).status).equal(200);
+        await settle();
+        should(received.map((m) => m.payload.tid)).eql(['TH006']);
+        should(Object.keys(store.read('qeasyDelivered'))).have.length(6);
+    });
+
     it('a persistent duplicate store whose first save fails (a store handing out copies): the expired keys of a previous run still leave it at the next save', async () => {
         let failing = false;
         // As a file or database store does, get hands out a copy of what was saved.
