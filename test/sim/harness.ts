@@ -24,6 +24,11 @@ export interface SimRequest {
     remote?: string;
     /** The fault this request got instead of (or besides) a normal answer, if any. */
     fault?: Fault;
+    /**
+     * Set by a simulator that turned the request away without acting on it, by its own rules rather than an injected
+     * fault (a session another request's fault ended): why. A write may be sent again after it.
+     */
+    refused?: string;
 }
 
 export interface SimResponse {
@@ -66,6 +71,11 @@ export interface FaultMix {
     rate: number;
     faults: Array<{ fault: Fault; weight?: number; max?: number; match?: (req: SimRequest) => boolean }>;
     match?: (req: SimRequest) => boolean;
+    /**
+     * Each fault of the list is drawn once before any is drawn again (among those a request may get): a seed that
+     * happened never to draw one (a lost answer, a timed-out write still processed) left it untested. See undrawnFaults.
+     */
+    everyKind?: boolean;
 }
 
 /** Text as an HTML page shows it (escape-html, Spring's HtmlUtils, .NET's HtmlEncode). */
@@ -208,6 +218,12 @@ export class SimServer {
         return this;
     }
 
+    /** The faults of the random mix never drawn so far (none when there is no mix; a fault allowed 0 times is not counted). */
+    undrawnFaults(): Fault[] {
+        const mix = this.mix;
+        return mix ? mix.spec.faults.filter((f, k) => mix.drawn[k] === 0 && f.max !== 0).map((f) => f.fault) : [];
+    }
+
     clearFaults(): void {
         this.faults.length = 0;
         this.mix = undefined;
@@ -275,7 +291,8 @@ export class SimServer {
         const hit = mix.random() < mix.spec.rate;
         const pick = mix.random();
         if (!hit) return undefined;
-        const eligible = mix.spec.faults.map((f, k) => ({ f, k })).filter(({ f, k }) => (f.max === undefined || mix.drawn[k] < f.max) && (!f.match || f.match(req)));
+        let eligible = mix.spec.faults.map((f, k) => ({ f, k })).filter(({ f, k }) => (f.max === undefined || mix.drawn[k] < f.max) && (!f.match || f.match(req)));
+        if (mix.spec.everyKind && eligible.some(({ k }) => mix.drawn[k] === 0)) eligible = eligible.filter(({ k }) => mix.drawn[k] === 0);
         const total = eligible.reduce((sum, { f }) => sum + (f.weight ?? 1), 0);
         let at = pick * total;
         for (const { f, k } of eligible) {

@@ -610,6 +610,7 @@ export class KingdeeSim extends SimServer {
             if (m[2].toLowerCase() === 'authservice') return svc === 'logout' ? this.logout(req) : this.auth(svc, arg, !!positional);
             const wrap = svc === 'executebillquery';
             const auth = this.authorised(req);
+            if (!auth.ok) req.refused = 'session lost';
             if (!auth.ok) return { body: wrap ? [[envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1)]] : envelope([{ FieldName: null, Message: SESSION_LOST, DIndex: 0 }], 1) };
             const res = this.operation(svc, m[3], wrap, arg);
             if (auth.setCookie) res.headers = { ...res.headers, 'Set-Cookie': auth.setCookie };
