@@ -635,7 +635,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             try {
                 params = await reader.read(msg);
             } catch (err) {
-                throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`, inputError(spec.system, (err as Error).message));
+                throw new WholeMessageError(`${spec.type}: ${(err as Error).message}`, inputError(spec.system, (err as Error).message, (err as { field?: string }).field));
             }
             let watermarkEnd: number | undefined;
             // The watermark of the read this trigger asks for: the node's, or its own for other records (readDigest).

@@ -64,6 +64,24 @@ function evaluate(RED: NodeAPI, node: Node, tv: TypedValue, msg: Record<string, 
     });
 }
 
+/**
+ * Why an evaluation failed, as the user can act on it. JSONata throws plain objects (`{code, message, position}`), not
+ * Errors: String() of one is "[object Object]".
+ */
+function failureText(err: unknown): string {
+    if (err instanceof Error) return err.message;
+    if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+        const { message, code } = err as { message: string; code?: unknown };
+        return typeof code === 'string' && code !== '' ? `${message} [${code}]` : message;
+    }
+    return String(err);
+}
+
+/** An Error naming the parameter it is about (`field`, as the validation errors do). */
+function paramError(name: string, message: string): Error & { field: string } {
+    return Object.assign(new Error(`${name}: ${message}`), { field: name });
+}
+
 /** Whether two values are the same as JSON; values that have no JSON text (a BigInt) differ from everything. */
 function sameJson(a: unknown, b: unknown): boolean {
     try {
@@ -111,7 +129,10 @@ export class ParamReader {
         return out;
     }
 
-    /** Throws an Error naming the parameter when a TypedInput cannot be evaluated (bad JSON, bad JSONata). */
+    /**
+     * Throws an Error naming the parameter (its message, and `field`) when a TypedInput cannot be evaluated (bad JSON,
+     * bad JSONata) or still holds `${NAME}` for a variable nothing sets.
+     */
     async read(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
         const fromMsg: Record<string, unknown> = {};
         const payload = msg.payload;
@@ -126,11 +147,17 @@ export class ParamReader {
                 if (msgValue !== undefined) out[name] = msgValue;
                 continue;
             }
+            // Node-RED replaces a setting `${NAME}` with the variable when it starts the node, and leaves the text as it
+            // is when nothing sets NAME (a subflow instance's property, a flow's, the process's): sent as typed, it would
+            // reach the vendor as a shop or form literally named `${NAME}`. As the config nodes refuse theirs.
+            if (FIXED_AT_DEPLOY.has(tv!.type ?? '') && tv!.type !== 'env' && isEnvVarText(String(tv!.value).trim())) {
+                throw paramError(name, `${String(tv!.value).trim()} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+            }
             let value: unknown;
             try {
                 value = await evaluate(this.RED, this.node, tv!, msg);
             } catch (err) {
-                throw new Error(`${name}: cannot evaluate the ${tv!.type} setting (${err instanceof Error ? err.message : String(err)})`);
+                throw paramError(name, `cannot evaluate the ${tv!.type} setting (${failureText(err)})`);
             }
             if (value === undefined) {
                 if (msgValue !== undefined) out[name] = msgValue;

@@ -116,6 +116,49 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(shown.text.length).be.belowOrEqual('INVALID_INPUT: '.length + STATUS_REASON_CHARS);
         });
 
+        it('a JSONata setting that fails goes to Catch naming the parameter and saying why (JSONata throws no Error: it read "[object Object]")', async () => {
+            await loadQuery(queryNode({ params: { pageSize: { value: 'payload.n + 1', type: 'jsonata' } } }));
+            const r = await run('n1', { payload: { n: 'ten' } }, 1);
+            should(r.caught).be.ok();
+            should(r.caught!.error.message).match(/pageSize: cannot evaluate the jsonata setting \(.*"\+" operator must evaluate to a number/);
+            should(r.caught!.error.message).not.match(/object Object/);
+            should(caughtCode(r.caught)).equal('INVALID_INPUT');
+            should(r.caught!.error.cause).match({ field: 'pageSize' });
+            should(sim.requests).have.length(0);
+        });
+
+        it('a setting still ${NAME} (no subflow, flow or process sets that variable) goes to Catch naming it: not sent as the text', async () => {
+            // Node-RED replaces `${NAME}` in a node's settings when it starts the node, and leaves the text when nothing sets NAME.
+            delete process.env.CN_ERP_TEST_UNSET_CATEGORY;
+            await loadQuery(queryNode({ params: { pageSize: { value: '100', type: 'num' }, category: { value: '${CN_ERP_TEST_UNSET_CATEGORY}', type: 'str' } } }));
+            const r = await run('n1', { payload: 1 }, 1);
+            should(r.caught).be.ok();
+            should(r.caught!.error.message).match(/category: \$\{CN_ERP_TEST_UNSET_CATEGORY\} is an environment variable that is not set/);
+            should(caughtCode(r.caught)).equal('INVALID_INPUT');
+            should(r.caught!.error.cause).match({ field: 'category' });
+            should(sim.requests).have.length(0);
+        });
+
+        it('a number setting still ${NAME} is named as an unset variable, not "must be integer; must be <= 100; must be >= 1"', async () => {
+            delete process.env.CN_ERP_TEST_UNSET_SIZE;
+            await loadQuery(queryNode({ params: { pageSize: { value: '${CN_ERP_TEST_UNSET_SIZE}', type: 'num' } } }));
+            const r = await run('n1', { payload: 1 }, 1);
+            should(r.caught!.error.message).match(/pageSize: \$\{CN_ERP_TEST_UNSET_SIZE\} is an environment variable that is not set/);
+            should(sim.requests).have.length(0);
+        });
+
+        it('a setting ${NAME} whose variable is set reads its value', async () => {
+            process.env.CN_ERP_TEST_SET_SIZE = '30';
+            try {
+                await loadQuery(queryNode({ params: { pageSize: { value: '${CN_ERP_TEST_SET_SIZE}', type: 'num' } } }));
+                const r = await run('n1', { payload: 1 }, 1);
+                should(r.caught).be.undefined();
+                should(JSON.parse(sim.requests[1].body).size).equal(30);
+            } finally {
+                delete process.env.CN_ERP_TEST_SET_SIZE;
+            }
+        });
+
         it('a network error at Catch: the red status names the server it could not reach, in Node-RED\'s language', async () => {
             await loadQuery(queryNode(), { url: 'http://127.0.0.1:9', maxRetries: 0 });
             const r = await run('n1', { payload: 1 }, 1);

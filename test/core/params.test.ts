@@ -28,4 +28,16 @@ describe('ParamReader: node settings holding a long id', () => {
         const params = await read({ pageSize: { value: '200', type: 'num' }, big: { value: '9007199254740991', type: 'num' }, rate: { value: '1.5', type: 'num' } });
         should(params).eql({ pageSize: 200, big: 9007199254740991, rate: 1.5 });
     });
+
+    it('a JSONata setting that throws is refused naming the setting with JSONata\'s own reason (it throws plain objects, not Errors)', async () => {
+        await should(read({ ids: { value: '$error("no shop given")', type: 'jsonata' } })).be.rejectedWith(/^ids: cannot evaluate the jsonata setting \(no shop given/);
+        await should(read({ ids: { value: 'payload.(', type: 'jsonata' } }, { payload: {} })).be.rejectedWith(/^ids: cannot evaluate the jsonata setting \((?!\[object Object\]).+/);
+    });
+
+    it('a setting still ${NAME} (Node-RED leaves it when no variable NAME is set) is refused naming the setting and the variable', async () => {
+        const err = await read({ shop: { value: '${SHOP_CODE}', type: 'str' } }).then(() => undefined, (e) => e);
+        should(err).be.an.Error();
+        should(err.message).equal("shop: ${SHOP_CODE} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)");
+        should(err.field).equal('shop');
+    });
 });
