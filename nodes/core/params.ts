@@ -137,7 +137,10 @@ export class ParamReader {
         const fromMsg: Record<string, unknown> = {};
         const payload = msg.payload;
         if (this.payloadFallback && isPlainObject(payload)) Object.assign(fromMsg, payload);
-        if (isPlainObject(msg.params)) Object.assign(fromMsg, msg.params);
+        if (isPlainObject(msg.params)) {
+            Object.assign(fromMsg, msg.params);
+            this.warnNearMisses(msg.params as Record<string, unknown>);
+        }
         const out: Record<string, unknown> = {};
         for (const name of this.names) {
             if (name === '__proto__' || name === 'constructor' || name === 'prototype') continue;
@@ -170,5 +173,21 @@ export class ParamReader {
             out[name] = value;
         }
         return out;
+    }
+
+    /**
+     * msg.params keys that are not this node's parameters but one written another way (shopCode, ShopCode or
+     * shop-code for shop_code): told once per key, since they are ignored — a filter typed so read every shop. Other
+     * unknown keys pass silently: a query's msg.params travels on to the nodes after it, which have other parameters.
+     */
+    private warnNearMisses(params: Record<string, unknown>): void {
+        const loose = (k: string) => k.toLowerCase().replace(/[_\-\s.]/g, '');
+        for (const key of Object.keys(params)) {
+            if (this.names.includes(key) || this.warned.has(`~${key}`)) continue;
+            const meant = this.names.find((n) => loose(n) === loose(key));
+            if (meant === undefined) continue;
+            this.warned.add(`~${key}`);
+            this.node.warn(this._('runtime.warn.paramNearMiss', { key, name: meant }));
+        }
     }
 }

@@ -34,6 +34,19 @@ describe('ParamReader: node settings holding a long id', () => {
         await should(read({ ids: { value: 'payload.(', type: 'jsonata' } }, { payload: {} })).be.rejectedWith(/^ids: cannot evaluate the jsonata setting \((?!\[object Object\]).+/);
     });
 
+    it('a msg.params key that is a parameter written another way (shopCode for shop_code) is told once, naming the parameter meant; other unknown keys pass silently (msg.params travels on to later nodes)', async () => {
+        const warned: unknown[] = [];
+        const reader = new ParamReader({ util, _: (key: string, vars: Record<string, unknown>) => `${key} ${JSON.stringify(vars)}` } as any, { warn: (t: unknown) => warned.push(t) } as any, ['shop_code', 'pageSize'], {}, false);
+        should(await reader.read({ params: { shopCode: 'S1', 'page-size': 50, FormId: 'X' } })).eql({});
+        await reader.read({ params: { shopCode: 'S2' } });
+        should(warned).eql([
+            'runtime.warn.paramNearMiss {"key":"shopCode","name":"shop_code"}',
+            'runtime.warn.paramNearMiss {"key":"page-size","name":"pageSize"}',
+        ]);
+        should(await reader.read({ params: { shop_code: 'S1' } })).eql({ shop_code: 'S1' });
+        should(warned).have.length(2);
+    });
+
     it('a setting still ${NAME} (Node-RED leaves it when no variable NAME is set) is refused naming the setting and the variable', async () => {
         const err = await read({ shop: { value: '${SHOP_CODE}', type: 'str' } }).then(() => undefined, (e) => e);
         should(err).be.an.Error();
