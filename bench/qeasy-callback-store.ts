@@ -14,31 +14,11 @@ import { AddressInfo } from 'net';
 import { BenchResult, Check, log, main, quick, round } from './lib/bench';
 import { Msg, getNode, helper, loadFlow } from './lib/nodered';
 import { qeasySignature } from '../nodes/qeasy/sign';
+import { captureHttpNode, httpNode, order } from './lib/qeasy';
 import qeasyConfig = require('../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../nodes/qeasy/qeasy-callback');
 
 const SECRET = 'qeasy-bench-secret-5d1e8b';
-
-let httpNode: any;
-function captureHttpNode(RED: any) {
-    httpNode = RED.httpNode;
-    RED.nodes.registerType('capture-http', function (this: any, n: any) {
-        RED.nodes.createNode(this, n);
-    });
-}
-
-const order = (tid: string) => ({
-    shop_no: 'SHOP01',
-    tid,
-    trade_status: '30',
-    trade_time: '2024-01-09 10:11:12',
-    buyer_nick: '张三',
-    receiver_name: '李四',
-    receiver_address: '上海市浦东新区',
-    post_amount: '8.00',
-    paid: '108.00',
-    order_list: [{ oid: `${tid}-1`, num: '2', price: '50.00', goods_no: 'G001', goods_name: '保温杯', spec_no: 'G001-RED', share_discount: '0', goods_id: 'P1' }],
-});
 
 const flow: Msg[] = [
     { id: 'f1', type: 'tab', label: 'bench' },
@@ -54,7 +34,7 @@ async function start(dir: string, cache: boolean) {
     await (helper as any)._context.load();
     let emitted = 0;
     getNode('out').on('input', () => emitted++);
-    const server = http.createServer(httpNode);
+    const server = http.createServer(httpNode());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
