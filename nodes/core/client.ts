@@ -4,12 +4,12 @@
  * same account too (shareLimiter). A vendor client implements single HTTP attempts and hands them to `call()`, which
  * adds the limiter, the retry policy and the one re-authentication.
  */
-import { ConnectorError, cancelledError, toConnectorError } from './errors';
+import { ConnectorError, cancelledError, textError, toConnectorError } from './errors';
 import { HttpTransport, CallOptions, RefusedSizes } from './http';
 import { Limiter, Limits, LimitsDiffer } from './limiter';
 import { credentialsKey } from './login';
 import { RetryPolicy, DEFAULT_RETRY_POLICY, backoffDelay, withRetry } from './retry';
-import { isText, type Text, type TextVars } from './i18n';
+import { english, isText, type Text, type TextVars } from './i18n';
 import { chinaTimeText } from './time';
 
 export interface ClientSettings {
@@ -77,6 +77,8 @@ export function serverKey(part: string): string {
         return part;
     }
 }
+
+const inEnglish = english();
 
 /** How long a closing client may take to end its session: well inside Node-RED's 15 s for a node to close (tests shorten it). */
 export const endSessionLimit = { ms: 5000 };
@@ -265,10 +267,14 @@ export abstract class BaseClient {
         return this.limiter.schedule(fn, signal, unsent, first, onPaused);
     }
 
-    /** A call not sent because the account is paused for longer than the longest wait: safe to send again later. */
+    /**
+     * A call not sent because the account is paused for longer than the longest wait: safe to send again later. Said
+     * in a text of the catalog too, until when first: every node of the account shows it (in the editor's language)
+     * for the whole pause, and a status keeps only its first 80 characters.
+     */
     private accountPaused(leftMs: number): ConnectorError {
-        const until = chinaTimeText(Date.now() + leftMs);
-        return new ConnectorError({ system: this.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', message: `not sent: the account is paused by the vendor's rate limit until ${until} (${Math.ceil(leftMs / 1000)} s more, longer than the longest wait of ${Math.round(this.retryPolicy.longestWaitMs / 60000)} min)`, retryAfterMs: leftMs, safeToRepeat: true });
+        const text: Text = { key: 'runtime.error.accountPaused', vars: { until: chinaTimeText(Date.now() + leftMs), seconds: Math.ceil(leftMs / 1000), minutes: Math.round(this.retryPolicy.longestWaitMs / 60000) } };
+        return textError(inEnglish, text, { system: this.system, kind: 'rate-limit', code: 'ACCOUNT_PAUSED', retryAfterMs: leftMs, safeToRepeat: true });
     }
 
     /**

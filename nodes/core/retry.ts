@@ -7,6 +7,9 @@
  */
 import { ConnectorError, cancelledError, toConnectorError } from './errors';
 import { chinaTimeText } from './time';
+import { english, type Text } from './i18n';
+
+const inEnglish = english();
 
 export interface RetryPolicy {
     /** Further attempts after the first, for transient and rate-limit errors. */
@@ -99,9 +102,12 @@ export function notWaited(err: ConnectorError, longestWaitMs: number, paused = t
     // Said once, however many calls it passes up through (a lookup inside a write); a call the account's pause kept
     // from being sent (core/client.ts ACCOUNT_PAUSED) says it itself.
     if (saidNotWaited.has(err) || err.code === 'ACCOUNT_PAUSED') return err;
-    const until = chinaTimeText(Date.now() + err.retryAfterMs!);
-    const message = `${err.message} (the server asks to wait ${Math.ceil(err.retryAfterMs! / 1000)} s, until ${until}: not waited, being longer than ${Math.round(longestWaitMs / 60000)} min${paused ? "; the account's calls fail until then, nothing of them sent" : ''})`;
-    const said = err.copyWith({ message, cause: err });
+    // The wait in a text of the catalog too, which the node's status shows (in the editor's language) in place of the
+    // message: after the vendor's words, the message's "until when" is past the 80 characters a status keeps.
+    const vars = { seconds: Math.ceil(err.retryAfterMs! / 1000), until: chinaTimeText(Date.now() + err.retryAfterMs!), minutes: Math.round(longestWaitMs / 60000) };
+    const text: Text = { key: paused ? 'runtime.error.notWaitedPaused' : 'runtime.error.notWaited', vars };
+    const details = err.details !== null && typeof err.details === 'object' ? { ...(err.details as object), text } : { text };
+    const said = err.copyWith({ message: `${err.message} (${inEnglish(text.key, text.vars)})`, details, cause: err });
     saidNotWaited.add(said);
     return said;
 }

@@ -306,13 +306,27 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(first.caught!.error.cause).match({ kind: 'rate-limit', retryable: true });
             const sent = sim.requests.length;
             const again = await run('n1', {}, 1, 8000);
-            should(again.caught!.error.message).match(/kit-query: not sent: the account is paused by the vendor's rate limit until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\) \(3\d\d\d s more, longer than the longest wait of 15 min\)$/);
+            should(again.caught!.error.message).match(/kit-query: not sent: account paused by a rate limit until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\) \(3\d\d\d s more, longer than the longest wait of 15 min\)$/);
             // Nothing of the msg written: the whole msg to Catch, to be sent again as it is.
             const write = await run('n2', { payload: [{ name: 'a' }, { name: 'b' }] }, 2, 8000);
             // (error.cause on every Node-RED; 3.x puts no code on the Catch msg's error itself)
             should(write.caught!.error).match({ cause: { code: 'ACCOUNT_PAUSED', kind: 'rate-limit', retryable: true } });
             should(write.outputs[0].length + write.outputs[1].length).equal(0);
             should(sim.requests.length).equal(sent);
+        });
+
+        it('a rate-limit wait of hours: the status of the node meeting it and of the nodes failing unsent after it (ACCOUNT_PAUSED) says until when in full, within the 80 characters a status keeps, from a text of the catalog (the editor\'s language)', async () => {
+            const flow = [config(), queryNode(), { ...saveNode(), id: 'n2' }];
+            await load([kitConfig, kitQuery, kitSave], withProbes(withProbes(flow, 'n1', 1), 'n2', 2), creds);
+            const red = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]).filter((st) => st.fill === 'red').map((st) => st.text as string);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '3600' } }, 1, (r) => r.path === '/items/query');
+            await run('n1', {}, 1, 8000);
+            const until = / \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\)/;
+            should(red('n1')).have.length(1);
+            should(red('n1')[0]).match(/^HTTP_429: /).and.match(until);
+            await run('n2', { payload: [{ name: 'a' }] }, 2, 8000);
+            should(red('n2')).have.length(1);
+            should(red('n2')[0]).match(/^ACCOUNT_PAUSED: /).and.match(until);
         });
 
         it('closing the node while a call backs off leaves the status cleared, not a stale red CANCELLED for the redeployed node', async () => {

@@ -1,6 +1,9 @@
 import sinon from 'sinon';
 import should from 'should';
-import { ConnectorError, withRetry, backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core';
+import fs from 'fs';
+import path from 'path';
+import { BaseClient, ConnectorError, withRetry, backoffDelay, DEFAULT_RETRY_POLICY } from '../../nodes/core';
+import { STATUS_REASON_CHARS } from '../../nodes/core/status';
 
 const fast = { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 };
 const err = (kind: ConnectorError['kind'], extra: Partial<ConstructorParameters<typeof ConnectorError>[0]> = {}) => new ConnectorError({ system: 't', kind, message: kind, ...extra });
@@ -156,7 +159,7 @@ describe('core/retry: policy by error kind', () => {
         }, { system: 't', policy: fast, onRateLimited: (ms) => paused.push(ms) }).catch((x) => x);
         should(Date.now() - started).be.below(1000);
         should(calls).equal(1);
-        should(failed).match({ kind: 'rate-limit', retryable: true, retryAfterMs: 5 * 3600000, message: /\(the server asks to wait 18000 s, until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\): not waited, being longer than 15 min; the account's calls fail until then, nothing of them sent\)$/ });
+        should(failed).match({ kind: 'rate-limit', retryable: true, retryAfterMs: 5 * 3600000, message: /\(the server asks to wait 18000 s, until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\): not waited, being longer than 15 min; until then the account's calls fail, nothing of them sent \(in its last 15 min they wait\)\)$/ });
         should(paused).eql([5 * 3600000]);
         // Until when, in China time (the vendors' and the user's) whatever the host's zone: 5 h from now.
         const until = /until (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) \(UTC\+8\)/.exec(failed.message)!.slice(1).map(Number);
@@ -174,6 +177,46 @@ describe('core/retry: policy by error kind', () => {
                 throw e;
             }, { system: 't', policy: fast, onRateLimited }).catch((x) => x);
             should(failed.message).match(/\(the server asks to wait 3600 s, until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\): not waited, being longer than 15 min\)$/);
+        }
+    });
+
+    it('a wait of hours not waited, and the calls the account\'s pause then refuses (ACCOUNT_PAUSED), carry a text of the catalog saying until when (China time) early enough to show in a status, in zh-CN too', async () => {
+        const zh = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'nodes', 'core', 'locales', 'zh-CN', 'runtime.json'), 'utf8'));
+        const inChinese = (t: { key: string; vars?: Record<string, unknown> }) => {
+            const v = t.key.split('.').reduce((o: any, k) => o?.[k], zh);
+            should(typeof v).equal('string', `no zh-CN text ${t.key}`);
+            return (v as string).replace(/__(\w+)__/g, (_w, n: string) => String(t.vars?.[n]));
+        };
+        const until = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\)/;
+        const notWaited = await withRetry(async () => {
+            throw err('rate-limit', { code: 'TOP_7', message: 'Qimen gateway: App Call Limited: This ban will last for 18000 more seconds (code 7) [accesscontrol.limited-by-app-access-count]', retryAfterMs: 5 * 3600000 });
+        }, { system: 't', policy: fast, onRateLimited: () => undefined }).catch((x) => x);
+        class Client extends BaseClient {
+            constructor() {
+                super({ system: 't' });
+            }
+            protected async checkConnection() {
+                return { message: 'ok' };
+            }
+            send() {
+                return this.call(async () => 'sent');
+            }
+        }
+        const client = new Client();
+        try {
+            client.limiter.pause(5 * 3600000);
+            const refused = await client.send().catch((x) => x);
+            should(refused).match({ code: 'ACCOUNT_PAUSED' });
+            for (const e of [notWaited, refused]) {
+                const text = e.details?.text;
+                should(text).match({ key: /^runtime\.error\./ });
+                should(e.message).match(until);
+                const english = e.code === 'ACCOUNT_PAUSED' ? e.message : e.message.slice(e.message.lastIndexOf(' (the server asks') + 2);
+                should(english.slice(0, STATUS_REASON_CHARS - 1)).match(until);
+                should(inChinese(text).slice(0, STATUS_REASON_CHARS - 1)).match(until).and.match(/[\u4e00-\u9fff]/);
+            }
+        } finally {
+            await client.close();
         }
     });
 
