@@ -64,10 +64,10 @@ const HTML_APOSTROPHES = ['&#39;', '&#x27;', '&#039;', '&apos;', "'"];
 
 /**
  * Every form in which an answer may quote `value` back: as sent (raw, URL-encoded, inside a JSON string, and that
- * inside another), and each of
- * these as a page or a serializer writes what it quotes: HTML-escaped (every template engine escapes what it shows; a
- * password with & < > " ' in it shown so is the password all the same), and in a JSON string with characters written
- * as \uXXXX (.NET's and Java's serializers for & < > ' + and everything past ASCII; Python's for everything past ASCII).
+ * inside another), and each of these as a page or a serializer writes what it quotes: HTML-escaped (every template
+ * engine escapes what it shows; a password with & < > " ' in it shown so is the password all the same), and in a JSON
+ * string with characters written as \uXXXX (.NET's and Java's serializers for & < > ' + and everything past ASCII;
+ * Python's for everything past ASCII).
  */
 function secretForms(value: string): string[] {
     const json = JSON.stringify(value).slice(1, -1);
