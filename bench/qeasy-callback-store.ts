@@ -9,12 +9,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import http from 'http';
-import { AddressInfo } from 'net';
 import { BenchResult, Check, log, main, quick, round } from './lib/bench';
 import { Msg, getNode, helper, loadFlow } from './lib/nodered';
-import { qeasySignature } from '../nodes/qeasy/sign';
-import { captureHttpNode, httpNode, order } from './lib/qeasy';
+import { captureHttpNode, serveCallbacks } from './lib/qeasy';
 import qeasyConfig = require('../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../nodes/qeasy/qeasy-callback');
 
@@ -34,25 +31,10 @@ async function start(dir: string, cache: boolean) {
     await (helper as any)._context.load();
     let emitted = 0;
     getNode('out').on('input', () => emitted++);
-    const server = http.createServer(httpNode());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const deliver = (tid: string) =>
-        new Promise<number>((resolve, reject) => {
-            const body = JSON.stringify(order(tid));
-            const ts = Math.floor(Date.now() / 1000);
-            const headers = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(SECRET, ts, body) };
-            const req = http.request(`${base}/qeasy/store`, { method: 'POST', headers, agent }, (res) => {
-                res.resume();
-                res.on('end', () => resolve(res.statusCode ?? 0));
-            });
-            req.on('error', reject);
-            req.end(body);
-        });
+    const callbacks = await serveCallbacks(SECRET);
+    const deliver = async (tid: string) => (await callbacks.post('/qeasy/store', tid)).status;
     const stop = async () => {
-        agent.destroy();
-        await new Promise((r) => server.close(() => r(undefined)));
+        await callbacks.close();
         // A restart, not an uninstall: the test helper's unload cleans every node's context out of every store (its
         // files deleted), which Node-RED's stop does not; the stores are closed (a cache flushed) as the runtime does.
         const context = (helper as any)._context;

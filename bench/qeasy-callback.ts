@@ -14,12 +14,9 @@
  * Between rounds each node's duplicate store is cut back to its size at the start (oldest keys first), so the sides
  * keep their sizes; the signatures grow by the orders sent (at most rounds × per round).
  */
-import http from 'http';
-import { AddressInfo } from 'net';
 import { BenchResult, Check, interleave, log, main, median, pairedRatio, quick, round, timed } from './lib/bench';
 import { Msg, getNode, helper, loadFlow } from './lib/nodered';
-import { qeasySignature } from '../nodes/qeasy/sign';
-import { captureHttpNode, httpNode, order } from './lib/qeasy';
+import { captureHttpNode, serveCallbacks } from './lib/qeasy';
 import qeasyConfig = require('../nodes/qeasy/qeasy-config');
 import qeasyCallback = require('../nodes/qeasy/qeasy-callback');
 
@@ -39,30 +36,16 @@ main('qeasy-callback per-delivery cost vs what it remembers', async (): Promise<
     await loadFlow([captureHttpNode, qeasyConfig, qeasyCallback], flow, { c1: { secret: SECRET } });
     let emitted = 0;
     getNode('out').on('input', () => emitted++);
-    const server = http.createServer(httpNode());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const callbacks = await serveCallbacks(SECRET);
 
     let sent = 0;
     const bad: string[] = [];
-    const deliver = (side: string, tid: string) =>
-        new Promise<void>((resolve, reject) => {
-            const body = JSON.stringify(order(tid));
-            const ts = Math.floor(Date.now() / 1000);
-            const headers = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'X-Timestamp': String(ts), 'X-Signature': qeasySignature(SECRET, ts, body) };
-            const req = http.request(`${base}/qeasy/${side}`, { method: 'POST', headers, agent }, (res) => {
-                let text = '';
-                res.on('data', (c) => (text += c));
-                res.on('end', () => {
-                    if (res.statusCode !== 200 || JSON.parse(text).tid !== tid) bad.push(`${side} ${tid}: ${res.statusCode} ${text.slice(0, 100)}`);
-                    resolve();
-                });
-            });
-            req.on('error', reject);
-            req.end(body);
-            sent++;
+    const deliver = (side: string, tid: string) => {
+        sent++;
+        return callbacks.post(`/qeasy/${side}`, tid).then(({ status, text }) => {
+            if (status !== 200 || JSON.parse(text).tid !== tid) bad.push(`${side} ${tid}: ${status} ${text.slice(0, 100)}`);
         });
+    };
 
     // What each node remembers before the measured rounds.
     const t0 = Date.now();
@@ -103,8 +86,7 @@ main('qeasy-callback per-delivery cost vs what it remembers', async (): Promise<
     trim();
     const res = await interleave(rounds, { small: side('small'), large: side('large'), day: side('day') }, trim);
     await new Promise((r) => setImmediate(r));
-    agent.destroy();
-    server.close();
+    await callbacks.close();
     await helper.unload();
     if (bad.length > 0) throw new Error(`${bad.length} deliveries failed, e.g. ${bad[0]}`);
     if (emitted !== sent) throw new Error(`${sent} new orders delivered, ${emitted} msgs emitted`);
