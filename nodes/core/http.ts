@@ -47,6 +47,8 @@ export interface HttpResponse {
     status: number;
     headers: Record<string, string | string[] | undefined>;
     body: string;
+    /** The address called, without its query (a 404 names it: the path is what is wrong). */
+    url?: string;
 }
 
 export interface CallOptions {
@@ -139,7 +141,7 @@ export class HttpTransport {
                 signal: options.signal,
             });
             const headers = res.headers as HttpResponse['headers'];
-            const answer: HttpResponse = { status: res.status, headers, body: decodeBody(res.data, headers['content-type']) };
+            const answer: HttpResponse = { status: res.status, headers, body: decodeBody(res.data, headers['content-type']), url: req.url };
             if (refused) {
                 if (refusedAsTooLarge(answer)) refused.refused(req.url, size, 'REQUEST_TOO_LARGE');
                 else refused.answered(req.url, size);
@@ -201,8 +203,11 @@ export class HttpTransport {
             // 503 means the server refused before doing anything; other 5xx may have half-done the work.
             return new ConnectorError({ system: this.system, kind: 'transient', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, safeToRepeat: res.status === 503, retryAfterMs: parseRetryAfter(res.headers['retry-after']), details: { answer: snippet } });
         }
+        // A 404 or 405 says the address is wrong: named (redacted, without its query), as a msg at Catch shows no other
+        // trace of which of the config node's addresses was called.
+        const called = (res.status === 404 || res.status === 405) && res.url ? ` (called: ${this.redact(addressOf(res.url))})` : '';
         // The answer's start apart too: the Test connection button quotes it within its own words (core/config-node.ts).
-        return new ConnectorError({ system: this.system, kind: 'config', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}`, details: { answer: snippet } });
+        return new ConnectorError({ system: this.system, kind: 'config', code: `HTTP_${res.status}`, httpStatus: res.status, message: `HTTP ${res.status} from server${snippet ? `: ${snippet}` : ''}${called}`, details: { answer: snippet } });
     }
 
     close(): void {
@@ -324,6 +329,16 @@ const NETWORK_WHY = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRES
 function originOf(url: string): string {
     try {
         return new URL(url).origin;
+    } catch {
+        return '(invalid URL)';
+    }
+}
+
+/** A URL without its query or fragment, which may carry a signature or a key (its user and password dropped too). */
+function addressOf(url: string): string {
+    try {
+        const u = new URL(url);
+        return u.origin + u.pathname;
     } catch {
         return '(invalid URL)';
     }

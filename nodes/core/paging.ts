@@ -104,7 +104,15 @@ export async function* pageNumbers<R>(
         pageSize: number;
         start?: number;
         warn?: (text: Text) => void;
-        offsetCheck?: { key: (r: R) => unknown; fail: (seen: { page: number; repeated: number; count: number }) => Error };
+        offsetCheck?: {
+            key: (r: R) => unknown;
+            fail: (seen: { page: number; repeated: number; count: number }) => Error;
+            /**
+             * For a reader sending offsets: the error for page 2 still empty after a full page 1 while the total says
+             * more follow (instead of emptyPageError) — what a server reading the offset as a page number answers.
+             */
+            empty?: (seen: { page: number; total: number; before: number; times: number }) => Error;
+        };
     },
 ): AsyncGenerator<QueryPage<R>> {
     const { first } = options;
@@ -147,7 +155,11 @@ export async function* pageNumbers<R>(
         const rowsBefore = (n - first) * pageSize;
         for (let times = 1; forward && page.records.length === 0 && !totalIgnored && page.total !== undefined && rowsBefore < page.total; times++) {
             // Counted from 1, as the node's status counts pages (Jackyun numbers them from 0).
-            if (times > EMPTY_PAGE_RETRIES) throw emptyPageError(options.system, n - first + 1, page.total, rowsBefore, times);
+            if (times > EMPTY_PAGE_RETRIES) {
+                const secondAfterFull = n === first + 1 && before?.n === first && before.full;
+                const seen = { page: n - first + 1, total: page.total, before: rowsBefore, times };
+                throw (secondAfterFull && options.offsetCheck?.empty?.(seen)) || emptyPageError(options.system, seen.page, page.total, rowsBefore, times);
+            }
             page = await fetchPage(n, pageSize);
         }
         const count = page.records.length;

@@ -27,17 +27,43 @@ function paymentKey(r: Record<string, unknown>): string | undefined {
  * server reads it), naming the setting as the editor shows it.
  */
 function readsPageNumAs(reads: 'offset' | 'page') {
-    const [what, setting] = reads === 'offset' ? ['an offset', '"record offset" (记录偏移量)'] : ['a page number', '"page number" (页码)'];
+    const [what, setTo] = reads === 'offset' ? ['an offset', `set "pageNum means" (pageNum 含义) to "record offset" (记录偏移量) in the Maycur config node`] : ['a page number', SENT_OFFSETS];
     return (seen: { page: number; repeated: number; count: number }): ConnectorError =>
         new ConnectorError({
             system: 'maycur',
             kind: 'config',
             code: 'CONFIG',
             field: 'pagingMode',
-            message:
-                `pagingMode: the server reads pageNum as ${what} (page ${seen.page} repeats ${seen.repeated} of its ${seen.count} payments from page ${seen.page - 1}): ` +
-                `set "pageNum means" (pageNum 含义) to ${setting} in the Maycur config node`,
+            message: `pagingMode: the server reads pageNum as ${what} (page ${seen.page} repeats ${seen.repeated} of its ${seen.count} payments from page ${seen.page - 1}): ${setTo}`,
         });
+}
+
+/** What a server reading pageNum as a page number answers offsets with, other than pages that repeat (readsPageNumAs). */
+const SENT_OFFSETS = `set "pageNum means" (pageNum 含义) to "page number" (页码) in the Maycur config node`;
+
+/**
+ * Page 2 (offset = pageSize) still empty after a full page 1 while totalCount says more follow: a server reading the
+ * offset as a page number answers a page past its last so (read as EMPTY_PAGE, the setting was never named).
+ */
+function emptyAtOffset(seen: { total: number; before: number; times: number }): ConnectorError {
+    return new ConnectorError({
+        system: 'maycur',
+        kind: 'config',
+        code: 'CONFIG',
+        field: 'pagingMode',
+        message:
+            `pagingMode: page 2 (pageNum ${seen.before}) came back empty ${seen.times} times while totalCount (${seen.total}) says more payments follow the ${seen.before} of page 1: ` +
+            `a server reading pageNum as a page number answers an offset past its last page so; ${SENT_OFFSETS} (if it is set right, the server answered empty pages: the next run reads them)`,
+    });
+}
+
+/**
+ * A refusal of pageNum 0, the offset of page 1, as a server reading page numbers answers it ("pageNum不合法"): the
+ * config error naming the setting, instead of a business error the user cannot place.
+ */
+function refusedOffsetZero(err: unknown): unknown {
+    if (!(err instanceof ConnectorError) || err.kind !== 'business' || !/pageNum|页码|页数/i.test(`${err.code} ${err.message}`)) return err;
+    return new ConnectorError({ system: 'maycur', kind: 'config', code: 'CONFIG', field: 'pagingMode', message: `pagingMode: the server refused pageNum 0, the offset of page 1 (${err.code}: ${err.message}): a server reading pageNum as a page number does; ${SENT_OFFSETS}` });
 }
 
 const spec: QuerySpec<MaycurClient> = {
@@ -61,9 +87,12 @@ const spec: QuerySpec<MaycurClient> = {
         const paymentNo = params.paymentNo === undefined || params.paymentNo === null || String(params.paymentNo).trim() === '' ? undefined : String(params.paymentNo);
         // At the page size pageNumbers asks: a server serving fewer a page than asked is read on at its size, and an
         // offset (the config node's offset mode) follows the rows served instead of skipping those between.
+        const sendsOffsets = ctx.client.pagingMode === 'offset';
         const pages = pageNumbers(async (pageNum, size) => {
             ctx.progress({ key: 'runtime.status.page', vars: { page: pageNum } });
-            const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request);
+            const page = await ctx.client.paidList({ pageNum, pageSize: size, startPaidTime, endPaidTime, paymentNo }, ctx.request).catch((err) => {
+                throw sendsOffsets && pageNum === 1 ? refusedOffsetZero(err) : err;
+            });
             return { records: page.list, total: page.totalCount };
         }, {
             system: 'maycur',
@@ -76,7 +105,7 @@ const spec: QuerySpec<MaycurClient> = {
             // a Java server paging "reasonably" (PageHelper) reads offset 0 as page 1 and an offset past its pages as
             // its last page, taken for a short page of a capped size, and the read went on over pages of repeats to
             // end green past the payments between. Either way a page repeats the page before it.
-            offsetCheck: { key: paymentKey, fail: readsPageNumAs(ctx.client.pagingMode === 'page' ? 'offset' : 'page') },
+            offsetCheck: { key: paymentKey, fail: readsPageNumAs(sendsOffsets ? 'page' : 'offset'), empty: sendsOffsets ? emptyAtOffset : undefined },
         });
         // Rows paid while paging can shift a page boundary: never emit a payment twice in one run.
         return dedupeBy(pages, paymentKey);

@@ -19,6 +19,7 @@ describe('core/http: transport against a real local server', () => {
             if (req.url === '/429') return void res.writeHead(429, { 'Retry-After': '3' }).end('slow down');
             if (req.url === '/503') return void res.writeHead(503).end('busy');
             if (req.url === '/500') return void res.writeHead(500).end('boom');
+            if (req.url?.startsWith('/missing/')) return void res.writeHead(404).end('Not Found');
             if (req.url === '/big') return void res.end('x'.repeat(4096));
             // {"name":"张三"} in GBK (张 = D5 C5, 三 = C8 FD) and in GB18030 with a character GBK lacks (𠀀 = 95 32 82 36).
             if (req.url === '/gbk') return void res.writeHead(200, { 'Content-Type': 'application/json; charset=GBK' }).end(Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('"}')]));
@@ -87,6 +88,21 @@ describe('core/http: transport against a real local server', () => {
         should(r503.safeToRepeat).be.true();
         const r500 = transport.statusError(await transport.request({ url: `${base}/500` }))!;
         should(r500.safeToRepeat).be.false();
+    });
+
+    it('a 404 names the address called (a msg at Catch shows no other trace of it), without its query and with a secret in it redacted', async () => {
+        const t = new HttpTransport({ system: 't', timeoutMs: 2000 });
+        t.keepSecret('s3cret-path');
+        try {
+            const e = t.statusError(await t.request({ url: `${base}/missing/s3cret-path/paid/list?sign=abc123&appCode=AC1`, query: { token: 'tk-1' } }))!;
+            should(e.code).equal('HTTP_404');
+            should(e.message).equal(`HTTP 404 from server: Not Found (called: ${base}/missing/***/paid/list)`);
+            should(e.message).not.match(/abc123|AC1|tk-1|s3cret/);
+            // Other statuses say nothing of it.
+            should(t.statusError(await t.request({ url: `${base}/500` }))!.message).equal('HTTP 500 from server: boom');
+        } finally {
+            t.close();
+        }
     });
 
     it('refuses a response larger than the limit', async () => {

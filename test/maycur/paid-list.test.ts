@@ -369,6 +369,50 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             });
         });
 
+        describe('a server reading pageNum as a page number, not paging "reasonably", while the config sends offsets', () => {
+            const namesPageNumber = (e: Msg) => {
+                should(e).match({ system: 'maycur', kind: 'config', code: 'CONFIG', field: 'pagingMode', retryable: false });
+                should(e.message).match(/"pageNum means" \(pageNum 含义\) to "page number" \(页码\)/);
+            };
+
+            it('one refusing pageNum 0 (page 1\'s offset): the msg goes to Catch naming the setting, not as the server\'s bare "pageNum不合法"', async () => {
+                await start({ count: 12 });
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }), { pagingMode: 'offset' });
+                const r = await run('n1', {}, 1);
+                should(r.outputs[0]).have.length(0);
+                namesPageNumber(r.caught!._error);
+                should(r.caught!._error.message).match(/refused pageNum 0.*pageNum不合法/);
+                should(bodies().map((b) => b.data.pageNum)).eql([0]);
+            });
+
+            it('one reading pageNum 0 as page 1 and a page past its last as empty (MyBatis-Plus): page 2 empty fails naming the setting, not as EMPTY_PAGE; the watermark does not move', async () => {
+                await start({ count: 12 });
+                sim.belowOneIsFirst = true;
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }, { incremental: true }), { pagingMode: 'offset' });
+                const r1 = await run('n1', {}, 1);
+                namesPageNumber(r1.caught!._error);
+                should(r1.caught!._error.message).match(/page 2 \(pageNum 5\) came back empty 3 times while totalCount \(12\)/);
+                // Page 2 asked three times, as any empty page.
+                should(bodies().map((b) => b.data.pageNum)).eql([0, 5, 5, 5]);
+                sim.belowOneIsFirst = false;
+                sim.pagingMode = 'offset';
+                const r2 = await run('n1', {}, 1);
+                should(r2.caught).be.undefined();
+                should(bodies()[4].data.startPaidTime).be.undefined();
+                should(r2.outputs[0][0].payload.map((p: Msg) => p.paymentNo)).eql(sim.payments.map((p) => p.paymentNo));
+            });
+
+            it('page numbers sent and page 2 empty after a full page 1 (a replica behind): EMPTY_PAGE as before, the setting not blamed', async () => {
+                await start({ count: 12 });
+                const empty = JSON.stringify({ code: 'ACK', success: true, message: '', data: { pageNum: 2, pageSize: 5, totalCount: 12, list: [] } });
+                sim.inject({ type: 'http', status: 200, body: empty }, 3, (q) => isData(q) && JSON.parse(q.body).data.pageNum === 2);
+                await loadFlow(node({ pageSize: { value: '5', type: 'num' } }));
+                const r = await run('n1', {}, 1);
+                should(r.caught!._error).match({ code: 'EMPTY_PAGE', kind: 'transient' });
+                should(r.caught!._error.field).be.undefined();
+            });
+        });
+
         describe('payments changing while the node pages (page numbers on both sides): repeats are dropped, no config error', () => {
             const earlier = (i: number) => ({ ...demoPayments(1)[0], paymentNo: `PAY2023${String(i).padStart(8, '0')}`, paidTime: Date.UTC(2024, 0, 9, 1, i) });
 

@@ -113,6 +113,11 @@ export class MaycurSim extends SimServer {
      * below 1 reads page 1 and one past the last page reads the last page, instead of refusing or answering empty.
      */
     reasonable = false;
+    /**
+     * Page mode as MyBatis-Plus pages by default: a pageNum below 1 reads page 1, one past the last page answers an
+     * empty list (unlike `reasonable`). Unset, a pageNum below 1 is refused.
+     */
+    belowOneIsFirst = false;
     /** Added to Date.now() for the simulator's clock (fast-forward token ageing with advance()). */
     private clockOffsetMs = 0;
     private readonly tokens = new Map<string, Token>();
@@ -238,7 +243,7 @@ export class MaycurSim extends SimServer {
         const pageSize = values.pageSize ?? 20;
         if (pageSize < 1 || pageSize > this.maxPageSize) return nack('PARAM_ERROR', `pageSize必须在1到${this.maxPageSize}之间`);
         let pageNum = values.pageNum ?? (this.pagingMode === 'page' ? 1 : 0);
-        if (this.pagingMode === 'page' && this.reasonable && pageNum < 1) pageNum = 1;
+        if (this.pagingMode === 'page' && (this.reasonable || this.belowOneIsFirst) && pageNum < 1) pageNum = 1;
         if (this.pagingMode === 'page' ? pageNum < 1 : pageNum < 0) return nack('PARAM_ERROR', 'pageNum不合法');
         const paymentNo = data.paymentNo === undefined || data.paymentNo === null || data.paymentNo === '' ? undefined : String(data.paymentNo);
         const rows = this.payments
