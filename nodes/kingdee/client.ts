@@ -486,7 +486,9 @@ export class KingdeeClient extends BaseClient {
             throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code, details: { locked, credentials } });
         }
         const cookies = parseSetCookie(res.headers['set-cookie']);
-        const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'];
+        // An older K/3 Cloud answers no KDSVCSessionId and keeps the session in the ASP.NET_SessionId cookie alone (sent
+        // back with every call, as every login cookie is); its value then stands for the session.
+        const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'] || cookies['ASP.NET_SessionId'];
         if (!id) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'NO_SESSION', message: 'login succeeded but the server returned no session id' });
         this.keepCookiesSecret(cookies, id);
         return { id, cookies, user: str(answer?.Context?.UserName) || s.username };

@@ -177,6 +177,20 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         should([...uses.values()]).eql([10, 10]);
     });
 
+    for (const mode of ['password', 'appsecret', 'sign'] as const) {
+        it(`auth mode ${mode}: an older K/3 Cloud answering a login with no KDSVCSessionId, its session in the ASP.NET_SessionId cookie alone: logged in (was NO_SESSION), queried, re-logged in after the session expires, logged out`, async () => {
+            kd.sim.aspSessionOnly = true;
+            const c = make({ authMode: mode });
+            should(await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {})).eql([['CK01'], ['WH01']]);
+            kd.sim.expireSessions();
+            should(await c.executeBillQuery({ FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' }, {})).eql([['CK01'], ['WH01']]);
+            should(kd.sim.loginCount).equal(2);
+            should(String(calls('ExecuteBillQuery').at(-1)!.headers.cookie)).match(/ASP\.NET_SessionId=/);
+            await c.close();
+            should(kd.sim.sessionCount).equal(0);
+        });
+    }
+
     it('session expiry mid-paging → exactly one re-login; no page lost or repeated', async () => {
         const c = make();
         const pages: string[][] = [];

@@ -111,6 +111,11 @@ export interface KingdeeSimOptions {
      */
     autoBillNo?: boolean;
     /**
+     * An older K/3 Cloud: a login answers no KDSVCSessionId and sets the `ASP.NET_SessionId` cookie only, and a
+     * session is carried by that cookie alone (the `kdservice-sessionid` header and cookie are ignored). Default false.
+     */
+    aspSessionOnly?: boolean;
+    /**
      * Save, BatchSave and Push do their work (bills saved, targets made) and then throw: each answers
      * `response_error:` with this exception message, as K/3 Cloud does when something after the save fails (a SQL
      * timeout, a plug-in's exception). Also settable on the simulator (KingdeeSim.throwAfterWrite); undefined: never.
@@ -417,6 +422,8 @@ export class KingdeeSim extends SimServer {
     private readonly billNoPerOrg: boolean;
     /** See KingdeeSimOptions.autoBillNo. */
     autoBillNo: boolean;
+    /** See KingdeeSimOptions.aspSessionOnly. */
+    aspSessionOnly: boolean;
     /** See KingdeeSimOptions.throwAfterWrite. */
     throwAfterWrite: string | undefined;
     private readonly sessions = new Map<string, Session>();
@@ -437,6 +444,7 @@ export class KingdeeSim extends SimServer {
         this.staleSignedSession = options.staleSignedSession ?? 'renew';
         this.billNoPerOrg = options.billNoPerOrg ?? false;
         this.autoBillNo = options.autoBillNo ?? false;
+        this.aspSessionOnly = options.aspSessionOnly ?? false;
         this.throwAfterWrite = options.throwAfterWrite;
         this.seed(options.returnRequests ?? 10);
         this.route('POST', SVC, (req) => this.service(req));
@@ -713,7 +721,7 @@ export class KingdeeSim extends SimServer {
         const s = this.openSession();
         return {
             headers: { 'Set-Cookie': this.sessionCookies(s) },
-            body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, KDSVCSessionId: s.id, Context: { UserId: DEMO_USER_ID, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
+            body: { Message: null, MessageCode: null, LoginResultType: 1, IsSuccessByAPI: true, ...(this.aspSessionOnly ? {} : { KDSVCSessionId: s.id }), Context: { UserId: DEMO_USER_ID, UserName: user, DBid: acct, Lcid: Number(lcid) || 2052 }, Lcid: Number(lcid) || 2052, AccessToken: null, FormId: null },
         };
     }
 
@@ -728,6 +736,11 @@ export class KingdeeSim extends SimServer {
 
     private sessionIdOf(req: SimRequest): string | undefined {
         const cookies = this.cookies(req);
+        if (this.aspSessionOnly) {
+            const asp = cookies['ASP.NET_SessionId'];
+            for (const s of this.sessions.values()) if (asp && s.asp === asp) return s.id;
+            return asp || undefined;
+        }
         const candidates = [str(req.headers['kdservice-sessionid']), cookies['kdservice-sessionid'] ?? '', str(req.headers.sid)];
         for (const c of candidates) if (c && this.sessions.has(c)) return c;
         const asp = cookies['ASP.NET_SessionId'];
@@ -742,7 +755,8 @@ export class KingdeeSim extends SimServer {
     }
 
     private sessionCookies(s: Session): string[] {
-        return [`kdservice-sessionid=${s.id}; path=/`, `ASP.NET_SessionId=${s.asp}; path=/; HttpOnly`];
+        const asp = `ASP.NET_SessionId=${s.asp}; path=/; HttpOnly`;
+        return this.aspSessionOnly ? [asp] : [`kdservice-sessionid=${s.id}; path=/`, asp];
     }
 
     /** The live session a request carries (its idle time restarted), or undefined. */
