@@ -40,7 +40,8 @@ type Res = ServerResponse & { send?: (b: unknown) => unknown };
 interface StoredReply {
     at: number;
     status: number;
-    body: unknown;
+    /** The reply; absent in a signature's entry kept without it (see `k`). */
+    body?: unknown;
     /** A reply the flow sent as text (not JSON): sent again exactly, with its Content-Type. */
     text?: { body: string; contentType?: string };
     /**
@@ -54,6 +55,13 @@ interface StoredReply {
      * its own reply: a delivery of one of them is a duplicate too. Absent while the key has one version (most keys).
      */
     v?: StoredReply[];
+    /**
+     * A delivery's signature kept without its reply (duplicate check on): the same bytes replayed are the same orders,
+     * answered from the replies stored under their keys (see `fromKeys` in handleAuthentic), one per order in request
+     * order for an array. Kept so only when those entries outlive the signature and give back the very same answer;
+     * else the signature keeps its reply, as it always does with the check off and as earlier releases stored it.
+     */
+    k?: 1;
 }
 
 interface CallbackDef extends NodeDef {
@@ -233,6 +241,17 @@ function expire(held: Record<string, StoredReply>, order: Map<string, number> | 
 
 function failure(code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { success: false, code, message, ...extra };
+}
+
+/** Whether the answer rebuilt from the orders' stored replies is the one sent: the same JSON, the same text and type. */
+function sameAnswer(rebuilt: { body: unknown; text?: StoredReply['text'] }, body: unknown, text?: StoredReply['text']): boolean {
+    if (rebuilt.text?.body !== text?.body || rebuilt.text?.contentType !== text?.contentType) return false;
+    if (rebuilt.body === body) return true;
+    try {
+        return JSON.stringify(rebuilt.body) === JSON.stringify(body);
+    } catch {
+        return false;
+    }
 }
 
 /** A stored reply again, exactly as it was sent the first time. */
@@ -699,7 +718,10 @@ function register(RED: NodeAPI) {
                 // Read from the duplicate store: a pair accepted before a redeploy or a restart is known too.
                 const replayed = (await contextGet(SIGNATURES_CONTEXT_KEY))[replayKey];
                 // (A clock set back can leave an expired pair behind a newer one: its time is checked too.)
-                if (replayed && now - replayed.at <= replayMs()) return answerStored(res, replayed);
+                if (replayed && now - replayed.at <= replayMs()) {
+                    if (replayed.k !== 1) return answerStored(res, replayed);
+                    return await handleAuthentic(req, res, now, raw, replayKey, replayed);
+                }
                 return await handleAuthentic(req, res, now, raw, replayKey);
             } finally {
                 replaysInFlight.delete(replayKey);
@@ -707,7 +729,8 @@ function register(RED: NodeAPI) {
             }
         }
 
-        async function handleAuthentic(req: Req, res: Res, now: number, raw: Buffer, replayKey: string): Promise<void> {
+        /** `replayed`: the signature's entry of an earlier delivery of these bytes, kept without its reply (see StoredReply.k). */
+        async function handleAuthentic(req: Req, res: Res, now: number, raw: Buffer, replayKey: string, replayed?: StoredReply): Promise<void> {
 
             let text: string;
             // A byte-order mark names the encoding before the label does: a sender's UTF-8 body with a BOM under its
@@ -765,9 +788,19 @@ function register(RED: NodeAPI) {
              */
             const remember = async (code: number, reply: unknown, text?: StoredReply['text']): Promise<boolean> => {
                 if (!replayKey || code >= 300) return true;
-                const entry: StoredReply = text ? { at: Date.now(), status: code, body: reply, text } : { at: Date.now(), status: code, body: reply };
+                const at = Date.now();
                 try {
-                    return await withLock(() => keep(signaturesKept, new Map([[replayKey, entry]]), flowAnswered, saves));
+                    return await withLock(async () => {
+                        let entry: StoredReply = text ? { at, status: code, body: reply, text } : { at, status: code, body: reply };
+                        // With the duplicate check on, the orders' keys were saved just before, each with its reply: the
+                        // signature keeps none (it would hold every reply a second time) when a replay can be answered
+                        // from them, exactly as now, for as long as the signature is kept.
+                        if (keepsKeys) {
+                            const rebuilt = fromKeys(await contextGet(DEDUPE_CONTEXT_KEY).catch(() => ({})));
+                            if (rebuilt && rebuilt.at + dedupeMs >= at + replayMs() && sameAnswer(rebuilt, reply, text)) entry = { at, status: code, k: 1 };
+                        }
+                        return keep(signaturesKept, new Map([[replayKey, entry]]), flowAnswered, saves);
+                    });
                 } catch (err) {
                     if (!keepsKeys) throw err;
                     node.error(`qeasy-callback: the signature of a delivery could not be kept in the duplicate store (${(err as Error).message}); its orders' keys were, and recognise a replay`);
@@ -800,6 +833,29 @@ function register(RED: NodeAPI) {
                 }
                 return undefined;
             };
+            /**
+             * The answer to these orders from the replies stored under their keys (each order's own, one per order in
+             * request order for an array, a single order's text as it was sent), with the time of the oldest: what a
+             * replay of a signature kept without its reply gets. Undefined when one of them is not (or no longer) stored.
+             */
+            const fromKeys = (delivered: Record<string, StoredReply>): { body: unknown; text?: StoredReply['text']; at: number } | undefined => {
+                const versions: StoredReply[] = [];
+                let oldest = Infinity;
+                for (let i = 0; i < orders.length; i++) {
+                    const version = keys[i] ? deliveredBefore(delivered, i) : undefined;
+                    if (!version) return undefined;
+                    versions.push(version);
+                    oldest = Math.min(oldest, version.at);
+                }
+                return single ? { body: versions[0].body, text: versions[0].text, at: oldest } : { body: versions.map((v) => v.body), at: oldest };
+            };
+            if (replayed) {
+                // A replay of a delivery whose signature was kept without its reply: the same bytes, the same orders,
+                // answered as the first delivery was, and not emitted. Should a reply be missing (the order's versions
+                // pushed out, the duplicate key changed since), it is handled as a delivery: the check decides.
+                const rebuilt = fromKeys(await withLock(() => contextGet(DEDUPE_CONTEXT_KEY)));
+                if (rebuilt) return answerStored(res, { at: replayed.at, status: replayed.status, body: rebuilt.body, text: rebuilt.text });
+            }
             let fresh: number[] = [];
             let stored = new Map<number, StoredReply>();
             let mine: Map<string, Deferred> = new Map();

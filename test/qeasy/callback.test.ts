@@ -440,6 +440,144 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
         should(runs).equal(1);
     });
 
+    describe('the duplicate store keeps each order\'s reply once: with the duplicate check on, a signature is kept without its reply', () => {
+        /** A signed delivery as the upstream sends it, and its replay (the same bytes and headers), answered as raw text. */
+        const rawPost = async (body: string, headers: Record<string, string>) => {
+            const r = await fetch(base + '/qeasy/orders', { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
+            return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+        };
+        const restart = async (config: Msg, node: Msg, extra: Msg[] = []) => {
+            await helper.unload();
+            await new Promise((r) => server!.close(() => r(undefined)));
+            await deploy(config, node, extra);
+            await (helper as any)._context.load();
+        };
+
+        it('reply at once: the signature entry holds no reply (each order\'s echo is stored once, under its key), yet a replay gets the same bytes and no msg; with the check off the signature keeps its reply', async () => {
+            const store = fakeContextStore({ copies: true });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
+            await deploy({}, { dedupeStore: 'file' });
+            await (helper as any)._context.load();
+            const t = now();
+            const deliveries = [
+                ...['TS001', 'TS002', 'TS003'].map((tid) => JSON.stringify(order(tid))),
+                // an array: new orders, a repeat, a copy within it, two versions of one order
+                JSON.stringify([order('TS004'), order('TS001'), reordered(order('TS004')), order('TS005'), order('TS005', { trade_status: '80' })]),
+                // every order a repeat
+                JSON.stringify([order('TS005', { trade_status: '80' }), order('TS002')]),
+            ].map((body, i) => ({ body, headers: signed(body, SECRET, t - i) }));
+            const first = [];
+            for (const d of deliveries) first.push(await rawPost(d.body, d.headers));
+            for (const a of first) should(a.status).equal(200);
+            await settle();
+            should(received).have.length(6);
+            const signatures = store.read('qeasySignatures');
+            should(Object.keys(signatures)).have.length(deliveries.length);
+            for (const e of Object.values<Msg>(signatures)) should(e).not.have.property('body');
+            // what a signature costs: its (ts, sig), time and status, not a copy of ~1.9 KB of replies per order
+            should(JSON.stringify(signatures).length).be.below(150 * deliveries.length);
+            for (const [i, d] of deliveries.entries()) should(await rawPost(d.body, d.headers)).eql(first[i]);
+            await settle();
+            should(received).have.length(6);
+
+            // The check off: the signature is all that recognises a replay, and keeps the reply.
+            store.clear();
+            await restart({}, { dedupeStore: 'file', dedupeWindow: 0 });
+            const body = JSON.stringify(order('TS101'));
+            const headers = signed(body);
+            const a = await rawPost(body, headers);
+            should(Object.values<Msg>(store.read('qeasySignatures'))[0].body).eql(JSON.parse(a.text));
+            should(await rawPost(body, headers)).eql(a);
+            await settle();
+            should(received).have.length(1);
+        });
+
+        it('reply after the flow, "all orders in one msg", a persistent store: after a restart a replay of each delivery (single, array with repeats, copies and two versions, all repeats) gets byte for byte the answer the first got and starts no flow; a signature stored with its reply by an earlier release is still answered with it', async () => {
+            const store = fakeContextStore({ copies: true });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
+            const settings = { dedupeStore: 'file', replyMode: 'flow', emit: 'all', replyTimeout: 5 };
+            let runs = 0;
+            const answering = () =>
+                helper.getNode('out').on('input', (m: Msg) => {
+                    runs++;
+                    m.callback.reply(Array.isArray(m.payload) ? m.payload.map((o: Msg) => ({ ok: true, tid: o.tid, status: o.trade_status, run: runs })) : { ok: true, tid: m.payload.tid, single: true, run: runs }, 201);
+                });
+            await deploy({}, settings);
+            await (helper as any)._context.load();
+            answering();
+            const t = now();
+            const deliveries = [
+                JSON.stringify(order('TR001')),
+                JSON.stringify([order('TR001'), order('TR002'), reordered(order('TR002')), order('TR003'), order('TR003', { trade_status: '80' })]),
+                JSON.stringify([order('TR003', { trade_status: '80' }), order('TR001'), order('TR002')]),
+            ].map((body, i) => ({ body, headers: signed(body, SECRET, t - i) }));
+            const first = [];
+            for (const d of deliveries) first.push(await rawPost(d.body, d.headers));
+            should(first.map((a) => a.status)).eql([201, 201, 201]);
+            should(JSON.parse(first[1].text).map((r: Msg) => r.tid)).eql(['TR001', 'TR002', 'TR002', 'TR003', 'TR003']);
+            should(runs).equal(2);
+            for (const e of Object.values<Msg>(store.read('qeasySignatures'))) should(e).not.have.property('body');
+            // A signature an earlier release kept, with its reply (the delivery's orders not among the keys).
+            const legacyBody = JSON.stringify(order('TR009'));
+            const legacyHeaders = signed(legacyBody, SECRET, t - 5);
+            store.write('qeasySignatures', { ...store.read('qeasySignatures'), [`${legacyHeaders['X-Timestamp']}:${legacyHeaders['X-Signature']}`]: { at: Date.now(), status: 200, body: { legacy: true, tid: 'TR009' } } });
+
+            // A restart of Node-RED: only the store is left.
+            await restart({}, settings);
+            answering();
+            for (const [i, d] of deliveries.entries()) should(await rawPost(d.body, d.headers)).eql(first[i]);
+            should(strip(await post(legacyBody, legacyHeaders))).eql({ status: 200, body: { legacy: true, tid: 'TR009' } });
+            await settle();
+            should(runs).equal(2);
+            should(received).have.length(0);
+        });
+
+        it('reply after the flow, a text answer (an http response node): a replay gets the same text and Content-Type, the signature keeping none of it', async () => {
+            const store = fakeContextStore({ copies: true });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
+            const settings = { dedupeStore: 'file', replyMode: 'flow', replyTimeout: 2 };
+            const extra = [{ id: 'resp', type: 'http response', z: 'f1', statusCode: '202'}];
+            const answering = () =>
+                helper.getNode('out').on('input', (m: Msg) => {
+                    m.payload = `success ${m.payload.tid}`;
+                    helper.getNode('resp').receive(m);
+                });
+            await deploy({}, settings, extra);
+            await (helper as any)._context.load();
+            answering();
+            const body = JSON.stringify(order('TT001'));
+            const headers = signed(body);
+            const a = await rawPost(body, headers);
+            should(a).match({ status: 202, type: /^text\/html/, text: 'success TT001' });
+            for (const e of Object.values<Msg>(store.read('qeasySignatures'))) should(e).not.have.properties(['body', 'text']);
+            await restart({}, settings, extra);
+            answering();
+            should(await rawPost(body, headers)).eql(a);
+            await settle();
+            should(received).have.length(0);
+        });
+
+        it('a duplicate window shorter than the signatures are kept (two time windows): the signature keeps its reply, so a replay after the order\'s key expired still gets it and starts no flow', async () => {
+            const store = fakeContextStore({ copies: true });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
+            await deploy({ windowSeconds: 300 }, { dedupeStore: 'file', dedupeWindow: 100 });
+            await (helper as any)._context.load();
+            clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+            const body = JSON.stringify([order('TW001'), order('TW002')]);
+            const headers = signed(body);
+            const a = await rawPost(body, headers);
+            should(a.status).equal(200);
+            clock.tick(200_000);
+            // a later delivery's save drops the expired keys
+            const other = JSON.stringify(order('TW003'));
+            should((await post(other, signed(other))).status).equal(200);
+            should(Object.keys(store.read('qeasyDelivered'))).eql([keyOf('TW003')]);
+            should(await rawPost(body, headers)).eql(a);
+            await settle();
+            should(received.map((m) => m.payload.tid)).eql(['TW001', 'TW002', 'TW003']);
+        });
+    });
+
     it('under Node-RED\'s default layout (the admin app\'s JSON parser mounted first) a path with a route parameter, or asked in other letter case, is served', async () => {
         await deploy({}, { path: '/qeasy/:shop' }, [], SECRET, 'node-red');
         const body = JSON.stringify(order('T4301'));
