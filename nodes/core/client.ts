@@ -142,6 +142,15 @@ export abstract class BaseClient {
         return this.accountId();
     }
 
+    /**
+     * The account as the release before the last change to accountIdentity took it, or what accountIdentity gives
+     * (no change): a watermark whose settings digest was stored under it goes on after the upgrade, instead of the
+     * node reading everything again from the user's start.
+     */
+    earlierAccountIdentity(): string | undefined {
+        return this.accountIdentity();
+    }
+
     /** The account as one text (the system and accountKey, URLs as the server sees them), or undefined: none. */
     protected accountId(): string | undefined {
         const key = this.accountKey();

@@ -467,14 +467,18 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
          * a test data centre to production's, the id stays: production's records before the test's mark were skipped),
          * and the filters set in the node at deploy
          * (ParamReader.fromSettings), as the request reads them, less the window's own parameters and those that only
-         * shape the records or the paging (the spec's notFilters and shapeOnly).
+         * shape the records or the paging (the spec's notFilters and shapeOnly). `earlier`: the digest with the account
+         * as the release before took it (BaseClient.earlierAccountIdentity), when that differs: stored, it is this one.
          */
-        function ownSettings(inc: IncrementalSpec, params: Record<string, unknown>): string {
+        function ownSettings(inc: IncrementalSpec, params: Record<string, unknown>): { digest: string; earlier?: string } {
             const shape = new Set(inc.shapeOnly ?? []);
-            const filters = Object.entries(readFilters(inc, chosenAsRead(reader.fromSettings(params), params))).filter(([name]) => !shape.has(name));
+            const filters = Object.fromEntries(Object.entries(readFilters(inc, chosenAsRead(reader.fromSettings(params), params))).filter(([name]) => !shape.has(name)));
             const config = String((configNode as { _alias?: string } | null)?._alias ?? def.config ?? '');
-            const account = configNode?.getClient().accountIdentity();
-            return settingsDigest(account === undefined ? config : JSON.stringify([config, account]), Object.fromEntries(filters));
+            const client = configNode?.getClient();
+            const digestOf = (account: string | undefined) => settingsDigest(account === undefined ? config : JSON.stringify([config, account]), filters);
+            const account = client?.accountIdentity();
+            const earlier = client?.earlierAccountIdentity();
+            return { digest: digestOf(account), earlier: earlier === account ? undefined : digestOf(earlier) };
         }
         let current: IncrementalRun | undefined;
         const waiting: Trigger[] = [];
@@ -643,8 +647,8 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
             if (watermark && spec.kind === 'query' && spec.incremental) {
                 const inc = spec.incremental;
                 // Filters typed into the node edited since its watermarks were saved: they belong to other records.
-                const settings = ownSettings(inc, params);
-                const seen = await watermark.checkSettings(settings);
+                const { digest: settings, earlier } = ownSettings(inc, params);
+                const seen = await watermark.checkSettings(settings, earlier);
                 if (seen === 'changed') node.warn(_('runtime.warn.watermarkSettingsChanged', { type: spec.type }));
                 mark = watermark.forRead(readFilters(inc, chosenAsRead(reader.fromTrigger(params), params)), seen === 'unsaved' ? settings : undefined);
                 if (resetAsked(msg)) await mark.clear();

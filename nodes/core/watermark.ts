@@ -188,11 +188,16 @@ export class Watermark {
      * stored and the watermark kept; stored now, not with the next watermark, or a filter edited before a run that
      * succeeds would go unseen. None stored and no watermark (a first run): `unsaved`, the digest to store with the
      * first watermark (forRead): a run that saves none leaves nothing behind (and a store that fails to save fails the
-     * run after its read, as a failed watermark always did).
+     * run after its read, as a failed watermark always did). `earlier`: the same settings' digest as the release before
+     * computed it (an account taken otherwise since): stored, the watermarks are kept and `digest` stored instead.
      */
-    async checkSettings(digest: string): Promise<'same' | 'changed' | 'unsaved'> {
+    async checkSettings(digest: string, earlier?: string): Promise<'same' | 'changed' | 'unsaved'> {
         const before = await this.load(SETTINGS_KEY);
         if (before === digest) return 'same';
+        if (earlier !== undefined && before === earlier) {
+            await this.save(SETTINGS_KEY, digest, 'save');
+            return 'same';
+        }
         if (typeof before === 'string') {
             await this.save(KEY, undefined, 'clear');
             await this.save(READS_KEY, undefined, 'clear');

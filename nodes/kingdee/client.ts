@@ -15,7 +15,7 @@
  *  - `response_error:` is tested before JSON parsing; MsgCode classified as §1.8.
  */
 import path from 'path';
-import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, textError, isBlankValue, endSessionLimit, urlQueryProblem, parseVendorJson, type Text } from '../core';
+import { BaseClient, ClientSettings, ConnectionCheck, ConnectorError, ErrorKind, HttpResponse, QueryPage, RequestContext, SharedLogin, parseSetCookie, RecordOutcome, english, textError, isBlankValue, endSessionLimit, urlQueryProblem, parseVendorJson, serverKey, type Text } from '../core';
 import { kingdeeApiHeaders, kingdeeAppData, kingdeeKdSignature, kingdeeLogin, KingdeeLoginAlgorithm, kingdeeClientSecret, splitAppId } from './sign';
 
 const SYSTEM = 'kingdee';
@@ -349,6 +349,23 @@ export class KingdeeClient extends BaseClient {
     protected accountKey(): string[] {
         const s = this.settings;
         return [s.serverUrl, s.acctId, s.authMode === 'password' ? `user ${s.username}` : `app ${s.appId!.split('_')[0]}`];
+    }
+
+    /**
+     * The account whose bills an incremental node reads: the data centre, the user whatever the login mode (the user's
+     * data permissions choose the bills; the app logs in as that user) and, in API-signature mode, the organisation
+     * (orgNum): a config node edited from organisation 100 to 101 kept 100's watermark and skipped 101's earlier bills.
+     * No secret. The language, the page limit and the limits choose none.
+     */
+    accountIdentity(): string | undefined {
+        const s = this.settings;
+        const org = s.authMode === 'apisign' && s.orgNum ? [`org ${s.orgNum}`] : [];
+        return JSON.stringify([SYSTEM, serverKey(s.serverUrl), s.acctId, `user ${s.username}`, ...org]);
+    }
+
+    /** The account as releases before took it (accountKey): a watermark they saved goes on. */
+    earlierAccountIdentity(): string | undefined {
+        return this.accountId();
     }
 
     private url(service: string): string {

@@ -2,6 +2,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import should from 'should';
+import sinon from 'sinon';
 import type { SinonSpy } from 'sinon';
 import { helper, load, run, withProbes, Msg } from '../helpers/nodered';
 import { waitFor } from '../helpers/wait';
@@ -13,6 +14,7 @@ import { readDigest } from '../../nodes/core/watermark';
 import { english } from '../../nodes/core/i18n';
 import kingdeeConfig = require('../../nodes/kingdee/kingdee-config');
 import kingdeeBillQuery = require('../../nodes/kingdee/kingdee-bill-query');
+import { KingdeeClient } from '../../nodes/kingdee/client';
 import { JackyunSim, JACKYUN_DEMO } from '../sim/jackyun';
 import { chinaTime } from '../../nodes/core/time';
 import jackyunConfig = require('../../nodes/jackyun/jackyun-config');
@@ -271,6 +273,80 @@ describe('core/endpoint: a watermark follows the node\'s own filter settings', f
             await helper.setFlows(flow(base).map((n) => (n.id === 'c1' ? { ...n, acctId: 'prod0123456789ab' } : n)), 'nodes', creds);
             should((await runOnce()).filter).match(/^FModifyDate < '[^']+'$/);
             should(warnings('n1').filter((w) => w === warnText('kingdee-bill-query'))).have.length(1);
+        });
+
+        /** The flow with the config node edited (`edit`): its credentials the app's (every mode but password). */
+        const edited = (edit: Msg, params: Msg = base) => flow(params).map((n) => (n.id === 'c1' ? { ...n, ...edit } : n));
+
+        it('its config node edited from organisation 100 to 101 (API-signature mode, orgNum) and redeployed: from the start, with a warning', async () => {
+            await load([kingdeeConfig, kingdeeBillQuery], edited({ authMode: 'apisign', orgNum: '100' }), creds);
+            await (helper as any)._context.load();
+            await runOnce();
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            // Organisation 101's bills modified before 100's watermark are not read from that mark.
+            await helper.setFlows(edited({ authMode: 'apisign', orgNum: '101' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate < '[^']+'$/);
+            should(warnings('n1').filter((w) => w === warnText('kingdee-bill-query'))).have.length(1);
+        });
+
+        it('its config node edited to another user (app login: the user\'s data permissions) and redeployed: from the start', async () => {
+            await load([kingdeeConfig, kingdeeBillQuery], flow(base), creds);
+            await (helper as any)._context.load();
+            await runOnce();
+            (sim.creds as { username: string }).username = 'org101user';
+            await helper.setFlows(edited({ username: 'org101user' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate < '[^']+'$/);
+            should(warnings('n1').filter((w) => w === warnText('kingdee-bill-query'))).have.length(1);
+        });
+
+        it('only the language, the page limit, the rate, the timeout or the login mode (the same user) changed in the config node: the watermark is kept, no warning', async () => {
+            await load([kingdeeConfig, kingdeeBillQuery], flow(base), creds);
+            await (helper as any)._context.load();
+            await runOnce();
+            await helper.setFlows(edited({ lcid: 1033, maxLimit: 500, rps: 2, concurrency: 1, timeout: 60, maxRetries: 1 }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            await helper.setFlows(edited({ authMode: 'apisign', orgNum: '' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            // The same user logging in with the password instead of through the app: the same bills.
+            await helper.setFlows(edited({ authMode: 'password' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            should(warnings('n1').some((w) => w === warnText('kingdee-bill-query'))).be.false();
+        });
+
+        it('a watermark saved by the release before the organisation and user were part of the digest goes on after the upgrade, no warning', async () => {
+            // The earlier release: the account was the data centre and the app (its client id), no user, no organisation.
+            const before = sinon.stub(KingdeeClient.prototype, 'accountIdentity').callsFake(function (this: KingdeeClient) {
+                return JSON.stringify(['kingdee', this.settings.serverUrl.replace(/\/+$/, ''), this.settings.acctId, `app ${this.settings.appId!.split('_')[0]}`]);
+            });
+            try {
+                await load([kingdeeConfig, kingdeeBillQuery], edited({ authMode: 'apisign', orgNum: '100' }), creds);
+                await (helper as any)._context.load();
+                await runOnce();
+            } finally {
+                before.restore();
+            }
+            const digest = stored('n1', SETTINGS_KEY);
+            await helper.setFlows(edited({ authMode: 'apisign', orgNum: '100', name: 'upgraded' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            should(warnings('n1').some((w) => w === warnText('kingdee-bill-query'))).be.false();
+            // The new digest stored: the organisation edited after the upgrade reads from the start.
+            should(stored('n1', SETTINGS_KEY)).be.a.String().and.not.equal(digest);
+            await helper.setFlows(edited({ authMode: 'apisign', orgNum: '101' }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate < '[^']+'$/);
+        });
+
+        it('the server URL typed otherwise (upper case, the default port, no trailing slash): the watermark is kept, no warning', async () => {
+            await load([kingdeeConfig, kingdeeBillQuery], flow(base), creds);
+            await (helper as any)._context.load();
+            await runOnce();
+            const url = new URL(sim.serverUrl);
+            await helper.setFlows(edited({ serverUrl: `HTTP://${url.host}${url.pathname.replace(/\/+$/, '')}` }), 'nodes', creds);
+            should((await runOnce()).filter).match(/^FModifyDate >= '[^']+' and FModifyDate < '[^']+'$/);
+            should(warnings('n1').some((w) => w === warnText('kingdee-bill-query'))).be.false();
+            // The default port written out, the host in capitals: the same account.
+            const identity = (serverUrl: string) => new KingdeeClient({ system: 'kingdee' }, { serverUrl, acctId: 'a1', username: 'u', authMode: 'sign', appId: KINGDEE_DEMO.appId }, { appSecret: 'x' }).accountIdentity();
+            should(identity('HTTPS://ERP.Example.com:443/k3cloud')).equal(identity('https://erp.example.com/k3cloud/'));
+            should(identity('https://erp.example.com/k3cloud/')).not.equal(identity('https://erp2.example.com/k3cloud/'));
         });
 
         it('FormId changed: from the start', async () => {
