@@ -685,6 +685,13 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 const errors = describeErrors(validateParams.errors);
                 throw new WholeMessageError(`${spec.type}: invalid parameters: ${formatErrors(errors)}`, inputError(spec.system, formatErrors(errors), errors[0]?.field));
             }
+            // A number the schema takes but JSON cannot carry: "1e400" (or a sum over nothing) read as ±Infinity or NaN
+            // in a field with no limit would reach the vendor as null; a BigInt would throw naming nothing.
+            const unsendable = unsendableValue(params);
+            if (unsendable) {
+                const reason = inEnglish(`runtime.error.${unsendable.kind}Field`, { field: unsendable.field || '(root)', value: unsendable.value });
+                throw new WholeMessageError(`${spec.type}: ${reason}`, inputError(spec.system, reason, unsendable.field || undefined));
+            }
             // A first row or page past the start, or a cap on the rows, would leave part of every run's window unread.
             if (watermark && spec.kind === 'query') {
                 for (const [name, whole] of Object.entries(spec.incremental?.wholeWindow ?? {})) {

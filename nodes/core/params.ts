@@ -13,7 +13,8 @@ export interface TypedValue {
     type: string;
 }
 
-const BLANKABLE = new Set(['str', 'num', 'json', 'bool', 'date', '']);
+// An env setting naming no variable is blank too (the type picked, nothing typed): Node-RED would read it as ''.
+const BLANKABLE = new Set(['str', 'num', 'json', 'bool', 'date', 'env', '']);
 /** TypedInput types whose value may differ from one trigger to the next. */
 const PER_TRIGGER = new Set(['msg', 'flow', 'global', 'jsonata']);
 /**
@@ -38,6 +39,21 @@ export function isBlankValue(v: unknown): boolean {
  */
 export function isEnvVarText(v: unknown): boolean {
     return typeof v === 'string' && /^(\$\{[^\s}]+\}|\$\([^\s)]+\))$/.test(v);
+}
+
+/**
+ * The first variable an env setting names that nothing sets (a subflow instance's property, a flow's, the process's),
+ * as the setting names it (`SHOP` or `${SHOP}`); undefined when all are set. Read as Node-RED's evaluateEnvProperty
+ * reads the setting: `${NAME}` alone, a bare NAME, or a text with `${NAME}` parts (each unset part becoming '').
+ */
+function unsetEnvVariable(RED: NodeAPI, node: Node, value: string): string | undefined {
+    const getSetting = (RED.util as unknown as { getSetting?: (node: Node, name: string) => unknown }).getSetting;
+    if (typeof getSetting !== 'function') return undefined;
+    const whole = /^\$\{([^}]+)\}$/.exec(value);
+    const parts = whole ? [whole] : /\$\{\S+\}/.test(value) ? [...value.matchAll(/\$\{([^}]+)\}/g)] : undefined;
+    if (!parts) return getSetting(node, value) === undefined ? value : undefined;
+    const missing = parts.find((m) => getSetting(node, m[1]) === undefined);
+    return missing?.[0];
 }
 
 /**
@@ -156,6 +172,10 @@ export class ParamReader {
             if (FIXED_AT_DEPLOY.has(tv!.type ?? '') && tv!.type !== 'env' && isEnvVarText(String(tv!.value).trim())) {
                 throw paramError(name, `${String(tv!.value).trim()} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
             }
+            // An env setting naming a variable nothing sets: Node-RED reads it as '', which would beat the msg's value (or
+            // reach the vendor blank) with nothing said. Refused as a `${NAME}` setting is.
+            const unset = tv!.type === 'env' ? unsetEnvVariable(this.RED, this.node, String(tv!.value)) : undefined;
+            if (unset !== undefined) throw paramError(name, `${unset} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
             let value: unknown;
             try {
                 value = await evaluate(this.RED, this.node, tv!, msg);

@@ -50,6 +50,8 @@ export interface FieldError {
 }
 
 const inEnglish = english();
+/** A full-width digit (U+FF10 – U+FF19), as a Chinese IME in full-width mode types. */
+const FULL_WIDTH_DIGIT = /[\uff10-\uff19]/;
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 const LIMITS = new Set(['maxLength', 'minLength', 'maxItems', 'minItems', 'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum']);
 /** A schema's own pattern reason (`x-pattern-reason`, English) → its key in the core catalog, where it has one. */
@@ -108,6 +110,12 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, prefix 
                 const types = Array.isArray(t) ? t.map(String) : String(t).split(',');
                 reason = `must be ${types.join(' or ')}`;
                 text = typeText(types);
+                // "１２" typed with a full-width IME is no number to ajv (nor to Number()): say why, or the user sees none.
+                if (typeof e.data === 'string' && FULL_WIDTH_DIGIT.test(e.data) && types.some((t) => t === 'integer' || t === 'number')) {
+                    const value = JSON.stringify(e.data);
+                    reason += ` (${value} has full-width digits; type them as 0-9)`;
+                    text = text && { key: 'runtime.validate.fullWidthDigits', vars: { type: text, value } };
+                }
                 break;
             }
             case 'pattern': {

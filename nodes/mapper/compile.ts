@@ -250,6 +250,7 @@ const REASONS = {
     notDate: '__value__ is not a date (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, ms timestamp or /Date(ms)/)',
     notInTable: '__value__ is not in the value table',
     notSingleValue: '__value__ is not a single value for the value table',
+    notSingleLookupValue: '__value__ is not a single value to look up',
     notList: '__value__ is not a list',
     jsonataFailed: 'JSONata failed: __error__',
     jsonataTimedOut: 'JSONata not run: it ran out of time (__ms__ ms) on an earlier record of this msg',
@@ -737,7 +738,17 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             // The collection is indexed once per ctx (one msg in the node), then every record is a Map hit. Keyed by
             // ctx as well as by collection: another flow may edit the same array in place between msgs.
             const indexes = new WeakMap<object, WeakMap<object, Map<string, any>>>();
-            const keyOf = (item: any) => matchFields.map((f) => (item == null ? '' : String(item[f] ?? ''))).join('\u0000');
+            // Values are matched as text (7 finds "7"), single values only: String(['A']) is "A", and an object's
+            // String() whatever its toString says, so a list or object on either side matches nothing.
+            const keyOf = (item: any): string | undefined => {
+                const parts: string[] = [];
+                for (const f of matchFields) {
+                    const x = item == null ? '' : item[f] ?? '';
+                    if (typeof x === 'object') return undefined;
+                    parts.push(String(x));
+                }
+                return parts.join('\u0000');
+            };
             const indexFor = (ctx: object, coll: any): Map<string, any> | undefined => {
                 if (coll === null || typeof coll !== 'object') return undefined;
                 let perCtx = indexes.get(ctx);
@@ -747,7 +758,7 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                     idx = new Map();
                     for (const item of Array.isArray(coll) ? coll : Object.values(coll)) {
                         const k = keyOf(item);
-                        if (!idx.has(k)) idx.set(k, item);
+                        if (k !== undefined && !idx.has(k)) idx.set(k, item);
                     }
                     perCtx.set(coll, idx);
                 }
@@ -755,6 +766,9 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
             };
             const find = async (cur: unknown, root: unknown, ctx: MapContext | undefined): Promise<unknown> => {
                 const values = getters.map((get) => get(cur, root));
+                // A list or object is no key to look up with (as for a value table): failed whatever onMissing says.
+                const notSingle = values.find((x) => x !== null && typeof x === 'object');
+                if (notSingle !== undefined) return whyValue('notSingleLookupValue', notSingle);
                 const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey, contextStore) : undefined;
                 const idx = ctx ? indexFor(ctx, coll) : undefined;
                 const item = values.some(isEmpty) ? undefined : idx?.get(values.map((x) => String(x)).join('\u0000'));

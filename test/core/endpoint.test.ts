@@ -147,6 +147,38 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(sim.requests).have.length(0);
         });
 
+        it('an env setting whose variable is not set goes to Catch naming the setting and the variable: not read as "" beating msg.params', async () => {
+            delete process.env.CN_ERP_TEST_UNSET_CATEGORY;
+            await loadQuery(queryNode({ params: { pageSize: { value: '100', type: 'num' }, category: { value: 'CN_ERP_TEST_UNSET_CATEGORY', type: 'env' } } }));
+            const r = await run('n1', { params: { category: 'shoes' } }, 1);
+            should(r.caught).be.ok();
+            should(r.caught!.error.message).match(/category: CN_ERP_TEST_UNSET_CATEGORY is an environment variable that is not set/);
+            should(caughtCode(r.caught)).equal('INVALID_INPUT');
+            should(r.caught!.error.cause).match({ field: 'category' });
+            should((helper.getNode('n1').warn as sinon.SinonSpy).callCount).equal(0);
+            should(sim.requests).have.length(0);
+        });
+
+        it('a number parameter that reads as ±Infinity ("1e400") in a field with no maximum goes to Catch naming it: not sent as null', async () => {
+            await loadQuery(queryNode());
+            for (const since of ['1e400', '-1e400', Infinity]) {
+                const r = await run('n1', { params: { since } }, 1);
+                should(r.caught).be.ok();
+                should(r.caught!.error.message).match(/since: must be a finite number, not -?Infinity/);
+                should(caughtCode(r.caught)).equal('INVALID_INPUT');
+                should(r.caught!.error.cause).match({ field: 'since' });
+            }
+            should(sim.requests).have.length(0);
+        });
+
+        it('a number parameter typed with full-width digits ("１２") is refused saying so, not only "must be integer"', async () => {
+            await loadQuery(queryNode({ params: { pageSize: { value: '', type: 'num' } } }));
+            const r = await run('n1', { params: { pageSize: '１２' } }, 1);
+            should(r.caught!.error.message).match(/pageSize: must be integer \("１２" has full-width digits; type them as 0-9\)/);
+            should(r.caught!.error.cause).match({ field: 'pageSize' });
+            should(sim.requests).have.length(0);
+        });
+
         it('a setting ${NAME} whose variable is set reads its value', async () => {
             process.env.CN_ERP_TEST_SET_SIZE = '30';
             try {

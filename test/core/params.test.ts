@@ -53,4 +53,28 @@ describe('ParamReader: node settings holding a long id', () => {
         should(err.message).equal("shop: ${SHOP_CODE} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)");
         should(err.field).equal('shop');
     });
+
+    it('an env setting naming a variable nothing sets is refused naming the setting and the variable, as ${NAME} is (Node-RED read it as "", which beat msg.params)', async () => {
+        delete process.env.CN_ERP_TEST_UNSET_SHOP;
+        for (const value of ['CN_ERP_TEST_UNSET_SHOP', '${CN_ERP_TEST_UNSET_SHOP}', 'S-${CN_ERP_TEST_UNSET_SHOP}']) {
+            const err = await read({ shop: { value, type: 'env' } }, { params: { shop: 'S1' } }).then(() => undefined, (e) => e);
+            should(err).be.an.Error();
+            should(err.message).equal(`shop: ${value === 'CN_ERP_TEST_UNSET_SHOP' ? value : '${CN_ERP_TEST_UNSET_SHOP}'} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+            should(err.field).equal('shop');
+        }
+    });
+
+    it('an env setting reads its variable when set (also to ""), and one naming no variable is blank: msg.params is read', async () => {
+        process.env.CN_ERP_TEST_SET_SHOP = 'S9';
+        process.env.CN_ERP_TEST_EMPTY_SHOP = '';
+        try {
+            should(await read({ shop: { value: 'CN_ERP_TEST_SET_SHOP', type: 'env' } }, { params: { shop: 'S1' } })).eql({ shop: 'S9' });
+            should(await read({ shop: { value: '${CN_ERP_TEST_SET_SHOP}', type: 'env' } })).eql({ shop: 'S9' });
+            should(await read({ shop: { value: 'CN_ERP_TEST_EMPTY_SHOP', type: 'env' } })).eql({ shop: '' });
+            should(await read({ shop: { value: '', type: 'env' } }, { params: { shop: 'S1' } })).eql({ shop: 'S1' });
+        } finally {
+            delete process.env.CN_ERP_TEST_SET_SHOP;
+            delete process.env.CN_ERP_TEST_EMPTY_SHOP;
+        }
+    });
 });

@@ -102,6 +102,21 @@ describe('core/validate: each common rule broken also as a text of the core cata
         should(shown({ FBillNo: 'A', Qty: 0, Lines: [1] })).eql(['Qty: 不能小于 1']);
     });
 
+    it('a number typed with full-width digits ("１２", a Chinese IME in full-width mode) says so, in English and in Chinese', () => {
+        const p = compileParamsSchema({ type: 'object', properties: { Limit: { type: 'integer' }, Rate: { type: 'number' }, Name: { type: 'string' } } });
+        should(p({ Limit: '１２', Rate: '１.５', Name: '１２' })).be.false();
+        const errors = describeErrors(p.errors);
+        should(errors.map((e) => `${e.field}: ${e.reason}`)).eql([
+            'Limit: must be integer ("１２" has full-width digits; type them as 0-9)',
+            'Rate: must be number ("１.５" has full-width digits; type them as 0-9)',
+        ]);
+        for (const e of errors) should(inEnglish(e.text!.key, e.text!.vars)).equal(e.reason);
+        should(inChinese(errors[0].text!.key, errors[0].text!.vars)).equal('须为整数（"１２" 含全角数字，请改用半角数字 0-9 输入）');
+        // Other text that is no number keeps its reason.
+        should(p({ Limit: 'abc' })).be.false();
+        should(formatErrors(describeErrors(p.errors))).equal('Limit: must be integer');
+    });
+
     it('each text says in English what its reason says; a rarer rule (anyOf) and a pattern reason the catalog does not hold keep their English reason only', () => {
         const all = [
             ...errorsOf({ FBillNo: 'ABCDEFG', Code: 'a', Name: ' ', Qty: 10, Rate: 1, Kind: 'c', Type: 2, Lines: [], Extra: 1 }),

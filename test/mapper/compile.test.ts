@@ -189,6 +189,19 @@ describe('compileMapping: rules', function () {
         should(ok(await empty({ acct: 'A1' }, ctx))).eql({ org: 100 });
     });
 
+    it('lookup: a list or object is no key: ["A"] in the record fails the field naming it (String(["A"]) is "A"), and an item keyed by a list matches nothing; 7 still finds "7"', async function () {
+        const coll = [{ FNumber: 'A', FUseOrgId: 1 }, { FNumber: ['B'], FUseOrgId: 2 }, { FNumber: '7', FUseOrgId: 7 }];
+        const ctx = { getContext: () => coll };
+        for (const onMissing of ['fail', 'empty'] as const) {
+            const fn = compileMapping({ fields: { org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId', onMissing } } } });
+            should(bad(await fn({ acct: ['A'] }, ctx))).eql([{ field: 'org', source: 'acct', reason: '["A"] is not a single value to look up' }]);
+            should(bad(await fn({ acct: { toString: () => 'A' } }, ctx))).eql([{ field: 'org', source: 'acct', reason: '{} is not a single value to look up' }]);
+            should(ok(await fn({ acct: 7 }, ctx))).eql({ org: 7 });
+        }
+        const fn = compileMapping({ fields: { org: { lookup: { key: 'accts', match: { FNumber: 'acct' }, return: 'FUseOrgId' } } } });
+        should(bad(await fn({ acct: 'B' }, ctx))).eql([{ field: 'org', source: 'acct', reason: 'no match in flow.accts where FNumber="B"' }]);
+    });
+
     it('pure-path mappings stay synchronous (no promise)', function () {
         const fn = compileMapping({ fields: { a: { path: 'a' }, L: { array: 'l', fields: { b: { template: '{{b}}' } } } } });
         should(fn.async).be.false();
