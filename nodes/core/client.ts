@@ -175,10 +175,11 @@ export abstract class BaseClient {
             // Closed meanwhile (its login was let finish, to be logged out): nothing more goes out on that session.
             if (this.lifetime.signal.aborted) throw cancelledError(this.system);
             // Every node of the account waits out a pause one call's rate-limit answer set: say so, not just "working".
+            // Not one too long to wait out: the call fails at once (ACCOUNT_PAUSED), a yellow "paused" before its red.
             const paused = this.limiter.pausedFor();
-            if (paused >= 1000) ctx.onAccountPaused?.(paused);
+            if (paused >= 1000 && paused <= this.retryPolicy.longestWaitMs) ctx.onAccountPaused?.(paused);
             try {
-                return await this.scheduleUnlessPaused(() => attempt(options).catch(this.pauseOnRateLimit), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
+                return await this.scheduleUnlessPaused(() => attempt(options), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
             } catch (err) {
                 throw this.redacted(err);
             }
@@ -268,12 +269,13 @@ export abstract class BaseClient {
     /**
      * A request through the account's limiter (call()'s attempts, and a login sent outside call()): refused at once, not
      * sent, while the account is paused for longer than the longest wait. Queued, a login held every call waiting for it
-     * (a redeploy into a ban of hours: every msg of the account in flight for the whole ban, nothing at Catch).
+     * (a redeploy into a ban of hours: every msg of the account in flight for the whole ban, nothing at Catch). A
+     * rate-limit error `fn` throws pauses the account before its slot goes back (pauseOnRateLimit): `fn` reads the answer.
      */
     protected scheduleUnlessPaused<T>(fn: () => Promise<T>, signal?: AbortSignal, unsent?: (err: unknown) => boolean, first = false, onPaused?: (ms: number) => void): Promise<T> {
         const paused = this.limiter.pausedFor();
         if (paused > this.retryPolicy.longestWaitMs) return Promise.reject(this.accountPaused(paused));
-        return this.limiter.schedule(fn, signal, unsent, first, onPaused);
+        return this.limiter.schedule(() => fn().catch(this.pauseOnRateLimit), signal, unsent, first, onPaused);
     }
 
     /**

@@ -709,7 +709,7 @@ export function registerEndpoint<C extends BaseClient>(RED: NodeAPI, spec: Endpo
                 signal,
                 timeoutMs,
                 onBackoff: (delayMs, err) => status.backingOff(_('runtime.status.retryIn', { code: err.code, seconds: Math.ceil(delayMs / 1000) })),
-                onAccountPaused: (ms) => status.backingOff(_('runtime.status.accountPaused', { seconds: Math.ceil(ms / 1000) })),
+                onAccountPaused: (ms) => status.countdown(ms, (seconds) => _('runtime.status.accountPaused', { seconds })),
                 refusedSizes: spec.kind === 'write' ? new RefusedSizes() : undefined,
                 warn,
             };

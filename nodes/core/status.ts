@@ -21,11 +21,19 @@ export class StatusReporter {
     private timer: NodeJS.Timeout | undefined;
     /** Set by close(): work cut off by the close must not paint its outcome over the cleared status. */
     protected closed = false;
+    /** The next second of a countdown (countdown()); any other status shown ends it. */
+    private countdownTimer: NodeJS.Timeout | undefined;
+    private counting = false;
 
     constructor(private readonly node: Node) {}
 
-    /** Shows `status` now, or (past MAX_PER_SECOND, or behind one held back) when the second is over. */
+    /** Shows `status` (ending a countdown, unless one of its own) now, or (past MAX_PER_SECOND, or behind one held back) when the second is over. */
     protected put(status: NodeStatus): void {
+        if (!this.counting) this.stopCountdown();
+        this.emit(status);
+    }
+
+    private emit(status: NodeStatus): void {
         const now = monotonicNow();
         if (now - this.windowStart >= 1000) {
             this.windowStart = now;
@@ -41,7 +49,7 @@ export class StatusReporter {
             this.timer = undefined;
             const held = this.held;
             this.held = undefined;
-            if (held && !this.closed) this.put(held);
+            if (held && !this.closed) this.emit(held);
         }, Math.max(0, this.windowStart + 1000 - now));
     }
 
@@ -49,6 +57,42 @@ export class StatusReporter {
     private dropHeld(): void {
         if (this.timer) clearTimeout(this.timer);
         this.timer = this.held = undefined;
+    }
+
+    private stopCountdown(): void {
+        if (this.countdownTimer) clearTimeout(this.countdownTimer);
+        this.countdownTimer = undefined;
+    }
+
+    /**
+     * A wait of `ms` (the account paused by a rate limit), in yellow as `text(seconds left)`, counting down once a
+     * second until another status replaces it; at its end "…" (the calls go out). Shown once, the figure of the wait's
+     * start stood for the whole wait. The timer holds no process open and ends with close().
+     */
+    countdown(ms: number, text: (seconds: number) => string): void {
+        if (this.closed) return;
+        const until = monotonicNow() + ms;
+        const tick = () => {
+            this.countdownTimer = undefined;
+            const left = until - monotonicNow();
+            this.counting = true;
+            try {
+                if (left <= 0) {
+                    // Not counted as progress: the first page's "page 1" right after is not throttled away.
+                    const last = this.lastWorking;
+                    this.working('…', true);
+                    this.lastWorking = last;
+                    return;
+                }
+                this.backingOff(text(Math.ceil(left / 1000)));
+            } finally {
+                this.counting = false;
+            }
+            this.countdownTimer = setTimeout(tick, Math.min(1000, left));
+            this.countdownTimer.unref?.();
+        };
+        this.stopCountdown();
+        tick();
     }
 
     /** Throttled to a few updates a second: status messages cross the websocket to every open editor. */
@@ -77,6 +121,7 @@ export class StatusReporter {
     }
 
     clear(): void {
+        this.stopCountdown();
         this.dropHeld();
         this.node.status({});
     }
@@ -87,6 +132,7 @@ export class StatusReporter {
      */
     close(): void {
         this.closed = true;
+        this.stopCountdown();
         this.dropHeld();
         this.node.status({});
     }

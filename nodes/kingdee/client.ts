@@ -456,28 +456,33 @@ export class KingdeeClient extends BaseClient {
         this.loginCount++;
         // `signal` (the client's lifetime) takes a login out of the queue, but one already sent is let finish: the
         // server may have opened its session, which the closing client logs out (endSession) instead of leaving it.
-        const res = await this.scheduleUnlessPaused(() => this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body }), signal);
-        const httpErr = this.statusError(res);
-        if (httpErr) throw httpErr;
-        if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
-        let answer: any;
-        try {
-            answer = parseVendorJson(res.body);
-        } catch {
-            // A portal's or a proxy's page: quoted, and said in the editor's language too.
-            const text: Text = { key: 'kingdee-config.test.loginNotJson', vars: { server: this.settings.serverUrl, answer: this.http.quote(res.body, 120) } };
-            throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE' });
-        }
-        // A login turned away before it was checked may come in the general envelope, no LoginResultType in it: a call
-        // limit (MsgCode 14) or a conflict (13) is waited out and sent again — held as a refused login, every node of
-        // the account stopped for a minute with a config error at 3 a.m. —, any other a refusal quoting its Errors.
-        const general = isObj(answer) && answer.LoginResultType === undefined ? responseStatusOf(answer) : undefined;
-        const status = general && String(general.IsSuccess).toLowerCase() !== 'true' ? general : undefined;
-        const statusCode = status ? Number(status.MsgCode) || 0 : undefined;
-        const statusKind = statusCode === undefined ? undefined : classifyMsgCode(statusCode);
-        if (statusKind === 'rate-limit' || statusKind === 'transient') {
-            throw new ConnectorError({ system: SYSTEM, kind: statusKind, code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
-        }
+        // The answer is read before the login gives its slot back: a rate-limit answer (HTTP 429, a call limit) pauses the
+        // account first (BaseClient.scheduleUnlessPaused), or a call queued behind the login went out into the limit.
+        const { res, answer, status, statusCode } = await this.scheduleUnlessPaused(async () => {
+            const res = await this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body });
+            const httpErr = this.statusError(res);
+            if (httpErr) throw httpErr;
+            if (res.body.startsWith('response_error:')) throw this.responseError(res.body, 'login');
+            let answer: any;
+            try {
+                answer = parseVendorJson(res.body);
+            } catch {
+                // A portal's or a proxy's page: quoted, and said in the editor's language too.
+                const text: Text = { key: 'kingdee-config.test.loginNotJson', vars: { server: this.settings.serverUrl, answer: this.http.quote(res.body, 120) } };
+                throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code: 'BAD_LOGIN_RESPONSE' });
+            }
+            // A login turned away before it was checked may come in the general envelope, no LoginResultType in it: a call
+            // limit (MsgCode 14) or a conflict (13) is waited out and sent again — held as a refused login, every node of
+            // the account stopped for a minute with a config error at 3 a.m. —, any other a refusal quoting its Errors.
+            const general = isObj(answer) && answer.LoginResultType === undefined ? responseStatusOf(answer) : undefined;
+            const status = general && String(general.IsSuccess).toLowerCase() !== 'true' ? general : undefined;
+            const statusCode = status ? Number(status.MsgCode) || 0 : undefined;
+            const statusKind = statusCode === undefined ? undefined : classifyMsgCode(statusCode);
+            if (statusKind === 'rate-limit' || statusKind === 'transient') {
+                throw new ConnectorError({ system: SYSTEM, kind: statusKind, code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
+            }
+            return { res, answer, status, statusCode };
+        }, signal);
         if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
             const vendor = str(answer?.Message) || (status ? errorsText(status.Errors) : '');
             const code = str(answer?.MessageCode) || (statusCode !== undefined ? `MSGCODE_${statusCode}` : `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`);

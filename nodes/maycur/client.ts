@@ -191,7 +191,12 @@ export class MaycurClient extends BaseClient {
                     this.keepSessionSecret(secret);
                     const body = JSON.stringify({ appCode: this.appCode, secret, timestamp });
                     sent = true;
-                    return this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal });
+                    const res = await this.http.request({ url: `${this.baseUrl}/api/openapi/auth/login`, headers: { 'Content-Type': 'application/json' }, body }, { signal });
+                    // Before the slot goes back: an HTTP 429 pauses the account first (core/client.ts scheduleUnlessPaused),
+                    // or a call queued behind the login went out into the limit. (401 is read below: a refused login.)
+                    const statusError = res.status === 401 ? undefined : this.http.statusError(res);
+                    if (statusError) throw statusError;
+                    return res;
                 },
                 signal,
                 () => !sent,

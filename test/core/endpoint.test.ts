@@ -361,6 +361,41 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(red('n2')[0]).match(/^ACCOUNT_PAUSED: /).and.match(until);
         });
 
+        it('"account paused by a rate limit: N s" counts down while the node waits (at most once a second), not the figure from when the pause began', async () => {
+            const flow = withProbes(withProbes([config({ concurrency: 1 }), queryNode(), { ...queryNode(), id: 'n2' }], 'n1', 1), 'n2', 1);
+            await load([kitConfig, kitQuery], flow, creds);
+            const statusOf = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '4' }, afterMs: 300 }, 1, (r) => r.path === '/items/query');
+            const first = run('n1', {}, 1, 12000);
+            const t0 = Date.now();
+            while (sim.requests.filter((r) => r.path === '/items/query').length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+            const second = await run('n2', {}, 1, 12000);
+            should(second.caught).be.undefined();
+            await first;
+            const told = statusOf('n2').filter((st) => st.fill === 'yellow').map((st) => Number(/^account paused by a rate limit: (\d+) s$/.exec(st.text)![1]));
+            // (The pause is set twice in a row for one answer, each telling the waiting calls: the same figure again.)
+            const seconds = told.filter((n, i) => n !== told[i - 1]);
+            // 4 s asked, the pause set 300 ms into n2's wait: 4 (or 3), then less each second, down to 1 or 2 (a busy
+            // machine may fire a tick late and skip a second; the figure never stands still, never rises).
+            should(seconds.length).be.within(2, 5);
+            should(seconds[0]).be.within(3, 4);
+            should(seconds[seconds.length - 1]).be.within(1, 2);
+            for (let i = 1; i < seconds.length; i++) should(seconds[i]).be.below(seconds[i - 1]);
+            should(statusOf('n2')[statusOf('n2').length - 1]).match({ fill: 'green', text: 'records: 250, pages: 3' });
+        });
+
+        it('a call failing unsent on a pause of hours (ACCOUNT_PAUSED) shows its red status alone: no yellow "account paused" first, as if it would wait', async () => {
+            const flow = [config(), queryNode(), { ...saveNode(), id: 'n2' }];
+            await load([kitConfig, kitQuery, kitSave], withProbes(withProbes(flow, 'n1', 1), 'n2', 2), creds);
+            const statusOf = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '3600' } }, 1, (r) => r.path === '/items/query');
+            await run('n1', {}, 1, 8000);
+            await run('n2', { payload: [{ name: 'a' }] }, 2, 8000);
+            const n2 = statusOf('n2');
+            should(n2[n2.length - 1]).match({ fill: 'red', text: /^ACCOUNT_PAUSED: / });
+            should(n2.filter((st) => st.fill === 'yellow')).eql([]);
+        });
+
         it('closing the node while a call backs off leaves the status cleared, not a stale red CANCELLED for the redeployed node', async () => {
             await loadQuery(queryNode(), { retryBaseMs: 5000, maxRetries: 3 });
             const status = helper.getNode('n1').status as sinon.SinonSpy;

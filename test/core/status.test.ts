@@ -23,4 +23,28 @@ describe('core/status: throttled node status', () => {
             clock.restore();
         }
     });
+
+    it('countdown(): the wait left, once a second, then "…"; any other status ends it, and close() leaves no timer behind (a redeploy, a test, never held open)', async () => {
+        const clock = sinon.useFakeTimers({ now: 1_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+        try {
+            const shown: NodeStatus[] = [];
+            const status = new StatusReporter({ status: (s: NodeStatus) => void shown.push(s) } as unknown as Node);
+            status.countdown(3000, (s) => `paused: ${s} s`);
+            await clock.tickAsync(3500);
+            should(shown.map((s) => s.text)).eql(['paused: 3 s', 'paused: 2 s', 'paused: 1 s', '…']);
+            should(shown[0]).match({ fill: 'yellow' });
+            should(clock.countTimers()).equal(0);
+            status.countdown(60000, (s) => `paused: ${s} s`);
+            await clock.tickAsync(2000);
+            status.done('saved 1');
+            await clock.tickAsync(5000);
+            should(shown[shown.length - 1]).match({ fill: 'green', text: 'saved 1' });
+            status.countdown(60000, (s) => `paused: ${s} s`);
+            status.close();
+            should(clock.countTimers()).equal(0);
+            should(shown[shown.length - 1]).eql({});
+        } finally {
+            clock.restore();
+        }
+    });
 });

@@ -120,6 +120,32 @@ describe('KingdeeClient against the Kingdee simulator', function () {
         }
     });
 
+    it('a login answered 429 pauses the account before its limiter slot is given back: a call of the account queued behind it is not sent into the pause', async () => {
+        const settings = commonClientSettings('kingdee', { rps: 0, concurrency: 1, retryBaseMs: 5, maxRetries: 3 }, { rps: 5, concurrency: 2 });
+        const account = { serverUrl: kd.sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, appId: KINGDEE_DEMO.appId, authMode: 'password' } as KingdeeSettings;
+        const [a, b] = [0, 1].map(() => new KingdeeClient(settings, account, { password: KINGDEE_DEMO.password }));
+        try {
+            a.shareLimiter();
+            b.shareLimiter();
+            await a.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            kd.sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '2' }, afterMs: 300 }, 1, isKingdeeLogin);
+            const logsIn = b.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            const t0 = Date.now();
+            while (!kd.sim.requests.some((r) => r.fault?.type === 'http') && Date.now() - t0 < 3000) await sleep(5);
+            const limited = kd.sim.requests.find((r) => r.fault?.type === 'http')!;
+            // Queued behind the login, which holds the account's one slot until its 429 comes 300 ms later.
+            const queued = a.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});
+            await Promise.all([logsIn, queued]);
+            const after = kd.sim.requests.filter((r) => r.time > limited.time);
+            should(after.length).be.above(0);
+            // Nothing went out between the 429 (answered 300 ms after it came) and the end of the 2 s it asked for.
+            should(Math.min(...after.map((r) => r.time)) - limited.time).be.aboveOrEqual(300 + 1900);
+        } finally {
+            await a.close();
+            await b.close();
+        }
+    });
+
     it('a logout the server does not take (it is gone) ends the close all the same, without an error', async () => {
         const c = make({ authMode: 'password' });
         await c.executeBillQuery({ FormId: 'BD_Currency', FieldKeys: 'FCODE' }, {});

@@ -784,6 +784,31 @@ describe('maycur-paid-list against the Maycur simulator', function () {
             }
         });
 
+        it('a login answered HTTP 429 pauses the account before its limiter slot is given back: a call of the app queued behind it is not sent into the pause', async () => {
+            await start();
+            const one = () => new MaycurClient(commonClientSettings('maycur', { retryBaseMs: 5 }, { rps: 0, concurrency: 1 }), { baseUrl: sim.baseUrl, appCode: MAYCUR_DEMO.appCode }, { appSecret: MAYCUR_DEMO.appSecret });
+            const [withToken, loggingIn] = [one(), one()];
+            withToken.shareLimiter();
+            loggingIn.shareLimiter();
+            try {
+                await withToken.paidList({ pageNum: 1, pageSize: 10 });
+                sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '2' }, afterMs: 300 }, 1, (r) => r.path.endsWith('/auth/login'));
+                const logsIn = loggingIn.paidList({ pageNum: 1, pageSize: 10 });
+                await until(() => sim.requests.some((r) => r.fault?.type === 'http'));
+                const limited = sim.requests.find((r) => r.fault?.type === 'http')!;
+                // Queued behind the login, which holds the app's one slot until its 429 comes 300 ms later.
+                const queued = withToken.paidList({ pageNum: 1, pageSize: 10 });
+                await Promise.all([logsIn, queued]);
+                const after = sim.requests.filter((r) => r.time > limited.time);
+                should(after.length).be.above(0);
+                // Nothing went out between the 429 (answered 300 ms after it came) and the end of the 2 s it asked for.
+                should(Math.min(...after.map((r) => r.time)) - limited.time).be.aboveOrEqual(300 + 1900);
+            } finally {
+                withToken.close();
+                loggingIn.close();
+            }
+        });
+
         it('a login waiting for its turn while another is refused as too frequent is not sent into the block: the block is checked as it leaves the queue', async () => {
             await start();
             sim.blockLogins();
