@@ -57,6 +57,9 @@ const EXTEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Characters XML 1.0 cannot carry, not even escaped: the WMS's parser refuses the whole document. */
 const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 
+/** An HTML line break in a WMS message. */
+const LINE_BREAK = /<br\s*\/?>/gi;
+
 function text(v: unknown): string {
     return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
@@ -211,7 +214,9 @@ export class WdtWmsClient extends BaseClient {
             try {
                 // A truncated or broken document is not an answer, whatever its <flag> says. Blank lines or a BOM before
                 // the XML declaration (PHP servers print them) are not: a document may not start with them, so they go.
-                const body = res.body.trim();
+                // A line break the PHP server wrote into a message as HTML (<br/>, raw or escaped) is a space: raw, it
+                // would make the message mixed content, shown as JSON ({"br":"","#text":…}) with its words run together.
+                const body = res.body.trim().replace(LINE_BREAK, ' ');
                 const doc = XMLValidator.validate(body) === true ? parser.parse(body) : undefined;
                 response = doc?.response;
                 gatewayError = doc?.error_response;
@@ -225,7 +230,7 @@ export class WdtWmsClient extends BaseClient {
                 const said: Text = { key: 'wdt-wms-config.test.notResponse', vars: { url: this.settings.serviceUrl, answer: this.http.quote(res.body, 120) } };
                 throw textError(inEnglish, said, { system: SYSTEM, kind: 'transient', code: 'BAD_RESPONSE', safeToRepeat: false });
             }
-            const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg) };
+            const answer: WmsAnswer = { ...response, flag: text(response.flag), code: text(response.code), message: text(response.message ?? response.msg).replace(LINE_BREAK, ' ') };
             delete answer.msg;
             if (answer.flag === 'success') return answer;
             const kind = classifyWms(answer.code, answer.message);

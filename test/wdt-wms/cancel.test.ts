@@ -346,6 +346,15 @@ describe('wdt-wms-cancel node against the WDT WMS simulator', function () {
         should(r.outputs[1][0].error.message).equal('WDT WMS: 单据已发货，不能取消');
     });
 
+    it('a refusal whose message holds an HTML line break (<br/>, raw or escaped) reads as text on output 2, not as JSON of mixed content', async () => {
+        await start();
+        const refusal = (m: string) => `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>ORDER_CANNOT_CANCEL</code><message>${m}</message></response>`;
+        sim.inject({ type: 'http', status: 200, body: refusal('单据已发货<br/>不能取消') }, 1);
+        sim.inject({ type: 'http', status: 200, body: refusal('单据已发货&lt;br /&gt;不能取消') }, 1);
+        const r = await run('n1', { payload: [rec('TL2024010010'), rec('TL2024010011')] }, 2);
+        should(r.outputs[1].map((m: Msg) => m.error.message)).eql(['WDT WMS: 单据已发货 不能取消', 'WDT WMS: 单据已发货 不能取消']);
+    });
+
     it('a signature refusal written as XML character references (签名错误) is a config error to Catch, and the next order is not sent', async () => {
         await start();
         sim.inject({ type: 'http', status: 200, body: `<?xml version="1.0" encoding="utf-8"?><response><flag>failure</flag><code>40001</code><message>${charRefs('签名错误')}</message></response>` }, 1);
