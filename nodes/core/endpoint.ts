@@ -137,7 +137,9 @@ class RunStatus extends StatusReporter {
     setNote(note: string): void {
         if (note === this.note) return;
         this.note = note;
-        if (this.last) this.show(this.last.kind, this.last.text, true, this.last.failures);
+        // A countdown ("account paused: N s") goes on with the note.
+        const last = this.last;
+        if (last) this.keepingCountdown(() => this.show(last.kind, last.text, true, last.failures));
     }
 
     working(text: string, force = false): void {

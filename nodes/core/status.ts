@@ -59,6 +59,20 @@ export class StatusReporter {
         this.timer = this.held = undefined;
     }
 
+    /**
+     * Runs `show`, a status shown again with something added (an incremental node's "next run waiting"), without ending
+     * a countdown in progress: its next second shows the addition too (ended, the figure stood still for the whole wait).
+     */
+    protected keepingCountdown(show: () => void): void {
+        const was = this.counting;
+        this.counting = true;
+        try {
+            show();
+        } finally {
+            this.counting = was;
+        }
+    }
+
     private stopCountdown(): void {
         if (this.countdownTimer) clearTimeout(this.countdownTimer);
         this.countdownTimer = undefined;

@@ -384,6 +384,29 @@ describe('core/endpoint: the endpoint mechanism, through nodes defined in the te
             should(statusOf('n2')[statusOf('n2').length - 1]).match({ fill: 'green', text: 'records: 250, pages: 3' });
         });
 
+        it('an incremental node\'s "account paused: N s" goes on counting down when a trigger comes meanwhile ("· next run waiting" added), then "…": not frozen at the figure of the trigger\'s arrival', async () => {
+            const flow = withProbes(withProbes([config({ concurrency: 1 }), queryNode({ incremental: true, overlapMinutes: '1' }), { ...queryNode(), id: 'n2' }], 'n1', 1), 'n2', 1);
+            await load([kitConfig, kitQuery], flow, creds);
+            const statusOf = (id: string) => (helper.getNode(id).status as sinon.SinonSpy).getCalls().filter((c) => (c.thisValue as { id: string }).id === id).map((c) => c.args[0]);
+            sim.inject({ type: 'http', status: 429, headers: { 'Retry-After': '4' }, afterMs: 300 }, 1, (r) => r.path === '/items/query');
+            const other = run('n2', {}, 1, 12000);
+            await waitFor('the query answered 429', () => sim.requests.some((r) => r.path === '/items/query'), 3000, 5);
+            const first = run('n1', {}, 1, 12000);
+            await waitFor('n1 told of the pause', () => statusOf('n1').some((st) => st.fill === 'yellow'), 3000, 5);
+            await new Promise((r) => setTimeout(r, 1100));
+            // A second trigger while the run waits: it waits for the run's end, and the status says so.
+            helper.getNode('n1').receive({});
+            await waitFor('the note', () => statusOf('n1').some((st) => / · next run waiting$/.test(st.text)), 3000, 5);
+            await Promise.all([first, other]);
+            const shown = statusOf('n1');
+            const since = shown.findIndex((st) => / · next run waiting$/.test(st.text));
+            const figures = shown.slice(since).filter((st) => st.fill === 'yellow').map((st) => /^account paused by a rate limit: (\d+) s · /.exec(st.text)?.[1]).filter((n) => n !== undefined).map(Number);
+            // Counted on after the note came: at least one lower figure than the one the note was added to.
+            should(figures.length).be.above(0);
+            should(Math.min(...figures)).be.below(figures[0]);
+            should(shown.slice(since).some((st) => st.fill === 'blue' && st.text === '… · next run waiting')).be.true();
+        });
+
         it('a call failing unsent on a pause of hours (ACCOUNT_PAUSED) shows its red status alone: no yellow "account paused" first, as if it would wait', async () => {
             const flow = [config(), queryNode(), { ...saveNode(), id: 'n2' }];
             await load([kitConfig, kitQuery, kitSave], withProbes(withProbes(flow, 'n1', 1), 'n2', 2), creds);
