@@ -851,10 +851,16 @@ function register(RED: NodeAPI) {
             };
             if (replayed) {
                 // A replay of a delivery whose signature was kept without its reply: the same bytes, the same orders,
-                // answered as the first delivery was, and not emitted. Should a reply be missing (the order's versions
-                // pushed out, the duplicate key changed since), it is handled as a delivery: the check decides.
-                const rebuilt = fromKeys(await withLock(() => contextGet(DEDUPE_CONTEXT_KEY)));
+                // answered as the first delivery was, and not emitted.
+                const rebuilt = keys.some((k) => k) ? fromKeys(await withLock(() => contextGet(DEDUPE_CONTEXT_KEY))) : undefined;
                 if (rebuilt) return answerStored(res, { at: replayed.at, status: replayed.status, body: rebuilt.body, text: rebuilt.text });
+                // Its reply is gone (the duplicate check turned off or its key or window changed by a redeploy since, the
+                // order's version pushed out by newer ones): these very bytes were accepted and emitted, so they are
+                // refused rather than handled as a delivery, which would emit the orders a second time.
+                const why = !keepsKeys ? 'the duplicate check was turned off since' : 'its orders\' replies are no longer stored under their duplicate keys (the key or window changed since, or newer versions pushed them out)';
+                node.warn(`qeasy-callback: a replay of a delivery accepted at ${new Date(replayed.at).toISOString()} was refused, not emitted again: ${why}`);
+                status.error('409');
+                return answer(res, 409, failure('REPLAYED', 'this delivery (the same timestamp and signature) was accepted before and is not handled again; its stored answer is no longer held'));
             }
             let fresh: number[] = [];
             let stored = new Map<number, StoredReply>();

@@ -576,6 +576,52 @@ describe('qeasy-callback: a secure inbound webhook, over real HTTP', function ()
             await settle();
             should(received.map((m) => m.payload.tid)).eql(['TW001', 'TW002', 'TW003']);
         });
+
+        it('a replay whose answer can no longer be rebuilt from the orders\' keys (the duplicate check turned off, its key changed by a redeploy; the order\'s version pushed out by 8 newer ones) starts no flow again: refused with 409 REPLAYED naming why, never emitted as a new order', async () => {
+            const store = fakeContextStore({ copies: true });
+            helper.settings({ contextStorage: { default: { module: 'memory' }, file: { module: store.module } } });
+            await deploy({}, { dedupeStore: 'file' });
+            await (helper as any)._context.load();
+            const t = now();
+            const deliveries = ['TK001', 'TK002'].map((tid, i) => {
+                const body = JSON.stringify(order(tid));
+                return { body, headers: signed(body, SECRET, t - i) };
+            });
+            for (const d of deliveries) should((await rawPost(d.body, d.headers)).status).equal(200);
+            await settle();
+            should(received).have.length(2);
+            // A redeploy turning the duplicate check off: the help promises a replay gets its stored answer, not a second msg.
+            await helper.setFlows(flowOf({}, { dedupeStore: 'file', dedupeWindow: 0 }), 'full', { c1: { secret: SECRET } });
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => received.push(m));
+            const off = await post(deliveries[0].body, deliveries[0].headers);
+            should(off.status).equal(409);
+            should(off.body).match({ success: false, code: 'REPLAYED' });
+            // A redeploy changing the duplicate key.
+            await helper.setFlows(flowOf({}, { dedupeStore: 'file', dedupeKey: 'tid' }), 'full', { c1: { secret: SECRET } });
+            received = [];
+            helper.getNode('out').on('input', (m: Msg) => received.push(m));
+            should(await post(deliveries[1].body, deliveries[1].headers)).match({ status: 409, body: { code: 'REPLAYED' } });
+            await settle();
+            should(received).have.length(0);
+
+            // The same settings throughout: an order's version pushed out by eight newer ones within the signature window.
+            store.clear();
+            await restart({}, { dedupeStore: 'file' });
+            const v1 = JSON.stringify(order('TK010'));
+            const v1Headers = signed(v1, SECRET, t - 10);
+            should((await rawPost(v1, v1Headers)).status).equal(200);
+            for (let i = 1; i <= 8; i++) {
+                const vi = JSON.stringify(order('TK010', { buyer_nick: `买家${i}` }));
+                should((await rawPost(vi, signed(vi, SECRET, t - 10 - i))).status).equal(200);
+            }
+            await settle();
+            should(received).have.length(9);
+            // the replay of the first version's bytes: not emitted again (the flow would take the order back to its old state)
+            should(await post(v1, v1Headers)).match({ status: 409, body: { code: 'REPLAYED' } });
+            await settle();
+            should(received).have.length(9);
+        });
     });
 
     it('under Node-RED\'s default layout (the admin app\'s JSON parser mounted first) a path with a route parameter, or asked in other letter case, is served', async () => {
