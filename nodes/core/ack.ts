@@ -39,6 +39,9 @@
  * (a link out node in return mode hands it to its link call node, which sends it) did not end there, nor one whose
  * tickets leave on another msg in the same tick (a Trigger node completes the msg, then sends its copy). So ack mode
  * works with records filtered out on the way and with write nodes that know nothing of tickets.
+ * A Trigger node with a second output completes the msg at once and sends a copy of it after its wait: it did not end
+ * there (sendsItLater). A node that sends a msg on to a Switch and then completes it (a rate-limiting Delay releasing
+ * the last record) does not hand a due ticket back: the Switch's msg is not written yet (toFilters).
  *
  * Node-RED's Switch and Filter (rbe) nodes never complete a msg, and drop one no rule matched (a Filter one that did
  * not change). They work through msgs in the order they got them, so once one sends on a msg, every msg it got before
@@ -403,7 +406,18 @@ const copyTickets = new WeakMap<SendEvent, { sent: unknown[]; swaps: Map<string,
  * that node had sent when it received it (`sends` and `own`, set in onReceive, with its `_msgid`): one that completes
  * a msg having sent nothing since ended it there.
  */
-const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; own?: number; id?: string; resent?: number }>>>();
+const delivered = new WeakMap<object, Map<string, Array<{ tickets: AckTicket[]; sends?: number; own?: number; id?: string; resent?: number; toFilters?: number[] }>>>();
+/**
+ * Msgs carrying each ticket (by keyOf) a node has sent to a node that never completes what it receives (a Switch): a
+ * node completing a msg after sending one on there (a rate-limiting Delay releasing the last record to a Switch) has not
+ * seen it written, and is not the one to hand a due ticket back (see onComplete).
+ */
+const toFilters = new WeakMap<object, Map<string, number>>();
+const toFiltersOf = (node: object) => {
+    let m = toFilters.get(node);
+    if (!m) toFilters.set(node, (m = new Map()));
+    return m;
+};
 /**
  * How many of those a node has not completed yet. While none is, the hooks have nothing to look up for the msgs they
  * see (the runtime's other flows, between runs), nor a node's sends to count: what they count is compared only while
@@ -554,7 +568,15 @@ function onDeliver(event: SendEvent): void {
         if (at && isOpen(run, ticket.seq)) deliveredTo(run, ticket, chain, at);
         if (msg.parts !== undefined && isOpen(run, ticket.seq)) notePiece(run, ticket, partsOf(msg));
         // A node that never completes msgs (a Switch) is not waited for, copy or not: what it sends on is.
-        if (!completes(event) || !isOpen(run, ticket.seq)) continue;
+        if (!completes(event)) {
+            const source = event.source?.node;
+            if (source && isOpen(run, ticket.seq)) {
+                const m = toFiltersOf(source);
+                m.set(keyOf(ticket), (m.get(keyOf(ticket)) ?? 0) + 1);
+            }
+            continue;
+        }
+        if (!isOpen(run, ticket.seq)) continue;
         moreLive(run, ticket.seq);
         copies.push(ticket);
     }
@@ -671,6 +693,8 @@ function onReceive(event: { msg: Record<string, unknown> | undefined; destinatio
             held.own = ofId.sends;
         }
         held.resent = resends.get(msg!) ?? 0;
+        const m = toFilters.get(node!);
+        held.toFilters = held.tickets.map((t) => m?.get(keyOf(t)) ?? 0);
     }
 }
 
@@ -882,19 +906,23 @@ function onComplete(event: CompleteEvent): void {
         for (const ticket of copies) runLost(ticket.run);
         return;
     }
-    for (const ticket of copies) {
+    const passed = held.toFilters && node ? toFilters.get(node) : undefined;
+    copies.forEach((ticket, i) => {
         const run = runs.get(ticket.run);
-        if (!run || !lessLive(run, ticket.seq)) continue;
+        if (!run || !lessLive(run, ticket.seq)) return;
+        // Sent on meanwhile to a node not waited for (a Switch): not written yet. It stays due, and is back once what
+        // the Switch sends on is written (or what it drops counts), not now.
+        if ((passed?.get(keyOf(ticket)) ?? 0) !== (held.toFilters?.[i] ?? 0)) return;
         // Accounted for while msgs carrying it were with nodes: back now, a copy once its own forks are too. Not
         // merely because every node it reached so far completed it: a node sending it on to a Switch node (which is
         // not waited for) completes it before it is written.
         if (run.due.has(ticket.seq) && !run.copies.get(ticket.seq)?.forks) ticketBack(ticket.run, run, ticket.seq);
-    }
+    });
     // Completed having sent nothing since it got the msg (a debug node, a function node returning null, a write node
     // of another palette with its output unwired): the msg ended there, accounted for as a write node's would be. Not
     // if another node sent the very msg on meanwhile (a link out node returning it to its link call node), nor if the
     // node sends once done, in the same tick (a Trigger node): decided on the next turn of the event loop.
-    if (sentSince || (resends.get(msg!) ?? 0) !== held.resent) return;
+    if (sentSince || (resends.get(msg!) ?? 0) !== held.resent || sendsItLater(node)) return;
     // Sent on by then if any msg carrying its tickets was (the node's other msgs may have been meanwhile).
     const sentOf = (t: AckTicket) => runs.get(t.run)?.sent.get(t.seq) ?? 0;
     const sentAtCompletion = copies.map(sentOf);
@@ -908,6 +936,17 @@ function onComplete(event: CompleteEvent): void {
             }
         }),
     );
+}
+
+/**
+ * Whether a node completes a msg before it sends it on, later: Node-RED's Trigger node with a second output (sending
+ * nothing at first, then the msg after its wait) completes the msg at once and sends a copy of it, tickets and all,
+ * once the wait is over. The msg did not end there: its tickets come back with that copy, and one the Trigger blocks
+ * (a second msg while it waits) holds its run to the ack timeout rather than counting before it was written.
+ */
+function sendsItLater(node: unknown): boolean {
+    const n = node as { type?: unknown; op2type?: unknown } | undefined;
+    return n?.type === 'trigger' && n.op2type !== 'nul';
 }
 
 /**

@@ -329,6 +329,28 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses them`);
     });
 
+    /** A Trigger node sending nothing at first and, after `ms`, the msg it got (its second output: the original payload). */
+    const sendsLater = (name: string, ms: number) => ({ id: 'tr', type: 'trigger', z: 'f1', name, op1: '', op2: '', op1type: 'nul', op2type: 'pay', duration: String(ms), extend: false, overrideDelay: false, units: 'ms', reset: '', bytopic: 'all', topic: 'topic', outputs: 1, wires: [['s1']] });
+
+    it('a Trigger node sending nothing, then the msg itself after a wait (it completes the msg at once): committed once the write node wrote the records, not when the Trigger took the msg', async () => {
+        const at = await run([query(['tr']), sendsLater('wait', 2500), save('s1')], 0);
+        await waitFor('the 5 records saved', () => sim.saved.length === 5, 8000).catch(() => undefined);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash while the Trigger node waits loses them`);
+    });
+
+    it('a deploy restarting that Trigger node while it waits (its msg never sent): nothing committed, the next run reads the records again and writes them', async () => {
+        const flow = (name: string) => [query(['tr'], { ackTimeout: '0.03' }), sendsLater(name, 1500), save('s1')];
+        const at = await run(flow('before'), 0);
+        const q = helper.getNode('q1');
+        // The read is over and the msg waits at the Trigger node: a crash now (here a deploy restarting it) drops it.
+        await new Promise((r) => setTimeout(r, 500));
+        await helper.setFlows([{ id: 'f1', type: 'tab' }, { ...config, url: sim.baseUrl }, ...flow('after')], 'nodes', creds);
+        q.receive({ payload: 2 });
+        await waitFor('the records written by the next run', () => sim.saved.length === 5, 8000).catch(() => undefined);
+        should(sim.saved.length).equal(5, `the next run did not read the records again (watermark committed with ${at[0]} records saved): they are lost`);
+    });
+
     it('a Split node sending each piece to a write node and, through a Delay node, to another: committed once every piece was written by both', async () => {
         const at = await run(
             [
@@ -376,6 +398,16 @@ describe('core/ack: a msg sent to several wires is accounted for once every copy
         await waitFor('the run abandoned', cutOff, 3000).catch(() => undefined);
         return { at, cutOff: cutOff() };
     }
+
+    it('one msg per record sent one at a time, then a rate-limiting Delay node and a Switch node to the write node: committed once the last record the Delay released was written, not when it released it', async () => {
+        // The Delay node sends each record on to the Switch (which is not waited for), then completes it: the last one
+        // released must not let the run commit before the write node behind the Switch wrote it.
+        const sw = { id: 'sw', type: 'switch', z: 'f1', property: 'payload', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, wires: [['s1']] };
+        const at = await run([query(['fn']), fn('fn', 'for (const r of msg.payload) node.send({ ...msg, payload: [r] });\nreturn null;', ['dly']), { ...delay('rate', { pauseType: 'rate', rate: '1', nbRateUnits: '0.8' }), wires: [['sw']] }, sw, save('s1')], 0);
+        await waitFor('the 5 records saved', () => sim.saved.length === 5, 10000);
+        await waitFor('the watermark committed', () => at.length === 1, 3000).catch(() => undefined);
+        should(at).eql([5], `the watermark was committed with ${at[0]} of the 5 records saved: a crash then loses the last one`);
+    });
 
     it('a deploy restarting a Delay node on the second wire while it holds the copy (completed unsent): nothing committed, the run is abandoned at once', async () => {
         const { at, cutOff } = await redeployDelay((name) => [query(['s1', 'dly']), save('s1'), { ...delay(name), wires: [['s2']] }, save('s2')], 5);
