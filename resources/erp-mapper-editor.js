@@ -340,10 +340,10 @@
                 var sample = $('#erp-mapper-sample').val() || '{}';
                 try { JSON.parse(sample); } catch (e) { out.text(t('示例不是有效的 JSON：', 'Sample is not valid JSON: ') + e.message); return; }
                 // Sent as the text typed: the runtime reads a whole number beyond 2^53 (a long id) exactly, where
-                // JSON.parse here would round it.
+                // JSON.parse here would round it. With the node's id: lookups read the deployed node's context.
                 $.ajax({
                     url: 'cn-erp/mapper/preview', type: 'POST', contentType: 'application/json',
-                    data: JSON.stringify({ mapping: $('#node-input-mapping').val(), target: select.val(), sample: sample })
+                    data: JSON.stringify({ id: node.id, mapping: $('#node-input-mapping').val(), target: select.val(), sample: sample })
                 }).done(function (res) {
                     var lines = (res.results || []).map(function (r, i) {
                         return '#' + (i + 1) + (r.ok ? ' ✔\n' + JSON.stringify(r.record, null, 2)

@@ -257,6 +257,11 @@ const REASONS = {
     lookupNoReturn: '__store__.__key__ has __match__ but no __return__',
     lookupNoMatch: 'no match in __store__.__key__ where __match__',
     lookupNoCollection: '__store__ context "__key__" holds no collection',
+    // The editor's preview only (its context reader throws LookupUnavailable): why it could not read the collection.
+    previewNotDeployed: 'lookup: __store__.__key__ not read: this node is not deployed (deploy, then run the flow that loads it)',
+    previewNotSetFlow: 'lookup: __store__.__key__ is not set in the deployed flow (deploy, then run the flow that loads it)',
+    previewNotSetGlobal: 'lookup: __store__.__key__ is not set in global context (run the flow that loads it)',
+    previewStoreFailed: 'lookup: reading __store__.__key__ failed: __error__',
     notObject: 'source record must be an object',
 } as const;
 export type ReasonName = keyof typeof REASONS;
@@ -275,6 +280,21 @@ function why(name: ReasonName, vars?: Record<string, string>): Failure {
     if (!vars) return new Failure(REASONS[name], { key: `erp-mapper.reason.${name}` });
     const reason = REASONS[name].replace(/__(\w+)__/g, (whole, n: string) => (has(vars, n) ? vars[n] : whole));
     return new Failure(reason, { key: `erp-mapper.reason.${name}`, vars });
+}
+
+/**
+ * Thrown by a MapContext's getContext when the collection cannot be read for a reason the field should show (the
+ * editor's preview: the node is not deployed, the key is not set, the store failed): the lookup's field fails with it,
+ * whatever onMissing says. Any other error thrown there fails the whole msg, as before.
+ */
+export class LookupUnavailable extends Error {
+    readonly failure: Failure;
+    constructor(name: 'previewNotDeployed' | 'previewNotSetFlow' | 'previewNotSetGlobal' | 'previewStoreFailed', vars: Record<string, string>) {
+        const failure = why(name, vars);
+        super(failure.reason);
+        this.failure = failure;
+        this.name = 'LookupUnavailable';
+    }
 }
 
 /** why() of a value from the record, quoted as `show` quotes it. */
@@ -769,7 +789,13 @@ function genRule(rule: unknown, key: string, field: string, schema: JsonSchema |
                 // A list or object is no key to look up with (as for a value table): failed whatever onMissing says.
                 const notSingle = values.find((x) => x !== null && typeof x === 'object');
                 if (notSingle !== undefined) return whyValue('notSingleLookupValue', notSingle);
-                const coll = ctx?.getContext ? await ctx.getContext(store, ctxKey, contextStore) : undefined;
+                let coll: unknown;
+                try {
+                    coll = ctx?.getContext ? await ctx.getContext(store, ctxKey, contextStore) : undefined;
+                } catch (err) {
+                    if (err instanceof LookupUnavailable) return err.failure;
+                    throw err;
+                }
                 const idx = ctx ? indexFor(ctx, coll) : undefined;
                 const item = values.some(isEmpty) ? undefined : idx?.get(values.map((x) => String(x)).join('\u0000'));
                 const hit = item != null && typeof item === 'object';

@@ -11,7 +11,7 @@ import { RunTally, StatusReporter } from '../core/status';
 import { Translate, translator } from '../core/i18n';
 import { parseVendorJson } from '../core/json';
 import { undefinedStore } from '../core/watermark';
-import { compileMapping, CompiledMapping, MapContext, MapResult, MappingCompileError, MappingError } from './compile';
+import { compileMapping, CompiledMapping, LookupUnavailable, MapContext, MapResult, MappingCompileError, MappingError } from './compile';
 
 interface MapperNodeDef extends NodeDef {
     target?: string;
@@ -32,6 +32,57 @@ const PREVIEW_BUDGET_MS = 2000;
 // after the mapper may change. Over SAMPLE_MAX_CHARS only its size is kept.
 const lastSamples = new Map<string, Map<string, string | number | undefined>>();
 const SAMPLE_MAX_CHARS = 256 * 1024;
+// The deployed mappers, by the id the editor knows them by (each instance's node inside a subflow), for the preview
+// to read their lookups' collections from the context they run in.
+const deployedNodes = new Map<string, Map<string, Node>>();
+
+/**
+ * The context reader of a msg (`node` given) or of a preview: each collection read once. A preview reads the context
+ * of the deployed node the editor knows by that id (read-only), and says per field why it could not: not deployed,
+ * not set, the store failing (a msg's store failure fails the msg, as before).
+ */
+function contextReader(node: Node | undefined, preview: boolean): MapContext {
+    const reads = new Map<string, Promise<unknown>>();
+    return {
+        getContext(store, key, contextStore) {
+            const id = `${store}\u0000${key}\u0000${contextStore ?? ''}`;
+            let p = reads.get(id);
+            if (!p) {
+                const vars = { store: contextStore ? `${store}(${contextStore})` : store, key };
+                p = new Promise((resolve, reject) => {
+                    if (!node) {
+                        reject(new LookupUnavailable('previewNotDeployed', vars));
+                        return;
+                    }
+                    const got = (err: any, value: unknown) => {
+                        if (!preview) return err ? reject(err) : resolve(value);
+                        if (err) reject(new LookupUnavailable('previewStoreFailed', { ...vars, error: String(err?.message ?? err) }));
+                        else if (value === undefined) reject(new LookupUnavailable(store === 'global' ? 'previewNotSetGlobal' : 'previewNotSetFlow', vars));
+                        else resolve(value);
+                    };
+                    try {
+                        const c = store === 'global' ? node.context().global : node.context().flow;
+                        if (contextStore) c.get(key, contextStore, got);
+                        else c.get(key, got);
+                    } catch (err) {
+                        got(err, undefined);
+                    }
+                });
+                reads.set(id, p);
+            }
+            return p;
+        },
+    };
+}
+
+/** The deployed mapper the editor knows by `editorId`: inside a subflow used several times, the instance that received last. */
+function deployedNode(editorId: unknown): Node | undefined {
+    if (typeof editorId !== 'string') return undefined;
+    const nodes = deployedNodes.get(editorId);
+    if (!nodes || nodes.size === 0) return undefined;
+    const received = [...(lastSamples.get(editorId)?.keys() ?? [])].reverse().find((id) => nodes.has(id));
+    return nodes.get(received ?? [...nodes.keys()].pop()!);
+}
 
 /** The record's JSON text, its length when over SAMPLE_MAX_CHARS, undefined when it has none (undefined, a BigInt). */
 function sampleOf(record: unknown): string | number | undefined {
@@ -109,25 +160,10 @@ export = function (RED: NodeAPI) {
 
         // A fresh context reader per msg: each collection is read (and indexed by lookup rules) once per msg, and
         // a collection another flow changed since the last msg — even the same array edited in place — is seen.
-        const msgContext = (): MapContext => {
-            const reads = new Map<string, Promise<unknown>>();
-            return {
-                getContext(store, key, contextStore) {
-                    const id = `${store}\u0000${key}\u0000${contextStore ?? ''}`;
-                    let p = reads.get(id);
-                    if (!p) {
-                        const c = store === 'global' ? node.context().global : node.context().flow;
-                        p = new Promise((resolve, reject) => {
-                            const got = (err: any, value: unknown) => (err ? reject(err) : resolve(value));
-                            if (contextStore) c.get(key, contextStore, got);
-                            else c.get(key, got);
-                        });
-                        reads.set(id, p);
-                    }
-                    return p;
-                },
-            };
-        };
+        const msgContext = (): MapContext => contextReader(node, false);
+        let deployed = deployedNodes.get(editorId);
+        if (!deployed) deployedNodes.set(editorId, (deployed = new Map()));
+        deployed.set(node.id, node);
 
         node.on('input', async (msg: Msg, send: (m: any) => void, done: (err?: Error) => void) => {
             // A msg that reaches Catch whole is accounted for, as at the endpoint nodes: its delivery ticket comes back.
@@ -201,13 +237,17 @@ export = function (RED: NodeAPI) {
             const samples = lastSamples.get(editorId);
             samples?.delete(node.id);
             if (samples?.size === 0) lastSamples.delete(editorId);
+            const nodes = deployedNodes.get(editorId);
+            if (nodes?.get(node.id) === node) nodes.delete(node.id);
+            if (nodes?.size === 0) deployedNodes.delete(editorId);
         });
     }
     RED.nodes.registerType('erp-mapper', ErpMapperNode as any);
 
     if (!previewRoutes.has(RED.httpAdmin)) {
         previewRoutes.add(RED.httpAdmin);
-        // Compiles and runs a mapping on a sample in the runtime (same code as deployed nodes; no context lookups).
+        // Compiles and runs a mapping on a sample in the runtime (same code as deployed nodes). Lookups read the context
+        // of the deployed mapper `id` names (read-only; each collection once), a field saying why when they cannot.
         RED.httpAdmin.post('/cn-erp/mapper/preview', RED.auth.needsPermission('erp-mapper.write'), async (req: any, res: any) => {
             const body = req.body ?? {};
             let compiled: CompiledMapping;
@@ -232,10 +272,11 @@ export = function (RED: NodeAPI) {
             const list: unknown[] = many ? sample.slice(0, PREVIEW_MAX) : [sample];
             const results: MapResult[] = [];
             const started = Date.now();
+            const ctx = contextReader(deployedNode(body.id), true);
             try {
                 for (const rec of list) {
                     if (results.length > 0 && Date.now() - started >= PREVIEW_BUDGET_MS) break;
-                    results.push(await compiled(rec, {}));
+                    results.push(await compiled(rec, ctx));
                 }
             } catch (err: any) {
                 res.status(400).json({ error: String(err?.message ?? err) });

@@ -509,3 +509,67 @@ describe('erp-mapper node', function () {
         should(settled).equal(2);
     });
 });
+
+describe('erp-mapper preview: lookups read the deployed node\'s context', function () {
+    afterEach(async () => {
+        await helper.unload();
+        helper.settings({});
+    });
+
+    /** Seed 004's lookup (TargetOrgId from flow.kingdeeAccounts by payerAccountNumber), no target. */
+    const accountLookup = (onMissing = 'fail', contextStore?: string) => ({
+        fields: {
+            Number: { path: 'payeeTargetBusinessCode' },
+            TargetOrgId: { lookup: { store: 'flow', key: 'kingdeeAccounts', match: { FNumber: 'payerAccountNumber' }, return: 'FUseOrgId', onMissing, ...(contextStore ? { contextStore } : {}) } },
+        },
+    });
+    const preview = (id: string, mapping: unknown, sample: unknown) => helper.request().post('/cn-erp/mapper/preview').send({ id, mapping: JSON.stringify(mapping), sample: JSON.stringify(sample) }).expect(200);
+
+    it('a deployed mapper whose flow context holds the collection: the preview shows the looked-up value (its own tab\'s flow context), and a miss as the runtime says it', async function () {
+        const fx = fixture(4);
+        await load(modules, [...withProbes([mapperNode(accountLookup())], 'n1', 2), mapperNode(accountLookup(), { id: 'n2', z: 'f2' }), { id: 'f2', type: 'tab' }]);
+        helper.getNode('n1').context().flow.set('kingdeeAccounts', (fx.context as any).flow.kingdeeAccounts);
+        helper.getNode('n2').context().flow.set('kingdeeAccounts', [{ FNumber: fx.source.payerAccountNumber, FUseOrgId: 'OTHER-TAB' }]);
+        const res = await preview('n1', accountLookup(), [fx.source, { ...fx.source, payerAccountNumber: '000' }]);
+        should(res.body.results[0]).eql({ ok: true, record: { Number: 'FKSQ202401090001', TargetOrgId: 100002 } });
+        should(res.body.results[1].errors).eql([
+            { field: 'TargetOrgId', source: 'payerAccountNumber', reason: 'no match in flow.kingdeeAccounts where FNumber="000"', text: { key: 'erp-mapper.reason.lookupNoMatch', vars: { store: 'flow', key: 'kingdeeAccounts', match: 'FNumber="000"' } } },
+        ]);
+        should((await preview('n2', accountLookup(), fx.source)).body.results[0].record.TargetOrgId).equal('OTHER-TAB');
+        // Read only: the context is as it was.
+        should(helper.getNode('n1').context().flow.keys()).eql(['kingdeeAccounts']);
+    });
+
+    it('a mapper not deployed yet, or whose flow has not loaded the collection: the field says so, in the editor\'s language, whatever onMissing says', async function () {
+        const fx = fixture(4);
+        await load(modules, withProbes([mapperNode(accountLookup())], 'n1', 2));
+        const undeployed = await preview('new1', accountLookup('empty'), fx.source);
+        should(undeployed.body.results[0]).match({ ok: false, errors: [{ field: 'TargetOrgId', source: 'payerAccountNumber', reason: 'lookup: flow.kingdeeAccounts not read: this node is not deployed (deploy, then run the flow that loads it)' }] });
+        should(mapperPreviewText(undeployed.body, 'zh-CN')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: 查找：本节点尚未部署，无法读取 flow.kingdeeAccounts（请先部署，再运行加载该集合的流程）');
+        should(mapperPreviewText(undeployed.body, 'en-US')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: lookup: flow.kingdeeAccounts not read: this node is not deployed (deploy, then run the flow that loads it)');
+        const notSet = await preview('n1', accountLookup(), fx.source);
+        should(mapperPreviewText(notSet.body, 'en-US')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: lookup: flow.kingdeeAccounts is not set in the deployed flow (deploy, then run the flow that loads it)');
+        should(mapperPreviewText(notSet.body, 'zh-CN')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: 查找：已部署的流程中没有 flow.kingdeeAccounts（请先部署，再运行加载该集合的流程）');
+        // No id (an older editor): as not deployed, not a generic failure.
+        const noId = await helper.request().post('/cn-erp/mapper/preview').send({ mapping: JSON.stringify(accountLookup()), sample: JSON.stringify(fx.source) }).expect(200);
+        should(noId.body.results[0].errors[0].text.key).equal('erp-mapper.reason.previewNotDeployed');
+    });
+
+    it('a context store that fails reading: the field names the store and its error, the preview still answers', async function () {
+        const failing = () => ({
+            open: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+            get: (_scope: string, _key: string, cb: (err: Error) => void) => cb(new Error('disk unreadable')),
+            set: (_scope: string, _key: string, _value: unknown, cb?: () => void) => cb?.(),
+            keys: (_scope: string, cb: (err: null, keys: string[]) => void) => cb(null, []),
+            delete: () => Promise.resolve(),
+            clean: () => Promise.resolve(),
+        });
+        helper.settings({ contextStorage: { default: { module: 'memory' }, broken: { module: failing } } });
+        await load(modules, withProbes([mapperNode(accountLookup('fail', 'broken'))], 'n1', 2));
+        await (helper as any)._context.load();
+        const res = await preview('n1', accountLookup('fail', 'broken'), fixture(4).source);
+        should(mapperPreviewText(res.body, 'en-US')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: lookup: reading flow(broken).kingdeeAccounts failed: disk unreadable');
+        should(mapperPreviewText(res.body, 'zh-CN')).equal('#1 ✘\nTargetOrgId ← payerAccountNumber: 查找：读取 flow(broken).kingdeeAccounts 失败：disk unreadable');
+    });
+});
