@@ -80,6 +80,9 @@ export function serverKey(part: string): string {
 
 const inEnglish = english();
 
+/** A call not sent because its session was not ready when its turn came (BaseClient.readyToSend). */
+const notReady = new Error('not ready to send');
+
 /** How long a closing client may take to end its session: well inside Node-RED's 15 s for a node to close (tests shorten it). */
 export const endSessionLimit = { ms: 5000 };
 
@@ -163,7 +166,7 @@ export abstract class BaseClient {
      */
     call<T>(attempt: (options: CallOptions) => Promise<T>, ctx: RequestContext = {}, kind: CallKind = {}): Promise<T> {
         const options: CallOptions = { signal: ctx.signal, timeoutMs: ctx.timeoutMs, refusedSizes: kind.write ? ctx.refusedSizes : undefined };
-        const once = async () => {
+        const once = async (): Promise<T> => {
             try {
                 // Outside the limiter: a login inside a held slot would deadlock an account limited to one request.
                 await this.beforeAttempt(ctx);
@@ -178,9 +181,14 @@ export abstract class BaseClient {
             // Not one too long to wait out: the call fails at once (ACCOUNT_PAUSED), a yellow "paused" before its red.
             const paused = this.limiter.pausedFor();
             if (paused >= 1000 && paused <= this.retryPolicy.longestWaitMs) ctx.onAccountPaused?.(paused);
+            // Its turn come while the session it would go with is lost or being renewed (another call found it expired
+            // meanwhile), the call is not sent: it gives its turn back and waits for the login, not counted as an
+            // attempt. Sent, it would only be answered "session lost" (a request of the vendor's quota wasted).
+            const unsent = (err: unknown) => err === notReady || RefusedSizes.sentNothing(err);
             try {
-                return await this.scheduleUnlessPaused(() => attempt(options), ctx.signal, RefusedSizes.sentNothing, ctx.first, ctx.onAccountPaused);
+                return await this.scheduleUnlessPaused(() => (this.readyToSend() ? attempt(options) : Promise.reject(notReady)), ctx.signal, unsent, ctx.first, ctx.onAccountPaused);
             } catch (err) {
+                if (err === notReady) return once();
                 throw this.redacted(err);
             }
         };
@@ -296,6 +304,14 @@ export abstract class BaseClient {
         if (err instanceof ConnectorError && err.kind === 'rate-limit') this.rateLimitedWithin(err);
         throw err;
     };
+
+    /**
+     * Whether a call whose turn has come may be sent now: a session client says no while it has no session or a login
+     * is in flight (the call then waits in beforeAttempt for the login, and queues again).
+     */
+    protected readyToSend(): boolean {
+        return true;
+    }
 
     /** Runs before each attempt, outside the limiter: session clients make sure they are logged in here. */
     protected async beforeAttempt(_ctx: RequestContext): Promise<void> {}

@@ -388,6 +388,15 @@ export class KingdeeClient extends BaseClient {
 
     // ---------- login / session ----------
 
+    /**
+     * Session modes: not without a session — found lost (dropped by the call that found it so, before its slot went
+     * back) or being renewed (a login sets it before its slot goes back): sent, the call would only be answered
+     * "session lost", a request of the account's quota wasted while it logs in again.
+     */
+    protected readyToSend(): boolean {
+        return this.settings.authMode === 'apisign' || this.session !== undefined;
+    }
+
     protected async beforeAttempt(ctx: RequestContext): Promise<void> {
         if (this.settings.authMode === 'apisign' || this.session) return;
         await this.ensureSession(ctx);
@@ -458,7 +467,7 @@ export class KingdeeClient extends BaseClient {
         // server may have opened its session, which the closing client logs out (endSession) instead of leaving it.
         // The answer is read before the login gives its slot back: a rate-limit answer (HTTP 429, a call limit) pauses the
         // account first (BaseClient.scheduleUnlessPaused), or a call queued behind the login went out into the limit.
-        const { res, answer, status, statusCode } = await this.scheduleUnlessPaused(async () => {
+        const { answer, status, statusCode, session } = await this.scheduleUnlessPaused(async () => {
             const res = await this.http.request({ url: this.url(service), headers: { 'Content-Type': 'application/json' }, body });
             const httpErr = this.statusError(res);
             if (httpErr) throw httpErr;
@@ -481,8 +490,10 @@ export class KingdeeClient extends BaseClient {
             if (statusKind === 'rate-limit' || statusKind === 'transient') {
                 throw new ConnectorError({ system: SYSTEM, kind: statusKind, code: `MSGCODE_${statusCode}`, message: `login: ${errorsText(status!.Errors)}`, safeToRepeat: true });
             }
-            return { res, answer, status, statusCode };
-        }, signal);
+            // Set before the slot goes back: the call next in the queue goes with it (see readyToSend).
+            const session = isObj(answer) && Number(answer.LoginResultType) === 1 ? (this.session = this.sessionOf(res.headers['set-cookie'], answer)) : undefined;
+            return { answer, status, statusCode, session };
+        }, signal, undefined, true); // first: ahead of the calls queued, which wait for its session (a re-login)
         if (!isObj(answer) || Number(answer.LoginResultType) !== 1) {
             const vendor = str(answer?.Message) || (status ? errorsText(status.Errors) : '');
             const code = str(answer?.MessageCode) || (statusCode !== undefined ? `MSGCODE_${statusCode}` : `LOGIN_${str(answer?.LoginResultType) || 'FAILED'}`);
@@ -507,7 +518,13 @@ export class KingdeeClient extends BaseClient {
             const text: Text = { key: hint ? 'kingdee-config.test.loginRefused' : 'kingdee-config.test.loginRefusedNoHint', vars: { user: s.username, reason, ...(hint ? { hint } : {}) } };
             throw textError(inEnglish, text, { system: SYSTEM, kind: 'config', code, details: { locked, credentials } });
         }
-        const cookies = parseSetCookie(res.headers['set-cookie']);
+        return session!;
+    }
+
+    /** The session a successful login's answer opens. */
+    private sessionOf(setCookie: string | string[] | undefined, answer: any): Session {
+        const s = this.settings;
+        const cookies = parseSetCookie(setCookie);
         // An older K/3 Cloud answers no KDSVCSessionId and keeps the session in the ASP.NET_SessionId cookie alone (sent
         // back with every call, as every login cookie is); its value then stands for the session.
         const id = str(answer.KDSVCSessionId) || cookies['kdservice-sessionid'] || cookies['ASP.NET_SessionId'];
@@ -620,6 +637,8 @@ export class KingdeeClient extends BaseClient {
                     // Sent with a kept session, the refusal may be of that session (expired on the server) rather than
                     // of the headers: it is dropped and the call replayed once with the headers alone (nothing was done).
                     if (s.authMode === 'apisign' && !sessionId) throw new ConnectorError({ system: SYSTEM, kind: 'config', code: 'MSGCODE_1', message: `${operation}: the server rejected the API signature (${errorsText(status!.Errors)}); check appId, appSecret, user, data centre and the clock` });
+                    // Dropped before the slot goes back: the calls queued behind this one wait for the re-login.
+                    if (s.authMode !== 'apisign' && sessionId !== undefined && this.session?.id === sessionId) this.session = undefined;
                     throw new ConnectorError({ system: SYSTEM, kind: 'auth', code: 'MSGCODE_1', message: `${operation}: ${errorsText(status!.Errors)}`, safeToRepeat: true, details: { sessionId } });
                 }
                 if (status && String(status.IsSuccess).toLowerCase() !== 'true') {

@@ -204,6 +204,44 @@ describe('KingdeeClient against the Kingdee simulator', function () {
     });
 
     for (const mode of ['password', 'appsecret', 'sign'] as const) {
+        for (const [concurrency, queries] of [[1, 4], [4, 12]] as const) {
+            it(`auth mode ${mode}, concurrency ${concurrency}: after a session expires, the calls whose turn comes wait for the re-login (sent first, the session set before its slot goes back): no call goes out with the dead session or none once it is known lost; every query its rows once`, async () => {
+                const c = (kd.client = new KingdeeClient(
+                    commonClientSettings('kingdee', { rps: 0, concurrency, retryBaseMs: 5, maxRetries: 3 }, { rps: 5, concurrency: 2 }),
+                    { serverUrl: kd.sim.serverUrl, acctId: KINGDEE_DEMO.acctId, username: KINGDEE_DEMO.username, appId: KINGDEE_DEMO.appId, authMode: mode } as KingdeeSettings,
+                    { password: KINGDEE_DEMO.password, appSecret: KINGDEE_DEMO.appSecret },
+                ));
+                const query = { FormId: 'BD_STOCK', FieldKeys: 'FNumber', OrderString: 'FStockId' };
+                should(await c.executeBillQuery(query, {})).eql([['CK01'], ['WH01']]);
+                // What the client sends and hears, in order: a data call, a session-lost answer, a login.
+                const events: string[] = [];
+                const request = c.http.request.bind(c.http);
+                c.http.request = async (req, options) => {
+                    const login = /AuthService\./.test(req.url);
+                    events.push(login ? 'login' : `data ${req.headers?.['kdservice-sessionid'] ?? 'none'}`);
+                    const res = await request(req, options);
+                    if (!login && /会话信息已丢失/.test(res.body)) events.push('lost');
+                    return res;
+                };
+                kd.sim.inject({ type: 'vendor', name: 'session-expired' }, 1, (r) => r.path.includes(D + 'ExecuteBillQuery'));
+                const rows = await Promise.all(Array.from({ length: queries }, () => c.executeBillQuery(query, {})));
+                should(rows.every((r) => JSON.stringify(r) === '[["CK01"],["WH01"]]')).be.true();
+                should(kd.sim.loginSuccesses).equal(2);
+                const known = events.indexOf('lost');
+                const relogin = events.indexOf('login');
+                should(known).be.above(-1);
+                // Sent after the session was known lost and before the re-login: none.
+                should(events.slice(known, relogin).filter((e) => e.startsWith('data'))).eql([]);
+                // After the re-login, every call goes with the new session, each query sent (again) once.
+                const after = events.slice(relogin + 1).filter((e) => e.startsWith('data'));
+                should(new Set(after).size).equal(1);
+                should(after[0]).not.equal('data none');
+                should(events.filter((e) => e.startsWith('data')).length).equal(queries + events.filter((e) => e === 'lost').length);
+            });
+        }
+    }
+
+    for (const mode of ['password', 'appsecret', 'sign'] as const) {
         it(`auth mode ${mode}: an older K/3 Cloud answering a login with no KDSVCSessionId, its session in the ASP.NET_SessionId cookie alone: logged in (was NO_SESSION), queried, re-logged in after the session expires, logged out`, async () => {
             kd.sim.aspSessionOnly = true;
             const c = make({ authMode: mode });
