@@ -18,8 +18,16 @@ function paidTime(name: string, value: unknown, parse: (value: unknown) => numbe
  * and bill): keyed on paymentNo alone, all but its first bill were dropped as repeats. Undefined when none is there.
  */
 function paymentKey(r: Record<string, unknown>): string | undefined {
-    const parts = [r.paymentNo, r.paymentBizCode, r.payeeTargetBusinessCode];
-    return parts.every((v) => v === undefined || v === null) ? undefined : JSON.stringify(parts);
+    const a = r.paymentNo;
+    const b = r.paymentBizCode;
+    const c = r.payeeTargetBusinessCode;
+    if ((a === undefined || a === null) && (b === undefined || b === null) && (c === undefined || c === null)) return undefined;
+    // Text joined, not JSON.stringify of a list: made for every row, two to three times a read (here and in the paging).
+    return `${keyPart(a)}\u0000${keyPart(b)}\u0000${keyPart(c)}`;
+}
+
+function keyPart(v: unknown): string {
+    return v === undefined || v === null ? '\u0001' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /**
