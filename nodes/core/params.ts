@@ -41,6 +41,11 @@ export function isEnvVarText(v: unknown): boolean {
     return typeof v === 'string' && /^(\$\{[^\s}]+\}|\$\([^\s)]+\))$/.test(v);
 }
 
+/** The refusal of setting `name` naming `variable`, which nothing sets. */
+function unsetVariableError(name: string, variable: string): Error & { field: string } {
+    return paramError(name, `${variable} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+}
+
 /**
  * The first variable an env setting names that nothing sets (a subflow instance's property, a flow's, the process's),
  * as the setting names it (`SHOP` or `${SHOP}`); undefined when all are set. Read as Node-RED's evaluateEnvProperty
@@ -170,12 +175,12 @@ export class ParamReader {
             // is when nothing sets NAME (a subflow instance's property, a flow's, the process's): sent as typed, it would
             // reach the vendor as a shop or form literally named `${NAME}`. As the config nodes refuse theirs.
             if (FIXED_AT_DEPLOY.has(tv!.type ?? '') && tv!.type !== 'env' && isEnvVarText(String(tv!.value).trim())) {
-                throw paramError(name, `${String(tv!.value).trim()} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+                throw unsetVariableError(name, String(tv!.value).trim());
             }
             // An env setting naming a variable nothing sets: Node-RED reads it as '', which would beat the msg's value (or
             // reach the vendor blank) with nothing said. Refused as a `${NAME}` setting is.
             const unset = tv!.type === 'env' ? unsetEnvVariable(this.RED, this.node, String(tv!.value)) : undefined;
-            if (unset !== undefined) throw paramError(name, `${unset} is an environment variable that is not set (a subflow instance's property, a flow's or the process's)`);
+            if (unset !== undefined) throw unsetVariableError(name, unset);
             let value: unknown;
             try {
                 value = await evaluate(this.RED, this.node, tv!, msg);

@@ -89,19 +89,14 @@ export class StatusReporter {
         const tick = () => {
             this.countdownTimer = undefined;
             const left = until - monotonicNow();
-            this.counting = true;
-            try {
-                if (left <= 0) {
-                    // Not counted as progress: the first page's "page 1" right after is not throttled away.
-                    const last = this.lastWorking;
-                    this.working('…', true);
-                    this.lastWorking = last;
-                    return;
-                }
-                this.backingOff(text(Math.ceil(left / 1000)));
-            } finally {
-                this.counting = false;
+            if (left <= 0) {
+                // Not counted as progress: the first page's "page 1" right after is not throttled away.
+                const last = this.lastWorking;
+                this.keepingCountdown(() => this.working('…', true));
+                this.lastWorking = last;
+                return;
             }
+            this.keepingCountdown(() => this.backingOff(text(Math.ceil(left / 1000))));
             this.countdownTimer = setTimeout(tick, Math.min(1000, left));
             this.countdownTimer.unref?.();
         };

@@ -404,7 +404,9 @@ export class KingdeeClient extends BaseClient {
 
     private async ensureSession(ctx: RequestContext): Promise<Session> {
         if (this.session) return this.session;
-        return this.sharedLogin.run(async (signal) => (this.session = await this.login(signal)), ctx.signal);
+        // login() sets the session itself, inside its limiter slot: set again here, after the slot went back, it would
+        // bring back a session a call queued behind the login had meanwhile found lost.
+        return this.sharedLogin.run((signal) => this.login(signal), ctx.signal);
     }
 
     protected async reauthenticate(err: ConnectorError, ctx: RequestContext): Promise<void> {
